@@ -1,0 +1,153 @@
+/*
+ * assoc_table: the association table of the engine.
+ *
+ * Every association lives in one fixed-size slot of an arena allocated at
+ * creation (sized from the config), so the packet path never allocates.
+ * Lookups go through one open hash of intrusive chains; an association sits
+ * in up to ASSOC_KEY__COUNT chains at once, and each chain's key is derived
+ * from the association's own fields, so a key can never disagree with the
+ * association it names.  Code that changes a field a key is derived from
+ * must unlink that key first and link it again after (assoc_rekey_*).
+ *
+ * The keys follow SPEC 2 and RFC 9260 8.5: a packet carries the tag of its
+ * receiver, so inbound packets are found by (public port, peer port, inside
+ * tag) and outbound ones by (inside port, peer port, peer tag).  Packets
+ * that carry no usable tag (INIT, T-bit ABORT / SHUTDOWN COMPLETE, ICMP
+ * quotes) are found by the port pair alone and then checked against the
+ * address lists and tags.  The peer address is a check, not part of a key:
+ * a multihomed peer may send from any address it listed.
+ *
+ * Expiry uses a lazy timer wheel: refreshing an association only moves its
+ * deadline forward; the wheel notices when it reaches the slot.  A deadline
+ * that moves earlier (a state change to SHUTDOWN / CLOSED) refiles it.
+ */
+#ifndef SCTPALG_ASSOC_TABLE_H
+#define SCTPALG_ASSOC_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nat_addr.h"
+
+#define ASSOC_NONE	UINT32_MAX
+
+enum assoc_key {
+	ASSOC_KEY_IN_TAG = 0,	/* public port, peer port, tag_inside */
+	ASSOC_KEY_OUT_TAG,	/* inside port, peer port, tag_peer */
+	ASSOC_KEY_IN_PREV,	/* ... prev_tag_inside (during restart) */
+	ASSOC_KEY_OUT_PREV,	/* ... prev_tag_peer */
+	ASSOC_KEY_IN_PORTS,	/* public port, peer port */
+	ASSOC_KEY_OUT_PORTS,	/* inside port, peer port */
+	ASSOC_KEY__COUNT
+};
+
+/* One inside address and the public address it shows on one uplink. */
+struct assoc_local {
+	struct nat_addr inside;
+	struct nat_addr public_;
+	int8_t uplink;		/* -1: not bound to an uplink (no NAT66) */
+};
+
+/* One peer address (a path), the uplink it is pinned to, and counters. */
+struct assoc_peer {
+	struct nat_addr addr;
+	int8_t uplink;		/* -1: leave by routing */
+	uint64_t pkts_out, bytes_out, pkts_in, bytes_in;
+};
+
+#define ASSOC_F_INBOUND		0x01	/* created by a [forward] rule */
+#define ASSOC_F_HANDSHAKE	0x02	/* counted in handshakes_live */
+
+/* Fields are public: the engine's fast path reads them inline. */
+struct assoc {
+	uint32_t id;
+	uint32_t hnext[ASSOC_KEY__COUNT];
+	uint8_t linked;		/* bit per enum assoc_key */
+	uint8_t state;		/* enum assoc_state */
+	uint8_t flags;
+	uint8_t n_locals, n_peers;
+	int8_t forward;		/* [forward] rule index or -1 */
+	uint16_t port_inside, port_public, port_peer;
+	uint32_t tag_inside, tag_peer;
+	uint32_t prev_tag_inside, prev_tag_peer;	/* 0 = none */
+	uint64_t created, last_seen, expires;
+	/* Timer wheel. */
+	uint32_t wnext, wprev;
+	uint64_t filed;		/* deadline the wheel slot was chosen for */
+	bool in_use;
+	struct assoc_local *locals;	/* room for max_locals */
+	struct assoc_peer *peers;	/* room for max_peers */
+};
+
+struct assoc_table;
+
+/* Sizes: capacity associations, each with max_locals / max_peers slots. */
+int assoc_table_create(uint32_t capacity, uint8_t max_locals,
+		       uint8_t max_peers, uint64_t seed,
+		       struct assoc_table **out);
+void assoc_table_destroy(struct assoc_table *t);
+
+uint32_t assoc_table_capacity(const struct assoc_table *t);
+uint32_t assoc_table_live(const struct assoc_table *t);
+uint8_t assoc_table_max_locals(const struct assoc_table *t);
+uint8_t assoc_table_max_peers(const struct assoc_table *t);
+
+/* A zeroed association, not linked anywhere; NULL when full. */
+struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns);
+/* Unlinks every key and the timer, then frees the slot. */
+void assoc_free(struct assoc_table *t, struct assoc *a);
+struct assoc *assoc_by_id(const struct assoc_table *t, uint32_t id);
+
+void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k);
+void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k);
+/* Link every key whose fields are set (tags non-zero). */
+void assoc_link_all(struct assoc_table *t, struct assoc *a);
+void assoc_unlink_all(struct assoc_table *t, struct assoc *a);
+
+/*
+ * Lookup by key.  For the tag keys, tag must be non-zero.  The port keys
+ * may match several associations (one inside endpoint talking to several
+ * peers on the same port); assoc_lookup_ports walks them and returns the
+ * first for which match(a, arg) is true.
+ */
+struct assoc *assoc_lookup_tag(const struct assoc_table *t,
+			       enum assoc_key k, uint16_t port_a,
+			       uint16_t port_b, uint32_t tag);
+struct assoc *assoc_lookup_ports(const struct assoc_table *t,
+				 enum assoc_key k, uint16_t port_a,
+				 uint16_t port_b,
+				 bool (*match)(const struct assoc *, void *),
+				 void *arg);
+
+/* Address list helpers. */
+int assoc_find_peer(const struct assoc *a, const struct nat_addr *addr);
+int assoc_find_local_inside(const struct assoc *a,
+			    const struct nat_addr *inside);
+int assoc_find_local_public(const struct assoc *a,
+			    const struct nat_addr *public_);
+
+/* Timer wheel: set the deadline; the wheel refiles only when needed. */
+void assoc_set_expiry(struct assoc_table *t, struct assoc *a,
+		      uint64_t expires_ns);
+/*
+ * Calls expire(a, arg) for every association whose deadline is <= now;
+ * the callback must free it (assoc_free).  Returns the count.
+ */
+unsigned int assoc_table_expire(struct assoc_table *t, uint64_t now_ns,
+				void (*expire)(struct assoc *, void *),
+				void *arg);
+
+/* Iterate over live associations (stable while nothing is freed). */
+struct assoc *assoc_table_next(const struct assoc_table *t,
+			       const struct assoc *prev);
+
+/*
+ * Per inside host association counts (SPEC 2, small-office limits).
+ * assoc_host_add returns the new count, or 0 when the host table is full.
+ */
+uint32_t assoc_host_count(const struct assoc_table *t,
+			  const struct nat_addr *host);
+uint32_t assoc_host_add(struct assoc_table *t, const struct nat_addr *host);
+void assoc_host_del(struct assoc_table *t, const struct nat_addr *host);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * nat_addr: one IPv4 or IPv6 address in a fixed-size, comparable form.
+ *
+ * The engine keeps addresses of both families in the same arrays (an
+ * association may have IPv4 and IPv6 paths), so one 20-byte value with the
+ * family in front lets lists be searched with memcmp and copied by value.
+ * IPv4 lives in bytes[0..3]; the unused bytes are always zero so that two
+ * equal addresses are equal byte for byte.
+ */
+#ifndef SCTPALG_NAT_ADDR_H
+#define SCTPALG_NAT_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct nat_addr {
+	uint8_t family;		/* AF_INET or AF_INET6; 0 = unset */
+	uint8_t pad[3];
+	uint8_t bytes[16];
+};
+
+struct nat_prefix {
+	struct nat_addr addr;	/* host bits zero */
+	uint8_t len;		/* prefix length in bits */
+};
+
+#define NAT_ADDR_STRLEN 46	/* INET6_ADDRSTRLEN */
+
+static inline size_t nat_addr_len(const struct nat_addr *a)
+{
+	return a->family == AF_INET6 ? 16 : 4;
+}
+
+static inline bool nat_addr_eq(const struct nat_addr *a,
+			       const struct nat_addr *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+static inline void nat_addr_from_v4(struct nat_addr *a, const void *be4)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET;
+	memcpy(a->bytes, be4, 4);
+}
+
+static inline void nat_addr_from_v6(struct nat_addr *a, const void *be16)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET6;
+	memcpy(a->bytes, be16, 16);
+}
+
+/* 0.0.0.0 or :: (the natsupp "wildcard" address in ASCONF). */
+bool nat_addr_is_any(const struct nat_addr *a);
+/* Scopes that can never be made public: IPv6 link-local, loopback. */
+bool nat_addr_is_unroutable(const struct nat_addr *a);
+bool nat_prefix_contains(const struct nat_prefix *p, const struct nat_addr *a);
+/* Parse "192.0.2.1" / "2001:db8::1"; 0 or -EINVAL. */
+int nat_addr_parse(struct nat_addr *a, const char *s);
+/* Parse "10.0.0.0/8"; host bits must be zero; 0 or -EINVAL. */
+int nat_prefix_parse(struct nat_prefix *p, const char *s);
+/* Always NUL-terminates; returns buf. */
+const char *nat_addr_str(const struct nat_addr *a, char *buf, size_t len);
+uint32_t nat_addr_hash(const struct nat_addr *a, uint32_t seed);
+
+#endif

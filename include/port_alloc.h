@@ -1,0 +1,58 @@
+/*
+ * port_alloc: public port bindings.
+ *
+ * A public transport address (public address, port) belongs to one inside
+ * endpoint (inside address, inside port) at a time and is reference-counted
+ * by the associations using it.  An association's public port must be
+ * usable on every one of its public addresses at once (SPEC 2, port
+ * consistency): that is what lets a multihomed peer see one port on every
+ * path.  Several associations of one inside endpoint share its binding, as
+ * an SCTP endpoint uses one port for all of its associations; whether two
+ * of them would show the same public transport address to the same peer
+ * transport address is checked by the caller (it owns the association
+ * table) through the `conflict` callback of port_alloc_pick().
+ */
+#ifndef SCTPALG_PORT_ALLOC_H
+#define SCTPALG_PORT_ALLOC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nat_addr.h"
+
+struct port_alloc;
+
+int port_alloc_create(uint32_t capacity, uint64_t seed,
+		      struct port_alloc **out);
+void port_alloc_destroy(struct port_alloc *pa);
+
+/* True if (pub, port) is unbound or bound to (owner, owner_port). */
+bool port_alloc_usable(const struct port_alloc *pa,
+		       const struct nat_addr *pub, uint16_t port,
+		       const struct nat_addr *owner, uint16_t owner_port);
+/* Take a reference: 0, -EADDRINUSE (another owner), -ENOSPC (pool). */
+int port_alloc_ref(struct port_alloc *pa, const struct nat_addr *pub,
+		   uint16_t port, const struct nat_addr *owner,
+		   uint16_t owner_port);
+void port_alloc_unref(struct port_alloc *pa, const struct nat_addr *pub,
+		      uint16_t port);
+uint32_t port_alloc_in_use(const struct port_alloc *pa);
+/* Would port_alloc_ref succeed? (usable, and room for a new binding) */
+bool port_alloc_can_ref(const struct port_alloc *pa,
+			const struct nat_addr *pub, uint16_t port,
+			const struct nat_addr *owner, uint16_t owner_port);
+
+/*
+ * Choose a port in [min, max] usable on all n public addresses for the
+ * owner and free of conflict(port, arg).  `preferred` (port preservation)
+ * is tried first when non-zero and in range, then a pseudo-random start
+ * from *rng and a linear probe over the whole range.  -1 if none.
+ */
+int port_alloc_pick(const struct port_alloc *pa,
+		    const struct nat_addr *pubs, unsigned int n,
+		    const struct nat_addr *owner, uint16_t owner_port,
+		    uint16_t min, uint16_t max, uint16_t preferred,
+		    uint64_t *rng,
+		    bool (*conflict)(uint16_t port, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,188 @@
+/*
+ * addr_list.c: where an outbound INIT or INIT ACK gets its address list
+ * rewritten (SPEC 2; RFC 9260 3.3.2 and 5.1.2).
+ *
+ * Every IPv4 / IPv6 Address parameter names an inside address.  Those in
+ * an inside network become the public address they map to; those that
+ * cannot be mapped (other private ranges, link-local, loopback) are
+ * removed, so the peer never learns an address it cannot reach.  With
+ * proxy multihoming the public addresses of the other uplinks are added,
+ * so the peer sees a multihomed endpoint although the inside host listed
+ * none.  An address is only advertised once its binding exists (collect
+ * adds it to the association before emit writes it).
+ *
+ * The chunk is rebuilt in the engine's scratch buffer: every parameter
+ * that is not an address is copied in order, then the address list.
+ * INIT and INIT ACK stand alone in their packet, so the chunk may grow or
+ * shrink freely; xlate_commit fixes the IP and SCTP lengths.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "addr_map.h"
+#include "engine_impl.h"
+#include "sctp_wire.h"
+
+static bool is_addr_param(uint16_t type)
+{
+	return type == SCTP_PARAM_IPV4_ADDR || type == SCTP_PARAM_IPV6_ADDR;
+}
+
+static void param_addr(const uint8_t *param, struct nat_addr *out)
+{
+	if (sctp_get16(param) == SCTP_PARAM_IPV4_ADDR)
+		nat_addr_from_v4(out, param + 4);
+	else
+		nat_addr_from_v6(out, param + 4);
+}
+
+static unsigned int distinct_inside(const struct assoc *a)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < a->n_locals; i++)
+		if (assoc_find_local_inside(a, &a->locals[i].inside) == i)
+			n++;
+	return n;
+}
+
+/* Add a binding unless it exists; false when it cannot be had. */
+static bool add_local(struct xlate_ctx *x, const struct assoc_local *l,
+		      bool check_port)
+{
+	struct engine *e = x->e;
+	struct assoc *a = x->a;
+
+	for (int i = 0; i < a->n_locals; i++)
+		if (nat_addr_eq(&a->locals[i].inside, &l->inside) &&
+		    nat_addr_eq(&a->locals[i].public_, &l->public_))
+			return true;
+	if (a->n_locals >= assoc_table_max_locals(e->table))
+		return false;
+	if (assoc_find_local_inside(a, &l->inside) < 0 &&
+	    distinct_inside(a) >= e->conf.max_addrs)
+		return false;
+	if (check_port &&
+	    !port_alloc_can_ref(e->ports, &l->public_, a->port_public,
+				a->n_locals ? &a->locals[0].inside : &l->inside,
+				a->port_inside))
+		return false;
+	a->locals[a->n_locals++] = *l;
+	return true;
+}
+
+enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
+				   bool check_port)
+{
+	const struct engine_config *c = &x->e->conf;
+	struct assoc *a = x->a;
+	struct assoc_local l;
+	uint32_t off;
+	int err;
+
+	x->locals_before = a->n_locals;
+	if (assoc_find_local_inside(a, &x->src) < 0) {
+		l.inside = x->src;
+		err = addr_map_inside(c, &x->src, &l.public_, &l.uplink);
+		if (err)
+			return err == -ENOENT ? DROP_INSIDE_ADDR_UNKNOWN :
+						DROP_NO_MAPPING;
+		if (!add_local(x, &l, check_port))
+			return DROP_PORTS_EXHAUSTED;
+	}
+	for (off = sctp_param_first(chunk, SCTP_INIT_FIXED_LEN); off;
+	     off = sctp_param_next(chunk, off)) {
+		uint16_t type = sctp_get16(chunk + off);
+
+		/* RFC 9260 5.1.2: a host name cannot be translated, and
+		 * the peer would abort on it anyway. */
+		if (type == SCTP_PARAM_HOST_NAME)
+			return DROP_HOST_NAME_ADDR;
+		if (!is_addr_param(type))
+			continue;
+		param_addr(chunk + off, &l.inside);
+		if (nat_addr_is_any(&l.inside) ||
+		    assoc_find_local_inside(a, &l.inside) >= 0 ||
+		    addr_map_inside(c, &l.inside, &l.public_, &l.uplink))
+			continue;	/* kept, or unmappable: removed */
+		add_local(x, &l, check_port);
+	}
+	if (c->multihome == MULTIHOME_UPLINKS && !(a->flags & ASSOC_F_INBOUND)) {
+		for (unsigned int u = 0; u < c->n_uplinks; u++) {
+			l.inside = x->src;
+			l.uplink = (int8_t)u;
+			if (addr_map_on_uplink(c, u, &x->src, &l.public_))
+				continue;
+			add_local(x, &l, check_port);
+		}
+	}
+	return DROP_NONE;
+}
+
+static unsigned int distinct_public(const struct assoc *a)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < a->n_locals; i++)
+		if (assoc_find_local_public(a, &a->locals[i].public_) == i)
+			n++;
+	return n;
+}
+
+enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk)
+{
+	uint8_t *out = x->e->scratch;
+	const struct assoc *a = x->a;
+	uint32_t off, pos = SCTP_INIT_FIXED_LEN, end = SCTP_INIT_FIXED_LEN;
+	uint32_t room = x->pkt->cap < ENGINE_MAX_PKT ? x->pkt->cap :
+						       ENGINE_MAX_PKT;
+	bool had_addrs = false;
+
+	for (off = sctp_param_first(chunk, SCTP_INIT_FIXED_LEN); off;
+	     off = sctp_param_next(chunk, off))
+		had_addrs |= is_addr_param(sctp_get16(chunk + off));
+	/* Nothing to say beyond the source address: leave it untouched. */
+	if (!had_addrs && distinct_public(a) <= 1) {
+		x->new_chunk_len = 0;
+		return DROP_NONE;
+	}
+	/* Room left for the chunk in the caller's buffer. */
+	room -= x->ip.l4_off + SCTP_HDR_LEN;
+	if (room > sizeof(x->e->scratch))
+		room = sizeof(x->e->scratch);
+
+	memcpy(out, chunk, SCTP_INIT_FIXED_LEN);
+	for (off = sctp_param_first(chunk, SCTP_INIT_FIXED_LEN); off;
+	     off = sctp_param_next(chunk, off)) {
+		uint16_t plen = sctp_get16(chunk + off + 2);
+
+		if (is_addr_param(sctp_get16(chunk + off)))
+			continue;
+		if (pos + sctp_pad4(plen) > room)
+			return DROP_NO_ROOM;
+		memcpy(out + pos, chunk + off, plen);
+		memset(out + pos + plen, 0, sctp_pad4(plen) - plen);
+		end = pos + plen;
+		pos += sctp_pad4(plen);
+	}
+	for (int i = 0; i < a->n_locals; i++) {
+		const struct nat_addr *p = &a->locals[i].public_;
+		uint16_t plen = p->family == AF_INET ? SCTP_PARAM_IPV4_LEN :
+						       SCTP_PARAM_IPV6_LEN;
+
+		if (assoc_find_local_public(a, p) != i)
+			continue;	/* advertised once */
+		if (pos + plen > room)
+			return DROP_NO_ROOM;
+		sctp_put16(out + pos, p->family == AF_INET ?
+			   SCTP_PARAM_IPV4_ADDR : SCTP_PARAM_IPV6_ADDR);
+		sctp_put16(out + pos + 2, plen);
+		memcpy(out + pos + 4, p->bytes, nat_addr_len(p));
+		pos += plen;
+		end = pos;
+	}
+	/* RFC 9260 3.2: the chunk length excludes the last padding. */
+	sctp_put16(out + 2, (uint16_t)end);
+	x->new_chunk_len = end;
+	return DROP_NONE;
+}

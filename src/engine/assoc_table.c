@@ -1,0 +1,535 @@
+/*
+ * assoc_table.c: association storage, the lookup hash and the timer wheel.
+ * See include/assoc_table.h for the design.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assoc_table.h"
+
+/* Wheel of one-second slots: 1024 s covers every default timeout. */
+#define WHEEL_SLOTS	1024u
+#define WHEEL_TICK_NS	1000000000ull
+
+/* A chain node is an association id and the key it is linked by. */
+#define NODE(id, k)	((id) * ASSOC_KEY__COUNT + (uint32_t)(k))
+#define NODE_ID(n)	((n) / ASSOC_KEY__COUNT)
+#define NODE_KEY(n)	((n) % ASSOC_KEY__COUNT)
+
+struct host_entry {
+	struct nat_addr addr;
+	uint32_t count;
+	uint32_t next;		/* chain, or free list */
+};
+
+struct assoc_table {
+	uint32_t capacity, live;
+	uint8_t max_locals, max_peers;
+	uint32_t seed;
+	struct assoc *slots;
+	struct assoc_local *local_arena;
+	struct assoc_peer *peer_arena;
+	uint32_t free_head;	/* free list through wnext */
+
+	uint32_t bucket_mask;
+	uint32_t *buckets;
+
+	uint32_t wheel[WHEEL_SLOTS];
+	uint64_t wheel_now;	/* last second processed */
+
+	uint32_t host_mask;
+	uint32_t *host_buckets;
+	struct host_entry *hosts;
+	uint32_t host_free;
+};
+
+static uint32_t pow2_at_least(uint32_t v)
+{
+	uint32_t p = 1;
+
+	while (p < v && p < (1u << 30))
+		p <<= 1;
+	return p;
+}
+
+int assoc_table_create(uint32_t capacity, uint8_t max_locals,
+		       uint8_t max_peers, uint64_t seed,
+		       struct assoc_table **out)
+{
+	struct assoc_table *t;
+	uint32_t i, nbuckets;
+
+	if (capacity == 0 || capacity > (1u << 24) || max_locals == 0 ||
+	    max_peers == 0)
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->capacity = capacity;
+	t->max_locals = max_locals;
+	t->max_peers = max_peers;
+	t->seed = (uint32_t)(seed ^ (seed >> 32));
+	/* About two keys per association are linked at any time. */
+	nbuckets = pow2_at_least(capacity * 2);
+	t->bucket_mask = nbuckets - 1;
+	t->host_mask = pow2_at_least(capacity) - 1;
+
+	t->slots = calloc(capacity, sizeof(*t->slots));
+	t->local_arena = calloc((size_t)capacity * max_locals,
+				sizeof(*t->local_arena));
+	t->peer_arena = calloc((size_t)capacity * max_peers,
+			       sizeof(*t->peer_arena));
+	t->buckets = malloc(nbuckets * sizeof(*t->buckets));
+	t->host_buckets = malloc((t->host_mask + 1) *
+				 sizeof(*t->host_buckets));
+	t->hosts = calloc(capacity, sizeof(*t->hosts));
+	if (!t->slots || !t->local_arena || !t->peer_arena || !t->buckets ||
+	    !t->host_buckets || !t->hosts)
+		goto fail;
+
+	memset(t->buckets, 0xff, nbuckets * sizeof(*t->buckets));
+	memset(t->host_buckets, 0xff,
+	       (t->host_mask + 1) * sizeof(*t->host_buckets));
+	for (i = 0; i < WHEEL_SLOTS; i++)
+		t->wheel[i] = ASSOC_NONE;
+	for (i = 0; i < capacity; i++) {
+		struct assoc *a = &t->slots[i];
+
+		a->id = i;
+		a->locals = &t->local_arena[(size_t)i * max_locals];
+		a->peers = &t->peer_arena[(size_t)i * max_peers];
+		a->wnext = i + 1 < capacity ? i + 1 : ASSOC_NONE;
+		t->hosts[i].next = i + 1 < capacity ? i + 1 : ASSOC_NONE;
+	}
+	t->free_head = 0;
+	t->host_free = 0;
+	*out = t;
+	return 0;
+fail:
+	assoc_table_destroy(t);
+	return -ENOMEM;
+}
+
+void assoc_table_destroy(struct assoc_table *t)
+{
+	if (!t)
+		return;
+	free(t->slots);
+	free(t->local_arena);
+	free(t->peer_arena);
+	free(t->buckets);
+	free(t->host_buckets);
+	free(t->hosts);
+	free(t);
+}
+
+uint32_t assoc_table_capacity(const struct assoc_table *t)
+{
+	return t->capacity;
+}
+
+uint32_t assoc_table_live(const struct assoc_table *t)
+{
+	return t->live;
+}
+
+uint8_t assoc_table_max_locals(const struct assoc_table *t)
+{
+	return t->max_locals;
+}
+
+uint8_t assoc_table_max_peers(const struct assoc_table *t)
+{
+	return t->max_peers;
+}
+
+struct assoc *assoc_by_id(const struct assoc_table *t, uint32_t id)
+{
+	if (id >= t->capacity || !t->slots[id].in_use)
+		return NULL;
+	return &t->slots[id];
+}
+
+/* ---- hashing ---- */
+
+static inline uint32_t mix32(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x7feb352du;
+	h ^= h >> 15;
+	h *= 0x846ca68bu;
+	h ^= h >> 16;
+	return h;
+}
+
+static inline uint32_t key_hash(const struct assoc_table *t,
+				enum assoc_key k, uint16_t pa, uint16_t pb,
+				uint32_t tag)
+{
+	uint32_t h = t->seed ^ ((uint32_t)k << 29);
+
+	h = mix32(h ^ ((uint32_t)pa << 16 | pb));
+	return mix32(h ^ tag) & t->bucket_mask;
+}
+
+/* The key fields of association a for key k. */
+static void key_of(const struct assoc *a, enum assoc_key k, uint16_t *pa,
+		   uint16_t *pb, uint32_t *tag)
+{
+	*pb = a->port_peer;
+	switch (k) {
+	case ASSOC_KEY_IN_TAG:
+		*pa = a->port_public;
+		*tag = a->tag_inside;
+		break;
+	case ASSOC_KEY_OUT_TAG:
+		*pa = a->port_inside;
+		*tag = a->tag_peer;
+		break;
+	case ASSOC_KEY_IN_PREV:
+		*pa = a->port_public;
+		*tag = a->prev_tag_inside;
+		break;
+	case ASSOC_KEY_OUT_PREV:
+		*pa = a->port_inside;
+		*tag = a->prev_tag_peer;
+		break;
+	case ASSOC_KEY_IN_PORTS:
+		*pa = a->port_public;
+		*tag = 0;
+		break;
+	case ASSOC_KEY_OUT_PORTS:
+	default:
+		*pa = a->port_inside;
+		*tag = 0;
+		break;
+	}
+}
+
+void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
+{
+	uint16_t pa, pb;
+	uint32_t tag, b;
+
+	if (a->linked & (1u << k))
+		return;
+	key_of(a, k, &pa, &pb, &tag);
+	b = key_hash(t, k, pa, pb, tag);
+	a->hnext[k] = t->buckets[b];
+	t->buckets[b] = NODE(a->id, k);
+	a->linked |= (uint8_t)(1u << k);
+}
+
+void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k)
+{
+	uint16_t pa, pb;
+	uint32_t tag, b, *pp, node = NODE(a->id, k);
+
+	if (!(a->linked & (1u << k)))
+		return;
+	key_of(a, k, &pa, &pb, &tag);
+	b = key_hash(t, k, pa, pb, tag);
+	for (pp = &t->buckets[b]; *pp != ASSOC_NONE;
+	     pp = &t->slots[NODE_ID(*pp)].hnext[NODE_KEY(*pp)]) {
+		if (*pp == node) {
+			*pp = a->hnext[k];
+			break;
+		}
+	}
+	a->linked &= (uint8_t)~(1u << k);
+}
+
+void assoc_link_all(struct assoc_table *t, struct assoc *a)
+{
+	if (a->tag_inside)
+		assoc_link(t, a, ASSOC_KEY_IN_TAG);
+	if (a->tag_peer)
+		assoc_link(t, a, ASSOC_KEY_OUT_TAG);
+	if (a->prev_tag_inside)
+		assoc_link(t, a, ASSOC_KEY_IN_PREV);
+	if (a->prev_tag_peer)
+		assoc_link(t, a, ASSOC_KEY_OUT_PREV);
+	assoc_link(t, a, ASSOC_KEY_IN_PORTS);
+	assoc_link(t, a, ASSOC_KEY_OUT_PORTS);
+}
+
+void assoc_unlink_all(struct assoc_table *t, struct assoc *a)
+{
+	int k;
+
+	for (k = 0; k < ASSOC_KEY__COUNT; k++)
+		assoc_unlink(t, a, (enum assoc_key)k);
+}
+
+struct assoc *assoc_lookup_tag(const struct assoc_table *t,
+			       enum assoc_key k, uint16_t port_a,
+			       uint16_t port_b, uint32_t tag)
+{
+	uint32_t n = t->buckets[key_hash(t, k, port_a, port_b, tag)];
+
+	while (n != ASSOC_NONE) {
+		struct assoc *a = &t->slots[NODE_ID(n)];
+		uint16_t pa, pb;
+		uint32_t at;
+
+		if (NODE_KEY(n) == (uint32_t)k) {
+			key_of(a, k, &pa, &pb, &at);
+			if (pa == port_a && pb == port_b && at == tag)
+				return a;
+		}
+		n = a->hnext[NODE_KEY(n)];
+	}
+	return NULL;
+}
+
+struct assoc *assoc_lookup_ports(const struct assoc_table *t,
+				 enum assoc_key k, uint16_t port_a,
+				 uint16_t port_b,
+				 bool (*match)(const struct assoc *, void *),
+				 void *arg)
+{
+	uint32_t n = t->buckets[key_hash(t, k, port_a, port_b, 0)];
+
+	while (n != ASSOC_NONE) {
+		struct assoc *a = &t->slots[NODE_ID(n)];
+		uint16_t pa, pb;
+		uint32_t at;
+
+		if (NODE_KEY(n) == (uint32_t)k) {
+			key_of(a, k, &pa, &pb, &at);
+			if (pa == port_a && pb == port_b &&
+			    (!match || match(a, arg)))
+				return a;
+		}
+		n = a->hnext[NODE_KEY(n)];
+	}
+	return NULL;
+}
+
+/* ---- address lists ---- */
+
+int assoc_find_peer(const struct assoc *a, const struct nat_addr *addr)
+{
+	for (int i = 0; i < a->n_peers; i++)
+		if (nat_addr_eq(&a->peers[i].addr, addr))
+			return i;
+	return -1;
+}
+
+int assoc_find_local_inside(const struct assoc *a,
+			    const struct nat_addr *inside)
+{
+	for (int i = 0; i < a->n_locals; i++)
+		if (nat_addr_eq(&a->locals[i].inside, inside))
+			return i;
+	return -1;
+}
+
+int assoc_find_local_public(const struct assoc *a,
+			    const struct nat_addr *public_)
+{
+	for (int i = 0; i < a->n_locals; i++)
+		if (nat_addr_eq(&a->locals[i].public_, public_))
+			return i;
+	return -1;
+}
+
+/* ---- timer wheel ---- */
+
+static inline uint32_t wheel_slot(uint64_t ns)
+{
+	return (uint32_t)((ns / WHEEL_TICK_NS) % WHEEL_SLOTS);
+}
+
+static void wheel_remove(struct assoc_table *t, struct assoc *a)
+{
+	if (a->wprev != ASSOC_NONE)
+		t->slots[a->wprev].wnext = a->wnext;
+	else if (t->wheel[wheel_slot(a->filed)] == a->id)
+		t->wheel[wheel_slot(a->filed)] = a->wnext;
+	if (a->wnext != ASSOC_NONE)
+		t->slots[a->wnext].wprev = a->wprev;
+	a->wnext = a->wprev = ASSOC_NONE;
+}
+
+static void wheel_insert(struct assoc_table *t, struct assoc *a,
+			 uint64_t deadline)
+{
+	uint32_t s;
+
+	/* Never file into a slot the wheel has already passed. */
+	if (deadline / WHEEL_TICK_NS <= t->wheel_now)
+		deadline = (t->wheel_now + 1) * WHEEL_TICK_NS;
+	s = wheel_slot(deadline);
+	a->filed = deadline;
+	a->wprev = ASSOC_NONE;
+	a->wnext = t->wheel[s];
+	if (a->wnext != ASSOC_NONE)
+		t->slots[a->wnext].wprev = a->id;
+	t->wheel[s] = a->id;
+}
+
+void assoc_set_expiry(struct assoc_table *t, struct assoc *a,
+		      uint64_t expires_ns)
+{
+	uint64_t old = a->expires;
+
+	a->expires = expires_ns;
+	/* Later deadline: lazy, the wheel refiles it when it gets there. */
+	if (old && expires_ns / WHEEL_TICK_NS >= a->filed / WHEEL_TICK_NS)
+		return;
+	if (old)
+		wheel_remove(t, a);
+	wheel_insert(t, a, expires_ns);
+}
+
+unsigned int assoc_table_expire(struct assoc_table *t, uint64_t now_ns,
+				void (*expire)(struct assoc *, void *),
+				void *arg)
+{
+	uint64_t now_s = now_ns / WHEEL_TICK_NS, steps;
+	unsigned int n = 0;
+
+	if (t->wheel_now == 0)
+		t->wheel_now = now_s ? now_s - 1 : 0;
+	if (now_s <= t->wheel_now)
+		return 0;	/* same second, or a clock that went back */
+	steps = now_s - t->wheel_now;
+	if (steps > WHEEL_SLOTS)
+		steps = WHEEL_SLOTS;
+	while (steps--) {
+		uint32_t s, id;
+
+		t->wheel_now = now_s - steps;
+		s = wheel_slot(t->wheel_now * WHEEL_TICK_NS);
+		id = t->wheel[s];
+		t->wheel[s] = ASSOC_NONE;
+		if (id != ASSOC_NONE)
+			t->slots[id].wprev = ASSOC_NONE;
+		while (id != ASSOC_NONE) {
+			struct assoc *a = &t->slots[id];
+
+			id = a->wnext;
+			if (id != ASSOC_NONE)
+				t->slots[id].wprev = ASSOC_NONE;
+			a->wnext = a->wprev = ASSOC_NONE;
+			if (a->expires <= now_ns) {
+				a->expires = 0;
+				expire(a, arg);
+				n++;
+			} else {
+				wheel_insert(t, a, a->expires);
+			}
+		}
+	}
+	t->wheel_now = now_s;
+	return n;
+}
+
+/* ---- allocation ---- */
+
+struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
+{
+	struct assoc *a;
+	struct assoc_local *locals;
+	struct assoc_peer *peers;
+	uint32_t id = t->free_head;
+
+	if (id == ASSOC_NONE)
+		return NULL;
+	a = &t->slots[id];
+	t->free_head = a->wnext;
+	locals = a->locals;
+	peers = a->peers;
+	memset(a, 0, sizeof(*a));
+	memset(locals, 0, t->max_locals * sizeof(*locals));
+	memset(peers, 0, t->max_peers * sizeof(*peers));
+	a->id = id;
+	a->locals = locals;
+	a->peers = peers;
+	a->forward = -1;
+	a->wnext = a->wprev = ASSOC_NONE;
+	for (int k = 0; k < ASSOC_KEY__COUNT; k++)
+		a->hnext[k] = ASSOC_NONE;
+	a->created = a->last_seen = now_ns;
+	a->in_use = true;
+	t->live++;
+	return a;
+}
+
+void assoc_free(struct assoc_table *t, struct assoc *a)
+{
+	if (!a->in_use)
+		return;
+	assoc_unlink_all(t, a);
+	if (a->expires)
+		wheel_remove(t, a);
+	a->expires = 0;
+	a->in_use = false;
+	a->wnext = t->free_head;
+	t->free_head = a->id;
+	t->live--;
+}
+
+struct assoc *assoc_table_next(const struct assoc_table *t,
+			       const struct assoc *prev)
+{
+	uint32_t i = prev ? prev->id + 1 : 0;
+
+	for (; i < t->capacity; i++)
+		if (t->slots[i].in_use)
+			return &t->slots[i];
+	return NULL;
+}
+
+/* ---- per-host counts ---- */
+
+static uint32_t *host_slot(const struct assoc_table *t,
+			   const struct nat_addr *host)
+{
+	uint32_t b = nat_addr_hash(host, t->seed) & t->host_mask;
+	uint32_t *pp = &t->host_buckets[b];
+
+	while (*pp != ASSOC_NONE && !nat_addr_eq(&t->hosts[*pp].addr, host))
+		pp = &t->hosts[*pp].next;
+	return pp;
+}
+
+uint32_t assoc_host_count(const struct assoc_table *t,
+			  const struct nat_addr *host)
+{
+	uint32_t i = *host_slot(t, host);
+
+	return i == ASSOC_NONE ? 0 : t->hosts[i].count;
+}
+
+uint32_t assoc_host_add(struct assoc_table *t, const struct nat_addr *host)
+{
+	uint32_t *pp = host_slot(t, host), i = *pp;
+
+	if (i == ASSOC_NONE) {
+		i = t->host_free;
+		if (i == ASSOC_NONE)
+			return 0;
+		t->host_free = t->hosts[i].next;
+		t->hosts[i].addr = *host;
+		t->hosts[i].count = 0;
+		t->hosts[i].next = ASSOC_NONE;
+		*pp = i;
+	}
+	return ++t->hosts[i].count;
+}
+
+void assoc_host_del(struct assoc_table *t, const struct nat_addr *host)
+{
+	uint32_t *pp = host_slot(t, host), i = *pp;
+
+	if (i == ASSOC_NONE)
+		return;
+	if (--t->hosts[i].count == 0) {
+		*pp = t->hosts[i].next;
+		t->hosts[i].next = t->host_free;
+		t->host_free = i;
+	}
+}

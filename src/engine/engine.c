@@ -1,0 +1,540 @@
+/*
+ * engine.c: the engine's entry points -- creation, the per-packet
+ * dispatch, timers, uplink state, reconfiguration and the read-only views
+ * sctpalgctl shows.  The translation itself lives in the files named for
+ * what they rewrite (handshake.c, addr_list.c, asconf.c, icmp_xlate.c...).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr_map.h"
+#include "engine_impl.h"
+#include "sctp_wire.h"
+
+static const char *const state_names[ASSOC__STATE_COUNT] = {
+	[ASSOC_COOKIE_WAIT] = "COOKIE-WAIT",
+	[ASSOC_COOKIE_ECHOED] = "COOKIE-ECHOED",
+	[ASSOC_ESTABLISHED] = "ESTABLISHED",
+	[ASSOC_SHUTDOWN] = "SHUTDOWN",
+	[ASSOC_CLOSED] = "CLOSED",
+};
+
+const char *assoc_state_name(enum assoc_state s)
+{
+	return (unsigned int)s < ASSOC__STATE_COUNT ? state_names[s] : "?";
+}
+
+uint64_t engine_timeout_ns(const struct engine *e, enum assoc_state s)
+{
+	const struct engine_config *c = &e->conf;
+	uint32_t secs;
+
+	switch (s) {
+	case ASSOC_ESTABLISHED:
+		secs = c->timeout_established;
+		break;
+	case ASSOC_SHUTDOWN:
+		secs = c->timeout_shutdown;
+		break;
+	case ASSOC_CLOSED:
+		secs = c->timeout_closed;
+		break;
+	default:
+		secs = c->timeout_setup;
+		break;
+	}
+	return (uint64_t)secs * NS_PER_SEC;
+}
+
+void engine_set_state(struct engine *e, struct assoc *a, enum assoc_state s,
+		      uint64_t now)
+{
+	if ((a->flags & ASSOC_F_HANDSHAKE) && s >= ASSOC_ESTABLISHED) {
+		a->flags &= (uint8_t)~ASSOC_F_HANDSHAKE;
+		e->stats.handshakes_live--;
+	}
+	a->state = (uint8_t)s;
+	assoc_set_expiry(e->table, a, now + engine_timeout_ns(e, s));
+}
+
+void engine_end_assoc(struct engine *e, struct assoc *a)
+{
+	if (a->state != ASSOC_CLOSED)
+		e->stats.assocs_ended++;
+}
+
+void engine_drop(struct xlate_ctx *x, enum drop_reason r)
+{
+	x->v->action = ENGINE_DROP;
+	x->v->reason = (uint8_t)r;
+	x->v->len = x->pkt->len;
+	x->e->stats.drops[r]++;
+}
+
+bool token_bucket_take(struct token_bucket *b, uint32_t rate,
+		       uint32_t burst, uint64_t now_ns)
+{
+	uint64_t cap = (uint64_t)(burst ? burst : 1) * 1000;
+
+	if (rate == 0)
+		return true;
+	if (now_ns > b->last_ns) {
+		uint64_t dt = now_ns - b->last_ns;
+
+		/* Cap dt so the product cannot overflow: a full bucket
+		 * is reached long before. */
+		if (dt > 3600 * NS_PER_SEC)
+			dt = 3600 * NS_PER_SEC;
+		b->tokens_milli += dt * rate / (NS_PER_SEC / 1000);
+		if (b->tokens_milli > cap)
+			b->tokens_milli = cap;
+		b->last_ns = now_ns;
+	}
+	if (b->tokens_milli < 1000)
+		return false;
+	b->tokens_milli -= 1000;
+	return true;
+}
+
+/* Give back everything an association holds and free its slot. */
+void engine_release_assoc(struct engine *e, struct assoc *a)
+{
+	for (int i = 0; i < a->n_locals; i++)
+		port_alloc_unref(e->ports, &a->locals[i].public_,
+				 a->port_public);
+	if (a->n_locals)
+		assoc_host_del(e->table, &a->locals[0].inside);
+	if (a->flags & ASSOC_F_HANDSHAKE)
+		e->stats.handshakes_live--;
+	assoc_free(e->table, a);
+	e->stats.assocs_live = assoc_table_live(e->table);
+}
+
+/*
+ * [forward] rules own their public port on each of their public addresses
+ * for as long as they exist, so outbound associations never take it.  A
+ * port already held by a live association (after a reload) stays with it;
+ * fwd_held remembers which references are ours to give back.
+ */
+static void reserve_forwards(struct engine *e, bool take)
+{
+	for (int f = 0; f < e->conf.n_forwards; f++) {
+		const struct engine_forward *fw = &e->conf.forwards[f];
+
+		for (int i = 0; i < fw->n_public; i++) {
+			uint16_t bit = (uint16_t)(1u << i);
+
+			if (!take) {
+				if (e->fwd_held[f] & bit)
+					port_alloc_unref(e->ports,
+							 &fw->public_addrs[i],
+							 fw->public_port);
+				continue;
+			}
+			if (!port_alloc_ref(e->ports, &fw->public_addrs[i],
+					    fw->public_port, &fw->inside_addr,
+					    fw->inside_port))
+				e->fwd_held[f] |= bit;
+		}
+		if (!take)
+			e->fwd_held[f] = 0;
+	}
+}
+
+int engine_create(const struct engine_config *conf, uint64_t seed,
+		  struct engine **out)
+{
+	struct engine *e;
+	const char *why;
+	uint8_t max_locals;
+	int err;
+
+	if (engine_config_check(conf, &why))
+		return -EINVAL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->conf = *conf;
+	e->rng = seed | 1;
+	/* Each inside address may show one public address per uplink. */
+	max_locals = (uint8_t)(conf->max_addrs * 2);
+	err = assoc_table_create(conf->max_assocs, max_locals,
+				 conf->max_addrs, seed, &e->table);
+	if (err)
+		goto fail;
+	err = port_alloc_create(conf->max_assocs * 4u + 1024u, seed,
+				&e->ports);
+	if (err)
+		goto fail;
+	reserve_forwards(e, true);
+	e->init_bucket.tokens_milli = (uint64_t)conf->init_burst * 1000;
+	e->ootb_bucket.tokens_milli = (uint64_t)conf->ootb_reply_rate * 1000;
+	*out = e;
+	return 0;
+fail:
+	engine_destroy(e);
+	return err;
+}
+
+void engine_destroy(struct engine *e)
+{
+	if (!e)
+		return;
+	assoc_table_destroy(e->table);
+	port_alloc_destroy(e->ports);
+	free(e);
+}
+
+/* ---- the packet path ---- */
+
+struct tbit_match {
+	const struct xlate_ctx *x;
+};
+
+/*
+ * T-bit ABORT / SHUTDOWN COMPLETE carry the sender's own tag (RFC 9260
+ * 8.5.1), so they are found by ports and checked by address and that tag.
+ */
+static bool tbit_matches(const struct assoc *a, void *arg)
+{
+	const struct xlate_ctx *x = ((struct tbit_match *)arg)->x;
+	uint32_t vtag = x->sv.vtag;
+
+	if (x->dir == ENGINE_OUTBOUND)
+		return (vtag == a->tag_inside ||
+			(a->prev_tag_inside && vtag == a->prev_tag_inside)) &&
+		       assoc_find_peer(a, &x->dst) >= 0;
+	return (vtag == a->tag_peer ||
+		(a->prev_tag_peer && vtag == a->prev_tag_peer)) &&
+	       assoc_find_peer(a, &x->src) >= 0;
+}
+
+static bool peer_matches(const struct assoc *a, void *arg)
+{
+	const struct xlate_ctx *x = arg;
+
+	return assoc_find_peer(a, x->dir == ENGINE_OUTBOUND ? &x->dst :
+			       &x->src) >= 0;
+}
+
+static struct assoc *lookup(struct xlate_ctx *x)
+{
+	const struct assoc_table *t = x->e->table;
+	uint16_t here = x->dir == ENGINE_OUTBOUND ? x->sv.sport : x->sv.dport;
+	uint16_t peer = x->dir == ENGINE_OUTBOUND ? x->sv.dport : x->sv.sport;
+	struct assoc *a;
+
+	if ((x->sv.first_type == SCTP_CID_ABORT ||
+	     x->sv.first_type == SCTP_CID_SHUTDOWN_COMPLETE) &&
+	    (x->sv.first_flags & SCTP_FLAG_T)) {
+		struct tbit_match m = { .x = x };
+
+		return assoc_lookup_ports(t, x->dir == ENGINE_OUTBOUND ?
+					  ASSOC_KEY_OUT_PORTS :
+					  ASSOC_KEY_IN_PORTS,
+					  here, peer, tbit_matches, &m);
+	}
+	if (x->sv.vtag == 0)
+		return NULL;
+	if (x->dir == ENGINE_OUTBOUND) {
+		a = assoc_lookup_tag(t, ASSOC_KEY_OUT_TAG, here, peer,
+				     x->sv.vtag);
+		return a ? a : assoc_lookup_tag(t, ASSOC_KEY_OUT_PREV, here,
+						 peer, x->sv.vtag);
+	}
+	a = assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, here, peer, x->sv.vtag);
+	return a ? a : assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, here, peer,
+					x->sv.vtag);
+}
+
+static void no_state(struct xlate_ctx *x)
+{
+	uint16_t here = x->dir == ENGINE_OUTBOUND ? x->sv.sport : x->sv.dport;
+	uint16_t peer = x->dir == ENGINE_OUTBOUND ? x->sv.dport : x->sv.sport;
+
+	/* Never answer a middlebox's own message (natsupp). */
+	if ((x->sv.first_type == SCTP_CID_ERROR ||
+	     x->sv.first_type == SCTP_CID_ABORT) &&
+	    (x->sv.first_flags & SCTP_FLAG_M)) {
+		engine_drop(x, DROP_M_BIT_NO_STATE);
+		return;
+	}
+	if (assoc_lookup_ports(x->e->table, x->dir == ENGINE_OUTBOUND ?
+			       ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
+			       here, peer, peer_matches, x)) {
+		engine_drop(x, DROP_VTAG_MISMATCH);
+		return;
+	}
+	if (x->dir == ENGINE_OUTBOUND && x->e->conf.ootb_reply &&
+	    ootb_reply(x))
+		return;
+	engine_drop(x, DROP_OUT_OF_THE_BLUE);
+}
+
+static void load_addrs(struct xlate_ctx *x)
+{
+	const uint8_t *d = x->pkt->data;
+
+	if (x->ip.family == AF_INET) {
+		nat_addr_from_v4(&x->src, d + x->ip.src_off);
+		nat_addr_from_v4(&x->dst, d + x->ip.dst_off);
+	} else {
+		nat_addr_from_v6(&x->src, d + x->ip.src_off);
+		nat_addr_from_v6(&x->dst, d + x->ip.dst_off);
+	}
+}
+
+void engine_process(struct engine *e, struct engine_pkt *pkt,
+		    enum engine_dir dir, uint64_t now_ns,
+		    struct engine_verdict *v)
+{
+	struct xlate_ctx x = {
+		.e = e, .pkt = pkt, .v = v, .dir = dir, .now = now_ns,
+		.local_idx = -1, .peer_idx = -1,
+	};
+	enum drop_reason r;
+
+	v->action = ENGINE_DROP;
+	v->reason = DROP_NONE;
+	v->uplink = -1;
+	v->len = pkt->len;
+	e->stats.packets[dir & 1]++;
+
+	if (pkt->len > pkt->cap || pkt->len > ENGINE_MAX_PKT) {
+		engine_drop(&x, DROP_IP_BAD_HEADER);
+		return;
+	}
+	r = ip_parse(pkt->data, pkt->len, &x.ip);
+	if (r != DROP_NONE) {
+		engine_drop(&x, r);
+		return;
+	}
+	load_addrs(&x);
+	if ((x.ip.family == AF_INET && x.ip.proto == IPPROTO_ICMP) ||
+	    (x.ip.family == AF_INET6 && x.ip.proto == IPPROTO_ICMPV6)) {
+		icmp_process(&x);
+		return;
+	}
+	if (x.ip.proto != IPPROTO_SCTP_NUM) {
+		engine_drop(&x, DROP_NOT_SCTP);
+		return;
+	}
+	r = sctp_parse_header(&x.sv, pkt->data + x.ip.l4_off,
+			      x.ip.total_len - x.ip.l4_off);
+	if (r != DROP_NONE) {
+		engine_drop(&x, r);
+		return;
+	}
+	if (x.sv.first_type == SCTP_CID_INIT) {
+		handshake_init(&x);
+		return;
+	}
+
+	x.a = lookup(&x);
+	if (!x.a) {
+		no_state(&x);
+		return;
+	}
+	/* Phase 2: validate everything and plan. */
+	r = sctp_parse_chunks(&x.sv, e->conf.max_chunks);
+	if (r == DROP_NONE)
+		r = xlate_plan(&x);
+	if (r == DROP_NONE && x.sv.first_type == SCTP_CID_INIT_ACK)
+		r = handshake_init_ack(&x);
+	if (r == DROP_NONE && (x.sv.count[ENGINE_CS_ASCONF] ||
+			       x.sv.count[ENGINE_CS_ASCONF_ACK]))
+		r = asconf_plan(&x);
+	if (r == DROP_NONE)
+		r = ppid_filter(&x);
+	if (r != DROP_NONE) {
+		engine_drop(&x, r);
+		return;
+	}
+	/* Phase 3: commit. */
+	if (x.sv.count[ENGINE_CS_ASCONF])
+		asconf_commit(&x);
+	assoc_state_update(&x);
+	xlate_commit(&x);
+	xlate_count(&x);
+}
+
+void engine_process_batch(struct engine *e, struct engine_pkt *pkts,
+			  struct engine_verdict *vs, unsigned int n,
+			  enum engine_dir dir, uint64_t now_ns)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (i + 1 < n)
+			__builtin_prefetch(pkts[i + 1].data);
+		engine_process(e, &pkts[i], dir, now_ns, &vs[i]);
+	}
+}
+
+/* ---- timers and control ---- */
+
+static void expire_one(struct assoc *a, void *arg)
+{
+	struct engine *e = arg;
+
+	e->stats.assocs_expired++;
+	engine_release_assoc(e, a);
+}
+
+unsigned int engine_tick(struct engine *e, uint64_t now_ns)
+{
+	return assoc_table_expire(e->table, now_ns, expire_one, e);
+}
+
+static void repin_all(struct engine *e)
+{
+	struct assoc *a = NULL;
+
+	while ((a = assoc_table_next(e->table, a)))
+		for (unsigned int i = 0; i < a->n_peers; i++)
+			a->peers[i].uplink = xlate_pin_uplink(e, a, i);
+}
+
+void engine_set_uplink_up(struct engine *e, unsigned int uplink, bool up)
+{
+	if (uplink >= ENGINE_MAX_UPLINKS || e->uplink_down[uplink] == !up)
+		return;
+	e->uplink_down[uplink] = !up;
+	repin_all(e);
+}
+
+/* Is every address binding of a still what the new config would make? */
+static bool still_allowed(const struct engine_config *c,
+			  const struct assoc *a)
+{
+	if (a->flags & ASSOC_F_INBOUND) {
+		const struct engine_forward *fw;
+
+		if (a->forward < 0 || a->forward >= c->n_forwards)
+			return false;
+		fw = &c->forwards[a->forward];
+		if (fw->public_port != a->port_public ||
+		    fw->inside_port != a->port_inside ||
+		    !nat_addr_eq(&fw->inside_addr, &a->locals[0].inside))
+			return false;
+		for (int i = 0; i < a->n_locals; i++)
+			if (addr_map_forward(c, &a->locals[i].public_,
+					     a->port_public) != a->forward)
+				return false;
+		return true;
+	}
+	for (int i = 0; i < a->n_locals; i++) {
+		const struct assoc_local *l = &a->locals[i];
+		struct nat_addr pub;
+		int8_t up;
+
+		if (addr_map_inside(c, &l->inside, &pub, &up))
+			return false;
+		if (nat_addr_eq(&pub, &l->public_))
+			continue;
+		/* A proxy-multihoming extra: still that uplink's address? */
+		if (l->uplink < 0 || c->multihome != MULTIHOME_UPLINKS ||
+		    addr_map_on_uplink(c, (unsigned int)l->uplink, &l->inside,
+				       &pub) ||
+		    !nat_addr_eq(&pub, &l->public_))
+			return false;
+	}
+	return true;
+}
+
+int engine_reconfigure(struct engine *e, const struct engine_config *conf,
+		       uint64_t now_ns)
+{
+	struct assoc *a = NULL, *next;
+	const char *why;
+
+	(void)now_ns;
+	if (engine_config_check(conf, &why))
+		return -EINVAL;
+	if (conf->max_assocs != e->conf.max_assocs ||
+	    conf->max_addrs != e->conf.max_addrs)
+		return -EBUSY;
+	reserve_forwards(e, false);
+	e->conf = *conf;
+	for (a = assoc_table_next(e->table, NULL); a; a = next) {
+		next = assoc_table_next(e->table, a);
+		if (!still_allowed(conf, a)) {
+			e->stats.assocs_removed++;
+			engine_release_assoc(e, a);
+		}
+	}
+	/* A forward port now held by an outbound association stays
+	 * unusable for the rule until that association ends. */
+	reserve_forwards(e, true);
+	repin_all(e);
+	return 0;
+}
+
+unsigned int engine_flush(struct engine *e)
+{
+	struct assoc *a, *next;
+	unsigned int n = 0;
+
+	for (a = assoc_table_next(e->table, NULL); a; a = next) {
+		next = assoc_table_next(e->table, a);
+		engine_release_assoc(e, a);
+		n++;
+	}
+	e->stats.assocs_removed += n;
+	return n;
+}
+
+const struct engine_stats *engine_stats(const struct engine *e)
+{
+	return &e->stats;
+}
+
+static void fill_view(const struct assoc *a, struct engine_assoc_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->id = a->id;
+	v->state = a->state;
+	v->inbound = a->flags & ASSOC_F_INBOUND;
+	v->inside_port = a->port_inside;
+	v->public_port = a->port_public;
+	v->peer_port = a->port_peer;
+	v->tag_inside = a->tag_inside;
+	v->tag_peer = a->tag_peer;
+	v->created_ns = a->created;
+	v->last_seen_ns = a->last_seen;
+	v->expires_ns = a->expires;
+	v->n_locals = a->n_locals;
+	for (int i = 0; i < a->n_locals; i++) {
+		v->locals[i].inside = a->locals[i].inside;
+		v->locals[i].public_ = a->locals[i].public_;
+		v->locals[i].uplink = a->locals[i].uplink;
+	}
+	v->n_paths = a->n_peers;
+	for (int i = 0; i < a->n_peers; i++) {
+		const struct assoc_peer *p = &a->peers[i];
+
+		v->paths[i].peer = p->addr;
+		v->paths[i].uplink = p->uplink;
+		v->paths[i].pkts_out = p->pkts_out;
+		v->paths[i].bytes_out = p->bytes_out;
+		v->paths[i].pkts_in = p->pkts_in;
+		v->paths[i].bytes_in = p->bytes_in;
+	}
+}
+
+int engine_foreach_assoc(const struct engine *e,
+			 int (*fn)(const struct engine_assoc_view *, void *),
+			 void *arg)
+{
+	struct engine_assoc_view view;
+	const struct assoc *a = NULL;
+	int r;
+
+	while ((a = assoc_table_next(e->table, a))) {
+		fill_view(a, &view);
+		r = fn(&view, arg);
+		if (r)
+			return r;
+	}
+	return 0;
+}

@@ -1,0 +1,133 @@
+/*
+ * engine_impl.h: the engine's private state and the per-packet context
+ * shared by the files of src/engine/ (not part of the public API).
+ *
+ * A packet goes through three phases, and only the last one writes:
+ *   1. parse and look up (ip_parse, sctp_parse_header, the table);
+ *   2. validate the whole packet and plan every change (sctp_parse_chunks,
+ *      address checks, the new INIT / INIT ACK address list built in the
+ *      scratch buffer, limits) -- any failure here is a clean drop;
+ *   3. commit: state changes, then the bytes (xlate_commit).
+ */
+#ifndef SCTPALG_ENGINE_IMPL_H
+#define SCTPALG_ENGINE_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "assoc_table.h"
+#include "engine.h"
+#include "ip_parse.h"
+#include "port_alloc.h"
+#include "sctp_parse.h"
+
+#define NS_PER_SEC	1000000000ull
+/* Largest packet the engine rewrites (jumbo frames). */
+#define ENGINE_MAX_PKT	9216u
+
+struct token_bucket {
+	uint64_t tokens_milli;	/* thousandths of a token */
+	uint64_t last_ns;
+};
+
+struct engine {
+	struct engine_config conf;
+	struct assoc_table *table;
+	struct port_alloc *ports;
+	struct engine_stats stats;
+	uint64_t rng;
+	bool uplink_down[ENGINE_MAX_UPLINKS];
+	struct token_bucket init_bucket, ootb_bucket;
+	/* Which public addresses of each [forward] rule hold their port. */
+	uint16_t fwd_held[ENGINE_MAX_FORWARDS];
+	/* Where a rewritten INIT / INIT ACK chunk is assembled. */
+	uint8_t scratch[ENGINE_MAX_PKT];
+};
+
+struct xlate_ctx {
+	struct engine *e;
+	struct engine_pkt *pkt;
+	struct engine_verdict *v;
+	enum engine_dir dir;
+	uint64_t now;
+	struct ip_view ip;
+	struct sctp_view sv;
+	struct nat_addr src, dst;
+	struct assoc *a;
+
+	/* The plan (phase 2), applied by xlate_commit (phase 3). */
+	struct nat_addr new_src, new_dst;
+	uint16_t new_sport, new_dport;
+	int8_t local_idx;	/* locals[] entry of the inside side */
+	int8_t peer_idx;	/* peers[] entry of the outside side */
+	bool join_local;	/* outbound src joins the association */
+	struct assoc_local join;
+	uint32_t new_chunk_len;	/* > 0: scratch replaces the first chunk */
+	bool chunks_changed;	/* bytes inside chunks were rewritten */
+	bool defer_peer_check;	/* INIT ACK / ASCONF may name a new source */
+	uint8_t locals_before;	/* locals[] added by this packet start here */
+	/* ASCONF changes planned by asconf_plan. */
+	uint8_t n_asconf_ops;
+	struct asconf_op {
+		uint16_t type;		/* SCTP_PARAM_ADD_IP / DEL_IP / ... */
+		uint16_t addr_off;	/* address bytes, from sv.sctp; 0 none */
+		struct nat_addr addr;	/* as found (wildcard resolved) */
+		struct nat_addr rewrite;	/* family 0: leave the bytes */
+	} asconf_ops[16];
+};
+
+/* engine.c */
+void engine_drop(struct xlate_ctx *x, enum drop_reason r);
+uint64_t engine_timeout_ns(const struct engine *e, enum assoc_state s);
+void engine_set_state(struct engine *e, struct assoc *a,
+		      enum assoc_state s, uint64_t now);
+void engine_end_assoc(struct engine *e, struct assoc *a);
+/* Give back ports, host count and slot. */
+void engine_release_assoc(struct engine *e, struct assoc *a);
+bool token_bucket_take(struct token_bucket *b, uint32_t rate,
+		       uint32_t burst, uint64_t now_ns);
+
+/* xlate.c: address checks, planning and committing a rewrite. */
+enum drop_reason xlate_plan(struct xlate_ctx *x);
+void xlate_commit(struct xlate_ctx *x);
+void xlate_count(struct xlate_ctx *x);
+int xlate_pick_public(const struct engine *e, const struct assoc *a,
+		      const struct nat_addr *inside, int peer_idx);
+int8_t xlate_pin_uplink(const struct engine *e, const struct assoc *a,
+			unsigned int peer_idx);
+void xlate_add_peer(struct engine *e, struct assoc *a,
+		    const struct nat_addr *addr);
+
+/* handshake.c: INIT and INIT ACK in both directions. */
+void handshake_init(struct xlate_ctx *x);
+enum drop_reason handshake_init_ack(struct xlate_ctx *x);
+void handshake_learn_peer_addrs(struct xlate_ctx *x, const uint8_t *chunk);
+void handshake_clear_prev_tags(struct engine *e, struct assoc *a);
+
+/*
+ * addr_list.c: the address parameters of an outbound INIT / INIT ACK.
+ * collect() adds the inside addresses it lists (and, with proxy
+ * multihoming, the other uplinks) to x->a->locals from x->locals_before
+ * on; emit() writes the rewritten chunk into e->scratch.
+ */
+enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
+				   bool check_port);
+enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk);
+
+/* assoc_state.c: state transitions from the chunks of a packet. */
+void assoc_state_update(struct xlate_ctx *x);
+
+/* asconf.c: RFC 5061 address changes under the RFC 4895 AUTH rule. */
+enum drop_reason asconf_plan(struct xlate_ctx *x);
+void asconf_commit(struct xlate_ctx *x);
+
+/* icmp_xlate.c */
+void icmp_process(struct xlate_ctx *x);
+
+/* ootb.c: natsupp Missing State reply. */
+bool ootb_reply(struct xlate_ctx *x);
+
+/* ppid_filter.c */
+enum drop_reason ppid_filter(const struct xlate_ctx *x);
+
+#endif

@@ -1,0 +1,446 @@
+/*
+ * handshake.c: INIT and INIT ACK, in both directions (RFC 9260 5.1, 5.2).
+ *
+ * Every INIT goes through here, whatever state exists (SPEC 2):
+ *   - outbound INIT, no state: a new association (limits, public port,
+ *     address list rewrite);
+ *   - outbound INIT on an association of the same inside and peer
+ *     endpoints: a retransmission (same Initiate Tag: rewritten the same
+ *     way, the timer is NOT refreshed, so retransmissions cannot keep a
+ *     dead entry alive) or a restart / collision (new tag: the old tag
+ *     stays valid as "prev" until the new pair is confirmed);
+ *   - inbound INIT on an existing association: the peer restarts or the
+ *     INITs collided; its new tag replaces the stale one;
+ *   - inbound INIT otherwise: only through a [forward] rule.
+ * State is only created from an INIT whose CRC32c verified.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "addr_map.h"
+#include "crc32c.h"
+#include "engine_impl.h"
+#include "sctp_wire.h"
+
+static bool out_match(const struct assoc *a, void *arg)
+{
+	const struct xlate_ctx *x = arg;
+
+	return assoc_find_local_inside(a, &x->src) >= 0 &&
+	       assoc_find_peer(a, &x->dst) >= 0;
+}
+
+static bool in_match(const struct assoc *a, void *arg)
+{
+	const struct xlate_ctx *x = arg;
+
+	return assoc_find_local_public(a, &x->dst) >= 0 &&
+	       assoc_find_peer(a, &x->src) >= 0;
+}
+
+/* Replace one side's tag, keeping the old one findable (restart). */
+static void set_tag(struct engine *e, struct assoc *a, bool inside,
+		    uint32_t tag)
+{
+	enum assoc_key cur = inside ? ASSOC_KEY_IN_TAG : ASSOC_KEY_OUT_TAG;
+	enum assoc_key prev = inside ? ASSOC_KEY_IN_PREV : ASSOC_KEY_OUT_PREV;
+	uint32_t *t = inside ? &a->tag_inside : &a->tag_peer;
+	uint32_t *pt = inside ? &a->prev_tag_inside : &a->prev_tag_peer;
+
+	if (*t == tag)
+		return;
+	assoc_unlink(e->table, a, cur);
+	assoc_unlink(e->table, a, prev);
+	*pt = *t;
+	*t = tag;
+	if (*pt)
+		assoc_link(e->table, a, prev);
+	assoc_link(e->table, a, cur);
+}
+
+void handshake_learn_peer_addrs(struct xlate_ctx *x, const uint8_t *chunk)
+{
+	struct nat_addr addr;
+	uint32_t off;
+
+	xlate_add_peer(x->e, x->a, &x->src);
+	for (off = sctp_param_first(chunk, SCTP_INIT_FIXED_LEN); off;
+	     off = sctp_param_next(chunk, off)) {
+		const uint8_t *p = chunk + off;
+
+		if (sctp_get16(p) == SCTP_PARAM_IPV4_ADDR)
+			nat_addr_from_v4(&addr, p + 4);
+		else if (sctp_get16(p) == SCTP_PARAM_IPV6_ADDR)
+			nat_addr_from_v6(&addr, p + 4);
+		else
+			continue;
+		if (!nat_addr_is_unroutable(&addr))
+			xlate_add_peer(x->e, x->a, &addr);
+	}
+}
+
+static enum drop_reason check_limits(struct xlate_ctx *x,
+				     const struct nat_addr *host)
+{
+	struct engine *e = x->e;
+	const struct engine_config *c = &e->conf;
+
+	if (assoc_table_live(e->table) >= assoc_table_capacity(e->table))
+		return DROP_TABLE_FULL;
+	if (c->max_assocs_per_host &&
+	    assoc_host_count(e->table, host) >= c->max_assocs_per_host)
+		return DROP_HOST_LIMIT;
+	if (c->max_handshakes && e->stats.handshakes_live >= c->max_handshakes)
+		return DROP_HANDSHAKE_LIMIT;
+	/* Last, so other refusals do not spend tokens. */
+	if (!token_bucket_take(&e->init_bucket, c->init_rate, c->init_burst,
+			       x->now))
+		return DROP_INIT_RATE;
+	return DROP_NONE;
+}
+
+/* Take port references for the bindings this packet added. */
+static int ref_new_locals(struct xlate_ctx *x)
+{
+	struct assoc *a = x->a;
+	const struct nat_addr *owner = &a->locals[0].inside;
+
+	for (int i = x->locals_before; i < a->n_locals; i++) {
+		if (port_alloc_ref(x->e->ports, &a->locals[i].public_,
+				   a->port_public, owner, a->port_inside)) {
+			while (--i >= x->locals_before)
+				port_alloc_unref(x->e->ports,
+						 &a->locals[i].public_,
+						 a->port_public);
+			return -EADDRINUSE;
+		}
+	}
+	/* New uplinks may change which uplink each peer address uses. */
+	for (unsigned int i = 0; i < a->n_peers; i++)
+		a->peers[i].uplink = xlate_pin_uplink(x->e, a, i);
+	return 0;
+}
+
+static void plan_outbound_addrs(struct xlate_ctx *x)
+{
+	struct assoc *a = x->a;
+	int li;
+
+	x->peer_idx = (int8_t)assoc_find_peer(a, &x->dst);
+	li = xlate_pick_public(x->e, a, &x->src, x->peer_idx);
+	x->local_idx = (int8_t)li;
+	x->new_src = a->locals[li].public_;
+	x->v->uplink = a->locals[li].uplink;
+	x->new_dst = x->dst;
+	x->new_sport = a->port_public;
+	x->new_dport = x->sv.dport;
+}
+
+static void plan_inbound_addrs(struct xlate_ctx *x)
+{
+	struct assoc *a = x->a;
+	int li = assoc_find_local_public(a, &x->dst);
+
+	x->local_idx = (int8_t)li;
+	x->peer_idx = (int8_t)assoc_find_peer(a, &x->src);
+	x->new_src = x->src;
+	x->new_sport = x->sv.sport;
+	x->new_dst = a->locals[li].inside;
+	x->new_dport = a->port_inside;
+}
+
+struct conflict_arg {
+	struct xlate_ctx *x;
+	struct assoc *self;
+};
+
+static bool shares_transport(const struct assoc *o, void *arg)
+{
+	const struct conflict_arg *ca = arg;
+	const struct assoc *a = ca->self;
+	bool pub = false;
+
+	if (o == a || assoc_find_peer(o, &ca->x->dst) < 0)
+		return false;
+	for (int i = 0; i < a->n_locals && !pub; i++)
+		pub = assoc_find_local_public(o, &a->locals[i].public_) >= 0;
+	return pub;
+}
+
+/*
+ * No two live associations may show the same public transport address to
+ * the same peer transport address (SPEC 2): the peer could not tell them
+ * apart.
+ */
+static bool port_conflict(uint16_t port, void *arg)
+{
+	struct conflict_arg *ca = arg;
+
+	return assoc_lookup_ports(ca->x->e->table, ASSOC_KEY_IN_PORTS, port,
+				  ca->x->sv.dport, shares_transport, ca) !=
+	       NULL;
+}
+
+static void finish_new(struct xlate_ctx *x, const struct nat_addr *host)
+{
+	struct engine *e = x->e;
+	struct assoc *a = x->a;
+
+	assoc_link_all(e->table, a);
+	assoc_host_add(e->table, host);
+	a->flags |= ASSOC_F_HANDSHAKE;
+	e->stats.handshakes_live++;
+	e->stats.assocs_created++;
+	e->stats.assocs_live = assoc_table_live(e->table);
+	engine_set_state(e, a, ASSOC_COOKIE_WAIT, x->now);
+}
+
+static void abandon_new(struct xlate_ctx *x, enum drop_reason r)
+{
+	x->a->n_locals = 0;	/* no references were taken */
+	assoc_free(x->e->table, x->a);
+	x->a = NULL;
+	engine_drop(x, r);
+}
+
+static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
+			      uint32_t itag)
+{
+	struct engine *e = x->e;
+	const struct engine_config *c = &e->conf;
+	struct nat_addr pubs[ENGINE_ADDRS_MAX * 2], probe;
+	struct conflict_arg ca = { .x = x };
+	unsigned int n = 0;
+	enum drop_reason r;
+	int8_t up;
+	int port, err;
+	struct assoc *a;
+
+	err = addr_map_inside(c, &x->src, &probe, &up);
+	if (err) {
+		engine_drop(x, err == -ENOENT ? DROP_INSIDE_ADDR_UNKNOWN :
+						DROP_NO_MAPPING);
+		return;
+	}
+	r = check_limits(x, &x->src);
+	if (r != DROP_NONE) {
+		engine_drop(x, r);
+		return;
+	}
+	a = assoc_alloc(e->table, x->now);
+	if (!a) {
+		engine_drop(x, DROP_TABLE_FULL);
+		return;
+	}
+	x->a = ca.self = a;
+	a->port_inside = x->sv.sport;
+	a->port_peer = x->sv.dport;
+	a->tag_inside = itag;
+	r = addr_list_collect(x, chunk, false);
+	if (r != DROP_NONE) {
+		abandon_new(x, r);
+		return;
+	}
+	for (int i = 0; i < a->n_locals; i++)
+		if (assoc_find_local_public(a, &a->locals[i].public_) == i)
+			pubs[n++] = a->locals[i].public_;
+	port = port_alloc_pick(e->ports, pubs, n, &x->src, x->sv.sport,
+			       c->port_min, c->port_max,
+			       c->port_preserve ? x->sv.sport : 0, &e->rng,
+			       port_conflict, &ca);
+	if (port < 0) {
+		abandon_new(x, DROP_PORTS_EXHAUSTED);
+		return;
+	}
+	a->port_public = (uint16_t)port;
+	r = addr_list_emit(x, chunk);
+	if (r != DROP_NONE) {
+		abandon_new(x, r);
+		return;
+	}
+	xlate_add_peer(e, a, &x->dst);
+	if (ref_new_locals(x)) {
+		abandon_new(x, DROP_PORTS_EXHAUSTED);
+		return;
+	}
+	finish_new(x, &x->src);
+	plan_outbound_addrs(x);
+	xlate_commit(x);
+	xlate_count(x);
+}
+
+static void init_outbound_existing(struct xlate_ctx *x, const uint8_t *chunk,
+				   uint32_t itag)
+{
+	struct assoc *a = x->a;
+	enum drop_reason r;
+
+	r = addr_list_collect(x, chunk, true);
+	if (r == DROP_NONE)
+		r = addr_list_emit(x, chunk);
+	if (r == DROP_NONE && ref_new_locals(x))
+		r = DROP_PORTS_EXHAUSTED;
+	if (r != DROP_NONE) {
+		a->n_locals = x->locals_before;
+		engine_drop(x, r);
+		return;
+	}
+	if (itag != a->tag_inside) {
+		set_tag(x->e, a, true, itag);
+		if (a->state != ASSOC_ESTABLISHED)
+			engine_set_state(x->e, a, ASSOC_COOKIE_WAIT, x->now);
+	}
+	plan_outbound_addrs(x);
+	xlate_commit(x);
+	xlate_count(x);
+}
+
+static void init_inbound_forward(struct xlate_ctx *x, const uint8_t *chunk,
+				 uint32_t itag)
+{
+	struct engine *e = x->e;
+	const struct engine_forward *fw;
+	enum drop_reason r;
+	struct assoc *a;
+	int f;
+
+	f = addr_map_forward(&e->conf, &x->dst, x->sv.dport);
+	if (f < 0) {
+		engine_drop(x, DROP_NO_FORWARD_RULE);
+		return;
+	}
+	fw = &e->conf.forwards[f];
+	r = check_limits(x, &fw->inside_addr);
+	if (r != DROP_NONE) {
+		engine_drop(x, r);
+		return;
+	}
+	a = assoc_alloc(e->table, x->now);
+	if (!a) {
+		engine_drop(x, DROP_TABLE_FULL);
+		return;
+	}
+	x->a = a;
+	a->flags = ASSOC_F_INBOUND;
+	a->forward = (int8_t)f;
+	a->port_inside = fw->inside_port;
+	a->port_public = fw->public_port;
+	a->port_peer = x->sv.sport;
+	a->tag_peer = itag;
+	x->locals_before = 0;
+	for (int i = 0; i < fw->n_public &&
+			i < assoc_table_max_locals(e->table); i++) {
+		struct assoc_local *l = &a->locals[a->n_locals++];
+
+		l->inside = fw->inside_addr;
+		l->public_ = fw->public_addrs[i];
+		l->uplink = (int8_t)addr_map_public_uplink(&e->conf,
+							   &l->public_);
+	}
+	if (ref_new_locals(x)) {
+		abandon_new(x, DROP_PORTS_EXHAUSTED);
+		return;
+	}
+	handshake_learn_peer_addrs(x, chunk);
+	finish_new(x, &fw->inside_addr);
+	plan_inbound_addrs(x);
+	xlate_commit(x);
+	xlate_count(x);
+}
+
+void handshake_init(struct xlate_ctx *x)
+{
+	struct engine *e = x->e;
+	const uint8_t *chunk;
+	enum drop_reason r;
+	uint32_t itag;
+
+	r = sctp_parse_chunks(&x->sv, e->conf.max_chunks);
+	if (r == DROP_NONE && !sctp_csum_verify(x->sv.sctp, x->sv.len))
+		r = DROP_BAD_CHECKSUM;
+	if (r != DROP_NONE) {
+		engine_drop(x, r);
+		return;
+	}
+	chunk = x->sv.sctp + SCTP_HDR_LEN;
+	itag = sctp_get32(chunk + SCTP_INIT_OFF_ITAG);
+
+	if (x->dir == ENGINE_OUTBOUND) {
+		x->a = assoc_lookup_ports(e->table, ASSOC_KEY_OUT_PORTS,
+					  x->sv.sport, x->sv.dport, out_match,
+					  x);
+	} else {
+		x->a = assoc_lookup_ports(e->table, ASSOC_KEY_IN_PORTS,
+					  x->sv.dport, x->sv.sport, in_match,
+					  x);
+	}
+	/* A closed association's endpoints start afresh. */
+	if (x->a && x->a->state == ASSOC_CLOSED) {
+		engine_release_assoc(e, x->a);
+		x->a = NULL;
+	}
+
+	if (x->dir == ENGINE_OUTBOUND) {
+		if (x->a)
+			init_outbound_existing(x, chunk, itag);
+		else
+			init_outbound_new(x, chunk, itag);
+		return;
+	}
+	if (!x->a) {
+		init_inbound_forward(x, chunk, itag);
+		return;
+	}
+	/* The peer restarts, or our INITs crossed (RFC 9260 5.2). */
+	if (itag != x->a->tag_peer) {
+		set_tag(e, x->a, false, itag);
+		if (x->a->state != ASSOC_ESTABLISHED)
+			engine_set_state(e, x->a, ASSOC_COOKIE_WAIT, x->now);
+	}
+	handshake_learn_peer_addrs(x, chunk);
+	plan_inbound_addrs(x);
+	xlate_commit(x);
+	xlate_count(x);
+}
+
+enum drop_reason handshake_init_ack(struct xlate_ctx *x)
+{
+	const uint8_t *chunk = x->sv.sctp + SCTP_HDR_LEN;
+	uint32_t itag = sctp_get32(chunk + SCTP_INIT_OFF_ITAG);
+	struct assoc *a = x->a;
+	enum drop_reason r;
+
+	if (x->dir == ENGINE_INBOUND) {
+		/* The peer's addresses are public: learned, not rewritten. */
+		handshake_learn_peer_addrs(x, chunk);
+		if (x->defer_peer_check) {
+			x->peer_idx = (int8_t)assoc_find_peer(a, &x->src);
+			if (x->peer_idx < 0)
+				return DROP_TOO_MANY_ADDRS;
+			x->defer_peer_check = false;
+		}
+		set_tag(x->e, a, false, itag);
+		return DROP_NONE;
+	}
+	/* Our inside host answers (a [forward] server, or a collision). */
+	r = addr_list_collect(x, chunk, true);
+	if (r == DROP_NONE)
+		r = addr_list_emit(x, chunk);
+	if (r == DROP_NONE && ref_new_locals(x))
+		r = DROP_PORTS_EXHAUSTED;
+	if (r != DROP_NONE) {
+		a->n_locals = x->locals_before;
+		return r;
+	}
+	x->join_local = false;	/* collect bound the source already */
+	set_tag(x->e, a, true, itag);
+	plan_outbound_addrs(x);
+	return DROP_NONE;
+}
+
+void handshake_clear_prev_tags(struct engine *e, struct assoc *a)
+{
+	assoc_unlink(e->table, a, ASSOC_KEY_IN_PREV);
+	assoc_unlink(e->table, a, ASSOC_KEY_OUT_PREV);
+	a->prev_tag_inside = a->prev_tag_peer = 0;
+}

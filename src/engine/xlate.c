@@ -1,0 +1,275 @@
+/*
+ * xlate.c: the translation every SCTP packet of a known association gets
+ * -- which inside / public / peer address it concerns, which public
+ * address and uplink it leaves by, and the final rewrite of addresses,
+ * ports and checksums.
+ *
+ * Checksums: SCTP has no pseudo-header, so when only ports change the
+ * CRC32c is patched incrementally (the cost does not grow with the
+ * packet); when chunk bytes change it is recomputed.  A zero checksum
+ * (RFC 9653) stays zero when only ports change and becomes a full correct
+ * CRC otherwise, never an incremental patch of zero.
+ */
+#include <netinet/in.h>
+#include <string.h>
+
+#include "addr_map.h"
+#include "crc32c.h"
+#include "engine_impl.h"
+#include "inet_csum.h"
+#include "sctp_wire.h"
+
+/*
+ * Proxy multihoming pins each peer address to an uplink: the n-th peer
+ * address goes by the n-th live uplink of the association (in the order
+ * its public addresses were bound, the primary first), so when the inside
+ * host fails over to its next peer address, its traffic also moves to the
+ * next ISP.  Without multihoming the uplink follows the public address.
+ */
+int8_t xlate_pin_uplink(const struct engine *e, const struct assoc *a,
+			unsigned int peer_idx)
+{
+	int8_t cand[ENGINE_MAX_UPLINKS];
+	unsigned int n = 0;
+	uint8_t family = a->peers[peer_idx].addr.family;
+
+	if (e->conf.multihome != MULTIHOME_UPLINKS)
+		return -1;
+	for (int i = 0; i < a->n_locals; i++) {
+		int8_t u = a->locals[i].uplink;
+		bool seen = false;
+
+		if (u < 0 || a->locals[i].public_.family != family ||
+		    e->uplink_down[u])
+			continue;
+		for (unsigned int j = 0; j < n; j++)
+			seen |= cand[j] == u;
+		if (!seen && n < ENGINE_MAX_UPLINKS)
+			cand[n++] = u;
+	}
+	return n ? cand[peer_idx % n] : -1;
+}
+
+static bool uplink_dead(const struct engine *e, int8_t u)
+{
+	return u >= 0 && e->uplink_down[u];
+}
+
+int xlate_pick_public(const struct engine *e, const struct assoc *a,
+		      const struct nat_addr *inside, int peer_idx)
+{
+	int8_t want = peer_idx >= 0 ? a->peers[peer_idx].uplink : -1;
+	int best = -1;
+
+	for (int i = 0; i < a->n_locals; i++) {
+		const struct assoc_local *l = &a->locals[i];
+
+		if (!nat_addr_eq(&l->inside, inside))
+			continue;
+		if (want >= 0 && l->uplink == want)
+			return i;
+		/* Otherwise the first binding on a live uplink. */
+		if (best < 0 || (uplink_dead(e, a->locals[best].uplink) &&
+				 !uplink_dead(e, l->uplink)))
+			best = i;
+	}
+	return best;
+}
+
+void xlate_add_peer(struct engine *e, struct assoc *a,
+		    const struct nat_addr *addr)
+{
+	struct assoc_peer *p;
+
+	if (assoc_find_peer(a, addr) >= 0 || nat_addr_is_any(addr) ||
+	    a->n_peers >= assoc_table_max_peers(e->table))
+		return;
+	p = &a->peers[a->n_peers];
+	memset(p, 0, sizeof(*p));
+	p->addr = *addr;
+	p->uplink = -1;
+	a->n_peers++;
+	p->uplink = xlate_pin_uplink(e, a, a->n_peers - 1u);
+}
+
+/* An inside address the INIT never listed joins by vtag (SPEC 2). */
+static enum drop_reason plan_join(struct xlate_ctx *x)
+{
+	struct engine *e = x->e;
+	struct assoc *a = x->a;
+	struct assoc_local *j = &x->join;
+
+	if (a->n_locals >= assoc_table_max_locals(e->table))
+		return DROP_TOO_MANY_ADDRS;
+	j->inside = x->src;
+	if (addr_map_inside(&e->conf, &x->src, &j->public_, &j->uplink))
+		return DROP_INSIDE_ADDR_UNKNOWN;
+	if (!port_alloc_can_ref(e->ports, &j->public_, a->port_public,
+				&a->locals[0].inside, a->port_inside))
+		return DROP_PORTS_EXHAUSTED;
+	x->join_local = true;
+	return DROP_NONE;
+}
+
+enum drop_reason xlate_plan(struct xlate_ctx *x)
+{
+	struct assoc *a = x->a;
+	int li;
+
+	if (x->dir == ENGINE_OUTBOUND) {
+		x->peer_idx = (int8_t)assoc_find_peer(a, &x->dst);
+		if (x->peer_idx < 0)
+			return DROP_PEER_ADDR_UNKNOWN;
+		li = xlate_pick_public(x->e, a, &x->src, x->peer_idx);
+		if (li < 0) {
+			enum drop_reason r = plan_join(x);
+
+			if (r != DROP_NONE)
+				return r;
+			x->new_src = x->join.public_;
+			x->v->uplink = x->join.uplink;
+		} else {
+			x->new_src = a->locals[li].public_;
+			x->v->uplink = a->locals[li].uplink;
+		}
+		x->local_idx = (int8_t)li;
+		x->new_dst = x->dst;
+		x->new_sport = a->port_public;
+		x->new_dport = x->sv.dport;
+		return DROP_NONE;
+	}
+
+	li = assoc_find_local_public(a, &x->dst);
+	if (li < 0)
+		return DROP_NO_MAPPING;
+	x->local_idx = (int8_t)li;
+	x->peer_idx = (int8_t)assoc_find_peer(a, &x->src);
+	if (x->peer_idx < 0) {
+		/* The INIT ACK's own address list, or an ASCONF adding
+		 * its source, may legitimise it; checked once learned. */
+		if (x->sv.first_type != SCTP_CID_INIT_ACK &&
+		    !x->sv.count[ENGINE_CS_ASCONF])
+			return DROP_PEER_ADDR_UNKNOWN;
+		x->defer_peer_check = true;
+	}
+	x->new_src = x->src;
+	x->new_dst = a->locals[li].inside;
+	x->new_sport = x->sv.sport;
+	x->new_dport = a->port_inside;
+	return DROP_NONE;
+}
+
+static void commit_join(struct xlate_ctx *x)
+{
+	struct assoc *a = x->a;
+
+	if (!x->join_local)
+		return;
+	x->join_local = false;
+	/* An ASCONF of this packet may have bound it already. */
+	if (assoc_find_local_inside(a, &x->join.inside) >= 0)
+		return;
+	port_alloc_ref(x->e->ports, &x->join.public_, a->port_public,
+		       &a->locals[0].inside, a->port_inside);
+	a->locals[a->n_locals++] = x->join;
+	x->local_idx = (int8_t)(a->n_locals - 1);
+}
+
+static void set_ip_addr(struct xlate_ctx *x, uint16_t off,
+			const struct nat_addr *na)
+{
+	uint8_t *d = x->pkt->data;
+	size_t len = nat_addr_len(na);
+
+	if (memcmp(d + off, na->bytes, len) == 0)
+		return;
+	if (x->ip.family == AF_INET) {
+		uint16_t c = sctp_get16(d + 10);
+
+		c = inet_csum_update_addr(c, d + off, na->bytes, 4);
+		sctp_put16(d + 10, c);
+	}
+	memcpy(d + off, na->bytes, len);
+}
+
+/* Replace the first chunk by the scratch copy and fix every length. */
+static void commit_chunk(struct xlate_ctx *x)
+{
+	uint8_t *d = x->pkt->data;
+	uint8_t *chunk = x->sv.sctp + SCTP_HDR_LEN;
+	uint32_t sctp_len = SCTP_HDR_LEN + sctp_pad4(x->new_chunk_len);
+	uint32_t new_total = x->ip.l4_off + sctp_len;
+
+	memcpy(chunk, x->e->scratch, sctp_pad4(x->new_chunk_len));
+	if (x->ip.family == AF_INET) {
+		uint16_t old = sctp_get16(d + 2);
+
+		sctp_put16(d + 2, (uint16_t)new_total);
+		sctp_put16(d + 10, inet_csum_update16(sctp_get16(d + 10), old,
+						      (uint16_t)new_total));
+	} else {
+		sctp_put16(d + 4, (uint16_t)(new_total - 40));
+	}
+	x->sv.len = sctp_len;
+	x->ip.total_len = new_total;
+	x->pkt->len = new_total;
+	x->chunks_changed = true;
+}
+
+void xlate_commit(struct xlate_ctx *x)
+{
+	uint8_t *s = x->sv.sctp;
+	uint32_t old_ports = sctp_get32(s), new_ports, csum;
+
+	commit_join(x);
+	if (x->new_chunk_len)
+		commit_chunk(x);
+	else if (x->pkt->len > x->ip.total_len)
+		x->pkt->len = x->ip.total_len;	/* drop link padding */
+	set_ip_addr(x, x->ip.src_off, &x->new_src);
+	set_ip_addr(x, x->ip.dst_off, &x->new_dst);
+
+	sctp_put16(s + SCTP_OFF_SPORT, x->new_sport);
+	sctp_put16(s + SCTP_OFF_DPORT, x->new_dport);
+	new_ports = sctp_get32(s);
+	csum = sctp_csum_get(s);
+	if (x->chunks_changed) {
+		sctp_csum_fill(s, x->sv.len);
+		x->e->stats.csum_full++;
+	} else if (new_ports != old_ports && csum != 0) {
+		sctp_csum_set(s, sctp_csum_update_ports(csum, old_ports,
+							new_ports, x->sv.len));
+		x->e->stats.csum_incremental++;
+	}
+	x->v->action = ENGINE_FORWARD;
+	x->v->reason = DROP_NONE;
+	x->v->len = x->pkt->len;
+}
+
+void xlate_count(struct xlate_ctx *x)
+{
+	struct engine_stats *st = &x->e->stats;
+	struct assoc *a = x->a;
+
+	st->forwarded[x->dir & 1]++;
+	for (int i = 0; i < ENGINE_CS__COUNT; i++)
+		st->chunks[i] += x->sv.count[i];
+	if (!a)
+		return;
+	a->last_seen = x->now;
+	if (x->peer_idx < 0)
+		x->peer_idx = (int8_t)assoc_find_peer(a, x->dir ==
+						      ENGINE_OUTBOUND ?
+						      &x->dst : &x->src);
+	if (x->peer_idx >= 0) {
+		struct assoc_peer *p = &a->peers[x->peer_idx];
+
+		if (x->dir == ENGINE_OUTBOUND) {
+			p->pkts_out++;
+			p->bytes_out += x->pkt->len;
+		} else {
+			p->pkts_in++;
+			p->bytes_in += x->pkt->len;
+		}
+	}
+}
