@@ -50,5 +50,8 @@ bool sctp_csum_verify(const uint8_t *sctp, size_t len);
  */
 uint32_t sctp_csum_update_ports(uint32_t csum, uint32_t old_ports,
 				uint32_t new_ports, size_t len);
+/* The same without PCLMULQDQ, so tests can compare the two. */
+uint32_t sctp_csum_update_ports_sw(uint32_t csum, uint32_t old_ports,
+				   uint32_t new_ports, size_t len);
 
 #endif

@@ -1,0 +1,191 @@
+/*
+ * nat_addr: parsing, printing, classification and hashing of the
+ * engine's family-tagged address values (see nat_addr.h).
+ *
+ * Parsing is strict because its input is configuration: a prefix must
+ * name its length and have no host bits set, so a typo such as
+ * 10.0.0.1/8 is reported rather than silently widened.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nat_addr.h"
+
+bool nat_addr_is_any(const struct nat_addr *a)
+{
+	static const uint8_t zero[16];
+
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return false;
+	return memcmp(a->bytes, zero, nat_addr_len(a)) == 0;
+}
+
+/*
+ * Addresses no NAT binding can give meaning to beyond this box: loopback
+ * (127/8, ::1), unspecified (0.0.0.0, ::) and IPv6 link-local fe80::/10
+ * (RFC 4291 2.5.6: never forwarded).  An unset value counts too, so a
+ * caller never advertises an address it failed to fill.
+ */
+bool nat_addr_is_unroutable(const struct nat_addr *a)
+{
+	static const uint8_t loop6[16] = { [15] = 1 };
+
+	switch (a->family) {
+	case AF_INET:
+		return a->bytes[0] == 127 || nat_addr_is_any(a);
+	case AF_INET6:
+		if (a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80)
+			return true;
+		return memcmp(a->bytes, loop6, 16) == 0 || nat_addr_is_any(a);
+	default:
+		return true;
+	}
+}
+
+/* Do the first bits of x and y agree?  bits <= 8 * length of both. */
+static bool prefix_match(const uint8_t *x, const uint8_t *y,
+			 unsigned int bits)
+{
+	unsigned int whole = bits / 8, rest = bits % 8;
+	uint8_t mask;
+
+	if (memcmp(x, y, whole) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	mask = (uint8_t)(0xff << (8 - rest));
+	return ((x[whole] ^ y[whole]) & mask) == 0;
+}
+
+bool nat_prefix_contains(const struct nat_prefix *p, const struct nat_addr *a)
+{
+	if (p->addr.family != a->family ||
+	    (a->family != AF_INET && a->family != AF_INET6))
+		return false;
+	if (p->len > 8 * nat_addr_len(a))
+		return false;
+	return prefix_match(p->addr.bytes, a->bytes, p->len);
+}
+
+int nat_addr_parse(struct nat_addr *a, const char *s)
+{
+	uint8_t buf[16];
+
+	if (s == NULL)
+		return -EINVAL;
+	if (inet_pton(AF_INET, s, buf) == 1) {
+		nat_addr_from_v4(a, buf);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, buf) == 1) {
+		nat_addr_from_v6(a, buf);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Decimal 0..max, digits only (no sign, no blanks); -1 if not. */
+static int parse_prefix_len(const char *s, unsigned int max)
+{
+	unsigned int v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (unsigned int)(*s - '0');
+		if (v > max)
+			return -1;
+	}
+	return (int)v;
+}
+
+/* Are all bits of a from bit len onward zero? */
+static bool host_bits_zero(const struct nat_addr *a, unsigned int len)
+{
+	unsigned int i = len / 8, rest = len % 8;
+
+	if (rest != 0) {
+		if ((a->bytes[i] & (0xff >> rest)) != 0)
+			return false;
+		i++;
+	}
+	for (; i < sizeof(a->bytes); i++)
+		if (a->bytes[i] != 0)
+			return false;
+	return true;
+}
+
+int nat_prefix_parse(struct nat_prefix *p, const char *s)
+{
+	char text[NAT_ADDR_STRLEN];
+	struct nat_addr a;
+	const char *slash;
+	size_t alen;
+	int len;
+
+	if (s == NULL)
+		return -EINVAL;
+	slash = strchr(s, '/');
+	if (slash == NULL)
+		return -EINVAL;
+	alen = (size_t)(slash - s);
+	if (alen == 0 || alen >= sizeof(text))
+		return -EINVAL;
+	memcpy(text, s, alen);
+	text[alen] = '\0';
+	if (nat_addr_parse(&a, text) != 0)
+		return -EINVAL;
+	len = parse_prefix_len(slash + 1, 8 * (unsigned int)nat_addr_len(&a));
+	if (len < 0)
+		return -EINVAL;
+	if (!host_bits_zero(&a, (unsigned int)len))
+		return -EINVAL;
+	memset(p, 0, sizeof(*p));
+	p->addr = a;
+	p->len = (uint8_t)len;
+	return 0;
+}
+
+const char *nat_addr_str(const struct nat_addr *a, char *buf, size_t len)
+{
+	char text[NAT_ADDR_STRLEN];
+
+	if (len == 0)
+		return buf;
+	if ((a->family != AF_INET && a->family != AF_INET6) ||
+	    inet_ntop(a->family, a->bytes, text, sizeof(text)) == NULL)
+		snprintf(text, sizeof(text), "unset");
+	snprintf(buf, len, "%s", text);
+	return buf;
+}
+
+/*
+ * Table hashing: the seed is per table and random, so a peer cannot aim
+ * addresses at one bucket.  Each 64-bit word goes through a multiply and
+ * xor-shift round (the golden-ratio constant), and the result through
+ * the splitmix64 finaliser so every input bit reaches the low 32 bits.
+ */
+uint32_t nat_addr_hash(const struct nat_addr *a, uint32_t seed)
+{
+	const uint64_t k = 0x9e3779b97f4a7c15ull;
+	uint64_t h = ((uint64_t)seed << 32 | seed) ^ a->family;
+	uint64_t w;
+	size_t i;
+
+	for (i = 0; i < sizeof(a->bytes); i += sizeof(w)) {
+		memcpy(&w, a->bytes + i, sizeof(w));
+		h = (h ^ w) * k;
+		h ^= h >> 32;
+	}
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return (uint32_t)h;
+}
