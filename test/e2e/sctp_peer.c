@@ -1,0 +1,1306 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sctp_peer - a real, independent SCTP endpoint for sctpalg's end-to-end
+ * tests, built on usrsctp (libusrsctp-dev) running native SCTP over raw IP
+ * sockets (usrsctp_init(0, ...)), so it works on kernels without an SCTP
+ * module.  One binary, two modes:
+ *
+ *   sctp_peer server --bind A[,A...] --port P [--count N] [--report FILE]
+ *   sctp_peer client --bind A[,A...] --connect A[,A...] --port P [--lport L]
+ *                    --count N --interval MS [tunables]
+ *
+ * The client sends N numbered, time-stamped messages at a fixed interval;
+ * the server answers every message with an ACK message carrying the same
+ * sequence number.  Both sides print machine-readable lines (RESULT, PATH,
+ * FROM, PEERS, EVENT, PROGRESS) that the shell tests parse:
+ *
+ *   RESULT role=client sent=N acked=N lost=L max_gap_ms=G ...
+ *   RESULT role=server received=N unique=U dup=D lost=L max_gap_ms=G ...
+ *
+ * "lost" is what a user would notice: messages never acknowledged (client)
+ * or sequence numbers never seen (server).  "max_gap_ms" is the longest
+ * silence between two consecutive arrivals, i.e. how long a path failure
+ * stalled the application.  FROM lines count messages per peer address: the
+ * address usrsctp_recvv() reports in "from" is the peer address (the
+ * association's path) that the DATA chunk arrived from, so they show which
+ * paths carried traffic.  PATH lines are SCTP_GET_PEER_ADDR_INFO snapshots.
+ *
+ * usrsctp address scoping (what goes into the INIT / INIT ACK address list)
+ * --------------------------------------------------------------------------
+ * usrsctp is the FreeBSD stack; the rule lives in sctp_output.c
+ * (sctp_add_addresses_to_i_ia, sctp_is_address_in_scope) and sctp_pcb.c
+ * (sctp_add_remote_addr with SCTP_DO_SETSCOPE):
+ *
+ *  1. When the association is created, the FIRST destination address given
+ *     to connect()/connectx() sets the scope: an IPv4 destination inside
+ *     IN4_ISPRIVATE_ADDRESS (10/8, 172.16/12 (the macro says 172.16-172.32),
+ *     192.168/16) sets ipv4_local_scope = 1; a public destination leaves it
+ *     0.  A loopback destination opens every scope.  On the INIT ACK side the
+ *     scope is taken from the INIT's source and destination addresses in the
+ *     same way.
+ *  2. The INIT lists the endpoint's addresses (all interface addresses when
+ *     bound to the wildcard, else the bindx() list) that are in scope; with
+ *     ipv4_local_scope == 0 every RFC 1918 address is skipped.
+ *  3. "To get through a NAT we only list addresses if we have more than
+ *     one": if fewer than two addresses are in scope, the INIT carries NO
+ *     address parameter at all and the peer uses the packet's source.
+ *  4. There is no run-time switch: the behaviour is compiled in (the escape
+ *     hatch is the compile-time SCTP_DONT_DO_PRIVADDR_SCOPE, not set in
+ *     Debian's build); none of the usrsctp_sysctl_set_sctp_* knobs in
+ *     usrsctp.h touches it (sctp_nat_friendly / inits_include_nat_friendly
+ *     only concern the natsupp parameter).  Explicit bindx() does NOT
+ *     bypass it: the bound list is filtered by the same scope test.
+ *
+ * Observed here (usrsctp 0.9.5.0 from Debian 12, tshark on the wire; the
+ * scenarios are test/e2e/test_baseline_routing.sh and kernel_nat_baseline.sh):
+ *  - bound to 192.168.1.10,192.168.1.11, connecting to the public
+ *    198.51.100.100: the INIT carries NO address parameter (both private
+ *    addresses out of scope, so fewer than two left: rule 3); the server's
+ *    usrsctp_getpaddrs() lists only the packet's source.
+ *  - the same bindx() toward a private peer (192.168.1.100 or 10.1.1.100):
+ *    both 192.168.1.10 and 192.168.1.11 are listed.  Binding the wildcard
+ *    (--bind 0.0.0.0) lists them too (loopback stays out of scope).
+ *  - bound to routable 192.0.2.10,192.0.2.11 toward 198.51.100.100: both
+ *    listed.
+ *  - INIT ACK: a server bound to 192.168.1.10,.11 that receives an INIT from
+ *    public 198.51.100.100 addressed to its private 192.168.1.10 (a port
+ *    forward) lists both private addresses: the INIT's private destination
+ *    opened the scope.
+ *  - a packet (HEARTBEAT or DATA) from an address the peer never learned is
+ *    answered with ABORT carrying the T bit; if that ABORT gets back, the
+ *    association dies.  An address must be known to the peer before it is
+ *    used as a source.
+ *
+ * Another usrsctp property the tests must live with: on Linux it has no
+ * route lookup of its own, so it picks ONE source address for all paths of
+ * an association (observed, client and server alike: the address given
+ * last to --bind) and hands the packet to a raw IP_HDRINCL socket;
+ * the kernel then routes by destination only.  Multihomed tests therefore
+ * install a stateless nftables source fix-up per path (test/e2e/lib.sh,
+ * sctp_src_fixup) so each path leaves with its own link's address.  usrsctp
+ * also learns the interface addresses once, at usrsctp_init(): addresses
+ * must exist before the tool starts.  It ignores ICMP.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <usrsctp.h>
+
+#define MAX_ADDRS	8
+#define MAX_SOURCES	16
+#define MAX_PATHS	16
+#define MSG_HDR_LEN	20
+#define MSG_MAX_LEN	4096
+#define RECV_BUF_LEN	65536
+/* bounds the seen-bitmap whatever a peer sends */
+#define MAX_SEQ		(1u << 24)
+#define PENDING_ACKS	65536
+
+#define MSG_MAGIC	0x53435450u	/* "SCTP" */
+#define MSG_DATA	1
+#define MSG_ACK		2
+
+enum mode { MODE_SERVER, MODE_CLIENT };
+
+struct opts {
+	enum mode mode;
+	struct sockaddr_storage bind[MAX_ADDRS];
+	int nbind;
+	struct sockaddr_storage conn[MAX_ADDRS];
+	int nconn;
+	uint16_t port;
+	uint16_t lport;
+	unsigned int count;
+	unsigned int interval_ms;
+	unsigned int size;
+	uint32_t ppid;
+	unsigned int hb_ms;
+	unsigned int rto_min;
+	unsigned int rto_max;
+	unsigned int rto_init;
+	unsigned int pmr;
+	unsigned int init_attempts;
+	unsigned int timeout_s;
+	unsigned int drain_ms;
+	unsigned int progress;
+	const char *report;
+};
+
+struct src_count {
+	struct sockaddr_storage addr;
+	unsigned long n;
+};
+
+/* an ACK echoes the client's sequence number and send time stamp */
+struct pending_ack {
+	uint32_t seq;
+	uint8_t stamp[8];
+};
+
+struct path_snap {
+	struct sockaddr_storage addr;
+	int32_t state;
+	uint32_t cwnd;
+	uint32_t srtt;
+	uint32_t rto;
+	uint32_t mtu;
+};
+
+/* Everything one endpoint knows; both modes share it. */
+struct peer {
+	const struct opts *o;
+	struct socket *so;
+	int efd;
+	int64_t t0;
+
+	bool up;		/* COMM_UP seen */
+	bool done;		/* association gone: EOF, lost, shut down */
+	uint8_t *partial;	/* message reassembly until MSG_EOR */
+	size_t partial_len;
+
+	/* per peer address the messages arrived from */
+	struct src_count src[MAX_SOURCES];
+	int nsrc;
+	/* union of peer addresses ever listed by usrsctp_getpaddrs */
+	struct sockaddr_storage peers[MAX_PATHS];
+	int npeers;
+	/* last path snapshot taken while the association was alive */
+	struct path_snap paths[MAX_PATHS];
+	int npaths;
+	int64_t paths_at;	/* when that snapshot was taken */
+	unsigned long send_failed;
+
+	/* sequence bookkeeping */
+	uint8_t *seen;
+	size_t seen_cap;
+	unsigned long msgs;	/* messages of our protocol received */
+	unsigned long unique;
+	unsigned long dups;
+	unsigned long bad;	/* not our protocol */
+	unsigned long reordered;
+	uint32_t last_seq;
+	uint32_t max_seq;
+	bool any_seq;
+	int64_t last_arrival;
+	int64_t max_gap;
+	int64_t max_gap_at;	/* time the longest gap ended */
+	uint64_t max_rtt_ns;
+
+	/* client: sent messages; server: acks that could not be sent yet */
+	unsigned long sent;
+	struct pending_ack *pending;
+	size_t pending_head, pending_tail;
+};
+
+static volatile sig_atomic_t stop_signal;
+static int signal_efd = -1;
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t now_ms(void)
+{
+	return now_ns() / 1000000;
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static const char *addr_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const void *a;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+		break;
+	case AF_INET6:
+		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		break;
+	default:
+		snprintf(buf, len, "af%d", sa->sa_family);
+		return buf;
+	}
+	if (!inet_ntop(sa->sa_family, a, buf, len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+static socklen_t sa_len(const struct sockaddr *sa)
+{
+	return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					   sizeof(struct sockaddr_in);
+}
+
+static bool addr_equal(const struct sockaddr *a, const struct sockaddr *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	if (a->sa_family == AF_INET6)
+		return !memcmp(&a6->sin6_addr, &b6->sin6_addr,
+			       sizeof(struct in6_addr));
+	return false;
+}
+
+/* Every output line carries the time since start: test logs read as a story. */
+static void say(const struct peer *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void say(const struct peer *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("[%6" PRId64 " ms] ", now_ms() - p->t0);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static void __attribute__((noreturn)) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "sctp_peer: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static int parse_addrs(const char *arg, struct sockaddr_storage *out, int max)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+	int n = 0;
+
+	if (!copy)
+		die("out of memory");
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&out[n];
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out[n];
+
+		if (n == max)
+			die("too many addresses in '%s' (max %d)", arg, max);
+		memset(&out[n], 0, sizeof(out[n]));
+		if (inet_pton(AF_INET, tok, &sin->sin_addr) == 1)
+			sin->sin_family = AF_INET;
+		else if (inet_pton(AF_INET6, tok, &sin6->sin6_addr) == 1)
+			sin6->sin6_family = AF_INET6;
+		else
+			die("bad address '%s'", tok);
+		n++;
+	}
+	free(copy);
+	if (!n)
+		die("empty address list");
+	return n;
+}
+
+static unsigned int parse_uint(const char *arg, const char *name,
+			       unsigned int max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 0);
+	if (errno || *end || end == arg || v > max)
+		die("bad value '%s' for --%s (0..%u)", arg, name, max);
+	return v;
+}
+
+static void set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+/*
+ * bindx()/connectx() take a PACKED array of sockaddrs (each entry as long
+ * as its family's sockaddr), not an array of sockaddr_storage.
+ */
+static size_t pack_addrs(const struct sockaddr_storage *in, int n,
+			 uint16_t port, uint8_t *out)
+{
+	size_t off = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct sockaddr_storage ss = in[i];
+		socklen_t l = sa_len((struct sockaddr *)&ss);
+
+		set_port(&ss, port);
+		memcpy(out + off, &ss, l);
+		off += l;
+	}
+	return off;
+}
+
+static bool any_v6(const struct opts *o)
+{
+	int i;
+
+	for (i = 0; i < o->nbind; i++)
+		if (o->bind[i].ss_family == AF_INET6)
+			return true;
+	for (i = 0; i < o->nconn; i++)
+		if (o->conn[i].ss_family == AF_INET6)
+			return true;
+	return false;
+}
+
+static void upcall(struct socket *so, void *arg, int flags)
+{
+	struct peer *p = arg;
+	uint64_t one = 1;
+
+	(void)so;
+	(void)flags;
+	/* runs on a usrsctp thread: only wake the poll loop */
+	if (write(p->efd, &one, sizeof(one)) < 0) {
+		/* counter saturated: the loop is awake anyway */
+	}
+}
+
+static void on_signal(int sig)
+{
+	uint64_t one = 1;
+
+	stop_signal = sig;
+	if (signal_efd >= 0 && write(signal_efd, &one, sizeof(one)) < 0) {
+		/* nothing useful to do in a signal handler */
+	}
+}
+
+static void setopt(struct socket *so, int opt, const void *val, socklen_t len,
+		   const char *name)
+{
+	if (usrsctp_setsockopt(so, IPPROTO_SCTP, opt, val, len) < 0)
+		die("setsockopt %s: %s", name, strerror(errno));
+}
+
+/*
+ * Tunables that make failover take seconds instead of minutes: small RTO
+ * bounds (RFC 9260 section 6.3.1 defaults are 1 s / 60 s), heartbeats every
+ * hb_ms (section 8.3) and a path declared inactive after pmr + 1 timeouts
+ * (Path.Max.Retrans, section 8.2).  Set on the endpoint (assoc id 0) before
+ * the association exists, so they apply to it and to accepted ones.
+ */
+static void set_tunables(const struct peer *p, struct socket *so)
+{
+	const struct opts *o = p->o;
+	struct sctp_rtoinfo rto = {
+		.srto_assoc_id = SCTP_FUTURE_ASSOC,
+		.srto_initial = o->rto_init,
+		.srto_max = o->rto_max,
+		.srto_min = o->rto_min,
+	};
+	struct sctp_paddrparams pp;
+	struct sctp_initmsg im = {
+		.sinit_num_ostreams = 1,
+		.sinit_max_instreams = 1,
+		.sinit_max_attempts = o->init_attempts,
+		.sinit_max_init_timeo = o->rto_max,
+	};
+	struct sctp_event ev;
+	static const uint16_t events[] = {
+		SCTP_ASSOC_CHANGE, SCTP_PEER_ADDR_CHANGE, SCTP_REMOTE_ERROR,
+		SCTP_SHUTDOWN_EVENT, SCTP_SEND_FAILED_EVENT,
+	};
+	const int on = 1;
+	size_t i;
+
+	setopt(so, SCTP_RTOINFO, &rto, sizeof(rto), "SCTP_RTOINFO");
+	memset(&pp, 0, sizeof(pp));
+	pp.spp_assoc_id = SCTP_FUTURE_ASSOC;
+	pp.spp_hbinterval = o->hb_ms;
+	pp.spp_pathmaxrxt = o->pmr;
+	pp.spp_flags = SPP_HB_ENABLE;
+	setopt(so, SCTP_PEER_ADDR_PARAMS, &pp, sizeof(pp),
+	       "SCTP_PEER_ADDR_PARAMS");
+	setopt(so, SCTP_INITMSG, &im, sizeof(im), "SCTP_INITMSG");
+	setopt(so, SCTP_NODELAY, &on, sizeof(on), "SCTP_NODELAY");
+	/* rcvinfo with every message (RFC 6458 section 8.1.29) */
+	setopt(so, SCTP_RECVRCVINFO, &on, sizeof(on), "SCTP_RECVRCVINFO");
+	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.se_assoc_id = SCTP_FUTURE_ASSOC;
+		ev.se_type = events[i];
+		ev.se_on = 1;
+		setopt(so, SCTP_EVENT, &ev, sizeof(ev), "SCTP_EVENT");
+	}
+}
+
+/* Read back what the stack really uses: the test log shows it. */
+static void print_tunables(const struct peer *p, struct socket *so)
+{
+	struct sctp_rtoinfo rto = { .srto_assoc_id = SCTP_FUTURE_ASSOC };
+	struct sctp_paddrparams pp;
+	socklen_t l = sizeof(rto);
+
+	memset(&pp, 0, sizeof(pp));
+	pp.spp_assoc_id = SCTP_FUTURE_ASSOC;
+	if (usrsctp_getsockopt(so, IPPROTO_SCTP, SCTP_RTOINFO, &rto, &l) < 0)
+		die("getsockopt SCTP_RTOINFO: %s", strerror(errno));
+	l = sizeof(pp);
+	if (usrsctp_getsockopt(so, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp,
+			       &l) < 0)
+		die("getsockopt SCTP_PEER_ADDR_PARAMS: %s", strerror(errno));
+	say(p, "CONFIG rto_initial=%u rto_min=%u rto_max=%u hb_interval=%u path_max_retrans=%u",
+	    rto.srto_initial, rto.srto_min, rto.srto_max, pp.spp_hbinterval,
+	    pp.spp_pathmaxrxt);
+}
+
+static struct socket *make_socket(struct peer *p, uint16_t port)
+{
+	const struct opts *o = p->o;
+	uint8_t packed[MAX_ADDRS * sizeof(struct sockaddr_in6)];
+	char a[INET6_ADDRSTRLEN];
+	struct socket *so;
+	int i;
+
+	so = usrsctp_socket(any_v6(o) ? AF_INET6 : AF_INET, SOCK_STREAM,
+			    IPPROTO_SCTP, NULL, NULL, 0, NULL);
+	if (!so)
+		die("usrsctp_socket: %s", strerror(errno));
+	set_tunables(p, so);
+	pack_addrs(o->bind, o->nbind, port, packed);
+	if (usrsctp_bindx(so, (struct sockaddr *)packed, o->nbind,
+			  SCTP_BINDX_ADD_ADDR) < 0)
+		die("usrsctp_bindx: %s (is every --bind address configured "
+		    "in this namespace before start?)", strerror(errno));
+	for (i = 0; i < o->nbind; i++)
+		say(p, "BIND %s port %u",
+		    addr_str((const struct sockaddr *)&o->bind[i], a,
+			     sizeof(a)),
+		    port);
+	return so;
+}
+
+static void list_addrs(struct peer *p, const char *what, bool remote)
+{
+	struct sockaddr *addrs = NULL, *sa;
+	char line[512], a[INET6_ADDRSTRLEN];
+	size_t off = 0;
+	int n, i;
+
+	n = remote ? usrsctp_getpaddrs(p->so, 0, &addrs) :
+		     usrsctp_getladdrs(p->so, 0, &addrs);
+	if (n <= 0) {
+		say(p, "%s none", what);
+		return;
+	}
+	line[0] = 0;
+	sa = addrs;
+	for (i = 0; i < n; i++) {
+		off += snprintf(line + off, sizeof(line) - off, "%s%s",
+				i ? "," : "", addr_str(sa, a, sizeof(a)));
+		if (off >= sizeof(line))
+			off = sizeof(line) - 1;
+		if (remote) {
+			int j;
+
+			for (j = 0; j < p->npeers; j++)
+				if (addr_equal((struct sockaddr *)&p->peers[j],
+					       sa))
+					break;
+			if (j == p->npeers && p->npeers < MAX_PATHS)
+				memcpy(&p->peers[p->npeers++], sa, sa_len(sa));
+		}
+		sa = (struct sockaddr *)((uint8_t *)sa + sa_len(sa));
+	}
+	say(p, "%s addrs=%s count=%d", what, line, n);
+	if (remote)
+		usrsctp_freepaddrs(addrs);
+	else
+		usrsctp_freeladdrs(addrs);
+}
+
+/* Path statistics (RFC 6458 section 8.2.2, SCTP_GET_PEER_ADDR_INFO). */
+static void snapshot_paths(struct peer *p)
+{
+	struct sockaddr *addrs = NULL, *sa;
+	int n, i;
+
+	n = usrsctp_getpaddrs(p->so, 0, &addrs);
+	if (n <= 0)
+		return;
+	p->npaths = 0;
+	p->paths_at = now_ms() - p->t0;
+	sa = addrs;
+	for (i = 0; i < n && i < MAX_PATHS; i++) {
+		struct sctp_paddrinfo pi;
+		socklen_t l = sizeof(pi);
+		struct path_snap *ps = &p->paths[p->npaths];
+
+		memset(&pi, 0, sizeof(pi));
+		memcpy(&pi.spinfo_address, sa, sa_len(sa));
+		if (usrsctp_getsockopt(p->so, IPPROTO_SCTP,
+				       SCTP_GET_PEER_ADDR_INFO, &pi, &l) == 0) {
+			memcpy(&ps->addr, sa, sa_len(sa));
+			ps->state = pi.spinfo_state;
+			ps->cwnd = pi.spinfo_cwnd;
+			ps->srtt = pi.spinfo_srtt;
+			ps->rto = pi.spinfo_rto;
+			ps->mtu = pi.spinfo_mtu;
+			p->npaths++;
+		}
+		sa = (struct sockaddr *)((uint8_t *)sa + sa_len(sa));
+	}
+	usrsctp_freepaddrs(addrs);
+}
+
+static const char *path_state(int32_t s)
+{
+	if (s & SCTP_UNCONFIRMED)
+		return "unconfirmed";
+	if (s & SCTP_ACTIVE)
+		return "active";
+	if (s & SCTP_INACTIVE)
+		return "inactive";
+	return "unknown";
+}
+
+static const char *assoc_state(uint16_t s)
+{
+	switch (s) {
+	case SCTP_COMM_UP: return "COMM_UP";
+	case SCTP_COMM_LOST: return "COMM_LOST";
+	case SCTP_RESTART: return "RESTART";
+	case SCTP_SHUTDOWN_COMP: return "SHUTDOWN_COMP";
+	case SCTP_CANT_STR_ASSOC: return "CANT_STR_ASSOC";
+	default: return "?";
+	}
+}
+
+static const char *paddr_state(uint32_t s)
+{
+	switch (s) {
+	case SCTP_ADDR_AVAILABLE: return "ADDR_AVAILABLE";
+	case SCTP_ADDR_UNREACHABLE: return "ADDR_UNREACHABLE";
+	case SCTP_ADDR_REMOVED: return "ADDR_REMOVED";
+	case SCTP_ADDR_ADDED: return "ADDR_ADDED";
+	case SCTP_ADDR_MADE_PRIM: return "ADDR_MADE_PRIM";
+	case SCTP_ADDR_CONFIRMED: return "ADDR_CONFIRMED";
+	default: return "?";
+	}
+}
+
+static void handle_notification(struct peer *p, const uint8_t *buf, size_t len)
+{
+	union sctp_notification n;
+	char a[INET6_ADDRSTRLEN];
+
+	if (len < sizeof(n.sn_header))
+		return;
+	memset(&n, 0, sizeof(n));
+	memcpy(&n, buf, len < sizeof(n) ? len : sizeof(n));
+	switch (n.sn_header.sn_type) {
+	case SCTP_ASSOC_CHANGE:
+		say(p, "EVENT assoc_change state=%s error=%u in=%u out=%u",
+		    assoc_state(n.sn_assoc_change.sac_state),
+		    n.sn_assoc_change.sac_error,
+		    n.sn_assoc_change.sac_inbound_streams,
+		    n.sn_assoc_change.sac_outbound_streams);
+		switch (n.sn_assoc_change.sac_state) {
+		case SCTP_COMM_UP:
+		case SCTP_RESTART:
+			p->up = true;
+			break;
+		case SCTP_COMM_LOST:
+		case SCTP_SHUTDOWN_COMP:
+		case SCTP_CANT_STR_ASSOC:
+			p->done = true;
+			break;
+		}
+		break;
+	case SCTP_PEER_ADDR_CHANGE:
+		say(p, "EVENT peer_addr_change addr=%s state=%s error=%u",
+		    addr_str((struct sockaddr *)&n.sn_paddr_change.spc_aaddr,
+			     a, sizeof(a)),
+		    paddr_state(n.sn_paddr_change.spc_state),
+		    n.sn_paddr_change.spc_error);
+		snapshot_paths(p);
+		break;
+	case SCTP_REMOTE_ERROR:
+		say(p, "EVENT remote_error cause=%u",
+		    ntohs(n.sn_remote_error.sre_error));
+		break;
+	case SCTP_SHUTDOWN_EVENT:
+		say(p, "EVENT shutdown");
+		break;
+	case SCTP_SEND_FAILED_EVENT:
+		/* one per abandoned message: say the first, count the rest */
+		if (!p->send_failed++)
+			say(p, "EVENT send_failed error=%u (further ones counted in RESULT)",
+			    n.sn_send_failed_event.ssfe_error);
+		break;
+	default:
+		say(p, "EVENT type=0x%04x", n.sn_header.sn_type);
+		break;
+	}
+}
+
+static void count_source(struct peer *p, const struct sockaddr *from)
+{
+	int i;
+
+	for (i = 0; i < p->nsrc; i++) {
+		if (addr_equal((struct sockaddr *)&p->src[i].addr, from)) {
+			p->src[i].n++;
+			return;
+		}
+	}
+	if (p->nsrc == MAX_SOURCES)
+		return;
+	memset(&p->src[p->nsrc], 0, sizeof(p->src[0]));
+	memcpy(&p->src[p->nsrc].addr, from, sa_len(from));
+	p->src[p->nsrc].n = 1;
+	p->nsrc++;
+}
+
+/* Marks seq seen; returns false for a duplicate. */
+static bool mark_seen(struct peer *p, uint32_t seq)
+{
+	if (seq >= p->seen_cap) {
+		size_t cap = p->seen_cap ? p->seen_cap : 1024;
+		uint8_t *n;
+
+		while (cap <= seq)
+			cap *= 2;
+		n = realloc(p->seen, cap);
+		if (!n)
+			die("out of memory");
+		memset(n + p->seen_cap, 0, cap - p->seen_cap);
+		p->seen = n;
+		p->seen_cap = cap;
+	}
+	if (p->seen[seq])
+		return false;
+	p->seen[seq] = 1;
+	return true;
+}
+
+static int send_msg(struct peer *p, uint8_t type, uint32_t seq,
+		    const uint8_t *stamp)
+{
+	uint8_t buf[MSG_MAX_LEN];
+	struct sctp_sndinfo si;
+	size_t len = p->o->size;
+
+	memset(buf, 0, len);
+	put_u32(buf, MSG_MAGIC);
+	buf[4] = type;
+	put_u32(buf + 8, seq);
+	memcpy(buf + 12, stamp, 8);
+	/* a recognisable filler so a capture shows intact payload */
+	for (size_t i = MSG_HDR_LEN; i < len; i++)
+		buf[i] = (uint8_t)(seq + i);
+	memset(&si, 0, sizeof(si));
+	si.snd_ppid = htonl(p->o->ppid);
+	if (usrsctp_sendv(p->so, buf, len, NULL, 0, &si, sizeof(si),
+			  SCTP_SENDV_SNDINFO, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static void flush_pending_acks(struct peer *p)
+{
+	while (p->pending_head != p->pending_tail) {
+		const struct pending_ack *a =
+			&p->pending[p->pending_head % PENDING_ACKS];
+
+		if (send_msg(p, MSG_ACK, a->seq, a->stamp) < 0)
+			return;
+		p->pending_head++;
+	}
+}
+
+static void queue_ack(struct peer *p, uint32_t seq, const uint8_t *stamp)
+{
+	struct pending_ack *a;
+
+	if (p->pending_tail - p->pending_head == PENDING_ACKS)
+		return;	/* the client will count it lost: never silent */
+	a = &p->pending[p->pending_tail++ % PENDING_ACKS];
+	a->seq = seq;
+	memcpy(a->stamp, stamp, sizeof(a->stamp));
+}
+
+static void on_message(struct peer *p, const uint8_t *buf, size_t len,
+		       const struct sockaddr *from)
+{
+	uint8_t want = p->o->mode == MODE_SERVER ? MSG_DATA : MSG_ACK;
+	int64_t t = now_ms();
+	uint32_t seq;
+
+	if (len < MSG_HDR_LEN || get_u32(buf) != MSG_MAGIC || buf[4] != want) {
+		p->bad++;
+		return;
+	}
+	seq = get_u32(buf + 8);
+	if (seq >= MAX_SEQ || (p->o->mode == MODE_CLIENT && seq >= p->sent)) {
+		p->bad++;
+		return;
+	}
+	p->msgs++;
+	count_source(p, from);
+	if (p->last_arrival) {
+		int64_t gap = t - p->last_arrival;
+
+		if (gap > p->max_gap) {
+			p->max_gap = gap;
+			p->max_gap_at = t - p->t0;
+		}
+	}
+	p->last_arrival = t;
+	if (!mark_seen(p, seq)) {
+		p->dups++;
+	} else {
+		p->unique++;
+		if (p->any_seq && seq < p->last_seq)
+			p->reordered++;
+		if (!p->any_seq || seq > p->max_seq)
+			p->max_seq = seq;
+		p->any_seq = true;
+		p->last_seq = seq;
+	}
+	if (p->o->mode == MODE_CLIENT) {
+		uint64_t sent_ns = 0, rtt;
+		int i;
+
+		/* same host, same CLOCK_MONOTONIC: the RTT is meaningful */
+		for (i = 0; i < 8; i++)
+			sent_ns = sent_ns << 8 | buf[12 + i];
+		rtt = (uint64_t)now_ns() - sent_ns;
+		if (rtt > p->max_rtt_ns)
+			p->max_rtt_ns = rtt;
+	} else {
+		queue_ack(p, seq, buf + 12);
+		flush_pending_acks(p);
+	}
+	if (p->o->progress && p->msgs % p->o->progress == 0) {
+		snapshot_paths(p);
+		if (p->o->mode == MODE_CLIENT)
+			say(p, "PROGRESS sent=%lu acked=%lu", p->sent,
+			    p->unique);
+		else
+			say(p, "PROGRESS received=%lu", p->unique);
+	}
+}
+
+/* Drains everything readable; sets p->done when the association ended. */
+static void drain(struct peer *p)
+{
+	static uint8_t buf[RECV_BUF_LEN];
+
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t fromlen = sizeof(from);
+		struct sctp_rcvinfo rcv;
+		socklen_t infolen = sizeof(rcv);
+		unsigned int infotype = 0;
+		int flags = 0;
+		ssize_t n;
+
+		memset(&from, 0, sizeof(from));
+		n = usrsctp_recvv(p->so, buf, sizeof(buf),
+				  (struct sockaddr *)&from, &fromlen, &rcv,
+				  &infolen, &infotype, &flags);
+		if (n < 0) {
+			if (errno == EWOULDBLOCK || errno == EAGAIN ||
+			    errno == EINTR)
+				return;
+			say(p, "EVENT recv_error errno=%d (%s)", errno,
+			    strerror(errno));
+			p->done = true;
+			return;
+		}
+		if (n == 0) {
+			say(p, "EVENT eof");
+			p->done = true;
+			return;
+		}
+		if (flags & MSG_NOTIFICATION) {
+			handle_notification(p, buf, n);
+			continue;
+		}
+		/* reassemble until end of record, as RFC 6458 section 3.1.3 */
+		if (p->partial_len + n > MSG_MAX_LEN) {
+			p->bad++;
+			p->partial_len = 0;
+			continue;
+		}
+		memcpy(p->partial + p->partial_len, buf, n);
+		p->partial_len += n;
+		if (!(flags & MSG_EOR))
+			continue;
+		on_message(p, p->partial, p->partial_len,
+			   (struct sockaddr *)&from);
+		p->partial_len = 0;
+	}
+}
+
+static void wait_events(struct peer *p, int64_t timeout_ms)
+{
+	struct pollfd pfd = { .fd = p->efd, .events = POLLIN };
+	uint64_t v;
+
+	if (timeout_ms < 0)
+		timeout_ms = 0;
+	if (timeout_ms > 1000)
+		timeout_ms = 1000;
+	if (poll(&pfd, 1, timeout_ms) > 0 &&
+	    read(p->efd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: someone else drained it */
+	}
+}
+
+static void print_common(struct peer *p, FILE *f)
+{
+	char a[INET6_ADDRSTRLEN];
+	int i;
+
+	fprintf(f, "PEERS addrs=");
+	for (i = 0; i < p->npeers; i++)
+		fprintf(f, "%s%s", i ? "," : "",
+			addr_str((struct sockaddr *)&p->peers[i], a,
+				 sizeof(a)));
+	fprintf(f, " count=%d\n", p->npeers);
+	for (i = 0; i < p->nsrc; i++)
+		fprintf(f, "FROM addr=%s count=%lu\n",
+			addr_str((struct sockaddr *)&p->src[i].addr, a,
+				 sizeof(a)),
+			p->src[i].n);
+	for (i = 0; i < p->npaths; i++)
+		fprintf(f, "PATH addr=%s state=%s srtt_ms=%u rto_ms=%u cwnd=%u mtu=%u snapshot_ms=%" PRId64 "\n",
+			addr_str((struct sockaddr *)&p->paths[i].addr, a,
+				 sizeof(a)),
+			path_state(p->paths[i].state), p->paths[i].srtt,
+			p->paths[i].rto, p->paths[i].cwnd, p->paths[i].mtu,
+			p->paths_at);
+}
+
+static unsigned long missing_seqs(const struct peer *p, unsigned long upto)
+{
+	unsigned long miss = 0, s;
+
+	for (s = 0; s < upto; s++)
+		if (s >= p->seen_cap || !p->seen[s])
+			miss++;
+	return miss;
+}
+
+static void print_result(struct peer *p, FILE *f)
+{
+	if (p->o->mode == MODE_CLIENT) {
+		fprintf(f, "RESULT role=client sent=%lu acked=%lu lost=%lu dup=%lu bad=%lu max_gap_ms=%" PRId64 " max_gap_end_ms=%" PRId64 " max_rtt_ms=%" PRIu64 " send_failed=%lu up=%d\n",
+			p->sent, p->unique, p->sent - p->unique, p->dups,
+			p->bad, p->max_gap, p->max_gap_at,
+			p->max_rtt_ns / 1000000, p->send_failed, p->up);
+	} else {
+		/* lost: holes below the highest seq, plus the unseen tail */
+		unsigned long upto = p->any_seq ? p->max_seq + 1UL : 0;
+
+		if (p->o->count > upto)
+			upto = p->o->count;
+		fprintf(f, "RESULT role=server received=%lu unique=%lu dup=%lu lost=%lu reordered=%lu bad=%lu max_gap_ms=%" PRId64 " max_gap_end_ms=%" PRId64 " send_failed=%lu up=%d\n",
+			p->msgs, p->unique, p->dups, missing_seqs(p, upto),
+			p->reordered, p->bad, p->max_gap, p->max_gap_at,
+			p->send_failed, p->up);
+	}
+}
+
+static void report(struct peer *p)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	print_common(p, stdout);
+	print_result(p, stdout);
+	fflush(stdout);
+	if (!p->o->report)
+		return;
+	/* write then rename: a test polling for the file never reads half */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p->o->report);
+	f = fopen(tmp, "w");
+	if (!f)
+		die("%s: %s", tmp, strerror(errno));
+	print_common(p, f);
+	print_result(p, f);
+	if (fclose(f) || rename(tmp, p->o->report))
+		die("%s: %s", p->o->report, strerror(errno));
+}
+
+static void make_nonblocking(struct peer *p, struct socket *so)
+{
+	if (usrsctp_set_non_blocking(so, 1) < 0)
+		die("usrsctp_set_non_blocking: %s", strerror(errno));
+	if (usrsctp_set_upcall(so, upcall, p) < 0)
+		die("usrsctp_set_upcall: %s", strerror(errno));
+}
+
+static bool out_of_time(const struct peer *p, int64_t deadline)
+{
+	if (stop_signal) {
+		say(p, "EVENT signal=%d", (int)stop_signal);
+		return true;
+	}
+	if (now_ms() >= deadline) {
+		say(p, "EVENT timeout after %u s", p->o->timeout_s);
+		return true;
+	}
+	return false;
+}
+
+static int run_server(struct peer *p)
+{
+	const struct opts *o = p->o;
+	int64_t deadline = p->t0 + (int64_t)o->timeout_s * 1000;
+	struct socket *lso;
+
+	lso = make_socket(p, o->port);
+	print_tunables(p, lso);
+	if (usrsctp_listen(lso, 1) < 0)
+		die("usrsctp_listen: %s", strerror(errno));
+	make_nonblocking(p, lso);
+	say(p, "LISTEN port %u", o->port);
+	while (!p->so) {
+		struct sockaddr_storage ss;
+		socklen_t l = sizeof(ss);
+
+		p->so = usrsctp_accept(lso, (struct sockaddr *)&ss, &l);
+		if (p->so)
+			break;
+		if (errno != EWOULDBLOCK && errno != EAGAIN)
+			die("usrsctp_accept: %s", strerror(errno));
+		if (out_of_time(p, deadline))
+			goto out;
+		wait_events(p, deadline - now_ms());
+	}
+	usrsctp_close(lso);
+	lso = NULL;
+	make_nonblocking(p, p->so);
+	say(p, "ACCEPT");
+	list_addrs(p, "PEERS", true);
+	list_addrs(p, "LOCAL", false);
+	snapshot_paths(p);
+	while (!p->done) {
+		drain(p);
+		flush_pending_acks(p);
+		if (p->done || out_of_time(p, deadline))
+			break;
+		wait_events(p, deadline - now_ms());
+	}
+out:
+	report(p);
+	if (lso)
+		usrsctp_close(lso);
+	if (p->so)
+		usrsctp_close(p->so);
+	/* with --count: success means every message arrived exactly once */
+	if (!o->count)
+		return 0;
+	return p->unique == o->count && p->max_seq + 1 == o->count ? 0 : 1;
+}
+
+static int run_client(struct peer *p)
+{
+	const struct opts *o = p->o;
+	int64_t deadline = p->t0 + (int64_t)o->timeout_s * 1000;
+	uint8_t packed[MAX_ADDRS * sizeof(struct sockaddr_in6)];
+	int64_t next_send, drain_until = 0;
+	sctp_assoc_t id = 0;
+
+	p->so = make_socket(p, o->lport);
+	print_tunables(p, p->so);
+	pack_addrs(o->conn, o->nconn, o->port, packed);
+	/* blocking connect: returns once COOKIE ACK arrived (or failed) */
+	if (usrsctp_connectx(p->so, (struct sockaddr *)packed, o->nconn,
+			     &id) < 0) {
+		say(p, "EVENT connect_failed errno=%d (%s)", errno,
+		    strerror(errno));
+		report(p);
+		return 1;
+	}
+	make_nonblocking(p, p->so);
+	say(p, "CONNECTED assoc_id=%u", id);
+	list_addrs(p, "PEERS", true);
+	list_addrs(p, "LOCAL", false);
+	snapshot_paths(p);
+	drain(p);
+	next_send = now_ms();
+	while (!p->done) {
+		int64_t t = now_ms();
+
+		if (p->sent < o->count && t >= next_send) {
+			uint8_t stamp[8];
+			uint64_t ns = now_ns();
+			int i, r;
+
+			for (i = 7; i >= 0; i--, ns >>= 8)
+				stamp[i] = ns & 0xff;
+			r = send_msg(p, MSG_DATA, p->sent, stamp);
+			if (r == 0) {
+				p->sent++;
+				next_send += o->interval_ms;
+				/* never burst to catch up after a stall */
+				if (next_send < t)
+					next_send = t;
+			} else if (r == -EWOULDBLOCK || r == -EAGAIN) {
+				next_send = t + 5;
+			} else {
+				say(p, "EVENT send_error %s", strerror(-r));
+				break;
+			}
+		}
+		if (p->sent == o->count) {
+			if (p->unique == o->count)
+				break;
+			if (!drain_until)
+				drain_until = t + o->drain_ms;
+			else if (t >= drain_until) {
+				say(p, "EVENT drain timeout: %lu unacked",
+				    p->sent - p->unique);
+				break;
+			}
+		}
+		if (out_of_time(p, deadline))
+			break;
+		wait_events(p, p->sent < o->count ? next_send - t :
+			       drain_until - t);
+		drain(p);
+	}
+	snapshot_paths(p);
+	report(p);
+	/* graceful SHUTDOWN (RFC 9260 section 9.2): the server sees EOF */
+	usrsctp_close(p->so);
+	return p->sent == p->unique && p->sent == o->count ? 0 : 1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: sctp_peer server --bind ADDR[,ADDR...] --port P [--count N]\n"
+		"                        [--report FILE] [tunables]\n"
+		"       sctp_peer client --bind ADDR[,ADDR...] --connect ADDR[,ADDR...]\n"
+		"                        --port P [--lport L] --count N --interval MS\n"
+		"                        [--report FILE] [tunables]\n"
+		"tunables: --hb-interval MS (500) --rto-min MS (100) --rto-max MS (500)\n"
+		"          --rto-initial MS (300) --path-max-retrans K (1)\n"
+		"          --init-attempts K (8) --size BYTES (64) --ppid N (0)\n"
+		"          --timeout S (60) --drain-timeout MS (10000)\n"
+		"          --progress N (10, 0 = off)\n"
+		"exit: client 0 when every message was acknowledged, 1 otherwise;\n"
+		"      server (with --count) 0 when all N arrived, 1 otherwise\n");
+	exit(2);
+}
+
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+	enum {
+		O_BIND = 256, O_CONNECT, O_PORT, O_LPORT, O_COUNT, O_INTERVAL,
+		O_HB, O_RTOMIN, O_RTOMAX, O_RTOINIT, O_PMR, O_INIT, O_SIZE,
+		O_PPID, O_TIMEOUT, O_DRAIN, O_PROGRESS, O_REPORT,
+	};
+	static const struct option lo[] = {
+		{ "bind", required_argument, NULL, O_BIND },
+		{ "connect", required_argument, NULL, O_CONNECT },
+		{ "port", required_argument, NULL, O_PORT },
+		{ "lport", required_argument, NULL, O_LPORT },
+		{ "count", required_argument, NULL, O_COUNT },
+		{ "interval", required_argument, NULL, O_INTERVAL },
+		{ "hb-interval", required_argument, NULL, O_HB },
+		{ "rto-min", required_argument, NULL, O_RTOMIN },
+		{ "rto-max", required_argument, NULL, O_RTOMAX },
+		{ "rto-initial", required_argument, NULL, O_RTOINIT },
+		{ "path-max-retrans", required_argument, NULL, O_PMR },
+		{ "init-attempts", required_argument, NULL, O_INIT },
+		{ "size", required_argument, NULL, O_SIZE },
+		{ "ppid", required_argument, NULL, O_PPID },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "drain-timeout", required_argument, NULL, O_DRAIN },
+		{ "progress", required_argument, NULL, O_PROGRESS },
+		{ "report", required_argument, NULL, O_REPORT },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool have_port = false;
+	int c;
+
+	if (argc < 2)
+		usage();
+	if (!strcmp(argv[1], "server"))
+		o->mode = MODE_SERVER;
+	else if (!strcmp(argv[1], "client"))
+		o->mode = MODE_CLIENT;
+	else
+		usage();
+	o->interval_ms = 20;
+	o->size = 64;
+	o->hb_ms = 500;
+	o->rto_min = 100;
+	o->rto_max = 500;
+	o->rto_init = 300;
+	o->pmr = 1;
+	o->init_attempts = 8;
+	o->timeout_s = 60;
+	o->drain_ms = 10000;
+	o->progress = 10;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case O_BIND:
+			o->nbind = parse_addrs(optarg, o->bind, MAX_ADDRS);
+			break;
+		case O_CONNECT:
+			o->nconn = parse_addrs(optarg, o->conn, MAX_ADDRS);
+			break;
+		case O_PORT:
+			o->port = parse_uint(optarg, "port", 65535);
+			have_port = true;
+			break;
+		case O_LPORT:
+			o->lport = parse_uint(optarg, "lport", 65535);
+			break;
+		case O_COUNT:
+			o->count = parse_uint(optarg, "count", MAX_SEQ);
+			break;
+		case O_INTERVAL:
+			o->interval_ms = parse_uint(optarg, "interval", 60000);
+			break;
+		case O_HB:
+			o->hb_ms = parse_uint(optarg, "hb-interval", 600000);
+			break;
+		case O_RTOMIN:
+			o->rto_min = parse_uint(optarg, "rto-min", 600000);
+			break;
+		case O_RTOMAX:
+			o->rto_max = parse_uint(optarg, "rto-max", 600000);
+			break;
+		case O_RTOINIT:
+			o->rto_init = parse_uint(optarg, "rto-initial", 600000);
+			break;
+		case O_PMR:
+			o->pmr = parse_uint(optarg, "path-max-retrans", 100);
+			break;
+		case O_INIT:
+			o->init_attempts = parse_uint(optarg, "init-attempts",
+						      255);
+			break;
+		case O_SIZE:
+			o->size = parse_uint(optarg, "size", MSG_MAX_LEN);
+			break;
+		case O_PPID:
+			o->ppid = parse_uint(optarg, "ppid", UINT_MAX);
+			break;
+		case O_TIMEOUT:
+			o->timeout_s = parse_uint(optarg, "timeout", 86400);
+			break;
+		case O_DRAIN:
+			o->drain_ms = parse_uint(optarg, "drain-timeout",
+						 3600000);
+			break;
+		case O_PROGRESS:
+			o->progress = parse_uint(optarg, "progress", MAX_SEQ);
+			break;
+		case O_REPORT:
+			o->report = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || !o->nbind || !have_port)
+		usage();
+	if (o->mode == MODE_CLIENT && (!o->nconn || !o->count || !o->port))
+		usage();
+	if (o->size < MSG_HDR_LEN)
+		die("--size must be at least %d", MSG_HDR_LEN);
+	if (o->rto_min > o->rto_max || o->rto_init < o->rto_min ||
+	    o->rto_init > o->rto_max)
+		die("need rto-min <= rto-initial <= rto-max");
+}
+
+int main(int argc, char **argv)
+{
+	static struct opts o;
+	struct peer p;
+	struct sigaction sa;
+	int rc, i;
+
+	parse_args(argc, argv, &o);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	memset(&p, 0, sizeof(p));
+	p.o = &o;
+	p.t0 = now_ms();
+	p.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (p.efd < 0)
+		die("eventfd: %s", strerror(errno));
+	p.partial = malloc(MSG_MAX_LEN);
+	p.pending = calloc(PENDING_ACKS, sizeof(*p.pending));
+	if (!p.partial || !p.pending)
+		die("out of memory");
+	signal_efd = p.efd;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* port 0: no UDP encapsulation, native SCTP over raw IP sockets */
+	usrsctp_init(0, NULL, NULL);
+	usrsctp_sysctl_set_sctp_blackhole(0);
+
+	rc = o.mode == MODE_SERVER ? run_server(&p) : run_client(&p);
+
+	/* let the SHUTDOWN handshake finish; usrsctp_finish fails until then */
+	for (i = 0; i < 50 && usrsctp_finish() != 0; i++)
+		usleep(100000);
+	free(p.seen);
+	free(p.partial);
+	free(p.pending);
+	close(p.efd);
+	return rc;
+}
