@@ -136,7 +136,8 @@ void icmp_process(struct xlate_ctx *x)
 	bool v4 = x->ip.family == AF_INET;
 	struct quote_match m = { .x = x };
 	struct nat_addr outer_src, outer_dst, quoted;
-	uint16_t new_port, old_ports;
+	uint32_t old_ports;
+	uint16_t new_port;
 	struct quote qt = { 0 };
 	enum drop_reason r;
 	struct assoc *a;

@@ -1,0 +1,77 @@
+/*
+ * engine_fixture.c: see engine_fixture.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_fixture.h"
+
+static void addr(struct nat_addr *a, const char *s)
+{
+	if (nat_addr_parse(a, s))
+		abort();
+}
+
+static void prefix(struct nat_prefix *p, const char *s)
+{
+	if (nat_prefix_parse(p, s))
+		abort();
+}
+
+void fx_config(struct engine_config *c, enum multihome_mode mh)
+{
+	engine_config_defaults(c);
+	c->max_assocs = 256;
+	c->multihome = mh;
+	c->n_uplinks = 2;
+	strcpy(c->uplinks[0].name, "wan1");
+	strcpy(c->uplinks[0].ifname, "wan1");
+	c->uplinks[0].n_public = 1;
+	addr(&c->uplinks[0].public_addrs[0], "198.51.100.1");
+	strcpy(c->uplinks[1].name, "wan2");
+	strcpy(c->uplinks[1].ifname, "wan2");
+	c->uplinks[1].n_public = 1;
+	addr(&c->uplinks[1].public_addrs[0], "203.0.113.1");
+	c->n_nets = 3;
+	prefix(&c->nets[0].prefix, "192.168.1.0/24");
+	c->nets[0].uplink = 0;
+	prefix(&c->nets[1].prefix, "10.9.0.0/16");
+	c->nets[1].uplink = 1;
+	c->nets[1].one_to_one = true;
+	prefix(&c->nets[1].public_prefix, "198.18.0.0/16");
+	prefix(&c->nets[2].prefix, "2001:db8:aa::/64");
+	c->nets[2].uplink = -1;
+	c->n_forwards = 1;
+	strcpy(c->forwards[0].name, "diameter");
+	c->forwards[0].public_port = 3868;
+	c->forwards[0].inside_port = 3868;
+	c->forwards[0].n_public = 1;
+	addr(&c->forwards[0].public_addrs[0], "198.51.100.1");
+	addr(&c->forwards[0].inside_addr, "192.168.1.20");
+}
+
+struct engine *fx_engine(enum multihome_mode mh)
+{
+	struct engine_config c;
+	struct engine *e;
+
+	fx_config(&c, mh);
+	if (engine_create(&c, 42, &e)) {
+		fprintf(stderr, "fixture: engine_create failed\n");
+		abort();
+	}
+	return e;
+}
+
+struct engine_verdict fx_run(struct engine *e, struct pb *p,
+			     enum engine_dir dir, uint64_t now)
+{
+	struct engine_pkt pkt = { .data = p->buf, .len = p->len,
+				  .cap = PB_MAX };
+	struct engine_verdict v;
+
+	engine_process(e, &pkt, dir, now, &v);
+	p->len = pkt.len;
+	return v;
+}

@@ -1,0 +1,26 @@
+/*
+ * engine_fixture: a ready engine for tests, fuzzers and the benchmark --
+ * the small-office case of SPEC 2: LAN 192.168.1.0/24 behind two ISPs.
+ *
+ *   inside 192.168.1.0/24 -> uplink 0 "wan1" 198.51.100.1
+ *                            uplink 1 "wan2" 203.0.113.1
+ *   inside 10.9.0.0/16 1:1 -> 198.18.0.0/16 on wan2
+ *   inside 2001:db8:aa::/64 (IPv6, no NAT66)
+ *   [forward diameter] 198.51.100.1:3868 -> 192.168.1.20:3868
+ *   peer (outside server): 198.51.100.100 and 203.0.113.100
+ */
+#ifndef SCTPALG_TEST_ENGINE_FIXTURE_H
+#define SCTPALG_TEST_ENGINE_FIXTURE_H
+
+#include "engine.h"
+#include "pkt_build.h"
+
+#define FX_SEC	1000000000ull
+
+void fx_config(struct engine_config *c, enum multihome_mode mh);
+struct engine *fx_engine(enum multihome_mode mh);
+/* Run a built packet through the engine in place. */
+struct engine_verdict fx_run(struct engine *e, struct pb *p,
+			     enum engine_dir dir, uint64_t now);
+
+#endif
