@@ -1,0 +1,178 @@
+/*
+ * xport: the AF_XDP ports of sctpalgd.  One AF_XDP socket per configured
+ * interface and RX queue, all sharing one UMEM, so a frame received on any
+ * interface can be sent out of any other without a copy.  The steering
+ * program (xdp_prog) is attached to every interface here too, because the
+ * choice of AF_XDP mode and XDP attach mode is one ladder:
+ *
+ *   zerocopy  native XDP, sockets bound with XDP_ZEROCOPY
+ *   native    native (driver) XDP, sockets bound with XDP_COPY
+ *   generic   generic (SKB) XDP, sockets bound with XDP_COPY
+ *
+ * auto takes native XDP where the driver has it, else generic, per
+ * interface.  Zero-copy is probed by trying it (a throw-away socket bound
+ * with XDP_ZEROCOPY on queue 0).  The kernel gives every socket of a
+ * shared UMEM the copy mode of the first one, so zero-copy is used only
+ * when every interface has it; otherwise all run in copy mode and
+ * xport_if_zc_probe() tells which interfaces could have had it.
+ *
+ * Data path, single-threaded: xport_rx_batch() per readable socket, then
+ * for every frame either xport_tx_frame() or xport_frame_release(), then
+ * one xport_flush() per loop iteration.  No allocation, no syscall per
+ * packet: sends are submitted and kicked once per flush, and only when the
+ * kernel asks for a wake-up (XDP_USE_NEED_WAKEUP).
+ */
+#ifndef SCTPALG_XPORT_H
+#define SCTPALG_XPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct xport;
+struct xdp_prog;
+
+#define XPORT_MAX_IFS		16
+#define XPORT_MAX_SOCKETS	64
+#define XPORT_ETH_HLEN		14
+/* IFNAMSIZ, without <net/if.h>, which clashes with <linux/if.h>. */
+#define XPORT_IFNAMSIZ		16
+
+enum xport_mode {
+	XPORT_MODE_AUTO = 0,
+	XPORT_MODE_ZEROCOPY,
+	XPORT_MODE_NATIVE,
+	XPORT_MODE_GENERIC,
+};
+
+struct xport_if_config {
+	char name[XPORT_IFNAMSIZ];
+	unsigned int queues;		/* RX queues to serve; 0 = all */
+};
+
+struct xport_config {
+	const struct xport_if_config *ifs;
+	unsigned int n_ifs;		/* 1..XPORT_MAX_IFS */
+	enum xport_mode mode;
+	/*
+	 * UMEM geometry.  A frame holds one packet: the kernel puts it
+	 * XDP_PACKET_HEADROOM (256) bytes in, so a 2048-byte frame takes
+	 * 1792 bytes of packet and growth; 4096 leaves room for INIT
+	 * rewriting on any 1500-byte MTU packet.  frames_per_socket frames
+	 * per socket go into the one UMEM; ring_size is the size of every
+	 * ring (RX, TX, fill, completion) and must be <= frames_per_socket
+	 * so the fill rings never take every frame.
+	 */
+	uint32_t frame_size;		/* 2048 or 4096; 0 = 4096 */
+	uint32_t frames_per_socket;	/* power of 2; 0 = 4096 */
+	uint32_t ring_size;		/* power of 2, >= 64; 0 = 2048 */
+	/* Optional: on failure, a sentence saying which step failed. */
+	char *err;
+	size_t err_len;
+};
+
+/*
+ * One received frame; the caller owns it until xport_tx_frame() or
+ * xport_frame_release().  Fast path: fields are read and written inline.
+ * data may move (xport_frame_set_eth()), len may grow up to cap.
+ */
+struct xport_frame {
+	uint8_t *data;		/* Ethernet header, inside the UMEM */
+	uint32_t len;
+	uint32_t cap;		/* bytes from data to the end of the frame */
+	uint32_t headroom;	/* bytes of the frame before data */
+	uint16_t sock;		/* socket it was received on */
+	uint16_t in_if;		/* xport interface index it came in on */
+	int ifindex;		/* kernel ifindex it came in on */
+};
+
+struct xport_if_stats {
+	uint64_t rx_packets, rx_bytes;
+	uint64_t tx_packets, tx_bytes;
+	uint64_t tx_dropped;		/* TX ring full or bad length */
+	/* From the kernel (XDP_STATISTICS), summed over the sockets. */
+	uint64_t k_rx_dropped, k_rx_ring_full, k_rx_fill_empty;
+	uint64_t k_rx_invalid, k_tx_invalid, k_tx_ring_empty;
+};
+
+struct xport_stats {
+	uint64_t tx_kicks, fill_kicks, kick_errors;
+	uint64_t alloc_failed;
+	uint64_t frame_errors;		/* double release, bad completion */
+	/* Where the UMEM's frames are now; they add up to frames_total. */
+	uint32_t frames_total, frames_free, frames_held;
+	uint32_t frames_fill, frames_tx;
+};
+
+/* Attach, probe, create the UMEM and sockets.  0 or -errno. */
+int xport_create(const struct xport_config *cfg, struct xport **out);
+/* Detach the programs first (traffic goes back to the kernel), then free. */
+void xport_destroy(struct xport *x);
+
+/* Sockets, for the event loop: poll each fd for POLLIN. */
+unsigned int xport_nsocks(const struct xport *x);
+int xport_fd(const struct xport *x, unsigned int sock);
+unsigned int xport_sock_if(const struct xport *x, unsigned int sock);
+unsigned int xport_sock_queue(const struct xport *x, unsigned int sock);
+
+/* Up to max frames from one socket; refills its fill ring. */
+unsigned int xport_rx_batch(struct xport *x, unsigned int sock,
+			    struct xport_frame *frames, unsigned int max);
+/*
+ * Queue f for sending on interface out_if (an xport interface index),
+ * whatever socket it came from.  Always consumes f: on -ENOBUFS (TX ring
+ * full) or -EINVAL (len 0 or beyond cap) the frame is freed and counted.
+ */
+int xport_tx_frame(struct xport *x, unsigned int out_if,
+		   struct xport_frame *f);
+void xport_frame_release(struct xport *x, struct xport_frame *f);
+/*
+ * A free frame for a packet built from scratch (data at the standard
+ * headroom, len 0), as if received on out_if's first socket.  -ENOBUFS.
+ */
+int xport_frame_alloc(struct xport *x, unsigned int out_if,
+		      struct xport_frame *f);
+/*
+ * Submit queued sends, kick where the kernel needs it, recycle completed
+ * frames, top up fill rings.  Returns frames still in flight on TX: when
+ * non-zero, call again soon (next loop turn or timer tick).
+ */
+unsigned int xport_flush(struct xport *x);
+
+/*
+ * L2 helpers.  xport_l3_offset(): offset of the IP header after Ethernet
+ * and up to two VLAN tags, with the ethertype; -1 if not IPv4/IPv6 or
+ * truncated.  xport_frame_set_eth(): turn f into an untagged Ethernet frame
+ * dst <- src carrying the l3_len-byte IP packet now at l3_off (tags
+ * dropped, ethertype from the IP version).  0, -EINVAL, -ENOSPC.
+ */
+int xport_l3_offset(const struct xport_frame *f, uint16_t *ethertype);
+int xport_frame_set_eth(struct xport_frame *f, uint32_t l3_off,
+			uint32_t l3_len, const uint8_t dst[6],
+			const uint8_t src[6]);
+
+/* Interfaces, in configuration order. */
+unsigned int xport_if_count(const struct xport *x);
+int xport_if_lookup(const struct xport *x, int ifindex);	/* or -1 */
+const char *xport_if_name(const struct xport *x, unsigned int i);
+int xport_if_ifindex(const struct xport *x, unsigned int i);
+const uint8_t *xport_if_mac(const struct xport *x, unsigned int i);
+enum xport_mode xport_if_mode(const struct xport *x, unsigned int i);
+/*
+ * Zero-copy probe: 0 if a zero-copy bind worked on this interface, -errno
+ * of the try, or 1 if not tried (mode forced to native or generic, or the
+ * interface runs generic XDP).
+ */
+int xport_if_zc_probe(const struct xport *x, unsigned int i);
+const struct xdp_prog *xport_if_prog(const struct xport *x, unsigned int i);
+void xport_if_stats(const struct xport *x, unsigned int i,
+		    struct xport_if_stats *out);
+const char *xport_mode_name(enum xport_mode m);
+/* Parse "auto|zerocopy|native|generic"; 0 or -EINVAL. */
+int xport_mode_parse(const char *s, enum xport_mode *m);
+
+void xport_stats(const struct xport *x, struct xport_stats *out);
+/* 0 if every frame is accounted for, -EFAULT if one leaked. */
+int xport_check_frames(const struct xport *x);
+
+#endif
