@@ -37,6 +37,7 @@ struct assoc_table {
 
 	uint32_t wheel[WHEEL_SLOTS];
 	uint64_t wheel_now;	/* last second processed */
+	bool wheel_started;
 
 	uint32_t host_mask;
 	uint32_t *host_buckets;
@@ -391,9 +392,7 @@ unsigned int assoc_table_expire(struct assoc_table *t, uint64_t now_ns,
 	uint64_t now_s = now_ns / WHEEL_TICK_NS, steps;
 	unsigned int n = 0;
 
-	if (t->wheel_now == 0)
-		t->wheel_now = now_s ? now_s - 1 : 0;
-	if (now_s <= t->wheel_now)
+	if (!t->wheel_started || now_s <= t->wheel_now)
 		return 0;	/* same second, or a clock that went back */
 	steps = now_s - t->wheel_now;
 	if (steps > WHEEL_SLOTS)
@@ -454,6 +453,11 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 		a->hnext[k] = ASSOC_NONE;
 	a->created = a->last_seen = now_ns;
 	a->in_use = true;
+	/* The wheel's clock starts with the first association it files. */
+	if (!t->wheel_started) {
+		t->wheel_now = now_ns / WHEEL_TICK_NS;
+		t->wheel_started = true;
+	}
 	t->live++;
 	return a;
 }

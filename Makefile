@@ -1,0 +1,287 @@
+# sctpalg -- one non-recursive Makefile (Debian 12; no configure step).
+#
+#   make            build sctpalgd, sctpalgctl and the engine library
+#   make check      install missing packages (as root), build, run every test
+#   make demo       install, build, run the namespace demonstration
+#   make help       all targets
+#
+# V=1 shows full commands.
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+DESTDIR    ?=
+
+# Debian packages the build and the tests need; `make deps` installs the
+# missing ones.
+DEB_PACKAGES := build-essential clang llvm libclang-rt-14-dev pkg-config \
+	libxdp-dev libbpf-dev bpftool liburing-dev libnl-3-dev \
+	libnl-route-3-dev libinih-dev libcriterion-dev libusrsctp-dev \
+	libcap-dev mandoc tshark nftables iproute2 xdp-tools ethtool procps
+
+CC      ?= gcc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
+	-Wmissing-prototypes -Wstrict-prototypes
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARNINGS) -Iinclude -Ibuild -MMD -MP
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+pc = $(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null)
+INIH_LIBS   := $(call pc,--libs,inih)
+DAEMON_LIBS := $(call pc,--libs,libxdp libbpf liburing libnl-3.0 \
+	libnl-route-3.0 inih) -lcap
+DAEMON_CFLAGS := $(call pc,--cflags,libnl-3.0 libnl-route-3.0)
+CRITERION_LIBS := $(call pc,--libs,criterion)
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+# ---- sources ----
+LIB_SRCS    := $(wildcard src/engine/*.c src/conf/*.c)
+DAEMON_SRCS := $(wildcard src/daemon/*.c)
+CTL_SRCS    := $(wildcard src/ctl/*.c)
+BPF_SRCS    := $(wildcard src/bpf/*.bpf.c)
+UNIT_SRCS   := $(wildcard test/unit/*.c)
+FUZZ_SRCS   := $(wildcard test/fuzz/fuzz_*.c)
+E2E_TOOLS   := $(patsubst test/e2e/%.c,build/test/e2e/%,\
+	$(wildcard test/e2e/*.c))
+BENCH_TOOLS := $(patsubst test/bench/%.c,build/test/bench/%,\
+	$(wildcard test/bench/*.c))
+MANPAGES    := $(wildcard man/*.[58])
+
+LIB_OBJS  := $(LIB_SRCS:%.c=build/%.o)
+SAN_OBJS  := $(LIB_SRCS:%.c=build/san/%.o)
+UNIT_OBJS := $(UNIT_SRCS:%.c=build/san/%.o)
+BPF_OBJS  := $(BPF_SRCS:src/bpf/%.c=build/bpf/%.o)
+SKELS     := $(BPF_SRCS:src/bpf/%.bpf.c=build/%.skel.h)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=build/%.o)
+CTL_OBJS  := $(CTL_SRCS:%.c=build/%.o)
+FUZZERS   := $(FUZZ_SRCS:test/fuzz/%.c=build/fuzz/%)
+
+PROGS := $(if $(wildcard src/daemon/main.c),build/sctpalgd) \
+	 $(if $(wildcard src/ctl/sctpalgctl.c),build/sctpalgctl)
+
+.PHONY: all check check-unit check-config check-man check-fuzz check-e2e \
+	demo bench fuzz lint install uninstall clean help deps tools
+.DEFAULT_GOAL := all
+
+all: build/libsctpalg.a $(PROGS)
+
+# ---- library (pure engine + config) ----
+build/%.o: %.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DAEMON_CFLAGS) -c $< -o $@
+
+build/libsctpalg.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# ---- BPF: object, then a skeleton header embedding it ----
+build/bpf/%.bpf.o: src/bpf/%.bpf.c include/xdp_steer.h
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) -target bpf -O2 -g -Wall -Werror -Iinclude \
+		-I/usr/include/$(MULTIARCH) -c $< -o $@
+
+build/%.skel.h: build/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(DAEMON_OBJS): $(SKELS)
+
+# ---- programs ----
+build/sctpalgd: $(DAEMON_OBJS) build/libsctpalg.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(DAEMON_LIBS)
+
+build/sctpalgctl: $(CTL_OBJS) build/libsctpalg.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(INIH_LIBS)
+
+# ---- unit tests: one Criterion binary, everything sanitized ----
+build/san/%.o: %.c
+	$(call msg,CC-SAN,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN) -Isrc/engine -Itest/unit -c $< -o $@
+
+# Daemon modules pure enough for unit tests (the loop, the log).
+UNIT_DAEMON_SRCS := $(wildcard src/daemon/loop.c src/daemon/log.c)
+SAN_OBJS += $(UNIT_DAEMON_SRCS:%.c=build/san/%.o)
+
+build/test/unit: $(UNIT_OBJS) $(SAN_OBJS)
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CRITERION_LIBS) $(INIH_LIBS) \
+		$(call pc,--libs,liburing)
+
+check-unit: build/test/unit
+	@echo "== unit tests (ASan + UBSan)"
+	$(Q)ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+	 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	 build/test/unit --jobs 2
+
+# ---- fuzzers (libFuzzer, clang) ----
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -Iinclude -Isrc/engine -Itest/unit \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SUPPORT := test/unit/pkt_build.c test/unit/engine_fixture.c
+
+build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_SUPPORT)
+	$(call msg,FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(filter %.c,$(LIB_SRCS)) \
+		$(FUZZ_SUPPORT) $(INIH_LIBS)
+
+check-fuzz: $(FUZZERS)
+	@echo "== fuzzers ($(FUZZ_SECONDS) s each)"
+	$(Q)for f in $(FUZZERS); do \
+		n=$$(basename $$f); c=build/fuzz/corpus-$$n; \
+		rm -rf $$c; mkdir -p $$c; \
+		cp test/fuzz/corpus/$$n/* $$c/ 2>/dev/null; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		    -artifact_prefix=build/fuzz/$$n- $$c \
+		    > build/fuzz/$$n.log 2>&1; rc=$$?; \
+		runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' \
+			build/fuzz/$$n.log); \
+		echo "-- $$n: $$runs executions, exit $$rc"; \
+		if [ $$rc -ne 0 ]; then \
+			grep -A30 -E '^==[0-9]+==|ERROR' build/fuzz/$$n.log | head -60; \
+			echo "FAIL: $$n (log build/fuzz/$$n.log)"; exit 1; \
+		fi; \
+	done
+
+fuzz:
+	$(MAKE) check-fuzz FUZZ_SECONDS=600
+
+# ---- end-to-end tools and tests (root, namespaces) ----
+E2E_LIB_xsk_forward := src/daemon/xport.c src/daemon/xdp_prog.c
+E2E_LDLIBS_xsk_forward := $(call pc,--libs,libxdp libbpf)
+E2E_LDLIBS_sctp_peer := -lusrsctp -lpthread
+
+build/test/e2e/%: test/e2e/%.c $(SKELS)
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(E2E_LIB_$*) $(E2E_LDLIBS_$*)
+
+tools: $(E2E_TOOLS) $(BENCH_TOOLS)
+
+check-e2e: all tools
+	@echo "== end-to-end tests (network namespaces)"
+	$(Q)pass=0; fail=0; skip=0; failed=""; \
+	for t in test/e2e/test_*.sh; do \
+		[ -e "$$t" ] || continue; \
+		echo "-- $$t"; \
+		bash $$t; rc=$$?; \
+		case $$rc in \
+		0) pass=$$((pass+1));; \
+		77) skip=$$((skip+1)); echo "SKIPPED: $$t (see above why)";; \
+		*) fail=$$((fail+1)); failed="$$failed $$t";; \
+		esac; \
+	done; \
+	echo "e2e: $$pass passed, $$fail failed, $$skip skipped"; \
+	[ $$fail -eq 0 ] || { echo "FAILED:$$failed"; exit 1; }
+
+# ---- configuration golden tests and man pages ----
+check-config: all
+	$(Q)if [ -x test/config/run.sh ] || [ -f test/config/run.sh ]; then \
+		echo "== config golden tests"; bash test/config/run.sh; \
+	else echo "== config golden tests: none yet"; fi
+
+check-man:
+	@echo "== man pages (mandoc -Tlint -Wstyle)"
+	$(Q)if [ -n "$(MANPAGES)" ]; then \
+		out=$$(mandoc -Tlint -Wstyle $(MANPAGES) 2>&1); \
+		if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
+		echo "$(words $(MANPAGES)) pages clean"; \
+	else echo "no man pages yet"; fi
+
+# ---- the top-level entry points ----
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+		grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "== packages: all present"; exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "missing packages:$$missing (run make deps as root)"; exit 1; \
+	fi; \
+	echo "== installing:$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all tools
+	$(Q)$(MAKE) --no-print-directory check-unit
+	$(Q)$(MAKE) --no-print-directory check-config
+	$(Q)$(MAKE) --no-print-directory check-man
+	$(Q)$(MAKE) --no-print-directory check-fuzz
+	$(Q)$(MAKE) --no-print-directory check-e2e
+	@echo "== make check: all passed"
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all tools
+	$(Q)if [ -f test/e2e/demo.sh ]; then bash test/e2e/demo.sh; \
+	else bash test/e2e/kernel_nat_baseline.sh; fi
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all tools
+	$(Q)if [ -f test/bench/run.sh ]; then bash test/bench/run.sh; \
+	else for b in $(BENCH_TOOLS); do $$b; done; fi
+
+lint:
+	$(Q)clang-format --dry-run -Werror $(LIB_SRCS) $(DAEMON_SRCS) \
+		$(CTL_SRCS) include/*.h
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSCONFDIR)/sctpalg
+	$(if $(wildcard build/sctpalgd),install -m 755 build/sctpalgd $(DESTDIR)$(SBINDIR)/)
+	$(if $(wildcard build/sctpalgctl),install -m 755 build/sctpalgctl $(DESTDIR)$(BINDIR)/)
+	$(foreach m,$(filter %.5,$(MANPAGES)),install -m 644 $(m) $(DESTDIR)$(MANDIR)/man5/;)
+	$(foreach m,$(filter %.8,$(MANPAGES)),install -m 644 $(m) $(DESTDIR)$(MANDIR)/man8/;)
+	@if [ -f conf/sctpalgd.conf ] && \
+	    [ ! -e $(DESTDIR)$(SYSCONFDIR)/sctpalg/sctpalgd.conf ]; then \
+		install -m 640 conf/sctpalgd.conf $(DESTDIR)$(SYSCONFDIR)/sctpalg/; \
+	fi
+	@if [ -f conf/sctpalgd.service ]; then \
+		install -d $(DESTDIR)$(UNITDIR) && \
+		install -m 644 conf/sctpalgd.service $(DESTDIR)$(UNITDIR)/; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/sctpalgd $(DESTDIR)$(BINDIR)/sctpalgctl \
+		$(DESTDIR)$(UNITDIR)/sctpalgd.service
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(filter %.5,$(MANPAGES)))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(filter %.8,$(MANPAGES))))
+
+clean:
+	rm -rf build
+
+help:
+	@echo "targets: all check check-unit check-config check-man check-fuzz"
+	@echo "         check-e2e demo bench fuzz lint install uninstall clean"
+	@echo "         deps help   (V=1 for full commands; FUZZ_SECONDS=N)"
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+# The fuzzers' seed corpus generator (run by hand, output committed).
+build/test/fuzz-corpus: test/fuzz/make_corpus.c test/unit/pkt_build.c
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $^

@@ -1,0 +1,142 @@
+/*
+ * make_corpus: writes the fuzzers' seed corpus (test/fuzz/corpus/) from
+ * packets built with pkt_build -- whole exchanges for fuzz_engine, single
+ * packets for fuzz_parse.  Run by hand after changing it:
+ *   make build/test/fuzz-corpus && build/test/fuzz-corpus test/fuzz/corpus
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pkt_build.h"
+
+#define TI 0x11111111u
+#define TP 0x22222222u
+
+static uint8_t seq[65536];
+static size_t seq_len;
+
+static void add(const struct pb *p, int inbound, int advance)
+{
+	seq[seq_len++] = (uint8_t)((inbound ? 1 : 0) | (advance << 1));
+	seq[seq_len++] = (uint8_t)(p->len >> 8);
+	seq[seq_len++] = (uint8_t)p->len;
+	memcpy(seq + seq_len, p->buf, p->len);
+	seq_len += p->len;
+}
+
+static void write_file(const char *dir, const char *name, const void *b,
+		       size_t n)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(b, 1, n, f) != n || fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char eng[256], par[256];
+	struct pb p;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: make_corpus DIR\n");
+		return 2;
+	}
+	snprintf(eng, sizeof(eng), "%s/fuzz_engine", argv[1]);
+	snprintf(par, sizeof(par), "%s/fuzz_parse", argv[1]);
+
+	for (int mh = 0; mh < 2; mh++) {
+		seq_len = 0;
+		seq[seq_len++] = (uint8_t)mh;
+		pb_ip4(&p, "192.168.1.10", "198.51.100.100");
+		pb_sctp(&p, 5000, 3868, 0);
+		pb_init(&p, 1, TI);
+		pb_param_addr(&p, "192.168.1.10");
+		pb_finish(&p);
+		add(&p, 0, 0);
+		write_file(par, mh ? "init-mh" : "init", p.buf, p.len);
+		pb_ip4(&p, "198.51.100.100", "198.51.100.1");
+		pb_sctp(&p, 3868, 5000, TI);
+		pb_init(&p, 2, TP);
+		pb_param_addr(&p, "198.51.100.100");
+		pb_param_addr(&p, "203.0.113.100");
+		pb_param(&p, 7, "cookie", 6);
+		pb_finish(&p);
+		add(&p, 1, 0);
+		write_file(par, mh ? "init-ack-mh" : "init-ack", p.buf, p.len);
+		pb_ip4(&p, "192.168.1.10", "198.51.100.100");
+		pb_sctp(&p, 5000, 3868, TP);
+		pb_chunk_begin(&p, 10, 0);
+		pb_bytes(&p, "cookie", 6);
+		pb_data(&p, 1, 46, "hello", 5);
+		pb_finish(&p);
+		add(&p, 0, 1);
+		write_file(par, "cookie-echo-data", p.buf, p.len);
+		pb_ip4(&p, "198.51.100.100", "198.51.100.1");
+		pb_sctp(&p, 3868, 5000, TI);
+		pb_simple(&p, 11, 0);
+		pb_sack(&p, 1);
+		pb_finish(&p);
+		add(&p, 1, 0);
+		pb_ip4(&p, "203.0.113.100", "203.0.113.1");
+		pb_sctp(&p, 3868, 5000, TI);
+		pb_heartbeat(&p, 4, "hb");
+		pb_finish(&p);
+		add(&p, 1, 1);
+		pb_ip4(&p, "192.168.1.10", "198.51.100.100");
+		pb_sctp(&p, 5000, 3868, TP);
+		pb_auth(&p);
+		pb_asconf(&p, 1, "0.0.0.0");
+		pb_asconf_param(&p, 0xc001, 1, "0.0.0.0");
+		pb_finish(&p);
+		add(&p, 0, 0);
+		write_file(par, "auth-asconf", p.buf, p.len);
+		pb_ip4(&p, "198.51.100.100", "198.51.100.1");
+		pb_sctp(&p, 3868, 5000, TP);
+		pb_simple(&p, 6, 1);
+		pb_finish(&p);
+		add(&p, 1, 0);
+		write_file(eng, mh ? "assoc-mh" : "assoc", seq, seq_len);
+	}
+	/* Inbound through the forward rule, then the server's INIT ACK. */
+	seq_len = 0;
+	seq[seq_len++] = 0;
+	pb_ip4(&p, "198.51.100.100", "198.51.100.1");
+	pb_sctp(&p, 40000, 3868, 0);
+	pb_init(&p, 1, TP);
+	pb_finish(&p);
+	add(&p, 1, 0);
+	pb_ip4(&p, "192.168.1.20", "198.51.100.100");
+	pb_sctp(&p, 3868, 40000, TP);
+	pb_init(&p, 2, TI);
+	pb_param_addr(&p, "192.168.1.20");
+	pb_param(&p, 7, "cookie", 6);
+	pb_finish(&p);
+	add(&p, 0, 0);
+	write_file(eng, "forward", seq, seq_len);
+	/* IPv6 and ICMP for the parser. */
+	pb_ip6(&p, "2001:db8:aa::10", "2001:db8:ff::1");
+	pb_sctp(&p, 5000, 3868, 0);
+	pb_init(&p, 1, TI);
+	pb_param_addr(&p, "2001:db8:aa::10");
+	pb_finish(&p);
+	write_file(par, "init6", p.buf, p.len);
+	{
+		struct pb q;
+
+		pb_ip4(&q, "198.51.100.1", "198.51.100.100");
+		pb_sctp(&q, 5000, 3868, TP);
+		pb_data(&q, 1, 46, "x", 1);
+		pb_finish(&q);
+		pb_icmp4_error(&p, "198.51.100.254", "198.51.100.1", 3, 4,
+			       1280, q.buf, q.len);
+		write_file(par, "icmp-frag", p.buf, p.len);
+	}
+	return 0;
+}
