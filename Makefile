@@ -178,6 +178,14 @@ build/test/e2e/%: test/e2e/%.c $(SKELS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(E2E_LIB_$*) $(E2E_LDLIBS_$*)
 
+# In-process benchmarks: the engine at -O2, no sanitizers.
+build/test/bench/%: test/bench/%.c build/libsctpalg.a test/unit/pkt_build.c \
+		test/unit/engine_fixture.c
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $< test/unit/pkt_build.c \
+		test/unit/engine_fixture.c build/libsctpalg.a
+
 tools: $(E2E_TOOLS) $(BENCH_TOOLS)
 
 check-e2e: all tools
