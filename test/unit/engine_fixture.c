@@ -75,3 +75,52 @@ struct engine_verdict fx_run(struct engine *e, struct pb *p,
 	p->len = pkt.len;
 	return v;
 }
+
+static void ip_for(struct pb *p, const char *src, const char *dst)
+{
+	if (strchr(src, ':'))
+		pb_ip6(p, src, dst);
+	else
+		pb_ip4(p, src, dst);
+}
+
+void fx_data(struct pb *p, const char *src, const char *dst, uint16_t sport,
+	     uint16_t dport, uint32_t vtag, uint32_t ppid)
+{
+	ip_for(p, src, dst);
+	pb_sctp(p, sport, dport, vtag);
+	pb_data(p, 7, ppid, "hello, peer", 11);
+	pb_finish(p);
+}
+
+void fx_chunk(struct pb *p, const char *src, const char *dst,
+	      uint16_t sport, uint16_t dport, uint32_t vtag, uint8_t type,
+	      uint8_t flags)
+{
+	ip_for(p, src, dst);
+	pb_sctp(p, sport, dport, vtag);
+	pb_simple(p, type, flags);
+	pb_finish(p);
+}
+
+void fx_init(struct pb *p, const char *src, const char *dst, uint16_t sport,
+	     uint16_t dport, uint32_t itag)
+{
+	ip_for(p, src, dst);
+	pb_sctp(p, sport, dport, 0);
+	pb_init(p, 1, itag);
+	pb_finish(p);
+}
+
+void fx_init_ack(struct pb *p, const char *src, const char *dst,
+		 uint16_t sport, uint16_t dport, uint32_t vtag, uint32_t itag,
+		 const char *const *peer_addrs)
+{
+	ip_for(p, src, dst);
+	pb_sctp(p, sport, dport, vtag);
+	pb_init(p, 2, itag);
+	for (; peer_addrs && *peer_addrs; peer_addrs++)
+		pb_param_addr(p, *peer_addrs);
+	pb_param(p, 7, "cookie-cookie-cookie", 20);
+	pb_finish(p);
+}

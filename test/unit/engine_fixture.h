@@ -23,4 +23,17 @@ struct engine *fx_engine(enum multihome_mode mh);
 struct engine_verdict fx_run(struct engine *e, struct pb *p,
 			     enum engine_dir dir, uint64_t now);
 
+/* Packet shorthands (IPv4 or IPv6 chosen from the source address). */
+void fx_data(struct pb *p, const char *src, const char *dst, uint16_t sport,
+	     uint16_t dport, uint32_t vtag, uint32_t ppid);
+void fx_chunk(struct pb *p, const char *src, const char *dst,
+	      uint16_t sport, uint16_t dport, uint32_t vtag, uint8_t type,
+	      uint8_t flags);
+void fx_init(struct pb *p, const char *src, const char *dst, uint16_t sport,
+	     uint16_t dport, uint32_t itag);
+/* A peer's INIT ACK listing the given peer addresses (NULL-terminated). */
+void fx_init_ack(struct pb *p, const char *src, const char *dst,
+		 uint16_t sport, uint16_t dport, uint32_t vtag, uint32_t itag,
+		 const char *const *peer_addrs);
+
 #endif

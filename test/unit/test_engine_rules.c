@@ -29,41 +29,13 @@ static void expect_drop(struct engine_verdict v, enum drop_reason r)
 		     drop_reason_name(v.reason), drop_reason_name(r));
 }
 
-static void init_out(struct pb *p, const char *src, const char *dst,
-		     uint16_t sport, uint32_t itag)
-{
-	if (strchr(src, ':'))
-		pb_ip6(p, src, dst);
-	else
-		pb_ip4(p, src, dst);
-	pb_sctp(p, sport, 3868, 0);
-	pb_init(p, SCTP_CID_INIT, itag);
-	pb_finish(p);
-}
+static const char *const peer1_only[] = { PEER1, NULL };
 
-static void data_pkt(struct pb *p, const char *src, const char *dst,
-		     uint16_t sport, uint16_t dport, uint32_t vtag,
-		     uint32_t ppid)
-{
-	if (strchr(src, ':'))
-		pb_ip6(p, src, dst);
-	else
-		pb_ip4(p, src, dst);
-	pb_sctp(p, sport, dport, vtag);
-	pb_data(p, 9, ppid, "payload", 7);
-	pb_finish(p);
-}
-
-static void init_ack_in(struct pb *p, const char *dst, uint16_t dport,
-			uint32_t vtag, uint32_t itag)
-{
-	pb_ip4(p, PEER1, dst);
-	pb_sctp(p, 3868, dport, vtag);
-	pb_init(p, SCTP_CID_INIT_ACK, itag);
-	pb_param_addr(p, PEER1);
-	pb_param(p, SCTP_PARAM_STATE_COOKIE, "cookie", 6);
-	pb_finish(p);
-}
+#define init_out(p, src, dst, sport, itag) \
+	fx_init(p, src, dst, sport, 3868, itag)
+#define data_pkt fx_data
+#define init_ack_in(p, dst, dport, vtag, itag) \
+	fx_init_ack(p, PEER1, dst, 3868, dport, vtag, itag, peer1_only)
 
 static uint16_t start_assoc(struct engine *e, const char *src,
 			    uint16_t sport, uint32_t ti, uint32_t tp,

@@ -75,42 +75,13 @@ static unsigned int count_assocs(struct engine *e)
 
 /* ---- packet shorthands ---- */
 
-static void data_pkt(struct pb *p, const char *src, const char *dst,
-		     uint16_t sport, uint16_t dport, uint32_t vtag)
-{
-	bool v6 = strchr(src, ':') != NULL;
+static const char *const both_peers[] = { PEER1, PEER2, NULL };
 
-	if (v6)
-		pb_ip6(p, src, dst);
-	else
-		pb_ip4(p, src, dst);
-	pb_sctp(p, sport, dport, vtag);
-	pb_data(p, 7, 46, "hello, peer", 11);
-	pb_finish(p);
-}
-
-static void chunk_pkt(struct pb *p, const char *src, const char *dst,
-		      uint16_t sport, uint16_t dport, uint32_t vtag,
-		      uint8_t type, uint8_t flags)
-{
-	pb_ip4(p, src, dst);
-	pb_sctp(p, sport, dport, vtag);
-	pb_simple(p, type, flags);
-	pb_finish(p);
-}
-
-static void init_ack_in(struct pb *p, const char *src, const char *dst,
-			uint16_t sport, uint16_t dport, uint32_t vtag,
-			uint32_t itag)
-{
-	pb_ip4(p, src, dst);
-	pb_sctp(p, sport, dport, vtag);
-	pb_init(p, SCTP_CID_INIT_ACK, itag);
-	pb_param_addr(p, PEER1);
-	pb_param_addr(p, PEER2);
-	pb_param(p, SCTP_PARAM_STATE_COOKIE, "cookie-cookie-cookie", 20);
-	pb_finish(p);
-}
+#define data_pkt(p, src, dst, sp, dp, tag) \
+	fx_data(p, src, dst, sp, dp, tag, 46)
+#define chunk_pkt fx_chunk
+#define init_ack_in(p, src, dst, sp, dp, tag, itag) \
+	fx_init_ack(p, src, dst, sp, dp, tag, itag, both_peers)
 
 /*
  * Outbound association from 192.168.1.10:sport to PEER1:3868, brought to
