@@ -20,7 +20,7 @@ DESTDIR    ?=
 DEB_PACKAGES := build-essential clang llvm libclang-rt-14-dev pkg-config \
 	libxdp-dev libbpf-dev bpftool liburing-dev libnl-3-dev \
 	libnl-route-3-dev libinih-dev libcriterion-dev libusrsctp-dev \
-	libcap-dev mandoc tshark nftables iproute2 xdp-tools ethtool procps
+	mandoc tshark nftables iproute2 xdp-tools ethtool procps
 
 CC      ?= gcc
 CLANG   ?= clang
@@ -37,7 +37,7 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
 pc = $(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null)
 INIH_LIBS   := $(call pc,--libs,inih)
 DAEMON_LIBS := $(call pc,--libs,libxdp libbpf liburing libnl-3.0 \
-	libnl-route-3.0 inih) -lcap
+	libnl-route-3.0 inih)
 DAEMON_CFLAGS := $(call pc,--cflags,libnl-3.0 libnl-route-3.0)
 CRITERION_LIBS := $(call pc,--libs,criterion)
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
@@ -70,6 +70,9 @@ BPF_OBJS  := $(BPF_SRCS:src/bpf/%.c=build/bpf/%.o)
 SKELS     := $(BPF_SRCS:src/bpf/%.bpf.c=build/%.skel.h)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=build/%.o)
 CTL_OBJS  := $(CTL_SRCS:%.c=build/%.o)
+# The control protocol's shared half (command names, JSON) is linked into
+# sctpalgd as well as sctpalgctl.
+CTL_SHARED_OBJS := build/src/ctl/ctl_proto.o build/src/ctl/json.o
 FUZZERS   := $(FUZZ_SRCS:test/fuzz/%.c=build/fuzz/%)
 
 PROGS := $(if $(wildcard src/daemon/main.c),build/sctpalgd) \
@@ -105,7 +108,7 @@ build/%.skel.h: build/bpf/%.bpf.o
 $(DAEMON_OBJS): $(SKELS)
 
 # ---- programs ----
-build/sctpalgd: $(DAEMON_OBJS) build/libsctpalg.a
+build/sctpalgd: $(DAEMON_OBJS) $(CTL_SHARED_OBJS) build/libsctpalg.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(DAEMON_LIBS)
 
@@ -119,8 +122,12 @@ build/san/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -Isrc/engine -Itest/unit -c $< -o $@
 
-# Daemon modules pure enough for unit tests (the loop, the log).
-UNIT_DAEMON_SRCS := $(wildcard src/daemon/loop.c src/daemon/log.c)
+# Daemon and control modules unit-tested in process (loop, log, control
+# socket, JSON, pidfile, daemonize, privdrop).
+UNIT_DAEMON_SRCS := $(wildcard src/daemon/loop.c src/daemon/log.c \
+	src/daemon/ctl_server.c src/daemon/ctl_render.c src/ctl/json.c \
+	src/ctl/ctl_proto.c src/ctl/ctl_print.c src/daemon/pidfile.c \
+	src/daemon/daemonize.c src/daemon/privdrop.c)
 SAN_OBJS += $(UNIT_DAEMON_SRCS:%.c=build/san/%.o)
 
 build/test/unit: $(UNIT_OBJS) $(SAN_OBJS)
@@ -172,6 +179,10 @@ fuzz:
 E2E_LIB_xsk_forward := src/daemon/xport.c src/daemon/xdp_prog.c
 E2E_LDLIBS_xsk_forward := $(call pc,--libs,libxdp libbpf)
 E2E_LDLIBS_sctp_peer := -lusrsctp -lpthread
+E2E_LIB_kroute_probe := src/daemon/kroute.c src/daemon/log.c \
+	src/engine/nat_addr.c
+E2E_LDLIBS_kroute_probe := $(DAEMON_CFLAGS) \
+	$(call pc,--libs,libnl-3.0 libnl-route-3.0)
 
 build/test/e2e/%: test/e2e/%.c $(SKELS)
 	$(call msg,LD,$@)
@@ -210,10 +221,11 @@ check-config: all
 		echo "== config golden tests"; bash test/config/run.sh; \
 	else echo "== config golden tests: none yet"; fi
 
+# Run inside man/: mandoc resolves .Xr between our own pages only there.
 check-man:
 	@echo "== man pages (mandoc -Tlint -Wstyle)"
 	$(Q)if [ -n "$(MANPAGES)" ]; then \
-		out=$$(mandoc -Tlint -Wstyle $(MANPAGES) 2>&1); \
+		out=$$(cd man && mandoc -Tlint -Wstyle $(notdir $(MANPAGES)) 2>&1); \
 		if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
 		echo "$(words $(MANPAGES)) pages clean"; \
 	else echo "no man pages yet"; fi

@@ -1,0 +1,100 @@
+/*
+ * ctl: sctpalgd's control socket (the daemon side of sctpalgctl).
+ *
+ * A Unix stream socket, mode 0660 owned by root and the configured group,
+ * served entirely from the event loop: accept, recv and send are io_uring
+ * operations, so a client never blocks the packet path.  One command per
+ * connection (ctl_proto.h); the answer is rendered to JSON in one go and
+ * written out in as many sends as the client's pace needs.  A client gets
+ * timeout_ms for the whole exchange and at most max_clients may be
+ * connected at once; a slow or stuck one is cut off, never waited for.
+ *
+ * What the answers contain comes from the daemon through struct ctl_ops:
+ * the engine (associations, counters, flush), the AF_XDP interfaces, the
+ * uplink names, and the reload action.
+ */
+#ifndef SCTPALG_CTL_H
+#define SCTPALG_CTL_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ctl_proto.h"
+#include "engine.h"
+#include "json.h"
+
+struct ctl_server;
+struct loop;
+
+/* One row of the "stats" interface table, filled in by the daemon. */
+struct ctl_if_info {
+	char name[IF_NAMESIZE];
+	const char *mode;	/* "zerocopy", "native", "generic", "packet" */
+	unsigned int queues;
+	bool up;
+	uint64_t rx_packets, rx_bytes;
+	uint64_t tx_packets, tx_bytes;
+	uint64_t rx_dropped, tx_dropped;
+};
+
+#define CTL_MAX_IFS	32
+
+struct ctl_ops {
+	void *arg;		/* passed to every callback */
+	/* Required: the engine behind associations, stats and flush. */
+	struct engine *(*engine)(void *arg);
+	/*
+	 * The clock the engine is fed with (nanoseconds), for ages and
+	 * idle times.  NULL: CLOCK_MONOTONIC.
+	 */
+	uint64_t (*now_ns)(void *arg);
+	/* Interface rows for "stats": fills up to max, returns the count. */
+	unsigned int (*interfaces)(void *arg, struct ctl_if_info *ifs,
+				   unsigned int max);
+	/* An uplink's configured name, or NULL. */
+	const char *(*uplink_name)(void *arg, unsigned int uplink);
+	/*
+	 * "reload": 0, or -errno with a sentence in why (the config
+	 * parser's "file:line: reason").  NULL: reload is refused.
+	 */
+	int (*reload)(void *arg, char *why, size_t why_len);
+	/* After "flush" removed n associations (to log, save state...). */
+	void (*flushed)(void *arg, unsigned int n);
+};
+
+struct ctl_server_config {
+	const char *path;	/* NULL: CTL_SOCKET_DEFAULT */
+	mode_t mode;		/* 0: 0660 */
+	uid_t uid;		/* socket owner; (uid_t)-1: leave as is */
+	gid_t gid;		/* socket group; (gid_t)-1: leave as is */
+	unsigned int max_clients;	/* 0: 8 */
+	uint32_t timeout_ms;	/* whole exchange per client; 0: 10000 */
+};
+
+/*
+ * Binds the socket (a stale socket file from a dead daemon is replaced; a
+ * live daemon on it is -EADDRINUSE), starts accepting on l.  ops is
+ * copied.  0 or -errno.
+ */
+int ctl_server_create(const struct ctl_server_config *cfg,
+		      const struct ctl_ops *ops, struct loop *l,
+		      struct ctl_server **out);
+/*
+ * Cancels everything it has in flight on the loop, disconnects clients,
+ * removes the socket file.  Call it while the loop still exists.
+ */
+void ctl_server_destroy(struct ctl_server *s);
+
+/*
+ * The answer to cmd as JSON text (ctl_render.c); runs reload and flush.
+ * 0 with *out to free, or -ENOMEM.
+ */
+int ctl_render(enum ctl_cmd cmd, const struct ctl_ops *ops, bool pretty,
+	       char **out, size_t *len);
+/* An {"ok":false,"error":why} answer. */
+int ctl_render_error(const char *why, char **out, size_t *len);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * ctl_print: sctpalgctl's text output.  Takes a daemon answer already
+ * parsed (json.h) and prints it for people: aligned tables for
+ * associations, paths and interfaces, name/value lists for counters.
+ * Pure (writes to the FILE it is given), so it is unit-tested on
+ * answers built by the daemon's own renderer.
+ */
+#ifndef SCTPALG_CTL_PRINT_H
+#define SCTPALG_CTL_PRINT_H
+
+#include <stdio.h>
+
+#include "ctl_proto.h"
+#include "json.h"
+
+/*
+ * Prints the answer `doc` to the command cmd.  0, or -EINVAL when the
+ * document is not an answer of that shape (then nothing useful was
+ * printed and the caller should say so).  An {"ok":false} answer is
+ * the caller's business: check it first.
+ */
+int ctl_print(FILE *f, enum ctl_cmd cmd, const struct json_value *doc);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * ctl_proto: what sctpalgd and sctpalgctl agree on about the control
+ * socket.  Compiled into both programs.
+ *
+ * The protocol: a Unix stream socket; the client sends one command line
+ * ("stats\n"), the daemon answers with one JSON object and a newline and
+ * closes the connection.  Every answer has "ok" (true/false); a false one
+ * has "error" (a sentence).  The command's own members follow; see
+ * sctpalgctl(8) for each document's shape.
+ */
+#ifndef SCTPALG_CTL_PROTO_H
+#define SCTPALG_CTL_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifndef SCTPALG_VERSION
+#define SCTPALG_VERSION	"0.1"
+#endif
+
+#define CTL_SOCKET_DEFAULT	"/run/sctpalg/sctpalgd.sock"
+/* Longest command line, newline included. */
+#define CTL_REQUEST_MAX		128
+
+#define CTL_COMMANDS(X)							\
+	X(ASSOCIATIONS,	"associations",	"list associations")		\
+	X(STATS,	"stats",	"show counters")		\
+	X(RELOAD,	"reload",	"reload the configuration")	\
+	X(FLUSH,	"flush",	"remove every association")	\
+	X(VERSION,	"version",	"show the daemon's version")
+
+enum ctl_cmd {
+#define CTL_CMD_ENUM(id, name, help) CTL_CMD_##id,
+	CTL_COMMANDS(CTL_CMD_ENUM)
+#undef CTL_CMD_ENUM
+	CTL_CMD__COUNT
+};
+
+const char *ctl_cmd_name(enum ctl_cmd c);
+const char *ctl_cmd_help(enum ctl_cmd c);
+/*
+ * The command named by name (n bytes, not NUL-terminated; trailing
+ * "\r\n" and blanks are ignored).  With allow_prefix, a unique
+ * abbreviation ("assoc") is accepted too.  0, or -EINVAL for an unknown
+ * or ambiguous name.
+ */
+int ctl_cmd_parse(const char *name, size_t n, bool allow_prefix,
+		  enum ctl_cmd *out);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * ctl_proto: command names of the control protocol, shared by sctpalgd
+ * (which parses the request line) and sctpalgctl (which checks and
+ * expands what the user typed).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "ctl_proto.h"
+
+static const struct {
+	const char *name;
+	const char *help;
+} ctl_cmds[CTL_CMD__COUNT] = {
+#define CTL_CMD_ROW(id, name, help) [CTL_CMD_##id] = { name, help },
+	CTL_COMMANDS(CTL_CMD_ROW)
+#undef CTL_CMD_ROW
+};
+
+const char *ctl_cmd_name(enum ctl_cmd c)
+{
+	return (unsigned int)c < CTL_CMD__COUNT ? ctl_cmds[c].name : "?";
+}
+
+const char *ctl_cmd_help(enum ctl_cmd c)
+{
+	return (unsigned int)c < CTL_CMD__COUNT ? ctl_cmds[c].help : "";
+}
+
+int ctl_cmd_parse(const char *name, size_t n, bool allow_prefix,
+		  enum ctl_cmd *out)
+{
+	unsigned int i, found = CTL_CMD__COUNT, matches = 0;
+
+	while (n > 0 && (name[n - 1] == '\n' || name[n - 1] == '\r' ||
+			 name[n - 1] == ' ' || name[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return -EINVAL;
+	for (i = 0; i < CTL_CMD__COUNT; i++) {
+		if (strlen(ctl_cmds[i].name) == n &&
+		    memcmp(ctl_cmds[i].name, name, n) == 0) {
+			*out = (enum ctl_cmd)i;
+			return 0;
+		}
+		if (allow_prefix && strncmp(ctl_cmds[i].name, name, n) == 0 &&
+		    memchr(name, '\0', n) == NULL) {
+			found = i;
+			matches++;
+		}
+	}
+	if (matches != 1)
+		return -EINVAL;
+	*out = (enum ctl_cmd)found;
+	return 0;
+}

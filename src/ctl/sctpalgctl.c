@@ -1,0 +1,179 @@
+/*
+ * sctpalgctl: the control client of sctpalgd.  Sends one command over the
+ * daemon's Unix socket, reads the JSON answer to the end, and prints it
+ * as text tables (or, with -j, exactly as received, for scripts).
+ *
+ * Exit status: 0 when the daemon answered "ok": true; 1 when it refused
+ * (its reason goes to stderr), could not be reached, or the usage was
+ * wrong.
+ */
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include "ctl_print.h"
+#include "ctl_proto.h"
+#include "json.h"
+
+/* An answer bigger than this is not one of ours. */
+#define ANSWER_MAX	(256u << 20)
+/* A daemon that does not answer in this long is stuck. */
+#define IO_TIMEOUT_S	30
+
+static void __attribute__((noreturn)) usage(void)
+{
+	unsigned int i;
+
+	fprintf(stderr, "usage: sctpalgctl [-j] [-s socket] command\n");
+	fprintf(stderr, "commands:\n");
+	for (i = 0; i < CTL_CMD__COUNT; i++)
+		fprintf(stderr, "  %-14s %s\n", ctl_cmd_name(i),
+			ctl_cmd_help(i));
+	exit(1);
+}
+
+static int ctl_connect(const char *path)
+{
+	struct sockaddr_un sun;
+	struct timeval tv = { .tv_sec = IO_TIMEOUT_S };
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		errx(1, "%s: socket path too long", path);
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		err(1, "socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		err(1, "setsockopt");
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			err(1, "connect %s (is sctpalgd running?)", path);
+		err(1, "connect %s", path);
+	}
+	return fd;
+}
+
+static void send_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err(1, "send");
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Reads until the daemon closes; returns a NUL-terminated buffer. */
+static char *recv_all(int fd, size_t *out_len)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *nb;
+	ssize_t n;
+
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 65536;
+			if (cap > ANSWER_MAX + 1)
+				errx(1, "answer larger than %u bytes",
+				     ANSWER_MAX);
+			nb = realloc(buf, cap);
+			if (!nb)
+				err(1, "answer");
+			buf = nb;
+		}
+		n = recv(fd, buf + len, cap - len - 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			errx(1, "no answer from sctpalgd within %d s",
+			     IO_TIMEOUT_S);
+		if (n < 0)
+			err(1, "recv");
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*out_len = len;
+	return buf;
+}
+
+int main(int argc, char *argv[])
+{
+	const char *path = CTL_SOCKET_DEFAULT;
+	struct json_value *doc;
+	char req[CTL_REQUEST_MAX];
+	enum ctl_cmd cmd;
+	bool json = false;
+	size_t len, off;
+	char *answer;
+	int ch, fd, ret;
+
+	while ((ch = getopt(argc, argv, "js:")) != -1) {
+		switch (ch) {
+		case 'j':
+			json = true;
+			break;
+		case 's':
+			path = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		usage();
+	if (ctl_cmd_parse(argv[0], strlen(argv[0]), true, &cmd) < 0) {
+		warnx("unknown or ambiguous command: %s", argv[0]);
+		usage();
+	}
+
+	fd = ctl_connect(path);
+	snprintf(req, sizeof(req), "%s\n", ctl_cmd_name(cmd));
+	send_all(fd, req, strlen(req));
+	answer = recv_all(fd, &len);
+	close(fd);
+	if (len == 0)
+		errx(1, "sctpalgd closed the connection without an answer");
+
+	ret = json_parse(answer, len, &doc, &off);
+	if (ret < 0)
+		errx(1, "malformed answer from sctpalgd (at byte %zu)", off);
+	if (json) {
+		fwrite(answer, 1, len, stdout);
+		if (answer[len - 1] != '\n')
+			putchar('\n');
+	}
+	if (!json_get_bool(json_get(doc, "ok"), false)) {
+		warnx("%s: %s", ctl_cmd_name(cmd),
+		      json_get_str(json_get(doc, "error"), "failed"));
+		json_free(doc);
+		free(answer);
+		return 1;
+	}
+	if (!json && ctl_print(stdout, cmd, doc) < 0)
+		errx(1, "unexpected answer to %s", ctl_cmd_name(cmd));
+	json_free(doc);
+	free(answer);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err(1, "stdout");
+	return 0;
+}

@@ -1,0 +1,474 @@
+/*
+ * ctl_server: the control socket's listener and connections, driven by
+ * io_uring operations on the event loop (see include/ctl.h).
+ *
+ * A connection goes through recv -> render -> send* -> close, with at
+ * most one operation in flight, so its state is a plain sequence and it
+ * is only ever closed from its own completion (or by destroy, which
+ * cancels that one operation first).  Every operation carries the time
+ * left of the connection's deadline as its timeout: a client that sends
+ * slowly, never reads, or reads a byte a second loses its connection when
+ * the deadline passes, and only max_clients of them can exist at once.
+ *
+ * The listener re-arms its accept after every completion.  When accept
+ * fails for lack of resources (EMFILE, ENFILE, ENOBUFS, ENOMEM) it waits
+ * a second before trying again instead of spinning on the error.
+ */
+#define _GNU_SOURCE		/* struct ucred */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "loop.h"
+
+#define CTL_DEFAULT_MODE	0660
+#define CTL_DEFAULT_CLIENTS	8
+#define CTL_DEFAULT_TIMEOUT_MS	10000
+#define CTL_BACKLOG		16
+#define CTL_ACCEPT_RETRY_NS	1000000000ull
+
+struct ctl_client {
+	struct ctl_server *srv;
+	int fd;			/* -1: slot free */
+	int op;			/* loop id of the operation in flight */
+	uint64_t deadline_ns;
+	pid_t pid;		/* SO_PEERCRED, for the log */
+	uid_t uid;
+	size_t req_len;
+	char req[CTL_REQUEST_MAX];
+	char *resp;
+	size_t resp_len, resp_off;
+};
+
+struct ctl_server {
+	struct loop *loop;
+	struct ctl_ops ops;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int fd;
+	int accept_op;		/* accept or retry timer, -1 if none */
+	uint32_t timeout_ms;
+	unsigned int n_clients;
+	struct ctl_client *clients;
+	struct log_ratelimit rl_full, rl_accept;
+};
+
+static uint64_t ctl_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void ctl_accept_arm(struct ctl_server *s);
+
+static void ctl_client_close(struct ctl_client *c)
+{
+	if (c->fd < 0)
+		return;
+	if (c->op >= 0)
+		loop_del(c->srv->loop, c->op);
+	close(c->fd);
+	free(c->resp);
+	c->resp = NULL;
+	c->fd = -1;
+	c->op = -1;
+}
+
+/* Milliseconds left for c, 0 when its deadline has passed. */
+static uint32_t ctl_client_ms_left(const struct ctl_client *c)
+{
+	uint64_t now = ctl_mono_ns();
+	uint64_t ms;
+
+	if (now >= c->deadline_ns)
+		return 0;
+	ms = (c->deadline_ns - now + 999999) / 1000000;
+	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
+static void ctl_on_recv(void *arg, int res);
+static void ctl_on_send(void *arg, int res);
+
+static void ctl_client_recv(struct ctl_client *c)
+{
+	uint32_t ms = ctl_client_ms_left(c);
+
+	if (ms == 0) {
+		ctl_client_close(c);
+		return;
+	}
+	c->op = loop_recv(c->srv->loop, c->fd, c->req + c->req_len,
+			  sizeof(c->req) - c->req_len, ms, ctl_on_recv, c);
+	if (c->op < 0) {
+		log_warnx("control: cannot read from client: %s",
+			  strerror(-c->op));
+		c->op = -1;
+		ctl_client_close(c);
+	}
+}
+
+static void ctl_client_send(struct ctl_client *c)
+{
+	uint32_t ms = ctl_client_ms_left(c);
+
+	if (ms == 0) {
+		log_info("control: client pid %d too slow, disconnected",
+			 (int)c->pid);
+		ctl_client_close(c);
+		return;
+	}
+	c->op = loop_send(c->srv->loop, c->fd, c->resp + c->resp_off,
+			  c->resp_len - c->resp_off, ms, ctl_on_send, c);
+	if (c->op < 0) {
+		log_warnx("control: cannot write to client: %s",
+			  strerror(-c->op));
+		c->op = -1;
+		ctl_client_close(c);
+	}
+}
+
+/* The request is complete (or cut short): answer it. */
+static void ctl_client_answer(struct ctl_client *c)
+{
+	struct ctl_server *s = c->srv;
+	enum ctl_cmd cmd;
+	char *nl;
+	size_t n, len;
+	int ret;
+
+	nl = memchr(c->req, '\n', c->req_len);
+	n = nl ? (size_t)(nl - c->req) : c->req_len;
+	if (ctl_cmd_parse(c->req, n, false, &cmd) < 0) {
+		ret = ctl_render_error("unknown command", &c->resp, &len);
+	} else {
+		/* Actions that change state are worth a line. */
+		if (cmd == CTL_CMD_RELOAD || cmd == CTL_CMD_FLUSH)
+			log_info("control: %s requested by uid %u pid %d",
+				 ctl_cmd_name(cmd), (unsigned int)c->uid,
+				 (int)c->pid);
+		ret = ctl_render(cmd, &s->ops, false, &c->resp, &len);
+	}
+	if (ret < 0) {
+		ctl_client_close(c);
+		return;
+	}
+	/* The answer is one line: JSON, then a newline (ours to add). */
+	c->resp[len] = '\n';
+	c->resp_len = len + 1;
+	c->resp_off = 0;
+	ctl_client_send(c);
+}
+
+static void ctl_on_recv(void *arg, int res)
+{
+	struct ctl_client *c = arg;
+
+	c->op = -1;
+	if (res < 0) {
+		if (res == -ECANCELED)
+			log_debug("control: client pid %d timed out",
+				  (int)c->pid);
+		ctl_client_close(c);
+		return;
+	}
+	if (res == 0) {
+		/* Closed its side: answer what it sent, if anything. */
+		if (c->req_len > 0)
+			ctl_client_answer(c);
+		else
+			ctl_client_close(c);
+		return;
+	}
+	c->req_len += (size_t)res;
+	if (memchr(c->req, '\n', c->req_len)) {
+		ctl_client_answer(c);
+		return;
+	}
+	if (c->req_len == sizeof(c->req)) {
+		c->req_len = 0;		/* answer an error, not the junk */
+		if (ctl_render_error("request too long", &c->resp,
+				     &c->resp_len) < 0) {
+			ctl_client_close(c);
+			return;
+		}
+		c->resp[c->resp_len++] = '\n';
+		c->resp_off = 0;
+		ctl_client_send(c);
+		return;
+	}
+	ctl_client_recv(c);
+}
+
+static void ctl_on_send(void *arg, int res)
+{
+	struct ctl_client *c = arg;
+
+	c->op = -1;
+	if (res <= 0) {
+		if (res == -ECANCELED)
+			log_info("control: client pid %d too slow, "
+				 "disconnected", (int)c->pid);
+		ctl_client_close(c);
+		return;
+	}
+	c->resp_off += (size_t)res;
+	if (c->resp_off < c->resp_len) {
+		ctl_client_send(c);
+		return;
+	}
+	ctl_client_close(c);
+}
+
+static void ctl_client_start(struct ctl_server *s, int fd)
+{
+	struct ctl_client *c = NULL;
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	unsigned int i;
+
+	for (i = 0; i < s->n_clients; i++) {
+		if (s->clients[i].fd < 0) {
+			c = &s->clients[i];
+			break;
+		}
+	}
+	if (!c) {
+		log_ratelimited(&s->rl_full, LOG_WARNING,
+				"control: %u clients connected, refusing more",
+				s->n_clients);
+		close(fd);
+		return;
+	}
+	memset(c, 0, sizeof(*c));
+	c->srv = s;
+	c->fd = fd;
+	c->op = -1;
+	c->pid = -1;
+	c->uid = (uid_t)-1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0) {
+		c->pid = cred.pid;
+		c->uid = cred.uid;
+	}
+	c->deadline_ns = ctl_mono_ns() + (uint64_t)s->timeout_ms * 1000000u;
+	ctl_client_recv(c);
+}
+
+static void ctl_on_accept_retry(void *arg, int res)
+{
+	struct ctl_server *s = arg;
+
+	(void)res;
+	s->accept_op = -1;
+	ctl_accept_arm(s);
+}
+
+static void ctl_on_accept(void *arg, int res)
+{
+	struct ctl_server *s = arg;
+
+	s->accept_op = -1;
+	if (res >= 0) {
+		ctl_client_start(s, res);
+		ctl_accept_arm(s);
+		return;
+	}
+	switch (-res) {
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		log_ratelimited(&s->rl_accept, LOG_WARNING,
+				"control: accept: %s; retrying in 1 s",
+				strerror(-res));
+		s->accept_op = loop_after(s->loop, CTL_ACCEPT_RETRY_NS,
+					  ctl_on_accept_retry, s);
+		if (s->accept_op < 0) {
+			s->accept_op = -1;
+			log_warnx("control: socket no longer accepting");
+		}
+		return;
+	case EINTR:
+	case EAGAIN:
+	case ECONNABORTED:
+	case EPROTO:
+		ctl_accept_arm(s);
+		return;
+	default:
+		log_warnx("control: accept: %s; socket no longer accepting",
+			  strerror(-res));
+		return;
+	}
+}
+
+static void ctl_accept_arm(struct ctl_server *s)
+{
+	s->accept_op = loop_accept(s->loop, s->fd, ctl_on_accept, s);
+	if (s->accept_op < 0) {
+		log_warnx("control: cannot accept: %s",
+			  strerror(-s->accept_op));
+		s->accept_op = -1;
+	}
+}
+
+/*
+ * A socket file at path: if a daemon answers on it, -EADDRINUSE; if it
+ * is a socket nobody listens on (left by a crash), remove it; anything
+ * else that is not a socket is not ours to delete: -EEXIST.
+ */
+static int ctl_clear_stale(const struct sockaddr_un *sun)
+{
+	struct stat st;
+	int fd, ret;
+
+	if (lstat(sun->sun_path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ret = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	close(fd);
+	if (ret == 0)
+		return -EADDRINUSE;
+	if (errno != ECONNREFUSED)
+		return -errno;
+	if (unlink(sun->sun_path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int ctl_listen(struct ctl_server *s, const struct ctl_server_config *cfg)
+{
+	struct sockaddr_un sun;
+	mode_t mode = cfg->mode ? cfg->mode : CTL_DEFAULT_MODE;
+	mode_t old_umask;
+	int fd, ret;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, s->path, sizeof(sun.sun_path));
+	ret = ctl_clear_stale(&sun);
+	if (ret < 0) {
+		log_warnx("control: %s: %s", s->path,
+			  ret == -EADDRINUSE ? "another daemon is listening"
+					     : strerror(-ret));
+		return ret;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/*
+	 * bind() creates the file with the umask applied; a restrictive
+	 * umask means no moment where it is more open than `mode`.
+	 */
+	old_umask = umask(0177);
+	ret = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old_umask);
+	if (ret < 0) {
+		ret = -errno;
+		log_warn("control: bind %s", s->path);
+		goto err_close;
+	}
+	if (chown(s->path, cfg->uid, cfg->gid) < 0 ||
+	    chmod(s->path, mode) < 0) {
+		ret = -errno;
+		log_warn("control: %s: owner or mode", s->path);
+		goto err_unlink;
+	}
+	if (listen(fd, CTL_BACKLOG) < 0) {
+		ret = -errno;
+		log_warn("control: listen %s", s->path);
+		goto err_unlink;
+	}
+	s->fd = fd;
+	return 0;
+
+err_unlink:
+	unlink(s->path);
+err_close:
+	close(fd);
+	return ret;
+}
+
+int ctl_server_create(const struct ctl_server_config *cfg,
+		      const struct ctl_ops *ops, struct loop *l,
+		      struct ctl_server **out)
+{
+	const char *path = cfg->path ? cfg->path : CTL_SOCKET_DEFAULT;
+	struct ctl_server *s;
+	unsigned int i;
+	int ret;
+
+	if (!ops->engine || !l)
+		return -EINVAL;
+	if (strlen(path) >= sizeof(s->path) || path[0] == '\0')
+		return -ENAMETOOLONG;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->loop = l;
+	s->ops = *ops;
+	s->fd = -1;
+	s->accept_op = -1;
+	strcpy(s->path, path);
+	s->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms
+					: CTL_DEFAULT_TIMEOUT_MS;
+	s->n_clients = cfg->max_clients ? cfg->max_clients
+					: CTL_DEFAULT_CLIENTS;
+	s->rl_full = (struct log_ratelimit)LOG_RATELIMIT_INIT(1, 10000);
+	s->rl_accept = (struct log_ratelimit)LOG_RATELIMIT_INIT(1, 10000);
+	s->clients = calloc(s->n_clients, sizeof(*s->clients));
+	if (!s->clients) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	for (i = 0; i < s->n_clients; i++) {
+		s->clients[i].fd = -1;
+		s->clients[i].op = -1;
+	}
+	ret = ctl_listen(s, cfg);
+	if (ret < 0)
+		goto err_free_clients;
+	s->accept_op = loop_accept(l, s->fd, ctl_on_accept, s);
+	if (s->accept_op < 0) {
+		ret = s->accept_op;
+		goto err_close;
+	}
+	*out = s;
+	return 0;
+
+err_close:
+	close(s->fd);
+	unlink(s->path);
+err_free_clients:
+	free(s->clients);
+err_free:
+	free(s);
+	return ret;
+}
+
+void ctl_server_destroy(struct ctl_server *s)
+{
+	unsigned int i;
+
+	if (!s)
+		return;
+	if (s->accept_op >= 0)
+		loop_del(s->loop, s->accept_op);
+	for (i = 0; i < s->n_clients; i++)
+		ctl_client_close(&s->clients[i]);
+	close(s->fd);
+	unlink(s->path);
+	free(s->clients);
+	free(s);
+}

@@ -1,0 +1,503 @@
+/*
+ * Unit tests for the control socket, end to end inside one process: a
+ * real engine (the fixture's small office) behind a real ctl_server on a
+ * real Unix socket, driven by the real io_uring loop; the test's client
+ * is one more fd on the same loop.  Answers are parsed with the JSON
+ * parser sctpalgctl uses and printed with its table printer.
+ *
+ * Covered: every command's answer, errors (unknown, too long, reload
+ * refused), one association seen from an outbound INIT, the socket's
+ * mode, stale-socket replacement and refusal of a second daemon, the
+ * client cap, and that an idle client is cut off by its deadline.
+ */
+#define _GNU_SOURCE		/* open_memstream */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "ctl.h"
+#include "ctl_print.h"
+#include "engine_fixture.h"
+#include "json.h"
+#include "log.h"
+#include "loop.h"
+
+struct fixture {
+	struct loop *loop;
+	struct engine *engine;
+	struct ctl_server *srv;
+	char path[108];
+	char dir[64];
+	uint64_t now;
+	unsigned int flushed;
+	int reload_ret;
+};
+
+static struct fixture fx;
+
+static struct engine *op_engine(void *arg)
+{
+	return ((struct fixture *)arg)->engine;
+}
+
+static uint64_t op_now(void *arg)
+{
+	return ((struct fixture *)arg)->now;
+}
+
+static unsigned int op_ifs(void *arg, struct ctl_if_info *ifs,
+			   unsigned int max)
+{
+	(void)arg;
+	cr_assert_geq(max, 2);
+	strcpy(ifs[0].name, "wan1");
+	ifs[0].mode = "native";
+	ifs[0].queues = 2;
+	ifs[0].up = true;
+	ifs[0].rx_packets = 7;
+	strcpy(ifs[1].name, "lan\"0");	/* needs escaping */
+	ifs[1].mode = "generic";
+	ifs[1].queues = 1;
+	return 2;
+}
+
+static const char *op_uplink(void *arg, unsigned int i)
+{
+	(void)arg;
+	return i == 0 ? "isp-one" : i == 1 ? "isp-two" : NULL;
+}
+
+static int op_reload(void *arg, char *why, size_t len)
+{
+	struct fixture *f = arg;
+
+	if (f->reload_ret)
+		snprintf(why, len, "/etc/x.conf:3: bad value");
+	return f->reload_ret;
+}
+
+static void op_flushed(void *arg, unsigned int n)
+{
+	((struct fixture *)arg)->flushed += n;
+}
+
+static struct ctl_ops fx_ops(void)
+{
+	struct ctl_ops ops = {
+		.arg = &fx,
+		.engine = op_engine,
+		.now_ns = op_now,
+		.interfaces = op_ifs,
+		.uplink_name = op_uplink,
+		.reload = op_reload,
+		.flushed = op_flushed,
+	};
+
+	return ops;
+}
+
+static void start_server(unsigned int max_clients, uint32_t timeout_ms)
+{
+	struct ctl_server_config cfg = {
+		.path = fx.path,
+		.uid = (uid_t)-1,
+		.gid = (gid_t)-1,
+		.max_clients = max_clients,
+		.timeout_ms = timeout_ms,
+	};
+	struct ctl_ops ops = fx_ops();
+
+	cr_assert_eq(ctl_server_create(&cfg, &ops, fx.loop, &fx.srv), 0);
+}
+
+static void setup(void)
+{
+	memset(&fx, 0, sizeof(fx));
+	log_init("test_ctl", true, LOG_DAEMON);
+	log_setlevel(LOG_CRIT);	/* the expected refusals are not news */
+	strcpy(fx.dir, "/tmp/sctpalg-test-ctl.XXXXXX");
+	cr_assert_not_null(mkdtemp(fx.dir));
+	snprintf(fx.path, sizeof(fx.path), "%s/ctl.sock", fx.dir);
+	cr_assert_eq(loop_create(64, &fx.loop), 0);
+	fx.engine = fx_engine(MULTIHOME_OFF);
+	fx.now = 1000 * FX_SEC;
+}
+
+static void teardown(void)
+{
+	ctl_server_destroy(fx.srv);
+	loop_destroy(fx.loop);
+	engine_destroy(fx.engine);
+	rmdir(fx.dir);
+}
+
+/* A test client: one more fd on the loop, reading until EOF. */
+struct client {
+	int fd;
+	int id;
+	bool eof;
+	char *buf;
+	size_t len;
+	FILE *mem;
+};
+
+static void client_on_readable(void *arg, int res)
+{
+	struct client *c = arg;
+	char tmp[4096];
+	ssize_t n;
+
+	cr_assert_geq(res, 0);
+	for (;;) {
+		n = read(c->fd, tmp, sizeof(tmp));
+		if (n > 0) {
+			fwrite(tmp, 1, (size_t)n, c->mem);
+			continue;
+		}
+		if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+			c->eof = true;
+			loop_del(fx.loop, c->id);
+		}
+		return;
+	}
+}
+
+static void client_open(struct client *c)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	memset(c, 0, sizeof(*c));
+	strcpy(sun.sun_path, fx.path);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	cr_assert_geq(c->fd, 0);
+	cr_assert_eq(connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	c->mem = open_memstream(&c->buf, &c->len);
+	c->id = loop_add_fd(fx.loop, c->fd, POLLIN, 0, client_on_readable, c);
+	cr_assert_geq(c->id, 0);
+}
+
+static void client_wait_eof(struct client *c)
+{
+	while (!c->eof)
+		cr_assert_geq(loop_run_once(fx.loop, true), 0);
+	fclose(c->mem);
+	close(c->fd);
+}
+
+/* Sends req, returns the whole answer (to free). */
+static char *ask(const char *req)
+{
+	struct client c;
+
+	client_open(&c);
+	cr_assert_eq(write(c.fd, req, strlen(req)), (ssize_t)strlen(req));
+	client_wait_eof(&c);
+	return c.buf;
+}
+
+static struct json_value *ask_json(const char *req)
+{
+	struct json_value *doc;
+	char *ans = ask(req);
+	size_t len = strlen(ans);
+
+	cr_assert_gt(len, 0, "no answer to %s", req);
+	cr_assert_eq(ans[len - 1], '\n', "answer is one line");
+	cr_assert_eq(json_parse(ans, len, &doc, NULL), 0, "JSON: %s", ans);
+	free(ans);
+	return doc;
+}
+
+static char *print_doc(enum ctl_cmd cmd, const struct json_value *doc)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	cr_assert_eq(ctl_print(f, cmd, doc), 0);
+	fclose(f);
+	return out;
+}
+
+TestSuite(ctl, .init = setup, .fini = teardown, .timeout = 20);
+
+Test(ctl, socket_mode_0660)
+{
+	struct stat st;
+
+	start_server(0, 0);
+	cr_assert_eq(stat(fx.path, &st), 0);
+	cr_assert(S_ISSOCK(st.st_mode));
+	cr_assert_eq(st.st_mode & 07777, 0660, "mode %o", st.st_mode & 07777);
+}
+
+Test(ctl, version)
+{
+	struct json_value *d;
+	char *txt;
+
+	start_server(0, 0);
+	d = ask_json("version\n");
+	cr_assert(json_get_bool(json_get(d, "ok"), false));
+	cr_assert_str_eq(json_get_str(json_get(d, "version"), ""),
+			 SCTPALG_VERSION);
+	txt = print_doc(CTL_CMD_VERSION, d);
+	cr_assert_str_eq(txt, "sctpalgd " SCTPALG_VERSION "\n");
+	free(txt);
+	json_free(d);
+}
+
+Test(ctl, stats_has_every_counter)
+{
+	const struct json_value *drops, *tr, *ifs;
+	struct json_value *d;
+	char *txt;
+
+	start_server(0, 0);
+	d = ask_json("stats\r\n");
+	cr_assert(json_get_bool(json_get(d, "ok"), false));
+	drops = json_get(d, "drops");
+	cr_assert_eq(json_len(drops), DROP__COUNT - 1, "all but 'none'");
+	cr_assert_not_null(json_get(drops, "bad-checksum"));
+	tr = json_get(d, "translations");
+	cr_assert_eq(json_len(tr), ENGINE_CS__COUNT);
+	cr_assert_not_null(json_get(tr, "INIT-ACK"));
+	ifs = json_get(d, "interfaces");
+	cr_assert_eq(json_len(ifs), 2);
+	cr_assert_str_eq(json_get_str(json_get(ifs->child, "mode"), ""),
+			 "native");
+	cr_assert_eq(json_get_u64(json_get(ifs->child, "rx_packets"), 0), 7);
+	cr_assert_str_eq(json_get_str(json_get(ifs->child->next, "name"), ""),
+			 "lan\"0");
+
+	txt = print_doc(CTL_CMD_STATS, d);
+	cr_assert_not_null(strstr(txt, "drops: none\n"), "%s", txt);
+	cr_assert_not_null(strstr(txt, "NAME"), "%s", txt);
+	cr_assert_not_null(strstr(txt, "wan1   native"), "%s", txt);
+	free(txt);
+	json_free(d);
+}
+
+/* An outbound INIT makes one association; it shows with its sides. */
+Test(ctl, associations_after_init)
+{
+	const struct json_value *a, *locals, *paths;
+	struct engine_verdict v;
+	struct json_value *d;
+	struct pb p;
+	char *txt;
+
+	/* Proxy multihoming: uplink 2's address is added as an extra. */
+	engine_destroy(fx.engine);
+	fx.engine = fx_engine(MULTIHOME_UPLINKS);
+	pb_ip4(&p, "192.168.1.10", "198.51.100.100");
+	pb_sctp(&p, 5000, 3868, 0);
+	pb_init(&p, 1, 0x11111111);
+	pb_finish(&p);
+	v = fx_run(fx.engine, &p, ENGINE_OUTBOUND, 990 * FX_SEC);
+	cr_assert_eq(v.action, ENGINE_FORWARD, "reason %d", v.reason);
+
+	start_server(0, 0);
+	d = ask_json("associations\n");
+	cr_assert(json_get_bool(json_get(d, "ok"), false));
+	cr_assert_eq(json_len(json_get(d, "associations")), 1);
+	a = json_get(d, "associations")->child;
+	cr_assert_str_eq(json_get_str(json_get(a, "state"), ""),
+			 "COOKIE-WAIT");
+	cr_assert_str_eq(json_get_str(json_get(a, "direction"), ""),
+			 "outbound");
+	cr_assert_eq(json_get_u64(json_get(a, "inside_port"), 0), 5000);
+	cr_assert_eq(json_get_u64(json_get(a, "peer_port"), 0), 3868);
+	cr_assert_eq(json_get_u64(json_get(a, "tag_inside"), 0), 0x11111111);
+	cr_assert_eq(json_get_u64(json_get(a, "age_s"), 99), 10);
+	locals = json_get(a, "locals");
+	cr_assert_geq(json_len(locals), 1);
+	cr_assert_str_eq(json_get_str(json_get(locals->child, "inside"), ""),
+			 "192.168.1.10");
+	cr_assert_str_eq(json_get_str(json_get(locals->child, "public"), ""),
+			 "198.51.100.1");
+	cr_assert_eq(json_len(locals), 2);
+	cr_assert_str_eq(json_get_str(json_get(locals->child->next, "public"),
+				      ""), "203.0.113.1");
+	cr_assert_str_eq(json_get_str(json_get(locals->child->next,
+					       "uplink_name"), ""), "isp-two");
+	paths = json_get(a, "paths");
+	cr_assert_eq(json_len(paths), 1);
+	cr_assert_str_eq(json_get_str(json_get(paths->child, "peer"), ""),
+			 "198.51.100.100");
+	cr_assert_eq(json_get_u64(json_get(paths->child, "pkts_out"), 0), 1);
+
+	txt = print_doc(CTL_CMD_ASSOCIATIONS, d);
+	cr_assert_not_null(strstr(txt, "192.168.1.10:5000"), "%s", txt);
+	cr_assert_not_null(strstr(txt, "0x11111111"), "%s", txt);
+	cr_assert_not_null(strstr(txt, "{198.51.100.1,203.0.113.1}:5000"),
+			   "%s", txt);
+	cr_assert_not_null(strstr(txt, "COOKIE-WAIT"), "%s", txt);
+	free(txt);
+	json_free(d);
+
+	/* flush removes it and says how many. */
+	d = ask_json("flush\n");
+	cr_assert_eq(json_get_u64(json_get(d, "removed"), 0), 1);
+	cr_assert_eq(fx.flushed, 1);
+	json_free(d);
+	d = ask_json("associations\n");
+	cr_assert_eq(json_len(json_get(d, "associations")), 0);
+	txt = print_doc(CTL_CMD_ASSOCIATIONS, d);
+	cr_assert_str_eq(txt, "no associations\n");
+	free(txt);
+	json_free(d);
+}
+
+Test(ctl, reload_reports_the_reason)
+{
+	struct json_value *d;
+
+	start_server(0, 0);
+	d = ask_json("reload\n");
+	cr_assert(json_get_bool(json_get(d, "ok"), false));
+	json_free(d);
+	fx.reload_ret = -EINVAL;
+	d = ask_json("reload\n");
+	cr_assert_not(json_get_bool(json_get(d, "ok"), true));
+	cr_assert_str_eq(json_get_str(json_get(d, "error"), ""),
+			 "/etc/x.conf:3: bad value");
+	json_free(d);
+}
+
+Test(ctl, unknown_and_too_long)
+{
+	char req[CTL_REQUEST_MAX + 10];
+	struct json_value *d;
+
+	start_server(0, 0);
+	d = ask_json("dance\n");
+	cr_assert_not(json_get_bool(json_get(d, "ok"), true));
+	cr_assert_str_eq(json_get_str(json_get(d, "error"), ""),
+			 "unknown command");
+	json_free(d);
+
+	memset(req, 'a', sizeof(req) - 1);
+	req[sizeof(req) - 1] = '\0';
+	d = ask_json(req);
+	cr_assert_str_eq(json_get_str(json_get(d, "error"), ""),
+			 "request too long");
+	json_free(d);
+}
+
+/* A command without the newline is answered when the client shuts down
+ * its side. */
+Test(ctl, request_ended_by_shutdown)
+{
+	struct json_value *doc;
+	struct client c;
+
+	start_server(0, 0);
+	client_open(&c);
+	cr_assert_eq(write(c.fd, "version", 7), 7);
+	cr_assert_eq(shutdown(c.fd, SHUT_WR), 0);
+	client_wait_eof(&c);
+	cr_assert_eq(json_parse(c.buf, c.len, &doc, NULL), 0);
+	cr_assert(json_get_bool(json_get(doc, "ok"), false));
+	json_free(doc);
+	free(c.buf);
+}
+
+/* An idle client is disconnected by its deadline, without an answer. */
+Test(ctl, idle_client_cut_off)
+{
+	struct client c;
+
+	start_server(0, 20);
+	client_open(&c);
+	client_wait_eof(&c);
+	cr_assert_eq(c.len, 0);
+	free(c.buf);
+}
+
+/*
+ * With one client slot taken by an idle client, the next is closed at
+ * once; when the slot frees, service resumes.
+ */
+Test(ctl, client_cap)
+{
+	struct client idle, extra;
+	struct json_value *d;
+
+	start_server(1, 60000);
+	client_open(&idle);
+	/* Let the server accept it and start reading. */
+	while (loop_run_once(fx.loop, false) > 0)
+		;
+	client_open(&extra);
+	cr_assert_eq(write(extra.fd, "version\n", 8), 8);
+	client_wait_eof(&extra);
+	cr_assert_eq(extra.len, 0, "refused without an answer");
+	free(extra.buf);
+
+	close(idle.fd);			/* the server sees EOF, frees */
+	loop_del(fx.loop, idle.id);
+	while (loop_run_once(fx.loop, false) > 0)
+		;
+	fclose(idle.mem);
+	free(idle.buf);
+	d = ask_json("version\n");
+	cr_assert(json_get_bool(json_get(d, "ok"), false));
+	json_free(d);
+}
+
+/* A second server on a live socket is refused; a stale file is not. */
+Test(ctl, stale_and_live_sockets)
+{
+	struct ctl_server_config cfg = {
+		.path = fx.path, .uid = (uid_t)-1, .gid = (gid_t)-1,
+	};
+	struct ctl_ops ops = fx_ops();
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct ctl_server *second = NULL;
+	struct json_value *d;
+	int fd;
+
+	start_server(0, 0);
+	cr_assert_eq(ctl_server_create(&cfg, &ops, fx.loop, &second),
+		     -EADDRINUSE);
+	ctl_server_destroy(fx.srv);
+	fx.srv = NULL;
+	cr_assert_eq(access(fx.path, F_OK), -1, "socket file removed");
+
+	/* A socket file nobody listens on, as a crash leaves it. */
+	strcpy(sun.sun_path, fx.path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(fd);
+	start_server(0, 0);
+	d = ask_json("version\n");
+	cr_assert(json_get_bool(json_get(d, "ok"), false));
+	json_free(d);
+}
+
+/* A regular file at the path is not ours to delete. */
+Test(ctl, refuses_to_replace_a_file)
+{
+	struct ctl_server_config cfg = {
+		.path = fx.path, .uid = (uid_t)-1, .gid = (gid_t)-1,
+	};
+	struct ctl_ops ops = fx_ops();
+	struct ctl_server *s = NULL;
+	int fd;
+
+	fd = open(fx.path, O_CREAT | O_WRONLY, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(ctl_server_create(&cfg, &ops, fx.loop, &s), -EEXIST);
+	unlink(fx.path);
+}
