@@ -216,7 +216,7 @@ check-e2e: all tools
 	[ $$fail -eq 0 ] || { echo "FAILED:$$failed"; exit 1; }
 
 # ---- configuration golden tests and man pages ----
-check-config: all
+check-config: all build/test/config/conf_dump
 	$(Q)if [ -x test/config/run.sh ] || [ -f test/config/run.sh ]; then \
 		echo "== config golden tests"; bash test/config/run.sh; \
 	else echo "== config golden tests: none yet"; fi
@@ -305,3 +305,11 @@ build/test/fuzz-corpus: test/fuzz/make_corpus.c test/unit/pkt_build.c
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $^
+
+# The golden tests' config printer.
+build/test/config/conf_dump: test/config/conf_dump.c build/libsctpalg.a
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(INIH_LIBS)
+
+tools: build/test/config/conf_dump

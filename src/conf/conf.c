@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <syslog.h>
 
+#include "addr_map.h"
 #include "conf.h"
 
 #define MAX_REFS	ENGINE_MAX_INSIDE_NETS
@@ -703,11 +704,23 @@ static int resolve(struct parser *p)
 				    "an address", e->uplinks[u].name),
 			       -EINVAL;
 	}
-	for (int f = 0; f < e->n_forwards; f++)
-		if (!e->forwards[f].n_public || !e->forwards[f].inside_port)
+	for (int f = 0; f < e->n_forwards; f++) {
+		const struct engine_forward *fw = &e->forwards[f];
+		char b[NAT_ADDR_STRLEN];
+
+		if (!fw->n_public || !fw->inside_port)
 			return fail(p, p->forward_line[f], "[forward %s] "
-				    "needs public and inside",
-				    e->forwards[f].name), -EINVAL;
+				    "needs public and inside", fw->name),
+			       -EINVAL;
+		for (int i = 0; i < fw->n_public; i++)
+			if (addr_map_public_uplink(e, &fw->public_addrs[i]) < 0)
+				return fail(p, p->forward_line[f],
+					    "[forward %s]: public address %s "
+					    "is no uplink's address", fw->name,
+					    nat_addr_str(&fw->public_addrs[i],
+							 b, sizeof(b))),
+				       -EINVAL;
+	}
 	if (!c->n_inside_ifs)
 		return fail(p, 0, "[inside] needs at least one interface"),
 		       -EINVAL;
