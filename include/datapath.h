@@ -1,0 +1,38 @@
+/*
+ * datapath: sctpalgd's packet path -- AF_XDP RX, the engine, L2 out.
+ *
+ * A batch from one socket comes from one interface, so it has one
+ * direction (inside interfaces: outbound; uplinks: inbound) and goes
+ * through engine_process_batch() as a whole.  Forwarded frames get the
+ * next hop's MAC from kroute (the kernel's routes and neighbours) and
+ * leave by the egress interface's TX ring without a copy; a packet whose
+ * neighbour is not resolved yet, or whose egress has no AF_XDP socket,
+ * leaves through a raw IP socket (the kernel resolves) while resolution
+ * is requested.  No allocation, no syscall per packet on the fast path.
+ */
+#ifndef SCTPALG_DATAPATH_H
+#define SCTPALG_DATAPATH_H
+
+#include <stdint.h>
+
+#include "conf.h"
+#include "engine.h"
+#include "kroute.h"
+#include "xport.h"
+
+struct datapath;
+
+int datapath_create(struct engine *e, struct xport *x, struct kroute *k,
+		    const struct conf *c, struct datapath **out);
+void datapath_destroy(struct datapath *d);
+/* A new config (after reload): uplink interfaces and gateways. */
+void datapath_set_conf(struct datapath *d, const struct conf *c);
+/* Process what one socket has; called when its fd is readable. */
+void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now_ns);
+
+struct datapath_stats {
+	uint64_t raw_sent, raw_failed, unresolved, no_route, replies;
+};
+const struct datapath_stats *datapath_stats(const struct datapath *d);
+
+#endif

@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# test_sctpalgd_multihome.sh - a multihomed association through sctpalgd,
+# then the primary uplink breaks (issue 3, scenarios 1 and 2).
+#
+#   client ns  lan0: 192.168.1.10 (single-homed, private)
+#        |
+#   box ns     sctpalgd: lan0 inside, wan1 = isp1 198.51.100.1,
+#     |wan1        |wan2      wan2 = isp2 203.0.113.1, multihome = uplinks
+#   server ns  198.51.100.100 on wan1, 203.0.113.100 on wan2
+#
+# usrsctp leaves its private address out of the INIT to a public peer, so
+# the client looks single-homed; with multihome = uplinks the box adds both
+# uplinks' addresses and pins each server address to an uplink.  What must
+# hold (the gap is printed, never judged):
+#   - the association comes up; the server learns both public addresses of
+#     the box and no private one;
+#   - every SCTP packet on both uplinks carries one public port, valid
+#     CRC32c, and no private address;
+#   - after wan1 goes down, every message is still acknowledged.
+# Exit: 0 pass, 1 fail, 77 skip.
+
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+COUNT=200
+INTERVAL=20
+BREAK_AT=60
+SCTPALGD=$REPO_ROOT/build/sctpalgd
+SCTPALGCTL=$REPO_ROOT/build/sctpalgctl
+
+require_env
+[ -x "$SCTPALGD" ] || skip "build/sctpalgd not built (make all)"
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+topo_create
+sctp_src_fixup "$NS_SRV" path1 "$SRV_ADDR1" oifname '"wan1"'
+sctp_src_fixup "$NS_SRV" path2 "$SRV_ADDR2" oifname '"wan2"'
+
+cat > "$WORK/box.conf" <<CONF
+[daemon]
+control-socket = $WORK/ctl.sock
+pidfile = $WORK/sctpalgd.pid
+log-level = debug
+
+[inside]
+interface = lan0
+network = $CLI_NET.0/24 uplink isp1
+
+[uplink isp1]
+interface = wan1
+address = $BOX_WAN1
+
+[uplink isp2]
+interface = wan2
+address = $BOX_WAN2
+
+[nat]
+multihome = uplinks
+CONF
+say "--- sctpalgd.conf ---"
+grep -v '^$' "$WORK/box.conf"
+
+run_bg box "$NS_BOX" "$SCTPALGD" -f -c "$WORK/box.conf"
+wait_for 15 "sctpalgd running" grep_out box 'sctpalgd running'
+grep -E 'AF_XDP|uplink' "$(out_of box)" | sed 's/^/box: /'
+
+# Captured at the server's end of each link: on the box, XDP takes frames
+# before the kernel's packet taps and AF_XDP transmits bypass them.
+capture_start wan1 "$NS_SRV" wan1
+capture_start wan2 "$NS_SRV" wan2
+start_server srv "$SRV_ADDR1,$SRV_ADDR2" --count "$COUNT" --timeout 60
+start_client cli "$CLI_ADDR1" "$SRV_ADDR1,$SRV_ADDR2" \
+	--count "$COUNT" --interval "$INTERVAL" --timeout 60
+
+wait_for 30 "client acknowledged $BREAK_AT messages" \
+	progress_at_least cli acked "$BREAK_AT"
+say "--- sctpalgctl associations (before the break) ---"
+n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" associations
+link_down "$NS_BOX" wan1
+say "uplink isp1 (box wan1) down"
+
+wait_bg cli 60
+cli_rc=$?
+wait_bg srv 30
+srv_rc=$?
+say "--- sctpalgctl associations (after) ---"
+n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" associations
+n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" stats | head -40
+capture_stop wan1
+capture_stop wan2
+stop_bg box
+
+say "--- client / server ---"
+grep -E '^(PEERS|RESULT)' "$(out_of cli)"
+grep -E '^(PEERS|RESULT)' "$(out_of srv)"
+for l in wan1 wan2; do
+	say "$l: $(pcap_sctp_count "$l") SCTP packets on the wire"
+done
+
+errors=0
+check() {
+	local what=$1
+
+	shift
+	if "$@"; then
+		say "ok:   $what"
+	else
+		say "FAIL: $what"
+		errors=$((errors + 1))
+	fi
+}
+# Ports the box used on the uplinks (source port seen from the box side).
+box_ports() {
+	for l in wan1 wan2; do
+		_tshark -r "$(pcap_of $l)" -Y "ip.src == $BOX_WAN1 ||
+			ip.src == $BOX_WAN2" -T fields -e sctp.srcport
+	done | sort -u
+}
+private_on_wire() {
+	for l in wan1 wan2; do
+		_tshark -r "$(pcap_of $l)" -T fields -e ip.src -e ip.dst \
+			-e sctp.parameter_ipv4_address
+	done | grep -c '192\.168\.'
+}
+srv_peers=$(grep -E '^PEERS' "$(out_of srv)" | tail -n 1)
+
+check "client: every message acknowledged (exit 0)" [ "$cli_rc" = 0 ]
+check "server: every message received (exit 0)" [ "$srv_rc" = 0 ]
+check "server learned $BOX_WAN1 and $BOX_WAN2" \
+	bash -c "[[ '$srv_peers' == *'$BOX_WAN1'* && '$srv_peers' == *'$BOX_WAN2'* ]]"
+check "server never saw a private address" \
+	bash -c "[[ '$srv_peers' != *192.168.* ]]"
+check "one public port on every packet of both uplinks: $(box_ports | tr '\n' ' ')" \
+	[ "$(box_ports | wc -l)" = 1 ]
+check "no private address on the wire" [ "$(private_on_wire)" = 0 ]
+check "CRC32c valid on every packet (wan1 $(pcap_crc_bad wan1) bad, wan2 $(pcap_crc_bad wan2) bad)" \
+	[ "$(pcap_crc_bad wan1)" = 0 -a "$(pcap_crc_bad wan2)" = 0 ]
+check "packets crossed uplink isp2" [ "$(pcap_sctp_count wan2)" -gt 0 ]
+say "failover gap at the client: max_gap_ms=$(result_field cli max_gap_ms)"
+say "mode: $(grep -oE 'AF_XDP [a-z]+ mode' "$(out_of box)" | sort -u | tr '\n' ' ')"
+[ $errors -eq 0 ] || fail "$errors check(s) failed"
+pass "sctpalgd multihoming and failover"
