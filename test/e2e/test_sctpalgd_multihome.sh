@@ -18,7 +18,12 @@
 #     the box and no private one;
 #   - every SCTP packet on both uplinks carries one public port, valid
 #     CRC32c, and no private address;
-#   - after wan1 goes down, every message is still acknowledged.
+#   - SIGHUP with an unchanged, a broken and a changed config while the
+#     messages flow: the broken one is rejected with its line number in
+#     the log, the others apply, no message is lost (scenario 4);
+#   - after wan1 goes down, every message is still acknowledged;
+#   - SIGTERM: sctpalgd exits 0 and no XDP program stays attached
+#     (scenario 5).
 # Exit: 0 pass, 1 fail, 77 skip.
 
 # shellcheck source=lib.sh
@@ -73,6 +78,23 @@ start_server srv "$SRV_ADDR1,$SRV_ADDR2" --count "$COUNT" --timeout 60
 start_client cli "$CLI_ADDR1" "$SRV_ADDR1,$SRV_ADDR2" \
 	--count "$COUNT" --interval "$INTERVAL" --timeout 60
 
+# Reloads while messages flow.
+box_pid=${BG_PID[box]}
+reloads() { grep -c 'configuration reloaded' "$(out_of box)"; }
+wait_for 30 "client acknowledged 20 messages" progress_at_least cli acked 20
+kill -HUP "$box_pid"
+wait_for 10 "unchanged config reloaded" test "$(reloads)" -ge 1
+cp "$WORK/box.conf" "$WORK/box.conf.good"
+printf '[nat]\nport-range = 9-1\n' >> "$WORK/box.conf"
+bad_line=$(grep -n 'port-range = 9-1' "$WORK/box.conf" | cut -d: -f1)
+kill -HUP "$box_pid"
+wait_for 10 "broken config rejected" grep_out box 'reload rejected'
+sed 's/^log-level = debug/log-level = info/' "$WORK/box.conf.good" \
+	> "$WORK/box.conf"
+kill -HUP "$box_pid"
+wait_for 10 "changed config reloaded" test "$(reloads)" -ge 2
+grep -E 'reload|reloaded' "$(out_of box)" | sed 's/^/box: /'
+
 wait_for 30 "client acknowledged $BREAK_AT messages" \
 	progress_at_least cli acked "$BREAK_AT"
 say "--- sctpalgctl associations (before the break) ---"
@@ -89,7 +111,19 @@ n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" associations
 n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" stats | head -40
 capture_stop wan1
 capture_stop wan2
-stop_bg box
+xdp_count() { # interfaces of the box with an XDP program attached
+	local i n=0
+
+	for i in lan0 wan1 wan2; do
+		ip -n "$NS_BOX" link show dev "$i" | grep -q xdp && n=$((n + 1))
+	done
+	echo "$n"
+}
+xdp_running=$(xdp_count)
+kill -TERM "$box_pid"
+wait_bg box 15
+box_rc=$?
+xdp_left=$(xdp_count)
 
 say "--- client / server ---"
 grep -E '^(PEERS|RESULT)' "$(out_of cli)"
@@ -137,6 +171,15 @@ check "no private address on the wire" [ "$(private_on_wire)" = 0 ]
 check "CRC32c valid on every packet (wan1 $(pcap_crc_bad wan1) bad, wan2 $(pcap_crc_bad wan2) bad)" \
 	[ "$(pcap_crc_bad wan1)" = 0 -a "$(pcap_crc_bad wan2)" = 0 ]
 check "packets crossed uplink isp2" [ "$(pcap_sctp_count wan2)" -gt 0 ]
+check "broken config rejected naming line $bad_line" \
+	grep_out box "reload rejected.*box.conf:$bad_line: port-range"
+check "unchanged and changed configs applied (2 reloads)" \
+	[ "$(reloads)" = 2 ]
+check "XDP attached on all 3 interfaces while running" \
+	[ "$xdp_running" = 3 ]
+check "SIGTERM: sctpalgd exit status $box_rc" [ "$box_rc" = 0 ]
+check "no XDP program left attached on the box ($xdp_left)" \
+	[ "$xdp_left" = 0 ]
 say "failover gap at the client: max_gap_ms=$(result_field cli max_gap_ms)"
 say "mode: $(grep -oE 'AF_XDP [a-z]+ mode' "$(out_of box)" | sort -u | tr '\n' ' ')"
 [ $errors -eq 0 ] || fail "$errors check(s) failed"
