@@ -391,6 +391,32 @@ start_client() {
 		--connect "$peers" --port "$SCTP_PORT" "$@"
 }
 
+# start_sctpalgd CONF: sctpalgd in the box namespace, in the foreground,
+# output in $WORK/box.out; returns once it says it is running.
+start_sctpalgd() {
+	local bin=$REPO_ROOT/build/sctpalgd
+
+	[ -x "$bin" ] || skip "build/sctpalgd not built (make all)"
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+	run_bg box "$NS_BOX" "$bin" -f -c "$1"
+	wait_for 15 "sctpalgd running" grep_out box 'sctpalgd running'
+}
+
+# check WHAT CMD...: runs CMD, says ok or FAIL for WHAT, counts failures
+# in $errors (the test ends with: [ $errors -eq 0 ] || fail ...).
+errors=0
+check() {
+	local what=$1
+
+	shift
+	if "$@"; then
+		say "ok:   $what"
+	else
+		say "FAIL: $what"
+		errors=$((errors + 1))
+	fi
+}
+
 # capture_start NAME NS IFACE: SCTP-only capture into $WORK/NAME.pcap.
 capture_start() {
 	local name=$1 ns=$2 ifc=$3

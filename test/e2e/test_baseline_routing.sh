@@ -85,18 +85,6 @@ say "source fix-ups (server, then client):"
 sctp_src_fixup_show "$NS_SRV"
 sctp_src_fixup_show "$NS_CLI"
 
-errors=0
-check() {
-	local what=$1
-
-	shift
-	if "$@"; then
-		say "ok:   $what"
-	else
-		say "FAIL: $what"
-		errors=$((errors + 1))
-	fi
-}
 
 init_line=$(pcap_init_addrs wan1 | grep '^INIT ' | head -n 1)
 ack_line=$(pcap_init_addrs wan1 | grep '^INIT_ACK ' | head -n 1)

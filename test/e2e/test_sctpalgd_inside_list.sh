@@ -29,13 +29,10 @@
 
 COUNT=50
 INTERVAL=20
-SCTPALGD=$REPO_ROOT/build/sctpalgd
 CGN_BOX=10.200.0.1
 CGN_SRV=10.200.0.100
 
 require_env
-[ -x "$SCTPALGD" ] || skip "build/sctpalgd not built (make all)"
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 topo_create
 ip -n "$NS_BOX" addr add "$CGN_BOX/24" dev wan1
 ip -n "$NS_SRV" addr add "$CGN_SRV/24" dev wan1
@@ -58,8 +55,7 @@ interface = wan2
 address = $BOX_WAN2
 CONF
 
-run_bg box "$NS_BOX" "$SCTPALGD" -f -c "$WORK/box.conf"
-wait_for 15 "sctpalgd running" grep_out box 'sctpalgd running'
+start_sctpalgd "$WORK/box.conf"
 capture_start lan "$NS_CLI" lan0
 capture_start wan1 "$NS_SRV" wan1
 start_server srv "$CGN_SRV" --count "$COUNT" --timeout 30
@@ -78,18 +74,6 @@ outside_init=$(pcap_init_addrs wan1 | grep '^INIT ' | head -n 1)
 say "INIT as the client sent it: $inside_init"
 say "INIT as it left the box:    $outside_init"
 
-errors=0
-check() {
-	local what=$1
-
-	shift
-	if "$@"; then
-		say "ok:   $what"
-	else
-		say "FAIL: $what"
-		errors=$((errors + 1))
-	fi
-}
 check "the client's INIT lists both private addresses" \
 	bash -c "[[ '$inside_init' == *'$CLI_ADDR1'* && '$inside_init' == *'$CLI_ADDR2'* ]]"
 check "the INIT leaving the box lists $CGN_BOX" \

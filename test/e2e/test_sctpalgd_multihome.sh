@@ -32,12 +32,9 @@
 COUNT=200
 INTERVAL=20
 BREAK_AT=60
-SCTPALGD=$REPO_ROOT/build/sctpalgd
 SCTPALGCTL=$REPO_ROOT/build/sctpalgctl
 
 require_env
-[ -x "$SCTPALGD" ] || skip "build/sctpalgd not built (make all)"
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 topo_create
 sctp_src_fixup "$NS_SRV" path1 "$SRV_ADDR1" oifname '"wan1"'
 sctp_src_fixup "$NS_SRV" path2 "$SRV_ADDR2" oifname '"wan2"'
@@ -66,8 +63,7 @@ CONF
 say "--- sctpalgd.conf ---"
 grep -v '^$' "$WORK/box.conf"
 
-run_bg box "$NS_BOX" "$SCTPALGD" -f -c "$WORK/box.conf"
-wait_for 15 "sctpalgd running" grep_out box 'sctpalgd running'
+start_sctpalgd "$WORK/box.conf"
 grep -E 'AF_XDP|uplink' "$(out_of box)" | sed 's/^/box: /'
 
 # Captured at the server's end of each link: on the box, XDP takes frames
@@ -132,18 +128,6 @@ for l in wan1 wan2; do
 	say "$l: $(pcap_sctp_count "$l") SCTP packets on the wire"
 done
 
-errors=0
-check() {
-	local what=$1
-
-	shift
-	if "$@"; then
-		say "ok:   $what"
-	else
-		say "FAIL: $what"
-		errors=$((errors + 1))
-	fi
-}
 # Ports the box used on the uplinks (source port seen from the box side).
 box_ports() {
 	for l in wan1 wan2; do
