@@ -84,11 +84,15 @@ int main(int argc, char **argv)
 		pb_sack(&p, 1);
 		pb_finish(&p);
 		add(&p, 1, 0);
+		if (!mh)
+			write_file(par, "cookie-ack-sack", p.buf, p.len);
 		pb_ip4(&p, "203.0.113.100", "203.0.113.1");
 		pb_sctp(&p, 3868, 5000, TI);
 		pb_heartbeat(&p, 4, "hb");
 		pb_finish(&p);
 		add(&p, 1, 1);
+		if (!mh)
+			write_file(par, "heartbeat", p.buf, p.len);
 		pb_ip4(&p, "192.168.1.10", "198.51.100.100");
 		pb_sctp(&p, 5000, 3868, TP);
 		pb_auth(&p);
@@ -102,8 +106,91 @@ int main(int argc, char **argv)
 		pb_simple(&p, 6, 1);
 		pb_finish(&p);
 		add(&p, 1, 0);
+		if (!mh)
+			write_file(par, "abort-t", p.buf, p.len);
 		write_file(eng, mh ? "assoc-mh" : "assoc", seq, seq_len);
 	}
+	/* Handshake, an ICMP "fragmentation needed" quoting our DATA, then
+	 * the graceful close: SHUTDOWN, SHUTDOWN ACK, SHUTDOWN COMPLETE. */
+	seq_len = 0;
+	seq[seq_len++] = 1;
+	pb_ip4(&p, "192.168.1.10", "198.51.100.100");
+	pb_sctp(&p, 5000, 3868, 0);
+	pb_init(&p, 1, TI);
+	pb_finish(&p);
+	add(&p, 0, 0);
+	pb_ip4(&p, "198.51.100.100", "198.51.100.1");
+	pb_sctp(&p, 3868, 5000, TI);
+	pb_init(&p, 2, TP);
+	pb_param_addr(&p, "198.51.100.100");
+	pb_param_addr(&p, "203.0.113.100");
+	pb_param(&p, 7, "cookie", 6);
+	pb_finish(&p);
+	add(&p, 1, 0);
+	pb_ip4(&p, "192.168.1.10", "198.51.100.100");
+	pb_sctp(&p, 5000, 3868, TP);
+	pb_chunk_begin(&p, 10, 0);
+	pb_bytes(&p, "cookie", 6);
+	pb_finish(&p);
+	add(&p, 0, 0);
+	pb_ip4(&p, "198.51.100.100", "198.51.100.1");
+	pb_sctp(&p, 3868, 5000, TI);
+	pb_simple(&p, 11, 0);
+	pb_finish(&p);
+	add(&p, 1, 0);
+	{
+		struct pb q;
+
+		pb_ip4(&q, "198.51.100.1", "198.51.100.100");
+		pb_sctp(&q, 5000, 3868, TP);
+		pb_data(&q, 1, 46, "x", 1);
+		pb_finish(&q);
+		pb_icmp4_error(&p, "198.51.100.254", "198.51.100.1", 3, 4,
+			       1280, q.buf, q.len);
+		add(&p, 1, 0);
+	}
+	pb_ip4(&p, "192.168.1.10", "198.51.100.100");
+	pb_sctp(&p, 5000, 3868, TP);
+	pb_chunk_begin(&p, 7, 0);	/* SHUTDOWN, cumulative TSN ack */
+	pb_u32(&p, 0);
+	pb_finish(&p);
+	add(&p, 0, 1);
+	pb_ip4(&p, "198.51.100.100", "198.51.100.1");
+	pb_sctp(&p, 3868, 5000, TI);
+	pb_simple(&p, 8, 0);		/* SHUTDOWN ACK */
+	pb_finish(&p);
+	add(&p, 1, 0);
+	pb_ip4(&p, "192.168.1.10", "198.51.100.100");
+	pb_sctp(&p, 5000, 3868, TP);
+	pb_simple(&p, 14, 0);		/* SHUTDOWN COMPLETE */
+	pb_finish(&p);
+	add(&p, 0, 0);
+	write_file(par, "shutdown-complete", p.buf, p.len);
+	write_file(eng, "shutdown", seq, seq_len);
+	/* An IPv6 association (no NAT66: addresses kept, ports translated). */
+	seq_len = 0;
+	seq[seq_len++] = 1;
+	pb_ip6(&p, "2001:db8:aa::10", "2001:db8:ff::1");
+	pb_sctp(&p, 5000, 3868, 0);
+	pb_init(&p, 1, TI);
+	pb_param_addr(&p, "2001:db8:aa::10");
+	pb_finish(&p);
+	add(&p, 0, 0);
+	pb_ip6(&p, "2001:db8:ff::1", "2001:db8:aa::10");
+	pb_sctp(&p, 3868, 5000, TI);
+	pb_init(&p, 2, TP);
+	pb_param_addr(&p, "2001:db8:ff::1");
+	pb_param(&p, 7, "cookie", 6);
+	pb_finish(&p);
+	add(&p, 1, 0);
+	pb_ip6(&p, "2001:db8:aa::10", "2001:db8:ff::1");
+	pb_sctp(&p, 5000, 3868, TP);
+	pb_chunk_begin(&p, 10, 0);
+	pb_bytes(&p, "cookie", 6);
+	pb_data(&p, 1, 46, "hello", 5);
+	pb_finish(&p);
+	add(&p, 0, 0);
+	write_file(eng, "assoc6", seq, seq_len);
 	/* Inbound through the forward rule, then the server's INIT ACK. */
 	seq_len = 0;
 	seq[seq_len++] = 0;
