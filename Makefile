@@ -20,7 +20,7 @@ DESTDIR    ?=
 DEB_PACKAGES := build-essential clang llvm libclang-rt-14-dev pkg-config \
 	libxdp-dev libbpf-dev bpftool liburing-dev libnl-3-dev \
 	libnl-route-3-dev libinih-dev libcriterion-dev libusrsctp-dev \
-	mandoc tshark nftables iproute2 xdp-tools ethtool procps
+	mandoc tshark nftables iproute2 xdp-tools ethtool procps jq
 
 CC      ?= gcc
 CLANG   ?= clang

@@ -1,5 +1,6 @@
 /*
- * datapath: sctpalgd's packet path -- AF_XDP RX, the engine, L2 out.
+ * datapath: sctpalgd's packet path -- AF_XDP RX, the engine, L2 out (or,
+ * with backend = packet, AF_PACKET rings in and raw sockets out).
  *
  * A batch from one socket comes from one interface, so it has one
  * direction (inside interfaces: outbound; uplinks: inbound) and goes
@@ -18,17 +19,23 @@
 #include "conf.h"
 #include "engine.h"
 #include "kroute.h"
+#include "pport.h"
 #include "xport.h"
 
 struct datapath;
 
-int datapath_create(struct engine *e, struct xport *x, struct kroute *k,
-		    const struct conf *c, struct datapath **out);
+/* One of x (backend = xdp) and p (backend = packet); the other NULL. */
+int datapath_create(struct engine *e, struct xport *x, struct pport *p,
+		    struct kroute *k, const struct conf *c,
+		    struct datapath **out);
 void datapath_destroy(struct datapath *d);
 /* A new config (after reload): uplink interfaces and gateways. */
 void datapath_set_conf(struct datapath *d, const struct conf *c);
 /* Process what one socket has; called when its fd is readable. */
 void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now_ns);
+/* backend = packet: process what interface pif's ring has. */
+void datapath_rx_packet(struct datapath *d, unsigned int pif,
+			uint64_t now_ns);
 
 struct datapath_stats {
 	uint64_t raw_sent, raw_failed, unresolved, no_route, replies;

@@ -119,6 +119,12 @@ void loop_set_flush(struct loop *l, void (*fn)(void *arg), void *arg);
 int loop_run_once(struct loop *l, bool wait);
 /* loop_run_once(l, true) until loop_stop().  0 or -errno. */
 int loop_run(struct loop *l);
+/*
+ * busy-poll: loop_run_once(l, false) and poll_fn(arg) in turn until
+ * loop_stop(), never sleeping (one core stays busy; latency drops to
+ * the time of one turn).  0 or -errno.
+ */
+int loop_run_busy(struct loop *l, void (*poll_fn)(void *arg), void *arg);
 /* From a callback: loop_run() returns after the current batch. */
 void loop_stop(struct loop *l);
 

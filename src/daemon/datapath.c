@@ -1,6 +1,7 @@
 /*
  * datapath.c: see include/datapath.h.
  */
+#define _GNU_SOURCE	/* struct in6_pktinfo */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -10,15 +11,17 @@
 
 #include "datapath.h"
 #include "log.h"
+#include "pport.h"
 
 #define RX_BATCH	64
 
 struct datapath {
 	struct engine *e;
-	struct xport *x;
+	struct xport *x;		/* backend = xdp */
+	struct pport *p;		/* backend = packet */
 	struct kroute *k;
 	int raw4, raw6;
-	/* Per xport interface: its direction. */
+	/* Per port interface (xport's or pport's): its direction. */
 	bool inbound[XPORT_MAX_IFS];
 	/* Per uplink: kernel ifindex and gateway. */
 	int uplink_ifindex[ENGINE_MAX_UPLINKS];
@@ -27,6 +30,7 @@ struct datapath {
 	struct log_ratelimit rl;
 	/* The batch being worked on. */
 	struct xport_frame frames[RX_BATCH];
+	struct pport_pkt ppkts[RX_BATCH];
 	struct engine_pkt pkts[RX_BATCH];
 	struct engine_verdict vs[RX_BATCH];
 	uint32_t l3_off[RX_BATCH];
@@ -34,8 +38,11 @@ struct datapath {
 
 void datapath_set_conf(struct datapath *d, const struct conf *c)
 {
-	for (unsigned int i = 0; i < xport_if_count(d->x); i++) {
-		const char *name = xport_if_name(d->x, i);
+	unsigned int n = d->x ? xport_if_count(d->x) : pport_if_count(d->p);
+
+	for (unsigned int i = 0; i < n; i++) {
+		const char *name = d->x ? xport_if_name(d->x, i) :
+				   pport_if_name(d->p, i);
 
 		d->inbound[i] = false;
 		for (int u = 0; u < c->engine.n_uplinks; u++)
@@ -49,8 +56,9 @@ void datapath_set_conf(struct datapath *d, const struct conf *c)
 	}
 }
 
-int datapath_create(struct engine *e, struct xport *x, struct kroute *k,
-		    const struct conf *c, struct datapath **out)
+int datapath_create(struct engine *e, struct xport *x, struct pport *p,
+		    struct kroute *k, const struct conf *c,
+		    struct datapath **out)
 {
 	struct datapath *d = calloc(1, sizeof(*d));
 	int one = 1;
@@ -59,6 +67,7 @@ int datapath_create(struct engine *e, struct xport *x, struct kroute *k,
 		return -ENOMEM;
 	d->e = e;
 	d->x = x;
+	d->p = p;
 	d->k = k;
 	d->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(5, 10000);
 	/* The fallback path: the kernel routes and resolves. */
@@ -102,31 +111,61 @@ static void dst_of(const uint8_t *ip, struct nat_addr *dst)
 		nat_addr_from_v6(dst, ip + 24);
 }
 
-/* Out through the kernel: it routes, and resolves the neighbour. */
+/*
+ * Out through the kernel: it routes, and resolves the neighbour.  oif
+ * (when > 0) is the egress interface the route lookup chose, passed as
+ * IP_PKTINFO / IPV6_PKTINFO so a path pinned to an uplink leaves by it.
+ */
 static void send_raw(struct datapath *d, const uint8_t *ip, uint32_t len,
-		     int ifindex)
+		     int oif)
 {
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} ctl = { 0 };
 	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
+	struct iovec iov = {
+		.iov_base = (void *)(uintptr_t)ip, .iov_len = len,
+	};
+	struct msghdr msg = {
+		.msg_name = &ss, .msg_iov = &iov, .msg_iovlen = 1,
+	};
+	struct cmsghdr *cm = (struct cmsghdr *)ctl.buf;
 	int fd;
 
 	if ((ip[0] >> 4) == 4) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		struct in_pktinfo pi = { .ipi_ifindex = oif };
 
 		sin->sin_family = AF_INET;
 		memcpy(&sin->sin_addr, ip + 16, 4);
-		sl = sizeof(*sin);
+		msg.msg_namelen = sizeof(*sin);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
 		fd = d->raw4;
 	} else {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		struct in6_pktinfo pi = { .ipi6_ifindex = (unsigned int)oif };
 
 		sin6->sin6_family = AF_INET6;
 		memcpy(&sin6->sin6_addr, ip + 24, 16);
-		sin6->sin6_scope_id = (uint32_t)ifindex;
-		sl = sizeof(*sin6);
+		sin6->sin6_scope_id = (uint32_t)oif;
+		msg.msg_namelen = sizeof(*sin6);
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
 		fd = d->raw6;
 	}
-	if (sendto(fd, ip, len, 0, (struct sockaddr *)&ss, sl) < 0) {
+	if (oif > 0)
+		msg.msg_control = ctl.buf;
+	else
+		msg.msg_controllen = 0;
+	if (sendmsg(fd, &msg, 0) < 0) {
 		d->st.raw_failed++;
 		log_ratelimited(&d->rl, LOG_WARNING, "raw send: %s",
 				strerror(errno));
@@ -135,26 +174,40 @@ static void send_raw(struct datapath *d, const uint8_t *ip, uint32_t len,
 	d->st.raw_sent++;
 }
 
+/*
+ * The next hop of a forwarded packet.  Pinned to an uplink (proxy
+ * multihoming, or the source address's ISP): it leaves by that uplink,
+ * through its gateway if one is configured.  -1 (counted) without route.
+ */
+static int route(struct datapath *d, const uint8_t *ip,
+		 const struct engine_verdict *v, struct kroute_nexthop *nh)
+{
+	const struct nat_addr *gw = NULL;
+	struct nat_addr dst;
+	int oif = 0;
+
+	dst_of(ip, &dst);
+	if (v->uplink >= 0 && v->uplink < ENGINE_MAX_UPLINKS) {
+		oif = d->uplink_ifindex[v->uplink];
+		if (d->gateway[v->uplink].family == dst.family)
+			gw = &d->gateway[v->uplink];
+	}
+	if (kroute_lookup(d->k, &dst, oif, gw, nh)) {
+		d->st.no_route++;
+		return -1;
+	}
+	return 0;
+}
+
 static void forward(struct datapath *d, struct xport_frame *f,
 		    uint32_t l3_off, const struct engine_verdict *v,
 		    uint64_t now)
 {
 	const uint8_t *ip = f->data + l3_off;
 	struct kroute_nexthop nh;
-	struct nat_addr dst;
-	int oif = 0, out_if;
-	const struct nat_addr *gw = NULL;
+	int out_if;
 
-	dst_of(ip, &dst);
-	/* Pinned to an uplink (proxy multihoming, or the source address's
-	 * ISP): leave by it, through its gateway if one is configured. */
-	if (v->uplink >= 0 && v->uplink < ENGINE_MAX_UPLINKS) {
-		oif = d->uplink_ifindex[v->uplink];
-		if (d->gateway[v->uplink].family == dst.family)
-			gw = &d->gateway[v->uplink];
-	}
-	if (kroute_lookup(d->k, &dst, oif, gw, &nh)) {
-		d->st.no_route++;
+	if (route(d, ip, v, &nh)) {
 		xport_frame_release(d->x, f);
 		return;
 	}
@@ -233,6 +286,45 @@ void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now)
 			break;
 		default:
 			xport_frame_release(d->x, &d->frames[i]);
+			break;
+		}
+	}
+}
+
+/*
+ * backend = packet: the batch is worked on in place in the RX ring and
+ * every packet leaves through the raw sockets (the kernel resolves).
+ */
+void datapath_rx_packet(struct datapath *d, unsigned int pif, uint64_t now)
+{
+	unsigned int n = pport_rx_batch(d->p, pif, d->ppkts, RX_BATCH);
+	struct kroute_nexthop nh;
+
+	if (!n)
+		return;
+	for (unsigned int i = 0; i < n; i++)
+		d->pkts[i] = (struct engine_pkt){
+			.data = d->ppkts[i].l3,
+			.len = d->ppkts[i].len,
+			.cap = d->ppkts[i].cap,
+		};
+	engine_process_batch(d->e, d->pkts, d->vs, n,
+			     d->inbound[pif] ? ENGINE_INBOUND :
+			     ENGINE_OUTBOUND, now);
+	for (unsigned int i = 0; i < n; i++) {
+		const uint8_t *ip = d->pkts[i].data;
+
+		switch (d->vs[i].action) {
+		case ENGINE_FORWARD:
+			if (!route(d, ip, &d->vs[i], &nh))
+				send_raw(d, ip, d->vs[i].len, nh.ifindex);
+			break;
+		case ENGINE_REPLY:
+			d->st.replies++;
+			send_raw(d, ip, d->vs[i].len,
+				 pport_if_ifindex(d->p, pif));
+			break;
+		default:
 			break;
 		}
 	}

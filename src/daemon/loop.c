@@ -695,6 +695,20 @@ int loop_run(struct loop *l)
 	return 0;
 }
 
+int loop_run_busy(struct loop *l, void (*poll_fn)(void *arg), void *arg)
+{
+	int ret;
+
+	l->stop = false;
+	while (!l->stop) {
+		ret = loop_run_once(l, false);
+		if (ret < 0)
+			return ret;
+		poll_fn(arg);
+	}
+	return 0;
+}
+
 void loop_stop(struct loop *l)
 {
 	l->stop = true;

@@ -1,7 +1,8 @@
 /*
  * main.c: sctpalgd -- set-up, the event loop, reload and clean exit.
  *
- * Everything runs on one io_uring loop (loop.c): the AF_XDP sockets, a
+ * Everything runs on one io_uring loop (loop.c): the ports (AF_XDP
+ * sockets, or AF_PACKET rings with backend = packet; ports.c), a
  * one-second tick for the engine's timers, signals through a signalfd
  * (SIGHUP reloads, SIGTERM / SIGINT exit), the kernel's netlink
  * notifications (kroute) and the control socket.  Exit detaches every XDP
@@ -31,8 +32,8 @@
 #include "log.h"
 #include "loop.h"
 #include "pidfile.h"
+#include "ports.h"
 #include "privdrop.h"
-#include "xport.h"
 
 #define DEFAULT_CONF	"/etc/sctpalg/sctpalgd.conf"
 
@@ -49,7 +50,7 @@ struct sctpalgd {
 	struct conf conf;
 	struct loop *loop;
 	struct engine *engine;
-	struct xport *xport;
+	struct ports *ports;
 	struct kroute *kroute;
 	struct datapath *dp;
 	struct ctl_server *ctl;
@@ -78,14 +79,22 @@ static void on_rx(void *arg, int res)
 
 	if (res < 0)
 		return;
-	datapath_rx(ra->d->dp, ra->sock, now_ns());
+	ports_rx(ra->d->ports, ra->d->dp, ra->sock, now_ns());
 }
 
 static void on_flush(void *arg)
 {
 	struct sctpalgd *d = arg;
 
-	xport_flush(d->xport);
+	ports_flush(d->ports);
+}
+
+/* busy-poll = yes: every turn of the loop, without sleeping. */
+static void on_busy_poll(void *arg)
+{
+	struct sctpalgd *d = arg;
+
+	ports_busy_poll(d->ports, d->dp, now_ns());
 }
 
 static void on_tick(void *arg, int res)
@@ -94,7 +103,7 @@ static void on_tick(void *arg, int res)
 
 	(void)res;
 	engine_tick(d->engine, now_ns());
-	xport_flush(d->xport);
+	ports_flush(d->ports);
 }
 
 static void on_netlink(void *arg, int res)
@@ -171,28 +180,7 @@ static struct engine *ctl_engine(void *arg)
 static unsigned int ctl_ifs(void *arg, struct ctl_if_info *ifs,
 			    unsigned int max)
 {
-	struct sctpalgd *d = arg;
-	unsigned int n = xport_if_count(d->xport);
-
-	if (n > max)
-		n = max;
-	for (unsigned int i = 0; i < n; i++) {
-		struct xport_if_stats st;
-
-		xport_if_stats(d->xport, i, &st);
-		memset(&ifs[i], 0, sizeof(ifs[i]));
-		snprintf(ifs[i].name, sizeof(ifs[i].name), "%s",
-			 xport_if_name(d->xport, i));
-		ifs[i].mode = xport_mode_name(xport_if_mode(d->xport, i));
-		ifs[i].up = true;
-		ifs[i].rx_packets = st.rx_packets;
-		ifs[i].rx_bytes = st.rx_bytes;
-		ifs[i].tx_packets = st.tx_packets;
-		ifs[i].tx_bytes = st.tx_bytes;
-		ifs[i].rx_dropped = st.k_rx_dropped + st.k_rx_ring_full;
-		ifs[i].tx_dropped = st.tx_dropped;
-	}
-	return n;
+	return ports_if_info(((struct sctpalgd *)arg)->ports, ifs, max);
 }
 
 static const char *ctl_uplink(void *arg, unsigned int u)
@@ -201,53 +189,6 @@ static const char *ctl_uplink(void *arg, unsigned int u)
 
 	return u < d->conf.engine.n_uplinks ?
 	       d->conf.engine.uplinks[u].name : NULL;
-}
-
-static int setup_xport(struct sctpalgd *d)
-{
-	static const enum xport_mode modes[] = {
-		[CONF_XDP_AUTO] = XPORT_MODE_AUTO,
-		[CONF_XDP_ZEROCOPY] = XPORT_MODE_ZEROCOPY,
-		[CONF_XDP_NATIVE] = XPORT_MODE_NATIVE,
-		[CONF_XDP_GENERIC] = XPORT_MODE_GENERIC,
-	};
-	struct xport_if_config ifs[XPORT_MAX_IFS];
-	struct xport_config xc = { .ifs = ifs };
-	const struct conf *c = &d->conf;
-	char err[256] = "";
-	int r;
-
-	for (unsigned int i = 0; i < c->n_inside_ifs; i++) {
-		snprintf(ifs[xc.n_ifs].name, IF_NAMESIZE, "%s",
-			 c->inside_ifs[i]);
-		ifs[xc.n_ifs++].queues = c->queues;
-	}
-	for (int u = 0; u < c->engine.n_uplinks; u++) {
-		bool dup = false;
-
-		for (unsigned int i = 0; i < xc.n_ifs; i++)
-			dup |= !strcmp(ifs[i].name,
-				       c->engine.uplinks[u].ifname);
-		if (dup || xc.n_ifs >= XPORT_MAX_IFS)
-			continue;
-		snprintf(ifs[xc.n_ifs].name, IF_NAMESIZE, "%s",
-			 c->engine.uplinks[u].ifname);
-		ifs[xc.n_ifs++].queues = c->queues;
-	}
-	xc.mode = modes[c->xdp_mode];
-	xc.err = err;
-	xc.err_len = sizeof(err);
-	r = xport_create(&xc, &d->xport);
-	if (r) {
-		log_warnx("AF_XDP set-up failed: %s", err[0] ? err :
-			  strerror(-r));
-		return r;
-	}
-	for (unsigned int i = 0; i < xport_if_count(d->xport); i++)
-		log_info("interface %s: AF_XDP %s mode",
-			 xport_if_name(d->xport, i),
-			 xport_mode_name(xport_if_mode(d->xport, i)));
-	return 0;
 }
 
 static void startup_summary(const struct conf *c)
@@ -294,14 +235,15 @@ static int run(struct sctpalgd *d)
 		return log_warnx("engine: %s", strerror(-r)), r;
 	if ((r = kroute_create(&kops, &d->kroute)))
 		return log_warnx("netlink: %s", strerror(-r)), r;
-	if ((r = setup_xport(d)))
+	if ((r = ports_create(&d->conf, &d->ports)))
 		return r;
-	if ((r = datapath_create(d->engine, d->xport, d->kroute, &d->conf,
+	if ((r = datapath_create(d->engine, ports_xport(d->ports),
+				 ports_pport(d->ports), d->kroute, &d->conf,
 				 &d->dp)))
 		return log_warnx("raw sockets: %s", strerror(-r)), r;
-	for (unsigned int i = 0; i < xport_nsocks(d->xport); i++) {
+	for (unsigned int i = 0; i < ports_nfds(d->ports); i++) {
 		d->socks[i] = (struct rx_arg){ .d = d, .sock = i };
-		r = loop_add_fd(d->loop, xport_fd(d->xport, i), POLLIN, 0,
+		r = loop_add_fd(d->loop, ports_fd(d->ports, i), POLLIN, 0,
 				on_rx, &d->socks[i]);
 		if (r < 0)
 			return log_warnx("loop: %s", strerror(-r)), r;
@@ -342,7 +284,7 @@ static void teardown(struct sctpalgd *d)
 {
 	ctl_server_destroy(d->ctl);
 	datapath_destroy(d->dp);
-	xport_destroy(d->xport);	/* detaches the XDP programs */
+	ports_destroy(d->ports);	/* detaches the XDP programs */
 	kroute_destroy(d->kroute);
 	loop_destroy(d->loop);
 	engine_destroy(d->engine);
@@ -414,7 +356,12 @@ int main(int argc, char **argv)
 		log_init("sctpalgd", false, LOG_DAEMON);
 		daemonize_ready(ready);
 	}
-	loop_run(d.loop);
+	if (d.conf.busy_poll) {
+		log_info("busy-poll: the event loop polls without sleeping");
+		loop_run_busy(d.loop, on_busy_poll, &d);
+	}
+	else
+		loop_run(d.loop);
 	teardown(&d);
 	log_info("sctpalgd stopped, XDP programs detached");
 	return d.exit_code;

@@ -105,6 +105,12 @@ cleanup() {
 	done
 	BG_PID=()
 	if [ "$_TOPO_UP" = 1 ]; then
+		# Daemons (sctpalgd without -f) are nobody's child here; a
+		# process would outlive its deleted namespace.
+		for name in "$NS_CLI" "$NS_BOX" "$NS_SRV"; do
+			pid=$(ip netns pids "$name" 2>/dev/null)
+			[ -z "$pid" ] || kill -KILL $pid 2>/dev/null
+		done
 		ip netns del "$NS_CLI" 2>/dev/null
 		ip netns del "$NS_BOX" 2>/dev/null
 		ip netns del "$NS_SRV" 2>/dev/null

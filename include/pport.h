@@ -1,0 +1,69 @@
+/*
+ * pport: the packet backend's ports (backend = packet), for kernels or
+ * drivers without AF_XDP.  One AF_PACKET socket per configured interface
+ * with a memory-mapped TPACKET_V2 RX ring; a classic BPF filter keeps only
+ * SCTP and ICMP / ICMPv6 errors that quote SCTP, so the ring never fills
+ * with the box's TCP and UDP.  Packets go out through raw IP sockets (the
+ * datapath's), not through these sockets.
+ *
+ * AF_PACKET is a tap: the kernel still receives its own copy of every
+ * packet and would forward it (or answer it) next to sctpalgd's
+ * translation.  The host must drop SCTP in netfilter's prerouting hook;
+ * sctpalgd.conf(5) gives the rules.  Packets the box sends itself are not
+ * seen (PACKET_IGNORE_OUTGOING).
+ */
+#ifndef SCTPALG_PPORT_H
+#define SCTPALG_PPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PPORT_MAX_IFS		16
+
+struct pport;
+
+struct pport_config {
+	const char *const *ifnames;
+	unsigned int n_ifs;		/* 1..PPORT_MAX_IFS */
+	/* Optional: on failure, a sentence saying which step failed. */
+	char *err;
+	size_t err_len;
+};
+
+/*
+ * A received packet, in its ring slot: valid, and writable up to cap
+ * bytes (the rest of the slot), until the next pport_rx_batch() on the
+ * same interface.
+ */
+struct pport_pkt {
+	uint8_t *l3;			/* the IP header */
+	uint32_t len;			/* bytes from l3 */
+	uint32_t cap;
+};
+
+struct pport_if_stats {
+	uint64_t rx_packets, rx_bytes;
+	uint64_t truncated;		/* longer than a ring frame */
+	uint64_t k_dropped;		/* ring full (PACKET_STATISTICS) */
+};
+
+int pport_create(const struct pport_config *cfg, struct pport **out);
+void pport_destroy(struct pport *p);
+
+unsigned int pport_if_count(const struct pport *p);
+const char *pport_if_name(const struct pport *p, unsigned int i);
+int pport_if_ifindex(const struct pport *p, unsigned int i);
+/* Poll for POLLIN. */
+int pport_fd(const struct pport *p, unsigned int i);
+
+/*
+ * Up to max packets from interface i's ring.  The previous batch's ring
+ * slots are handed back to the kernel first, so a batch stays valid
+ * until the next call for the same interface.
+ */
+unsigned int pport_rx_batch(struct pport *p, unsigned int i,
+			    struct pport_pkt *pkts, unsigned int max);
+void pport_if_stats(struct pport *p, unsigned int i,
+		    struct pport_if_stats *out);
+
+#endif

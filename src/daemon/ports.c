@@ -1,0 +1,248 @@
+/*
+ * ports.c: see include/ports.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sys/socket.h>
+
+#include "log.h"
+#include "ports.h"
+
+/* SO_BUSY_POLL: how long a syscall may spin in the driver (us). */
+#define BUSY_POLL_US		20
+#define BUSY_POLL_BUDGET	64
+
+struct ports {
+	struct xport *x;
+	struct pport *p;
+	bool busy_poll;
+};
+
+/* Inside interfaces first, then every uplink's, each once. */
+static unsigned int collect_ifs(const struct conf *c,
+				char names[][IF_NAMESIZE], unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < c->n_inside_ifs && n < max; i++)
+		snprintf(names[n++], IF_NAMESIZE, "%s", c->inside_ifs[i]);
+	for (int u = 0; u < c->engine.n_uplinks && n < max; u++) {
+		const char *name = c->engine.uplinks[u].ifname;
+		bool dup = false;
+
+		for (unsigned int i = 0; i < n; i++)
+			dup |= !strcmp(names[i], name);
+		if (!dup)
+			snprintf(names[n++], IF_NAMESIZE, "%s", name);
+	}
+	return n;
+}
+
+/* Best effort: a kernel or socket without busy polling still works. */
+static void set_busy_poll(int fd, const char *ifname)
+{
+	int us = BUSY_POLL_US, budget = BUSY_POLL_BUDGET, one = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one,
+		       sizeof(one)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &us, sizeof(us)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget,
+		       sizeof(budget)))
+		log_warnx("interface %s: socket busy polling not available "
+			  "(%s); sctpalgd still polls its rings without "
+			  "sleeping", ifname, strerror(errno));
+}
+
+static int create_xdp(const struct conf *c, struct ports *p)
+{
+	static const enum xport_mode modes[] = {
+		[CONF_XDP_AUTO] = XPORT_MODE_AUTO,
+		[CONF_XDP_ZEROCOPY] = XPORT_MODE_ZEROCOPY,
+		[CONF_XDP_NATIVE] = XPORT_MODE_NATIVE,
+		[CONF_XDP_GENERIC] = XPORT_MODE_GENERIC,
+	};
+	char names[XPORT_MAX_IFS][IF_NAMESIZE];
+	struct xport_if_config ifs[XPORT_MAX_IFS];
+	struct xport_config xc = { .ifs = ifs };
+	char err[256] = "";
+	int r;
+
+	xc.n_ifs = collect_ifs(c, names, XPORT_MAX_IFS);
+	for (unsigned int i = 0; i < xc.n_ifs; i++) {
+		memcpy(ifs[i].name, names[i], sizeof(ifs[i].name));
+		ifs[i].queues = c->queues;
+	}
+	xc.mode = modes[c->xdp_mode];
+	xc.err = err;
+	xc.err_len = sizeof(err);
+	r = xport_create(&xc, &p->x);
+	if (r) {
+		log_warnx("AF_XDP set-up failed: %s", err[0] ? err :
+			  strerror(-r));
+		return r;
+	}
+	for (unsigned int i = 0; i < xport_if_count(p->x); i++)
+		log_info("interface %s: AF_XDP %s mode",
+			 xport_if_name(p->x, i),
+			 xport_mode_name(xport_if_mode(p->x, i)));
+	if (p->busy_poll)
+		for (unsigned int s = 0; s < xport_nsocks(p->x); s++)
+			set_busy_poll(xport_fd(p->x, s),
+				      xport_if_name(p->x,
+						    xport_sock_if(p->x, s)));
+	return 0;
+}
+
+static int create_packet(const struct conf *c, struct ports *p)
+{
+	char names[PPORT_MAX_IFS][IF_NAMESIZE];
+	const char *ptrs[PPORT_MAX_IFS];
+	struct pport_config pc = { .ifnames = ptrs };
+	char err[256] = "";
+	int r;
+
+	pc.n_ifs = collect_ifs(c, names, PPORT_MAX_IFS);
+	for (unsigned int i = 0; i < pc.n_ifs; i++)
+		ptrs[i] = names[i];
+	pc.err = err;
+	pc.err_len = sizeof(err);
+	r = pport_create(&pc, &p->p);
+	if (r) {
+		log_warnx("packet backend set-up failed: %s", err[0] ? err :
+			  strerror(-r));
+		return r;
+	}
+	for (unsigned int i = 0; i < pport_if_count(p->p); i++)
+		log_info("interface %s: packet backend (AF_PACKET in, raw "
+			 "sockets out)", pport_if_name(p->p, i));
+	log_notice("backend = packet: the kernel also sees every SCTP "
+		   "packet; drop SCTP in netfilter prerouting (see "
+		   "sctpalgd.conf(5), backend) or it forwards untranslated "
+		   "copies");
+	return 0;
+}
+
+int ports_create(const struct conf *c, struct ports **out)
+{
+	struct ports *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	p->busy_poll = c->busy_poll;
+	r = c->backend == CONF_BACKEND_PACKET ? create_packet(c, p) :
+	    create_xdp(c, p);
+	if (r) {
+		free(p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+void ports_destroy(struct ports *p)
+{
+	if (!p)
+		return;
+	xport_destroy(p->x);
+	pport_destroy(p->p);
+	free(p);
+}
+
+struct xport *ports_xport(const struct ports *p)
+{
+	return p->x;
+}
+
+struct pport *ports_pport(const struct ports *p)
+{
+	return p->p;
+}
+
+unsigned int ports_nfds(const struct ports *p)
+{
+	return p->x ? xport_nsocks(p->x) : pport_if_count(p->p);
+}
+
+int ports_fd(const struct ports *p, unsigned int i)
+{
+	return p->x ? xport_fd(p->x, i) : pport_fd(p->p, i);
+}
+
+void ports_rx(struct ports *p, struct datapath *d, unsigned int i,
+	      uint64_t now_ns)
+{
+	if (p->x)
+		datapath_rx(d, i, now_ns);
+	else
+		datapath_rx_packet(d, i, now_ns);
+}
+
+void ports_flush(struct ports *p)
+{
+	if (p->x)
+		xport_flush(p->x);
+}
+
+void ports_busy_poll(struct ports *p, struct datapath *d, uint64_t now_ns)
+{
+	for (unsigned int i = 0; i < ports_nfds(p); i++) {
+		/* The syscall is what runs the driver's NAPI when
+		 * SO_PREFER_BUSY_POLL holds its interrupts back. */
+		if (p->x)
+			recvfrom(xport_fd(p->x, i), NULL, 0, MSG_DONTWAIT,
+				 NULL, NULL);
+		ports_rx(p, d, i, now_ns);
+	}
+}
+
+static void xdp_if_info(struct xport *x, unsigned int i,
+			struct ctl_if_info *out)
+{
+	struct xport_if_stats st;
+
+	xport_if_stats(x, i, &st);
+	snprintf(out->name, sizeof(out->name), "%s", xport_if_name(x, i));
+	out->mode = xport_mode_name(xport_if_mode(x, i));
+	out->rx_packets = st.rx_packets;
+	out->rx_bytes = st.rx_bytes;
+	out->tx_packets = st.tx_packets;
+	out->tx_bytes = st.tx_bytes;
+	out->rx_dropped = st.k_rx_dropped + st.k_rx_ring_full;
+	out->tx_dropped = st.tx_dropped;
+}
+
+/* TX happens on the datapath's raw sockets, counted there. */
+static void packet_if_info(struct pport *pp, unsigned int i,
+			   struct ctl_if_info *out)
+{
+	struct pport_if_stats st;
+
+	pport_if_stats(pp, i, &st);
+	snprintf(out->name, sizeof(out->name), "%s", pport_if_name(pp, i));
+	out->mode = "packet";
+	out->rx_packets = st.rx_packets;
+	out->rx_bytes = st.rx_bytes;
+	out->rx_dropped = st.k_dropped + st.truncated;
+}
+
+unsigned int ports_if_info(struct ports *p, struct ctl_if_info *ifs,
+			   unsigned int max)
+{
+	unsigned int n = p->x ? xport_if_count(p->x) : pport_if_count(p->p);
+
+	if (n > max)
+		n = max;
+	for (unsigned int i = 0; i < n; i++) {
+		memset(&ifs[i], 0, sizeof(ifs[i]));
+		ifs[i].up = true;
+		if (p->x)
+			xdp_if_info(p->x, i, &ifs[i]);
+		else
+			packet_if_info(p->p, i, &ifs[i]);
+	}
+	return n;
+}
