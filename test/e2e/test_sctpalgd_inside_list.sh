@@ -84,5 +84,6 @@ check "client: every message acknowledged (exit 0)" [ "$cli_rc" = 0 ]
 check "server: every message received (exit 0)" [ "$srv_rc" = 0 ]
 check "CRC32c valid on the outside ($(pcap_crc_bad wan1) bad)" \
 	[ "$(pcap_crc_bad wan1)" = 0 ]
+say "mode: $(grep -oE 'AF_XDP [a-z]+ mode' "$(out_of box)" | sort -u | tr '\n' ' ')"
 [ $errors -eq 0 ] || fail "$errors check(s) failed"
 pass "inside address list rewritten"
