@@ -359,7 +359,8 @@ help:
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # The fuzzers' seed corpus generator (run by hand, output committed).
-build/test/fuzz-corpus: test/fuzz/make_corpus.c test/unit/pkt_build.c
+build/test/fuzz-corpus: test/fuzz/make_corpus.c test/unit/pkt_build.c \
+		src/engine/ip_reasm.c src/engine/inet_csum.c
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $^

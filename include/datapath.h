@@ -39,6 +39,8 @@ void datapath_rx_packet(struct datapath *d, unsigned int pif,
 
 struct datapath_stats {
 	uint64_t raw_sent, raw_failed, unresolved, no_route, replies;
+	/* IP fragments of SCTP in, whole datagrams, fragments sent. */
+	uint64_t frags_in, reassembled, frags_out;
 };
 const struct datapath_stats *datapath_stats(const struct datapath *d);
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "datapath.h"
+#include "ip_reasm.h"
 #include "log.h"
 #include "pport.h"
 
@@ -26,6 +27,8 @@ struct datapath {
 	/* Per uplink: kernel ifindex and gateway. */
 	int uplink_ifindex[ENGINE_MAX_UPLINKS];
 	struct nat_addr gateway[ENGINE_MAX_UPLINKS];
+	struct ip_reasm *reasm;
+	uint8_t frag_scratch[65536];	/* one outgoing fragment */
 	struct datapath_stats st;
 	struct log_ratelimit rl;
 	/* The batch being worked on. */
@@ -61,7 +64,7 @@ int datapath_create(struct engine *e, struct xport *x, struct pport *p,
 		    struct datapath **out)
 {
 	struct datapath *d = calloc(1, sizeof(*d));
-	int one = 1;
+	int one = 1, r;
 
 	if (!d)
 		return -ENOMEM;
@@ -82,6 +85,12 @@ int datapath_create(struct engine *e, struct xport *x, struct pport *p,
 		return err;
 	}
 	setsockopt(d->raw4, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one));
+	r = ip_reasm_create(IP_REASM_DEFAULT_SLOTS,
+			    IP_REASM_DEFAULT_TIMEOUT_NS, &d->reasm);
+	if (r) {
+		datapath_destroy(d);
+		return r;
+	}
 	datapath_set_conf(d, c);
 	*out = d;
 	return 0;
@@ -95,6 +104,7 @@ void datapath_destroy(struct datapath *d)
 		close(d->raw4);
 	if (d->raw6 >= 0)
 		close(d->raw6);
+	ip_reasm_destroy(d->reasm);
 	free(d);
 }
 
@@ -229,6 +239,57 @@ static void forward(struct datapath *d, struct xport_frame *f,
 	xport_tx_frame(d->x, (unsigned int)out_if, f);
 }
 
+struct frag_out {
+	struct datapath *d;
+	int oif;
+};
+
+static void send_fragment(void *arg, const uint8_t *frag, uint32_t len)
+{
+	struct frag_out *fo = arg;
+
+	fo->d->st.frags_out++;
+	send_raw(fo->d, frag, len, fo->oif);
+}
+
+/*
+ * An IP fragment of SCTP: kept until its datagram is whole, which then
+ * goes through the engine alone and leaves through the raw sockets, cut
+ * again to the route's MTU and no larger than the sender's own fragments.
+ * Rare (a path MTU that shrank under retransmissions), so not batched.
+ */
+static void fragment_in(struct datapath *d, const uint8_t *ip, uint32_t len,
+			bool inbound, int in_ifindex, uint64_t now)
+{
+	struct ip_reasm_out o;
+	struct engine_pkt pkt;
+	struct engine_verdict v;
+	struct kroute_nexthop nh;
+	struct frag_out fo = { .d = d };
+	uint32_t mtu;
+
+	d->st.frags_in++;
+	if (ip_reasm_add(d->reasm, ip, len, now, &o) != IP_REASM_COMPLETE)
+		return;
+	d->st.reassembled++;
+	pkt = (struct engine_pkt){ .data = o.data, .len = o.len,
+				   .cap = o.cap };
+	engine_process(d->e, &pkt, inbound ? ENGINE_INBOUND :
+		       ENGINE_OUTBOUND, now, &v);
+	if (v.action == ENGINE_FORWARD && !route(d, o.data, &v, &nh)) {
+		mtu = nh.mtu && nh.mtu < o.info.max_frag_len ? nh.mtu :
+		      o.info.max_frag_len;
+		fo.oif = nh.ifindex;
+		if (ip_fragment(o.data, v.len, mtu, &o.info, d->frag_scratch,
+				send_fragment, &fo) < 0)
+			d->st.raw_failed++;
+	} else if (v.action == ENGINE_REPLY) {
+		d->st.replies++;
+		send_raw(d, o.data, v.len, in_ifindex);
+	}
+	ip_reasm_release(d->reasm, &o);
+}
+
 /* A reply goes back where the packet came from, to the sender's MAC. */
 static void reply(struct datapath *d, struct xport_frame *f, uint32_t l3_off,
 		  const struct engine_verdict *v)
@@ -265,6 +326,12 @@ void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now)
 			xport_frame_release(d->x, f);
 			continue;
 		}
+		if (ip_is_fragment(f->data + off, f->len - (uint32_t)off)) {
+			fragment_in(d, f->data + off, f->len - (uint32_t)off,
+				    inbound, f->ifindex, now);
+			xport_frame_release(d->x, f);
+			continue;
+		}
 		d->frames[m] = *f;
 		d->l3_off[m] = (uint32_t)off;
 		d->pkts[m] = (struct engine_pkt){
@@ -298,20 +365,27 @@ void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now)
 void datapath_rx_packet(struct datapath *d, unsigned int pif, uint64_t now)
 {
 	unsigned int n = pport_rx_batch(d->p, pif, d->ppkts, RX_BATCH);
+	unsigned int m = 0;
+	bool inbound = d->inbound[pif];
 	struct kroute_nexthop nh;
 
 	if (!n)
 		return;
-	for (unsigned int i = 0; i < n; i++)
-		d->pkts[i] = (struct engine_pkt){
-			.data = d->ppkts[i].l3,
-			.len = d->ppkts[i].len,
-			.cap = d->ppkts[i].cap,
-		};
-	engine_process_batch(d->e, d->pkts, d->vs, n,
-			     d->inbound[pif] ? ENGINE_INBOUND :
-			     ENGINE_OUTBOUND, now);
 	for (unsigned int i = 0; i < n; i++) {
+		struct pport_pkt *pp = &d->ppkts[i];
+
+		if (ip_is_fragment(pp->l3, pp->len)) {
+			fragment_in(d, pp->l3, pp->len, inbound,
+				    pport_if_ifindex(d->p, pif), now);
+			continue;
+		}
+		d->pkts[m++] = (struct engine_pkt){
+			.data = pp->l3, .len = pp->len, .cap = pp->cap,
+		};
+	}
+	engine_process_batch(d->e, d->pkts, d->vs, m,
+			     inbound ? ENGINE_INBOUND : ENGINE_OUTBOUND, now);
+	for (unsigned int i = 0; i < m; i++) {
 		const uint8_t *ip = d->pkts[i].data;
 
 		switch (d->vs[i].action) {

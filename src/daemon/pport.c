@@ -62,29 +62,30 @@ struct pport {
  * packet's metadata on every driver that offloads them.
  *   IPv4: protocol 132; or ICMP whose quoted header says 132.
  *   IPv6: next header 132; ICMPv6 quoting 132 (no extension headers);
- *         hop-by-hop, routing or destination options (the engine walks
- *         them).
+ *         hop-by-hop, routing, fragment or destination options headers
+ *         (the engine walks them; reassembly keeps SCTP fragments only).
  */
 static struct sock_filter sctp_filter[] = {
 	/*  0 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
 	/*  1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 6),
 	/*  2 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14 + 9),
-	/*  3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 132, 13, 0),
-	/*  4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 13),
+	/*  3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 132, 14, 0),
+	/*  4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 14),
 	/*  5 */ BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14),
 	/*  6 */ BPF_STMT(BPF_LD | BPF_B | BPF_IND, 14 + 8 + 9),
-	/*  7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 132, 9, 10),
-	/*  8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, 9),
+	/*  7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 132, 10, 11),
+	/*  8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, 10),
 	/*  9 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14 + 6),
-	/* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 132, 6, 0),
+	/* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 132, 7, 0),
 	/* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 0, 2),
 	/* 12 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 14 + 40 + 8 + 6),
-	/* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 132, 3, 4),
-	/* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 0),
-	/* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 43, 1, 0),
-	/* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 60, 0, 1),
-	/* 17 */ BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
-	/* 18 */ BPF_STMT(BPF_RET | BPF_K, 0),
+	/* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 132, 4, 5),
+	/* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 3, 0),
+	/* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 43, 2, 0),
+	/* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 44, 1, 0),
+	/* 17 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 60, 0, 1),
+	/* 18 */ BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+	/* 19 */ BPF_STMT(BPF_RET | BPF_K, 0),
 };
 
 static int fail(const struct pport_config *cfg, int err, const char *fmt,

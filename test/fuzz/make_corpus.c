@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ip_reasm.h"
 #include "pkt_build.h"
 
 #define TI 0x11111111u
@@ -23,6 +24,41 @@ static void add(const struct pb *p, int inbound, int advance)
 	seq[seq_len++] = (uint8_t)p->len;
 	memcpy(seq + seq_len, p->buf, p->len);
 	seq_len += p->len;
+}
+
+/* fuzz_reasm records: time step, length, packet. */
+static void add_frag(void *arg, const uint8_t *frag, uint32_t len)
+{
+	(void)arg;
+	seq[seq_len++] = 1;
+	seq[seq_len++] = (uint8_t)(len >> 8);
+	seq[seq_len++] = (uint8_t)len;
+	memcpy(seq + seq_len, frag, len);
+	seq_len += len;
+}
+
+static void write_file(const char *dir, const char *name, const void *b,
+		       size_t n);
+
+/* A 3000-byte DATA packet cut at mtu 1200 (v4) or 1280 (v6). */
+static void reasm_seed(const char *dir, const char *name, bool v6)
+{
+	static uint8_t scratch[2048], data[3000];
+	struct ip_frag_info info = { .id = 0x4242, .unfrag_len = 40,
+				     .nh_off = 6 };
+	struct pb p;
+
+	if (v6)
+		pb_ip6(&p, "2001:db8:aa::10", "2001:db8:ff::1");
+	else
+		pb_ip4(&p, "192.168.1.10", "198.51.100.100");
+	pb_sctp(&p, 5000, 3868, TP);
+	pb_data(&p, 1, 46, data, sizeof(data));
+	pb_finish(&p);
+	seq_len = 0;
+	ip_fragment(p.buf, p.len, v6 ? 1280 : 1200, &info, scratch, add_frag,
+		    NULL);
+	write_file(dir, name, seq, seq_len);
 }
 
 static void write_file(const char *dir, const char *name, const void *b,
@@ -41,7 +77,7 @@ static void write_file(const char *dir, const char *name, const void *b,
 
 int main(int argc, char **argv)
 {
-	char eng[256], par[256];
+	char eng[256], par[256], rea[256];
 	struct pb p;
 
 	if (argc != 2) {
@@ -50,6 +86,9 @@ int main(int argc, char **argv)
 	}
 	snprintf(eng, sizeof(eng), "%s/fuzz_engine", argv[1]);
 	snprintf(par, sizeof(par), "%s/fuzz_parse", argv[1]);
+	snprintf(rea, sizeof(rea), "%s/fuzz_reasm", argv[1]);
+	reasm_seed(rea, "data4", false);
+	reasm_seed(rea, "data6", true);
 
 	for (int mh = 0; mh < 2; mh++) {
 		seq_len = 0;
