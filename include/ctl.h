@@ -42,6 +42,14 @@ struct ctl_if_info {
 
 #define CTL_MAX_IFS	32
 
+/* One named counter of the daemon's own (datapath, reassembly). */
+struct ctl_counter {
+	const char *name;	/* snake_case, stable: scripts key on it */
+	uint64_t value;
+};
+
+#define CTL_MAX_COUNTERS	32
+
 struct ctl_ops {
 	void *arg;		/* passed to every callback */
 	/* Required: the engine behind associations, stats and flush. */
@@ -54,6 +62,9 @@ struct ctl_ops {
 	/* Interface rows for "stats": fills up to max, returns the count. */
 	unsigned int (*interfaces)(void *arg, struct ctl_if_info *ifs,
 				   unsigned int max);
+	/* The "datapath" counters of "stats"; returns the count. */
+	unsigned int (*counters)(void *arg, struct ctl_counter *out,
+				 unsigned int max);
 	/* An uplink's configured name, or NULL. */
 	const char *(*uplink_name)(void *arg, unsigned int uplink);
 	/*

@@ -41,7 +41,10 @@ struct datapath_stats {
 	uint64_t raw_sent, raw_failed, unresolved, no_route, replies;
 	/* IP fragments of SCTP in, whole datagrams, fragments sent. */
 	uint64_t frags_in, reassembled, frags_out;
+	/* Fragments dropped by reassembly, by why. */
+	uint64_t frag_timeouts, frag_evicted, frag_overlaps, frag_malformed;
+	uint64_t frag_too_big;
 };
-const struct datapath_stats *datapath_stats(const struct datapath *d);
+const struct datapath_stats *datapath_stats(struct datapath *d);
 
 #endif

@@ -377,6 +377,10 @@ static int print_stats(FILE *f, const struct json_value *doc)
 	if (ret == 0)
 		ret = print_counters(f, "translations",
 				     json_get(doc, "translations"), true);
+	/* A daemon older than the "datapath" object: nothing to print. */
+	if (ret == 0 && json_get(doc, "datapath"))
+		ret = print_counters(f, "datapath", json_get(doc, "datapath"),
+				     false);
 	if (ret == 0)
 		ret = print_interfaces(f, json_get(doc, "interfaces"));
 	return ret;

@@ -202,6 +202,18 @@ static void ctl_render_stats(struct ctl_render_ctx *c, const struct engine *e)
 		json_kv_u64(w, ctl_chunk_names[i], st->chunks[i]);
 	json_obj_end(w);
 
+	json_key(w, "datapath");
+	json_obj_begin(w);
+	if (c->ops->counters) {
+		struct ctl_counter cs[CTL_MAX_COUNTERS];
+		unsigned int n = c->ops->counters(c->ops->arg, cs,
+						  CTL_MAX_COUNTERS);
+
+		for (i = 0; i < n; i++)
+			json_kv_u64(w, cs[i].name, cs[i].value);
+	}
+	json_obj_end(w);
+
 	ctl_render_interfaces(c);
 }
 

@@ -108,8 +108,15 @@ void datapath_destroy(struct datapath *d)
 	free(d);
 }
 
-const struct datapath_stats *datapath_stats(const struct datapath *d)
+const struct datapath_stats *datapath_stats(struct datapath *d)
 {
+	const struct ip_reasm_stats *rs = ip_reasm_stats(d->reasm);
+
+	d->st.frag_timeouts = rs->timeouts;
+	d->st.frag_evicted = rs->evicted;
+	d->st.frag_overlaps = rs->overlaps;
+	d->st.frag_malformed = rs->malformed;
+	d->st.frag_too_big = rs->too_big;
 	return &d->st;
 }
 

@@ -177,10 +177,49 @@ static struct engine *ctl_engine(void *arg)
 	return ((struct sctpalgd *)arg)->engine;
 }
 
+/* Link state is the kernel's (kroute), not the ports'. */
 static unsigned int ctl_ifs(void *arg, struct ctl_if_info *ifs,
 			    unsigned int max)
 {
-	return ports_if_info(((struct sctpalgd *)arg)->ports, ifs, max);
+	struct sctpalgd *d = arg;
+	unsigned int n = ports_if_info(d->ports, ifs, max);
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct kroute_link kl;
+		int ifindex = kroute_ifindex(d->kroute, ifs[i].name);
+
+		ifs[i].up = ifindex > 0 &&
+			    !kroute_link(d->kroute, ifindex, &kl) && kl.up;
+	}
+	return n;
+}
+
+static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
+				 unsigned int max)
+{
+	const struct datapath_stats *s =
+		datapath_stats(((struct sctpalgd *)arg)->dp);
+	const struct ctl_counter all[] = {
+		{ "raw_sent", s->raw_sent },
+		{ "raw_failed", s->raw_failed },
+		{ "neighbour_unresolved", s->unresolved },
+		{ "no_route", s->no_route },
+		{ "replies", s->replies },
+		{ "ip_fragments_in", s->frags_in },
+		{ "ip_reassembled", s->reassembled },
+		{ "ip_fragments_out", s->frags_out },
+		{ "ip_fragment_timeouts", s->frag_timeouts },
+		{ "ip_fragment_evicted", s->frag_evicted },
+		{ "ip_fragment_overlaps", s->frag_overlaps },
+		{ "ip_fragment_malformed", s->frag_malformed },
+		{ "ip_fragment_too_big", s->frag_too_big },
+	};
+	unsigned int n = sizeof(all) / sizeof(all[0]);
+
+	if (n > max)
+		n = max;
+	memcpy(out, all, n * sizeof(*out));
+	return n;
 }
 
 static const char *ctl_uplink(void *arg, unsigned int u)
@@ -214,6 +253,7 @@ static int run(struct sctpalgd *d)
 	struct kroute_ops kops = { .arg = d, .link_changed = on_link };
 	struct ctl_ops cops = {
 		.arg = d, .engine = ctl_engine, .interfaces = ctl_ifs,
+		.counters = ctl_counters,
 		.uplink_name = ctl_uplink, .reload = reload,
 	};
 	struct ctl_server_config ccfg = {

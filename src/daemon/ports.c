@@ -207,6 +207,8 @@ static void xdp_if_info(struct xport *x, unsigned int i,
 	xport_if_stats(x, i, &st);
 	snprintf(out->name, sizeof(out->name), "%s", xport_if_name(x, i));
 	out->mode = xport_mode_name(xport_if_mode(x, i));
+	for (unsigned int s = 0; s < xport_nsocks(x); s++)
+		out->queues += xport_sock_if(x, s) == i;
 	out->rx_packets = st.rx_packets;
 	out->rx_bytes = st.rx_bytes;
 	out->tx_packets = st.tx_packets;
@@ -224,6 +226,7 @@ static void packet_if_info(struct pport *pp, unsigned int i,
 	pport_if_stats(pp, i, &st);
 	snprintf(out->name, sizeof(out->name), "%s", pport_if_name(pp, i));
 	out->mode = "packet";
+	out->queues = 1;		/* one ring for every queue */
 	out->rx_packets = st.rx_packets;
 	out->rx_bytes = st.rx_bytes;
 	out->rx_dropped = st.k_dropped + st.truncated;

@@ -99,8 +99,10 @@ wait_bg cli 50
 cli_rc=$?
 wait_bg srv 20
 srv_rc=$?
-n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" stats | grep -iE 'frag|drop' |
+n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" stats | sed -n '/^datapath:/,/^interfaces:/p' |
 	sed 's/^/box: /'
+reassembled=$(n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" -j stats |
+	jq -r '.datapath.ip_reassembled')
 capture_stop wan1
 capture_stop lan
 
@@ -120,6 +122,8 @@ check "client: every $SIZE-byte message acknowledged (exit $cli_rc)" \
 check "server: every message received (exit $srv_rc)" [ "$srv_rc" = 0 ]
 check "the box received IP fragments ($frags_in)" [ "$frags_in" -gt 0 ]
 check "the box sent IP fragments ($frags_out)" [ "$frags_out" -gt 0 ]
+check "sctpalgctl counts the reassembled datagrams ($reassembled)" \
+	[ "${reassembled:-0}" -gt 0 ]
 check "no packet from the box over 1200 bytes ($largest_out)" \
 	[ "${largest_out:-0}" -le 1200 ]
 check "reassembled DATA chunks over 1200 bytes reached the server ($reasm_data)" \

@@ -125,6 +125,11 @@ say "--- sctpalgctl associations (before the break) ---"
 n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" associations
 link_down "$NS_BOX" wan1
 say "uplink isp1 (box wan1) down"
+wan1_link() {
+	n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" -j stats |
+		jq -r '.interfaces[] | select(.name == "wan1") | .up'
+}
+wait_for 10 "sctpalgctl shows wan1 down" test "$(wan1_link)" = false
 
 wait_bg cli 60
 cli_rc=$?

@@ -70,6 +70,16 @@ static unsigned int op_ifs(void *arg, struct ctl_if_info *ifs,
 	return 2;
 }
 
+static unsigned int op_counters(void *arg, struct ctl_counter *out,
+				unsigned int max)
+{
+	(void)arg;
+	cr_assert_geq(max, 2);
+	out[0] = (struct ctl_counter){ "raw_sent", 12 };
+	out[1] = (struct ctl_counter){ "ip_reassembled", 3 };
+	return 2;
+}
+
 static const char *op_uplink(void *arg, unsigned int i)
 {
 	(void)arg;
@@ -97,6 +107,7 @@ static struct ctl_ops fx_ops(void)
 		.engine = op_engine,
 		.now_ns = op_now,
 		.interfaces = op_ifs,
+		.counters = op_counters,
 		.uplink_name = op_uplink,
 		.reload = op_reload,
 		.flushed = op_flushed,
@@ -258,7 +269,7 @@ Test(ctl, version)
 
 Test(ctl, stats_has_every_counter)
 {
-	const struct json_value *drops, *tr, *ifs;
+	const struct json_value *drops, *tr, *ifs, *dp;
 	struct json_value *d;
 	char *txt;
 
@@ -278,11 +289,16 @@ Test(ctl, stats_has_every_counter)
 	cr_assert_eq(json_get_u64(json_get(ifs->child, "rx_packets"), 0), 7);
 	cr_assert_str_eq(json_get_str(json_get(ifs->child->next, "name"), ""),
 			 "lan\"0");
+	dp = json_get(d, "datapath");
+	cr_assert_eq(json_len(dp), 2);
+	cr_assert_eq(json_get_u64(json_get(dp, "ip_reassembled"), 0), 3);
 
 	txt = print_doc(CTL_CMD_STATS, d);
 	cr_assert_not_null(strstr(txt, "drops: none\n"), "%s", txt);
 	cr_assert_not_null(strstr(txt, "NAME"), "%s", txt);
 	cr_assert_not_null(strstr(txt, "wan1   native"), "%s", txt);
+	cr_assert_not_null(strstr(txt, "datapath:\n"), "%s", txt);
+	cr_assert_not_null(strstr(txt, "ip reassembled"), "%s", txt);
 	free(txt);
 	json_free(d);
 }
