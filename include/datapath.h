@@ -44,6 +44,9 @@ struct datapath_stats {
 	/* Fragments dropped by reassembly, by why. */
 	uint64_t frag_timeouts, frag_evicted, frag_overlaps, frag_malformed;
 	uint64_t frag_too_big;
+	/* Packets over the egress MTU; Fragmentation Needed / Packet Too
+	 * Big sent back about them (the rest were cut or rate-limited). */
+	uint64_t too_big, icmp_too_big_sent;
 };
 const struct datapath_stats *datapath_stats(struct datapath *d);
 

@@ -10,11 +10,15 @@
 #include <unistd.h>
 
 #include "datapath.h"
+#include "icmp_build.h"
 #include "ip_reasm.h"
 #include "log.h"
 #include "pport.h"
+#include "sctp_wire.h"
 
 #define RX_BATCH	64
+#define ICMP_TOKEN_NS	10000000ull	/* 100 errors a second */
+#define ICMP_BURST	100
 
 struct datapath {
 	struct engine *e;
@@ -29,6 +33,9 @@ struct datapath {
 	struct nat_addr gateway[ENGINE_MAX_UPLINKS];
 	struct ip_reasm *reasm;
 	uint8_t frag_scratch[65536];	/* one outgoing fragment */
+	uint8_t icmp_buf[ICMP6_ERROR_MAX + 64];
+	uint32_t icmp_tokens;
+	uint64_t icmp_last_ns;
 	struct datapath_stats st;
 	struct log_ratelimit rl;
 	/* The batch being worked on. */
@@ -191,6 +198,19 @@ static void send_raw(struct datapath *d, const uint8_t *ip, uint32_t len,
 	d->st.raw_sent++;
 }
 
+struct frag_out {
+	struct datapath *d;
+	int oif;
+};
+
+static void send_fragment(void *arg, const uint8_t *frag, uint32_t len)
+{
+	struct frag_out *fo = arg;
+
+	fo->d->st.frags_out++;
+	send_raw(fo->d, frag, len, fo->oif);
+}
+
 /*
  * The next hop of a forwarded packet.  Pinned to an uplink (proxy
  * multihoming, or the source address's ISP): it leaves by that uplink,
@@ -216,15 +236,84 @@ static int route(struct datapath *d, const uint8_t *ip,
 	return 0;
 }
 
+/* RFC 1812 4.3.2.8: ICMP errors are rate-limited; a token a 10 ms. */
+static bool icmp_token(struct datapath *d, uint64_t now)
+{
+	uint64_t refill = (now - d->icmp_last_ns) / ICMP_TOKEN_NS;
+
+	if (refill) {
+		d->icmp_tokens = d->icmp_tokens + refill > ICMP_BURST ?
+				 ICMP_BURST : d->icmp_tokens + (uint32_t)refill;
+		d->icmp_last_ns = now;
+	}
+	if (!d->icmp_tokens)
+		return false;
+	d->icmp_tokens--;
+	return true;
+}
+
+/*
+ * A translated packet longer than the egress MTU.  IPv4 without DF is
+ * cut, as a router would; otherwise its sender gets the router's error
+ * (icmp_build.h), built about the packet as translated and turned back
+ * by the engine, the way it treats any ICMP error about an association.
+ */
+static void too_big(struct datapath *d, const uint8_t *ip, uint32_t len,
+		    const struct kroute_nexthop *nh, bool inbound,
+		    uint64_t now)
+{
+	struct engine_verdict v;
+	struct kroute_nexthop back;
+	struct engine_pkt pkt;
+	struct nat_addr from;
+	uint32_t n;
+
+	d->st.too_big++;
+	if (!ip_may_not_fragment(ip, len)) {
+		struct ip_frag_info info = { .id = sctp_get16(ip + 4) };
+		struct frag_out fo = { .d = d, .oif = nh->ifindex };
+
+		if (ip_fragment(ip, len, nh->mtu, &info, d->frag_scratch,
+				send_fragment, &fo) < 0)
+			d->st.raw_failed++;
+		return;
+	}
+	if (!icmp_token(d, now))
+		return;
+	/* Outbound, the error comes from the box's public address; inbound,
+	 * as if from the inside host, which the engine maps to public. */
+	if ((ip[0] >> 4) == 4)
+		nat_addr_from_v4(&from, ip + (inbound ? 16 : 12));
+	else
+		nat_addr_from_v6(&from, ip + (inbound ? 24 : 8));
+	n = icmp_build_too_big(ip, len, nh->mtu, &from, d->icmp_buf,
+			       sizeof(d->icmp_buf));
+	if (!n)
+		return;
+	pkt = (struct engine_pkt){ .data = d->icmp_buf, .len = n,
+				   .cap = sizeof(d->icmp_buf) };
+	engine_process(d->e, &pkt, inbound ? ENGINE_OUTBOUND : ENGINE_INBOUND,
+		       now, &v);
+	if (v.action != ENGINE_FORWARD || route(d, d->icmp_buf, &v, &back))
+		return;
+	d->st.icmp_too_big_sent++;
+	send_raw(d, d->icmp_buf, v.len, back.ifindex);
+}
+
 static void forward(struct datapath *d, struct xport_frame *f,
 		    uint32_t l3_off, const struct engine_verdict *v,
-		    uint64_t now)
+		    bool inbound, uint64_t now)
 {
 	const uint8_t *ip = f->data + l3_off;
 	struct kroute_nexthop nh;
 	int out_if;
 
 	if (route(d, ip, v, &nh)) {
+		xport_frame_release(d->x, f);
+		return;
+	}
+	if (nh.mtu && v->len > nh.mtu) {
+		too_big(d, ip, v->len, &nh, inbound, now);
 		xport_frame_release(d->x, f);
 		return;
 	}
@@ -244,19 +333,6 @@ static void forward(struct datapath *d, struct xport_frame *f,
 		return;
 	}
 	xport_tx_frame(d->x, (unsigned int)out_if, f);
-}
-
-struct frag_out {
-	struct datapath *d;
-	int oif;
-};
-
-static void send_fragment(void *arg, const uint8_t *frag, uint32_t len)
-{
-	struct frag_out *fo = arg;
-
-	fo->d->st.frags_out++;
-	send_raw(fo->d, frag, len, fo->oif);
 }
 
 /*
@@ -353,7 +429,8 @@ void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now)
 	for (unsigned int i = 0; i < m; i++) {
 		switch (d->vs[i].action) {
 		case ENGINE_FORWARD:
-			forward(d, &d->frames[i], d->l3_off[i], &d->vs[i], now);
+			forward(d, &d->frames[i], d->l3_off[i], &d->vs[i],
+				inbound, now);
 			break;
 		case ENGINE_REPLY:
 			reply(d, &d->frames[i], d->l3_off[i], &d->vs[i]);
@@ -397,7 +474,12 @@ void datapath_rx_packet(struct datapath *d, unsigned int pif, uint64_t now)
 
 		switch (d->vs[i].action) {
 		case ENGINE_FORWARD:
-			if (!route(d, ip, &d->vs[i], &nh))
+			if (route(d, ip, &d->vs[i], &nh))
+				break;
+			if (nh.mtu && d->vs[i].len > nh.mtu)
+				too_big(d, ip, d->vs[i].len, &nh, inbound,
+					now);
+			else
 				send_raw(d, ip, d->vs[i].len, nh.ifindex);
 			break;
 		case ENGINE_REPLY:

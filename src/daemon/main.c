@@ -213,6 +213,8 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 		{ "ip_fragment_overlaps", s->frag_overlaps },
 		{ "ip_fragment_malformed", s->frag_malformed },
 		{ "ip_fragment_too_big", s->frag_too_big },
+		{ "over_mtu", s->too_big },
+		{ "icmp_too_big_sent", s->icmp_too_big_sent },
 	};
 	unsigned int n = sizeof(all) / sizeof(all[0]);
 

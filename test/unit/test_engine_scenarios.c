@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine_fixture.h"
+#include "icmp_build.h"
 #include "sctp_wire.h"
 
 #define TI	0x11111111u	/* inside host's tag */
@@ -404,6 +405,110 @@ Test(scenario, icmp_frag_needed_quoting_translated_packet)
 	expect_drop(fx_run(e, &icmp, ENGINE_INBOUND, 2 * FX_SEC),
 		    DROP_ICMP_NO_STATE);
 	engine_destroy(e);
+}
+
+/*
+ * A translated packet too big for the next link (a PPPoE uplink): the
+ * box builds the router's Fragmentation Needed about it as it left, and
+ * the engine turns it back, so the inside host reads an error about the
+ * packet it sent (its address and port) and lowers its path MTU.
+ */
+Test(scenario, too_big_outbound_reaches_the_inside_host)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, 7300, FX_SEC);
+	struct nat_addr from;
+	struct pb data, icmp;
+	uint32_t h = 20 + 8;
+
+	data_pkt(&data, "192.168.1.10", PEER1, 7300, 3868, TP);
+	expect(fx_run(e, &data, ENGINE_OUTBOUND, 2 * FX_SEC), ENGINE_FORWARD);
+	cr_assert(ip_may_not_fragment(data.buf, data.len), "pb sets DF");
+	nat_addr_from_v4(&from, data.buf + 12);	/* the box's uplink */
+	memset(&icmp, 0, sizeof(icmp));
+	icmp.len = icmp_build_too_big(data.buf, data.len, 1492, &from,
+				      icmp.buf, sizeof(icmp.buf));
+	cr_assert_eq(icmp.len, 28 + data.len);
+	cr_assert(pkt_verify_ip4_csum(icmp.buf));
+	cr_assert(pkt_verify_icmp_csum(icmp.buf, icmp.len));
+	cr_assert_str_eq(pkt_dst(icmp.buf, dbuf), "198.51.100.1");
+	cr_assert_eq(pkt_sport(icmp.buf + h), port);
+
+	expect(fx_run(e, &icmp, ENGINE_INBOUND, 2 * FX_SEC), ENGINE_FORWARD);
+	cr_assert_str_eq(pkt_dst(icmp.buf, dbuf), "192.168.1.10");
+	cr_assert(pkt_verify_ip4_csum(icmp.buf));
+	cr_assert(pkt_verify_icmp_csum(icmp.buf, icmp.len));
+	cr_assert_eq(icmp.buf[20], 3);
+	cr_assert_eq(icmp.buf[21], 4);
+	cr_assert_eq(sctp_get16(icmp.buf + 26), 1492, "next-hop MTU");
+	cr_assert_str_eq(pkt_src(icmp.buf + h, sbuf), "192.168.1.10");
+	cr_assert_eq(pkt_sport(icmp.buf + h), 7300);
+	cr_assert(pkt_verify_crc(icmp.buf + h, icmp.len - h));
+	engine_destroy(e);
+}
+
+/* The other way: a peer's packet too big for the LAN side. */
+Test(scenario, too_big_inbound_reaches_the_peer)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, 7300, FX_SEC);
+	struct nat_addr from;
+	struct pb data, icmp;
+	uint32_t h = 20 + 8;
+
+	data_pkt(&data, PEER1, "198.51.100.1", 3868, port, TI);
+	expect(fx_run(e, &data, ENGINE_INBOUND, 2 * FX_SEC), ENGINE_FORWARD);
+	check_inbound(&data, "192.168.1.10", 7300);
+	nat_addr_from_v4(&from, data.buf + 16);	/* as the inside host */
+	memset(&icmp, 0, sizeof(icmp));
+	icmp.len = icmp_build_too_big(data.buf, data.len, 1400, &from,
+				      icmp.buf, sizeof(icmp.buf));
+	expect(fx_run(e, &icmp, ENGINE_OUTBOUND, 2 * FX_SEC), ENGINE_FORWARD);
+	cr_assert_str_eq(pkt_src(icmp.buf, sbuf), "198.51.100.1");
+	cr_assert_str_eq(pkt_dst(icmp.buf, dbuf), PEER1);
+	cr_assert(pkt_verify_ip4_csum(icmp.buf));
+	cr_assert(pkt_verify_icmp_csum(icmp.buf, icmp.len));
+	cr_assert(!pkt_contains_addr(icmp.buf, icmp.len, "192.168.1.10"));
+	cr_assert_str_eq(pkt_dst(icmp.buf + h, dbuf), "198.51.100.1");
+	cr_assert_eq(pkt_dport(icmp.buf + h), port);
+	engine_destroy(e);
+}
+
+/* The quote is cut at 576 bytes (IPv4) and 1280 (IPv6) in all. */
+Test(scenario, too_big_quote_limits_and_ipv6)
+{
+	static uint8_t big[3000];
+	struct nat_addr from;
+	struct pb p, icmp;
+
+	pb_ip4(&p, "198.51.100.1", PEER1);
+	pb_sctp(&p, 1, 2, 3);
+	pb_data(&p, 1, 0, big, 1400);
+	pb_finish(&p);
+	nat_addr_from_v4(&from, p.buf + 12);
+	icmp.len = icmp_build_too_big(p.buf, p.len, 1280, &from, icmp.buf,
+				      sizeof(icmp.buf));
+	cr_assert_eq(icmp.len, ICMP4_ERROR_MAX);
+	cr_assert(pkt_verify_icmp_csum(icmp.buf, icmp.len));
+	cr_assert_eq(icmp_build_too_big(p.buf, p.len, 1280, &from, icmp.buf,
+					100), 0, "cap too small");
+
+	pb_ip6(&p, "2001:db8:aa::10", "2001:db8:ff::1");
+	pb_sctp(&p, 1, 2, 3);
+	pb_data(&p, 1, 0, big, 2000);
+	pb_finish(&p);
+	cr_assert(ip_may_not_fragment(p.buf, p.len));
+	nat_addr_from_v6(&from, p.buf + 24);
+	icmp.len = icmp_build_too_big(p.buf, p.len, 1500, &from, icmp.buf,
+				      sizeof(icmp.buf));
+	cr_assert_eq(icmp.len, ICMP6_ERROR_MAX);
+	cr_assert_eq(icmp.buf[40], 2, "packet too big");
+	cr_assert_eq(sctp_get32(icmp.buf + 44), 1500);
+	cr_assert_str_eq(pkt_dst(icmp.buf, dbuf), "2001:db8:aa::10");
+	cr_assert(pkt_verify_icmp_csum(icmp.buf, icmp.len));
+	nat_addr_from_v4(&from, p.buf + 12);
+	cr_assert_eq(icmp_build_too_big(p.buf, p.len, 1500, &from, icmp.buf,
+					sizeof(icmp.buf)), 0, "family");
 }
 
 /* Malformed packets: each its own reason, the buffer untouched. */
