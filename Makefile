@@ -130,11 +130,11 @@ build/san/%.o: %.c
 	$(Q)$(CC) $(CFLAGS) $(SAN) -Isrc/engine -Itest/unit -c $< -o $@
 
 # Daemon and control modules unit-tested in process (loop, log, control
-# socket, JSON, pidfile, daemonize, privdrop).
+# socket, JSON, pidfile, daemonize, privdrop, state file).
 UNIT_DAEMON_SRCS := $(wildcard src/daemon/loop.c src/daemon/log.c \
 	src/daemon/ctl_server.c src/daemon/ctl_render.c src/ctl/json.c \
 	src/ctl/ctl_proto.c src/ctl/ctl_print.c src/daemon/pidfile.c \
-	src/daemon/daemonize.c src/daemon/privdrop.c)
+	src/daemon/daemonize.c src/daemon/privdrop.c src/daemon/state_file.c)
 SAN_OBJS += $(UNIT_DAEMON_SRCS:%.c=build/san/%.o)
 
 build/test/unit: $(UNIT_OBJS) $(SAN_OBJS)

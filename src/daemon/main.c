@@ -32,6 +32,7 @@
 #include "loop.h"
 #include "pidfile.h"
 #include "privdrop.h"
+#include "state_file.h"
 #include "xport.h"
 
 #define DEFAULT_CONF	"/etc/sctpalg/sctpalgd.conf"
@@ -54,6 +55,7 @@ struct sctpalgd {
 	struct datapath *dp;
 	struct ctl_server *ctl;
 	struct pidfile *pidfile;
+	struct state_file *state;
 	struct rx_arg socks[XPORT_MAX_SOCKETS];
 	int exit_code;
 };
@@ -292,6 +294,13 @@ static int run(struct sctpalgd *d)
 		return log_warnx("event loop: %s", strerror(-r)), r;
 	if ((r = engine_create(&d->conf.engine, seed, &d->engine)))
 		return log_warnx("engine: %s", strerror(-r)), r;
+	/* Before any packet, and while still root (state_file.h). */
+	if (d->conf.state_file[0] &&
+	    (r = state_file_open(d->conf.state_file, &d->state)))
+		log_warnx("state file %s: %s; associations will not be "
+			  "saved", d->conf.state_file, strerror(-r));
+	else if (d->state)
+		state_file_restore(d->state, d->engine, now_ns());
 	if ((r = kroute_create(&kops, &d->kroute)))
 		return log_warnx("netlink: %s", strerror(-r)), r;
 	if ((r = setup_xport(d)))
@@ -343,6 +352,9 @@ static void teardown(struct sctpalgd *d)
 	ctl_server_destroy(d->ctl);
 	datapath_destroy(d->dp);
 	xport_destroy(d->xport);	/* detaches the XDP programs */
+	if (d->engine)
+		state_file_save(d->state, d->engine, now_ns());
+	state_file_close(d->state);
 	kroute_destroy(d->kroute);
 	loop_destroy(d->loop);
 	engine_destroy(d->engine);
