@@ -151,7 +151,8 @@ check-unit: build/test/unit
 
 # ---- fuzzers (libFuzzer, clang) ----
 # FUZZ_SECONDS is fuzz_engine's budget; the smaller targets (parsers,
-# config) get a third of it each, so make check spends ~100 s here.
+# config, state file) get a third of it each, so make check spends ~120 s
+# here.
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Iinclude -Isrc/engine \
 	-Itest/unit -fsanitize=fuzzer,address,undefined \
@@ -359,7 +360,8 @@ help:
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # The fuzzers' seed corpus generator (run by hand, output committed).
-build/test/fuzz-corpus: test/fuzz/make_corpus.c test/unit/pkt_build.c
+build/test/fuzz-corpus: test/fuzz/make_corpus.c test/unit/pkt_build.c \
+		test/unit/engine_fixture.c build/libsctpalg.a
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $^
