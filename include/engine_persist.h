@@ -43,7 +43,7 @@
 
 #include "engine.h"
 
-#define ENGINE_STATE_VERSION	1
+#define ENGINE_STATE_VERSION	1u
 
 /* Why a saved association was not restored. */
 #define ENGINE_RESTORE_SKIPS(X)						\
