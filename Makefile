@@ -130,11 +130,11 @@ build/san/%.o: %.c
 	$(Q)$(CC) $(CFLAGS) $(SAN) -Isrc/engine -Itest/unit -c $< -o $@
 
 # Daemon and control modules unit-tested in process (loop, log, control
-# socket, JSON, pidfile, daemonize, privdrop).
+# socket, JSON, pidfile, daemonize, privdrop, state file).
 UNIT_DAEMON_SRCS := $(wildcard src/daemon/loop.c src/daemon/log.c \
 	src/daemon/ctl_server.c src/daemon/ctl_render.c src/ctl/json.c \
 	src/ctl/ctl_proto.c src/ctl/ctl_print.c src/daemon/pidfile.c \
-	src/daemon/daemonize.c src/daemon/privdrop.c)
+	src/daemon/daemonize.c src/daemon/privdrop.c src/daemon/state_file.c)
 SAN_OBJS += $(UNIT_DAEMON_SRCS:%.c=build/san/%.o)
 
 build/test/unit: $(UNIT_OBJS) $(SAN_OBJS)
@@ -151,7 +151,8 @@ check-unit: build/test/unit
 
 # ---- fuzzers (libFuzzer, clang) ----
 # FUZZ_SECONDS is fuzz_engine's budget; the smaller targets (parsers,
-# config) get a third of it each, so make check spends ~100 s here.
+# config, state file) get a third of it each, so make check spends ~120 s
+# here.
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Iinclude -Isrc/engine \
 	-Itest/unit -fsanitize=fuzzer,address,undefined \
@@ -360,7 +361,7 @@ help:
 
 # The fuzzers' seed corpus generator (run by hand, output committed).
 build/test/fuzz-corpus: test/fuzz/make_corpus.c test/unit/pkt_build.c \
-		src/engine/ip_reasm.c src/engine/inet_csum.c
+		test/unit/engine_fixture.c build/libsctpalg.a
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $^

@@ -34,6 +34,7 @@
 #include "pidfile.h"
 #include "ports.h"
 #include "privdrop.h"
+#include "state_file.h"
 
 #define DEFAULT_CONF	"/etc/sctpalg/sctpalgd.conf"
 
@@ -55,6 +56,7 @@ struct sctpalgd {
 	struct datapath *dp;
 	struct ctl_server *ctl;
 	struct pidfile *pidfile;
+	struct state_file *state;
 	struct rx_arg socks[XPORT_MAX_SOCKETS];
 	int exit_code;
 };
@@ -275,6 +277,13 @@ static int run(struct sctpalgd *d)
 		return log_warnx("event loop: %s", strerror(-r)), r;
 	if ((r = engine_create(&d->conf.engine, seed, &d->engine)))
 		return log_warnx("engine: %s", strerror(-r)), r;
+	/* Before any packet, and while still root (state_file.h). */
+	if (d->conf.state_file[0] &&
+	    (r = state_file_open(d->conf.state_file, &d->state)))
+		log_warnx("state file %s: %s; associations will not be "
+			  "saved", d->conf.state_file, strerror(-r));
+	else if (d->state)
+		state_file_restore(d->state, d->engine, now_ns());
 	if ((r = kroute_create(&kops, &d->kroute)))
 		return log_warnx("netlink: %s", strerror(-r)), r;
 	if ((r = ports_create(&d->conf, &d->ports)))
@@ -327,6 +336,9 @@ static void teardown(struct sctpalgd *d)
 	ctl_server_destroy(d->ctl);
 	datapath_destroy(d->dp);
 	ports_destroy(d->ports);	/* detaches the XDP programs */
+	if (d->engine)
+		state_file_save(d->state, d->engine, now_ns());
+	state_file_close(d->state);
 	kroute_destroy(d->kroute);
 	loop_destroy(d->loop);
 	engine_destroy(d->engine);

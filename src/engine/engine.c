@@ -403,8 +403,11 @@ void engine_set_uplink_up(struct engine *e, unsigned int uplink, bool up)
 	repin_all(e);
 }
 
-/* Is every address binding of a still what the new config would make? */
-static bool still_allowed(const struct engine_config *c,
+/*
+ * Is every address binding of a still what config c would make?  Shared
+ * by reload and by restoring a saved table (assoc_persist.c).
+ */
+bool engine_assoc_allowed(const struct engine_config *c,
 			  const struct assoc *a)
 {
 	if (a->flags & ASSOC_F_INBOUND) {
@@ -458,7 +461,7 @@ int engine_reconfigure(struct engine *e, const struct engine_config *conf,
 	e->conf = *conf;
 	for (a = assoc_table_next(e->table, NULL); a; a = next) {
 		next = assoc_table_next(e->table, a);
-		if (!still_allowed(conf, a)) {
+		if (!engine_assoc_allowed(conf, a)) {
 			e->stats.assocs_removed++;
 			engine_release_assoc(e, a);
 		}

@@ -84,6 +84,8 @@ void engine_set_state(struct engine *e, struct assoc *a,
 void engine_end_assoc(struct engine *e, struct assoc *a);
 /* Give back ports, host count and slot. */
 void engine_release_assoc(struct engine *e, struct assoc *a);
+bool engine_assoc_allowed(const struct engine_config *c,
+			  const struct assoc *a);
 bool token_bucket_take(struct token_bucket *b, uint32_t rate,
 		       uint32_t burst, uint64_t now_ns);
 

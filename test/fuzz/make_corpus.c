@@ -1,7 +1,8 @@
 /*
  * make_corpus: writes the fuzzers' seed corpus (test/fuzz/corpus/) from
  * packets built with pkt_build -- whole exchanges for fuzz_engine, single
- * packets for fuzz_parse.  Run by hand after changing it:
+ * packets for fuzz_parse, the tables those exchanges leave saved for
+ * fuzz_state.  Run by hand after changing it:
  *   make build/test/fuzz-corpus && build/test/fuzz-corpus test/fuzz/corpus
  */
 #include <stdio.h>
@@ -9,6 +10,8 @@
 #include <string.h>
 
 #include "ip_reasm.h"
+#include "engine_fixture.h"
+#include "engine_persist.h"
 #include "pkt_build.h"
 
 #define TI 0x11111111u
@@ -75,6 +78,55 @@ static void write_file(const char *dir, const char *name, const void *b,
 	}
 }
 
+static char st[256];
+static uint8_t state[65536];
+static size_t state_len;
+
+static int state_write(const void *b, size_t n, void *arg)
+{
+	(void)arg;
+	if (state_len + n > sizeof(state))
+		return -1;
+	memcpy(state + state_len, b, n);
+	state_len += n;
+	return 0;
+}
+
+/*
+ * fuzz_state seeds: the engine sequence just written, replayed the way
+ * fuzz_engine does, and the table it leaves saved behind a config byte.
+ */
+static void write_engine(const char *dir, const char *name)
+{
+	struct engine *e = fx_engine(seq[0] & 1 ? MULTIHOME_UPLINKS :
+						  MULTIHOME_OFF);
+	uint64_t now = FX_SEC;
+	size_t off = 1;
+
+	write_file(dir, name, seq, seq_len);
+	while (off + 3 <= seq_len) {
+		struct engine_pkt pkt;
+		struct engine_verdict v;
+		uint8_t flags = seq[off];
+		uint32_t len = (uint32_t)seq[off + 1] << 8 | seq[off + 2];
+		static uint8_t buf[PB_MAX + 512];
+
+		memcpy(buf, seq + off + 3, len);
+		off += 3 + len;
+		now += (uint64_t)((flags >> 1) & 7) * FX_SEC;
+		pkt = (struct engine_pkt){ .data = buf, .len = len,
+					   .cap = sizeof(buf) };
+		engine_process(e, &pkt, flags & 1 ? ENGINE_INBOUND :
+				ENGINE_OUTBOUND, now, &v);
+	}
+	state[0] = seq[0] & 1;
+	state_len = 1;
+	if (engine_save(e, state_write, NULL, now) < 0)
+		exit(1);
+	write_file(st, name, state, state_len);
+	engine_destroy(e);
+}
+
 int main(int argc, char **argv)
 {
 	char eng[256], par[256], rea[256];
@@ -89,6 +141,7 @@ int main(int argc, char **argv)
 	snprintf(rea, sizeof(rea), "%s/fuzz_reasm", argv[1]);
 	reasm_seed(rea, "data4", false);
 	reasm_seed(rea, "data6", true);
+	snprintf(st, sizeof(st), "%s/fuzz_state", argv[1]);
 
 	for (int mh = 0; mh < 2; mh++) {
 		seq_len = 0;
@@ -147,7 +200,7 @@ int main(int argc, char **argv)
 		add(&p, 1, 0);
 		if (!mh)
 			write_file(par, "abort-t", p.buf, p.len);
-		write_file(eng, mh ? "assoc-mh" : "assoc", seq, seq_len);
+		write_engine(eng, mh ? "assoc-mh" : "assoc");
 	}
 	/* Handshake, an ICMP "fragmentation needed" quoting our DATA, then
 	 * the graceful close: SHUTDOWN, SHUTDOWN ACK, SHUTDOWN COMPLETE. */
@@ -205,7 +258,7 @@ int main(int argc, char **argv)
 	pb_finish(&p);
 	add(&p, 0, 0);
 	write_file(par, "shutdown-complete", p.buf, p.len);
-	write_file(eng, "shutdown", seq, seq_len);
+	write_engine(eng, "shutdown");
 	/* An IPv6 association (no NAT66: addresses kept, ports translated). */
 	seq_len = 0;
 	seq[seq_len++] = 1;
@@ -229,7 +282,7 @@ int main(int argc, char **argv)
 	pb_data(&p, 1, 46, "hello", 5);
 	pb_finish(&p);
 	add(&p, 0, 0);
-	write_file(eng, "assoc6", seq, seq_len);
+	write_engine(eng, "assoc6");
 	/* Inbound through the forward rule, then the server's INIT ACK. */
 	seq_len = 0;
 	seq[seq_len++] = 0;
@@ -245,7 +298,7 @@ int main(int argc, char **argv)
 	pb_param(&p, 7, "cookie", 6);
 	pb_finish(&p);
 	add(&p, 0, 0);
-	write_file(eng, "forward", seq, seq_len);
+	write_engine(eng, "forward");
 	/* IPv6 and ICMP for the parser. */
 	pb_ip6(&p, "2001:db8:aa::10", "2001:db8:ff::1");
 	pb_sctp(&p, 5000, 3868, 0);

@@ -1,0 +1,655 @@
+/*
+ * test_engine_persist.c: the state file's engine half (engine_save,
+ * engine_restore).  A restored engine must translate byte for byte like
+ * the one that saved, on the same public ports, with its timers running
+ * on; a damaged file must change nothing; a config that moved on must
+ * lose exactly the associations it no longer allows.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crc32c.h"
+#include "engine_fixture.h"
+#include "engine_persist.h"
+#include "sctp_wire.h"
+
+#define PEER1	"198.51.100.100"
+#define PEER2	"203.0.113.100"
+#define PEER6	"2001:db8:ff::100"
+#define TI_A	0x11111111u	/* 192.168.1.10:6000 -> PEER1, established */
+#define TP_A	0x22222222u
+#define TI_B	0x33333333u	/* 10.9.0.10:7000 -> PEER1, INIT only */
+#define TI_C	0x55555555u	/* PEER2:40000 -> [forward] diameter */
+#define TP_C	0x66666666u
+#define TI_D	0x77777777u	/* [2001:db8:aa::10]:8000 -> PEER6 */
+#define TP_D	0x88888888u
+
+/* Clocks of the saving and the restoring daemon: unrelated.  T_YOUNG is
+ * a clock younger than the associations, as after a reboot. */
+#define T_SAVE		(100 * FX_SEC)
+#define T_RESTORE	(500 * FX_SEC)
+#define T_YOUNG		(2 * FX_SEC)
+
+static const char *const both_peers[] = { PEER1, PEER2, NULL };
+static const char *const peer6[] = { PEER6, NULL };
+
+struct membuf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static int mem_write(const void *b, size_t n, void *arg)
+{
+	struct membuf *m = arg;
+
+	if (m->len + n > m->cap) {
+		m->cap = (m->len + n) * 2;
+		m->p = realloc(m->p, m->cap);
+		cr_assert(m->p);
+	}
+	memcpy(m->p + m->len, b, n);
+	m->len += n;
+	return 0;
+}
+
+static int failing_write(const void *b, size_t n, void *arg)
+{
+	(void)b;
+	(void)n;
+	(void)arg;
+	return -ENOSPC;
+}
+
+static void fwd(struct engine *e, struct pb *p, enum engine_dir dir,
+		uint64_t now)
+{
+	struct engine_verdict v = fx_run(e, p, dir, now);
+
+	cr_assert_eq(v.action, ENGINE_FORWARD, "dropped: %s",
+		     drop_reason_name(v.reason));
+}
+
+static void cookie(struct pb *p, const char *src, const char *dst,
+		   uint16_t sport, uint16_t dport, uint32_t vtag)
+{
+	if (strchr(src, ':'))
+		pb_ip6(p, src, dst);
+	else
+		pb_ip4(p, src, dst);
+	pb_sctp(p, sport, dport, vtag);
+	pb_chunk_begin(p, SCTP_CID_COOKIE_ECHO, 0);
+	pb_bytes(p, "cookie-cookie-cookie", 20);
+	pb_finish(p);
+}
+
+/*
+ * Four associations covering what a record holds: proxy multihoming
+ * (two uplinks, two pinned peers), a handshake (1:1 network, COOKIE-WAIT),
+ * a [forward] rule, and an untranslated IPv6 one.
+ */
+static void populate(struct engine *e)
+{
+	struct pb p;
+
+	/* A */
+	fx_init(&p, "192.168.1.10", PEER1, 6000, 3868, TI_A);
+	fwd(e, &p, ENGINE_OUTBOUND, 10 * FX_SEC);
+	cr_assert_eq(pkt_sport(p.buf), 6000);
+	fx_init_ack(&p, PEER1, "198.51.100.1", 3868, 6000, TI_A, TP_A,
+		    both_peers);
+	fwd(e, &p, ENGINE_INBOUND, 10 * FX_SEC);
+	cookie(&p, "192.168.1.10", PEER1, 6000, 3868, TP_A);
+	fwd(e, &p, ENGINE_OUTBOUND, 10 * FX_SEC);
+	fx_chunk(&p, PEER1, "198.51.100.1", 3868, 6000, TI_A,
+		 SCTP_CID_COOKIE_ACK, 0);
+	fwd(e, &p, ENGINE_INBOUND, 10 * FX_SEC);
+	fx_data(&p, "192.168.1.10", PEER2, 6000, 3868, TP_A, 46);
+	fwd(e, &p, ENGINE_OUTBOUND, 20 * FX_SEC);
+
+	/* B: only the INIT, at 90 s: 15 s setup timeout, 5 s left. */
+	fx_init(&p, "10.9.0.10", PEER1, 7000, 3868, TI_B);
+	fwd(e, &p, ENGINE_OUTBOUND, 90 * FX_SEC);
+
+	/* C */
+	pb_ip4(&p, PEER2, "198.51.100.1");
+	pb_sctp(&p, 40000, 3868, 0);
+	pb_init(&p, SCTP_CID_INIT, TP_C);
+	pb_finish(&p);
+	fwd(e, &p, ENGINE_INBOUND, 30 * FX_SEC);
+	pb_ip4(&p, "192.168.1.20", PEER2);
+	pb_sctp(&p, 3868, 40000, TP_C);
+	pb_init(&p, SCTP_CID_INIT_ACK, TI_C);
+	pb_param_addr(&p, "192.168.1.20");
+	pb_param(&p, SCTP_PARAM_STATE_COOKIE, "server-cookie", 13);
+	pb_finish(&p);
+	fwd(e, &p, ENGINE_OUTBOUND, 30 * FX_SEC);
+	cookie(&p, PEER2, "198.51.100.1", 40000, 3868, TI_C);
+	fwd(e, &p, ENGINE_INBOUND, 30 * FX_SEC);
+	fx_chunk(&p, "192.168.1.20", PEER2, 3868, 40000, TP_C,
+		 SCTP_CID_COOKIE_ACK, 0);
+	fwd(e, &p, ENGINE_OUTBOUND, 30 * FX_SEC);
+
+	/* D */
+	fx_init(&p, "2001:db8:aa::10", PEER6, 8000, 3868, TI_D);
+	fwd(e, &p, ENGINE_OUTBOUND, 40 * FX_SEC);
+	fx_init_ack(&p, PEER6, "2001:db8:aa::10", 3868, 8000, TI_D, TP_D,
+		    peer6);
+	fwd(e, &p, ENGINE_INBOUND, 40 * FX_SEC);
+	cookie(&p, "2001:db8:aa::10", PEER6, 8000, 3868, TP_D);
+	fwd(e, &p, ENGINE_OUTBOUND, 40 * FX_SEC);
+	fx_chunk(&p, PEER6, "2001:db8:aa::10", 3868, 8000, TI_D,
+		 SCTP_CID_COOKIE_ACK, 0);
+	fwd(e, &p, ENGINE_INBOUND, 40 * FX_SEC);
+	cr_assert_eq(engine_stats(e)->assocs_live, 4);
+}
+
+static struct membuf save(const struct engine *e)
+{
+	struct membuf m = { 0 };
+
+	cr_assert_eq(engine_save(e, mem_write, &m, T_SAVE),
+		     (int)engine_stats(e)->assocs_live);
+	return m;
+}
+
+/* ---- comparing two engines ---- */
+
+struct views {
+	unsigned int n;
+	struct engine_assoc_view v[8];
+};
+
+static int collect(const struct engine_assoc_view *v, void *arg)
+{
+	struct views *vs = arg;
+
+	cr_assert_lt(vs->n, 8);
+	vs->v[vs->n++] = *v;
+	return 0;
+}
+
+static const struct engine_assoc_view *find(const struct views *vs,
+					    uint32_t tag_inside)
+{
+	for (unsigned int i = 0; i < vs->n; i++)
+		if (vs->v[i].tag_inside == tag_inside)
+			return &vs->v[i];
+	return NULL;
+}
+
+static struct engine_assoc_view view_of(struct engine *e, uint32_t tag)
+{
+	struct views vs = { 0 };
+	const struct engine_assoc_view *v;
+
+	engine_foreach_assoc(e, collect, &vs);
+	v = find(&vs, tag);
+	cr_assert_not_null(v);
+	return *v;
+}
+
+static void same_assoc(const struct engine_assoc_view *a,
+		       const struct engine_assoc_view *b)
+{
+	cr_assert_eq(a->state, b->state);
+	cr_assert_eq(a->inbound, b->inbound);
+	cr_assert_eq(a->inside_port, b->inside_port);
+	cr_assert_eq(a->public_port, b->public_port, "same public port");
+	cr_assert_eq(a->peer_port, b->peer_port);
+	cr_assert_eq(a->tag_peer, b->tag_peer);
+	cr_assert_eq(T_SAVE - a->created_ns, T_RESTORE - b->created_ns,
+		     "age carried over");
+	cr_assert_eq(T_SAVE - a->last_seen_ns, T_RESTORE - b->last_seen_ns,
+		     "idle time carried over");
+	cr_assert_eq(a->expires_ns - T_SAVE, b->expires_ns - T_RESTORE,
+		     "remaining lifetime carried over");
+	cr_assert_eq(a->n_locals, b->n_locals);
+	for (int i = 0; i < a->n_locals; i++) {
+		cr_assert(nat_addr_eq(&a->locals[i].inside,
+				      &b->locals[i].inside));
+		cr_assert(nat_addr_eq(&a->locals[i].public_,
+				      &b->locals[i].public_));
+		cr_assert_eq(a->locals[i].uplink, b->locals[i].uplink);
+	}
+	cr_assert_eq(a->n_paths, b->n_paths);
+	for (int i = 0; i < a->n_paths; i++) {
+		cr_assert(nat_addr_eq(&a->paths[i].peer, &b->paths[i].peer));
+		cr_assert_eq(a->paths[i].uplink, b->paths[i].uplink,
+			     "peer address pinned to the same uplink");
+		cr_assert_eq(a->paths[i].pkts_out, b->paths[i].pkts_out);
+		cr_assert_eq(a->paths[i].bytes_in, b->paths[i].bytes_in);
+	}
+}
+
+/* The same packet through both engines: same verdict, same bytes. */
+static void same_translation(struct engine *e1, struct engine *e2,
+			     struct pb *p, enum engine_dir dir)
+{
+	struct pb q = *p;
+	struct engine_verdict v1 = fx_run(e1, p, dir, T_SAVE + FX_SEC);
+	struct engine_verdict v2 = fx_run(e2, &q, dir, T_RESTORE + FX_SEC);
+
+	cr_assert_eq(v1.action, ENGINE_FORWARD, "reference dropped: %s",
+		     drop_reason_name(v1.reason));
+	cr_assert_eq(v2.action, ENGINE_FORWARD, "restored dropped: %s",
+		     drop_reason_name(v2.reason));
+	cr_assert_eq(v1.uplink, v2.uplink);
+	cr_assert_eq(p->len, q.len);
+	cr_assert(!memcmp(p->buf, q.buf, p->len), "same bytes out");
+	cr_assert(pkt_verify_crc(q.buf, q.len));
+}
+
+Test(persist, round_trip_translates_identically)
+{
+	struct engine *e1 = fx_engine(MULTIHOME_UPLINKS);
+	struct engine *e2 = fx_engine(MULTIHOME_UPLINKS);
+	struct engine_restore_report rep;
+	struct views v1 = { 0 }, v2 = { 0 };
+	struct membuf m;
+	struct pb p;
+
+	populate(e1);
+	m = save(e1);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 4,
+		     "%s", rep.error);
+	cr_assert_eq(rep.saved, 4);
+	cr_assert_eq(rep.restored, 4);
+	cr_assert_eq(rep.skipped, 0);
+	cr_assert_eq(engine_stats(e2)->assocs_live, 4);
+	cr_assert_eq(engine_stats(e2)->handshakes_live,
+		     engine_stats(e1)->handshakes_live);
+
+	engine_foreach_assoc(e1, collect, &v1);
+	engine_foreach_assoc(e2, collect, &v2);
+	cr_assert_eq(v2.n, 4);
+	for (unsigned int i = 0; i < v1.n; i++) {
+		const struct engine_assoc_view *b = find(&v2,
+							 v1.v[i].tag_inside);
+
+		cr_assert_not_null(b);
+		same_assoc(&v1.v[i], b);
+	}
+
+	/* A, both paths, both directions. */
+	fx_data(&p, "192.168.1.10", PEER1, 6000, 3868, TP_A, 46);
+	same_translation(e1, e2, &p, ENGINE_OUTBOUND);
+	cr_assert_eq(pkt_sport(p.buf), 6000);
+	fx_data(&p, "192.168.1.10", PEER2, 6000, 3868, TP_A, 46);
+	same_translation(e1, e2, &p, ENGINE_OUTBOUND);
+	cr_assert_str_eq(pkt_src(p.buf, (char[48]){ 0 }), "203.0.113.1");
+	fx_data(&p, PEER2, "203.0.113.1", 3868, 6000, TI_A, 46);
+	same_translation(e1, e2, &p, ENGINE_INBOUND);
+	fx_data(&p, PEER1, "198.51.100.1", 3868, 6000, TI_A, 46);
+	same_translation(e1, e2, &p, ENGINE_INBOUND);
+	cr_assert_str_eq(pkt_dst(p.buf, (char[48]){ 0 }), "192.168.1.10");
+	/* B's handshake goes on. */
+	fx_init_ack(&p, PEER1, "198.18.0.10", 3868, 7000, TI_B, 0x44444444u,
+		    both_peers);
+	same_translation(e1, e2, &p, ENGINE_INBOUND);
+	/* C through its forward rule. */
+	fx_data(&p, "192.168.1.20", PEER2, 3868, 40000, TP_C, 46);
+	same_translation(e1, e2, &p, ENGINE_OUTBOUND);
+	fx_data(&p, PEER2, "198.51.100.1", 40000, 3868, TI_C, 46);
+	same_translation(e1, e2, &p, ENGINE_INBOUND);
+	/* D. */
+	fx_data(&p, "2001:db8:aa::10", PEER6, 8000, 3868, TP_D, 46);
+	same_translation(e1, e2, &p, ENGINE_OUTBOUND);
+	fx_data(&p, PEER6, "2001:db8:aa::10", 3868, 8000, TI_D, 46);
+	same_translation(e1, e2, &p, ENGINE_INBOUND);
+
+	/* The restored public ports are held: a new INIT from another
+	 * inside host cannot take A's port towards the same peer. */
+	fx_init(&p, "192.168.1.11", PEER1, 6000, 3868, 0x99999999u);
+	fwd(e2, &p, ENGINE_OUTBOUND, T_RESTORE + FX_SEC);
+	cr_assert_neq(pkt_sport(p.buf), 6000);
+
+	free(m.p);
+	engine_destroy(e1);
+	engine_destroy(e2);
+}
+
+Test(persist, timers_run_on_after_restore)
+{
+	struct engine *e1 = fx_engine(MULTIHOME_OFF);
+	struct engine *e2 = fx_engine(MULTIHOME_OFF);
+	struct engine_restore_report rep;
+	struct membuf m;
+	struct pb p;
+
+	populate(e1);
+	m = save(e1);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_YOUNG, &rep), 4,
+		     "%s", rep.error);
+	/* Older than the clock: creation pinned at its zero. */
+	cr_assert_eq(view_of(e2, TI_A).created_ns, 0);
+	/* B had 5 s of its 15 s setup timeout left when saved. */
+	engine_tick(e2, T_YOUNG + 4 * FX_SEC);
+	cr_assert_eq(engine_stats(e2)->assocs_live, 4);
+	engine_tick(e2, T_YOUNG + 6 * FX_SEC);
+	cr_assert_eq(engine_stats(e2)->assocs_live, 3, "B expired on time");
+	cr_assert_eq(engine_stats(e2)->handshakes_live, 0);
+
+	/* A is refreshed by traffic; C and D idle out (300 s). */
+	for (uint64_t t = 60; t <= 360; t += 60) {
+		fx_data(&p, "192.168.1.10", PEER1, 6000, 3868, TP_A, 46);
+		fwd(e2, &p, ENGINE_OUTBOUND, T_YOUNG + t * FX_SEC);
+		engine_tick(e2, T_YOUNG + t * FX_SEC);
+	}
+	cr_assert_eq(engine_stats(e2)->assocs_live, 1);
+	cr_assert_eq(engine_stats(e2)->assocs_expired, 3);
+	free(m.p);
+	engine_destroy(e1);
+	engine_destroy(e2);
+}
+
+Test(persist, shorter_timeout_applies_to_restored)
+{
+	struct engine *e1 = fx_engine(MULTIHOME_OFF);
+	struct engine_restore_report rep;
+	struct engine_config c;
+	struct engine *e2;
+	struct membuf m;
+
+	populate(e1);
+	m = save(e1);
+	fx_config(&c, MULTIHOME_OFF);
+	c.timeout_established = 10;
+	cr_assert_eq(engine_create(&c, 7, &e2), 0);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 4);
+	engine_tick(e2, T_RESTORE + 11 * FX_SEC);
+	cr_assert_eq(engine_stats(e2)->assocs_live, 0);
+	free(m.p);
+	engine_destroy(e1);
+	engine_destroy(e2);
+}
+
+/* ---- damaged and foreign files ---- */
+
+Test(persist, truncated_file_rejected_at_every_length)
+{
+	struct engine *e1 = fx_engine(MULTIHOME_UPLINKS);
+	struct engine *e2 = fx_engine(MULTIHOME_UPLINKS);
+	struct engine_restore_report rep;
+	struct membuf m;
+
+	populate(e1);
+	m = save(e1);
+	for (size_t len = 0; len < m.len; len++) {
+		uint8_t *copy = malloc(len ? len : 1);
+
+		/* An exact-size copy, so ASan sees any read past it. */
+		memcpy(copy, m.p, len);
+		cr_assert_eq(engine_restore(e2, copy, len, T_RESTORE, &rep),
+			     -EINVAL, "accepted %zu of %zu bytes", len,
+			     m.len);
+		cr_assert_neq(rep.error[0], 0);
+		cr_assert_eq(engine_stats(e2)->assocs_live, 0);
+		free(copy);
+	}
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 4);
+	free(m.p);
+	engine_destroy(e1);
+	engine_destroy(e2);
+}
+
+Test(persist, corrupt_byte_rejected_anywhere)
+{
+	static const uint8_t masks[] = { 0x01, 0x80, 0xff };
+	struct engine *e1 = fx_engine(MULTIHOME_UPLINKS);
+	struct engine *e2 = fx_engine(MULTIHOME_UPLINKS);
+	struct engine_restore_report rep;
+	struct membuf m;
+
+	populate(e1);
+	m = save(e1);
+	for (size_t off = 0; off < m.len; off++) {
+		for (size_t k = 0; k < sizeof(masks); k++) {
+			m.p[off] ^= masks[k];
+			cr_assert_eq(engine_restore(e2, m.p, m.len,
+						    T_RESTORE, &rep),
+				     -EINVAL, "byte %zu ^ %#x accepted", off,
+				     masks[k]);
+			cr_assert_eq(engine_stats(e2)->assocs_live, 0);
+			m.p[off] ^= masks[k];
+		}
+	}
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 4);
+	free(m.p);
+	engine_destroy(e1);
+	engine_destroy(e2);
+}
+
+Test(persist, foreign_and_future_files_say_why)
+{
+	struct engine *e1 = fx_engine(MULTIHOME_OFF);
+	struct engine *e2 = fx_engine(MULTIHOME_OFF);
+	struct engine_restore_report rep;
+	struct membuf m;
+
+	cr_assert_eq(engine_restore(e2, "[daemon]\nuser = x\n", 18,
+				    T_RESTORE, &rep), -EINVAL);
+	cr_assert_str_eq(rep.error, "not an sctpalgd state file");
+
+	populate(e1);
+	m = save(e1);
+	m.p[11] = 2;	/* version, low byte */
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep),
+		     -EINVAL);
+	cr_assert_str_eq(rep.error, "format version 2, this sctpalgd reads 1");
+	m.p[11] = 1;
+	m.len -= 10;
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep),
+		     -EINVAL);
+	cr_assert(strstr(rep.error, "truncated"), "%s", rep.error);
+	m.len += 10;
+
+	/* Restore wants a fresh engine. */
+	cr_assert_eq(engine_restore(e1, m.p, m.len, T_RESTORE, &rep),
+		     -EBUSY);
+	cr_assert_eq(engine_stats(e1)->assocs_live, 4);
+	free(m.p);
+	engine_destroy(e1);
+	engine_destroy(e2);
+}
+
+Test(persist, write_error_passed_back)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+
+	populate(e);
+	cr_assert_eq(engine_save(e, failing_write, NULL, T_SAVE), -ENOSPC);
+	engine_destroy(e);
+}
+
+Test(persist, empty_table_round_trips)
+{
+	struct engine *e1 = fx_engine(MULTIHOME_OFF);
+	struct engine *e2 = fx_engine(MULTIHOME_OFF);
+	struct engine_restore_report rep;
+	struct membuf m = { 0 };
+
+	cr_assert_eq(engine_save(e1, mem_write, &m, T_SAVE), 0);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 0,
+		     "%s", rep.error);
+	cr_assert_eq(rep.saved, 0);
+	free(m.p);
+	engine_destroy(e1);
+	engine_destroy(e2);
+}
+
+/* ---- a config that moved on ---- */
+
+static struct engine *engine_with(const struct engine_config *c)
+{
+	struct engine *e;
+
+	cr_assert_eq(engine_create(c, 9, &e), 0);
+	return e;
+}
+
+Test(persist, removed_uplink_skips_its_associations)
+{
+	struct engine *e1 = fx_engine(MULTIHOME_UPLINKS);
+	struct engine_restore_report rep;
+	struct engine_config c;
+	struct views v = { 0 };
+	struct engine *e2;
+	struct membuf m;
+	char line[160];
+
+	populate(e1);
+	m = save(e1);
+	/* wan2 is gone, and with it the 1:1 network it carried. */
+	fx_config(&c, MULTIHOME_UPLINKS);
+	c.n_uplinks = 1;
+	c.nets[1] = c.nets[2];
+	c.n_nets = 2;
+	e2 = engine_with(&c);
+	/* A showed an address on wan2 (proxy multihoming), B lived on it. */
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 2,
+		     "%s", rep.error);
+	cr_assert_eq(rep.saved, 4);
+	cr_assert_eq(rep.skipped, 2);
+	cr_assert_eq(rep.by_reason[ENGINE_RESTORE_SKIP_UPLINK_GONE], 2);
+	cr_assert_str_eq(engine_restore_report_str(&rep, line, sizeof(line)),
+			 "2 skipped: 2 uplink no longer configured");
+	engine_foreach_assoc(e2, collect, &v);
+	cr_assert_eq(v.n, 2);
+	cr_assert_not_null(find(&v, TI_C));
+	cr_assert_not_null(find(&v, TI_D));
+	/* Their public ports went back to the pool: A's may be reused. */
+	cr_assert_eq(engine_stats(e2)->assocs_live, 2);
+	free(m.p);
+	engine_destroy(e1);
+	engine_destroy(e2);
+}
+
+Test(persist, port_range_and_mapping_changes_skip)
+{
+	struct engine *e1 = fx_engine(MULTIHOME_OFF);
+	struct engine_restore_report rep;
+	struct engine_config c;
+	struct engine *e2;
+	struct membuf m;
+	char line[160];
+
+	populate(e1);
+	m = save(e1);
+
+	/* Outbound ports 6000-8000 now outside the range; the forward
+	 * rule's own port is not bound by it. */
+	fx_config(&c, MULTIHOME_OFF);
+	c.port_min = 20000;
+	c.port_max = 30000;
+	e2 = engine_with(&c);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 1);
+	cr_assert_eq(rep.by_reason[ENGINE_RESTORE_SKIP_PORT_RANGE], 3);
+	engine_destroy(e2);
+
+	/* 192.168.1.0/24 moved to wan2: A and C's inside host now map to
+	 * another public address; the forward rule is gone too. */
+	fx_config(&c, MULTIHOME_OFF);
+	c.nets[0].uplink = 1;
+	c.n_forwards = 0;
+	e2 = engine_with(&c);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 2);
+	cr_assert_eq(rep.by_reason[ENGINE_RESTORE_SKIP_NOT_ALLOWED], 1);
+	cr_assert_eq(rep.by_reason[ENGINE_RESTORE_SKIP_FORWARD_GONE], 1);
+	cr_assert_str_eq(engine_restore_report_str(&rep, line, sizeof(line)),
+			 "2 skipped: 1 forward rule no longer configured, "
+			 "1 mapping no longer allowed");
+	engine_destroy(e2);
+
+	/* A table for two: the first two records fit. */
+	fx_config(&c, MULTIHOME_OFF);
+	c.max_assocs = 2;
+	e2 = engine_with(&c);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 2);
+	cr_assert_eq(rep.by_reason[ENGINE_RESTORE_SKIP_LIMITS], 2);
+	engine_destroy(e2);
+	free(m.p);
+	engine_destroy(e1);
+}
+
+Test(persist, reordered_uplinks_map_by_name)
+{
+	struct engine *e1 = fx_engine(MULTIHOME_UPLINKS);
+	struct engine_restore_report rep;
+	struct engine_config c;
+	struct engine_uplink tmp;
+	struct engine_verdict v;
+	struct engine *e2;
+	struct membuf m;
+	struct pb p;
+
+	populate(e1);
+	m = save(e1);
+	fx_config(&c, MULTIHOME_UPLINKS);
+	tmp = c.uplinks[0];
+	c.uplinks[0] = c.uplinks[1];
+	c.uplinks[1] = tmp;
+	c.nets[0].uplink = 1;
+	c.nets[1].uplink = 0;
+	e2 = engine_with(&c);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 4,
+		     "%s", rep.error);
+	/* PEER2 stays pinned to wan2, now uplink 0. */
+	fx_data(&p, "192.168.1.10", PEER2, 6000, 3868, TP_A, 46);
+	v = fx_run(e2, &p, ENGINE_OUTBOUND, T_RESTORE + FX_SEC);
+	cr_assert_eq(v.action, ENGINE_FORWARD);
+	cr_assert_eq(v.uplink, 0);
+	cr_assert_str_eq(pkt_src(p.buf, (char[48]){ 0 }), "203.0.113.1");
+	cr_assert_eq(pkt_sport(p.buf), 6000);
+	free(m.p);
+	engine_destroy(e1);
+	engine_destroy(e2);
+}
+
+/*
+ * A writer bug rather than a bad disk: damage with the checksum made to
+ * match.  Restore may accept or reject, but never crash (ASan), and what
+ * it accepted must be consistent enough to translate and flush.
+ */
+Test(persist, damage_behind_a_valid_checksum_is_safe)
+{
+	struct engine *e1 = fx_engine(MULTIHOME_UPLINKS);
+	struct engine *e2 = fx_engine(MULTIHOME_UPLINKS);
+	struct engine_restore_report rep;
+	unsigned int accepted = 0;
+	struct membuf m;
+	struct pb p;
+
+	populate(e1);
+	m = save(e1);
+	for (size_t off = 8; off < m.len - 4; off++) {
+		uint8_t keep = m.p[off];
+		uint32_t crc;
+
+		m.p[off] ^= 0x5a;
+		crc = ~crc32c(~0u, m.p, m.len - 4);
+		m.p[m.len - 4] = (uint8_t)(crc >> 24);
+		m.p[m.len - 3] = (uint8_t)(crc >> 16);
+		m.p[m.len - 2] = (uint8_t)(crc >> 8);
+		m.p[m.len - 1] = (uint8_t)crc;
+		if (engine_restore(e2, m.p, m.len, T_RESTORE, &rep) >= 0) {
+			accepted++;
+			fx_data(&p, "192.168.1.10", PEER1, 6000, 3868, TP_A,
+				46);
+			fx_run(e2, &p, ENGINE_OUTBOUND, T_RESTORE);
+			fx_data(&p, PEER1, "198.51.100.1", 3868, 6000, TI_A,
+				46);
+			fx_run(e2, &p, ENGINE_INBOUND, T_RESTORE);
+			engine_tick(e2, T_RESTORE + 400 * FX_SEC);
+			engine_flush(e2);
+		} else {
+			cr_assert_eq(engine_stats(e2)->assocs_live, 0);
+		}
+		m.p[off] = keep;
+	}
+	cr_assert_gt(accepted, 0, "some damage is undetectable by design");
+	free(m.p);
+	engine_destroy(e1);
+	engine_destroy(e2);
+}
