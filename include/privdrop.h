@@ -20,7 +20,10 @@
  *   CAP_DAC_OVERRIDE  libxdp's pins under /sys/fs/bpf/xdp are root's;
  *                   needed only when the user is not root
  * PRIVDROP_CAPS_XDP below is that set; a daemon that never detaches or
- * re-attaches XDP itself can keep less.
+ * re-attaches XDP itself can keep less.  With backend = packet there is
+ * no XDP and no pin: PRIVDROP_CAPS_PACKET keeps the network two, and
+ * CAP_DAC_OVERRIDE only for writing the state file into a directory
+ * that root created.
  */
 #ifndef SCTPALG_PRIVDROP_H
 #define SCTPALG_PRIVDROP_H
@@ -33,6 +36,9 @@
 #define PRIVDROP_CAPS_XDP						\
 	(PRIVDROP_CAP(CAP_NET_ADMIN) | PRIVDROP_CAP(CAP_NET_RAW) |	\
 	 PRIVDROP_CAP(CAP_BPF) | PRIVDROP_CAP(CAP_SYS_ADMIN) |		\
+	 PRIVDROP_CAP(CAP_DAC_OVERRIDE))
+#define PRIVDROP_CAPS_PACKET						\
+	(PRIVDROP_CAP(CAP_NET_ADMIN) | PRIVDROP_CAP(CAP_NET_RAW) |	\
 	 PRIVDROP_CAP(CAP_DAC_OVERRIDE))
 
 struct privdrop_config {

@@ -319,7 +319,9 @@ static int run(struct sctpalgd *d)
 				 d->conf.control_socket, strerror(-r)), r;
 	if (d->conf.user[0]) {
 		struct privdrop_config pc = {
-			.user = d->conf.user, .keep_caps = PRIVDROP_CAPS_XDP,
+			.user = d->conf.user,
+			.keep_caps = d->conf.backend == CONF_BACKEND_PACKET ?
+				     PRIVDROP_CAPS_PACKET : PRIVDROP_CAPS_XDP,
 		};
 		const char *why;
 

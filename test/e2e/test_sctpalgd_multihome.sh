@@ -28,7 +28,8 @@
 # The same script runs each backend and mode (scenario 6 and the generic
 # run are thin wrappers): SCTPALG_BACKEND=xdp|packet (default xdp),
 # SCTPALG_XDP_MODE=auto|native|generic (default auto: native on veth),
-# SCTPALG_BUSY_POLL=yes|no (default no).
+# SCTPALG_BUSY_POLL=yes|no (default no), SCTPALG_USER (default: stay
+# root; else the daemon drops to that user after set-up).
 # With backend = packet the box drops SCTP in netfilter prerouting, as
 # sctpalgd.conf(5) tells hosts to, and no XDP program may be attached.
 # Exit: 0 pass, 1 fail, 77 skip.
@@ -43,6 +44,7 @@ SCTPALGCTL=$REPO_ROOT/build/sctpalgctl
 BACKEND=${SCTPALG_BACKEND:-xdp}
 XDP_MODE=${SCTPALG_XDP_MODE:-auto}
 BUSY_POLL=${SCTPALG_BUSY_POLL:-no}
+RUN_AS=${SCTPALG_USER:-}
 
 require_env
 topo_create
@@ -54,6 +56,7 @@ cat > "$WORK/box.conf" <<CONF
 backend = $BACKEND
 xdp-mode = $XDP_MODE
 busy-poll = $BUSY_POLL
+${RUN_AS:+user = $RUN_AS}
 control-socket = $WORK/ctl.sock
 pidfile = $WORK/sctpalgd.pid
 log-level = debug
@@ -151,6 +154,7 @@ xdp_count() { # interfaces of the box with an XDP program attached
 	echo "$n"
 }
 xdp_running=$(xdp_count)
+box_user=$(ps -o user= -p "$box_pid" | tr -d ' ')
 # CPU seconds the daemon used (printed; busy-poll spends a core).
 box_cpu=$(awk '{ printf "%.1f", ($14 + $15) / 100 }' "/proc/$box_pid/stat")
 xdp_kind=$(ip -n "$NS_BOX" -d link show dev lan0 | grep -oE 'xdp[a-z]*' | head -n 1)
@@ -207,6 +211,9 @@ if [ "$BACKEND" = packet ]; then
 else
 	check "XDP attached on all 3 interfaces while running ($xdp_kind)" \
 		[ "$xdp_running" = 3 ]
+fi
+if [ -n "$RUN_AS" ]; then
+	check "the daemon ran as $RUN_AS ($box_user)" [ "$box_user" = "$RUN_AS" ]
 fi
 if [ "$BUSY_POLL" = yes ]; then
 	check "busy-poll: the loop ran without sleeping" \

@@ -3,5 +3,6 @@
 #
 # test_sctpalgd_packet.sh - issue 3, scenario 6: scenario 1 (and the
 # failover, reloads and exit of test_sctpalgd_multihome.sh) with
-# backend = packet: AF_PACKET rings in, raw sockets out, no XDP.
-SCTPALG_BACKEND=packet exec bash "$(dirname "$0")/test_sctpalgd_multihome.sh"
+# backend = packet: AF_PACKET rings in, raw sockets out, no XDP; the
+# daemon drops to user nobody with the packet backend's capabilities.
+SCTPALG_BACKEND=packet SCTPALG_USER=nobody exec bash "$(dirname "$0")/test_sctpalgd_multihome.sh"
