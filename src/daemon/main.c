@@ -22,10 +22,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "assoc_log.h"
 #include "conf.h"
 #include "ctl.h"
 #include "daemonize.h"
 #include "datapath.h"
+#include "drop_log.h"
 #include "engine.h"
 #include "kroute.h"
 #include "log.h"
@@ -56,6 +58,8 @@ struct sctpalgd {
 	struct pidfile *pidfile;
 	struct rx_arg socks[XPORT_MAX_SOCKETS];
 	int exit_code;
+	struct assoc_log *alog;	/* one line per association up / down */
+	struct drop_log *dlog;	/* warnings when a limit drops packets */
 };
 
 static __attribute__((noreturn)) void usage(void)
@@ -94,6 +98,9 @@ static void on_tick(void *arg, int res)
 
 	(void)res;
 	engine_tick(d->engine, now_ns());
+	assoc_log_tick(d->alog, now_ns());
+	drop_log_tick(d->dlog, engine_stats(d->engine), &d->conf.engine,
+		      now_ns());
 	xport_flush(d->xport);
 }
 
@@ -292,6 +299,10 @@ static int run(struct sctpalgd *d)
 		return log_warnx("event loop: %s", strerror(-r)), r;
 	if ((r = engine_create(&d->conf.engine, seed, &d->engine)))
 		return log_warnx("engine: %s", strerror(-r)), r;
+	if ((r = assoc_log_create(&d->conf.engine, &d->alog)) ||
+	    (r = drop_log_create(&d->dlog)))
+		return log_warnx("engine log: %s", strerror(-r)), r;
+	engine_set_event_cb(d->engine, assoc_log_event, d->alog);
 	if ((r = kroute_create(&kops, &d->kroute)))
 		return log_warnx("netlink: %s", strerror(-r)), r;
 	if ((r = setup_xport(d)))
@@ -346,6 +357,8 @@ static void teardown(struct sctpalgd *d)
 	kroute_destroy(d->kroute);
 	loop_destroy(d->loop);
 	engine_destroy(d->engine);
+	assoc_log_destroy(d->alog);
+	drop_log_destroy(d->dlog);
 	pidfile_destroy(d->pidfile);
 }
 
