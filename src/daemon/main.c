@@ -139,14 +139,16 @@ static int reload(void *arg, char *why, size_t why_len)
 	r = conf_load_file(&next, d->conf_path, &err);
 	if (r) {
 		conf_error_str(&err, why, why_len);
-		log_warnx("reload rejected, old configuration kept: %s", why);
+		log_warnx("reload rejected, old configuration kept: %s; fix "
+			  "the file (sctpalgd -t -c checks it) and send SIGHUP "
+			  "again", why);
 		return r;
 	}
 	r = engine_reconfigure(d->engine, &next.engine, now_ns());
 	if (r) {
 		snprintf(why, why_len, "%s: %s", d->conf_path, r == -EBUSY ?
 			 "associations or max-addresses changed: restart "
-			 "needed" : "rejected by the engine");
+			 "sctpalgd to apply them" : "rejected by the engine");
 		log_warnx("reload rejected, old configuration kept: %s", why);
 		return r;
 	}
@@ -210,6 +212,28 @@ static const char *ctl_uplink(void *arg, unsigned int u)
 	       d->conf.engine.uplinks[u].name : NULL;
 }
 
+/* What to do when AF_XDP cannot be set up (the error says which step). */
+static const char *xport_advice(enum conf_xdp_mode m, int err)
+{
+	if (err == -ENODEV || err == -ENXIO)
+		return "check the interface names in [inside] and [uplink] "
+		       "(ip link)";
+	if (err == -EPERM || err == -EACCES)
+		return "run sctpalgd as root: attaching XDP needs "
+		       "CAP_NET_ADMIN, CAP_BPF and CAP_SYS_ADMIN";
+	if (err == -EBUSY || err == -EEXIST)
+		return "another XDP program holds the interface: see "
+		       "xdp-loader status, unload it";
+	if (m == CONF_XDP_ZEROCOPY)
+		return "the driver may lack zero-copy AF_XDP: set xdp-mode = "
+		       "auto or native in [daemon]";
+	if (m == CONF_XDP_NATIVE)
+		return "the driver may lack native XDP: set xdp-mode = auto "
+		       "or generic in [daemon]";
+	return "set xdp-mode = generic in [daemon] (works on any driver), "
+	       "and check ip link and dmesg";
+}
+
 static int setup_xport(struct sctpalgd *d)
 {
 	static const enum xport_mode modes[] = {
@@ -246,8 +270,8 @@ static int setup_xport(struct sctpalgd *d)
 	xc.err_len = sizeof(err);
 	r = xport_create(&xc, &d->xport);
 	if (r) {
-		log_warnx("AF_XDP set-up failed: %s", err[0] ? err :
-			  strerror(-r));
+		log_warnx("AF_XDP set-up failed: %s; %s", err[0] ? err :
+			  strerror(-r), xport_advice(c->xdp_mode, r));
 		return r;
 	}
 	for (unsigned int i = 0; i < xport_if_count(d->xport); i++)
@@ -296,32 +320,41 @@ static int run(struct sctpalgd *d)
 		seed = now_ns();
 	if ((r = loop_create(256, &d->loop)) ||
 	    (r = loop_add_signals(d->loop, sigs, 3, on_signal, d)) < 0)
-		return log_warnx("event loop: %s", strerror(-r)), r;
+		return log_warnx("event loop: %s; sctpalgd needs io_uring "
+				 "(Linux 6.0 or later, kernel.io_uring_disabled "
+				 "= 0)", strerror(-r)), r;
 	if ((r = engine_create(&d->conf.engine, seed, &d->engine)))
-		return log_warnx("engine: %s", strerror(-r)), r;
+		return log_warnx("engine: %s; if memory is short, lower "
+				 "associations in [limits]", strerror(-r)), r;
 	if ((r = assoc_log_create(&d->conf.engine, &d->alog)) ||
 	    (r = drop_log_create(&d->dlog)))
 		return log_warnx("engine log: %s", strerror(-r)), r;
 	engine_set_event_cb(d->engine, assoc_log_event, d->alog);
 	if ((r = kroute_create(&kops, &d->kroute)))
-		return log_warnx("netlink: %s", strerror(-r)), r;
+		return log_warnx("netlink: cannot follow routes and "
+				 "neighbours: %s; run sctpalgd as root",
+				 strerror(-r)), r;
 	if ((r = setup_xport(d)))
 		return r;
 	if ((r = datapath_create(d->engine, d->xport, d->kroute, &d->conf,
 				 &d->dp)))
-		return log_warnx("raw sockets: %s", strerror(-r)), r;
+		return log_warnx("raw sockets: %s; sctpalgd needs CAP_NET_RAW "
+				 "(run it as root)", strerror(-r)), r;
 	for (unsigned int i = 0; i < xport_nsocks(d->xport); i++) {
 		d->socks[i] = (struct rx_arg){ .d = d, .sock = i };
 		r = loop_add_fd(d->loop, xport_fd(d->xport, i), POLLIN, 0,
 				on_rx, &d->socks[i]);
 		if (r < 0)
-			return log_warnx("loop: %s", strerror(-r)), r;
+			return log_warnx("event loop: cannot watch the AF_XDP "
+					 "sockets: %s; lower queues in [daemon]",
+					 strerror(-r)), r;
 	}
 	loop_set_flush(d->loop, on_flush, d);
 	if ((r = loop_add_timer(d->loop, 1000000000ull, on_tick, d)) < 0 ||
 	    (r = loop_add_fd(d->loop, kroute_fd(d->kroute), POLLIN, 0,
 			     on_netlink, d)) < 0)
-		return log_warnx("loop: %s", strerror(-r)), r;
+		return log_warnx("event loop: cannot add the timer or the "
+				 "netlink socket: %s", strerror(-r)), r;
 	/* Uplinks already down at start. */
 	for (int u = 0; u < d->conf.engine.n_uplinks; u++) {
 		struct kroute_link kl;
@@ -333,8 +366,10 @@ static int run(struct sctpalgd *d)
 	}
 	mkdir("/run/sctpalg", 0755);
 	if ((r = ctl_server_create(&ccfg, &cops, d->loop, &d->ctl)))
-		return log_warnx("control socket %s: %s",
-				 d->conf.control_socket, strerror(-r)), r;
+		return log_warnx("control socket %s: %s; check "
+				 "control-socket in [daemon] and that no other "
+				 "sctpalgd uses it", d->conf.control_socket,
+				 strerror(-r)), r;
 	if (d->conf.user[0]) {
 		struct privdrop_config pc = {
 			.user = d->conf.user, .keep_caps = PRIVDROP_CAPS_XDP,
@@ -342,7 +377,8 @@ static int run(struct sctpalgd *d)
 		const char *why;
 
 		if ((r = privdrop_apply(&pc, &why)))
-			return log_warnx("dropping privileges: %s", why), r;
+			return log_warnx("dropping privileges: %s; check "
+					 "user in [daemon]", why), r;
 	}
 	startup_summary(&d->conf);
 	log_info("sctpalgd running");
@@ -418,7 +454,9 @@ int main(int argc, char **argv)
 		fatalx("already running (pid %d, %s)", (int)holder,
 		       d.conf.pidfile);
 	if (r)
-		log_warnx("pidfile %s: %s", d.conf.pidfile, strerror(-r));
+		log_warnx("pidfile %s: %s; running without one: check "
+			  "pidfile in [daemon] and that its directory is "
+			  "writable", d.conf.pidfile, strerror(-r));
 	if (run(&d)) {
 		teardown(&d);
 		return 1;
