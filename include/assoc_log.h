@@ -29,8 +29,7 @@ struct assoc_log;
 
 /* conf: names the uplinks; must outlive the module (reload may change
  * its contents).  0 or -errno. */
-int assoc_log_create(const struct engine_config *conf,
-		     struct assoc_log **out);
+int assoc_log_create(const struct engine_config *conf, struct assoc_log **out);
 void assoc_log_destroy(struct assoc_log *l);
 
 /* The engine's event callback; arg is the struct assoc_log. */

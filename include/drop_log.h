@@ -36,7 +36,6 @@ void drop_log_tick(struct drop_log *w, const struct engine_stats *st,
  * that deserves a warning.
  */
 bool drop_log_format(enum drop_reason r, uint64_t n,
-		     const struct engine_config *conf, char *buf,
-		     size_t len);
+		     const struct engine_config *conf, char *buf, size_t len);
 
 #endif

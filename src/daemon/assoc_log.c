@@ -18,18 +18,17 @@
  * away opens thousands.  Set-ups that failed (a scan, a dead peer): 10 at
  * once, then one a second; they say little one by one.
  */
-#define RL_UP_BURST		100
-#define RL_UP_INTERVAL_MS	100
-#define RL_FAILED_BURST		10
-#define RL_FAILED_INTERVAL_MS	1000
+#define RL_UP_BURST	      100
+#define RL_UP_INTERVAL_MS     100
+#define RL_FAILED_BURST	      10
+#define RL_FAILED_INTERVAL_MS 1000
 
 struct assoc_log {
 	const struct engine_config *conf;
 	struct log_ratelimit rl_up, rl_failed;
 };
 
-int assoc_log_create(const struct engine_config *conf,
-		     struct assoc_log **out)
+int assoc_log_create(const struct engine_config *conf, struct assoc_log **out)
 {
 	struct assoc_log *l = calloc(1, sizeof(*l));
 
@@ -37,7 +36,7 @@ int assoc_log_create(const struct engine_config *conf,
 		return -ENOMEM;
 	l->conf = conf;
 	l->rl_up = (struct log_ratelimit)LOG_RATELIMIT_INIT(RL_UP_BURST,
-							     RL_UP_INTERVAL_MS);
+							    RL_UP_INTERVAL_MS);
 	l->rl_failed = (struct log_ratelimit)LOG_RATELIMIT_INIT(
 		RL_FAILED_BURST, RL_FAILED_INTERVAL_MS);
 	*out = l;
@@ -56,14 +55,15 @@ struct line {
 	size_t len, off;
 };
 
-__attribute__((format(printf, 2, 3)))
+static void put(struct line *ln, const char *fmt, ...) LOG_PRINTF(2, 3);
+
 static void put(struct line *ln, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
 	if (ln->off >= ln->len)
-		return;		/* already full: the line is cut short */
+		return; /* already full: the line is cut short */
 	va_start(ap, fmt);
 	n = vsnprintf(ln->buf + ln->off, ln->len - ln->off, fmt, ap);
 	va_end(ap);
@@ -72,7 +72,11 @@ static void put(struct line *ln, const char *fmt, ...)
 }
 
 /* Which side of the view an address list comes from. */
-enum side { SIDE_INSIDE, SIDE_PUBLIC, SIDE_PEER };
+enum side {
+	SIDE_INSIDE,
+	SIDE_PUBLIC,
+	SIDE_PEER
+};
 
 static const struct nat_addr *side_addr(const struct engine_assoc_view *v,
 					enum side s, int i)
@@ -140,7 +144,7 @@ static const char *uplink_name(const struct engine_config *c, int u)
 /* "12.3 s" from nanoseconds, without floating point. */
 static void put_age(struct line *ln, uint64_t ns)
 {
-	uint64_t ds = ns / 100000000u;	/* tenths of a second */
+	uint64_t ds = ns / 100000000u; /* tenths of a second */
 
 	put(ln, "%llu.%llu s", (unsigned long long)(ds / 10),
 	    (unsigned long long)(ds % 10));
@@ -172,8 +176,8 @@ const char *assoc_log_format(const struct engine_event *ev,
 			    assoc_state_name((enum assoc_state)v->state));
 		put(&ln, " after ");
 		put_age(&ln, ev->age_ns);
-		put(&ln, ", %llu/%llu packets): ",
-		    (unsigned long long)ev->pkts_out,
+		put(&ln,
+		    ", %llu/%llu packets): ", (unsigned long long)ev->pkts_out,
 		    (unsigned long long)ev->pkts_in);
 		put_assoc(&ln, v);
 		break;
@@ -227,7 +231,8 @@ void assoc_log_event(void *arg, const struct engine_event *ev)
 	assoc_log_format(ev, l->conf, line, sizeof(line));
 	if (held)
 		log_info("%s (%llu association lines before this one not "
-			 "logged: rate limit)", line, (unsigned long long)held);
+			 "logged: rate limit)",
+			 line, (unsigned long long)held);
 	else
 		log_info("%s", line);
 }

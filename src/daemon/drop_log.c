@@ -9,10 +9,10 @@
 #include "log.h"
 
 /* One warning per reason per minute: enough to notice, too few to spam. */
-#define DROP_LOG_INTERVAL_MS	60000
+#define DROP_LOG_INTERVAL_MS 60000
 
 struct drop_log {
-	uint64_t reported[DROP__COUNT];	/* counter at the last warning */
+	uint64_t reported[DROP__COUNT]; /* counter at the last warning */
 	struct log_ratelimit rl[DROP__COUNT];
 };
 
@@ -41,58 +41,72 @@ bool drop_log_format(enum drop_reason r, uint64_t n,
 
 	switch (r) {
 	case DROP_TABLE_FULL:
-		snprintf(buf, len, "association limit %u reached: %llu new "
+		snprintf(buf, len,
+			 "association limit %u reached: %llu new "
 			 "associations refused; raise associations in "
 			 "[limits] (takes a restart), or see with sctpalgctl "
-			 "which hosts hold them", c->max_assocs, k);
+			 "which hosts hold them",
+			 c->max_assocs, k);
 		break;
 	case DROP_HOST_LIMIT:
-		snprintf(buf, len, "per-host limit %u reached: %llu INITs "
+		snprintf(buf, len,
+			 "per-host limit %u reached: %llu INITs "
 			 "from an inside host refused; if the host is "
 			 "legitimate, raise per-host in [limits] (sctpalgctl "
-			 "lists its associations)", c->max_assocs_per_host, k);
+			 "lists its associations)",
+			 c->max_assocs_per_host, k);
 		break;
 	case DROP_HANDSHAKE_LIMIT:
-		snprintf(buf, len, "handshake limit %u reached: %llu INITs "
+		snprintf(buf, len,
+			 "handshake limit %u reached: %llu INITs "
 			 "refused while that many associations were still "
 			 "setting up; raise handshakes in [limits], or look "
 			 "for a host whose peers never answer",
 			 c->max_handshakes, k);
 		break;
 	case DROP_INIT_RATE:
-		snprintf(buf, len, "INIT rate limit %u/s (burst %u) reached: "
+		snprintf(buf, len,
+			 "INIT rate limit %u/s (burst %u) reached: "
 			 "%llu INITs refused; if this is legitimate traffic, "
 			 "raise init-rate or init-burst in [limits]",
 			 c->init_rate, c->init_burst, k);
 		break;
 	case DROP_PORTS_EXHAUSTED:
-		snprintf(buf, len, "no free public port in %u-%u: %llu "
+		snprintf(buf, len,
+			 "no free public port in %u-%u: %llu "
 			 "associations refused; widen port-range in [nat] or "
 			 "give the uplinks more public addresses",
 			 c->port_min, c->port_max, k);
 		break;
 	case DROP_TOO_MANY_ADDRS:
-		snprintf(buf, len, "address list overflow: %llu packets "
+		snprintf(buf, len,
+			 "address list overflow: %llu packets "
 			 "listed more than %u addresses for one side; raise "
-			 "max-addresses in [nat] (takes a restart)", k,
-			 c->max_addrs);
+			 "max-addresses in [nat] (takes a restart)",
+			 k, c->max_addrs);
 		break;
 	case DROP_INSIDE_ADDR_UNKNOWN:
-		snprintf(buf, len, "%llu packets from inside addresses in no "
+		snprintf(buf, len,
+			 "%llu packets from inside addresses in no "
 			 "inside network dropped; add their network to "
-			 "[inside] (network = prefix uplink name)", k);
+			 "[inside] (network = prefix uplink name)",
+			 k);
 		break;
 	case DROP_ASCONF_AUTH_PRIVATE:
-		snprintf(buf, len, "%llu authenticated ASCONFs named private "
+		snprintf(buf, len,
+			 "%llu authenticated ASCONFs named private "
 			 "addresses, which the ALG cannot rewrite under AUTH "
 			 "(RFC 4895): dropped; make the inside host add "
 			 "addresses as wildcards (0.0.0.0 or ::) or not use "
-			 "ASCONF", k);
+			 "ASCONF",
+			 k);
 		break;
 	case DROP_HOST_NAME_ADDR:
-		snprintf(buf, len, "%llu INITs with a Host Name Address "
+		snprintf(buf, len,
+			 "%llu INITs with a Host Name Address "
 			 "dropped: a name cannot be translated; configure the "
-			 "endpoint to list IP addresses", k);
+			 "endpoint to list IP addresses",
+			 k);
 		break;
 	default:
 		return false;

@@ -47,7 +47,9 @@ void engine_event_up(struct engine *e, struct assoc *a,
 {
 	struct engine_assoc_view view;
 	struct engine_event ev = {
-		.type = ENGINE_EV_UP, .reason = (uint8_t)why, .uplink = -1,
+		.type = ENGINE_EV_UP,
+		.reason = (uint8_t)why,
+		.uplink = -1,
 		.now_ns = now,
 	};
 
@@ -63,8 +65,11 @@ void engine_event_down(struct engine *e, const struct assoc *a,
 {
 	struct engine_assoc_view view;
 	struct engine_event ev = {
-		.type = ENGINE_EV_DOWN, .reason = (uint8_t)why, .uplink = -1,
-		.was_up = a->flags & ASSOC_F_UP, .now_ns = now,
+		.type = ENGINE_EV_DOWN,
+		.reason = (uint8_t)why,
+		.uplink = -1,
+		.was_up = a->flags & ASSOC_F_UP,
+		.now_ns = now,
 	};
 
 	if (!e->event_fn)
@@ -88,8 +93,10 @@ void engine_event_moved(struct engine *e, const struct assoc *a,
 	struct engine_event ev = {
 		.type = ENGINE_EV_MOVED,
 		.reason = up ? ENGINE_EVR_UPLINK_UP : ENGINE_EVR_UPLINK_DOWN,
-		.was_up = a->flags & ASSOC_F_UP, .uplink = (int8_t)uplink,
-		.moved_paths = moved_paths, .now_ns = e->last_now,
+		.was_up = a->flags & ASSOC_F_UP,
+		.uplink = (int8_t)uplink,
+		.moved_paths = moved_paths,
+		.now_ns = e->last_now,
 	};
 
 	if (!e->event_fn)

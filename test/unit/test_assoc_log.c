@@ -15,10 +15,10 @@
 #include "log.h"
 #include "sctp_wire.h"
 
-#define TI	0x1a2b3c4du
-#define TP	0x5e6f7a8bu
-#define PEER1	"198.51.100.100"
-#define PEER2	"203.0.113.100"
+#define TI    0x1a2b3c4du
+#define TP    0x5e6f7a8bu
+#define PEER1 "198.51.100.100"
+#define PEER2 "203.0.113.100"
 
 static struct engine_config conf;
 static char lines[4][768];
@@ -63,11 +63,11 @@ static uint16_t establish(struct engine *e, uint16_t sport, uint64_t now)
 	port = pkt_sport(p.buf);
 	fx_init_ack(&p, PEER1, "198.51.100.1", 80, port, TI, TP, peers);
 	run_fwd(e, &p, ENGINE_INBOUND, now);
-	fx_chunk(&p, "192.168.1.10", PEER1, sport, 80, TP,
-		 SCTP_CID_COOKIE_ECHO, 0);
+	fx_chunk(&p, "192.168.1.10", PEER1, sport, 80, TP, SCTP_CID_COOKIE_ECHO,
+		 0);
 	run_fwd(e, &p, ENGINE_OUTBOUND, now);
-	fx_chunk(&p, PEER1, "198.51.100.1", 80, port, TI,
-		 SCTP_CID_COOKIE_ACK, 0);
+	fx_chunk(&p, PEER1, "198.51.100.1", 80, port, TI, SCTP_CID_COOKIE_ACK,
+		 0);
 	run_fwd(e, &p, ENGINE_INBOUND, now);
 	return port;
 }
@@ -80,18 +80,18 @@ Test(assoc_log, up_and_abort_lines)
 	cr_assert_eq(establish(e, 5000, 1 * FX_SEC), 5000);
 	cr_assert_eq(n_lines, 1);
 	cr_assert_str_eq(lines[0], "association up: 192.168.1.10:5000 -> "
-			 "198.51.100.1,203.0.113.1:5000 -> "
-			 "198.51.100.100,203.0.113.100:80 "
-			 "vtags 0x1a2b3c4d/0x5e6f7a8b");
+				   "198.51.100.1,203.0.113.1:5000 -> "
+				   "198.51.100.100,203.0.113.100:80 "
+				   "vtags 0x1a2b3c4d/0x5e6f7a8b");
 	fx_chunk(&p, PEER1, "198.51.100.1", 80, 5000, TP, SCTP_CID_ABORT,
 		 SCTP_FLAG_T);
 	run_fwd(e, &p, ENGINE_INBOUND, 13 * FX_SEC + 300000000u);
 	cr_assert_eq(n_lines, 2);
 	cr_assert_str_eq(lines[1], "association down (abort after 12.3 s, "
-			 "2/2 packets): 192.168.1.10:5000 -> "
-			 "198.51.100.1,203.0.113.1:5000 -> "
-			 "198.51.100.100,203.0.113.100:80 "
-			 "vtags 0x1a2b3c4d/0x5e6f7a8b");
+				   "2/2 packets): 192.168.1.10:5000 -> "
+				   "198.51.100.1,203.0.113.1:5000 -> "
+				   "198.51.100.100,203.0.113.100:80 "
+				   "vtags 0x1a2b3c4d/0x5e6f7a8b");
 	engine_destroy(e);
 }
 
@@ -104,7 +104,8 @@ Test(assoc_log, failed_setup_says_state)
 	run_fwd(e, &p, ENGINE_OUTBOUND, FX_SEC);
 	engine_tick(e, (2 + conf.timeout_setup) * FX_SEC);
 	cr_assert_eq(n_lines, 1);
-	cr_assert_str_eq(lines[0], "association failed (timeout-setup in "
+	cr_assert_str_eq(lines[0],
+			 "association failed (timeout-setup in "
 			 "COOKIE-WAIT after 16.0 s, 1/0 packets): "
 			 "192.168.1.10:5001 -> 198.51.100.1:5001 -> "
 			 "198.51.100.100:80 vtags 0x1a2b3c4d/0x00000000");
@@ -120,7 +121,8 @@ Test(assoc_log, ipv6_in_brackets)
 	run_fwd(e, &p, ENGINE_OUTBOUND, FX_SEC);
 	cr_assert_eq(engine_flush(e), 1);
 	cr_assert_eq(n_lines, 1);
-	cr_assert_str_eq(lines[0], "association failed (flush in COOKIE-WAIT "
+	cr_assert_str_eq(lines[0],
+			 "association failed (flush in COOKIE-WAIT "
 			 "after 0.0 s, 1/0 packets): [2001:db8:aa::10]:5002 "
 			 "-> [2001:db8:aa::10]:5002 -> [2001:db8:ff::1]:80 "
 			 "vtags 0x1a2b3c4d/0x00000000");
@@ -135,10 +137,10 @@ Test(assoc_log, uplink_down_names_the_new_uplink)
 	engine_set_uplink_up(e, 1, false);
 	cr_assert_eq(n_lines, 2);
 	cr_assert(strstr(lines[1], "association paths moved (uplink wan2 "
-			 "down): 192.168.1.10:5003 -> ") == lines[1],
+				   "down): 192.168.1.10:5003 -> ") == lines[1],
 		  "%s", lines[1]);
-	cr_assert(strstr(lines[1], "; 203.0.113.100 now via wan1"),
-		  "%s", lines[1]);
+	cr_assert(strstr(lines[1], "; 203.0.113.100 now via wan1"), "%s",
+		  lines[1]);
 	engine_destroy(e);
 }
 
@@ -188,8 +190,8 @@ Test(assoc_log, flood_is_rate_limited, .init = redirect)
 			cr_assert(strstr(out, "association up: ") == out);
 		else
 			cr_assert_str_eq(out, "900 association lines not "
-					 "logged (rate limit); sctpalgctl "
-					 "lists the live associations\n");
+					      "logged (rate limit); sctpalgctl "
+					      "lists the live associations\n");
 	}
 	cr_assert_eq(n, 101, "%u lines", n);
 }
@@ -199,13 +201,12 @@ Test(drop_log, limit_warnings_name_the_key)
 	char buf[512];
 
 	fx_config(&conf, MULTIHOME_OFF);
-	cr_assert(drop_log_format(DROP_TABLE_FULL, 12, &conf, buf,
-				  sizeof(buf)));
+	cr_assert(
+		drop_log_format(DROP_TABLE_FULL, 12, &conf, buf, sizeof(buf)));
 	cr_assert(strstr(buf, "association limit 256 reached: 12 new"), "%s",
 		  buf);
 	cr_assert(strstr(buf, "raise associations in [limits]"), "%s", buf);
-	cr_assert(drop_log_format(DROP_INIT_RATE, 1, &conf, buf,
-				  sizeof(buf)));
+	cr_assert(drop_log_format(DROP_INIT_RATE, 1, &conf, buf, sizeof(buf)));
 	cr_assert(strstr(buf, "init-rate or init-burst in [limits]"));
 	cr_assert(drop_log_format(DROP_PORTS_EXHAUSTED, 1, &conf, buf,
 				  sizeof(buf)));
@@ -213,8 +214,8 @@ Test(drop_log, limit_warnings_name_the_key)
 	/* Internet noise stays a counter. */
 	cr_assert_not(drop_log_format(DROP_OUT_OF_THE_BLUE, 1, &conf, buf,
 				      sizeof(buf)));
-	cr_assert_not(drop_log_format(DROP_BAD_CHECKSUM, 1, &conf, buf,
-				      sizeof(buf)));
+	cr_assert_not(
+		drop_log_format(DROP_BAD_CHECKSUM, 1, &conf, buf, sizeof(buf)));
 }
 
 /* Once a minute per reason; the count covers everything in between. */
@@ -230,15 +231,15 @@ Test(drop_log, tick_warns_once_per_interval, .init = redirect)
 	log_init("test", true, LOG_DAEMON);
 	log_setlevel(LOG_INFO);
 	cr_assert_eq(drop_log_create(&w), 0);
-	drop_log_tick(w, &st, &conf, 1 * FX_SEC);	/* nothing yet */
+	drop_log_tick(w, &st, &conf, 1 * FX_SEC); /* nothing yet */
 	st.drops[DROP_HOST_LIMIT] = 5;
 	st.drops[DROP_BAD_CHECKSUM] = 50;
 	drop_log_tick(w, &st, &conf, 2 * FX_SEC);
 	st.drops[DROP_HOST_LIMIT] = 9;
-	drop_log_tick(w, &st, &conf, 3 * FX_SEC);	/* too soon */
+	drop_log_tick(w, &st, &conf, 3 * FX_SEC); /* too soon */
 	st.drops[DROP_HOST_LIMIT] = 12;
 	drop_log_tick(w, &st, &conf, 63 * FX_SEC);
-	drop_log_tick(w, &st, &conf, 200 * FX_SEC);	/* no rise */
+	drop_log_tick(w, &st, &conf, 200 * FX_SEC); /* no rise */
 	drop_log_destroy(w);
 	fflush(stderr);
 	f = cr_get_redirected_stderr();

@@ -11,12 +11,12 @@
 #include "engine_fixture.h"
 #include "sctp_wire.h"
 
-#define TI	0x11111111u
-#define TP	0x22222222u
-#define PEER1	"198.51.100.100"
-#define PEER2	"203.0.113.100"
+#define TI    0x11111111u
+#define TP    0x22222222u
+#define PEER1 "198.51.100.100"
+#define PEER2 "203.0.113.100"
 
-#define MAX_EVENTS	16
+#define MAX_EVENTS 16
 
 /* What the callback saw: the event and a copy of its (short-lived) view. */
 struct recorded {
@@ -63,8 +63,8 @@ static const struct recorded *only(enum engine_event_type t)
 {
 	const struct recorded *found = NULL;
 
-	cr_assert_eq(count(t), 1, "%u events of type %d, expected 1",
-		     count(t), t);
+	cr_assert_eq(count(t), 1, "%u events of type %d, expected 1", count(t),
+		     t);
 	for (unsigned int i = 0; i < rec.n; i++)
 		if (rec.ev[i].ev.type == t)
 			found = &rec.ev[i];
@@ -112,8 +112,8 @@ static void cookies(struct engine *e, uint16_t sport, uint16_t port,
 	fx_chunk(&p, "192.168.1.10", PEER1, sport, 3868, tp,
 		 SCTP_CID_COOKIE_ECHO, 0);
 	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, now));
-	fx_chunk(&p, PEER1, "198.51.100.1", 3868, port, ti,
-		 SCTP_CID_COOKIE_ACK, 0);
+	fx_chunk(&p, PEER1, "198.51.100.1", 3868, port, ti, SCTP_CID_COOKIE_ACK,
+		 0);
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, now));
 }
 
@@ -144,8 +144,7 @@ static void check_up_view(const struct recorded *r, uint16_t sport,
 	cr_assert_str_eq(nat_addr_str(&v->locals[0].public_, a, sizeof(a)),
 			 "198.51.100.1");
 	cr_assert_geq(v->n_paths, 1);
-	cr_assert_str_eq(nat_addr_str(&v->paths[0].peer, a, sizeof(a)),
-			 PEER1);
+	cr_assert_str_eq(nat_addr_str(&v->paths[0].peer, a, sizeof(a)), PEER1);
 }
 
 Test(events, setup_and_shutdown)
@@ -161,15 +160,15 @@ Test(events, setup_and_shutdown)
 	cr_assert_eq(count(ENGINE_EV_DOWN), 0);
 
 	/* A duplicate COOKIE ACK is not a second "up". */
-	fx_chunk(&p, PEER1, "198.51.100.1", 3868, port, TI,
-		 SCTP_CID_COOKIE_ACK, 0);
+	fx_chunk(&p, PEER1, "198.51.100.1", 3868, port, TI, SCTP_CID_COOKIE_ACK,
+		 0);
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC));
 	only(ENGINE_EV_UP);
 
 	fx_data(&p, "192.168.1.10", PEER1, 5000, 3868, TP, 46);
 	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
-	fx_chunk(&p, "192.168.1.10", PEER1, 5000, 3868, TP,
-		 SCTP_CID_SHUTDOWN, 0);
+	fx_chunk(&p, "192.168.1.10", PEER1, 5000, 3868, TP, SCTP_CID_SHUTDOWN,
+		 0);
 	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 4 * FX_SEC));
 	fx_chunk(&p, PEER1, "198.51.100.1", 3868, port, TI,
 		 SCTP_CID_SHUTDOWN_ACK, 0);
@@ -308,7 +307,7 @@ Test(events, reconfigure_ends_disallowed)
 	fx_config(&c, MULTIHOME_OFF);
 	cr_assert_eq(engine_reconfigure(e, &c, 2 * FX_SEC), 0);
 	cr_assert_eq(count(ENGINE_EV_DOWN), 0, "still allowed");
-	c.nets[0].uplink = 1;	/* 192.168.1.0/24 now leaves by wan2 */
+	c.nets[0].uplink = 1; /* 192.168.1.0/24 now leaves by wan2 */
 	cr_assert_eq(engine_reconfigure(e, &c, 3 * FX_SEC), 0);
 	only(ENGINE_EV_UP);
 	expect_down(ENGINE_EVR_CONFIG, true);
