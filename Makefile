@@ -132,6 +132,7 @@ build/san/%.o: %.c
 # Daemon and control modules unit-tested in process (loop, log, control
 # socket, JSON, pidfile, daemonize, privdrop, state file).
 UNIT_DAEMON_SRCS := $(wildcard src/daemon/loop.c src/daemon/log.c \
+	src/daemon/assoc_log.c src/daemon/drop_log.c \
 	src/daemon/ctl_server.c src/daemon/ctl_render.c src/ctl/json.c \
 	src/ctl/ctl_proto.c src/ctl/ctl_print.c src/daemon/pidfile.c \
 	src/daemon/daemonize.c src/daemon/privdrop.c src/daemon/state_file.c)

@@ -57,6 +57,7 @@ struct assoc_peer {
 
 #define ASSOC_F_INBOUND		0x01	/* created by a [forward] rule */
 #define ASSOC_F_HANDSHAKE	0x02	/* counted in handshakes_live */
+#define ASSOC_F_UP		0x04	/* an UP event was reported */
 
 /* Fields are public: the engine's fast path reads them inline. */
 struct assoc {

@@ -127,6 +127,73 @@ struct engine_assoc_view {
 	struct engine_path_view paths[ENGINE_ADDRS_MAX];
 };
 
+/*
+ * Association events (issue 4: logs a person can act on).  The engine
+ * calls one optional callback, synchronously and without allocating, when
+ * an association comes up or ends, so the daemon can log one line per
+ * association without the engine logging anything itself.
+ *
+ *   UP	  a COOKIE ACK went through: the association is ESTABLISHED.
+ *	  Reason NEW, or RESTART when new tags replaced old ones (a DOWN
+ *	  with reason RESTART, showing the old tags, comes just before).
+ *   DOWN  the association ended.  Exactly once per association, whether
+ *	  or not it ever came up (was_up); the view shows the state it was
+ *	  in.  ABORT / SHUTDOWN COMPLETE end it when they pass (the entry
+ *	  then lingers in CLOSED and its removal says nothing more); the
+ *	  others end it as it is removed.  engine_destroy() is silent.
+ *   MOVED uplink went down or up and the paths in moved_paths (bits of
+ *	  the view's paths[]) now leave by another uplink.
+ *
+ * The view and the event live only during the call.  The callback must
+ * not call back into the engine.
+ */
+enum engine_event_type {
+	ENGINE_EV_UP = 0,
+	ENGINE_EV_DOWN,
+	ENGINE_EV_MOVED,
+};
+
+#define ENGINE_EVENT_REASONS(X)					\
+	X(NEW,			"new")				\
+	X(SHUTDOWN,		"shutdown")			\
+	X(ABORT,		"abort")			\
+	X(TIMEOUT_SETUP,	"timeout-setup")		\
+	X(TIMEOUT_ESTABLISHED,	"timeout-established")		\
+	X(TIMEOUT_SHUTDOWN,	"timeout-shutdown")		\
+	X(RESTART,		"restart")			\
+	X(FLUSH,		"flush")			\
+	X(CONFIG,		"config")			\
+	X(UPLINK_DOWN,		"uplink-down")			\
+	X(UPLINK_UP,		"uplink-up")
+
+enum engine_event_reason {
+#define ENGINE_EVENT_REASON_ENUM(n, s) ENGINE_EVR_##n,
+	ENGINE_EVENT_REASONS(ENGINE_EVENT_REASON_ENUM)
+#undef ENGINE_EVENT_REASON_ENUM
+	ENGINE_EVR__COUNT
+};
+
+const char *engine_event_reason_name(enum engine_event_reason r);
+
+struct engine_event {
+	uint8_t type;		/* enum engine_event_type */
+	uint8_t reason;		/* enum engine_event_reason */
+	bool was_up;		/* DOWN: an UP was reported before */
+	int8_t uplink;		/* MOVED: the uplink that changed */
+	uint16_t moved_paths;	/* MOVED: bit i = paths[i] moved */
+	uint64_t now_ns;	/* the time the engine was last given */
+	uint64_t age_ns;	/* since the INIT that made the mapping */
+	/* Sums over every path, out = toward the peer, up to (not
+	 * including) the packet that caused the event. */
+	uint64_t pkts_out, pkts_in, bytes_out, bytes_in;
+	const struct engine_assoc_view *assoc;
+};
+
+typedef void engine_event_fn(void *arg, const struct engine_event *ev);
+
+/* Set (or clear, fn NULL) the event callback. */
+void engine_set_event_cb(struct engine *e, engine_event_fn *fn, void *arg);
+
 /* The config is copied; the table is sized from it.  0 or -errno. */
 int engine_create(const struct engine_config *conf, uint64_t seed,
 		  struct engine **out);

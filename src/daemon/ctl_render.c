@@ -289,7 +289,8 @@ int ctl_render(enum ctl_cmd cmd, const struct ctl_ops *ops, bool pretty,
 	json_obj_end(&w);
 	ret = json_writer_finish(&w, out, len);
 	if (ret < 0)
-		log_warnx("control: cannot render %s: %s", ctl_cmd_name(cmd),
-			  strerror(-ret));
+		log_warnx("control: cannot render %s: %s; the client got an "
+			  "error (too many associations for one answer?)",
+			  ctl_cmd_name(cmd), strerror(-ret));
 	return ret;
 }

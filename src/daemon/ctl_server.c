@@ -109,7 +109,8 @@ static void ctl_client_recv(struct ctl_client *c)
 	c->op = loop_recv(c->srv->loop, c->fd, c->req + c->req_len,
 			  sizeof(c->req) - c->req_len, ms, ctl_on_recv, c);
 	if (c->op < 0) {
-		log_warnx("control: cannot read from client: %s",
+		log_warnx("control: cannot read from client pid %d: %s; "
+			  "client dropped, it may retry", (int)c->pid,
 			  strerror(-c->op));
 		c->op = -1;
 		ctl_client_close(c);
@@ -129,7 +130,8 @@ static void ctl_client_send(struct ctl_client *c)
 	c->op = loop_send(c->srv->loop, c->fd, c->resp + c->resp_off,
 			  c->resp_len - c->resp_off, ms, ctl_on_send, c);
 	if (c->op < 0) {
-		log_warnx("control: cannot write to client: %s",
+		log_warnx("control: cannot write to client pid %d: %s; "
+			  "client dropped, it may retry", (int)c->pid,
 			  strerror(-c->op));
 		c->op = -1;
 		ctl_client_close(c);
@@ -243,8 +245,9 @@ static void ctl_client_start(struct ctl_server *s, int fd)
 	}
 	if (!c) {
 		log_ratelimited(&s->rl_full, LOG_WARNING,
-				"control: %u clients connected, refusing more",
-				s->n_clients);
+				"control: %u clients connected, refusing more; "
+				"look for a stuck sctpalgctl or a script "
+				"polling too fast (ss -xp)", s->n_clients);
 		close(fd);
 		return;
 	}
@@ -287,13 +290,15 @@ static void ctl_on_accept(void *arg, int res)
 	case ENOBUFS:
 	case ENOMEM:
 		log_ratelimited(&s->rl_accept, LOG_WARNING,
-				"control: accept: %s; retrying in 1 s",
-				strerror(-res));
+				"control: accept: %s; retrying in 1 s (raise "
+				"the open files limit, LimitNOFILE=, if it "
+				"persists)", strerror(-res));
 		s->accept_op = loop_after(s->loop, CTL_ACCEPT_RETRY_NS,
 					  ctl_on_accept_retry, s);
 		if (s->accept_op < 0) {
 			s->accept_op = -1;
-			log_warnx("control: socket no longer accepting");
+			log_warnx("control: socket no longer accepting; "
+				  "restart sctpalgd to use sctpalgctl again");
 		}
 		return;
 	case EINTR:
@@ -303,7 +308,8 @@ static void ctl_on_accept(void *arg, int res)
 		ctl_accept_arm(s);
 		return;
 	default:
-		log_warnx("control: accept: %s; socket no longer accepting",
+		log_warnx("control: accept: %s; socket no longer accepting: "
+			  "restart sctpalgd to use sctpalgctl again",
 			  strerror(-res));
 		return;
 	}
@@ -313,8 +319,9 @@ static void ctl_accept_arm(struct ctl_server *s)
 {
 	s->accept_op = loop_accept(s->loop, s->fd, ctl_on_accept, s);
 	if (s->accept_op < 0) {
-		log_warnx("control: cannot accept: %s",
-			  strerror(-s->accept_op));
+		log_warnx("control: cannot accept: %s; socket no longer "
+			  "accepting: restart sctpalgd to use sctpalgctl "
+			  "again", strerror(-s->accept_op));
 		s->accept_op = -1;
 	}
 }
@@ -360,8 +367,9 @@ static int ctl_listen(struct ctl_server *s, const struct ctl_server_config *cfg)
 	ret = ctl_clear_stale(&sun);
 	if (ret < 0) {
 		log_warnx("control: %s: %s", s->path,
-			  ret == -EADDRINUSE ? "another daemon is listening"
-					     : strerror(-ret));
+			  ret == -EADDRINUSE ? "another daemon is listening; "
+			  "stop it or set another control-socket in [daemon]"
+			  : strerror(-ret));
 		return ret;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -376,13 +384,15 @@ static int ctl_listen(struct ctl_server *s, const struct ctl_server_config *cfg)
 	umask(old_umask);
 	if (ret < 0) {
 		ret = -errno;
-		log_warn("control: bind %s", s->path);
+		log_warn("control: bind %s (check control-socket in "
+			 "[daemon] and that its directory exists)", s->path);
 		goto err_close;
 	}
 	if (chown(s->path, cfg->uid, cfg->gid) < 0 ||
 	    chmod(s->path, mode) < 0) {
 		ret = -errno;
-		log_warn("control: %s: owner or mode", s->path);
+		log_warn("control: %s: owner or mode (check "
+			 "control-group in [daemon])", s->path);
 		goto err_unlink;
 	}
 	if (listen(fd, CTL_BACKLOG) < 0) {

@@ -190,9 +190,18 @@ static void send_raw(struct datapath *d, const uint8_t *ip, uint32_t len,
 	else
 		msg.msg_controllen = 0;
 	if (sendmsg(fd, &msg, 0) < 0) {
+		struct nat_addr dst;
+		char a[NAT_ADDR_STRLEN];
+		int err = errno;
+
 		d->st.raw_failed++;
-		log_ratelimited(&d->rl, LOG_WARNING, "raw send: %s",
-				strerror(errno));
+		dst_of(ip, &dst);
+		/* The packet is lost; the endpoints retransmit. */
+		log_ratelimited(&d->rl, LOG_WARNING, "raw send to %s: %s: "
+				"packet dropped; check the route and firewall "
+				"toward it (ip route get %s, nft list ruleset)",
+				nat_addr_str(&dst, a, sizeof(a)), strerror(err),
+				a);
 		return;
 	}
 	d->st.raw_sent++;

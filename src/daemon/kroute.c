@@ -724,8 +724,10 @@ static int kroute_resync(struct kroute *k)
 	for (i = 0; i < sizeof(caches) / sizeof(caches[0]); i++) {
 		ret = nl_cache_refill(k->req, caches[i]);
 		if (ret < 0) {
-			log_warnx("netlink: cannot reread %s: %s",
-				  names[i], nl_geterror(ret));
+			log_warnx("netlink: cannot reread %s: %s; "
+				  "sctpalgd's copy of the kernel's %s may be "
+				  "stale: restart it if packets go astray",
+				  names[i], nl_geterror(ret), names[i]);
 			kroute_invalidate(k);
 			return kroute_errno(ret);
 		}
@@ -860,8 +862,9 @@ static int kroute_add_caches(struct kroute *k)
 		ret = nl_cache_mngr_add(k->mngr, caches[i].name, caches[i].fn,
 					k, caches[i].cache);
 		if (ret < 0) {
-			log_warnx("netlink: cannot read %s: %s",
-				  caches[i].name, nl_geterror(ret));
+			log_warnx("netlink: cannot read %s: %s; run "
+				  "sctpalgd as root", caches[i].name,
+				  nl_geterror(ret));
 			return kroute_errno(ret);
 		}
 	}

@@ -470,7 +470,8 @@ static int loop_cancel_op(struct loop *l, struct loop_slot *s)
 	ret = io_uring_register_sync_cancel(&l->ring, &reg);
 	/* -ENOENT: already complete, its CQE is waiting to be reaped. */
 	if (ret < 0 && ret != -ENOENT) {
-		log_warnx("io_uring: cannot cancel request: %s",
+		log_warnx("io_uring: cannot cancel request: %s; "
+			  "sctpalgd needs Linux 6.0 or later",
 			  strerror(-ret));
 		return ret;
 	}

@@ -23,10 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "assoc_log.h"
 #include "conf.h"
 #include "ctl.h"
 #include "daemonize.h"
 #include "datapath.h"
+#include "drop_log.h"
 #include "engine.h"
 #include "kroute.h"
 #include "log.h"
@@ -59,6 +61,8 @@ struct sctpalgd {
 	struct state_file *state;
 	struct rx_arg socks[XPORT_MAX_SOCKETS];
 	int exit_code;
+	struct assoc_log *alog;	/* one line per association up / down */
+	struct drop_log *dlog;	/* warnings when a limit drops packets */
 };
 
 static __attribute__((noreturn)) void usage(void)
@@ -105,6 +109,9 @@ static void on_tick(void *arg, int res)
 
 	(void)res;
 	engine_tick(d->engine, now_ns());
+	assoc_log_tick(d->alog, now_ns());
+	drop_log_tick(d->dlog, engine_stats(d->engine), &d->conf.engine,
+		      now_ns());
 	ports_flush(d->ports);
 }
 
@@ -143,14 +150,16 @@ static int reload(void *arg, char *why, size_t why_len)
 	r = conf_load_file(&next, d->conf_path, &err);
 	if (r) {
 		conf_error_str(&err, why, why_len);
-		log_warnx("reload rejected, old configuration kept: %s", why);
+		log_warnx("reload rejected, old configuration kept: %s; fix "
+			  "the file (sctpalgd -t -c checks it) and send SIGHUP "
+			  "again", why);
 		return r;
 	}
 	r = engine_reconfigure(d->engine, &next.engine, now_ns());
 	if (r) {
 		snprintf(why, why_len, "%s: %s", d->conf_path, r == -EBUSY ?
 			 "associations or max-addresses changed: restart "
-			 "needed" : "rejected by the engine");
+			 "sctpalgd to apply them" : "rejected by the engine");
 		log_warnx("reload rejected, old configuration kept: %s", why);
 		return r;
 	}
@@ -274,9 +283,16 @@ static int run(struct sctpalgd *d)
 		seed = now_ns();
 	if ((r = loop_create(256, &d->loop)) ||
 	    (r = loop_add_signals(d->loop, sigs, 3, on_signal, d)) < 0)
-		return log_warnx("event loop: %s", strerror(-r)), r;
+		return log_warnx("event loop: %s; sctpalgd needs io_uring "
+				 "(Linux 6.0 or later, kernel.io_uring_disabled "
+				 "= 0)", strerror(-r)), r;
 	if ((r = engine_create(&d->conf.engine, seed, &d->engine)))
-		return log_warnx("engine: %s", strerror(-r)), r;
+		return log_warnx("engine: %s; if memory is short, lower "
+				 "associations in [limits]", strerror(-r)), r;
+	if ((r = assoc_log_create(&d->conf.engine, &d->alog)) ||
+	    (r = drop_log_create(&d->dlog)))
+		return log_warnx("engine log: %s", strerror(-r)), r;
+	engine_set_event_cb(d->engine, assoc_log_event, d->alog);
 	/* Before any packet, and while still root (state_file.h). */
 	if (d->conf.state_file[0] &&
 	    (r = state_file_open(d->conf.state_file, &d->state)))
@@ -285,25 +301,31 @@ static int run(struct sctpalgd *d)
 	else if (d->state)
 		state_file_restore(d->state, d->engine, now_ns());
 	if ((r = kroute_create(&kops, &d->kroute)))
-		return log_warnx("netlink: %s", strerror(-r)), r;
+		return log_warnx("netlink: cannot follow routes and "
+				 "neighbours: %s; run sctpalgd as root",
+				 strerror(-r)), r;
 	if ((r = ports_create(&d->conf, &d->ports)))
 		return r;
 	if ((r = datapath_create(d->engine, ports_xport(d->ports),
 				 ports_pport(d->ports), d->kroute, &d->conf,
 				 &d->dp)))
-		return log_warnx("raw sockets: %s", strerror(-r)), r;
+		return log_warnx("raw sockets: %s; sctpalgd needs CAP_NET_RAW "
+				 "(run it as root)", strerror(-r)), r;
 	for (unsigned int i = 0; i < ports_nfds(d->ports); i++) {
 		d->socks[i] = (struct rx_arg){ .d = d, .sock = i };
 		r = loop_add_fd(d->loop, ports_fd(d->ports, i), POLLIN, 0,
 				on_rx, &d->socks[i]);
 		if (r < 0)
-			return log_warnx("loop: %s", strerror(-r)), r;
+			return log_warnx("event loop: cannot watch the AF_XDP "
+					 "sockets: %s; lower queues in [daemon]",
+					 strerror(-r)), r;
 	}
 	loop_set_flush(d->loop, on_flush, d);
 	if ((r = loop_add_timer(d->loop, 1000000000ull, on_tick, d)) < 0 ||
 	    (r = loop_add_fd(d->loop, kroute_fd(d->kroute), POLLIN, 0,
 			     on_netlink, d)) < 0)
-		return log_warnx("loop: %s", strerror(-r)), r;
+		return log_warnx("event loop: cannot add the timer or the "
+				 "netlink socket: %s", strerror(-r)), r;
 	/* Uplinks already down at start. */
 	for (int u = 0; u < d->conf.engine.n_uplinks; u++) {
 		struct kroute_link kl;
@@ -315,8 +337,10 @@ static int run(struct sctpalgd *d)
 	}
 	mkdir("/run/sctpalg", 0755);
 	if ((r = ctl_server_create(&ccfg, &cops, d->loop, &d->ctl)))
-		return log_warnx("control socket %s: %s",
-				 d->conf.control_socket, strerror(-r)), r;
+		return log_warnx("control socket %s: %s; check "
+				 "control-socket in [daemon] and that no other "
+				 "sctpalgd uses it", d->conf.control_socket,
+				 strerror(-r)), r;
 	if (d->conf.user[0]) {
 		struct privdrop_config pc = {
 			.user = d->conf.user,
@@ -326,7 +350,8 @@ static int run(struct sctpalgd *d)
 		const char *why;
 
 		if ((r = privdrop_apply(&pc, &why)))
-			return log_warnx("dropping privileges: %s", why), r;
+			return log_warnx("dropping privileges: %s; check "
+					 "user in [daemon]", why), r;
 	}
 	startup_summary(&d->conf);
 	log_info("sctpalgd running");
@@ -344,6 +369,8 @@ static void teardown(struct sctpalgd *d)
 	kroute_destroy(d->kroute);
 	loop_destroy(d->loop);
 	engine_destroy(d->engine);
+	assoc_log_destroy(d->alog);
+	drop_log_destroy(d->dlog);
 	pidfile_destroy(d->pidfile);
 }
 
@@ -403,7 +430,9 @@ int main(int argc, char **argv)
 		fatalx("already running (pid %d, %s)", (int)holder,
 		       d.conf.pidfile);
 	if (r)
-		log_warnx("pidfile %s: %s", d.conf.pidfile, strerror(-r));
+		log_warnx("pidfile %s: %s; running without one: check "
+			  "pidfile in [daemon] and that its directory is "
+			  "writable", d.conf.pidfile, strerror(-r));
 	if (run(&d)) {
 		teardown(&d);
 		return 1;

@@ -56,6 +56,28 @@ static void set_busy_poll(int fd, const char *ifname)
 			  "sleeping", ifname, strerror(errno));
 }
 
+/* What to do when AF_XDP cannot be set up (the error says which step). */
+static const char *xport_advice(enum conf_xdp_mode m, int err)
+{
+	if (err == -ENODEV || err == -ENXIO)
+		return "check the interface names in [inside] and [uplink] "
+		       "(ip link)";
+	if (err == -EPERM || err == -EACCES)
+		return "run sctpalgd as root: attaching XDP needs "
+		       "CAP_NET_ADMIN, CAP_BPF and CAP_SYS_ADMIN";
+	if (err == -EBUSY || err == -EEXIST)
+		return "another XDP program holds the interface: see "
+		       "xdp-loader status, unload it";
+	if (m == CONF_XDP_ZEROCOPY)
+		return "the driver may lack zero-copy AF_XDP: set xdp-mode = "
+		       "auto or native in [daemon]";
+	if (m == CONF_XDP_NATIVE)
+		return "the driver may lack native XDP: set xdp-mode = auto "
+		       "or generic in [daemon]";
+	return "set xdp-mode = generic in [daemon] (works on any driver), "
+	       "or backend = packet; check ip link and dmesg";
+}
+
 static int create_xdp(const struct conf *c, struct ports *p)
 {
 	static const enum xport_mode modes[] = {
@@ -80,8 +102,8 @@ static int create_xdp(const struct conf *c, struct ports *p)
 	xc.err_len = sizeof(err);
 	r = xport_create(&xc, &p->x);
 	if (r) {
-		log_warnx("AF_XDP set-up failed: %s", err[0] ? err :
-			  strerror(-r));
+		log_warnx("AF_XDP set-up failed: %s; %s", err[0] ? err :
+			  strerror(-r), xport_advice(c->xdp_mode, r));
 		return r;
 	}
 	for (unsigned int i = 0; i < xport_if_count(p->x); i++)
@@ -111,8 +133,10 @@ static int create_packet(const struct conf *c, struct ports *p)
 	pc.err_len = sizeof(err);
 	r = pport_create(&pc, &p->p);
 	if (r) {
-		log_warnx("packet backend set-up failed: %s", err[0] ? err :
-			  strerror(-r));
+		log_warnx("packet backend set-up failed: %s; check the "
+			  "interface names in [inside] and [uplink] (ip link) "
+			  "and run sctpalgd as root (AF_PACKET needs "
+			  "CAP_NET_RAW)", err[0] ? err : strerror(-r));
 		return r;
 	}
 	for (unsigned int i = 0; i < pport_if_count(p->p); i++)

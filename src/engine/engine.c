@@ -59,10 +59,13 @@ void engine_set_state(struct engine *e, struct assoc *a, enum assoc_state s,
 	assoc_set_expiry(e->table, a, now + engine_timeout_ns(e, s));
 }
 
-void engine_end_assoc(struct engine *e, struct assoc *a)
+void engine_end_assoc(struct engine *e, struct assoc *a,
+		      enum engine_event_reason why, uint64_t now)
 {
-	if (a->state != ASSOC_CLOSED)
-		e->stats.assocs_ended++;
+	if (a->state == ASSOC_CLOSED)
+		return;
+	e->stats.assocs_ended++;
+	engine_event_down(e, a, why, now);
 }
 
 void engine_drop(struct xlate_ctx *x, enum drop_reason r)
@@ -99,8 +102,12 @@ bool token_bucket_take(struct token_bucket *b, uint32_t rate,
 }
 
 /* Give back everything an association holds and free its slot. */
-void engine_release_assoc(struct engine *e, struct assoc *a)
+void engine_release_assoc(struct engine *e, struct assoc *a,
+			  enum engine_event_reason why, uint64_t now)
 {
+	/* A CLOSED one was reported when ABORT / SHUTDOWN COMPLETE passed. */
+	if (a->state != ASSOC_CLOSED)
+		engine_event_down(e, a, why, now);
 	for (int i = 0; i < a->n_locals; i++)
 		port_alloc_unref(e->ports, &a->locals[i].public_,
 				 a->port_public);
@@ -301,6 +308,7 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 	v->uplink = -1;
 	v->len = pkt->len;
 	e->stats.packets[dir & 1]++;
+	e->last_now = now_ns;
 
 	if (pkt->len > pkt->cap || pkt->len > ENGINE_MAX_PKT) {
 		engine_drop(&x, DROP_IP_BAD_HEADER);
@@ -376,23 +384,51 @@ void engine_process_batch(struct engine *e, struct engine_pkt *pkts,
 static void expire_one(struct assoc *a, void *arg)
 {
 	struct engine *e = arg;
+	enum engine_event_reason why;
 
+	switch (a->state) {
+	case ASSOC_ESTABLISHED:
+		why = ENGINE_EVR_TIMEOUT_ESTABLISHED;
+		break;
+	case ASSOC_SHUTDOWN:
+		why = ENGINE_EVR_TIMEOUT_SHUTDOWN;
+		break;
+	default:	/* CLOSED ones say nothing more */
+		why = ENGINE_EVR_TIMEOUT_SETUP;
+		break;
+	}
 	e->stats.assocs_expired++;
-	engine_release_assoc(e, a);
+	engine_release_assoc(e, a, why, e->last_now);
 }
 
 unsigned int engine_tick(struct engine *e, uint64_t now_ns)
 {
+	e->last_now = now_ns;
 	return assoc_table_expire(e->table, now_ns, expire_one, e);
 }
 
-static void repin_all(struct engine *e)
+/*
+ * Pin every peer address to an uplink again.  When an uplink's state
+ * changed (uplink >= 0), associations with paths that moved are reported.
+ */
+static void repin_all(struct engine *e, int uplink, bool up)
 {
 	struct assoc *a = NULL;
 
-	while ((a = assoc_table_next(e->table, a)))
-		for (unsigned int i = 0; i < a->n_peers; i++)
+	while ((a = assoc_table_next(e->table, a))) {
+		uint16_t moved = 0;
+
+		for (unsigned int i = 0; i < a->n_peers; i++) {
+			int8_t was = a->peers[i].uplink;
+
 			a->peers[i].uplink = xlate_pin_uplink(e, a, i);
+			if (a->peers[i].uplink != was)
+				moved |= (uint16_t)(1u << i);
+		}
+		if (moved && uplink >= 0)
+			engine_event_moved(e, a, moved, (unsigned int)uplink,
+					   up);
+	}
 }
 
 void engine_set_uplink_up(struct engine *e, unsigned int uplink, bool up)
@@ -400,7 +436,7 @@ void engine_set_uplink_up(struct engine *e, unsigned int uplink, bool up)
 	if (uplink >= ENGINE_MAX_UPLINKS || e->uplink_down[uplink] == !up)
 		return;
 	e->uplink_down[uplink] = !up;
-	repin_all(e);
+	repin_all(e, (int)uplink, up);
 }
 
 /*
@@ -451,25 +487,26 @@ int engine_reconfigure(struct engine *e, const struct engine_config *conf,
 	struct assoc *a = NULL, *next;
 	const char *why;
 
-	(void)now_ns;
 	if (engine_config_check(conf, &why))
 		return -EINVAL;
 	if (conf->max_assocs != e->conf.max_assocs ||
 	    conf->max_addrs != e->conf.max_addrs)
 		return -EBUSY;
+	e->last_now = now_ns;
 	reserve_forwards(e, false);
 	e->conf = *conf;
 	for (a = assoc_table_next(e->table, NULL); a; a = next) {
 		next = assoc_table_next(e->table, a);
 		if (!engine_assoc_allowed(conf, a)) {
 			e->stats.assocs_removed++;
-			engine_release_assoc(e, a);
+			engine_release_assoc(e, a, ENGINE_EVR_CONFIG,
+					     now_ns);
 		}
 	}
 	/* A forward port now held by an outbound association stays
 	 * unusable for the rule until that association ends. */
 	reserve_forwards(e, true);
-	repin_all(e);
+	repin_all(e, -1, false);
 	return 0;
 }
 
@@ -480,7 +517,7 @@ unsigned int engine_flush(struct engine *e)
 
 	for (a = assoc_table_next(e->table, NULL); a; a = next) {
 		next = assoc_table_next(e->table, a);
-		engine_release_assoc(e, a);
+		engine_release_assoc(e, a, ENGINE_EVR_FLUSH, e->last_now);
 		n++;
 	}
 	e->stats.assocs_removed += n;
@@ -492,7 +529,7 @@ const struct engine_stats *engine_stats(const struct engine *e)
 	return &e->stats;
 }
 
-static void fill_view(const struct assoc *a, struct engine_assoc_view *v)
+void engine_fill_view(const struct assoc *a, struct engine_assoc_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->id = a->id;
@@ -534,7 +571,7 @@ int engine_foreach_assoc(const struct engine *e,
 	int r;
 
 	while ((a = assoc_table_next(e->table, a))) {
-		fill_view(a, &view);
+		engine_fill_view(a, &view);
 		r = fn(&view, arg);
 		if (r)
 			return r;

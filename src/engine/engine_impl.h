@@ -38,6 +38,12 @@ struct engine {
 	uint64_t rng;
 	bool uplink_down[ENGINE_MAX_UPLINKS];
 	struct token_bucket init_bucket, ootb_bucket;
+	/* Association events (assoc_event.c). */
+	engine_event_fn *event_fn;
+	void *event_arg;
+	/* Latest time handed in: events from calls that take no time
+	 * (flush, uplink state) are stamped with it. */
+	uint64_t last_now;
 	/* Which public addresses of each [forward] rule hold their port. */
 	uint16_t fwd_held[ENGINE_MAX_FORWARDS];
 	/* Where a rewritten INIT / INIT ACK chunk is assembled. */
@@ -81,9 +87,16 @@ void engine_drop(struct xlate_ctx *x, enum drop_reason r);
 uint64_t engine_timeout_ns(const struct engine *e, enum assoc_state s);
 void engine_set_state(struct engine *e, struct assoc *a,
 		      enum assoc_state s, uint64_t now);
-void engine_end_assoc(struct engine *e, struct assoc *a);
-/* Give back ports, host count and slot. */
-void engine_release_assoc(struct engine *e, struct assoc *a);
+/* ABORT / SHUTDOWN COMPLETE passed: count it and report DOWN (once). */
+void engine_end_assoc(struct engine *e, struct assoc *a,
+		      enum engine_event_reason why, uint64_t now);
+/*
+ * Give back ports, host count and slot.  An association not yet ended
+ * (not CLOSED) is reported DOWN with `why` first.
+ */
+void engine_release_assoc(struct engine *e, struct assoc *a,
+			  enum engine_event_reason why, uint64_t now);
+void engine_fill_view(const struct assoc *a, struct engine_assoc_view *v);
 bool engine_assoc_allowed(const struct engine_config *c,
 			  const struct assoc *a);
 bool token_bucket_take(struct token_bucket *b, uint32_t rate,
@@ -115,6 +128,18 @@ void handshake_clear_prev_tags(struct engine *e, struct assoc *a);
 enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
 				   bool check_port);
 enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk);
+
+/*
+ * assoc_event.c: report an association event to the callback, if any.
+ * engine_event_up() also marks the association ASSOC_F_UP (with or
+ * without a callback), so DOWN knows whether it ever came up.
+ */
+void engine_event_up(struct engine *e, struct assoc *a,
+		     enum engine_event_reason why, uint64_t now);
+void engine_event_down(struct engine *e, const struct assoc *a,
+		       enum engine_event_reason why, uint64_t now);
+void engine_event_moved(struct engine *e, const struct assoc *a,
+			uint16_t moved_paths, unsigned int uplink, bool up);
 
 /* assoc_state.c: state transitions from the chunks of a packet. */
 void assoc_state_update(struct xlate_ctx *x);

@@ -376,7 +376,8 @@ void handshake_init(struct xlate_ctx *x)
 	}
 	/* A closed association's endpoints start afresh. */
 	if (x->a && x->a->state == ASSOC_CLOSED) {
-		engine_release_assoc(e, x->a);
+		/* Its DOWN was reported when it closed. */
+		engine_release_assoc(e, x->a, ENGINE_EVR_NEW, x->now);
 		x->a = NULL;
 	}
 

@@ -22,6 +22,8 @@
 #     messages flow: the broken one is rejected with its line number in
 #     the log, the others apply, no message is lost (scenario 4);
 #   - after wan1 goes down, every message is still acknowledged;
+#   - the box logs the association going up (with its public port) and,
+#     once the run ends, down;
 #   - SIGTERM: sctpalgd exits 0 and no XDP program stays attached
 #     (scenario 5).
 #
@@ -138,6 +140,8 @@ wait_bg cli 60
 cli_rc=$?
 wait_bg srv 30
 srv_rc=$?
+# The SHUTDOWN has just crossed the box: give its log line a moment.
+for _ in $(seq 50); do grep_out box 'association down' && break; sleep 0.1; done
 say "--- sctpalgctl associations (after) ---"
 n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" associations
 n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" stats | head -40
@@ -163,6 +167,7 @@ wait_bg box 15
 box_rc=$?
 xdp_left=$(xdp_count)
 
+grep -E 'association|limit' "$(out_of box)" | sed 's/^/box: /'
 say "--- client / server ---"
 grep -E '^(PEERS|RESULT)' "$(out_of cli)"
 grep -E '^(PEERS|RESULT)' "$(out_of srv)"
@@ -199,6 +204,11 @@ check "CRC32c valid on every packet (wan1 $(pcap_crc_bad wan1) bad, wan2 $(pcap_
 check "packets crossed uplink isp2" [ "$(pcap_sctp_count wan2)" -gt 0 ]
 check "broken config rejected naming line $bad_line" \
 	grep_out box "reload rejected.*box.conf:$bad_line: port-range"
+public_port=$(box_ports | head -n 1)
+check "box log: association up on public port $public_port" \
+	grep_out box "association up: .* -> [^ ]*:$public_port -> "
+check "box log: association down once the run ended" \
+	grep_out box 'association down \('
 check "unchanged and changed configs applied (2 reloads)" \
 	[ "$(reloads)" = 2 ]
 if [ "$BACKEND" = packet ]; then
