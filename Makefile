@@ -204,7 +204,8 @@ build/test/e2e/%: test/e2e/%.c $(SKELS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(E2E_LIB_$*) $(E2E_LDLIBS_$*)
 
-# In-process benchmarks: the engine at -O2, no sanitizers.
+# Benchmark tools, at -O2, no sanitizers: bench_engine (the engine in
+# process) and the box benchmark's SCTP endpoints (test/bench/run.sh).
 build/test/bench/%: test/bench/%.c build/libsctpalg.a test/unit/pkt_build.c \
 		test/unit/engine_fixture.c
 	$(call msg,LD,$@)
@@ -353,7 +354,8 @@ help:
 	@echo "  check-e2e    namespace end-to-end tests (root)"
 	@echo "  fuzz         the fuzzers for longer (FUZZ_SECONDS=600)"
 	@echo "  demo         deps, all, then the namespace demonstration (root)"
-	@echo "  bench        in-process engine benchmark"
+	@echo "  bench        deps, all, tools, then the engine in process and packets/s"
+	@echo "               through the box on veth, sctpalgd vs kernel NAT (root)"
 	@echo "  tools        e2e, benchmark and config helper programs"
 	@echo "  lint         clang-format --dry-run (and cppcheck if installed)"
 	@echo "  install uninstall clean help"
