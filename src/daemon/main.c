@@ -140,6 +140,57 @@ static void on_link(void *arg, int ifindex, const char *name, bool up)
 	}
 }
 
+/* Interfaces the ports serve: inside ones and every uplink's. */
+static bool same_interfaces(const struct conf *a, const struct conf *b)
+{
+	if (a->n_inside_ifs != b->n_inside_ifs ||
+	    a->engine.n_uplinks != b->engine.n_uplinks)
+		return false;
+	for (unsigned int i = 0; i < a->n_inside_ifs; i++)
+		if (strcmp(a->inside_ifs[i], b->inside_ifs[i]))
+			return false;
+	for (int u = 0; u < a->engine.n_uplinks; u++)
+		if (strcmp(a->engine.uplinks[u].ifname,
+			   b->engine.uplinks[u].ifname))
+			return false;
+	return true;
+}
+
+/*
+ * [daemon] settings and interfaces are set up once; a reload applies the
+ * rest and names those of these that changed: they wait for a restart.
+ */
+static void warn_restart_needed(const struct conf *old,
+				const struct conf *next)
+{
+	char keys[256] = "";
+	size_t n = 0;
+
+#define CHANGED(cond, name)						\
+	do {								\
+		if ((cond) && n < sizeof(keys))				\
+			n += (size_t)snprintf(keys + n, sizeof(keys) - n, \
+					      "%s%s", n ? ", " : "", name); \
+	} while (0)
+	CHANGED(old->backend != next->backend, "backend");
+	CHANGED(old->xdp_mode != next->xdp_mode, "xdp-mode");
+	CHANGED(old->queues != next->queues, "queues");
+	CHANGED(old->busy_poll != next->busy_poll, "busy-poll");
+	CHANGED(strcmp(old->control_socket, next->control_socket),
+		"control-socket");
+	CHANGED(strcmp(old->control_group, next->control_group),
+		"control-group");
+	CHANGED(strcmp(old->user, next->user), "user");
+	CHANGED(strcmp(old->pidfile, next->pidfile), "pidfile");
+	CHANGED(strcmp(old->state_file, next->state_file), "state-file");
+	CHANGED(!same_interfaces(old, next), "interfaces");
+#undef CHANGED
+	if (n)
+		log_warnx("reload: %s changed; these take effect only at "
+			  "start: restart sctpalgd to apply them (a state-file "
+			  "keeps the associations across it)", keys);
+}
+
 static int reload(void *arg, char *why, size_t why_len)
 {
 	struct sctpalgd *d = arg;
@@ -163,6 +214,7 @@ static int reload(void *arg, char *why, size_t why_len)
 		log_warnx("reload rejected, old configuration kept: %s", why);
 		return r;
 	}
+	warn_restart_needed(&d->conf, &next);
 	d->conf = next;
 	datapath_set_conf(d->dp, &d->conf);
 	log_setlevel(d->conf.log_level);

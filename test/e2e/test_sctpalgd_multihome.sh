@@ -118,7 +118,10 @@ printf '[nat]\nport-range = 9-1\n' >> "$WORK/box.conf"
 bad_line=$(grep -n 'port-range = 9-1' "$WORK/box.conf" | cut -d: -f1)
 kill -HUP "$box_pid"
 wait_for 10 "broken config rejected" grep_out box 'reload rejected'
-sed 's/^log-level = debug/log-level = info/' "$WORK/box.conf.good" \
+# A log level applies at once; queues only at the next start, and the
+# daemon says so.
+sed -e 's/^log-level = debug/log-level = info/' \
+	-e 's/^busy-poll = .*/&\nqueues = 1/' "$WORK/box.conf.good" \
 	> "$WORK/box.conf"
 kill -HUP "$box_pid"
 wait_for 10 "changed config reloaded" test "$(reloads)" -ge 2
@@ -211,6 +214,10 @@ check "box log: association down once the run ended" \
 	grep_out box 'association down \('
 check "unchanged and changed configs applied (2 reloads)" \
 	[ "$(reloads)" = 2 ]
+check "the reload named queues as waiting for a restart" \
+	grep_out box 'reload: queues changed'
+check "and only after the changed config" \
+	[ "$(grep -c 'reload: .* changed' "$(out_of box)")" = 1 ]
 if [ "$BACKEND" = packet ]; then
 	check "backend = packet: no XDP program attached ($xdp_running)" \
 		[ "$xdp_running" = 0 ]
