@@ -624,6 +624,10 @@ static enum engine_restore_skip restore_one(struct engine *e,
 	if (a->state < ASSOC_ESTABLISHED) {
 		a->flags |= ASSOC_F_HANDSHAKE;
 		e->stats.handshakes_live++;
+	} else if (a->state != ASSOC_CLOSED) {
+		/* It came up before the save: its end is a DOWN of an
+		 * association that was up, not a failed set-up. */
+		a->flags |= ASSOC_F_UP;
 	}
 	/* Ages and idle times count on from the new clock; a clock younger
 	 * than the age (a reboot) pins creation at its zero. */

@@ -653,3 +653,46 @@ Test(persist, damage_behind_a_valid_checksum_is_safe)
 	engine_destroy(e1);
 	engine_destroy(e2);
 }
+
+struct downs {
+	unsigned int up, down_was_up, down_never_up;
+};
+
+static void count_event(void *arg, const struct engine_event *ev)
+{
+	struct downs *d = arg;
+
+	if (ev->type == ENGINE_EV_UP)
+		d->up++;
+	else if (ev->type == ENGINE_EV_DOWN && ev->was_up)
+		d->down_was_up++;
+	else if (ev->type == ENGINE_EV_DOWN)
+		d->down_never_up++;
+}
+
+/*
+ * A restored association that was up before the save ends as one that
+ * was up (the daemon logs "association down", not a failed set-up); a
+ * restored handshake stays a set-up.  Restoring reports no new UP.
+ */
+Test(persist, restored_associations_keep_having_been_up)
+{
+	struct engine *e1 = fx_engine(MULTIHOME_OFF);
+	struct engine *e2 = fx_engine(MULTIHOME_OFF);
+	struct engine_restore_report rep;
+	struct downs d = { 0 };
+	struct membuf m;
+
+	populate(e1);
+	m = save(e1);
+	engine_set_event_cb(e2, count_event, &d);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_SAVE, &rep), 4,
+		     "%s", rep.error);
+	cr_assert_eq(d.up, 0);
+	cr_assert_eq(engine_flush(e2), 4);
+	cr_assert_eq(d.down_was_up, 3, "A, C and D were established");
+	cr_assert_eq(d.down_never_up, 1, "B was only an INIT");
+	free(m.p);
+	engine_destroy(e1);
+	engine_destroy(e2);
+}
