@@ -90,6 +90,9 @@ struct engine_stats {
 	uint64_t csum_incremental;
 	uint32_t assocs_live;
 	uint32_t handshakes_live;
+	/* The source address of the latest packet dropped for each reason
+	 * (family 0: none yet), so a warning can name the host. */
+	struct nat_addr last_drop_src[DROP__COUNT];
 };
 
 enum assoc_state {

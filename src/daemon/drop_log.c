@@ -135,6 +135,14 @@ void drop_log_tick(struct drop_log *w, const struct engine_stats *st,
 		if (!log_ratelimit_allow(&w->rl[r], now_ns, &held))
 			continue;
 		w->reported[r] = st->drops[r];
-		log_warnx("%s", line);
+		if (st->last_drop_src[r].family) {
+			char a[NAT_ADDR_STRLEN];
+
+			log_warnx("%s (latest from %s)", line,
+				  nat_addr_str(&st->last_drop_src[r], a,
+					       sizeof(a)));
+		} else {
+			log_warnx("%s", line);
+		}
 	}
 }

@@ -74,6 +74,13 @@ void engine_drop(struct xlate_ctx *x, enum drop_reason r)
 	x->v->reason = (uint8_t)r;
 	x->v->len = x->pkt->len;
 	x->e->stats.drops[r]++;
+	/* Read raw: the drop may precede (or be) the header check. */
+	if (x->pkt->len >= 20 && (x->pkt->data[0] >> 4) == 4)
+		nat_addr_from_v4(&x->e->stats.last_drop_src[r],
+				 x->pkt->data + 12);
+	else if (x->pkt->len >= 40 && (x->pkt->data[0] >> 4) == 6)
+		nat_addr_from_v6(&x->e->stats.last_drop_src[r],
+				 x->pkt->data + 8);
 }
 
 bool token_bucket_take(struct token_bucket *b, uint32_t rate,

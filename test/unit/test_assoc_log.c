@@ -238,6 +238,7 @@ Test(drop_log, tick_warns_once_per_interval, .init = redirect)
 	st.drops[DROP_HOST_LIMIT] = 9;
 	drop_log_tick(w, &st, &conf, 3 * FX_SEC); /* too soon */
 	st.drops[DROP_HOST_LIMIT] = 12;
+	nat_addr_parse(&st.last_drop_src[DROP_HOST_LIMIT], "192.168.1.77");
 	drop_log_tick(w, &st, &conf, 63 * FX_SEC);
 	drop_log_tick(w, &st, &conf, 200 * FX_SEC); /* no rise */
 	drop_log_destroy(w);
@@ -249,5 +250,6 @@ Test(drop_log, tick_warns_once_per_interval, .init = redirect)
 	cr_assert(fgets(out, sizeof(out), f));
 	cr_assert(strstr(out, "per-host limit 256 reached: 7 INITs") == out,
 		  "%s", out);
+	cr_assert(strstr(out, "(latest from 192.168.1.77)\n"), "%s", out);
 	cr_assert_null(fgets(out, sizeof(out), f));
 }

@@ -486,6 +486,19 @@ Test(rules, per_host_and_handshake_limits)
 	init_out(&p, "192.168.1.12", PEER1, 5000, 104);
 	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC),
 		    DROP_HANDSHAKE_LIMIT);
+	/* Each reason remembers who it refused last, for the warning. */
+	{
+		const struct engine_stats *st = engine_stats(e);
+		char a[NAT_ADDR_STRLEN];
+
+		nat_addr_str(&st->last_drop_src[DROP_HOST_LIMIT], a,
+			     sizeof(a));
+		cr_assert_str_eq(a, "192.168.1.10");
+		nat_addr_str(&st->last_drop_src[DROP_HANDSHAKE_LIMIT], a,
+			     sizeof(a));
+		cr_assert_str_eq(a, "192.168.1.12");
+		cr_assert_eq(st->last_drop_src[DROP_INIT_RATE].family, 0);
+	}
 	engine_destroy(e);
 }
 
