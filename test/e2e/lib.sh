@@ -408,6 +408,29 @@ start_sctpalgd() {
 	wait_for 15 "sctpalgd running" grep_out box 'sctpalgd running'
 }
 
+# box_conf UPLINKS: prints the plain sctpalgd.conf of the standard
+# topology: control socket and pidfile in $WORK, lan0 inside with
+# $CLI_NET.0/24 behind isp1, uplink isp1 on wan1 and, with UPLINKS=2,
+# isp2 on wan2.  Tests add their own keys in sections of their own after
+# it (a section may be opened again).
+box_conf() {
+	cat <<CONF
+[daemon]
+control-socket = $WORK/ctl.sock
+pidfile = $WORK/sctpalgd.pid
+
+[inside]
+interface = lan0
+network = $CLI_NET.0/24 uplink isp1
+
+[uplink isp1]
+interface = wan1
+address = $BOX_WAN1
+CONF
+	[ "${1:-1}" = 1 ] || printf '\n[uplink isp2]\ninterface = wan2\naddress = %s\n' \
+		"$BOX_WAN2"
+}
+
 # check WHAT CMD...: runs CMD, says ok or FAIL for WHAT, counts failures
 # in $errors (the test ends with: [ $errors -eq 0 ] || fail ...).
 errors=0

@@ -23,23 +23,7 @@ require_env
 topo_create
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 
-cat > "$WORK/box.conf" <<CONF
-[daemon]
-control-socket = $WORK/ctl.sock
-pidfile = $WORK/sctpalgd.pid
-
-[inside]
-interface = lan0
-network = $CLI_NET.0/24 uplink isp1
-
-[uplink isp1]
-interface = wan1
-address = $BOX_WAN1
-
-[uplink isp2]
-interface = wan2
-address = $BOX_WAN2
-CONF
+box_conf 2 > "$WORK/box.conf"
 
 ctl() { n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" "$@"; }
 xdp_count() {

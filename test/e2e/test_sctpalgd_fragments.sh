@@ -68,19 +68,7 @@ ip -n "$NS_BOX" route add "$CLI_NET.0/24" via 10.77.0.2 dev lan0
 wait_for 5 "router links up" bash -c \
 	"ip -n $NS_RTR -o link show b0 | grep -q 'state UP'"
 
-cat > "$WORK/box.conf" <<CONF
-[daemon]
-control-socket = $WORK/ctl.sock
-pidfile = $WORK/sctpalgd.pid
-
-[inside]
-interface = lan0
-network = $CLI_NET.0/24 uplink isp1
-
-[uplink isp1]
-interface = wan1
-address = $BOX_WAN1
-CONF
+box_conf 1 > "$WORK/box.conf"
 start_sctpalgd "$WORK/box.conf"
 
 # All IPv4 to or from the server (fragments carry no SCTP header).

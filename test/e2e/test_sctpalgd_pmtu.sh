@@ -33,19 +33,7 @@ topo_create
 ip -n "$NS_BOX" link set wan1 mtu 1400
 ip -n "$NS_SRV" link set wan1 mtu 1400
 
-cat > "$WORK/box.conf" <<CONF
-[daemon]
-control-socket = $WORK/ctl.sock
-pidfile = $WORK/sctpalgd.pid
-
-[inside]
-interface = lan0
-network = $CLI_NET.0/24 uplink isp1
-
-[uplink isp1]
-interface = wan1
-address = $BOX_WAN1
-CONF
+box_conf 1 > "$WORK/box.conf"
 start_sctpalgd "$WORK/box.conf"
 
 run_bg cap-cli "$NS_CLI" dumpcap -q -i lan0 -f 'ip' -w "$WORK/cli.pcap"
