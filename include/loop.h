@@ -127,5 +127,11 @@ int loop_run(struct loop *l);
 int loop_run_busy(struct loop *l, void (*poll_fn)(void *arg), void *arg);
 /* From a callback: loop_run() returns after the current batch. */
 void loop_stop(struct loop *l);
+/*
+ * Turns of the loop so far.  Without busy-poll a turn needs an event,
+ * so the count stays near the number of events; a socket that polls
+ * ready without end shows as a count running away.
+ */
+uint64_t loop_turns(const struct loop *l);
 
 #endif

@@ -35,6 +35,12 @@ unsigned int ports_nfds(const struct ports *p);
 int ports_fd(const struct ports *p, unsigned int i);
 void ports_rx(struct ports *p, struct datapath *d, unsigned int i,
 	      uint64_t now_ns);
+/*
+ * The fd polled with POLLERR: read and clear the socket's error (a
+ * packet socket reports ENETDOWN when its interface goes down and keeps
+ * polling POLLERR until the error is read), logging it once.
+ */
+void ports_clear_error(struct ports *p, unsigned int i);
 void ports_flush(struct ports *p);
 void ports_busy_poll(struct ports *p, struct datapath *d, uint64_t now_ns);
 

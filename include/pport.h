@@ -57,12 +57,17 @@ int pport_if_ifindex(const struct pport *p, unsigned int i);
 int pport_fd(const struct pport *p, unsigned int i);
 
 /*
- * Up to max packets from interface i's ring.  The previous batch's ring
- * slots are handed back to the kernel first, so a batch stays valid
- * until the next call for the same interface.
+ * Up to max packets from interface i's ring, valid until
+ * pport_rx_release() (or the next batch, which releases first).
  */
 unsigned int pport_rx_batch(struct pport *p, unsigned int i,
 			    struct pport_pkt *pkts, unsigned int max);
+/*
+ * Hand the batch's ring slots back to the kernel.  Do it as soon as the
+ * batch is done: the socket polls readable while a slot is held, so a
+ * held batch would turn the event loop into a busy loop.
+ */
+void pport_rx_release(struct pport *p, unsigned int i);
 void pport_if_stats(struct pport *p, unsigned int i,
 		    struct pport_if_stats *out);
 

@@ -462,8 +462,10 @@ void datapath_rx_packet(struct datapath *d, unsigned int pif, uint64_t now)
 	bool inbound = d->inbound[pif];
 	struct kroute_nexthop nh;
 
-	if (!n)
+	if (!n) {
+		pport_rx_release(d->p, pif);	/* truncated ones, if any */
 		return;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		struct pport_pkt *pp = &d->ppkts[i];
 
@@ -500,4 +502,5 @@ void datapath_rx_packet(struct datapath *d, unsigned int pif, uint64_t now)
 			break;
 		}
 	}
+	pport_rx_release(d->p, pif);
 }

@@ -85,6 +85,7 @@ struct loop {
 	uint32_t n_slots;
 	uint32_t free_head;	/* n_slots = none */
 	bool stop;
+	uint64_t turns;		/* loop_run_once() calls, for sctpalgctl */
 	void (*flush_fn)(void *arg);
 	void *flush_arg;
 };
@@ -659,6 +660,7 @@ int loop_run_once(struct loop *l, bool wait)
 	unsigned int head, n = 0;
 	int ret;
 
+	l->turns++;
 	if (wait)
 		ret = io_uring_submit_and_wait(&l->ring, 1);
 	else
@@ -708,6 +710,11 @@ int loop_run_busy(struct loop *l, void (*poll_fn)(void *arg), void *arg)
 		poll_fn(arg);
 	}
 	return 0;
+}
+
+uint64_t loop_turns(const struct loop *l)
+{
+	return l->turns;
 }
 
 void loop_stop(struct loop *l)

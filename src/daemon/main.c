@@ -85,6 +85,8 @@ static void on_rx(void *arg, int res)
 
 	if (res < 0)
 		return;
+	if (res & POLLERR)
+		ports_clear_error(ra->d->ports, ra->sock);
 	ports_rx(ra->d->ports, ra->d->dp, ra->sock, now_ns());
 }
 
@@ -260,9 +262,10 @@ static unsigned int ctl_ifs(void *arg, struct ctl_if_info *ifs,
 static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 				 unsigned int max)
 {
-	const struct datapath_stats *s =
-		datapath_stats(((struct sctpalgd *)arg)->dp);
+	struct sctpalgd *d = arg;
+	const struct datapath_stats *s = datapath_stats(d->dp);
 	const struct ctl_counter all[] = {
+		{ "event_loop_turns", loop_turns(d->loop) },
 		{ "raw_sent", s->raw_sent },
 		{ "raw_failed", s->raw_failed },
 		{ "neighbour_unresolved", s->unresolved },

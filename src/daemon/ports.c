@@ -205,6 +205,24 @@ void ports_rx(struct ports *p, struct datapath *d, unsigned int i,
 		datapath_rx_packet(d, i, now_ns);
 }
 
+void ports_clear_error(struct ports *p, unsigned int i)
+{
+	const char *name = p->x ? xport_if_name(p->x, xport_sock_if(p->x, i)) :
+			   pport_if_name(p->p, i);
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (getsockopt(ports_fd(p, i), SOL_SOCKET, SO_ERROR, &err, &len) ||
+	    !err)
+		return;
+	if (err == ENETDOWN)
+		log_info("interface %s: link down; its socket resumes when "
+			 "the link is back", name);
+	else
+		log_warnx("interface %s: socket error: %s", name,
+			  strerror(err));
+}
+
 void ports_flush(struct ports *p)
 {
 	if (p->x)

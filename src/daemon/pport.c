@@ -247,13 +247,10 @@ static struct tpacket2_hdr *slot(struct pport_if *pi, uint32_t n)
 				       pi->slot_size);
 }
 
-unsigned int pport_rx_batch(struct pport *p, unsigned int i,
-			    struct pport_pkt *pkts, unsigned int max)
+void pport_rx_release(struct pport *p, unsigned int i)
 {
 	struct pport_if *pi = &p->ifs[i];
-	unsigned int n = 0;
 
-	/* The caller is done with the last batch: its slots go back. */
 	for (uint32_t k = pi->held; k > 0; k--) {
 		struct tpacket2_hdr *h = slot(pi, pi->head + pi->n_slots - k);
 
@@ -261,6 +258,15 @@ unsigned int pport_rx_batch(struct pport *p, unsigned int i,
 				 __ATOMIC_RELEASE);
 	}
 	pi->held = 0;
+}
+
+unsigned int pport_rx_batch(struct pport *p, unsigned int i,
+			    struct pport_pkt *pkts, unsigned int max)
+{
+	struct pport_if *pi = &p->ifs[i];
+	unsigned int n = 0;
+
+	pport_rx_release(p, i);
 	while (n < max) {
 		struct tpacket2_hdr *h = slot(pi, pi->head);
 		uint32_t status = __atomic_load_n(&h->tp_status,
