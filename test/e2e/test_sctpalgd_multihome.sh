@@ -147,7 +147,7 @@ srv_rc=$?
 for _ in $(seq 50); do grep_out box 'association down' && break; sleep 0.1; done
 say "--- sctpalgctl associations (after) ---"
 n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" associations
-n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" stats | head -40
+n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" stats
 n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" -j stats > "$WORK/stats.json"
 rx_lan0=$(jq -r '.interfaces[] | select(.name == "lan0") | .rx_packets' \
 	"$WORK/stats.json")
