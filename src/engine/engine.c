@@ -255,12 +255,19 @@ static struct assoc *lookup(struct xlate_ctx *x)
 	if (x->dir == ENGINE_OUTBOUND) {
 		a = assoc_lookup_tag(t, ASSOC_KEY_OUT_TAG, here, peer,
 				     x->sv.vtag);
-		return a ? a : assoc_lookup_tag(t, ASSOC_KEY_OUT_PREV, here,
-						 peer, x->sv.vtag);
+		if (!a)
+			a = assoc_lookup_tag(t, ASSOC_KEY_OUT_PREV, here, peer,
+					     x->sv.vtag);
+	} else {
+		a = assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, here, peer,
+				     x->sv.vtag);
+		if (!a)
+			a = assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, here, peer,
+					     x->sv.vtag);
 	}
-	a = assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, here, peer, x->sv.vtag);
-	return a ? a : assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, here, peer,
-					x->sv.vtag);
+	if (!a && x->sv.first_type == SCTP_CID_COOKIE_ECHO)
+		a = handshake_cookie_echo_lookup(x);
+	return a;
 }
 
 static void no_state(struct xlate_ctx *x)
@@ -368,6 +375,8 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		return;
 	}
 	/* Phase 3: commit. */
+	if (x.adopt_tag)
+		handshake_adopt_tag(&x);
 	if (x.sv.count[ENGINE_CS_ASCONF])
 		asconf_commit(&x);
 	assoc_state_update(&x);

@@ -71,6 +71,7 @@ struct xlate_ctx {
 	uint32_t new_chunk_len;	/* > 0: scratch replaces the first chunk */
 	bool chunks_changed;	/* bytes inside chunks were rewritten */
 	bool defer_peer_check;	/* INIT ACK / ASCONF may name a new source */
+	bool adopt_tag;		/* COOKIE ECHO names the handshake's tag */
 	uint8_t locals_before;	/* locals[] added by this packet start here */
 	/* ASCONF changes planned by asconf_plan. */
 	uint8_t n_asconf_ops;
@@ -118,6 +119,13 @@ void handshake_init(struct xlate_ctx *x);
 enum drop_reason handshake_init_ack(struct xlate_ctx *x);
 void handshake_learn_peer_addrs(struct xlate_ctx *x, const uint8_t *chunk);
 void handshake_clear_prev_tags(struct engine *e, struct assoc *a);
+/*
+ * A COOKIE ECHO whose tag the table does not hold, from the endpoints of
+ * an association still in its handshake: that association (the commit
+ * adopts the tag, handshake_adopt_tag), or NULL.
+ */
+struct assoc *handshake_cookie_echo_lookup(struct xlate_ctx *x);
+void handshake_adopt_tag(struct xlate_ctx *x);
 
 /*
  * addr_list.c: the address parameters of an outbound INIT / INIT ACK.

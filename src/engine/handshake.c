@@ -439,6 +439,49 @@ enum drop_reason handshake_init_ack(struct xlate_ctx *x)
 	return DROP_NONE;
 }
 
+static bool cookie_echo_matches(const struct assoc *a, void *arg)
+{
+	const struct xlate_ctx *x = arg;
+
+	if (a->state >= ASSOC_ESTABLISHED)
+		return false;
+	if (x->dir == ENGINE_OUTBOUND)
+		return assoc_find_local_inside(a, &x->src) >= 0 &&
+		       assoc_find_peer(a, &x->dst) >= 0;
+	return assoc_find_local_public(a, &x->dst) >= 0 &&
+	       assoc_find_peer(a, &x->src) >= 0;
+}
+
+/*
+ * An INIT sent again before its INIT ACK came back draws one INIT ACK per
+ * INIT, each with a tag and cookie of its own; the initiator takes the
+ * first to reach it and discards the rest (RFC 9260 5.2.3), while the
+ * table holds only the last two tags.  So during the handshake a COOKIE
+ * ECHO from the association's own endpoints, to its own peer, with a
+ * verified checksum, names the tag its sender chose.  (Seen with INITs
+ * that waited for neighbour discovery and came out together.)
+ */
+struct assoc *handshake_cookie_echo_lookup(struct xlate_ctx *x)
+{
+	uint16_t here = x->dir == ENGINE_OUTBOUND ? x->sv.sport : x->sv.dport;
+	uint16_t peer = x->dir == ENGINE_OUTBOUND ? x->sv.dport : x->sv.sport;
+	struct assoc *a;
+
+	a = assoc_lookup_ports(x->e->table, x->dir == ENGINE_OUTBOUND ?
+			       ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
+			       here, peer, cookie_echo_matches, x);
+	if (!a || !sctp_csum_verify(x->sv.sctp, x->sv.len))
+		return NULL;
+	x->adopt_tag = true;
+	return a;
+}
+
+/* Outbound, the COOKIE ECHO carries the peer's tag; inbound, ours. */
+void handshake_adopt_tag(struct xlate_ctx *x)
+{
+	set_tag(x->e, x->a, x->dir == ENGINE_INBOUND, x->sv.vtag);
+}
+
 void handshake_clear_prev_tags(struct engine *e, struct assoc *a)
 {
 	assoc_unlink(e->table, a, ASSOC_KEY_IN_PREV);

@@ -508,9 +508,11 @@ pcap_init_addrs() {
 	_tshark -r "$(pcap_of "$1")" \
 		-Y 'sctp.chunk_type == 1 || sctp.chunk_type == 2' \
 		-T fields -E aggregator=, -e sctp.chunk_type -e ip.src \
-		-e ip.dst -e sctp.parameter_ipv4_address |
+		-e ip.dst -e sctp.parameter_ipv4_address \
+		-e sctp.parameter_ipv6_address |
 		awk -F'\t' '{ t = ($1 ~ /^2/) ? "INIT_ACK" : "INIT";
-			print t, $2, ">", $3, "addrs=" $4 }'
+			a = $4 (($4 != "" && $5 != "") ? "," : "") $5;
+			print t, $2, ">", $3, "addrs=" a }'
 }
 
 # pcap_chunk_summary NAME FILTER [FROM_EPOCH [TO_EPOCH]]: chunk types of

@@ -408,6 +408,73 @@ Test(scenario, icmp_frag_needed_quoting_translated_packet)
 }
 
 /*
+ * INITs sent again before the first INIT ACK came back: each draws an
+ * INIT ACK with a tag of its own, the host takes the first to arrive
+ * (RFC 9260 5.2.3) and its COOKIE ECHO names that tag, older than the
+ * two the table holds.  Found with IPv6 INITs that waited together for
+ * neighbour discovery.  Another host, same ports: no adoption.
+ */
+Test(scenario, cookie_echo_after_several_init_acks)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	static const uint32_t tags[] = { 0x51000001, 0x51000002, 0x51000003 };
+	struct pb p;
+	uint16_t port;
+
+	for (int i = 0; i < 3; i++) {
+		pb_ip4(&p, "192.168.1.10", PEER1);
+		pb_sctp(&p, 7400, 3868, 0);
+		pb_init(&p, SCTP_CID_INIT, TI);
+		pb_finish(&p);
+		expect(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC), ENGINE_FORWARD);
+	}
+	port = pkt_sport(p.buf);
+	for (int i = 0; i < 3; i++) {
+		init_ack_in(&p, PEER1, "198.51.100.1", 3868, port, TI, tags[i]);
+		expect(fx_run(e, &p, ENGINE_INBOUND, FX_SEC), ENGINE_FORWARD);
+	}
+	/* Not the host's association: refused, and no tag adopted. */
+	pb_ip4(&p, "192.168.1.11", PEER1);
+	pb_sctp(&p, 7400, 3868, tags[0]);
+	pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
+	pb_bytes(&p, "cookie-cookie-cookie", 20);
+	pb_finish(&p);
+	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	/* A damaged checksum adopts nothing either. */
+	pb_ip4(&p, "192.168.1.10", PEER1);
+	pb_sctp(&p, 7400, 3868, tags[0]);
+	pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
+	pb_bytes(&p, "cookie-cookie-cookie", 20);
+	pb_finish(&p);
+	p.buf[p.len - 1] ^= 0x40;
+	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	/* The host's COOKIE ECHO answers the first INIT ACK. */
+	p.buf[p.len - 1] ^= 0x40;
+	expect(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC), ENGINE_FORWARD);
+	check_outbound(&p, port);
+	cr_assert_eq(pkt_vtag(p.buf), tags[0]);
+	chunk_pkt(&p, PEER1, "198.51.100.1", 3868, port, TI,
+		  SCTP_CID_COOKIE_ACK, 0);
+	expect(fx_run(e, &p, ENGINE_INBOUND, FX_SEC), ENGINE_FORWARD);
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	cr_assert_eq(view(e).tag_peer, tags[0]);
+	data_pkt(&p, "192.168.1.10", PEER1, 7400, 3868, tags[0]);
+	expect(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC), ENGINE_FORWARD);
+	check_outbound(&p, port);
+	/* Once established, an unknown tag is a mismatch again. */
+	pb_ip4(&p, "192.168.1.10", PEER1);
+	pb_sctp(&p, 7400, 3868, 0x51000009);
+	pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
+	pb_bytes(&p, "cookie-cookie-cookie", 20);
+	pb_finish(&p);
+	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	engine_destroy(e);
+}
+
+/*
  * A translated packet too big for the next link (a PPPoE uplink): the
  * box builds the router's Fragmentation Needed about it as it left, and
  * the engine turns it back, so the inside host reads an error about the
