@@ -89,10 +89,15 @@ int engine_save(const struct engine *e,
  * -EINVAL and report->error says why.  Associations the current config
  * no longer allows are skipped and counted by reason.  Restored timers
  * keep their remaining time (at most the current timeout of their
- * state); public ports are reserved again.  Returns the number restored.
+ * state) less downtime_ns, the time that passed between the save and
+ * now (the caller measures it on a wall clock; the engine's clock may
+ * have restarted): an association whose time ran out meanwhile is
+ * skipped as expired, and ages and idle times include the downtime.
+ * Public ports are reserved again.  Returns the number restored.
  */
 int engine_restore(struct engine *e, const void *buf, size_t len,
-		   uint64_t now_ns, struct engine_restore_report *report);
+		   uint64_t now_ns, uint64_t downtime_ns,
+		   struct engine_restore_report *report);
 
 /*
  * "N skipped: reason, reason" for a log line (empty when nothing was

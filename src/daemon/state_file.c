@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sys/stat.h>
@@ -99,10 +100,29 @@ static int read_all(int fd, uint8_t **buf, size_t *len)
 	return 0;
 }
 
+/*
+ * The file was written at exit: its modification time is when the old
+ * daemon stopped counting.  Wall clock, since the monotonic one restarts
+ * with the machine; a clock that went back counts as no downtime.
+ */
+static uint64_t downtime_since_save(int fd)
+{
+	struct timespec now;
+	struct stat st;
+	int64_t d;
+
+	if (fstat(fd, &st) || clock_gettime(CLOCK_REALTIME, &now))
+		return 0;
+	d = (int64_t)(now.tv_sec - st.st_mtim.tv_sec) * 1000000000LL +
+	    (now.tv_nsec - st.st_mtim.tv_nsec);
+	return d > 0 ? (uint64_t)d : 0;
+}
+
 int state_file_restore(struct state_file *sf, struct engine *e,
 		       uint64_t now_ns)
 {
 	struct engine_restore_report rep;
+	uint64_t downtime;
 	char skipped[256];
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -120,6 +140,7 @@ int state_file_restore(struct state_file *sf, struct engine *e,
 			  sf->path, strerror(-r));
 		return r;
 	}
+	downtime = downtime_since_save(fd);
 	r = read_all(fd, &buf, &len);
 	close(fd);
 	if (r) {
@@ -127,7 +148,7 @@ int state_file_restore(struct state_file *sf, struct engine *e,
 			  sf->path, strerror(-r));
 		return r;
 	}
-	r = engine_restore(e, buf, len, now_ns, &rep);
+	r = engine_restore(e, buf, len, now_ns, downtime, &rep);
 	free(buf);
 	if (r < 0)
 		log_warnx("state file %s rejected: %s; starting with no "

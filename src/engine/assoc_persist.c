@@ -641,7 +641,8 @@ static enum engine_restore_skip restore_one(struct engine *e,
 }
 
 int engine_restore(struct engine *e, const void *buf, size_t len,
-		   uint64_t now_ns, struct engine_restore_report *report)
+		   uint64_t now_ns, uint64_t downtime_ns,
+		   struct engine_restore_report *report)
 {
 	struct saved_header h = { 0 };
 	struct saved_assoc s;
@@ -668,6 +669,11 @@ int engine_restore(struct engine *e, const void *buf, size_t len,
 		enum engine_restore_skip why;
 
 		r_record(&r, &h, &s);
+		/* Time ran on while no daemon was there to count it. */
+		s.remaining = s.remaining > downtime_ns ?
+			      s.remaining - downtime_ns : 0;
+		s.idle += downtime_ns;
+		s.age += downtime_ns;
 		why = restore_one(e, &s, &m, now_ns);
 		if (why == ENGINE_RESTORE_SKIP__COUNT) {
 			report->restored++;

@@ -104,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		put_be(buf + n - 4, ~crc32c(~0u, buf, n - 4), 4);
 	}
 	e = make(data[0]);
-	r = engine_restore(e, buf, n, NOW, &rep);
+	r = engine_restore(e, buf, n, NOW, 0, &rep);
 	if (r < 0) {
 		if (!rep.error[0] || engine_stats(e)->assocs_live)
 			abort();	/* a refusal says why, changes nothing */

@@ -252,7 +252,7 @@ Test(persist, round_trip_translates_identically)
 
 	populate(e1);
 	m = save(e1);
-	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 4,
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 4,
 		     "%s", rep.error);
 	cr_assert_eq(rep.saved, 4);
 	cr_assert_eq(rep.restored, 4);
@@ -320,7 +320,7 @@ Test(persist, timers_run_on_after_restore)
 
 	populate(e1);
 	m = save(e1);
-	cr_assert_eq(engine_restore(e2, m.p, m.len, T_YOUNG, &rep), 4,
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_YOUNG, 0, &rep), 4,
 		     "%s", rep.error);
 	/* Older than the clock: creation pinned at its zero. */
 	cr_assert_eq(view_of(e2, TI_A).created_ns, 0);
@@ -357,7 +357,7 @@ Test(persist, shorter_timeout_applies_to_restored)
 	fx_config(&c, MULTIHOME_OFF);
 	c.timeout_established = 10;
 	cr_assert_eq(engine_create(&c, 7, &e2), 0);
-	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 4);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 4);
 	engine_tick(e2, T_RESTORE + 11 * FX_SEC);
 	cr_assert_eq(engine_stats(e2)->assocs_live, 0);
 	free(m.p);
@@ -381,14 +381,14 @@ Test(persist, truncated_file_rejected_at_every_length)
 
 		/* An exact-size copy, so ASan sees any read past it. */
 		memcpy(copy, m.p, len);
-		cr_assert_eq(engine_restore(e2, copy, len, T_RESTORE, &rep),
+		cr_assert_eq(engine_restore(e2, copy, len, T_RESTORE, 0, &rep),
 			     -EINVAL, "accepted %zu of %zu bytes", len,
 			     m.len);
 		cr_assert_neq(rep.error[0], 0);
 		cr_assert_eq(engine_stats(e2)->assocs_live, 0);
 		free(copy);
 	}
-	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 4);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 4);
 	free(m.p);
 	engine_destroy(e1);
 	engine_destroy(e2);
@@ -408,14 +408,14 @@ Test(persist, corrupt_byte_rejected_anywhere)
 		for (size_t k = 0; k < sizeof(masks); k++) {
 			m.p[off] ^= masks[k];
 			cr_assert_eq(engine_restore(e2, m.p, m.len,
-						    T_RESTORE, &rep),
+						    T_RESTORE, 0, &rep),
 				     -EINVAL, "byte %zu ^ %#x accepted", off,
 				     masks[k]);
 			cr_assert_eq(engine_stats(e2)->assocs_live, 0);
 			m.p[off] ^= masks[k];
 		}
 	}
-	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 4);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 4);
 	free(m.p);
 	engine_destroy(e1);
 	engine_destroy(e2);
@@ -429,24 +429,24 @@ Test(persist, foreign_and_future_files_say_why)
 	struct membuf m;
 
 	cr_assert_eq(engine_restore(e2, "[daemon]\nuser = x\n", 18,
-				    T_RESTORE, &rep), -EINVAL);
+				    T_RESTORE, 0, &rep), -EINVAL);
 	cr_assert_str_eq(rep.error, "not an sctpalgd state file");
 
 	populate(e1);
 	m = save(e1);
 	m.p[11] = 2;	/* version, low byte */
-	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep),
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep),
 		     -EINVAL);
 	cr_assert_str_eq(rep.error, "format version 2, this sctpalgd reads 1");
 	m.p[11] = 1;
 	m.len -= 10;
-	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep),
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep),
 		     -EINVAL);
 	cr_assert(strstr(rep.error, "truncated"), "%s", rep.error);
 	m.len += 10;
 
 	/* Restore wants a fresh engine. */
-	cr_assert_eq(engine_restore(e1, m.p, m.len, T_RESTORE, &rep),
+	cr_assert_eq(engine_restore(e1, m.p, m.len, T_RESTORE, 0, &rep),
 		     -EBUSY);
 	cr_assert_eq(engine_stats(e1)->assocs_live, 4);
 	free(m.p);
@@ -471,7 +471,7 @@ Test(persist, empty_table_round_trips)
 	struct membuf m = { 0 };
 
 	cr_assert_eq(engine_save(e1, mem_write, &m, T_SAVE), 0);
-	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 0,
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 0,
 		     "%s", rep.error);
 	cr_assert_eq(rep.saved, 0);
 	free(m.p);
@@ -508,7 +508,7 @@ Test(persist, removed_uplink_skips_its_associations)
 	c.n_nets = 2;
 	e2 = engine_with(&c);
 	/* A showed an address on wan2 (proxy multihoming), B lived on it. */
-	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 2,
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 2,
 		     "%s", rep.error);
 	cr_assert_eq(rep.saved, 4);
 	cr_assert_eq(rep.skipped, 2);
@@ -544,7 +544,7 @@ Test(persist, port_range_and_mapping_changes_skip)
 	c.port_min = 20000;
 	c.port_max = 30000;
 	e2 = engine_with(&c);
-	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 1);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 1);
 	cr_assert_eq(rep.by_reason[ENGINE_RESTORE_SKIP_PORT_RANGE], 3);
 	engine_destroy(e2);
 
@@ -554,7 +554,7 @@ Test(persist, port_range_and_mapping_changes_skip)
 	c.nets[0].uplink = 1;
 	c.n_forwards = 0;
 	e2 = engine_with(&c);
-	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 2);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 2);
 	cr_assert_eq(rep.by_reason[ENGINE_RESTORE_SKIP_NOT_ALLOWED], 1);
 	cr_assert_eq(rep.by_reason[ENGINE_RESTORE_SKIP_FORWARD_GONE], 1);
 	cr_assert_str_eq(engine_restore_report_str(&rep, line, sizeof(line)),
@@ -566,7 +566,7 @@ Test(persist, port_range_and_mapping_changes_skip)
 	fx_config(&c, MULTIHOME_OFF);
 	c.max_assocs = 2;
 	e2 = engine_with(&c);
-	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 2);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 2);
 	cr_assert_eq(rep.by_reason[ENGINE_RESTORE_SKIP_LIMITS], 2);
 	engine_destroy(e2);
 	free(m.p);
@@ -593,7 +593,7 @@ Test(persist, reordered_uplinks_map_by_name)
 	c.nets[0].uplink = 1;
 	c.nets[1].uplink = 0;
 	e2 = engine_with(&c);
-	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, &rep), 4,
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 4,
 		     "%s", rep.error);
 	/* PEER2 stays pinned to wan2, now uplink 0. */
 	fx_data(&p, "192.168.1.10", PEER2, 6000, 3868, TP_A, 46);
@@ -633,7 +633,7 @@ Test(persist, damage_behind_a_valid_checksum_is_safe)
 		m.p[m.len - 3] = (uint8_t)(crc >> 16);
 		m.p[m.len - 2] = (uint8_t)(crc >> 8);
 		m.p[m.len - 1] = (uint8_t)crc;
-		if (engine_restore(e2, m.p, m.len, T_RESTORE, &rep) >= 0) {
+		if (engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep) >= 0) {
 			accepted++;
 			fx_data(&p, "192.168.1.10", PEER1, 6000, 3868, TP_A,
 				46);
@@ -686,7 +686,7 @@ Test(persist, restored_associations_keep_having_been_up)
 	populate(e1);
 	m = save(e1);
 	engine_set_event_cb(e2, count_event, &d);
-	cr_assert_eq(engine_restore(e2, m.p, m.len, T_SAVE, &rep), 4,
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_SAVE, 0, &rep), 4,
 		     "%s", rep.error);
 	cr_assert_eq(d.up, 0);
 	cr_assert_eq(engine_flush(e2), 4);
@@ -695,4 +695,37 @@ Test(persist, restored_associations_keep_having_been_up)
 	free(m.p);
 	engine_destroy(e1);
 	engine_destroy(e2);
+}
+
+/*
+ * Time passes while no daemon runs: B (an INIT with 5 s of its setup
+ * timeout left) is gone after 10 s away; the others (300 s) stay, their
+ * expiry 10 s nearer and their idle time 10 s longer than with no
+ * downtime.
+ */
+Test(persist, downtime_counts_against_restored_timers)
+{
+	struct engine *e1 = fx_engine(MULTIHOME_OFF);
+	struct engine *e2 = fx_engine(MULTIHOME_OFF);
+	struct engine *e3 = fx_engine(MULTIHOME_OFF);
+	struct engine_restore_report rep;
+	struct engine_assoc_view a2, a3;
+	struct membuf m;
+
+	populate(e1);
+	m = save(e1);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 4,
+		     "%s", rep.error);
+	cr_assert_eq(engine_restore(e3, m.p, m.len, T_RESTORE,
+				    10 * FX_SEC, &rep), 3, "%s", rep.error);
+	cr_assert_eq(rep.by_reason[ENGINE_RESTORE_SKIP_EXPIRED], 1);
+	a2 = view_of(e2, TI_A);
+	a3 = view_of(e3, TI_A);
+	cr_assert_eq(a2.expires_ns - a3.expires_ns, 10 * FX_SEC);
+	cr_assert_eq(a2.last_seen_ns - a3.last_seen_ns, 10 * FX_SEC);
+	cr_assert_eq(a2.created_ns - a3.created_ns, 10 * FX_SEC);
+	free(m.p);
+	engine_destroy(e1);
+	engine_destroy(e2);
+	engine_destroy(e3);
 }
