@@ -104,7 +104,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		put_be(buf + n - 4, ~crc32c(~0u, buf, n - 4), 4);
 	}
 	e = make(data[0]);
-	r = engine_restore(e, buf, n, NOW, 0, &rep);
+	/* The config byte's high bits choose a downtime, 0 to 7 minutes. */
+	r = engine_restore(e, buf, n, NOW,
+			   (uint64_t)(data[0] >> 5) * 60 * 1000000000ull, &rep);
 	if (r < 0) {
 		if (!rep.error[0] || engine_stats(e)->assocs_live)
 			abort();	/* a refusal says why, changes nothing */
@@ -117,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (engine_save(e, mem_write, &m, NOW) != r)
 		abort();
 	e2 = make(data[0]);
-	if (engine_restore(e2, m.p, m.len, NOW, &rep2) != r)
+	if (engine_restore(e2, m.p, m.len, NOW, 0, &rep2) != r)
 		abort();	/* what was restored restores again */
 	engine_destroy(e2);
 	traffic(e);
