@@ -1,0 +1,54 @@
+/*
+ * datapath_impl.h: the datapath's state, shared by datapath.c (the batch
+ * loops) and datapath_slow.c (raw sockets, IP fragments, path MTU).
+ * Private to those two files.
+ */
+#ifndef SCTPALG_DATAPATH_IMPL_H
+#define SCTPALG_DATAPATH_IMPL_H
+
+#include "datapath.h"
+#include "icmp_build.h"
+#include "log.h"
+
+#define RX_BATCH	64
+
+struct datapath {
+	struct engine *e;
+	struct xport *x;		/* backend = xdp */
+	struct pport *p;		/* backend = packet */
+	struct kroute *k;
+	int raw4, raw6;
+	/* Per port interface (xport's or pport's): its direction. */
+	bool inbound[XPORT_MAX_IFS];
+	/* Per uplink: kernel ifindex and gateway. */
+	int uplink_ifindex[ENGINE_MAX_UPLINKS];
+	struct nat_addr gateway[ENGINE_MAX_UPLINKS];
+	struct ip_reasm *reasm;
+	uint8_t frag_scratch[65536];	/* one outgoing fragment */
+	uint8_t icmp_buf[ICMP6_ERROR_MAX + 64];
+	uint32_t icmp_tokens;
+	uint64_t icmp_last_ns;
+	struct datapath_stats st;
+	struct log_ratelimit rl;
+	/* The batch being worked on. */
+	struct xport_frame frames[RX_BATCH];
+	struct pport_pkt ppkts[RX_BATCH];
+	struct engine_pkt pkts[RX_BATCH];
+	struct engine_verdict vs[RX_BATCH];
+	uint32_t l3_off[RX_BATCH];
+};
+
+/* Out through a raw IP socket; oif > 0 pins the egress interface. */
+void dp_send_raw(struct datapath *d, const uint8_t *ip, uint32_t len,
+		 int oif);
+/* The next hop of a forwarded packet; -1 (counted) without a route. */
+int dp_route(struct datapath *d, const uint8_t *ip,
+	     const struct engine_verdict *v, struct kroute_nexthop *nh);
+/* A translated packet longer than nh's MTU: cut, or ICMP to its sender. */
+void dp_too_big(struct datapath *d, const uint8_t *ip, uint32_t len,
+		const struct kroute_nexthop *nh, bool inbound, uint64_t now);
+/* An IP fragment of SCTP, in from either backend. */
+void dp_fragment_in(struct datapath *d, const uint8_t *ip, uint32_t len,
+		    bool inbound, int in_ifindex, uint64_t now);
+
+#endif

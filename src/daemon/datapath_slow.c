@@ -1,0 +1,244 @@
+/*
+ * datapath_slow.c: what leaves the datapath through the kernel's raw IP
+ * sockets rather than a TX ring -- packets whose neighbour is not yet
+ * resolved, every packet of backend = packet, reassembled IP fragments
+ * cut again, and the path MTU work (cutting, or the router's ICMP error).
+ * Rare next to the ring path, so one packet at a time.
+ */
+#define _GNU_SOURCE /* struct in6_pktinfo */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "datapath_impl.h"
+#include "ip_reasm.h"
+#include "log.h"
+#include "sctp_wire.h"
+
+#define ICMP_TOKEN_NS 10000000ull /* 100 errors a second */
+#define ICMP_BURST    100
+
+static void dst_of(const uint8_t *ip, struct nat_addr *dst)
+{
+	if ((ip[0] >> 4) == 4)
+		nat_addr_from_v4(dst, ip + 16);
+	else
+		nat_addr_from_v6(dst, ip + 24);
+}
+
+/*
+ * Out through the kernel: it routes, and resolves the neighbour.  oif
+ * (when > 0) is the egress interface the route lookup chose, passed as
+ * IP_PKTINFO / IPV6_PKTINFO so a path pinned to an uplink leaves by it.
+ */
+void dp_send_raw(struct datapath *d, const uint8_t *ip, uint32_t len, int oif)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} ctl = { 0 };
+	struct sockaddr_storage ss = { 0 };
+	struct iovec iov = {
+		.iov_base = (void *)(uintptr_t)ip,
+		.iov_len = len,
+	};
+	struct msghdr msg = {
+		.msg_name = &ss,
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+	};
+	struct cmsghdr *cm = (struct cmsghdr *)ctl.buf;
+	int fd;
+
+	if ((ip[0] >> 4) == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		struct in_pktinfo pi = { .ipi_ifindex = oif };
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, ip + 16, 4);
+		msg.msg_namelen = sizeof(*sin);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+		fd = d->raw4;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		struct in6_pktinfo pi = { .ipi6_ifindex = (unsigned int)oif };
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, ip + 24, 16);
+		sin6->sin6_scope_id = (uint32_t)oif;
+		msg.msg_namelen = sizeof(*sin6);
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+		fd = d->raw6;
+	}
+	if (oif > 0)
+		msg.msg_control = ctl.buf;
+	else
+		msg.msg_controllen = 0;
+	if (sendmsg(fd, &msg, 0) < 0) {
+		struct nat_addr dst;
+		char a[NAT_ADDR_STRLEN];
+		int err = errno;
+
+		d->st.raw_failed++;
+		dst_of(ip, &dst);
+		/* The packet is lost; the endpoints retransmit. */
+		log_ratelimited(&d->rl, LOG_WARNING,
+				"raw send to %s: %s: "
+				"packet dropped; check the route and firewall "
+				"toward it (ip route get %s, nft list ruleset)",
+				nat_addr_str(&dst, a, sizeof(a)), strerror(err),
+				a);
+		return;
+	}
+	d->st.raw_sent++;
+}
+
+struct frag_out {
+	struct datapath *d;
+	int oif;
+};
+
+static void send_fragment(void *arg, const uint8_t *frag, uint32_t len)
+{
+	struct frag_out *fo = arg;
+
+	fo->d->st.frags_out++;
+	dp_send_raw(fo->d, frag, len, fo->oif);
+}
+
+/*
+ * The next hop of a forwarded packet.  Pinned to an uplink (proxy
+ * multihoming, or the source address's ISP): it leaves by that uplink,
+ * through its gateway if one is configured.  -1 (counted) without route.
+ */
+int dp_route(struct datapath *d, const uint8_t *ip,
+	     const struct engine_verdict *v, struct kroute_nexthop *nh)
+{
+	const struct nat_addr *gw = NULL;
+	struct nat_addr dst;
+	int oif = 0;
+
+	dst_of(ip, &dst);
+	if (v->uplink >= 0 && v->uplink < ENGINE_MAX_UPLINKS) {
+		oif = d->uplink_ifindex[v->uplink];
+		if (d->gateway[v->uplink].family == dst.family)
+			gw = &d->gateway[v->uplink];
+	}
+	if (kroute_lookup(d->k, &dst, oif, gw, nh)) {
+		d->st.no_route++;
+		return -1;
+	}
+	return 0;
+}
+
+/* RFC 1812 4.3.2.8: ICMP errors are rate-limited; a token a 10 ms. */
+static bool icmp_token(struct datapath *d, uint64_t now)
+{
+	uint64_t refill = (now - d->icmp_last_ns) / ICMP_TOKEN_NS;
+
+	if (refill) {
+		d->icmp_tokens = d->icmp_tokens + refill > ICMP_BURST ?
+					 ICMP_BURST :
+					 d->icmp_tokens + (uint32_t)refill;
+		d->icmp_last_ns = now;
+	}
+	if (!d->icmp_tokens)
+		return false;
+	d->icmp_tokens--;
+	return true;
+}
+
+/*
+ * A translated packet longer than the egress MTU.  IPv4 without DF is
+ * cut, as a router would; otherwise its sender gets the router's error
+ * (icmp_build.h), built about the packet as translated and turned back
+ * by the engine, the way it treats any ICMP error about an association.
+ */
+void dp_too_big(struct datapath *d, const uint8_t *ip, uint32_t len,
+		const struct kroute_nexthop *nh, bool inbound, uint64_t now)
+{
+	struct engine_verdict v;
+	struct kroute_nexthop back;
+	struct engine_pkt pkt;
+	struct nat_addr from;
+	uint32_t n;
+
+	d->st.too_big++;
+	if (!ip_may_not_fragment(ip, len)) {
+		struct ip_frag_info info = { .id = sctp_get16(ip + 4) };
+		struct frag_out fo = { .d = d, .oif = nh->ifindex };
+
+		if (ip_fragment(ip, len, nh->mtu, &info, d->frag_scratch,
+				send_fragment, &fo) < 0)
+			d->st.raw_failed++;
+		return;
+	}
+	if (!icmp_token(d, now))
+		return;
+	/* Outbound, the error comes from the box's public address; inbound,
+	 * as if from the inside host, which the engine maps to public. */
+	if ((ip[0] >> 4) == 4)
+		nat_addr_from_v4(&from, ip + (inbound ? 16 : 12));
+	else
+		nat_addr_from_v6(&from, ip + (inbound ? 24 : 8));
+	n = icmp_build_too_big(ip, len, nh->mtu, &from, d->icmp_buf,
+			       sizeof(d->icmp_buf));
+	if (!n)
+		return;
+	pkt = (struct engine_pkt){ .data = d->icmp_buf,
+				   .len = n,
+				   .cap = sizeof(d->icmp_buf) };
+	engine_process(d->e, &pkt, inbound ? ENGINE_OUTBOUND : ENGINE_INBOUND,
+		       now, &v);
+	if (v.action != ENGINE_FORWARD || dp_route(d, d->icmp_buf, &v, &back))
+		return;
+	d->st.icmp_too_big_sent++;
+	dp_send_raw(d, d->icmp_buf, v.len, back.ifindex);
+}
+
+/*
+ * An IP fragment of SCTP: kept until its datagram is whole, which then
+ * goes through the engine alone and leaves through the raw sockets, cut
+ * again to the route's MTU and no larger than the sender's own fragments.
+ * Rare (a path MTU that shrank under retransmissions), so not batched.
+ */
+void dp_fragment_in(struct datapath *d, const uint8_t *ip, uint32_t len,
+		    bool inbound, int in_ifindex, uint64_t now)
+{
+	struct ip_reasm_out o;
+	struct engine_pkt pkt;
+	struct engine_verdict v;
+	struct kroute_nexthop nh;
+	struct frag_out fo = { .d = d };
+	uint32_t mtu;
+
+	d->st.frags_in++;
+	if (ip_reasm_add(d->reasm, ip, len, now, &o) != IP_REASM_COMPLETE)
+		return;
+	d->st.reassembled++;
+	pkt = (struct engine_pkt){ .data = o.data, .len = o.len, .cap = o.cap };
+	engine_process(d->e, &pkt, inbound ? ENGINE_INBOUND : ENGINE_OUTBOUND,
+		       now, &v);
+	if (v.action == ENGINE_FORWARD && !dp_route(d, o.data, &v, &nh)) {
+		mtu = nh.mtu && nh.mtu < o.info.max_frag_len ?
+			      nh.mtu :
+			      o.info.max_frag_len;
+		fo.oif = nh.ifindex;
+		if (ip_fragment(o.data, v.len, mtu, &o.info, d->frag_scratch,
+				send_fragment, &fo) < 0)
+			d->st.raw_failed++;
+	} else if (v.action == ENGINE_REPLY) {
+		d->st.replies++;
+		dp_send_raw(d, o.data, v.len, in_ifindex);
+	}
+	ip_reasm_release(d->reasm, &o);
+}
