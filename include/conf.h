@@ -37,6 +37,7 @@ struct conf {
 	int log_level;			/* LOG_ERR .. LOG_DEBUG */
 	char pidfile[CONF_PATH_LEN];
 	char state_file[CONF_PATH_LEN];	/* "" = none */
+	unsigned int state_interval;	/* s between saves; 0 = at exit only */
 	/* [inside] interfaces (networks live in engine.nets) */
 	unsigned int n_inside_ifs;
 	char inside_ifs[CONF_MAX_INSIDE_IFS][IF_NAMESIZE];

@@ -9,6 +9,10 @@
  * the file is replaced at exit by whatever user the daemon then runs as,
  * whatever became of the path in between.
  *
+ * Saved at exit and, with state-interval, every so many seconds from the
+ * event loop (a write and two fsyncs; with a full table of 16384
+ * associations some 2.5 MB).
+ *
  * Saving is atomic: PATH.tmp is written, fsync'd and renamed over PATH,
  * then the directory is fsync'd, so a crash or power loss leaves the old
  * file or the new one, never half of either.  A file that was read at
@@ -43,5 +47,11 @@ int state_file_restore(struct state_file *sf, struct engine *e,
  */
 int state_file_save(struct state_file *sf, const struct engine *e,
 		    uint64_t now_ns);
+/*
+ * The same while running (state-interval), logged at debug level only:
+ * a daemon that is killed or crashes then restarts from this save.
+ */
+int state_file_checkpoint(struct state_file *sf, const struct engine *e,
+			  uint64_t now_ns);
 
 #endif

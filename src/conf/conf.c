@@ -48,6 +48,7 @@ static const struct conf_key keys[] = {
 	{ "daemon", "control-socket" }, { "daemon", "control-group" },
 	{ "daemon", "user" }, { "daemon", "log-level" },
 	{ "daemon", "pidfile" }, { "daemon", "state-file" },
+	{ "daemon", "state-interval" },
 	{ "inside", "interface" }, { "inside", "network" },
 	{ "uplink", "interface" }, { "uplink", "address" },
 	{ "uplink", "gateway" },
@@ -90,6 +91,7 @@ void conf_defaults(struct conf *c)
 	strcpy(c->control_group, "sctpalg");
 	c->log_level = LOG_INFO;
 	strcpy(c->pidfile, "/run/sctpalg/sctpalgd.pid");
+	c->state_interval = 60;
 	engine_config_defaults(&c->engine);
 }
 
@@ -282,6 +284,13 @@ static int do_daemon(struct parser *p, const char *k, const char *v)
 			 copy_str(c->state_file, sizeof(c->state_file), v))
 			return fail(p, p->line, "state-file must be an "
 				    "absolute path or none");
+	} else if (!strcmp(k, "state-interval")) {
+		unsigned long secs;
+
+		if (parse_uint(v, 0, 86400, &secs))
+			return fail(p, p->line, "state-interval must be 0 "
+				    "(at exit only) to 86400 seconds");
+		c->state_interval = (unsigned int)secs;
 	} else {
 		return fail(p, p->line, "unknown key \"%s\" in [daemon]", k);
 	}

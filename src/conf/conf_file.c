@@ -95,6 +95,7 @@ int conf_print(const struct conf *c, FILE *f)
 	fprintf(f, "pidfile = %s\n", c->pidfile);
 	fprintf(f, "state-file = %s\n",
 		c->state_file[0] ? c->state_file : "none");
+	fprintf(f, "state-interval = %u\n", c->state_interval);
 
 	fprintf(f, "\n[inside]\n");
 	for (unsigned int i = 0; i < c->n_inside_ifs; i++)

@@ -59,6 +59,7 @@ struct sctpalgd {
 	struct ctl_server *ctl;
 	struct pidfile *pidfile;
 	struct state_file *state;
+	uint64_t last_save_ns;	/* of the state file (state-interval) */
 	struct rx_arg socks[XPORT_MAX_SOCKETS];
 	int exit_code;
 	struct assoc_log *alog;	/* one line per association up / down */
@@ -109,11 +110,19 @@ static void on_tick(void *arg, int res)
 {
 	struct sctpalgd *d = arg;
 
+	uint64_t now = now_ns();
+
 	(void)res;
-	engine_tick(d->engine, now_ns());
-	assoc_log_tick(d->alog, now_ns());
+	engine_tick(d->engine, now);
+	assoc_log_tick(d->alog, now);
 	drop_log_tick(d->dlog, engine_stats(d->engine), &d->conf.engine,
-		      now_ns());
+		      now);
+	/* state-interval: a killed daemon restarts from this save. */
+	if (d->state && d->conf.state_interval &&
+	    now - d->last_save_ns >= d->conf.state_interval * 1000000000ull) {
+		state_file_checkpoint(d->state, d->engine, now);
+		d->last_save_ns = now;
+	}
 	ports_flush(d->ports);
 }
 
@@ -355,6 +364,7 @@ static int run(struct sctpalgd *d)
 			  "saved", d->conf.state_file, strerror(-r));
 	else if (d->state)
 		state_file_restore(d->state, d->engine, now_ns());
+	d->last_save_ns = now_ns();
 	if ((r = kroute_create(&kops, &d->kroute)))
 		return log_warnx("netlink: cannot follow routes and "
 				 "neighbours: %s; run sctpalgd as root",

@@ -181,8 +181,8 @@ static int write_fd(const void *buf, size_t len, void *arg)
 	return 0;
 }
 
-int state_file_save(struct state_file *sf, const struct engine *e,
-		    uint64_t now_ns)
+static int save(struct state_file *sf, const struct engine *e,
+		uint64_t now_ns, bool periodic)
 {
 	int fd, n, r;
 
@@ -213,6 +213,22 @@ int state_file_save(struct state_file *sf, const struct engine *e,
 	/* And the rename itself. */
 	if (fsync(sf->dirfd) < 0)
 		log_warn("state file %s: fsync of its directory", sf->path);
-	log_info("saved %d associations to %s", n, sf->path);
+	if (periodic)
+		log_debug("checkpoint: %d associations saved to %s", n,
+			  sf->path);
+	else
+		log_info("saved %d associations to %s", n, sf->path);
 	return n;
+}
+
+int state_file_save(struct state_file *sf, const struct engine *e,
+		    uint64_t now_ns)
+{
+	return save(sf, e, now_ns, false);
+}
+
+int state_file_checkpoint(struct state_file *sf, const struct engine *e,
+			  uint64_t now_ns)
+{
+	return save(sf, e, now_ns, true);
 }

@@ -27,6 +27,10 @@
 # the association (client exit non-zero), which shows that phase 1 passes
 # because of the state file and not because the association would have
 # survived anyway.
+# Phase 3, a crash: with state-interval = 1 the running daemon saves the
+# table every second; it is killed with SIGKILL (no save at exit, XDP
+# left attached) and started again: it restores the periodic save,
+# replaces its dead predecessor's XDP programs, and the association lives.
 # Exit: 0 pass, 1 fail, 77 skip.
 
 # shellcheck source=lib.sh
@@ -191,7 +195,43 @@ check "control: without the state file the association is lost (client exit $cli
 check "control: nothing restored" \
 	bash -c "! grep -q 'restored' '$(out_of box)'"
 
+# ---- phase 3: a crash, restarted from the periodic save ----
+say "--- crash: SIGKILL, restarted from the save of state-interval ---"
+stop_bg box
+CRASH_STATE=$WORK/lib/crash.state
+write_conf "$WORK/box-crash.conf" "$CRASH_STATE"
+printf '\n[daemon]\nstate-interval = 1\n' >> "$WORK/box-crash.conf"
+start_sctpalgd "$WORK/box-crash.conf"
+start_server srv3 "$SRV_ADDR1,$SRV_ADDR2" --count "$COUNT" --timeout 60 \
+	"${PEER_OPTS[@]}"
+start_client cli3 "$CLI_ADDR1" "$SRV_ADDR1,$SRV_ADDR2" --count "$COUNT" \
+	--interval "$INTERVAL" --timeout 60 "${PEER_OPTS[@]}"
+wait_for 30 "crash client acknowledged $STOP_AT messages" \
+	progress_at_least cli3 acked "$STOP_AT"
+wait_for 5 "a periodic save of the association" test -s "$CRASH_STATE"
+t0=$(now_ms)
+kill -KILL "${BG_PID[box]}"
+wait_bg box 5
+cp "$(out_of box)" "$WORK/box-crashed.out"
+start_sctpalgd "$WORK/box-crash.conf"
+gap3_ms=$(($(now_ms) - t0))
+say "sctpalgd killed and started again: away for ${gap3_ms} ms"
+grep -E 'restored|stale' "$(out_of box)" | sed 's/^/box: /'
+wait_bg cli3 60
+cli3_rc=$?
+stop_bg srv3
+grep -E '^RESULT' "$(out_of cli3)"
+check "crash: periodic saves ran ($(grep -c '^checkpoint:' "$WORK/box-crashed.out"))" \
+	grep -q '^checkpoint: 1 associations saved' "$WORK/box-crashed.out"
+check "crash: nothing saved at exit (SIGKILL)" \
+	bash -c "! grep -q '^saved .* associations to' '$WORK/box-crashed.out'"
+check "crash: the new daemon restored the periodic save" \
+	grep_out box "restored 1 associations from $CRASH_STATE \(0 skipped\)"
+check "crash: every message acknowledged (client exit $cli3_rc)" \
+	[ "$cli3_rc" = 0 ]
+
 say "restart gap: sctpalgd away ${gap_ms} ms, client max_gap_ms=$(result_field cli max_gap_ms)"
+say "crash gap: sctpalgd away ${gap3_ms} ms, client max_gap_ms=$(result_field cli3 max_gap_ms)"
 say "mode: $(grep -oE 'AF_XDP [a-z]+ mode' "$(out_of box)" | sort -u | tr '\n' ' ')"
 [ $errors -eq 0 ] || fail "$errors check(s) failed"
 pass "sctpalgd restart keeps the association through the state file"
