@@ -154,6 +154,16 @@ void icmp_process(struct xlate_ctx *x);
 /* ootb.c: natsupp Missing State reply. */
 bool ootb_reply(struct xlate_ctx *x);
 
+/*
+ * mbit_reply.c: replace the packet with a natsupp M+T `chunk_type`
+ * (ABORT or ERROR) back to its sender, tag `vtag`, one error cause
+ * quoting `quote`, counted under `why`.  False (nothing written) when the
+ * shared rate limit says no or the buffer is too small.
+ */
+bool mbit_reply(struct xlate_ctx *x, uint8_t chunk_type, uint32_t vtag,
+		uint16_t cause, const uint8_t *quote, uint32_t qlen,
+		enum drop_reason why);
+
 /* ppid_filter.c */
 enum drop_reason ppid_filter(const struct xlate_ctx *x);
 

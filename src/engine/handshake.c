@@ -152,6 +152,9 @@ static void plan_inbound_addrs(struct xlate_ctx *x)
 struct conflict_arg {
 	struct xlate_ctx *x;
 	struct assoc *self;
+	uint32_t itag;		/* the inside host's tag */
+	/* Why free ports were refused (natsupp collision causes). */
+	bool saw_transport, saw_vtag;
 };
 
 static bool shares_transport(const struct assoc *o, void *arg)
@@ -170,15 +173,29 @@ static bool shares_transport(const struct assoc *o, void *arg)
 /*
  * No two live associations may show the same public transport address to
  * the same peer transport address (SPEC 2): the peer could not tell them
- * apart.
+ * apart.  Nor may two share (public port, peer port, inside tag), the key
+ * the peer's packets are found by: that is natsupp's "VTag and Port
+ * Number Collision" (draft-ietf-tsvwg-natsupp-23 6.3), which a NAPT can
+ * avoid by choosing another public port.  What was refused is noted so
+ * that, when no port is left, the host is told which cause applies.
  */
 static bool port_conflict(uint16_t port, void *arg)
 {
 	struct conflict_arg *ca = arg;
+	const struct assoc_table *t = ca->x->e->table;
+	uint16_t peer = ca->x->sv.dport;
 
-	return assoc_lookup_ports(ca->x->e->table, ASSOC_KEY_IN_PORTS, port,
-				  ca->x->sv.dport, shares_transport, ca) !=
-	       NULL;
+	if (assoc_lookup_ports(t, ASSOC_KEY_IN_PORTS, port, peer,
+			       shares_transport, ca)) {
+		ca->saw_transport = true;
+		return true;
+	}
+	if (assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, port, peer, ca->itag) ||
+	    assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, port, peer, ca->itag)) {
+		ca->saw_vtag = true;
+		return true;
+	}
+	return false;
 }
 
 static void finish_new(struct xlate_ctx *x, const struct nat_addr *host)
@@ -203,13 +220,38 @@ static void abandon_new(struct xlate_ctx *x, enum drop_reason r)
 	engine_drop(x, r);
 }
 
+/*
+ * No public port for this INIT because of live associations: tell the
+ * host (draft-ietf-tsvwg-natsupp-23 6.2.1, 6.3.1) with an ABORT with the
+ * M and T bits, its own Initiate Tag, and the INIT chunk quoted (5.2.1,
+ * 5.2.3), so it retries with a new tag (0x00B0) or another port (0x00B2)
+ * instead of timing out.  A stack without natsupp ignores the M bit and
+ * takes it as an ABORT of its association attempt, which is what
+ * happened anyway.  Rate-limited with the Missing State answers.
+ */
+static void abandon_collision(struct xlate_ctx *x, const uint8_t *chunk,
+			      uint32_t itag, bool vtag)
+{
+	enum drop_reason r = vtag ? DROP_VTAG_PORT_COLLISION :
+				    DROP_PORT_COLLISION;
+
+	x->a->n_locals = 0;	/* no references were taken */
+	assoc_free(x->e->table, x->a);
+	x->a = NULL;
+	if (!mbit_reply(x, SCTP_CID_ABORT, itag,
+			vtag ? SCTP_CAUSE_VTAG_PORT_COLLISION :
+			       SCTP_CAUSE_PORT_COLLISION,
+			chunk, x->sv.len - SCTP_HDR_LEN, r))
+		engine_drop(x, r);
+}
+
 static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 			      uint32_t itag)
 {
 	struct engine *e = x->e;
 	const struct engine_config *c = &e->conf;
 	struct nat_addr pubs[ENGINE_ADDRS_MAX * 2], probe;
-	struct conflict_arg ca = { .x = x };
+	struct conflict_arg ca = { .x = x, .itag = itag };
 	unsigned int n = 0;
 	enum drop_reason r;
 	int8_t up;
@@ -248,6 +290,11 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 			       c->port_min, c->port_max,
 			       c->port_preserve ? x->sv.sport : 0, &e->rng,
 			       port_conflict, &ca);
+	if (port < 0 && (ca.saw_vtag || ca.saw_transport)) {
+		/* A new tag would have fitted: say so first. */
+		abandon_collision(x, chunk, itag, ca.saw_vtag);
+		return;
+	}
 	if (port < 0) {
 		abandon_new(x, DROP_PORTS_EXHAUSTED);
 		return;
