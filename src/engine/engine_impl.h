@@ -164,6 +164,14 @@ bool mbit_reply(struct xlate_ctx *x, uint8_t chunk_type, uint32_t vtag,
 		uint16_t cause, const uint8_t *quote, uint32_t qlen,
 		enum drop_reason why);
 
+/*
+ * natsupp_param.c: does an INIT / INIT ACK chunk carry Disable Restart;
+ * the tags of an ASCONF chunk's VTags parameter (false if none).
+ */
+bool natsupp_disable_restart(const uint8_t *init_chunk);
+bool natsupp_vtags(const uint8_t *asconf_chunk, uint32_t *tag_inside,
+		   uint32_t *tag_peer);
+
 /* ppid_filter.c */
 enum drop_reason ppid_filter(const struct xlate_ctx *x);
 

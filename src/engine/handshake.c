@@ -30,6 +30,16 @@ static bool out_match(const struct assoc *a, void *arg)
 	       assoc_find_peer(a, &x->dst) >= 0;
 }
 
+/* The association this INIT is a retransmission for. */
+static bool out_match_tag(const struct assoc *a, void *arg)
+{
+	const struct xlate_ctx *x = arg;
+	uint32_t itag = sctp_get32(x->sv.sctp + SCTP_HDR_LEN +
+				   SCTP_INIT_OFF_ITAG);
+
+	return a->tag_inside == itag && out_match(a, arg);
+}
+
 static bool in_match(const struct assoc *a, void *arg)
 {
 	const struct xlate_ctx *x = arg;
@@ -56,6 +66,22 @@ static void set_tag(struct engine *e, struct assoc *a, bool inside,
 	if (*pt)
 		assoc_link(e->table, a, prev);
 	assoc_link(e->table, a, cur);
+}
+
+/*
+ * Note whether a side's INIT / INIT ACK carried Disable Restart
+ * (draft-ietf-tsvwg-natsupp-23 6.2.1: the NAT function notes it in its
+ * binding table).  Each handshake says it anew.
+ */
+static void note_disable_restart(struct assoc *a, bool inside,
+				 const uint8_t *chunk)
+{
+	uint8_t f = inside ? ASSOC_F_DR_INSIDE : ASSOC_F_DR_PEER;
+
+	if (natsupp_disable_restart(chunk))
+		a->flags |= f;
+	else
+		a->flags &= (uint8_t)~f;
 }
 
 void handshake_learn_peer_addrs(struct xlate_ctx *x, const uint8_t *chunk)
@@ -153,6 +179,7 @@ struct conflict_arg {
 	struct xlate_ctx *x;
 	struct assoc *self;
 	uint32_t itag;		/* the inside host's tag */
+	bool no_restart;	/* the INIT carries Disable Restart */
 	/* Why free ports were refused (natsupp collision causes). */
 	bool saw_transport, saw_vtag;
 };
@@ -164,6 +191,14 @@ static bool shares_transport(const struct assoc *o, void *arg)
 	bool pub = false;
 
 	if (o == a || assoc_find_peer(o, &ca->x->dst) < 0)
+		return false;
+	/*
+	 * Both ends of o disabled restart and so does this INIT: the peer
+	 * tells the two associations apart by their tags, not as a restart
+	 * (draft-ietf-tsvwg-natsupp-23 6.2.1, 6.2.2).
+	 */
+	if (ca->no_restart &&
+	    (o->flags & ASSOC_F_NO_RESTART) == ASSOC_F_NO_RESTART)
 		return false;
 	for (int i = 0; i < a->n_locals && !pub; i++)
 		pub = assoc_find_local_public(o, &a->locals[i].public_) >= 0;
@@ -245,13 +280,21 @@ static void abandon_collision(struct xlate_ctx *x, const uint8_t *chunk,
 		engine_drop(x, r);
 }
 
+/*
+ * `sibling`: a live association of the same endpoints with restart
+ * disabled on both ends, whose public port this one shares.
+ */
 static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
-			      uint32_t itag)
+			      uint32_t itag, const struct assoc *sibling)
 {
 	struct engine *e = x->e;
 	const struct engine_config *c = &e->conf;
 	struct nat_addr pubs[ENGINE_ADDRS_MAX * 2], probe;
-	struct conflict_arg ca = { .x = x, .itag = itag };
+	struct conflict_arg ca = {
+		.x = x, .itag = itag,
+		.no_restart = natsupp_disable_restart(chunk),
+	};
+	uint16_t preferred = c->port_preserve ? x->sv.sport : 0;
 	unsigned int n = 0;
 	enum drop_reason r;
 	int8_t up;
@@ -278,6 +321,9 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 	a->port_inside = x->sv.sport;
 	a->port_peer = x->sv.dport;
 	a->tag_inside = itag;
+	note_disable_restart(a, true, chunk);
+	if (sibling)
+		preferred = sibling->port_public;
 	r = addr_list_collect(x, chunk, false);
 	if (r != DROP_NONE) {
 		abandon_new(x, r);
@@ -288,8 +334,7 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 			pubs[n++] = a->locals[i].public_;
 	port = port_alloc_pick(e->ports, pubs, n, &x->src, x->sv.sport,
 			       c->port_min, c->port_max,
-			       c->port_preserve ? x->sv.sport : 0, &e->rng,
-			       port_conflict, &ca);
+			       preferred, &e->rng, port_conflict, &ca);
 	if (port < 0 && (ca.saw_vtag || ca.saw_transport)) {
 		/* A new tag would have fitted: say so first. */
 		abandon_collision(x, chunk, itag, ca.saw_vtag);
@@ -333,6 +378,7 @@ static void init_outbound_existing(struct xlate_ctx *x, const uint8_t *chunk,
 		return;
 	}
 	if (itag != a->tag_inside) {
+		note_disable_restart(a, true, chunk);
 		set_tag(x->e, a, true, itag);
 		if (a->state != ASSOC_ESTABLISHED)
 			engine_set_state(x->e, a, ASSOC_COOKIE_WAIT, x->now);
@@ -374,6 +420,7 @@ static void init_inbound_forward(struct xlate_ctx *x, const uint8_t *chunk,
 	a->port_public = fw->public_port;
 	a->port_peer = x->sv.sport;
 	a->tag_peer = itag;
+	note_disable_restart(a, false, chunk);
 	x->locals_before = 0;
 	for (int i = 0; i < fw->n_public &&
 			i < assoc_table_max_locals(e->table); i++) {
@@ -413,9 +460,16 @@ void handshake_init(struct xlate_ctx *x)
 	itag = sctp_get32(chunk + SCTP_INIT_OFF_ITAG);
 
 	if (x->dir == ENGINE_OUTBOUND) {
+		/* A retransmission first: with restart disabled, one
+		 * endpoint pair may have several associations. */
 		x->a = assoc_lookup_ports(e->table, ASSOC_KEY_OUT_PORTS,
-					  x->sv.sport, x->sv.dport, out_match,
-					  x);
+					  x->sv.sport, x->sv.dport,
+					  out_match_tag, x);
+		if (!x->a)
+			x->a = assoc_lookup_ports(e->table,
+						  ASSOC_KEY_OUT_PORTS,
+						  x->sv.sport, x->sv.dport,
+						  out_match, x);
 	} else {
 		x->a = assoc_lookup_ports(e->table, ASSOC_KEY_IN_PORTS,
 					  x->sv.dport, x->sv.sport, in_match,
@@ -429,10 +483,21 @@ void handshake_init(struct xlate_ctx *x)
 	}
 
 	if (x->dir == ENGINE_OUTBOUND) {
-		if (x->a)
+		/*
+		 * A new tag on a live association whose ends both disabled
+		 * restart, from an INIT that disables it too, is not a
+		 * restart: the peer will keep the old association and set
+		 * up a second one (draft-ietf-tsvwg-natsupp-23 6.2.2), so
+		 * the ALG does the same instead of replacing the tags.
+		 */
+		if (x->a && itag != x->a->tag_inside &&
+		    (x->a->flags & ASSOC_F_NO_RESTART) ==
+		    ASSOC_F_NO_RESTART && natsupp_disable_restart(chunk))
+			init_outbound_new(x, chunk, itag, x->a);
+		else if (x->a)
 			init_outbound_existing(x, chunk, itag);
 		else
-			init_outbound_new(x, chunk, itag);
+			init_outbound_new(x, chunk, itag, NULL);
 		return;
 	}
 	if (!x->a) {
@@ -441,6 +506,7 @@ void handshake_init(struct xlate_ctx *x)
 	}
 	/* The peer restarts, or our INITs crossed (RFC 9260 5.2). */
 	if (itag != x->a->tag_peer) {
+		note_disable_restart(x->a, false, chunk);
 		set_tag(e, x->a, false, itag);
 		if (x->a->state != ASSOC_ESTABLISHED)
 			engine_set_state(e, x->a, ASSOC_COOKIE_WAIT, x->now);
@@ -467,6 +533,7 @@ enum drop_reason handshake_init_ack(struct xlate_ctx *x)
 				return DROP_TOO_MANY_ADDRS;
 			x->defer_peer_check = false;
 		}
+		note_disable_restart(a, false, chunk);
 		set_tag(x->e, a, false, itag);
 		return DROP_NONE;
 	}
@@ -481,6 +548,7 @@ enum drop_reason handshake_init_ack(struct xlate_ctx *x)
 		return r;
 	}
 	x->join_local = false;	/* collect bound the source already */
+	note_disable_restart(a, true, chunk);
 	set_tag(x->e, a, true, itag);
 	plan_outbound_addrs(x);
 	return DROP_NONE;

@@ -136,3 +136,86 @@ Test(natsupp, collision_answers_are_rate_limited)
 	cr_assert_eq(engine_stats(e)->replies, 1);
 	engine_destroy(e);
 }
+
+/* ---- Disable Restart (0xC007) ---- */
+
+static void init_dr(struct pb *p, uint32_t itag, bool dr)
+{
+	pb_ip4(p, HOST, PEER1);
+	pb_sctp(p, 5000, 3868, 0);
+	pb_init(p, SCTP_CID_INIT, itag);
+	if (dr)
+		pb_param(p, SCTP_PARAM_DISABLE_RESTART, NULL, 0);
+	pb_finish(p);
+}
+
+static void init_ack_dr(struct pb *p, uint16_t dport, uint32_t vtag,
+			uint32_t itag, bool dr)
+{
+	pb_ip4(p, PEER1, "198.51.100.1");
+	pb_sctp(p, 3868, dport, vtag);
+	pb_init(p, SCTP_CID_INIT_ACK, itag);
+	if (dr)
+		pb_param(p, SCTP_PARAM_DISABLE_RESTART, NULL, 0);
+	pb_param(p, SCTP_PARAM_STATE_COOKIE, "cookie", 6);
+	pb_finish(p);
+}
+
+/* Set up TI/TP with Disable Restart on the host's side and, if
+ * peer_dr, on the peer's; then the host sends an INIT with tag 0x33. */
+static struct engine *second_init(bool peer_dr)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct pb p;
+
+	init_dr(&p, TI, true);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC));
+	cr_assert_eq(pkt_sport(p.buf), 5000);
+	init_ack_dr(&p, 5000, TI, TP, peer_dr);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, FX_SEC));
+	init_dr(&p, 0x33333333u, true);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	/* Port preserved either way: the peer tells them apart by tag. */
+	cr_assert_eq(pkt_sport(p.buf), 5000);
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), "198.51.100.1");
+	cr_assert(pkt_verify_crc(p.buf, p.len));
+	return e;
+}
+
+Test(natsupp, disable_restart_both_ends_keeps_both_associations)
+{
+	struct engine *e = second_init(true);
+	struct pb p;
+
+	cr_assert_eq(engine_stats(e)->assocs_live, 2);
+	cr_assert_eq(engine_stats(e)->assocs_created, 2);
+	/* The first association still translates, by its own tag... */
+	fx_data(&p, PEER1, "198.51.100.1", 3868, 5000, TI, 46);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), HOST);
+	/* ... and so does the second's INIT ACK. */
+	init_ack_dr(&p, 5000, 0x33333333u, 0x44444444u, true);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), HOST);
+	cr_assert_eq(pkt_dport(p.buf), 5000);
+	/* A retransmitted INIT of the second makes no third. */
+	init_dr(&p, 0x33333333u, true);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	cr_assert_eq(engine_stats(e)->assocs_live, 2);
+	engine_destroy(e);
+}
+
+Test(natsupp, restart_not_disabled_by_peer_is_a_restart)
+{
+	struct engine *e = second_init(false);
+	struct pb p;
+
+	cr_assert_eq(engine_stats(e)->assocs_live, 1);
+	cr_assert_eq(engine_stats(e)->assocs_created, 1);
+	/* The new tag replaced the old one (kept as "prev" until the new
+	 * pair is confirmed). */
+	init_ack_dr(&p, 5000, 0x33333333u, 0x44444444u, false);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC));
+	cr_assert_eq(engine_stats(e)->assocs_live, 1);
+	engine_destroy(e);
+}
