@@ -118,6 +118,21 @@ void handshake_init(struct xlate_ctx *x);
 enum drop_reason handshake_init_ack(struct xlate_ctx *x);
 void handshake_learn_peer_addrs(struct xlate_ctx *x, const uint8_t *chunk);
 void handshake_clear_prev_tags(struct engine *e, struct assoc *a);
+/* Pieces of a new association, shared with vtags_restore.c. */
+enum drop_reason handshake_check_limits(struct xlate_ctx *x,
+					const struct nat_addr *host);
+int handshake_ref_new_locals(struct xlate_ctx *x);
+void handshake_finish_new(struct xlate_ctx *x, const struct nat_addr *host);
+enum drop_reason handshake_port_check(struct xlate_ctx *x, uint16_t port,
+				      uint32_t itag);
+
+/*
+ * vtags_restore.c: an outbound packet with no state carrying an ASCONF
+ * with the natsupp VTags parameter.  Returns true when it set the
+ * verdict (a collision answer or a drop); otherwise x->a is the rebuilt
+ * association (or NULL: not such a packet) and translation goes on.
+ */
+bool vtags_restore(struct xlate_ctx *x);
 
 /*
  * addr_list.c: the address parameters of an outbound INIT / INIT ACK.

@@ -105,8 +105,8 @@ void handshake_learn_peer_addrs(struct xlate_ctx *x, const uint8_t *chunk)
 	}
 }
 
-static enum drop_reason check_limits(struct xlate_ctx *x,
-				     const struct nat_addr *host)
+enum drop_reason handshake_check_limits(struct xlate_ctx *x,
+				       const struct nat_addr *host)
 {
 	struct engine *e = x->e;
 	const struct engine_config *c = &e->conf;
@@ -126,7 +126,7 @@ static enum drop_reason check_limits(struct xlate_ctx *x,
 }
 
 /* Take port references for the bindings this packet added. */
-static int ref_new_locals(struct xlate_ctx *x)
+int handshake_ref_new_locals(struct xlate_ctx *x)
 {
 	struct assoc *a = x->a;
 	const struct nat_addr *owner = &a->locals[0].inside;
@@ -233,7 +233,7 @@ static bool port_conflict(uint16_t port, void *arg)
 	return false;
 }
 
-static void finish_new(struct xlate_ctx *x, const struct nat_addr *host)
+void handshake_finish_new(struct xlate_ctx *x, const struct nat_addr *host)
 {
 	struct engine *e = x->e;
 	struct assoc *a = x->a;
@@ -253,6 +253,28 @@ static void abandon_new(struct xlate_ctx *x, enum drop_reason r)
 	assoc_free(x->e->table, x->a);
 	x->a = NULL;
 	engine_drop(x, r);
+}
+
+/*
+ * Can an association of x's inside endpoint (locals already collected in
+ * x->a) toward x's peer port use exactly `port` with inside tag itag?
+ * DROP_NONE, or which natsupp collision it would be.
+ */
+enum drop_reason handshake_port_check(struct xlate_ctx *x, uint16_t port,
+				      uint32_t itag)
+{
+	struct conflict_arg ca = { .x = x, .self = x->a, .itag = itag };
+	const struct assoc *a = x->a;
+
+	for (int i = 0; i < a->n_locals; i++)
+		if (!port_alloc_can_ref(x->e->ports, &a->locals[i].public_,
+					port, &a->locals[0].inside,
+					a->port_inside))
+			return DROP_PORT_COLLISION;
+	if (port_conflict(port, &ca))
+		return ca.saw_vtag ? DROP_VTAG_PORT_COLLISION :
+				     DROP_PORT_COLLISION;
+	return DROP_NONE;
 }
 
 /*
@@ -307,7 +329,7 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 						DROP_NO_MAPPING);
 		return;
 	}
-	r = check_limits(x, &x->src);
+	r = handshake_check_limits(x, &x->src);
 	if (r != DROP_NONE) {
 		engine_drop(x, r);
 		return;
@@ -351,11 +373,11 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 		return;
 	}
 	xlate_add_peer(e, a, &x->dst);
-	if (ref_new_locals(x)) {
+	if (handshake_ref_new_locals(x)) {
 		abandon_new(x, DROP_PORTS_EXHAUSTED);
 		return;
 	}
-	finish_new(x, &x->src);
+	handshake_finish_new(x, &x->src);
 	plan_outbound_addrs(x);
 	xlate_commit(x);
 	xlate_count(x);
@@ -370,7 +392,7 @@ static void init_outbound_existing(struct xlate_ctx *x, const uint8_t *chunk,
 	r = addr_list_collect(x, chunk, true);
 	if (r == DROP_NONE)
 		r = addr_list_emit(x, chunk);
-	if (r == DROP_NONE && ref_new_locals(x))
+	if (r == DROP_NONE && handshake_ref_new_locals(x))
 		r = DROP_PORTS_EXHAUSTED;
 	if (r != DROP_NONE) {
 		a->n_locals = x->locals_before;
@@ -403,7 +425,7 @@ static void init_inbound_forward(struct xlate_ctx *x, const uint8_t *chunk,
 		return;
 	}
 	fw = &e->conf.forwards[f];
-	r = check_limits(x, &fw->inside_addr);
+	r = handshake_check_limits(x, &fw->inside_addr);
 	if (r != DROP_NONE) {
 		engine_drop(x, r);
 		return;
@@ -431,12 +453,12 @@ static void init_inbound_forward(struct xlate_ctx *x, const uint8_t *chunk,
 		l->uplink = (int8_t)addr_map_public_uplink(&e->conf,
 							   &l->public_);
 	}
-	if (ref_new_locals(x)) {
+	if (handshake_ref_new_locals(x)) {
 		abandon_new(x, DROP_PORTS_EXHAUSTED);
 		return;
 	}
 	handshake_learn_peer_addrs(x, chunk);
-	finish_new(x, &fw->inside_addr);
+	handshake_finish_new(x, &fw->inside_addr);
 	plan_inbound_addrs(x);
 	xlate_commit(x);
 	xlate_count(x);
@@ -541,7 +563,7 @@ enum drop_reason handshake_init_ack(struct xlate_ctx *x)
 	r = addr_list_collect(x, chunk, true);
 	if (r == DROP_NONE)
 		r = addr_list_emit(x, chunk);
-	if (r == DROP_NONE && ref_new_locals(x))
+	if (r == DROP_NONE && handshake_ref_new_locals(x))
 		r = DROP_PORTS_EXHAUSTED;
 	if (r != DROP_NONE) {
 		a->n_locals = x->locals_before;

@@ -219,3 +219,114 @@ Test(natsupp, restart_not_disabled_by_peer_is_a_restart)
 	cr_assert_eq(engine_stats(e)->assocs_live, 1);
 	engine_destroy(e);
 }
+
+/* ---- VTags (0xC008): rebuilding a lost mapping ---- */
+
+/* AUTH + ASCONF(VTags TI/TP, Add IP wildcard) from HOST:5000. */
+static void vtags_asconf(struct pb *p, bool with_vtags)
+{
+	uint8_t v[12];
+
+	pb_ip4(p, HOST, PEER1);
+	pb_sctp(p, 5000, 3868, TP);
+	pb_auth(p);
+	pb_asconf(p, 7, "0.0.0.0");
+	if (with_vtags) {
+		sctp_put32(v, 1);		/* correlation id */
+		sctp_put32(v + 4, TI);		/* internal (host's) tag */
+		sctp_put32(v + 8, TP);		/* remote (peer's) tag */
+		pb_param(p, SCTP_PARAM_VTAGS, v, sizeof(v));
+	}
+	pb_asconf_param(p, SCTP_PARAM_ADD_IP, 2, "0.0.0.0");
+	pb_finish(p);
+}
+
+Test(natsupp, vtags_asconf_rebuilds_the_mapping)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint8_t before[PB_MAX];
+	struct pb p;
+
+	vtags_asconf(&p, true);
+	memcpy(before, p.buf, p.len);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC));
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), "198.51.100.1");
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), PEER1);
+	cr_assert_eq(pkt_sport(p.buf), 5000, "port preserved");
+	cr_assert_eq(pkt_vtag(p.buf), TP);
+	cr_assert(memcmp(before + 32, p.buf + 32, p.len - 32) == 0,
+		  "no byte under AUTH changed");
+	cr_assert(pkt_verify_crc(p.buf, p.len));
+	cr_assert_eq(engine_stats(e)->assocs_live, 1);
+	/* The peer's packets, by the host's tag, reach the host again. */
+	fx_data(&p, PEER1, "198.51.100.1", 3868, 5000, TI, 46);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, FX_SEC));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), HOST);
+	cr_assert_eq(pkt_dport(p.buf), 5000);
+	cr_assert(pkt_verify_crc(p.buf, p.len));
+	/* And the host's, by the peer's tag. */
+	fx_data(&p, HOST, PEER1, 5000, 3868, TP, 46);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC));
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), "198.51.100.1");
+	engine_destroy(e);
+}
+
+Test(natsupp, asconf_without_vtags_stays_out_of_the_blue)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct engine_verdict v;
+	struct pb p;
+
+	vtags_asconf(&p, false);
+	v = fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC);
+	cr_assert_eq(v.action, ENGINE_DROP);
+	cr_assert_eq(v.reason, DROP_OUT_OF_THE_BLUE);
+	cr_assert_eq(engine_stats(e)->assocs_live, 0);
+	engine_destroy(e);
+}
+
+Test(natsupp, vtags_port_taken_answers_port_collision)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct engine_verdict v;
+	struct pb p;
+
+	/* Another host holds public port 5000 toward the same peer. */
+	fx_init(&p, "192.168.1.12", PEER1, 5000, 3868, 0x5555u);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC));
+	cr_assert_eq(pkt_sport(p.buf), 5000);
+	vtags_asconf(&p, true);
+	v = fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC);
+	cr_assert_eq(v.action, ENGINE_REPLY, "reason %s",
+		     drop_reason_name(v.reason));
+	cr_assert_eq(v.reason, DROP_PORT_COLLISION);
+	p.len = v.len;
+	/* An ASCONF is refused with an ERROR, tag reflected (6.3.1). */
+	expect_mbit(&p, SCTP_CID_ERROR, PEER1, 3868, 5000, TP,
+		    SCTP_CAUSE_PORT_COLLISION);
+	cr_assert_eq(engine_stats(e)->assocs_live, 1, "nothing half-made");
+	cr_assert_eq(engine_stats(e)->drops[DROP_PORT_COLLISION], 1);
+	engine_destroy(e);
+}
+
+Test(natsupp, vtags_tag_taken_answers_vtag_collision)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct engine_verdict v;
+	struct pb p;
+
+	/* The host's own endpoint uses TI on public port 5000 already. */
+	fx_init(&p, HOST, PEER2, 5000, 3868, TI);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC));
+	cr_assert_eq(pkt_sport(p.buf), 5000);
+	vtags_asconf(&p, true);
+	v = fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC);
+	cr_assert_eq(v.action, ENGINE_REPLY, "reason %s",
+		     drop_reason_name(v.reason));
+	cr_assert_eq(v.reason, DROP_VTAG_PORT_COLLISION);
+	p.len = v.len;
+	expect_mbit(&p, SCTP_CID_ERROR, PEER1, 3868, 5000, TP,
+		    SCTP_CAUSE_VTAG_PORT_COLLISION);
+	cr_assert_eq(engine_stats(e)->assocs_live, 1);
+	engine_destroy(e);
+}
