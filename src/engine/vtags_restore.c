@@ -61,7 +61,11 @@ bool vtags_restore(struct xlate_ctx *x)
 	int err;
 
 	x->a = NULL;
+	/* Packets without state are parsed no further than needed (SPEC
+	 * 2): the ASCONF leads the packet, or follows its AUTH chunk. */
 	if (x->dir != ENGINE_OUTBOUND ||
+	    (x->sv.first_type != SCTP_CID_ASCONF &&
+	     x->sv.first_type != SCTP_CID_AUTH) ||
 	    sctp_parse_chunks(&x->sv, e->conf.max_chunks) != DROP_NONE ||
 	    !x->sv.first_off[ENGINE_CS_ASCONF])
 		return false;
