@@ -58,6 +58,11 @@ struct assoc_peer {
 #define ASSOC_F_INBOUND		0x01	/* created by a [forward] rule */
 #define ASSOC_F_HANDSHAKE	0x02	/* counted in handshakes_live */
 #define ASSOC_F_UP		0x04	/* an UP event was reported */
+/* natsupp Disable Restart (0xC007) seen in the INIT / INIT ACK of the
+ * inside host, of the peer; both: restart is disabled (natsupp 6.2). */
+#define ASSOC_F_DR_INSIDE	0x08
+#define ASSOC_F_DR_PEER		0x10
+#define ASSOC_F_NO_RESTART	(ASSOC_F_DR_INSIDE | ASSOC_F_DR_PEER)
 
 /* Fields are public: the engine's fast path reads them inline. */
 struct assoc {

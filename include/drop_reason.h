@@ -45,7 +45,9 @@
 	X(PPID_DENIED,		"ppid-denied")				\
 	X(ICMP_MALFORMED,	"icmp-malformed")			\
 	X(ICMP_NO_STATE,	"icmp-no-state")			\
-	X(M_BIT_NO_STATE,	"m-bit-no-state")
+	X(M_BIT_NO_STATE,	"m-bit-no-state")			\
+	X(VTAG_PORT_COLLISION,	"vtag-port-collision")			\
+	X(PORT_COLLISION,	"port-collision")
 
 enum drop_reason {
 #define DROP_REASON_ENUM(name, str) DROP_##name,

@@ -98,6 +98,7 @@ enum sctp_param_type {
 
 #define SCTP_PARAM_IPV4_LEN	8
 #define SCTP_PARAM_IPV6_LEN	20
+#define SCTP_PARAM_VTAGS_LEN	16	/* natsupp 5.3.2 */
 
 /* Error causes (RFC 9260 3.3.10, natsupp). */
 enum sctp_error_cause {

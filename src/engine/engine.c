@@ -282,6 +282,13 @@ static void no_state(struct xlate_ctx *x)
 		engine_drop(x, DROP_M_BIT_NO_STATE);
 		return;
 	}
+	/*
+	 * A natsupp host rebuilding the mapping (VTags, natsupp 6.4);
+	 * first, as another host's association on the same ports is a
+	 * collision it must be told about, not a tag mismatch.
+	 */
+	if (vtags_restore(x) || x->a)
+		return;
 	if (assoc_lookup_ports(x->e->table, x->dir == ENGINE_OUTBOUND ?
 			       ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
 			       here, peer, peer_matches, x)) {
@@ -357,7 +364,8 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 	x.a = lookup(&x);
 	if (!x.a) {
 		no_state(&x);
-		return;
+		if (!x.a)
+			return;
 	}
 	/* Phase 2: validate everything and plan. */
 	r = sctp_parse_chunks(&x.sv, e->conf.max_chunks);

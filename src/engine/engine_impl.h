@@ -126,6 +126,21 @@ void handshake_clear_prev_tags(struct engine *e, struct assoc *a);
  */
 struct assoc *handshake_cookie_echo_lookup(struct xlate_ctx *x);
 void handshake_adopt_tag(struct xlate_ctx *x);
+/* Pieces of a new association, shared with vtags_restore.c. */
+enum drop_reason handshake_check_limits(struct xlate_ctx *x,
+					const struct nat_addr *host);
+int handshake_ref_new_locals(struct xlate_ctx *x);
+void handshake_finish_new(struct xlate_ctx *x, const struct nat_addr *host);
+enum drop_reason handshake_port_check(struct xlate_ctx *x, uint16_t port,
+				      uint32_t itag);
+
+/*
+ * vtags_restore.c: an outbound packet with no state carrying an ASCONF
+ * with the natsupp VTags parameter.  Returns true when it set the
+ * verdict (a collision answer or a drop); otherwise x->a is the rebuilt
+ * association (or NULL: not such a packet) and translation goes on.
+ */
+bool vtags_restore(struct xlate_ctx *x);
 
 /*
  * addr_list.c: the address parameters of an outbound INIT / INIT ACK.
@@ -161,6 +176,24 @@ void icmp_process(struct xlate_ctx *x);
 
 /* ootb.c: natsupp Missing State reply. */
 bool ootb_reply(struct xlate_ctx *x);
+
+/*
+ * mbit_reply.c: replace the packet with a natsupp M+T `chunk_type`
+ * (ABORT or ERROR) back to its sender, tag `vtag`, one error cause
+ * quoting `quote`, counted under `why`.  False (nothing written) when the
+ * shared rate limit says no or the buffer is too small.
+ */
+bool mbit_reply(struct xlate_ctx *x, uint8_t chunk_type, uint32_t vtag,
+		uint16_t cause, const uint8_t *quote, uint32_t qlen,
+		enum drop_reason why);
+
+/*
+ * natsupp_param.c: does an INIT / INIT ACK chunk carry Disable Restart;
+ * the tags of an ASCONF chunk's VTags parameter (false if none).
+ */
+bool natsupp_disable_restart(const uint8_t *init_chunk);
+bool natsupp_vtags(const uint8_t *asconf_chunk, uint32_t *tag_inside,
+		   uint32_t *tag_peer);
 
 /* ppid_filter.c */
 enum drop_reason ppid_filter(const struct xlate_ctx *x);

@@ -30,6 +30,16 @@ static bool out_match(const struct assoc *a, void *arg)
 	       assoc_find_peer(a, &x->dst) >= 0;
 }
 
+/* The association this INIT is a retransmission for. */
+static bool out_match_tag(const struct assoc *a, void *arg)
+{
+	const struct xlate_ctx *x = arg;
+	uint32_t itag = sctp_get32(x->sv.sctp + SCTP_HDR_LEN +
+				   SCTP_INIT_OFF_ITAG);
+
+	return a->tag_inside == itag && out_match(a, arg);
+}
+
 static bool in_match(const struct assoc *a, void *arg)
 {
 	const struct xlate_ctx *x = arg;
@@ -58,6 +68,22 @@ static void set_tag(struct engine *e, struct assoc *a, bool inside,
 	assoc_link(e->table, a, cur);
 }
 
+/*
+ * Note whether a side's INIT / INIT ACK carried Disable Restart
+ * (draft-ietf-tsvwg-natsupp-23 6.2.1: the NAT function notes it in its
+ * binding table).  Each handshake says it anew.
+ */
+static void note_disable_restart(struct assoc *a, bool inside,
+				 const uint8_t *chunk)
+{
+	uint8_t f = inside ? ASSOC_F_DR_INSIDE : ASSOC_F_DR_PEER;
+
+	if (natsupp_disable_restart(chunk))
+		a->flags |= f;
+	else
+		a->flags &= (uint8_t)~f;
+}
+
 void handshake_learn_peer_addrs(struct xlate_ctx *x, const uint8_t *chunk)
 {
 	struct nat_addr addr;
@@ -79,8 +105,8 @@ void handshake_learn_peer_addrs(struct xlate_ctx *x, const uint8_t *chunk)
 	}
 }
 
-static enum drop_reason check_limits(struct xlate_ctx *x,
-				     const struct nat_addr *host)
+enum drop_reason handshake_check_limits(struct xlate_ctx *x,
+				       const struct nat_addr *host)
 {
 	struct engine *e = x->e;
 	const struct engine_config *c = &e->conf;
@@ -100,7 +126,7 @@ static enum drop_reason check_limits(struct xlate_ctx *x,
 }
 
 /* Take port references for the bindings this packet added. */
-static int ref_new_locals(struct xlate_ctx *x)
+int handshake_ref_new_locals(struct xlate_ctx *x)
 {
 	struct assoc *a = x->a;
 	const struct nat_addr *owner = &a->locals[0].inside;
@@ -152,6 +178,10 @@ static void plan_inbound_addrs(struct xlate_ctx *x)
 struct conflict_arg {
 	struct xlate_ctx *x;
 	struct assoc *self;
+	uint32_t itag;		/* the inside host's tag */
+	bool no_restart;	/* the INIT carries Disable Restart */
+	/* Why free ports were refused (natsupp collision causes). */
+	bool saw_transport, saw_vtag;
 };
 
 static bool shares_transport(const struct assoc *o, void *arg)
@@ -162,6 +192,14 @@ static bool shares_transport(const struct assoc *o, void *arg)
 
 	if (o == a || assoc_find_peer(o, &ca->x->dst) < 0)
 		return false;
+	/*
+	 * Both ends of o disabled restart and so does this INIT: the peer
+	 * tells the two associations apart by their tags, not as a restart
+	 * (draft-ietf-tsvwg-natsupp-23 6.2.1, 6.2.2).
+	 */
+	if (ca->no_restart &&
+	    (o->flags & ASSOC_F_NO_RESTART) == ASSOC_F_NO_RESTART)
+		return false;
 	for (int i = 0; i < a->n_locals && !pub; i++)
 		pub = assoc_find_local_public(o, &a->locals[i].public_) >= 0;
 	return pub;
@@ -170,18 +208,32 @@ static bool shares_transport(const struct assoc *o, void *arg)
 /*
  * No two live associations may show the same public transport address to
  * the same peer transport address (SPEC 2): the peer could not tell them
- * apart.
+ * apart.  Nor may two share (public port, peer port, inside tag), the key
+ * the peer's packets are found by: that is natsupp's "VTag and Port
+ * Number Collision" (draft-ietf-tsvwg-natsupp-23 6.3), which a NAPT can
+ * avoid by choosing another public port.  What was refused is noted so
+ * that, when no port is left, the host is told which cause applies.
  */
 static bool port_conflict(uint16_t port, void *arg)
 {
 	struct conflict_arg *ca = arg;
+	const struct assoc_table *t = ca->x->e->table;
+	uint16_t peer = ca->x->sv.dport;
 
-	return assoc_lookup_ports(ca->x->e->table, ASSOC_KEY_IN_PORTS, port,
-				  ca->x->sv.dport, shares_transport, ca) !=
-	       NULL;
+	if (assoc_lookup_ports(t, ASSOC_KEY_IN_PORTS, port, peer,
+			       shares_transport, ca)) {
+		ca->saw_transport = true;
+		return true;
+	}
+	if (assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, port, peer, ca->itag) ||
+	    assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, port, peer, ca->itag)) {
+		ca->saw_vtag = true;
+		return true;
+	}
+	return false;
 }
 
-static void finish_new(struct xlate_ctx *x, const struct nat_addr *host)
+void handshake_finish_new(struct xlate_ctx *x, const struct nat_addr *host)
 {
 	struct engine *e = x->e;
 	struct assoc *a = x->a;
@@ -203,13 +255,68 @@ static void abandon_new(struct xlate_ctx *x, enum drop_reason r)
 	engine_drop(x, r);
 }
 
+/*
+ * Can an association of x's inside endpoint (locals already collected in
+ * x->a) toward x's peer port use exactly `port` with inside tag itag?
+ * DROP_NONE, or which natsupp collision it would be.
+ */
+enum drop_reason handshake_port_check(struct xlate_ctx *x, uint16_t port,
+				      uint32_t itag)
+{
+	struct conflict_arg ca = { .x = x, .self = x->a, .itag = itag };
+	const struct assoc *a = x->a;
+
+	for (int i = 0; i < a->n_locals; i++)
+		if (!port_alloc_can_ref(x->e->ports, &a->locals[i].public_,
+					port, &a->locals[0].inside,
+					a->port_inside))
+			return DROP_PORT_COLLISION;
+	if (port_conflict(port, &ca))
+		return ca.saw_vtag ? DROP_VTAG_PORT_COLLISION :
+				     DROP_PORT_COLLISION;
+	return DROP_NONE;
+}
+
+/*
+ * No public port for this INIT because of live associations: tell the
+ * host (draft-ietf-tsvwg-natsupp-23 6.2.1, 6.3.1) with an ABORT with the
+ * M and T bits, its own Initiate Tag, and the INIT chunk quoted (5.2.1,
+ * 5.2.3), so it retries with a new tag (0x00B0) or another port (0x00B2)
+ * instead of timing out.  A stack without natsupp ignores the M bit and
+ * takes it as an ABORT of its association attempt, which is what
+ * happened anyway.  Rate-limited with the Missing State answers.
+ */
+static void abandon_collision(struct xlate_ctx *x, const uint8_t *chunk,
+			      uint32_t itag, bool vtag)
+{
+	enum drop_reason r = vtag ? DROP_VTAG_PORT_COLLISION :
+				    DROP_PORT_COLLISION;
+
+	x->a->n_locals = 0;	/* no references were taken */
+	assoc_free(x->e->table, x->a);
+	x->a = NULL;
+	if (!mbit_reply(x, SCTP_CID_ABORT, itag,
+			vtag ? SCTP_CAUSE_VTAG_PORT_COLLISION :
+			       SCTP_CAUSE_PORT_COLLISION,
+			chunk, x->sv.len - SCTP_HDR_LEN, r))
+		engine_drop(x, r);
+}
+
+/*
+ * `sibling`: a live association of the same endpoints with restart
+ * disabled on both ends, whose public port this one shares.
+ */
 static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
-			      uint32_t itag)
+			      uint32_t itag, const struct assoc *sibling)
 {
 	struct engine *e = x->e;
 	const struct engine_config *c = &e->conf;
 	struct nat_addr pubs[ENGINE_ADDRS_MAX * 2], probe;
-	struct conflict_arg ca = { .x = x };
+	struct conflict_arg ca = {
+		.x = x, .itag = itag,
+		.no_restart = natsupp_disable_restart(chunk),
+	};
+	uint16_t preferred = c->port_preserve ? x->sv.sport : 0;
 	unsigned int n = 0;
 	enum drop_reason r;
 	int8_t up;
@@ -222,7 +329,7 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 						DROP_NO_MAPPING);
 		return;
 	}
-	r = check_limits(x, &x->src);
+	r = handshake_check_limits(x, &x->src);
 	if (r != DROP_NONE) {
 		engine_drop(x, r);
 		return;
@@ -236,6 +343,9 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 	a->port_inside = x->sv.sport;
 	a->port_peer = x->sv.dport;
 	a->tag_inside = itag;
+	note_disable_restart(a, true, chunk);
+	if (sibling)
+		preferred = sibling->port_public;
 	r = addr_list_collect(x, chunk, false);
 	if (r != DROP_NONE) {
 		abandon_new(x, r);
@@ -246,8 +356,12 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 			pubs[n++] = a->locals[i].public_;
 	port = port_alloc_pick(e->ports, pubs, n, &x->src, x->sv.sport,
 			       c->port_min, c->port_max,
-			       c->port_preserve ? x->sv.sport : 0, &e->rng,
-			       port_conflict, &ca);
+			       preferred, &e->rng, port_conflict, &ca);
+	if (port < 0 && (ca.saw_vtag || ca.saw_transport)) {
+		/* A new tag would have fitted: say so first. */
+		abandon_collision(x, chunk, itag, ca.saw_vtag);
+		return;
+	}
 	if (port < 0) {
 		abandon_new(x, DROP_PORTS_EXHAUSTED);
 		return;
@@ -259,11 +373,11 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 		return;
 	}
 	xlate_add_peer(e, a, &x->dst);
-	if (ref_new_locals(x)) {
+	if (handshake_ref_new_locals(x)) {
 		abandon_new(x, DROP_PORTS_EXHAUSTED);
 		return;
 	}
-	finish_new(x, &x->src);
+	handshake_finish_new(x, &x->src);
 	plan_outbound_addrs(x);
 	xlate_commit(x);
 	xlate_count(x);
@@ -278,7 +392,7 @@ static void init_outbound_existing(struct xlate_ctx *x, const uint8_t *chunk,
 	r = addr_list_collect(x, chunk, true);
 	if (r == DROP_NONE)
 		r = addr_list_emit(x, chunk);
-	if (r == DROP_NONE && ref_new_locals(x))
+	if (r == DROP_NONE && handshake_ref_new_locals(x))
 		r = DROP_PORTS_EXHAUSTED;
 	if (r != DROP_NONE) {
 		a->n_locals = x->locals_before;
@@ -286,6 +400,7 @@ static void init_outbound_existing(struct xlate_ctx *x, const uint8_t *chunk,
 		return;
 	}
 	if (itag != a->tag_inside) {
+		note_disable_restart(a, true, chunk);
 		set_tag(x->e, a, true, itag);
 		if (a->state != ASSOC_ESTABLISHED)
 			engine_set_state(x->e, a, ASSOC_COOKIE_WAIT, x->now);
@@ -310,7 +425,7 @@ static void init_inbound_forward(struct xlate_ctx *x, const uint8_t *chunk,
 		return;
 	}
 	fw = &e->conf.forwards[f];
-	r = check_limits(x, &fw->inside_addr);
+	r = handshake_check_limits(x, &fw->inside_addr);
 	if (r != DROP_NONE) {
 		engine_drop(x, r);
 		return;
@@ -327,6 +442,7 @@ static void init_inbound_forward(struct xlate_ctx *x, const uint8_t *chunk,
 	a->port_public = fw->public_port;
 	a->port_peer = x->sv.sport;
 	a->tag_peer = itag;
+	note_disable_restart(a, false, chunk);
 	x->locals_before = 0;
 	for (int i = 0; i < fw->n_public &&
 			i < assoc_table_max_locals(e->table); i++) {
@@ -337,12 +453,12 @@ static void init_inbound_forward(struct xlate_ctx *x, const uint8_t *chunk,
 		l->uplink = (int8_t)addr_map_public_uplink(&e->conf,
 							   &l->public_);
 	}
-	if (ref_new_locals(x)) {
+	if (handshake_ref_new_locals(x)) {
 		abandon_new(x, DROP_PORTS_EXHAUSTED);
 		return;
 	}
 	handshake_learn_peer_addrs(x, chunk);
-	finish_new(x, &fw->inside_addr);
+	handshake_finish_new(x, &fw->inside_addr);
 	plan_inbound_addrs(x);
 	xlate_commit(x);
 	xlate_count(x);
@@ -366,9 +482,16 @@ void handshake_init(struct xlate_ctx *x)
 	itag = sctp_get32(chunk + SCTP_INIT_OFF_ITAG);
 
 	if (x->dir == ENGINE_OUTBOUND) {
+		/* A retransmission first: with restart disabled, one
+		 * endpoint pair may have several associations. */
 		x->a = assoc_lookup_ports(e->table, ASSOC_KEY_OUT_PORTS,
-					  x->sv.sport, x->sv.dport, out_match,
-					  x);
+					  x->sv.sport, x->sv.dport,
+					  out_match_tag, x);
+		if (!x->a)
+			x->a = assoc_lookup_ports(e->table,
+						  ASSOC_KEY_OUT_PORTS,
+						  x->sv.sport, x->sv.dport,
+						  out_match, x);
 	} else {
 		x->a = assoc_lookup_ports(e->table, ASSOC_KEY_IN_PORTS,
 					  x->sv.dport, x->sv.sport, in_match,
@@ -382,10 +505,21 @@ void handshake_init(struct xlate_ctx *x)
 	}
 
 	if (x->dir == ENGINE_OUTBOUND) {
-		if (x->a)
+		/*
+		 * A new tag on a live association whose ends both disabled
+		 * restart, from an INIT that disables it too, is not a
+		 * restart: the peer will keep the old association and set
+		 * up a second one (draft-ietf-tsvwg-natsupp-23 6.2.2), so
+		 * the ALG does the same instead of replacing the tags.
+		 */
+		if (x->a && itag != x->a->tag_inside &&
+		    (x->a->flags & ASSOC_F_NO_RESTART) ==
+		    ASSOC_F_NO_RESTART && natsupp_disable_restart(chunk))
+			init_outbound_new(x, chunk, itag, x->a);
+		else if (x->a)
 			init_outbound_existing(x, chunk, itag);
 		else
-			init_outbound_new(x, chunk, itag);
+			init_outbound_new(x, chunk, itag, NULL);
 		return;
 	}
 	if (!x->a) {
@@ -394,6 +528,7 @@ void handshake_init(struct xlate_ctx *x)
 	}
 	/* The peer restarts, or our INITs crossed (RFC 9260 5.2). */
 	if (itag != x->a->tag_peer) {
+		note_disable_restart(x->a, false, chunk);
 		set_tag(e, x->a, false, itag);
 		if (x->a->state != ASSOC_ESTABLISHED)
 			engine_set_state(e, x->a, ASSOC_COOKIE_WAIT, x->now);
@@ -420,6 +555,7 @@ enum drop_reason handshake_init_ack(struct xlate_ctx *x)
 				return DROP_TOO_MANY_ADDRS;
 			x->defer_peer_check = false;
 		}
+		note_disable_restart(a, false, chunk);
 		set_tag(x->e, a, false, itag);
 		return DROP_NONE;
 	}
@@ -427,13 +563,14 @@ enum drop_reason handshake_init_ack(struct xlate_ctx *x)
 	r = addr_list_collect(x, chunk, true);
 	if (r == DROP_NONE)
 		r = addr_list_emit(x, chunk);
-	if (r == DROP_NONE && ref_new_locals(x))
+	if (r == DROP_NONE && handshake_ref_new_locals(x))
 		r = DROP_PORTS_EXHAUSTED;
 	if (r != DROP_NONE) {
 		a->n_locals = x->locals_before;
 		return r;
 	}
 	x->join_local = false;	/* collect bound the source already */
+	note_disable_restart(a, true, chunk);
 	set_tag(x->e, a, true, itag);
 	plan_outbound_addrs(x);
 	return DROP_NONE;
