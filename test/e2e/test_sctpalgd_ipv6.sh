@@ -11,11 +11,8 @@
 #     |wan1        |wan2     wan1 2001:db8:1::1 (isp1), wan2 2001:db8:2::1 (isp2)
 #   server ns  2001:db8:1::100 on wan1, 2001:db8:2::100 on wan2
 #
-# usrsctp cannot be the dual-stack test here: a usrsctp server bound to
-# IPv4 and IPv6 addresses answers an IPv6 INIT with ABORT even with no
-# NAT on the way (tried both bind orders); the mixed case (one public
-# port across an IPv4 path and an IPv6 path) is covered by the unit test
-# rules/ipv6_path_keeps_address_gets_port.  What must hold (the gap is
+# The mixed case, one IPv4 path and one IPv6 path sharing the public
+# port, is test_sctpalgd_dualstack.sh.  What must hold (the gap is
 # printed, never judged):
 #   - the association comes up over IPv6 and the server learns the
 #     client's own address 2001:db8:aa::10 (no NAT66);
