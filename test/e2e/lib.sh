@@ -253,6 +253,42 @@ topo_create() {
 	wait_for 5 "veth carrier in $NS_SRV" _links_up
 }
 
+# topo_enable_ipv6: IPv6 on in the three namespaces (topo_create keeps
+# it off for quiet captures), the box forwarding it.  DAD goes off before
+# IPv6 comes on: otherwise the link-local addresses start tentative, and
+# a router whose link-local is tentative discards the first packets it
+# should forward while neighbour discovery waits (Ip6InDiscards on the
+# box, a lost first INIT).  Add addresses with nodad, then call
+# topo_wait_ipv6.
+topo_enable_ipv6() {
+	local ns c
+
+	for ns in "$NS_CLI" "$NS_BOX" "$NS_SRV"; do
+		for c in all default lan0 wan1 wan2; do
+			ip netns exec "$ns" sysctl -qw \
+				"net.ipv6.conf.$c.accept_dad=0" 2>/dev/null
+		done
+		for c in all default lan0 wan1 wan2; do
+			ip netns exec "$ns" sysctl -qw \
+				"net.ipv6.conf.$c.disable_ipv6=0" 2>/dev/null
+		done
+	done
+	n_box sysctl -qw net.ipv6.conf.all.forwarding=1
+}
+
+_no_tentative() {
+	local ns
+
+	for ns in "$NS_CLI" "$NS_BOX" "$NS_SRV"; do
+		[ -z "$(ip -n "$ns" -6 addr show tentative)" ] || return 1
+	done
+}
+
+# topo_wait_ipv6: until no address of the topology is tentative.
+topo_wait_ipv6() {
+	wait_for 5 "IPv6 addresses usable (no DAD pending)" _no_tentative
+}
+
 _links_up() {
 	ip -n "$NS_SRV" -o link show wan1 | grep -q 'state UP' &&
 		ip -n "$NS_SRV" -o link show wan2 | grep -q 'state UP' &&

@@ -59,34 +59,12 @@ SCTPALGCTL=$REPO_ROOT/build/sctpalgctl
 
 require_env
 topo_create
-# lib.sh keeps IPv6 off for quiet captures.  DAD goes off before IPv6
-# comes on: otherwise the link-local addresses start tentative, and a
-# router whose link-local is tentative discards the first packets it
-# should forward while neighbour discovery waits (seen here as
-# Ip6InDiscards on the box and a lost first INIT).
-for ns in "$NS_CLI" "$NS_BOX" "$NS_SRV"; do
-	for c in all default lan0 wan1 wan2; do
-		ip netns exec "$ns" sysctl -qw \
-			"net.ipv6.conf.$c.accept_dad=0" 2>/dev/null
-	done
-	for c in all default lan0 wan1 wan2; do
-		ip netns exec "$ns" sysctl -qw \
-			"net.ipv6.conf.$c.disable_ipv6=0" 2>/dev/null
-	done
-done
-no_tentative() {
-	local ns
-
-	for ns in "$NS_CLI" "$NS_BOX" "$NS_SRV"; do
-		[ -z "$(ip -n "$ns" -6 addr show tentative)" ] || return 1
-	done
-}
-n_box sysctl -qw net.ipv6.conf.all.forwarding=1
+topo_enable_ipv6
 ip -n "$NS_CLI" addr add "$CLI6/64" dev lan0 nodad
 ip -n "$NS_BOX" addr add "$BOX_LAN6/64" dev lan0 nodad
 ip -n "$NS_BOX" addr add "$BOX_WAN1_6/64" dev wan1 nodad
 ip -n "$NS_SRV" addr add "$SRV6/64" dev wan1 nodad
-wait_for 5 "IPv6 addresses usable (no DAD pending)" no_tentative
+topo_wait_ipv6
 ip -n "$NS_CLI" -6 route add default via "$BOX_LAN6" dev lan0
 # no NAT66: the server routes the inside prefix back through the box
 ip -n "$NS_SRV" -6 route add 2001:db8:aa::/64 via "$BOX_WAN1_6" dev wan1

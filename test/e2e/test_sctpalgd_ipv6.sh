@@ -38,35 +38,14 @@ SCTPALGCTL=$REPO_ROOT/build/sctpalgctl
 
 require_env
 topo_create
-# lib.sh keeps IPv6 off for quiet captures; this test needs it, without
-# duplicate address detection delaying the addresses.
-# DAD off first, so the link-local addresses are not tentative either:
-# a tentative source holds neighbour discovery back for a second.
-for ns in "$NS_CLI" "$NS_BOX" "$NS_SRV"; do
-	for c in all default lan0 wan1 wan2; do
-		ip netns exec "$ns" sysctl -qw \
-			"net.ipv6.conf.$c.accept_dad=0" 2>/dev/null
-	done
-	for c in all default lan0 wan1 wan2; do
-		ip netns exec "$ns" sysctl -qw \
-			"net.ipv6.conf.$c.disable_ipv6=0" 2>/dev/null
-	done
-done
-no_tentative() {
-	local ns
-
-	for ns in "$NS_CLI" "$NS_BOX" "$NS_SRV"; do
-		[ -z "$(ip -n "$ns" -6 addr show tentative)" ] || return 1
-	done
-}
-n_box sysctl -qw net.ipv6.conf.all.forwarding=1
+topo_enable_ipv6
 ip -n "$NS_CLI" addr add "$CLI6/64" dev lan0 nodad
 ip -n "$NS_BOX" addr add "$BOX_LAN6/64" dev lan0 nodad
 ip -n "$NS_BOX" addr add "$BOX_WAN1_6/64" dev wan1 nodad
 ip -n "$NS_BOX" addr add "$BOX_WAN2_6/64" dev wan2 nodad
 ip -n "$NS_SRV" addr add "$SRV1_6/64" dev wan1 nodad
 ip -n "$NS_SRV" addr add "$SRV2_6/64" dev wan2 nodad
-wait_for 5 "IPv6 addresses usable (no DAD pending)" no_tentative
+topo_wait_ipv6
 ip -n "$NS_CLI" -6 route add default via "$BOX_LAN6" dev lan0
 # No NAT66: the server routes the inside prefix back through the box,
 # by either link; a link without carrier must not keep its route.

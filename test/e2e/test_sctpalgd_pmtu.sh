@@ -76,7 +76,7 @@ check "the box reports its errors in sctpalgctl ($sent sent)" \
 	[ "${sent:-0}" -gt 0 ]
 check "Fragmentation Needed reached the client with MTU 1400" \
 	bash -c "[[ '$fields' == *'	1400	'* ]]"
-check "it comes from the box ($BOX_LAN)" \
+check "it comes from the box ($BOX_LAN or $BOX_WAN1)" \
 	bash -c "[[ '$fields' == '$BOX_LAN'* || '$fields' == '$BOX_WAN1'* ]]"
 check "it quotes the client's packet: source $quoted_src" \
 	[ "$quoted_src" = "$CLI_ADDR1" ]

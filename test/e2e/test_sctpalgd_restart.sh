@@ -53,29 +53,11 @@ sctp_src_fixup "$NS_SRV" path2 "$SRV_ADDR2" oifname '"wan2"'
 STATE=$WORK/lib/sctpalgd.state
 # write_conf FILE STATE-FILE
 write_conf() {
-	cat > "$1" <<-CONF
-	[daemon]
-	control-socket = $WORK/ctl.sock
-	pidfile = $WORK/sctpalgd.pid
-	user = nobody
-	log-level = debug
-	state-file = $2
-
-	[inside]
-	interface = lan0
-	network = $CLI_NET.0/24 uplink isp1
-
-	[uplink isp1]
-	interface = wan1
-	address = $BOX_WAN1
-
-	[uplink isp2]
-	interface = wan2
-	address = $BOX_WAN2
-
-	[nat]
-	multihome = uplinks
-	CONF
+	{
+		box_conf 2
+		printf '\n[daemon]\nuser = nobody\nlog-level = debug\n'
+		printf 'state-file = %s\n\n[nat]\nmultihome = uplinks\n' "$2"
+	} > "$1"
 }
 write_conf "$WORK/box.conf" "$STATE"
 write_conf "$WORK/box-nostate.conf" none
