@@ -37,12 +37,12 @@ static void label_value(FILE *f, const char *s)
 	}
 }
 
-/* name{label="value"} number; label NULL for none. */
+/* name{label="value"} number; label (and value) NULL for none. */
 static void sample(FILE *f, const char *name, const char *label,
 		   const char *value, unsigned long long n)
 {
 	fputs(name, f);
-	if (label) {
+	if (label && value) {
 		fprintf(f, "{%s=\"", label);
 		label_value(f, value);
 		fputs("\"}", f);
