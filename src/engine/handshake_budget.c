@@ -256,31 +256,41 @@ static void list_add(struct hs_budget *b, uint32_t j)
 }
 
 /*
- * The heaviest source: among the first HSB_SCAN of the top list, the one
- * whose oldest half-open association is oldest.
+ * The source to evict from for a source holding `mine`: the heaviest
+ * one holding more, whose oldest half-open association is old enough
+ * (among the first HSB_SCAN of a count list, the one whose oldest is
+ * oldest).  Lists are walked from the top down, at most HSB_SCAN * 4
+ * sources in all, so the cost per INIT stays bounded.
  */
 static uint32_t heaviest(struct hs_budget *b, unsigned int pool,
-			 const struct assoc_table *t)
+			 const struct assoc_table *t, uint32_t mine,
+			 uint64_t now)
 {
 	struct hsb_pool *pl = &b->pools[pool];
-	uint64_t best_age = UINT64_MAX;
-	uint32_t best = HSB_NONE, j;
+	unsigned int budget = HSB_SCAN * 4;
 
 	while (pl->top && pl->heads[pl->top] == HSB_NONE)
 		pl->top--;
-	if (!pl->top)
-		return HSB_NONE;
-	j = pl->heads[pl->top];
-	for (unsigned int n = 0; j != HSB_NONE && n < HSB_SCAN; n++) {
-		const struct assoc *a = assoc_by_id(t, b->src[j].oldest);
+	for (uint32_t l = pl->top; l > mine && l > 0 && budget; l--) {
+		uint64_t best_at = UINT64_MAX;
+		uint32_t best = HSB_NONE, j = pl->heads[l];
 
-		if (a && a->created < best_age) {
-			best_age = a->created;
-			best = j;
+		for (unsigned int n = 0; j != HSB_NONE && n < HSB_SCAN &&
+					 budget; n++, budget--) {
+			const struct assoc *a = assoc_by_id(t,
+							    b->src[j].oldest);
+
+			if (a && a->created < best_at &&
+			    now - a->created >= HSB_MIN_AGE) {
+				best_at = a->created;
+				best = j;
+			}
+			j = b->src[j].cnext;
 		}
-		j = b->src[j].cnext;
+		if (best != HSB_NONE)
+			return best;
 	}
-	return best;
+	return HSB_NONE;
 }
 
 void hs_budget_track(struct engine *e, const struct assoc *a, uint64_t now)
@@ -361,15 +371,14 @@ static bool evict(struct xlate_ctx *x, unsigned int pool, uint32_t me)
 {
 	struct engine *e = x->e;
 	struct hs_budget *b = e->budget;
-	uint32_t v = heaviest(b, pool, e->table);
+	uint32_t v = heaviest(b, pool, e->table, b->src[me].half_open,
+			      x->now);
 	struct assoc *a;
 
-	if (v == HSB_NONE || v == me ||
-	    b->src[v].half_open <= b->src[me].half_open)
+	if (v == HSB_NONE || v == me)
 		return false;
 	a = assoc_by_id(e->table, b->src[v].oldest);
-	if (!a || !(a->flags & ASSOC_F_HANDSHAKE) || a == x->a ||
-	    x->now - a->created < HSB_MIN_AGE)
+	if (!a || !(a->flags & ASSOC_F_HANDSHAKE) || a == x->a)
 		return false;
 	e->stats.handshakes_evicted++;
 	engine_release_assoc(e, a, ENGINE_EVR_EVICTED, x->now);
@@ -398,7 +407,8 @@ enum drop_reason hs_budget_admit(struct xlate_ctx *x,
 	struct engine *e = x->e;
 	const struct engine_config *c = &e->conf;
 	struct hs_budget *b = e->budget;
-	bool light = false;
+	/* Without a share per source, every source counts as light. */
+	bool light = !b->src_rate;
 	struct hsb_pool *pl;
 	struct hsb_src *s;
 	struct nat_addr key;
@@ -436,6 +446,12 @@ enum drop_reason hs_budget_admit(struct xlate_ctx *x,
 		/* The shared overflow entry is never light. */
 		light = me <= b->mask &&
 			s->tokens_milli * 2 >= (int64_t)b->src_burst * MILLI;
+		/*
+		 * Every attempt spends the source's own share, admitted or
+		 * not: a source refused for want of slots is still
+		 * flooding, and must not stay light.
+		 */
+		s->tokens_milli -= MILLI;
 	}
 	if (pl->rate) {
 		/* The lower half of the burst is kept for light sources. */
@@ -447,15 +463,18 @@ enum drop_reason hs_budget_admit(struct xlate_ctx *x,
 			return DROP_INIT_RATE;
 	}
 
-	/* Slots: make room from the heaviest source, or refuse. */
+	/*
+	 * Slots: a light source makes room from the heaviest one, or is
+	 * refused.  A heavy one is refused: were it to evict, a flood would
+	 * churn the slots faster than they can age, and a quiet host would
+	 * find none old enough to take.
+	 */
 	if (assoc_table_live(e->table) >= assoc_table_capacity(e->table) &&
-	    !evict(x, pool, me))
+	    !(light && evict(x, pool, me)))
 		return DROP_TABLE_FULL;
-	if (pl->cap && pl->live >= pl->cap && !evict(x, pool, me))
+	if (pl->cap && pl->live >= pl->cap && !(light && evict(x, pool, me)))
 		return DROP_HANDSHAKE_LIMIT;
 
-	if (b->src_rate)
-		s->tokens_milli -= MILLI;
 	if (pl->rate)
 		pl->tokens_milli -= MILLI;
 	return DROP_NONE;

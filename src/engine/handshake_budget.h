@@ -14,8 +14,9 @@
  *     lower half of the pool's burst alone.  A flood drains only the
  *     upper half, so a quiet host still gets its INIT through, and
  *     init-rate stays a cap on what the pool admits.
- *   - Slots: a full pool makes room by evicting the oldest half-open
- *     association of its heaviest source, when that source holds more
+ *   - Slots: a full pool makes room for a light source by evicting the
+ *     oldest half-open association of its heaviest source (a heavy one
+ *     is refused), when that source holds more
  *     than the one asking and that association is older than
  *     RTO.Initial (as a SYN cache drops the oldest entry of the bucket
  *     under pressure).  Only associations in
