@@ -416,3 +416,37 @@ Test(handshake_budget, source_rate_share)
 	cr_assert_eq(fwd, 5);
 	engine_destroy(e);
 }
+
+/*
+ * A heavy source (its own share spent) never evicts: were it to, a flood
+ * would churn the slots before they could age, and a quiet host would
+ * find none to take.  A quiet host then evicts the heaviest's oldest.
+ */
+Test(handshake_budget, heavy_source_does_not_evict)
+{
+	struct engine_config c;
+	struct engine *e;
+	struct engine_verdict v;
+
+	fx_config(&c, MULTIHOME_OFF);
+	c.max_handshakes = 4;
+	c.source_init_rate = 10;	/* burst 20, light with 10 left */
+	e = flood_engine(&c);
+	for (uint16_t i = 0; i < 4; i++)
+		expect_fwd(init_from(e, "192.168.1.30", 6000 + i, 2300 * MS));
+	/* .32 tries 15 times while those are young: refused, its share
+	 * spent down to 5. */
+	for (uint16_t i = 0; i < 15; i++) {
+		v = init_from(e, "192.168.1.32", 7000 + i, 3000 * MS);
+		cr_assert_eq(v.reason, DROP_HANDSHAKE_LIMIT);
+	}
+	/* 300 ms on (+3 tokens: 8, heavy), .30's are a second old. */
+	v = init_from(e, "192.168.1.32", 7100, 3300 * MS);
+	cr_assert_eq(v.reason, DROP_HANDSHAKE_LIMIT, "%s",
+		     drop_reason_name(v.reason));
+	cr_assert_eq(evicted_downs, 0, "a heavy source evicted");
+	/* A quiet host, at the same moment, does. */
+	expect_fwd(init_from(e, "192.168.1.33", 7200, 3300 * MS));
+	cr_assert_eq(evicted_downs, 1);
+	engine_destroy(e);
+}
