@@ -450,3 +450,27 @@ Test(handshake_budget, heavy_source_does_not_evict)
 	cr_assert_eq(evicted_downs, 1);
 	engine_destroy(e);
 }
+
+/* An inside IPv6 host is its /64: privacy addresses do not multiply its
+ * share of INITs. */
+Test(handshake_budget, ipv6_host_is_its_slash_64)
+{
+	struct engine_config c;
+	struct engine *e;
+	unsigned int fwd = 0;
+	char src[64];
+	struct pb p;
+
+	fx_config(&c, MULTIHOME_OFF);
+	c.source_init_rate = 5;		/* burst 10 */
+	e = flood_engine(&c);
+	for (uint16_t i = 0; i < 20; i++) {
+		snprintf(src, sizeof(src), "2001:db8:aa::%x", 0x100u + i);
+		fx_init(&p, src, "2001:db8:ff::100", 6000, 3868, 0x900u + i);
+		fwd += fx_run(e, &p, ENGINE_OUTBOUND, 1000 * MS).action ==
+		       ENGINE_FORWARD;
+	}
+	cr_assert_eq(fwd, 10, "%u of 20 from one /64", fwd);
+	cr_assert_eq(engine_stats(e)->drops[DROP_INIT_SOURCE_RATE], 10);
+	engine_destroy(e);
+}
