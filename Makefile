@@ -203,6 +203,8 @@ E2E_LIB_kroute_probe := src/daemon/kroute.c src/daemon/log.c \
 	src/engine/nat_addr.c
 E2E_LDLIBS_kroute_probe := $(DAEMON_CFLAGS) \
 	$(call pc,--libs,libnl-3.0 libnl-route-3.0)
+# The flood generator computes CRC32c with the engine's own code.
+E2E_LIB_sctp_flood := src/engine/crc32c.c
 
 build/test/e2e/%: test/e2e/%.c $(SKELS)
 	$(call msg,LD,$@)
@@ -375,6 +377,7 @@ help:
 	@echo "  demo         deps, all, then the namespace demonstration (root)"
 	@echo "  bench        deps, all, tools, then the engine in process and packets/s"
 	@echo "               through the box on veth, sctpalgd vs kernel NAT (root)"
+	@echo "  soak         all, tools, then the long e2e runs (test/e2e/soak.sh, root)"
 	@echo "  tools        e2e, benchmark and config helper programs"
 	@echo "  lint         cppcheck, and clang-format on the changed lines"
 	@echo "  lint-all     clang-format differences over the whole tree"
@@ -396,3 +399,10 @@ build/test/config/conf_dump: test/config/conf_dump.c build/libsctpalg.a
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(INIH_LIBS)
 
 tools: $(if $(wildcard test/config/conf_dump.c),build/test/config/conf_dump)
+
+# ---- soak: the long end-to-end runs, a runner of parts ----
+# test_sctpalgd_hostile.sh's injector is Python (standard library only).
+DEB_PACKAGES += python3
+.PHONY: soak
+soak: all tools
+	$(Q)bash test/e2e/soak.sh

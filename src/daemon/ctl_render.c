@@ -236,6 +236,7 @@ static void ctl_render_stats(struct ctl_render_ctx *c, const struct engine *e)
 	json_kv_u64(w, "replies", st->replies);
 	json_kv_u64(w, "assocs_live", st->assocs_live);
 	json_kv_u64(w, "handshakes_live", st->handshakes_live);
+	json_kv_u64(w, "handshakes_evicted", st->handshakes_evicted);
 	json_kv_u64(w, "assocs_created", st->assocs_created);
 	json_kv_u64(w, "assocs_expired", st->assocs_expired);
 	json_kv_u64(w, "assocs_ended", st->assocs_ended);
