@@ -296,6 +296,7 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 	if (n > max)
 		n = max;
 	memcpy(out, all, n * sizeof(*out));
+	n += ports_counters(d->ports, out + n, max - n);
 	return n;
 }
 
