@@ -369,6 +369,7 @@ help:
 	@echo "  demo         deps, all, then the namespace demonstration (root)"
 	@echo "  bench        deps, all, tools, then the engine in process and packets/s"
 	@echo "               through the box on veth, sctpalgd vs kernel NAT (root)"
+	@echo "  soak         all, tools, then the long e2e runs (test/e2e/soak.sh, root)"
 	@echo "  tools        e2e, benchmark and config helper programs"
 	@echo "  lint         cppcheck, and clang-format on the changed lines"
 	@echo "  lint-all     clang-format differences over the whole tree"
@@ -390,3 +391,10 @@ build/test/config/conf_dump: test/config/conf_dump.c build/libsctpalg.a
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(INIH_LIBS)
 
 tools: $(if $(wildcard test/config/conf_dump.c),build/test/config/conf_dump)
+
+# ---- soak: the long end-to-end runs, a runner of parts ----
+# test_sctpalgd_hostile.sh's injector is Python (standard library only).
+DEB_PACKAGES += python3
+.PHONY: soak
+soak: all tools
+	$(Q)bash test/e2e/soak.sh

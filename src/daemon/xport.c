@@ -574,7 +574,9 @@ static int tx_chain(struct xport *x, struct xport_sock *s,
 	}
 	s->tx_queued += k;
 	s->tx_inflight += k;
-	x->st.tx_multibuf++;
+	/* A gathered packet the engine shrank may fit one frame. */
+	if (k > 1)
+		x->st.tx_multibuf++;
 	xport_frame_release(x, f);
 	return 0;
 }

@@ -213,6 +213,7 @@ struct peer {
 };
 
 static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t finish_signal;
 static int signal_efd = -1;
 
 static int64_t now_ns(void)
@@ -412,6 +413,18 @@ static void on_signal(int sig)
 	uint64_t one = 1;
 
 	stop_signal = sig;
+	if (signal_efd >= 0 && write(signal_efd, &one, sizeof(one)) < 0) {
+		/* nothing useful to do in a signal handler */
+	}
+}
+
+/* SIGUSR1 (client): send no new message, drain, exit 0 if all acked. */
+static void on_finish(int sig)
+{
+	uint64_t one = 1;
+
+	(void)sig;
+	finish_signal = 1;
 	if (signal_efd >= 0 && write(signal_efd, &one, sizeof(one)) < 0) {
 		/* nothing useful to do in a signal handler */
 	}
@@ -1100,6 +1113,7 @@ static int run_client(struct peer *p)
 	int64_t deadline = p->t0 + (int64_t)o->timeout_s * 1000;
 	uint8_t packed[MAX_ADDRS * sizeof(struct sockaddr_in6)];
 	int64_t next_send, drain_until = 0;
+	unsigned long count = o->count;
 	sctp_assoc_t id = 0;
 
 	p->so = make_socket(p, o->lport);
@@ -1123,7 +1137,12 @@ static int run_client(struct peer *p)
 	while (!p->done) {
 		int64_t t = now_ms();
 
-		if (p->sent < o->count && t >= next_send) {
+		if (finish_signal && count > p->sent) {
+			say(p, "EVENT finish: %lu messages sent", p->sent);
+			count = p->sent;
+		}
+
+		if (p->sent < count && t >= next_send) {
 			uint8_t stamp[8];
 			uint64_t ns = now_ns();
 			int i, r;
@@ -1144,8 +1163,8 @@ static int run_client(struct peer *p)
 				break;
 			}
 		}
-		if (p->sent == o->count) {
-			if (p->unique == o->count)
+		if (p->sent == count) {
+			if (p->unique == count)
 				break;
 			if (!drain_until)
 				drain_until = t + o->drain_ms;
@@ -1157,7 +1176,7 @@ static int run_client(struct peer *p)
 		}
 		if (out_of_time(p, deadline))
 			break;
-		wait_events(p, p->sent < o->count ? next_send - t :
+		wait_events(p, p->sent < count ? next_send - t :
 			       drain_until - t);
 		drain(p);
 	}
@@ -1165,7 +1184,7 @@ static int run_client(struct peer *p)
 	report(p);
 	/* graceful SHUTDOWN (RFC 9260 section 9.2): the server sees EOF */
 	usrsctp_close(p->so);
-	return p->sent == p->unique && p->sent == o->count ? 0 : 1;
+	return p->sent == p->unique && p->sent == count ? 0 : 1;
 }
 
 static void usage(void)
@@ -1181,6 +1200,8 @@ static void usage(void)
 		"          --init-attempts K (8) --size BYTES (64) --ppid N (0)\n"
 		"          --timeout S (60) --drain-timeout MS (10000)\n"
 		"          --progress N (10, 0 = off) --pathmtu BYTES (0: discover)\n"
+		"SIGUSR1 (client): no new message after it, exit once the sent ones\n"
+		"      are acknowledged (--count is then an upper bound)\n"
 		"exit: client 0 when every message was acknowledged, 1 otherwise;\n"
 		"      server (with --count) 0 when all N arrived, 1 otherwise\n");
 	exit(2);
@@ -1339,6 +1360,8 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_finish;
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	/* port 0: no UDP encapsulation, native SCTP over raw IP sockets */
