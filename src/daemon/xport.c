@@ -263,9 +263,11 @@ static void unmap_umem_rings(int fd, struct xsk_ring_prod *fill,
  * Zero-copy is probed by trying it: a small UMEM and a socket bound with
  * XDP_ZEROCOPY on queue 0.  Drivers without zero-copy refuse the bind
  * (EOPNOTSUPP).  On a real NIC the bind reconfigures the queue, once, at
- * start-up.
+ * start-up.  With multi-buffer the probe asks for it too: a driver with
+ * zero-copy but without zero-copy multi-buffer then runs in copy mode
+ * rather than failing at the real bind.
  */
-static int probe_zerocopy(const char *ifname, uint32_t frame_size)
+static int probe_zerocopy(const char *ifname, uint32_t frame_size, bool sg)
 {
 	struct xsk_umem_config ucfg = {
 		.fill_size = PROBE_FRAMES,
@@ -276,7 +278,8 @@ static int probe_zerocopy(const char *ifname, uint32_t frame_size)
 		.rx_size = PROBE_FRAMES,
 		.tx_size = PROBE_FRAMES,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
-		.bind_flags = XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP,
+		.bind_flags = XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP |
+			      (sg ? XDP_USE_SG : 0),
 	};
 	struct xsk_ring_prod fill = { 0 }, tx;
 	struct xsk_ring_cons comp = { 0 }, rx;
@@ -767,7 +770,8 @@ static int choose_zerocopy(struct xport *x, const struct xport_config *cfg,
 			all = false;
 			continue;
 		}
-		ifc->zc_probe = probe_zerocopy(ifc->name, x->frame_size);
+		ifc->zc_probe = probe_zerocopy(ifc->name, x->frame_size,
+					       x->sg);
 		if (ifc->zc_probe)
 			all = false;
 		if (cfg->mode == XPORT_MODE_ZEROCOPY && ifc->zc_probe)
