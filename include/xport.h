@@ -17,10 +17,10 @@
  * xport_if_zc_probe() tells which interfaces could have had it.
  *
  * Jumbo frames (AF_XDP multi-buffer).  A UMEM frame is at most a page
- * (the kernel's limit for aligned chunks), so when an interface's MTU does
- * not fit in one frame the sockets are bound with XDP_USE_SG: the kernel
- * then hands a large packet over as a chain of descriptors (XDP_PKT_CONTD
- * on all but the last).  xport_rx_batch() gathers such a chain into a
+ * (the kernel refuses larger chunks outside huge pages), so when an
+ * interface's MTU does not fit in one frame the sockets are bound with
+ * XDP_USE_SG: the kernel then hands a large packet over as a chain of
+ * descriptors (XDP_PKT_CONTD on all but the last).  xport_rx_batch() gathers such a chain into a
  * bounce buffer (xport_frame.jumbo) and gives the UMEM frames back at
  * once; xport_tx_frame() cuts a bounce buffer into a chain again.  The
  * copy is the price of a contiguous packet for the engine; at an MTU that
