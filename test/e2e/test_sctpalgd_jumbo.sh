@@ -53,20 +53,6 @@ if command -v ping >/dev/null; then
 	say "$MTU-byte pings cross both links"
 fi
 
-packet_nft() {
-	# AF_PACKET only taps: the kernel must not forward its own copy.
-	n_box nft -f - <<'NFT' || fail "nftables prerouting drop"
-table inet sctpalg_packet {
-	chain prerouting {
-		type filter hook prerouting priority raw; policy accept;
-		meta l4proto sctp drop
-		meta l4proto icmp @th,136,8 132 drop
-		meta l4proto ipv6-icmp @th,112,8 132 drop
-	}
-}
-NFT
-}
-
 stat_of() { # KEY: a datapath counter of sctpalgctl -j stats
 	jq -r ".datapath.$1 // 0" "$WORK/stats-$mode.json"
 }
@@ -79,7 +65,7 @@ run_mode() {
 	if [ "$mode" = packet ]; then
 		backend=packet
 		xmode=auto
-		packet_nft
+		box_nft_drop_sctp
 	fi
 	{
 		box_conf 1
