@@ -390,7 +390,11 @@ static void flush_sock(struct xport *x, struct xport_sock *s)
 		reclaim(x, s);
 }
 
-/* Length of the chain starting at desc i (of n), or 0 if it ends later. */
+/*
+ * Length of the chain starting at desc i (of n), or 0 if it ends later.
+ * Linux chains at most MAX_SKB_FRAGS + 1 (18) descriptors, fewer than a
+ * batch, so a chain cut by the peek is read whole on the next call.
+ */
 static uint32_t chain_len(struct xport_sock *s, uint32_t idx, uint32_t i,
 			  uint32_t n)
 {
