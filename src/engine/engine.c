@@ -122,6 +122,7 @@ void engine_release_assoc(struct engine *e, struct assoc *a,
 		assoc_host_del(e->table, &a->locals[0].inside);
 	if (a->flags & ASSOC_F_HANDSHAKE)
 		e->stats.handshakes_live--;
+	asconf_forget(e, a);
 	assoc_free(e->table, a);
 	e->stats.assocs_live = assoc_table_live(e->table);
 }
@@ -182,6 +183,9 @@ int engine_create(const struct engine_config *conf, uint64_t seed,
 				&e->ports);
 	if (err)
 		goto fail;
+	err = asconf_table_create(conf, &e->asconf);
+	if (err)
+		goto fail;
 	reserve_forwards(e, true);
 	e->init_bucket.tokens_milli = (uint64_t)conf->init_burst * 1000;
 	e->ootb_bucket.tokens_milli = (uint64_t)conf->ootb_reply_rate * 1000;
@@ -198,6 +202,7 @@ void engine_destroy(struct engine *e)
 		return;
 	assoc_table_destroy(e->table);
 	port_alloc_destroy(e->ports);
+	asconf_table_destroy(e->asconf);
 	free(e);
 }
 
@@ -385,7 +390,7 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 	/* Phase 3: commit. */
 	if (x.adopt_tag)
 		handshake_adopt_tag(&x);
-	if (x.sv.count[ENGINE_CS_ASCONF])
+	if (x.sv.count[ENGINE_CS_ASCONF] || x.sv.count[ENGINE_CS_ASCONF_ACK])
 		asconf_commit(&x);
 	assoc_state_update(&x);
 	xlate_commit(&x);
@@ -428,6 +433,7 @@ static void expire_one(struct assoc *a, void *arg)
 unsigned int engine_tick(struct engine *e, uint64_t now_ns)
 {
 	e->last_now = now_ns;
+	asconf_expire(e, now_ns);
 	return assoc_table_expire(e->table, now_ns, expire_one, e);
 }
 
