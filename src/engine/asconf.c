@@ -366,9 +366,12 @@ static enum drop_reason ack_results(const uint8_t *ack,
 				resp[i] = type == SCTP_PARAM_SUCCESS_REPORT ?
 					  1 : -1;
 	}
-	for (uint8_t i = 0; i < p->n_ops; i++)
-		if (resp[i] < 0 && i < first_err)
+	for (uint8_t i = 0; i < p->n_ops; i++) {
+		if (resp[i] < 0) {
 			first_err = i;
+			break;
+		}
+	}
 	*ok = 0;
 	for (uint8_t i = 0; i < p->n_ops; i++)
 		if (resp[i] > 0 || (!resp[i] && i < first_err))
