@@ -26,6 +26,13 @@
  * the older request answered, so the older one is forgotten; an
  * ASCONF-ACK with no pending request (reordered ahead of its ASCONF, a
  * forgery, or an answer to a request already timed out) applies nothing.
+ * A request is known by its Serial Number and the address it came from,
+ * and an ASCONF-ACK answers the request from the address it is sent to
+ * (RFC 5061 5.2: the ASCONF-ACK goes to the ASCONF's source), or else one
+ * with its serial from inside the association; so an ASCONF forged from
+ * outside the association with a guessed serial neither stands in for
+ * the real request nor gets confirmed by the answer to it, and it never
+ * supersedes or displaces a request from inside the association.
  * At most two requests per association and direction (a packet may carry
  * two ASCONF chunks) and one per eight associations in all (at least 16,
  * at most 1024) are held; a request is forgotten after the setup timeout,
@@ -104,6 +111,7 @@ struct asconf_pend {
 	uint32_t assoc;		/* association id; ASSOC_NONE: free */
 	uint8_t dir;		/* enum engine_dir of the ASCONF */
 	uint8_t n_ops;
+	bool untrusted;		/* sent from outside the association */
 	uint16_t port;		/* the association's public port */
 	uint32_t serial;
 	uint64_t deadline;
@@ -182,9 +190,16 @@ void asconf_expire(struct engine *e, uint64_t now)
 			pend_release(e, &t->p[i]);
 }
 
-static int find_pend(const struct xlate_ctx *x, uint8_t dir, uint32_t serial)
+/*
+ * The request this packet's ASCONF chunk repeats: same serial, same
+ * source.  Matching the source too keeps a forged ASCONF that guessed
+ * the next serial from standing in for the real one.
+ */
+static int find_request(const struct xlate_ctx *x, uint32_t serial)
 {
 	const struct asconf_table *t = x->e->asconf;
+	const struct nat_addr *src = x->dir == ENGINE_INBOUND ? &x->src :
+							       &x->new_src;
 
 	if (!t->live)
 		return -1;
@@ -192,10 +207,40 @@ static int find_pend(const struct xlate_ctx *x, uint8_t dir, uint32_t serial)
 		const struct asconf_pend *p = &t->p[i];
 
 		if (pend_live(p, x->now) && p->assoc == x->a->id &&
-		    p->dir == dir && p->serial == serial)
+		    p->dir == x->dir && p->serial == serial &&
+		    nat_addr_eq(&p->src, src))
 			return (int)i;
 	}
 	return -1;
+}
+
+/*
+ * The request an ASCONF-ACK of this packet answers.  An ASCONF-ACK goes
+ * to the source of its ASCONF (RFC 5061 5.2), so the request from this
+ * packet's destination first; failing that, one with the serial sent
+ * from inside the association.  A request from outside it (untrusted)
+ * is answered only by an ASCONF-ACK sent back to that very address.
+ */
+static int find_answered(const struct xlate_ctx *x, uint8_t dir,
+			 uint32_t serial)
+{
+	const struct asconf_table *t = x->e->asconf;
+	int other = -1;
+
+	if (!t->live)
+		return -1;
+	for (uint32_t i = 0; i < t->size; i++) {
+		const struct asconf_pend *p = &t->p[i];
+
+		if (!pend_live(p, x->now) || p->assoc != x->a->id ||
+		    p->dir != dir || p->serial != serial)
+			continue;
+		if (nat_addr_eq(&p->src, &x->dst))
+			return (int)i;
+		if (!p->untrusted && other < 0)
+			other = (int)i;
+	}
+	return other;
 }
 
 /* ---- planning ---- */
@@ -395,7 +440,7 @@ static enum drop_reason plan_acks(struct xlate_ctx *x)
 		off += sctp_pad4(sctp_get16(ch + 2));
 		if (ch[0] != SCTP_CID_ASCONF_ACK)
 			continue;
-		rec = find_pend(x, req_dir, sctp_get32(ch + 4));
+		rec = find_answered(x, req_dir, sctp_get32(ch + 4));
 		if (rec < 0 || x->n_asconf_acks >= ASCONF_MAX_CHUNKS)
 			continue;	/* answers nothing held: applies nothing */
 		for (uint8_t i = 0; i < x->n_asconf_acks; i++)
@@ -412,6 +457,23 @@ static enum drop_reason plan_acks(struct xlate_ctx *x)
 	return DROP_NONE;
 }
 
+/* Is this packet's ASCONF sent from outside the association? */
+static bool untrusted(const struct xlate_ctx *x)
+{
+	return x->dir == ENGINE_INBOUND && x->defer_peer_check;
+}
+
+/*
+ * May a new request of this packet take the place of p, a live request
+ * of the same sender?  One from outside the association never displaces
+ * one from inside it.
+ */
+static bool may_replace(const struct xlate_ctx *x, const struct asconf_pend *p)
+{
+	return p->assoc == x->a->id && p->dir == x->dir &&
+	       (!untrusted(x) || p->untrusted);
+}
+
 /* Room for the requests this packet makes (retransmissions need none)? */
 static bool room_for(const struct xlate_ctx *x)
 {
@@ -419,7 +481,7 @@ static bool room_for(const struct xlate_ctx *x)
 	unsigned int need = 0, avail = 0;
 
 	for (uint8_t c = 0; c < x->n_asconf; c++)
-		if (find_pend(x, x->dir, x->asconf_serial[c]) < 0)
+		if (find_request(x, x->asconf_serial[c]) < 0)
 			need++;
 	if (!need)
 		return true;
@@ -428,8 +490,7 @@ static bool room_for(const struct xlate_ctx *x)
 
 		/* Free, timed out, or an older request of the same sender,
 		 * which a newer one replaces. */
-		if (!pend_live(p, x->now) ||
-		    (p->assoc == x->a->id && p->dir == x->dir))
+		if (!pend_live(p, x->now) || may_replace(x, p))
 			avail++;
 	}
 	return avail >= need;
@@ -635,7 +696,7 @@ static void commit_acks(struct xlate_ctx *x)
 	}
 }
 
-/* A free slot, or the oldest request of the same sender (planned). */
+/* A free slot, or the oldest request of the same sender it may replace. */
 static struct asconf_pend *take_slot(struct xlate_ctx *x)
 {
 	struct asconf_table *t = x->e->asconf;
@@ -645,12 +706,13 @@ static struct asconf_pend *take_slot(struct xlate_ctx *x)
 	for (uint32_t i = 0; i < t->size; i++) {
 		struct asconf_pend *p = &t->p[i];
 
-		if (pend_live(p, x->now) && p->assoc == x->a->id &&
-		    p->dir == x->dir) {
-			n_own++;
-			if (!own || serial_before(p->serial, own->serial))
-				own = p;
-		}
+		if (!pend_live(p, x->now) || p->assoc != x->a->id ||
+		    p->dir != x->dir)
+			continue;
+		n_own++;
+		if (may_replace(x, p) &&
+		    (!own || serial_before(p->serial, own->serial)))
+			own = p;
 	}
 	if (n_own < ASCONF_PER_DIR) {
 		for (uint32_t i = 0; i < t->size; i++) {
@@ -673,7 +735,7 @@ static void commit_request(struct xlate_ctx *x, uint8_t c)
 	struct assoc *a = x->a;
 	uint32_t serial = x->asconf_serial[c];
 	struct asconf_pend *p;
-	int i = find_pend(x, x->dir, serial);
+	int i = find_request(x, serial);
 
 	if (i >= 0) {
 		/* A retransmission: the same request, held longer. */
@@ -683,11 +745,12 @@ static void commit_request(struct xlate_ctx *x, uint8_t c)
 	}
 	p = take_slot(x);
 	if (!p)
-		return;	/* cannot happen: room_for() said yes */
+		return;	/* none it may replace: the sender retransmits */
 	memset(p, 0, sizeof(*p));
 	e->asconf->live++;
 	p->assoc = a->id;
 	p->dir = (uint8_t)x->dir;
+	p->untrusted = untrusted(x);
 	p->port = a->port_public;
 	p->serial = serial;
 	p->deadline = x->now + engine_timeout_ns(e, ASSOC_COOKIE_WAIT);
@@ -738,8 +801,11 @@ void asconf_commit(struct xlate_ctx *x)
 		for (uint8_t c = 1; c < x->n_asconf; c++)
 			if (serial_before(x->asconf_serial[c], oldest))
 				oldest = x->asconf_serial[c];
-		/* A newer Serial Number supersedes older requests. */
-		forget_older(x->e, a, (uint8_t)x->dir, oldest);
+		/* A newer Serial Number supersedes older requests: the
+		 * sender saw them answered (RFC 5061 5.1.1 C1).  Not when
+		 * sent from outside the association, which may be forged. */
+		if (!untrusted(x))
+			forget_older(x->e, a, (uint8_t)x->dir, oldest);
 		for (uint8_t c = 0; c < x->n_asconf; c++)
 			commit_request(x, c);
 	}

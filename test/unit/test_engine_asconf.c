@@ -420,6 +420,38 @@ Test(asconf, forged_asconf_from_a_foreign_address_changes_nothing)
 	engine_destroy(e);
 }
 
+/*
+ * A forger outside the association guesses the serial of the peer's
+ * next ASCONF, or sends a newer one: the real request is neither
+ * replaced nor forgotten, and the host's answer to it confirms the real
+ * request only.
+ */
+Test(asconf, forged_asconf_with_a_guessed_serial_confirms_nothing)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct pb p;
+
+	establish(e, HOST, false);
+	peer_asconf(&p, FOE, 10, SCTP_PARAM_ADD_IP, "0.0.0.0", false);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+	peer_asconf(&p, PEER1, 10, SCTP_PARAM_ADD_IP, PEER2, true);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+	peer_asconf(&p, FOE, 11, SCTP_PARAM_ADD_IP, "0.0.0.0", false);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+	peer_asconf(&p, FOE, 12, SCTP_PARAM_ADD_IP, "0.0.0.0", false);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+	host_ack(&p, PEER1, 10);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));
+	cr_assert(is_peer(e, PEER2), "the real request was displaced");
+	cr_assert(!is_peer(e, FOE));
+	expect_drop(data_in(e, FOE, PUB, NOW), DROP_PEER_ADDR_UNKNOWN);
+	/* The host never answers the forger, so nothing goes to it. */
+	host_ack(&p, FOE, 13);
+	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, NOW),
+		    DROP_PEER_ADDR_UNKNOWN);
+	engine_destroy(e);
+}
+
 /* An ASCONF-ACK from outside the association confirms nothing. */
 Test(asconf, forged_ack_from_a_foreign_address_confirms_nothing)
 {
