@@ -47,16 +47,19 @@
  * finds the association from the ASCONF's own Address Parameter (RFC
  * 5061 5.2) and must see the chunk to decide, so:
  *   - inbound, from an address that is not (yet) the peer's: only a
- *     packet made of AUTH and ASCONF chunks passes, and only if an
- *     ASCONF in it adds that very source address.  Nothing else from
- *     that address reaches the inside host -- no DATA, ABORT or
- *     SHUTDOWN bundled with it, nothing sent after it -- until the
- *     inside host's ASCONF-ACK accepts the address.  An inside host
- *     that follows RFC 5061 4.1.1 / RFC 4895 silently discards an
- *     ASCONF without a valid AUTH, never acknowledges it, and the
- *     forged address never becomes a peer.  The inside host's
- *     ASCONF-ACK back to that address (RFC 5061 5.2: it goes to the
- *     ASCONF's source) is let through for the pending request.
+ *     packet made of an AUTH chunk and the ASCONF chunks it covers
+ *     passes, and only if an ASCONF in it adds that very source
+ *     address.  Nothing else from that address reaches the inside host
+ *     -- no DATA, ABORT or SHUTDOWN bundled with it, nothing sent after
+ *     it -- until the inside host's ASCONF-ACK accepts the address.  An
+ *     ASCONF without AUTH is not passed: RFC 5061 4.1.1 has its
+ *     receiver discard it silently (RFC 4895 6.3), so the host has
+ *     nothing to decide.  One with an AUTH chunk must pass, as the box
+ *     cannot check the HMAC; a host that follows RFC 4895 discards a
+ *     forged one, never acknowledges it, and the forged address never
+ *     becomes a peer.  The inside host's ASCONF-ACK back to that
+ *     address (RFC 5061 5.2: it goes to the ASCONF's source) is let
+ *     through for the pending request.
  *   - outbound, from an inside address whose public address the peer
  *     was never told: the packet must carry an ASCONF adding its own
  *     source (wildcard, or the address itself where it is not
@@ -505,9 +508,11 @@ static enum drop_reason check_new_addrs(struct xlate_ctx *x)
 {
 	const struct asconf_table *t = x->e->asconf;
 	bool in = x->dir == ENGINE_INBOUND;
+	uint16_t auth = x->sv.first_off[ENGINE_CS_AUTH];
 
 	if (in && x->defer_peer_check &&
-	    (!only_chunks(x, ENGINE_CS_ASCONF) || !adds_source(x)))
+	    (!auth || auth > x->sv.first_off[ENGINE_CS_ASCONF] ||
+	     !only_chunks(x, ENGINE_CS_ASCONF) || !adds_source(x)))
 		return DROP_PEER_ADDR_UNKNOWN;
 	if (!in && x->asconf_new_src && !adds_source(x))
 		return DROP_INSIDE_ADDR_UNADVERTISED;

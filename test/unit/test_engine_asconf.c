@@ -374,9 +374,17 @@ Test(asconf, forged_asconf_from_a_foreign_address_changes_nothing)
 	struct pb p;
 
 	establish(e, HOST, false);
+	/* Without AUTH the host would discard it anyway (RFC 5061 4.1.1):
+	 * nothing from outside the association is forwarded. */
 	peer_asconf(&p, FOE, 66, SCTP_PARAM_ADD_IP, "0.0.0.0", false);
-	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, NOW),
+		    DROP_PEER_ADDR_UNKNOWN);
 	peer_asconf(&p, FOE, 67, SCTP_PARAM_ADD_IP, FOE, false);
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, NOW),
+		    DROP_PEER_ADDR_UNKNOWN);
+	/* With an AUTH chunk the box cannot check, it reaches the host,
+	 * which discards it (its HMAC is wrong) and never answers. */
+	peer_asconf(&p, FOE, 68, SCTP_PARAM_ADD_IP, FOE, true);
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
 	cr_assert(!is_peer(e, FOE));
 	expect_drop(data_in(e, FOE, PUB, NOW), DROP_PEER_ADDR_UNKNOWN);
@@ -388,6 +396,7 @@ Test(asconf, forged_asconf_from_a_foreign_address_changes_nothing)
 	/* Bundled behind the ASCONF, under its cover: still refused. */
 	pb_ip4(&p, FOE, PUB);
 	pb_sctp(&p, 3868, 5000, TI);
+	pb_auth(&p);
 	pb_asconf(&p, 68, "0.0.0.0");
 	pb_asconf_param(&p, SCTP_PARAM_ADD_IP, 1, "0.0.0.0");
 	pb_simple(&p, SCTP_CID_ABORT, 0);
@@ -396,6 +405,7 @@ Test(asconf, forged_asconf_from_a_foreign_address_changes_nothing)
 		    DROP_PEER_ADDR_UNKNOWN);
 	pb_ip4(&p, FOE, PUB);
 	pb_sctp(&p, 3868, 5000, TI);
+	pb_auth(&p);
 	pb_asconf(&p, 69, "0.0.0.0");
 	pb_asconf_param(&p, SCTP_PARAM_ADD_IP, 1, "0.0.0.0");
 	pb_data(&p, 9, 46, "forged", 6);
@@ -405,6 +415,7 @@ Test(asconf, forged_asconf_from_a_foreign_address_changes_nothing)
 	/* A Delete IP of the real peer, smuggled in: held, never applied. */
 	pb_ip4(&p, FOE, PUB);
 	pb_sctp(&p, 3868, 5000, TI);
+	pb_auth(&p);
 	pb_asconf(&p, 70, "0.0.0.0");
 	pb_asconf_param(&p, SCTP_PARAM_DEL_IP, 1, PEER1);
 	pb_asconf_param(&p, SCTP_PARAM_ADD_IP, 2, "0.0.0.0");
@@ -432,13 +443,13 @@ Test(asconf, forged_asconf_with_a_guessed_serial_confirms_nothing)
 	struct pb p;
 
 	establish(e, HOST, false);
-	peer_asconf(&p, FOE, 10, SCTP_PARAM_ADD_IP, "0.0.0.0", false);
+	peer_asconf(&p, FOE, 10, SCTP_PARAM_ADD_IP, "0.0.0.0", true);
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
 	peer_asconf(&p, PEER1, 10, SCTP_PARAM_ADD_IP, PEER2, true);
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
-	peer_asconf(&p, FOE, 11, SCTP_PARAM_ADD_IP, "0.0.0.0", false);
+	peer_asconf(&p, FOE, 11, SCTP_PARAM_ADD_IP, "0.0.0.0", true);
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
-	peer_asconf(&p, FOE, 12, SCTP_PARAM_ADD_IP, "0.0.0.0", false);
+	peer_asconf(&p, FOE, 12, SCTP_PARAM_ADD_IP, "0.0.0.0", true);
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
 	host_ack(&p, PEER1, 10);
 	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));

@@ -406,9 +406,11 @@ Test(rules, asconf_under_auth)
 	cr_assert(!pkt_contains_addr(p.buf, p.len, "192.168.1.10"));
 	cr_assert(pkt_verify_crc(p.buf, p.len));
 
-	/* The peer adds an address, sending from it (wildcard). */
+	/* The peer adds an address, sending from it (wildcard), under
+	 * AUTH as RFC 5061 4.1.1 requires from outside the association. */
 	pb_ip4(&p, "198.51.100.101", "198.51.100.1");
 	pb_sctp(&p, 3868, port, TI);
+	pb_auth(&p);
 	pb_asconf(&p, 9, "0.0.0.0");
 	pb_asconf_param(&p, SCTP_PARAM_ADD_IP, 9, "0.0.0.0");
 	pb_finish(&p);
