@@ -47,7 +47,7 @@
 	X(ICMP_NO_STATE,	"icmp-no-state")			\
 	X(M_BIT_NO_STATE,	"m-bit-no-state")			\
 	X(VTAG_PORT_COLLISION,	"vtag-port-collision")			\
-	X(PORT_COLLISION,	"port-collision")				\
+	X(PORT_COLLISION,	"port-collision")			\
 	X(ASCONF_PENDING_FULL,	"asconf-pending-full")			\
 	X(INSIDE_ADDR_UNADVERTISED, "inside-address-unadvertised")
 
