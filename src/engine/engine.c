@@ -128,6 +128,7 @@ void engine_release_assoc(struct engine *e, struct assoc *a,
 		e->stats.handshakes_live--;
 		hs_budget_untrack(e, a);
 	}
+	asconf_forget(e, a);
 	assoc_free(e->table, a);
 	e->stats.assocs_live = assoc_table_live(e->table);
 }
@@ -191,6 +192,9 @@ int engine_create(const struct engine_config *conf, uint64_t seed,
 	err = hs_budget_create(conf, seed, &e->budget);
 	if (err)
 		goto fail;
+	err = asconf_table_create(conf, &e->asconf);
+	if (err)
+		goto fail;
 	reserve_forwards(e, true);
 	e->init_bucket.tokens_milli = (uint64_t)conf->init_burst * 1000;
 	e->ootb_bucket.tokens_milli = (uint64_t)conf->ootb_reply_rate * 1000;
@@ -208,6 +212,7 @@ void engine_destroy(struct engine *e)
 	assoc_table_destroy(e->table);
 	port_alloc_destroy(e->ports);
 	hs_budget_destroy(e->budget);
+	asconf_table_destroy(e->asconf);
 	free(e);
 }
 
@@ -395,7 +400,7 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 	/* Phase 3: commit. */
 	if (x.adopt_tag)
 		handshake_adopt_tag(&x);
-	if (x.sv.count[ENGINE_CS_ASCONF])
+	if (x.sv.count[ENGINE_CS_ASCONF] || x.sv.count[ENGINE_CS_ASCONF_ACK])
 		asconf_commit(&x);
 	assoc_state_update(&x);
 	xlate_commit(&x);
@@ -438,6 +443,7 @@ static void expire_one(struct assoc *a, void *arg)
 unsigned int engine_tick(struct engine *e, uint64_t now_ns)
 {
 	e->last_now = now_ns;
+	asconf_expire(e, now_ns);
 	return assoc_table_expire(e->table, now_ns, expire_one, e);
 }
 
