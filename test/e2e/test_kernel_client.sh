@@ -122,33 +122,35 @@ grep -E 'addr_scope|CONNECTED|PEERS|LOCAL|EVENT|^PATH |FROM|RESULT' \
 say "--- usrsctp server ---"
 grep -E '^(PEERS|FROM|RESULT)' "$(out_of srv)"
 say "--- INIT / INIT ACK on the LAN and on the uplinks ---"
-pcap_init_addrs lan | sed 's/^/lan:  /'
-pcap_init_addrs wan1 | sed 's/^/wan1: /'
-pcap_init_addrs wan2 | sed 's/^/wan2: /'
+for c in lan wan1 wan2; do vm_pcap_table "$c"; done
+# fields: 1 time, 2 ip.src, 3 ip.dst, 4 sport, 5 chunk types, 6 crc ok,
+# 7 address parameters
+inits() { # NAME: "INIT|INIT_ACK src > dst addrs=..."
+	awk -F'\t' '$5 ~ /^[12]$/ { print ($5 == 1 ? "INIT" : "INIT_ACK"),
+		$2, ">", $3, "addrs=" $7 }' "$WORK/$1.tsv"
+}
+inits lan | sed 's/^/lan:  /'
+inits wan1 | sed 's/^/wan1: /'
+inits wan2 | sed 's/^/wan2: /'
+data_on() { # NAME [AWK_CONDITION]: packets with DATA
+	tsv_count "$1" "\$5 ~ /(^|,)0(,|\$)/ ${2:+&& $2}"
+}
 for l in wan1 wan2; do
-	say "$l: $(pcap_sctp_count "$l") SCTP packets, DATA before the break: $(
-		pcap_chunk_summary "$l" 'sctp.chunk_type == 0' 0 "$t_break"), after: $(
-		pcap_chunk_summary "$l" 'sctp.chunk_type == 0' "$t_break")"
+	say "$l: $(tsv_count "$l" '$4 != ""') SCTP packets, with DATA before the break: $(
+		data_on "$l" "\$1 < $t_break"), after: $(data_on "$l" "\$1 >= $t_break")"
 done
-
 box_ports() {
-	for l in wan1 wan2; do
-		_tshark -r "$(pcap_of $l)" -Y "ip.src == $BOX_WAN1 ||
-			ip.src == $BOX_WAN2" -T fields -e sctp.srcport
-	done | sort -u
+	awk -F'\t' -v a="$BOX_WAN1" -v b="$BOX_WAN2" \
+		'$4 != "" && ($2 == a || $2 == b) { print $4 }' \
+		"$WORK/wan1.tsv" "$WORK/wan2.tsv" | sort -u
 }
 inside_on_wire() {
-	for l in wan1 wan2; do
-		_tshark -r "$(pcap_of $l)" -T fields -e ip.src -e ip.dst \
-			-e sctp.parameter_ipv4_address
-	done | grep -c "${CLI_NET//./\\.}\\."
+	cut -f2,3,7 "$WORK/wan1.tsv" "$WORK/wan2.tsv" |
+		grep -c "${CLI_NET//./\\.}\\."
 }
-data_on() { # LINK: DATA chunks the link carried
-	_tshark -r "$(pcap_of "$1")" -Y 'sctp.chunk_type == 0' -T fields \
-		-e frame.number | wc -l
-}
-lan_init=$(pcap_init_addrs lan | grep '^INIT ' | head -n 1)
-wan_init=$(pcap_init_addrs wan1 | grep '^INIT ' | head -n 1)
+crc_bad() { tsv_count "$1" '$4 != "" && $6 != 1'; }
+lan_init=$(inits lan | grep '^INIT ' | head -n 1)
+wan_init=$(inits wan1 | grep '^INIT ' | head -n 1)
 srv_peers=$(grep -E '^PEERS' "$(out_of srv)" | tail -n 1)
 
 check "kernel client: every message acknowledged (VM exit 0)" [ "$cli_rc" = 0 ]
@@ -160,8 +162,8 @@ check "server never saw an inside address" \
 check "no inside address on either uplink" [ "$(inside_on_wire)" = 0 ]
 check "one public port on every packet of both uplinks: $(box_ports | tr '\n' ' ')" \
 	[ "$(box_ports | wc -l)" = 1 ]
-check "CRC32c valid on every packet (wan1 $(pcap_crc_bad wan1) bad, wan2 $(pcap_crc_bad wan2) bad)" \
-	[ "$(pcap_crc_bad wan1)" = 0 -a "$(pcap_crc_bad wan2)" = 0 ]
+check "CRC32c valid on every packet (wan1 $(crc_bad wan1) bad, wan2 $(crc_bad wan2) bad)" \
+	[ "$(crc_bad wan1)" = 0 -a "$(crc_bad wan2)" = 0 ]
 check "DATA crossed both uplinks (wan1 $(data_on wan1), wan2 $(data_on wan2))" \
 	[ "$(data_on wan1)" -gt 0 -a "$(data_on wan2)" -gt 0 ]
 check "the INIT on the wire lists only public addresses ($wan_init)" \

@@ -341,3 +341,23 @@ sysctl -qw net.ipv4.conf.all.rp_filter=0
 sysctl -qw net.ipv4.conf.default.rp_filter=0
 EOF
 }
+
+# vm_pcap_table NAME: one tshark pass over $WORK/NAME.pcap into
+# $WORK/NAME.tsv, tab-separated: time, ip.src, ip.dst, sctp.srcport,
+# sctp.chunk_type, sctp.checksum.status, address parameters, icmp.type,
+# icmp.code, icmp.mtu (lists comma-joined; an ICMP error's ip.src is
+# "outer,quoted").  tshark is slow on a busy machine: the checks read the
+# table, one pass per capture.
+vm_pcap_table() {
+	_tshark -r "$WORK/$1.pcap" -T fields -E aggregator=, \
+		-e frame.time_epoch -e ip.src -e ip.dst -e sctp.srcport \
+		-e sctp.chunk_type -e sctp.checksum.status \
+		-e sctp.parameter_ipv4_address -e icmp.type -e icmp.code \
+		-e icmp.mtu > "$WORK/$1.tsv"
+}
+
+# tsv_count NAME AWK_CONDITION: rows of NAME.tsv matching (fields $1..$10
+# as above).
+tsv_count() {
+	awk -F'\t' "$2 { n++ } END { print n + 0 }" "$WORK/$1.tsv"
+}
