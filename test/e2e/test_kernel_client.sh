@@ -23,6 +23,10 @@
 # global, so the CGNAT plan puts both private addresses in the INIT and
 # the box must rewrite them.  The LAN capture shows which it was.
 #
+# KSCTP_PEER_STACK=kernel puts the kernel at the server end too, in a
+# second VM with one NIC on each of the server's links
+# (test_kernel_both.sh).
+#
 # What must hold (the failover gap is printed, never judged):
 #   - every message acknowledged and received once (both exit 0);
 #   - on both outside links: no inside address (IP header or address
@@ -40,6 +44,8 @@
 . "$REPO_ROOT/test/vm/vm.sh"
 
 PLAN=${KSCTP_PLAN:-rfc1918}
+# the server's stack: usrsctp (sctp_peer) or kernel (a second VM)
+PEER_STACK=${KSCTP_PEER_STACK:-usrsctp}
 case $PLAN in
 rfc1918) CLI_NET=192.168.1 ;;
 cgnat) CLI_NET=100.64.1 ;;
@@ -54,8 +60,14 @@ require_env
 vm_require
 topo_create
 vm_tap "$NS_CLI" tap0 lan0
-sctp_src_fixup "$NS_SRV" path1 "$SRV_ADDR1" oifname '"wan1"'
-sctp_src_fixup "$NS_SRV" path2 "$SRV_ADDR2" oifname '"wan2"'
+if [ "$PEER_STACK" = kernel ]; then
+	# a second VM takes the server's addresses, one NIC on each link
+	vm_tap "$NS_SRV" tap1 wan1
+	vm_tap "$NS_SRV" tap2 wan2
+else
+	sctp_src_fixup "$NS_SRV" path1 "$SRV_ADDR1" oifname '"wan1"'
+	sctp_src_fixup "$NS_SRV" path2 "$SRV_ADDR2" oifname '"wan2"'
+fi
 
 # A multihomed host's addresses each get their own ISP (one network line
 # per address).  KSCTP_ONE_NETWORK=1 puts both behind isp1 instead: then
@@ -77,7 +89,23 @@ start_sctpalgd "$WORK/box.conf"
 capture_start lan "$NS_CLI" br-tap0
 capture_start wan1 "$NS_SRV" wan1
 capture_start wan2 "$NS_SRV" wan2
-start_server srv "$SRV_ADDR1,$SRV_ADDR2" --count "$COUNT" --timeout 150
+if [ "$PEER_STACK" = kernel ]; then
+	cat > "$WORK/guest-srv.sh" <<EOF
+ip link set lo up
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+ip link set eth0 up
+ip link set eth1 up
+ip addr add $SRV_ADDR1/24 dev eth0
+ip addr add $SRV_ADDR2/24 dev eth1
+ksctp_peer server --bind $SRV_ADDR1,$SRV_ADDR2 --port $SCTP_PORT \
+	--count $COUNT --timeout 150
+EOF
+	vm_start srv "$NS_SRV" "$WORK/guest-srv.sh" tap1 tap2
+	vm_wait_booted srv
+	wait_for 60 "kernel server listening" grep_out srv 'LISTEN port'
+else
+	start_server srv "$SRV_ADDR1,$SRV_ADDR2" --count "$COUNT" --timeout 150
+fi
 
 {
 	vm_guest_preamble
@@ -107,7 +135,11 @@ say "uplink isp1 (box wan1) down"
 
 vm_wait_done kcli 150
 cli_rc=$?
-wait_bg srv 30
+if [ "$PEER_STACK" = kernel ]; then
+	vm_wait_done srv 60
+else
+	wait_bg srv 30
+fi
 srv_rc=$?
 say "--- sctpalgctl associations and stats (after) ---"
 n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" associations
@@ -119,7 +151,7 @@ capture_stop wan2
 say "--- kernel client (VM) ---"
 grep -E 'addr_scope|CONNECTED|PEERS|LOCAL|EVENT|^PATH |FROM|RESULT' \
 	"$(out_of kcli)"
-say "--- usrsctp server ---"
+say "--- $PEER_STACK server ---"
 grep -E '^(PEERS|FROM|RESULT)' "$(out_of srv)"
 say "--- INIT / INIT ACK on the LAN and on the uplinks ---"
 for c in lan wan1 wan2; do vm_pcap_table "$c"; done
@@ -154,7 +186,7 @@ wan_init=$(inits wan1 | grep '^INIT ' | head -n 1)
 srv_peers=$(grep -E '^PEERS' "$(out_of srv)" | tail -n 1)
 
 check "kernel client: every message acknowledged (VM exit 0)" [ "$cli_rc" = 0 ]
-check "usrsctp server: every message received once (exit 0)" [ "$srv_rc" = 0 ]
+check "$PEER_STACK server: every message received once (exit 0)" [ "$srv_rc" = 0 ]
 check "server learned $BOX_WAN1 and $BOX_WAN2" \
 	bash -c "[[ '$srv_peers' == *'$BOX_WAN1'* && '$srv_peers' == *'$BOX_WAN2'* ]]"
 check "server never saw an inside address" \
@@ -175,4 +207,4 @@ fi
 say "inside plan $PLAN: the kernel's INIT on the LAN: $lan_init"
 say "failover gap at the kernel client: max_gap_ms=$(result_field kcli max_gap_ms), at the server: max_gap_ms=$(result_field srv max_gap_ms)"
 [ $errors -eq 0 ] || fail "$errors check(s) failed"
-pass "kernel SCTP client ($PLAN) through sctpalgd, uplink failover"
+pass "kernel SCTP client ($PLAN) to a $PEER_STACK server through sctpalgd, uplink failover"
