@@ -126,7 +126,7 @@ vm_start kcli "$NS_CLI" "$WORK/guest.sh" tap0
 vm_wait_booted kcli
 
 wait_for 90 "kernel client acknowledged $BREAK_AT messages" \
-	progress_at_least kcli acked "$BREAK_AT"
+	vm_progress kcli acked "$BREAK_AT"
 say "--- sctpalgctl associations (before the break) ---"
 n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" associations
 t_break=$(date +%s.%N)

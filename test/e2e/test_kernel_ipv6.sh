@@ -87,7 +87,7 @@ EOF
 vm_start kcli "$NS_CLI" "$WORK/guest.sh" tap0
 vm_wait_booted kcli
 wait_for 90 "kernel client acknowledged $BREAK_AT messages" \
-	progress_at_least kcli acked "$BREAK_AT"
+	vm_progress kcli acked "$BREAK_AT"
 say "--- sctpalgctl associations (before the break) ---"
 n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" associations
 public_port=$(n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" -j associations |
