@@ -166,7 +166,7 @@ capture_stop wan2
 if [ "$ROUTED" != 1 ]; then
 	say "--- sctpalgctl (after) ---"
 	n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" associations
-	n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" stats | grep -E 'drop|icmp|ICMP|no route'
+	n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" stats | grep -E -A14 '^drops'
 fi
 say "--- kernel client (VM) ---"
 grep -E 'EVENT|^PATH |FROM|RESULT|SNMP' "$(out_of kcli)"

@@ -289,6 +289,69 @@ Test(scenario, proxy_multihoming_two_uplinks)
 	engine_destroy(e);
 }
 
+/*
+ * A multihomed inside host that picks each path's source address from its
+ * routes, as Linux does: its INIT lists 192.168.1.10 and .11 (both behind
+ * ISP 1 by their network), and it reaches PEER2 from .11.  PEER2 is
+ * pinned to ISP 2, where only .10 got a binding (multihome = uplinks binds
+ * the INIT's source on every uplink): the pin must hold for .11 too, and
+ * for an address the INIT never listed (.12, joining by vtag), or those
+ * paths leave by ISP 1, and die with it.
+ */
+Test(scenario, proxy_multihoming_second_inside_address_keeps_pin)
+{
+	struct engine *e = fx_engine(MULTIHOME_UPLINKS);
+	struct engine_verdict v;
+	uint16_t port;
+	struct pb p;
+
+	pb_ip4(&p, "192.168.1.10", PEER1);
+	pb_sctp(&p, 6000, 3868, 0);
+	pb_init(&p, SCTP_CID_INIT, TI);
+	pb_param_addr(&p, "192.168.1.10");
+	pb_param_addr(&p, "192.168.1.11");
+	pb_finish(&p);
+	v = fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC);
+	expect(v, ENGINE_FORWARD);
+	port = pkt_sport(p.buf);
+	init_ack_in(&p, PEER1, "198.51.100.1", 3868, port, TI, TP);
+	expect(fx_run(e, &p, ENGINE_INBOUND, FX_SEC), ENGINE_FORWARD);
+
+	data_pkt(&p, "192.168.1.11", PEER2, 6000, 3868, TP);
+	v = fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC);
+	expect(v, ENGINE_FORWARD);
+	check_outbound(&p, port);
+	cr_assert_eq(v.uplink, 1, "PEER2 is pinned to ISP 2, got %d",
+		     v.uplink);
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), "203.0.113.1");
+	cr_assert(!pkt_contains_addr(p.buf, p.len, "192.168.1.11"));
+
+	/* An address the INIT never listed joins, and keeps the pin. */
+	data_pkt(&p, "192.168.1.12", PEER2, 6000, 3868, TP);
+	v = fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC);
+	expect(v, ENGINE_FORWARD);
+	check_outbound(&p, port);
+	cr_assert_eq(v.uplink, 1);
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), "203.0.113.1");
+
+	/* ISP 1 fails: PEER1 moves to ISP 2, for .11 as for .10. */
+	engine_set_uplink_up(e, 0, false);
+	data_pkt(&p, "192.168.1.11", PEER1, 6000, 3868, TP);
+	v = fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC);
+	expect(v, ENGINE_FORWARD);
+	check_outbound(&p, port);
+	cr_assert_eq(v.uplink, 1, "ISP 1 is down, got %d", v.uplink);
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), "203.0.113.1");
+	data_pkt(&p, "192.168.1.10", PEER1, 6000, 3868, TP);
+	v = fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC);
+	cr_assert_eq(v.uplink, 1);
+
+	/* Replies to ISP 2's address reach the host. */
+	data_pkt(&p, PEER2, "203.0.113.1", 3868, port, TI);
+	expect(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC), ENGINE_FORWARD);
+	engine_destroy(e);
+}
+
 /* Restart: the inside host re-INITs with a new tag on a live association. */
 Test(scenario, restart_with_new_vtags)
 {
