@@ -538,6 +538,54 @@ Test(scenario, cookie_echo_after_several_init_acks)
 }
 
 /*
+ * One INIT sent again, two INIT ACKs with tags of their own, and the host
+ * echoes the cookie of the first: its tag is the table's previous one,
+ * and must be the association's after the COOKIE ACK.  Seen with the
+ * Linux kernel behind a slow box: every DATA was then dropped.
+ */
+Test(scenario, cookie_echo_of_the_first_of_two_init_acks)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	static const uint32_t tags[] = { 0x52000001, 0x52000002 };
+	struct pb p;
+	uint16_t port;
+
+	for (int i = 0; i < 2; i++) {
+		pb_ip4(&p, "192.168.1.10", PEER1);
+		pb_sctp(&p, 7500, 3868, 0);
+		pb_init(&p, SCTP_CID_INIT, TI);
+		pb_finish(&p);
+		expect(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC), ENGINE_FORWARD);
+	}
+	port = pkt_sport(p.buf);
+	for (int i = 0; i < 2; i++) {
+		init_ack_in(&p, PEER1, "198.51.100.1", 3868, port, TI, tags[i]);
+		expect(fx_run(e, &p, ENGINE_INBOUND, FX_SEC), ENGINE_FORWARD);
+	}
+	pb_ip4(&p, "192.168.1.10", PEER1);
+	pb_sctp(&p, 7500, 3868, tags[0]);
+	pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
+	pb_bytes(&p, "cookie-cookie-cookie", 20);
+	pb_finish(&p);
+	expect(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC), ENGINE_FORWARD);
+	cr_assert_eq(pkt_vtag(p.buf), tags[0]);
+	chunk_pkt(&p, PEER1, "198.51.100.1", 3868, port, TI,
+		  SCTP_CID_COOKIE_ACK, 0);
+	expect(fx_run(e, &p, ENGINE_INBOUND, FX_SEC), ENGINE_FORWARD);
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	cr_assert_eq(view(e).tag_peer, tags[0], "tag 0x%08x in use, got 0x%08x",
+		     tags[0], view(e).tag_peer);
+	data_pkt(&p, "192.168.1.10", PEER1, 7500, 3868, tags[0]);
+	expect(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC), ENGINE_FORWARD);
+	check_outbound(&p, port);
+	/* The tag the host never used is gone. */
+	data_pkt(&p, "192.168.1.10", PEER1, 7500, 3868, tags[1]);
+	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	engine_destroy(e);
+}
+
+/*
  * A translated packet too big for the next link (a PPPoE uplink): the
  * box builds the router's Fragmentation Needed about it as it left, and
  * the engine turns it back, so the inside host reads an error about the
