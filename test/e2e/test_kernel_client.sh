@@ -70,11 +70,13 @@ else
 fi
 
 # A multihomed host's addresses each get their own ISP (one network line
-# per address).  KSCTP_ONE_NETWORK=1 puts both behind isp1 instead: then
-# the kernel's second source address, which it uses for the path to the
-# second server address, has a binding on isp1 only, and the box finds no
-# route to that peer address through wan1 ("no route" in sctpalgctl
-# stats): usrsctp, which sends every path from one address, never shows it.
+# per address).  KSCTP_ONE_NETWORK=1 puts both behind isp1 instead (the
+# README's case 1): then the kernel's second source address, which it
+# uses for the path to the second server address, has a binding on isp1
+# only, and the peer address's pin to isp2 must still hold for it (before
+# the engine kept it, those packets left by wan1, "no route" here, and
+# the association died with wan1).  usrsctp, which sends every path from
+# one address, never shows it.
 {
 	if [ "${KSCTP_ONE_NETWORK:-0}" = 1 ]; then
 		box_conf 2
