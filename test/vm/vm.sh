@@ -160,6 +160,9 @@ _vm_unpack() {
 	echo "$_MOD_ORDER" | tr ' ' '\n' | sed '/^$/d' > "$dir.new/load.order"
 	rm -rf "$tmp" "$dir"
 	mv "$dir.new" "$dir"
+	# a newer kernel replaces the older ones in the cache
+	find "$VM_CACHE" -mindepth 1 -maxdepth 1 -type d -name '*-amd64' \
+		! -name "$ver" -exec rm -rf {} +
 }
 
 # vm_fetch_kernel: sets VM_KVER and makes $VM_CACHE/$VM_KVER ready; one
