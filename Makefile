@@ -406,3 +406,17 @@ DEB_PACKAGES += python3
 .PHONY: soak
 soak: all tools
 	$(Q)bash test/e2e/soak.sh
+
+# ---- the kernel SCTP VM (test/vm/, used by test/e2e/test_kernel_*.sh) ----
+# qemu runs Debian's own kernel (fetched with apt-get download, never
+# installed) with busybox-static and ksctp_peer, a static lksctp program,
+# in its initramfs.  The tests skip (exit 77) when any of it is missing.
+DEB_PACKAGES += qemu-system-x86 busybox-static libsctp-dev cpio
+LIBSCTP_A := $(wildcard /usr/lib/x86_64-linux-gnu/libsctp.a)
+
+build/test/vm/ksctp_peer: test/vm/ksctp_peer.c
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -static -o $@ $< -l:libsctp.a
+
+tools: $(if $(LIBSCTP_A),build/test/vm/ksctp_peer)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "addr_map.h"
+#include "crc32c.h"
 #include "engine_impl.h"
 #include "handshake_budget.h"
 #include "sctp_wire.h"
@@ -248,6 +249,24 @@ static bool peer_matches(const struct assoc *a, void *arg)
 			       &x->src) >= 0;
 }
 
+/*
+ * Two INITs, two INIT ACKs, and the initiator takes the first to reach
+ * it (RFC 9260 5.2.3): its COOKIE ECHO names the earlier tag, which the
+ * table still holds as the previous one.  That tag is the one both ends
+ * now use, so it must become the current one before the COOKIE ACK
+ * clears the previous tags (handshake_cookie_echo_lookup does the same
+ * for older tags).  Seen with the Linux kernel as initiator, whose INIT
+ * was sent again before a slow INIT ACK came back: every DATA after the
+ * handshake was dropped on the stale tag.
+ */
+static void prev_cookie_echo(struct xlate_ctx *x, const struct assoc *a)
+{
+	if (a && a->state < ASSOC_ESTABLISHED &&
+	    x->sv.first_type == SCTP_CID_COOKIE_ECHO &&
+	    sctp_csum_verify(x->sv.sctp, x->sv.len))
+		x->adopt_tag = true;
+}
+
 static struct assoc *lookup(struct xlate_ctx *x)
 {
 	const struct assoc_table *t = x->e->table;
@@ -270,15 +289,19 @@ static struct assoc *lookup(struct xlate_ctx *x)
 	if (x->dir == ENGINE_OUTBOUND) {
 		a = assoc_lookup_tag(t, ASSOC_KEY_OUT_TAG, here, peer,
 				     x->sv.vtag);
-		if (!a)
+		if (!a) {
 			a = assoc_lookup_tag(t, ASSOC_KEY_OUT_PREV, here, peer,
 					     x->sv.vtag);
+			prev_cookie_echo(x, a);
+		}
 	} else {
 		a = assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, here, peer,
 				     x->sv.vtag);
-		if (!a)
+		if (!a) {
 			a = assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, here, peer,
 					     x->sv.vtag);
+			prev_cookie_echo(x, a);
+		}
 	}
 	if (!a && x->sv.first_type == SCTP_CID_COOKIE_ECHO)
 		a = handshake_cookie_echo_lookup(x);

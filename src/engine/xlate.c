@@ -55,11 +55,28 @@ static bool uplink_dead(const struct engine *e, int8_t u)
 	return u >= 0 && e->uplink_down[u];
 }
 
+/*
+ * A binding of the association on the uplink a peer address is pinned
+ * to, whichever inside address it was made for; -1 when none.
+ */
+static int pinned_local(const struct assoc *a, int peer_idx, uint8_t family)
+{
+	int8_t want = peer_idx >= 0 ? a->peers[peer_idx].uplink : -1;
+
+	if (want < 0)
+		return -1;
+	for (int i = 0; i < a->n_locals; i++)
+		if (a->locals[i].uplink == want &&
+		    a->locals[i].public_.family == family)
+			return i;
+	return -1;
+}
+
 int xlate_pick_public(const struct engine *e, const struct assoc *a,
 		      const struct nat_addr *inside, int peer_idx)
 {
 	int8_t want = peer_idx >= 0 ? a->peers[peer_idx].uplink : -1;
-	int best = -1;
+	int best = -1, pin;
 
 	for (int i = 0; i < a->n_locals; i++) {
 		const struct assoc_local *l = &a->locals[i];
@@ -73,6 +90,18 @@ int xlate_pick_public(const struct engine *e, const struct assoc *a,
 				 !uplink_dead(e, l->uplink)))
 			best = i;
 	}
+	/*
+	 * A multihomed host sends each path from the address its routes
+	 * pick (Linux does, RFC 9260 6.4 leaves it to the host), so its
+	 * second address may reach a peer address pinned to an uplink on
+	 * which only the first address has a binding.  Any binding there
+	 * stands for the association: the peer sees one endpoint and one
+	 * port, and the pin must hold or the path leaves by an uplink that
+	 * cannot reach that peer address (or is down).
+	 */
+	if (best >= 0 && (pin = pinned_local(a, peer_idx,
+					     inside->family)) >= 0)
+		return pin;
 	return best;
 }
 
@@ -155,6 +184,13 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 				return r;
 			x->new_src = x->join.public_;
 			x->v->uplink = x->join.uplink;
+			/* As in xlate_pick_public: the pin holds. */
+			li = pinned_local(a, x->peer_idx, x->src.family);
+			if (li >= 0) {
+				x->new_src = a->locals[li].public_;
+				x->v->uplink = a->locals[li].uplink;
+				li = -1;
+			}
 		} else {
 			x->new_src = a->locals[li].public_;
 			x->v->uplink = a->locals[li].uplink;
