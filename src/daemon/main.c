@@ -275,6 +275,10 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 {
 	struct sctpalgd *d = arg;
 	const struct datapath_stats *s = datapath_stats(d->dp);
+	struct ctl_server_stats cs = { 0 };
+
+	if (d->ctl)
+		ctl_server_stats(d->ctl, &cs);
 	const struct ctl_counter all[] = {
 		{ "event_loop_turns", loop_turns(d->loop) },
 		{ "raw_sent", s->raw_sent },
@@ -292,6 +296,8 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 		{ "ip_fragment_too_big", s->frag_too_big },
 		{ "over_mtu", s->too_big },
 		{ "icmp_too_big_sent", s->icmp_too_big_sent },
+		{ "control_refused", cs.refused_full + cs.refused_uid },
+		{ "control_timeouts", cs.timed_out },
 	};
 	unsigned int n = sizeof(all) / sizeof(all[0]);
 
