@@ -47,7 +47,9 @@
 	X(ICMP_NO_STATE,	"icmp-no-state")			\
 	X(M_BIT_NO_STATE,	"m-bit-no-state")			\
 	X(VTAG_PORT_COLLISION,	"vtag-port-collision")			\
-	X(PORT_COLLISION,	"port-collision")
+	X(PORT_COLLISION,	"port-collision")				\
+	X(HANDSHAKE_TAG_COLLISION, "handshake-tag-collision")		\
+	X(INIT_ACK_LATE,	"init-ack-after-handshake")
 
 enum drop_reason {
 #define DROP_REASON_ENUM(name, str) DROP_##name,

@@ -118,7 +118,8 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 
 	if (x->dir == ENGINE_OUTBOUND) {
 		x->peer_idx = (int8_t)assoc_find_peer(a, &x->dst);
-		if (x->peer_idx < 0)
+		/* A handshake's packets may use the addresses it offers. */
+		if (x->peer_idx < 0 && !handshake_cand_peer_ok(x, &x->dst))
 			return DROP_PEER_ADDR_UNKNOWN;
 		li = xlate_pick_public(x->e, a, &x->src, x->peer_idx);
 		if (li < 0) {
@@ -144,11 +145,10 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 		return DROP_NO_MAPPING;
 	x->local_idx = (int8_t)li;
 	x->peer_idx = (int8_t)assoc_find_peer(a, &x->src);
-	if (x->peer_idx < 0) {
-		/* The INIT ACK's own address list, or an ASCONF adding
-		 * its source, may legitimise it; checked once learned. */
-		if (x->sv.first_type != SCTP_CID_INIT_ACK &&
-		    !x->sv.count[ENGINE_CS_ASCONF])
+	if (x->peer_idx < 0 && !handshake_cand_peer_ok(x, &x->src)) {
+		/* An ASCONF adding its source may legitimise it; checked
+		 * once learned. */
+		if (!x->sv.count[ENGINE_CS_ASCONF])
 			return DROP_PEER_ADDR_UNKNOWN;
 		x->defer_peer_check = true;
 	}
