@@ -317,14 +317,14 @@ static struct assoc *lookup(struct xlate_ctx *x)
 			return a;
 	}
 	a = handshake_cand_lookup(x);
-	if (a || type == SCTP_CID_INIT_ACK)
+	if (a || type != SCTP_CID_COOKIE_ECHO)
 		return a;
-	/* A COOKIE ECHO sent again after its handshake completed: the peer
-	 * answers it (RFC 9260 5.2.4 D); it changes nothing here. */
-	if (type == SCTP_CID_COOKIE_ECHO)
-		a = lookup_live(x, out ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG,
-				here, peer);
-	return a;
+	/* A COOKIE ECHO sent again after its handshake completed, by its
+	 * own endpoints: the peer answers it (RFC 9260 5.2.4 D); it changes
+	 * nothing here. */
+	return assoc_lookup_tag_match(t, out ? ASSOC_KEY_OUT_TAG :
+				      ASSOC_KEY_IN_TAG, here, peer,
+				      x->sv.vtag, ends_match, x);
 }
 
 static void no_state(struct xlate_ctx *x)
@@ -341,10 +341,10 @@ static void no_state(struct xlate_ctx *x)
 	}
 	/* After the handshake an INIT ACK is discarded by its receiver
 	 * (RFC 9260 5.2.3): it changes nothing here either. */
-	if (x->sv.first_type == SCTP_CID_INIT_ACK &&
-	    assoc_lookup_ports(x->e->table, x->dir == ENGINE_OUTBOUND ?
-			       ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
-			       here, peer, peer_matches, x)) {
+	if (x->sv.first_type == SCTP_CID_INIT_ACK && x->sv.vtag &&
+	    assoc_lookup_tag(x->e->table, x->dir == ENGINE_OUTBOUND ?
+			     ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG,
+			     here, peer, x->sv.vtag)) {
 		engine_drop(x, DROP_INIT_ACK_LATE);
 		return;
 	}

@@ -330,19 +330,45 @@ struct collide_arg {
 	bool inside;		/* the tag names the inside host */
 };
 
-static bool shares_a_peer(const struct assoc *o, const struct assoc_cand *c,
-			  const struct nat_addr *extra)
+static bool peer_of(const struct assoc *o, const struct nat_addr *addr)
 {
-	for (int i = 0; i < c->n_peers; i++)
-		if (assoc_find_peer(o, &c->peers[i]) >= 0)
-			return true;
-	if (extra && assoc_find_peer(o, extra) >= 0)
+	if (assoc_find_peer(o, addr) >= 0)
 		return true;
 	for (int i = 0; i < ASSOC_CANDS; i++)
-		for (int j = 0; j < c->n_peers; j++)
-			if (o->cands[i].flags & ASSOC_CAND_F_USED &&
-			    cand_has_peer(&o->cands[i], &c->peers[j], false))
-				return true;
+		if ((o->cands[i].flags & ASSOC_CAND_F_USED) &&
+		    cand_has_peer(&o->cands[i], addr, false))
+			return true;
+	return false;
+}
+
+/* Does o know a peer address of the candidate, or one this inbound
+ * INIT ACK (its source and list) brings? */
+static bool shares_a_peer(const struct xlate_ctx *x, const struct assoc *o,
+			  const struct assoc_cand *c)
+{
+	const uint8_t *chunk = x->sv.sctp + SCTP_HDR_LEN;
+	struct nat_addr addr;
+
+	for (int i = 0; i < c->n_peers; i++)
+		if (peer_of(o, &c->peers[i]))
+			return true;
+	if (x->dir == ENGINE_OUTBOUND)
+		return false;
+	if (peer_of(o, &x->src))
+		return true;
+	for (uint32_t off = sctp_param_first(chunk, SCTP_INIT_FIXED_LEN); off;
+	     off = sctp_param_next(chunk, off)) {
+		const uint8_t *p = chunk + off;
+
+		if (sctp_get16(p) == SCTP_PARAM_IPV4_ADDR)
+			nat_addr_from_v4(&addr, p + 4);
+		else if (sctp_get16(p) == SCTP_PARAM_IPV6_ADDR)
+			nat_addr_from_v6(&addr, p + 4);
+		else
+			continue;
+		if (peer_of(o, &addr))
+			return true;
+	}
 	return false;
 }
 
@@ -357,8 +383,7 @@ static bool collides(const struct assoc *o, void *arg)
 	if (live != ca->tag &&
 	    !handshake_cand_has_tag(x->e, o, ca->tag, ca->inside, x->now))
 		return false;
-	return shares_a_peer(o, ca->c, x->dir == ENGINE_INBOUND ?
-			     &x->src : NULL);
+	return shares_a_peer(x, o, ca->c);
 }
 
 /*
