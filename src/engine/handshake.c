@@ -5,14 +5,22 @@
  *   - outbound INIT, no state: a new association (limits, public port,
  *     address list rewrite);
  *   - outbound INIT on an association of the same inside and peer
- *     endpoints: a retransmission (same Initiate Tag: rewritten the same
- *     way, the timer is NOT refreshed, so retransmissions cannot keep a
- *     dead entry alive) or a restart / collision (new tag: the old tag
- *     stays valid as "prev" until the new pair is confirmed);
- *   - inbound INIT on an existing association: the peer restarts or the
- *     INITs collided; its new tag replaces the stale one;
+ *     endpoints: rewritten the same way; a retransmission (same Initiate
+ *     Tag) refreshes no timer, so retransmissions cannot keep a dead
+ *     entry alive;
+ *   - inbound INIT on an existing association (a peer restart, crossed
+ *     INITs, or a blind forgery from the peer's address): goes to the
+ *     inside host, which answers or ABORTs it (5.2.2);
  *   - inbound INIT otherwise: only through a [forward] rule.
- * State is only created from an INIT whose CRC32c verified.
+ * Nothing the box learns from one side becomes part of the mapping until
+ * the other side has accepted it: an INIT's Initiate Tag and the INIT
+ * ACKs answering it only make handshake candidates (handshake_cand.c),
+ * which replace the live tags and peer addresses when the COOKIE ECHO /
+ * COOKIE ACK exchange using them is seen.  Until then a live association
+ * works unchanged; after its handshake an INIT ACK changes nothing.
+ * The inside host's own addresses are bound at once, as every address
+ * the box advertises must be.  State is only touched from an INIT whose
+ * CRC32c verified.
  */
 #include <errno.h>
 #include <string.h>
