@@ -851,3 +851,119 @@ Test(handshake, shared_tag_told_apart_by_address)
 	cr_assert_eq(engine_stats(e)->assocs_live, 2);
 	engine_destroy(e);
 }
+
+/* ---- the mirror: inbound through a [forward] rule, and collisions ---- */
+
+#define SERVER	"192.168.1.20"
+#define CPORT	40000
+
+static struct engine_verdict server_init_ack(struct engine *e, uint32_t vtag,
+					     uint32_t itag, uint64_t now)
+{
+	struct pb p;
+
+	pb_ip4(&p, SERVER, PEER1);
+	pb_sctp(&p, 3868, CPORT, vtag);
+	pb_init(&p, SCTP_CID_INIT_ACK, itag);
+	pb_param_addr(&p, SERVER);
+	pb_param(&p, SCTP_PARAM_STATE_COOKIE, "server-cookie", 13);
+	pb_finish(&p);
+	return fx_run(e, &p, ENGINE_OUTBOUND, now);
+}
+
+/*
+ * A client's INIT sent twice, a server answering each with a tag of its
+ * own, the client using the first: the server's COOKIE ACK completes
+ * that pair, and the addresses the client listed count only then.
+ */
+Test(handshake, forward_rule_init_twice_first_used)
+{
+	static const char *const client[] = { PEER1, PEER2, NULL };
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct pb p;
+
+	for (int i = 0; i < 2; i++) {
+		pb_ip4(&p, PEER1, PUB);
+		pb_sctp(&p, CPORT, 3868, 0);
+		pb_init(&p, SCTP_CID_INIT, TP);
+		for (const char *const *a = client; *a; a++)
+			pb_param_addr(&p, *a);
+		pb_finish(&p);
+		expect_fwd(fx_run(e, &p, ENGINE_INBOUND, (1 + i) * FX_SEC));
+		cr_assert_str_eq(pkt_dst(p.buf, dbuf), SERVER);
+	}
+	expect_fwd(server_init_ack(e, TP, 0x61000001u, 2 * FX_SEC));
+	expect_fwd(server_init_ack(e, TP, 0x61000002u, 2 * FX_SEC));
+	/* Not yet: PEER2 was only offered, nor is the tag in force. */
+	fx_data(&p, PEER2, PUB, CPORT, 3868, 0x61000001u, 46);
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC),
+		    DROP_OUT_OF_THE_BLUE);
+	cookie_echo(&p, PEER1, PUB, CPORT, 3868, 0x61000001u);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), SERVER);
+	fx_chunk(&p, SERVER, PEER1, 3868, CPORT, TP, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	cr_assert_eq(view(e).tag_inside, 0x61000001u);
+	cr_assert_eq(view(e).n_paths, 2);
+	fx_data(&p, PEER2, PUB, CPORT, 3868, 0x61000001u, 46);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 4 * FX_SEC));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), SERVER);
+	fx_data(&p, PEER1, PUB, CPORT, 3868, 0x61000002u, 46);
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, 4 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	fx_data(&p, SERVER, PEER2, 3868, CPORT, TP, 46);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 4 * FX_SEC));
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), PUB);
+	engine_destroy(e);
+}
+
+/*
+ * Crossed INITs (RFC 9260 5.2.1): both ends send INIT, answer each
+ * other's with INIT ACK and COOKIE ECHO; whichever COOKIE ACK passes
+ * first completes the pair, the other is an ordinary packet.
+ */
+Test(handshake, init_collision_completes)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, TP, NULL, FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, TP, TI, FX_SEC, &p));
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, FX_SEC));
+	cookie_echo(&p, PEER1, PUB, 3868, port, TI);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    2 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	works(e, port, TI, TP, 3 * FX_SEC);
+	cr_assert_eq(engine_stats(e)->assocs_live, 1);
+	engine_destroy(e);
+}
+
+/*
+ * The peer refuses the INIT (an ABORT with the INIT's tag): the attempt
+ * ends, and so does an association that never came up.
+ */
+Test(handshake, abort_answering_the_only_init_ends_the_attempt)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_drop(in_chunk(e, PEER1, port, 0x12345678u, SCTP_CID_ABORT, 0,
+			     FX_SEC), DROP_VTAG_MISMATCH);
+	cr_assert_eq(view(e).state, ASSOC_COOKIE_WAIT);
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_ABORT, 0, FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	cr_assert_eq(engine_stats(e)->assocs_ended, 1);
+	engine_destroy(e);
+}
