@@ -34,7 +34,7 @@
 enum assoc_key {
 	ASSOC_KEY_IN_TAG = 0,	/* public port, peer port, tag_inside */
 	ASSOC_KEY_OUT_TAG,	/* inside port, peer port, tag_peer */
-	ASSOC_KEY_IN_PREV,	/* ... prev_tag_inside (during restart) */
+	ASSOC_KEY_IN_PREV,	/* ... prev_tag_inside (older state files) */
 	ASSOC_KEY_OUT_PREV,	/* ... prev_tag_peer */
 	ASSOC_KEY_IN_PORTS,	/* public port, peer port */
 	ASSOC_KEY_OUT_PORTS,	/* inside port, peer port */
@@ -96,7 +96,9 @@ struct assoc {
 	int8_t forward;		/* [forward] rule index or -1 */
 	uint16_t port_inside, port_public, port_peer;
 	uint32_t tag_inside, tag_peer;
-	uint32_t prev_tag_inside, prev_tag_peer;	/* 0 = none */
+	/* 0 = none; restarts now wait in cands[], these come only from
+	 * state files of older versions and go when a handshake completes */
+	uint32_t prev_tag_inside, prev_tag_peer;
 	uint64_t created, last_seen, expires;
 	/* Timer wheel. */
 	uint32_t wnext, wprev;
