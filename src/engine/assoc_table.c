@@ -83,17 +83,16 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 				sizeof(*t->local_arena));
 	t->peer_arena = calloc((size_t)capacity * max_peers,
 			       sizeof(*t->peer_arena));
-	t->cand_arena = calloc((size_t)capacity * ASSOC_CANDS,
-			       sizeof(*t->cand_arena));
-	t->cand_addr_arena = calloc((size_t)capacity * ASSOC_CANDS *
-				    max_peers, sizeof(*t->cand_addr_arena));
+	t->cand_arena =
+		calloc((size_t)capacity * ASSOC_CANDS, sizeof(*t->cand_arena));
+	t->cand_addr_arena = calloc((size_t)capacity * ASSOC_CANDS * max_peers,
+				    sizeof(*t->cand_addr_arena));
 	t->buckets = malloc(nbuckets * sizeof(*t->buckets));
 	t->host_buckets = malloc((t->host_mask + 1) *
 				 sizeof(*t->host_buckets));
 	t->hosts = calloc(capacity, sizeof(*t->hosts));
-	if (!t->slots || !t->local_arena || !t->peer_arena ||
-	    !t->cand_arena || !t->cand_addr_arena || !t->buckets ||
-	    !t->host_buckets || !t->hosts)
+	if (!t->slots || !t->local_arena || !t->peer_arena || !t->cand_arena ||
+	    !t->cand_addr_arena || !t->buckets || !t->host_buckets || !t->hosts)
 		goto fail;
 
 	memset(t->buckets, 0xff, nbuckets * sizeof(*t->buckets));
@@ -109,8 +108,10 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 		a->peers = &t->peer_arena[(size_t)i * max_peers];
 		a->cands = &t->cand_arena[(size_t)i * ASSOC_CANDS];
 		for (int c = 0; c < ASSOC_CANDS; c++)
-			a->cands[c].peers = &t->cand_addr_arena[
-				((size_t)i * ASSOC_CANDS + c) * max_peers];
+			a->cands[c].peers =
+				&t->cand_addr_arena[((size_t)i * ASSOC_CANDS +
+						     c) *
+						    max_peers];
 		a->wnext = i + 1 < capacity ? i + 1 : ASSOC_NONE;
 		t->hosts[i].next = i + 1 < capacity ? i + 1 : ASSOC_NONE;
 	}
@@ -297,12 +298,10 @@ struct assoc *assoc_lookup_tag(const struct assoc_table *t,
 	return NULL;
 }
 
-struct assoc *assoc_lookup_tag_match(const struct assoc_table *t,
-				     enum assoc_key k, uint16_t port_a,
-				     uint16_t port_b, uint32_t tag,
-				     bool (*match)(const struct assoc *,
-						   void *),
-				     void *arg)
+struct assoc *
+assoc_lookup_tag_match(const struct assoc_table *t, enum assoc_key k,
+		       uint16_t port_a, uint16_t port_b, uint32_t tag,
+		       bool (*match)(const struct assoc *, void *), void *arg)
 {
 	uint32_t n = t->buckets[key_hash(t, k, port_a, port_b, tag)];
 

@@ -275,8 +275,7 @@ static struct assoc *lookup_live(struct xlate_ctx *x, enum assoc_key k,
 	struct tag_count tc = { 0 };
 	struct assoc *a;
 
-	a = assoc_lookup_tag_match(t, k, here, peer, x->sv.vtag, ends_match,
-				   x);
+	a = assoc_lookup_tag_match(t, k, here, peer, x->sv.vtag, ends_match, x);
 	if (a)
 		return a;
 	assoc_lookup_tag_match(t, k, here, peer, x->sv.vtag, count_tag, &tc);
@@ -296,9 +295,9 @@ static struct assoc *lookup(struct xlate_ctx *x)
 	    (x->sv.first_flags & SCTP_FLAG_T)) {
 		struct tbit_match m = { .x = x };
 
-		a = assoc_lookup_ports(t, out ? ASSOC_KEY_OUT_PORTS :
-				       ASSOC_KEY_IN_PORTS,
-				       here, peer, tbit_matches, &m);
+		a = assoc_lookup_ports(
+			t, out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS, here,
+			peer, tbit_matches, &m);
 		return a ? a : handshake_cand_lookup(x);
 	}
 	if (x->sv.vtag == 0)
@@ -311,8 +310,9 @@ static struct assoc *lookup(struct xlate_ctx *x)
 		a = lookup_live(x, out ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG,
 				here, peer);
 		if (!a)
-			a = lookup_live(x, out ? ASSOC_KEY_OUT_PREV :
-					ASSOC_KEY_IN_PREV, here, peer);
+			a = lookup_live(
+				x, out ? ASSOC_KEY_OUT_PREV : ASSOC_KEY_IN_PREV,
+				here, peer);
 		if (a)
 			return a;
 	}
@@ -322,9 +322,9 @@ static struct assoc *lookup(struct xlate_ctx *x)
 	/* A COOKIE ECHO sent again after its handshake completed, by its
 	 * own endpoints: the peer answers it (RFC 9260 5.2.4 D); it changes
 	 * nothing here. */
-	return assoc_lookup_tag_match(t, out ? ASSOC_KEY_OUT_TAG :
-				      ASSOC_KEY_IN_TAG, here, peer,
-				      x->sv.vtag, ends_match, x);
+	return assoc_lookup_tag_match(
+		t, out ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG, here, peer,
+		x->sv.vtag, ends_match, x);
 }
 
 static void no_state(struct xlate_ctx *x)
@@ -342,8 +342,9 @@ static void no_state(struct xlate_ctx *x)
 	/* After the handshake an INIT ACK is discarded by its receiver
 	 * (RFC 9260 5.2.3): it changes nothing here either. */
 	if (x->sv.first_type == SCTP_CID_INIT_ACK && x->sv.vtag &&
-	    assoc_lookup_tag(x->e->table, x->dir == ENGINE_OUTBOUND ?
-			     ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG,
+	    assoc_lookup_tag(x->e->table,
+			     x->dir == ENGINE_OUTBOUND ? ASSOC_KEY_OUT_TAG :
+							 ASSOC_KEY_IN_TAG,
 			     here, peer, x->sv.vtag)) {
 		engine_drop(x, DROP_INIT_ACK_LATE);
 		return;
@@ -379,11 +380,11 @@ static bool changes_state(const struct xlate_ctx *x)
 	const uint16_t *n = x->sv.count;
 
 	return (x->cand >= 0 && x->cand_op != CAND_PASS) || x->join_local ||
-	       x->sv.first_type == SCTP_CID_INIT_ACK ||
-	       n[ENGINE_CS_ABORT] || n[ENGINE_CS_SHUTDOWN] ||
-	       n[ENGINE_CS_SHUTDOWN_ACK] || n[ENGINE_CS_SHUTDOWN_COMPLETE] ||
-	       n[ENGINE_CS_COOKIE_ECHO] || n[ENGINE_CS_COOKIE_ACK] ||
-	       n[ENGINE_CS_ASCONF] || n[ENGINE_CS_ASCONF_ACK];
+	       x->sv.first_type == SCTP_CID_INIT_ACK || n[ENGINE_CS_ABORT] ||
+	       n[ENGINE_CS_SHUTDOWN] || n[ENGINE_CS_SHUTDOWN_ACK] ||
+	       n[ENGINE_CS_SHUTDOWN_COMPLETE] || n[ENGINE_CS_COOKIE_ECHO] ||
+	       n[ENGINE_CS_COOKIE_ACK] || n[ENGINE_CS_ASCONF] ||
+	       n[ENGINE_CS_ASCONF_ACK];
 }
 
 /*
@@ -417,8 +418,14 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		    struct engine_verdict *v)
 {
 	struct xlate_ctx x = {
-		.e = e, .pkt = pkt, .v = v, .dir = dir, .now = now_ns,
-		.local_idx = -1, .peer_idx = -1, .cand = -1,
+		.e = e,
+		.pkt = pkt,
+		.v = v,
+		.dir = dir,
+		.now = now_ns,
+		.local_idx = -1,
+		.peer_idx = -1,
+		.cand = -1,
 	};
 	enum drop_reason r;
 

@@ -75,8 +75,8 @@ struct xlate_ctx {
 	 * the live tag pair; what it does to it (enum cand_op). */
 	int8_t cand;
 	uint8_t cand_op;
-	bool cand_copy;		/* CAND_ACK: a new pair from the INIT's */
-	uint32_t cand_itag;	/* CAND_ACK: the INIT ACK's Initiate Tag */
+	bool cand_copy; /* CAND_ACK: a new pair from the INIT's */
+	uint32_t cand_itag; /* CAND_ACK: the INIT ACK's Initiate Tag */
 	uint8_t locals_before;	/* locals[] added by this packet start here */
 	/* ASCONF changes planned by asconf_plan. */
 	uint8_t n_asconf_ops;
@@ -132,11 +132,11 @@ void handshake_clear_prev_tags(struct engine *e, struct assoc *a);
  */
 enum cand_op {
 	CAND_NONE = 0,
-	CAND_PASS,	/* translate, no change (ERROR) */
-	CAND_ACK,	/* INIT ACK: the other tag of the pair */
-	CAND_SELECT,	/* COOKIE ECHO: this pair */
-	CAND_CONFIRM,	/* the answer to the COOKIE ECHO: make it live */
-	CAND_END,	/* ABORT: forget the candidate */
+	CAND_PASS, /* translate, no change (ERROR) */
+	CAND_ACK, /* INIT ACK: the other tag of the pair */
+	CAND_SELECT, /* COOKIE ECHO: this pair */
+	CAND_CONFIRM, /* the answer to the COOKIE ECHO: make it live */
+	CAND_END, /* ABORT: forget the candidate */
 };
 bool handshake_assoc_live(const struct assoc *a);
 /* Both ends disabled restart (natsupp 6.2): in the live association, or

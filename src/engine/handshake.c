@@ -150,8 +150,7 @@ static bool shares_transport(const struct assoc *o, void *arg)
 	 * tells the two associations apart by their tags, not as a restart
 	 * (draft-ietf-tsvwg-natsupp-23 6.2.1, 6.2.2).
 	 */
-	if (ca->no_restart &&
-	    handshake_no_restart(ca->x->e, o, ca->x->now))
+	if (ca->no_restart && handshake_no_restart(ca->x->e, o, ca->x->now))
 		return false;
 	for (int i = 0; i < a->n_locals && !pub; i++)
 		pub = assoc_find_local_public(o, &a->locals[i].public_) >= 0;
@@ -164,8 +163,7 @@ static bool cand_tag_taken(const struct assoc *o, void *arg)
 	const struct conflict_arg *ca = arg;
 
 	return o != ca->self &&
-	       handshake_cand_has_tag(ca->x->e, o, ca->itag, true,
-				      ca->x->now);
+	       handshake_cand_has_tag(ca->x->e, o, ca->itag, true, ca->x->now);
 }
 
 /*
@@ -533,7 +531,7 @@ enum drop_reason handshake_init_ack(struct xlate_ctx *x)
 		a->n_locals = x->locals_before;
 		return r;
 	}
-	x->join_local = false;	/* collect bound the source already */
+	x->join_local = false; /* collect bound the source already */
 	plan_outbound_addrs(x);
 	return DROP_NONE;
 }

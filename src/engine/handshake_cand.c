@@ -230,7 +230,7 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 	if (x->sv.first_type == SCTP_CID_ABORT)
 		return CAND_END;
 	if (x->sv.first_type == SCTP_CID_ERROR)
-		return CAND_PASS;	/* a Stale Cookie, say: no answer */
+		return CAND_PASS; /* a Stale Cookie, say: no answer */
 	/* The answer to the COOKIE ECHO, by the side that received it. */
 	if ((c->flags & ASSOC_CAND_F_ECHOED) && mine && inb == out)
 		return CAND_CONFIRM;
@@ -245,8 +245,8 @@ static bool cand_matches(const struct assoc *a, void *arg)
 	uint32_t itag = 0;
 
 	if (x->dir == ENGINE_OUTBOUND ?
-	    assoc_find_local_inside(a, &x->src) < 0 :
-	    assoc_find_local_public(a, &x->dst) < 0)
+		    assoc_find_local_inside(a, &x->src) < 0 :
+		    assoc_find_local_public(a, &x->dst) < 0)
 		return false;
 	if (x->sv.first_type == SCTP_CID_INIT_ACK)
 		itag = sctp_get32(x->sv.sctp + SCTP_HDR_LEN +
@@ -304,9 +304,9 @@ struct assoc *handshake_cand_lookup(struct xlate_ctx *x)
 	struct assoc *a;
 
 	x->cand_copy = false;
-	a = assoc_lookup_ports(x->e->table, out ? ASSOC_KEY_OUT_PORTS :
-			       ASSOC_KEY_IN_PORTS, here, peer, cand_matches,
-			       x);
+	a = assoc_lookup_ports(x->e->table,
+			       out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
+			       here, peer, cand_matches, x);
 	if (!a) {
 		x->cand = -1;
 		x->cand_op = CAND_NONE;
@@ -317,8 +317,8 @@ struct assoc *handshake_cand_lookup(struct xlate_ctx *x)
 bool handshake_cand_peer_ok(const struct xlate_ctx *x,
 			    const struct nat_addr *peer)
 {
-	return x->cand >= 0 && cand_has_peer(&x->a->cands[x->cand], peer,
-					     false);
+	return x->cand >= 0 &&
+	       cand_has_peer(&x->a->cands[x->cand], peer, false);
 }
 
 /* ---- an INIT ACK's tag must not be another association's ---- */
@@ -327,7 +327,7 @@ struct collide_arg {
 	const struct xlate_ctx *x;
 	const struct assoc_cand *c;
 	uint32_t tag;
-	bool inside;		/* the tag names the inside host */
+	bool inside; /* the tag names the inside host */
 };
 
 static bool peer_of(const struct assoc *o, const struct nat_addr *addr)
@@ -397,7 +397,9 @@ enum drop_reason handshake_cand_plan(struct xlate_ctx *x)
 {
 	const struct assoc *a = x->a;
 	struct collide_arg ca = {
-		.x = x, .c = &a->cands[x->cand], .tag = x->cand_itag,
+		.x = x,
+		.c = &a->cands[x->cand],
+		.tag = x->cand_itag,
 		.inside = x->dir == ENGINE_OUTBOUND,
 	};
 
@@ -405,11 +407,12 @@ enum drop_reason handshake_cand_plan(struct xlate_ctx *x)
 		return DROP_NONE;
 	if (!x->cand_itag)
 		return DROP_INIT_ZERO_TAG;
-	if (ca.inside ?
-	    assoc_lookup_ports(x->e->table, ASSOC_KEY_IN_PORTS,
-			       a->port_public, a->port_peer, collides, &ca) :
-	    assoc_lookup_ports(x->e->table, ASSOC_KEY_OUT_PORTS,
-			       a->port_inside, a->port_peer, collides, &ca))
+	if (ca.inside ? assoc_lookup_ports(x->e->table, ASSOC_KEY_IN_PORTS,
+					   a->port_public, a->port_peer,
+					   collides, &ca) :
+			assoc_lookup_ports(x->e->table, ASSOC_KEY_OUT_PORTS,
+					   a->port_inside, a->port_peer,
+					   collides, &ca))
 		return DROP_HANDSHAKE_TAG_COLLISION;
 	return DROP_NONE;
 }
@@ -469,8 +472,9 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 	cand_clear_all(a);
 	engine_set_state(e, a, ASSOC_ESTABLISHED, x->now);
 	if (restart || !(a->flags & ASSOC_F_UP))
-		engine_event_up(e, a, restart ? ENGINE_EVR_RESTART :
-				ENGINE_EVR_NEW, x->now);
+		engine_event_up(e, a,
+				restart ? ENGINE_EVR_RESTART : ENGINE_EVR_NEW,
+				x->now);
 }
 
 static bool any_cand(const struct engine *e, const struct assoc *a,
@@ -494,26 +498,24 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 		if (n != c) {
 			n->tag_inside = c->tag_inside;
 			n->tag_peer = c->tag_peer;
-			n->flags = (uint8_t)(c->flags &
-					     ~ASSOC_CAND_F_ECHOED);
+			n->flags = (uint8_t)(c->flags & ~ASSOC_CAND_F_ECHOED);
 			n->n_init_peers = n->n_peers = c->n_init_peers;
 			memcpy(n->peers, c->peers,
 			       c->n_init_peers * sizeof(c->peers[0]));
 			c = n;
 		}
-		c->flags &= (uint8_t)~(ASSOC_CAND_F_ECHOED |
-				       (out ? ASSOC_CAND_F_DR_INSIDE :
-					ASSOC_CAND_F_DR_PEER));
+		c->flags &= (uint8_t) ~(
+			ASSOC_CAND_F_ECHOED |
+			(out ? ASSOC_CAND_F_DR_INSIDE : ASSOC_CAND_F_DR_PEER));
 		c->n_peers = c->n_init_peers;
 	}
 	t = out ? &c->tag_inside : &c->tag_peer;
 	if (*t == x->cand_itag)
-		return;		/* a duplicate: nothing new */
+		return; /* a duplicate: nothing new */
 	*t = x->cand_itag;
 	c->since = x->now;
 	if (natsupp_disable_restart(chunk))
-		c->flags |= out ? ASSOC_CAND_F_DR_INSIDE :
-				  ASSOC_CAND_F_DR_PEER;
+		c->flags |= out ? ASSOC_CAND_F_DR_INSIDE : ASSOC_CAND_F_DR_PEER;
 	/* The peer's addresses; the inside host's are bindings already. */
 	if (!out)
 		cand_add_chunk_peers(x->e, c, &x->src, chunk);
@@ -550,8 +552,8 @@ void handshake_cand_commit(struct xlate_ctx *x)
 		break;
 	}
 	/* The peer list may have changed: count the path it is now. */
-	x->peer_idx = (int8_t)assoc_find_peer(a, x->dir == ENGINE_OUTBOUND ?
-					      &x->dst : &x->src);
+	x->peer_idx = (int8_t)assoc_find_peer(
+		a, x->dir == ENGINE_OUTBOUND ? &x->dst : &x->src);
 }
 
 /* The newest candidate's tags, for an association not yet live. */

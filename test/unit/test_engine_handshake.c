@@ -16,15 +16,15 @@
 #include "engine_fixture.h"
 #include "sctp_wire.h"
 
-#define TI	0x11111111u	/* inside host's tag */
-#define TP	0x22222222u	/* peer's tag */
-#define HOST	"192.168.1.10"
-#define HOST2	"192.168.1.11"
-#define PUB	"198.51.100.1"
-#define PEER1	"198.51.100.100"
-#define PEER2	"203.0.113.100"
-#define EVIL	"192.0.2.66"	/* an address outside the association */
-#define SPORT	5000
+#define TI    0x11111111u /* inside host's tag */
+#define TP    0x22222222u /* peer's tag */
+#define HOST  "192.168.1.10"
+#define HOST2 "192.168.1.11"
+#define PUB   "198.51.100.1"
+#define PEER1 "198.51.100.100"
+#define PEER2 "203.0.113.100"
+#define EVIL  "192.0.2.66" /* an address outside the association */
+#define SPORT 5000
 
 static char sbuf[48], dbuf[48];
 
@@ -74,8 +74,7 @@ static struct engine_verdict out_init(struct engine *e, const char *src,
 static struct engine_verdict in_init_ack(struct engine *e, const char *src,
 					 uint16_t port, uint32_t vtag,
 					 uint32_t itag,
-					 const char *const *addrs,
-					 uint64_t now)
+					 const char *const *addrs, uint64_t now)
 {
 	struct pb p;
 
@@ -104,8 +103,7 @@ static struct engine_verdict out_cookie_echo(struct engine *e, uint32_t vtag,
 
 static struct engine_verdict in_chunk(struct engine *e, const char *src,
 				      uint16_t port, uint32_t vtag,
-				      uint8_t type, uint8_t flags,
-				      uint64_t now)
+				      uint8_t type, uint8_t flags, uint64_t now)
 {
 	struct pb p;
 
@@ -122,8 +120,7 @@ static struct engine_verdict out_data(struct engine *e, const char *src,
 }
 
 static struct engine_verdict in_data(struct engine *e, const char *src,
-				     uint16_t port, uint32_t vtag,
-				     uint64_t now)
+				     uint16_t port, uint32_t vtag, uint64_t now)
 {
 	struct pb p;
 
@@ -240,8 +237,7 @@ Test(handshake, abort_answering_a_forged_init_ends_only_it)
 	struct pb p;
 
 	expect_fwd(in_init(e, PEER1, port, 0x66000001u, evil, 2 * FX_SEC));
-	fx_chunk(&p, HOST, PEER1, SPORT, 3868, 0x66000001u, SCTP_CID_ABORT,
-		 0);
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, 0x66000001u, SCTP_CID_ABORT, 0);
 	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
 	cr_assert_str_eq(pkt_dst(p.buf, dbuf), PEER1);
 	cr_assert_str_eq(pkt_src(p.buf, sbuf), PUB);
@@ -252,8 +248,7 @@ Test(handshake, abort_answering_a_forged_init_ends_only_it)
 	cr_assert_eq(engine_stats(e)->assocs_ended, 0);
 	works(e, port, TI, TP, 3 * FX_SEC);
 	/* The attempt is over: its tag finds nothing any more. */
-	fx_chunk(&p, HOST, PEER1, SPORT, 3868, 0x66000001u, SCTP_CID_ABORT,
-		 0);
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, 0x66000001u, SCTP_CID_ABORT, 0);
 	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC),
 		    DROP_VTAG_MISMATCH);
 	engine_destroy(e);
@@ -263,10 +258,17 @@ Test(handshake, abort_answering_a_forged_init_ends_only_it)
 Test(handshake, forged_init_does_not_fill_the_peer_list)
 {
 	static const char *const many[] = {
-		"198.51.100.200", "198.51.100.201", "198.51.100.202",
-		"198.51.100.203", "198.51.100.204", "198.51.100.205",
-		"198.51.100.206", "198.51.100.207", "198.51.100.208",
-		"198.51.100.209", NULL,
+		"198.51.100.200",
+		"198.51.100.201",
+		"198.51.100.202",
+		"198.51.100.203",
+		"198.51.100.204",
+		"198.51.100.205",
+		"198.51.100.206",
+		"198.51.100.207",
+		"198.51.100.208",
+		"198.51.100.209",
+		NULL,
 	};
 	struct engine *e = fx_engine(MULTIHOME_OFF);
 	uint16_t port = establish(e, peer1_only, FX_SEC);
@@ -321,8 +323,8 @@ static void peer_restart(bool lose_cookie_ack)
 		/* The host's first packet with the new tag says it. */
 		expect_fwd(out_data(e, HOST, PEER1, tp2, 3 * FX_SEC, &p));
 	} else {
-		fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2,
-			 SCTP_CID_COOKIE_ACK, 0);
+		fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK,
+			 0);
 		expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
 	}
 	v = view(e);
@@ -363,8 +365,9 @@ Test(handshake, forged_handshake_chunks_change_nothing)
 	struct pb p;
 
 	/* Blind, from the peer's address. */
-	expect_drop(in_init_ack(e, PEER1, port, 0x77000001u, 0x77000002u,
-				evil, 2 * FX_SEC), DROP_VTAG_MISMATCH);
+	expect_drop(in_init_ack(e, PEER1, port, 0x77000001u, 0x77000002u, evil,
+				2 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
 	cookie_echo(&p, PEER1, PUB, 3868, port, 0x77000003u);
 	expect_drop(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC),
 		    DROP_VTAG_MISMATCH);
@@ -375,12 +378,13 @@ Test(handshake, forged_handshake_chunks_change_nothing)
 		    DROP_VTAG_MISMATCH);
 	/* Knowing the tag, from an address outside the association. */
 	expect_drop(in_init_ack(e, EVIL, port, TI, 0x77000006u, evil,
-				2 * FX_SEC), DROP_INIT_ACK_LATE);
+				2 * FX_SEC),
+		    DROP_INIT_ACK_LATE);
 	cookie_echo(&p, EVIL, PUB, 3868, port, TI);
 	expect_drop(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC),
 		    DROP_OUT_OF_THE_BLUE);
-	expect_drop(in_chunk(e, EVIL, port, TI, SCTP_CID_ABORT, 0,
-			     2 * FX_SEC), DROP_PEER_ADDR_UNKNOWN);
+	expect_drop(in_chunk(e, EVIL, port, TI, SCTP_CID_ABORT, 0, 2 * FX_SEC),
+		    DROP_PEER_ADDR_UNKNOWN);
 	expect_drop(in_data(e, EVIL, port, TI, 2 * FX_SEC),
 		    DROP_PEER_ADDR_UNKNOWN);
 	v = view(e);
@@ -406,7 +410,8 @@ Test(handshake, candidates_bounded_and_forgotten)
 
 	expect_fwd(in_init(e, PEER1, port, 0x66000000u, NULL, 2 * FX_SEC));
 	expect_drop(out_init_ack(e, PEER1, 0x66000000u, 0x55555555u,
-				 30 * FX_SEC, &p), DROP_VTAG_MISMATCH);
+				 30 * FX_SEC, &p),
+		    DROP_VTAG_MISMATCH);
 	for (uint32_t i = 1; i <= 20; i++)
 		expect_fwd(in_init(e, PEER1, port, 0x66000000u + i, NULL,
 				   31 * FX_SEC));
@@ -423,8 +428,8 @@ Test(handshake, candidates_bounded_and_forgotten)
 
 /* ---- an INIT sent twice, answered twice ---- */
 
-#define TP1	0x51000001u
-#define TP2	0x51000002u
+#define TP1 0x51000001u
+#define TP2 0x51000002u
 
 /* INIT twice, two INIT ACKs with their own tags, in `order`. */
 static uint16_t init_twice(struct engine *e, bool second_first)
@@ -459,7 +464,8 @@ Test(handshake, init_retransmitted_first_init_ack_used)
 		    DROP_VTAG_MISMATCH);
 	/* A late copy of either INIT ACK changes nothing now. */
 	expect_drop(in_init_ack(e, PEER1, port, TI, TP2, peer1_only,
-				5 * FX_SEC), DROP_INIT_ACK_LATE);
+				5 * FX_SEC),
+		    DROP_INIT_ACK_LATE);
 	works(e, port, TI, TP1, 5 * FX_SEC);
 	engine_destroy(e);
 }
@@ -521,11 +527,11 @@ Test(handshake, second_init_ack_after_cookie_echo)
 	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
 	port = pkt_sport(p.buf);
 	expect_fwd(out_init(e, HOST, PEER1, TI, 2 * FX_SEC, &p));
-	expect_fwd(in_init_ack(e, PEER1, port, TI, TP1, peer1_only,
-			       2 * FX_SEC));
+	expect_fwd(
+		in_init_ack(e, PEER1, port, TI, TP1, peer1_only, 2 * FX_SEC));
 	expect_fwd(out_cookie_echo(e, TP1, 2 * FX_SEC));
-	expect_fwd(in_init_ack(e, PEER1, port, TI, TP2, peer1_only,
-			       2 * FX_SEC));
+	expect_fwd(
+		in_init_ack(e, PEER1, port, TI, TP2, peer1_only, 2 * FX_SEC));
 	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
 			    3 * FX_SEC));
 	works(e, port, TI, TP1, 3 * FX_SEC);
@@ -568,7 +574,8 @@ Test(handshake, init_ack_after_handshake_changes_nothing)
 	uint16_t port = establish(e, peer1_only, FX_SEC);
 
 	expect_drop(in_init_ack(e, EVIL, port, TI, 0x77000001u, evil,
-				2 * FX_SEC), DROP_INIT_ACK_LATE);
+				2 * FX_SEC),
+		    DROP_INIT_ACK_LATE);
 	expect_drop(in_data(e, EVIL, port, TI, 2 * FX_SEC),
 		    DROP_PEER_ADDR_UNKNOWN);
 	for (uint32_t i = 0; i < 2; i++)
@@ -591,12 +598,10 @@ Test(handshake, inbound_cookie_echo_during_handshake_adopts_nothing)
 	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
 	port = pkt_sport(p.buf);
 	cookie_echo(&p, PEER1, PUB, 3868, port, 0xbadbad01u);
-	expect_drop(fx_run(e, &p, ENGINE_INBOUND, FX_SEC),
-		    DROP_VTAG_MISMATCH);
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, FX_SEC), DROP_VTAG_MISMATCH);
 	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
 	cookie_echo(&p, PEER1, PUB, 3868, port, 0xbadbad02u);
-	expect_drop(fx_run(e, &p, ENGINE_INBOUND, FX_SEC),
-		    DROP_VTAG_MISMATCH);
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, FX_SEC), DROP_VTAG_MISMATCH);
 	expect_fwd(out_cookie_echo(e, TP, 2 * FX_SEC));
 	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
 			    2 * FX_SEC));
@@ -628,8 +633,8 @@ Test(handshake, damaged_init_ack_changes_nothing)
 		    DROP_VTAG_MISMATCH);
 	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
 	expect_fwd(out_cookie_echo(e, TP, FX_SEC));
-	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
-			    FX_SEC));
+	expect_fwd(
+		in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0, FX_SEC));
 	cr_assert_eq(view(e).tag_peer, TP);
 	cr_assert_eq(view(e).n_paths, 1, "no address from the damaged one");
 	works(e, port, TI, TP, 2 * FX_SEC);
@@ -654,8 +659,7 @@ Test(handshake, damaged_outbound_init_ack_not_laundered)
 	pb_param(&p, SCTP_PARAM_STATE_COOKIE, "server-cookie", 13);
 	pb_finish(&p);
 	p.buf[p.len - 2] ^= 0x01;
-	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC),
-		    DROP_BAD_CHECKSUM);
+	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC), DROP_BAD_CHECKSUM);
 	cr_assert_eq(engine_stats(e)->csum_full, 0, "nothing recomputed");
 	p.buf[p.len - 2] ^= 0x01;
 	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC));
@@ -677,13 +681,13 @@ Test(handshake, damaged_packets_change_nothing)
 	struct pb p;
 
 	fx_config(&c, MULTIHOME_OFF);
-	c.port_preserve = false;	/* so the port really changes */
+	c.port_preserve = false; /* so the port really changes */
 	cr_assert_eq(engine_create(&c, 7, &e), 0);
 	port = establish(e, peer1_only, FX_SEC);
 	cr_assert_neq(port, SPORT);
 
 	fx_chunk(&p, PEER1, PUB, 3868, port, TI, SCTP_CID_ABORT, 0);
-	p.buf[20 + 8] ^= 0x01;	/* the CRC32c field */
+	p.buf[20 + 8] ^= 0x01; /* the CRC32c field */
 	expect_drop(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC),
 		    DROP_BAD_CHECKSUM);
 	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN, 0);
@@ -796,8 +800,8 @@ Test(handshake, init_ack_tag_collision_refused)
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC));
 	cookie_echo(&p, HOST2, PEER2, SPORT, 3868, 0x32323232u);
 	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
-	fx_chunk(&p, PEER2, PUB, 3868, port2, 0x31313131u,
-		 SCTP_CID_COOKIE_ACK, 0);
+	fx_chunk(&p, PEER2, PUB, 3868, port2, 0x31313131u, SCTP_CID_COOKIE_ACK,
+		 0);
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC));
 	expect_fwd(out_data(e, HOST2, PEER2, 0x32323232u, 4 * FX_SEC, &p));
 	cr_assert_eq(pkt_sport(p.buf), port2);
@@ -828,8 +832,8 @@ Test(handshake, shared_tag_told_apart_by_address)
 	cookie_echo(&p, HOST2, PEER2, SPORT, 3868, TP);
 	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
 	cr_assert_eq(pkt_sport(p.buf), port2);
-	fx_chunk(&p, PEER2, PUB, 3868, port2, 0x31313131u,
-		 SCTP_CID_COOKIE_ACK, 0);
+	fx_chunk(&p, PEER2, PUB, 3868, port2, 0x31313131u, SCTP_CID_COOKIE_ACK,
+		 0);
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC));
 
 	for (int i = 0; i < 2; i++) {
@@ -854,8 +858,8 @@ Test(handshake, shared_tag_told_apart_by_address)
 
 /* ---- the mirror: inbound through a [forward] rule, and collisions ---- */
 
-#define SERVER	"192.168.1.20"
-#define CPORT	40000
+#define SERVER "192.168.1.20"
+#define CPORT  40000
 
 static struct engine_verdict server_init_ack(struct engine *e, uint32_t vtag,
 					     uint32_t itag, uint64_t now)
@@ -960,7 +964,8 @@ Test(handshake, abort_answering_the_only_init_ends_the_attempt)
 	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
 	port = pkt_sport(p.buf);
 	expect_drop(in_chunk(e, PEER1, port, 0x12345678u, SCTP_CID_ABORT, 0,
-			     FX_SEC), DROP_VTAG_MISMATCH);
+			     FX_SEC),
+		    DROP_VTAG_MISMATCH);
 	cr_assert_eq(view(e).state, ASSOC_COOKIE_WAIT);
 	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_ABORT, 0, FX_SEC));
 	cr_assert_eq(view(e).state, ASSOC_CLOSED);

@@ -180,8 +180,8 @@ static struct engine *second_init(bool peer_dr)
 	pb_bytes(&p, "cookie", 6);
 	pb_finish(&p);
 	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC));
-	fx_chunk(&p, PEER1, "198.51.100.1", 3868, 5000, TI,
-		 SCTP_CID_COOKIE_ACK, 0);
+	fx_chunk(&p, PEER1, "198.51.100.1", 3868, 5000, TI, SCTP_CID_COOKIE_ACK,
+		 0);
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, FX_SEC));
 	init_dr(&p, 0x33333333u, true);
 	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));

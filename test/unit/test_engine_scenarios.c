@@ -457,8 +457,7 @@ Test(scenario, cookie_echo_after_several_init_acks)
 	pb_bytes(&p, "cookie-cookie-cookie", 20);
 	pb_finish(&p);
 	p.buf[p.len - 1] ^= 0x40;
-	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC),
-		    DROP_BAD_CHECKSUM);
+	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC), DROP_BAD_CHECKSUM);
 	/* The host's COOKIE ECHO answers the first INIT ACK. */
 	p.buf[p.len - 1] ^= 0x40;
 	expect(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC), ENGINE_FORWARD);
