@@ -248,7 +248,10 @@ static bool cand_matches(const struct assoc *a, void *arg)
 		    assoc_find_local_inside(a, &x->src) < 0 :
 		    assoc_find_local_public(a, &x->dst) < 0)
 		return false;
-	if (x->sv.first_type == SCTP_CID_INIT_ACK)
+	/* Chunks are validated later (phase 2): read only what is there;
+	 * a short INIT ACK is dropped then. */
+	if (x->sv.first_type == SCTP_CID_INIT_ACK &&
+	    x->sv.len >= SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG + 4)
 		itag = sctp_get32(x->sv.sctp + SCTP_HDR_LEN +
 				  SCTP_INIT_OFF_ITAG);
 	for (int i = 0; i < ASSOC_CANDS && pick < 0; i++) {
