@@ -93,7 +93,8 @@ struct quote_match {
 	const struct quote *qt;
 };
 
-static bool tag_ok(const struct assoc *a, uint32_t vtag, bool inbound)
+static bool tag_ok(const struct xlate_ctx *x, const struct assoc *a,
+		   uint32_t vtag, bool inbound)
 {
 	uint32_t t = inbound ? a->tag_peer : a->tag_inside;
 	uint32_t pt = inbound ? a->prev_tag_peer : a->prev_tag_inside;
@@ -101,7 +102,9 @@ static bool tag_ok(const struct assoc *a, uint32_t vtag, bool inbound)
 	/* A quoted INIT carries tag 0 (RFC 9260 appendix C). */
 	if (vtag == 0)
 		return a->state < ASSOC_ESTABLISHED;
-	return vtag == t || (pt && vtag == pt);
+	/* ... and a handshake's packets one of its candidate tags. */
+	return vtag == t || (pt && vtag == pt) ||
+	       handshake_cand_has_tag(x->e, a, vtag, !inbound, x->now);
 }
 
 static bool quote_matches(const struct assoc *a, void *arg)
@@ -112,10 +115,10 @@ static bool quote_matches(const struct assoc *a, void *arg)
 	if (m->x->dir == ENGINE_INBOUND)
 		return assoc_find_local_public(a, &qt->src) >= 0 &&
 		       assoc_find_peer(a, &qt->dst) >= 0 &&
-		       tag_ok(a, qt->vtag, true);
+		       tag_ok(m->x, a, qt->vtag, true);
 	return assoc_find_local_inside(a, &qt->dst) >= 0 &&
 	       assoc_find_peer(a, &qt->src) >= 0 &&
-	       tag_ok(a, qt->vtag, false);
+	       tag_ok(m->x, a, qt->vtag, false);
 }
 
 /* Write an address, keeping an IPv4 header checksum right (RFC 1624). */
