@@ -109,6 +109,9 @@ void xlate_commit(struct xlate_ctx *x);
 void xlate_count(struct xlate_ctx *x);
 int xlate_pick_public(const struct engine *e, const struct assoc *a,
 		      const struct nat_addr *inside, int peer_idx);
+/* The locals[] entry an inbound packet to public address pub goes to. */
+int xlate_inbound_local(const struct engine *e, const struct assoc *a,
+			const struct nat_addr *pub);
 int8_t xlate_pin_uplink(const struct engine *e, const struct assoc *a,
 			unsigned int peer_idx);
 void xlate_add_peer(struct engine *e, struct assoc *a,

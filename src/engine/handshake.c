@@ -165,7 +165,7 @@ static void plan_outbound_addrs(struct xlate_ctx *x)
 static void plan_inbound_addrs(struct xlate_ctx *x)
 {
 	struct assoc *a = x->a;
-	int li = assoc_find_local_public(a, &x->dst);
+	int li = xlate_inbound_local(x->e, a, &x->dst);
 
 	x->local_idx = (int8_t)li;
 	x->peer_idx = (int8_t)assoc_find_peer(a, &x->src);

@@ -167,7 +167,7 @@ void icmp_process(struct xlate_ctx *x)
 			engine_drop(x, DROP_ICMP_NO_STATE);
 			return;
 		}
-		li = assoc_find_local_public(a, &qt.src);
+		li = xlate_inbound_local(x->e, a, &qt.src);
 		quoted = a->locals[li].inside;
 		outer_dst = quoted;
 		new_port = a->port_inside;
