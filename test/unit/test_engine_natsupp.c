@@ -371,7 +371,8 @@ Test(natsupp, missing_state_quotes_the_ip_header)
 	/* 5.2.2: "The IPv4 or IPv6 header MUST be included." */
 	c = pkt_find_chunk(p.buf, p.len, SCTP_CID_ERROR, 0);
 	cr_assert_eq(p.buf[c + 6] << 8 | p.buf[c + 7], 4 + olen);
-	cr_assert_eq(p.buf[c + 8], 0x45, "the quote starts with an IPv4 header");
+	cr_assert_eq(p.buf[c + 8], 0x45,
+		     "the quote starts with an IPv4 header");
 	cr_assert(memcmp(p.buf + c + 8, orig, olen) == 0,
 		  "the whole packet, as the host sent it");
 	engine_destroy(e);
