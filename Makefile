@@ -20,7 +20,8 @@ DESTDIR    ?=
 DEB_PACKAGES := build-essential clang llvm libclang-rt-14-dev pkg-config \
 	libxdp-dev libbpf-dev bpftool liburing-dev libnl-3-dev \
 	libnl-route-3-dev libinih-dev libcriterion-dev libusrsctp-dev \
-	mandoc tshark nftables iproute2 xdp-tools ethtool procps jq cppcheck clang-format
+	mandoc tshark nftables iproute2 xdp-tools ethtool procps jq cppcheck clang-format \
+	prometheus python3-prometheus-client
 
 CC      ?= gcc
 CLANG   ?= clang
@@ -66,6 +67,8 @@ E2E_TOOLS   := $(patsubst test/e2e/%.c,build/test/e2e/%,\
 BENCH_TOOLS := $(patsubst test/bench/%.c,build/test/bench/%,\
 	$(wildcard test/bench/*.c))
 MANPAGES    := $(wildcard man/*.[58])
+# systemd units: the daemon, and the metrics export for node_exporter.
+UNITS       := $(notdir $(wildcard conf/*.service conf/*.timer))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=build/%.o)
 SAN_OBJS  := $(LIB_SRCS:%.c=build/san/%.o)
@@ -135,7 +138,8 @@ build/san/%.o: %.c
 UNIT_DAEMON_SRCS := $(wildcard src/daemon/loop.c src/daemon/log.c \
 	src/daemon/assoc_log.c src/daemon/drop_log.c \
 	src/daemon/ctl_server.c src/daemon/ctl_render.c src/ctl/json.c \
-	src/ctl/ctl_proto.c src/ctl/ctl_print.c src/daemon/pidfile.c \
+	src/ctl/ctl_proto.c src/ctl/ctl_print.c src/ctl/ctl_prom.c \
+	src/daemon/pidfile.c \
 	src/daemon/daemonize.c src/daemon/privdrop.c src/daemon/state_file.c)
 SAN_OBJS += $(UNIT_DAEMON_SRCS:%.c=build/san/%.o)
 
@@ -199,6 +203,8 @@ E2E_LIB_kroute_probe := src/daemon/kroute.c src/daemon/log.c \
 	src/engine/nat_addr.c
 E2E_LDLIBS_kroute_probe := $(DAEMON_CFLAGS) \
 	$(call pc,--libs,libnl-3.0 libnl-route-3.0)
+# The flood generator computes CRC32c with the engine's own code.
+E2E_LIB_sctp_flood := src/engine/crc32c.c
 
 build/test/e2e/%: test/e2e/%.c $(SKELS)
 	$(call msg,LD,$@)
@@ -261,7 +267,7 @@ deps:
 	fi; \
 	echo "== installing:$$missing"; \
 	export DEBIAN_FRONTEND=noninteractive; \
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing
+	apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends $$missing
 
 # Every stage runs even when an earlier test stage failed (a build failure
 # stops it), then one line per stage with its time.
@@ -336,18 +342,20 @@ install: all
 	    [ ! -e $(DESTDIR)$(SYSCONFDIR)/sctpalg/sctpalgd.conf ]; then \
 		install -m 640 conf/sctpalgd.conf $(DESTDIR)$(SYSCONFDIR)/sctpalg/; \
 	fi
-	@# The unit names /usr/local/sbin and /etc; follow SBINDIR, SYSCONFDIR.
-	@if [ -f conf/sctpalgd.service ]; then \
-		install -d $(DESTDIR)$(UNITDIR) && \
+	@# The units name /usr/local/{s,}bin and /etc; follow SBINDIR,
+	@# BINDIR, SYSCONFDIR.
+	@install -d $(DESTDIR)$(UNITDIR)
+	@for u in $(UNITS); do \
 		sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
+		    -e 's|/usr/local/bin/|$(BINDIR)/|g' \
 		    -e 's|/etc/sctpalg/|$(SYSCONFDIR)/sctpalg/|g' \
-		    conf/sctpalgd.service > $(DESTDIR)$(UNITDIR)/sctpalgd.service && \
-		chmod 644 $(DESTDIR)$(UNITDIR)/sctpalgd.service; \
-	fi
+		    conf/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/sctpalgd $(DESTDIR)$(BINDIR)/sctpalgctl \
-		$(DESTDIR)$(UNITDIR)/sctpalgd.service
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(filter %.5,$(MANPAGES)))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(filter %.8,$(MANPAGES))))
 
@@ -369,6 +377,7 @@ help:
 	@echo "  demo         deps, all, then the namespace demonstration (root)"
 	@echo "  bench        deps, all, tools, then the engine in process and packets/s"
 	@echo "               through the box on veth, sctpalgd vs kernel NAT (root)"
+	@echo "  soak         all, tools, then the long e2e runs (test/e2e/soak.sh, root)"
 	@echo "  tools        e2e, benchmark and config helper programs"
 	@echo "  lint         cppcheck, and clang-format on the changed lines"
 	@echo "  lint-all     clang-format differences over the whole tree"
@@ -390,3 +399,10 @@ build/test/config/conf_dump: test/config/conf_dump.c build/libsctpalg.a
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(INIH_LIBS)
 
 tools: $(if $(wildcard test/config/conf_dump.c),build/test/config/conf_dump)
+
+# ---- soak: the long end-to-end runs, a runner of parts ----
+# test_sctpalgd_hostile.sh's injector is Python (standard library only).
+DEB_PACKAGES += python3
+.PHONY: soak
+soak: all tools
+	$(Q)bash test/e2e/soak.sh

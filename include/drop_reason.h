@@ -47,7 +47,8 @@
 	X(ICMP_NO_STATE,	"icmp-no-state")			\
 	X(M_BIT_NO_STATE,	"m-bit-no-state")			\
 	X(VTAG_PORT_COLLISION,	"vtag-port-collision")			\
-	X(PORT_COLLISION,	"port-collision")
+	X(PORT_COLLISION,	"port-collision")			\
+	X(INIT_SOURCE_RATE,	"init-source-rate-limit")
 
 enum drop_reason {
 #define DROP_REASON_ENUM(name, str) DROP_##name,

@@ -90,6 +90,9 @@ struct engine_stats {
 	uint64_t csum_incremental;
 	uint32_t assocs_live;
 	uint32_t handshakes_live;
+	/* Half-open associations evicted to make room for a lighter
+	 * source (handshake_budget.h). */
+	uint64_t handshakes_evicted;
 	/* The source address of the latest packet dropped for each reason
 	 * (family 0: none yet), so a warning can name the host. */
 	struct nat_addr last_drop_src[DROP__COUNT];
@@ -167,7 +170,8 @@ enum engine_event_type {
 	X(FLUSH,		"flush")			\
 	X(CONFIG,		"config")			\
 	X(UPLINK_DOWN,		"uplink-down")			\
-	X(UPLINK_UP,		"uplink-up")
+	X(UPLINK_UP,		"uplink-up")			\
+	X(EVICTED,		"evicted")
 
 enum engine_event_reason {
 #define ENGINE_EVENT_REASON_ENUM(n, s) ENGINE_EVR_##n,

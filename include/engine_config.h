@@ -81,6 +81,9 @@ struct engine_config {
 	uint32_t max_handshakes;	/* associations not yet established */
 	uint32_t init_rate;		/* new INITs per second, 0 = no limit */
 	uint32_t init_burst;
+	/* Fair shares under floods (handshake_budget.h). */
+	uint32_t source_init_rate;	/* per source, burst twice; 0 = off */
+	uint32_t forward_handshakes;	/* per [forward] rule, 0 = no cap */
 	uint8_t max_addrs;		/* per side, 1..ENGINE_ADDRS_MAX */
 	uint16_t max_chunks;		/* chunks walked per packet */
 

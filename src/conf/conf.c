@@ -62,6 +62,7 @@ static const struct conf_key keys[] = {
 	{ "limits", "init-burst" }, { "limits", "max-chunks" },
 	{ "limits", "ppid-default" }, { "limits", "ppid-allow" },
 	{ "limits", "ppid-deny" },
+	{ "limits", "source-init-rate" }, { "limits", "forward-handshakes" },
 	{ "forward", "public" }, { "forward", "inside" },
 };
 
@@ -524,6 +525,10 @@ static int do_limits(struct parser *p, const char *k, const char *v)
 		e->init_burst = (uint32_t)n;
 	else if (!strcmp(k, "max-chunks") && n >= 1 && n <= 65535)
 		e->max_chunks = (uint16_t)n;
+	else if (!strcmp(k, "source-init-rate"))
+		e->source_init_rate = (uint32_t)n;
+	else if (!strcmp(k, "forward-handshakes"))
+		e->forward_handshakes = (uint32_t)n;
 	else if (!strcmp(k, "associations") || !strcmp(k, "init-burst") ||
 		 !strcmp(k, "max-chunks"))
 		return fail(p, p->line, "%s must be at least 1", k);

@@ -144,6 +144,8 @@ int conf_print(const struct conf *c, FILE *f)
 	fprintf(f, "init-rate = %u\n", e->init_rate);
 	fprintf(f, "init-burst = %u\n", e->init_burst);
 	fprintf(f, "max-chunks = %u\n", e->max_chunks);
+	fprintf(f, "source-init-rate = %u\n", e->source_init_rate);
+	fprintf(f, "forward-handshakes = %u\n", e->forward_handshakes);
 	fprintf(f, "ppid-default = %s\n",
 		e->ppid_default_deny ? "deny" : "allow");
 	for (int i = 0; i < e->n_ppid_rules; i++)

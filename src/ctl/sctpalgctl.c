@@ -1,7 +1,8 @@
 /*
  * sctpalgctl: the control client of sctpalgd.  Sends one command over the
  * daemon's Unix socket, reads the JSON answer to the end, and prints it
- * as text tables (or, with -j, exactly as received, for scripts).
+ * as text tables (or, with -j, exactly as received, for scripts; with
+ * -p, the stats in the Prometheus text format, for monitoring).
  *
  * Exit status: 0 when the daemon answered "ok": true; 1 when it refused
  * (its reason goes to stderr), could not be reached, or the usage was
@@ -19,6 +20,7 @@
 #include <sys/un.h>
 
 #include "ctl_print.h"
+#include "ctl_prom.h"
 #include "ctl_proto.h"
 #include "json.h"
 
@@ -31,7 +33,7 @@ static void __attribute__((noreturn)) usage(void)
 {
 	unsigned int i;
 
-	fprintf(stderr, "usage: sctpalgctl [-j] [-s socket] command\n");
+	fprintf(stderr, "usage: sctpalgctl [-j | -p] [-s socket] command\n");
 	fprintf(stderr, "commands:\n");
 	for (i = 0; i < CTL_CMD__COUNT; i++)
 		fprintf(stderr, "  %-14s %s\n", ctl_cmd_name(i),
@@ -120,15 +122,18 @@ int main(int argc, char *argv[])
 	struct json_value *doc;
 	char req[CTL_REQUEST_MAX];
 	enum ctl_cmd cmd;
-	bool json = false;
+	bool json = false, prom = false;
 	size_t len, off;
 	char *answer;
 	int ch, fd, ret;
 
-	while ((ch = getopt(argc, argv, "js:")) != -1) {
+	while ((ch = getopt(argc, argv, "jps:")) != -1) {
 		switch (ch) {
 		case 'j':
 			json = true;
+			break;
+		case 'p':
+			prom = true;
 			break;
 		case 's':
 			path = optarg;
@@ -139,12 +144,14 @@ int main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1)
+	if (argc != 1 || (json && prom))
 		usage();
 	if (ctl_cmd_parse(argv[0], strlen(argv[0]), true, &cmd) < 0) {
 		warnx("unknown or ambiguous command: %s", argv[0]);
 		usage();
 	}
+	if (prom && cmd != CTL_CMD_STATS)
+		errx(1, "-p: only stats has a Prometheus form");
 
 	fd = ctl_connect(path);
 	snprintf(req, sizeof(req), "%s\n", ctl_cmd_name(cmd));
@@ -169,7 +176,9 @@ int main(int argc, char *argv[])
 		free(answer);
 		return 1;
 	}
-	if (!json && ctl_print(stdout, cmd, doc) < 0)
+	if (prom && ctl_prom_stats(stdout, doc) < 0)
+		errx(1, "unexpected answer to %s", ctl_cmd_name(cmd));
+	if (!json && !prom && ctl_print(stdout, cmd, doc) < 0)
 		errx(1, "unexpected answer to %s", ctl_cmd_name(cmd));
 	json_free(doc);
 	free(answer);

@@ -162,6 +162,65 @@ static void ctl_render_interfaces(struct ctl_render_ctx *c)
 	json_arr_end(w);
 }
 
+/* Paths and their traffic, summed per uplink they leave by. */
+struct uplink_sum {
+	uint64_t paths, pkts_out, bytes_out, pkts_in, bytes_in;
+};
+
+static int ctl_sum_uplinks(const struct engine_assoc_view *v, void *arg)
+{
+	struct uplink_sum *sum = arg;
+	unsigned int i;
+
+	for (i = 0; i < v->n_paths && i < sizeof(v->paths) /
+					  sizeof(v->paths[0]); i++) {
+		const struct engine_path_view *p = &v->paths[i];
+
+		if (p->uplink < 0 || p->uplink >= ENGINE_MAX_UPLINKS)
+			continue;
+		sum[p->uplink].paths++;
+		sum[p->uplink].pkts_out += p->pkts_out;
+		sum[p->uplink].bytes_out += p->bytes_out;
+		sum[p->uplink].pkts_in += p->pkts_in;
+		sum[p->uplink].bytes_in += p->bytes_in;
+	}
+	return 0;
+}
+
+/*
+ * "uplinks": per named uplink, the live paths pinned to it and their
+ * packets and bytes (what the associations alive now carried; an ended
+ * association's share leaves the sum with it).  One walk of the table,
+ * which a stats request may afford; the packet path keeps no extra
+ * per-uplink counter for it.
+ */
+static void ctl_render_uplinks(struct ctl_render_ctx *c, const struct engine *e)
+{
+	struct uplink_sum sum[ENGINE_MAX_UPLINKS];
+	struct json_writer *w = c->w;
+	const char *name;
+	unsigned int i;
+
+	memset(sum, 0, sizeof(sum));
+	engine_foreach_assoc(e, ctl_sum_uplinks, sum);
+	json_key(w, "uplinks");
+	json_arr_begin(w);
+	for (i = 0; c->ops->uplink_name && i < ENGINE_MAX_UPLINKS; i++) {
+		name = c->ops->uplink_name(c->ops->arg, i);
+		if (!name)
+			break;
+		json_obj_begin(w);
+		json_kv_str(w, "name", name);
+		json_kv_u64(w, "paths", sum[i].paths);
+		json_kv_u64(w, "pkts_out", sum[i].pkts_out);
+		json_kv_u64(w, "bytes_out", sum[i].bytes_out);
+		json_kv_u64(w, "pkts_in", sum[i].pkts_in);
+		json_kv_u64(w, "bytes_in", sum[i].bytes_in);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+}
+
 static void ctl_render_stats(struct ctl_render_ctx *c, const struct engine *e)
 {
 	const struct engine_stats *st = engine_stats(e);
@@ -177,6 +236,7 @@ static void ctl_render_stats(struct ctl_render_ctx *c, const struct engine *e)
 	json_kv_u64(w, "replies", st->replies);
 	json_kv_u64(w, "assocs_live", st->assocs_live);
 	json_kv_u64(w, "handshakes_live", st->handshakes_live);
+	json_kv_u64(w, "handshakes_evicted", st->handshakes_evicted);
 	json_kv_u64(w, "assocs_created", st->assocs_created);
 	json_kv_u64(w, "assocs_expired", st->assocs_expired);
 	json_kv_u64(w, "assocs_ended", st->assocs_ended);
@@ -215,6 +275,7 @@ static void ctl_render_stats(struct ctl_render_ctx *c, const struct engine *e)
 	json_obj_end(w);
 
 	ctl_render_interfaces(c);
+	ctl_render_uplinks(c, e);
 }
 
 int ctl_render_error(const char *why, char **out, size_t *len)

@@ -71,6 +71,14 @@ bool drop_log_format(enum drop_reason r, uint64_t n,
 			 "raise init-rate or init-burst in [limits]",
 			 c->init_rate, c->init_burst, k);
 		break;
+	case DROP_INIT_SOURCE_RATE:
+		snprintf(buf, len,
+			 "INIT share per source %u/s (burst %u) reached: "
+			 "%llu INITs refused from one inside host or outside "
+			 "prefix (a flood, or raise source-init-rate in "
+			 "[limits])",
+			 c->source_init_rate, c->source_init_rate * 2, k);
+		break;
 	case DROP_PORTS_EXHAUSTED:
 		snprintf(buf, len,
 			 "no free public port in %u-%u: %llu "

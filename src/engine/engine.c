@@ -11,6 +11,7 @@
 
 #include "addr_map.h"
 #include "engine_impl.h"
+#include "handshake_budget.h"
 #include "sctp_wire.h"
 
 static const char *const state_names[ASSOC__STATE_COUNT] = {
@@ -54,6 +55,9 @@ void engine_set_state(struct engine *e, struct assoc *a, enum assoc_state s,
 	if ((a->flags & ASSOC_F_HANDSHAKE) && s >= ASSOC_ESTABLISHED) {
 		a->flags &= (uint8_t)~ASSOC_F_HANDSHAKE;
 		e->stats.handshakes_live--;
+		hs_budget_untrack(e, a);
+	} else if (a->flags & ASSOC_F_HANDSHAKE) {
+		hs_budget_track(e, a, now);
 	}
 	a->state = (uint8_t)s;
 	assoc_set_expiry(e->table, a, now + engine_timeout_ns(e, s));
@@ -120,8 +124,10 @@ void engine_release_assoc(struct engine *e, struct assoc *a,
 				 a->port_public);
 	if (a->n_locals)
 		assoc_host_del(e->table, &a->locals[0].inside);
-	if (a->flags & ASSOC_F_HANDSHAKE)
+	if (a->flags & ASSOC_F_HANDSHAKE) {
 		e->stats.handshakes_live--;
+		hs_budget_untrack(e, a);
+	}
 	assoc_free(e->table, a);
 	e->stats.assocs_live = assoc_table_live(e->table);
 }
@@ -182,6 +188,9 @@ int engine_create(const struct engine_config *conf, uint64_t seed,
 				&e->ports);
 	if (err)
 		goto fail;
+	err = hs_budget_create(conf, seed, &e->budget);
+	if (err)
+		goto fail;
 	reserve_forwards(e, true);
 	e->init_bucket.tokens_milli = (uint64_t)conf->init_burst * 1000;
 	e->ootb_bucket.tokens_milli = (uint64_t)conf->ootb_reply_rate * 1000;
@@ -198,6 +207,7 @@ void engine_destroy(struct engine *e)
 		return;
 	assoc_table_destroy(e->table);
 	port_alloc_destroy(e->ports);
+	hs_budget_destroy(e->budget);
 	free(e);
 }
 
@@ -530,6 +540,7 @@ int engine_reconfigure(struct engine *e, const struct engine_config *conf,
 	e->last_now = now_ns;
 	reserve_forwards(e, false);
 	e->conf = *conf;
+	hs_budget_reconfigure(e->budget, conf);
 	for (a = assoc_table_next(e->table, NULL); a; a = next) {
 		next = assoc_table_next(e->table, a);
 		if (!engine_assoc_allowed(conf, a)) {

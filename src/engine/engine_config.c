@@ -16,6 +16,8 @@ void engine_config_defaults(struct engine_config *c)
 	c->max_handshakes = 1024;
 	c->init_rate = 200;
 	c->init_burst = 400;
+	c->source_init_rate = 20;
+	c->forward_handshakes = 256;
 	c->max_addrs = 8;
 	c->max_chunks = 256;
 	c->port_min = 1024;

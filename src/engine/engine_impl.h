@@ -33,6 +33,7 @@ struct token_bucket {
 struct engine {
 	struct engine_config conf;
 	struct assoc_table *table;
+	struct hs_budget *budget;	/* handshake_budget.h */
 	struct port_alloc *ports;
 	struct engine_stats stats;
 	uint64_t rng;

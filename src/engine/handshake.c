@@ -20,6 +20,7 @@
 #include "addr_map.h"
 #include "crc32c.h"
 #include "engine_impl.h"
+#include "handshake_budget.h"
 #include "sctp_wire.h"
 
 static bool out_match(const struct assoc *a, void *arg)
@@ -105,24 +106,11 @@ void handshake_learn_peer_addrs(struct xlate_ctx *x, const uint8_t *chunk)
 	}
 }
 
+/* Table, per-host, rate and slot limits, shared fairly under floods. */
 enum drop_reason handshake_check_limits(struct xlate_ctx *x,
 				       const struct nat_addr *host)
 {
-	struct engine *e = x->e;
-	const struct engine_config *c = &e->conf;
-
-	if (assoc_table_live(e->table) >= assoc_table_capacity(e->table))
-		return DROP_TABLE_FULL;
-	if (c->max_assocs_per_host &&
-	    assoc_host_count(e->table, host) >= c->max_assocs_per_host)
-		return DROP_HOST_LIMIT;
-	if (c->max_handshakes && e->stats.handshakes_live >= c->max_handshakes)
-		return DROP_HANDSHAKE_LIMIT;
-	/* Last, so other refusals do not spend tokens. */
-	if (!token_bucket_take(&e->init_bucket, c->init_rate, c->init_burst,
-			       x->now))
-		return DROP_INIT_RATE;
-	return DROP_NONE;
+	return hs_budget_admit(x, host);
 }
 
 /* Take port references for the bindings this packet added. */
