@@ -31,6 +31,12 @@ int datapath_create(struct engine *e, struct xport *x, struct pport *p,
 void datapath_destroy(struct datapath *d);
 /* A new config (after reload): uplink interfaces and gateways. */
 void datapath_set_conf(struct datapath *d, const struct conf *c);
+/*
+ * Once a second: IP datagrams whose fragments stopped coming are dropped
+ * (and counted) after the reassembly timeout, not only when the next
+ * fragment arrives.
+ */
+void datapath_tick(struct datapath *d, uint64_t now_ns);
 /* Process what one socket has; called when its fd is readable. */
 void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now_ns);
 /* backend = packet: process what interface pif's ring has. */

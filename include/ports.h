@@ -47,4 +47,8 @@ void ports_busy_poll(struct ports *p, struct datapath *d, uint64_t now_ns);
 unsigned int ports_if_info(struct ports *p, struct ctl_if_info *ifs,
 			   unsigned int max);
 
+/* The ports' own counters (XDP program, multi-buffer); returns the count. */
+unsigned int ports_counters(struct ports *p, struct ctl_counter *out,
+			    unsigned int max);
+
 #endif

@@ -14,6 +14,7 @@
 #define SCTPALG_XDP_PROG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "xdp_steer.h"
 
@@ -22,16 +23,21 @@ struct xdp_prog;
 /*
  * Load the program and attach it to ifindex in native (driver) mode, or
  * in generic (SKB) mode when `generic` is set.  n_queues sizes the XSKMAP
- * (0 = XDP_STEER_MAX_QUEUES).  No fallback between modes here: the caller
- * (xport) owns the mode ladder.  0 or -errno.
+ * (0 = XDP_STEER_MAX_QUEUES).  max_frame: the largest frame the AF_XDP
+ * sockets take; SCTP frames over it are dropped and counted
+ * (dropped-too-big), 0 = no limit.  The program is multi-buffer aware
+ * (xdp.frags).  No fallback between modes here: the caller (xport) owns
+ * the mode ladder.  0 or -errno.
  */
 int xdp_prog_attach(int ifindex, bool generic, unsigned int n_queues,
-		    struct xdp_prog **out);
+		    uint32_t max_frame, struct xdp_prog **out);
 /* Detach from the interface and free; NULL is a no-op. */
 void xdp_prog_detach(struct xdp_prog *p);
 
 int xdp_prog_ifindex(const struct xdp_prog *p);
 bool xdp_prog_is_generic(const struct xdp_prog *p);
+/* True if libxdp took the program as multi-buffer aware (xdp.frags). */
+bool xdp_prog_has_frags(const struct xdp_prog *p);
 /* True if libxdp attached without its dispatcher (no chaining). */
 bool xdp_prog_is_legacy(const struct xdp_prog *p);
 /* Instances left by a daemon that died without detaching, now removed. */

@@ -25,7 +25,8 @@
  * see them (SPEC section 1).  The "passed" counters are all XDP_PASS: the
  * kernel handles those packets as if the program were not there.  The
  * REDIRECT_* counters come first: the program sends every kind before
- * PASS_OTHER to AF_XDP.
+ * PASS_OTHER to AF_XDP.  DROP_TOO_BIG: a frame to be redirected that is
+ * longer than user space can take (max_frame in the program).
  */
 #define XDP_STEER_COUNTERS(X)						\
 	X(REDIRECT_SCTP4,	"redirected-sctp4")			\
@@ -37,7 +38,8 @@
 	X(PASS_OTHER,		"passed-other")				\
 	X(PASS_NO_SOCKET,	"passed-no-socket")			\
 	X(PASS_MALFORMED,	"passed-malformed")			\
-	X(PASS_EXT_LIMIT,	"passed-ip6-ext-header-limit")
+	X(PASS_EXT_LIMIT,	"passed-ip6-ext-header-limit")		\
+	X(DROP_TOO_BIG,		"dropped-too-big")
 
 enum xdp_steer_counter {
 #define XDP_STEER_COUNTER_ENUM(name, str) XDP_STEER_##name,

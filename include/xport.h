@@ -16,6 +16,17 @@
  * when every interface has it; otherwise all run in copy mode and
  * xport_if_zc_probe() tells which interfaces could have had it.
  *
+ * Jumbo frames (AF_XDP multi-buffer).  A UMEM frame is at most a page
+ * (the kernel refuses larger chunks outside huge pages), so when an
+ * interface's MTU does not fit in one frame the sockets are bound with
+ * XDP_USE_SG: the kernel then hands a large packet over as a chain of
+ * descriptors (XDP_PKT_CONTD on all but the last).  xport_rx_batch() gathers such a chain into a
+ * bounce buffer (xport_frame.jumbo) and gives the UMEM frames back at
+ * once; xport_tx_frame() cuts a bounce buffer into a chain again.  The
+ * copy is the price of a contiguous packet for the engine; at an MTU that
+ * fits a frame nothing changes.  A frame larger than XPORT_MAX_FRAME is
+ * dropped by the XDP program and counted (dropped-too-big).
+ *
  * Data path, single-threaded: xport_rx_batch() per readable socket, then
  * for every frame either xport_tx_frame() or xport_frame_release(), then
  * one xport_flush() per loop iteration.  No allocation, no syscall per
@@ -35,6 +46,14 @@ struct xdp_prog;
 #define XPORT_MAX_IFS		16
 #define XPORT_MAX_SOCKETS	64
 #define XPORT_ETH_HLEN		14
+/*
+ * The largest frame taken with multi-buffer: ENGINE_MAX_PKT (9216) bytes
+ * of IP behind Ethernet and two VLAN tags.
+ */
+#define XPORT_MAX_FRAME		(9216 + XPORT_ETH_HLEN + 8)
+/* Bounce buffers for gathered chains, and the size of each. */
+#define XPORT_JUMBO_BUFS	128
+#define XPORT_JUMBO_SIZE	16384
 /* IFNAMSIZ, without <net/if.h>, which clashes with <linux/if.h>. */
 #define XPORT_IFNAMSIZ		16
 
@@ -84,6 +103,7 @@ struct xport_frame {
 	uint16_t sock;		/* socket it was received on */
 	uint16_t in_if;		/* xport interface index it came in on */
 	int ifindex;		/* kernel ifindex it came in on */
+	uint16_t jumbo;		/* 0: in the UMEM; k: bounce buffer k - 1 */
 };
 
 struct xport_if_stats {
@@ -99,9 +119,14 @@ struct xport_stats {
 	uint64_t tx_kicks, fill_kicks, kick_errors;
 	uint64_t alloc_failed;
 	uint64_t frame_errors;		/* double release, bad completion */
+	/* Multi-buffer: chains received and sent; chains dropped because
+	 * they were longer than a bounce buffer or none was free. */
+	uint64_t rx_multibuf, tx_multibuf;
+	uint64_t rx_too_big, rx_no_buffer;
 	/* Where the UMEM's frames are now; they add up to frames_total. */
 	uint32_t frames_total, frames_free, frames_held;
 	uint32_t frames_fill, frames_tx;
+	uint32_t jumbo_total, jumbo_held;	/* bounce buffers */
 };
 
 /* Attach, probe, create the UMEM and sockets.  0 or -errno. */
@@ -167,6 +192,12 @@ int xport_if_zc_probe(const struct xport *x, unsigned int i);
 const struct xdp_prog *xport_if_prog(const struct xport *x, unsigned int i);
 void xport_if_stats(const struct xport *x, unsigned int i,
 		    struct xport_if_stats *out);
+/* The interface's MTU when the ports were set up. */
+unsigned int xport_if_mtu(const struct xport *x, unsigned int i);
+/* True when the sockets take multi-buffer chains (XDP_USE_SG). */
+bool xport_multibuf(const struct xport *x);
+/* The largest frame the sockets take (the XDP program drops larger). */
+uint32_t xport_max_frame(const struct xport *x);
 const char *xport_mode_name(enum xport_mode m);
 /* Parse "auto|zerocopy|native|generic"; 0 or -EINVAL. */
 int xport_mode_parse(const char *s, enum xport_mode *m);

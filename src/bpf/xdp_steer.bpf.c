@@ -19,6 +19,18 @@
  * XDP_RUN_CONFIG lets libxdp's dispatcher chain the program with others;
  * XDP_PASS continues the chain, so a program after us still sees the
  * traffic we do not steer.
+ *
+ * Jumbo frames.  The section is "xdp.frags" (multi-buffer XDP): drivers
+ * such as veth refuse a program without it once the MTU outgrows one page,
+ * and generic XDP then leaves large packets in fragments instead of
+ * linearising them.  The headers this program reads are in the first
+ * buffer (every driver puts at least the first few hundred bytes there);
+ * a header that is not is "passed-malformed" as before.  User space sets
+ * max_frame to the largest frame its AF_XDP sockets can take (one UMEM
+ * frame, or a multi-buffer chain gathered into a bounce buffer); a larger
+ * SCTP frame would be dropped by the socket without a trace, so it is
+ * dropped here and counted as dropped-too-big (README, "Jumbo frames").
+ * Passing it would let the kernel forward it untranslated.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -75,6 +87,9 @@ struct ip6_frag {
 	__be16 frag_off;
 	__be32 ident;
 };
+
+/* Set by user space before load; 0: no limit. */
+const volatile __u32 max_frame = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -324,19 +339,24 @@ static __always_inline void count(enum xdp_steer_counter which, __u64 bytes)
 	}
 }
 
-SEC("xdp")
+SEC("xdp.frags")
 int xdp_sctp_steer(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct cursor c = { .pos = data, .end = data_end };
-	__u64 bytes = data_end - data;
+	/* The whole frame, every buffer of a multi-buffer one. */
+	__u64 bytes = bpf_xdp_get_buff_len(ctx);
 	enum xdp_steer_counter what = classify(&c);
 	long act;
 
 	if (what >= XDP_STEER_PASS_OTHER) {
 		count(what, bytes);
 		return XDP_PASS;
+	}
+	if (max_frame && bytes > max_frame) {
+		count(XDP_STEER_DROP_TOO_BIG, bytes);
+		return XDP_DROP;
 	}
 	act = bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
 	count(act == XDP_REDIRECT ? what : XDP_STEER_PASS_NO_SOCKET, bytes);

@@ -83,6 +83,11 @@ void datapath_destroy(struct datapath *d)
 	free(d);
 }
 
+void datapath_tick(struct datapath *d, uint64_t now)
+{
+	ip_reasm_expire(d->reasm, now);
+}
+
 const struct datapath_stats *datapath_stats(struct datapath *d)
 {
 	const struct ip_reasm_stats *rs = ip_reasm_stats(d->reasm);

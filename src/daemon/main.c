@@ -114,6 +114,7 @@ static void on_tick(void *arg, int res)
 
 	(void)res;
 	engine_tick(d->engine, now);
+	datapath_tick(d->dp, now);
 	assoc_log_tick(d->alog, now);
 	drop_log_tick(d->dlog, engine_stats(d->engine), &d->conf.engine,
 		      now);
@@ -296,6 +297,7 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 	if (n > max)
 		n = max;
 	memcpy(out, all, n * sizeof(*out));
+	n += ports_counters(d->ports, out + n, max - n);
 	return n;
 }
 

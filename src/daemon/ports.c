@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "ports.h"
+#include "xdp_prog.h"
 
 /* SO_BUSY_POLL: how long a syscall may spin in the driver (us). */
 #define BUSY_POLL_US		20
@@ -110,6 +111,11 @@ static int create_xdp(const struct conf *c, struct ports *p)
 		log_info("interface %s: AF_XDP %s mode",
 			 xport_if_name(p->x, i),
 			 xport_mode_name(xport_if_mode(p->x, i)));
+	if (xport_multibuf(p->x))
+		log_info("AF_XDP multi-buffer: an MTU over one UMEM frame; "
+			 "frames up to %u bytes are gathered, larger ones "
+			 "dropped and counted (xdp_dropped_too_big)",
+			 xport_max_frame(p->x));
 	if (p->busy_poll)
 		for (unsigned int s = 0; s < xport_nsocks(p->x); s++)
 			set_busy_poll(xport_fd(p->x, s),
@@ -289,5 +295,50 @@ unsigned int ports_if_info(struct ports *p, struct ctl_if_info *ifs,
 		else
 			packet_if_info(p->p, i, &ifs[i]);
 	}
+	return n;
+}
+
+/*
+ * The ports' own counters for sctpalgctl stats: what the XDP program did
+ * not steer (or dropped as too big) and the multi-buffer path.
+ */
+unsigned int ports_counters(struct ports *p, struct ctl_counter *out,
+			    unsigned int max)
+{
+	static const struct {
+		enum xdp_steer_counter c;
+		const char *name;
+	} steer[] = {
+		{ XDP_STEER_PASS_MALFORMED, "xdp_passed_malformed" },
+		{ XDP_STEER_PASS_NO_SOCKET, "xdp_passed_no_socket" },
+		{ XDP_STEER_PASS_EXT_LIMIT, "xdp_passed_ip6_ext_limit" },
+		{ XDP_STEER_DROP_TOO_BIG, "xdp_dropped_too_big" },
+	};
+	struct xdp_steer_count cnt[XDP_STEER__COUNT];
+	uint64_t sum[sizeof(steer) / sizeof(steer[0])] = { 0 };
+	struct xport_stats xs;
+	unsigned int n = 0, i, k;
+
+	if (!p->x)
+		return 0;
+	for (i = 0; i < xport_if_count(p->x); i++) {
+		if (xdp_prog_read_counters(xport_if_prog(p->x, i), cnt))
+			continue;
+		for (k = 0; k < sizeof(steer) / sizeof(steer[0]); k++)
+			sum[k] += cnt[steer[k].c].packets;
+	}
+	xport_stats(p->x, &xs);
+	const struct ctl_counter all[] = {
+		{ steer[0].name, sum[0] },
+		{ steer[1].name, sum[1] },
+		{ steer[2].name, sum[2] },
+		{ steer[3].name, sum[3] },
+		{ "xsk_rx_multibuf", xs.rx_multibuf },
+		{ "xsk_tx_multibuf", xs.tx_multibuf },
+		{ "xsk_rx_too_big", xs.rx_too_big },
+		{ "xsk_rx_no_buffer", xs.rx_no_buffer },
+	};
+	for (i = 0; i < sizeof(all) / sizeof(all[0]) && n < max; i++)
+		out[n++] = all[i];
 	return n;
 }

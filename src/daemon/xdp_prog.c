@@ -32,6 +32,7 @@ struct xdp_prog {
 	bool legacy;
 	unsigned int stale_removed;
 	int n_cpus;
+	bool frags;
 };
 
 static const char *const counter_names[XDP_STEER__COUNT] = {
@@ -99,7 +100,7 @@ static bool attached_legacy(int ifindex)
 }
 
 int xdp_prog_attach(int ifindex, bool generic, unsigned int n_queues,
-		    struct xdp_prog **out)
+		    uint32_t max_frame, struct xdp_prog **out)
 {
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, opts,
 			    .prog_name = STEER_PROG_NAME);
@@ -129,6 +130,8 @@ int xdp_prog_attach(int ifindex, bool generic, unsigned int n_queues,
 			goto err_skel;
 	}
 
+	p->skel->rodata->max_frame = max_frame;
+
 	opts.obj = p->skel->obj;
 	p->prog = xdp_program__create(&opts);
 	err = libxdp_get_error(p->prog);
@@ -136,6 +139,12 @@ int xdp_prog_attach(int ifindex, bool generic, unsigned int n_queues,
 		p->prog = NULL;
 		goto err_skel;
 	}
+	/*
+	 * SEC("xdp.frags") already asks for BPF_F_XDP_HAS_FRAGS; saying it
+	 * to libxdp too makes it load its dispatcher with the flag (libxdp
+	 * 1.3), without which veth refuses the program at a jumbo MTU.
+	 */
+	p->frags = !xdp_program__set_xdp_frags_support(p->prog, true);
 
 	p->stale_removed = detach_stale(ifindex);
 	err = xdp_program__attach(p->prog, ifindex, p->mode, 0);
@@ -174,6 +183,11 @@ int xdp_prog_ifindex(const struct xdp_prog *p)
 bool xdp_prog_is_generic(const struct xdp_prog *p)
 {
 	return p->mode == XDP_MODE_SKB;
+}
+
+bool xdp_prog_has_frags(const struct xdp_prog *p)
+{
+	return p->frags;
 }
 
 bool xdp_prog_is_legacy(const struct xdp_prog *p)

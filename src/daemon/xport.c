@@ -23,6 +23,14 @@
  * ring with recvfrom() only when its flag is set (zero-copy drivers that
  * ran dry).  Copy-mode sendto() sends at most a small batch (32 in Linux)
  * and answers EAGAIN when more is left, so a kick repeats while it does.
+ *
+ * Multi-buffer (include/xport.h, "Jumbo frames").  A chain's descriptors
+ * are published together (the kernel moves the RX producer once per
+ * flush, after the whole packet), but a peek limited to max may end inside
+ * one: the unread tail is handed back with xsk_ring_cons__cancel() and
+ * read whole on the next call.  Gathered chains live in bounce buffers
+ * counted apart from the UMEM frames (jumbo_held); their UMEM frames go
+ * straight back to the free stack.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -42,6 +50,14 @@
 #include <linux/sockios.h>
 
 #include <xdp/xsk.h>
+
+/* Linux 6.6 UAPI, missing from older <linux/if_xdp.h>. */
+#ifndef XDP_USE_SG
+#define XDP_USE_SG		(1 << 4)
+#endif
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD		(1 << 0)
+#endif
 
 #include "xdp_prog.h"
 #include "xport.h"
@@ -76,6 +92,7 @@ struct xport_if {
 	char name[XPORT_IFNAMSIZ];
 	int ifindex;
 	uint8_t mac[6];
+	unsigned int mtu;
 	enum xport_mode mode;
 	int zc_probe;
 	unsigned int hw_queues;
@@ -95,6 +112,13 @@ struct xport {
 	uint64_t *free_stack;
 	uint32_t n_free;
 	uint32_t held;
+	/* Multi-buffer: XDP_USE_SG, bounce buffers and their free stack. */
+	bool sg;
+	uint32_t max_frame;
+	uint8_t *jumbo_area;
+	uint16_t jumbo_free[XPORT_JUMBO_BUFS];
+	uint32_t n_jumbo_free;
+	uint32_t jumbo_held;
 	unsigned int n_ifs, n_socks;
 	struct xport_stats st;
 	struct xport_if ifs[XPORT_MAX_IFS];
@@ -170,6 +194,24 @@ static int if_get_mac(const char *name, uint8_t mac[6])
 	return err;
 }
 
+static int if_get_mtu(const char *name, unsigned int *mtu)
+{
+	struct ifreq ifr;
+	int fd, err = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFMTU, &ifr))
+		err = -errno;
+	else
+		*mtu = ifr.ifr_mtu > 0 ? (unsigned int)ifr.ifr_mtu : 0;
+	close(fd);
+	return err;
+}
+
 /* Active RX queues (ethtool channels); 1 for devices without channels. */
 static int if_rx_queues(const char *name)
 {
@@ -221,9 +263,11 @@ static void unmap_umem_rings(int fd, struct xsk_ring_prod *fill,
  * Zero-copy is probed by trying it: a small UMEM and a socket bound with
  * XDP_ZEROCOPY on queue 0.  Drivers without zero-copy refuse the bind
  * (EOPNOTSUPP).  On a real NIC the bind reconfigures the queue, once, at
- * start-up.
+ * start-up.  With multi-buffer the probe asks for it too: a driver with
+ * zero-copy but without zero-copy multi-buffer then runs in copy mode
+ * rather than failing at the real bind.
  */
-static int probe_zerocopy(const char *ifname, uint32_t frame_size)
+static int probe_zerocopy(const char *ifname, uint32_t frame_size, bool sg)
 {
 	struct xsk_umem_config ucfg = {
 		.fill_size = PROBE_FRAMES,
@@ -234,7 +278,8 @@ static int probe_zerocopy(const char *ifname, uint32_t frame_size)
 		.rx_size = PROBE_FRAMES,
 		.tx_size = PROBE_FRAMES,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
-		.bind_flags = XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP,
+		.bind_flags = XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP |
+			      (sg ? XDP_USE_SG : 0),
 	};
 	struct xsk_ring_prod fill = { 0 }, tx;
 	struct xsk_ring_cons comp = { 0 }, rx;
@@ -345,13 +390,74 @@ static void flush_sock(struct xport *x, struct xport_sock *s)
 		reclaim(x, s);
 }
 
+/*
+ * Length of the chain starting at desc i (of n), or 0 if it ends later.
+ * Linux chains at most MAX_SKB_FRAGS + 1 (18) descriptors, fewer than a
+ * batch, so a chain cut by the peek is read whole on the next call.
+ */
+static uint32_t chain_len(struct xport_sock *s, uint32_t idx, uint32_t i,
+			  uint32_t n)
+{
+	uint32_t k;
+
+	for (k = i; k < n; k++)
+		if (!(xsk_ring_cons__rx_desc(&s->rx, idx + k)->options &
+		      XDP_PKT_CONTD))
+			return k - i + 1;
+	return 0;
+}
+
+/*
+ * Gather the chain of descs [i, i + k) into a bounce buffer; its UMEM
+ * frames go back to the free stack.  Returns false (counted) if dropped.
+ */
+static bool gather(struct xport *x, struct xport_sock *s, uint32_t idx,
+		   uint32_t i, uint32_t k, struct xport_frame *f)
+{
+	const struct xdp_desc *d;
+	uint32_t j, len = 0, b;
+	uint8_t *buf = NULL;
+	bool ok = true;
+
+	for (j = 0; j < k; j++)
+		len += xsk_ring_cons__rx_desc(&s->rx, idx + i + j)->len;
+	if (len > x->max_frame) {
+		x->st.rx_too_big++;
+		ok = false;
+	} else if (!x->n_jumbo_free) {
+		x->st.rx_no_buffer++;
+		ok = false;
+	}
+	if (ok) {
+		b = x->jumbo_free[--x->n_jumbo_free];
+		x->jumbo_held++;
+		buf = x->jumbo_area + (size_t)b * XPORT_JUMBO_SIZE;
+		f->data = buf + XDP_PACKET_HEADROOM;
+		f->len = len;
+		f->cap = XPORT_JUMBO_SIZE - XDP_PACKET_HEADROOM;
+		f->headroom = XDP_PACKET_HEADROOM;
+		f->jumbo = (uint16_t)(b + 1);
+		x->st.rx_multibuf++;
+	}
+	len = 0;
+	for (j = 0; j < k; j++) {
+		d = xsk_ring_cons__rx_desc(&s->rx, idx + i + j);
+		if (ok)
+			memcpy(f->data + len, x->area + d->addr, d->len);
+		len += d->len;
+		free_push(x, d->addr);
+	}
+	return ok;
+}
+
 unsigned int xport_rx_batch(struct xport *x, unsigned int sock,
 			    struct xport_frame *frames, unsigned int max)
 {
 	struct xport_sock *s = &x->socks[sock];
 	struct xport_if *ifc = &x->ifs[s->ifi];
 	const struct xdp_desc *d;
-	uint32_t n, idx, i, off;
+	uint32_t n, idx, i, k, off, out = 0, held = 0;
+	struct xport_frame *f;
 
 	n = xsk_ring_cons__peek(&s->rx, max, &idx);
 	if (!n) {
@@ -359,28 +465,54 @@ unsigned int xport_rx_batch(struct xport *x, unsigned int sock,
 		kick_fill(x, s);
 		return 0;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i += k) {
 		d = xsk_ring_cons__rx_desc(&s->rx, idx + i);
-		off = (uint32_t)(d->addr & ~x->frame_mask);
-		frames[i].data = x->area + d->addr;
-		frames[i].len = d->len;
-		frames[i].cap = x->frame_size - off;
-		frames[i].headroom = off;
-		frames[i].sock = (uint16_t)sock;
-		frames[i].in_if = s->ifi;
-		frames[i].ifindex = ifc->ifindex;
-		ifc->st.rx_bytes += d->len;
+		f = &frames[out];
+		k = 1;
+		if (d->options & XDP_PKT_CONTD) {
+			k = chain_len(s, idx, i, n);
+			if (!k)
+				break;	/* the rest on the next call */
+			if (!gather(x, s, idx, i, k, f))
+				continue;
+		} else {
+			off = (uint32_t)(d->addr & ~x->frame_mask);
+			f->data = x->area + d->addr;
+			f->len = d->len;
+			f->cap = x->frame_size - off;
+			f->headroom = off;
+			f->jumbo = 0;
+			held++;
+		}
+		f->sock = (uint16_t)sock;
+		f->in_if = s->ifi;
+		f->ifindex = ifc->ifindex;
+		ifc->st.rx_bytes += f->len;
+		out++;
 	}
-	xsk_ring_cons__release(&s->rx, n);
-	ifc->st.rx_packets += n;
-	s->in_fill -= n;
-	x->held += n;
+	if (i < n)
+		xsk_ring_cons__cancel(&s->rx, n - i);
+	xsk_ring_cons__release(&s->rx, i);
+	ifc->st.rx_packets += out;
+	s->in_fill -= i;
+	x->held += held;
 	refill(x, s);
-	return n;
+	return out;
 }
 
 void xport_frame_release(struct xport *x, struct xport_frame *f)
 {
+	if (f->jumbo) {
+		if (!x->jumbo_held || f->jumbo > XPORT_JUMBO_BUFS ||
+		    x->n_jumbo_free >= XPORT_JUMBO_BUFS) {
+			x->st.frame_errors++;
+			return;
+		}
+		x->jumbo_held--;
+		x->jumbo_free[x->n_jumbo_free++] = (uint16_t)(f->jumbo - 1);
+		f->jumbo = 0;
+		return;
+	}
 	if (!x->held) {
 		x->st.frame_errors++;
 		return;
@@ -411,6 +543,48 @@ int xport_frame_alloc(struct xport *x, unsigned int out_if,
 	f->sock = (uint16_t)ifc->sock_base;
 	f->in_if = (uint16_t)out_if;
 	f->ifindex = ifc->ifindex;
+	f->jumbo = 0;
+	return 0;
+}
+
+/*
+ * A gathered frame out as a chain: UMEM frames from the free stack, each
+ * filled from its start, XDP_PKT_CONTD on all but the last descriptor.
+ */
+static int tx_chain(struct xport *x, struct xport_sock *s,
+		    struct xport_frame *f)
+{
+	uint32_t k = (f->len + x->frame_size - 1) / x->frame_size;
+	uint32_t idx, j, off = 0, n;
+	struct xdp_desc *d;
+	uint64_t addr;
+
+	if (x->n_free < k) {
+		x->st.alloc_failed++;
+		return -ENOBUFS;
+	}
+	if (xsk_ring_prod__reserve(&s->tx, k, &idx) != k) {
+		flush_sock(x, s);
+		if (xsk_ring_prod__reserve(&s->tx, k, &idx) != k)
+			return -ENOBUFS;
+	}
+	for (j = 0; j < k; j++) {
+		n = f->len - off < x->frame_size ? f->len - off :
+						   x->frame_size;
+		addr = x->free_stack[--x->n_free];
+		memcpy(x->area + addr, f->data + off, n);
+		d = xsk_ring_prod__tx_desc(&s->tx, idx + j);
+		d->addr = addr;
+		d->len = n;
+		d->options = j + 1 < k ? XDP_PKT_CONTD : 0;
+		off += n;
+	}
+	s->tx_queued += k;
+	s->tx_inflight += k;
+	/* A gathered packet the engine shrank may fit one frame. */
+	if (k > 1)
+		x->st.tx_multibuf++;
+	xport_frame_release(x, f);
 	return 0;
 }
 
@@ -431,6 +605,14 @@ int xport_tx_frame(struct xport *x, unsigned int out_if,
 	/* Keep a flow on one TX queue: the queue it was received on. */
 	q = f->sock < x->n_socks ? x->socks[f->sock].queue : 0;
 	s = &x->socks[ifc->sock_base + q % ifc->n_socks];
+	if (f->jumbo) {
+		err = tx_chain(x, s, f);
+		if (err)
+			goto drop;
+		ifc->st.tx_packets++;
+		ifc->st.tx_bytes += f->len;
+		return 0;
+	}
 	if (xsk_ring_prod__reserve(&s->tx, 1, &idx) != 1) {
 		/* Ring full of this batch: send it now, then retry. */
 		flush_sock(x, s);
@@ -547,7 +729,7 @@ static int attach_progs(struct xport *x, const struct xport_config *cfg)
 		ifc = &x->ifs[i];
 		generic = cfg->mode == XPORT_MODE_GENERIC;
 		err = xdp_prog_attach(ifc->ifindex, generic, ifc->hw_queues,
-				      &ifc->prog);
+				      x->max_frame, &ifc->prog);
 		/*
 		 * Any native failure falls back: drivers say "no native
 		 * XDP" in several ways (EOPNOTSUPP, EINVAL for an MTU too
@@ -557,7 +739,8 @@ static int attach_progs(struct xport *x, const struct xport_config *cfg)
 			native_err = err;
 			generic = true;
 			err = xdp_prog_attach(ifc->ifindex, generic,
-					      ifc->hw_queues, &ifc->prog);
+					      ifc->hw_queues, x->max_frame,
+					      &ifc->prog);
 			if (err)
 				return fail(cfg, err, "%s: attaching the XDP "
 					    "program failed in native mode "
@@ -591,7 +774,8 @@ static int choose_zerocopy(struct xport *x, const struct xport_config *cfg,
 			all = false;
 			continue;
 		}
-		ifc->zc_probe = probe_zerocopy(ifc->name, x->frame_size);
+		ifc->zc_probe = probe_zerocopy(ifc->name, x->frame_size,
+					       x->sg);
 		if (ifc->zc_probe)
 			all = false;
 		if (cfg->mode == XPORT_MODE_ZEROCOPY && ifc->zc_probe)
@@ -651,7 +835,7 @@ static int create_sockets(struct xport *x, const struct xport_config *cfg,
 		.tx_size = x->ring_size,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 		.bind_flags = (zc ? XDP_ZEROCOPY : XDP_COPY) |
-			      XDP_USE_NEED_WAKEUP,
+			      XDP_USE_NEED_WAKEUP | (x->sg ? XDP_USE_SG : 0),
 	};
 	struct xport_sock *s;
 	struct xport_if *ifc;
@@ -672,8 +856,10 @@ static int create_sockets(struct xport *x, const struct xport_config *cfg,
 			if (err) {
 				s->xsk = NULL;
 				return fail(cfg, err, "%s queue %u: AF_XDP "
-					    "socket (%s)", ifc->name, q,
-					    zc ? "zero-copy" : "copy");
+					    "socket (%s%s)", ifc->name, q,
+					    zc ? "zero-copy" : "copy",
+					    x->sg ? ", multi-buffer for MTU "
+					    "over one frame" : "");
 			}
 			s->fd = xsk_socket__fd(s->xsk);
 			err = xsk_socket__update_xskmap(s->xsk,
@@ -710,6 +896,10 @@ static int setup_ifs(struct xport *x, const struct xport_config *cfg)
 		if (err)
 			return fail(cfg, err, "%s: reading its MAC address",
 				    ifc->name);
+		err = if_get_mtu(ifc->name, &ifc->mtu);
+		if (err)
+			return fail(cfg, err, "%s: reading its MTU",
+				    ifc->name);
 		n = if_rx_queues(ifc->name);
 		if (n < 0)
 			return fail(cfg, n, "%s: reading its queue count",
@@ -727,6 +917,37 @@ static int setup_ifs(struct xport *x, const struct xport_config *cfg)
 		x->n_socks += ifc->n_socks;
 		x->n_ifs++;
 	}
+	return 0;
+}
+
+/*
+ * Multi-buffer when a frame of some interface's MTU (behind Ethernet and
+ * two VLAN tags) does not fit in one UMEM frame after the kernel's
+ * headroom: XDP_USE_SG sockets and bounce buffers.  The MTU is read once;
+ * raising it later needs a restart (sctpalgd(8)).
+ */
+static int setup_multibuf(struct xport *x, const struct xport_config *cfg)
+{
+	uint32_t one = x->frame_size - XDP_PACKET_HEADROOM;
+	unsigned int i;
+
+	x->max_frame = one;
+	for (i = 0; i < x->n_ifs; i++)
+		if (x->ifs[i].mtu + XPORT_ETH_HLEN + 8 > one)
+			x->sg = true;
+	if (!x->sg)
+		return 0;
+	x->max_frame = XPORT_MAX_FRAME;
+	x->jumbo_area = mmap(NULL, (size_t)XPORT_JUMBO_BUFS * XPORT_JUMBO_SIZE,
+			     PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (x->jumbo_area == MAP_FAILED) {
+		x->jumbo_area = NULL;
+		return fail(cfg, -errno, "multi-buffer bounce buffers");
+	}
+	for (i = 0; i < XPORT_JUMBO_BUFS; i++)
+		x->jumbo_free[i] = (uint16_t)(XPORT_JUMBO_BUFS - 1 - i);
+	x->n_jumbo_free = XPORT_JUMBO_BUFS;
 	return 0;
 }
 
@@ -771,6 +992,8 @@ int xport_create(const struct xport_config *cfg, struct xport **out)
 
 	err = setup_ifs(x, cfg);
 	if (!err)
+		err = setup_multibuf(x, cfg);
+	if (!err)
 		err = attach_progs(x, cfg);
 	if (!err)
 		err = choose_zerocopy(x, cfg, &zc);
@@ -807,6 +1030,9 @@ void xport_destroy(struct xport *x)
 	if (x->area)
 		munmap(x->area, x->area_len);
 	free(x->free_stack);
+	if (x->jumbo_area)
+		munmap(x->jumbo_area,
+		       (size_t)XPORT_JUMBO_BUFS * XPORT_JUMBO_SIZE);
 	free(x);
 }
 
@@ -870,6 +1096,21 @@ int xport_if_zc_probe(const struct xport *x, unsigned int i)
 	return x->ifs[i].zc_probe;
 }
 
+unsigned int xport_if_mtu(const struct xport *x, unsigned int i)
+{
+	return x->ifs[i].mtu;
+}
+
+bool xport_multibuf(const struct xport *x)
+{
+	return x->sg;
+}
+
+uint32_t xport_max_frame(const struct xport *x)
+{
+	return x->max_frame;
+}
+
 const struct xdp_prog *xport_if_prog(const struct xport *x, unsigned int i)
 {
 	return x->ifs[i].prog;
@@ -908,6 +1149,8 @@ void xport_stats(const struct xport *x, struct xport_stats *out)
 	out->frames_held = x->held;
 	out->frames_fill = 0;
 	out->frames_tx = 0;
+	out->jumbo_total = x->sg ? XPORT_JUMBO_BUFS : 0;
+	out->jumbo_held = x->jumbo_held;
 	for (i = 0; i < x->n_socks; i++) {
 		out->frames_fill += x->socks[i].in_fill;
 		out->frames_tx += x->socks[i].tx_inflight;

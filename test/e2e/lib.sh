@@ -592,6 +592,22 @@ pcap_chunk_summary() {
 		}'
 }
 
+# box_nft_drop_sctp: backend = packet only taps, so the box's kernel must
+# not forward (or answer) its own untranslated copy of SCTP and of ICMP
+# errors quoting SCTP: drop them in prerouting, as sctpalgd.conf(5) says.
+box_nft_drop_sctp() {
+	n_box nft -f - <<'NFT' || fail "nftables prerouting drop"
+table inet sctpalg_packet {
+	chain prerouting {
+		type filter hook prerouting priority raw; policy accept;
+		meta l4proto sctp drop
+		meta l4proto icmp @th,136,8 132 drop
+		meta l4proto ipv6-icmp @th,112,8 132 drop
+	}
+}
+NFT
+}
+
 # ---- optional: a second inside link (multihomed inside hosts) ----
 #
 # topo_add_inside_link2: a second veth lan1 between $NS_CLI and $NS_BOX,

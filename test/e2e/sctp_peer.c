@@ -107,7 +107,7 @@
 #define MAX_SOURCES	16
 #define MAX_PATHS	16
 #define MSG_HDR_LEN	20
-#define MSG_MAX_LEN	4096
+#define MSG_MAX_LEN	16384
 #define RECV_BUF_LEN	65536
 /* bounds the seen-bitmap whatever a peer sends */
 #define MAX_SEQ		(1u << 24)
@@ -140,6 +140,7 @@ struct opts {
 	unsigned int timeout_s;
 	unsigned int drain_ms;
 	unsigned int progress;
+	unsigned int pathmtu;
 	const char *report;
 };
 
@@ -194,6 +195,8 @@ struct peer {
 	unsigned long unique;
 	unsigned long dups;
 	unsigned long bad;	/* not our protocol */
+	unsigned long corrupt;	/* ours, but the payload was damaged */
+	size_t max_len;		/* longest message received */
 	unsigned long reordered;
 	uint32_t last_seq;
 	uint32_t max_seq;
@@ -210,6 +213,7 @@ struct peer {
 };
 
 static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t finish_signal;
 static int signal_efd = -1;
 
 static int64_t now_ns(void)
@@ -414,6 +418,18 @@ static void on_signal(int sig)
 	}
 }
 
+/* SIGUSR1 (client): send no new message, drain, exit 0 if all acked. */
+static void on_finish(int sig)
+{
+	uint64_t one = 1;
+
+	(void)sig;
+	finish_signal = 1;
+	if (signal_efd >= 0 && write(signal_efd, &one, sizeof(one)) < 0) {
+		/* nothing useful to do in a signal handler */
+	}
+}
+
 static void setopt(struct socket *so, int opt, const void *val, socklen_t len,
 		   const char *name)
 {
@@ -458,6 +474,16 @@ static void set_tunables(const struct peer *p, struct socket *so)
 	pp.spp_hbinterval = o->hb_ms;
 	pp.spp_pathmaxrxt = o->pmr;
 	pp.spp_flags = SPP_HB_ENABLE;
+	/*
+	 * usrsctp over raw sockets learns no MTU from the link, and SCTP
+	 * fragments a message to the path MTU (RFC 9260 section 6.9): to
+	 * carry a large message in one packet the path MTU is set and
+	 * discovery turned off (RFC 6458 section 8.1.12).
+	 */
+	if (o->pathmtu) {
+		pp.spp_pathmtu = o->pathmtu;
+		pp.spp_flags |= SPP_PMTUD_DISABLE;
+	}
 	setopt(so, SCTP_PEER_ADDR_PARAMS, &pp, sizeof(pp),
 	       "SCTP_PEER_ADDR_PARAMS");
 	setopt(so, SCTP_INITMSG, &im, sizeof(im), "SCTP_INITMSG");
@@ -471,6 +497,29 @@ static void set_tunables(const struct peer *p, struct socket *so)
 		ev.se_on = 1;
 		setopt(so, SCTP_EVENT, &ev, sizeof(ev), "SCTP_EVENT");
 	}
+}
+
+/*
+ * --pathmtu on an accepted association: usrsctp does not carry the
+ * listening socket's fixed path MTU over to it.  Every path of the
+ * association (spp_address the wildcard, RFC 6458 section 8.1.12).
+ */
+static void set_assoc_pathmtu(const struct peer *p, struct socket *so)
+{
+	struct sctp_paddrparams pp;
+
+	if (!p->o->pathmtu)
+		return;
+	memset(&pp, 0, sizeof(pp));
+	pp.spp_assoc_id = 0;	/* one-to-one socket: its association */
+	/* usrsctp takes INADDR_ANY, not an empty address, as "all paths" */
+	pp.spp_address.ss_family = AF_INET;
+	pp.spp_hbinterval = p->o->hb_ms;
+	pp.spp_pathmaxrxt = p->o->pmr;
+	pp.spp_pathmtu = p->o->pathmtu;
+	pp.spp_flags = SPP_HB_ENABLE | SPP_PMTUD_DISABLE;
+	setopt(so, SCTP_PEER_ADDR_PARAMS, &pp, sizeof(pp),
+	       "SCTP_PEER_ADDR_PARAMS (path MTU)");
 }
 
 /* Read back what the stack really uses: the test log shows it. */
@@ -785,6 +834,16 @@ static void on_message(struct peer *p, const uint8_t *buf, size_t len,
 		p->bad++;
 		return;
 	}
+	/* every byte of the filler send_msg() wrote: a damaged message
+	 * counts as not received */
+	for (size_t i = MSG_HDR_LEN; i < len; i++) {
+		if (buf[i] != (uint8_t)(seq + i)) {
+			p->corrupt++;
+			return;
+		}
+	}
+	if (len > p->max_len)
+		p->max_len = len;
 	p->msgs++;
 	count_source(p, from);
 	if (p->last_arrival) {
@@ -936,20 +995,21 @@ static unsigned long missing_seqs(const struct peer *p, unsigned long upto)
 static void print_result(struct peer *p, FILE *f)
 {
 	if (p->o->mode == MODE_CLIENT) {
-		fprintf(f, "RESULT role=client sent=%lu acked=%lu lost=%lu dup=%lu bad=%lu max_gap_ms=%" PRId64 " max_gap_end_ms=%" PRId64 " max_rtt_ms=%" PRIu64 " send_failed=%lu up=%d\n",
+		fprintf(f, "RESULT role=client sent=%lu acked=%lu lost=%lu dup=%lu bad=%lu max_gap_ms=%" PRId64 " max_gap_end_ms=%" PRId64 " max_rtt_ms=%" PRIu64 " send_failed=%lu up=%d corrupt=%lu max_len=%zu\n",
 			p->sent, p->unique, p->sent - p->unique, p->dups,
 			p->bad, p->max_gap, p->max_gap_at,
-			p->max_rtt_ns / 1000000, p->send_failed, p->up);
+			p->max_rtt_ns / 1000000, p->send_failed, p->up,
+			p->corrupt, p->max_len);
 	} else {
 		/* lost: holes below the highest seq, plus the unseen tail */
 		unsigned long upto = p->any_seq ? p->max_seq + 1UL : 0;
 
 		if (p->o->count > upto)
 			upto = p->o->count;
-		fprintf(f, "RESULT role=server received=%lu unique=%lu dup=%lu lost=%lu reordered=%lu bad=%lu max_gap_ms=%" PRId64 " max_gap_end_ms=%" PRId64 " send_failed=%lu up=%d\n",
+		fprintf(f, "RESULT role=server received=%lu unique=%lu dup=%lu lost=%lu reordered=%lu bad=%lu max_gap_ms=%" PRId64 " max_gap_end_ms=%" PRId64 " send_failed=%lu up=%d corrupt=%lu max_len=%zu\n",
 			p->msgs, p->unique, p->dups, missing_seqs(p, upto),
 			p->reordered, p->bad, p->max_gap, p->max_gap_at,
-			p->send_failed, p->up);
+			p->send_failed, p->up, p->corrupt, p->max_len);
 	}
 }
 
@@ -1023,6 +1083,7 @@ static int run_server(struct peer *p)
 	usrsctp_close(lso);
 	lso = NULL;
 	make_nonblocking(p, p->so);
+	set_assoc_pathmtu(p, p->so);
 	say(p, "ACCEPT");
 	list_addrs(p, "PEERS", true);
 	list_addrs(p, "LOCAL", false);
@@ -1052,6 +1113,7 @@ static int run_client(struct peer *p)
 	int64_t deadline = p->t0 + (int64_t)o->timeout_s * 1000;
 	uint8_t packed[MAX_ADDRS * sizeof(struct sockaddr_in6)];
 	int64_t next_send, drain_until = 0;
+	unsigned long count = o->count;
 	sctp_assoc_t id = 0;
 
 	p->so = make_socket(p, o->lport);
@@ -1075,7 +1137,12 @@ static int run_client(struct peer *p)
 	while (!p->done) {
 		int64_t t = now_ms();
 
-		if (p->sent < o->count && t >= next_send) {
+		if (finish_signal && count > p->sent) {
+			say(p, "EVENT finish: %lu messages sent", p->sent);
+			count = p->sent;
+		}
+
+		if (p->sent < count && t >= next_send) {
 			uint8_t stamp[8];
 			uint64_t ns = now_ns();
 			int i, r;
@@ -1096,8 +1163,8 @@ static int run_client(struct peer *p)
 				break;
 			}
 		}
-		if (p->sent == o->count) {
-			if (p->unique == o->count)
+		if (p->sent == count) {
+			if (p->unique == count)
 				break;
 			if (!drain_until)
 				drain_until = t + o->drain_ms;
@@ -1109,7 +1176,7 @@ static int run_client(struct peer *p)
 		}
 		if (out_of_time(p, deadline))
 			break;
-		wait_events(p, p->sent < o->count ? next_send - t :
+		wait_events(p, p->sent < count ? next_send - t :
 			       drain_until - t);
 		drain(p);
 	}
@@ -1117,7 +1184,7 @@ static int run_client(struct peer *p)
 	report(p);
 	/* graceful SHUTDOWN (RFC 9260 section 9.2): the server sees EOF */
 	usrsctp_close(p->so);
-	return p->sent == p->unique && p->sent == o->count ? 0 : 1;
+	return p->sent == p->unique && p->sent == count ? 0 : 1;
 }
 
 static void usage(void)
@@ -1132,7 +1199,9 @@ static void usage(void)
 		"          --rto-initial MS (300) --path-max-retrans K (1)\n"
 		"          --init-attempts K (8) --size BYTES (64) --ppid N (0)\n"
 		"          --timeout S (60) --drain-timeout MS (10000)\n"
-		"          --progress N (10, 0 = off)\n"
+		"          --progress N (10, 0 = off) --pathmtu BYTES (0: discover)\n"
+		"SIGUSR1 (client): no new message after it, exit once the sent ones\n"
+		"      are acknowledged (--count is then an upper bound)\n"
 		"exit: client 0 when every message was acknowledged, 1 otherwise;\n"
 		"      server (with --count) 0 when all N arrived, 1 otherwise\n");
 	exit(2);
@@ -1143,7 +1212,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	enum {
 		O_BIND = 256, O_CONNECT, O_PORT, O_LPORT, O_COUNT, O_INTERVAL,
 		O_HB, O_RTOMIN, O_RTOMAX, O_RTOINIT, O_PMR, O_INIT, O_SIZE,
-		O_PPID, O_TIMEOUT, O_DRAIN, O_PROGRESS, O_REPORT,
+		O_PPID, O_TIMEOUT, O_DRAIN, O_PROGRESS, O_REPORT, O_PATHMTU,
 	};
 	static const struct option lo[] = {
 		{ "bind", required_argument, NULL, O_BIND },
@@ -1164,6 +1233,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "drain-timeout", required_argument, NULL, O_DRAIN },
 		{ "progress", required_argument, NULL, O_PROGRESS },
 		{ "report", required_argument, NULL, O_REPORT },
+		{ "pathmtu", required_argument, NULL, O_PATHMTU },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_port = false;
@@ -1248,6 +1318,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case O_REPORT:
 			o->report = optarg;
 			break;
+		case O_PATHMTU:
+			o->pathmtu = parse_uint(optarg, "pathmtu", 65535);
+			break;
 		default:
 			usage();
 		}
@@ -1287,6 +1360,8 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_finish;
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	/* port 0: no UDP encapsulation, native SCTP over raw IP sockets */
