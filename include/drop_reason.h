@@ -48,7 +48,9 @@
 	X(M_BIT_NO_STATE,	"m-bit-no-state")			\
 	X(VTAG_PORT_COLLISION,	"vtag-port-collision")			\
 	X(PORT_COLLISION,	"port-collision")			\
-	X(INIT_SOURCE_RATE,	"init-source-rate-limit")
+	X(INIT_SOURCE_RATE,	"init-source-rate-limit")		\
+	X(ASCONF_PENDING_FULL,	"asconf-pending-full")			\
+	X(INSIDE_ADDR_UNADVERTISED, "inside-address-unadvertised")
 
 enum drop_reason {
 #define DROP_REASON_ENUM(name, str) DROP_##name,

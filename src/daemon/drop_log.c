@@ -116,6 +116,22 @@ bool drop_log_format(enum drop_reason r, uint64_t n,
 			 "endpoint to list IP addresses",
 			 k);
 		break;
+	case DROP_INSIDE_ADDR_UNADVERTISED:
+		snprintf(buf, len,
+			 "%llu packets from inside addresses the peer was "
+			 "never told of dropped (the peer would abort the "
+			 "association); make the host list all its addresses "
+			 "in its INIT, or add them with ASCONF",
+			 k);
+		break;
+	case DROP_ASCONF_PENDING_FULL:
+		snprintf(buf, len,
+			 "%llu ASCONFs found no room to wait for their "
+			 "ASCONF-ACK; their senders retransmit them; if it "
+			 "persists, raise associations in [limits] (takes a "
+			 "restart)",
+			 k);
+		break;
 	default:
 		return false;
 	}

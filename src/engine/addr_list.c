@@ -101,6 +101,15 @@ static int map_local(struct xlate_ctx *x, const struct nat_addr *inside,
 	return addr_map_inside(c, inside, &l->public_, &l->uplink);
 }
 
+static bool source_translated(const struct engine_config *c,
+			      const struct nat_addr *src)
+{
+	struct nat_addr pub;
+	int8_t up;
+
+	return !addr_map_inside(c, src, &pub, &up) && up >= 0;
+}
+
 enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
 				   bool check_port)
 {
@@ -137,7 +146,15 @@ enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
 			continue;	/* kept, or unmappable: removed */
 		add_local(x, &l, check_port);
 	}
-	if (c->multihome == MULTIHOME_UPLINKS && !(a->flags & ASSOC_F_INBOUND)) {
+	/*
+	 * Proxy multihoming lends the uplinks' addresses to a translated
+	 * source only.  An IPv6 host without NAT66 keeps its own address
+	 * (it is listed, and its packets come from it): giving it the
+	 * uplinks' IPv6 addresses too would make its packets leave from an
+	 * address other than the one its INIT names.
+	 */
+	if (c->multihome == MULTIHOME_UPLINKS && !(a->flags & ASSOC_F_INBOUND) &&
+	    source_translated(c, &x->src)) {
 		for (unsigned int u = 0; u < c->n_uplinks; u++) {
 			l.inside = x->src;
 			l.uplink = (int8_t)u;

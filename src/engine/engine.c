@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "addr_map.h"
+#include "crc32c.h"
 #include "engine_impl.h"
 #include "handshake_budget.h"
 #include "sctp_wire.h"
@@ -128,6 +129,7 @@ void engine_release_assoc(struct engine *e, struct assoc *a,
 		e->stats.handshakes_live--;
 		hs_budget_untrack(e, a);
 	}
+	asconf_forget(e, a);
 	assoc_free(e->table, a);
 	e->stats.assocs_live = assoc_table_live(e->table);
 }
@@ -191,6 +193,9 @@ int engine_create(const struct engine_config *conf, uint64_t seed,
 	err = hs_budget_create(conf, seed, &e->budget);
 	if (err)
 		goto fail;
+	err = asconf_table_create(conf, &e->asconf);
+	if (err)
+		goto fail;
 	reserve_forwards(e, true);
 	e->init_bucket.tokens_milli = (uint64_t)conf->init_burst * 1000;
 	e->ootb_bucket.tokens_milli = (uint64_t)conf->ootb_reply_rate * 1000;
@@ -208,6 +213,7 @@ void engine_destroy(struct engine *e)
 	assoc_table_destroy(e->table);
 	port_alloc_destroy(e->ports);
 	hs_budget_destroy(e->budget);
+	asconf_table_destroy(e->asconf);
 	free(e);
 }
 
@@ -248,6 +254,24 @@ static bool peer_matches(const struct assoc *a, void *arg)
 			       &x->src) >= 0;
 }
 
+/*
+ * Two INITs, two INIT ACKs, and the initiator takes the first to reach
+ * it (RFC 9260 5.2.3): its COOKIE ECHO names the earlier tag, which the
+ * table still holds as the previous one.  That tag is the one both ends
+ * now use, so it must become the current one before the COOKIE ACK
+ * clears the previous tags (handshake_cookie_echo_lookup does the same
+ * for older tags).  Seen with the Linux kernel as initiator, whose INIT
+ * was sent again before a slow INIT ACK came back: every DATA after the
+ * handshake was dropped on the stale tag.
+ */
+static void prev_cookie_echo(struct xlate_ctx *x, const struct assoc *a)
+{
+	if (a && a->state < ASSOC_ESTABLISHED &&
+	    x->sv.first_type == SCTP_CID_COOKIE_ECHO &&
+	    sctp_csum_verify(x->sv.sctp, x->sv.len))
+		x->adopt_tag = true;
+}
+
 static struct assoc *lookup(struct xlate_ctx *x)
 {
 	const struct assoc_table *t = x->e->table;
@@ -271,15 +295,19 @@ static struct assoc *lookup(struct xlate_ctx *x)
 	if (x->dir == ENGINE_OUTBOUND) {
 		a = assoc_lookup_tag(t, ASSOC_KEY_OUT_TAG, here, peer,
 				     x->sv.vtag);
-		if (!a)
+		if (!a) {
 			a = assoc_lookup_tag(t, ASSOC_KEY_OUT_PREV, here, peer,
 					     x->sv.vtag);
+			prev_cookie_echo(x, a);
+		}
 	} else {
 		a = assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, here, peer,
 				     x->sv.vtag);
-		if (!a)
+		if (!a) {
 			a = assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, here, peer,
 					     x->sv.vtag);
+			prev_cookie_echo(x, a);
+		}
 	}
 	if (!a && x->sv.first_type == SCTP_CID_COOKIE_ECHO)
 		a = handshake_cookie_echo_lookup(x);
@@ -406,7 +434,7 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 	/* Phase 3: commit. */
 	if (x.adopt_tag)
 		handshake_adopt_tag(&x);
-	if (x.sv.count[ENGINE_CS_ASCONF])
+	if (x.sv.count[ENGINE_CS_ASCONF] || x.sv.count[ENGINE_CS_ASCONF_ACK])
 		asconf_commit(&x);
 	assoc_state_update(&x);
 	xlate_commit(&x);
@@ -449,6 +477,7 @@ static void expire_one(struct assoc *a, void *arg)
 unsigned int engine_tick(struct engine *e, uint64_t now_ns)
 {
 	e->last_now = now_ns;
+	asconf_expire(e, now_ns);
 	return assoc_table_expire(e->table, now_ns, expire_one, e);
 }
 

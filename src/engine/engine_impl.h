@@ -47,6 +47,8 @@ struct engine {
 	uint64_t last_now;
 	/* Which public addresses of each [forward] rule hold their port. */
 	uint16_t fwd_held[ENGINE_MAX_FORWARDS];
+	/* ASCONF changes waiting for their ASCONF-ACK (asconf.c). */
+	struct asconf_table *asconf;
 	/* Where a rewritten INIT / INIT ACK chunk is assembled. */
 	uint8_t scratch[ENGINE_MAX_PKT];
 };
@@ -74,14 +76,33 @@ struct xlate_ctx {
 	bool defer_peer_check;	/* INIT ACK / ASCONF may name a new source */
 	bool adopt_tag;		/* COOKIE ECHO names the handshake's tag */
 	uint8_t locals_before;	/* locals[] added by this packet start here */
-	/* ASCONF changes planned by asconf_plan. */
+	/*
+	 * ASCONF / ASCONF-ACK, planned by asconf_plan, applied by
+	 * asconf_commit.  The ops of the packet's ASCONF chunks become
+	 * pending requests; an ASCONF-ACK applies those of a pending
+	 * request it reports successful (RFC 5061 4.1 A7, 5.2).
+	 */
 	uint8_t n_asconf_ops;
 	struct asconf_op {
 		uint16_t type;		/* SCTP_PARAM_ADD_IP / DEL_IP / ... */
 		uint16_t addr_off;	/* address bytes, from sv.sctp; 0 none */
+		uint32_t corr;		/* ASCONF-Request Correlation ID */
+		uint8_t chunk;		/* index into asconf_serial[] */
+		bool bind;		/* outbound Add IP: take a binding */
+		bool rewrite;		/* write public_ over the address */
+		int8_t uplink;		/* outbound: public_'s uplink */
 		struct nat_addr addr;	/* as found (wildcard resolved) */
-		struct nat_addr rewrite;	/* family 0: leave the bytes */
+		struct nat_addr public_;	/* outbound: what the peer sees */
 	} asconf_ops[16];
+	uint8_t n_asconf;		/* ASCONF chunks (at most 2 kept) */
+	uint32_t asconf_serial[2];
+	uint8_t n_asconf_acks;		/* ASCONF-ACK chunks that resolve */
+	struct asconf_ack_plan {
+		int32_t rec;		/* pending request they answer */
+		uint16_t ok;		/* bit per op: reported successful */
+	} asconf_acks[2];
+	bool asconf_new_src;	/* outbound src bound only by its ASCONF */
+	bool asconf_new_dst;	/* inbound dst: an Add IP this ACK confirms */
 };
 
 /* engine.c */
@@ -171,9 +192,20 @@ void engine_event_moved(struct engine *e, const struct assoc *a,
 /* assoc_state.c: state transitions from the chunks of a packet. */
 void assoc_state_update(struct xlate_ctx *x);
 
-/* asconf.c: RFC 5061 address changes under the RFC 4895 AUTH rule. */
+/*
+ * asconf.c: RFC 5061 address changes under the RFC 4895 AUTH rule, held
+ * until the other endpoint's ASCONF-ACK accepts them.  The pending
+ * requests live in a table of their own, sized from the config.
+ */
+int asconf_table_create(const struct engine_config *c,
+			struct asconf_table **out);
+void asconf_table_destroy(struct asconf_table *t);
 enum drop_reason asconf_plan(struct xlate_ctx *x);
 void asconf_commit(struct xlate_ctx *x);
+/* Forget (and give back the bindings of) a's pending requests. */
+void asconf_forget(struct engine *e, const struct assoc *a);
+/* Forget pending requests whose time is up. */
+void asconf_expire(struct engine *e, uint64_t now);
 
 /* icmp_xlate.c */
 void icmp_process(struct xlate_ctx *x);

@@ -55,11 +55,28 @@ static bool uplink_dead(const struct engine *e, int8_t u)
 	return u >= 0 && e->uplink_down[u];
 }
 
+/*
+ * A binding of the association on the uplink a peer address is pinned
+ * to, whichever inside address it was made for; -1 when none.
+ */
+static int pinned_local(const struct assoc *a, int peer_idx, uint8_t family)
+{
+	int8_t want = peer_idx >= 0 ? a->peers[peer_idx].uplink : -1;
+
+	if (want < 0)
+		return -1;
+	for (int i = 0; i < a->n_locals; i++)
+		if (a->locals[i].uplink == want &&
+		    a->locals[i].public_.family == family)
+			return i;
+	return -1;
+}
+
 int xlate_pick_public(const struct engine *e, const struct assoc *a,
 		      const struct nat_addr *inside, int peer_idx)
 {
 	int8_t want = peer_idx >= 0 ? a->peers[peer_idx].uplink : -1;
-	int best = -1;
+	int best = -1, pin;
 
 	for (int i = 0; i < a->n_locals; i++) {
 		const struct assoc_local *l = &a->locals[i];
@@ -73,6 +90,18 @@ int xlate_pick_public(const struct engine *e, const struct assoc *a,
 				 !uplink_dead(e, l->uplink)))
 			best = i;
 	}
+	/*
+	 * A multihomed host sends each path from the address its routes
+	 * pick (Linux does, RFC 9260 6.4 leaves it to the host), so its
+	 * second address may reach a peer address pinned to an uplink on
+	 * which only the first address has a binding.  Any binding there
+	 * stands for the association: the peer sees one endpoint and one
+	 * port, and the pin must hold or the path leaves by an uplink that
+	 * cannot reach that peer address (or is down).
+	 */
+	if (best >= 0 && (pin = pinned_local(a, peer_idx,
+					     inside->family)) >= 0)
+		return pin;
 	return best;
 }
 
@@ -133,7 +162,23 @@ void xlate_add_peer(struct engine *e, struct assoc *a,
 	p->uplink = xlate_pin_uplink(e, a, a->n_peers - 1u);
 }
 
-/* An inside address the INIT never listed joins by vtag (SPEC 2). */
+/*
+ * An inside address the INIT never listed joins by vtag (stacks leave
+ * private addresses out of an INIT to a public peer, then send from
+ * them), as long as the public address it maps to is one the peer was
+ * told of: the usual case, several inside addresses behind one uplink
+ * address.  A public address the peer never heard of (the host's IPv6
+ * address on an association its INIT began over IPv4, a 1:1 mapping) is
+ * refused.  RFC 9260 8.4 has the peer treat a packet from an address
+ * outside the association as out of the blue and answer it with an ABORT
+ * carrying the T bit and the peer's own tag, which the host must accept
+ * (8.5.1 B): one such packet would end the whole association.  Dropped
+ * (inside-address-unadvertised), it costs the host only that path, and
+ * the association goes on over the addresses the peer knows.  The box
+ * cannot advertise the address itself: only the endpoint can send the
+ * ASCONF that does (RFC 5061), so such a packet passes when it is that
+ * ASCONF (asconf.c).
+ */
 static enum drop_reason plan_join(struct xlate_ctx *x)
 {
 	struct engine *e = x->e;
@@ -148,6 +193,14 @@ static enum drop_reason plan_join(struct xlate_ctx *x)
 	if (!port_alloc_can_ref(e->ports, &j->public_, a->port_public,
 				&a->locals[0].inside, a->port_inside))
 		return DROP_PORTS_EXHAUSTED;
+	/* An INIT ACK advertises its own addresses (handshake.c). */
+	if (assoc_find_local_public(a, &j->public_) < 0 &&
+	    x->sv.first_type != SCTP_CID_INIT_ACK) {
+		if (!x->sv.count[ENGINE_CS_ASCONF])
+			return DROP_INSIDE_ADDR_UNADVERTISED;
+		x->asconf_new_src = true;
+		return DROP_NONE;
+	}
 	x->join_local = true;
 	return DROP_NONE;
 }
@@ -159,8 +212,11 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 
 	if (x->dir == ENGINE_OUTBOUND) {
 		x->peer_idx = (int8_t)assoc_find_peer(a, &x->dst);
-		if (x->peer_idx < 0)
+		/* An ASCONF-ACK to the address a pending ASCONF came from
+		 * may be let through (asconf.c). */
+		if (x->peer_idx < 0 && !x->sv.count[ENGINE_CS_ASCONF_ACK])
 			return DROP_PEER_ADDR_UNKNOWN;
+		x->defer_peer_check = x->peer_idx < 0;
 		li = xlate_pick_public(x->e, a, &x->src, x->peer_idx);
 		if (li < 0) {
 			enum drop_reason r = plan_join(x);
@@ -169,6 +225,13 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 				return r;
 			x->new_src = x->join.public_;
 			x->v->uplink = x->join.uplink;
+			/* As in xlate_pick_public: the pin holds. */
+			li = pinned_local(a, x->peer_idx, x->src.family);
+			if (li >= 0) {
+				x->new_src = a->locals[li].public_;
+				x->v->uplink = a->locals[li].uplink;
+				li = -1;
+			}
 		} else {
 			x->new_src = a->locals[li].public_;
 			x->v->uplink = a->locals[li].uplink;
@@ -181,8 +244,13 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 	}
 
 	li = xlate_inbound_local(x->e, a, &x->dst);
-	if (li < 0)
-		return DROP_NO_MAPPING;
+	if (li < 0) {
+		/* The ASCONF-ACK confirming an Add IP of the inside host
+		 * (asconf.c sets new_dst). */
+		if (!x->sv.count[ENGINE_CS_ASCONF_ACK])
+			return DROP_NO_MAPPING;
+		x->asconf_new_dst = true;
+	}
 	x->local_idx = (int8_t)li;
 	x->peer_idx = (int8_t)assoc_find_peer(a, &x->src);
 	if (x->peer_idx < 0) {
@@ -194,7 +262,8 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 		x->defer_peer_check = true;
 	}
 	x->new_src = x->src;
-	x->new_dst = a->locals[li].inside;
+	if (li >= 0)
+		x->new_dst = a->locals[li].inside;
 	x->new_sport = x->sv.sport;
 	x->new_dport = a->port_inside;
 	return DROP_NONE;

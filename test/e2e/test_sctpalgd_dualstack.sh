@@ -23,10 +23,11 @@
 # sctp_peer.c), and an RFC 1918 address is out of scope toward a public
 # peer.  A client bound to 192.168.1.10 and 2001:db8:aa::10 therefore
 # sends an INIT with no address at all, the server learns one family
-# only, and the client's first packet on the other family draws an ABORT
-# (T bit) from the server: the association dies, with or without
-# multihome = uplinks (which adds uplink addresses of the INIT's own
-# family only).  With 192.0.2.10 both addresses are listed, the box
+# only, and the client's first packet on the other family would draw an
+# ABORT (T bit) from the server; sctpalgd refuses those packets instead
+# and the association stays on IPv4 alone
+# (test_sctpalgd_dualstack_unlisted.sh), so no failover to IPv6 could be
+# shown.  With 192.0.2.10 both addresses are listed, the box
 # rewrites 192.0.2.10 to 198.51.100.1 and keeps 2001:db8:aa::10.  The
 # client connects to 198.51.100.100 first, so IPv4 is the primary path
 # on both ends until it breaks.

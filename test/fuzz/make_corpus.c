@@ -193,6 +193,33 @@ int main(int argc, char **argv)
 		pb_finish(&p);
 		add(&p, 0, 0);
 		write_file(par, "auth-asconf", p.buf, p.len);
+		/* The peer's ASCONF-ACK for it, then the peer adding a
+		 * new source (natsupp wildcard) and the host's answer. */
+		pb_ip4(&p, "198.51.100.100", "198.51.100.1");
+		pb_sctp(&p, 3868, 5000, TI);
+		pb_auth(&p);
+		pb_asconf_ack(&p, 1);
+		pb_finish(&p);
+		add(&p, 1, 0);
+		pb_ip4(&p, "203.0.113.77", "198.51.100.1");
+		pb_sctp(&p, 3868, 5000, TI);
+		pb_auth(&p);
+		pb_asconf(&p, 5, "0.0.0.0");
+		pb_asconf_param(&p, 0xc001, 5, "0.0.0.0");
+		pb_finish(&p);
+		add(&p, 1, 0);
+		if (!mh)
+			write_file(par, "peer-asconf-new-source", p.buf,
+				   p.len);
+		pb_ip4(&p, "192.168.1.10", "203.0.113.77");
+		pb_sctp(&p, 5000, 3868, TP);
+		pb_auth(&p);
+		pb_asconf_ack(&p, 5);
+		pb_asconf_success(&p, 5);
+		pb_finish(&p);
+		add(&p, 0, 0);
+		if (!mh)
+			write_file(par, "host-asconf-ack", p.buf, p.len);
 		pb_ip4(&p, "198.51.100.100", "198.51.100.1");
 		pb_sctp(&p, 3868, 5000, TP);
 		pb_simple(&p, 6, 1);

@@ -217,6 +217,29 @@ void pb_auth(struct pb *p)
 	pb_bytes(p, hmac, sizeof(hmac));
 }
 
+void pb_asconf_ack(struct pb *p, uint32_t serial)
+{
+	pb_chunk_begin(p, 0x80, 0);
+	pb_u32(p, serial);
+}
+
+void pb_asconf_success(struct pb *p, uint32_t corr)
+{
+	pb_u16(p, 0xc005);
+	pb_u16(p, 8);
+	pb_u32(p, corr);
+}
+
+/* An Error Cause Indication with one cause and no quoted TLV. */
+void pb_asconf_error(struct pb *p, uint32_t corr, uint16_t cause)
+{
+	pb_u16(p, 0xc003);
+	pb_u16(p, 12);
+	pb_u32(p, corr);
+	pb_u16(p, cause);
+	pb_u16(p, 4);
+}
+
 /* RFC 9260 appendix A, bit by bit: slow, obviously right. */
 uint32_t pkt_crc32c_bitwise(const void *buf, size_t len)
 {

@@ -58,6 +58,10 @@ void pb_asconf(struct pb *p, uint32_t serial, const char *lookup_addr);
 void pb_asconf_param(struct pb *p, uint16_t type, uint32_t corr,
 		     const char *addr);
 void pb_auth(struct pb *p);	/* key 0, HMAC-SHA1, 20 zero bytes */
+/* ASCONF-ACK (RFC 5061 4.1.2) and its Success / Error Cause Indications. */
+void pb_asconf_ack(struct pb *p, uint32_t serial);
+void pb_asconf_success(struct pb *p, uint32_t corr);
+void pb_asconf_error(struct pb *p, uint32_t corr, uint16_t cause);
 
 /* Lengths, IPv4 header checksum and CRC32c (unless zero_csum). */
 void pb_finish(struct pb *p);

@@ -406,13 +406,21 @@ Test(rules, asconf_under_auth)
 	cr_assert(!pkt_contains_addr(p.buf, p.len, "192.168.1.10"));
 	cr_assert(pkt_verify_crc(p.buf, p.len));
 
-	/* The peer adds an address, sending from it (wildcard). */
+	/* The peer adds an address, sending from it (wildcard), under
+	 * AUTH as RFC 5061 4.1.1 requires from outside the association. */
 	pb_ip4(&p, "198.51.100.101", "198.51.100.1");
 	pb_sctp(&p, 3868, port, TI);
+	pb_auth(&p);
 	pb_asconf(&p, 9, "0.0.0.0");
 	pb_asconf_param(&p, SCTP_PARAM_ADD_IP, 9, "0.0.0.0");
 	pb_finish(&p);
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, FX_SEC));
+	/* ... which counts once the host accepts it (RFC 5061 4.2.1). */
+	pb_ip4(&p, "192.168.1.10", "198.51.100.101");
+	pb_sctp(&p, 5000, 3868, TP);
+	pb_asconf_ack(&p, 9);
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC));
 	data_pkt(&p, "198.51.100.101", "198.51.100.1", 3868, port, TI, 46);
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, FX_SEC));
 	engine_destroy(e);

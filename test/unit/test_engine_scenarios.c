@@ -289,6 +289,69 @@ Test(scenario, proxy_multihoming_two_uplinks)
 	engine_destroy(e);
 }
 
+/*
+ * A multihomed inside host that picks each path's source address from its
+ * routes, as Linux does: its INIT lists 192.168.1.10 and .11 (both behind
+ * ISP 1 by their network), and it reaches PEER2 from .11.  PEER2 is
+ * pinned to ISP 2, where only .10 got a binding (multihome = uplinks binds
+ * the INIT's source on every uplink): the pin must hold for .11 too, and
+ * for an address the INIT never listed (.12, joining by vtag), or those
+ * paths leave by ISP 1, and die with it.
+ */
+Test(scenario, proxy_multihoming_second_inside_address_keeps_pin)
+{
+	struct engine *e = fx_engine(MULTIHOME_UPLINKS);
+	struct engine_verdict v;
+	uint16_t port;
+	struct pb p;
+
+	pb_ip4(&p, "192.168.1.10", PEER1);
+	pb_sctp(&p, 6000, 3868, 0);
+	pb_init(&p, SCTP_CID_INIT, TI);
+	pb_param_addr(&p, "192.168.1.10");
+	pb_param_addr(&p, "192.168.1.11");
+	pb_finish(&p);
+	v = fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC);
+	expect(v, ENGINE_FORWARD);
+	port = pkt_sport(p.buf);
+	init_ack_in(&p, PEER1, "198.51.100.1", 3868, port, TI, TP);
+	expect(fx_run(e, &p, ENGINE_INBOUND, FX_SEC), ENGINE_FORWARD);
+
+	data_pkt(&p, "192.168.1.11", PEER2, 6000, 3868, TP);
+	v = fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC);
+	expect(v, ENGINE_FORWARD);
+	check_outbound(&p, port);
+	cr_assert_eq(v.uplink, 1, "PEER2 is pinned to ISP 2, got %d",
+		     v.uplink);
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), "203.0.113.1");
+	cr_assert(!pkt_contains_addr(p.buf, p.len, "192.168.1.11"));
+
+	/* An address the INIT never listed joins, and keeps the pin. */
+	data_pkt(&p, "192.168.1.12", PEER2, 6000, 3868, TP);
+	v = fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC);
+	expect(v, ENGINE_FORWARD);
+	check_outbound(&p, port);
+	cr_assert_eq(v.uplink, 1);
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), "203.0.113.1");
+
+	/* ISP 1 fails: PEER1 moves to ISP 2, for .11 as for .10. */
+	engine_set_uplink_up(e, 0, false);
+	data_pkt(&p, "192.168.1.11", PEER1, 6000, 3868, TP);
+	v = fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC);
+	expect(v, ENGINE_FORWARD);
+	check_outbound(&p, port);
+	cr_assert_eq(v.uplink, 1, "ISP 1 is down, got %d", v.uplink);
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), "203.0.113.1");
+	data_pkt(&p, "192.168.1.10", PEER1, 6000, 3868, TP);
+	v = fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC);
+	cr_assert_eq(v.uplink, 1);
+
+	/* Replies to ISP 2's address reach the host. */
+	data_pkt(&p, PEER2, "203.0.113.1", 3868, port, TI);
+	expect(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC), ENGINE_FORWARD);
+	engine_destroy(e);
+}
+
 /* Restart: the inside host re-INITs with a new tag on a live association. */
 Test(scenario, restart_with_new_vtags)
 {
@@ -469,6 +532,54 @@ Test(scenario, cookie_echo_after_several_init_acks)
 	pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
 	pb_bytes(&p, "cookie-cookie-cookie", 20);
 	pb_finish(&p);
+	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	engine_destroy(e);
+}
+
+/*
+ * One INIT sent again, two INIT ACKs with tags of their own, and the host
+ * echoes the cookie of the first: its tag is the table's previous one,
+ * and must be the association's after the COOKIE ACK.  Seen with the
+ * Linux kernel behind a slow box: every DATA was then dropped.
+ */
+Test(scenario, cookie_echo_of_the_first_of_two_init_acks)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	static const uint32_t tags[] = { 0x52000001, 0x52000002 };
+	struct pb p;
+	uint16_t port;
+
+	for (int i = 0; i < 2; i++) {
+		pb_ip4(&p, "192.168.1.10", PEER1);
+		pb_sctp(&p, 7500, 3868, 0);
+		pb_init(&p, SCTP_CID_INIT, TI);
+		pb_finish(&p);
+		expect(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC), ENGINE_FORWARD);
+	}
+	port = pkt_sport(p.buf);
+	for (int i = 0; i < 2; i++) {
+		init_ack_in(&p, PEER1, "198.51.100.1", 3868, port, TI, tags[i]);
+		expect(fx_run(e, &p, ENGINE_INBOUND, FX_SEC), ENGINE_FORWARD);
+	}
+	pb_ip4(&p, "192.168.1.10", PEER1);
+	pb_sctp(&p, 7500, 3868, tags[0]);
+	pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
+	pb_bytes(&p, "cookie-cookie-cookie", 20);
+	pb_finish(&p);
+	expect(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC), ENGINE_FORWARD);
+	cr_assert_eq(pkt_vtag(p.buf), tags[0]);
+	chunk_pkt(&p, PEER1, "198.51.100.1", 3868, port, TI,
+		  SCTP_CID_COOKIE_ACK, 0);
+	expect(fx_run(e, &p, ENGINE_INBOUND, FX_SEC), ENGINE_FORWARD);
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	cr_assert_eq(view(e).tag_peer, tags[0], "tag 0x%08x in use, got 0x%08x",
+		     tags[0], view(e).tag_peer);
+	data_pkt(&p, "192.168.1.10", PEER1, 7500, 3868, tags[0]);
+	expect(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC), ENGINE_FORWARD);
+	check_outbound(&p, port);
+	/* The tag the host never used is gone. */
+	data_pkt(&p, "192.168.1.10", PEER1, 7500, 3868, tags[1]);
 	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC),
 		    DROP_VTAG_MISMATCH);
 	engine_destroy(e);
