@@ -34,7 +34,7 @@
 enum assoc_key {
 	ASSOC_KEY_IN_TAG = 0,	/* public port, peer port, tag_inside */
 	ASSOC_KEY_OUT_TAG,	/* inside port, peer port, tag_peer */
-	ASSOC_KEY_IN_PREV,	/* ... prev_tag_inside (during restart) */
+	ASSOC_KEY_IN_PREV,	/* ... prev_tag_inside (older state files) */
 	ASSOC_KEY_OUT_PREV,	/* ... prev_tag_peer */
 	ASSOC_KEY_IN_PORTS,	/* public port, peer port */
 	ASSOC_KEY_OUT_PORTS,	/* inside port, peer port */
@@ -64,6 +64,27 @@ struct assoc_peer {
 #define ASSOC_F_DR_PEER		0x10
 #define ASSOC_F_NO_RESTART	(ASSOC_F_DR_INSIDE | ASSOC_F_DR_PEER)
 
+/*
+ * A handshake candidate (handshake_cand.c): the tags and peer addresses
+ * one INIT and its INIT ACK offered, not yet accepted by both ends.  It
+ * becomes the live tag pair and peer list only when the COOKIE ECHO /
+ * COOKIE ACK exchange that uses it is seen.  Not persisted.
+ */
+#define ASSOC_CANDS		4	/* per association; oldest goes */
+#define ASSOC_CAND_F_USED	0x01
+#define ASSOC_CAND_F_INBOUND	0x02	/* the peer sent the INIT */
+#define ASSOC_CAND_F_ECHOED	0x04	/* a COOKIE ECHO selected it */
+#define ASSOC_CAND_F_DR_INSIDE	0x08	/* Disable Restart, as ASSOC_F_* */
+#define ASSOC_CAND_F_DR_PEER	0x10
+struct assoc_cand {
+	uint32_t tag_inside, tag_peer;	/* 0: not offered yet */
+	uint64_t since;			/* INIT / INIT ACK / COOKIE ECHO */
+	uint8_t flags;			/* ASSOC_CAND_F_* */
+	uint8_t n_peers;
+	uint8_t n_init_peers;		/* peers[] named by the INIT itself */
+	struct nat_addr *peers;		/* room for max_peers */
+};
+
 /* Fields are public: the engine's fast path reads them inline. */
 struct assoc {
 	uint32_t id;
@@ -75,7 +96,9 @@ struct assoc {
 	int8_t forward;		/* [forward] rule index or -1 */
 	uint16_t port_inside, port_public, port_peer;
 	uint32_t tag_inside, tag_peer;
-	uint32_t prev_tag_inside, prev_tag_peer;	/* 0 = none */
+	/* 0 = none; restarts now wait in cands[], these come only from
+	 * state files of older versions and go when a handshake completes */
+	uint32_t prev_tag_inside, prev_tag_peer;
 	uint64_t created, last_seen, expires;
 	/* Timer wheel. */
 	uint32_t wnext, wprev;
@@ -83,6 +106,9 @@ struct assoc {
 	bool in_use;
 	struct assoc_local *locals;	/* room for max_locals */
 	struct assoc_peer *peers;	/* room for max_peers */
+	/* Handshake candidates (handshake_cand.c), ASSOC_CANDS of them;
+	 * restarts and collisions wait here until they complete. */
+	struct assoc_cand *cands;
 };
 
 struct assoc_table;
@@ -119,6 +145,13 @@ void assoc_unlink_all(struct assoc_table *t, struct assoc *a);
 struct assoc *assoc_lookup_tag(const struct assoc_table *t,
 			       enum assoc_key k, uint16_t port_a,
 			       uint16_t port_b, uint32_t tag);
+/* The same, walking every association with that tag for match(). */
+struct assoc *assoc_lookup_tag_match(const struct assoc_table *t,
+				     enum assoc_key k, uint16_t port_a,
+				     uint16_t port_b, uint32_t tag,
+				     bool (*match)(const struct assoc *,
+						   void *),
+				     void *arg);
 struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 				 enum assoc_key k, uint16_t port_a,
 				 uint16_t port_b,

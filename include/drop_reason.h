@@ -50,7 +50,9 @@
 	X(PORT_COLLISION,	"port-collision")			\
 	X(INIT_SOURCE_RATE,	"init-source-rate-limit")		\
 	X(ASCONF_PENDING_FULL,	"asconf-pending-full")			\
-	X(INSIDE_ADDR_UNADVERTISED, "inside-address-unadvertised")
+	X(INSIDE_ADDR_UNADVERTISED, "inside-address-unadvertised")	\
+	X(HANDSHAKE_TAG_COLLISION, "handshake-tag-collision")		\
+	X(INIT_ACK_LATE,	"init-ack-after-handshake")
 
 enum drop_reason {
 #define DROP_REASON_ENUM(name, str) DROP_##name,

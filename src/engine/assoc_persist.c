@@ -138,6 +138,12 @@ static bool saveable(const struct assoc *a)
 
 static void w_record(struct wbuf *w, const struct assoc *a, uint64_t now)
 {
+	uint32_t tag_inside = a->tag_inside, tag_peer = a->tag_peer;
+
+	/* A handshake not completed yet: its newest candidate's tags,
+	 * made a candidate again at restore (handshake_cand_restore). */
+	if (!handshake_assoc_live(a))
+		handshake_cand_view_tags(a, &tag_inside, &tag_peer);
 	w_u8(w, a->state);
 	w_u8(w, a->flags & ASSOC_F_INBOUND ? REC_F_INBOUND : 0);
 	w_u8(w, index_byte(a->forward));
@@ -149,8 +155,8 @@ static void w_record(struct wbuf *w, const struct assoc *a, uint64_t now)
 	w_u16(w, a->port_public);
 	w_u16(w, a->port_peer);
 	w_u16(w, 0);
-	w_u32(w, a->tag_inside);
-	w_u32(w, a->tag_peer);
+	w_u32(w, tag_inside);
+	w_u32(w, tag_peer);
 	w_u32(w, a->prev_tag_inside);
 	w_u32(w, a->prev_tag_peer);
 	w_u64(w, since(now, a->created));
@@ -620,6 +626,8 @@ static enum engine_restore_skip restore_one(struct engine *e,
 		return why;
 	}
 
+	if (a->state < ASSOC_ESTABLISHED)
+		handshake_cand_restore(e, a, now);
 	assoc_link_all(e->table, a);
 	if (a->state < ASSOC_ESTABLISHED) {
 		a->flags |= ASSOC_F_HANDSHAKE;

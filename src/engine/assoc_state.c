@@ -2,10 +2,14 @@
  * assoc_state.c: what the chunks of a translated packet do to the
  * association's state and timer (SPEC 2, lifecycle).
  *
- * The ALG follows the handshake loosely -- it only has to know when to
- * use which timeout: setup until COOKIE ACK, established (refreshed by
- * DATA and HEARTBEAT on any path), shutdown, and a short linger after
- * ABORT / SHUTDOWN COMPLETE so stray retransmissions still translate.
+ * The handshake itself (tags, COOKIE ECHO / COOKIE ACK, restarts) is
+ * handshake_cand.c's: a packet of a handshake candidate never comes
+ * here unless it completes it.  What is left is when to use which
+ * timeout: setup until the handshake completes, established (refreshed
+ * by DATA and HEARTBEAT on any path), shutdown (refreshed by every
+ * packet of the association while it drains, RFC 9260 9.2), and a short
+ * linger after ABORT / SHUTDOWN COMPLETE so stray retransmissions still
+ * translate.
  * The transitions that matter to a person (up, down, restart) are also
  * reported as association events (assoc_event.c).
  */
@@ -25,31 +29,14 @@ void assoc_state_update(struct xlate_ctx *x)
 	}
 	if (a->state == ASSOC_CLOSED)
 		return;
-	if (n[ENGINE_CS_SHUTDOWN] || n[ENGINE_CS_SHUTDOWN_ACK]) {
-		if (a->state != ASSOC_SHUTDOWN)
-			engine_set_state(e, a, ASSOC_SHUTDOWN, x->now);
-		return;
-	}
-	if (n[ENGINE_CS_COOKIE_ACK]) {
-		/* An association that was up and had its tags replaced
-		 * (INIT on a live association, RFC 9260 5.2.4 A) restarted:
-		 * the old one ends here, the new one comes up. */
-		bool restart = (a->flags & ASSOC_F_UP) &&
-			       (a->prev_tag_inside || a->prev_tag_peer);
-
-		if (restart)
-			engine_event_down(e, a, ENGINE_EVR_RESTART, x->now);
-		/* The new tag pair is confirmed; old tags stop matching. */
-		handshake_clear_prev_tags(e, a);
-		engine_set_state(e, a, ASSOC_ESTABLISHED, x->now);
-		/* A duplicate COOKIE ACK is not a second "up". */
-		if (restart || !(a->flags & ASSOC_F_UP))
-			engine_event_up(e, a, restart ? ENGINE_EVR_RESTART :
-					ENGINE_EVR_NEW, x->now);
-		return;
-	}
-	if (n[ENGINE_CS_COOKIE_ECHO] && a->state == ASSOC_COOKIE_WAIT) {
-		engine_set_state(e, a, ASSOC_COOKIE_ECHOED, x->now);
+	/*
+	 * A peer may still be sending DATA after SHUTDOWN (RFC 9260 9.2:
+	 * the queue drains first): every packet carrying the association's
+	 * tag keeps it alive while it does.
+	 */
+	if (n[ENGINE_CS_SHUTDOWN] || n[ENGINE_CS_SHUTDOWN_ACK] ||
+	    a->state == ASSOC_SHUTDOWN) {
+		engine_set_state(e, a, ASSOC_SHUTDOWN, x->now);
 		return;
 	}
 	if (a->state == ASSOC_ESTABLISHED &&

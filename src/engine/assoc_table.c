@@ -30,6 +30,8 @@ struct assoc_table {
 	struct assoc *slots;
 	struct assoc_local *local_arena;
 	struct assoc_peer *peer_arena;
+	struct assoc_cand *cand_arena;
+	struct nat_addr *cand_addr_arena;
 	uint32_t free_head;	/* free list through wnext */
 
 	uint32_t bucket_mask;
@@ -81,12 +83,16 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 				sizeof(*t->local_arena));
 	t->peer_arena = calloc((size_t)capacity * max_peers,
 			       sizeof(*t->peer_arena));
+	t->cand_arena =
+		calloc((size_t)capacity * ASSOC_CANDS, sizeof(*t->cand_arena));
+	t->cand_addr_arena = calloc((size_t)capacity * ASSOC_CANDS * max_peers,
+				    sizeof(*t->cand_addr_arena));
 	t->buckets = malloc(nbuckets * sizeof(*t->buckets));
 	t->host_buckets = malloc((t->host_mask + 1) *
 				 sizeof(*t->host_buckets));
 	t->hosts = calloc(capacity, sizeof(*t->hosts));
-	if (!t->slots || !t->local_arena || !t->peer_arena || !t->buckets ||
-	    !t->host_buckets || !t->hosts)
+	if (!t->slots || !t->local_arena || !t->peer_arena || !t->cand_arena ||
+	    !t->cand_addr_arena || !t->buckets || !t->host_buckets || !t->hosts)
 		goto fail;
 
 	memset(t->buckets, 0xff, nbuckets * sizeof(*t->buckets));
@@ -100,6 +106,12 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 		a->id = i;
 		a->locals = &t->local_arena[(size_t)i * max_locals];
 		a->peers = &t->peer_arena[(size_t)i * max_peers];
+		a->cands = &t->cand_arena[(size_t)i * ASSOC_CANDS];
+		for (int c = 0; c < ASSOC_CANDS; c++)
+			a->cands[c].peers =
+				&t->cand_addr_arena[((size_t)i * ASSOC_CANDS +
+						     c) *
+						    max_peers];
 		a->wnext = i + 1 < capacity ? i + 1 : ASSOC_NONE;
 		t->hosts[i].next = i + 1 < capacity ? i + 1 : ASSOC_NONE;
 	}
@@ -119,6 +131,8 @@ void assoc_table_destroy(struct assoc_table *t)
 	free(t->slots);
 	free(t->local_arena);
 	free(t->peer_arena);
+	free(t->cand_arena);
+	free(t->cand_addr_arena);
 	free(t->buckets);
 	free(t->host_buckets);
 	free(t->hosts);
@@ -284,6 +298,29 @@ struct assoc *assoc_lookup_tag(const struct assoc_table *t,
 	return NULL;
 }
 
+struct assoc *
+assoc_lookup_tag_match(const struct assoc_table *t, enum assoc_key k,
+		       uint16_t port_a, uint16_t port_b, uint32_t tag,
+		       bool (*match)(const struct assoc *, void *), void *arg)
+{
+	uint32_t n = t->buckets[key_hash(t, k, port_a, port_b, tag)];
+
+	while (n != ASSOC_NONE) {
+		struct assoc *a = &t->slots[NODE_ID(n)];
+		uint16_t pa, pb;
+		uint32_t at;
+
+		if (NODE_KEY(n) == (uint32_t)k) {
+			key_of(a, k, &pa, &pb, &at);
+			if (pa == port_a && pb == port_b && at == tag &&
+			    match(a, arg))
+				return a;
+		}
+		n = a->hnext[NODE_KEY(n)];
+	}
+	return NULL;
+}
+
 struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 				 enum assoc_key k, uint16_t port_a,
 				 uint16_t port_b,
@@ -433,6 +470,7 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 	struct assoc *a;
 	struct assoc_local *locals;
 	struct assoc_peer *peers;
+	struct assoc_cand *cands;
 	uint32_t id = t->free_head;
 
 	if (id == ASSOC_NONE)
@@ -441,12 +479,18 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 	t->free_head = a->wnext;
 	locals = a->locals;
 	peers = a->peers;
+	cands = a->cands;
 	memset(a, 0, sizeof(*a));
 	memset(locals, 0, t->max_locals * sizeof(*locals));
 	memset(peers, 0, t->max_peers * sizeof(*peers));
 	a->id = id;
 	a->locals = locals;
 	a->peers = peers;
+	a->cands = cands;
+	for (int c = 0; c < ASSOC_CANDS; c++) {
+		cands[c].flags = 0;
+		cands[c].n_peers = cands[c].n_init_peers = 0;
+	}
 	a->forward = -1;
 	a->wnext = a->wprev = ASSOC_NONE;
 	for (int k = 0; k < ASSOC_KEY__COUNT; k++)

@@ -254,64 +254,98 @@ static bool peer_matches(const struct assoc *a, void *arg)
 			       &x->src) >= 0;
 }
 
-/*
- * Two INITs, two INIT ACKs, and the initiator takes the first to reach
- * it (RFC 9260 5.2.3): its COOKIE ECHO names the earlier tag, which the
- * table still holds as the previous one.  That tag is the one both ends
- * now use, so it must become the current one before the COOKIE ACK
- * clears the previous tags (handshake_cookie_echo_lookup does the same
- * for older tags).  Seen with the Linux kernel as initiator, whose INIT
- * was sent again before a slow INIT ACK came back: every DATA after the
- * handshake was dropped on the stale tag.
- */
-static void prev_cookie_echo(struct xlate_ctx *x, const struct assoc *a)
+/* Both ends of the packet are the association's. */
+static bool ends_match(const struct assoc *a, void *arg)
 {
-	if (a && a->state < ASSOC_ESTABLISHED &&
-	    x->sv.first_type == SCTP_CID_COOKIE_ECHO &&
-	    sctp_csum_verify(x->sv.sctp, x->sv.len))
-		x->adopt_tag = true;
+	const struct xlate_ctx *x = arg;
+
+	if (x->dir == ENGINE_OUTBOUND)
+		return assoc_find_local_inside(a, &x->src) >= 0 &&
+		       assoc_find_peer(a, &x->dst) >= 0;
+	return assoc_find_local_public(a, &x->dst) >= 0 &&
+	       assoc_find_peer(a, &x->src) >= 0;
+}
+
+struct tag_count {
+	uint32_t first;
+	unsigned int n;
+};
+
+static bool count_tag(const struct assoc *a, void *arg)
+{
+	struct tag_count *tc = arg;
+
+	if (!tc->n++)
+		tc->first = a->id;
+	return false;
+}
+
+/*
+ * The live association a tag names.  Tags are chosen by the endpoints,
+ * so two associations may share one key (SPEC 2: found by tag, told apart
+ * by address): the one whose addresses the packet has wins.  Otherwise
+ * (a new inside address joining, an unknown peer address xlate_plan
+ * refuses) only an association alone with its tag is taken, so one
+ * host's packets are never attached to another's association.
+ */
+static struct assoc *lookup_live(struct xlate_ctx *x, enum assoc_key k,
+				 uint16_t here, uint16_t peer)
+{
+	const struct assoc_table *t = x->e->table;
+	struct tag_count tc = { 0 };
+	struct assoc *a;
+
+	a = assoc_lookup_tag_match(t, k, here, peer, x->sv.vtag, ends_match, x);
+	if (a)
+		return a;
+	assoc_lookup_tag_match(t, k, here, peer, x->sv.vtag, count_tag, &tc);
+	return tc.n == 1 ? assoc_by_id(t, tc.first) : NULL;
 }
 
 static struct assoc *lookup(struct xlate_ctx *x)
 {
 	const struct assoc_table *t = x->e->table;
-	uint16_t here = x->dir == ENGINE_OUTBOUND ? x->sv.sport : x->sv.dport;
-	uint16_t peer = x->dir == ENGINE_OUTBOUND ? x->sv.dport : x->sv.sport;
+	bool out = x->dir == ENGINE_OUTBOUND;
+	uint16_t here = out ? x->sv.sport : x->sv.dport;
+	uint16_t peer = out ? x->sv.dport : x->sv.sport;
+	uint8_t type = x->sv.first_type;
 	struct assoc *a;
 
-	if ((x->sv.first_type == SCTP_CID_ABORT ||
-	     x->sv.first_type == SCTP_CID_SHUTDOWN_COMPLETE ||
-	     x->sv.first_type == SCTP_CID_ERROR) &&
+	if ((type == SCTP_CID_ABORT || type == SCTP_CID_SHUTDOWN_COMPLETE ||
+	     type == SCTP_CID_ERROR) &&
 	    (x->sv.first_flags & SCTP_FLAG_T)) {
 		struct tbit_match m = { .x = x };
 
-		return assoc_lookup_ports(t, x->dir == ENGINE_OUTBOUND ?
-					  ASSOC_KEY_OUT_PORTS :
-					  ASSOC_KEY_IN_PORTS,
-					  here, peer, tbit_matches, &m);
+		a = assoc_lookup_ports(
+			t, out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS, here,
+			peer, tbit_matches, &m);
+		return a ? a : handshake_cand_lookup(x);
 	}
 	if (x->sv.vtag == 0)
 		return NULL;
-	if (x->dir == ENGINE_OUTBOUND) {
-		a = assoc_lookup_tag(t, ASSOC_KEY_OUT_TAG, here, peer,
-				     x->sv.vtag);
-		if (!a) {
-			a = assoc_lookup_tag(t, ASSOC_KEY_OUT_PREV, here, peer,
-					     x->sv.vtag);
-			prev_cookie_echo(x, a);
-		}
-	} else {
-		a = assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, here, peer,
-				     x->sv.vtag);
-		if (!a) {
-			a = assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, here, peer,
-					     x->sv.vtag);
-			prev_cookie_echo(x, a);
-		}
+	/*
+	 * INIT ACK and COOKIE ECHO belong to a handshake, never to the live
+	 * pair: they are looked for among the candidates first.
+	 */
+	if (type != SCTP_CID_INIT_ACK && type != SCTP_CID_COOKIE_ECHO) {
+		a = lookup_live(x, out ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG,
+				here, peer);
+		if (!a)
+			a = lookup_live(
+				x, out ? ASSOC_KEY_OUT_PREV : ASSOC_KEY_IN_PREV,
+				here, peer);
+		if (a)
+			return a;
 	}
-	if (!a && x->sv.first_type == SCTP_CID_COOKIE_ECHO)
-		a = handshake_cookie_echo_lookup(x);
-	return a;
+	a = handshake_cand_lookup(x);
+	if (a || type != SCTP_CID_COOKIE_ECHO)
+		return a;
+	/* A COOKIE ECHO sent again after its handshake completed, by its
+	 * own endpoints: the peer answers it (RFC 9260 5.2.4 D); it changes
+	 * nothing here. */
+	return assoc_lookup_tag_match(
+		t, out ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG, here, peer,
+		x->sv.vtag, ends_match, x);
 }
 
 static void no_state(struct xlate_ctx *x)
@@ -329,6 +363,16 @@ static void no_state(struct xlate_ctx *x)
 	    (sctp_parse_chunks(&x->sv, x->e->conf.max_chunks) == DROP_NONE &&
 	     x->sv.m_bit)) {
 		engine_drop(x, DROP_M_BIT_NO_STATE);
+		return;
+	}
+	/* After the handshake an INIT ACK is discarded by its receiver
+	 * (RFC 9260 5.2.3): it changes nothing here either. */
+	if (x->sv.first_type == SCTP_CID_INIT_ACK && x->sv.vtag &&
+	    assoc_lookup_tag(x->e->table,
+			     x->dir == ENGINE_OUTBOUND ? ASSOC_KEY_OUT_TAG :
+							 ASSOC_KEY_IN_TAG,
+			     here, peer, x->sv.vtag)) {
+		engine_drop(x, DROP_INIT_ACK_LATE);
 		return;
 	}
 	/*
@@ -350,6 +394,38 @@ static void no_state(struct xlate_ctx *x)
 	engine_drop(x, DROP_OUT_OF_THE_BLUE);
 }
 
+/*
+ * Would the packet change state or have chunk bytes rewritten?  Those are
+ * the packets whose CRC32c must verify first (SPEC 2): corruption must
+ * neither change the mapping nor be laundered by a full recomputation.
+ * Other packets keep their checksum, patched for the ports only, so an
+ * error stays detectable at the receiver.
+ */
+static bool changes_state(const struct xlate_ctx *x)
+{
+	const uint16_t *n = x->sv.count;
+
+	return (x->cand >= 0 && x->cand_op != CAND_PASS) || x->join_local ||
+	       x->sv.first_type == SCTP_CID_INIT_ACK || n[ENGINE_CS_ABORT] ||
+	       n[ENGINE_CS_SHUTDOWN] || n[ENGINE_CS_SHUTDOWN_ACK] ||
+	       n[ENGINE_CS_SHUTDOWN_COMPLETE] || n[ENGINE_CS_COOKIE_ECHO] ||
+	       n[ENGINE_CS_COOKIE_ACK] || n[ENGINE_CS_ASCONF] ||
+	       n[ENGINE_CS_ASCONF_ACK];
+}
+
+/*
+ * A zero checksum (RFC 9653) is the endpoints' own choice of another
+ * error detection, which the box cannot check; it is taken as it is,
+ * except on COOKIE ECHO, which RFC 9653 5.2 requires to carry a CRC32c.
+ */
+static bool csum_ok(const struct xlate_ctx *x)
+{
+	if (sctp_csum_get(x->sv.sctp) == 0 &&
+	    !x->sv.count[ENGINE_CS_COOKIE_ECHO])
+		return true;
+	return sctp_csum_verify(x->sv.sctp, x->sv.len);
+}
+
 static void load_addrs(struct xlate_ctx *x)
 {
 	const uint8_t *d = x->pkt->data;
@@ -368,8 +444,14 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		    struct engine_verdict *v)
 {
 	struct xlate_ctx x = {
-		.e = e, .pkt = pkt, .v = v, .dir = dir, .now = now_ns,
-		.local_idx = -1, .peer_idx = -1,
+		.e = e,
+		.pkt = pkt,
+		.v = v,
+		.dir = dir,
+		.now = now_ns,
+		.local_idx = -1,
+		.peer_idx = -1,
+		.cand = -1,
 	};
 	enum drop_reason r;
 
@@ -420,6 +502,8 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 	r = sctp_parse_chunks(&x.sv, e->conf.max_chunks);
 	if (r == DROP_NONE)
 		r = xlate_plan(&x);
+	if (r == DROP_NONE && changes_state(&x) && !csum_ok(&x))
+		r = DROP_BAD_CHECKSUM;
 	if (r == DROP_NONE && x.sv.first_type == SCTP_CID_INIT_ACK)
 		r = handshake_init_ack(&x);
 	if (r == DROP_NONE && (x.sv.count[ENGINE_CS_ASCONF] ||
@@ -432,11 +516,13 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		return;
 	}
 	/* Phase 3: commit. */
-	if (x.adopt_tag)
-		handshake_adopt_tag(&x);
+	if (x.cand >= 0)
+		handshake_cand_commit(&x);
 	if (x.sv.count[ENGINE_CS_ASCONF] || x.sv.count[ENGINE_CS_ASCONF_ACK])
 		asconf_commit(&x);
-	assoc_state_update(&x);
+	/* A candidate's packets leave the live association as it is. */
+	if (x.cand < 0 || x.cand_op == CAND_CONFIRM)
+		assoc_state_update(&x);
 	xlate_commit(&x);
 	xlate_count(&x);
 }
@@ -615,6 +701,9 @@ void engine_fill_view(const struct assoc *a, struct engine_assoc_view *v)
 	v->peer_port = a->port_peer;
 	v->tag_inside = a->tag_inside;
 	v->tag_peer = a->tag_peer;
+	/* Not live yet: the handshake in progress. */
+	if (!v->tag_inside && !v->tag_peer)
+		handshake_cand_view_tags(a, &v->tag_inside, &v->tag_peer);
 	v->created_ns = a->created;
 	v->last_seen_ns = a->last_seen;
 	v->expires_ns = a->expires;

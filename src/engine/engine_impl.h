@@ -74,7 +74,12 @@ struct xlate_ctx {
 	uint32_t new_chunk_len;	/* > 0: scratch replaces the first chunk */
 	bool chunks_changed;	/* bytes inside chunks were rewritten */
 	bool defer_peer_check;	/* INIT ACK / ASCONF may name a new source */
-	bool adopt_tag;		/* COOKIE ECHO names the handshake's tag */
+	/* The handshake candidate (a->cands[]) the packet belongs to, -1:
+	 * the live tag pair; what it does to it (enum cand_op). */
+	int8_t cand;
+	uint8_t cand_op;
+	bool cand_copy; /* CAND_ACK: a new pair from the INIT's */
+	uint32_t cand_itag; /* CAND_ACK: the INIT ACK's Initiate Tag */
 	uint8_t locals_before;	/* locals[] added by this packet start here */
 	/*
 	 * ASCONF / ASCONF-ACK, planned by asconf_plan, applied by
@@ -142,15 +147,40 @@ void xlate_add_peer(struct engine *e, struct assoc *a,
 /* handshake.c: INIT and INIT ACK in both directions. */
 void handshake_init(struct xlate_ctx *x);
 enum drop_reason handshake_init_ack(struct xlate_ctx *x);
-void handshake_learn_peer_addrs(struct xlate_ctx *x, const uint8_t *chunk);
 void handshake_clear_prev_tags(struct engine *e, struct assoc *a);
+
 /*
- * A COOKIE ECHO whose tag the table does not hold, from the endpoints of
- * an association still in its handshake: that association (the commit
- * adopts the tag, handshake_adopt_tag), or NULL.
+ * handshake_cand.c: handshake candidates (see the file's top comment).
+ * lookup() finds the association and candidate a packet carrying no live
+ * tag belongs to (x->cand, x->cand_op); plan() refuses an INIT ACK whose
+ * tag another association already uses; commit() applies the op.
  */
-struct assoc *handshake_cookie_echo_lookup(struct xlate_ctx *x);
-void handshake_adopt_tag(struct xlate_ctx *x);
+enum cand_op {
+	CAND_NONE = 0,
+	CAND_PASS, /* translate, no change (ERROR) */
+	CAND_ACK, /* INIT ACK: the other tag of the pair */
+	CAND_SELECT, /* COOKIE ECHO: this pair */
+	CAND_CONFIRM, /* the answer to the COOKIE ECHO: make it live */
+	CAND_END, /* ABORT: forget the candidate */
+};
+bool handshake_assoc_live(const struct assoc *a);
+/* Both ends disabled restart (natsupp 6.2): in the live association, or
+ * in a handshake of one not yet live. */
+bool handshake_no_restart(const struct engine *e, const struct assoc *a,
+			  uint64_t now);
+void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
+			 const uint8_t *chunk);
+bool handshake_cand_has_tag(const struct engine *e, const struct assoc *a,
+			    uint32_t tag, bool inside, uint64_t now);
+struct assoc *handshake_cand_lookup(struct xlate_ctx *x);
+bool handshake_cand_peer_ok(const struct xlate_ctx *x,
+			    const struct nat_addr *peer);
+enum drop_reason handshake_cand_plan(struct xlate_ctx *x);
+void handshake_cand_commit(struct xlate_ctx *x);
+void handshake_cand_view_tags(const struct assoc *a, uint32_t *tag_inside,
+			      uint32_t *tag_peer);
+void handshake_cand_restore(const struct engine *e, struct assoc *a,
+			    uint64_t now);
 /* Pieces of a new association, shared with vtags_restore.c. */
 enum drop_reason handshake_check_limits(struct xlate_ctx *x,
 					const struct nat_addr *host);

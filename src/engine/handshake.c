@@ -5,14 +5,22 @@
  *   - outbound INIT, no state: a new association (limits, public port,
  *     address list rewrite);
  *   - outbound INIT on an association of the same inside and peer
- *     endpoints: a retransmission (same Initiate Tag: rewritten the same
- *     way, the timer is NOT refreshed, so retransmissions cannot keep a
- *     dead entry alive) or a restart / collision (new tag: the old tag
- *     stays valid as "prev" until the new pair is confirmed);
- *   - inbound INIT on an existing association: the peer restarts or the
- *     INITs collided; its new tag replaces the stale one;
+ *     endpoints: rewritten the same way; a retransmission (same Initiate
+ *     Tag) refreshes no timer, so retransmissions cannot keep a dead
+ *     entry alive;
+ *   - inbound INIT on an existing association (a peer restart, crossed
+ *     INITs, or a blind forgery from the peer's address): goes to the
+ *     inside host, which answers or ABORTs it (5.2.2);
  *   - inbound INIT otherwise: only through a [forward] rule.
- * State is only created from an INIT whose CRC32c verified.
+ * Nothing the box learns from one side becomes part of the mapping until
+ * the other side has accepted it: an INIT's Initiate Tag and the INIT
+ * ACKs answering it only make handshake candidates (handshake_cand.c),
+ * which replace the live tags and peer addresses when the COOKIE ECHO /
+ * COOKIE ACK exchange using them is seen.  Until then a live association
+ * works unchanged; after its handshake an INIT ACK changes nothing.
+ * The inside host's own addresses are bound at once, as every address
+ * the box advertises must be.  State is only touched from an INIT whose
+ * CRC32c verified.
  */
 #include <errno.h>
 #include <string.h>
@@ -38,7 +46,9 @@ static bool out_match_tag(const struct assoc *a, void *arg)
 	uint32_t itag = sctp_get32(x->sv.sctp + SCTP_HDR_LEN +
 				   SCTP_INIT_OFF_ITAG);
 
-	return a->tag_inside == itag && out_match(a, arg);
+	return (a->tag_inside == itag ||
+		handshake_cand_has_tag(x->e, a, itag, true, x->now)) &&
+	       out_match(a, arg);
 }
 
 static bool in_match(const struct assoc *a, void *arg)
@@ -47,63 +57,6 @@ static bool in_match(const struct assoc *a, void *arg)
 
 	return assoc_find_local_public(a, &x->dst) >= 0 &&
 	       assoc_find_peer(a, &x->src) >= 0;
-}
-
-/* Replace one side's tag, keeping the old one findable (restart). */
-static void set_tag(struct engine *e, struct assoc *a, bool inside,
-		    uint32_t tag)
-{
-	enum assoc_key cur = inside ? ASSOC_KEY_IN_TAG : ASSOC_KEY_OUT_TAG;
-	enum assoc_key prev = inside ? ASSOC_KEY_IN_PREV : ASSOC_KEY_OUT_PREV;
-	uint32_t *t = inside ? &a->tag_inside : &a->tag_peer;
-	uint32_t *pt = inside ? &a->prev_tag_inside : &a->prev_tag_peer;
-
-	if (*t == tag)
-		return;
-	assoc_unlink(e->table, a, cur);
-	assoc_unlink(e->table, a, prev);
-	*pt = *t;
-	*t = tag;
-	if (*pt)
-		assoc_link(e->table, a, prev);
-	assoc_link(e->table, a, cur);
-}
-
-/*
- * Note whether a side's INIT / INIT ACK carried Disable Restart
- * (draft-ietf-tsvwg-natsupp-23 6.2.1: the NAT function notes it in its
- * binding table).  Each handshake says it anew.
- */
-static void note_disable_restart(struct assoc *a, bool inside,
-				 const uint8_t *chunk)
-{
-	uint8_t f = inside ? ASSOC_F_DR_INSIDE : ASSOC_F_DR_PEER;
-
-	if (natsupp_disable_restart(chunk))
-		a->flags |= f;
-	else
-		a->flags &= (uint8_t)~f;
-}
-
-void handshake_learn_peer_addrs(struct xlate_ctx *x, const uint8_t *chunk)
-{
-	struct nat_addr addr;
-	uint32_t off;
-
-	xlate_add_peer(x->e, x->a, &x->src);
-	for (off = sctp_param_first(chunk, SCTP_INIT_FIXED_LEN); off;
-	     off = sctp_param_next(chunk, off)) {
-		const uint8_t *p = chunk + off;
-
-		if (sctp_get16(p) == SCTP_PARAM_IPV4_ADDR)
-			nat_addr_from_v4(&addr, p + 4);
-		else if (sctp_get16(p) == SCTP_PARAM_IPV6_ADDR)
-			nat_addr_from_v6(&addr, p + 4);
-		else
-			continue;
-		if (!nat_addr_is_unroutable(&addr))
-			xlate_add_peer(x->e, x->a, &addr);
-	}
 }
 
 /* Table, per-host, rate and slot limits, shared fairly under floods. */
@@ -185,12 +138,20 @@ static bool shares_transport(const struct assoc *o, void *arg)
 	 * tells the two associations apart by their tags, not as a restart
 	 * (draft-ietf-tsvwg-natsupp-23 6.2.1, 6.2.2).
 	 */
-	if (ca->no_restart &&
-	    (o->flags & ASSOC_F_NO_RESTART) == ASSOC_F_NO_RESTART)
+	if (ca->no_restart && handshake_no_restart(ca->x->e, o, ca->x->now))
 		return false;
 	for (int i = 0; i < a->n_locals && !pub; i++)
 		pub = assoc_find_local_public(o, &a->locals[i].public_) >= 0;
 	return pub;
+}
+
+/* A handshake of another association offers the same inside tag. */
+static bool cand_tag_taken(const struct assoc *o, void *arg)
+{
+	const struct conflict_arg *ca = arg;
+
+	return o != ca->self &&
+	       handshake_cand_has_tag(ca->x->e, o, ca->itag, true, ca->x->now);
 }
 
 /*
@@ -214,7 +175,9 @@ static bool port_conflict(uint16_t port, void *arg)
 		return true;
 	}
 	if (assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, port, peer, ca->itag) ||
-	    assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, port, peer, ca->itag)) {
+	    assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, port, peer, ca->itag) ||
+	    assoc_lookup_ports(t, ASSOC_KEY_IN_PORTS, port, peer,
+			       cand_tag_taken, ca)) {
 		ca->saw_vtag = true;
 		return true;
 	}
@@ -336,8 +299,6 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 	x->a = ca.self = a;
 	a->port_inside = x->sv.sport;
 	a->port_peer = x->sv.dport;
-	a->tag_inside = itag;
-	note_disable_restart(a, true, chunk);
 	if (sibling)
 		preferred = sibling->port_public;
 	r = addr_list_collect(x, chunk, false);
@@ -372,6 +333,7 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 		return;
 	}
 	handshake_finish_new(x, &x->src);
+	handshake_cand_init(x, a, itag, chunk);
 	plan_outbound_addrs(x);
 	xlate_commit(x);
 	xlate_count(x);
@@ -393,12 +355,15 @@ static void init_outbound_existing(struct xlate_ctx *x, const uint8_t *chunk,
 		engine_drop(x, r);
 		return;
 	}
-	if (itag != a->tag_inside) {
-		note_disable_restart(a, true, chunk);
-		set_tag(x->e, a, true, itag);
-		if (a->state != ASSOC_ESTABLISHED)
-			engine_set_state(x->e, a, ASSOC_COOKIE_WAIT, x->now);
-	}
+	/*
+	 * A new attempt of a handshake that never completed starts the
+	 * setup timer again; a restart of a live association waits aside
+	 * (handshake_cand.c) and changes nothing until it completes.
+	 */
+	if (!handshake_assoc_live(a) &&
+	    !handshake_cand_has_tag(x->e, a, itag, true, x->now))
+		engine_set_state(x->e, a, ASSOC_COOKIE_WAIT, x->now);
+	handshake_cand_init(x, a, itag, chunk);
 	plan_outbound_addrs(x);
 	xlate_commit(x);
 	xlate_count(x);
@@ -435,8 +400,6 @@ static void init_inbound_forward(struct xlate_ctx *x, const uint8_t *chunk,
 	a->port_inside = fw->inside_port;
 	a->port_public = fw->public_port;
 	a->port_peer = x->sv.sport;
-	a->tag_peer = itag;
-	note_disable_restart(a, false, chunk);
 	x->locals_before = 0;
 	for (int i = 0; i < fw->n_public &&
 			i < assoc_table_max_locals(e->table); i++) {
@@ -451,8 +414,10 @@ static void init_inbound_forward(struct xlate_ctx *x, const uint8_t *chunk,
 		abandon_new(x, DROP_PORTS_EXHAUSTED);
 		return;
 	}
-	handshake_learn_peer_addrs(x, chunk);
+	/* The INIT's source; what it lists waits with the candidate. */
+	xlate_add_peer(e, a, &x->src);
 	handshake_finish_new(x, &fw->inside_addr);
+	handshake_cand_init(x, a, itag, chunk);
 	plan_inbound_addrs(x);
 	xlate_commit(x);
 	xlate_count(x);
@@ -507,8 +472,9 @@ void handshake_init(struct xlate_ctx *x)
 		 * the ALG does the same instead of replacing the tags.
 		 */
 		if (x->a && itag != x->a->tag_inside &&
-		    (x->a->flags & ASSOC_F_NO_RESTART) ==
-		    ASSOC_F_NO_RESTART && natsupp_disable_restart(chunk))
+		    !handshake_cand_has_tag(e, x->a, itag, true, x->now) &&
+		    handshake_no_restart(e, x->a, x->now) &&
+		    natsupp_disable_restart(chunk))
 			init_outbound_new(x, chunk, itag, x->a);
 		else if (x->a)
 			init_outbound_existing(x, chunk, itag);
@@ -520,40 +486,36 @@ void handshake_init(struct xlate_ctx *x)
 		init_inbound_forward(x, chunk, itag);
 		return;
 	}
-	/* The peer restarts, or our INITs crossed (RFC 9260 5.2). */
-	if (itag != x->a->tag_peer) {
-		note_disable_restart(x->a, false, chunk);
-		set_tag(e, x->a, false, itag);
-		if (x->a->state != ASSOC_ESTABLISHED)
-			engine_set_state(e, x->a, ASSOC_COOKIE_WAIT, x->now);
-	}
-	handshake_learn_peer_addrs(x, chunk);
+	/*
+	 * The peer restarts, our INITs crossed (RFC 9260 5.2), or someone
+	 * who knows the addresses and ports but no tag sends an INIT: the
+	 * inside host tells (it answers or ABORTs, 5.2.2), so it goes in,
+	 * but its tag and addresses wait aside as a candidate.
+	 */
+	if (!handshake_assoc_live(x->a) &&
+	    !handshake_cand_has_tag(e, x->a, itag, false, x->now))
+		engine_set_state(e, x->a, ASSOC_COOKIE_WAIT, x->now);
+	handshake_cand_init(x, x->a, itag, chunk);
 	plan_inbound_addrs(x);
 	xlate_commit(x);
 	xlate_count(x);
 }
 
+/*
+ * An INIT ACK answering a handshake candidate (handshake_cand.c found
+ * it, and refused a tag that would collide).  The peer's addresses go
+ * to the candidate at commit; the inside host's are rewritten here and
+ * bound now, as every advertised address must be (addr_list.c).
+ */
 enum drop_reason handshake_init_ack(struct xlate_ctx *x)
 {
 	const uint8_t *chunk = x->sv.sctp + SCTP_HDR_LEN;
-	uint32_t itag = sctp_get32(chunk + SCTP_INIT_OFF_ITAG);
 	struct assoc *a = x->a;
 	enum drop_reason r;
 
-	if (x->dir == ENGINE_INBOUND) {
-		/* The peer's addresses are public: learned, not rewritten. */
-		handshake_learn_peer_addrs(x, chunk);
-		if (x->defer_peer_check) {
-			x->peer_idx = (int8_t)assoc_find_peer(a, &x->src);
-			if (x->peer_idx < 0)
-				return DROP_TOO_MANY_ADDRS;
-			x->defer_peer_check = false;
-		}
-		note_disable_restart(a, false, chunk);
-		set_tag(x->e, a, false, itag);
-		return DROP_NONE;
-	}
-	/* Our inside host answers (a [forward] server, or a collision). */
+	r = handshake_cand_plan(x);
+	if (r != DROP_NONE || x->dir == ENGINE_INBOUND)
+		return r;
 	r = addr_list_collect(x, chunk, true);
 	if (r == DROP_NONE)
 		r = addr_list_emit(x, chunk);
@@ -563,54 +525,9 @@ enum drop_reason handshake_init_ack(struct xlate_ctx *x)
 		a->n_locals = x->locals_before;
 		return r;
 	}
-	x->join_local = false;	/* collect bound the source already */
-	note_disable_restart(a, true, chunk);
-	set_tag(x->e, a, true, itag);
+	x->join_local = false; /* collect bound the source already */
 	plan_outbound_addrs(x);
 	return DROP_NONE;
-}
-
-static bool cookie_echo_matches(const struct assoc *a, void *arg)
-{
-	const struct xlate_ctx *x = arg;
-
-	if (a->state >= ASSOC_ESTABLISHED)
-		return false;
-	if (x->dir == ENGINE_OUTBOUND)
-		return assoc_find_local_inside(a, &x->src) >= 0 &&
-		       assoc_find_peer(a, &x->dst) >= 0;
-	return assoc_find_local_public(a, &x->dst) >= 0 &&
-	       assoc_find_peer(a, &x->src) >= 0;
-}
-
-/*
- * An INIT sent again before its INIT ACK came back draws one INIT ACK per
- * INIT, each with a tag and cookie of its own; the initiator takes the
- * first to reach it and discards the rest (RFC 9260 5.2.3), while the
- * table holds only the last two tags.  So during the handshake a COOKIE
- * ECHO from the association's own endpoints, to its own peer, with a
- * verified checksum, names the tag its sender chose.  (Seen with INITs
- * that waited for neighbour discovery and came out together.)
- */
-struct assoc *handshake_cookie_echo_lookup(struct xlate_ctx *x)
-{
-	uint16_t here = x->dir == ENGINE_OUTBOUND ? x->sv.sport : x->sv.dport;
-	uint16_t peer = x->dir == ENGINE_OUTBOUND ? x->sv.dport : x->sv.sport;
-	struct assoc *a;
-
-	a = assoc_lookup_ports(x->e->table, x->dir == ENGINE_OUTBOUND ?
-			       ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
-			       here, peer, cookie_echo_matches, x);
-	if (!a || !sctp_csum_verify(x->sv.sctp, x->sv.len))
-		return NULL;
-	x->adopt_tag = true;
-	return a;
-}
-
-/* Outbound, the COOKIE ECHO carries the peer's tag; inbound, ours. */
-void handshake_adopt_tag(struct xlate_ctx *x)
-{
-	set_tag(x->e, x->a, x->dir == ENGINE_INBOUND, x->sv.vtag);
 }
 
 void handshake_clear_prev_tags(struct engine *e, struct assoc *a)

@@ -105,8 +105,8 @@ struct quote_match {
  * `inbound`: the error comes from outside and quotes a packet the inside
  * host sent, whose tag is the peer's.
  */
-static bool tag_ok(const struct assoc *a, const struct quote *qt,
-		   bool inbound)
+static bool tag_ok(const struct xlate_ctx *x, const struct assoc *a,
+		   const struct quote *qt, bool inbound)
 {
 	uint32_t t = inbound ? a->tag_peer : a->tag_inside;
 	uint32_t pt = inbound ? a->prev_tag_peer : a->prev_tag_inside;
@@ -117,14 +117,20 @@ static bool tag_ok(const struct assoc *a, const struct quote *qt,
 	/*
 	 * Tag 0 is an INIT's, and is believed only when the quote holds
 	 * enough of it to show that the chunk is an INIT whose Initiate
-	 * Tag is its sender's tag (RFC 9260 appendix C): otherwise anyone
-	 * who guesses the ports could fail a handshake or an established
-	 * association with a forged error quoting tag 0.
+	 * Tag is its sender's tag, live or still a handshake candidate
+	 * (RFC 9260 appendix C): otherwise anyone who guesses the ports
+	 * could fail a handshake or an association with a forged error
+	 * quoting tag 0.
 	 */
 	if (qt->vtag == 0)
 		return qt->init_seen &&
-		       (qt->init_tag == own || (pown && qt->init_tag == pown));
-	return qt->vtag == t || (pt && qt->vtag == pt);
+		       (qt->init_tag == own ||
+			(pown && qt->init_tag == pown) ||
+			handshake_cand_has_tag(x->e, a, qt->init_tag, inbound,
+					       x->now));
+	/* Otherwise the live tags, or a handshake candidate's. */
+	return qt->vtag == t || (pt && qt->vtag == pt) ||
+	       handshake_cand_has_tag(x->e, a, qt->vtag, !inbound, x->now);
 }
 
 static bool quote_matches(const struct assoc *a, void *arg)
@@ -135,10 +141,10 @@ static bool quote_matches(const struct assoc *a, void *arg)
 	if (m->x->dir == ENGINE_INBOUND)
 		return assoc_find_local_public(a, &qt->src) >= 0 &&
 		       assoc_find_peer(a, &qt->dst) >= 0 &&
-		       tag_ok(a, qt, true);
+		       tag_ok(m->x, a, qt, true);
 	return assoc_find_local_inside(a, &qt->dst) >= 0 &&
 	       assoc_find_peer(a, &qt->src) >= 0 &&
-	       tag_ok(a, qt, false);
+	       tag_ok(m->x, a, qt, false);
 }
 
 /* Write an address, keeping an IPv4 header checksum right (RFC 1624). */

@@ -212,11 +212,14 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 
 	if (x->dir == ENGINE_OUTBOUND) {
 		x->peer_idx = (int8_t)assoc_find_peer(a, &x->dst);
-		/* An ASCONF-ACK to the address a pending ASCONF came from
-		 * may be let through (asconf.c). */
-		if (x->peer_idx < 0 && !x->sv.count[ENGINE_CS_ASCONF_ACK])
+		/* A handshake's packets may use the addresses it offers;
+		 * an ASCONF-ACK the address a pending ASCONF came from
+		 * (asconf.c). */
+		if (x->peer_idx < 0 && !handshake_cand_peer_ok(x, &x->dst) &&
+		    !x->sv.count[ENGINE_CS_ASCONF_ACK])
 			return DROP_PEER_ADDR_UNKNOWN;
-		x->defer_peer_check = x->peer_idx < 0;
+		x->defer_peer_check = x->peer_idx < 0 &&
+				      x->sv.count[ENGINE_CS_ASCONF_ACK];
 		li = xlate_pick_public(x->e, a, &x->src, x->peer_idx);
 		if (li < 0) {
 			enum drop_reason r = plan_join(x);
@@ -253,11 +256,10 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 	}
 	x->local_idx = (int8_t)li;
 	x->peer_idx = (int8_t)assoc_find_peer(a, &x->src);
-	if (x->peer_idx < 0) {
-		/* The INIT ACK's own address list, or an ASCONF adding
-		 * its source, may legitimise it; checked once learned. */
-		if (x->sv.first_type != SCTP_CID_INIT_ACK &&
-		    !x->sv.count[ENGINE_CS_ASCONF])
+	if (x->peer_idx < 0 && !handshake_cand_peer_ok(x, &x->src)) {
+		/* An ASCONF adding its source may legitimise it; checked
+		 * once learned. */
+		if (!x->sv.count[ENGINE_CS_ASCONF])
 			return DROP_PEER_ADDR_UNKNOWN;
 		x->defer_peer_check = true;
 	}

@@ -79,6 +79,18 @@ int main(void)
 	pb_param_addr(&p, "203.0.113.100");
 	pb_finish(&p);
 	fx_run(e, &p, ENGINE_INBOUND, FX_SEC);
+	/* The tags take effect with the COOKIE ECHO / COOKIE ACK. */
+	pb_ip4(&p, "192.168.1.10", "198.51.100.100");
+	pb_sctp(&p, 5000, 3868, 0x2222);
+	pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
+	pb_bytes(&p, "cookie", 6);
+	pb_finish(&p);
+	fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC);
+	pb_ip4(&p, "198.51.100.100", "198.51.100.1");
+	pb_sctp(&p, 3868, port, 0x1111);
+	pb_simple(&p, SCTP_CID_COOKIE_ACK, 0);
+	pb_finish(&p);
+	fx_run(e, &p, ENGINE_INBOUND, FX_SEC);
 
 	/* Warm caches and branch predictors before the first figure. */
 	pb_ip4(&p, "192.168.1.10", "203.0.113.100");

@@ -745,6 +745,16 @@ Test(asconf, ipv6_uplink_addresses_leave_untranslated_hosts_alone)
 	pb_param(&p, 7, "cookie-cookie-cookie", 20);
 	pb_finish(&p);
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+	/* The tags count once the COOKIE exchange that uses them passed. */
+	pb_ip6(&p, "2001:db8:aa::10", "2001:db8:1::100");
+	pb_sctp(&p, 5000, 3868, TP);
+	pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
+	pb_bytes(&p, "cookie-cookie-cookie", 20);
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));
+	fx_chunk(&p, "2001:db8:1::100", "2001:db8:aa::10", 3868, 5000, TI,
+		 SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
 	fx_data(&p, "2001:db8:aa::10", "2001:db8:1::100", 5000, 3868, TP, 46);
 	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));
 	cr_assert_str_eq(pkt_src(p.buf, sbuf), "2001:db8:aa::10");

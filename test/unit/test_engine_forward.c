@@ -65,7 +65,8 @@ static struct engine *two_link_engine(bool named)
 	return e;
 }
 
-/* INIT in, the server's INIT ACK listing `srv` out, COOKIE ECHO in. */
+/* INIT in, the server's INIT ACK listing `srv` out, COOKIE ECHO in,
+ * COOKIE ACK out. */
 static void handshake(struct engine *e, const char *const *srv,
 		      const char *const *want_advertised)
 {
@@ -107,6 +108,10 @@ static void handshake(struct engine *e, const char *const *srv,
 	pb_finish(&p);
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, FX_SEC));
 	cr_assert_str_eq(pkt_dst(p.buf, dbuf), SRV1);
+	/* The server's COOKIE ACK: the handshake's tags take effect. */
+	fx_chunk(&p, SRV1, PEER1, 3868, 40000, TP, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC));
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), PUB1);
 }
 
 /* DATA from `peer` to public `pub`: where does it go inside? */

@@ -181,6 +181,16 @@ static struct engine *second_init(bool peer_dr)
 	cr_assert_eq(pkt_sport(p.buf), 5000);
 	init_ack_dr(&p, 5000, TI, TP, peer_dr);
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, FX_SEC));
+	/* The first association comes up (its tags take effect). */
+	pb_ip4(&p, HOST, PEER1);
+	pb_sctp(&p, 5000, 3868, TP);
+	pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
+	pb_bytes(&p, "cookie", 6);
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC));
+	fx_chunk(&p, PEER1, "198.51.100.1", 3868, 5000, TI, SCTP_CID_COOKIE_ACK,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, FX_SEC));
 	init_dr(&p, 0x33333333u, true);
 	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
 	/* Port preserved either way: the peer tells them apart by tag. */
@@ -220,8 +230,8 @@ Test(natsupp, restart_not_disabled_by_peer_is_a_restart)
 
 	cr_assert_eq(engine_stats(e)->assocs_live, 1);
 	cr_assert_eq(engine_stats(e)->assocs_created, 1);
-	/* The new tag replaced the old one (kept as "prev" until the new
-	 * pair is confirmed). */
+	/* A restart: the new tags wait aside until the new pair is
+	 * confirmed; the INIT ACK answering it goes through. */
 	init_ack_dr(&p, 5000, 0x33333333u, 0x44444444u, false);
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC));
 	cr_assert_eq(engine_stats(e)->assocs_live, 1);

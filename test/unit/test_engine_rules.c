@@ -49,6 +49,16 @@ static uint16_t start_assoc(struct engine *e, const char *src,
 	port = pkt_sport(p.buf);
 	init_ack_in(&p, pkt_src(p.buf, sbuf), port, ti, tp);
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, now));
+	/* The tags take effect with the COOKIE ECHO / COOKIE ACK. */
+	pb_ip4(&p, src, PEER1);
+	pb_sctp(&p, sport, 3868, tp);
+	pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
+	pb_bytes(&p, "cookie", 6);
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, now));
+	fx_chunk(&p, PEER1, pkt_src(p.buf, sbuf), 3868, port, ti,
+		 SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, now));
 	return port;
 }
 

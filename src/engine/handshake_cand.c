@@ -1,0 +1,603 @@
+/*
+ * handshake_cand.c: tags and addresses a handshake offers, held aside
+ * until both endpoints have accepted them.
+ *
+ * A NAT on the Internet meets blind INITs, retransmitted INITs answered
+ * by stateless responders with a new tag each time (RFC 9260 5.1.3),
+ * INIT collisions (5.2.1) and restarts (5.2.2, 5.2.4).  An endpoint
+ * takes the tags of a handshake only when it processes the State Cookie,
+ * so the box does the same: an INIT's Initiate Tag, and each INIT ACK
+ * answering it, make a *candidate* pair with the peer addresses they
+ * list; the COOKIE ECHO carrying one of the pair's tags selects it; the
+ * COOKIE ACK (or, as a COOKIE ACK may be lost, the first packet of the
+ * other side carrying the selected tag) confirms it, and only then does
+ * it replace the association's live tags and peer list.  Until then the
+ * live association works unchanged, whatever forged or stale INIT,
+ * INIT ACK or COOKIE ECHO arrives.
+ *
+ * Each association holds ASSOC_CANDS candidates, each forgotten after the
+ * setup timeout or when a newer one needs its slot.  An ABORT answering
+ * a candidate (RFC 9260 5.2.2: "restart with new addresses", tag =
+ * that INIT's Initiate Tag) ends the candidate only; it ends the
+ * association only if that never completed a handshake and has no other
+ * candidate.
+ */
+#include <string.h>
+
+#include "engine_impl.h"
+#include "sctp_wire.h"
+
+static bool cand_live(const struct engine *e, const struct assoc_cand *c,
+		      uint64_t now)
+{
+	if (!(c->flags & ASSOC_CAND_F_USED))
+		return false;
+	return now < c->since ||
+	       now - c->since < engine_timeout_ns(e, ASSOC_COOKIE_WAIT);
+}
+
+bool handshake_assoc_live(const struct assoc *a)
+{
+	return a->tag_inside && a->tag_peer;
+}
+
+bool handshake_no_restart(const struct engine *e, const struct assoc *a,
+			  uint64_t now)
+{
+	const uint8_t both = ASSOC_CAND_F_DR_INSIDE | ASSOC_CAND_F_DR_PEER;
+
+	if (handshake_assoc_live(a))
+		return (a->flags & ASSOC_F_NO_RESTART) == ASSOC_F_NO_RESTART;
+	for (int i = 0; i < ASSOC_CANDS; i++)
+		if (cand_live(e, &a->cands[i], now) &&
+		    (a->cands[i].flags & both) == both)
+			return true;
+	return false;
+}
+
+static bool cand_has_peer(const struct assoc_cand *c,
+			  const struct nat_addr *addr, bool init_only)
+{
+	int n = init_only ? c->n_init_peers : c->n_peers;
+
+	for (int i = 0; i < n; i++)
+		if (nat_addr_eq(&c->peers[i], addr))
+			return true;
+	return false;
+}
+
+static void cand_add_peer(const struct engine *e, struct assoc_cand *c,
+			  const struct nat_addr *addr)
+{
+	if (nat_addr_is_any(addr) || cand_has_peer(c, addr, false) ||
+	    c->n_peers >= assoc_table_max_peers(e->table))
+		return;
+	c->peers[c->n_peers++] = *addr;
+}
+
+/* The source and the address parameters of an INIT / INIT ACK chunk. */
+static void cand_add_chunk_peers(const struct engine *e, struct assoc_cand *c,
+				 const struct nat_addr *src,
+				 const uint8_t *chunk)
+{
+	struct nat_addr addr;
+
+	cand_add_peer(e, c, src);
+	for (uint32_t off = sctp_param_first(chunk, SCTP_INIT_FIXED_LEN); off;
+	     off = sctp_param_next(chunk, off)) {
+		const uint8_t *p = chunk + off;
+
+		if (sctp_get16(p) == SCTP_PARAM_IPV4_ADDR)
+			nat_addr_from_v4(&addr, p + 4);
+		else if (sctp_get16(p) == SCTP_PARAM_IPV6_ADDR)
+			nat_addr_from_v6(&addr, p + 4);
+		else
+			continue;
+		if (!nat_addr_is_unroutable(&addr))
+			cand_add_peer(e, c, &addr);
+	}
+}
+
+bool handshake_cand_has_tag(const struct engine *e, const struct assoc *a,
+			    uint32_t tag, bool inside, uint64_t now)
+{
+	for (int i = 0; i < ASSOC_CANDS; i++) {
+		const struct assoc_cand *c = &a->cands[i];
+
+		if (cand_live(e, c, now) &&
+		    (inside ? c->tag_inside : c->tag_peer) == tag)
+			return true;
+	}
+	return false;
+}
+
+/* A free slot, else a stale one, else the oldest not selected. */
+static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
+				    uint64_t now)
+{
+	struct assoc_cand *best = NULL;
+
+	for (int i = 0; i < ASSOC_CANDS; i++) {
+		struct assoc_cand *c = &a->cands[i];
+
+		if (!cand_live(e, c, now))
+			return c;
+		if (c->flags & ASSOC_CAND_F_ECHOED)
+			continue;
+		if (!best || c->since < best->since)
+			best = c;
+	}
+	return best ? best : &a->cands[0];
+}
+
+static void cand_reset(struct assoc_cand *c, uint8_t flags, uint64_t now)
+{
+	c->tag_inside = c->tag_peer = 0;
+	c->since = now;
+	c->flags = (uint8_t)(flags | ASSOC_CAND_F_USED);
+	c->n_peers = c->n_init_peers = 0;
+}
+
+void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
+			 const uint8_t *chunk)
+{
+	struct engine *e = x->e;
+	bool inbound = x->dir == ENGINE_INBOUND;
+	bool dr = natsupp_disable_restart(chunk);
+	struct assoc_cand *c;
+
+	/* A retransmission: same INIT, same tag.  It does not refresh the
+	 * candidate (retransmissions keep nothing alive), but an INIT sent
+	 * to another address of the peer (RFC 9260 5.1) may be answered
+	 * from there. */
+	for (int i = 0; i < ASSOC_CANDS; i++) {
+		c = &a->cands[i];
+		if (!cand_live(e, c, x->now) ||
+		    !!(c->flags & ASSOC_CAND_F_INBOUND) != inbound ||
+		    (inbound ? c->tag_peer : c->tag_inside) != itag)
+			continue;
+		if (!inbound && c->n_init_peers == c->n_peers &&
+		    !cand_has_peer(c, &x->dst, false)) {
+			cand_add_peer(e, c, &x->dst);
+			c->n_init_peers = c->n_peers;
+		}
+		return;
+	}
+	c = cand_slot(e, a, x->now);
+	cand_reset(c, inbound ? ASSOC_CAND_F_INBOUND : 0, x->now);
+	if (inbound) {
+		c->tag_peer = itag;
+		if (dr)
+			c->flags |= ASSOC_CAND_F_DR_PEER;
+		cand_add_chunk_peers(e, c, &x->src, chunk);
+	} else {
+		c->tag_inside = itag;
+		if (dr)
+			c->flags |= ASSOC_CAND_F_DR_INSIDE;
+		cand_add_peer(e, c, &x->dst);
+	}
+	c->n_init_peers = c->n_peers;
+}
+
+/* ---- finding the candidate a packet belongs to ---- */
+
+static bool tbit_packet(const struct xlate_ctx *x)
+{
+	return (x->sv.first_type == SCTP_CID_ABORT ||
+		x->sv.first_type == SCTP_CID_SHUTDOWN_COMPLETE) &&
+	       (x->sv.first_flags & SCTP_FLAG_T);
+}
+
+/*
+ * What packet x does to candidate c of a.  `mine` is the sender's own tag
+ * of the pair, `theirs` the receiver's, which is what a packet carries
+ * (RFC 9260 8.5) except for the T-bit ones (8.5.1).
+ */
+static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
+		       const struct assoc_cand *c)
+{
+	bool out = x->dir == ENGINE_OUTBOUND;
+	bool inb = c->flags & ASSOC_CAND_F_INBOUND;
+	uint32_t mine = out ? c->tag_inside : c->tag_peer;
+	uint32_t theirs = out ? c->tag_peer : c->tag_inside;
+	const struct nat_addr *peer = out ? &x->dst : &x->src;
+	bool known_peer = cand_has_peer(c, peer, false) ||
+			  assoc_find_peer(a, peer) >= 0;
+	uint32_t v = x->sv.vtag;
+
+	switch (x->sv.first_type) {
+	case SCTP_CID_INIT_ACK:
+		/* Answers the other side's INIT, from (to) an address that
+		 * INIT was for (RFC 9260 5.1: "the INIT ACK's destination
+		 * is the INIT's source"). */
+		if (inb != out || !theirs || v != theirs)
+			return CAND_NONE;
+		return cand_has_peer(c, peer, true) ? CAND_ACK : CAND_NONE;
+	case SCTP_CID_COOKIE_ECHO:
+		/* Sent by the INIT's sender with the INIT ACK's tag. */
+		if (inb == out || !mine || !theirs || v != theirs)
+			return CAND_NONE;
+		return known_peer ? CAND_SELECT : CAND_NONE;
+	default:
+		break;
+	}
+	if (!known_peer)
+		return CAND_NONE;
+	if (tbit_packet(x))
+		return mine && v == mine ? CAND_END : CAND_NONE;
+	if (!theirs || v != theirs)
+		return CAND_NONE;
+	if (x->sv.first_type == SCTP_CID_ABORT)
+		return CAND_END;
+	if (x->sv.first_type == SCTP_CID_ERROR)
+		return CAND_PASS; /* a Stale Cookie, say: no answer */
+	/* The answer to the COOKIE ECHO, by the side that received it. */
+	if ((c->flags & ASSOC_CAND_F_ECHOED) && mine && inb == out)
+		return CAND_CONFIRM;
+	return CAND_NONE;
+}
+
+static bool cand_matches(const struct assoc *a, void *arg)
+{
+	struct xlate_ctx *x = arg;
+	int dup = -1, empty = -1, any = -1, pick = -1;
+	uint8_t op = CAND_NONE;
+	uint32_t itag = 0;
+
+	if (x->dir == ENGINE_OUTBOUND ?
+		    assoc_find_local_inside(a, &x->src) < 0 :
+		    assoc_find_local_public(a, &x->dst) < 0)
+		return false;
+	/* Chunks are validated later (phase 2): read only what is there;
+	 * a short INIT ACK is dropped then. */
+	if (x->sv.first_type == SCTP_CID_INIT_ACK &&
+	    x->sv.len >= SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG + 4)
+		itag = sctp_get32(x->sv.sctp + SCTP_HDR_LEN +
+				  SCTP_INIT_OFF_ITAG);
+	for (int i = 0; i < ASSOC_CANDS && pick < 0; i++) {
+		const struct assoc_cand *c = &a->cands[i];
+		uint32_t got;
+
+		if (!cand_live(x->e, c, x->now))
+			continue;
+		op = cand_op(x, a, c);
+		if (op == CAND_NONE)
+			continue;
+		if (op != CAND_ACK) {
+			pick = i;
+			break;
+		}
+		/* A duplicate INIT ACK lands on its own pair; a new tag
+		 * fills the INIT's pair, or a copy of it (one INIT sent
+		 * twice, answered twice). */
+		got = x->dir == ENGINE_OUTBOUND ? c->tag_inside : c->tag_peer;
+		if (got == itag)
+			dup = i;
+		else if (!got && empty < 0)
+			empty = i;
+		else if (any < 0)
+			any = i;
+		if (dup >= 0)
+			break;
+	}
+	x->cand_copy = false;
+	if (pick < 0 && dup >= 0) {
+		pick = dup;
+	} else if (pick < 0 && empty >= 0) {
+		pick = empty;
+	} else if (pick < 0 && any >= 0) {
+		pick = any;
+		x->cand_copy = true;
+	}
+	if (pick < 0)
+		return false;
+	if (dup >= 0 || empty >= 0 || any >= 0)
+		op = CAND_ACK;
+	x->cand = (int8_t)pick;
+	x->cand_op = op;
+	x->cand_itag = itag;
+	return true;
+}
+
+struct assoc *handshake_cand_lookup(struct xlate_ctx *x)
+{
+	bool out = x->dir == ENGINE_OUTBOUND;
+	uint16_t here = out ? x->sv.sport : x->sv.dport;
+	uint16_t peer = out ? x->sv.dport : x->sv.sport;
+	struct assoc *a;
+
+	x->cand_copy = false;
+	a = assoc_lookup_ports(x->e->table,
+			       out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
+			       here, peer, cand_matches, x);
+	if (!a) {
+		x->cand = -1;
+		x->cand_op = CAND_NONE;
+	}
+	return a;
+}
+
+bool handshake_cand_peer_ok(const struct xlate_ctx *x,
+			    const struct nat_addr *peer)
+{
+	return x->cand >= 0 &&
+	       cand_has_peer(&x->a->cands[x->cand], peer, false);
+}
+
+/* ---- an INIT ACK's tag must not be another association's ---- */
+
+struct collide_arg {
+	const struct xlate_ctx *x;
+	const struct assoc_cand *c;
+	uint32_t tag;
+	bool inside; /* the tag names the inside host */
+};
+
+static bool peer_of(const struct assoc *o, const struct nat_addr *addr)
+{
+	if (assoc_find_peer(o, addr) >= 0)
+		return true;
+	for (int i = 0; i < ASSOC_CANDS; i++)
+		if ((o->cands[i].flags & ASSOC_CAND_F_USED) &&
+		    cand_has_peer(&o->cands[i], addr, false))
+			return true;
+	return false;
+}
+
+/* Does o know a peer address of the candidate, or one this inbound
+ * INIT ACK (its source and list) brings? */
+static bool shares_a_peer(const struct xlate_ctx *x, const struct assoc *o,
+			  const struct assoc_cand *c)
+{
+	const uint8_t *chunk = x->sv.sctp + SCTP_HDR_LEN;
+	struct nat_addr addr;
+
+	for (int i = 0; i < c->n_peers; i++)
+		if (peer_of(o, &c->peers[i]))
+			return true;
+	if (x->dir == ENGINE_OUTBOUND)
+		return false;
+	if (peer_of(o, &x->src))
+		return true;
+	for (uint32_t off = sctp_param_first(chunk, SCTP_INIT_FIXED_LEN); off;
+	     off = sctp_param_next(chunk, off)) {
+		const uint8_t *p = chunk + off;
+
+		if (sctp_get16(p) == SCTP_PARAM_IPV4_ADDR)
+			nat_addr_from_v4(&addr, p + 4);
+		else if (sctp_get16(p) == SCTP_PARAM_IPV6_ADDR)
+			nat_addr_from_v6(&addr, p + 4);
+		else
+			continue;
+		if (peer_of(o, &addr))
+			return true;
+	}
+	return false;
+}
+
+static bool collides(const struct assoc *o, void *arg)
+{
+	const struct collide_arg *ca = arg;
+	const struct xlate_ctx *x = ca->x;
+	uint32_t live = ca->inside ? o->tag_inside : o->tag_peer;
+
+	if (o == x->a)
+		return false;
+	if (live != ca->tag &&
+	    !handshake_cand_has_tag(x->e, o, ca->tag, ca->inside, x->now))
+		return false;
+	return shares_a_peer(x, o, ca->c);
+}
+
+/*
+ * Packets are found by (ports, receiver's tag) and told apart by address
+ * (SPEC 2): two associations with the same key and a peer address in
+ * common could not be told apart, and one host's packets would be taken
+ * for the other's.  The INIT ACK making such a pair is refused; the
+ * initiator sends its INIT again and gets a new tag (RFC 9260 5.1.3).
+ */
+enum drop_reason handshake_cand_plan(struct xlate_ctx *x)
+{
+	const struct assoc *a = x->a;
+	struct collide_arg ca = {
+		.x = x,
+		.c = &a->cands[x->cand],
+		.tag = x->cand_itag,
+		.inside = x->dir == ENGINE_OUTBOUND,
+	};
+
+	if (x->cand_op != CAND_ACK)
+		return DROP_NONE;
+	if (!x->cand_itag)
+		return DROP_INIT_ZERO_TAG;
+	if (ca.inside ? assoc_lookup_ports(x->e->table, ASSOC_KEY_IN_PORTS,
+					   a->port_public, a->port_peer,
+					   collides, &ca) :
+			assoc_lookup_ports(x->e->table, ASSOC_KEY_OUT_PORTS,
+					   a->port_inside, a->port_peer,
+					   collides, &ca))
+		return DROP_HANDSHAKE_TAG_COLLISION;
+	return DROP_NONE;
+}
+
+/* ---- commit ---- */
+
+static void cand_clear_all(struct assoc *a)
+{
+	for (int i = 0; i < ASSOC_CANDS; i++)
+		a->cands[i].flags = 0;
+}
+
+/* The candidate's peer list replaces the live one; counters stay. */
+static void take_peers(struct engine *e, struct assoc *a,
+		       const struct assoc_cand *c)
+{
+	struct assoc_peer old[ENGINE_ADDRS_MAX];
+	uint8_t n_old = a->n_peers;
+
+	memcpy(old, a->peers, n_old * sizeof(old[0]));
+	a->n_peers = 0;
+	for (int i = 0; i < c->n_peers; i++) {
+		struct assoc_peer *p = &a->peers[a->n_peers++];
+
+		memset(p, 0, sizeof(*p));
+		p->addr = c->peers[i];
+		for (int j = 0; j < n_old; j++)
+			if (nat_addr_eq(&old[j].addr, &p->addr))
+				*p = old[j];
+	}
+	for (unsigned int i = 0; i < a->n_peers; i++)
+		a->peers[i].uplink = xlate_pin_uplink(e, a, i);
+}
+
+static void promote(struct xlate_ctx *x, struct assoc_cand *c)
+{
+	struct engine *e = x->e;
+	struct assoc *a = x->a;
+	bool restart = handshake_assoc_live(a) && (a->flags & ASSOC_F_UP);
+
+	/* RFC 9260 5.2.4 A: the old association ends here. */
+	if (restart)
+		engine_event_down(e, a, ENGINE_EVR_RESTART, x->now);
+	assoc_unlink(e->table, a, ASSOC_KEY_IN_TAG);
+	assoc_unlink(e->table, a, ASSOC_KEY_OUT_TAG);
+	handshake_clear_prev_tags(e, a);
+	a->tag_inside = c->tag_inside;
+	a->tag_peer = c->tag_peer;
+	assoc_link(e->table, a, ASSOC_KEY_IN_TAG);
+	assoc_link(e->table, a, ASSOC_KEY_OUT_TAG);
+	take_peers(e, a, c);
+	a->flags &= (uint8_t)~ASSOC_F_NO_RESTART;
+	if (c->flags & ASSOC_CAND_F_DR_INSIDE)
+		a->flags |= ASSOC_F_DR_INSIDE;
+	if (c->flags & ASSOC_CAND_F_DR_PEER)
+		a->flags |= ASSOC_F_DR_PEER;
+	cand_clear_all(a);
+	engine_set_state(e, a, ASSOC_ESTABLISHED, x->now);
+	if (restart || !(a->flags & ASSOC_F_UP))
+		engine_event_up(e, a,
+				restart ? ENGINE_EVR_RESTART : ENGINE_EVR_NEW,
+				x->now);
+}
+
+static bool any_cand(const struct engine *e, const struct assoc *a,
+		     uint64_t now)
+{
+	for (int i = 0; i < ASSOC_CANDS; i++)
+		if (cand_live(e, &a->cands[i], now))
+			return true;
+	return false;
+}
+
+static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
+{
+	const uint8_t *chunk = x->sv.sctp + SCTP_HDR_LEN;
+	bool out = x->dir == ENGINE_OUTBOUND;
+	uint32_t *t;
+
+	if (x->cand_copy) {
+		struct assoc_cand *n = cand_slot(x->e, x->a, x->now);
+
+		if (n != c) {
+			n->tag_inside = c->tag_inside;
+			n->tag_peer = c->tag_peer;
+			n->flags = (uint8_t)(c->flags & ~ASSOC_CAND_F_ECHOED);
+			n->n_init_peers = n->n_peers = c->n_init_peers;
+			memcpy(n->peers, c->peers,
+			       c->n_init_peers * sizeof(c->peers[0]));
+			c = n;
+		}
+		c->flags &= (uint8_t) ~(
+			ASSOC_CAND_F_ECHOED |
+			(out ? ASSOC_CAND_F_DR_INSIDE : ASSOC_CAND_F_DR_PEER));
+		c->n_peers = c->n_init_peers;
+	}
+	t = out ? &c->tag_inside : &c->tag_peer;
+	if (*t == x->cand_itag)
+		return; /* a duplicate: nothing new */
+	*t = x->cand_itag;
+	c->since = x->now;
+	if (natsupp_disable_restart(chunk))
+		c->flags |= out ? ASSOC_CAND_F_DR_INSIDE : ASSOC_CAND_F_DR_PEER;
+	/* The peer's addresses; the inside host's are bindings already. */
+	if (!out)
+		cand_add_chunk_peers(x->e, c, &x->src, chunk);
+}
+
+void handshake_cand_commit(struct xlate_ctx *x)
+{
+	struct engine *e = x->e;
+	struct assoc *a = x->a;
+	struct assoc_cand *c = &a->cands[x->cand];
+
+	switch (x->cand_op) {
+	case CAND_ACK:
+		commit_ack(x, c);
+		break;
+	case CAND_SELECT:
+		/* Another COOKIE ECHO (a retransmission) keeps it alive. */
+		c->flags |= ASSOC_CAND_F_ECHOED;
+		c->since = x->now;
+		if (!handshake_assoc_live(a))
+			engine_set_state(e, a, ASSOC_COOKIE_ECHOED, x->now);
+		break;
+	case CAND_CONFIRM:
+		promote(x, c);
+		break;
+	case CAND_END:
+		c->flags = 0;
+		if (!handshake_assoc_live(a) && !any_cand(e, a, x->now)) {
+			engine_end_assoc(e, a, ENGINE_EVR_ABORT, x->now);
+			engine_set_state(e, a, ASSOC_CLOSED, x->now);
+		}
+		break;
+	default:
+		break;
+	}
+	/* The peer list may have changed: count the path it is now. */
+	x->peer_idx = (int8_t)assoc_find_peer(
+		a, x->dir == ENGINE_OUTBOUND ? &x->dst : &x->src);
+}
+
+/* The newest candidate's tags, for an association not yet live. */
+void handshake_cand_view_tags(const struct assoc *a, uint32_t *tag_inside,
+			      uint32_t *tag_peer)
+{
+	const struct assoc_cand *best = NULL;
+
+	for (int i = 0; i < ASSOC_CANDS; i++) {
+		const struct assoc_cand *c = &a->cands[i];
+
+		if ((c->flags & ASSOC_CAND_F_USED) &&
+		    (!best || c->since >= best->since))
+			best = c;
+	}
+	if (best) {
+		*tag_inside = best->tag_inside;
+		*tag_peer = best->tag_peer;
+	}
+}
+
+/*
+ * A record saved mid-handshake holds its newest candidate's tags (and, in
+ * files of older versions, the tags the handshake had reached): they are
+ * a candidate again, with the association's peer addresses, so the
+ * handshake can complete after a daemon restart.
+ */
+void handshake_cand_restore(const struct engine *e, struct assoc *a,
+			    uint64_t now)
+{
+	struct assoc_cand *c = &a->cands[0];
+
+	cand_reset(c, a->flags & ASSOC_F_INBOUND ? ASSOC_CAND_F_INBOUND : 0,
+		   now);
+	c->tag_inside = a->tag_inside;
+	c->tag_peer = a->tag_peer;
+	if (a->state == ASSOC_COOKIE_ECHOED)
+		c->flags |= ASSOC_CAND_F_ECHOED;
+	for (int i = 0; i < a->n_peers; i++)
+		cand_add_peer(e, c, &a->peers[i].addr);
+	c->n_init_peers = c->n_peers;
+	a->tag_inside = a->tag_peer = 0;
+	a->prev_tag_inside = a->prev_tag_peer = 0;
+}

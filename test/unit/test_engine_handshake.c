@@ -1,0 +1,974 @@
+/*
+ * test_engine_handshake.c: an association's tags and addresses change
+ * only when both of its endpoints accepted the change (handshake_cand.c).
+ *
+ * Each test runs a legitimate exchange through the engine and then tries
+ * to break it the way the Internet does: blind INITs from the peer's
+ * address, INITs sent twice and answered twice with different tags,
+ * lost, duplicated and reordered handshake chunks, INIT ACKs after the
+ * handshake, damaged checksums, a peer still sending while it shuts
+ * down, and two associations whose tags collide.  Outputs are checked
+ * with pkt_build's independent decoders.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "engine_fixture.h"
+#include "sctp_wire.h"
+
+#define TI    0x11111111u /* inside host's tag */
+#define TP    0x22222222u /* peer's tag */
+#define HOST  "192.168.1.10"
+#define HOST2 "192.168.1.11"
+#define PUB   "198.51.100.1"
+#define PEER1 "198.51.100.100"
+#define PEER2 "203.0.113.100"
+#define EVIL  "192.0.2.66" /* an address outside the association */
+#define SPORT 5000
+
+static char sbuf[48], dbuf[48];
+
+static const char *const peer1_only[] = { PEER1, NULL };
+static const char *const both_peers[] = { PEER1, PEER2, NULL };
+
+static void expect_fwd(struct engine_verdict v)
+{
+	cr_assert_eq(v.action, ENGINE_FORWARD, "dropped: %s",
+		     drop_reason_name(v.reason));
+}
+
+static void expect_drop(struct engine_verdict v, enum drop_reason r)
+{
+	cr_assert_eq(v.action, ENGINE_DROP, "not dropped (action %u)",
+		     v.action);
+	cr_assert_eq(v.reason, r, "reason %s, expected %s",
+		     drop_reason_name(v.reason), drop_reason_name(r));
+}
+
+static int first_view(const struct engine_assoc_view *v, void *arg)
+{
+	*(struct engine_assoc_view *)arg = *v;
+	return 1;
+}
+
+static struct engine_assoc_view view(struct engine *e)
+{
+	struct engine_assoc_view v;
+
+	memset(&v, 0, sizeof(v));
+	cr_assert_eq(engine_foreach_assoc(e, first_view, &v), 1,
+		     "no association");
+	return v;
+}
+
+/* ---- packets ---- */
+
+static struct engine_verdict out_init(struct engine *e, const char *src,
+				      const char *dst, uint32_t itag,
+				      uint64_t now, struct pb *p)
+{
+	fx_init(p, src, dst, SPORT, 3868, itag);
+	return fx_run(e, p, ENGINE_OUTBOUND, now);
+}
+
+static struct engine_verdict in_init_ack(struct engine *e, const char *src,
+					 uint16_t port, uint32_t vtag,
+					 uint32_t itag,
+					 const char *const *addrs, uint64_t now)
+{
+	struct pb p;
+
+	fx_init_ack(&p, src, PUB, 3868, port, vtag, itag, addrs);
+	return fx_run(e, &p, ENGINE_INBOUND, now);
+}
+
+static void cookie_echo(struct pb *p, const char *src, const char *dst,
+			uint16_t sport, uint16_t dport, uint32_t vtag)
+{
+	pb_ip4(p, src, dst);
+	pb_sctp(p, sport, dport, vtag);
+	pb_chunk_begin(p, SCTP_CID_COOKIE_ECHO, 0);
+	pb_bytes(p, "cookie-cookie-cookie", 20);
+	pb_finish(p);
+}
+
+static struct engine_verdict out_cookie_echo(struct engine *e, uint32_t vtag,
+					     uint64_t now)
+{
+	struct pb p;
+
+	cookie_echo(&p, HOST, PEER1, SPORT, 3868, vtag);
+	return fx_run(e, &p, ENGINE_OUTBOUND, now);
+}
+
+static struct engine_verdict in_chunk(struct engine *e, const char *src,
+				      uint16_t port, uint32_t vtag,
+				      uint8_t type, uint8_t flags, uint64_t now)
+{
+	struct pb p;
+
+	fx_chunk(&p, src, PUB, 3868, port, vtag, type, flags);
+	return fx_run(e, &p, ENGINE_INBOUND, now);
+}
+
+static struct engine_verdict out_data(struct engine *e, const char *src,
+				      const char *dst, uint32_t vtag,
+				      uint64_t now, struct pb *p)
+{
+	fx_data(p, src, dst, SPORT, 3868, vtag, 46);
+	return fx_run(e, p, ENGINE_OUTBOUND, now);
+}
+
+static struct engine_verdict in_data(struct engine *e, const char *src,
+				     uint16_t port, uint32_t vtag, uint64_t now)
+{
+	struct pb p;
+
+	fx_data(&p, src, PUB, 3868, port, vtag, 46);
+	return fx_run(e, &p, ENGINE_INBOUND, now);
+}
+
+/* An INIT from outside to the association's public address and port. */
+static struct engine_verdict in_init(struct engine *e, const char *src,
+				     uint16_t port, uint32_t itag,
+				     const char *const *addrs, uint64_t now)
+{
+	struct pb p;
+
+	pb_ip4(&p, src, PUB);
+	pb_sctp(&p, 3868, port, 0);
+	pb_init(&p, SCTP_CID_INIT, itag);
+	for (; addrs && *addrs; addrs++)
+		pb_param_addr(&p, *addrs);
+	pb_finish(&p);
+	return fx_run(e, &p, ENGINE_INBOUND, now);
+}
+
+/* The inside host's INIT ACK, to the peer address the INIT came from. */
+static struct engine_verdict out_init_ack(struct engine *e, const char *dst,
+					  uint32_t vtag, uint32_t itag,
+					  uint64_t now, struct pb *p)
+{
+	pb_ip4(p, HOST, dst);
+	pb_sctp(p, SPORT, 3868, vtag);
+	pb_init(p, SCTP_CID_INIT_ACK, itag);
+	pb_param_addr(p, HOST);
+	pb_param(p, SCTP_PARAM_STATE_COOKIE, "host-cookie", 11);
+	pb_finish(p);
+	return fx_run(e, p, ENGINE_OUTBOUND, now);
+}
+
+/* Both ways on the given tags: the association translates. */
+static void works(struct engine *e, uint16_t port, uint32_t ti, uint32_t tp,
+		  uint64_t now)
+{
+	struct pb p;
+
+	expect_fwd(out_data(e, HOST, PEER1, tp, now, &p));
+	cr_assert_eq(pkt_sport(p.buf), port);
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), PUB);
+	cr_assert(pkt_verify_crc(p.buf, p.len));
+	expect_fwd(in_data(e, PEER1, port, ti, now));
+}
+
+static uint16_t establish(struct engine *e, const char *const *peers,
+			  uint64_t now)
+{
+	struct engine_verdict v;
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, now, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peers, now));
+	expect_fwd(out_cookie_echo(e, TP, now));
+	v = in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0, now);
+	expect_fwd(v);
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	return port;
+}
+
+/* ---- blind INITs ---- */
+
+/*
+ * Two INITs from the peer's address and port, with tags of their own:
+ * the inside host sees them (it answers as RFC 9260 5.2.2 says), but
+ * the association keeps its tags and peers, so real traffic flows.
+ */
+Test(handshake, two_blind_inits_change_nothing)
+{
+	static const char *const evil[] = { EVIL, NULL };
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct engine_assoc_view v;
+
+	for (uint32_t i = 0; i < 2; i++) {
+		struct engine_verdict r = in_init(e, PEER1, port,
+						  0x66000001u + i, evil,
+						  (2 + i) * FX_SEC);
+
+		expect_fwd(r);
+	}
+	v = view(e);
+	cr_assert_eq(v.tag_inside, TI);
+	cr_assert_eq(v.tag_peer, TP);
+	cr_assert_eq(v.n_paths, 1, "no address learned from an INIT");
+	cr_assert_eq(v.state, ASSOC_ESTABLISHED);
+	works(e, port, TI, TP, 4 * FX_SEC);
+	expect_drop(in_data(e, EVIL, port, TI, 4 * FX_SEC),
+		    DROP_PEER_ADDR_UNKNOWN);
+	/* Nor does an INIT refresh anything: the timer runs from 4 s. */
+	expect_fwd(in_init(e, PEER1, port, 0x66000009u, NULL, 200 * FX_SEC));
+	engine_tick(e, 305 * FX_SEC);
+	cr_assert_eq(engine_stats(e)->assocs_live, 0);
+	engine_destroy(e);
+}
+
+/*
+ * RFC 9260 5.2.2: an INIT listing a new address is answered with an
+ * ABORT carrying the INIT's Initiate Tag.  It reaches the address the
+ * INIT came from and ends that attempt, never the live association.
+ */
+Test(handshake, abort_answering_a_forged_init_ends_only_it)
+{
+	static const char *const evil[] = { PEER1, EVIL, NULL };
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, evil, 2 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, 0x66000001u, SCTP_CID_ABORT, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), PEER1);
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), PUB);
+	cr_assert_eq(pkt_sport(p.buf), port);
+	cr_assert_eq(pkt_vtag(p.buf), 0x66000001u);
+	cr_assert(pkt_verify_crc(p.buf, p.len));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	cr_assert_eq(engine_stats(e)->assocs_ended, 0);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	/* The attempt is over: its tag finds nothing any more. */
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, 0x66000001u, SCTP_CID_ABORT, 0);
+	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	engine_destroy(e);
+}
+
+/* One forged INIT listing many addresses leaves room for the real ones. */
+Test(handshake, forged_init_does_not_fill_the_peer_list)
+{
+	static const char *const many[] = {
+		"198.51.100.200",
+		"198.51.100.201",
+		"198.51.100.202",
+		"198.51.100.203",
+		"198.51.100.204",
+		"198.51.100.205",
+		"198.51.100.206",
+		"198.51.100.207",
+		"198.51.100.208",
+		"198.51.100.209",
+		NULL,
+	};
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, many, 2 * FX_SEC));
+	cr_assert_eq(view(e).n_paths, 1);
+	expect_drop(in_data(e, "198.51.100.200", port, TI, 2 * FX_SEC),
+		    DROP_PEER_ADDR_UNKNOWN);
+	/* The peer adds an address (RFC 5061), the host acknowledges. */
+	pb_ip4(&p, PEER1, PUB);
+	pb_sctp(&p, 3868, port, TI);
+	pb_asconf(&p, 1, PEER1);
+	pb_asconf_param(&p, SCTP_PARAM_ADD_IP, 1, "203.0.113.77");
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC));
+	pb_ip4(&p, HOST, PEER1);
+	pb_sctp(&p, SPORT, 3868, TP);
+	pb_chunk_begin(&p, SCTP_CID_ASCONF_ACK, 0);
+	pb_u32(&p, 1);
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	expect_fwd(in_data(e, "203.0.113.77", port, TI, 4 * FX_SEC));
+	engine_destroy(e);
+}
+
+/*
+ * A genuine peer restart: INIT, INIT ACK, COOKIE ECHO, COOKIE ACK go
+ * through at once; the old tags keep working until it completes, then
+ * the new tags and the new address list take over.
+ */
+static void peer_restart(bool lose_cookie_ack)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct engine_assoc_view v;
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, tp2, both_peers, 2 * FX_SEC));
+	works(e, port, TI, TP, 2 * FX_SEC);
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 2 * FX_SEC, &p));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), PEER1);
+	cr_assert(!pkt_contains_addr(p.buf, p.len, HOST));
+	cr_assert(pkt_verify_crc(p.buf, p.len));
+	works(e, port, TI, TP, 2 * FX_SEC);
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), HOST);
+	cr_assert_eq(view(e).tag_peer, TP, "nothing changed yet");
+	if (lose_cookie_ack) {
+		/* The host's first packet with the new tag says it. */
+		expect_fwd(out_data(e, HOST, PEER1, tp2, 3 * FX_SEC, &p));
+	} else {
+		fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK,
+			 0);
+		expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	}
+	v = view(e);
+	cr_assert_eq(v.tag_inside, ti2);
+	cr_assert_eq(v.tag_peer, tp2);
+	cr_assert_eq(v.n_paths, 2, "the restart's addresses");
+	works(e, port, ti2, tp2, 4 * FX_SEC);
+	expect_fwd(in_data(e, PEER2, port, ti2, 4 * FX_SEC));
+	expect_drop(out_data(e, HOST, PEER1, TP, 4 * FX_SEC, &p),
+		    DROP_VTAG_MISMATCH);
+	expect_drop(in_data(e, PEER1, port, TI, 4 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	cr_assert_eq(engine_stats(e)->assocs_live, 1);
+	engine_destroy(e);
+}
+
+Test(handshake, genuine_peer_restart_completes)
+{
+	peer_restart(false);
+}
+
+Test(handshake, genuine_peer_restart_with_cookie_ack_lost)
+{
+	peer_restart(true);
+}
+
+/*
+ * Forged INIT ACK and COOKIE ECHO, blind (from the peer's address, no
+ * tag) and with a known tag from a foreign address: nothing changes,
+ * nothing from the foreign address gets through.
+ */
+Test(handshake, forged_handshake_chunks_change_nothing)
+{
+	static const char *const evil[] = { EVIL, NULL };
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct engine_assoc_view v;
+	struct pb p;
+
+	/* Blind, from the peer's address. */
+	expect_drop(in_init_ack(e, PEER1, port, 0x77000001u, 0x77000002u, evil,
+				2 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	cookie_echo(&p, PEER1, PUB, 3868, port, 0x77000003u);
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	/* After a forged INIT, a COOKIE ECHO guessing at its pair. */
+	expect_fwd(in_init(e, PEER1, port, 0x77000004u, evil, 2 * FX_SEC));
+	cookie_echo(&p, PEER1, PUB, 3868, port, 0x77000005u);
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	/* Knowing the tag, from an address outside the association. */
+	expect_drop(in_init_ack(e, EVIL, port, TI, 0x77000006u, evil,
+				2 * FX_SEC),
+		    DROP_INIT_ACK_LATE);
+	cookie_echo(&p, EVIL, PUB, 3868, port, TI);
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC),
+		    DROP_OUT_OF_THE_BLUE);
+	expect_drop(in_chunk(e, EVIL, port, TI, SCTP_CID_ABORT, 0, 2 * FX_SEC),
+		    DROP_PEER_ADDR_UNKNOWN);
+	expect_drop(in_data(e, EVIL, port, TI, 2 * FX_SEC),
+		    DROP_PEER_ADDR_UNKNOWN);
+	v = view(e);
+	cr_assert_eq(v.tag_inside, TI);
+	cr_assert_eq(v.tag_peer, TP);
+	cr_assert_eq(v.n_paths, 1);
+	cr_assert_eq(v.state, ASSOC_ESTABLISHED);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * Candidates are bounded and forgotten: a flood of forged INITs leaves
+ * room for a real restart after it, and the inside host's answer to an
+ * INIT older than the setup timeout finds nothing.
+ */
+Test(handshake, candidates_bounded_and_forgotten)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, 0x66000000u, NULL, 2 * FX_SEC));
+	expect_drop(out_init_ack(e, PEER1, 0x66000000u, 0x55555555u,
+				 30 * FX_SEC, &p),
+		    DROP_VTAG_MISMATCH);
+	for (uint32_t i = 1; i <= 20; i++)
+		expect_fwd(in_init(e, PEER1, port, 0x66000000u + i, NULL,
+				   31 * FX_SEC));
+	works(e, port, TI, TP, 31 * FX_SEC);
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 32 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 32 * FX_SEC, &p));
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 32 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 32 * FX_SEC));
+	works(e, port, ti2, tp2, 33 * FX_SEC);
+	engine_destroy(e);
+}
+
+/* ---- an INIT sent twice, answered twice ---- */
+
+#define TP1 0x51000001u
+#define TP2 0x51000002u
+
+/* INIT twice, two INIT ACKs with their own tags, in `order`. */
+static uint16_t init_twice(struct engine *e, bool second_first)
+{
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(out_init(e, HOST, PEER1, TI, 2 * FX_SEC, &p));
+	cr_assert_eq(pkt_sport(p.buf), port);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, second_first ? TP2 : TP1,
+			       peer1_only, 2 * FX_SEC));
+	expect_fwd(in_init_ack(e, PEER1, port, TI, second_first ? TP1 : TP2,
+			       peer1_only, 2 * FX_SEC));
+	return port;
+}
+
+/* The host takes the first INIT ACK and discards the second (5.2.3). */
+Test(handshake, init_retransmitted_first_init_ack_used)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = init_twice(e, false);
+	struct pb p;
+
+	expect_fwd(out_cookie_echo(e, TP1, 3 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    3 * FX_SEC));
+	cr_assert_eq(view(e).tag_peer, TP1);
+	works(e, port, TI, TP1, 4 * FX_SEC);
+	expect_drop(out_data(e, HOST, PEER1, TP2, 4 * FX_SEC, &p),
+		    DROP_VTAG_MISMATCH);
+	/* A late copy of either INIT ACK changes nothing now. */
+	expect_drop(in_init_ack(e, PEER1, port, TI, TP2, peer1_only,
+				5 * FX_SEC),
+		    DROP_INIT_ACK_LATE);
+	works(e, port, TI, TP1, 5 * FX_SEC);
+	engine_destroy(e);
+}
+
+/* Reordered: the second INIT ACK arrives first and is the one used. */
+Test(handshake, init_acks_reordered)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = init_twice(e, true);
+	struct pb p;
+
+	expect_fwd(out_cookie_echo(e, TP2, 3 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    3 * FX_SEC));
+	works(e, port, TI, TP2, 4 * FX_SEC);
+	expect_drop(out_data(e, HOST, PEER1, TP1, 4 * FX_SEC, &p),
+		    DROP_VTAG_MISMATCH);
+	engine_destroy(e);
+}
+
+/*
+ * The COOKIE ECHO duplicated and sent again, the COOKIE ACK lost: the
+ * peer's first DATA with the host's tag completes it, a late COOKIE ACK
+ * and COOKIE ECHO still pass.  Three INIT ACKs, the middle one used.
+ */
+Test(handshake, cookie_echo_duplicated_cookie_ack_lost)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = init_twice(e, false);
+	struct pb p;
+
+	expect_fwd(in_init_ack(e, PEER1, port, TI, 0x51000003u, peer1_only,
+			       2 * FX_SEC));
+	for (int i = 0; i < 3; i++)
+		expect_fwd(out_cookie_echo(e, TP2, (3 + i) * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_COOKIE_ECHOED);
+	expect_fwd(in_data(e, PEER1, port, TI, 6 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	cr_assert_eq(view(e).tag_peer, TP2);
+	works(e, port, TI, TP2, 6 * FX_SEC);
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    7 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP2, 7 * FX_SEC));
+	expect_drop(out_data(e, HOST, PEER1, TP1, 7 * FX_SEC, &p),
+		    DROP_VTAG_MISMATCH);
+	expect_drop(out_data(e, HOST, PEER1, 0x51000003u, 7 * FX_SEC, &p),
+		    DROP_VTAG_MISMATCH);
+	cr_assert_eq(engine_stats(e)->assocs_live, 1);
+	engine_destroy(e);
+}
+
+/* A second INIT ACK arriving in COOKIE-ECHOED reaches the host. */
+Test(handshake, second_init_ack_after_cookie_echo)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(out_init(e, HOST, PEER1, TI, 2 * FX_SEC, &p));
+	expect_fwd(
+		in_init_ack(e, PEER1, port, TI, TP1, peer1_only, 2 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP1, 2 * FX_SEC));
+	expect_fwd(
+		in_init_ack(e, PEER1, port, TI, TP2, peer1_only, 2 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    3 * FX_SEC));
+	works(e, port, TI, TP1, 3 * FX_SEC);
+	engine_destroy(e);
+}
+
+/* A COOKIE ECHO sent again keeps the handshake alive; INITs do not. */
+Test(handshake, retransmitted_cookie_echo_keeps_handshake_alive)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	for (uint64_t t = 10; t <= 40; t += 10) {
+		expect_fwd(out_cookie_echo(e, TP, t * FX_SEC));
+		engine_tick(e, (t + 9) * FX_SEC);
+		cr_assert_eq(engine_stats(e)->assocs_live, 1, "at %lu s",
+			     (unsigned long)t + 9);
+	}
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    49 * FX_SEC));
+	works(e, port, TI, TP, 50 * FX_SEC);
+	engine_destroy(e);
+}
+
+/* ---- INIT ACK and COOKIE ECHO out of place ---- */
+
+/*
+ * After the handshake an INIT ACK changes nothing (RFC 9260 5.2.3): not
+ * from a foreign address with the inside tag, not from the peer with new
+ * tags.
+ */
+Test(handshake, init_ack_after_handshake_changes_nothing)
+{
+	static const char *const evil[] = { EVIL, NULL };
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+
+	expect_drop(in_init_ack(e, EVIL, port, TI, 0x77000001u, evil,
+				2 * FX_SEC),
+		    DROP_INIT_ACK_LATE);
+	expect_drop(in_data(e, EVIL, port, TI, 2 * FX_SEC),
+		    DROP_PEER_ADDR_UNKNOWN);
+	for (uint32_t i = 0; i < 2; i++)
+		expect_drop(in_init_ack(e, PEER1, port, TI, 0x77000002u + i,
+					both_peers, 2 * FX_SEC),
+			    DROP_INIT_ACK_LATE);
+	cr_assert_eq(view(e).tag_peer, TP);
+	cr_assert_eq(view(e).n_paths, 1);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
+
+/* A COOKIE ECHO from the peer's address names no tag of its own. */
+Test(handshake, inbound_cookie_echo_during_handshake_adopts_nothing)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	cookie_echo(&p, PEER1, PUB, 3868, port, 0xbadbad01u);
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, FX_SEC), DROP_VTAG_MISMATCH);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	cookie_echo(&p, PEER1, PUB, 3868, port, 0xbadbad02u);
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, FX_SEC), DROP_VTAG_MISMATCH);
+	expect_fwd(out_cookie_echo(e, TP, 2 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    2 * FX_SEC));
+	cr_assert_eq(view(e).tag_inside, TI);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	expect_drop(in_data(e, PEER1, port, 0xbadbad02u, 3 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	engine_destroy(e);
+}
+
+/* ---- checksums ---- */
+
+/* A damaged INIT ACK sets nothing; the good one after it works. */
+Test(handshake, damaged_init_ack_changes_nothing)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint8_t before[PB_MAX];
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	fx_init_ack(&p, PEER1, PUB, 3868, port, TI, 0xbadbad01u, both_peers);
+	p.buf[p.len - 1] ^= 0x20;
+	memcpy(before, p.buf, p.len);
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, FX_SEC), DROP_BAD_CHECKSUM);
+	cr_assert(!memcmp(before, p.buf, p.len), "dropped untouched");
+	expect_drop(out_cookie_echo(e, 0xbadbad01u, FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, FX_SEC));
+	expect_fwd(
+		in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0, FX_SEC));
+	cr_assert_eq(view(e).tag_peer, TP);
+	cr_assert_eq(view(e).n_paths, 1, "no address from the damaged one");
+	works(e, port, TI, TP, 2 * FX_SEC);
+	engine_destroy(e);
+}
+
+/* A damaged INIT ACK from a [forward] server is not laundered. */
+Test(handshake, damaged_outbound_init_ack_not_laundered)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct pb p;
+
+	pb_ip4(&p, PEER1, PUB);
+	pb_sctp(&p, 40000, 3868, 0);
+	pb_init(&p, SCTP_CID_INIT, TP);
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, FX_SEC));
+	pb_ip4(&p, "192.168.1.20", PEER1);
+	pb_sctp(&p, 3868, 40000, TP);
+	pb_init(&p, SCTP_CID_INIT_ACK, TI);
+	pb_param_addr(&p, "192.168.1.20");
+	pb_param(&p, SCTP_PARAM_STATE_COOKIE, "server-cookie", 13);
+	pb_finish(&p);
+	p.buf[p.len - 2] ^= 0x01;
+	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC), DROP_BAD_CHECKSUM);
+	cr_assert_eq(engine_stats(e)->csum_full, 0, "nothing recomputed");
+	p.buf[p.len - 2] ^= 0x01;
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC));
+	cr_assert(pkt_verify_crc(p.buf, p.len));
+	cr_assert(!pkt_contains_addr(p.buf, p.len, "192.168.1.20"));
+	engine_destroy(e);
+}
+
+/*
+ * On a live association: a damaged ABORT, SHUTDOWN or a packet from a
+ * new inside address changes nothing; a damaged DATA (ports only) keeps
+ * its error; a zero checksum (RFC 9653) is the endpoints' business.
+ */
+Test(handshake, damaged_packets_change_nothing)
+{
+	struct engine_config c;
+	struct engine *e;
+	uint16_t port;
+	struct pb p;
+
+	fx_config(&c, MULTIHOME_OFF);
+	c.port_preserve = false; /* so the port really changes */
+	cr_assert_eq(engine_create(&c, 7, &e), 0);
+	port = establish(e, peer1_only, FX_SEC);
+	cr_assert_neq(port, SPORT);
+
+	fx_chunk(&p, PEER1, PUB, 3868, port, TI, SCTP_CID_ABORT, 0);
+	p.buf[20 + 8] ^= 0x01; /* the CRC32c field */
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC),
+		    DROP_BAD_CHECKSUM);
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN, 0);
+	p.buf[20 + 8] ^= 0x01;
+	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC),
+		    DROP_BAD_CHECKSUM);
+	fx_data(&p, HOST2, PEER1, SPORT, 3868, TP, 46);
+	p.buf[p.len - 1] ^= 0x01;
+	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC),
+		    DROP_BAD_CHECKSUM);
+	cr_assert_eq(view(e).n_locals, 1, "no join from a damaged packet");
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+
+	fx_data(&p, HOST, PEER1, SPORT, 3868, TP, 46);
+	p.buf[p.len - 1] ^= 0x01;
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	cr_assert_eq(pkt_sport(p.buf), port);
+	cr_assert(!pkt_verify_crc(p.buf, p.len), "the error stays");
+
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN, 0);
+	memset(p.buf + 20 + 8, 0, 4);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	cr_assert(!memcmp(p.buf + 28, "\0\0\0\0", 4), "zero stays zero");
+	cr_assert_eq(view(e).state, ASSOC_SHUTDOWN);
+	engine_destroy(e);
+}
+
+/* ---- shutdown ---- */
+
+/*
+ * RFC 9260 9.2: after SHUTDOWN the peer may go on sending DATA until
+ * its queue drains; each packet of the association refreshes the
+ * shutdown timer (15 s), packets with a wrong tag do not.
+ */
+Test(handshake, shutdown_timer_refreshed_while_draining)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	for (uint64_t t = 12; t <= 32; t += 10) {
+		expect_fwd(in_data(e, PEER1, port, TI, t * FX_SEC));
+		pb_ip4(&p, HOST, PEER1);
+		pb_sctp(&p, SPORT, 3868, TP);
+		pb_sack(&p, 7);
+		pb_finish(&p);
+		expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, t * FX_SEC));
+		engine_tick(e, (t + 9) * FX_SEC);
+		cr_assert_eq(engine_stats(e)->assocs_live, 1, "at %lu s",
+			     (unsigned long)t + 9);
+		cr_assert_eq(view(e).state, ASSOC_SHUTDOWN);
+	}
+	/* Out of the association: refreshes nothing. */
+	expect_drop(in_data(e, PEER1, port, 0x99999999u, 45 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	engine_tick(e, 48 * FX_SEC);
+	cr_assert_eq(engine_stats(e)->assocs_live, 0);
+	cr_assert_eq(engine_stats(e)->assocs_expired, 1);
+	engine_destroy(e);
+}
+
+/* ---- tags that collide ---- */
+
+/*
+ * HOST has an association to PEER1 (peer tag TP).  HOST2, same inside
+ * port, sets one up with PEER2, whose INIT ACK picks TP too.
+ */
+static uint16_t second_host(struct engine *e, const char *const *acked,
+			    enum drop_reason want)
+{
+	struct engine_verdict v;
+	uint16_t port2;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST2, PEER2, 0x31313131u, 2 * FX_SEC, &p));
+	port2 = pkt_sport(p.buf);
+	fx_init_ack(&p, PEER2, PUB, 3868, port2, 0x31313131u, TP, acked);
+	v = fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC);
+	if (want == DROP_NONE)
+		expect_fwd(v);
+	else
+		expect_drop(v, want);
+	return port2;
+}
+
+/* An INIT ACK whose tag would make the two indistinguishable: refused;
+ * the INIT sent again draws a new tag and completes. */
+Test(handshake, init_ack_tag_collision_refused)
+{
+	static const char *const overlap[] = { PEER2, PEER1, NULL };
+	static const char *const peer2_only[] = { PEER2, NULL };
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC), port2;
+	struct pb p;
+
+	port2 = second_host(e, overlap, DROP_HANDSHAKE_TAG_COLLISION);
+	cr_assert_neq(port2, port);
+	cookie_echo(&p, HOST2, PEER2, SPORT, 3868, TP);
+	expect_drop(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	works(e, port, TI, TP, 2 * FX_SEC);
+	expect_fwd(out_data(e, HOST, PEER1, TP, 2 * FX_SEC, &p));
+	cr_assert_eq(pkt_sport(p.buf), port, "HOST's own public port");
+	/* The retransmitted INIT, a fresh tag. */
+	expect_fwd(out_init(e, HOST2, PEER2, 0x31313131u, 3 * FX_SEC, &p));
+	fx_init_ack(&p, PEER2, PUB, 3868, port2, 0x31313131u, 0x32323232u,
+		    peer2_only);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC));
+	cookie_echo(&p, HOST2, PEER2, SPORT, 3868, 0x32323232u);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	fx_chunk(&p, PEER2, PUB, 3868, port2, 0x31313131u, SCTP_CID_COOKIE_ACK,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC));
+	expect_fwd(out_data(e, HOST2, PEER2, 0x32323232u, 4 * FX_SEC, &p));
+	cr_assert_eq(pkt_sport(p.buf), port2);
+	works(e, port, TI, TP, 4 * FX_SEC);
+	engine_destroy(e);
+}
+
+static int collect2(const struct engine_assoc_view *v, void *arg)
+{
+	struct engine_assoc_view *vs = arg;
+
+	vs[v->id & 1] = *v;
+	return 0;
+}
+
+/* The same peer tag with no address in common: told apart by address,
+ * and never attached to each other's association. */
+Test(handshake, shared_tag_told_apart_by_address)
+{
+	static const char *const peer2_only[] = { PEER2, NULL };
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC), port2;
+	struct engine_assoc_view vs[2];
+	unsigned int n;
+	struct pb p;
+
+	port2 = second_host(e, peer2_only, DROP_NONE);
+	cookie_echo(&p, HOST2, PEER2, SPORT, 3868, TP);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	cr_assert_eq(pkt_sport(p.buf), port2);
+	fx_chunk(&p, PEER2, PUB, 3868, port2, 0x31313131u, SCTP_CID_COOKIE_ACK,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC));
+
+	for (int i = 0; i < 2; i++) {
+		expect_fwd(out_data(e, HOST, PEER1, TP, 3 * FX_SEC, &p));
+		cr_assert_eq(pkt_sport(p.buf), port, "HOST's port");
+		expect_fwd(out_data(e, HOST2, PEER2, TP, 3 * FX_SEC, &p));
+		cr_assert_eq(pkt_sport(p.buf), port2, "HOST2's port");
+	}
+	/* HOST's packets to HOST2's peer: each association has one of the
+	 * two addresses; neither is taken, nothing joins. */
+	expect_drop(out_data(e, HOST, PEER2, TP, 3 * FX_SEC, &p),
+		    DROP_VTAG_MISMATCH);
+	/* A third inside address with the shared tag: whose?  Neither. */
+	expect_drop(out_data(e, "192.168.1.12", PEER1, TP, 3 * FX_SEC, &p),
+		    DROP_VTAG_MISMATCH);
+	engine_foreach_assoc(e, collect2, vs);
+	for (n = 0; n < 2; n++)
+		cr_assert_eq(vs[n].n_locals, 1, "no inside address joined");
+	cr_assert_eq(engine_stats(e)->assocs_live, 2);
+	engine_destroy(e);
+}
+
+/* ---- the mirror: inbound through a [forward] rule, and collisions ---- */
+
+#define SERVER "192.168.1.20"
+#define CPORT  40000
+
+static struct engine_verdict server_init_ack(struct engine *e, uint32_t vtag,
+					     uint32_t itag, uint64_t now)
+{
+	struct pb p;
+
+	pb_ip4(&p, SERVER, PEER1);
+	pb_sctp(&p, 3868, CPORT, vtag);
+	pb_init(&p, SCTP_CID_INIT_ACK, itag);
+	pb_param_addr(&p, SERVER);
+	pb_param(&p, SCTP_PARAM_STATE_COOKIE, "server-cookie", 13);
+	pb_finish(&p);
+	return fx_run(e, &p, ENGINE_OUTBOUND, now);
+}
+
+/*
+ * A client's INIT sent twice, a server answering each with a tag of its
+ * own, the client using the first: the server's COOKIE ACK completes
+ * that pair, and the addresses the client listed count only then.
+ */
+Test(handshake, forward_rule_init_twice_first_used)
+{
+	static const char *const client[] = { PEER1, PEER2, NULL };
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct pb p;
+
+	for (int i = 0; i < 2; i++) {
+		pb_ip4(&p, PEER1, PUB);
+		pb_sctp(&p, CPORT, 3868, 0);
+		pb_init(&p, SCTP_CID_INIT, TP);
+		for (const char *const *a = client; *a; a++)
+			pb_param_addr(&p, *a);
+		pb_finish(&p);
+		expect_fwd(fx_run(e, &p, ENGINE_INBOUND, (1 + i) * FX_SEC));
+		cr_assert_str_eq(pkt_dst(p.buf, dbuf), SERVER);
+	}
+	expect_fwd(server_init_ack(e, TP, 0x61000001u, 2 * FX_SEC));
+	expect_fwd(server_init_ack(e, TP, 0x61000002u, 2 * FX_SEC));
+	/* Not yet: PEER2 was only offered, nor is the tag in force. */
+	fx_data(&p, PEER2, PUB, CPORT, 3868, 0x61000001u, 46);
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC),
+		    DROP_OUT_OF_THE_BLUE);
+	cookie_echo(&p, PEER1, PUB, CPORT, 3868, 0x61000001u);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), SERVER);
+	fx_chunk(&p, SERVER, PEER1, 3868, CPORT, TP, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	cr_assert_eq(view(e).tag_inside, 0x61000001u);
+	cr_assert_eq(view(e).n_paths, 2);
+	fx_data(&p, PEER2, PUB, CPORT, 3868, 0x61000001u, 46);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 4 * FX_SEC));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), SERVER);
+	fx_data(&p, PEER1, PUB, CPORT, 3868, 0x61000002u, 46);
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, 4 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	fx_data(&p, SERVER, PEER2, 3868, CPORT, TP, 46);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 4 * FX_SEC));
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), PUB);
+	engine_destroy(e);
+}
+
+/*
+ * Crossed INITs (RFC 9260 5.2.1): both ends send INIT, answer each
+ * other's with INIT ACK and COOKIE ECHO; whichever COOKIE ACK passes
+ * first completes the pair, the other is an ordinary packet.
+ */
+Test(handshake, init_collision_completes)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, TP, NULL, FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, TP, TI, FX_SEC, &p));
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, FX_SEC));
+	cookie_echo(&p, PEER1, PUB, 3868, port, TI);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    2 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	works(e, port, TI, TP, 3 * FX_SEC);
+	cr_assert_eq(engine_stats(e)->assocs_live, 1);
+	engine_destroy(e);
+}
+
+/*
+ * The peer refuses the INIT (an ABORT with the INIT's tag): the attempt
+ * ends, and so does an association that never came up.
+ */
+Test(handshake, abort_answering_the_only_init_ends_the_attempt)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_drop(in_chunk(e, PEER1, port, 0x12345678u, SCTP_CID_ABORT, 0,
+			     FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	cr_assert_eq(view(e).state, ASSOC_COOKIE_WAIT);
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_ABORT, 0, FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	cr_assert_eq(engine_stats(e)->assocs_ended, 1);
+	engine_destroy(e);
+}
