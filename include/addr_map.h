@@ -43,4 +43,16 @@ int addr_map_public_uplink(const struct engine_config *c,
 int addr_map_forward(const struct engine_config *c,
 		     const struct nat_addr *dst, uint16_t dport);
 
+/*
+ * A multihomed [forward] server (sctpalgd.conf(5), `inside`): the inside
+ * address a rule names for one of its public addresses (the first inside
+ * address for the first public one), or NULL when the rule names none
+ * and the server's INIT ACK says which; and the other way, the index of
+ * the public address a rule's inside address serves, or -1.
+ */
+const struct nat_addr *addr_map_forward_inside(const struct engine_forward *fw,
+					       const struct nat_addr *pub);
+int addr_map_forward_public(const struct engine_forward *fw,
+			    const struct nat_addr *inside);
+
 #endif

@@ -48,7 +48,14 @@ struct engine_inside_net {
 	struct nat_prefix public_prefix;
 };
 
-/* [forward NAME]: inbound associations to public:port go to inside:port. */
+/*
+ * [forward NAME]: inbound associations to public:port go to inside:port.
+ * A multihomed server may name several inside addresses: inside_addrs[k]
+ * serves public_addrs[k] (k < n_inside), so a packet to that public
+ * address reaches the server over the inside link of that address.
+ * inside_addrs[0] is inside_addr, where every INIT goes; n_inside 0 (a
+ * config built by hand) means inside_addr alone.
+ */
 struct engine_forward {
 	char name[ENGINE_NAME_LEN];
 	uint16_t public_port;
@@ -56,6 +63,8 @@ struct engine_forward {
 	uint8_t n_public;
 	struct nat_addr public_addrs[ENGINE_MAX_PUBLIC_ADDRS];
 	struct nat_addr inside_addr;
+	uint8_t n_inside;
+	struct nat_addr inside_addrs[ENGINE_MAX_PUBLIC_ADDRS];
 };
 
 enum ppid_action { PPID_ALLOW = 0, PPID_DENY };

@@ -72,7 +72,8 @@ static bool repeatable(const char *section, const char *key)
 	return (!strcmp(section, "inside") &&
 		(!strcmp(key, "interface") || !strcmp(key, "network"))) ||
 	       (!strcmp(section, "uplink") && !strcmp(key, "address")) ||
-	       (!strcmp(section, "forward") && !strcmp(key, "public")) ||
+	       (!strcmp(section, "forward") &&
+		(!strcmp(key, "public") || !strcmp(key, "inside"))) ||
 	       (!strcmp(section, "limits") &&
 		(!strcmp(key, "ppid-allow") || !strcmp(key, "ppid-deny")));
 }
@@ -554,7 +555,20 @@ static int do_forward(struct parser *p, int f, const char *k, const char *v)
 		fw->public_addrs[fw->n_public++] = a;
 		fw->public_port = port;
 	} else if (!strcmp(k, "inside")) {
-		fw->inside_addr = a;
+		/* Several lines: a multihomed server, the n-th inside
+		 * address serving the n-th public one. */
+		if (fw->n_inside && port != fw->inside_port)
+			return fail(p, p->line, "inside: every address of a "
+				    "forward shares one port");
+		if (fw->n_inside >= ENGINE_MAX_PUBLIC_ADDRS)
+			return fail(p, p->line, "too many inside addresses");
+		for (int i = 0; i < fw->n_inside; i++)
+			if (nat_addr_eq(&fw->inside_addrs[i], &a))
+				return fail(p, p->line, "inside: address "
+					    "listed twice");
+		if (!fw->n_inside)
+			fw->inside_addr = a;
+		fw->inside_addrs[fw->n_inside++] = a;
 		fw->inside_port = port;
 	} else {
 		return fail(p, p->line, "unknown key \"%s\" in [forward]", k);
@@ -726,6 +740,22 @@ static int resolve(struct parser *p)
 			return fail(p, p->forward_line[f], "[forward %s] "
 				    "needs public and inside", fw->name),
 			       -EINVAL;
+		if (fw->n_inside > fw->n_public)
+			return fail(p, p->forward_line[f], "[forward %s]: more "
+				    "inside lines (%u) than public lines "
+				    "(%u); the n-th inside address serves the "
+				    "n-th public one", fw->name, fw->n_inside,
+				    fw->n_public), -EINVAL;
+		for (int i = 1; i < fw->n_inside; i++)
+			if (fw->inside_addrs[i].family !=
+			    fw->public_addrs[i].family)
+				return fail(p, p->forward_line[f],
+					    "[forward %s]: inside address %s "
+					    "and the public address it serves "
+					    "differ in family", fw->name,
+					    nat_addr_str(&fw->inside_addrs[i],
+							 b, sizeof(b))),
+				       -EINVAL;
 		for (int i = 0; i < fw->n_public; i++)
 			if (addr_map_public_uplink(e, &fw->public_addrs[i]) < 0)
 				return fail(p, p->forward_line[f],

@@ -166,6 +166,12 @@ int conf_print(const struct conf *c, FILE *f)
 		fmt = fw->inside_addr.family == AF_INET6 ?
 		      "inside = [%s]:%u\n" : "inside = %s:%u\n";
 		fprintf(f, fmt, addr(&fw->inside_addr, b), fw->inside_port);
+		for (int j = 1; j < fw->n_inside; j++) {
+			fmt = fw->inside_addrs[j].family == AF_INET6 ?
+			      "inside = [%s]:%u\n" : "inside = %s:%u\n";
+			fprintf(f, fmt, addr(&fw->inside_addrs[j], b),
+				fw->inside_port);
+		}
 	}
 	return ferror(f) ? -EIO : 0;
 }

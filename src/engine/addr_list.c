@@ -71,6 +71,36 @@ static bool add_local(struct xlate_ctx *x, const struct assoc_local *l,
 	return true;
 }
 
+/*
+ * The binding an inside address gets.  A [forward] rule that names the
+ * server's other inside addresses pairs each with a public address of
+ * the rule (sctpalgd.conf(5), `inside`); any other address maps by its
+ * inside network.  Either way the INIT ACK advertises the public address
+ * for it, and inbound packets to that address come back to it
+ * (xlate_inbound_local).
+ */
+static int map_local(struct xlate_ctx *x, const struct nat_addr *inside,
+		     struct assoc_local *l)
+{
+	const struct engine_config *c = &x->e->conf;
+	const struct assoc *a = x->a;
+
+	l->inside = *inside;
+	if ((a->flags & ASSOC_F_INBOUND) && a->forward >= 0 &&
+	    a->forward < c->n_forwards) {
+		const struct engine_forward *fw = &c->forwards[a->forward];
+		int k = addr_map_forward_public(fw, inside);
+
+		if (k > 0) {
+			l->public_ = fw->public_addrs[k];
+			l->uplink = (int8_t)addr_map_public_uplink(c,
+								   &l->public_);
+			return 0;
+		}
+	}
+	return addr_map_inside(c, inside, &l->public_, &l->uplink);
+}
+
 static bool source_translated(const struct engine_config *c,
 			      const struct nat_addr *src)
 {
@@ -86,13 +116,13 @@ enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
 	const struct engine_config *c = &x->e->conf;
 	struct assoc *a = x->a;
 	struct assoc_local l;
+	struct nat_addr in;
 	uint32_t off;
 	int err;
 
 	x->locals_before = a->n_locals;
 	if (assoc_find_local_inside(a, &x->src) < 0) {
-		l.inside = x->src;
-		err = addr_map_inside(c, &x->src, &l.public_, &l.uplink);
+		err = map_local(x, &x->src, &l);
 		if (err)
 			return err == -ENOENT ? DROP_INSIDE_ADDR_UNKNOWN :
 						DROP_NO_MAPPING;
@@ -109,10 +139,10 @@ enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
 			return DROP_HOST_NAME_ADDR;
 		if (!is_addr_param(type))
 			continue;
-		param_addr(chunk + off, &l.inside);
-		if (nat_addr_is_any(&l.inside) ||
-		    assoc_find_local_inside(a, &l.inside) >= 0 ||
-		    addr_map_inside(c, &l.inside, &l.public_, &l.uplink))
+		param_addr(chunk + off, &in);
+		if (nat_addr_is_any(&in) ||
+		    assoc_find_local_inside(a, &in) >= 0 ||
+		    map_local(x, &in, &l))
 			continue;	/* kept, or unmappable: removed */
 		add_local(x, &l, check_port);
 	}

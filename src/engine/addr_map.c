@@ -120,3 +120,25 @@ int addr_map_forward(const struct engine_config *c,
 	}
 	return -1;
 }
+
+const struct nat_addr *addr_map_forward_inside(const struct engine_forward *fw,
+					       const struct nat_addr *pub)
+{
+	int n = fw->n_inside > 1 ? fw->n_inside : 1;
+
+	for (int k = 0; k < n && k < fw->n_public; k++)
+		if (nat_addr_eq(&fw->public_addrs[k], pub))
+			return k ? &fw->inside_addrs[k] : &fw->inside_addr;
+	return NULL;
+}
+
+int addr_map_forward_public(const struct engine_forward *fw,
+			    const struct nat_addr *inside)
+{
+	if (nat_addr_eq(&fw->inside_addr, inside))
+		return 0;
+	for (int k = 1; k < fw->n_inside && k < fw->n_public; k++)
+		if (nat_addr_eq(&fw->inside_addrs[k], inside))
+			return k;
+	return -1;
+}

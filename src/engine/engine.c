@@ -226,6 +226,11 @@ struct tbit_match {
 /*
  * T-bit ABORT / SHUTDOWN COMPLETE carry the sender's own tag (RFC 9260
  * 8.5.1), so they are found by ports and checked by address and that tag.
+ * So does a T-bit ERROR (draft-ietf-tsvwg-natsupp-23 5.1.2): a NAT
+ * further out that lost its state answers the inside host's packet with
+ * an M+T Missing State ERROR reflecting that packet's tag, the peer's
+ * (6.4.1), and with NATs in series that answer must get through this one
+ * to the host, which alone can rebuild the state.
  */
 static bool tbit_matches(const struct assoc *a, void *arg)
 {
@@ -306,7 +311,8 @@ static struct assoc *lookup(struct xlate_ctx *x)
 	uint8_t type = x->sv.first_type;
 	struct assoc *a;
 
-	if ((type == SCTP_CID_ABORT || type == SCTP_CID_SHUTDOWN_COMPLETE) &&
+	if ((type == SCTP_CID_ABORT || type == SCTP_CID_SHUTDOWN_COMPLETE ||
+	     type == SCTP_CID_ERROR) &&
 	    (x->sv.first_flags & SCTP_FLAG_T)) {
 		struct tbit_match m = { .x = x };
 
@@ -347,10 +353,15 @@ static void no_state(struct xlate_ctx *x)
 	uint16_t here = x->dir == ENGINE_OUTBOUND ? x->sv.sport : x->sv.dport;
 	uint16_t peer = x->dir == ENGINE_OUTBOUND ? x->sv.dport : x->sv.sport;
 
-	/* Never answer a middlebox's own message (natsupp). */
-	if ((x->sv.first_type == SCTP_CID_ERROR ||
-	     x->sv.first_type == SCTP_CID_ABORT) &&
-	    (x->sv.first_flags & SCTP_FLAG_M)) {
+	/*
+	 * Never answer a middlebox's own message, whichever chunk of the
+	 * packet it is (draft-ietf-tsvwg-natsupp-23 6.4.1).
+	 */
+	if (((x->sv.first_type == SCTP_CID_ERROR ||
+	      x->sv.first_type == SCTP_CID_ABORT) &&
+	     (x->sv.first_flags & SCTP_FLAG_M)) ||
+	    (sctp_parse_chunks(&x->sv, x->e->conf.max_chunks) == DROP_NONE &&
+	     x->sv.m_bit)) {
 		engine_drop(x, DROP_M_BIT_NO_STATE);
 		return;
 	}

@@ -83,6 +83,17 @@ int engine_config_check(const struct engine_config *c, const char **why)
 		for (int i = 0; i < fw->n_public; i++)
 			if (addr_map_public_uplink(c, &fw->public_addrs[i]) < 0)
 				return fail(why, "forward public address is not an uplink address");
+		if (fw->n_inside > fw->n_public)
+			return fail(why, "a forward has more inside than public addresses");
+		for (int k = 1; k < fw->n_inside; k++)
+			if (fw->inside_addrs[k].family !=
+			    fw->public_addrs[k].family)
+				return fail(why, "a forward's inside address and the public address it serves differ in family");
+		for (int k = 0; k < fw->n_inside; k++)
+			for (int j = 0; j < k; j++)
+				if (nat_addr_eq(&fw->inside_addrs[j],
+						&fw->inside_addrs[k]))
+					return fail(why, "a forward lists an inside address twice");
 		for (int g = 0; g < f; g++)
 			for (int i = 0; i < fw->n_public; i++)
 				if (addr_map_forward(c, &fw->public_addrs[i],

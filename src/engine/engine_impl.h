@@ -136,6 +136,9 @@ void xlate_commit(struct xlate_ctx *x);
 void xlate_count(struct xlate_ctx *x);
 int xlate_pick_public(const struct engine *e, const struct assoc *a,
 		      const struct nat_addr *inside, int peer_idx);
+/* The locals[] entry an inbound packet to public address pub goes to. */
+int xlate_inbound_local(const struct engine *e, const struct assoc *a,
+			const struct nat_addr *pub);
 int8_t xlate_pin_uplink(const struct engine *e, const struct assoc *a,
 			unsigned int peer_idx);
 void xlate_add_peer(struct engine *e, struct assoc *a,
@@ -241,20 +244,23 @@ void icmp_process(struct xlate_ctx *x);
 bool ootb_reply(struct xlate_ctx *x);
 
 /*
- * mbit_reply.c: replace the packet with a natsupp M+T `chunk_type`
- * (ABORT or ERROR) back to its sender, tag `vtag`, one error cause
- * quoting `quote`, counted under `why`.  False (nothing written) when the
- * shared rate limit says no or the buffer is too small.
+ * mbit_reply.c: replace the packet with a natsupp M-bit `chunk_type`
+ * (ABORT or ERROR) back to its sender, tag `vtag`, the T bit if `t_bit`
+ * (the tag is reflected), one error cause quoting `quote`, counted under
+ * `why`.  False (nothing written) when the shared rate limit says no or
+ * the buffer is too small.
  */
 bool mbit_reply(struct xlate_ctx *x, uint8_t chunk_type, uint32_t vtag,
-		uint16_t cause, const uint8_t *quote, uint32_t qlen,
-		enum drop_reason why);
+		bool t_bit, uint16_t cause, const uint8_t *quote,
+		uint32_t qlen, enum drop_reason why);
 
 /*
- * natsupp_param.c: does an INIT / INIT ACK chunk carry Disable Restart;
+ * natsupp_param.c: does an INIT / INIT ACK (or ASCONF) chunk carry
+ * Disable Restart;
  * the tags of an ASCONF chunk's VTags parameter (false if none).
  */
 bool natsupp_disable_restart(const uint8_t *init_chunk);
+bool natsupp_asconf_disable_restart(const uint8_t *asconf_chunk);
 bool natsupp_vtags(const uint8_t *asconf_chunk, uint32_t *tag_inside,
 		   uint32_t *tag_peer);
 

@@ -106,7 +106,7 @@ static void plan_outbound_addrs(struct xlate_ctx *x)
 static void plan_inbound_addrs(struct xlate_ctx *x)
 {
 	struct assoc *a = x->a;
-	int li = assoc_find_local_public(a, &x->dst);
+	int li = xlate_inbound_local(x->e, a, &x->dst);
 
 	x->local_idx = (int8_t)li;
 	x->peer_idx = (int8_t)assoc_find_peer(a, &x->src);
@@ -214,8 +214,12 @@ static void abandon_new(struct xlate_ctx *x, enum drop_reason r)
 enum drop_reason handshake_port_check(struct xlate_ctx *x, uint16_t port,
 				      uint32_t itag)
 {
-	struct conflict_arg ca = { .x = x, .self = x->a, .itag = itag };
 	const struct assoc *a = x->a;
+	struct conflict_arg ca = {
+		.x = x, .self = x->a, .itag = itag,
+		.no_restart = (a->flags & ASSOC_F_NO_RESTART) ==
+			      ASSOC_F_NO_RESTART,
+	};
 
 	for (int i = 0; i < a->n_locals; i++)
 		if (!port_alloc_can_ref(x->e->ports, &a->locals[i].public_,
@@ -231,8 +235,10 @@ enum drop_reason handshake_port_check(struct xlate_ctx *x, uint16_t port,
 /*
  * No public port for this INIT because of live associations: tell the
  * host (draft-ietf-tsvwg-natsupp-23 6.2.1, 6.3.1) with an ABORT with the
- * M and T bits, its own Initiate Tag, and the INIT chunk quoted (5.2.1,
- * 5.2.3), so it retries with a new tag (0x00B0) or another port (0x00B2)
+ * M bit and the INIT chunk quoted (5.2.1, 5.2.3); tag and T bit as for
+ * any ABORT answering an INIT (RFC 9260 8.4 item 3): the Initiate Tag, T
+ * bit clear, which is what a host in COOKIE-WAIT accepts (8.5.1 B).  So
+ * it retries with a new tag (0x00B0) or another port (0x00B2)
  * instead of timing out.  A stack without natsupp ignores the M bit and
  * takes it as an ABORT of its association attempt, which is what
  * happened anyway.  Rate-limited with the Missing State answers.
@@ -246,7 +252,7 @@ static void abandon_collision(struct xlate_ctx *x, const uint8_t *chunk,
 	x->a->n_locals = 0;	/* no references were taken */
 	assoc_free(x->e->table, x->a);
 	x->a = NULL;
-	if (!mbit_reply(x, SCTP_CID_ABORT, itag,
+	if (!mbit_reply(x, SCTP_CID_ABORT, itag, false,
 			vtag ? SCTP_CAUSE_VTAG_PORT_COLLISION :
 			       SCTP_CAUSE_PORT_COLLISION,
 			chunk, x->sv.len - SCTP_HDR_LEN, r))

@@ -33,6 +33,8 @@ struct quote {
 	struct nat_addr src, dst;
 	uint16_t sport, dport;
 	uint32_t vtag;
+	bool init_seen;		/* the quote shows an INIT chunk ... */
+	uint32_t init_tag;	/* ... with this Initiate Tag */
 };
 
 static bool is_error(uint8_t family, uint8_t type)
@@ -85,6 +87,12 @@ static enum drop_reason parse_quote(struct xlate_ctx *x, uint8_t *q,
 	qt->vtag = sctp_get32(qt->sctp + 4);
 	if (qt->complete && qlen < l4 + SCTP_HDR_LEN)
 		qt->complete = false;
+	if (qlen >= l4 + SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG + 4 &&
+	    qt->sctp[SCTP_HDR_LEN] == SCTP_CID_INIT) {
+		qt->init_seen = true;
+		qt->init_tag = sctp_get32(qt->sctp + SCTP_HDR_LEN +
+					  SCTP_INIT_OFF_ITAG);
+	}
 	return DROP_NONE;
 }
 
@@ -93,18 +101,36 @@ struct quote_match {
 	const struct quote *qt;
 };
 
+/*
+ * `inbound`: the error comes from outside and quotes a packet the inside
+ * host sent, whose tag is the peer's.
+ */
 static bool tag_ok(const struct xlate_ctx *x, const struct assoc *a,
-		   uint32_t vtag, bool inbound)
+		   const struct quote *qt, bool inbound)
 {
 	uint32_t t = inbound ? a->tag_peer : a->tag_inside;
 	uint32_t pt = inbound ? a->prev_tag_peer : a->prev_tag_inside;
+	/* The tag the quoted packet's sender chose for itself. */
+	uint32_t own = inbound ? a->tag_inside : a->tag_peer;
+	uint32_t pown = inbound ? a->prev_tag_inside : a->prev_tag_peer;
 
-	/* A quoted INIT carries tag 0 (RFC 9260 appendix C). */
-	if (vtag == 0)
-		return a->state < ASSOC_ESTABLISHED;
-	/* ... and a handshake's packets one of its candidate tags. */
-	return vtag == t || (pt && vtag == pt) ||
-	       handshake_cand_has_tag(x->e, a, vtag, !inbound, x->now);
+	/*
+	 * Tag 0 is an INIT's, and is believed only when the quote holds
+	 * enough of it to show that the chunk is an INIT whose Initiate
+	 * Tag is its sender's tag, live or still a handshake candidate
+	 * (RFC 9260 appendix C): otherwise anyone who guesses the ports
+	 * could fail a handshake or an association with a forged error
+	 * quoting tag 0.
+	 */
+	if (qt->vtag == 0)
+		return qt->init_seen &&
+		       (qt->init_tag == own ||
+			(pown && qt->init_tag == pown) ||
+			handshake_cand_has_tag(x->e, a, qt->init_tag, inbound,
+					       x->now));
+	/* Otherwise the live tags, or a handshake candidate's. */
+	return qt->vtag == t || (pt && qt->vtag == pt) ||
+	       handshake_cand_has_tag(x->e, a, qt->vtag, !inbound, x->now);
 }
 
 static bool quote_matches(const struct assoc *a, void *arg)
@@ -115,10 +141,10 @@ static bool quote_matches(const struct assoc *a, void *arg)
 	if (m->x->dir == ENGINE_INBOUND)
 		return assoc_find_local_public(a, &qt->src) >= 0 &&
 		       assoc_find_peer(a, &qt->dst) >= 0 &&
-		       tag_ok(m->x, a, qt->vtag, true);
+		       tag_ok(m->x, a, qt, true);
 	return assoc_find_local_inside(a, &qt->dst) >= 0 &&
 	       assoc_find_peer(a, &qt->src) >= 0 &&
-	       tag_ok(m->x, a, qt->vtag, false);
+	       tag_ok(m->x, a, qt, false);
 }
 
 /* Write an address, keeping an IPv4 header checksum right (RFC 1624). */
@@ -170,7 +196,7 @@ void icmp_process(struct xlate_ctx *x)
 			engine_drop(x, DROP_ICMP_NO_STATE);
 			return;
 		}
-		li = assoc_find_local_public(a, &qt.src);
+		li = xlate_inbound_local(x->e, a, &qt.src);
 		quoted = a->locals[li].inside;
 		outer_dst = quoted;
 		new_port = a->port_inside;

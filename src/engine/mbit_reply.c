@@ -8,9 +8,13 @@
  * them (`ootb-reply-rate`), so an inside host that keeps provoking them
  * cannot make the box a packet source.  The answer replaces the packet in
  * its buffer, addresses and ports swapped: it seems to come from the
- * peer, as the draft requires (6.3.1, 6.4.1).  The T bit is always set
- * and the tag is one the host itself chose, so the host accepts it (RFC
- * 9260 8.5.1).
+ * peer, as the draft requires (6.3.1, 6.4.1).  The caller chooses the
+ * tag and the T bit so that the host accepts the answer in the state it
+ * is in (RFC 9260 8.5.1): the Missing State ERROR and the answers to an
+ * ASCONF reflect the tag of the packet they answer, T bit set (natsupp
+ * 6.4.1); an ABORT answering an INIT carries the INIT's Initiate Tag, T
+ * bit clear (RFC 9260 8.4 item 3), the only form a host in COOKIE-WAIT,
+ * which knows no peer tag yet, accepts (8.5.1 B).
  */
 #include <netinet/in.h>
 #include <string.h>
@@ -24,8 +28,8 @@
 #define MBIT_QUOTE_MAX	512u
 
 bool mbit_reply(struct xlate_ctx *x, uint8_t chunk_type, uint32_t vtag,
-		uint16_t cause, const uint8_t *quote, uint32_t qlen,
-		enum drop_reason why)
+		bool t_bit, uint16_t cause, const uint8_t *quote,
+		uint32_t qlen, enum drop_reason why)
 {
 	struct engine *e = x->e;
 	uint8_t *d = x->pkt->data, *s;
@@ -68,7 +72,7 @@ bool mbit_reply(struct xlate_ctx *x, uint8_t chunk_type, uint32_t vtag,
 	sctp_put16(s + SCTP_OFF_DPORT, sport);
 	sctp_put32(s + SCTP_OFF_VTAG, vtag);
 	s[12] = chunk_type;
-	s[13] = SCTP_FLAG_T | SCTP_FLAG_M;
+	s[13] = SCTP_FLAG_M | (t_bit ? SCTP_FLAG_T : 0);
 	sctp_put16(s + 14, (uint16_t)(8 + qlen));
 	sctp_put16(s + 16, cause);
 	sctp_put16(s + 18, (uint16_t)(4 + qlen));

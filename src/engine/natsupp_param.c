@@ -7,14 +7,26 @@
 #include "engine_impl.h"
 #include "sctp_wire.h"
 
-bool natsupp_disable_restart(const uint8_t *init_chunk)
+static bool has_param(const uint8_t *chunk, uint32_t start, uint16_t type)
 {
-	for (uint32_t off = sctp_param_first(init_chunk, SCTP_INIT_FIXED_LEN);
-	     off; off = sctp_param_next(init_chunk, off))
-		if (sctp_get16(init_chunk + off) ==
-		    SCTP_PARAM_DISABLE_RESTART)
+	for (uint32_t off = sctp_param_first(chunk, start); off;
+	     off = sctp_param_next(chunk, off))
+		if (sctp_get16(chunk + off) == type)
 			return true;
 	return false;
+}
+
+bool natsupp_disable_restart(const uint8_t *init_chunk)
+{
+	return has_param(init_chunk, SCTP_INIT_FIXED_LEN,
+			 SCTP_PARAM_DISABLE_RESTART);
+}
+
+/* 5.3.1: Disable Restart may also appear in an ASCONF chunk. */
+bool natsupp_asconf_disable_restart(const uint8_t *asconf_chunk)
+{
+	return has_param(asconf_chunk, SCTP_ASCONF_MIN_LEN,
+			 SCTP_PARAM_DISABLE_RESTART);
 }
 
 /*

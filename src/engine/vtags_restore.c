@@ -45,7 +45,7 @@ static void refuse(struct xlate_ctx *x, const uint8_t *asconf,
 	assoc_free(x->e->table, x->a);
 	x->a = NULL;
 	/* The tag the host put in the packet, reflected (T bit). */
-	if (!mbit_reply(x, SCTP_CID_ERROR, x->sv.vtag, cause, asconf,
+	if (!mbit_reply(x, SCTP_CID_ERROR, x->sv.vtag, true, cause, asconf,
 			sctp_get16(asconf + 2), r))
 		engine_drop(x, r);
 }
@@ -87,6 +87,13 @@ bool vtags_restore(struct xlate_ctx *x)
 	a->port_peer = x->sv.dport;
 	a->tag_inside = tag_inside;
 	a->tag_peer = tag_peer;
+	/*
+	 * 6.4.1: the binding is rebuilt from the tags "and, if present,
+	 * the Disable Restart parameter" (the host includes it when its
+	 * association disabled restart, 6.4.2): both ends had disabled it.
+	 */
+	if (natsupp_asconf_disable_restart(asconf))
+		a->flags |= ASSOC_F_NO_RESTART;
 	x->locals_before = 0;
 	l = &a->locals[a->n_locals++];
 	l->inside = x->src;

@@ -105,6 +105,47 @@ int xlate_pick_public(const struct engine *e, const struct assoc *a,
 	return best;
 }
 
+/*
+ * Which inside address a packet to public address `pub` goes to.  A
+ * [forward] association binds every public address of its rule to the
+ * server's first inside address when the INIT comes in; the server's
+ * INIT ACK may then list other inside addresses, and the rewrite tells
+ * the peer that each is one of the public addresses.  Packets to that
+ * public address must reach the inside address it was advertised for,
+ * or a multihomed server loses every inbound path when its first inside
+ * link fails (sctpalgd.conf(5), `inside`).  So: the inside address the
+ * rule names for `pub`, if bound; else, for a public address the rule
+ * names none for, the first inside address the server listed for it;
+ * else the first binding, as for any outbound association.
+ */
+int xlate_inbound_local(const struct engine *e, const struct assoc *a,
+			const struct nat_addr *pub)
+{
+	const struct engine_forward *fw = NULL;
+	const struct nat_addr *named = NULL;
+	int first = -1, learned = -1;
+
+	if ((a->flags & ASSOC_F_INBOUND) && a->forward >= 0 &&
+	    a->forward < e->conf.n_forwards) {
+		fw = &e->conf.forwards[a->forward];
+		named = addr_map_forward_inside(fw, pub);
+	}
+	for (int i = 0; i < a->n_locals; i++) {
+		const struct assoc_local *l = &a->locals[i];
+
+		if (!nat_addr_eq(&l->public_, pub))
+			continue;
+		if (first < 0)
+			first = i;
+		if (named && nat_addr_eq(&l->inside, named))
+			return i;
+		if (fw && !named && learned < 0 &&
+		    !nat_addr_eq(&l->inside, &a->locals[0].inside))
+			learned = i;
+	}
+	return learned >= 0 ? learned : first;
+}
+
 void xlate_add_peer(struct engine *e, struct assoc *a,
 		    const struct nat_addr *addr)
 {
@@ -205,7 +246,7 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 		return DROP_NONE;
 	}
 
-	li = assoc_find_local_public(a, &x->dst);
+	li = xlate_inbound_local(x->e, a, &x->dst);
 	if (li < 0) {
 		/* The ASCONF-ACK confirming an Add IP of the inside host
 		 * (asconf.c sets new_dst). */

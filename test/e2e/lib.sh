@@ -612,6 +612,38 @@ table inet sctpalg_packet {
 NFT
 }
 
+# ---- optional: a second inside link (multihomed inside hosts) ----
+#
+# topo_add_inside_link2: a second veth lan1 between $NS_CLI and $NS_BOX,
+# $INSIDE2_NET.0/24 ($CLI2_ADDR on the inside host, $BOX_LAN2 on the box),
+# for a test whose inside host is multihomed on two inside links.  The
+# default topology is unchanged; routes over lan1 are the caller's.
+INSIDE2_NET=${INSIDE2_NET:-192.168.2}
+topo_add_inside_link2() {
+	CLI2_ADDR=$INSIDE2_NET.10
+	BOX_LAN2=$INSIDE2_NET.1
+
+	ip -n "$NS_CLI" link add lan1 type veth peer name lan1 \
+		netns "$NS_BOX" || fail "veth lan1"
+	ip -n "$NS_CLI" addr add "$CLI2_ADDR/24" dev lan1
+	ip -n "$NS_BOX" addr add "$BOX_LAN2/24" dev lan1
+	ip -n "$NS_CLI" link set lan1 up
+	ip -n "$NS_BOX" link set lan1 up
+	# Packets for one inside address may arrive while the route back
+	# to their source uses the other link.
+	local i
+	for i in all default lan0 lan1; do
+		n_cli sysctl -qw "net.ipv4.conf.$i.rp_filter=0"
+	done
+	n_box sysctl -qw net.ipv4.conf.lan1.rp_filter=0
+	wait_for 5 "veth carrier on lan1" _lan1_up
+}
+
+_lan1_up() {
+	ip -n "$NS_CLI" -o link show lan1 | grep -q 'state UP' &&
+		ip -n "$NS_BOX" -o link show lan1 | grep -q 'state UP'
+}
+
 # ---- sanitized daemon (SCTPALGD=build/san/sctpalgd, see the Makefile) ----
 #
 # san_env CONF: the ASan / UBSan options for a daemon about to start with

@@ -56,6 +56,18 @@ static struct engine *make(uint8_t sel)
 		c.port_min = 20000;
 		c.port_max = 30000;
 	}
+	if ((sel & 8) && !(sel & 2)) {
+		/* A multihomed [forward] server: a second inside address
+		 * serving the second uplink's address. */
+		struct engine_forward *fw = &c.forwards[0];
+
+		fw->n_public = 2;
+		fw->public_addrs[1] = c.uplinks[1].public_addrs[0];
+		fw->n_inside = 2;
+		fw->inside_addrs[0] = fw->inside_addr;
+		if (nat_addr_parse(&fw->inside_addrs[1], "192.168.1.21"))
+			abort();
+	}
 	if (engine_create(&c, 42, &e))
 		abort();
 	return e;

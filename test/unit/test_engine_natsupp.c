@@ -36,10 +36,13 @@ static struct engine *one_port_engine(uint16_t lo, uint16_t hi)
 	return e;
 }
 
-/* The answer is an M+T chunk of `type` from `from` back to the host. */
-static void expect_mbit(const struct pb *p, uint8_t type, const char *from,
-			uint16_t sport, uint16_t dport, uint32_t vtag,
-			uint16_t cause)
+/*
+ * The answer is a chunk of `type` with chunk flags `flags` (the M bit,
+ * and the T bit when the tag is reflected) from `from` back to the host.
+ */
+static void expect_mbit(const struct pb *p, uint8_t type, uint8_t flags,
+			const char *from, uint16_t sport, uint16_t dport,
+			uint32_t vtag, uint16_t cause)
 {
 	uint32_t c = pkt_find_chunk(p->buf, p->len, type, 0);
 
@@ -49,7 +52,8 @@ static void expect_mbit(const struct pb *p, uint8_t type, const char *from,
 	cr_assert_eq(pkt_dport(p->buf), dport);
 	cr_assert_eq(pkt_vtag(p->buf), vtag);
 	cr_assert(c, "no chunk of type %u", type);
-	cr_assert_eq(p->buf[c + 1], SCTP_FLAG_T | SCTP_FLAG_M);
+	cr_assert_eq(p->buf[c + 1], flags, "chunk flags 0x%02x, not 0x%02x",
+		     p->buf[c + 1], flags);
 	cr_assert_eq(p->buf[c + 4] << 8 | p->buf[c + 5], cause);
 	cr_assert(pkt_verify_crc(p->buf, p->len));
 	cr_assert(pkt_verify_ip4_csum(p->buf));
@@ -94,9 +98,13 @@ Test(natsupp, init_vtag_collision_answered_with_mbit_abort)
 	cr_assert_eq(v.reason, DROP_VTAG_PORT_COLLISION);
 	cr_assert_eq(v.len, p.len);
 	p.len = v.len;
-	/* From the peer the INIT was for, tag = the host's Initiate Tag. */
-	expect_mbit(&p, SCTP_CID_ABORT, PEER2, 3868, 5000, TI,
-		    SCTP_CAUSE_VTAG_PORT_COLLISION);
+	/*
+	 * From the peer the INIT was for, tag = the host's Initiate Tag,
+	 * T bit clear (RFC 9260 8.4 item 3): a host in COOKIE-WAIT knows
+	 * no peer tag, so it would discard a T-bit ABORT (8.5.1 B).
+	 */
+	expect_mbit(&p, SCTP_CID_ABORT, SCTP_FLAG_M, PEER2, 3868, 5000,
+		    TI, SCTP_CAUSE_VTAG_PORT_COLLISION);
 	/* The cause quotes the INIT chunk. */
 	c = pkt_find_chunk(p.buf, p.len, SCTP_CID_ABORT, 0);
 	cr_assert_eq(p.buf[c + 6] << 8 | p.buf[c + 7], 4 + init_len);
@@ -312,8 +320,8 @@ Test(natsupp, vtags_port_taken_answers_port_collision)
 	cr_assert_eq(v.reason, DROP_PORT_COLLISION);
 	p.len = v.len;
 	/* An ASCONF is refused with an ERROR, tag reflected (6.3.1). */
-	expect_mbit(&p, SCTP_CID_ERROR, PEER1, 3868, 5000, TP,
-		    SCTP_CAUSE_PORT_COLLISION);
+	expect_mbit(&p, SCTP_CID_ERROR, SCTP_FLAG_T | SCTP_FLAG_M, PEER1,
+		    3868, 5000, TP, SCTP_CAUSE_PORT_COLLISION);
 	cr_assert_eq(engine_stats(e)->assocs_live, 1, "nothing half-made");
 	cr_assert_eq(engine_stats(e)->drops[DROP_PORT_COLLISION], 1);
 	engine_destroy(e);
@@ -335,8 +343,248 @@ Test(natsupp, vtags_tag_taken_answers_vtag_collision)
 		     drop_reason_name(v.reason));
 	cr_assert_eq(v.reason, DROP_VTAG_PORT_COLLISION);
 	p.len = v.len;
-	expect_mbit(&p, SCTP_CID_ERROR, PEER1, 3868, 5000, TP,
-		    SCTP_CAUSE_VTAG_PORT_COLLISION);
+	expect_mbit(&p, SCTP_CID_ERROR, SCTP_FLAG_T | SCTP_FLAG_M, PEER1,
+		    3868, 5000, TP, SCTP_CAUSE_VTAG_PORT_COLLISION);
 	cr_assert_eq(engine_stats(e)->assocs_live, 1);
+	engine_destroy(e);
+}
+
+/* ---- against the draft's text (draft-ietf-tsvwg-natsupp-23) ---- */
+
+static struct engine *ootb_engine(void)
+{
+	struct engine_config c;
+	struct engine *e;
+
+	fx_config(&c, MULTIHOME_OFF);
+	c.ootb_reply = true;
+	cr_assert_eq(engine_create(&c, 5, &e), 0);
+	return e;
+}
+
+Test(natsupp, missing_state_quotes_the_ip_header)
+{
+	struct engine *e = ootb_engine();
+	uint8_t orig[PB_MAX];
+	struct engine_verdict v;
+	uint32_t c, olen;
+	struct pb p;
+
+	fx_data(&p, HOST, PEER1, 5000, 3868, TP, 46);
+	olen = p.len;
+	memcpy(orig, p.buf, olen);
+	v = fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC);
+	cr_assert_eq(v.action, ENGINE_REPLY);
+	p.len = v.len;
+	expect_mbit(&p, SCTP_CID_ERROR, SCTP_FLAG_T | SCTP_FLAG_M, PEER1,
+		    3868, 5000, TP, SCTP_CAUSE_MISSING_STATE);
+	/* 5.2.2: "The IPv4 or IPv6 header MUST be included." */
+	c = pkt_find_chunk(p.buf, p.len, SCTP_CID_ERROR, 0);
+	cr_assert_eq(p.buf[c + 6] << 8 | p.buf[c + 7], 4 + olen);
+	cr_assert_eq(p.buf[c + 8], 0x45,
+		     "the quote starts with an IPv4 header");
+	cr_assert(memcmp(p.buf + c + 8, orig, olen) == 0,
+		  "the whole packet, as the host sent it");
+	engine_destroy(e);
+}
+
+/* HOST:5000 -> PEER1:3868 with tag TP, no state; chunks as given. */
+static struct engine_verdict ootb_bundle(struct engine *e, struct pb *p,
+					 uint8_t type2, uint8_t flags2)
+{
+	pb_ip4(p, HOST, PEER1);
+	pb_sctp(p, 5000, 3868, TP);
+	pb_sack(p, 1);
+	pb_simple(p, type2, flags2);
+	pb_finish(p);
+	return fx_run(e, p, ENGINE_OUTBOUND, FX_SEC);
+}
+
+Test(natsupp, no_missing_state_answer_for_any_chunk_of_the_packet)
+{
+	struct engine *e = ootb_engine();
+	struct engine_verdict v;
+	uint8_t vt[12];
+	struct pb p;
+
+	/* An M-bit ERROR behind another chunk: MUST NOT answer (6.4.1). */
+	v = ootb_bundle(e, &p, SCTP_CID_ERROR, SCTP_FLAG_M);
+	cr_assert_eq(v.action, ENGINE_DROP);
+	cr_assert_eq(v.reason, DROP_M_BIT_NO_STATE);
+	/* ABORT and SHUTDOWN COMPLETE anywhere: SHOULD NOT (6.4.1). */
+	v = ootb_bundle(e, &p, SCTP_CID_ABORT, 0);
+	cr_assert_eq(v.action, ENGINE_DROP);
+	cr_assert_eq(v.reason, DROP_OUT_OF_THE_BLUE);
+	v = ootb_bundle(e, &p, SCTP_CID_ABORT, SCTP_FLAG_T);
+	cr_assert_eq(v.action, ENGINE_DROP);
+	/* An ASCONF with VTags behind a SACK (its tags do not fit the
+	 * packet's, so it rebuilt nothing): not answered either. */
+	pb_ip4(&p, HOST, PEER1);
+	pb_sctp(&p, 5000, 3868, TP);
+	pb_sack(&p, 1);
+	pb_asconf(&p, 7, "0.0.0.0");
+	sctp_put32(vt, 1);
+	sctp_put32(vt + 4, TI);
+	sctp_put32(vt + 8, TP ^ 1);
+	pb_param(&p, SCTP_PARAM_VTAGS, vt, sizeof(vt));
+	pb_finish(&p);
+	v = fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC);
+	cr_assert_eq(v.action, ENGINE_DROP);
+	cr_assert_eq(engine_stats(e)->replies, 0);
+	/* Control: a plain SACK + SHUTDOWN ACK is answered. */
+	v = ootb_bundle(e, &p, SCTP_CID_SHUTDOWN_ACK, 0);
+	cr_assert_eq(v.action, ENGINE_REPLY);
+	cr_assert_eq(engine_stats(e)->replies, 1);
+	engine_destroy(e);
+}
+
+/* AUTH + ASCONF(VTags TI/TP, Disable Restart, Add IP wildcard). */
+static void vtags_asconf_dr(struct pb *p)
+{
+	uint8_t v[12];
+
+	pb_ip4(p, HOST, PEER1);
+	pb_sctp(p, 5000, 3868, TP);
+	pb_auth(p);
+	pb_asconf(p, 7, "0.0.0.0");
+	sctp_put32(v, 1);
+	sctp_put32(v + 4, TI);
+	sctp_put32(v + 8, TP);
+	pb_param(p, SCTP_PARAM_VTAGS, v, sizeof(v));
+	pb_param(p, SCTP_PARAM_DISABLE_RESTART, NULL, 0);
+	pb_asconf_param(p, SCTP_PARAM_ADD_IP, 2, "0.0.0.0");
+	pb_finish(p);
+}
+
+Test(natsupp, vtags_rebuild_honours_disable_restart)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct pb p;
+
+	vtags_asconf_dr(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC));
+	cr_assert_eq(engine_stats(e)->assocs_live, 1);
+	/* A second association of the same endpoints, restart disabled:
+	 * not a restart of the rebuilt one (6.2.2, 6.4.1). */
+	init_dr(&p, 0x33333333u, true);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	cr_assert_eq(pkt_sport(p.buf), 5000);
+	cr_assert_eq(engine_stats(e)->assocs_live, 2,
+		     "the rebuilt association was taken for a restart");
+	/* The rebuilt one still carries the peer's packets to the host. */
+	fx_data(&p, PEER1, "198.51.100.1", 3868, 5000, TI, 46);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), HOST);
+	/* Without the parameter, the same INIT is a restart, as before. */
+	engine_destroy(e);
+	e = fx_engine(MULTIHOME_OFF);
+	vtags_asconf(&p, true);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC));
+	init_dr(&p, 0x33333333u, true);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	cr_assert_eq(engine_stats(e)->assocs_live, 1);
+	engine_destroy(e);
+}
+
+/* An established HOST:5000 <-> PEER1:3868 association, tags TI / TP. */
+static struct engine *established(void)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct pb p;
+
+	fx_init(&p, HOST, PEER1, 5000, 3868, TI);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC));
+	cr_assert_eq(pkt_sport(p.buf), 5000);
+	fx_init_ack(&p, PEER1, "198.51.100.1", 3868, 5000, TI, TP, NULL);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, FX_SEC));
+	fx_chunk(&p, HOST, PEER1, 5000, 3868, TP, SCTP_CID_COOKIE_ECHO, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC));
+	fx_chunk(&p, PEER1, "198.51.100.1", 3868, 5000, TI,
+		 SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, FX_SEC));
+	return e;
+}
+
+/* A Missing State ERROR from a NAT further out, as it reaches the box. */
+static void upstream_missing_state(struct pb *p, const char *from,
+				   uint32_t vtag)
+{
+	struct pb q;
+
+	fx_data(&q, "198.51.100.1", PEER1, 5000, 3868, TP, 46);
+	pb_ip4(p, from, "198.51.100.1");
+	pb_sctp(p, 3868, 5000, vtag);
+	pb_chunk_begin(p, SCTP_CID_ERROR, SCTP_FLAG_M | SCTP_FLAG_T);
+	pb_u16(p, SCTP_CAUSE_MISSING_STATE);
+	pb_u16(p, (uint16_t)(4 + q.len));
+	pb_bytes(p, q.buf, q.len);
+	pb_finish(p);
+}
+
+Test(natsupp, upstream_missing_state_reaches_the_host)
+{
+	struct engine *e = established();
+	struct engine_verdict v;
+	struct pb p;
+
+	/* Serial NATs: the outer one lost its state and reflects the
+	 * host's tag (TP) with the T bit (6.4.1). */
+	upstream_missing_state(&p, PEER1, TP);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), HOST);
+	cr_assert_eq(pkt_dport(p.buf), 5000);
+	cr_assert_eq(pkt_vtag(p.buf), TP);
+	cr_assert(pkt_verify_crc(p.buf, p.len));
+	/* Forged: a tag the host never sent, or from outside the
+	 * association: dropped, never answered. */
+	upstream_missing_state(&p, PEER1, TP ^ 1);
+	v = fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC);
+	cr_assert_eq(v.action, ENGINE_DROP);
+	upstream_missing_state(&p, "198.51.100.77", TP);
+	v = fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC);
+	cr_assert_eq(v.action, ENGINE_DROP);
+	/* The association is untouched. */
+	fx_data(&p, PEER1, "198.51.100.1", 3868, 5000, TI, 46);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC));
+	engine_destroy(e);
+}
+
+/* An ICMP error from outside quoting the host's INIT (qlen bytes). */
+static struct engine_verdict icmp_about_init(struct engine *e,
+					     uint32_t quoted_itag,
+					     uint32_t qlen, struct pb *p)
+{
+	struct pb q;
+
+	fx_init(&q, "198.51.100.1", PEER1, 5000, 3868, quoted_itag);
+	if (qlen > q.len)
+		qlen = q.len;
+	pb_icmp4_error(p, "198.51.100.254", "198.51.100.1", 3, 1, 0, q.buf,
+		       qlen);
+	return fx_run(e, p, ENGINE_INBOUND, FX_SEC);
+}
+
+Test(natsupp, icmp_quoting_tag_zero_needs_the_init)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct engine_verdict v;
+	struct pb p;
+
+	fx_init(&p, HOST, PEER1, 5000, 3868, TI);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, FX_SEC));
+	/* Only ports and tag 0 quoted: nothing shows it is our INIT. */
+	v = icmp_about_init(e, TI, 20 + 8, &p);
+	cr_assert_eq(v.action, ENGINE_DROP, "believed a bare tag 0");
+	cr_assert_eq(v.reason, DROP_ICMP_NO_STATE);
+	/* Common header only: still no chunk. */
+	v = icmp_about_init(e, TI, 20 + 12, &p);
+	cr_assert_eq(v.action, ENGINE_DROP);
+	/* An INIT, but not the host's Initiate Tag. */
+	v = icmp_about_init(e, TI ^ 1, 200, &p);
+	cr_assert_eq(v.action, ENGINE_DROP);
+	/* The INIT with its Initiate Tag: translated to the host. */
+	v = icmp_about_init(e, TI, 200, &p);
+	expect_fwd(v);
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), HOST);
 	engine_destroy(e);
 }
