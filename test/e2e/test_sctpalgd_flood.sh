@@ -228,7 +228,7 @@ wait_for 30 "the long-lived association still acknowledges messages" \
 rss_after=$(rss_kb)
 # Before it is stopped (its SHUTDOWN then ends it, as it should).
 check "the established association was never ended by the box" \
-	bash -c "! grep -q 'association down.*:5001' '$(out_of box)'"
+	bash -c "! grep -q 'association down.*:5001 vtags' '$(out_of box)'"
 stop_bg long-cli
 stop_bg long-srv
 cli_result=$(grep -E 'RESULT' "$(out_of long-cli)" | tail -n 1)
