@@ -6,8 +6,15 @@
  * operations, so a client never blocks the packet path.  One command per
  * connection (ctl_proto.h); the answer is rendered to JSON in one go and
  * written out in as many sends as the client's pace needs.  A client gets
- * timeout_ms for the whole exchange and at most max_clients may be
- * connected at once; a slow or stuck one is cut off, never waited for.
+ * timeout_ms for the whole exchange and must make progress (send its
+ * request, read some of the answer) every idle_ms; a slow or stuck one is
+ * cut off, never waited for.
+ *
+ * Nobody can take every slot: of max_clients, a few are kept for root
+ * (the socket's owner: sctpalgctl must answer the administrator whatever
+ * a script in the control group does), and every other uid may hold at
+ * most per_uid connections (SO_PEERCRED); the connections beyond are
+ * closed at once.  sctpalgctl(8), CONNECTIONS, says the same to users.
  *
  * What the answers contain comes from the daemon through struct ctl_ops:
  * the engine (associations, counters, flush), the AF_XDP interfaces, the
@@ -81,8 +88,18 @@ struct ctl_server_config {
 	mode_t mode;		/* 0: 0660 */
 	uid_t uid;		/* socket owner; (uid_t)-1: leave as is */
 	gid_t gid;		/* socket group; (gid_t)-1: leave as is */
-	unsigned int max_clients;	/* 0: 8 */
+	unsigned int max_clients;	/* 0: 32 */
 	uint32_t timeout_ms;	/* whole exchange per client; 0: 10000 */
+	unsigned int per_uid;	/* connections per uid but root; 0: 4 */
+	uint32_t idle_ms;	/* longest wait for progress; 0: 2000 */
+};
+
+/* What the listener turned away and cut off, for "stats". */
+struct ctl_server_stats {
+	uint64_t accepted;
+	uint64_t refused_full;	/* every slot this uid may use was taken */
+	uint64_t refused_uid;	/* this uid already had per_uid */
+	uint64_t timed_out;	/* no progress for idle_ms, or too long */
 };
 
 /*
@@ -98,6 +115,8 @@ int ctl_server_create(const struct ctl_server_config *cfg,
  * removes the socket file.  Call it while the loop still exists.
  */
 void ctl_server_destroy(struct ctl_server *s);
+void ctl_server_stats(const struct ctl_server *s,
+		      struct ctl_server_stats *out);
 
 /*
  * The answer to cmd as JSON text (ctl_render.c); runs reload and flush.

@@ -8,22 +8,26 @@
  * Raw capset(2) and prctl(2) rather than libcap: the whole job is a few
  * system calls on two 32-bit words, and one library less on a router.
  *
- * What a running sctpalgd needs, and why:
- *   CAP_NET_ADMIN   detach XDP programs at exit and attach them on reload
- *                   (IFLA_XDP), ask the kernel to resolve neighbours
- *                   (RTM_NEWNEIGH), enlarge netlink socket buffers
- *   CAP_NET_RAW     AF_XDP and raw IP sockets for interfaces added by a
- *                   reload and for the unresolved-neighbour path
- *   CAP_BPF         libxdp's program and map operations on reload/exit
- *   CAP_SYS_ADMIN   libxdp looks the attached dispatcher up by id
- *                   (BPF_*_GET_FD_BY_ID still demands CAP_SYS_ADMIN)
- *   CAP_DAC_OVERRIDE  libxdp's pins under /sys/fs/bpf/xdp are root's;
- *                   needed only when the user is not root
- * PRIVDROP_CAPS_XDP below is that set; a daemon that never detaches or
- * re-attaches XDP itself can keep less.  With backend = packet there is
- * no XDP and no pin: PRIVDROP_CAPS_PACKET keeps the network two, and
- * CAP_DAC_OVERRIDE only for writing the state file into a directory
- * that root created.
+ * What a running sctpalgd still does that needs privilege, found by
+ * trying each capability away on Linux 6.18 (test_sctpalgd_caps.sh;
+ * sctpalgd(8), CAPABILITIES, says the same to administrators):
+ *   CAP_NET_ADMIN     AF_XDP backend only: the IFLA_XDP change that
+ *                     detaches the XDP programs at exit, and RTM_NEWNEIGH
+ *                     with NTF_USE, so the kernel resolves a next hop the
+ *                     packet path found unresolved (kroute_resolve)
+ *   CAP_DAC_OVERRIDE  only when an XDP program runs behind libxdp's
+ *                     dispatcher and the user is not root: the exit
+ *                     removes the dispatcher's pins and takes libxdp's
+ *                     lock in its bpffs directory, which is root's, 0700
+ * Everything else is set up before the drop and only used after it:
+ * the AF_XDP, AF_PACKET and raw IP sockets (CAP_NET_RAW), the BPF
+ * programs and maps, read through the fds held (CAP_BPF; Linux 6.5+
+ * checks privilege at BPF_PROG_LOAD / BPF_MAP_CREATE, not at every
+ * bpf() call), and the dispatcher's identity, looked up by id while
+ * still root (CAP_SYS_ADMIN, BPF_PROG_GET_FD_BY_ID; xdp_prog.c keeps the
+ * handle).  A reload never adds an interface, so it needs none of them.
+ * backend = packet attaches nothing and never resolves (the kernel routes
+ * its packets): it keeps no capability at all.
  */
 #ifndef SCTPALG_PRIVDROP_H
 #define SCTPALG_PRIVDROP_H
@@ -33,13 +37,10 @@
 
 #define PRIVDROP_CAP(c)	(1ull << (c))
 
-#define PRIVDROP_CAPS_XDP						\
-	(PRIVDROP_CAP(CAP_NET_ADMIN) | PRIVDROP_CAP(CAP_NET_RAW) |	\
-	 PRIVDROP_CAP(CAP_BPF) | PRIVDROP_CAP(CAP_SYS_ADMIN) |		\
-	 PRIVDROP_CAP(CAP_DAC_OVERRIDE))
-#define PRIVDROP_CAPS_PACKET						\
-	(PRIVDROP_CAP(CAP_NET_ADMIN) | PRIVDROP_CAP(CAP_NET_RAW) |	\
-	 PRIVDROP_CAP(CAP_DAC_OVERRIDE))
+/* AF_XDP backend: the XDP detach at exit, neighbour resolution. */
+#define PRIVDROP_CAPS_XDP	PRIVDROP_CAP(CAP_NET_ADMIN)
+/* Added when a program runs behind libxdp's dispatcher (its pins). */
+#define PRIVDROP_CAPS_XDP_PINS	PRIVDROP_CAP(CAP_DAC_OVERRIDE)
 
 struct privdrop_config {
 	const char *user;	/* NULL or "": keep the current user */

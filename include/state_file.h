@@ -24,6 +24,7 @@
 #define SCTPALG_STATE_FILE_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 struct engine;
 struct state_file;
@@ -31,6 +32,13 @@ struct state_file;
 /* Open (and if missing, create, mode 0700) the directory of path. */
 int state_file_open(const char *path, struct state_file **out);
 void state_file_close(struct state_file *sf);
+/*
+ * Before a drop to another user: hands the file's directory to uid:gid
+ * if state_file_open() created it (sctpalgd's own directory), so the
+ * user can write the file without CAP_DAC_OVERRIDE.  A directory that
+ * was already there stays as the administrator made it.  0 or -errno.
+ */
+int state_file_give_dir(struct state_file *sf, uid_t uid, gid_t gid);
 
 /*
  * Restore the file into e, then move it to PATH.old; logs what was

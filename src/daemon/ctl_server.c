@@ -5,10 +5,19 @@
  * A connection goes through recv -> render -> send* -> close, with at
  * most one operation in flight, so its state is a plain sequence and it
  * is only ever closed from its own completion (or by destroy, which
- * cancels that one operation first).  Every operation carries the time
- * left of the connection's deadline as its timeout: a client that sends
- * slowly, never reads, or reads a byte a second loses its connection when
- * the deadline passes, and only max_clients of them can exist at once.
+ * cancels that one operation first).  Every operation carries a timeout:
+ * the idle time (a client must move the exchange on that often: send its
+ * request, read part of the answer), never beyond what is left of the
+ * whole exchange's deadline.  A client that connects and waits, or asks
+ * for a large answer and never reads it, is gone after the idle time; one
+ * that trickles a byte a second, at the deadline.
+ *
+ * Admission is by the peer's uid (SO_PEERCRED, taken at connect()): root
+ * may use every slot; any other uid at most per_uid of them, and all of
+ * them together not the root_reserved last ones.  So eight idle
+ * connections, or a script that reconnects as soon as it is dropped,
+ * cost their uid its own share and never lock root out; a refused
+ * connection is closed at once, before it costs a slot or a read.
  *
  * The listener re-arms its accept after every completion.  When accept
  * fails for lack of resources (EMFILE, ENFILE, ENOBUFS, ENOMEM) it waits
@@ -30,8 +39,12 @@
 #include "loop.h"
 
 #define CTL_DEFAULT_MODE	0660
-#define CTL_DEFAULT_CLIENTS	8
+#define CTL_DEFAULT_CLIENTS	32
 #define CTL_DEFAULT_TIMEOUT_MS	10000
+#define CTL_DEFAULT_PER_UID	4
+#define CTL_DEFAULT_IDLE_MS	2000
+/* Slots only root may take (fewer when max_clients is tiny). */
+#define CTL_ROOT_RESERVED	2
 #define CTL_BACKLOG		16
 #define CTL_ACCEPT_RETRY_NS	1000000000ull
 
@@ -54,9 +67,12 @@ struct ctl_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int fd;
 	int accept_op;		/* accept or retry timer, -1 if none */
-	uint32_t timeout_ms;
-	unsigned int n_clients;
+	uint32_t timeout_ms, idle_ms;
+	unsigned int n_clients;		/* slots */
+	unsigned int per_uid;		/* per uid but root */
+	unsigned int root_reserved;	/* slots for root only */
 	struct ctl_client *clients;
+	struct ctl_server_stats st;
 	struct log_ratelimit rl_full, rl_accept;
 };
 
@@ -83,7 +99,10 @@ static void ctl_client_close(struct ctl_client *c)
 	c->op = -1;
 }
 
-/* Milliseconds left for c, 0 when its deadline has passed. */
+/*
+ * How long c's next operation may wait: the idle time, or less when the
+ * exchange's deadline is nearer; 0 when the deadline has passed.
+ */
 static uint32_t ctl_client_ms_left(const struct ctl_client *c)
 {
 	uint64_t now = ctl_mono_ns();
@@ -92,7 +111,9 @@ static uint32_t ctl_client_ms_left(const struct ctl_client *c)
 	if (now >= c->deadline_ns)
 		return 0;
 	ms = (c->deadline_ns - now + 999999) / 1000000;
-	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+	if (ms > c->srv->idle_ms)
+		ms = c->srv->idle_ms;
+	return (uint32_t)ms;
 }
 
 static void ctl_on_recv(void *arg, int res);
@@ -103,6 +124,7 @@ static void ctl_client_recv(struct ctl_client *c)
 	uint32_t ms = ctl_client_ms_left(c);
 
 	if (ms == 0) {
+		c->srv->st.timed_out++;
 		ctl_client_close(c);
 		return;
 	}
@@ -124,6 +146,7 @@ static void ctl_client_send(struct ctl_client *c)
 	if (ms == 0) {
 		log_info("control: client pid %d too slow, disconnected",
 			 (int)c->pid);
+		c->srv->st.timed_out++;
 		ctl_client_close(c);
 		return;
 	}
@@ -176,9 +199,12 @@ static void ctl_on_recv(void *arg, int res)
 
 	c->op = -1;
 	if (res < 0) {
-		if (res == -ECANCELED)
-			log_debug("control: client pid %d timed out",
-				  (int)c->pid);
+		if (res == -ECANCELED) {
+			log_debug("control: client pid %d sent nothing for "
+				  "%u ms, disconnected", (int)c->pid,
+				  (unsigned int)c->srv->idle_ms);
+			c->srv->st.timed_out++;
+		}
 		ctl_client_close(c);
 		return;
 	}
@@ -216,9 +242,12 @@ static void ctl_on_send(void *arg, int res)
 
 	c->op = -1;
 	if (res <= 0) {
-		if (res == -ECANCELED)
-			log_info("control: client pid %d too slow, "
-				 "disconnected", (int)c->pid);
+		if (res == -ECANCELED) {
+			log_info("control: client pid %d read nothing for %u "
+				 "ms, disconnected", (int)c->pid,
+				 (unsigned int)c->srv->idle_ms);
+			c->srv->st.timed_out++;
+		}
 		ctl_client_close(c);
 		return;
 	}
@@ -230,13 +259,58 @@ static void ctl_on_send(void *arg, int res)
 	ctl_client_close(c);
 }
 
+/* Connections uid holds now. */
+static unsigned int ctl_uid_count(const struct ctl_server *s, uid_t uid,
+				  unsigned int *used)
+{
+	unsigned int i, n = 0;
+
+	*used = 0;
+	for (i = 0; i < s->n_clients; i++) {
+		if (s->clients[i].fd < 0)
+			continue;
+		(*used)++;
+		if (s->clients[i].uid == uid)
+			n++;
+	}
+	return n;
+}
+
 static void ctl_client_start(struct ctl_server *s, int fd)
 {
 	struct ctl_client *c = NULL;
-	struct ucred cred;
+	struct ucred cred = { .pid = -1, .uid = (uid_t)-1 };
 	socklen_t clen = sizeof(cred);
-	unsigned int i;
+	unsigned int i, mine, used;
 
+	/* Unknown credentials count as one more unprivileged uid. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
+		cred.pid = -1;
+		cred.uid = (uid_t)-1;
+	}
+	mine = ctl_uid_count(s, cred.uid, &used);
+	if (cred.uid != 0 && mine >= s->per_uid) {
+		s->st.refused_uid++;
+		log_ratelimited(&s->rl_full, LOG_WARNING,
+				"control: uid %u already has %u connections, "
+				"refusing more (pid %d); look for a stuck "
+				"sctpalgctl or a script polling too fast "
+				"(ss -xp)", (unsigned int)cred.uid, mine,
+				(int)cred.pid);
+		close(fd);
+		return;
+	}
+	if (cred.uid != 0 && used >= s->n_clients - s->root_reserved) {
+		s->st.refused_full++;
+		log_ratelimited(&s->rl_full, LOG_WARNING,
+				"control: %u clients connected, refusing uid "
+				"%u (pid %d); the last %u slots are root's; "
+				"look for stuck clients (ss -xp)", used,
+				(unsigned int)cred.uid, (int)cred.pid,
+				s->root_reserved);
+		close(fd);
+		return;
+	}
 	for (i = 0; i < s->n_clients; i++) {
 		if (s->clients[i].fd < 0) {
 			c = &s->clients[i];
@@ -244,6 +318,7 @@ static void ctl_client_start(struct ctl_server *s, int fd)
 		}
 	}
 	if (!c) {
+		s->st.refused_full++;
 		log_ratelimited(&s->rl_full, LOG_WARNING,
 				"control: %u clients connected, refusing more; "
 				"look for a stuck sctpalgctl or a script "
@@ -251,16 +326,13 @@ static void ctl_client_start(struct ctl_server *s, int fd)
 		close(fd);
 		return;
 	}
+	s->st.accepted++;
 	memset(c, 0, sizeof(*c));
 	c->srv = s;
 	c->fd = fd;
 	c->op = -1;
-	c->pid = -1;
-	c->uid = (uid_t)-1;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0) {
-		c->pid = cred.pid;
-		c->uid = cred.uid;
-	}
+	c->pid = cred.pid;
+	c->uid = cred.uid;
 	c->deadline_ns = ctl_mono_ns() + (uint64_t)s->timeout_ms * 1000000u;
 	ctl_client_recv(c);
 }
@@ -435,6 +507,10 @@ int ctl_server_create(const struct ctl_server_config *cfg,
 					: CTL_DEFAULT_TIMEOUT_MS;
 	s->n_clients = cfg->max_clients ? cfg->max_clients
 					: CTL_DEFAULT_CLIENTS;
+	s->per_uid = cfg->per_uid ? cfg->per_uid : CTL_DEFAULT_PER_UID;
+	s->idle_ms = cfg->idle_ms ? cfg->idle_ms : CTL_DEFAULT_IDLE_MS;
+	s->root_reserved = s->n_clients >= 4 * CTL_ROOT_RESERVED ?
+			   CTL_ROOT_RESERVED : s->n_clients / 4;
 	s->rl_full = (struct log_ratelimit)LOG_RATELIMIT_INIT(1, 10000);
 	s->rl_accept = (struct log_ratelimit)LOG_RATELIMIT_INIT(1, 10000);
 	s->clients = calloc(s->n_clients, sizeof(*s->clients));
@@ -481,4 +557,10 @@ void ctl_server_destroy(struct ctl_server *s)
 	unlink(s->path);
 	free(s->clients);
 	free(s);
+}
+
+void ctl_server_stats(const struct ctl_server *s,
+		      struct ctl_server_stats *out)
+{
+	*out = s->st;
 }

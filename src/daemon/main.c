@@ -37,6 +37,8 @@
 #include "ports.h"
 #include "privdrop.h"
 #include "state_file.h"
+#include "xdp_prog.h"
+#include "xport.h"
 
 #define DEFAULT_CONF	"/etc/sctpalg/sctpalgd.conf"
 
@@ -273,6 +275,10 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 {
 	struct sctpalgd *d = arg;
 	const struct datapath_stats *s = datapath_stats(d->dp);
+	struct ctl_server_stats cs = { 0 };
+
+	if (d->ctl)
+		ctl_server_stats(d->ctl, &cs);
 	const struct ctl_counter all[] = {
 		{ "event_loop_turns", loop_turns(d->loop) },
 		{ "raw_sent", s->raw_sent },
@@ -290,6 +296,8 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 		{ "ip_fragment_too_big", s->frag_too_big },
 		{ "over_mtu", s->too_big },
 		{ "icmp_too_big_sent", s->icmp_too_big_sent },
+		{ "control_refused", cs.refused_full + cs.refused_uid },
+		{ "control_timeouts", cs.timed_out },
 	};
 	unsigned int n = sizeof(all) / sizeof(all[0]);
 
@@ -322,6 +330,43 @@ static void startup_summary(const struct conf *c)
 		 "(%u per host)", e->multihome == MULTIHOME_UPLINKS ?
 		 "uplinks" : "off", e->port_min, e->port_max, e->max_assocs,
 		 e->max_assocs_per_host);
+}
+
+/*
+ * After set-up: the configured user, with only what the running daemon
+ * still uses (include/privdrop.h, sctpalgd(8) CAPABILITIES).
+ */
+static int drop_privileges(struct sctpalgd *d)
+{
+	struct privdrop_config pc = {
+		.user = d->conf.user,
+		.keep_caps = d->conf.backend == CONF_BACKEND_PACKET ? 0 :
+			     PRIVDROP_CAPS_XDP,
+	};
+	const struct xport *x = ports_xport(d->ports);
+	struct passwd *pw = getpwnam(d->conf.user);
+	const char *why;
+	int r;
+
+	for (unsigned int i = 0; x && i < xport_if_count(x); i++) {
+		const struct xdp_prog *p = xport_if_prog(x, i);
+
+		if (p && !xdp_prog_is_legacy(p) && pw && pw->pw_uid != 0)
+			pc.keep_caps |= PRIVDROP_CAPS_XDP_PINS;
+	}
+	if (pw && (r = state_file_give_dir(d->state, pw->pw_uid,
+					   pw->pw_gid)) < 0)
+		log_warnx("state file %s: cannot give its directory to %s: "
+			  "%s; the file will not be saved", d->conf.state_file,
+			  d->conf.user, strerror(-r));
+	if ((r = privdrop_apply(&pc, &why)))
+		return log_warnx("dropping privileges: %s; check user in "
+				 "[daemon]", why), r;
+	log_info("running as %s, capabilities kept: %s", d->conf.user,
+		 !pc.keep_caps ? "none" :
+		 pc.keep_caps & PRIVDROP_CAPS_XDP_PINS ?
+		 "net_admin, dac_override (libxdp's pins)" : "net_admin");
+	return 0;
 }
 
 static int run(struct sctpalgd *d)
@@ -406,18 +451,8 @@ static int run(struct sctpalgd *d)
 				 "control-socket in [daemon] and that no other "
 				 "sctpalgd uses it", d->conf.control_socket,
 				 strerror(-r)), r;
-	if (d->conf.user[0]) {
-		struct privdrop_config pc = {
-			.user = d->conf.user,
-			.keep_caps = d->conf.backend == CONF_BACKEND_PACKET ?
-				     PRIVDROP_CAPS_PACKET : PRIVDROP_CAPS_XDP,
-		};
-		const char *why;
-
-		if ((r = privdrop_apply(&pc, &why)))
-			return log_warnx("dropping privileges: %s; check "
-					 "user in [daemon]", why), r;
-	}
+	if (d->conf.user[0] && (r = drop_privileges(d)))
+		return r;
 	startup_summary(&d->conf);
 	log_info("sctpalgd running");
 	return 0;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 
 struct state_file {
 	int dirfd;
+	bool made_dir;		/* state_file_open() created the directory */
 	char path[PATH_MAX];	/* for log lines */
 	char name[NAME_MAX + 1], tmp[NAME_MAX + 1], old[NAME_MAX + 1];
 };
@@ -48,8 +50,10 @@ int state_file_open(const char *path, struct state_file **out)
 	snprintf(sf->tmp, sizeof(sf->tmp), "%s.tmp", slash + 1);
 	snprintf(sf->old, sizeof(sf->old), "%s.old", slash + 1);
 	sf->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sf->dirfd < 0 && errno == ENOENT && !mkdir(dir, 0700))
+	if (sf->dirfd < 0 && errno == ENOENT && !mkdir(dir, 0700)) {
+		sf->made_dir = true;
 		sf->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (sf->dirfd < 0) {
 		int err = -errno;
 
@@ -161,6 +165,13 @@ int state_file_restore(struct state_file *sf, struct engine *e,
 	if (renameat(sf->dirfd, sf->name, sf->dirfd, sf->old) < 0)
 		log_warn("state file %s: renaming to %s", sf->path, sf->old);
 	return r;
+}
+
+int state_file_give_dir(struct state_file *sf, uid_t uid, gid_t gid)
+{
+	if (!sf || !sf->made_dir)
+		return 0;
+	return fchown(sf->dirfd, uid, gid) < 0 ? -errno : 0;
 }
 
 static int write_fd(const void *buf, size_t len, void *arg)

@@ -27,6 +27,7 @@
 struct xdp_prog {
 	struct xdp_steer_bpf *skel;
 	struct xdp_program *prog;
+	struct xdp_multiprog *mp;	/* what the attach left, for detach */
 	int ifindex;
 	enum xdp_attach_mode mode;
 	bool legacy;
@@ -85,19 +86,6 @@ static unsigned int detach_stale(int ifindex)
 	return removed;
 }
 
-static bool attached_legacy(int ifindex)
-{
-	struct xdp_multiprog *mp;
-	bool legacy = false;
-
-	mp = xdp_multiprog__get_from_ifindex(ifindex);
-	if (libxdp_get_error(mp) || !mp)
-		return false;
-	legacy = xdp_multiprog__is_legacy(mp);
-	xdp_multiprog__close(mp);
-	return legacy;
-}
-
 int xdp_prog_attach(int ifindex, bool generic, unsigned int n_queues,
 		    struct xdp_prog **out)
 {
@@ -141,7 +129,17 @@ int xdp_prog_attach(int ifindex, bool generic, unsigned int n_queues,
 	err = xdp_program__attach(p->prog, ifindex, p->mode, 0);
 	if (err)
 		goto err_prog;
-	p->legacy = attached_legacy(ifindex);
+	/*
+	 * Looked up now, while sctpalgd is still root: detaching through
+	 * this handle at exit needs only CAP_NET_ADMIN (an IFLA_XDP
+	 * replace of the fd it holds), where libxdp's own lookup by
+	 * ifindex needs CAP_SYS_ADMIN (BPF_PROG_GET_FD_BY_ID); see
+	 * sctpalgd(8), CAPABILITIES.
+	 */
+	p->mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (libxdp_get_error(p->mp))
+		p->mp = NULL;
+	p->legacy = p->mp && xdp_multiprog__is_legacy(p->mp);
 
 	*out = p;
 	return 0;
@@ -159,7 +157,18 @@ void xdp_prog_detach(struct xdp_prog *p)
 {
 	if (!p)
 		return;
-	xdp_program__detach(p->prog, p->ifindex, p->mode, 0);
+	/*
+	 * Alone on the interface (legacy attach, or a dispatcher holding
+	 * only this program): remove what the attach installed, by the
+	 * handle taken then.  It fails if someone changed the interface's
+	 * XDP set since; libxdp's path below then rebuilds the dispatcher
+	 * without us, which takes the privileges of a root sctpalgd.
+	 */
+	if (!p->mp || (!p->legacy && xdp_multiprog__program_count(p->mp) !=
+				     1) || xdp_multiprog__detach(p->mp))
+		xdp_program__detach(p->prog, p->ifindex, p->mode, 0);
+	if (p->mp)
+		xdp_multiprog__close(p->mp);
 	/* The object belongs to the skeleton: close the program first. */
 	xdp_program__close(p->prog);
 	xdp_steer_bpf__destroy(p->skel);

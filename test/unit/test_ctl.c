@@ -9,6 +9,12 @@
  * refused), one association seen from an outbound INIT, the socket's
  * mode, stale-socket replacement and refusal of a second daemon, the
  * client cap, and that an idle client is cut off by its deadline.
+ *
+ * And that nobody can keep root out: idle clients filling the slots, a
+ * client that reconnects as soon as it is dropped, a client that asks for
+ * a large answer and never reads it.  Those tests connect as other uids
+ * (seteuid around connect(): SO_PEERCRED records the connecting
+ * credentials), so they need root and are skipped, saying so, without.
  */
 #define _GNU_SOURCE		/* open_memstream */
 #include <criterion/criterion.h>
@@ -20,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -116,6 +123,16 @@ static struct ctl_ops fx_ops(void)
 	return ops;
 }
 
+static void start_server_cfg(struct ctl_server_config *cfg)
+{
+	struct ctl_ops ops = fx_ops();
+
+	cfg->path = fx.path;
+	cfg->uid = (uid_t)-1;
+	cfg->gid = (gid_t)-1;
+	cr_assert_eq(ctl_server_create(cfg, &ops, fx.loop, &fx.srv), 0);
+}
+
 static void start_server(unsigned int max_clients, uint32_t timeout_ms)
 {
 	struct ctl_server_config cfg = {
@@ -194,6 +211,22 @@ static void client_open(struct client *c)
 	c->mem = open_memstream(&c->buf, &c->len);
 	c->id = loop_add_fd(fx.loop, c->fd, POLLIN, 0, client_on_readable, c);
 	cr_assert_geq(c->id, 0);
+}
+
+/* A client of another uid: needs root; the socket must let it in. */
+static void client_open_as(struct client *c, uid_t uid)
+{
+	cr_assert_eq(seteuid(uid), 0);
+	client_open(c);
+	cr_assert_eq(seteuid(0), 0);
+}
+
+static void need_root(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("connecting as other uids needs root");
+	/* The socket's directory and the socket open to every uid. */
+	cr_assert_eq(chmod(fx.dir, 0711), 0);
 }
 
 static void client_wait_eof(struct client *c)
@@ -516,4 +549,304 @@ Test(ctl, refuses_to_replace_a_file)
 	close(fd);
 	cr_assert_eq(ctl_server_create(&cfg, &ops, fx.loop, &s), -EEXIST);
 	unlink(fx.path);
+}
+
+/* ---- nobody keeps root out ---- */
+
+#define UID_HOG		65534	/* nobody */
+#define UID_OTHER	65533
+
+static struct ctl_server_stats server_stats(void)
+{
+	struct ctl_server_stats st;
+
+	ctl_server_stats(fx.srv, &st);
+	return st;
+}
+
+/* Runs the loop until the server has admitted or refused n clients. */
+static void wait_admitted(uint64_t n)
+{
+	struct ctl_server_stats st = server_stats();
+
+	while (st.accepted + st.refused_full + st.refused_uid < n) {
+		cr_assert_geq(loop_run_once(fx.loop, true), 0);
+		st = server_stats();
+	}
+}
+
+static void client_drop(struct client *c)
+{
+	if (!c->eof)
+		loop_del(fx.loop, c->id);
+	fclose(c->mem);
+	free(c->buf);
+	close(c->fd);
+}
+
+/* The answer to "version\n" on an open client. */
+static bool version_answered(struct client *c)
+{
+	struct json_value *d;
+	bool ok;
+
+	cr_assert_eq(write(c->fd, "version\n", 8), 8);
+	client_wait_eof(c);
+	if (c->len == 0) {
+		free(c->buf);
+		return false;
+	}
+	cr_assert_eq(json_parse(c->buf, c->len, &d, NULL), 0, "%s", c->buf);
+	ok = json_get_bool(json_get(d, "ok"), false);
+	json_free(d);
+	free(c->buf);
+	return ok;
+}
+
+/*
+ * Ten idle clients of one uid, with the defaults otherwise: the uid gets
+ * its share, root still gets its answer, and the idle ones that got in
+ * are still connected when it does (root did not wait for them to go).
+ */
+Test(ctl, idle_clients_of_one_uid_leave_root_in)
+{
+	struct ctl_server_config cfg = {
+		.mode = 0666, .timeout_ms = 60000, .idle_ms = 60000,
+	};
+	struct client idle[10], root;
+	unsigned int i, connected = 0;
+
+	need_root();
+	start_server_cfg(&cfg);
+	for (i = 0; i < 10; i++)
+		client_open_as(&idle[i], UID_HOG);
+	wait_admitted(10);
+
+	client_open(&root);
+	cr_assert(version_answered(&root), "root refused");
+	for (i = 0; i < 10; i++) {
+		while (loop_run_once(fx.loop, false) > 0)
+			;
+		connected += !idle[i].eof;
+	}
+	cr_assert_eq(connected, 4, "uid %d kept its 4, not %u", UID_HOG,
+		     connected);
+	cr_assert_eq(server_stats().refused_uid, 6);
+	for (i = 0; i < 10; i++)
+		client_drop(&idle[i]);
+}
+
+/*
+ * Eight idle clients of eight uids fill all but root's slots of eight:
+ * the next unprivileged one is refused, root is answered.
+ */
+Test(ctl, idle_clients_of_many_uids_leave_root_in)
+{
+	struct ctl_server_config cfg = {
+		.mode = 0666, .max_clients = 8, .timeout_ms = 60000,
+		.idle_ms = 60000,
+	};
+	struct client idle[8], late, root;
+	unsigned int i;
+
+	need_root();
+	start_server_cfg(&cfg);
+	for (i = 0; i < 8; i++)
+		client_open_as(&idle[i], UID_HOG - i);
+	wait_admitted(8);
+	client_open_as(&late, UID_OTHER - 100);
+	cr_assert_not(version_answered(&late), "a ninth uid got in");
+	client_open(&root);
+	cr_assert(version_answered(&root), "root refused");
+	cr_assert_eq(server_stats().refused_full, 3);
+	for (i = 0; i < 8; i++)
+		client_drop(&idle[i]);
+}
+
+/*
+ * A hog that reconnects the moment it is dropped, with more connections
+ * than the server has slots: root and another uid still get answers.
+ */
+#define HOGS	12	/* under the listen backlog: connects never wait */
+
+struct hog {
+	struct client c;
+	bool stop;
+	unsigned int reconnects;
+};
+
+static struct hog hogs[HOGS];
+
+static void hog_on_readable(void *arg, int res);
+
+static void hog_connect(struct hog *h)
+{
+	client_open_as(&h->c, UID_HOG);
+	/* Watch it with the hog's own callback. */
+	loop_del(fx.loop, h->c.id);
+	h->c.id = loop_add_fd(fx.loop, h->c.fd, POLLIN, 0, hog_on_readable,
+			      h);
+	cr_assert_geq(h->c.id, 0);
+}
+
+static void hog_on_readable(void *arg, int res)
+{
+	struct hog *h = arg;
+	char tmp[256];
+
+	(void)res;
+	if (read(h->c.fd, tmp, sizeof(tmp)) > 0)
+		return;
+	/* Dropped: straight back in, unless the test is over. */
+	loop_del(fx.loop, h->c.id);
+	fclose(h->c.mem);
+	free(h->c.buf);
+	close(h->c.fd);
+	h->c.fd = -1;
+	if (h->stop)
+		return;
+	h->reconnects++;
+	hog_connect(h);
+}
+
+Test(ctl, reconnecting_hog_leaves_root_and_others_in)
+{
+	struct ctl_server_config cfg = {
+		.mode = 0666, .timeout_ms = 60000, .idle_ms = 60000,
+	};
+	struct client root, other;
+	unsigned int i, reconnects = 0;
+
+	need_root();
+	start_server_cfg(&cfg);
+	memset(hogs, 0, sizeof(hogs));
+	for (i = 0; i < HOGS; i++)
+		hog_connect(&hogs[i]);
+	wait_admitted(HOGS);
+	/* Let the dropped ones come back at least once. */
+	while (server_stats().refused_uid + server_stats().refused_full <
+	       2 * (HOGS - 8))
+		cr_assert_geq(loop_run_once(fx.loop, true), 0);
+
+	client_open(&root);
+	cr_assert(version_answered(&root), "root refused");
+	client_open_as(&other, UID_OTHER);
+	cr_assert(version_answered(&other), "uid %d refused", UID_OTHER);
+
+	for (i = 0; i < HOGS; i++) {
+		hogs[i].stop = true;
+		reconnects += hogs[i].reconnects;
+	}
+	cr_assert_geq(reconnects, HOGS - 8, "the hog kept reconnecting");
+	for (i = 0; i < HOGS; i++) {
+		if (hogs[i].c.fd < 0)
+			continue;
+		loop_del(fx.loop, hogs[i].c.id);
+		fclose(hogs[i].c.mem);
+		free(hogs[i].c.buf);
+		close(hogs[i].c.fd);
+	}
+}
+
+/* n associations, from inside hosts 192.168.1.10 up, ports from 2000. */
+static void many_associations(unsigned int n)
+{
+	struct engine_config c;
+	struct engine_verdict v;
+	char src[32];
+	struct pb p;
+	unsigned int i;
+
+	engine_destroy(fx.engine);
+	fx_config(&c, MULTIHOME_OFF);
+	c.max_assocs = 4096;
+	c.max_assocs_per_host = 0;
+	c.max_handshakes = 4096;
+	c.init_rate = 0;
+	cr_assert_eq(engine_create(&c, 42, &fx.engine), 0);
+	for (i = 0; i < n; i++) {
+		snprintf(src, sizeof(src), "192.168.1.%u", 10 + i % 200);
+		pb_ip4(&p, src, "198.51.100.100");
+		pb_sctp(&p, (uint16_t)(2000 + i), 3868, 0);
+		pb_init(&p, 1, 0x10000000u + i);
+		pb_finish(&p);
+		v = fx_run(fx.engine, &p, ENGINE_OUTBOUND, 990 * FX_SEC);
+		cr_assert_eq(v.action, ENGINE_FORWARD, "INIT %u: reason %d", i,
+			     v.reason);
+	}
+}
+
+static void on_hangup(void *arg, int res)
+{
+	struct client *c = arg;
+
+	(void)res;
+	c->eof = true;
+	loop_del(fx.loop, c->id);
+}
+
+/*
+ * A client asks for an answer far larger than the socket buffers and
+ * never reads: the loop goes on serving others meanwhile, and the
+ * client is cut off once it has read nothing for idle_ms, long before
+ * its whole-exchange deadline (60 s, past this test's timeout).
+ */
+Test(ctl, never_reading_client_is_cut_off)
+{
+	struct ctl_server_config cfg = {
+		.mode = 0666, .timeout_ms = 60000, .idle_ms = 200,
+	};
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct client stuck, root;
+	char *all;
+	size_t full;
+	int avail = 0;
+
+	need_root();
+	many_associations(2000);
+	start_server_cfg(&cfg);
+	all = ask("associations\n");
+	full = strlen(all);
+	free(all);
+	cr_assert_gt(full, 512u << 10, "answer of %zu bytes is not large",
+		     full);
+
+	memset(&stuck, 0, sizeof(stuck));
+	strcpy(sun.sun_path, fx.path);
+	cr_assert_eq(seteuid(UID_HOG), 0);
+	stuck.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	cr_assert_eq(connect(stuck.fd, (struct sockaddr *)&sun, sizeof(sun)),
+		     0);
+	cr_assert_eq(seteuid(0), 0);
+	cr_assert_eq(write(stuck.fd, "associations\n", 13), 13);
+	/* Told only when the server hangs up; its data stays unread. */
+	stuck.id = loop_add_fd(fx.loop, stuck.fd, POLLRDHUP, 0, on_hangup,
+			       &stuck);
+	cr_assert_geq(stuck.id, 0);
+
+	client_open(&root);
+	cr_assert(version_answered(&root), "root not answered meanwhile");
+
+	while (!stuck.eof)
+		cr_assert_geq(loop_run_once(fx.loop, true), 0);
+	cr_assert_eq(ioctl(stuck.fd, FIONREAD, &avail), 0);
+	cr_assert_lt((size_t)avail, full, "cut off before the end");
+	cr_assert_geq(server_stats().timed_out, 1);
+	close(stuck.fd);
+}
+
+/* A client that connects and says nothing is gone after idle_ms. */
+Test(ctl, idle_client_cut_off_before_deadline)
+{
+	struct ctl_server_config cfg = {
+		.timeout_ms = 60000, .idle_ms = 50,
+	};
+	struct client c;
+
+	start_server_cfg(&cfg);
+	client_open(&c);
+	client_wait_eof(&c);
+	cr_assert_eq(c.len, 0);
+	cr_assert_eq(server_stats().timed_out, 1);
+	free(c.buf);
 }
