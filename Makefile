@@ -164,6 +164,8 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Iinclude -Isrc/engine \
 	-Itest/unit -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 FUZZ_SUPPORT := test/unit/pkt_build.c test/unit/engine_fixture.c
+# fuzz_ctl: the control socket's request reading.
+FUZZ_SUPPORT += src/ctl/ctl_proto.c
 FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h test/unit/*.h)
 
 build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_SUPPORT) $(FUZZ_HDRS)
@@ -220,13 +222,36 @@ build/test/bench/%: test/bench/%.c build/libsctpalg.a test/unit/pkt_build.c \
 
 tools: $(E2E_TOOLS) $(BENCH_TOOLS)
 
-check-e2e: all tools
+# sctpalgd itself under ASan + UBSan (still -O2), for the e2e tests:
+# check-e2e runs them with it (see there).  Same objects as the unit
+# tests' where they overlap; the daemon-only ones need libnl's headers.
+SAN_DAEMON_OBJS := $(DAEMON_SRCS:%.c=build/san/%.o)
+$(SAN_DAEMON_OBJS): CFLAGS += $(DAEMON_CFLAGS)
+$(SAN_DAEMON_OBJS): $(SKELS)
+build/san/sctpalgd: $(SAN_DAEMON_OBJS) build/san/src/ctl/ctl_proto.o \
+		build/san/src/ctl/json.o $(LIB_SRCS:%.c=build/san/%.o)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(DAEMON_LIBS)
+
+# check-e2e runs every test against the ASan + UBSan daemon
+# (build/san/sctpalgd, -O2; test/e2e/lib.sh san_env / san_check: any
+# report fails the test) except E2E_PLAIN, which run the shipped -O2
+# daemon, as do make demo and make bench.  The two plain ones are
+# variants of test_sctpalgd_multihome.sh (busy-poll, generic XDP) whose
+# code the sanitized multihome and packet runs cover; busy-poll spins a
+# core, the dearest thing to do under ASan on a shared machine.  The
+# sanitized daemon costs little wall time: the tests wait on traffic.
+E2E_PLAIN := test/e2e/test_sctpalgd_busy_poll.sh \
+	test/e2e/test_sctpalgd_generic.sh
+check-e2e: all tools build/san/sctpalgd
 	@echo "== end-to-end tests (network namespaces)"
 	$(Q)pass=0; fail=0; skip=0; failed=""; \
 	for t in test/e2e/test_*.sh; do \
 		[ -e "$$t" ] || continue; \
-		echo "-- $$t"; \
-		bash $$t; rc=$$?; \
+		d=build/san/sctpalgd; \
+		case " $(E2E_PLAIN) " in *" $$t "*) d=build/sctpalgd;; esac; \
+		echo "-- $$t ($$d)"; \
+		SCTPALGD=$(CURDIR)/$$d bash $$t; rc=$$?; \
 		case $$rc in \
 		0) pass=$$((pass+1));; \
 		77) skip=$$((skip+1)); skipped="$$skipped $$t"; \
@@ -370,7 +395,8 @@ help:
 	@echo "  check-config golden config tests (test/config/run.sh)"
 	@echo "  check-man    mandoc -Tlint -Wstyle on man/"
 	@echo "  check-fuzz   libFuzzer targets briefly (FUZZ_SECONDS=$(FUZZ_SECONDS))"
-	@echo "  check-e2e    namespace end-to-end tests (root)"
+	@echo "  check-e2e    namespace end-to-end tests (root), most against"
+	@echo "               build/san/sctpalgd (ASan + UBSan)"
 	@echo "  fuzz         the fuzzers for longer (FUZZ_SECONDS=600)"
 	@echo "  demo         deps, all, then the namespace demonstration (root)"
 	@echo "  bench        deps, all, tools, then the engine in process and packets/s"

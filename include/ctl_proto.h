@@ -47,4 +47,22 @@ const char *ctl_cmd_help(enum ctl_cmd c);
 int ctl_cmd_parse(const char *name, size_t n, bool allow_prefix,
 		  enum ctl_cmd *out);
 
+/* Where a request stands after the bytes received so far. */
+enum ctl_req_state {
+	CTL_REQ_MORE,		/* no whole line yet: read on */
+	CTL_REQ_EMPTY,		/* the client closed without a byte */
+	CTL_REQ_CMD,		/* a command line: *out is set */
+	CTL_REQ_UNKNOWN,	/* a line that names no command */
+	CTL_REQ_TOO_LONG,	/* CTL_REQUEST_MAX bytes and no newline */
+};
+
+/*
+ * The daemon's reading of a request: buf holds the len bytes received
+ * (at most CTL_REQUEST_MAX), eof says the client has shut its side.  A
+ * request is the first line; without a newline, what came before eof.
+ * Bytes after the newline are ignored.
+ */
+enum ctl_req_state ctl_request_parse(const char *buf, size_t len, bool eof,
+				     enum ctl_cmd *out);
+
 #endif

@@ -54,3 +54,24 @@ int ctl_cmd_parse(const char *name, size_t n, bool allow_prefix,
 	*out = (enum ctl_cmd)found;
 	return 0;
 }
+
+enum ctl_req_state ctl_request_parse(const char *buf, size_t len, bool eof,
+				     enum ctl_cmd *out)
+{
+	const char *nl = memchr(buf, '\n', len);
+	size_t n;
+
+	if (nl) {
+		n = (size_t)(nl - buf);
+	} else if (len >= CTL_REQUEST_MAX) {
+		return CTL_REQ_TOO_LONG;
+	} else if (!eof) {
+		return CTL_REQ_MORE;
+	} else if (len == 0) {
+		return CTL_REQ_EMPTY;
+	} else {
+		n = len;
+	}
+	return ctl_cmd_parse(buf, n, false, out) < 0 ? CTL_REQ_UNKNOWN
+						     : CTL_REQ_CMD;
+}

@@ -161,28 +161,29 @@ static void ctl_client_send(struct ctl_client *c)
 	}
 }
 
+/* Sends an error answer (why) instead of a command's. */
+static void ctl_client_refuse(struct ctl_client *c, const char *why)
+{
+	if (ctl_render_error(why, &c->resp, &c->resp_len) < 0) {
+		ctl_client_close(c);
+		return;
+	}
+	c->resp[c->resp_len++] = '\n';
+	c->resp_off = 0;
+	ctl_client_send(c);
+}
+
 /* The request is complete (or cut short): answer it. */
-static void ctl_client_answer(struct ctl_client *c)
+static void ctl_client_answer(struct ctl_client *c, enum ctl_cmd cmd)
 {
 	struct ctl_server *s = c->srv;
-	enum ctl_cmd cmd;
-	char *nl;
-	size_t n, len;
-	int ret;
+	size_t len;
 
-	nl = memchr(c->req, '\n', c->req_len);
-	n = nl ? (size_t)(nl - c->req) : c->req_len;
-	if (ctl_cmd_parse(c->req, n, false, &cmd) < 0) {
-		ret = ctl_render_error("unknown command", &c->resp, &len);
-	} else {
-		/* Actions that change state are worth a line. */
-		if (cmd == CTL_CMD_RELOAD || cmd == CTL_CMD_FLUSH)
-			log_info("control: %s requested by uid %u pid %d",
-				 ctl_cmd_name(cmd), (unsigned int)c->uid,
-				 (int)c->pid);
-		ret = ctl_render(cmd, &s->ops, false, &c->resp, &len);
-	}
-	if (ret < 0) {
+	/* Actions that change state are worth a line. */
+	if (cmd == CTL_CMD_RELOAD || cmd == CTL_CMD_FLUSH)
+		log_info("control: %s requested by uid %u pid %d",
+			 ctl_cmd_name(cmd), (unsigned int)c->uid, (int)c->pid);
+	if (ctl_render(cmd, &s->ops, false, &c->resp, &len) < 0) {
 		ctl_client_close(c);
 		return;
 	}
@@ -196,6 +197,7 @@ static void ctl_client_answer(struct ctl_client *c)
 static void ctl_on_recv(void *arg, int res)
 {
 	struct ctl_client *c = arg;
+	enum ctl_cmd cmd;
 
 	c->op = -1;
 	if (res < 0) {
@@ -208,32 +210,25 @@ static void ctl_on_recv(void *arg, int res)
 		ctl_client_close(c);
 		return;
 	}
-	if (res == 0) {
-		/* Closed its side: answer what it sent, if anything. */
-		if (c->req_len > 0)
-			ctl_client_answer(c);
-		else
-			ctl_client_close(c);
-		return;
-	}
 	c->req_len += (size_t)res;
-	if (memchr(c->req, '\n', c->req_len)) {
-		ctl_client_answer(c);
+	/* res == 0: it closed its side; answer what it sent, if any. */
+	switch (ctl_request_parse(c->req, c->req_len, res == 0, &cmd)) {
+	case CTL_REQ_MORE:
+		ctl_client_recv(c);
+		return;
+	case CTL_REQ_EMPTY:
+		ctl_client_close(c);
+		return;
+	case CTL_REQ_CMD:
+		ctl_client_answer(c, cmd);
+		return;
+	case CTL_REQ_UNKNOWN:
+		ctl_client_refuse(c, "unknown command");
+		return;
+	case CTL_REQ_TOO_LONG:
+		ctl_client_refuse(c, "request too long");
 		return;
 	}
-	if (c->req_len == sizeof(c->req)) {
-		c->req_len = 0;		/* answer an error, not the junk */
-		if (ctl_render_error("request too long", &c->resp,
-				     &c->resp_len) < 0) {
-			ctl_client_close(c);
-			return;
-		}
-		c->resp[c->resp_len++] = '\n';
-		c->resp_off = 0;
-		ctl_client_send(c);
-		return;
-	}
-	ctl_client_recv(c);
 }
 
 static void ctl_on_send(void *arg, int res)

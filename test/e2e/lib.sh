@@ -115,6 +115,7 @@ cleanup() {
 		ip netns del "$NS_BOX" 2>/dev/null
 		ip netns del "$NS_SRV" 2>/dev/null
 	fi
+	san_check || _san_bad=1
 	if [ -n "$WORK" ] && [ -d "$WORK" ]; then
 		if [ "${KEEP:-0}" = 1 ]; then
 			say_err "kept work directory $WORK"
@@ -122,6 +123,8 @@ cleanup() {
 			rm -rf "$WORK"
 		fi
 	fi
+	# A sanitizer report fails the test, whatever it said before.
+	[ "${_san_bad:-0}" = 0 ] || exit 1
 }
 trap cleanup EXIT
 # a signal must end the script through exit, so the EXIT trap cleans up
@@ -436,10 +439,11 @@ start_client() {
 # start_sctpalgd CONF: sctpalgd in the box namespace, in the foreground,
 # output in $WORK/box.out; returns once it says it is running.
 start_sctpalgd() {
-	local bin=$REPO_ROOT/build/sctpalgd
+	local bin=${SCTPALGD:-$REPO_ROOT/build/sctpalgd}
 
 	[ -x "$bin" ] || skip "build/sctpalgd not built (make all)"
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+	san_env "$1"
 	run_bg box "$NS_BOX" "$bin" -f -c "$1"
 	wait_for 15 "sctpalgd running" grep_out box 'sctpalgd running'
 }
@@ -590,4 +594,45 @@ pcap_chunk_summary() {
 				line = line ", " out[i]
 			print line
 		}'
+}
+
+# ---- sanitized daemon (SCTPALGD=build/san/sctpalgd, see the Makefile) ----
+#
+# san_env CONF: the ASan / UBSan options for a daemon about to start with
+# CONF.  Reports go to files in $WORK/san (mode 1777: a daemon that
+# dropped to `user` must still be able to create them; a daemonized one
+# has no stderr); san_check, run by cleanup, fails the test on any.
+# ASan and UBSan stop at the first error.  LeakSanitizer stops the
+# threads with ptrace from a helper process at exit; a daemon that
+# switched to `user` is no longer dumpable (the kernel clears it on the
+# uid change), the helper may not attach and LeakSanitizer aborts: leaks
+# are checked only in daemons that stay root.  Harmless for the plain
+# daemon, which ignores these variables.
+san_env() {
+	local leaks=1
+
+	[ -n "$WORK" ] && [ -d "$WORK" ] || return 0
+	mkdir -p "$WORK/san" && chmod 1777 "$WORK/san"
+	if [ -n "${1:-}" ] && grep -qE '^[[:space:]]*user[[:space:]]*=[[:space:]]*[^[:space:]]' "$1"; then
+		leaks=0
+	fi
+	export ASAN_OPTIONS="log_path=$WORK/san/report:detect_leaks=$leaks:halt_on_error=1:abort_on_error=0"
+	export UBSAN_OPTIONS="log_path=$WORK/san/report:halt_on_error=1:print_stacktrace=1"
+}
+
+# san_check: false (after printing it) if a sanitizer reported anything,
+# in its report files or in a daemon's output.
+san_check() {
+	local f bad=0
+
+	[ -n "$WORK" ] && [ -d "$WORK" ] || return 0
+	for f in "$WORK"/san/report* "$WORK"/*.out; do
+		[ -s "$f" ] || continue
+		grep -qE 'ERROR: (Address|Leak)Sanitizer|LeakSanitizer has encountered|runtime error:' "$f" ||
+			continue
+		say "FAIL: sanitizer report (${f##*/}):"
+		cat "$f"
+		bad=1
+	done
+	return $bad
 }

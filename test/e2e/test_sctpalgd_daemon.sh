@@ -14,7 +14,7 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-SCTPALGD=$REPO_ROOT/build/sctpalgd
+SCTPALGD=${SCTPALGD:-$REPO_ROOT/build/sctpalgd}
 SCTPALGCTL=$REPO_ROOT/build/sctpalgctl
 COUNT=50
 
@@ -24,6 +24,7 @@ topo_create
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 
 box_conf 2 > "$WORK/box.conf"
+san_env "$WORK/box.conf"
 
 ctl() { n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" "$@"; }
 xdp_count() {
