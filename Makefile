@@ -141,6 +141,8 @@ UNIT_DAEMON_SRCS := $(wildcard src/daemon/loop.c src/daemon/log.c \
 	src/ctl/ctl_proto.c src/ctl/ctl_print.c src/ctl/ctl_prom.c \
 	src/daemon/pidfile.c \
 	src/daemon/daemonize.c src/daemon/privdrop.c src/daemon/state_file.c)
+# sctpalgctl monitor's event lines.
+UNIT_DAEMON_SRCS += src/daemon/mon_event.c
 SAN_OBJS += $(UNIT_DAEMON_SRCS:%.c=build/san/%.o)
 
 build/test/unit: $(UNIT_OBJS) $(SAN_OBJS)

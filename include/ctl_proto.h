@@ -27,7 +27,8 @@
 	X(STATS,	"stats",	"show counters")		\
 	X(RELOAD,	"reload",	"reload the configuration")	\
 	X(FLUSH,	"flush",	"remove every association")	\
-	X(VERSION,	"version",	"show the daemon's version")
+	X(VERSION,	"version",	"show the daemon's version")	\
+	X(MONITOR,	"monitor",	"stream association and drop events")
 
 enum ctl_cmd {
 #define CTL_CMD_ENUM(id, name, help) CTL_CMD_##id,

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl_print.h"
 
@@ -410,4 +411,31 @@ int ctl_print(FILE *f, enum ctl_cmd cmd, const struct json_value *doc)
 	default:
 		return -EINVAL;
 	}
+}
+
+int ctl_print_event(FILE *f, const char *line, size_t len, bool json)
+{
+	struct json_value *ev;
+	const char *text;
+	char when[16] = "";
+	struct tm tm;
+	time_t t;
+	int ret = 0;
+
+	if (json_parse(line, len, &ev, NULL) < 0)
+		return -EINVAL;
+	text = json_get_str(json_get(ev, "text"), NULL);
+	if (ev->type != JSON_OBJECT || !json_get(ev, "event") || !text) {
+		ret = -EINVAL;
+	} else if (json) {
+		fwrite(line, 1, len, f);
+		fputc('\n', f);
+	} else {
+		t = (time_t)(json_get_u64(json_get(ev, "time_ms"), 0) / 1000);
+		if (localtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%H:%M:%S ", &tm);
+		fprintf(f, "%s%s\n", when, text);
+	}
+	json_free(ev);
+	return ret;
 }

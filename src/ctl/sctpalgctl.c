@@ -116,6 +116,67 @@ static char *recv_all(int fd, size_t *out_len)
 	return buf;
 }
 
+/* The monitor's first line: {"ok":true,...} or a refusal. */
+static void ctl_monitor_hello(const char *line, size_t len)
+{
+	struct json_value *doc;
+
+	if (json_parse(line, len, &doc, NULL) < 0)
+		errx(1, "malformed answer from sctpalgd");
+	if (!json_get_bool(json_get(doc, "ok"), false))
+		errx(1, "monitor: %s",
+		     json_get_str(json_get(doc, "error"), "failed"));
+	json_free(doc);
+}
+
+/*
+ * "monitor": the daemon keeps the connection and sends one JSON line per
+ * event until either side closes.  The first line says whether it
+ * accepted; then each line is printed as it comes (with -j exactly as
+ * received, else its "text" after the local time).  Never returns but on
+ * an error or when sctpalgd goes away.
+ */
+static int __attribute__((noreturn)) monitor(int fd, bool json)
+{
+	static char buf[1u << 16];
+	struct timeval tv = { 0 };	/* waiting is the point: no timeout */
+	size_t len = 0;
+	bool hello = false;
+	ssize_t n;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		err(1, "setsockopt");
+	for (;;) {
+		char *nl;
+
+		while ((nl = memchr(buf, '\n', len))) {
+			size_t ll = (size_t)(nl - buf);
+
+			*nl = '\0';
+			if (!hello) {
+				ctl_monitor_hello(buf, ll);
+				hello = true;
+			} else if (ctl_print_event(stdout, buf, ll, json) < 0) {
+				warnx("malformed event from sctpalgd: %s", buf);
+			}
+			if (fflush(stdout) != 0)
+				err(1, "stdout");
+			memmove(buf, nl + 1, len - ll - 1);
+			len -= ll + 1;
+		}
+		if (len == sizeof(buf))
+			errx(1, "event line longer than %zu bytes", sizeof(buf));
+		n = recv(fd, buf + len, sizeof(buf) - len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err(1, "recv");
+		if (n == 0)
+			errx(1, "sctpalgd closed the monitor connection");
+		len += (size_t)n;
+	}
+}
+
 int main(int argc, char *argv[])
 {
 	const char *path = CTL_SOCKET_DEFAULT;
@@ -153,9 +214,14 @@ int main(int argc, char *argv[])
 	if (prom && cmd != CTL_CMD_STATS)
 		errx(1, "-p: only stats has a Prometheus form");
 
+	if (prom && cmd == CTL_CMD_MONITOR)
+		errx(1, "-p: only stats has a Prometheus form");
+
 	fd = ctl_connect(path);
 	snprintf(req, sizeof(req), "%s\n", ctl_cmd_name(cmd));
 	send_all(fd, req, strlen(req));
+	if (cmd == CTL_CMD_MONITOR)
+		monitor(fd, json);
 	answer = recv_all(fd, &len);
 	close(fd);
 	if (len == 0)

@@ -33,6 +33,7 @@
 #include "kroute.h"
 #include "log.h"
 #include "loop.h"
+#include "mon_event.h"
 #include "pidfile.h"
 #include "ports.h"
 #include "privdrop.h"
@@ -66,6 +67,8 @@ struct sctpalgd {
 	int exit_code;
 	struct assoc_log *alog;	/* one line per association up / down */
 	struct drop_log *dlog;	/* warnings when a limit drops packets */
+	/* sctpalgctl monitor: the drop counts its last lines covered */
+	uint64_t mon_drops[DROP__COUNT];
 };
 
 static __attribute__((noreturn)) void usage(void)
@@ -108,6 +111,58 @@ static void on_busy_poll(void *arg)
 	ports_busy_poll(d->ports, d->dp, now_ns());
 }
 
+static uint64_t unix_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/*
+ * The engine's association events: a log line, and a line to every
+ * "sctpalgctl monitor" (formatted only when one listens; no allocation,
+ * the engine calls this on the packet path).
+ */
+static void on_assoc_event(void *arg, const struct engine_event *ev)
+{
+	struct sctpalgd *d = arg;
+	char line[MON_LINE_MAX];
+	size_t n;
+
+	assoc_log_event(d->alog, ev);
+	if (!ctl_server_monitors(d->ctl))
+		return;
+	n = mon_event_format(ev, &d->conf.engine, unix_ms(), line,
+			     sizeof(line));
+	ctl_server_publish(d->ctl, line, n);
+}
+
+/*
+ * Once a tick: the drops of the last second by reason, one monitor line
+ * per reason that grew, never one per packet.
+ */
+static void mon_drops_tick(struct sctpalgd *d)
+{
+	const struct engine_stats *st = engine_stats(d->engine);
+	bool listen = ctl_server_monitors(d->ctl) > 0;
+	char line[512];
+	size_t n;
+
+	for (int r = 0; r < DROP__COUNT; r++) {
+		uint64_t delta = st->drops[r] - d->mon_drops[r];
+
+		if (st->drops[r] < d->mon_drops[r])	/* a new engine */
+			delta = 0;
+		d->mon_drops[r] = st->drops[r];
+		if (!listen || !delta)
+			continue;
+		n = mon_drops_format(drop_reason_name((enum drop_reason)r),
+				     delta, 1, unix_ms(), line, sizeof(line));
+		ctl_server_publish(d->ctl, line, n);
+	}
+}
+
 static void on_tick(void *arg, int res)
 {
 	struct sctpalgd *d = arg;
@@ -119,6 +174,7 @@ static void on_tick(void *arg, int res)
 	assoc_log_tick(d->alog, now);
 	drop_log_tick(d->dlog, engine_stats(d->engine), &d->conf.engine,
 		      now);
+	mon_drops_tick(d);
 	/* state-interval: a killed daemon restarts from this save. */
 	if (d->state && d->conf.state_interval &&
 	    now - d->last_save_ns >= d->conf.state_interval * 1000000000ull) {
@@ -298,6 +354,10 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 		{ "icmp_too_big_sent", s->icmp_too_big_sent },
 		{ "control_refused", cs.refused_full + cs.refused_uid },
 		{ "control_timeouts", cs.timed_out },
+		/* sctpalgctl monitor */
+		{ "monitors_live", cs.monitors },
+		{ "monitor_events_lost", cs.mon_lost },
+		{ "monitors_cut", cs.mon_cut },
 	};
 	unsigned int n = sizeof(all) / sizeof(all[0]);
 
@@ -401,7 +461,7 @@ static int run(struct sctpalgd *d)
 	if ((r = assoc_log_create(&d->conf.engine, &d->alog)) ||
 	    (r = drop_log_create(&d->dlog)))
 		return log_warnx("engine log: %s", strerror(-r)), r;
-	engine_set_event_cb(d->engine, assoc_log_event, d->alog);
+	engine_set_event_cb(d->engine, on_assoc_event, d);
 	/* Before any packet, and while still root (state_file.h). */
 	if (d->conf.state_file[0] &&
 	    (r = state_file_open(d->conf.state_file, &d->state)))
