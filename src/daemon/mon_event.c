@@ -80,6 +80,7 @@ static void put_addrs(struct out *o, const char *key,
 {
 	char a[NAT_ADDR_STRLEN];
 	int n = side == 2 ? v->n_paths : v->n_locals;
+	bool first = true;
 
 	put(o, ",\"%s\":[", key);
 	for (int i = 0; i < n; i++) {
@@ -94,8 +95,9 @@ static void put_addrs(struct out *o, const char *key,
 					   &v->locals[j].public_, x);
 		if (seen)
 			continue;
-		put(o, "%s", o->buf[o->off - 1] == '[' ? "" : ",");
+		put(o, "%s", first ? "" : ",");
 		put_str(o, nat_addr_str(x, a, sizeof(a)));
+		first = false;
 	}
 	put(o, "]");
 }
