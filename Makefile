@@ -80,6 +80,8 @@ CTL_OBJS  := $(CTL_SRCS:%.c=build/%.o)
 # The control protocol's shared half (command names, JSON) is linked into
 # sctpalgd as well as sctpalgctl.
 CTL_SHARED_OBJS := build/src/ctl/ctl_proto.o build/src/ctl/json.o
+# The associations filter: parsed and applied in the daemon.
+CTL_SHARED_OBJS += build/src/ctl/ctl_filter.o
 FUZZERS   := $(FUZZ_SRCS:test/fuzz/%.c=build/fuzz/%)
 
 PROGS := $(if $(wildcard src/daemon/main.c),build/sctpalgd) \
@@ -142,7 +144,7 @@ UNIT_DAEMON_SRCS := $(wildcard src/daemon/loop.c src/daemon/log.c \
 	src/daemon/pidfile.c \
 	src/daemon/daemonize.c src/daemon/privdrop.c src/daemon/state_file.c)
 # sctpalgctl monitor's event lines.
-UNIT_DAEMON_SRCS += src/daemon/mon_event.c
+UNIT_DAEMON_SRCS += src/daemon/mon_event.c src/ctl/ctl_filter.c
 SAN_OBJS += $(UNIT_DAEMON_SRCS:%.c=build/san/%.o)
 
 build/test/unit: $(UNIT_OBJS) $(SAN_OBJS)
@@ -167,7 +169,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Iinclude -Isrc/engine \
 	-fno-sanitize-recover=all
 FUZZ_SUPPORT := test/unit/pkt_build.c test/unit/engine_fixture.c
 # fuzz_ctl: the control socket's request reading.
-FUZZ_SUPPORT += src/ctl/ctl_proto.c
+FUZZ_SUPPORT += src/ctl/ctl_proto.c src/ctl/ctl_filter.c
 FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h test/unit/*.h)
 
 build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_SUPPORT) $(FUZZ_HDRS)

@@ -19,6 +19,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
+#include "ctl_filter.h"
 #include "ctl_print.h"
 #include "ctl_prom.h"
 #include "ctl_proto.h"
@@ -33,11 +34,14 @@ static void __attribute__((noreturn)) usage(void)
 {
 	unsigned int i;
 
-	fprintf(stderr, "usage: sctpalgctl [-j | -p] [-s socket] command\n");
+	fprintf(stderr, "usage: sctpalgctl [-j | -p] [-s socket] command "
+		"[filter]\n");
 	fprintf(stderr, "commands:\n");
 	for (i = 0; i < CTL_CMD__COUNT; i++)
 		fprintf(stderr, "  %-14s %s\n", ctl_cmd_name(i),
 			ctl_cmd_help(i));
+	fprintf(stderr, "filter (associations): [inside addr] [public addr] "
+		"[peer addr]\n  [port n] [state name] [uplink name]\n");
 	exit(1);
 }
 
@@ -177,6 +181,38 @@ static int __attribute__((noreturn)) monitor(int fd, bool json)
 	}
 }
 
+/*
+ * "command [arg...]\n"; the filter of associations is checked here too,
+ * so a typo is reported before the daemon is asked.
+ */
+static void build_request(char *req, size_t len, enum ctl_cmd cmd, int argc,
+			  char **argv)
+{
+	struct ctl_filter f;
+	char why[160];
+	size_t off;
+	int i, n;
+
+	n = snprintf(req, len, "%s", ctl_cmd_name(cmd));
+	off = (size_t)n;
+	for (i = 0; i < argc; i++) {
+		if (strpbrk(argv[i], " \t\n") || !argv[i][0])
+			errx(1, "%s: one word per argument", argv[i]);
+		n = snprintf(req + off, len - off, " %s", argv[i]);
+		if (n < 0 || (size_t)n >= len - off)
+			errx(1, "filter longer than %zu bytes", len - 2);
+		off += (size_t)n;
+	}
+	if (off + 1 >= len)
+		errx(1, "filter longer than %zu bytes", len - 2);
+	if (ctl_filter_parse(req + strlen(ctl_cmd_name(cmd)),
+			     off - strlen(ctl_cmd_name(cmd)), &f, why,
+			     sizeof(why)) < 0)
+		errx(1, "%s", why);
+	req[off++] = '\n';
+	req[off] = '\0';
+}
+
 int main(int argc, char *argv[])
 {
 	const char *path = CTL_SOCKET_DEFAULT;
@@ -205,7 +241,7 @@ int main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1 || (json && prom))
+	if (argc < 1 || (json && prom))
 		usage();
 	if (ctl_cmd_parse(argv[0], strlen(argv[0]), true, &cmd) < 0) {
 		warnx("unknown or ambiguous command: %s", argv[0]);
@@ -213,12 +249,14 @@ int main(int argc, char *argv[])
 	}
 	if (prom && cmd != CTL_CMD_STATS)
 		errx(1, "-p: only stats has a Prometheus form");
+	if (argc > 1 && cmd != CTL_CMD_ASSOCIATIONS)
+		errx(1, "%s takes no arguments", ctl_cmd_name(cmd));
 
 	if (prom && cmd == CTL_CMD_MONITOR)
 		errx(1, "-p: only stats has a Prometheus form");
 
+	build_request(req, sizeof(req), cmd, argc - 1, argv + 1);
 	fd = ctl_connect(path);
-	snprintf(req, sizeof(req), "%s\n", ctl_cmd_name(cmd));
 	send_all(fd, req, strlen(req));
 	if (cmd == CTL_CMD_MONITOR)
 		monitor(fd, json);

@@ -30,6 +30,7 @@ struct ctl_render_ctx {
 	struct json_writer *w;
 	const struct ctl_ops *ops;
 	uint64_t now_ns;
+	const struct ctl_filter *filter;	/* associations; NULL: all */
 };
 
 static uint64_t ctl_now_ns(const struct ctl_ops *ops)
@@ -77,6 +78,10 @@ static int ctl_render_assoc(const struct engine_assoc_view *v, void *arg)
 	const struct ctl_render_ctx *c = arg;
 	struct json_writer *w = c->w;
 	unsigned int i;
+
+	if (c->filter && !ctl_filter_match(c->filter, v, c->ops->uplink_name,
+					   c->ops->arg))
+		return 0;
 
 	json_obj_begin(w);
 	json_kv_u64(w, "id", v->id);
@@ -292,6 +297,13 @@ int ctl_render_error(const char *why, char **out, size_t *len)
 int ctl_render(enum ctl_cmd cmd, const struct ctl_ops *ops, bool pretty,
 	       char **out, size_t *len)
 {
+	return ctl_render_filtered(cmd, NULL, ops, pretty, out, len);
+}
+
+int ctl_render_filtered(enum ctl_cmd cmd, const struct ctl_filter *filter,
+			const struct ctl_ops *ops, bool pretty, char **out,
+			size_t *len)
+{
 	struct ctl_render_ctx c;
 	struct json_writer w;
 	struct engine *e = ops->engine ? ops->engine(ops->arg) : NULL;
@@ -306,6 +318,7 @@ int ctl_render(enum ctl_cmd cmd, const struct ctl_ops *ops, bool pretty,
 	c.w = &w;
 	c.ops = ops;
 	c.now_ns = ctl_now_ns(ops);
+	c.filter = filter;
 	json_obj_begin(&w);
 	switch (cmd) {
 	case CTL_CMD_ASSOCIATIONS:

@@ -198,15 +198,26 @@ static void ctl_client_answer(struct ctl_client *c, enum ctl_cmd cmd)
 	struct ctl_server *s = c->srv;
 	size_t len;
 
+	struct ctl_filter filter;
+	const char *args;
+	char why[160];
+	size_t n;
+
 	if (cmd == CTL_CMD_MONITOR) {
 		ctl_monitor_start(c);
+		return;
+	}
+	n = ctl_request_args(c->req, c->req_len, &args);
+	if (ctl_filter_parse(args, n, &filter, why, sizeof(why)) < 0) {
+		ctl_client_refuse(c, why);
 		return;
 	}
 	/* Actions that change state are worth a line. */
 	if (cmd == CTL_CMD_RELOAD || cmd == CTL_CMD_FLUSH)
 		log_info("control: %s requested by uid %u pid %d",
 			 ctl_cmd_name(cmd), (unsigned int)c->uid, (int)c->pid);
-	if (ctl_render(cmd, &s->ops, false, &c->resp, &len) < 0) {
+	if (ctl_render_filtered(cmd, filter.keys ? &filter : NULL, &s->ops,
+				false, &c->resp, &len) < 0) {
 		ctl_client_close(c);
 		return;
 	}
