@@ -83,6 +83,9 @@ struct assoc {
 	bool in_use;
 	struct assoc_local *locals;	/* room for max_locals */
 	struct assoc_peer *peers;	/* room for max_peers */
+	/* Packets matched to it but dropped, by enum
+	 * engine_assoc_drop_class (sctpalgctl associations). */
+	uint32_t drops[4];
 };
 
 struct assoc_table;

@@ -95,6 +95,12 @@ static int ctl_render_assoc(const struct engine_assoc_view *v, void *arg)
 	json_kv_u64(w, "age_s", ctl_secs(v->created_ns, c->now_ns));
 	json_kv_u64(w, "idle_s", ctl_secs(v->last_seen_ns, c->now_ns));
 	json_kv_u64(w, "expires_s", ctl_secs(c->now_ns, v->expires_ns));
+	/* Packets matched to it and dropped, by class (engine.h). */
+	json_key(w, "drops");
+	json_obj_begin(w);
+	for (i = 0; i < ENGINE_ADC__COUNT; i++)
+		json_kv_u64(w, engine_assoc_drop_class_name(i), v->drops[i]);
+	json_obj_end(w);
 
 	json_key(w, "locals");
 	json_arr_begin(w);
