@@ -13,6 +13,8 @@ SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+# bash-completion's directory for completions loaded on demand.
+BASHCOMPDIR ?= /usr/share/bash-completion/completions
 DESTDIR    ?=
 
 # Debian packages the build and the tests need; `make deps` installs the
@@ -22,6 +24,8 @@ DEB_PACKAGES := build-essential clang llvm libclang-rt-14-dev pkg-config \
 	libnl-route-3-dev libinih-dev libcriterion-dev libusrsctp-dev \
 	mandoc tshark nftables iproute2 xdp-tools ethtool procps jq cppcheck clang-format \
 	prometheus python3-prometheus-client
+# sctpalgctl's bash completion test (make check-completion).
+DEB_PACKAGES += bash-completion
 
 CC      ?= gcc
 CLANG   ?= clang
@@ -300,6 +304,13 @@ deps:
 # stops it), then one line per stage with its time.
 CHECK_STAGES := check-unit check-static check-config check-man check-fuzz \
 	check-e2e
+CHECK_STAGES += check-completion
+
+# conf/sctpalgctl (bash completion) against sctpalgctl's own command list.
+.PHONY: check-completion
+check-completion: build/sctpalgctl
+	@echo "== bash completion of sctpalgctl"
+	$(Q)bash test/completion/test_sctpalgctl.sh
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all tools
@@ -379,8 +390,11 @@ install: all
 		    conf/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
 		chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 conf/sctpalgctl $(DESTDIR)$(BASHCOMPDIR)/sctpalgctl
 
 uninstall:
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/sctpalgctl
 	rm -f $(DESTDIR)$(SBINDIR)/sctpalgd $(DESTDIR)$(BINDIR)/sctpalgctl \
 		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(filter %.5,$(MANPAGES)))) \
