@@ -18,6 +18,8 @@
 #   - the -j stream is JSON lines (jq reads every one), its up/moved/down
 #     name the same association (id, public port), moved names isp1;
 #   - the text stream has the same sentences as the box's log;
+#   - twenty packets for no association show as drops of reason
+#     out-of-the-blue, counted in aggregate lines, not one per packet;
 #   - sctpalgctl stats counts 2 live monitors at the end (none was cut by
 #     the idle timeout) and none lost an event;
 #   - a monitor that goes away frees its slot (0 live after both stop).
@@ -67,6 +69,19 @@ wait_for 20 "text monitor saw the association down" \
 	grep_out montext 'association down'
 wait_for 20 "JSON monitor saw the association down" \
 	grep_out monjson '"event":"down"'
+# Twenty SCTP packets for no association at the box's public address:
+# dropped as out of the blue, reported in aggregate lines (one per
+# second), not one per packet.
+n_srv python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 132)
+hdr = struct.pack("!HHII", 5001, 40000, 0x01020304, 0xdeadbeef)
+chunk = struct.pack("!BBHIHHI", 0, 3, 16, 1, 0, 0, 0)
+for _ in range(20):
+    s.sendto(hdr + chunk, (sys.argv[1], 0))' "$BOX_WAN2" ||
+	fail "cannot send raw SCTP from the server namespace"
+wait_for 20 "monitor saw the out-of-the-blue drops" \
+	grep_out monjson '"event":"drops".*"reason":"out-of-the-blue"'
 live=$(stat_of monitors_live)
 lost=$(stat_of monitor_events_lost)
 
@@ -93,6 +108,9 @@ moved_uplink=$(jq -r 'select(.event == "moved") | "\(.uplink) \(.reason)"' \
 down_reason=$(jq -r 'select(.event == "down") | .reason' \
 	"$(out_of monjson)" | head -n 1)
 up_text=$(jq -r 'select(.event == "up") | .text' "$(out_of monjson)")
+ootb_sum=$(jq -r 'select(.event == "drops" and .reason == "out-of-the-blue") |
+	.count' "$(out_of monjson)" | awk '{ n += $1 } END { print n + 0 }')
+ootb_lines=$(grep -c 'drops* of reason out-of-the-blue' "$(out_of montext)")
 
 check "client: every message acknowledged across the failover" \
 	[ "$cli_rc" = 0 ]
@@ -106,6 +124,8 @@ check "-j stream: one association throughout ($ids id:port pairs)" \
 check "-j moved: uplink isp1 went down ($moved_uplink)" \
 	[ "$moved_uplink" = "isp1 uplink-down" ]
 check "-j down: reason shutdown ($down_reason)" [ "$down_reason" = shutdown ]
+check "drops: 20 out of the blue counted ($ootb_sum) on $ootb_lines line(s), not one each" \
+	[ "$ootb_sum" -ge 20 -a "$ootb_lines" -ge 1 -a "$ootb_lines" -lt 20 ]
 check "the text line is the one in the box's log" \
 	grep -qF -- "$up_text" "$(out_of box)"
 check "both monitors outlived the idle timeout ($live live at the end)" \
