@@ -326,15 +326,21 @@ static unsigned int ctl_ifs(void *arg, struct ctl_if_info *ifs,
 	return n;
 }
 
+static struct ctl_server_stats ctl_stats_of(const struct ctl_server *c)
+{
+	struct ctl_server_stats st = { 0 };
+
+	if (c)
+		ctl_server_stats(c, &st);
+	return st;
+}
+
 static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 				 unsigned int max)
 {
 	struct sctpalgd *d = arg;
 	const struct datapath_stats *s = datapath_stats(d->dp);
-	struct ctl_server_stats cs = { 0 };
-
-	if (d->ctl)
-		ctl_server_stats(d->ctl, &cs);
+	const struct ctl_server_stats cs = ctl_stats_of(d->ctl);
 	const struct ctl_counter all[] = {
 		{ "event_loop_turns", loop_turns(d->loop) },
 		{ "raw_sent", s->raw_sent },
