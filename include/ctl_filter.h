@@ -33,10 +33,10 @@ enum {
 };
 
 struct ctl_filter {
-	unsigned int keys;		/* CTL_F_*: which are set */
+	unsigned int keys; /* CTL_F_*: which are set */
 	struct nat_addr inside, public_, peer;
 	uint16_t port;
-	uint8_t state;			/* enum assoc_state */
+	uint8_t state; /* enum assoc_state */
 	char uplink[ENGINE_NAME_LEN];
 };
 
@@ -44,8 +44,8 @@ struct ctl_filter {
  * Parses n bytes of "KEY VALUE ..." (blanks between words; empty: match
  * everything).  0, or -EINVAL with a sentence in why (why_len bytes).
  */
-int ctl_filter_parse(const char *s, size_t n, struct ctl_filter *f,
-		     char *why, size_t why_len);
+int ctl_filter_parse(const char *s, size_t n, struct ctl_filter *f, char *why,
+		     size_t why_len);
 
 /*
  * Whether v passes f.  uplink_name(arg, i) names uplink i (NULL: none).

@@ -17,7 +17,7 @@
 #include "engine.h"
 
 /* Longest line mon_event_format() makes (a full multihomed view fits). */
-#define MON_LINE_MAX	2048
+#define MON_LINE_MAX 2048
 
 /*
  * The line for ev, newline included, in buf.  unix_ms stamps it (wall
@@ -38,7 +38,6 @@ size_t mon_drops_format(const char *reason, uint64_t count,
  * The in-band note to a subscriber that did not read fast enough: count
  * events were not sent to it.
  */
-size_t mon_lost_format(uint64_t count, uint64_t unix_ms, char *buf,
-		       size_t len);
+size_t mon_lost_format(uint64_t count, uint64_t unix_ms, char *buf, size_t len);
 
 #endif

@@ -14,12 +14,9 @@ static const struct {
 	const char *name;
 	unsigned int bit;
 } ctl_filter_keys[] = {
-	{ "inside", CTL_F_INSIDE },
-	{ "public", CTL_F_PUBLIC },
-	{ "peer", CTL_F_PEER },
-	{ "port", CTL_F_PORT },
-	{ "state", CTL_F_STATE },
-	{ "uplink", CTL_F_UPLINK },
+	{ "inside", CTL_F_INSIDE }, { "public", CTL_F_PUBLIC },
+	{ "peer", CTL_F_PEER },	    { "port", CTL_F_PORT },
+	{ "state", CTL_F_STATE },   { "uplink", CTL_F_UPLINK },
 };
 
 static bool is_blank(char c)
@@ -28,8 +25,7 @@ static bool is_blank(char c)
 }
 
 /* The next word of s[*off, n): its start and length (0 at the end). */
-static size_t next_word(const char *s, size_t n, size_t *off,
-			const char **w)
+static size_t next_word(const char *s, size_t n, size_t *off, const char **w)
 {
 	size_t len = 0;
 
@@ -93,8 +89,8 @@ bad:
 	return -EINVAL;
 }
 
-int ctl_filter_parse(const char *s, size_t n, struct ctl_filter *f,
-		     char *why, size_t why_len)
+int ctl_filter_parse(const char *s, size_t n, struct ctl_filter *f, char *why,
+		     size_t why_len)
 {
 	char key[16], val[64];
 	const char *w;
@@ -108,16 +104,19 @@ int ctl_filter_parse(const char *s, size_t n, struct ctl_filter *f,
 		if (klen == 0)
 			return 0;
 		bit = 0;
-		for (i = 0; i < sizeof(ctl_filter_keys) /
-				sizeof(ctl_filter_keys[0]); i++)
+		for (i = 0;
+		     i < sizeof(ctl_filter_keys) / sizeof(ctl_filter_keys[0]);
+		     i++)
 			if (strlen(ctl_filter_keys[i].name) == klen &&
 			    !memcmp(ctl_filter_keys[i].name, w, klen))
 				bit = ctl_filter_keys[i].bit;
 		snprintf(key, sizeof(key), "%.*s",
 			 (int)(klen < sizeof(key) ? klen : sizeof(key) - 1), w);
 		if (!bit || memchr(w, '\0', klen)) {
-			snprintf(why, why_len, "filter: unknown key %s (inside, "
-				 "public, peer, port, state, uplink)", key);
+			snprintf(why, why_len,
+				 "filter: unknown key %s (inside, "
+				 "public, peer, port, state, uplink)",
+				 key);
 			return -EINVAL;
 		}
 		if (f->keys & bit) {

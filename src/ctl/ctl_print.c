@@ -242,9 +242,9 @@ static void fmt_drops(char *buf, size_t len, const struct json_value *d)
 static int print_associations(FILE *f, const struct json_value *doc)
 {
 	static const char *const ahead[] = {
-		">ID", "STATE", "DIR", "INSIDE", "PUBLIC", "PEER",
-		"VTAG-INSIDE", "VTAG-PEER", ">AGE", ">IDLE", ">EXPIRES",
-		"DROPS",
+		">ID",	  "STATE", "DIR",	  "INSIDE",
+		"PUBLIC", "PEER",  "VTAG-INSIDE", "VTAG-PEER",
+		">AGE",	  ">IDLE", ">EXPIRES",	  "DROPS",
 	};
 	static const char *const phead[] = {
 		">ID", "PEER", "UPLINK", ">PKTS-OUT", ">BYTES-OUT",

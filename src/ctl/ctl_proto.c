@@ -87,8 +87,8 @@ static size_t ctl_args_at(const char *line, size_t n)
 
 static bool ctl_blank(const char *s, size_t n)
 {
-	while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' ||
-			 s[n - 1] == '\t'))
+	while (n > 0 &&
+	       (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
 	return n == 0;
 }

@@ -35,13 +35,13 @@ static void __attribute__((noreturn)) usage(void)
 	unsigned int i;
 
 	fprintf(stderr, "usage: sctpalgctl [-j | -p] [-s socket] command "
-		"[filter]\n");
+			"[filter]\n");
 	fprintf(stderr, "commands:\n");
 	for (i = 0; i < CTL_CMD__COUNT; i++)
 		fprintf(stderr, "  %-14s %s\n", ctl_cmd_name(i),
 			ctl_cmd_help(i));
 	fprintf(stderr, "filter (associations): [inside addr] [public addr] "
-		"[peer addr]\n  [port n] [state name] [uplink name]\n");
+			"[peer addr]\n  [port n] [state name] [uplink name]\n");
 	exit(1);
 }
 
@@ -143,7 +143,7 @@ static void ctl_monitor_hello(const char *line, size_t len)
 static int __attribute__((noreturn)) monitor(int fd, bool json)
 {
 	static char buf[1u << 16];
-	struct timeval tv = { 0 };	/* waiting is the point: no timeout */
+	struct timeval tv = { 0 }; /* waiting is the point: no timeout */
 	size_t len = 0;
 	bool hello = false;
 	ssize_t n;
@@ -169,7 +169,8 @@ static int __attribute__((noreturn)) monitor(int fd, bool json)
 			len -= ll + 1;
 		}
 		if (len == sizeof(buf))
-			errx(1, "event line longer than %zu bytes", sizeof(buf));
+			errx(1, "event line longer than %zu bytes",
+			     sizeof(buf));
 		n = recv(fd, buf + len, sizeof(buf) - len, 0);
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -30,7 +30,7 @@ struct ctl_render_ctx {
 	struct json_writer *w;
 	const struct ctl_ops *ops;
 	uint64_t now_ns;
-	const struct ctl_filter *filter;	/* associations; NULL: all */
+	const struct ctl_filter *filter; /* associations; NULL: all */
 };
 
 static uint64_t ctl_now_ns(const struct ctl_ops *ops)
@@ -79,8 +79,8 @@ static int ctl_render_assoc(const struct engine_assoc_view *v, void *arg)
 	struct json_writer *w = c->w;
 	unsigned int i;
 
-	if (c->filter && !ctl_filter_match(c->filter, v, c->ops->uplink_name,
-					   c->ops->arg))
+	if (c->filter &&
+	    !ctl_filter_match(c->filter, v, c->ops->uplink_name, c->ops->arg))
 		return 0;
 
 	json_obj_begin(w);
@@ -183,8 +183,9 @@ static int ctl_sum_uplinks(const struct engine_assoc_view *v, void *arg)
 	struct uplink_sum *sum = arg;
 	unsigned int i;
 
-	for (i = 0; i < v->n_paths && i < sizeof(v->paths) /
-					  sizeof(v->paths[0]); i++) {
+	for (i = 0;
+	     i < v->n_paths && i < sizeof(v->paths) / sizeof(v->paths[0]);
+	     i++) {
 		const struct engine_path_view *p = &v->paths[i];
 
 		if (p->uplink < 0 || p->uplink >= ENGINE_MAX_UPLINKS)

@@ -62,11 +62,11 @@ struct ctl_client {
 	size_t resp_len, resp_off;
 	/* "monitor" subscribers (see the MONITOR section below). */
 	bool monitor;
-	int rop;		/* recv that sees the client leave, -1 if none */
-	char *ring;		/* CTL_MON_RING bytes of lines to send */
-	size_t r_head, r_used;	/* unsent bytes start at r_head */
-	uint64_t lost;		/* events not queued since the last note */
-	char sink[16];		/* what a subscriber sends is ignored */
+	int rop; /* recv that sees the client leave, -1 if none */
+	char *ring; /* CTL_MON_RING bytes of lines to send */
+	size_t r_head, r_used; /* unsent bytes start at r_head */
+	uint64_t lost; /* events not queued since the last note */
+	char sink[16]; /* what a subscriber sends is ignored */
 };
 
 struct ctl_server {
@@ -616,8 +616,8 @@ void ctl_server_stats(const struct ctl_server *s,
  * stays armed meanwhile, so a client that goes away frees its slot at
  * once even when nothing happens.
  */
-#define CTL_MON_RING		(64u << 10)
-#define CTL_MON_LOST_MAX	4096
+#define CTL_MON_RING	 (64u << 10)
+#define CTL_MON_LOST_MAX 4096
 
 static void ctl_mon_send(struct ctl_client *c);
 
@@ -704,8 +704,8 @@ static void ctl_mon_send(struct ctl_client *c)
 			  ctl_on_mon_send, c);
 	if (c->op < 0) {
 		log_warnx("control: cannot write to monitor pid %d: %s; "
-			  "client dropped, it may retry", (int)c->pid,
-			  strerror(-c->op));
+			  "client dropped, it may retry",
+			  (int)c->pid, strerror(-c->op));
 		c->op = -1;
 		ctl_client_close(c);
 	}
@@ -716,7 +716,7 @@ static void ctl_on_mon_recv(void *arg, int res)
 	struct ctl_client *c = arg;
 
 	c->rop = -1;
-	if (res <= 0) {		/* gone (or an error): free the slot */
+	if (res <= 0) { /* gone (or an error): free the slot */
 		ctl_client_close(c);
 		return;
 	}

@@ -152,7 +152,7 @@ static void mon_drops_tick(struct sctpalgd *d)
 	for (int r = 0; r < DROP__COUNT; r++) {
 		uint64_t delta = st->drops[r] - d->mon_drops[r];
 
-		if (st->drops[r] < d->mon_drops[r])	/* a new engine */
+		if (st->drops[r] < d->mon_drops[r]) /* a new engine */
 			delta = 0;
 		d->mon_drops[r] = st->drops[r];
 		if (!listen || !delta)

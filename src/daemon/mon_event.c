@@ -92,7 +92,8 @@ static void put_addrs(struct out *o, const char *key,
 		/* Several inside addresses may share a public one. */
 		for (int j = 0; j < i && !seen && side != 2; j++)
 			seen = nat_addr_eq(side == 0 ? &v->locals[j].inside :
-					   &v->locals[j].public_, x);
+						       &v->locals[j].public_,
+					   x);
 		if (seen)
 			continue;
 		put(o, "%s", first ? "" : ",");
@@ -115,7 +116,9 @@ size_t mon_event_format(const struct engine_event *ev,
 		return 0;
 	put(&o, "{\"event\":\"%s\",\"time_ms\":%llu,\"reason\":",
 	    ev->type < sizeof(type_names) / sizeof(type_names[0]) ?
-	    type_names[ev->type] : "other", (unsigned long long)unix_ms);
+		    type_names[ev->type] :
+		    "other",
+	    (unsigned long long)unix_ms);
 	put_str(&o, engine_event_reason_name(ev->reason));
 	put(&o, ",\"id\":%u,\"state\":\"%s\",\"inbound\":%s", v->id,
 	    assoc_state_name((enum assoc_state)v->state),
@@ -125,13 +128,16 @@ size_t mon_event_format(const struct engine_event *ev,
 	put_addrs(&o, "public", v, 1);
 	put(&o, ",\"public_port\":%u", v->public_port);
 	put_addrs(&o, "peer", v, 2);
-	put(&o, ",\"peer_port\":%u,\"vtag_inside\":\"0x%08x\","
-	    "\"vtag_peer\":\"0x%08x\"", v->peer_port, v->tag_inside,
-	    v->tag_peer);
+	put(&o,
+	    ",\"peer_port\":%u,\"vtag_inside\":\"0x%08x\","
+	    "\"vtag_peer\":\"0x%08x\"",
+	    v->peer_port, v->tag_inside, v->tag_peer);
 	switch (ev->type) {
 	case ENGINE_EV_DOWN:
-		put(&o, ",\"was_up\":%s,\"age_ms\":%llu,\"packets_out\":%llu,"
-		    "\"packets_in\":%llu", ev->was_up ? "true" : "false",
+		put(&o,
+		    ",\"was_up\":%s,\"age_ms\":%llu,\"packets_out\":%llu,"
+		    "\"packets_in\":%llu",
+		    ev->was_up ? "true" : "false",
 		    (unsigned long long)(ev->age_ns / 1000000u),
 		    (unsigned long long)ev->pkts_out,
 		    (unsigned long long)ev->pkts_in);
@@ -143,9 +149,9 @@ size_t mon_event_format(const struct engine_event *ev,
 		for (int i = 0, first = 1; i < v->n_paths; i++) {
 			if (!(ev->moved_paths & (1u << i)))
 				continue;
-			put(&o, "%s{\"peer\":\"%s\",\"uplink\":", first ? "" :
-			    ",", nat_addr_str(&v->paths[i].peer, a,
-					      sizeof(a)));
+			put(&o,
+			    "%s{\"peer\":\"%s\",\"uplink\":", first ? "" : ",",
+			    nat_addr_str(&v->paths[i].peer, a, sizeof(a)));
 			put_str(&o, uplink_name(conf, v->paths[i].uplink));
 			put(&o, "}");
 			first = 0;
@@ -171,22 +177,22 @@ size_t mon_drops_format(const char *reason, uint64_t count,
 	put(&o, "{\"event\":\"drops\",\"time_ms\":%llu,\"reason\":",
 	    (unsigned long long)unix_ms);
 	put_str(&o, reason);
-	put(&o, ",\"count\":%llu,\"interval_s\":%u,"
+	put(&o,
+	    ",\"count\":%llu,\"interval_s\":%u,"
 	    "\"text\":\"%llu drop%s of reason %s in the last %u s\"",
-	    (unsigned long long)count, interval_s,
-	    (unsigned long long)count, count == 1 ? "" : "s", reason,
-	    interval_s);
+	    (unsigned long long)count, interval_s, (unsigned long long)count,
+	    count == 1 ? "" : "s", reason, interval_s);
 	return finish(&o);
 }
 
-size_t mon_lost_format(uint64_t count, uint64_t unix_ms, char *buf,
-		       size_t len)
+size_t mon_lost_format(uint64_t count, uint64_t unix_ms, char *buf, size_t len)
 {
 	struct out o = { .buf = buf, .len = len };
 
 	if (len == 0)
 		return 0;
-	put(&o, "{\"event\":\"lost\",\"time_ms\":%llu,\"count\":%llu,"
+	put(&o,
+	    "{\"event\":\"lost\",\"time_ms\":%llu,\"count\":%llu,"
 	    "\"text\":\"%llu event%s not sent: this monitor read too slowly\"",
 	    (unsigned long long)unix_ms, (unsigned long long)count,
 	    (unsigned long long)count, count == 1 ? "" : "s");

@@ -102,7 +102,8 @@ enum engine_assoc_drop_class engine_assoc_drop_class(enum drop_reason r)
 }
 
 _Static_assert(sizeof(((struct assoc *)0)->drops) / sizeof(uint32_t) ==
-	       ENGINE_ADC__COUNT, "struct assoc keeps one counter per class");
+		       ENGINE_ADC__COUNT,
+	       "struct assoc keeps one counter per class");
 
 /* Counts a drop on the association the packet was matched to. */
 static void engine_drop_on(struct assoc *a, enum drop_reason r)
@@ -337,8 +338,10 @@ static void no_state(struct xlate_ctx *x)
 	 */
 	if (vtags_restore(x) || x->a)
 		return;
-	on_ports = assoc_lookup_ports(x->e->table, x->dir == ENGINE_OUTBOUND ?
-				      ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
+	on_ports = assoc_lookup_ports(x->e->table,
+				      x->dir == ENGINE_OUTBOUND ?
+					      ASSOC_KEY_OUT_PORTS :
+					      ASSOC_KEY_IN_PORTS,
 				      here, peer, peer_matches, x);
 	if (on_ports) {
 		/* Its ports, not its tag: the association's drop. */

@@ -10,7 +10,7 @@
  * for good is dropped past the bound; subscribers hold at most half the
  * slots; one that goes away frees its slot.
  */
-#define _GNU_SOURCE		/* open_memstream */
+#define _GNU_SOURCE /* open_memstream */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <poll.h>
@@ -53,8 +53,11 @@ static struct engine *op_engine(void *arg)
 static void start(unsigned int max_clients, uint32_t idle_ms)
 {
 	struct ctl_server_config cfg = {
-		.path = mx.path, .uid = (uid_t)-1, .gid = (gid_t)-1,
-		.max_clients = max_clients, .idle_ms = idle_ms,
+		.path = mx.path,
+		.uid = (uid_t)-1,
+		.gid = (gid_t)-1,
+		.max_clients = max_clients,
+		.idle_ms = idle_ms,
 	};
 	struct ctl_ops ops = { .engine = op_engine };
 
@@ -202,7 +205,7 @@ Test(ctl_monitor, streams_in_order_past_the_idle_time)
 	publish("{\"event\":\"b%u\"}", 2, 0);
 	run_until_has(&c, "b2");
 	cr_assert_str_eq(c.buf, "{\"ok\":true,\"monitor\":true}\n"
-			 "{\"event\":\"a1\"}\n{\"event\":\"b2\"}\n");
+				"{\"event\":\"a1\"}\n{\"event\":\"b2\"}\n");
 	cr_assert_eq(st().mon_lost, 0);
 	sub_close(&c);
 	/* Gone: the slot is free without anything published. */
@@ -239,8 +242,9 @@ Test(ctl_monitor, slow_reader_told_what_it_lost)
 	/* The notes (one whenever there was room again) add up to what
 	 * was lost, and the last one comes before the newer line. */
 	q = memmem(c.buf, c.len, "\"final\"", 7);
-	for (p = c.buf; (p = memmem(p, c.len - (size_t)(p - c.buf), want,
-				    strlen(want))); p++) {
+	for (p = c.buf;
+	     (p = memmem(p, c.len - (size_t)(p - c.buf), want, strlen(want)));
+	     p++) {
 		char *n = strstr(p, "\"count\":");
 
 		cr_assert_not_null(n);
@@ -250,8 +254,8 @@ Test(ctl_monitor, slow_reader_told_what_it_lost)
 	cr_assert_eq(sum, lost, "notes count %llu, %llu lost",
 		     (unsigned long long)sum, (unsigned long long)lost);
 	/* What did arrive is in order and whole. */
-	for (p = c.buf; (p = memmem(p, c.len - (size_t)(p - c.buf),
-				    "{\"n\":", 5)); p++) {
+	for (p = c.buf;
+	     (p = memmem(p, c.len - (size_t)(p - c.buf), "{\"n\":", 5)); p++) {
 		unsigned int n = (unsigned int)strtoul(p + 5, NULL, 10);
 
 		cr_assert(n >= last, "out of order: %u after %u", n, last);
@@ -295,8 +299,7 @@ Test(ctl_monitor, half_the_slots_at_most)
 	sub_read(&c[4]);
 	while (!c[4].eof)
 		cr_assert_geq(loop_run_once(mx.loop, true), 0);
-	cr_assert(has(&c[4], "\"ok\":false"), "%.*s", (int)c[4].len,
-		  c[4].buf);
+	cr_assert(has(&c[4], "\"ok\":false"), "%.*s", (int)c[4].len, c[4].buf);
 	cr_assert(has(&c[4], "too many monitors"));
 	cr_assert_eq(st().monitors, 4);
 	for (i = 0; i < 5; i++)

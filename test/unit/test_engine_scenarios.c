@@ -678,7 +678,6 @@ Test(scenario, drops_counted_on_the_association)
 	cr_assert_eq(view(e).drops[ENGINE_ADC_OTHER], 0);
 	cr_assert_eq(engine_assoc_drop_class(DROP_PPID_DENIED),
 		     ENGINE_ADC_POLICY);
-	cr_assert_str_eq(engine_assoc_drop_class_name(ENGINE_ADC_VTAG),
-			 "vtag");
+	cr_assert_str_eq(engine_assoc_drop_class_name(ENGINE_ADC_VTAG), "vtag");
 	engine_destroy(e);
 }

@@ -25,7 +25,7 @@ static void setup(void)
 	memset(&view, 0, sizeof(view));
 	conf.n_uplinks = 2;
 	strcpy(conf.uplinks[0].name, "isp1");
-	strcpy(conf.uplinks[1].name, "isp\"2\\");	/* needs escaping */
+	strcpy(conf.uplinks[1].name, "isp\"2\\"); /* needs escaping */
 	view.id = 7;
 	view.state = ASSOC_ESTABLISHED;
 	view.inside_port = 5000;
@@ -62,8 +62,11 @@ static struct json_value *parse_line(const char *buf, size_t n)
 Test(mon_event, moved_line)
 {
 	struct engine_event ev = {
-		.type = ENGINE_EV_MOVED, .reason = ENGINE_EVR_UPLINK_DOWN,
-		.uplink = 0, .moved_paths = 1, .assoc = &view,
+		.type = ENGINE_EV_MOVED,
+		.reason = ENGINE_EVR_UPLINK_DOWN,
+		.uplink = 0,
+		.moved_paths = 1,
+		.assoc = &view,
 	};
 	char buf[MON_LINE_MAX], text[768];
 	const struct json_value *m;
@@ -84,8 +87,8 @@ Test(mon_event, moved_line)
 	cr_assert_eq(json_len(json_get(d, "peer")), 2);
 	m = json_get(d, "moved");
 	cr_assert_eq(json_len(m), 1, "only paths[0] moved");
-	cr_assert_str_eq(json_get_str(json_get(m->child, "uplink"),
-				      ""), "isp\"2\\");
+	cr_assert_str_eq(json_get_str(json_get(m->child, "uplink"), ""),
+			 "isp\"2\\");
 	cr_assert_str_eq(json_get_str(json_get(d, "text"), ""),
 			 assoc_log_format(&ev, &conf, text, sizeof(text)));
 	json_free(d);
@@ -94,9 +97,14 @@ Test(mon_event, moved_line)
 Test(mon_event, down_line_and_text_print)
 {
 	struct engine_event ev = {
-		.type = ENGINE_EV_DOWN, .reason = ENGINE_EVR_ABORT,
-		.was_up = true, .uplink = -1, .age_ns = 12300000000ull,
-		.pkts_out = 200, .pkts_in = 198, .assoc = &view,
+		.type = ENGINE_EV_DOWN,
+		.reason = ENGINE_EVR_ABORT,
+		.was_up = true,
+		.uplink = -1,
+		.age_ns = 12300000000ull,
+		.pkts_out = 200,
+		.pkts_in = 198,
+		.assoc = &view,
 	};
 	char buf[MON_LINE_MAX], *out = NULL;
 	size_t n, olen = 0;
@@ -116,7 +124,8 @@ Test(mon_event, down_line_and_text_print)
 	cr_assert_eq(ctl_print_event(f, buf, n - 1, false), 0);
 	fclose(f);
 	cr_assert_not_null(strstr(out, " association down (abort after "
-				  "12.3 s, 200/198 packets): "), "%s", out);
+				       "12.3 s, 200/198 packets): "),
+			   "%s", out);
 	free(out);
 	/* -j: exactly the line. */
 	f = open_memstream(&out, &olen);
@@ -136,7 +145,9 @@ Test(mon_event, down_line_and_text_print)
 Test(mon_event, no_half_lines)
 {
 	struct engine_event ev = {
-		.type = ENGINE_EV_UP, .reason = ENGINE_EVR_NEW, .uplink = -1,
+		.type = ENGINE_EV_UP,
+		.reason = ENGINE_EVR_NEW,
+		.uplink = -1,
 		.assoc = &view,
 	};
 	char buf[MON_LINE_MAX];
