@@ -527,6 +527,7 @@ static int run(struct sctpalgd *d)
 static void teardown(struct sctpalgd *d)
 {
 	ctl_server_destroy(d->ctl);
+	d->ctl = NULL;	/* engine events from here on publish nowhere */
 	datapath_destroy(d->dp);
 	ports_destroy(d->ports);	/* detaches the XDP programs */
 	if (d->engine)
