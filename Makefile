@@ -237,7 +237,8 @@ SAN_DAEMON_OBJS := $(DAEMON_SRCS:%.c=build/san/%.o)
 $(SAN_DAEMON_OBJS): CFLAGS += $(DAEMON_CFLAGS)
 $(SAN_DAEMON_OBJS): $(SKELS)
 build/san/sctpalgd: $(SAN_DAEMON_OBJS) build/san/src/ctl/ctl_proto.o \
-		build/san/src/ctl/json.o $(LIB_SRCS:%.c=build/san/%.o)
+		build/san/src/ctl/json.o $(LIB_SRCS:%.c=build/san/%.o) \
+		build/san/src/ctl/ctl_filter.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(DAEMON_LIBS)
 
