@@ -16,6 +16,8 @@
 #     port 5002 state established" cli2's only, in -j and in text;
 #   - "peer 203.0.113.100" none; "uplink isp1" both, "uplink isp2" none;
 #   - a filter nothing matches lists none ("state cookie-wait");
+#   - five packets with a wrong tag on cli2's ports count as 5 vtag
+#     drops on cli2's association, 0 on cli1's, in -j and in text;
 #   - an invalid filter is refused by sctpalgctl (exit 1, a reason), and,
 #     sent raw to the socket, by the daemon with {"ok":false}.
 # Exit: 0 pass, 1 fail, 77 skip.
@@ -66,6 +68,23 @@ isp2=$(count uplink isp2)
 none=$(count state cookie-wait)
 text_rows=$(grep -c "$SRV_ADDR1:$PORT2" "$WORK/text2.out")
 text_other=$(grep -c "$SRV_ADDR1:$SCTP_PORT" "$WORK/text2.out")
+# Five packets on cli2's ports with a tag that is not its own: dropped,
+# and counted on cli2's association only (the DROPS column, "drops").
+pub2=$(ctl -j associations port "$PORT2" | jq -r '.associations[0].public_port')
+n_srv python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 132)
+hdr = struct.pack("!HHII", int(sys.argv[2]), int(sys.argv[3]), 0x0badbad0, 0)
+chunk = struct.pack("!BBHIHHI", 4, 0, 8, 0, 0, 0, 0)[:8]
+for _ in range(5):
+    s.sendto(hdr + chunk, (sys.argv[1], 0))' "$BOX_WAN1" "$PORT2" "$pub2" ||
+	fail "cannot send raw SCTP from the server namespace"
+vtag_drops() { ctl -j associations port "$1" | jq '.associations[0].drops.vtag'; }
+wait_for 10 "the forged packets counted on cli2's association" \
+	test "$(vtag_drops "$PORT2")" -ge 5
+drops2=$(vtag_drops "$PORT2")
+drops1=$(vtag_drops "$SCTP_PORT")
+ctl associations port "$PORT2" > "$WORK/text2d.out"
 ctl associations peer 198.51.100 > "$WORK/bad.out" 2>&1
 bad_rc=$?
 # The daemon's own check, past sctpalgctl's: a raw request line.
@@ -95,6 +114,9 @@ check "uplink isp1: both ($isp1); uplink isp2: none ($isp2)" \
 check "state cookie-wait: none ($none)" [ "$none" = 0 ]
 check "text form: the selected association only ($text_rows/$text_other)" \
 	[ "$text_rows" -ge 1 -a "$text_other" = 0 ]
+check "wrong tag on cli2's ports: $drops2 vtag drops on it, $drops1 on cli1's" \
+	[ "$drops2" = 5 -a "$drops1" = 0 ]
+check "the DROPS column shows them" grep -q 'vtag:5' "$WORK/text2d.out"
 bad_said=$(grep -c 'invalid value for peer' "$WORK/bad.out")
 check "sctpalgctl refuses an invalid filter (exit $bad_rc: $(cat "$WORK/bad.out"))" \
 	[ "$bad_rc" = 1 -a "$bad_said" = 1 ]
