@@ -148,7 +148,8 @@ UNIT_DAEMON_SRCS := $(wildcard src/daemon/loop.c src/daemon/log.c \
 	src/daemon/pidfile.c \
 	src/daemon/daemonize.c src/daemon/privdrop.c src/daemon/state_file.c)
 # sctpalgctl monitor's event lines.
-UNIT_DAEMON_SRCS += src/daemon/mon_event.c src/ctl/ctl_filter.c
+UNIT_DAEMON_SRCS += src/daemon/mon_event.c src/daemon/mon_watch.c \
+	src/ctl/ctl_filter.c
 SAN_OBJS += $(UNIT_DAEMON_SRCS:%.c=build/san/%.o)
 
 build/test/unit: $(UNIT_OBJS) $(SAN_OBJS)

@@ -35,6 +35,15 @@ size_t mon_drops_format(const char *reason, uint64_t count,
 			unsigned int interval_s, uint64_t unix_ms, char *buf,
 			size_t len);
 /*
+ * An established association's peer or inside addresses changed (an
+ * ASCONF added or deleted some; mon_watch.h): its sets now, and the
+ * counts before.
+ */
+size_t mon_addrs_format(const struct engine_assoc_view *v,
+			unsigned int peers_were, unsigned int inside_were,
+			const struct engine_config *conf, uint64_t unix_ms,
+			char *buf, size_t len);
+/*
  * The in-band note to a subscriber that did not read fast enough: count
  * events were not sent to it.
  */

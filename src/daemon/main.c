@@ -34,6 +34,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mon_event.h"
+#include "mon_watch.h"
 #include "pidfile.h"
 #include "ports.h"
 #include "privdrop.h"
@@ -69,6 +70,7 @@ struct sctpalgd {
 	struct drop_log *dlog;	/* warnings when a limit drops packets */
 	/* sctpalgctl monitor: the drop counts its last lines covered */
 	uint64_t mon_drops[DROP__COUNT];
+	struct mon_watch *mwatch;	/* and the address sets it saw */
 };
 
 static __attribute__((noreturn)) void usage(void)
@@ -163,6 +165,44 @@ static void mon_drops_tick(struct sctpalgd *d)
 	}
 }
 
+static void on_addrs_changed(void *arg, const struct engine_assoc_view *v,
+			     unsigned int peers_were, unsigned int inside_were)
+{
+	struct sctpalgd *d = arg;
+	char line[MON_LINE_MAX];
+	size_t n;
+
+	n = mon_addrs_format(v, peers_were, inside_were, &d->conf.engine,
+			     unix_ms(), line, sizeof(line));
+	ctl_server_publish(d->ctl, line, n);
+}
+
+static int mon_watch_one(const struct engine_assoc_view *v, void *arg)
+{
+	struct sctpalgd *d = arg;
+
+	mon_watch_see(d->mwatch, v, on_addrs_changed, d);
+	return 0;
+}
+
+/*
+ * Once a tick, while a monitor listens: associations whose addresses
+ * an ASCONF changed (mon_watch.h); nothing kept when none listens.
+ */
+static void mon_addrs_tick(struct sctpalgd *d)
+{
+	if (!d->mwatch)
+		return;
+	if (!ctl_server_monitors(d->ctl)) {
+		mon_watch_reset(d->mwatch);
+		return;
+	}
+	if (mon_watch_begin(d->mwatch) < 0)
+		return;
+	engine_foreach_assoc(d->engine, mon_watch_one, d);
+	mon_watch_end(d->mwatch);
+}
+
 static void on_tick(void *arg, int res)
 {
 	struct sctpalgd *d = arg;
@@ -175,6 +215,7 @@ static void on_tick(void *arg, int res)
 	drop_log_tick(d->dlog, engine_stats(d->engine), &d->conf.engine,
 		      now);
 	mon_drops_tick(d);
+	mon_addrs_tick(d);
 	/* state-interval: a killed daemon restarts from this save. */
 	if (d->state && d->conf.state_interval &&
 	    now - d->last_save_ns >= d->conf.state_interval * 1000000000ull) {
@@ -468,6 +509,8 @@ static int run(struct sctpalgd *d)
 	    (r = drop_log_create(&d->dlog)))
 		return log_warnx("engine log: %s", strerror(-r)), r;
 	engine_set_event_cb(d->engine, on_assoc_event, d);
+	if (mon_watch_create(d->conf.engine.max_assocs, &d->mwatch))
+		d->mwatch = NULL;	/* monitors then miss address changes */
 	/* Before any packet, and while still root (state_file.h). */
 	if (d->conf.state_file[0] &&
 	    (r = state_file_open(d->conf.state_file, &d->state)))
@@ -537,6 +580,7 @@ static void teardown(struct sctpalgd *d)
 	loop_destroy(d->loop);
 	engine_destroy(d->engine);
 	assoc_log_destroy(d->alog);
+	mon_watch_destroy(d->mwatch);
 	drop_log_destroy(d->dlog);
 	pidfile_destroy(d->pidfile);
 }

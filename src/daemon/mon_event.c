@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "assoc_log.h"
@@ -163,6 +164,51 @@ size_t mon_event_format(const struct engine_event *ev,
 	}
 	put(&o, ",\"text\":");
 	put_str(&o, assoc_log_format(ev, conf, text, sizeof(text)));
+	return finish(&o);
+}
+
+size_t mon_addrs_format(const struct engine_assoc_view *v,
+			unsigned int peers_were, unsigned int inside_were,
+			const struct engine_config *conf, uint64_t unix_ms,
+			char *buf, size_t len)
+{
+	/* The log's endpoint rendering, from a synthetic UP event. */
+	struct engine_event ev = { .type = ENGINE_EV_UP, .assoc = v };
+	struct out o = { .buf = buf, .len = len };
+	char text[768];
+	const char *line;
+	unsigned int ni = 0;
+
+	if (len == 0)
+		return 0;
+	for (int i = 0; i < v->n_locals; i++) {
+		bool seen = false;
+
+		for (int j = 0; j < i && !seen; j++)
+			seen = nat_addr_eq(&v->locals[j].inside,
+					   &v->locals[i].inside);
+		ni += !seen;
+	}
+	line = assoc_log_format(&ev, conf, text, sizeof(text));
+	/* "association up: " -> the endpoints only. */
+	if (!strncmp(line, "association up: ", 16))
+		line += 16;
+	put(&o, "{\"event\":\"addresses\",\"time_ms\":%llu,\"id\":%u",
+	    (unsigned long long)unix_ms, v->id);
+	put_addrs(&o, "inside", v, 0);
+	put(&o, ",\"inside_port\":%u", v->inside_port);
+	put_addrs(&o, "public", v, 1);
+	put(&o, ",\"public_port\":%u", v->public_port);
+	put_addrs(&o, "peer", v, 2);
+	put(&o, ",\"peer_port\":%u,\"peers_were\":%u,\"inside_were\":%u,"
+	    "\"text\":\"association addresses changed (peer %u -> %u, "
+	    "inside %u -> %u): ", v->peer_port, peers_were, inside_were,
+	    peers_were, v->n_paths, inside_were, ni);
+	/* put_str adds quotes: the sentence continues in this string. */
+	for (; *line; line++)
+		if (*line != '"' && *line != '\\' && *line >= 0x20)
+			put(&o, "%c", *line);
+	put(&o, "\"");
 	return finish(&o);
 }
 
