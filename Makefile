@@ -13,6 +13,8 @@ SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+# bash-completion's directory for completions loaded on demand.
+BASHCOMPDIR ?= /usr/share/bash-completion/completions
 DESTDIR    ?=
 
 # Debian packages the build and the tests need; `make deps` installs the
@@ -22,6 +24,8 @@ DEB_PACKAGES := build-essential clang llvm libclang-rt-14-dev pkg-config \
 	libnl-route-3-dev libinih-dev libcriterion-dev libusrsctp-dev \
 	mandoc tshark nftables iproute2 xdp-tools ethtool procps jq cppcheck clang-format \
 	prometheus python3-prometheus-client
+# sctpalgctl's bash completion test (make check-completion).
+DEB_PACKAGES += bash-completion
 
 CC      ?= gcc
 CLANG   ?= clang
@@ -80,6 +84,8 @@ CTL_OBJS  := $(CTL_SRCS:%.c=build/%.o)
 # The control protocol's shared half (command names, JSON) is linked into
 # sctpalgd as well as sctpalgctl.
 CTL_SHARED_OBJS := build/src/ctl/ctl_proto.o build/src/ctl/json.o
+# The associations filter: parsed and applied in the daemon.
+CTL_SHARED_OBJS += build/src/ctl/ctl_filter.o
 FUZZERS   := $(FUZZ_SRCS:test/fuzz/%.c=build/fuzz/%)
 
 PROGS := $(if $(wildcard src/daemon/main.c),build/sctpalgd) \
@@ -141,6 +147,9 @@ UNIT_DAEMON_SRCS := $(wildcard src/daemon/loop.c src/daemon/log.c \
 	src/ctl/ctl_proto.c src/ctl/ctl_print.c src/ctl/ctl_prom.c \
 	src/daemon/pidfile.c \
 	src/daemon/daemonize.c src/daemon/privdrop.c src/daemon/state_file.c)
+# sctpalgctl monitor's event lines.
+UNIT_DAEMON_SRCS += src/daemon/mon_event.c src/daemon/mon_watch.c \
+	src/ctl/ctl_filter.c
 SAN_OBJS += $(UNIT_DAEMON_SRCS:%.c=build/san/%.o)
 
 build/test/unit: $(UNIT_OBJS) $(SAN_OBJS)
@@ -165,7 +174,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Iinclude -Isrc/engine \
 	-fno-sanitize-recover=all
 FUZZ_SUPPORT := test/unit/pkt_build.c test/unit/engine_fixture.c
 # fuzz_ctl: the control socket's request reading.
-FUZZ_SUPPORT += src/ctl/ctl_proto.c
+FUZZ_SUPPORT += src/ctl/ctl_proto.c src/ctl/ctl_filter.c
 FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h test/unit/*.h)
 
 build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_SUPPORT) $(FUZZ_HDRS)
@@ -231,7 +240,8 @@ SAN_DAEMON_OBJS := $(DAEMON_SRCS:%.c=build/san/%.o)
 $(SAN_DAEMON_OBJS): CFLAGS += $(DAEMON_CFLAGS)
 $(SAN_DAEMON_OBJS): $(SKELS)
 build/san/sctpalgd: $(SAN_DAEMON_OBJS) build/san/src/ctl/ctl_proto.o \
-		build/san/src/ctl/json.o $(LIB_SRCS:%.c=build/san/%.o)
+		build/san/src/ctl/json.o $(LIB_SRCS:%.c=build/san/%.o) \
+		build/san/src/ctl/ctl_filter.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(DAEMON_LIBS)
 
@@ -303,6 +313,13 @@ deps:
 # stops it), then one line per stage with its time.
 CHECK_STAGES := check-unit check-static check-config check-man check-fuzz \
 	check-e2e
+CHECK_STAGES += check-completion
+
+# conf/sctpalgctl (bash completion) against sctpalgctl's own command list.
+.PHONY: check-completion
+check-completion: build/sctpalgctl
+	@echo "== bash completion of sctpalgctl"
+	$(Q)bash test/completion/test_sctpalgctl.sh
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all tools
@@ -382,8 +399,11 @@ install: all
 		    conf/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
 		chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 conf/sctpalgctl $(DESTDIR)$(BASHCOMPDIR)/sctpalgctl
 
 uninstall:
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/sctpalgctl
 	rm -f $(DESTDIR)$(SBINDIR)/sctpalgd $(DESTDIR)$(BINDIR)/sctpalgctl \
 		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(filter %.5,$(MANPAGES)))) \

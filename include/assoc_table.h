@@ -109,6 +109,9 @@ struct assoc {
 	/* Handshake candidates (handshake_cand.c), ASSOC_CANDS of them;
 	 * restarts and collisions wait here until they complete. */
 	struct assoc_cand *cands;
+	/* Packets matched to it but dropped, by enum
+	 * engine_assoc_drop_class (sctpalgctl associations). */
+	uint32_t drops[4];
 };
 
 struct assoc_table;

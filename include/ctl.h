@@ -4,7 +4,8 @@
  * A Unix stream socket, mode 0660 owned by root and the configured group,
  * served entirely from the event loop: accept, recv and send are io_uring
  * operations, so a client never blocks the packet path.  One command per
- * connection (ctl_proto.h); the answer is rendered to JSON in one go and
+ * connection (ctl_proto.h) -- but "monitor", whose connection stays open
+ * and streams events (ctl_server_publish); the answer is rendered to JSON in one go and
  * written out in as many sends as the client's pace needs.  A client gets
  * timeout_ms for the whole exchange and must make progress (send its
  * request, read some of the answer) every idle_ms; a slow or stuck one is
@@ -29,6 +30,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ctl_filter.h"
 #include "ctl_proto.h"
 #include "engine.h"
 #include "json.h"
@@ -100,6 +102,11 @@ struct ctl_server_stats {
 	uint64_t refused_full;	/* every slot this uid may use was taken */
 	uint64_t refused_uid;	/* this uid already had per_uid */
 	uint64_t timed_out;	/* no progress for idle_ms, or too long */
+	/* "monitor" subscribers (ctl_server_publish) */
+	uint64_t monitors;	/* connected now */
+	uint64_t mon_started;	/* subscriptions accepted */
+	uint64_t mon_lost;	/* events a slow subscriber missed */
+	uint64_t mon_cut;	/* subscribers dropped for not reading */
 };
 
 /*
@@ -119,11 +126,28 @@ void ctl_server_stats(const struct ctl_server *s,
 		      struct ctl_server_stats *out);
 
 /*
+ * "monitor" subscribers connected now: 0 means publishing is a no-op, so
+ * callers need not even format their line.
+ */
+unsigned int ctl_server_monitors(const struct ctl_server *s);
+/*
+ * Queues line (len bytes, one JSON object and its newline) to every
+ * subscriber without waiting for any: one that has no room loses it and
+ * is told so in-band (sctpalgctl(8), MONITOR).  s may be NULL.
+ */
+void ctl_server_publish(struct ctl_server *s, const char *line, size_t len);
+
+/*
  * The answer to cmd as JSON text (ctl_render.c); runs reload and flush.
  * 0 with *out to free, or -ENOMEM.
  */
 int ctl_render(enum ctl_cmd cmd, const struct ctl_ops *ops, bool pretty,
 	       char **out, size_t *len);
+/* The same, "associations" keeping only those filter matches (NULL:
+ * all; ctl_filter.h). */
+int ctl_render_filtered(enum ctl_cmd cmd, const struct ctl_filter *filter,
+			const struct ctl_ops *ops, bool pretty, char **out,
+			size_t *len);
 /* An {"ok":false,"error":why} answer. */
 int ctl_render_error(const char *why, char **out, size_t *len);
 

@@ -8,6 +8,8 @@
 #ifndef SCTPALG_CTL_PRINT_H
 #define SCTPALG_CTL_PRINT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "ctl_proto.h"
@@ -20,5 +22,12 @@
  * the caller's business: check it first.
  */
 int ctl_print(FILE *f, enum ctl_cmd cmd, const struct json_value *doc);
+
+/*
+ * One line of "monitor" (line, len bytes, no newline): with json as it
+ * came, else "HH:MM:SS text" (local time of the event).  0, or -EINVAL
+ * when it is not an event line (nothing printed).
+ */
+int ctl_print_event(FILE *f, const char *line, size_t len, bool json);
 
 #endif

@@ -27,7 +27,8 @@
 	X(STATS,	"stats",	"show counters")		\
 	X(RELOAD,	"reload",	"reload the configuration")	\
 	X(FLUSH,	"flush",	"remove every association")	\
-	X(VERSION,	"version",	"show the daemon's version")
+	X(VERSION,	"version",	"show the daemon's version")	\
+	X(MONITOR,	"monitor",	"stream association and drop events")
 
 enum ctl_cmd {
 #define CTL_CMD_ENUM(id, name, help) CTL_CMD_##id,
@@ -64,5 +65,14 @@ enum ctl_req_state {
  */
 enum ctl_req_state ctl_request_parse(const char *buf, size_t len, bool eof,
 				     enum ctl_cmd *out);
+/*
+ * A request line's command (n bytes, no newline): its first word must
+ * name one exactly; only "associations" may have more words after it
+ * (its filter, ctl_filter.h).  0, or -EINVAL.
+ */
+int ctl_request_cmd(const char *line, size_t n, enum ctl_cmd *out);
+/* The arguments of the request in buf (after the command word, to the
+ * newline or len): *args and their length, 0 if none. */
+size_t ctl_request_args(const char *buf, size_t len, const char **args);
 
 #endif

@@ -121,6 +121,27 @@ struct engine_local_view {
 	int8_t uplink;
 };
 
+/*
+ * Packets matched to an association and dropped anyway, counted on it by
+ * class of reason (a few saturating counters: the engine's memory budget
+ * per association is small; the exact reason is in the global drops).
+ */
+#define ENGINE_ASSOC_DROP_CLASSES(X)				\
+	X(VTAG,		"vtag")		/* tag did not match its ports */ \
+	X(ADDRESS,	"address")	/* unknown or refused address */ \
+	X(POLICY,	"policy")	/* PPID and other rules */	\
+	X(OTHER,	"other")	/* malformed, limits */
+
+enum engine_assoc_drop_class {
+#define ENGINE_ADC_ENUM(n, s) ENGINE_ADC_##n,
+	ENGINE_ASSOC_DROP_CLASSES(ENGINE_ADC_ENUM)
+#undef ENGINE_ADC_ENUM
+	ENGINE_ADC__COUNT
+};
+
+const char *engine_assoc_drop_class_name(enum engine_assoc_drop_class c);
+enum engine_assoc_drop_class engine_assoc_drop_class(enum drop_reason r);
+
 struct engine_assoc_view {
 	uint32_t id;
 	uint8_t state;		/* enum assoc_state */
@@ -131,6 +152,7 @@ struct engine_assoc_view {
 	uint8_t n_locals, n_paths;
 	struct engine_local_view locals[ENGINE_ADDRS_MAX * 2];
 	struct engine_path_view paths[ENGINE_ADDRS_MAX];
+	uint32_t drops[ENGINE_ADC__COUNT];	/* by class, saturating */
 };
 
 /*

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl_print.h"
 
@@ -218,11 +219,32 @@ static char *fmt_addr_set(const struct json_value *arr, const char *k,
 	return ret < 0 ? NULL : out;
 }
 
+/* "vtag:3,address:1" for the classes that are not zero, else "-". */
+static void fmt_drops(char *buf, size_t len, const struct json_value *d)
+{
+	const struct json_value *m;
+	size_t off = 0;
+	int n;
+
+	snprintf(buf, len, "-");
+	for (m = d && d->type == JSON_OBJECT ? d->child : NULL; m;
+	     m = m->next) {
+		if (!m->key || json_get_u64(m, 0) == 0)
+			continue;
+		n = snprintf(buf + off, len - off, "%s%s:%llu", off ? "," : "",
+			     m->key, (unsigned long long)json_get_u64(m, 0));
+		if (n < 0 || (size_t)n >= len - off)
+			break;
+		off += (size_t)n;
+	}
+}
+
 static int print_associations(FILE *f, const struct json_value *doc)
 {
 	static const char *const ahead[] = {
-		">ID", "STATE", "DIR", "INSIDE", "PUBLIC", "PEER",
-		"VTAG-INSIDE", "VTAG-PEER", ">AGE", ">IDLE", ">EXPIRES",
+		">ID",	  "STATE", "DIR",	  "INSIDE",
+		"PUBLIC", "PEER",  "VTAG-INSIDE", "VTAG-PEER",
+		">AGE",	  ">IDLE", ">EXPIRES",	  "DROPS",
 	};
 	static const char *const phead[] = {
 		">ID", "PEER", "UPLINK", ">PKTS-OUT", ">BYTES-OUT",
@@ -231,7 +253,7 @@ static int print_associations(FILE *f, const struct json_value *doc)
 	const struct json_value *list = json_get(doc, "associations");
 	const struct json_value *a, *locals, *paths, *p;
 	struct table at, pt;
-	char d1[24], d2[24], d3[24], up[64];
+	char d1[24], d2[24], d3[24], up[64], dr[96];
 	char *ins, *pub, *peer;
 	int ret;
 
@@ -241,7 +263,7 @@ static int print_associations(FILE *f, const struct json_value *doc)
 		fprintf(f, "no associations\n");
 		return 0;
 	}
-	table_init(&at, 11, ahead);
+	table_init(&at, 12, ahead);
 	table_init(&pt, 7, phead);
 	for (a = list->child; a; a = a->next) {
 		locals = json_get(a, "locals");
@@ -265,6 +287,8 @@ static int print_associations(FILE *f, const struct json_value *doc)
 		table_cell(&at, "%s", d1);
 		table_cell(&at, "%s", d2);
 		table_cell(&at, "%s", d3);
+		fmt_drops(dr, sizeof(dr), json_get(a, "drops"));
+		table_cell(&at, "%s", dr);
 		free(ins);
 		free(pub);
 		free(peer);
@@ -410,4 +434,31 @@ int ctl_print(FILE *f, enum ctl_cmd cmd, const struct json_value *doc)
 	default:
 		return -EINVAL;
 	}
+}
+
+int ctl_print_event(FILE *f, const char *line, size_t len, bool json)
+{
+	struct json_value *ev;
+	const char *text;
+	char when[16] = "";
+	struct tm tm;
+	time_t t;
+	int ret = 0;
+
+	if (json_parse(line, len, &ev, NULL) < 0)
+		return -EINVAL;
+	text = json_get_str(json_get(ev, "text"), NULL);
+	if (ev->type != JSON_OBJECT || !json_get(ev, "event") || !text) {
+		ret = -EINVAL;
+	} else if (json) {
+		fwrite(line, 1, len, f);
+		fputc('\n', f);
+	} else {
+		t = (time_t)(json_get_u64(json_get(ev, "time_ms"), 0) / 1000);
+		if (localtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%H:%M:%S ", &tm);
+		fprintf(f, "%s%s\n", when, text);
+	}
+	json_free(ev);
+	return ret;
 }

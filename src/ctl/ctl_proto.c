@@ -72,6 +72,47 @@ enum ctl_req_state ctl_request_parse(const char *buf, size_t len, bool eof,
 	} else {
 		n = len;
 	}
-	return ctl_cmd_parse(buf, n, false, out) < 0 ? CTL_REQ_UNKNOWN
-						     : CTL_REQ_CMD;
+	return ctl_request_cmd(buf, n, out) < 0 ? CTL_REQ_UNKNOWN : CTL_REQ_CMD;
+}
+
+/* Where the arguments of the line's first word start (n if none). */
+static size_t ctl_args_at(const char *line, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && line[i] != ' ' && line[i] != '\t')
+		i++;
+	return i;
+}
+
+static bool ctl_blank(const char *s, size_t n)
+{
+	while (n > 0 &&
+	       (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n == 0;
+}
+
+int ctl_request_cmd(const char *line, size_t n, enum ctl_cmd *out)
+{
+	size_t w = ctl_args_at(line, n);
+	enum ctl_cmd cmd;
+
+	if (ctl_cmd_parse(line, w == n ? n : w, false, &cmd) < 0)
+		return -EINVAL;
+	/* Only "associations" takes arguments (a filter). */
+	if (cmd != CTL_CMD_ASSOCIATIONS && !ctl_blank(line + w, n - w))
+		return -EINVAL;
+	*out = cmd;
+	return 0;
+}
+
+size_t ctl_request_args(const char *buf, size_t len, const char **args)
+{
+	const char *nl = memchr(buf, '\n', len);
+	size_t n = nl ? (size_t)(nl - buf) : len;
+	size_t w = ctl_args_at(buf, n);
+
+	*args = buf + w;
+	return n - w;
 }

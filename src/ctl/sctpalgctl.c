@@ -19,6 +19,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
+#include "ctl_filter.h"
 #include "ctl_print.h"
 #include "ctl_prom.h"
 #include "ctl_proto.h"
@@ -33,11 +34,14 @@ static void __attribute__((noreturn)) usage(void)
 {
 	unsigned int i;
 
-	fprintf(stderr, "usage: sctpalgctl [-j | -p] [-s socket] command\n");
+	fprintf(stderr, "usage: sctpalgctl [-j | -p] [-s socket] command "
+			"[filter]\n");
 	fprintf(stderr, "commands:\n");
 	for (i = 0; i < CTL_CMD__COUNT; i++)
 		fprintf(stderr, "  %-14s %s\n", ctl_cmd_name(i),
 			ctl_cmd_help(i));
+	fprintf(stderr, "filter (associations): [inside addr] [public addr] "
+			"[peer addr]\n  [port n] [state name] [uplink name]\n");
 	exit(1);
 }
 
@@ -116,6 +120,100 @@ static char *recv_all(int fd, size_t *out_len)
 	return buf;
 }
 
+/* The monitor's first line: {"ok":true,...} or a refusal. */
+static void ctl_monitor_hello(const char *line, size_t len)
+{
+	struct json_value *doc;
+
+	if (json_parse(line, len, &doc, NULL) < 0)
+		errx(1, "malformed answer from sctpalgd");
+	if (!json_get_bool(json_get(doc, "ok"), false))
+		errx(1, "monitor: %s",
+		     json_get_str(json_get(doc, "error"), "failed"));
+	json_free(doc);
+}
+
+/*
+ * "monitor": the daemon keeps the connection and sends one JSON line per
+ * event until either side closes.  The first line says whether it
+ * accepted; then each line is printed as it comes (with -j exactly as
+ * received, else its "text" after the local time).  Never returns but on
+ * an error or when sctpalgd goes away.
+ */
+static int __attribute__((noreturn)) monitor(int fd, bool json)
+{
+	static char buf[1u << 16];
+	struct timeval tv = { 0 }; /* waiting is the point: no timeout */
+	size_t len = 0;
+	bool hello = false;
+	ssize_t n;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		err(1, "setsockopt");
+	for (;;) {
+		char *nl;
+
+		while ((nl = memchr(buf, '\n', len))) {
+			size_t ll = (size_t)(nl - buf);
+
+			*nl = '\0';
+			if (!hello) {
+				ctl_monitor_hello(buf, ll);
+				hello = true;
+			} else if (ctl_print_event(stdout, buf, ll, json) < 0) {
+				warnx("malformed event from sctpalgd: %s", buf);
+			}
+			if (fflush(stdout) != 0)
+				err(1, "stdout");
+			memmove(buf, nl + 1, len - ll - 1);
+			len -= ll + 1;
+		}
+		if (len == sizeof(buf))
+			errx(1, "event line longer than %zu bytes",
+			     sizeof(buf));
+		n = recv(fd, buf + len, sizeof(buf) - len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err(1, "recv");
+		if (n == 0)
+			errx(1, "sctpalgd closed the monitor connection");
+		len += (size_t)n;
+	}
+}
+
+/*
+ * "command [arg...]\n"; the filter of associations is checked here too,
+ * so a typo is reported before the daemon is asked.
+ */
+static void build_request(char *req, size_t len, enum ctl_cmd cmd, int argc,
+			  char **argv)
+{
+	struct ctl_filter f;
+	char why[160];
+	size_t off;
+	int i, n;
+
+	n = snprintf(req, len, "%s", ctl_cmd_name(cmd));
+	off = (size_t)n;
+	for (i = 0; i < argc; i++) {
+		if (strpbrk(argv[i], " \t\n") || !argv[i][0])
+			errx(1, "%s: one word per argument", argv[i]);
+		n = snprintf(req + off, len - off, " %s", argv[i]);
+		if (n < 0 || (size_t)n >= len - off)
+			errx(1, "filter longer than %zu bytes", len - 2);
+		off += (size_t)n;
+	}
+	if (off + 1 >= len)
+		errx(1, "filter longer than %zu bytes", len - 2);
+	if (ctl_filter_parse(req + strlen(ctl_cmd_name(cmd)),
+			     off - strlen(ctl_cmd_name(cmd)), &f, why,
+			     sizeof(why)) < 0)
+		errx(1, "%s", why);
+	req[off++] = '\n';
+	req[off] = '\0';
+}
+
 int main(int argc, char *argv[])
 {
 	const char *path = CTL_SOCKET_DEFAULT;
@@ -144,7 +242,7 @@ int main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1 || (json && prom))
+	if (argc < 1 || (json && prom))
 		usage();
 	if (ctl_cmd_parse(argv[0], strlen(argv[0]), true, &cmd) < 0) {
 		warnx("unknown or ambiguous command: %s", argv[0]);
@@ -152,10 +250,17 @@ int main(int argc, char *argv[])
 	}
 	if (prom && cmd != CTL_CMD_STATS)
 		errx(1, "-p: only stats has a Prometheus form");
+	if (argc > 1 && cmd != CTL_CMD_ASSOCIATIONS)
+		errx(1, "%s takes no arguments", ctl_cmd_name(cmd));
 
+	if (prom && cmd == CTL_CMD_MONITOR)
+		errx(1, "-p: only stats has a Prometheus form");
+
+	build_request(req, sizeof(req), cmd, argc - 1, argv + 1);
 	fd = ctl_connect(path);
-	snprintf(req, sizeof(req), "%s\n", ctl_cmd_name(cmd));
 	send_all(fd, req, strlen(req));
+	if (cmd == CTL_CMD_MONITOR)
+		monitor(fd, json);
 	answer = recv_all(fd, &len);
 	close(fd);
 	if (len == 0)

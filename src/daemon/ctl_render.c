@@ -30,6 +30,7 @@ struct ctl_render_ctx {
 	struct json_writer *w;
 	const struct ctl_ops *ops;
 	uint64_t now_ns;
+	const struct ctl_filter *filter; /* associations; NULL: all */
 };
 
 static uint64_t ctl_now_ns(const struct ctl_ops *ops)
@@ -78,6 +79,10 @@ static int ctl_render_assoc(const struct engine_assoc_view *v, void *arg)
 	struct json_writer *w = c->w;
 	unsigned int i;
 
+	if (c->filter &&
+	    !ctl_filter_match(c->filter, v, c->ops->uplink_name, c->ops->arg))
+		return 0;
+
 	json_obj_begin(w);
 	json_kv_u64(w, "id", v->id);
 	json_kv_str(w, "state", assoc_state_name((enum assoc_state)v->state));
@@ -90,6 +95,12 @@ static int ctl_render_assoc(const struct engine_assoc_view *v, void *arg)
 	json_kv_u64(w, "age_s", ctl_secs(v->created_ns, c->now_ns));
 	json_kv_u64(w, "idle_s", ctl_secs(v->last_seen_ns, c->now_ns));
 	json_kv_u64(w, "expires_s", ctl_secs(c->now_ns, v->expires_ns));
+	/* Packets matched to it and dropped, by class (engine.h). */
+	json_key(w, "drops");
+	json_obj_begin(w);
+	for (i = 0; i < ENGINE_ADC__COUNT; i++)
+		json_kv_u64(w, engine_assoc_drop_class_name(i), v->drops[i]);
+	json_obj_end(w);
 
 	json_key(w, "locals");
 	json_arr_begin(w);
@@ -172,8 +183,9 @@ static int ctl_sum_uplinks(const struct engine_assoc_view *v, void *arg)
 	struct uplink_sum *sum = arg;
 	unsigned int i;
 
-	for (i = 0; i < v->n_paths && i < sizeof(v->paths) /
-					  sizeof(v->paths[0]); i++) {
+	for (i = 0;
+	     i < v->n_paths && i < sizeof(v->paths) / sizeof(v->paths[0]);
+	     i++) {
 		const struct engine_path_view *p = &v->paths[i];
 
 		if (p->uplink < 0 || p->uplink >= ENGINE_MAX_UPLINKS)
@@ -293,6 +305,13 @@ int ctl_render_error(const char *why, char **out, size_t *len)
 int ctl_render(enum ctl_cmd cmd, const struct ctl_ops *ops, bool pretty,
 	       char **out, size_t *len)
 {
+	return ctl_render_filtered(cmd, NULL, ops, pretty, out, len);
+}
+
+int ctl_render_filtered(enum ctl_cmd cmd, const struct ctl_filter *filter,
+			const struct ctl_ops *ops, bool pretty, char **out,
+			size_t *len)
+{
 	struct ctl_render_ctx c;
 	struct json_writer w;
 	struct engine *e = ops->engine ? ops->engine(ops->arg) : NULL;
@@ -307,6 +326,7 @@ int ctl_render(enum ctl_cmd cmd, const struct ctl_ops *ops, bool pretty,
 	c.w = &w;
 	c.ops = ops;
 	c.now_ns = ctl_now_ns(ops);
+	c.filter = filter;
 	json_obj_begin(&w);
 	switch (cmd) {
 	case CTL_CMD_ASSOCIATIONS:

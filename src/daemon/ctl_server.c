@@ -37,6 +37,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "loop.h"
+#include "mon_event.h"
 
 #define CTL_DEFAULT_MODE	0660
 #define CTL_DEFAULT_CLIENTS	32
@@ -59,6 +60,13 @@ struct ctl_client {
 	char req[CTL_REQUEST_MAX];
 	char *resp;
 	size_t resp_len, resp_off;
+	/* "monitor" subscribers (see the MONITOR section below). */
+	bool monitor;
+	int rop; /* recv that sees the client leave, -1 if none */
+	char *ring; /* CTL_MON_RING bytes of lines to send */
+	size_t r_head, r_used; /* unsent bytes start at r_head */
+	uint64_t lost; /* events not queued since the last note */
+	char sink[16]; /* what a subscriber sends is ignored */
 };
 
 struct ctl_server {
@@ -72,6 +80,7 @@ struct ctl_server {
 	unsigned int per_uid;		/* per uid but root */
 	unsigned int root_reserved;	/* slots for root only */
 	struct ctl_client *clients;
+	unsigned int n_monitors;
 	struct ctl_server_stats st;
 	struct log_ratelimit rl_full, rl_accept;
 };
@@ -92,6 +101,14 @@ static void ctl_client_close(struct ctl_client *c)
 		return;
 	if (c->op >= 0)
 		loop_del(c->srv->loop, c->op);
+	if (c->rop >= 0)
+		loop_del(c->srv->loop, c->rop);
+	if (c->monitor)
+		c->srv->n_monitors--;
+	c->monitor = false;
+	c->rop = -1;
+	free(c->ring);
+	c->ring = NULL;
 	close(c->fd);
 	free(c->resp);
 	c->resp = NULL;
@@ -174,16 +191,33 @@ static void ctl_client_refuse(struct ctl_client *c, const char *why)
 }
 
 /* The request is complete (or cut short): answer it. */
+static void ctl_monitor_start(struct ctl_client *c);
+
 static void ctl_client_answer(struct ctl_client *c, enum ctl_cmd cmd)
 {
 	struct ctl_server *s = c->srv;
 	size_t len;
 
+	struct ctl_filter filter;
+	const char *args;
+	char why[160];
+	size_t n;
+
+	if (cmd == CTL_CMD_MONITOR) {
+		ctl_monitor_start(c);
+		return;
+	}
+	n = ctl_request_args(c->req, c->req_len, &args);
+	if (ctl_filter_parse(args, n, &filter, why, sizeof(why)) < 0) {
+		ctl_client_refuse(c, why);
+		return;
+	}
 	/* Actions that change state are worth a line. */
 	if (cmd == CTL_CMD_RELOAD || cmd == CTL_CMD_FLUSH)
 		log_info("control: %s requested by uid %u pid %d",
 			 ctl_cmd_name(cmd), (unsigned int)c->uid, (int)c->pid);
-	if (ctl_render(cmd, &s->ops, false, &c->resp, &len) < 0) {
+	if (ctl_render_filtered(cmd, filter.keys ? &filter : NULL, &s->ops,
+				false, &c->resp, &len) < 0) {
 		ctl_client_close(c);
 		return;
 	}
@@ -326,6 +360,7 @@ static void ctl_client_start(struct ctl_server *s, int fd)
 	c->srv = s;
 	c->fd = fd;
 	c->op = -1;
+	c->rop = -1;
 	c->pid = cred.pid;
 	c->uid = cred.uid;
 	c->deadline_ns = ctl_mono_ns() + (uint64_t)s->timeout_ms * 1000000u;
@@ -516,6 +551,7 @@ int ctl_server_create(const struct ctl_server_config *cfg,
 	for (i = 0; i < s->n_clients; i++) {
 		s->clients[i].fd = -1;
 		s->clients[i].op = -1;
+		s->clients[i].rop = -1;
 	}
 	ret = ctl_listen(s, cfg);
 	if (ret < 0)
@@ -558,4 +594,177 @@ void ctl_server_stats(const struct ctl_server *s,
 		      struct ctl_server_stats *out)
 {
 	*out = s->st;
+	out->monitors = s->n_monitors;
+}
+
+/*
+ * ---- MONITOR ----
+ *
+ * A "monitor" request turns the connection into a subscriber: it gets
+ * {"ok":true,"monitor":true} and then one line per event
+ * (ctl_server_publish) until either side closes.  It has no deadline and
+ * no idle time (waiting for events is what it is for), but it still holds
+ * its slot and counts against its uid's share, and subscribers together
+ * hold at most half the slots, so one-shot commands always find one.
+ *
+ * Publishing never waits for a subscriber: each has a ring of
+ * CTL_MON_RING bytes and one send in flight (without timeout) taking
+ * from it.  An event that does not fit is not queued but counted; once
+ * there is room again, a "lost" line tells the subscriber how many it
+ * missed, before any newer event.  A subscriber that has lost more than
+ * CTL_MON_LOST_MAX in a row (it stopped reading) is disconnected.  A recv
+ * stays armed meanwhile, so a client that goes away frees its slot at
+ * once even when nothing happens.
+ */
+#define CTL_MON_RING	 (64u << 10)
+#define CTL_MON_LOST_MAX 4096
+
+static void ctl_mon_send(struct ctl_client *c);
+
+static uint64_t ctl_unix_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Copies line into c's ring if it fits as a whole.  true if it did. */
+static bool ctl_mon_put(struct ctl_client *c, const char *line, size_t len)
+{
+	size_t tail, first;
+
+	if (CTL_MON_RING - c->r_used < len)
+		return false;
+	tail = (c->r_head + c->r_used) % CTL_MON_RING;
+	first = CTL_MON_RING - tail < len ? CTL_MON_RING - tail : len;
+	memcpy(c->ring + tail, line, first);
+	memcpy(c->ring, line + first, len - first);
+	c->r_used += len;
+	return true;
+}
+
+/* Queues the note about lost events, if any and if it fits. */
+static void ctl_mon_put_lost(struct ctl_client *c)
+{
+	char note[256];
+	size_t n;
+
+	if (!c->lost)
+		return;
+	n = mon_lost_format(c->lost, ctl_unix_ms(), note, sizeof(note));
+	if (n && ctl_mon_put(c, note, n))
+		c->lost = 0;
+}
+
+static void ctl_mon_queue(struct ctl_client *c, const char *line, size_t len)
+{
+	ctl_mon_put_lost(c);
+	if (c->lost || !ctl_mon_put(c, line, len)) {
+		c->srv->st.mon_lost++;
+		if (++c->lost > CTL_MON_LOST_MAX) {
+			log_info("control: monitor pid %d stopped reading "
+				 "(%llu events lost), disconnected",
+				 (int)c->pid, (unsigned long long)c->lost);
+			c->srv->st.mon_cut++;
+			ctl_client_close(c);
+			return;
+		}
+	}
+	ctl_mon_send(c);
+}
+
+static void ctl_on_mon_send(void *arg, int res)
+{
+	struct ctl_client *c = arg;
+
+	c->op = -1;
+	if (res <= 0) {
+		ctl_client_close(c);
+		return;
+	}
+	c->r_head = (c->r_head + (size_t)res) % CTL_MON_RING;
+	c->r_used -= (size_t)res;
+	ctl_mon_put_lost(c);
+	ctl_mon_send(c);
+}
+
+/* Starts a send of what is queued, unless one is in flight. */
+static void ctl_mon_send(struct ctl_client *c)
+{
+	size_t n;
+
+	if (c->fd < 0 || c->op >= 0 || c->r_used == 0)
+		return;
+	/* The contiguous part; the rest goes with the next send. */
+	n = CTL_MON_RING - c->r_head;
+	if (n > c->r_used)
+		n = c->r_used;
+	c->op = loop_send(c->srv->loop, c->fd, c->ring + c->r_head, n, 0,
+			  ctl_on_mon_send, c);
+	if (c->op < 0) {
+		log_warnx("control: cannot write to monitor pid %d: %s; "
+			  "client dropped, it may retry",
+			  (int)c->pid, strerror(-c->op));
+		c->op = -1;
+		ctl_client_close(c);
+	}
+}
+
+static void ctl_on_mon_recv(void *arg, int res)
+{
+	struct ctl_client *c = arg;
+
+	c->rop = -1;
+	if (res <= 0) { /* gone (or an error): free the slot */
+		ctl_client_close(c);
+		return;
+	}
+	c->rop = loop_recv(c->srv->loop, c->fd, c->sink, sizeof(c->sink), 0,
+			   ctl_on_mon_recv, c);
+	if (c->rop < 0) {
+		c->rop = -1;
+		ctl_client_close(c);
+	}
+}
+
+static void ctl_monitor_start(struct ctl_client *c)
+{
+	static const char hello[] = "{\"ok\":true,\"monitor\":true}\n";
+	struct ctl_server *s = c->srv;
+
+	if (s->n_monitors >= s->n_clients / 2) {
+		ctl_client_refuse(c, "too many monitors connected");
+		return;
+	}
+	c->ring = malloc(CTL_MON_RING);
+	if (!c->ring) {
+		ctl_client_close(c);
+		return;
+	}
+	c->monitor = true;
+	s->n_monitors++;
+	s->st.mon_started++;
+	log_info("control: monitor started by uid %u pid %d",
+		 (unsigned int)c->uid, (int)c->pid);
+	ctl_mon_put(c, hello, sizeof(hello) - 1);
+	ctl_on_mon_recv(c, 1);
+	if (c->fd >= 0)
+		ctl_mon_send(c);
+}
+
+unsigned int ctl_server_monitors(const struct ctl_server *s)
+{
+	return s ? s->n_monitors : 0;
+}
+
+void ctl_server_publish(struct ctl_server *s, const char *line, size_t len)
+{
+	unsigned int i;
+
+	if (!s || !s->n_monitors || len == 0 || len > CTL_MON_RING / 4)
+		return;
+	for (i = 0; i < s->n_clients; i++)
+		if (s->clients[i].fd >= 0 && s->clients[i].monitor)
+			ctl_mon_queue(&s->clients[i], line, len);
 }

@@ -33,6 +33,8 @@
 #include "kroute.h"
 #include "log.h"
 #include "loop.h"
+#include "mon_event.h"
+#include "mon_watch.h"
 #include "pidfile.h"
 #include "ports.h"
 #include "privdrop.h"
@@ -66,6 +68,9 @@ struct sctpalgd {
 	int exit_code;
 	struct assoc_log *alog;	/* one line per association up / down */
 	struct drop_log *dlog;	/* warnings when a limit drops packets */
+	/* sctpalgctl monitor: the drop counts its last lines covered */
+	uint64_t mon_drops[DROP__COUNT];
+	struct mon_watch *mwatch;	/* and the address sets it saw */
 };
 
 static __attribute__((noreturn)) void usage(void)
@@ -108,6 +113,96 @@ static void on_busy_poll(void *arg)
 	ports_busy_poll(d->ports, d->dp, now_ns());
 }
 
+static uint64_t unix_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/*
+ * The engine's association events: a log line, and a line to every
+ * "sctpalgctl monitor" (formatted only when one listens; no allocation,
+ * the engine calls this on the packet path).
+ */
+static void on_assoc_event(void *arg, const struct engine_event *ev)
+{
+	struct sctpalgd *d = arg;
+	char line[MON_LINE_MAX];
+	size_t n;
+
+	assoc_log_event(d->alog, ev);
+	if (!ctl_server_monitors(d->ctl))
+		return;
+	n = mon_event_format(ev, &d->conf.engine, unix_ms(), line,
+			     sizeof(line));
+	ctl_server_publish(d->ctl, line, n);
+}
+
+/*
+ * Once a tick: the drops of the last second by reason, one monitor line
+ * per reason that grew, never one per packet.
+ */
+static void mon_drops_tick(struct sctpalgd *d)
+{
+	const struct engine_stats *st = engine_stats(d->engine);
+	bool listen = ctl_server_monitors(d->ctl) > 0;
+	char line[512];
+	size_t n;
+
+	for (int r = 0; r < DROP__COUNT; r++) {
+		uint64_t delta = st->drops[r] - d->mon_drops[r];
+
+		if (st->drops[r] < d->mon_drops[r]) /* a new engine */
+			delta = 0;
+		d->mon_drops[r] = st->drops[r];
+		if (!listen || !delta)
+			continue;
+		n = mon_drops_format(drop_reason_name((enum drop_reason)r),
+				     delta, 1, unix_ms(), line, sizeof(line));
+		ctl_server_publish(d->ctl, line, n);
+	}
+}
+
+static void on_addrs_changed(void *arg, const struct engine_assoc_view *v,
+			     unsigned int peers_were, unsigned int inside_were)
+{
+	struct sctpalgd *d = arg;
+	char line[MON_LINE_MAX];
+	size_t n;
+
+	n = mon_addrs_format(v, peers_were, inside_were, &d->conf.engine,
+			     unix_ms(), line, sizeof(line));
+	ctl_server_publish(d->ctl, line, n);
+}
+
+static int mon_watch_one(const struct engine_assoc_view *v, void *arg)
+{
+	struct sctpalgd *d = arg;
+
+	mon_watch_see(d->mwatch, v, on_addrs_changed, d);
+	return 0;
+}
+
+/*
+ * Once a tick, while a monitor listens: associations whose addresses
+ * an ASCONF changed (mon_watch.h); nothing kept when none listens.
+ */
+static void mon_addrs_tick(struct sctpalgd *d)
+{
+	if (!d->mwatch)
+		return;
+	if (!ctl_server_monitors(d->ctl)) {
+		mon_watch_reset(d->mwatch);
+		return;
+	}
+	if (mon_watch_begin(d->mwatch) < 0)
+		return;
+	engine_foreach_assoc(d->engine, mon_watch_one, d);
+	mon_watch_end(d->mwatch);
+}
+
 static void on_tick(void *arg, int res)
 {
 	struct sctpalgd *d = arg;
@@ -120,6 +215,8 @@ static void on_tick(void *arg, int res)
 	assoc_log_tick(d->alog, now);
 	drop_log_tick(d->dlog, engine_stats(d->engine), &d->conf.engine,
 		      now);
+	mon_drops_tick(d);
+	mon_addrs_tick(d);
 	/* state-interval: a killed daemon restarts from this save. */
 	if (d->state && d->conf.state_interval &&
 	    now - d->last_save_ns >= d->conf.state_interval * 1000000000ull) {
@@ -305,6 +402,10 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 		{ "icmp_too_big_sent", s->icmp_too_big_sent },
 		{ "control_refused", cs.refused_full + cs.refused_uid },
 		{ "control_timeouts", cs.timed_out },
+		/* sctpalgctl monitor */
+		{ "monitors_live", cs.monitors },
+		{ "monitor_events_lost", cs.mon_lost },
+		{ "monitors_cut", cs.mon_cut },
 	};
 	unsigned int n = sizeof(all) / sizeof(all[0]);
 
@@ -409,7 +510,9 @@ static int run(struct sctpalgd *d)
 	if ((r = assoc_log_create(&d->conf.engine, &d->alog)) ||
 	    (r = drop_log_create(&d->dlog)))
 		return log_warnx("engine log: %s", strerror(-r)), r;
-	engine_set_event_cb(d->engine, assoc_log_event, d->alog);
+	engine_set_event_cb(d->engine, on_assoc_event, d);
+	if (mon_watch_create(d->conf.engine.max_assocs, &d->mwatch))
+		d->mwatch = NULL;	/* monitors then miss address changes */
 	/* Before any packet, and while still root (state_file.h). */
 	if (d->conf.state_file[0] &&
 	    (r = state_file_open(d->conf.state_file, &d->state)))
@@ -469,6 +572,7 @@ static int run(struct sctpalgd *d)
 static void teardown(struct sctpalgd *d)
 {
 	ctl_server_destroy(d->ctl);
+	d->ctl = NULL;	/* engine events from here on publish nowhere */
 	datapath_destroy(d->dp);
 	ports_destroy(d->ports);	/* detaches the XDP programs */
 	if (d->engine)
@@ -478,6 +582,7 @@ static void teardown(struct sctpalgd *d)
 	loop_destroy(d->loop);
 	engine_destroy(d->engine);
 	assoc_log_destroy(d->alog);
+	mon_watch_destroy(d->mwatch);
 	drop_log_destroy(d->dlog);
 	pidfile_destroy(d->pidfile);
 }

@@ -73,8 +73,56 @@ void engine_end_assoc(struct engine *e, struct assoc *a,
 	engine_event_down(e, a, why, now);
 }
 
+static const char *const adc_names[ENGINE_ADC__COUNT] = {
+#define ENGINE_ADC_NAME(n, s) [ENGINE_ADC_##n] = s,
+	ENGINE_ASSOC_DROP_CLASSES(ENGINE_ADC_NAME)
+#undef ENGINE_ADC_NAME
+};
+
+const char *engine_assoc_drop_class_name(enum engine_assoc_drop_class c)
+{
+	return (unsigned int)c < ENGINE_ADC__COUNT ? adc_names[c] : "?";
+}
+
+enum engine_assoc_drop_class engine_assoc_drop_class(enum drop_reason r)
+{
+	switch (r) {
+	case DROP_VTAG_MISMATCH:
+	case DROP_INIT_BAD_VTAG:
+	case DROP_VTAG_PORT_COLLISION:
+		return ENGINE_ADC_VTAG;
+	case DROP_PEER_ADDR_UNKNOWN:
+	case DROP_INSIDE_ADDR_UNKNOWN:
+	case DROP_TOO_MANY_ADDRS:
+	case DROP_ASCONF_AUTH_PRIVATE:
+	case DROP_ASCONF_BAD:
+	case DROP_HOST_NAME_ADDR:
+		return ENGINE_ADC_ADDRESS;
+	case DROP_PPID_DENIED:
+	case DROP_MUST_STAND_ALONE:
+		return ENGINE_ADC_POLICY;
+	default:
+		return ENGINE_ADC_OTHER;
+	}
+}
+
+_Static_assert(sizeof(((struct assoc *)0)->drops) / sizeof(uint32_t) ==
+		       ENGINE_ADC__COUNT,
+	       "struct assoc keeps one counter per class");
+
+/* Counts a drop on the association the packet was matched to. */
+static void engine_drop_on(struct assoc *a, enum drop_reason r)
+{
+	uint32_t *n = &a->drops[engine_assoc_drop_class(r)];
+
+	if (*n != UINT32_MAX)
+		(*n)++;
+}
+
 void engine_drop(struct xlate_ctx *x, enum drop_reason r)
 {
+	if (x->a && x->a->in_use)
+		engine_drop_on(x->a, r);
 	x->v->action = ENGINE_DROP;
 	x->v->reason = (uint8_t)r;
 	x->v->len = x->pkt->len;
@@ -352,6 +400,7 @@ static void no_state(struct xlate_ctx *x)
 {
 	uint16_t here = x->dir == ENGINE_OUTBOUND ? x->sv.sport : x->sv.dport;
 	uint16_t peer = x->dir == ENGINE_OUTBOUND ? x->sv.dport : x->sv.sport;
+	struct assoc *on_ports;
 
 	/*
 	 * Never answer a middlebox's own message, whichever chunk of the
@@ -382,9 +431,14 @@ static void no_state(struct xlate_ctx *x)
 	 */
 	if (vtags_restore(x) || x->a)
 		return;
-	if (assoc_lookup_ports(x->e->table, x->dir == ENGINE_OUTBOUND ?
-			       ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
-			       here, peer, peer_matches, x)) {
+	on_ports = assoc_lookup_ports(x->e->table,
+				      x->dir == ENGINE_OUTBOUND ?
+					      ASSOC_KEY_OUT_PORTS :
+					      ASSOC_KEY_IN_PORTS,
+				      here, peer, peer_matches, x);
+	if (on_ports) {
+		/* Its ports, not its tag: the association's drop. */
+		engine_drop_on(on_ports, DROP_VTAG_MISMATCH);
 		engine_drop(x, DROP_VTAG_MISMATCH);
 		return;
 	}
@@ -704,6 +758,7 @@ void engine_fill_view(const struct assoc *a, struct engine_assoc_view *v)
 	/* Not live yet: the handshake in progress. */
 	if (!v->tag_inside && !v->tag_peer)
 		handshake_cand_view_tags(a, &v->tag_inside, &v->tag_peer);
+	memcpy(v->drops, a->drops, sizeof(v->drops));
 	v->created_ns = a->created;
 	v->last_seen_ns = a->last_seen;
 	v->expires_ns = a->expires;

@@ -142,6 +142,10 @@ struct opts {
 	unsigned int progress;
 	unsigned int pathmtu;
 	const char *report;
+	/* Several sctp_peers in one namespace: each sees every SCTP packet
+	 * (raw sockets); without this it aborts the others' as out of the
+	 * blue (RFC 9260 section 8.4). */
+	bool blackhole;
 };
 
 struct src_count {
@@ -1200,6 +1204,7 @@ static void usage(void)
 		"          --init-attempts K (8) --size BYTES (64) --ppid N (0)\n"
 		"          --timeout S (60) --drain-timeout MS (10000)\n"
 		"          --progress N (10, 0 = off) --pathmtu BYTES (0: discover)\n"
+		"          --blackhole (never answer packets of other peers)\n"
 		"SIGUSR1 (client): no new message after it, exit once the sent ones\n"
 		"      are acknowledged (--count is then an upper bound)\n"
 		"exit: client 0 when every message was acknowledged, 1 otherwise;\n"
@@ -1213,12 +1218,14 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		O_BIND = 256, O_CONNECT, O_PORT, O_LPORT, O_COUNT, O_INTERVAL,
 		O_HB, O_RTOMIN, O_RTOMAX, O_RTOINIT, O_PMR, O_INIT, O_SIZE,
 		O_PPID, O_TIMEOUT, O_DRAIN, O_PROGRESS, O_REPORT, O_PATHMTU,
+		O_BLACKHOLE,
 	};
 	static const struct option lo[] = {
 		{ "bind", required_argument, NULL, O_BIND },
 		{ "connect", required_argument, NULL, O_CONNECT },
 		{ "port", required_argument, NULL, O_PORT },
 		{ "lport", required_argument, NULL, O_LPORT },
+		{ "blackhole", no_argument, NULL, O_BLACKHOLE },
 		{ "count", required_argument, NULL, O_COUNT },
 		{ "interval", required_argument, NULL, O_INTERVAL },
 		{ "hb-interval", required_argument, NULL, O_HB },
@@ -1273,6 +1280,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case O_LPORT:
 			o->lport = parse_uint(optarg, "lport", 65535);
+			break;
+		case O_BLACKHOLE:
+			o->blackhole = true;
 			break;
 		case O_COUNT:
 			o->count = parse_uint(optarg, "count", MAX_SEQ);
@@ -1366,7 +1376,7 @@ int main(int argc, char **argv)
 
 	/* port 0: no UDP encapsulation, native SCTP over raw IP sockets */
 	usrsctp_init(0, NULL, NULL);
-	usrsctp_sysctl_set_sctp_blackhole(0);
+	usrsctp_sysctl_set_sctp_blackhole(o.blackhole ? 2 : 0);
 
 	rc = o.mode == MODE_SERVER ? run_server(&p) : run_client(&p);
 

@@ -10,13 +10,16 @@
  * reading of the whole stream says: the first line (or all of it before
  * the end), trailing blanks and CR dropped, names a command exactly, or
  * is unknown, or is too long.  Abbreviations (sctpalgctl's side) must
- * name exactly one command that starts with them.
+ * name exactly one command that starts with them.  A command's first
+ * word names it; only "associations" takes more, its filter, which is
+ * parsed too (ctl_filter.h).
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_filter.h"
 #include "ctl_proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,7 +29,7 @@ static enum ctl_req_state expected(const char *s, size_t n, enum ctl_cmd *out)
 {
 	size_t w = n < CTL_REQUEST_MAX ? n : CTL_REQUEST_MAX;
 	const char *nl = memchr(s, '\n', w);
-	size_t len;
+	size_t len, wl;
 	unsigned int i;
 
 	if (nl)
@@ -39,10 +42,17 @@ static enum ctl_req_state expected(const char *s, size_t n, enum ctl_cmd *out)
 		len = n;
 	while (len && strchr("\r\n \t", s[len - 1]) && s[len - 1])
 		len--;
+	/* The command is the first word; only associations takes more. */
+	for (w = 0; w < len && s[w] != ' ' && s[w] != '\t'; w++)
+		;
+	wl = w;
+	while (wl && s[wl - 1] == '\r')
+		wl--;
 	for (i = 0; i < CTL_CMD__COUNT; i++) {
 		const char *name = ctl_cmd_name((enum ctl_cmd)i);
 
-		if (len && strlen(name) == len && !memcmp(name, s, len)) {
+		if (wl && strlen(name) == wl && !memcmp(name, s, wl) &&
+		    (w == len || i == CTL_CMD_ASSOCIATIONS)) {
 			*out = (enum ctl_cmd)i;
 			return CTL_REQ_CMD;
 		}
@@ -77,6 +87,33 @@ static void check_prefix(const char *s, size_t n)
 	} else if (exact != CTL_CMD__COUNT || starts == 1) {
 		abort();
 	}
+}
+
+/*
+ * The associations filter: bounded, never past the request, a sentence
+ * whenever it refuses, and what it accepts matches a view without
+ * reading outside it.
+ */
+static void check_filter(const char *req, size_t len)
+{
+	static const struct engine_assoc_view v = { .n_locals = 255,
+						    .n_paths = 255 };
+	struct ctl_filter f;
+	const char *args;
+	char why[160];
+	size_t n = ctl_request_args(req, len, &args);
+
+	if (args < req || args + n > req + len)
+		abort();
+	why[0] = '\0';
+	if (ctl_filter_parse(args, n, &f, why, sizeof(why)) < 0) {
+		if (!why[0] || !memchr(why, '\0', sizeof(why)))
+			abort();
+		return;
+	}
+	if (f.keys & ~0x3fu || !memchr(f.uplink, '\0', sizeof(f.uplink)))
+		abort();
+	(void)ctl_filter_match(&f, &v, NULL, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -119,5 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (got == CTL_REQ_MORE || len > sizeof(req))
 		abort();
 	check_prefix(s, n < CTL_REQUEST_MAX ? n : CTL_REQUEST_MAX);
+	if (got == CTL_REQ_CMD && cmd == CTL_CMD_ASSOCIATIONS)
+		check_filter(req, len);
 	return 0;
 }

@@ -758,3 +758,55 @@ Test(scenario, malformed_packets_dropped_untouched)
 	cr_assert_eq(engine_stats(e)->drops[DROP_CHUNK_ZERO_LENGTH], 1);
 	engine_destroy(e);
 }
+
+/*
+ * Per-association drop counters (sctpalgctl associations): a packet on
+ * an association's ports with a wrong tag, and one from an address the
+ * peer never announced, count on that association by class; a packet
+ * for no association, and forwarded ones, count on none.
+ */
+Test(scenario, drops_counted_on_the_association)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, 7200, FX_SEC);
+	struct engine_verdict v;
+	struct pb p;
+
+	data_pkt(&p, "192.168.1.10", PEER1, 7200, 3868, 0x0badbad0);
+	v = fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC);
+	cr_assert(v.action == ENGINE_DROP && v.reason == DROP_VTAG_MISMATCH,
+		  "DROP_VTAG_MISMATCH: action %d reason %s", v.action,
+		  drop_reason_name(v.reason));
+	chunk_pkt(&p, PEER1, "198.51.100.1", 3868, port, 0xdeadbeef,
+		  SCTP_CID_HEARTBEAT, 0);
+	v = fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC);
+	cr_assert(v.action == ENGINE_DROP && v.reason == DROP_VTAG_MISMATCH,
+		  "DROP_VTAG_MISMATCH: action %d reason %s", v.action,
+		  drop_reason_name(v.reason));
+	cr_assert_eq(view(e).drops[ENGINE_ADC_VTAG], 2);
+
+	/* The right tag from an address the peer never listed. */
+	data_pkt(&p, "192.0.2.99", "198.51.100.1", 3868, port, TI);
+	v = fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC);
+	cr_assert(v.action == ENGINE_DROP && v.reason == DROP_PEER_ADDR_UNKNOWN,
+		  "DROP_PEER_ADDR_UNKNOWN: action %d reason %s", v.action,
+		  drop_reason_name(v.reason));
+	cr_assert_eq(view(e).drops[ENGINE_ADC_ADDRESS], 1);
+
+	/* Other ports: out of the blue, nobody's drop. */
+	data_pkt(&p, "192.168.1.10", PEER1, 7201, 3868, TP);
+	v = fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC);
+	cr_assert(v.action == ENGINE_DROP && v.reason == DROP_OUT_OF_THE_BLUE,
+		  "DROP_OUT_OF_THE_BLUE: action %d reason %s", v.action,
+		  drop_reason_name(v.reason));
+	data_pkt(&p, "192.168.1.10", PEER1, 7200, 3868, TP);
+	expect(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC), ENGINE_FORWARD);
+	cr_assert_eq(view(e).drops[ENGINE_ADC_VTAG], 2);
+	cr_assert_eq(view(e).drops[ENGINE_ADC_ADDRESS], 1);
+	cr_assert_eq(view(e).drops[ENGINE_ADC_POLICY], 0);
+	cr_assert_eq(view(e).drops[ENGINE_ADC_OTHER], 0);
+	cr_assert_eq(engine_assoc_drop_class(DROP_PPID_DENIED),
+		     ENGINE_ADC_POLICY);
+	cr_assert_str_eq(engine_assoc_drop_class_name(ENGINE_ADC_VTAG), "vtag");
+	engine_destroy(e);
+}
