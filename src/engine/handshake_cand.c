@@ -207,12 +207,23 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 
 	switch (x->sv.first_type) {
 	case SCTP_CID_INIT_ACK:
-		/* Answers the other side's INIT, from (to) an address that
-		 * INIT was for (RFC 9260 5.1: "the INIT ACK's destination
-		 * is the INIT's source"). */
+		/*
+		 * Answers the other side's INIT with that INIT's Initiate
+		 * Tag, which only the INIT's receiver saw.  It goes to the
+		 * INIT's source (RFC 9260 5.1), so an inside server's INIT
+		 * ACK must leave for an address the INIT came from.  A peer
+		 * may answer from any of its addresses (RFC 9260 5.1.2 A
+		 * takes the INIT ACK's source as a peer address; usrsctp
+		 * answers from its last bound one): an inbound INIT ACK
+		 * from another source counts when its own address list
+		 * names that source (handshake_cand_peer_ok, once the
+		 * parameters are validated).
+		 */
 		if (inb != out || !theirs || v != theirs)
 			return CAND_NONE;
-		return cand_has_peer(c, peer, true) ? CAND_ACK : CAND_NONE;
+		if (out && !cand_has_peer(c, peer, true))
+			return CAND_NONE;
+		return CAND_ACK;
 	case SCTP_CID_COOKIE_ECHO:
 		/* Sent by the INIT's sender with the INIT ACK's tag. */
 		if (inb == out || !mine || !theirs || v != theirs)
@@ -317,11 +328,40 @@ struct assoc *handshake_cand_lookup(struct xlate_ctx *x)
 	return a;
 }
 
+/* Does INIT / INIT ACK chunk list addr (parameters validated)? */
+static bool chunk_lists(const uint8_t *chunk, const struct nat_addr *addr)
+{
+	struct nat_addr listed;
+
+	for (uint32_t off = sctp_param_first(chunk, SCTP_INIT_FIXED_LEN); off;
+	     off = sctp_param_next(chunk, off)) {
+		const uint8_t *p = chunk + off;
+
+		if (sctp_get16(p) == SCTP_PARAM_IPV4_ADDR)
+			nat_addr_from_v4(&listed, p + 4);
+		else if (sctp_get16(p) == SCTP_PARAM_IPV6_ADDR)
+			nat_addr_from_v6(&listed, p + 4);
+		else
+			continue;
+		if (nat_addr_eq(&listed, addr))
+			return true;
+	}
+	return false;
+}
+
 bool handshake_cand_peer_ok(const struct xlate_ctx *x,
 			    const struct nat_addr *peer)
 {
-	return x->cand >= 0 &&
-	       cand_has_peer(&x->a->cands[x->cand], peer, false);
+	if (x->cand < 0)
+		return false;
+	if (cand_has_peer(&x->a->cands[x->cand], peer, false))
+		return true;
+	/* A peer's INIT ACK from an address the INIT was not sent to,
+	 * which the INIT ACK itself lists (cand_op). */
+	return x->cand_op == CAND_ACK && x->dir == ENGINE_INBOUND &&
+	       x->sv.first_type == SCTP_CID_INIT_ACK &&
+	       nat_addr_eq(peer, &x->src) &&
+	       chunk_lists(x->sv.sctp + SCTP_HDR_LEN, peer);
 }
 
 /* ---- an INIT ACK's tag must not be another association's ---- */

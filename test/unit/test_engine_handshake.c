@@ -972,3 +972,45 @@ Test(handshake, abort_answering_the_only_init_ends_the_attempt)
 	cr_assert_eq(engine_stats(e)->assocs_ended, 1);
 	engine_destroy(e);
 }
+
+/* ---- an INIT ACK from another address of the peer ---- */
+
+/*
+ * The INIT went to PEER1; the peer answers from PEER2, which its INIT
+ * ACK lists (usrsctp answers from its last bound address; RFC 9260 5.1.2
+ * A makes the INIT ACK's source a peer address).  The handshake must
+ * complete; the same INIT ACK from an address it does not list, or with
+ * another tag, must not.
+ */
+Test(handshake, init_ack_from_another_listed_peer_address)
+{
+	static const char *const evil_listed[] = { PEER1, EVIL, NULL };
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct engine_verdict v;
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	/* Breaking variants first: each changes nothing. */
+	expect_drop(in_init_ack(e, EVIL, port, TI, TP, peer1_only, FX_SEC),
+		    DROP_PEER_ADDR_UNKNOWN);
+	v = in_init_ack(e, PEER2, port, TI ^ 1, TP, both_peers, FX_SEC);
+	cr_assert_eq(v.action, ENGINE_DROP);
+	v = in_init_ack(e, EVIL, port, TI ^ 1, TP, evil_listed, FX_SEC);
+	cr_assert_eq(v.action, ENGINE_DROP);
+	cr_assert_eq(view(e).state, ASSOC_COOKIE_WAIT);
+	cr_assert_eq(view(e).n_paths, 1);
+
+	expect_fwd(in_init_ack(e, PEER2, port, TI, TP, both_peers, FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, FX_SEC));
+	v = in_chunk(e, PEER2, port, TI, SCTP_CID_COOKIE_ACK, 0, FX_SEC);
+	expect_fwd(v);
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	cr_assert_eq(view(e).n_paths, 2);
+	works(e, port, TI, TP, 2 * FX_SEC);
+	expect_fwd(in_data(e, PEER2, port, TI, 2 * FX_SEC));
+	expect_drop(in_data(e, EVIL, port, TI, 2 * FX_SEC),
+		    DROP_PEER_ADDR_UNKNOWN);
+	engine_destroy(e);
+}
