@@ -160,6 +160,8 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Iinclude -Isrc/engine \
 	-Itest/unit -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 FUZZ_SUPPORT := test/unit/pkt_build.c test/unit/engine_fixture.c
+# The adversarial state harness, shared by fuzz_adversary and the unit tests.
+FUZZ_SUPPORT += test/unit/adv_harness.c
 FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h test/unit/*.h)
 
 build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_SUPPORT) $(FUZZ_HDRS)
