@@ -201,6 +201,8 @@ E2E_LIB_kroute_probe := src/daemon/kroute.c src/daemon/log.c \
 	src/engine/nat_addr.c
 E2E_LDLIBS_kroute_probe := $(DAEMON_CFLAGS) \
 	$(call pc,--libs,libnl-3.0 libnl-route-3.0)
+# The forgery test's packet forger: raw sockets, the repository's CRC32c.
+E2E_LIB_sctp_forge := src/engine/crc32c.c
 
 build/test/e2e/%: test/e2e/%.c $(SKELS)
 	$(call msg,LD,$@)
