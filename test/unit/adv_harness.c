@@ -114,6 +114,9 @@ struct world {
 	uint64_t rng;
 	bool reacting;		/* endpoint input caused by a forgery */
 	bool box_assoc;		/* the box holds the endpoints' association */
+	/* The tags both ends last agreed on: during a restart the box
+	 * rightly still takes them (it cannot know yet). */
+	uint32_t agreed_a, agreed_z;
 	uint16_t pub_port;	/* learned from the first INIT through */
 	/* Schedule reader. */
 	const uint8_t *s;
@@ -632,6 +635,29 @@ static void send_shutdown_ack(struct world *w, struct ep *e)
 }
 
 /*
+ * AUTH (RFC 4895) with the endpoints' shared key: the model's "HMAC" is
+ * the key itself, which is all an endpoint needs to tell its peer's
+ * ASCONF from a forger's (who sends zeros, pb_auth()).
+ */
+static const uint8_t auth_key[20] = "adv-shared-auth-key";
+
+static void auth_chunk(struct pb *p)
+{
+	pb_chunk_begin(p, SCTP_CID_AUTH, 0);
+	pb_u16(p, 0);		/* shared key id */
+	pb_u16(p, 1);		/* HMAC-SHA-1 */
+	pb_bytes(p, auth_key, sizeof(auth_key));
+}
+
+static bool auth_ok(const struct pview *v)
+{
+	const uint8_t *c = v->sctp + 12;
+
+	return c[0] == SCTP_CID_AUTH && get16(c + 2) == 28 &&
+	       !memcmp(c + 8, auth_key, sizeof(auth_key));
+}
+
+/*
  * ASCONF Add IP (RFC 5061 4.1): under AUTH the inside host names the new
  * address by the wildcard and sends from it (the box cannot rewrite
  * authenticated bytes); without AUTH it names it from a known address.
@@ -644,7 +670,7 @@ static void send_asconf(struct world *w, struct ep *e)
 	if (e->asconf_auth) {
 		start(&p, e->asconf_addr, e->peer_addrs[0], e->port,
 		      e->peer_port, e->peer_tag);
-		pb_auth(&p);
+		auth_chunk(&p);
 		pb_asconf(&p, e->asconf_serial, "0.0.0.0");
 		pb_asconf_param(&p, SCTP_PARAM_ADD_IP, 1, "0.0.0.0");
 	} else {
@@ -856,6 +882,10 @@ static void asconf_in(struct world *w, struct ep *e, const struct pview *v)
 	uint32_t serial = get32(v->ch + 4);
 	struct pb p;
 
+	/* RFC 5061 4.1.1, RFC 4895 6.3: under AUTH, a wrong HMAC is
+	 * discarded. */
+	if (v->auth && !auth_ok(v))
+		return;
 	if (serial != e->peer_serial + 1 && serial != e->peer_serial)
 		return;
 	if (serial == e->peer_serial + 1) {
@@ -878,7 +908,7 @@ static void asconf_in(struct world *w, struct ep *e, const struct pview *v)
 	/* RFC 5061 4.2: the ASCONF-ACK goes to the ASCONF's source. */
 	start(&p, v->dst, v->src, e->port, v->sport, e->peer_tag);
 	if (v->auth)
-		pb_auth(&p);
+		auth_chunk(&p);
 	pb_chunk_begin(&p, SCTP_CID_ASCONF_ACK, 0);
 	pb_u32(&p, serial);
 	send_pkt(w, e, &p, "ASCONF-ACK");
@@ -1168,6 +1198,11 @@ static bool snap_same(const struct snap *a, const struct snap *b, char *why,
 		      size_t n)
 {
 	if (a->n != b->n) {
+		/* An ended association (CLOSED, lingering) may go at any
+		 * time: that changes nothing the endpoints use. */
+		if (a->n == b->n + 1 && b->n == 0 &&
+		    a->v[0].state == ASSOC_CLOSED)
+			return true;
 		snprintf(why, n, "%u associations became %u", a->n, b->n);
 		return false;
 	}
@@ -1282,15 +1317,26 @@ static bool forged_may_pass(const struct world *w, const struct pview *v)
 	bool live_addrs = in_list(z->addrs, z->n_addrs, v->src) &&
 			  v->sport == ZPORT && v->dport == w->pub_port &&
 			  in_list(a->addrs, a->n_addrs, inside_of(w, v->dst));
-	bool live_tag = a->st != EP_CLOSED &&
-			(v->vtag == a->my_tag ||
-			 ((v->flags & SCTP_FLAG_T) &&
-			  (v->type == SCTP_CID_ABORT ||
-			   v->type == SCTP_CID_SHUTDOWN_COMPLETE) &&
-			  v->vtag == a->peer_tag));
+	bool tbit = (v->flags & SCTP_FLAG_T) &&
+		    (v->type == SCTP_CID_ABORT ||
+		     v->type == SCTP_CID_SHUTDOWN_COMPLETE);
+	bool live_tag = (a->st != EP_CLOSED &&
+			 v->vtag == (tbit ? a->peer_tag : a->my_tag)) ||
+			(w->box_assoc &&
+			 v->vtag == (tbit ? w->agreed_z : w->agreed_a));
 
 	if (v->type == SCTP_CID_INIT && v->vtag == 0)
 		live_tag = true;	/* a restart looks just like it */
+	/*
+	 * The one packet from outside the association the box must let
+	 * the inside host judge: an authenticated ASCONF adding its own
+	 * source (RFC 5061 4.2.1 wildcard, draft-ietf-tsvwg-natsupp), with
+	 * the live tag -- only the host can check the HMAC.
+	 */
+	if (v->auth && v->type == SCTP_CID_ASCONF && live_tag &&
+	    v->sport == ZPORT && v->dport == w->pub_port &&
+	    in_list(a->addrs, a->n_addrs, inside_of(w, v->dst)))
+		return true;
 	return live_addrs && live_tag;
 }
 
@@ -1536,6 +1582,10 @@ static void deliver_some(struct world *w, uint8_t arg, bool lose_after)
 
 static void note_established(struct world *w)
 {
+	if (agree(w)) {
+		w->agreed_a = w->ep[WHO_A].my_tag;
+		w->agreed_z = w->ep[WHO_Z].my_tag;
+	}
 	if (agree(w) && !w->box_assoc) {
 		w->box_assoc = true;
 		w->st->handshakes++;
