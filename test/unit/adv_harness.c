@@ -812,10 +812,17 @@ static void cookie_echo_in(struct world *w, struct ep *e,
 		return;		/* 5.2.4 C: discard */
 	}
 	if (adopt) {
-		int n = (int)get32(c + 16);
+		int n = (int)get32(c + 16), n_own = e->n_addrs;
+		uint32_t own[MAX_ADDRS];
 
+		/* A restart keeps the addresses our INIT ACK listed. */
+		memcpy(own, e->addrs, sizeof(own));
 		ep_reset(e);
 		ep_base_addrs(w, e);
+		if (n_own > e->n_addrs) {
+			memcpy(e->addrs, own, sizeof(own));
+			e->n_addrs = n_own;
+		}
 		e->my_tag = ctag;
 		e->peer_tag = cpeer;
 		e->next_tsn = get32(c + 8);
