@@ -175,7 +175,7 @@ forged_inside() { # EXTRA display filter
 		 sctp.chunk_type == 14 || sctp.chunk_type == 193) && ($1)" \
 		-T fields -e ip.src -e sctp.verification_tag -e sctp.chunk_type
 }
-forged_inside 1 | sort | uniq -c | sed 's/^/inside: /'
+forged_inside frame | sort | uniq -c | sed 's/^/inside: /'
 n_restart_like=$(forged_inside "sctp.chunk_type == 1 &&
 	sctp.verification_tag == 0" | wc -l)
 n_bad=$(forged_inside "!(sctp.chunk_type == 1 &&
