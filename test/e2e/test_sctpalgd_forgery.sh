@@ -32,8 +32,10 @@
 #     packet carries the bytes "FORG"; forged chunk types legitimate
 #     traffic never sends inbound are counted too).  An INIT from the
 #     server's own address with tag 0 is told apart: the box may pass it,
-#     since a real restart looks the same (RFC 9260 5.2.2), and it is
-#     printed, not judged.
+#     since a real restart looks the same (RFC 9260 5.2.2), and so is an
+#     AUTH chunk with the ASCONF it covers adding its own source, with the
+#     live tag (RFC 5061 4.2.1: only the inside host can check the HMAC);
+#     both are printed, not judged.
 # Exit: 0 pass, 1 fail, 77 skip.
 
 # shellcheck source=lib.sh
@@ -186,10 +188,16 @@ forged_inside() { # EXTRA display filter
 forged_inside frame | sort | uniq -c | sed 's/^/inside: /'
 n_restart_like=$(forged_inside "sctp.chunk_type == 1 &&
 	sctp.verification_tag == 0" | wc -l)
+# RFC 5061 4.2.1 / natsupp: an AUTH chunk and the ASCONF it covers,
+# adding its own source, is how a peer adds an address; only the inside
+# host can check the HMAC, so the box may pass it with the live tag.
+n_auth_asconf=$(forged_inside "sctp.chunk_type == 15" | wc -l)
 n_bad=$(forged_inside "!(sctp.chunk_type == 1 &&
-	sctp.verification_tag == 0)" | wc -l)
+	sctp.verification_tag == 0) && !(sctp.chunk_type == 15)" | wc -l)
 say "forged INITs with tag 0 that reached the client (a restart looks" \
 	"the same): $n_restart_like"
+say "forged AUTH + ASCONF (own source) that reached the client (only the" \
+	"host can check the HMAC): $n_auth_asconf"
 n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" stats | grep -iE 'drop|mismatch|unknown|blue' |
 	sed 's/^/box: /' | head -n 30
 
