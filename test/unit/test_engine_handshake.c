@@ -972,3 +972,39 @@ Test(handshake, abort_answering_the_only_init_ends_the_attempt)
 	cr_assert_eq(engine_stats(e)->assocs_ended, 1);
 	engine_destroy(e);
 }
+
+/*
+ * RFC 9260 8.5.1 B, C: a T-bit ABORT / SHUTDOWN COMPLETE carries the
+ * sender's own tag.  In COOKIE-WAIT the box knows no peer tag yet, so
+ * the guesses an off-path sender can make (0 above all) must close
+ * nothing; the real INIT ACK still completes the handshake.
+ */
+Test(handshake, tbit_guess_in_cookie_wait_closes_nothing)
+{
+	static const uint8_t types[] = { SCTP_CID_SHUTDOWN_COMPLETE,
+					 SCTP_CID_ABORT };
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct engine_verdict v;
+
+		v = in_chunk(e, PEER1, port, 0, types[i], SCTP_FLAG_T,
+			     FX_SEC);
+		cr_assert_neq(v.action, ENGINE_FORWARD, "guess forwarded");
+		v = in_chunk(e, PEER1, port, 0x12345678u, types[i],
+			     SCTP_FLAG_T, FX_SEC);
+		cr_assert_neq(v.action, ENGINE_FORWARD, "guess forwarded");
+		cr_assert_eq(view(e).state, ASSOC_COOKIE_WAIT);
+	}
+	cr_assert_eq(engine_stats(e)->assocs_ended, 0);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    FX_SEC));
+	works(e, port, TI, TP, 2 * FX_SEC);
+	engine_destroy(e);
+}
