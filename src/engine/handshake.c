@@ -484,11 +484,12 @@ void handshake_init(struct xlate_ctx *x)
 	 * The peer restarts, our INITs crossed (RFC 9260 5.2), or someone
 	 * who knows the addresses and ports but no tag sends an INIT: the
 	 * inside host tells (it answers or ABORTs, 5.2.2), so it goes in,
-	 * but its tag and addresses wait aside as a candidate.
+	 * but its tag and addresses wait aside as a candidate.  During a
+	 * handshake too: an INIT then is an INIT collision candidate (RFC
+	 * 9260 5.2.1, 5.2.4), which must not take the association back
+	 * from COOKIE-ECHOED, nor restart its setup timer, before the
+	 * other side accepted it.
 	 */
-	if (!handshake_assoc_live(x->a) &&
-	    !handshake_cand_has_tag(e, x->a, itag, false, x->now))
-		engine_set_state(e, x->a, ASSOC_COOKIE_WAIT, x->now);
 	handshake_cand_init(x, x->a, itag, chunk);
 	plan_inbound_addrs(x);
 	xlate_commit(x);

@@ -559,7 +559,23 @@ void handshake_cand_commit(struct xlate_ctx *x)
 		a, x->dir == ENGINE_OUTBOUND ? &x->dst : &x->src);
 }
 
-/* The newest candidate's tags, for an association not yet live. */
+/*
+ * How much a candidate says about the handshake in progress: one a COOKIE
+ * ECHO selected, then one of the side that began the association (its
+ * own INIT), then any.  An INIT from the other side during the handshake
+ * is only an INIT collision candidate (RFC 9260 5.2.1), perhaps a blind
+ * forgery: it must not become what the association shows or saves.
+ */
+static int cand_rank(const struct assoc *a, const struct assoc_cand *c)
+{
+	bool origin = !!(c->flags & ASSOC_CAND_F_INBOUND) ==
+		      !!(a->flags & ASSOC_F_INBOUND);
+
+	return (c->flags & ASSOC_CAND_F_ECHOED ? 2 : 0) + (origin ? 1 : 0);
+}
+
+/* The tags of the handshake in progress, for an association not yet
+ * live: the best ranked candidate, the newest of those. */
 void handshake_cand_view_tags(const struct assoc *a, uint32_t *tag_inside,
 			      uint32_t *tag_peer)
 {
@@ -568,8 +584,11 @@ void handshake_cand_view_tags(const struct assoc *a, uint32_t *tag_inside,
 	for (int i = 0; i < ASSOC_CANDS; i++) {
 		const struct assoc_cand *c = &a->cands[i];
 
-		if ((c->flags & ASSOC_CAND_F_USED) &&
-		    (!best || c->since >= best->since))
+		if (!(c->flags & ASSOC_CAND_F_USED))
+			continue;
+		if (!best || cand_rank(a, c) > cand_rank(a, best) ||
+		    (cand_rank(a, c) == cand_rank(a, best) &&
+		     c->since >= best->since))
 			best = c;
 	}
 	if (best) {

@@ -1008,3 +1008,45 @@ Test(handshake, tbit_guess_in_cookie_wait_closes_nothing)
 	works(e, port, TI, TP, 2 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * RFC 9260 5.2.1, 5.2.4: an INIT from the peer's address while the
+ * inside host is in COOKIE-WAIT or COOKIE-ECHOED is an INIT collision
+ * candidate, perhaps a blind forgery.  The inside host may answer it,
+ * but until the other side accepts it the association keeps the tags
+ * and state of its own handshake, which still completes.
+ */
+Test(handshake, forged_init_during_handshake_changes_nothing)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct engine_assoc_view v;
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, NULL, FX_SEC));
+	v = view(e);
+	cr_assert_eq(v.state, ASSOC_COOKIE_WAIT);
+	cr_assert_eq(v.tag_inside, TI);
+	cr_assert_eq(v.tag_peer, 0);
+	/* The host answers it (5.2.1): still only a candidate. */
+	expect_fwd(out_init_ack(e, PEER1, 0x66000001u, TI, FX_SEC, &p));
+	v = view(e);
+	cr_assert_eq(v.tag_inside, TI);
+	cr_assert_eq(v.tag_peer, 0);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_COOKIE_ECHOED);
+	expect_fwd(in_init(e, PEER1, port, 0x66000002u, NULL, 2 * FX_SEC));
+	v = view(e);
+	cr_assert_eq(v.state, ASSOC_COOKIE_ECHOED, "state %s",
+		     assoc_state_name((enum assoc_state)v.state));
+	cr_assert_eq(v.tag_inside, TI);
+	cr_assert_eq(v.tag_peer, TP);
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    2 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
