@@ -111,9 +111,15 @@ bool handshake_cand_has_tag(const struct engine *e, const struct assoc *a,
 	return false;
 }
 
-/* A free slot, else a stale one, else the oldest not selected. */
+/*
+ * A free slot, else a stale one, else the oldest not selected.  A slot
+ * for an inbound INIT's candidate never takes one of an outbound INIT:
+ * anyone who knows the addresses and ports can send INITs (blind,
+ * RFC 9260 5.2.1 collision candidates), and a few of them must not push
+ * the inside host's own handshake out; NULL then, the INIT has none.
+ */
 static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
-				    uint64_t now)
+				    uint64_t now, bool inbound)
 {
 	struct assoc_cand *best = NULL;
 
@@ -124,9 +130,13 @@ static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 			return c;
 		if (c->flags & ASSOC_CAND_F_ECHOED)
 			continue;
+		if (inbound && !(c->flags & ASSOC_CAND_F_INBOUND))
+			continue;
 		if (!best || c->since < best->since)
 			best = c;
 	}
+	if (!best && inbound)
+		return NULL;
 	return best ? best : &a->cands[0];
 }
 
@@ -163,7 +173,9 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 		}
 		return;
 	}
-	c = cand_slot(e, a, x->now);
+	c = cand_slot(e, a, x->now, inbound);
+	if (!c)
+		return;
 	cand_reset(c, inbound ? ASSOC_CAND_F_INBOUND : 0, x->now);
 	if (inbound) {
 		c->tag_peer = itag;
@@ -496,9 +508,10 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 	uint32_t *t;
 
 	if (x->cand_copy) {
-		struct assoc_cand *n = cand_slot(x->e, x->a, x->now);
+		struct assoc_cand *n = cand_slot(
+			x->e, x->a, x->now, c->flags & ASSOC_CAND_F_INBOUND);
 
-		if (n != c) {
+		if (n && n != c) {
 			n->tag_inside = c->tag_inside;
 			n->tag_peer = c->tag_peer;
 			n->flags = (uint8_t)(c->flags & ~ASSOC_CAND_F_ECHOED);

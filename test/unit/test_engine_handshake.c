@@ -1050,3 +1050,30 @@ Test(handshake, forged_init_during_handshake_changes_nothing)
 	works(e, port, TI, TP, 3 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * Blind INITs from the peer's address, more of them than an association
+ * holds candidates, while the inside host waits for its INIT ACK: they
+ * must not push its own handshake out, so the real INIT ACK still
+ * passes and the handshake completes.
+ */
+Test(handshake, blind_inits_do_not_evict_the_own_handshake)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	for (uint32_t i = 0; i < 8; i++) /* twice ASSOC_CANDS */
+		expect_fwd(in_init(e, PEER1, port, 0x66000001u + i, NULL,
+				   FX_SEC));
+	cr_assert_eq(view(e).tag_inside, TI);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	works(e, port, TI, TP, 2 * FX_SEC);
+	engine_destroy(e);
+}
