@@ -201,6 +201,45 @@ static bool tbit_packet(const struct xlate_ctx *x)
 }
 
 /*
+ * Is the packet's peer address one candidate c may vouch for?  Its own
+ * addresses, if the receiver's tag the packet carries is c's alone.  The
+ * inside host answers an INIT during its own handshake with its own tag
+ * (RFC 9260 5.2.1), so an inbound INIT's candidate may share the inside
+ * tag with the live association or with the inside host's own INIT's
+ * candidate; the addresses that INIT listed (perhaps a blind forgery's)
+ * must not legitimise packets carrying that shared tag: only the INIT's
+ * source does, and what the tag's other holders know.
+ */
+static bool cand_known_peer(const struct xlate_ctx *x, const struct assoc *a,
+			    const struct assoc_cand *c,
+			    const struct nat_addr *peer)
+{
+	uint32_t theirs = c->tag_inside;
+	bool shared = false;
+
+	if (assoc_find_peer(a, peer) >= 0)
+		return true;
+	if (x->dir == ENGINE_OUTBOUND || !(c->flags & ASSOC_CAND_F_INBOUND) ||
+	    !theirs)
+		return cand_has_peer(c, peer, false);
+	if (a->tag_inside == theirs)
+		shared = true;
+	for (int i = 0; i < ASSOC_CANDS; i++) {
+		const struct assoc_cand *o = &a->cands[i];
+
+		if (o == c || !cand_live(x->e, o, x->now) ||
+		    o->tag_inside != theirs)
+			continue;
+		shared = true;
+		if (cand_has_peer(o, peer, false))
+			return true;
+	}
+	if (!shared)
+		return cand_has_peer(c, peer, false);
+	return c->n_peers && nat_addr_eq(&c->peers[0], peer);
+}
+
+/*
  * What packet x does to candidate c of a.  `mine` is the sender's own tag
  * of the pair, `theirs` the receiver's, which is what a packet carries
  * (RFC 9260 8.5) except for the T-bit ones (8.5.1).
@@ -213,8 +252,7 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 	uint32_t mine = out ? c->tag_inside : c->tag_peer;
 	uint32_t theirs = out ? c->tag_peer : c->tag_inside;
 	const struct nat_addr *peer = out ? &x->dst : &x->src;
-	bool known_peer = cand_has_peer(c, peer, false) ||
-			  assoc_find_peer(a, peer) >= 0;
+	bool known_peer = cand_known_peer(x, a, c, peer);
 	uint32_t v = x->sv.vtag;
 
 	switch (x->sv.first_type) {

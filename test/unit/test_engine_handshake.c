@@ -1077,3 +1077,35 @@ Test(handshake, blind_inits_do_not_evict_the_own_handshake)
 	works(e, port, TI, TP, 2 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * A forged INIT from the peer's address lists a foreign address; the
+ * inside host, in COOKIE-WAIT, answers it with its own tag (RFC 9260
+ * 5.2.1).  That tag is also its own handshake's: the forged INIT's
+ * addresses must not make an ABORT or a COOKIE ECHO carrying it pass.
+ */
+Test(handshake, forged_init_addresses_do_not_carry_the_own_tag)
+{
+	static const char *const evil[] = { EVIL, NULL };
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, evil, FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, 0x66000001u, TI, FX_SEC, &p));
+	cookie_echo(&p, EVIL, PUB, 3868, port, TI);
+	cr_assert_neq(fx_run(e, &p, ENGINE_INBOUND, FX_SEC).action,
+		      ENGINE_FORWARD, "forged COOKIE ECHO forwarded");
+	cr_assert_neq(in_chunk(e, EVIL, port, TI, SCTP_CID_ABORT, 0,
+			       FX_SEC).action,
+		      ENGINE_FORWARD, "forged ABORT forwarded");
+	cr_assert_eq(view(e).state, ASSOC_COOKIE_WAIT);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    FX_SEC));
+	works(e, port, TI, TP, 2 * FX_SEC);
+	engine_destroy(e);
+}
