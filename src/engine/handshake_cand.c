@@ -586,9 +586,24 @@ void handshake_cand_commit(struct xlate_ctx *x)
 		commit_ack(x, c);
 		break;
 	case CAND_SELECT:
-		/* Another COOKIE ECHO (a retransmission) keeps it alive. */
-		c->flags |= ASSOC_CAND_F_ECHOED;
-		c->since = x->now;
+		/*
+		 * Another COOKIE ECHO (a retransmission) keeps it alive.
+		 * It carries only the receiver's tag, which the receiver
+		 * gives every INIT it answers in its handshake (RFC 9260
+		 * 5.2.1): the peer's INIT and a blind one from its address
+		 * make two candidates with it.  Which one the cookie holds
+		 * is known only from the answer, carrying the sender's tag
+		 * (5.2.4): all are selected, the COOKIE ACK confirms one.
+		 */
+		for (int i = 0; i < ASSOC_CANDS; i++) {
+			struct assoc_cand *o = &a->cands[i];
+
+			if (o == c || (cand_live(e, o, x->now) &&
+				       cand_op(x, a, o) == CAND_SELECT)) {
+				o->flags |= ASSOC_CAND_F_ECHOED;
+				o->since = x->now;
+			}
+		}
 		if (!handshake_assoc_live(a))
 			engine_set_state(e, a, ASSOC_COOKIE_ECHOED, x->now);
 		break;

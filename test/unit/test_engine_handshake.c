@@ -1109,3 +1109,35 @@ Test(handshake, forged_init_addresses_do_not_carry_the_own_tag)
 	works(e, port, TI, TP, 2 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * RFC 9260 5.2.1: in COOKIE-WAIT the inside host answers a blind INIT
+ * and the peer's crossing INIT alike, with its own tag.  The peer's
+ * COOKIE ECHO carries only that tag, so it cannot tell the two
+ * candidates apart; the host's COOKIE ACK, with the peer's tag, proves
+ * which one completed, and that one must be confirmed.
+ */
+Test(handshake, cookie_ack_confirms_the_candidate_it_proves)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct engine_assoc_view v;
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, NULL, FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, 0x66000001u, TI, FX_SEC, &p));
+	expect_fwd(in_init(e, PEER1, port, TP, peer1_only, FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, TP, TI, FX_SEC, &p));
+	cookie_echo(&p, PEER1, PUB, 3868, port, TI);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	v = view(e);
+	cr_assert_eq(v.state, ASSOC_ESTABLISHED);
+	cr_assert_eq(v.tag_inside, TI);
+	cr_assert_eq(v.tag_peer, TP);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
