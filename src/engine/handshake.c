@@ -450,7 +450,20 @@ void handshake_init(struct xlate_ctx *x)
 					  x->sv.dport, x->sv.sport, in_match,
 					  x);
 	}
-	/* A closed association's endpoints start afresh. */
+	/*
+	 * A closed association's endpoints start afresh.  It lingers so
+	 * that stray packets of its close still translate (a SHUTDOWN
+	 * COMPLETE the peer retransmits its SHUTDOWN ACK for, RFC 9260
+	 * 9.2): an inbound INIT no forward rule takes, perhaps a blind one
+	 * from the peer's address, is dropped without ending that.
+	 */
+	if (x->a && x->a->state == ASSOC_CLOSED &&
+	    x->dir == ENGINE_INBOUND &&
+	    addr_map_forward(&e->conf, &x->dst, x->sv.dport) < 0) {
+		x->a = NULL;
+		engine_drop(x, DROP_NO_FORWARD_RULE);
+		return;
+	}
 	if (x->a && x->a->state == ASSOC_CLOSED) {
 		/* Its DOWN was reported when it closed. */
 		engine_release_assoc(e, x->a, ENGINE_EVR_NEW, x->now);

@@ -1141,3 +1141,30 @@ Test(handshake, cookie_ack_confirms_the_candidate_it_proves)
 	works(e, port, TI, TP, 3 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * A closed association lingers so that the last packets of its close
+ * still translate (RFC 9260 9.2: the peer retransmits SHUTDOWN ACK until
+ * a SHUTDOWN COMPLETE reaches it).  A blind INIT from the peer's address,
+ * which no forward rule takes, must not end that linger.
+ */
+Test(handshake, init_without_forward_rule_keeps_closed_linger)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN_COMPLETE,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	expect_drop(in_init(e, PEER1, port, 0x66000001u, NULL, 2 * FX_SEC),
+		    DROP_NO_FORWARD_RULE);
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_SHUTDOWN_ACK, 0,
+			    2 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN_COMPLETE,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	engine_destroy(e);
+}
