@@ -546,18 +546,28 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 	uint32_t *t;
 
 	if (x->cand_copy) {
-		struct assoc_cand *n = cand_slot(
-			x->e, x->a, x->now, c->flags & ASSOC_CAND_F_INBOUND);
+		struct assoc_cand *n = NULL;
 
-		if (n && n != c) {
-			n->tag_inside = c->tag_inside;
-			n->tag_peer = c->tag_peer;
-			n->flags = (uint8_t)(c->flags & ~ASSOC_CAND_F_ECHOED);
-			n->n_init_peers = n->n_peers = c->n_init_peers;
-			memcpy(n->peers, c->peers,
-			       c->n_init_peers * sizeof(c->peers[0]));
-			c = n;
-		}
+		/*
+		 * Another answer to an INIT already answered (a stateless
+		 * responder answers each copy with a new tag, RFC 9260
+		 * 5.1.3).  The INIT's sender takes the first INIT ACK it
+		 * gets and discards the rest (5.2.3): the earlier answers
+		 * are the ones to keep, so a later one takes only a free
+		 * slot, never pushing out an answer or another handshake.
+		 */
+		for (int i = 0; i < ASSOC_CANDS && !n; i++)
+			if (!cand_live(x->e, &x->a->cands[i], x->now))
+				n = &x->a->cands[i];
+		if (!n || n == c)
+			return;
+		n->tag_inside = c->tag_inside;
+		n->tag_peer = c->tag_peer;
+		n->flags = (uint8_t)(c->flags & ~ASSOC_CAND_F_ECHOED);
+		n->n_init_peers = n->n_peers = c->n_init_peers;
+		memcpy(n->peers, c->peers,
+		       c->n_init_peers * sizeof(c->peers[0]));
+		c = n;
 		c->flags &= (uint8_t) ~(
 			ASSOC_CAND_F_ECHOED |
 			(out ? ASSOC_CAND_F_DR_INSIDE : ASSOC_CAND_F_DR_PEER));

@@ -1168,3 +1168,29 @@ Test(handshake, init_without_forward_rule_keeps_closed_linger)
 	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
 	engine_destroy(e);
 }
+
+/*
+ * A stateless responder answers every copy of an INIT with a new tag
+ * (RFC 9260 5.1.3); the INIT's sender takes the first INIT ACK it gets
+ * and discards the others (5.2.3).  More answers than an association
+ * holds candidates must not push out the first one.
+ */
+Test(handshake, first_of_many_init_acks_kept)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	for (uint32_t i = 0; i < 6; i++)
+		expect_fwd(in_init_ack(e, PEER1, port, TI, 0x33000001u + i,
+				       peer1_only, 2 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, 2 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    2 * FX_SEC));
+	cr_assert_eq(view(e).tag_peer, TP);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
