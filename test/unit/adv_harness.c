@@ -832,7 +832,13 @@ static void cookie_echo_in(struct world *w, struct ep *e,
 			add_addr(e->peer_addrs, &e->n_peer,
 				 get32(c + 24 + 4 * i));
 	}
-	if (e->st != EP_ESTABLISHED)
+	/*
+	 * RFC 9260 5.2.4 D: with both tags matching the endpoint enters
+	 * ESTABLISHED only "if it is in the COOKIE-ECHOED state"; one that
+	 * is shutting down stays there (a stray COOKIE ECHO must not undo
+	 * its SHUTDOWN, 9.2).  A new association (A, B) is ESTABLISHED.
+	 */
+	if (adopt || e->st == EP_COOKIE_WAIT || e->st == EP_COOKIE_ECHOED)
 		ep_established(w, e);
 	reply_simple(w, e, v, e->peer_tag, SCTP_CID_COOKIE_ACK, 0,
 		     "COOKIE-ACK");
