@@ -173,6 +173,20 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 		}
 		return;
 	}
+	/*
+	 * A new Initiate Tag from the inside host is a new attempt: it has
+	 * given up its earlier INIT (RFC 9260 5.1: one INIT, retransmitted
+	 * with the same tag, per attempt), whose answers nobody will use
+	 * unless a COOKIE ECHO already selected one.
+	 */
+	if (!inbound)
+		for (int i = 0; i < ASSOC_CANDS; i++) {
+			c = &a->cands[i];
+			if (cand_live(e, c, x->now) &&
+			    !(c->flags & (ASSOC_CAND_F_INBOUND |
+					  ASSOC_CAND_F_ECHOED)))
+				c->flags = 0;
+		}
 	c = cand_slot(e, a, x->now, inbound);
 	if (!c)
 		return;

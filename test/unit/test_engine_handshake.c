@@ -1194,3 +1194,33 @@ Test(handshake, first_of_many_init_acks_kept)
 	works(e, port, TI, TP, 3 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * The inside host gives up an INIT and sends one with a new tag (RFC
+ * 9260 5.1: a retransmission keeps its tag, a new attempt does not).
+ * The answers to the abandoned INIT must not crowd out the new one's:
+ * here the first answer to it is lost and the host uses the second.
+ */
+Test(handshake, new_init_tag_drops_the_abandoned_answers)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, 0x11000001u, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	for (uint32_t i = 0; i < 4; i++)
+		expect_fwd(in_init_ack(e, PEER1, port, 0x11000001u,
+				       0x33000001u + i, peer1_only, FX_SEC));
+	expect_fwd(out_init(e, HOST, PEER1, TI, 2 * FX_SEC, &p));
+	cr_assert_eq(pkt_sport(p.buf), port);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, 0x44000001u, peer1_only,
+			       2 * FX_SEC));
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only,
+			       2 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, 2 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    2 * FX_SEC));
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
