@@ -177,12 +177,14 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 	 * A new Initiate Tag from the inside host is a new attempt: it has
 	 * given up its earlier INIT (RFC 9260 5.1: one INIT, retransmitted
 	 * with the same tag, per attempt), whose answers nobody will use
-	 * unless a COOKIE ECHO already selected one.
+	 * unless a COOKIE ECHO already selected one.  Only answered ones
+	 * go: an INIT the network delayed may arrive after a newer one,
+	 * and that newer one's candidate must wait for its answer.
 	 */
 	if (!inbound)
 		for (int i = 0; i < ASSOC_CANDS; i++) {
 			c = &a->cands[i];
-			if (cand_live(e, c, x->now) &&
+			if (cand_live(e, c, x->now) && c->tag_peer &&
 			    !(c->flags & (ASSOC_CAND_F_INBOUND |
 					  ASSOC_CAND_F_ECHOED)))
 				c->flags = 0;

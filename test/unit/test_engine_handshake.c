@@ -1224,3 +1224,28 @@ Test(handshake, new_init_tag_drops_the_abandoned_answers)
 	works(e, port, TI, TP, 3 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * The abandoned INIT, delayed in the network, passes after the new one:
+ * the new INIT's candidate, not answered yet, must stay for its answer.
+ */
+Test(handshake, delayed_old_init_keeps_the_new_attempt)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, 0x11000001u, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init_ack(e, PEER1, port, 0x11000001u, 0x33000001u,
+			       peer1_only, FX_SEC));
+	expect_fwd(out_init(e, HOST, PEER1, TI, 2 * FX_SEC, &p));
+	expect_fwd(out_init(e, HOST, PEER1, 0x11000001u, 2 * FX_SEC, &p));
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only,
+			       2 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, 2 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    2 * FX_SEC));
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
