@@ -457,8 +457,7 @@ void handshake_init(struct xlate_ctx *x)
 	 * 9.2): an inbound INIT no forward rule takes, perhaps a blind one
 	 * from the peer's address, is dropped without ending that.
 	 */
-	if (x->a && x->a->state == ASSOC_CLOSED &&
-	    x->dir == ENGINE_INBOUND &&
+	if (x->a && x->a->state == ASSOC_CLOSED && x->dir == ENGINE_INBOUND &&
 	    addr_map_forward(&e->conf, &x->dst, x->sv.dport) < 0) {
 		x->a = NULL;
 		engine_drop(x, DROP_NO_FORWARD_RULE);

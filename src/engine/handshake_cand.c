@@ -185,8 +185,8 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 		for (int i = 0; i < ASSOC_CANDS; i++) {
 			c = &a->cands[i];
 			if (cand_live(e, c, x->now) && c->tag_peer &&
-			    !(c->flags & (ASSOC_CAND_F_INBOUND |
-					  ASSOC_CAND_F_ECHOED)))
+			    !(c->flags &
+			      (ASSOC_CAND_F_INBOUND | ASSOC_CAND_F_ECHOED)))
 				c->flags = 0;
 		}
 	c = cand_slot(e, a, x->now, inbound);

@@ -992,19 +992,18 @@ Test(handshake, tbit_guess_in_cookie_wait_closes_nothing)
 	for (unsigned int i = 0; i < 2; i++) {
 		struct engine_verdict v;
 
-		v = in_chunk(e, PEER1, port, 0, types[i], SCTP_FLAG_T,
-			     FX_SEC);
+		v = in_chunk(e, PEER1, port, 0, types[i], SCTP_FLAG_T, FX_SEC);
 		cr_assert_neq(v.action, ENGINE_FORWARD, "guess forwarded");
-		v = in_chunk(e, PEER1, port, 0x12345678u, types[i],
-			     SCTP_FLAG_T, FX_SEC);
+		v = in_chunk(e, PEER1, port, 0x12345678u, types[i], SCTP_FLAG_T,
+			     FX_SEC);
 		cr_assert_neq(v.action, ENGINE_FORWARD, "guess forwarded");
 		cr_assert_eq(view(e).state, ASSOC_COOKIE_WAIT);
 	}
 	cr_assert_eq(engine_stats(e)->assocs_ended, 0);
 	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
 	expect_fwd(out_cookie_echo(e, TP, FX_SEC));
-	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
-			    FX_SEC));
+	expect_fwd(
+		in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0, FX_SEC));
 	works(e, port, TI, TP, 2 * FX_SEC);
 	engine_destroy(e);
 }
@@ -1066,13 +1065,13 @@ Test(handshake, blind_inits_do_not_evict_the_own_handshake)
 	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
 	port = pkt_sport(p.buf);
 	for (uint32_t i = 0; i < 8; i++) /* twice ASSOC_CANDS */
-		expect_fwd(in_init(e, PEER1, port, 0x66000001u + i, NULL,
-				   FX_SEC));
+		expect_fwd(
+			in_init(e, PEER1, port, 0x66000001u + i, NULL, FX_SEC));
 	cr_assert_eq(view(e).tag_inside, TI);
 	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
 	expect_fwd(out_cookie_echo(e, TP, FX_SEC));
-	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
-			    FX_SEC));
+	expect_fwd(
+		in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0, FX_SEC));
 	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
 	works(e, port, TI, TP, 2 * FX_SEC);
 	engine_destroy(e);
@@ -1098,14 +1097,14 @@ Test(handshake, forged_init_addresses_do_not_carry_the_own_tag)
 	cookie_echo(&p, EVIL, PUB, 3868, port, TI);
 	cr_assert_neq(fx_run(e, &p, ENGINE_INBOUND, FX_SEC).action,
 		      ENGINE_FORWARD, "forged COOKIE ECHO forwarded");
-	cr_assert_neq(in_chunk(e, EVIL, port, TI, SCTP_CID_ABORT, 0,
-			       FX_SEC).action,
-		      ENGINE_FORWARD, "forged ABORT forwarded");
+	cr_assert_neq(
+		in_chunk(e, EVIL, port, TI, SCTP_CID_ABORT, 0, FX_SEC).action,
+		ENGINE_FORWARD, "forged ABORT forwarded");
 	cr_assert_eq(view(e).state, ASSOC_COOKIE_WAIT);
 	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
 	expect_fwd(out_cookie_echo(e, TP, FX_SEC));
-	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
-			    FX_SEC));
+	expect_fwd(
+		in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0, FX_SEC));
 	works(e, port, TI, TP, 2 * FX_SEC);
 	engine_destroy(e);
 }
@@ -1216,8 +1215,7 @@ Test(handshake, new_init_tag_drops_the_abandoned_answers)
 	cr_assert_eq(pkt_sport(p.buf), port);
 	expect_fwd(in_init_ack(e, PEER1, port, TI, 0x44000001u, peer1_only,
 			       2 * FX_SEC));
-	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only,
-			       2 * FX_SEC));
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, 2 * FX_SEC));
 	expect_fwd(out_cookie_echo(e, TP, 2 * FX_SEC));
 	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
 			    2 * FX_SEC));
@@ -1241,8 +1239,7 @@ Test(handshake, delayed_old_init_keeps_the_new_attempt)
 			       peer1_only, FX_SEC));
 	expect_fwd(out_init(e, HOST, PEER1, TI, 2 * FX_SEC, &p));
 	expect_fwd(out_init(e, HOST, PEER1, 0x11000001u, 2 * FX_SEC, &p));
-	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only,
-			       2 * FX_SEC));
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, 2 * FX_SEC));
 	expect_fwd(out_cookie_echo(e, TP, 2 * FX_SEC));
 	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
 			    2 * FX_SEC));
