@@ -175,6 +175,8 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Iinclude -Isrc/engine \
 FUZZ_SUPPORT := test/unit/pkt_build.c test/unit/engine_fixture.c
 # fuzz_ctl: the control socket's request reading.
 FUZZ_SUPPORT += src/ctl/ctl_proto.c src/ctl/ctl_filter.c
+# The adversarial state harness, shared by fuzz_adversary and the unit tests.
+FUZZ_SUPPORT += test/unit/adv_harness.c
 FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h test/unit/*.h)
 
 build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_SUPPORT) $(FUZZ_HDRS)
@@ -216,6 +218,8 @@ E2E_LDLIBS_kroute_probe := $(DAEMON_CFLAGS) \
 	$(call pc,--libs,libnl-3.0 libnl-route-3.0)
 # The flood generator computes CRC32c with the engine's own code.
 E2E_LIB_sctp_flood := src/engine/crc32c.c
+# The forgery test's packet forger: raw sockets, the repository's CRC32c.
+E2E_LIB_sctp_forge := src/engine/crc32c.c
 
 build/test/e2e/%: test/e2e/%.c $(SKELS)
 	$(call msg,LD,$@)

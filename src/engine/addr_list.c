@@ -166,6 +166,26 @@ enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
 	return DROP_NONE;
 }
 
+/* Does the chunk list this inside address (or is it the source)? */
+static bool listed_here(const struct xlate_ctx *x, const uint8_t *chunk,
+			const struct nat_addr *inside)
+{
+	struct nat_addr l;
+	uint32_t off;
+
+	if (nat_addr_eq(inside, &x->src))
+		return true;
+	for (off = sctp_param_first(chunk, SCTP_INIT_FIXED_LEN); off;
+	     off = sctp_param_next(chunk, off)) {
+		if (!is_addr_param(sctp_get16(chunk + off)))
+			continue;
+		param_addr(chunk + off, &l);
+		if (nat_addr_eq(&l, inside))
+			return true;
+	}
+	return false;
+}
+
 static unsigned int distinct_public(const struct assoc *a)
 {
 	unsigned int n = 0;
@@ -219,6 +239,11 @@ enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk)
 
 		if (assoc_find_local_public(a, p) != i)
 			continue;	/* advertised once */
+		/* An INIT / INIT ACK on an existing association (restart,
+		 * collision, RFC 9260 5.2.2) speaks for what the host lists
+		 * now, not for every address the association ever had. */
+		if (!listed_here(x, chunk, &a->locals[i].inside))
+			continue;
 		if (pos + plen > room)
 			return DROP_NO_ROOM;
 		sctp_put16(out + pos, p->family == AF_INET ?

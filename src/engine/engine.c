@@ -285,6 +285,10 @@ static bool tbit_matches(const struct assoc *a, void *arg)
 	const struct xlate_ctx *x = ((struct tbit_match *)arg)->x;
 	uint32_t vtag = x->sv.vtag;
 
+	/* A handshake not completed has no live tag (0): a T-bit packet
+	 * with tag 0 (or any guess) must not match it. */
+	if (!handshake_assoc_live(a))
+		return false;
 	if (x->dir == ENGINE_OUTBOUND)
 		return (vtag == a->tag_inside ||
 			(a->prev_tag_inside && vtag == a->prev_tag_inside)) &&

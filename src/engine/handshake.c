@@ -456,7 +456,19 @@ void handshake_init(struct xlate_ctx *x)
 					  x->sv.dport, x->sv.sport, in_match,
 					  x);
 	}
-	/* A closed association's endpoints start afresh. */
+	/*
+	 * A closed association's endpoints start afresh.  It lingers so
+	 * that stray packets of its close still translate (a SHUTDOWN
+	 * COMPLETE the peer retransmits its SHUTDOWN ACK for, RFC 9260
+	 * 9.2): an inbound INIT no forward rule takes, perhaps a blind one
+	 * from the peer's address, is dropped without ending that.
+	 */
+	if (x->a && x->a->state == ASSOC_CLOSED && x->dir == ENGINE_INBOUND &&
+	    addr_map_forward(&e->conf, &x->dst, x->sv.dport) < 0) {
+		x->a = NULL;
+		engine_drop(x, DROP_NO_FORWARD_RULE);
+		return;
+	}
 	if (x->a && x->a->state == ASSOC_CLOSED) {
 		/* Its DOWN was reported when it closed. */
 		engine_release_assoc(e, x->a, ENGINE_EVR_NEW, x->now);
@@ -490,11 +502,12 @@ void handshake_init(struct xlate_ctx *x)
 	 * The peer restarts, our INITs crossed (RFC 9260 5.2), or someone
 	 * who knows the addresses and ports but no tag sends an INIT: the
 	 * inside host tells (it answers or ABORTs, 5.2.2), so it goes in,
-	 * but its tag and addresses wait aside as a candidate.
+	 * but its tag and addresses wait aside as a candidate.  During a
+	 * handshake too: an INIT then is an INIT collision candidate (RFC
+	 * 9260 5.2.1, 5.2.4), which must not take the association back
+	 * from COOKIE-ECHOED, nor restart its setup timer, before the
+	 * other side accepted it.
 	 */
-	if (!handshake_assoc_live(x->a) &&
-	    !handshake_cand_has_tag(e, x->a, itag, false, x->now))
-		engine_set_state(e, x->a, ASSOC_COOKIE_WAIT, x->now);
 	handshake_cand_init(x, x->a, itag, chunk);
 	plan_inbound_addrs(x);
 	xlate_commit(x);

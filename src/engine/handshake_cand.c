@@ -111,9 +111,15 @@ bool handshake_cand_has_tag(const struct engine *e, const struct assoc *a,
 	return false;
 }
 
-/* A free slot, else a stale one, else the oldest not selected. */
+/*
+ * A free slot, else a stale one, else the oldest not selected.  A slot
+ * for an inbound INIT's candidate never takes one of an outbound INIT:
+ * anyone who knows the addresses and ports can send INITs (blind,
+ * RFC 9260 5.2.1 collision candidates), and a few of them must not push
+ * the inside host's own handshake out; NULL then, the INIT has none.
+ */
 static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
-				    uint64_t now)
+				    uint64_t now, bool inbound)
 {
 	struct assoc_cand *best = NULL;
 
@@ -124,9 +130,13 @@ static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 			return c;
 		if (c->flags & ASSOC_CAND_F_ECHOED)
 			continue;
+		if (inbound && !(c->flags & ASSOC_CAND_F_INBOUND))
+			continue;
 		if (!best || c->since < best->since)
 			best = c;
 	}
+	if (!best && inbound)
+		return NULL;
 	return best ? best : &a->cands[0];
 }
 
@@ -163,7 +173,25 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 		}
 		return;
 	}
-	c = cand_slot(e, a, x->now);
+	/*
+	 * A new Initiate Tag from the inside host is a new attempt: it has
+	 * given up its earlier INIT (RFC 9260 5.1: one INIT, retransmitted
+	 * with the same tag, per attempt), whose answers nobody will use
+	 * unless a COOKIE ECHO already selected one.  Only answered ones
+	 * go: an INIT the network delayed may arrive after a newer one,
+	 * and that newer one's candidate must wait for its answer.
+	 */
+	if (!inbound)
+		for (int i = 0; i < ASSOC_CANDS; i++) {
+			c = &a->cands[i];
+			if (cand_live(e, c, x->now) && c->tag_peer &&
+			    !(c->flags &
+			      (ASSOC_CAND_F_INBOUND | ASSOC_CAND_F_ECHOED)))
+				c->flags = 0;
+		}
+	c = cand_slot(e, a, x->now, inbound);
+	if (!c)
+		return;
 	cand_reset(c, inbound ? ASSOC_CAND_F_INBOUND : 0, x->now);
 	if (inbound) {
 		c->tag_peer = itag;
@@ -189,6 +217,45 @@ static bool tbit_packet(const struct xlate_ctx *x)
 }
 
 /*
+ * Is the packet's peer address one candidate c may vouch for?  Its own
+ * addresses, if the receiver's tag the packet carries is c's alone.  The
+ * inside host answers an INIT during its own handshake with its own tag
+ * (RFC 9260 5.2.1), so an inbound INIT's candidate may share the inside
+ * tag with the live association or with the inside host's own INIT's
+ * candidate; the addresses that INIT listed (perhaps a blind forgery's)
+ * must not legitimise packets carrying that shared tag: only the INIT's
+ * source does, and what the tag's other holders know.
+ */
+static bool cand_known_peer(const struct xlate_ctx *x, const struct assoc *a,
+			    const struct assoc_cand *c,
+			    const struct nat_addr *peer)
+{
+	uint32_t theirs = c->tag_inside;
+	bool shared = false;
+
+	if (assoc_find_peer(a, peer) >= 0)
+		return true;
+	if (x->dir == ENGINE_OUTBOUND || !(c->flags & ASSOC_CAND_F_INBOUND) ||
+	    !theirs)
+		return cand_has_peer(c, peer, false);
+	if (a->tag_inside == theirs)
+		shared = true;
+	for (int i = 0; i < ASSOC_CANDS; i++) {
+		const struct assoc_cand *o = &a->cands[i];
+
+		if (o == c || !cand_live(x->e, o, x->now) ||
+		    o->tag_inside != theirs)
+			continue;
+		shared = true;
+		if (cand_has_peer(o, peer, false))
+			return true;
+	}
+	if (!shared)
+		return cand_has_peer(c, peer, false);
+	return c->n_peers && nat_addr_eq(&c->peers[0], peer);
+}
+
+/*
  * What packet x does to candidate c of a.  `mine` is the sender's own tag
  * of the pair, `theirs` the receiver's, which is what a packet carries
  * (RFC 9260 8.5) except for the T-bit ones (8.5.1).
@@ -201,29 +268,17 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 	uint32_t mine = out ? c->tag_inside : c->tag_peer;
 	uint32_t theirs = out ? c->tag_peer : c->tag_inside;
 	const struct nat_addr *peer = out ? &x->dst : &x->src;
-	bool known_peer = cand_has_peer(c, peer, false) ||
-			  assoc_find_peer(a, peer) >= 0;
+	bool known_peer = cand_known_peer(x, a, c, peer);
 	uint32_t v = x->sv.vtag;
 
 	switch (x->sv.first_type) {
 	case SCTP_CID_INIT_ACK:
-		/*
-		 * Answers the other side's INIT with that INIT's Initiate
-		 * Tag, which only the INIT's receiver saw.  It goes to the
-		 * INIT's source (RFC 9260 5.1), so an inside server's INIT
-		 * ACK must leave for an address the INIT came from.  A peer
-		 * may answer from any of its addresses (RFC 9260 5.1.2 A
-		 * takes the INIT ACK's source as a peer address; usrsctp
-		 * answers from its last bound one): an inbound INIT ACK
-		 * from another source counts when its own address list
-		 * names that source (handshake_cand_peer_ok, once the
-		 * parameters are validated).
-		 */
+		/* Answers the other side's INIT, from (to) an address that
+		 * INIT was for (RFC 9260 5.1: "the INIT ACK's destination
+		 * is the INIT's source"). */
 		if (inb != out || !theirs || v != theirs)
 			return CAND_NONE;
-		if (out && !cand_has_peer(c, peer, true))
-			return CAND_NONE;
-		return CAND_ACK;
+		return cand_has_peer(c, peer, true) ? CAND_ACK : CAND_NONE;
 	case SCTP_CID_COOKIE_ECHO:
 		/* Sent by the INIT's sender with the INIT ACK's tag. */
 		if (inb == out || !mine || !theirs || v != theirs)
@@ -328,40 +383,11 @@ struct assoc *handshake_cand_lookup(struct xlate_ctx *x)
 	return a;
 }
 
-/* Does INIT / INIT ACK chunk list addr (parameters validated)? */
-static bool chunk_lists(const uint8_t *chunk, const struct nat_addr *addr)
-{
-	struct nat_addr listed;
-
-	for (uint32_t off = sctp_param_first(chunk, SCTP_INIT_FIXED_LEN); off;
-	     off = sctp_param_next(chunk, off)) {
-		const uint8_t *p = chunk + off;
-
-		if (sctp_get16(p) == SCTP_PARAM_IPV4_ADDR)
-			nat_addr_from_v4(&listed, p + 4);
-		else if (sctp_get16(p) == SCTP_PARAM_IPV6_ADDR)
-			nat_addr_from_v6(&listed, p + 4);
-		else
-			continue;
-		if (nat_addr_eq(&listed, addr))
-			return true;
-	}
-	return false;
-}
-
 bool handshake_cand_peer_ok(const struct xlate_ctx *x,
 			    const struct nat_addr *peer)
 {
-	if (x->cand < 0)
-		return false;
-	if (cand_has_peer(&x->a->cands[x->cand], peer, false))
-		return true;
-	/* A peer's INIT ACK from an address the INIT was not sent to,
-	 * which the INIT ACK itself lists (cand_op). */
-	return x->cand_op == CAND_ACK && x->dir == ENGINE_INBOUND &&
-	       x->sv.first_type == SCTP_CID_INIT_ACK &&
-	       nat_addr_eq(peer, &x->src) &&
-	       chunk_lists(x->sv.sctp + SCTP_HDR_LEN, peer);
+	return x->cand >= 0 &&
+	       cand_has_peer(&x->a->cands[x->cand], peer, false);
 }
 
 /* ---- an INIT ACK's tag must not be another association's ---- */
@@ -536,17 +562,28 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 	uint32_t *t;
 
 	if (x->cand_copy) {
-		struct assoc_cand *n = cand_slot(x->e, x->a, x->now);
+		struct assoc_cand *n = NULL;
 
-		if (n != c) {
-			n->tag_inside = c->tag_inside;
-			n->tag_peer = c->tag_peer;
-			n->flags = (uint8_t)(c->flags & ~ASSOC_CAND_F_ECHOED);
-			n->n_init_peers = n->n_peers = c->n_init_peers;
-			memcpy(n->peers, c->peers,
-			       c->n_init_peers * sizeof(c->peers[0]));
-			c = n;
-		}
+		/*
+		 * Another answer to an INIT already answered (a stateless
+		 * responder answers each copy with a new tag, RFC 9260
+		 * 5.1.3).  The INIT's sender takes the first INIT ACK it
+		 * gets and discards the rest (5.2.3): the earlier answers
+		 * are the ones to keep, so a later one takes only a free
+		 * slot, never pushing out an answer or another handshake.
+		 */
+		for (int i = 0; i < ASSOC_CANDS && !n; i++)
+			if (!cand_live(x->e, &x->a->cands[i], x->now))
+				n = &x->a->cands[i];
+		if (!n || n == c)
+			return;
+		n->tag_inside = c->tag_inside;
+		n->tag_peer = c->tag_peer;
+		n->flags = (uint8_t)(c->flags & ~ASSOC_CAND_F_ECHOED);
+		n->n_init_peers = n->n_peers = c->n_init_peers;
+		memcpy(n->peers, c->peers,
+		       c->n_init_peers * sizeof(c->peers[0]));
+		c = n;
 		c->flags &= (uint8_t) ~(
 			ASSOC_CAND_F_ECHOED |
 			(out ? ASSOC_CAND_F_DR_INSIDE : ASSOC_CAND_F_DR_PEER));
@@ -575,9 +612,24 @@ void handshake_cand_commit(struct xlate_ctx *x)
 		commit_ack(x, c);
 		break;
 	case CAND_SELECT:
-		/* Another COOKIE ECHO (a retransmission) keeps it alive. */
-		c->flags |= ASSOC_CAND_F_ECHOED;
-		c->since = x->now;
+		/*
+		 * Another COOKIE ECHO (a retransmission) keeps it alive.
+		 * It carries only the receiver's tag, which the receiver
+		 * gives every INIT it answers in its handshake (RFC 9260
+		 * 5.2.1): the peer's INIT and a blind one from its address
+		 * make two candidates with it.  Which one the cookie holds
+		 * is known only from the answer, carrying the sender's tag
+		 * (5.2.4): all are selected, the COOKIE ACK confirms one.
+		 */
+		for (int i = 0; i < ASSOC_CANDS; i++) {
+			struct assoc_cand *o = &a->cands[i];
+
+			if (o == c || (cand_live(e, o, x->now) &&
+				       cand_op(x, a, o) == CAND_SELECT)) {
+				o->flags |= ASSOC_CAND_F_ECHOED;
+				o->since = x->now;
+			}
+		}
 		if (!handshake_assoc_live(a))
 			engine_set_state(e, a, ASSOC_COOKIE_ECHOED, x->now);
 		break;
@@ -599,7 +651,23 @@ void handshake_cand_commit(struct xlate_ctx *x)
 		a, x->dir == ENGINE_OUTBOUND ? &x->dst : &x->src);
 }
 
-/* The newest candidate's tags, for an association not yet live. */
+/*
+ * How much a candidate says about the handshake in progress: one a COOKIE
+ * ECHO selected, then one of the side that began the association (its
+ * own INIT), then any.  An INIT from the other side during the handshake
+ * is only an INIT collision candidate (RFC 9260 5.2.1), perhaps a blind
+ * forgery: it must not become what the association shows or saves.
+ */
+static int cand_rank(const struct assoc *a, const struct assoc_cand *c)
+{
+	bool origin = !!(c->flags & ASSOC_CAND_F_INBOUND) ==
+		      !!(a->flags & ASSOC_F_INBOUND);
+
+	return (c->flags & ASSOC_CAND_F_ECHOED ? 2 : 0) + (origin ? 1 : 0);
+}
+
+/* The tags of the handshake in progress, for an association not yet
+ * live: the best ranked candidate, the newest of those. */
 void handshake_cand_view_tags(const struct assoc *a, uint32_t *tag_inside,
 			      uint32_t *tag_peer)
 {
@@ -608,8 +676,11 @@ void handshake_cand_view_tags(const struct assoc *a, uint32_t *tag_inside,
 	for (int i = 0; i < ASSOC_CANDS; i++) {
 		const struct assoc_cand *c = &a->cands[i];
 
-		if ((c->flags & ASSOC_CAND_F_USED) &&
-		    (!best || c->since >= best->since))
+		if (!(c->flags & ASSOC_CAND_F_USED))
+			continue;
+		if (!best || cand_rank(a, c) > cand_rank(a, best) ||
+		    (cand_rank(a, c) == cand_rank(a, best) &&
+		     c->since >= best->since))
 			best = c;
 	}
 	if (best) {

@@ -39,6 +39,12 @@ topo_create
 start_sctpalgd "$WORK/box.conf"
 ctl() { n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" "$@"; }
 
+# usrsctp writes one source address into every packet of an association
+# (lib.sh, sctp_src_fixup): without the fix-up its INIT ACK would leave
+# wan1 from the wan2 address, which the box rightly refuses (the INIT
+# was not sent there).
+sctp_src_fixup "$NS_SRV" uplink1 "$SRV_ADDR1" oifname '"wan1"'
+sctp_src_fixup "$NS_SRV" uplink2 "$SRV_ADDR2" oifname '"wan2"'
 start_server srv "$SRV_ADDR1,$SRV_ADDR2" --count "$COUNT" --timeout 60
 start_client cli "$CLI_ADDR1" "$SRV_ADDR1" --count "$COUNT" \
 	--interval 20 --timeout 60

@@ -973,44 +973,276 @@ Test(handshake, abort_answering_the_only_init_ends_the_attempt)
 	engine_destroy(e);
 }
 
-/* ---- an INIT ACK from another address of the peer ---- */
-
 /*
- * The INIT went to PEER1; the peer answers from PEER2, which its INIT
- * ACK lists (usrsctp answers from its last bound address; RFC 9260 5.1.2
- * A makes the INIT ACK's source a peer address).  The handshake must
- * complete; the same INIT ACK from an address it does not list, or with
- * another tag, must not.
+ * RFC 9260 8.5.1 B, C: a T-bit ABORT / SHUTDOWN COMPLETE carries the
+ * sender's own tag.  In COOKIE-WAIT the box knows no peer tag yet, so
+ * the guesses an off-path sender can make (0 above all) must close
+ * nothing; the real INIT ACK still completes the handshake.
  */
-Test(handshake, init_ack_from_another_listed_peer_address)
+Test(handshake, tbit_guess_in_cookie_wait_closes_nothing)
 {
-	static const char *const evil_listed[] = { PEER1, EVIL, NULL };
+	static const uint8_t types[] = { SCTP_CID_SHUTDOWN_COMPLETE,
+					 SCTP_CID_ABORT };
 	struct engine *e = fx_engine(MULTIHOME_OFF);
-	struct engine_verdict v;
 	uint16_t port;
 	struct pb p;
 
 	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
 	port = pkt_sport(p.buf);
-	/* Breaking variants first: each changes nothing. */
-	expect_drop(in_init_ack(e, EVIL, port, TI, TP, peer1_only, FX_SEC),
-		    DROP_PEER_ADDR_UNKNOWN);
-	v = in_init_ack(e, PEER2, port, TI ^ 1, TP, both_peers, FX_SEC);
-	cr_assert_eq(v.action, ENGINE_DROP);
-	v = in_init_ack(e, EVIL, port, TI ^ 1, TP, evil_listed, FX_SEC);
-	cr_assert_eq(v.action, ENGINE_DROP);
-	cr_assert_eq(view(e).state, ASSOC_COOKIE_WAIT);
-	cr_assert_eq(view(e).n_paths, 1);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct engine_verdict v;
 
-	expect_fwd(in_init_ack(e, PEER2, port, TI, TP, both_peers, FX_SEC));
+		v = in_chunk(e, PEER1, port, 0, types[i], SCTP_FLAG_T, FX_SEC);
+		cr_assert_neq(v.action, ENGINE_FORWARD, "guess forwarded");
+		v = in_chunk(e, PEER1, port, 0x12345678u, types[i], SCTP_FLAG_T,
+			     FX_SEC);
+		cr_assert_neq(v.action, ENGINE_FORWARD, "guess forwarded");
+		cr_assert_eq(view(e).state, ASSOC_COOKIE_WAIT);
+	}
+	cr_assert_eq(engine_stats(e)->assocs_ended, 0);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
 	expect_fwd(out_cookie_echo(e, TP, FX_SEC));
-	v = in_chunk(e, PEER2, port, TI, SCTP_CID_COOKIE_ACK, 0, FX_SEC);
-	expect_fwd(v);
-	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
-	cr_assert_eq(view(e).n_paths, 2);
+	expect_fwd(
+		in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0, FX_SEC));
 	works(e, port, TI, TP, 2 * FX_SEC);
-	expect_fwd(in_data(e, PEER2, port, TI, 2 * FX_SEC));
-	expect_drop(in_data(e, EVIL, port, TI, 2 * FX_SEC),
-		    DROP_PEER_ADDR_UNKNOWN);
+	engine_destroy(e);
+}
+
+/*
+ * RFC 9260 5.2.1, 5.2.4: an INIT from the peer's address while the
+ * inside host is in COOKIE-WAIT or COOKIE-ECHOED is an INIT collision
+ * candidate, perhaps a blind forgery.  The inside host may answer it,
+ * but until the other side accepts it the association keeps the tags
+ * and state of its own handshake, which still completes.
+ */
+Test(handshake, forged_init_during_handshake_changes_nothing)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct engine_assoc_view v;
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, NULL, FX_SEC));
+	v = view(e);
+	cr_assert_eq(v.state, ASSOC_COOKIE_WAIT);
+	cr_assert_eq(v.tag_inside, TI);
+	cr_assert_eq(v.tag_peer, 0);
+	/* The host answers it (5.2.1): still only a candidate. */
+	expect_fwd(out_init_ack(e, PEER1, 0x66000001u, TI, FX_SEC, &p));
+	v = view(e);
+	cr_assert_eq(v.tag_inside, TI);
+	cr_assert_eq(v.tag_peer, 0);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_COOKIE_ECHOED);
+	expect_fwd(in_init(e, PEER1, port, 0x66000002u, NULL, 2 * FX_SEC));
+	v = view(e);
+	cr_assert_eq(v.state, ASSOC_COOKIE_ECHOED, "state %s",
+		     assoc_state_name((enum assoc_state)v.state));
+	cr_assert_eq(v.tag_inside, TI);
+	cr_assert_eq(v.tag_peer, TP);
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    2 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * Blind INITs from the peer's address, more of them than an association
+ * holds candidates, while the inside host waits for its INIT ACK: they
+ * must not push its own handshake out, so the real INIT ACK still
+ * passes and the handshake completes.
+ */
+Test(handshake, blind_inits_do_not_evict_the_own_handshake)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	for (uint32_t i = 0; i < 8; i++) /* twice ASSOC_CANDS */
+		expect_fwd(
+			in_init(e, PEER1, port, 0x66000001u + i, NULL, FX_SEC));
+	cr_assert_eq(view(e).tag_inside, TI);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, FX_SEC));
+	expect_fwd(
+		in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0, FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	works(e, port, TI, TP, 2 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * A forged INIT from the peer's address lists a foreign address; the
+ * inside host, in COOKIE-WAIT, answers it with its own tag (RFC 9260
+ * 5.2.1).  That tag is also its own handshake's: the forged INIT's
+ * addresses must not make an ABORT or a COOKIE ECHO carrying it pass.
+ */
+Test(handshake, forged_init_addresses_do_not_carry_the_own_tag)
+{
+	static const char *const evil[] = { EVIL, NULL };
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, evil, FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, 0x66000001u, TI, FX_SEC, &p));
+	cookie_echo(&p, EVIL, PUB, 3868, port, TI);
+	cr_assert_neq(fx_run(e, &p, ENGINE_INBOUND, FX_SEC).action,
+		      ENGINE_FORWARD, "forged COOKIE ECHO forwarded");
+	cr_assert_neq(
+		in_chunk(e, EVIL, port, TI, SCTP_CID_ABORT, 0, FX_SEC).action,
+		ENGINE_FORWARD, "forged ABORT forwarded");
+	cr_assert_eq(view(e).state, ASSOC_COOKIE_WAIT);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, FX_SEC));
+	expect_fwd(
+		in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0, FX_SEC));
+	works(e, port, TI, TP, 2 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * RFC 9260 5.2.1: in COOKIE-WAIT the inside host answers a blind INIT
+ * and the peer's crossing INIT alike, with its own tag.  The peer's
+ * COOKIE ECHO carries only that tag, so it cannot tell the two
+ * candidates apart; the host's COOKIE ACK, with the peer's tag, proves
+ * which one completed, and that one must be confirmed.
+ */
+Test(handshake, cookie_ack_confirms_the_candidate_it_proves)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct engine_assoc_view v;
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, NULL, FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, 0x66000001u, TI, FX_SEC, &p));
+	expect_fwd(in_init(e, PEER1, port, TP, peer1_only, FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, TP, TI, FX_SEC, &p));
+	cookie_echo(&p, PEER1, PUB, 3868, port, TI);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	v = view(e);
+	cr_assert_eq(v.state, ASSOC_ESTABLISHED);
+	cr_assert_eq(v.tag_inside, TI);
+	cr_assert_eq(v.tag_peer, TP);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * A closed association lingers so that the last packets of its close
+ * still translate (RFC 9260 9.2: the peer retransmits SHUTDOWN ACK until
+ * a SHUTDOWN COMPLETE reaches it).  A blind INIT from the peer's address,
+ * which no forward rule takes, must not end that linger.
+ */
+Test(handshake, init_without_forward_rule_keeps_closed_linger)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN_COMPLETE,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	expect_drop(in_init(e, PEER1, port, 0x66000001u, NULL, 2 * FX_SEC),
+		    DROP_NO_FORWARD_RULE);
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_SHUTDOWN_ACK, 0,
+			    2 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN_COMPLETE,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	engine_destroy(e);
+}
+
+/*
+ * A stateless responder answers every copy of an INIT with a new tag
+ * (RFC 9260 5.1.3); the INIT's sender takes the first INIT ACK it gets
+ * and discards the others (5.2.3).  More answers than an association
+ * holds candidates must not push out the first one.
+ */
+Test(handshake, first_of_many_init_acks_kept)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	for (uint32_t i = 0; i < 6; i++)
+		expect_fwd(in_init_ack(e, PEER1, port, TI, 0x33000001u + i,
+				       peer1_only, 2 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, 2 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    2 * FX_SEC));
+	cr_assert_eq(view(e).tag_peer, TP);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * The inside host gives up an INIT and sends one with a new tag (RFC
+ * 9260 5.1: a retransmission keeps its tag, a new attempt does not).
+ * The answers to the abandoned INIT must not crowd out the new one's:
+ * here the first answer to it is lost and the host uses the second.
+ */
+Test(handshake, new_init_tag_drops_the_abandoned_answers)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, 0x11000001u, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	for (uint32_t i = 0; i < 4; i++)
+		expect_fwd(in_init_ack(e, PEER1, port, 0x11000001u,
+				       0x33000001u + i, peer1_only, FX_SEC));
+	expect_fwd(out_init(e, HOST, PEER1, TI, 2 * FX_SEC, &p));
+	cr_assert_eq(pkt_sport(p.buf), port);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, 0x44000001u, peer1_only,
+			       2 * FX_SEC));
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, 2 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, 2 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    2 * FX_SEC));
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * The abandoned INIT, delayed in the network, passes after the new one:
+ * the new INIT's candidate, not answered yet, must stay for its answer.
+ */
+Test(handshake, delayed_old_init_keeps_the_new_attempt)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, 0x11000001u, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init_ack(e, PEER1, port, 0x11000001u, 0x33000001u,
+			       peer1_only, FX_SEC));
+	expect_fwd(out_init(e, HOST, PEER1, TI, 2 * FX_SEC, &p));
+	expect_fwd(out_init(e, HOST, PEER1, 0x11000001u, 2 * FX_SEC, &p));
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, 2 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, 2 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    2 * FX_SEC));
+	works(e, port, TI, TP, 3 * FX_SEC);
 	engine_destroy(e);
 }
