@@ -334,7 +334,7 @@ static bool count_tag(const struct assoc *a, void *arg)
 
 /*
  * The live association a tag names.  Tags are chosen by the endpoints,
- * so two associations may share one key (SPEC 2: found by tag, told apart
+ * so two associations may share one key (found by tag, told apart
  * by address): the one whose addresses the packet has wins.  Otherwise
  * (a new inside address joining, an unknown peer address xlate_plan
  * refuses) only an association alone with its tag is taken, so one
@@ -454,7 +454,7 @@ static void no_state(struct xlate_ctx *x)
 
 /*
  * Would the packet change state or have chunk bytes rewritten?  Those are
- * the packets whose CRC32c must verify first (SPEC 2): corruption must
+ * the packets whose CRC32c must verify first (RFC 9260 6.8): corruption must
  * neither change the mapping nor be laundered by a full recomputation.
  * Other packets keep their checksum, patched for the ports only, so an
  * error stays detectable at the receiver.
