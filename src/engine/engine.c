@@ -454,8 +454,8 @@ static void no_state(struct xlate_ctx *x)
 
 /*
  * Would the packet change state or have chunk bytes rewritten?  Those are
- * the packets whose CRC32c must verify first (RFC 9260 6.8): corruption must
- * neither change the mapping nor be laundered by a full recomputation.
+ * the packets whose CRC32c must verify first (RFC 9260 6.8): corruption
+ * must neither change the mapping nor be laundered by a full recomputation.
  * Other packets keep their checksum, patched for the ports only, so an
  * error stays detectable at the receiver.
  */
