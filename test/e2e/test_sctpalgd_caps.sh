@@ -69,6 +69,9 @@ no_refusal() {
 }
 no_fallback() { ! grep -qE 'without dispatcher|No bpffs' "$(out_of box)"; }
 reloads() { grep -c 'configuration reloaded' "$(out_of box)"; }
+# Evaluated on every try of wait_for (an argument "$(...)" would be
+# expanded once, before the first).
+reloads_at_least() { test "$(reloads)" -ge "$1"; }
 
 # one_association NAME: COUNT messages through the box; 0 when every one
 # was acknowledged and received.
@@ -145,7 +148,7 @@ run_backend() {
 	one_association "$label-1"
 	rc1=$?
 	kill -HUP "$pid"
-	wait_for 10 "$label: configuration reloaded" test "$(reloads)" -ge 1
+	wait_for 10 "$label: configuration reloaded" reloads_at_least 1
 	one_association "$label-2"
 	rc2=$?
 	ctl stats > "$WORK/stats-$label.out" 2>&1

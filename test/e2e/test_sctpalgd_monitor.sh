@@ -48,10 +48,13 @@ start_sctpalgd "$WORK/box.conf"
 
 ctl() { n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" "$@"; }
 stat_of() { ctl -j stats | jq -r ".datapath.$1"; }
+# Evaluated on every try of wait_for (an argument "$(...)" would be
+# expanded once, before the first).
+monitors_live_is() { test "$(stat_of monitors_live)" = "$1"; }
 
 run_bg montext "$NS_BOX" "$SCTPALGCTL" -s "$WORK/ctl.sock" monitor
 run_bg monjson "$NS_BOX" "$SCTPALGCTL" -s "$WORK/ctl.sock" -j monitor
-wait_for 30 "two monitors subscribed" test "$(stat_of monitors_live)" = 2
+wait_for 30 "two monitors subscribed" monitors_live_is 2
 
 start_server srv "$SRV_ADDR1,$SRV_ADDR2" --count "$COUNT" --timeout 60
 start_client cli "$CLI_ADDR1" "$SRV_ADDR1,$SRV_ADDR2" \
@@ -92,7 +95,7 @@ sed 's/^/monitor -j: /' "$(out_of monjson)"
 
 stop_bg montext
 stop_bg monjson
-wait_for 30 "the monitors' slots freed" test "$(stat_of monitors_live)" = 0
+wait_for 30 "the monitors' slots freed" monitors_live_is 0
 
 # The order of the association's events in each stream.
 text_order=$(grep -oE 'association (up|paths moved|down)' \

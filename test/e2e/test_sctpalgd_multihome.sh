@@ -110,9 +110,12 @@ start_client cli "$CLI_ADDR1" "$SRV_ADDR1,$SRV_ADDR2" \
 # Reloads while messages flow.
 box_pid=${BG_PID[box]}
 reloads() { grep -c 'configuration reloaded' "$(out_of box)"; }
+# Evaluated on every try of wait_for (an argument "$(...)" would be
+# expanded once, before the first).
+reloads_at_least() { test "$(reloads)" -ge "$1"; }
 wait_for 30 "client acknowledged 20 messages" progress_at_least cli acked 20
 kill -HUP "$box_pid"
-wait_for 10 "unchanged config reloaded" test "$(reloads)" -ge 1
+wait_for 10 "unchanged config reloaded" reloads_at_least 1
 cp "$WORK/box.conf" "$WORK/box.conf.good"
 printf '[nat]\nport-range = 9-1\n' >> "$WORK/box.conf"
 bad_line=$(grep -n 'port-range = 9-1' "$WORK/box.conf" | cut -d: -f1)
@@ -124,7 +127,7 @@ sed -e 's/^log-level = debug/log-level = info/' \
 	-e 's/^busy-poll = .*/&\nqueues = 1/' "$WORK/box.conf.good" \
 	> "$WORK/box.conf"
 kill -HUP "$box_pid"
-wait_for 10 "changed config reloaded" test "$(reloads)" -ge 2
+wait_for 10 "changed config reloaded" reloads_at_least 2
 grep -E 'reload|reloaded' "$(out_of box)" | sed 's/^/box: /'
 
 wait_for 30 "client acknowledged $BREAK_AT messages" \
@@ -137,7 +140,8 @@ wan1_link() {
 	n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" -j stats |
 		jq -r '.interfaces[] | select(.name == "wan1") | .up'
 }
-wait_for 10 "sctpalgctl shows wan1 down" test "$(wan1_link)" = false
+wan1_link_is() { test "$(wan1_link)" = "$1"; }
+wait_for 10 "sctpalgctl shows wan1 down" wan1_link_is false
 
 wait_bg cli 60
 cli_rc=$?
