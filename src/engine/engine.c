@@ -245,7 +245,6 @@ int engine_create(const struct engine_config *conf, uint64_t seed,
 	if (err)
 		goto fail;
 	reserve_forwards(e, true);
-	e->init_bucket.tokens_milli = (uint64_t)conf->init_burst * 1000;
 	e->ootb_bucket.tokens_milli = (uint64_t)conf->ootb_reply_rate * 1000;
 	*out = e;
 	return 0;

@@ -38,7 +38,7 @@ struct engine {
 	struct engine_stats stats;
 	uint64_t rng;
 	bool uplink_down[ENGINE_MAX_UPLINKS];
-	struct token_bucket init_bucket, ootb_bucket;
+	struct token_bucket ootb_bucket;	/* natsupp replies (mbit_reply.c) */
 	/* Association events (assoc_event.c). */
 	engine_event_fn *event_fn;
 	void *event_arg;
