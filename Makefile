@@ -178,7 +178,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Iinclude -Isrc/engine \
 	-fno-sanitize-recover=all
 FUZZ_SUPPORT := test/unit/pkt_build.c test/unit/engine_fixture.c
 # fuzz_ctl: the control socket's request reading.
-FUZZ_SUPPORT += src/ctl/ctl_proto.c src/ctl/ctl_filter.c
+FUZZ_SUPPORT += src/ctl/ctl_proto.c src/ctl/ctl_filter.c src/ctl/cap_filter.c
 # The adversarial state harness, shared by fuzz_adversary and the unit tests.
 FUZZ_SUPPORT += test/unit/adv_harness.c
 FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h test/unit/*.h)

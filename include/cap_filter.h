@@ -9,6 +9,8 @@
  *   snap N       bytes kept of each frame, 64..65535 (default 65535)
  *   count N      stop after N packets written (default: no limit)
  *   secs N       stop after N seconds, 1..86400 (default: no limit)
+ *   rate N       copy at most N packets a second, 1..CAP_RATE_MAX
+ *                (the default), the rest dropped and counted
  * and the filter, each key at most once, all of them must match:
  *   host ADDR    the IP source or destination address (IPv4 or IPv6)
  *   port N       the SCTP source or destination port
@@ -32,6 +34,9 @@
 #define CAP_SNAP_MIN		64
 #define CAP_SNAP_MAX		65535
 #define CAP_SECS_MAX		86400
+/* The most copies a second a capture may take: what keeps the copying
+ * a small share of a core whatever the traffic (capture.h). */
+#define CAP_RATE_MAX		50000
 
 enum {
 	CAP_F_HOST = 1u << 0,
@@ -52,6 +57,7 @@ struct cap_req {
 	uint32_t snaplen;
 	uint64_t count;			/* 0: no limit */
 	uint32_t secs;			/* 0: no limit */
+	uint32_t rate;			/* packets a second */
 	struct cap_filter filter;
 };
 

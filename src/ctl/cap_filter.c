@@ -100,6 +100,13 @@ static int set_key(struct cap_req *r, const char *key, const char *val,
 		r->secs = (uint32_t)v;
 		return 0;
 	}
+	if (!strcmp(key, "rate")) {
+		if (!number(val, 1, CAP_RATE_MAX, false, &v))
+			return refuse(why, why_len, "rate %s: 1 to 50000 "
+				      "packets a second", val);
+		r->rate = (uint32_t)v;
+		return 0;
+	}
 	if (!strcmp(key, "host"))
 		bit = CAP_F_HOST;
 	else if (!strcmp(key, "port"))
@@ -143,6 +150,7 @@ int cap_req_parse(const char *s, size_t n, struct cap_req *r, char *why,
 
 	memset(r, 0, sizeof(*r));
 	r->snaplen = CAP_SNAP_MAX;
+	r->rate = CAP_RATE_MAX;
 	for (;;) {
 		k = next_word(s, n, &off, key);
 		if (k == 0)

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "assoc_log.h"
+#include "capture.h"
 #include "conf.h"
 #include "ctl.h"
 #include "daemonize.h"
@@ -34,6 +35,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mon_event.h"
+#include "pcapng.h"
 #include "mon_watch.h"
 #include "pidfile.h"
 #include "ports.h"
@@ -71,6 +73,7 @@ struct sctpalgd {
 	/* sctpalgctl monitor: the drop counts its last lines covered */
 	uint64_t mon_drops[DROP__COUNT];
 	struct mon_watch *mwatch;	/* and the address sets it saw */
+	struct capture *cap;	/* sctpalgctl capture sessions */
 };
 
 static __attribute__((noreturn)) void usage(void)
@@ -383,6 +386,9 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 	struct sctpalgd *d = arg;
 	const struct datapath_stats *s = datapath_stats(d->dp);
 	const struct ctl_server_stats cs = ctl_stats_of(d->ctl);
+	struct capture_stats cap;
+
+	capture_stats(d->cap, &cap);
 	const struct ctl_counter all[] = {
 		{ "event_loop_turns", loop_turns(d->loop) },
 		{ "raw_sent", s->raw_sent },
@@ -406,6 +412,10 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 		{ "monitors_live", cs.monitors },
 		{ "monitor_events_lost", cs.mon_lost },
 		{ "monitors_cut", cs.mon_cut },
+		/* sctpalgctl capture */
+		{ "captures_live", cap.live },
+		{ "capture_packets", cap.written },
+		{ "capture_dropped", cap.dropped },
 	};
 	unsigned int n = sizeof(all) / sizeof(all[0]);
 
@@ -414,6 +424,43 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 	memcpy(out, all, n * sizeof(*out));
 	n += ports_counters(d->ports, out + n, max - n);
 	return n;
+}
+
+static int ctl_capture(void *arg, int fd, const struct cap_req *r,
+		       pid_t pid, char *why, size_t why_len)
+{
+	struct sctpalgd *d = arg;
+
+	if (!d->cap) {
+		snprintf(why, why_len, "capture is not available (out of "
+			 "memory at start)");
+		return -ENOMEM;
+	}
+	return capture_start(d->cap, fd, r, pid, why, why_len);
+}
+
+/*
+ * The capture sessions see the ports' interfaces: Ethernet frames with
+ * AF_XDP, IP packets with backend = packet (no link header there).
+ */
+static int capture_setup(struct sctpalgd *d)
+{
+	struct capture_if ifs[XPORT_MAX_IFS];
+	const struct xport *x = ports_xport(d->ports);
+	const struct pport *p = ports_pport(d->ports);
+	unsigned int n = x ? xport_if_count(x) : pport_if_count(p);
+
+	if (n > XPORT_MAX_IFS)
+		n = XPORT_MAX_IFS;
+	for (unsigned int i = 0; i < n; i++)
+		ifs[i] = (struct capture_if){
+			.name = x ? xport_if_name(x, i) : pport_if_name(p, i),
+			.ifindex = x ? xport_if_ifindex(x, i) :
+				       pport_if_ifindex(p, i),
+			.mac = x ? xport_if_mac(x, i) : NULL,
+		};
+	return capture_create(d->loop, x ? PCAPNG_LINK_ETHERNET :
+				       PCAPNG_LINK_RAW, ifs, n, &d->cap);
 }
 
 static const char *ctl_uplink(void *arg, unsigned int u)
@@ -486,6 +533,7 @@ static int run(struct sctpalgd *d)
 		.arg = d, .engine = ctl_engine, .interfaces = ctl_ifs,
 		.counters = ctl_counters,
 		.uplink_name = ctl_uplink, .reload = reload,
+		.capture = ctl_capture,
 	};
 	struct ctl_server_config ccfg = {
 		.path = d->conf.control_socket, .uid = (uid_t)-1,
@@ -532,6 +580,11 @@ static int run(struct sctpalgd *d)
 				 &d->dp)))
 		return log_warnx("raw sockets: %s; sctpalgd needs CAP_NET_RAW "
 				 "(run it as root)", strerror(-r)), r;
+	if (capture_setup(d))
+		log_warnx("capture: out of memory; sctpalgctl capture will "
+			  "be refused");
+	else
+		datapath_set_capture(d->dp, d->cap);
 	for (unsigned int i = 0; i < ports_nfds(d->ports); i++) {
 		d->socks[i] = (struct rx_arg){ .d = d, .sock = i };
 		r = loop_add_fd(d->loop, ports_fd(d->ports, i), POLLIN, 0,
@@ -573,6 +626,10 @@ static void teardown(struct sctpalgd *d)
 {
 	ctl_server_destroy(d->ctl);
 	d->ctl = NULL;	/* engine events from here on publish nowhere */
+	if (d->dp)
+		datapath_set_capture(d->dp, NULL);
+	capture_destroy(d->cap);
+	d->cap = NULL;
 	datapath_destroy(d->dp);
 	ports_destroy(d->ports);	/* detaches the XDP programs */
 	if (d->engine)

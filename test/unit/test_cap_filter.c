@@ -66,6 +66,7 @@ Test(cap_filter, defaults)
 	cr_assert_eq(r.snaplen, CAP_SNAP_MAX);
 	cr_assert_eq(r.count, 0);
 	cr_assert_eq(r.secs, 0);
+	cr_assert_eq(r.rate, CAP_RATE_MAX);
 	cr_assert_eq(r.filter.keys, 0);
 	cr_assert(cap_filter_match(&r.filter, p4.buf, p4.len));
 	cr_assert(cap_filter_match(&r.filter, icmp.buf, icmp.len));
@@ -74,7 +75,7 @@ Test(cap_filter, defaults)
 Test(cap_filter, words)
 {
 	struct cap_req r = parse(" if wan1 if lan0\tsnap 128 count 10 "
-				 "secs 5 host 198.51.100.100 port 5001 "
+				 "secs 5 rate 10 host 198.51.100.100 port 5001 "
 				 "vtag 0x1a2b3c4d ");
 
 	cr_assert_eq(r.n_ifs, 2);
@@ -83,6 +84,7 @@ Test(cap_filter, words)
 	cr_assert_eq(r.snaplen, 128);
 	cr_assert_eq(r.count, 10);
 	cr_assert_eq(r.secs, 5);
+	cr_assert_eq(r.rate, 10);
 	cr_assert_eq(r.filter.keys, CAP_F_HOST | CAP_F_PORT | CAP_F_VTAG);
 	cr_assert_eq(r.filter.port, 5001);
 	cr_assert_eq(r.filter.vtag, 0x1a2b3c4d);
@@ -104,6 +106,8 @@ Test(cap_filter, mistakes)
 	refused("snap 65536", "64 to 65535");
 	refused("count 0", "1 or more");
 	refused("secs 86401", "1 to 86400");
+	refused("rate 0", "1 to 50000");
+	refused("rate 50001", "1 to 50000");
 	refused("if wan1 if wan1", "given twice");
 	refused("if averyveryverylongname", "too long");
 	refused("if a if b if c if d if e if f if g if h if i", "at most 8");
