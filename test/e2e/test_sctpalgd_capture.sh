@@ -30,11 +30,15 @@
 #     by the client's private address, as received);
 #   - SIGINT ends a capture with its statistics, and no capture is live
 #     at the end.
+# SCTPALG_BACKEND=packet (test_sctpalgd_capture_packet.sh) runs the same
+# with the packet backend: IP packets without a link header, every one
+# sent through the raw sockets.
 # Exit: 0 pass, 1 fail, 77 skip.
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
+BACKEND=${SCTPALG_BACKEND:-xdp}
 COUNT=50
 INTERVAL=20
 SCTPALGCTL=$REPO_ROOT/build/sctpalgctl
@@ -47,8 +51,9 @@ topo_create
 
 {
 	box_conf 1
-	printf '\n[daemon]\nlog-level = info\n'
+	printf '\n[daemon]\nlog-level = info\nbackend = %s\n' "$BACKEND"
 } > "$WORK/box.conf"
+[ "$BACKEND" = packet ] && box_nft_drop_sctp
 start_sctpalgd "$WORK/box.conf"
 
 ctl() { n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" "$@"; }
@@ -146,6 +151,11 @@ crc_bad=$(tsh "$WORK/all.pcapng" -Y sctp -T fields -e sctp.checksum.status |
 	awk '$1 != 1 { n++ } END { print n + 0 }')
 blocks=$(capinfos -I "$WORK/all.pcapng" 2>/dev/null |
 	sed -n 's/^ *Name = //p' | sort | tr '\n' ',')
+encaps=$(capinfos -I "$WORK/all.pcapng" 2>/dev/null |
+	sed -n 's/^ *Encapsulation = \([^(]*\) (.*/\1/p' | sort -u |
+	sed 's/ *$//' | tr '\n' ',')
+want_encaps="Ethernet,"
+[ "$BACKEND" = packet ] && want_encaps="Raw IP,"
 dir_bad=$(tsh "$WORK/all.pcapng" -T fields -e frame.interface_name \
 	-e frame.packet_flags_direction | awk -F'\t' '
 	$1 ~ / rx$/ && $2 != "0x00000001" { n++ }
@@ -183,6 +193,7 @@ check "every CRC32c good ($crc_bad bad)" [ "$crc_bad" = 0 ]
 check "interface blocks ($blocks)" \
 	[ "$blocks" = "lan0 rx,lan0 tx,wan1 rx,wan1 tx," ]
 check "rx inbound, tx outbound ($dir_bad wrong)" [ "$dir_bad" = 0 ]
+check "link type with backend $BACKEND: $encaps" [ "$encaps" = "$want_encaps" ]
 check "DATA tsn $tsn vtag $vtag received on lan0 from $lan_src:$lan_rx_port" \
 	[ -n "$tsn" ] && [ "$lan_src" = "$CLI_ADDR1" ]
 check "the same DATA sent on wan1 as $wan_tx (public port $public_port)" \
