@@ -153,7 +153,8 @@ UNIT_DAEMON_SRCS := $(wildcard src/daemon/loop.c src/daemon/log.c \
 UNIT_DAEMON_SRCS += src/daemon/mon_event.c src/daemon/mon_watch.c \
 	src/ctl/ctl_filter.c
 # sctpalgctl capture: request, filter, pcapng blocks.
-UNIT_DAEMON_SRCS += src/ctl/cap_filter.c src/ctl/pcapng.c
+UNIT_DAEMON_SRCS += src/ctl/cap_filter.c src/ctl/pcapng.c \
+	src/daemon/capture.c
 SAN_OBJS += $(UNIT_DAEMON_SRCS:%.c=build/san/%.o)
 
 build/test/unit: $(UNIT_OBJS) $(SAN_OBJS)
