@@ -73,6 +73,7 @@ struct sctpalgd {
 	/* sctpalgctl monitor: the drop counts its last lines covered */
 	uint64_t mon_drops[DROP__COUNT];
 	struct mon_watch *mwatch;	/* and the address sets it saw */
+	unsigned int mon_assoc_drops;	/* assoc_drops lines this tick */
 	struct capture *cap;	/* sctpalgctl capture sessions */
 };
 
@@ -180,6 +181,29 @@ static void on_addrs_changed(void *arg, const struct engine_assoc_view *v,
 	ctl_server_publish(d->ctl, line, n);
 }
 
+/*
+ * An association's drops of the last second.  At most
+ * MON_ASSOC_DROPS_MAX associations a tick get a line, so a flood that
+ * touches thousands of them stays a few lines a second; the per-reason
+ * lines (mon_drops_tick) still count every drop.
+ */
+#define MON_ASSOC_DROPS_MAX 16
+
+static void on_assoc_drops(void *arg, const struct engine_assoc_view *v,
+			   const uint32_t delta[ENGINE_ADC__COUNT])
+{
+	struct sctpalgd *d = arg;
+	char line[MON_LINE_MAX];
+	size_t n;
+
+	if (d->mon_assoc_drops >= MON_ASSOC_DROPS_MAX)
+		return;
+	d->mon_assoc_drops++;
+	n = mon_assoc_drops_format(v, delta, 1, &d->conf.engine, unix_ms(),
+				   line, sizeof(line));
+	ctl_server_publish(d->ctl, line, n);
+}
+
 static int mon_watch_one(const struct engine_assoc_view *v, void *arg)
 {
 	struct sctpalgd *d = arg;
@@ -202,6 +226,7 @@ static void mon_addrs_tick(struct sctpalgd *d)
 	}
 	if (mon_watch_begin(d->mwatch) < 0)
 		return;
+	d->mon_assoc_drops = 0;
 	engine_foreach_assoc(d->engine, mon_watch_one, d);
 	mon_watch_end(d->mwatch);
 }
@@ -561,6 +586,8 @@ static int run(struct sctpalgd *d)
 	engine_set_event_cb(d->engine, on_assoc_event, d);
 	if (mon_watch_create(d->conf.engine.max_assocs, &d->mwatch))
 		d->mwatch = NULL;	/* monitors then miss address changes */
+	else
+		mon_watch_on_drops(d->mwatch, on_assoc_drops);
 	/* Before any packet, and while still root (state_file.h). */
 	if (d->conf.state_file[0] &&
 	    (r = state_file_open(d->conf.state_file, &d->state)))
