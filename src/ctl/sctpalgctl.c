@@ -282,9 +282,22 @@ static size_t cap_walk(const uint8_t *buf, size_t len, struct cap_summary *s)
  * the capture ends; every byte after the line goes to out as it comes.
  * SIGINT or SIGTERM shuts the writing side, which tells the daemon to
  * end the stream properly (statistics blocks), and reading goes on to
- * the end; a second signal stops at once.
+ * the end; a second signal stops at once.  The file is made once the
+ * daemon has accepted (a refusal leaves none).
  */
-static int __attribute__((noreturn)) capture(int fd, int out)
+static int open_output(const char *file)
+{
+	int out;
+
+	if (!strcmp(file, "-"))
+		return STDOUT_FILENO;
+	out = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0)
+		err(1, "%s", file);
+	return out;
+}
+
+static int __attribute__((noreturn)) capture(int fd, const char *file)
 {
 	static uint8_t buf[256u << 10];
 	struct timeval tv = { 0 };
@@ -293,6 +306,7 @@ static int __attribute__((noreturn)) capture(int fd, int out)
 	struct cap_summary sum = { 0 };
 	bool hello = false, shut = false;
 	size_t len = 0, used;
+	int out = -1;
 	ssize_t n;
 
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
@@ -327,6 +341,7 @@ static int __attribute__((noreturn)) capture(int fd, int out)
 			ctl_capture_hello((const char *)buf,
 					  (size_t)(nl - buf));
 			hello = true;
+			out = open_output(file);
 			used = (size_t)(nl + 1 - buf);
 			memmove(buf, nl + 1, len - used);
 			len -= used;
@@ -368,7 +383,7 @@ static int __attribute__((noreturn)) capture_main(const char *path, int argc,
 	const char *file = NULL;
 	struct cap_req r;
 	size_t off;
-	int ch, fd, out;
+	int ch, fd;
 
 	off = (size_t)snprintf(req, sizeof(req), "capture");
 	optind = 0;	/* glibc: start afresh on the command's words */
@@ -402,22 +417,14 @@ static int __attribute__((noreturn)) capture_main(const char *path, int argc,
 		errx(1, "capture: %s", why);
 	if (!file)
 		errx(1, "capture: -w FILE, or -w - for standard output");
-	if (!strcmp(file, "-")) {
-		if (isatty(STDOUT_FILENO))
-			errx(1, "capture: not writing pcapng to a terminal; "
-			     "pipe it (| tshark -r -) or use -w FILE");
-		out = STDOUT_FILENO;
-	} else {
-		out = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			   0600);
-		if (out < 0)
-			err(1, "%s", file);
-	}
+	if (!strcmp(file, "-") && isatty(STDOUT_FILENO))
+		errx(1, "capture: not writing pcapng to a terminal; pipe it "
+		     "(| tshark -r -) or use -w FILE");
 	req[off++] = '\n';
 	req[off] = '\0';
 	fd = ctl_connect(path);
 	send_all(fd, req, off);
-	capture(fd, out);
+	capture(fd, file);
 }
 
 /*
@@ -452,6 +459,35 @@ static void build_request(char *req, size_t len, enum ctl_cmd cmd, int argc,
 	req[off] = '\0';
 }
 
+/*
+ * Whether the command word is capture, whose own options (-s snaplen
+ * among them) follow it: then option parsing must stop at the command.
+ * The other commands keep getopt's permutation ("stats -j").
+ */
+static bool command_is_capture(int argc, char **argv)
+{
+	enum ctl_cmd cmd;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *s;
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || !a[1])
+			break;
+		/* -s, -js...: the socket is the next word. */
+		s = strchr(a + 1, 's');
+		if (s && !s[1])
+			i++;
+	}
+	return i < argc &&
+	       ctl_cmd_parse(argv[i], strlen(argv[i]), true, &cmd) == 0 &&
+	       cmd == CTL_CMD_CAPTURE;
+}
+
 int main(int argc, char *argv[])
 {
 	const char *path = CTL_SOCKET_DEFAULT;
@@ -463,8 +499,9 @@ int main(int argc, char *argv[])
 	char *answer;
 	int ch, fd, ret;
 
-	/* "+": options after the command are the command's (capture). */
-	while ((ch = getopt(argc, argv, "+jps:")) != -1) {
+	/* "+": options after capture are capture's. */
+	while ((ch = getopt(argc, argv, command_is_capture(argc, argv) ?
+			    "+jps:" : "jps:")) != -1) {
 		switch (ch) {
 		case 'j':
 			json = true;
