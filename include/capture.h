@@ -19,8 +19,9 @@
  *     a bounded share of a core whatever the traffic;
  *   - a client that reads nothing for CAPTURE_STALL_MS while data waits
  *     is disconnected.
- * Without a session the datapath tests capture_live() once per batch and
- * does nothing else.
+ * Without a session the datapath reads the live counter once per batch
+ * (capture_live_flag) and branches on the result per packet; nothing
+ * else.
  *
  * Interface blocks: two per captured interface, "NAME rx" (2k) and
  * "NAME tx" (2k + 1), in the order the ports have them; Ethernet frames
@@ -74,11 +75,17 @@ void capture_destroy(struct capture *c);
 int capture_start(struct capture *c, int fd, const struct cap_req *r,
 		  pid_t pid, char *why, size_t why_len);
 
-/* Sessions taking packets now: the datapath's test, once per batch. */
+/* Sessions taking packets now. */
 bool capture_live(const struct capture *c);
+/*
+ * The same as a counter the datapath reads inline, once per batch (no
+ * call on the packet path when nobody captures).  Valid until
+ * capture_destroy.
+ */
+const unsigned int *capture_live_flag(const struct capture *c);
 
 /*
- * The datapath's taps; call only while capture_live().  capture_batch
+ * The datapath's taps; call only while sessions are live.  capture_batch
  * once per batch, before the others (the clock, the rate budget).
  * capture_rx: a frame received on interface port_if, its IP header at
  * l3_off; returns the sessions whose filter the packet as received

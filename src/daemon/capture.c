@@ -142,6 +142,11 @@ bool capture_live(const struct capture *c)
 	return c->live != 0;
 }
 
+const unsigned int *capture_live_flag(const struct capture *c)
+{
+	return &c->live;
+}
+
 int capture_port_if(const struct capture *c, int ifindex)
 {
 	for (unsigned int i = 0; i < c->n_ifs; i++)

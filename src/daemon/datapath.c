@@ -17,14 +17,15 @@
 void datapath_set_capture(struct datapath *d, struct capture *c)
 {
 	d->cap = c;
+	d->cap_live = c ? capture_live_flag(c) : NULL;
 	d->cap_on = false;
 }
 
 /* Once per batch: whether anybody captures (capture.h). */
-static bool cap_begin(struct datapath *d)
+static inline bool cap_begin(struct datapath *d)
 {
 	d->cap_hit_cur = 0;
-	d->cap_on = d->cap && capture_live(d->cap);
+	d->cap_on = d->cap_live && *d->cap_live;
 	if (__builtin_expect(d->cap_on, 0))
 		capture_batch(d->cap);
 	return d->cap_on;

@@ -32,13 +32,15 @@ struct datapath {
 	struct datapath_stats st;
 	struct log_ratelimit rl;
 	/*
-	 * sctpalgctl capture: cap_on is capture_live() at the start of the
-	 * batch, the one test the packet path makes when nobody captures.
+	 * sctpalgctl capture: cap_on is *cap_live (sessions running) at the
+	 * start of the batch, the one test the packet path makes when
+	 * nobody captures.
 	 * cap_hit: per packet of the batch, the sessions whose filter its
 	 * received form matched; cap_hit_cur, that of the packet being
 	 * sent (for the raw socket path).
 	 */
 	struct capture *cap;
+	const unsigned int *cap_live;	/* capture_live_flag(cap) */
 	bool cap_on;
 	unsigned int cap_hit_cur;
 	unsigned int cap_hit[RX_BATCH];
