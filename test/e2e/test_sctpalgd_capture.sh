@@ -18,9 +18,10 @@
 #     it has "lan0 rx", "lan0 tx", "wan1 rx", "wan1 tx" interface blocks,
 #     rx frames marked inbound and tx frames outbound (epb_flags);
 #   - one DATA chunk (same verification tag and TSN) is in it twice: as
-#     received on lan0, from the client's private address, and as sent on
-#     wan1, from the public address and the public port the daemon's
-#     association table shows;
+#     received on lan0, from the client's private address and port, and
+#     as sent on wan1, from the public address and the public port the
+#     daemon's association table shows (port preservation off and a port
+#     range without the client's port, so the port changes too);
 #   - two captures run at once, a third is refused (and makes no file);
 #   - a capture limited to 1 packet a second drops, and its interface
 #     statistics blocks (isb_ifdrop) and sctpalgctl's summary say how
@@ -39,6 +40,7 @@
 . "$(dirname "$0")/lib.sh"
 
 BACKEND=${SCTPALG_BACKEND:-xdp}
+CLI_PORT=40000
 COUNT=50
 INTERVAL=20
 SCTPALGCTL=$REPO_ROOT/build/sctpalgctl
@@ -52,6 +54,7 @@ topo_create
 {
 	box_conf 1
 	printf '\n[daemon]\nlog-level = info\nbackend = %s\n' "$BACKEND"
+	printf '\n[nat]\nport-preservation = no\nport-range = 20000-20999\n'
 } > "$WORK/box.conf"
 [ "$BACKEND" = packet ] && box_nft_drop_sctp
 start_sctpalgd "$WORK/box.conf"
@@ -100,7 +103,7 @@ third=$(ctl capture -w "$WORK/third.pcapng" 2>&1)
 third_rc=$?
 
 start_client cli "$CLI_ADDR1" "$SRV_ADDR1" --count "$COUNT" \
-	--interval "$INTERVAL" --timeout 60
+	--interval "$INTERVAL" --timeout 60 --lport "$CLI_PORT"
 wait_for 30 "client acknowledged $((COUNT / 2)) messages" \
 	progress_at_least cli acked "$((COUNT / 2))"
 public_port=$(ctl -j associations | jq -r '.associations[0].public_port')
@@ -196,9 +199,11 @@ check "interface blocks ($blocks)" \
 check "rx inbound, tx outbound ($dir_bad wrong)" [ "$dir_bad" = 0 ]
 check "link type with backend $BACKEND: $encaps" [ "$encaps" = "$want_encaps" ]
 check "DATA tsn $tsn vtag $vtag received on lan0 from $lan_src:$lan_rx_port" \
-	[ -n "$tsn" ] && [ "$lan_src" = "$CLI_ADDR1" ]
+	[ -n "$tsn" ] && [ "$lan_src" = "$CLI_ADDR1" ] &&
+	[ "$lan_rx_port" = "$CLI_PORT" ]
 check "the same DATA sent on wan1 as $wan_tx (public port $public_port)" \
-	[ "$wan_tx" = "$BOX_WAN1	$public_port" ]
+	[ "$wan_tx" = "$BOX_WAN1	$public_port" ] &&
+	[ "$public_port" != "$CLI_PORT" ]
 check "capture without drops: 4 statistics blocks, 0 dropped ($all_isbs, $all_drop)" \
 	[ "$all_isbs" = 4 ] && [ "$all_drop" = 0 ]
 check "-r 1: dropped $rate_drop of $rate_seen, wrote $rate_written" \
