@@ -34,7 +34,7 @@ enum cap_state { CAP_FREE, CAP_RUN, CAP_END };
 struct cap_idb_stats {
 	uint64_t recv;		/* matched the filter on this interface */
 	uint64_t drop_ring;	/* did not fit in the ring */
-	uint64_t drop_rate;	/* over CAPTURE_RATE */
+	uint64_t drop_rate;	/* over the request's rate */
 };
 
 struct cap_sess {
