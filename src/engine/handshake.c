@@ -402,7 +402,7 @@ static void init_inbound_forward(struct xlate_ctx *x, const uint8_t *chunk,
 	a->port_peer = x->sv.sport;
 	x->locals_before = 0;
 	for (int i = 0; i < fw->n_public &&
-			i < assoc_table_max_locals(e->table); i++) {
+			assoc_room_locals(e->table, a, a->n_locals + 1u); i++) {
 		struct assoc_local *l = &a->locals[a->n_locals++];
 
 		l->inside = fw->inside_addr;
