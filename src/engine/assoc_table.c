@@ -8,6 +8,7 @@
 
 #include "assoc_table.h"
 #include "class_pool.h"
+#include "huge_hint.h"
 
 /* Wheel of one-second slots: 1024 s covers every default timeout. */
 #define WHEEL_SLOTS	1024u
@@ -45,7 +46,8 @@ struct assoc_table {
 	uint32_t host_mask;
 	uint32_t *host_buckets;
 	struct host_entry *hosts;
-	uint32_t host_free;
+	uint32_t host_free;	/* freed entries, then fresh ones untouched */
+	uint32_t host_fresh;
 };
 
 static uint32_t pow2_at_least(uint32_t v)
@@ -97,6 +99,13 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	    !t->cand_addr_arena || !t->buckets || !t->host_buckets || !t->hosts)
 		goto fail;
 
+	huge_hint(t->slots, (size_t)capacity * sizeof(*t->slots));
+	huge_hint(t->cand_arena,
+		  (size_t)capacity * ASSOC_CANDS * sizeof(*t->cand_arena));
+	huge_hint(t->cand_addr_arena, (size_t)capacity * ASSOC_CANDS *
+					      max_peers *
+					      sizeof(*t->cand_addr_arena));
+	huge_hint(t->buckets, nbuckets * sizeof(*t->buckets));
 	memset(t->buckets, 0xff, nbuckets * sizeof(*t->buckets));
 	memset(t->host_buckets, 0xff,
 	       (t->host_mask + 1) * sizeof(*t->host_buckets));
@@ -113,10 +122,9 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 						     c) *
 						    max_peers];
 		a->wnext = i + 1 < capacity ? i + 1 : ASSOC_NONE;
-		t->hosts[i].next = i + 1 < capacity ? i + 1 : ASSOC_NONE;
 	}
 	t->free_head = 0;
-	t->host_free = 0;
+	t->host_free = ASSOC_NONE;
 	*out = t;
 	return 0;
 fail:
@@ -626,9 +634,12 @@ uint32_t assoc_host_add(struct assoc_table *t, const struct nat_addr *host)
 
 	if (i == ASSOC_NONE) {
 		i = t->host_free;
-		if (i == ASSOC_NONE)
+		if (i != ASSOC_NONE)
+			t->host_free = t->hosts[i].next;
+		else if (t->host_fresh < t->capacity)
+			i = t->host_fresh++;
+		else
 			return 0;
-		t->host_free = t->hosts[i].next;
 		t->hosts[i].addr = *host;
 		t->hosts[i].count = 0;
 		t->hosts[i].next = ASSOC_NONE;

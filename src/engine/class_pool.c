@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include "class_pool.h"
+#include "huge_hint.h"
 
 #define NONE UINT32_MAX
 
@@ -42,6 +43,7 @@ int class_pool_init(struct class_pool *p, size_t entry_size,
 			return -ENOMEM;
 		}
 		c->base = m;
+		huge_hint(m, c->bytes);
 		c->free_head = NONE;
 	}
 	return 0;
