@@ -62,6 +62,9 @@ NEXT_PORT=40000
 say "== 1. the engine in process: build/test/bench/bench_engine"
 ENGINE_OUT=$("$BIN/bench_engine") || fail "bench_engine exited $?"
 say "$ENGINE_OUT"
+say "== 1b. association set-up and memory in process: build/test/bench/bench_setup"
+SETUP_OUT=$("$BIN/bench_setup") || fail "bench_setup exited $?"
+say "$SETUP_OUT"
 
 # engine_pps SIZE: bench_engine's outbound DATA packets/s at that IP
 # size ("DATA out  1400 B (port+addr)  13.54  73.8"), or n/a.
