@@ -388,7 +388,6 @@ int capture_start(struct capture *c, int fd, const struct cap_req *r,
 	s->fd = fd;
 	s->state = CAP_RUN;
 	c->live++;
-	c->started++;
 	s->recv_op = loop_recv(c->loop, fd, s->sink, sizeof(s->sink), 0,
 			       on_recv, s);
 	if (r->secs)
@@ -409,6 +408,7 @@ int capture_start(struct capture *c, int fd, const struct cap_req *r,
 		snprintf(why, why_len, "event loop full");
 		return -EBUSY;
 	}
+	c->started++;
 	log_info("capture: started by pid %d on %u interface%s", (int)pid,
 		 s->n_sel, s->n_sel == 1 ? "" : "s");
 	sess_send(s);
