@@ -60,6 +60,9 @@ void engine_set_state(struct engine *e, struct assoc *a, enum assoc_state s,
 	} else if (a->flags & ASSOC_F_HANDSHAKE) {
 		hs_budget_track(e, a, now);
 	}
+	if (a->state != s &&
+	    (a->state == ASSOC_ESTABLISHED || s == ASSOC_ESTABLISHED))
+		engine_fast_mark(e, a);
 	a->state = (uint8_t)s;
 	assoc_set_expiry(e->table, a, now + engine_timeout_ns(e, s));
 }
@@ -168,6 +171,7 @@ void engine_release_assoc(struct engine *e, struct assoc *a,
 	/* A CLOSED one was reported when ABORT / SHUTDOWN COMPLETE passed. */
 	if (a->state != ASSOC_CLOSED)
 		engine_event_down(e, a, why, now);
+	engine_fast_mark(e, a);
 	for (int i = 0; i < a->n_locals; i++)
 		port_alloc_unref(e->ports, &a->locals[i].public_,
 				 a->port_public);
@@ -511,6 +515,7 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		.cand = -1,
 	};
 	enum drop_reason r;
+	uint64_t print;
 
 	v->action = ENGINE_DROP;
 	v->reason = DROP_NONE;
@@ -573,6 +578,7 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		return;
 	}
 	/* Phase 3: commit. */
+	print = e->fast_on ? engine_fast_print(x.a) : 0;
 	if (x.cand >= 0)
 		handshake_cand_commit(&x);
 	if (x.sv.count[ENGINE_CS_ASCONF] || x.sv.count[ENGINE_CS_ASCONF_ACK])
@@ -582,6 +588,9 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		assoc_state_update(&x);
 	xlate_commit(&x);
 	xlate_count(&x);
+	/* Addresses, tags or paths changed: so may the fast path's entries. */
+	if (e->fast_on && engine_fast_print(x.a) != print)
+		engine_fast_mark(e, x.a);
 }
 
 void engine_process_batch(struct engine *e, struct engine_pkt *pkts,
@@ -613,6 +622,9 @@ static void expire_one(struct assoc *a, void *arg)
 		why = ENGINE_EVR_TIMEOUT_SETUP;
 		break;
 	}
+	/* The fast path may have kept it busy (engine_fast.h). */
+	if (engine_fast_sync_expiry(e, a))
+		return;
 	e->stats.assocs_expired++;
 	engine_release_assoc(e, a, why, e->last_now);
 }
@@ -642,6 +654,8 @@ static void repin_all(struct engine *e, int uplink, bool up)
 			if (a->peers[i].uplink != was)
 				moved |= (uint16_t)(1u << i);
 		}
+		if (moved)
+			engine_fast_mark(e, a);
 		if (moved && uplink >= 0)
 			engine_event_moved(e, a, moved, (unsigned int)uplink,
 					   up);
@@ -710,6 +724,8 @@ int engine_reconfigure(struct engine *e, const struct engine_config *conf,
 	    conf->max_addrs != e->conf.max_addrs)
 		return -EBUSY;
 	e->last_now = now_ns;
+	/* max-chunks, PPID rules, mappings: every entry is looked at. */
+	e->fast_all = e->fast_on;
 	reserve_forwards(e, false);
 	e->conf = *conf;
 	hs_budget_reconfigure(e->budget, conf);
