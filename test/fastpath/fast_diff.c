@@ -14,7 +14,9 @@
  * preservation).  Packets: every chunk type the fast path takes and some
  * it must not, random bundles and sizes up to 9000 bytes, damaged and
  * zero CRC32c, bad chunk lengths, a damaged IPv4 header, wrong tags,
- * unknown peer addresses, link padding.
+ * unknown peer addresses, link padding; and every chunk type that
+ * changes state or is rewritten (INIT, INIT ACK, ABORT, SHUTDOWN*,
+ * COOKIE*, ERROR, AUTH, ASCONF*, unknown ones), which must be handed off.
  *
  *   fast_diff [iterations [seed]]      (root: BPF_PROG_RUN)
  * Exit 0 on success, 1 on a mismatch, 77 when BPF cannot be used.
@@ -491,6 +493,57 @@ static int run_one(struct engine *e, const struct path *pa, enum damage dmg,
 	return 0;
 }
 
+/*
+ * Chunks that change state or need rewriting must never be taken by the
+ * fast path, alone or bundled after DATA: each goes through the program
+ * only (the engine would change state), and must be handed off.
+ */
+static int run_handoffs(void)
+{
+	static const uint8_t types[] = { 1, 2, 6, 7, 8, 10, 11, 12, 13, 14,
+					 0x80, 0xc1 };
+	static uint8_t frame[PB_MAX + ETH_HLEN], out[PB_MAX + ETH_HLEN];
+	static struct pb p;
+
+	for (unsigned int n = 0; n < n_paths; n++) {
+		const struct path *pa = &paths[n];
+
+		for (unsigned int i = 0; i < sizeof(types) * 2; i++) {
+			int prog = bpf_program__fd(
+				skel[pa->dir]->progs.xdp_sctp_steer);
+
+			memset(&p, 0, sizeof(p));
+			if (pa->v6)
+				pb_ip6(&p, pa->src, pa->dst);
+			else
+				pb_ip4(&p, pa->src, pa->dst);
+			pb_sctp(&p, pa->sport, pa->dport, pa->vtag);
+			if (i & 1)
+				add_chunk(&p, 0, 100);
+			pb_chunk_begin(&p, types[i / 2], 0);
+			pb_u32(&p, rnd());
+			pb_u32(&p, rnd());
+			pb_finish(&p);
+			memset(frame, 0, ETH_HLEN);
+			frame[12] = pa->v6 ? 0x86 : 0x08;
+			frame[13] = pa->v6 ? 0xdd : 0x00;
+			memcpy(frame + ETH_HLEN, p.buf, p.len);
+			LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
+				    .data_size_in = ETH_HLEN + p.len,
+				    .data_out = out,
+				    .data_size_out = sizeof(out), .repeat = 1);
+			if (bpf_prog_test_run_opts(prog, &o) ||
+			    o.retval != XDP_PASS) {
+				fprintf(stderr, "fast_diff: chunk type %u not "
+					"handed off (verdict %u)\n",
+					types[i / 2], o.retval);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 /* One engine: its associations, every path, iterations packets. */
 static int run_engine(bool preserve, unsigned long iterations,
 		      struct totals *t, unsigned int *port_changed)
@@ -522,6 +575,7 @@ static int run_engine(bool preserve, unsigned long iterations,
 		  p3, 0x55555555, 0x66666666);
 	*port_changed += (p1 != 5000) + (p2 != 3868) + (p3 != 5002);
 	install(e);
+	rc = run_handoffs();
 	for (unsigned long i = 0; i < iterations && !rc; i++) {
 		const struct path *pa = &paths[rnd() % n_paths];
 		enum damage dmg = rnd() % 3 ? DMG_NONE :
