@@ -44,5 +44,6 @@ void fast_kv_val(const struct engine_fast_entry *en,
 	v->mtu = hop->mtu ? hop->mtu : XDP_FAST_MAX_PKT;
 	v->stats_idx = stats_idx;
 	v->max_chunks = en->max_chunks < XDP_FAST_MAX_CHUNKS ?
-				en->max_chunks : XDP_FAST_MAX_CHUNKS;
+				en->max_chunks :
+				XDP_FAST_MAX_CHUNKS;
 }

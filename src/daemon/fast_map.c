@@ -31,7 +31,7 @@
 /* Keys installed for one association. */
 struct fm_keys {
 	uint16_t n, cap;
-	bool pending;		/* some path waits for its next hop */
+	bool pending; /* some path waits for its next hop */
 	struct xdp_fast_key *k;
 };
 
@@ -44,19 +44,19 @@ struct fast_map {
 	struct xport *x;
 	int uplink_ifindex[ENGINE_MAX_UPLINKS];
 	struct nat_addr gateway[ENGINE_MAX_UPLINKS];
-	uint64_t kroute_gen;	/* kroute invalidations seen */
-	bool all;		/* look at every association again */
+	uint64_t kroute_gen; /* kroute invalidations seen */
+	bool all; /* look at every association again */
 	bool any_pending;
-	struct fm_keys *keys;	/* by assoc id */
-	struct xdp_fast_stats *shadow;	/* by stats slot */
-	struct xdp_fast_stats *percpu;	/* one lookup's worth */
+	struct fm_keys *keys; /* by assoc id */
+	struct xdp_fast_stats *shadow; /* by stats slot */
+	struct xdp_fast_stats *percpu; /* one lookup's worth */
 	struct engine_fast_entry *ents;
 	unsigned int max_ents;
 	uint32_t *ids;
 	struct fast_map_stats st;
 };
 
-#define FM_IDS_BATCH	256
+#define FM_IDS_BATCH 256
 
 int fast_map_create(const struct engine_config *ec, struct fast_map **out)
 {
@@ -78,7 +78,7 @@ int fast_map_create(const struct engine_config *ec, struct fast_map **out)
 	slots = fm->max_assocs * fm->max_peers;
 	/* Two directions of two paths each for the usual association. */
 	fm->map_size = fm->max_assocs * 4u < 1024u ? 1024u :
-						    fm->max_assocs * 4u;
+						     fm->max_assocs * 4u;
 	fm->map_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "fast_map",
 				    sizeof(struct xdp_fast_key),
 				    sizeof(struct xdp_fast_val), fm->map_size,
@@ -147,8 +147,8 @@ int fast_map_stats_fd(const struct fast_map *fm)
 static void fold_one(struct fast_map *fm, uint32_t id)
 {
 	for (uint32_t p = 0; p < fm->max_peers; p++) {
-		uint32_t slot = fast_kv_stats_idx(id, (uint8_t)p,
-						  fm->max_peers);
+		uint32_t slot =
+			fast_kv_stats_idx(id, (uint8_t)p, fm->max_peers);
 		struct xdp_fast_stats sum = { 0 }, *sh = &fm->shadow[slot];
 		struct engine_fast_fold f;
 
@@ -175,8 +175,9 @@ static void fold_one(struct fast_map *fm, uint32_t id)
 			.bytes_in = sum.bytes_in - sh->bytes_in,
 			.last_seen_ns = sum.last_seen_ns,
 			.last_refresh_ns = sum.last_refresh_ns >
-						   sh->last_refresh_ns ?
-						   sum.last_refresh_ns : 0,
+							   sh->last_refresh_ns ?
+						   sum.last_refresh_ns :
+						   0,
 		};
 		*sh = sum;
 		engine_fast_fold(fm->e, id, p, &f);
@@ -188,8 +189,8 @@ static void zero_slots(struct fast_map *fm, uint32_t id)
 {
 	memset(fm->percpu, 0, fm->ncpu * sizeof(*fm->percpu));
 	for (uint32_t p = 0; p < fm->max_peers; p++) {
-		uint32_t slot = fast_kv_stats_idx(id, (uint8_t)p,
-						  fm->max_peers);
+		uint32_t slot =
+			fast_kv_stats_idx(id, (uint8_t)p, fm->max_peers);
 
 		bpf_map_update_elem(fm->stats_fd, &slot, fm->percpu, BPF_ANY);
 		memset(&fm->shadow[slot], 0, sizeof(fm->shadow[slot]));
@@ -245,8 +246,7 @@ static void drop_keys(struct fast_map *fm, struct fm_keys *ks)
 static void apply(struct fast_map *fm, uint32_t id, uint64_t now)
 {
 	struct fm_keys *ks = &fm->keys[id];
-	unsigned int n = engine_fast_entries(fm->e, id, fm->ents,
-					     fm->max_ents);
+	unsigned int n = engine_fast_entries(fm->e, id, fm->ents, fm->max_ents);
 	bool fresh = !ks->n;
 
 	if (ks->n)
@@ -259,7 +259,7 @@ static void apply(struct fast_map *fm, uint32_t id, uint64_t now)
 		struct xdp_fast_key *k = realloc(ks->k, n * sizeof(*k));
 
 		if (!k)
-			return;		/* the slow path carries on */
+			return; /* the slow path carries on */
 		ks->k = k;
 		ks->cap = (uint16_t)n;
 	}
@@ -279,9 +279,8 @@ static void apply(struct fast_map *fm, uint32_t id, uint64_t now)
 		fast_kv_val(en, &hop,
 			    fast_kv_stats_idx(id, en->peer_idx, fm->max_peers),
 			    &v);
-		if (bpf_map_update_elem(fm->map_fd, &ks->k[ks->n], &v,
-					BPF_ANY))
-			continue;	/* full: this path goes slow */
+		if (bpf_map_update_elem(fm->map_fd, &ks->k[ks->n], &v, BPF_ANY))
+			continue; /* full: this path goes slow */
 		ks->n++;
 		fm->st.entries++;
 		fm->st.installs++;
@@ -301,8 +300,10 @@ static void sync_expiry(void *arg, struct engine *e, uint32_t id)
 void fast_map_set_conf(struct fast_map *fm, const struct conf *c)
 {
 	for (int u = 0; u < c->engine.n_uplinks; u++) {
-		fm->uplink_ifindex[u] = fm->k ?
-			kroute_ifindex(fm->k, c->engine.uplinks[u].ifname) : 0;
+		fm->uplink_ifindex[u] =
+			fm->k ? kroute_ifindex(fm->k,
+					       c->engine.uplinks[u].ifname) :
+				0;
 		fm->gateway[u] = c->gateways[u];
 	}
 	fm->all = true;

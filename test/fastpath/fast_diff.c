@@ -41,11 +41,11 @@
 #include "xdp_steer.skel.h"
 #pragma GCC diagnostic pop
 
-#define ETH_HLEN	14
-#define PEER4		"198.51.100.100"
-#define PEER4B		"198.51.100.101"	/* never part of an association */
-#define PEER6		"2001:db8:ff::1"
-#define PEER6B		"2001:db8:ff::2"
+#define ETH_HLEN 14
+#define PEER4	 "198.51.100.100"
+#define PEER4B	 "198.51.100.101" /* never part of an association */
+#define PEER6	 "2001:db8:ff::1"
+#define PEER6B	 "2001:db8:ff::2"
 
 static uint64_t rng_state;
 
@@ -80,8 +80,9 @@ static int load_progs(void)
 		if (dir == 1) {
 			bpf_map__reuse_fd(s->maps.fast_map,
 					  bpf_map__fd(skel[0]->maps.fast_map));
-			bpf_map__reuse_fd(s->maps.fast_stats,
-					  bpf_map__fd(skel[0]->maps.fast_stats));
+			bpf_map__reuse_fd(
+				s->maps.fast_stats,
+				bpf_map__fd(skel[0]->maps.fast_stats));
 		}
 		err = xdp_steer_bpf__load(s);
 		if (err) {
@@ -101,7 +102,7 @@ struct path {
 	char src[48], dst[48];
 	uint16_t sport, dport;
 	uint32_t vtag;
-	const char *stranger;	/* a source / destination not in it */
+	const char *stranger; /* a source / destination not in it */
 	struct xdp_fast_val val;
 };
 
@@ -131,9 +132,8 @@ static void expect_fwd(struct engine_verdict v, const char *what)
  * ESTABLISHED; returns the public port.
  */
 static uint16_t establish(struct engine *e, const char *inside,
-			  const char *peer, const char *public_,
-			  uint16_t sport, uint32_t ti, uint32_t tp,
-			  uint64_t now)
+			  const char *peer, const char *public_, uint16_t sport,
+			  uint32_t ti, uint32_t tp, uint64_t now)
 {
 	const char *peers[] = { peer, NULL };
 	struct pb p;
@@ -213,10 +213,9 @@ static void add_path(enum engine_dir dir, const char *src, const char *dst,
 }
 
 /* Both directions of an association, as addresses on the wire. */
-static void add_assoc(const char *inside, const char *public_,
-		      const char *peer, const char *stranger,
-		      uint16_t iport, uint16_t pport, uint32_t ti,
-		      uint32_t tp)
+static void add_assoc(const char *inside, const char *public_, const char *peer,
+		      const char *stranger, uint16_t iport, uint16_t pport,
+		      uint32_t ti, uint32_t tp)
 {
 	add_path(ENGINE_OUTBOUND, inside, peer, iport, 3868, tp, stranger);
 	add_path(ENGINE_INBOUND, peer, public_, 3868, pport, ti, stranger);
@@ -226,19 +225,18 @@ static void add_assoc(const char *inside, const char *public_,
 
 enum damage {
 	DMG_NONE = 0,
-	DMG_CRC,		/* checksum byte flipped: forwarded as damaged */
-	DMG_PAYLOAD,		/* a chunk byte flipped, the same */
-	DMG_ZERO_CSUM,		/* RFC 9653 zero checksum */
-	DMG_PADDING,		/* link-layer padding after the IP packet */
-	DMG_CHUNK_LEN,		/* a chunk length past the end: slow path */
-	DMG_IP_CSUM,		/* damaged IPv4 header: slow path */
-	DMG_VTAG,		/* wrong tag: slow path */
-	DMG_STRANGER,		/* unknown peer address: slow path */
+	DMG_CRC, /* checksum byte flipped: forwarded as damaged */
+	DMG_PAYLOAD, /* a chunk byte flipped, the same */
+	DMG_ZERO_CSUM, /* RFC 9653 zero checksum */
+	DMG_PADDING, /* link-layer padding after the IP packet */
+	DMG_CHUNK_LEN, /* a chunk length past the end: slow path */
+	DMG_IP_CSUM, /* damaged IPv4 header: slow path */
+	DMG_VTAG, /* wrong tag: slow path */
+	DMG_STRANGER, /* unknown peer address: slow path */
 	DMG__COUNT
 };
 
-static const uint8_t fast_types[] = { 0, 64, 3, 16, 4, 5, 192, 194, 130,
-				      132 };
+static const uint8_t fast_types[] = { 0, 64, 3, 16, 4, 5, 192, 194, 130, 132 };
 /* Chunks the engine passes but the fast path leaves to it, and ERROR. */
 static const uint8_t slow_types[] = { 9, 15, 0x3f, 0xbf };
 
@@ -260,7 +258,7 @@ static void add_chunk(struct pb *p, uint8_t type, uint32_t room)
 		pb_u32(p, rnd());
 		payload(p, n ? n : 1);
 		break;
-	case 64:	/* I-DATA, RFC 8260 2.1 */
+	case 64: /* I-DATA, RFC 8260 2.1 */
 		pb_chunk_begin(p, 64, 0x03);
 		pb_u32(p, rnd());
 		pb_u32(p, rnd());
@@ -271,7 +269,7 @@ static void add_chunk(struct pb *p, uint8_t type, uint32_t room)
 	case 3:
 		pb_sack(p, rnd());
 		break;
-	case 16:	/* NR-SACK, no gap blocks */
+	case 16: /* NR-SACK, no gap blocks */
 		pb_chunk_begin(p, 16, 0);
 		pb_u32(p, rnd());
 		pb_u32(p, rnd());
@@ -292,7 +290,7 @@ static void add_chunk(struct pb *p, uint8_t type, uint32_t room)
 		pb_u32(p, rnd());
 		pb_u32(p, rnd());
 		break;
-	case 130:	/* RE-CONFIG: Outgoing SSN Reset Request, RFC 6525 */
+	case 130: /* RE-CONFIG: Outgoing SSN Reset Request, RFC 6525 */
 		pb_chunk_begin(p, 130, 0);
 		pb_u16(p, 13);
 		pb_u16(p, 16);
@@ -300,7 +298,7 @@ static void add_chunk(struct pb *p, uint8_t type, uint32_t room)
 		pb_u32(p, rnd());
 		pb_u32(p, rnd());
 		break;
-	case 132:	/* PAD, RFC 4820 */
+	case 132: /* PAD, RFC 4820 */
 		pb_chunk_begin(p, 132, 0);
 		payload(p, n);
 		break;
@@ -318,7 +316,7 @@ struct sample {
 	struct pb pb;
 	uint32_t frame_len;
 	bool must_take;
-	bool hit_header;	/* DMG_PAYLOAD changed a chunk header */
+	bool hit_header; /* DMG_PAYLOAD changed a chunk header */
 };
 
 /* Is byte off (from the SCTP header) part of a chunk header? */
@@ -362,8 +360,8 @@ static void build(struct sample *s, const struct path *pa, enum damage dmg)
 	pb_sctp(p, pa->sport, pa->dport,
 		dmg == DMG_VTAG ? pa->vtag ^ 0x10001 : pa->vtag);
 	for (unsigned int i = 0; i < n; i++) {
-		uint32_t used = p->len, left = size > used + 64 ?
-						      size - used - 64 : 0;
+		uint32_t used = p->len,
+			 left = size > used + 64 ? size - used - 64 : 0;
 		uint8_t t = slow && i == n - 1 ?
 				    slow_types[rnd() % sizeof(slow_types)] :
 				    fast_types[rnd() % sizeof(fast_types)];
@@ -375,7 +373,8 @@ static void build(struct sample *s, const struct path *pa, enum damage dmg)
 	s->frame_len = ETH_HLEN + p->len;
 	switch (dmg) {
 	case DMG_CRC:
-		p->buf[p->sctp_off + 8 + rnd() % 4] ^= (uint8_t)(1 + rnd() % 255);
+		p->buf[p->sctp_off + 8 + rnd() % 4] ^=
+			(uint8_t)(1 + rnd() % 255);
 		break;
 	case DMG_PAYLOAD: {
 		uint32_t off = 12 + rnd() % (p->len - p->sctp_off - 12);
@@ -444,7 +443,8 @@ static int run_one(struct engine *e, const struct path *pa, enum damage dmg,
 	}
 
 	memcpy(eng, s.pb.buf, s.pb.len);
-	pkt = (struct engine_pkt){ .data = eng, .len = s.pb.len,
+	pkt = (struct engine_pkt){ .data = eng,
+				   .len = s.pb.len,
 				   .cap = PB_MAX };
 	engine_process(e, &pkt, pa->dir, now, &v);
 	if (v.action != ENGINE_FORWARD)
@@ -452,10 +452,11 @@ static int run_one(struct engine *e, const struct path *pa, enum damage dmg,
 
 	if (o.retval == XDP_PASS) {
 		if (s.must_take) {
-			fprintf(stderr, "fast_diff: handed off a packet the "
+			fprintf(stderr,
+				"fast_diff: handed off a packet the "
 				"fast path must take (dir %d, v6 %d, damage "
-				"%d, len %u)\n", pa->dir, pa->v6, dmg,
-				s.pb.len);
+				"%d, len %u)\n",
+				pa->dir, pa->v6, dmg, s.pb.len);
 			return -1;
 		}
 		t->handed++;
@@ -468,24 +469,27 @@ static int run_one(struct engine *e, const struct path *pa, enum damage dmg,
 	t->taken++;
 	t->by_dmg[dmg]++;
 	if (v.action != ENGINE_FORWARD) {
-		fprintf(stderr, "fast_diff: fast path forwarded what the "
+		fprintf(stderr,
+			"fast_diff: fast path forwarded what the "
 			"engine drops (%s; dir %d damage %d)\n",
 			drop_reason_name((enum drop_reason)v.reason), pa->dir,
 			dmg);
 		return -1;
 	}
 	if (o.data_size_out != ETH_HLEN + v.len ||
-	    memcmp(out + ETH_HLEN, eng, v.len) ||
-	    memcmp(out, mac_next, 6) || memcmp(out + 6, mac_self, 6)) {
-		fprintf(stderr, "fast_diff: output differs (dir %d v6 %d "
-			"damage %d, xdp %u bytes, engine %u + %d)\n", pa->dir,
-			pa->v6, dmg, o.data_size_out, v.len, ETH_HLEN);
-		for (uint32_t i = 0; i < v.len && i < o.data_size_out - ETH_HLEN;
-		     i++)
+	    memcmp(out + ETH_HLEN, eng, v.len) || memcmp(out, mac_next, 6) ||
+	    memcmp(out + 6, mac_self, 6)) {
+		fprintf(stderr,
+			"fast_diff: output differs (dir %d v6 %d "
+			"damage %d, xdp %u bytes, engine %u + %d)\n",
+			pa->dir, pa->v6, dmg, o.data_size_out, v.len, ETH_HLEN);
+		for (uint32_t i = 0;
+		     i < v.len && i < o.data_size_out - ETH_HLEN; i++)
 			if (out[ETH_HLEN + i] != eng[i]) {
-				fprintf(stderr, "  first difference at L3 "
-					"byte %u: xdp %02x engine %02x\n", i,
-					out[ETH_HLEN + i], eng[i]);
+				fprintf(stderr,
+					"  first difference at L3 "
+					"byte %u: xdp %02x engine %02x\n",
+					i, out[ETH_HLEN + i], eng[i]);
 				break;
 			}
 		return -1;
@@ -500,8 +504,8 @@ static int run_one(struct engine *e, const struct path *pa, enum damage dmg,
  */
 static int run_handoffs(void)
 {
-	static const uint8_t types[] = { 1, 2, 6, 7, 8, 10, 11, 12, 13, 14,
-					 0x80, 0xc1 };
+	static const uint8_t types[] = { 1,  2,	 6,  7,	 8,    10,
+					 11, 12, 13, 14, 0x80, 0xc1 };
 	static uint8_t frame[PB_MAX + ETH_HLEN], out[PB_MAX + ETH_HLEN];
 	static struct pb p;
 
@@ -534,7 +538,8 @@ static int run_handoffs(void)
 				    .data_size_out = sizeof(out), .repeat = 1);
 			if (bpf_prog_test_run_opts(prog, &o) ||
 			    o.retval != XDP_PASS) {
-				fprintf(stderr, "fast_diff: chunk type %u not "
+				fprintf(stderr,
+					"fast_diff: chunk type %u not "
 					"handed off (verdict %u)\n",
 					types[i / 2], o.retval);
 				return -1;
@@ -545,8 +550,8 @@ static int run_handoffs(void)
 }
 
 /* One engine: its associations, every path, iterations packets. */
-static int run_engine(bool preserve, unsigned long iterations,
-		      struct totals *t, unsigned int *port_changed)
+static int run_engine(bool preserve, unsigned long iterations, struct totals *t,
+		      unsigned int *port_changed)
 {
 	struct engine_config c;
 	struct engine *e;
@@ -571,15 +576,15 @@ static int run_engine(bool preserve, unsigned long iterations,
 		  0x11111111, 0x22222222);
 	add_assoc("192.168.1.11", "198.51.100.1", PEER4, PEER4B, 3868, p2,
 		  0x33333333, 0x44444444);
-	add_assoc("2001:db8:aa::10", "2001:db8:aa::10", PEER6, PEER6B, 5002,
-		  p3, 0x55555555, 0x66666666);
+	add_assoc("2001:db8:aa::10", "2001:db8:aa::10", PEER6, PEER6B, 5002, p3,
+		  0x55555555, 0x66666666);
 	*port_changed += (p1 != 5000) + (p2 != 3868) + (p3 != 5002);
 	install(e);
 	rc = run_handoffs();
 	for (unsigned long i = 0; i < iterations && !rc; i++) {
 		const struct path *pa = &paths[rnd() % n_paths];
 		enum damage dmg = rnd() % 3 ? DMG_NONE :
-				  (enum damage)(rnd() % DMG__COUNT);
+					      (enum damage)(rnd() % DMG__COUNT);
 
 		now += FX_SEC / 1000;
 		rc = run_one(e, pa, dmg, now, t);
@@ -600,8 +605,10 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_quiet);
 	err = load_progs();
 	if (err) {
-		fprintf(stderr, "SKIP: fast_diff: cannot load the XDP program "
-			"(%s): needs root and BPF\n", strerror(-err));
+		fprintf(stderr,
+			"SKIP: fast_diff: cannot load the XDP program "
+			"(%s): needs root and BPF\n",
+			strerror(-err));
 		return 77;
 	}
 	if (run_engine(true, iterations / 2, &t, &changed) ||
@@ -609,12 +616,12 @@ int main(int argc, char **argv)
 		return 1;
 	printf("fast_diff: %lu packets (seed %llu): %lu taken by the fast "
 	       "path (byte-identical), %lu handed off; engine dropped %lu; "
-	       "%u associations with a changed port\n", iterations,
-	       (unsigned long long)seed, t.taken, t.handed, t.engine_drops,
-	       changed);
+	       "%u associations with a changed port\n",
+	       iterations, (unsigned long long)seed, t.taken, t.handed,
+	       t.engine_drops, changed);
 	printf("fast_diff: taken by damage: none %lu, crc %lu, payload %lu, "
-	       "zero-csum %lu, padding %lu\n", t.by_dmg[DMG_NONE],
-	       t.by_dmg[DMG_CRC], t.by_dmg[DMG_PAYLOAD],
+	       "zero-csum %lu, padding %lu\n",
+	       t.by_dmg[DMG_NONE], t.by_dmg[DMG_CRC], t.by_dmg[DMG_PAYLOAD],
 	       t.by_dmg[DMG_ZERO_CSUM], t.by_dmg[DMG_PADDING]);
 	if (!changed || !t.taken || !t.handed)
 		fail("the run did not cover both paths and both port cases");

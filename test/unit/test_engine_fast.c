@@ -13,11 +13,11 @@
 #include "engine_fixture.h"
 #include "sctp_wire.h"
 
-#define TI	0x11111111u
-#define TP	0x22222222u
-#define PEER1	"198.51.100.100"
-#define PEER2	"203.0.113.100"
-#define NOW	(1000 * FX_SEC)
+#define TI    0x11111111u
+#define TP    0x22222222u
+#define PEER1 "198.51.100.100"
+#define PEER2 "203.0.113.100"
+#define NOW   (1000 * FX_SEC)
 
 static void fwd(struct engine_verdict v)
 {
@@ -40,8 +40,8 @@ static uint16_t establish(struct engine *e, uint64_t now)
 	fx_chunk(&p, "192.168.1.10", PEER1, 5000, 3868, TP,
 		 SCTP_CID_COOKIE_ECHO, 0);
 	fwd(fx_run(e, &p, ENGINE_OUTBOUND, now));
-	fx_chunk(&p, PEER1, "198.51.100.1", 3868, port, TI,
-		 SCTP_CID_COOKIE_ACK, 0);
+	fx_chunk(&p, PEER1, "198.51.100.1", 3868, port, TI, SCTP_CID_COOKIE_ACK,
+		 0);
 	fwd(fx_run(e, &p, ENGINE_INBOUND, now));
 	return port;
 }
@@ -159,14 +159,13 @@ Test(engine_fast, shutdown_and_abort_are_changes)
 	pb_ip4(&p, PEER1, "198.51.100.1");
 	pb_sctp(&p, 3868, port, TI);
 	pb_chunk_begin(&p, SCTP_CID_SHUTDOWN, 0);
-	pb_u32(&p, 7);		/* cumulative TSN ack */
+	pb_u32(&p, 7); /* cumulative TSN ack */
 	pb_finish(&p);
 	fwd(fx_run(e, &p, ENGINE_INBOUND, NOW + 2 * FX_SEC));
 	cr_assert_eq(view(e).state, ASSOC_SHUTDOWN);
 	cr_assert(changed(e, id), "SHUTDOWN is a change");
 	cr_assert_eq(engine_fast_entries(e, id, en, 64), 0);
-	fx_chunk(&p, PEER1, "198.51.100.1", 3868, port, TI, SCTP_CID_ABORT,
-		 0);
+	fx_chunk(&p, PEER1, "198.51.100.1", 3868, port, TI, SCTP_CID_ABORT, 0);
 	fwd(fx_run(e, &p, ENGINE_INBOUND, NOW + 3 * FX_SEC));
 	cr_assert(changed(e, id), "ABORT is a change");
 	cr_assert_eq(engine_fast_entries(e, id, en, 64), 0);
@@ -205,8 +204,11 @@ static void sync_fold(void *arg, struct engine *e, uint32_t id)
 {
 	struct sync_arg *s = arg;
 	struct engine_fast_fold f = {
-		.pkts_out = 10, .bytes_out = 1000, .pkts_in = 9,
-		.bytes_in = 900, .last_seen_ns = s->refresh,
+		.pkts_out = 10,
+		.bytes_out = 1000,
+		.pkts_in = 9,
+		.bytes_in = 900,
+		.last_seen_ns = s->refresh,
 		.last_refresh_ns = s->refresh,
 	};
 
@@ -218,7 +220,7 @@ Test(engine_fast, fold_before_expiry_keeps_it_alive_and_counts)
 {
 	struct engine *e = fx_engine(MULTIHOME_OFF);
 	struct sync_arg s = { 0 };
-	uint64_t idle = 300 * FX_SEC;	/* the established default */
+	uint64_t idle = 300 * FX_SEC; /* the established default */
 	struct engine_assoc_view v, v0;
 	uint64_t t;
 
