@@ -220,7 +220,8 @@ fuzz:
 	$(MAKE) check-fastpath FAST_DIFF_PACKETS=400000
 
 # ---- end-to-end tools and tests (root, namespaces) ----
-E2E_LIB_xsk_forward := src/daemon/xport.c src/daemon/xdp_prog.c
+E2E_LIB_xsk_forward := src/daemon/xport.c src/daemon/xdp_prog.c \
+	src/daemon/fast_kv.c
 E2E_LDLIBS_xsk_forward := $(call pc,--libs,libxdp libbpf)
 E2E_LDLIBS_sctp_peer := $(or $(call pc,--libs,usrsctp),-lusrsctp) -lpthread
 E2E_LIB_kroute_probe := src/daemon/kroute.c src/daemon/log.c \

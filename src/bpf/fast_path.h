@@ -12,7 +12,8 @@
  * before, where the engine decides and counts.  The slow path is the
  * reference; the fast path never drops.
  *
- * Handed off: VLAN tags, IPv4 options and fragments, IPv6 extension
+ * Handed off: multi-buffer frames, VLAN tags, IPv4 options and fragments,
+ * IPv6 extension
  * headers, a damaged IPv4 header, packets over the egress MTU or over the
  * engine's largest, any chunk other than DATA, I-DATA, SACK, NR-SACK,
  * HEARTBEAT, HEARTBEAT ACK, FORWARD TSN, I-FORWARD TSN, RE-CONFIG and
@@ -34,6 +35,12 @@
 /* Set by user space before load. */
 const volatile __u8 fast_enabled = 0;
 const volatile __u8 fast_dir = XDP_FAST_OUTBOUND;
+/*
+ * x^(8 * len) modulo P for every SCTP length (fast_kv_xpow()), so a
+ * port change costs one multiplication; 0 where user space left it
+ * unset, then it is worked out from crc32c_zeros_lo / _hi.
+ */
+const volatile __u32 fast_xpow[XDP_FAST_MAX_PKT + 1];
 
 /* Shared by every interface's program instance (bpf_map__reuse_fd). */
 struct {
@@ -98,8 +105,8 @@ static __always_inline __u32 fast_gf2_mulmod(__u32 a, __u32 b)
 	__u32 p = 0;
 	int i;
 
-	/* Not unrolled: unrolled, clang spills past the 512-byte stack. */
-#pragma clang loop unroll(disable)
+	/* Unrolled whole, clang spills past the 512-byte stack. */
+#pragma clang loop unroll_count(8)
 	for (i = 0; i < 32; i++) {
 		__u32 take = (a >> (31 - i)) & 1;
 		__u32 carry = b & 1;
@@ -124,8 +131,11 @@ static __always_inline __u32 fast_gf2_mulmod(__u32 a, __u32 b)
  */
 __attribute__((noinline)) __u32 fast_csum_ports(__u32 csum, __u32 d, __u32 len)
 {
-	__u32 x = fast_gf2_mulmod(crc32c_zeros_lo[len & 0xff],
-				  crc32c_zeros_hi[(len >> 8) & 0xff]);
+	__u32 x = len <= XDP_FAST_MAX_PKT ? fast_xpow[len] : 0;
+
+	if (!x)
+		x = fast_gf2_mulmod(crc32c_zeros_lo[len & 0xff],
+				    crc32c_zeros_hi[(len >> 8) & 0xff]);
 
 	return csum ^ fast_gf2_mulmod(x, d);
 }
@@ -223,7 +233,12 @@ __attribute__((noinline)) int fast_path(struct xdp_md *ctx)
 	struct iphdr *ip = NULL;
 	struct ipv6hdr *ip6 = NULL;
 
-	if ((void *)(eth + 1) > data_end)
+	/*
+	 * A multi-buffer frame (jumbo MTU) goes the slow way: a redirect
+	 * of one to a driver without scatter-gather XDP transmit would be
+	 * dropped without a trace.
+	 */
+	if ((void *)(eth + 1) > data_end || frame != data_end - data)
 		return -1;
 	key.dir = fast_dir;
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
