@@ -35,6 +35,21 @@ void fast_kv_xpow(uint32_t *tab, unsigned int n)
 		tab[i] = i ? mulmod(tab[i - 1], 0x00800000u) : 0x80000000u;
 }
 
+void fast_kv_crc_tables(uint32_t tab[4][256])
+{
+	for (uint32_t n = 0; n < 256; n++) {
+		uint32_t c = n;
+
+		for (int i = 0; i < 8; i++)
+			c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1)));
+		tab[0][n] = c;
+	}
+	for (int k = 1; k < 4; k++)
+		for (uint32_t n = 0; n < 256; n++)
+			tab[k][n] = (tab[k - 1][n] >> 8) ^
+				    tab[0][tab[k - 1][n] & 0xff];
+}
+
 void fast_kv_key(const struct engine_fast_entry *en, struct xdp_fast_key *k)
 {
 	memset(k, 0, sizeof(*k));

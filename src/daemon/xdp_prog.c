@@ -125,6 +125,8 @@ int xdp_prog_attach(int ifindex, bool generic, unsigned int n_queues,
 	if (fast) {
 		fast_kv_xpow((uint32_t *)(uintptr_t)p->skel->rodata->fast_xpow,
 			     XDP_FAST_MAX_PKT + 1);
+		fast_kv_crc_tables((uint32_t(*)[256])(uintptr_t)
+					   p->skel->rodata->fast_crc_tab);
 		p->skel->rodata->fast_enabled = 1;
 		p->skel->rodata->fast_dir = fast->inbound ? XDP_FAST_INBOUND :
 							   XDP_FAST_OUTBOUND;

@@ -76,6 +76,9 @@ static int load_progs(void)
 		s->rodata->fast_enabled = 1;
 		fast_kv_xpow((uint32_t *)(uintptr_t)s->rodata->fast_xpow,
 			     XDP_FAST_MAX_PKT + 1);
+		if (!getenv("FAST_DIFF_BITWISE"))
+			fast_kv_crc_tables((uint32_t(*)[256])(uintptr_t)
+						   s->rodata->fast_crc_tab);
 		s->rodata->fast_dir = (uint8_t)dir;
 		bpf_map__set_max_entries(s->maps.fast_map, 4096);
 		bpf_map__set_max_entries(s->maps.fast_stats, 4096);
