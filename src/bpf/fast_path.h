@@ -306,8 +306,12 @@ __attribute__((noinline)) int fast_path(struct xdp_md *ctx)
 	sh = data + l4_off;
 	if ((void *)(sh + 1) > data_end)
 		return -1;
-	/* total: from the IP header on; the engine takes no more. */
-	if (total + sizeof(*eth) > frame || total > XDP_FAST_MAX_PKT ||
+	/*
+	 * total: from the IP header on; the engine takes no more, and
+	 * refuses a buffer (link padding included) over its largest.
+	 */
+	if (total + sizeof(*eth) > frame ||
+	    frame - sizeof(*eth) > XDP_FAST_MAX_PKT ||
 	    total < l4_off - sizeof(*eth) + sizeof(*sh))
 		return -1;
 	key.sport = sh->sport;
