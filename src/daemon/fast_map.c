@@ -33,6 +33,7 @@ struct fm_keys {
 	uint16_t n, cap;
 	bool pending; /* some path waits for its next hop */
 	struct xdp_fast_key *k;
+	struct xdp_fast_val *v; /* as installed */
 };
 
 struct fast_map {
@@ -118,9 +119,10 @@ void fast_map_destroy(struct fast_map *fm)
 		engine_fast_set_sync(fm->e, NULL, NULL);
 		engine_fast_enable(fm->e, false);
 	}
-	if (fm->keys)
-		for (uint32_t i = 0; i < fm->max_assocs; i++)
-			free(fm->keys[i].k);
+	for (uint32_t i = 0; fm->keys && i < fm->max_assocs; i++) {
+		free(fm->keys[i].k);
+		free(fm->keys[i].v);
+	}
 	free(fm->keys);
 	free(fm->shadow);
 	free(fm->percpu);
@@ -242,49 +244,83 @@ static void drop_keys(struct fast_map *fm, struct fm_keys *ks)
 	ks->n = 0;
 }
 
-/* Replace association id's entries by what the engine lists now. */
+static int find_key(const struct xdp_fast_key *keys, unsigned int from,
+		    unsigned int to, const struct xdp_fast_key *k)
+{
+	for (unsigned int i = from; i < to; i++)
+		if (!memcmp(&keys[i], k, sizeof(*k)))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Make association id's entries what the engine lists now.  An entry
+ * whose key stays is updated in place (one map update is atomic), and
+ * not written at all when its value is unchanged, so a recompute after a
+ * route or neighbour change that moves nothing costs no system call;
+ * only keys no longer listed are deleted.
+ */
 static void apply(struct fast_map *fm, uint32_t id, uint64_t now)
 {
 	struct fm_keys *ks = &fm->keys[id];
 	unsigned int n = engine_fast_entries(fm->e, id, fm->ents, fm->max_ents);
-	bool fresh = !ks->n;
+	unsigned int old_n = ks->n, m = old_n;
 
-	if (ks->n)
+	if (old_n)
 		fold_one(fm, id);
-	drop_keys(fm, ks);
 	ks->pending = false;
-	if (!n)
+	if (!n) {
+		drop_keys(fm, ks);
 		return;
-	if (n > ks->cap) {
-		struct xdp_fast_key *k = realloc(ks->k, n * sizeof(*k));
-
-		if (!k)
-			return; /* the slow path carries on */
-		ks->k = k;
-		ks->cap = (uint16_t)n;
 	}
-	if (fresh)
+	/* The new list is built after the old one, then moved down. */
+	if (old_n + n > ks->cap) {
+		unsigned int cap = old_n + n;
+		struct xdp_fast_key *k = realloc(ks->k, cap * sizeof(*k));
+		struct xdp_fast_val *v;
+
+		if (k)
+			ks->k = k;
+		v = k ? realloc(ks->v, cap * sizeof(*v)) : NULL;
+		if (!v) {
+			drop_keys(fm, ks); /* the slow path carries on */
+			return;
+		}
+		ks->v = v;
+		ks->cap = (uint16_t)cap;
+	}
+	if (!old_n)
 		zero_slots(fm, id);
 	for (unsigned int i = 0; i < n; i++) {
 		const struct engine_fast_entry *en = &fm->ents[i];
 		struct fast_kv_hop hop;
-		struct xdp_fast_val v;
-		int r = next_hop(fm, en, &hop, now);
+		int r = next_hop(fm, en, &hop, now), was;
 
 		if (r) {
 			ks->pending |= r == -EAGAIN;
 			continue;
 		}
-		fast_kv_key(en, &ks->k[ks->n]);
+		fast_kv_key(en, &ks->k[m]);
 		fast_kv_val(en, &hop,
 			    fast_kv_stats_idx(id, en->peer_idx, fm->max_peers),
-			    &v);
-		if (bpf_map_update_elem(fm->map_fd, &ks->k[ks->n], &v, BPF_ANY))
-			continue; /* full: this path goes slow */
-		ks->n++;
-		fm->st.entries++;
-		fm->st.installs++;
+			    &ks->v[m]);
+		was = find_key(ks->k, 0, old_n, &ks->k[m]);
+		if (was < 0 || memcmp(&ks->v[was], &ks->v[m], sizeof(ks->v[m]))) {
+			if (bpf_map_update_elem(fm->map_fd, &ks->k[m], &ks->v[m],
+						BPF_ANY))
+				continue; /* full: this path goes slow */
+			fm->st.installs++;
+		}
+		m++;
 	}
+	for (unsigned int i = 0; i < old_n; i++)
+		if (find_key(ks->k, old_n, m, &ks->k[i]) < 0 &&
+		    !bpf_map_delete_elem(fm->map_fd, &ks->k[i]))
+			fm->st.removals++;
+	memmove(ks->k, ks->k + old_n, (m - old_n) * sizeof(*ks->k));
+	memmove(ks->v, ks->v + old_n, (m - old_n) * sizeof(*ks->v));
+	ks->n = (uint16_t)(m - old_n);
+	fm->st.entries = fm->st.entries - old_n + ks->n;
 	fm->any_pending |= ks->pending;
 }
 
