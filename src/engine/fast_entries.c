@@ -214,6 +214,12 @@ void engine_fast_set_sync(struct engine *e, engine_fast_sync_fn *fn, void *arg)
 	e->fast_sync_arg = arg;
 }
 
+void engine_fast_sync(struct engine *e, struct assoc *a)
+{
+	if (e->fast_sync)
+		e->fast_sync(e->fast_sync_arg, e, a->id);
+}
+
 /*
  * Before an established association expires (its deadline has passed and
  * the wheel took it, a->expires now 0): fold, and true if that gave it a

@@ -260,3 +260,31 @@ Test(engine_fast, without_the_fold_it_expires)
 	cr_assert_eq(engine_stats(e)->assocs_live, 0);
 	engine_destroy(e);
 }
+
+static void on_down(void *arg, const struct engine_event *ev)
+{
+	if (ev->type == ENGINE_EV_DOWN)
+		*(uint64_t *)arg = ev->pkts_out;
+}
+
+Test(engine_fast, down_event_counts_the_fast_paths_packets)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct sync_arg s = { .refresh = NOW };
+	uint64_t down_out = 0, before;
+	uint16_t port;
+	struct pb p;
+
+	engine_fast_enable(e, true);
+	engine_fast_set_sync(e, sync_fold, &s);
+	engine_set_event_cb(e, on_down, &down_out);
+	port = establish(e, NOW);
+	before = view(e).paths[0].pkts_out;
+	fx_chunk(&p, PEER1, "198.51.100.1", 3868, port, TI, SCTP_CID_ABORT,
+		 0);
+	fwd(fx_run(e, &p, ENGINE_INBOUND, NOW + FX_SEC));
+	cr_assert_eq(s.calls, 1, "folded before the association ended");
+	cr_assert_eq(down_out, before + 10, "DOWN counts %llu packets out",
+		     (unsigned long long)down_out);
+	engine_destroy(e);
+}
