@@ -159,12 +159,11 @@ static uint16_t establish(struct engine *e, const char *inside,
 static int clear_map(void)
 {
 	int fd = bpf_map__fd(skel[0]->maps.fast_map);
-	struct xdp_fast_key k, next;
+	struct xdp_fast_key next;
 
 	while (!bpf_map_get_next_key(fd, NULL, &next))
 		if (bpf_map_delete_elem(fd, &next))
 			return -errno;
-	(void)k;
 	return 0;
 }
 
