@@ -111,7 +111,8 @@ build/libsctpalg.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # ---- BPF: object, then a skeleton header embedding it ----
-build/bpf/%.bpf.o: src/bpf/%.bpf.c include/xdp_steer.h
+build/bpf/%.bpf.o: src/bpf/%.bpf.c include/xdp_steer.h include/xdp_fast.h \
+		include/crc32c_zeros.h src/bpf/fast_path.h
 	$(call msg,BPF,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) -target bpf -O2 -g -Wall -Werror -Iinclude \
@@ -221,9 +222,11 @@ check-fuzz: $(FUZZERS)
 
 fuzz:
 	$(MAKE) check-fuzz FUZZ_SECONDS=600 FUZZ_REPLAY_ONLY=
+	$(MAKE) check-fastpath FAST_DIFF_PACKETS=400000
 
 # ---- end-to-end tools and tests (root, namespaces) ----
-E2E_LIB_xsk_forward := src/daemon/xport.c src/daemon/xdp_prog.c
+E2E_LIB_xsk_forward := src/daemon/xport.c src/daemon/xdp_prog.c \
+	src/daemon/fast_kv.c
 E2E_LDLIBS_xsk_forward := $(call pc,--libs,libxdp libbpf)
 E2E_LDLIBS_sctp_peer := $(or $(call pc,--libs,usrsctp),-lusrsctp) -lpthread
 E2E_LIB_kroute_probe := src/daemon/kroute.c src/daemon/log.c \
@@ -249,7 +252,30 @@ build/test/bench/%: test/bench/%.c build/libsctpalg.a test/unit/pkt_build.c \
 	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $< test/unit/pkt_build.c \
 		test/unit/engine_fixture.c build/libsctpalg.a
 
-tools: $(E2E_TOOLS) $(BENCH_TOOLS)
+# The fast path's differential test: the engine in process against the
+# XDP program under BPF_PROG_RUN (root).  make check runs
+# FAST_DIFF_PACKETS packets, make fuzz a hundred times as many.
+FAST_DIFF := build/test/fastpath/fast_diff
+FAST_DIFF_PACKETS ?= 4000
+$(FAST_DIFF): test/fastpath/fast_diff.c src/daemon/fast_kv.c \
+		build/libsctpalg.a test/unit/pkt_build.c \
+		test/unit/engine_fixture.c $(SKELS)
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $(filter %.c,$^) \
+		build/libsctpalg.a $(call pc,--libs,libbpf)
+
+.PHONY: check-fastpath
+check-fastpath: $(FAST_DIFF)
+	@echo "== fast path against the engine ($(FAST_DIFF_PACKETS) packets)"
+	$(Q)for seed in 1 2; do \
+		$(FAST_DIFF) $(FAST_DIFF_PACKETS) $$seed; rc=$$?; \
+		[ $$rc = 77 ] && { echo "SKIPPED, NOT RUN: check-fastpath" \
+			"(needs root and BPF)"; exit 0; }; \
+		[ $$rc = 0 ] || exit 1; \
+	done
+
+tools: $(E2E_TOOLS) $(BENCH_TOOLS) $(FAST_DIFF)
 
 # sctpalgd itself under ASan + UBSan (still -O2), for the e2e tests:
 # check-e2e runs them with it (see there).  Same objects as the unit
@@ -331,7 +357,7 @@ deps:
 # Every stage runs even when an earlier test stage failed (a build failure
 # stops it), then one line per stage with its time.
 CHECK_STAGES := check-unit check-static check-config check-man check-fuzz \
-	check-e2e
+	check-fastpath check-e2e
 CHECK_STAGES += check-completion
 
 # conf/sctpalgctl (bash completion) against sctpalgctl's own command list.

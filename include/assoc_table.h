@@ -63,6 +63,8 @@ struct assoc_peer {
 #define ASSOC_F_DR_INSIDE	0x08
 #define ASSOC_F_DR_PEER		0x10
 #define ASSOC_F_NO_RESTART	(ASSOC_F_DR_INSIDE | ASSOC_F_DR_PEER)
+/* Queued for the fast path: its entries may have changed (engine_fast.h). */
+#define ASSOC_F_FAST_DIRTY	0x20
 
 /*
  * A handshake candidate (handshake_cand.c): the tags and peer addresses

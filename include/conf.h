@@ -31,6 +31,7 @@ struct conf {
 	enum conf_xdp_mode xdp_mode;
 	unsigned int queues;		/* 0 = every RX queue */
 	bool busy_poll;
+	bool fast_path;			/* fast-path = xdp (fast_map.h) */
 	char control_socket[CONF_PATH_LEN];
 	char control_group[ENGINE_NAME_LEN];
 	char user[ENGINE_NAME_LEN];	/* "" = stay root */

@@ -17,13 +17,18 @@
 #include "conf.h"
 #include "ctl.h"
 #include "datapath.h"
+#include "fast_map.h"
 #include "pport.h"
 #include "xport.h"
 
 struct ports;
 
-/* Sets up every interface of c and logs the mode each got.  0 or -errno. */
-int ports_create(const struct conf *c, struct ports **out);
+/*
+ * Sets up every interface of c and logs the mode each got; fm: the XDP
+ * fast path's maps (NULL: none).  0 or -errno.
+ */
+int ports_create(const struct conf *c, const struct fast_map *fm,
+		 struct ports **out);
 /* backend = xdp: detaches the XDP programs, so the kernel has SCTP back. */
 void ports_destroy(struct ports *p);
 

@@ -21,16 +21,27 @@
 struct xdp_prog;
 
 /*
+ * The fast path (src/bpf/fast_path.h) of one program instance: the maps
+ * every instance shares (fast_map.h) and the direction of its interface.
+ */
+struct xdp_prog_fast {
+	int entries_fd, stats_fd;
+	bool inbound;		/* an uplink: packets come from outside */
+};
+
+/*
  * Load the program and attach it to ifindex in native (driver) mode, or
  * in generic (SKB) mode when `generic` is set.  n_queues sizes the XSKMAP
  * (0 = XDP_STEER_MAX_QUEUES).  max_frame: the largest frame the AF_XDP
  * sockets take; SCTP frames over it are dropped and counted
  * (dropped-too-big), 0 = no limit.  The program is multi-buffer aware
- * (xdp.frags).  No fallback between modes here: the caller (xport) owns
+ * (xdp.frags).  fast: the fast path's maps and direction, NULL: no
+ * fast path.  No fallback between modes here: the caller (xport) owns
  * the mode ladder.  0 or -errno.
  */
 int xdp_prog_attach(int ifindex, bool generic, unsigned int n_queues,
-		    uint32_t max_frame, struct xdp_prog **out);
+		    uint32_t max_frame, const struct xdp_prog_fast *fast,
+		    struct xdp_prog **out);
 /* Detach from the interface and free; NULL is a no-op. */
 void xdp_prog_detach(struct xdp_prog *p);
 

@@ -27,6 +27,8 @@
  * REDIRECT_* counters come first: the program sends every kind before
  * PASS_OTHER to AF_XDP.  DROP_TOO_BIG: a frame to be redirected that is
  * longer than user space can take (max_frame in the program).
+ * FAST_*: forwarded by the fast path itself (src/bpf/fast_path.h), never
+ * seen by user space; they come last and classify() never returns them.
  */
 #define XDP_STEER_COUNTERS(X)						\
 	X(REDIRECT_SCTP4,	"redirected-sctp4")			\
@@ -39,7 +41,9 @@
 	X(PASS_NO_SOCKET,	"passed-no-socket")			\
 	X(PASS_MALFORMED,	"passed-malformed")			\
 	X(PASS_EXT_LIMIT,	"passed-ip6-ext-header-limit")		\
-	X(DROP_TOO_BIG,		"dropped-too-big")
+	X(DROP_TOO_BIG,		"dropped-too-big")			\
+	X(FAST_SCTP4,		"fast-path-sctp4")			\
+	X(FAST_SCTP6,		"fast-path-sctp6")
 
 enum xdp_steer_counter {
 #define XDP_STEER_COUNTER_ENUM(name, str) XDP_STEER_##name,

@@ -67,6 +67,7 @@ enum xport_mode {
 struct xport_if_config {
 	char name[XPORT_IFNAMSIZ];
 	unsigned int queues;		/* RX queues to serve; 0 = all */
+	bool inbound;			/* an uplink (the fast path's view) */
 };
 
 struct xport_config {
@@ -85,6 +86,9 @@ struct xport_config {
 	uint32_t frame_size;		/* 2048 or 4096; 0 = 4096 */
 	uint32_t frames_per_socket;	/* power of 2; 0 = 4096 */
 	uint32_t ring_size;		/* power of 2, >= 64; 0 = 2048 */
+	/* The XDP fast path (fast_map.h): on when `fast`, sharing these. */
+	bool fast;
+	int fast_entries_fd, fast_stats_fd;
 	/* Optional: on failure, a sentence saying which step failed. */
 	char *err;
 	size_t err_len;

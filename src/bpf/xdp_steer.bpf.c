@@ -32,6 +32,7 @@
  * dropped here and counted as dropped-too-big (README, "Jumbo frames").
  * Passing it would let the kernel forward it untranslated.
  */
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -327,6 +328,8 @@ static __always_inline enum xdp_steer_counter classify(struct cursor *c)
 	return proto ? XDP_STEER_PASS_OTHER : XDP_STEER_PASS_MALFORMED;
 }
 
+#include "fast_path.h"
+
 static __always_inline void count(enum xdp_steer_counter which, __u64 bytes)
 {
 	struct xdp_steer_count *cnt;
@@ -342,13 +345,23 @@ static __always_inline void count(enum xdp_steer_counter which, __u64 bytes)
 SEC("xdp.frags")
 int xdp_sctp_steer(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct cursor c = { .pos = data, .end = data_end };
+	struct cursor c;
 	/* The whole frame, every buffer of a multi-buffer one. */
 	__u64 bytes = bpf_xdp_get_buff_len(ctx);
-	enum xdp_steer_counter what = classify(&c);
+	enum xdp_steer_counter what;
 	long act;
+
+	if (fast_enabled) {
+		int fast = fast_path(ctx);
+
+		if (fast >= 0) {
+			count((enum xdp_steer_counter)(fast >> 8), bytes);
+			return fast & 0xff;
+		}
+	}
+	c.pos = (void *)(long)ctx->data;
+	c.end = (void *)(long)ctx->data_end;
+	what = classify(&c);
 
 	if (what >= XDP_STEER_PASS_OTHER) {
 		count(what, bytes);

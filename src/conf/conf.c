@@ -45,6 +45,7 @@ struct parser {
 static const struct conf_key keys[] = {
 	{ "daemon", "backend" }, { "daemon", "xdp-mode" },
 	{ "daemon", "queues" }, { "daemon", "busy-poll" },
+	{ "daemon", "fast-path" },
 	{ "daemon", "control-socket" }, { "daemon", "control-group" },
 	{ "daemon", "user" }, { "daemon", "log-level" },
 	{ "daemon", "pidfile" }, { "daemon", "state-file" },
@@ -254,6 +255,13 @@ static int do_daemon(struct parser *p, const char *k, const char *v)
 	} else if (!strcmp(k, "busy-poll")) {
 		if (parse_bool(v, &c->busy_poll))
 			return fail(p, p->line, "busy-poll must be yes or no");
+	} else if (!strcmp(k, "fast-path")) {
+		if (!strcmp(v, "xdp"))
+			c->fast_path = true;
+		else if (!strcmp(v, "off"))
+			c->fast_path = false;
+		else
+			return fail(p, p->line, "fast-path must be xdp or off");
 	} else if (!strcmp(k, "control-socket")) {
 		if (*v != '/' || copy_str(c->control_socket,
 					  sizeof(c->control_socket), v))

@@ -87,6 +87,7 @@ int conf_print(const struct conf *c, FILE *f)
 	else
 		fprintf(f, "queues = all\n");
 	fprintf(f, "busy-poll = %s\n", yes_no(c->busy_poll));
+	fprintf(f, "fast-path = %s\n", c->fast_path ? "xdp" : "off");
 	fprintf(f, "control-socket = %s\n", c->control_socket);
 	fprintf(f, "control-group = %s\n", c->control_group);
 	if (c->user[0])

@@ -31,6 +31,8 @@
 #include "datapath.h"
 #include "drop_log.h"
 #include "engine.h"
+#include "engine_fast.h"
+#include "fast_map.h"
 #include "kroute.h"
 #include "log.h"
 #include "loop.h"
@@ -62,6 +64,7 @@ struct sctpalgd {
 	struct ports *ports;
 	struct kroute *kroute;
 	struct datapath *dp;
+	struct fast_map *fast;	/* fast-path = xdp; NULL: off */
 	struct ctl_server *ctl;
 	struct pidfile *pidfile;
 	struct state_file *state;
@@ -100,6 +103,9 @@ static void on_rx(void *arg, int res)
 	if (res & POLLERR)
 		ports_clear_error(ra->d->ports, ra->sock);
 	ports_rx(ra->d->ports, ra->d->dp, ra->sock, now_ns());
+	/* Associations the batch changed get their fast-path entries. */
+	if (ra->d->fast)
+		fast_map_sync(ra->d->fast, now_ns());
 }
 
 static void on_flush(void *arg)
@@ -115,6 +121,8 @@ static void on_busy_poll(void *arg)
 	struct sctpalgd *d = arg;
 
 	ports_busy_poll(d->ports, d->dp, now_ns());
+	if (d->fast)
+		fast_map_sync(d->fast, now_ns());
 }
 
 static uint64_t unix_ms(void)
@@ -238,7 +246,10 @@ static void on_tick(void *arg, int res)
 	uint64_t now = now_ns();
 
 	(void)res;
+	/* Folds what the fast path saw of any association due to expire. */
 	engine_tick(d->engine, now);
+	if (d->fast)
+		fast_map_tick(d->fast, now);
 	datapath_tick(d->dp, now);
 	assoc_log_tick(d->alog, now);
 	drop_log_tick(d->dlog, engine_stats(d->engine), &d->conf.engine,
@@ -248,6 +259,8 @@ static void on_tick(void *arg, int res)
 	/* state-interval: a killed daemon restarts from this save. */
 	if (d->state && d->conf.state_interval &&
 	    now - d->last_save_ns >= d->conf.state_interval * 1000000000ull) {
+		if (d->fast)
+			fast_map_fold_all(d->fast);
 		state_file_checkpoint(d->state, d->engine, now);
 		d->last_save_ns = now;
 	}
@@ -315,6 +328,7 @@ static void warn_restart_needed(const struct conf *old,
 	CHANGED(old->xdp_mode != next->xdp_mode, "xdp-mode");
 	CHANGED(old->queues != next->queues, "queues");
 	CHANGED(old->busy_poll != next->busy_poll, "busy-poll");
+	CHANGED(old->fast_path != next->fast_path, "fast-path");
 	CHANGED(strcmp(old->control_socket, next->control_socket),
 		"control-socket");
 	CHANGED(strcmp(old->control_group, next->control_group),
@@ -356,6 +370,8 @@ static int reload(void *arg, char *why, size_t why_len)
 	warn_restart_needed(&d->conf, &next);
 	d->conf = next;
 	datapath_set_conf(d->dp, &d->conf);
+	if (d->fast)
+		fast_map_set_conf(d->fast, &d->conf);
 	log_setlevel(d->conf.log_level);
 	log_info("configuration reloaded from %s", d->conf_path);
 	return 0;
@@ -374,9 +390,14 @@ static void on_signal(void *arg, int sig)
 	loop_stop(d->loop);
 }
 
+/* Every path's counters and idle time include what the fast path saw. */
 static struct engine *ctl_engine(void *arg)
 {
-	return ((struct sctpalgd *)arg)->engine;
+	struct sctpalgd *d = arg;
+
+	if (d->fast)
+		fast_map_fold_all(d->fast);
+	return d->engine;
 }
 
 /* Link state is the kernel's (kroute), not the ports'. */
@@ -443,10 +464,29 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 		{ "capture_dropped", cap.dropped },
 	};
 	unsigned int n = sizeof(all) / sizeof(all[0]);
+	struct fast_map_stats fs = { 0 };
+
+	if (d->fast)
+		fast_map_stats(d->fast, &fs);
+	const struct ctl_counter fast[] = {
+		/* fast-path = xdp (1) or off (0); its entries now. */
+		{ "fast_path_enabled", d->fast != NULL },
+		{ "fast_path_entries", fs.entries },
+		{ "fast_path_installs", fs.installs },
+		{ "fast_path_removals", fs.removals },
+		{ "fast_path_unresolved", fs.unresolved },
+		{ "fast_path_no_route", fs.no_route },
+		{ "fast_path_recomputes", fs.recomputes },
+		{ "fast_path_folded_packets",
+		  engine_fast_folded_pkts(d->engine) },
+	};
 
 	if (n > max)
 		n = max;
 	memcpy(out, all, n * sizeof(*out));
+	for (unsigned int i = 0; i < sizeof(fast) / sizeof(fast[0]) && n < max;
+	     i++)
+		out[n++] = fast[i];
 	n += ports_counters(d->ports, out + n, max - n);
 	return n;
 }
@@ -600,7 +640,13 @@ static int run(struct sctpalgd *d)
 		return log_warnx("netlink: cannot follow routes and "
 				 "neighbours: %s; run sctpalgd as root",
 				 strerror(-r)), r;
-	if ((r = ports_create(&d->conf, &d->ports)))
+	if (d->conf.fast_path && d->conf.backend == CONF_BACKEND_XDP &&
+	    (r = fast_map_create(&d->conf.engine, &d->fast))) {
+		log_warnx("fast path: cannot create its BPF maps: %s; every "
+			  "packet takes the slow path (AF_XDP)", strerror(-r));
+		d->fast = NULL;
+	}
+	if ((r = ports_create(&d->conf, d->fast, &d->ports)))
 		return r;
 	if ((r = datapath_create(d->engine, ports_xport(d->ports),
 				 ports_pport(d->ports), d->kroute, &d->conf,
@@ -612,6 +658,15 @@ static int run(struct sctpalgd *d)
 			  "be refused");
 	else
 		datapath_set_capture(d->dp, d->cap);
+	if (d->fast) {
+		fast_map_start(d->fast, d->engine, d->kroute,
+			       ports_xport(d->ports), &d->conf);
+		log_info("fast path: xdp (established associations forwarded "
+			 "by the XDP program; everything else by the engine)");
+	} else {
+		log_info("fast path: off%s", d->conf.fast_path ?
+			 " (backend = packet has no XDP program)" : "");
+	}
 	for (unsigned int i = 0; i < ports_nfds(d->ports); i++) {
 		d->socks[i] = (struct rx_arg){ .d = d, .sock = i };
 		r = loop_add_fd(d->loop, ports_fd(d->ports, i), POLLIN, 0,
@@ -659,6 +714,9 @@ static void teardown(struct sctpalgd *d)
 	d->cap = NULL;
 	datapath_destroy(d->dp);
 	ports_destroy(d->ports);	/* detaches the XDP programs */
+	if (d->fast)
+		fast_map_fold_all(d->fast);
+	fast_map_destroy(d->fast);
 	if (d->engine)
 		state_file_save(d->state, d->engine, now_ns());
 	state_file_close(d->state);

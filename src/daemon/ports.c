@@ -79,7 +79,8 @@ static const char *xport_advice(enum conf_xdp_mode m, int err)
 	       "or backend = packet; check ip link and dmesg";
 }
 
-static int create_xdp(const struct conf *c, struct ports *p)
+static int create_xdp(const struct conf *c, const struct fast_map *fm,
+		      struct ports *p)
 {
 	static const enum xport_mode modes[] = {
 		[CONF_XDP_AUTO] = XPORT_MODE_AUTO,
@@ -97,6 +98,16 @@ static int create_xdp(const struct conf *c, struct ports *p)
 	for (unsigned int i = 0; i < xc.n_ifs; i++) {
 		memcpy(ifs[i].name, names[i], sizeof(ifs[i].name));
 		ifs[i].queues = c->queues;
+		/* As the datapath decides (datapath_set_conf()). */
+		ifs[i].inbound = false;
+		for (int u = 0; u < c->engine.n_uplinks; u++)
+			if (!strcmp(names[i], c->engine.uplinks[u].ifname))
+				ifs[i].inbound = true;
+	}
+	if (fm) {
+		xc.fast = true;
+		xc.fast_entries_fd = fast_map_entries_fd(fm);
+		xc.fast_stats_fd = fast_map_stats_fd(fm);
 	}
 	xc.mode = modes[c->xdp_mode];
 	xc.err = err;
@@ -155,7 +166,8 @@ static int create_packet(const struct conf *c, struct ports *p)
 	return 0;
 }
 
-int ports_create(const struct conf *c, struct ports **out)
+int ports_create(const struct conf *c, const struct fast_map *fm,
+		 struct ports **out)
 {
 	struct ports *p = calloc(1, sizeof(*p));
 	int r;
@@ -164,7 +176,7 @@ int ports_create(const struct conf *c, struct ports **out)
 		return -ENOMEM;
 	p->busy_poll = c->busy_poll;
 	r = c->backend == CONF_BACKEND_PACKET ? create_packet(c, p) :
-	    create_xdp(c, p);
+	    create_xdp(c, fm, p);
 	if (r) {
 		free(p);
 		return r;
@@ -313,6 +325,10 @@ unsigned int ports_counters(struct ports *p, struct ctl_counter *out,
 		{ XDP_STEER_PASS_NO_SOCKET, "xdp_passed_no_socket" },
 		{ XDP_STEER_PASS_EXT_LIMIT, "xdp_passed_ip6_ext_limit" },
 		{ XDP_STEER_DROP_TOO_BIG, "xdp_dropped_too_big" },
+		{ XDP_STEER_FAST_SCTP4, "" },
+		{ XDP_STEER_FAST_SCTP6, "" },
+		{ XDP_STEER_REDIRECT_SCTP4, "" },
+		{ XDP_STEER_REDIRECT_SCTP6, "" },
 	};
 	struct xdp_steer_count cnt[XDP_STEER__COUNT];
 	uint64_t sum[sizeof(steer) / sizeof(steer[0])] = { 0 };
@@ -333,6 +349,11 @@ unsigned int ports_counters(struct ports *p, struct ctl_counter *out,
 		{ steer[1].name, sum[1] },
 		{ steer[2].name, sum[2] },
 		{ steer[3].name, sum[3] },
+		/* Which path SCTP took: forwarded by the XDP program itself,
+		 * or handed to AF_XDP and the engine (fragments and ICMP
+		 * errors not included). */
+		{ "fast_path_packets", sum[4] + sum[5] },
+		{ "slow_path_packets", sum[6] + sum[7] },
 		{ "xsk_rx_multibuf", xs.rx_multibuf },
 		{ "xsk_tx_multibuf", xs.tx_multibuf },
 		{ "xsk_rx_too_big", xs.rx_too_big },

@@ -15,6 +15,8 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
+#include "fast_kv.h"
+#include "xdp_fast.h"
 #include "xdp_prog.h"
 /* Generated code: bpftool casts the embedded object's const away. */
 #pragma GCC diagnostic push
@@ -88,7 +90,8 @@ static unsigned int detach_stale(int ifindex)
 }
 
 int xdp_prog_attach(int ifindex, bool generic, unsigned int n_queues,
-		    uint32_t max_frame, struct xdp_prog **out)
+		    uint32_t max_frame, const struct xdp_prog_fast *fast,
+		    struct xdp_prog **out)
 {
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, opts,
 			    .prog_name = STEER_PROG_NAME);
@@ -119,6 +122,22 @@ int xdp_prog_attach(int ifindex, bool generic, unsigned int n_queues,
 	}
 
 	p->skel->rodata->max_frame = max_frame;
+	if (fast) {
+		fast_kv_xpow((uint32_t *)(uintptr_t)p->skel->rodata->fast_xpow,
+			     XDP_FAST_MAX_PKT + 1);
+		fast_kv_crc_tables((uint32_t(*)[256])(uintptr_t)
+					   p->skel->rodata->fast_crc_tab);
+		p->skel->rodata->fast_enabled = 1;
+		p->skel->rodata->fast_dir = fast->inbound ? XDP_FAST_INBOUND :
+							   XDP_FAST_OUTBOUND;
+		err = bpf_map__reuse_fd(p->skel->maps.fast_map,
+					fast->entries_fd);
+		if (!err)
+			err = bpf_map__reuse_fd(p->skel->maps.fast_stats,
+						fast->stats_fd);
+		if (err)
+			goto err_skel;
+	}
 
 	opts.obj = p->skel->obj;
 	p->prog = xdp_program__create(&opts);

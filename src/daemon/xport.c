@@ -726,10 +726,17 @@ static int attach_progs(struct xport *x, const struct xport_config *cfg)
 	unsigned int i;
 
 	for (i = 0; i < x->n_ifs; i++) {
+		struct xdp_prog_fast fast = {
+			.entries_fd = cfg->fast_entries_fd,
+			.stats_fd = cfg->fast_stats_fd,
+			.inbound = cfg->ifs[i].inbound,
+		};
+		const struct xdp_prog_fast *f = cfg->fast ? &fast : NULL;
+
 		ifc = &x->ifs[i];
 		generic = cfg->mode == XPORT_MODE_GENERIC;
 		err = xdp_prog_attach(ifc->ifindex, generic, ifc->hw_queues,
-				      x->max_frame, &ifc->prog);
+				      x->max_frame, f, &ifc->prog);
 		/*
 		 * Any native failure falls back: drivers say "no native
 		 * XDP" in several ways (EOPNOTSUPP, EINVAL for an MTU too
@@ -739,7 +746,7 @@ static int attach_progs(struct xport *x, const struct xport_config *cfg)
 			native_err = err;
 			generic = true;
 			err = xdp_prog_attach(ifc->ifindex, generic,
-					      ifc->hw_queues, x->max_frame,
+					      ifc->hw_queues, x->max_frame, f,
 					      &ifc->prog);
 			if (err)
 				return fail(cfg, err, "%s: attaching the XDP "

@@ -61,6 +61,9 @@ void engine_set_state(struct engine *e, struct assoc *a, enum assoc_state s,
 	} else if (a->flags & ASSOC_F_HANDSHAKE) {
 		hs_budget_track(e, a, now);
 	}
+	if (a->state != s &&
+	    (a->state == ASSOC_ESTABLISHED || s == ASSOC_ESTABLISHED))
+		engine_fast_mark(e, a);
 	a->state = (uint8_t)s;
 	assoc_set_expiry(e->table, a, now + engine_timeout_ns(e, s));
 }
@@ -71,6 +74,7 @@ void engine_end_assoc(struct engine *e, struct assoc *a,
 	if (a->state == ASSOC_CLOSED)
 		return;
 	e->stats.assocs_ended++;
+	engine_fast_sync(e, a);
 	engine_event_down(e, a, why, now);
 }
 
@@ -167,8 +171,11 @@ void engine_release_assoc(struct engine *e, struct assoc *a,
 			  enum engine_event_reason why, uint64_t now)
 {
 	/* A CLOSED one was reported when ABORT / SHUTDOWN COMPLETE passed. */
-	if (a->state != ASSOC_CLOSED)
+	if (a->state != ASSOC_CLOSED) {
+		engine_fast_sync(e, a);
 		engine_event_down(e, a, why, now);
+	}
+	engine_fast_mark(e, a);
 	for (int i = 0; i < a->n_locals; i++)
 		port_alloc_unref(e->ports, &a->locals[i].public_,
 				 a->port_public);
@@ -503,6 +510,7 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 {
 	struct xlate_ctx x;
 	enum drop_reason r;
+	uint64_t print;
 
 	memset(&x, 0, offsetof(struct xlate_ctx, asconf_ops));
 	x.e = e;
@@ -575,6 +583,7 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		return;
 	}
 	/* Phase 3: commit. */
+	print = e->fast_on ? engine_fast_print(x.a) : 0;
 	if (x.cand >= 0)
 		handshake_cand_commit(&x);
 	if (x.sv.count[ENGINE_CS_ASCONF] || x.sv.count[ENGINE_CS_ASCONF_ACK])
@@ -584,6 +593,9 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		assoc_state_update(&x);
 	xlate_commit(&x);
 	xlate_count(&x);
+	/* Addresses, tags or paths changed: so may the fast path's entries. */
+	if (e->fast_on && engine_fast_print(x.a) != print)
+		engine_fast_mark(e, x.a);
 }
 
 void engine_process_batch(struct engine *e, struct engine_pkt *pkts,
@@ -615,6 +627,9 @@ static void expire_one(struct assoc *a, void *arg)
 		why = ENGINE_EVR_TIMEOUT_SETUP;
 		break;
 	}
+	/* The fast path may have kept it busy (engine_fast.h). */
+	if (engine_fast_sync_expiry(e, a))
+		return;
 	e->stats.assocs_expired++;
 	engine_release_assoc(e, a, why, e->last_now);
 }
@@ -644,6 +659,8 @@ static void repin_all(struct engine *e, int uplink, bool up)
 			if (a->peers[i].uplink != was)
 				moved |= (uint16_t)(1u << i);
 		}
+		if (moved)
+			engine_fast_mark(e, a);
 		if (moved && uplink >= 0)
 			engine_event_moved(e, a, moved, (unsigned int)uplink,
 					   up);
@@ -712,6 +729,8 @@ int engine_reconfigure(struct engine *e, const struct engine_config *conf,
 	    conf->max_addrs != e->conf.max_addrs)
 		return -EBUSY;
 	e->last_now = now_ns;
+	/* max-chunks, PPID rules, mappings: every entry is looked at. */
+	e->fast_all = e->fast_on;
 	reserve_forwards(e, false);
 	e->conf = *conf;
 	hs_budget_reconfigure(e->budget, conf);

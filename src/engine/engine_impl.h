@@ -17,6 +17,7 @@
 
 #include "assoc_table.h"
 #include "engine.h"
+#include "engine_fast.h"
 #include "ip_parse.h"
 #include "port_alloc.h"
 #include "sctp_parse.h"
@@ -24,6 +25,8 @@
 #define NS_PER_SEC	1000000000ull
 /* Largest packet the engine rewrites (jumbo frames). */
 #define ENGINE_MAX_PKT	9216u
+/* Changed associations remembered for the fast path before "all". */
+#define ENGINE_FAST_QUEUE	1024
 
 struct token_bucket {
 	uint64_t tokens_milli;	/* thousandths of a token */
@@ -49,6 +52,14 @@ struct engine {
 	uint16_t fwd_held[ENGINE_MAX_FORWARDS];
 	/* ASCONF changes waiting for their ASCONF-ACK (asconf.c). */
 	struct asconf_table *asconf;
+	/* The fast path's change tracking (fast_entries.c). */
+	bool fast_on;
+	bool fast_all;		/* lost count: everything changed */
+	uint16_t fast_n;
+	uint32_t fast_ids[ENGINE_FAST_QUEUE];
+	engine_fast_sync_fn *fast_sync;
+	void *fast_sync_arg;
+	uint64_t fast_folded;
 	/* Where a rewritten INIT / INIT ACK chunk is assembled. */
 	uint8_t scratch[ENGINE_MAX_PKT];
 };
@@ -268,6 +279,17 @@ bool natsupp_disable_restart(const uint8_t *init_chunk);
 bool natsupp_asconf_disable_restart(const uint8_t *asconf_chunk);
 bool natsupp_vtags(const uint8_t *asconf_chunk, uint32_t *tag_inside,
 		   uint32_t *tag_peer);
+
+/*
+ * fast_entries.c: remember that a's fast-path entries may have changed;
+ * a fingerprint of what they depend on, to notice a change made by a
+ * packet; the sync before an established association expires.
+ */
+void engine_fast_mark(struct engine *e, struct assoc *a);
+uint64_t engine_fast_print(const struct assoc *a);
+bool engine_fast_sync_expiry(struct engine *e, struct assoc *a);
+/* Fold what the fast path saw (before a DOWN event counts packets). */
+void engine_fast_sync(struct engine *e, struct assoc *a);
 
 /* ppid_filter.c */
 enum drop_reason ppid_filter(const struct xlate_ctx *x);

@@ -39,9 +39,11 @@
 #           lan0's receive processing there.  The sink runs where the box
 #           transmits (CPU 1).  This is the box's capacity on one core.
 # Environment: BENCH_SECONDS (2), BENCH_SIZES ("64 1400"), BENCH_REPEAT
-# (3), KEEP=1 keeps the logs; BENCH_CAPTURE=1 runs sctpalgd with a
-# "sctpalgctl capture" of every interface (to /dev/null) for its whole
-# phase, to see what capturing costs forwarding.
+# (3), BENCH_FAST_PATH (off; xdp: sctpalgd with fast-path = xdp, and GRO
+# on the server's wan1 so that veth takes the redirected frames), KEEP=1
+# keeps the logs; BENCH_CAPTURE=1 runs sctpalgd with a "sctpalgctl
+# capture" of every interface (to /dev/null) for its whole phase, to see
+# what capturing costs forwarding.
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh
@@ -50,6 +52,7 @@ BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 BENCH_SECONDS=${BENCH_SECONDS:-2}
 BENCH_REPEAT=${BENCH_REPEAT:-3}
 BENCH_SIZES=${BENCH_SIZES:-64 1400}
+BENCH_FAST_PATH=${BENCH_FAST_PATH:-off}
 BIN=$REPO_ROOT/build/test/bench
 SCTPALGD=$REPO_ROOT/build/sctpalgd
 NCPU=$(nproc)
@@ -279,6 +282,7 @@ write_conf() {
 	cat >"$WORK/box.conf" <<-CONF
 	[daemon]
 	xdp-mode = native
+	fast-path = $BENCH_FAST_PATH
 	control-socket = $WORK/ctl.sock
 	pidfile = $WORK/sctpalgd.pid
 	log-level = info
@@ -331,7 +335,7 @@ sctpalgd_phase() {
 	if [ "$rep" = "$BENCH_REPEAT" ]; then
 		say "  sctpalgd's counters (this instance):"
 		n_box "$REPO_ROOT/build/sctpalgctl" -s "$WORK/ctl.sock" stats |
-			grep -E '^  (forwarded|assocs created)|^drops|^  (lan0|wan1|NAME) ' |
+			grep -E '^  (forwarded|assocs created|fast path (enabled|entries|packets)|slow path)|^drops|^  (lan0|wan1|NAME) ' |
 			sed 's/^/  /'
 	fi
 	if [ "${BENCH_CAPTURE:-0}" = 1 ]; then
@@ -385,6 +389,12 @@ say "  the generator, the box and the sink share these CPUs: figures are"
 say "  for this VM; compare the two NATs, not the absolute rates."
 [ "$NCPU" -ge 2 ] || say "  only one CPU: the split placement is skipped"
 topo_create
+if [ "$BENCH_FAST_PATH" = xdp ]; then
+	# veth takes a redirected frame only when its peer runs NAPI.
+	ip netns exec "$NS_SRV" ethtool -K wan1 gro on >/dev/null ||
+		fail "ethtool -K wan1 gro on (server side) failed"
+	say "  fast-path = xdp: GRO on the server's wan1 (veth redirect target)"
+fi
 sink_install
 BOX_MAC=$(box_mac)
 run_bg respond "$NS_SRV" "$BIN/sctp_respond"

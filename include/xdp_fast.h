@@ -1,0 +1,67 @@
+/*
+ * xdp_fast: the XDP fast path's map layout, shared by the program
+ * (src/bpf/fast_path.h) and user space (src/daemon/fast_map.c, the
+ * differential test).  Compiled by clang -target bpf as well as by the
+ * host compiler, so only <linux/types.h> types.
+ *
+ * One hash lookup per packet: a key names one path of one established
+ * association in one direction, with both addresses, so the peer address
+ * check the engine makes against the association's list (README,
+ * "Fast path") is already in the key.  The engine lists the keys
+ * (engine_fast_entries()), the daemon adds the next hop and installs
+ * them.
+ */
+#ifndef SCTPALG_XDP_FAST_H
+#define SCTPALG_XDP_FAST_H
+
+#include <linux/types.h>
+
+/* Direction, as the interface the packet arrived on says. */
+#define XDP_FAST_OUTBOUND	0	/* inside -> outside */
+#define XDP_FAST_INBOUND	1
+
+/*
+ * All in network byte order, as on the wire; an IPv4 address fills the
+ * first four bytes of its field, the rest zero.  pad must be zero.
+ */
+struct xdp_fast_key {
+	__u8 dir;		/* XDP_FAST_OUTBOUND / _INBOUND */
+	__u8 family;		/* 4 or 6 */
+	__u8 pad[2];
+	__u16 sport, dport;
+	__u32 vtag;
+	__u8 src[16];
+	__u8 dst[16];
+};
+
+struct xdp_fast_val {
+	__u8 new_src[16];
+	__u8 new_dst[16];
+	__u16 new_sport, new_dport;	/* network order */
+	__u32 ifindex;			/* egress */
+	__u8 dst_mac[6];		/* the pinned next hop */
+	__u8 src_mac[6];		/* the egress interface's own */
+	__u32 mtu;			/* packets longer go the slow way */
+	__u32 stats_idx;		/* into fast_stats */
+	__u16 max_chunks;		/* the engine's max-chunks */
+	__u16 pad;
+};
+
+/*
+ * Per CPU, per path (assoc id * max peers + peer index): what the fast
+ * path forwarded.  last_refresh_ns: the latest packet carrying a chunk
+ * that refreshes the established timeout (DATA, I-DATA, HEARTBEAT,
+ * HEARTBEAT ACK); bpf_ktime_get_ns(), i.e. CLOCK_MONOTONIC, the clock
+ * the daemon hands the engine.
+ */
+struct xdp_fast_stats {
+	__u64 pkts_out, bytes_out, pkts_in, bytes_in;
+	__u64 last_seen_ns, last_refresh_ns;
+};
+
+/* Chunks looked at before the fast path gives a packet up. */
+#define XDP_FAST_MAX_CHUNKS	32
+/* The engine's largest packet (ENGINE_MAX_PKT). */
+#define XDP_FAST_MAX_PKT	9216
+
+#endif

@@ -1,0 +1,422 @@
+/*
+ * fast_map.c: the fast path's entries and counters (include/fast_map.h).
+ *
+ * Entries are replaced whole for an association whenever the engine says
+ * it changed: its old keys go, the engine's current list comes in.
+ * Between the two its packets go the slow way, which translates them
+ * the same (the differential test, test/fastpath/fast_diff.c, holds the
+ * two to that), so a change never loses a packet.
+ *
+ * Counters: the program adds to a per-CPU slot per path (assoc id * max
+ * addresses + peer index).  A slot is zeroed when an association gets its
+ * first entries; afterwards the daemon keeps the last sums it folded (the
+ * shadow) and hands the engine only the difference, so nothing is
+ * counted twice and no slot is written while the program may count in
+ * it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "engine_fast.h"
+#include "fast_kv.h"
+#include "fast_map.h"
+#include "log.h"
+
+/* Keys installed for one association. */
+struct fm_keys {
+	uint16_t n, cap;
+	bool pending; /* some path waits for its next hop */
+	struct xdp_fast_key *k;
+	struct xdp_fast_val *v; /* as installed */
+};
+
+struct fast_map {
+	int map_fd, stats_fd;
+	uint32_t max_assocs, max_peers, map_size;
+	unsigned int ncpu;
+	struct engine *e;
+	struct kroute *k;
+	struct xport *x;
+	int uplink_ifindex[ENGINE_MAX_UPLINKS];
+	struct nat_addr gateway[ENGINE_MAX_UPLINKS];
+	uint64_t kroute_gen; /* kroute invalidations seen */
+	bool all; /* look at every association again */
+	bool any_pending;
+	struct fm_keys *keys; /* by assoc id */
+	struct xdp_fast_stats *shadow; /* by stats slot */
+	struct xdp_fast_stats *percpu; /* one lookup's worth */
+	struct engine_fast_entry *ents;
+	unsigned int max_ents;
+	uint32_t *ids;
+	struct fast_map_stats st;
+};
+
+#define FM_IDS_BATCH 256
+
+int fast_map_create(const struct engine_config *ec, struct fast_map **out)
+{
+	struct fast_map *fm = calloc(1, sizeof(*fm));
+	int ncpu = libbpf_num_possible_cpus();
+	uint32_t slots;
+	int err;
+
+	if (!fm)
+		return -ENOMEM;
+	fm->map_fd = fm->stats_fd = -1;
+	if (ncpu <= 0) {
+		err = ncpu ? ncpu : -EINVAL;
+		goto fail;
+	}
+	fm->ncpu = (unsigned int)ncpu;
+	fm->max_assocs = ec->max_assocs;
+	fm->max_peers = ec->max_addrs;
+	slots = fm->max_assocs * fm->max_peers;
+	/* Two directions of two paths each for the usual association. */
+	fm->map_size = fm->max_assocs * 4u < 1024u ? 1024u :
+						     fm->max_assocs * 4u;
+	fm->map_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "fast_map",
+				    sizeof(struct xdp_fast_key),
+				    sizeof(struct xdp_fast_val), fm->map_size,
+				    NULL);
+	if (fm->map_fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	fm->stats_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "fast_stats",
+				      sizeof(uint32_t),
+				      sizeof(struct xdp_fast_stats), slots,
+				      NULL);
+	if (fm->stats_fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	fm->keys = calloc(fm->max_assocs, sizeof(*fm->keys));
+	fm->shadow = calloc(slots, sizeof(*fm->shadow));
+	fm->percpu = calloc(fm->ncpu, sizeof(*fm->percpu));
+	fm->ids = calloc(FM_IDS_BATCH, sizeof(*fm->ids));
+	if (!fm->keys || !fm->shadow || !fm->percpu || !fm->ids) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	*out = fm;
+	return 0;
+fail:
+	fast_map_destroy(fm);
+	return err;
+}
+
+void fast_map_destroy(struct fast_map *fm)
+{
+	if (!fm)
+		return;
+	if (fm->e) {
+		engine_fast_set_sync(fm->e, NULL, NULL);
+		engine_fast_enable(fm->e, false);
+	}
+	for (uint32_t i = 0; fm->keys && i < fm->max_assocs; i++) {
+		free(fm->keys[i].k);
+		free(fm->keys[i].v);
+	}
+	free(fm->keys);
+	free(fm->shadow);
+	free(fm->percpu);
+	free(fm->ents);
+	free(fm->ids);
+	if (fm->map_fd >= 0)
+		close(fm->map_fd);
+	if (fm->stats_fd >= 0)
+		close(fm->stats_fd);
+	free(fm);
+}
+
+int fast_map_entries_fd(const struct fast_map *fm)
+{
+	return fm->map_fd;
+}
+
+int fast_map_stats_fd(const struct fast_map *fm)
+{
+	return fm->stats_fd;
+}
+
+/* Fold one association's paths: the difference since the last fold. */
+static void fold_one(struct fast_map *fm, uint32_t id)
+{
+	for (uint32_t p = 0; p < fm->max_peers; p++) {
+		uint32_t slot =
+			fast_kv_stats_idx(id, (uint8_t)p, fm->max_peers);
+		struct xdp_fast_stats sum = { 0 }, *sh = &fm->shadow[slot];
+		struct engine_fast_fold f;
+
+		if (bpf_map_lookup_elem(fm->stats_fd, &slot, fm->percpu))
+			continue;
+		for (unsigned int c = 0; c < fm->ncpu; c++) {
+			const struct xdp_fast_stats *v = &fm->percpu[c];
+
+			sum.pkts_out += v->pkts_out;
+			sum.bytes_out += v->bytes_out;
+			sum.pkts_in += v->pkts_in;
+			sum.bytes_in += v->bytes_in;
+			if (v->last_seen_ns > sum.last_seen_ns)
+				sum.last_seen_ns = v->last_seen_ns;
+			if (v->last_refresh_ns > sum.last_refresh_ns)
+				sum.last_refresh_ns = v->last_refresh_ns;
+		}
+		if (sum.pkts_out == sh->pkts_out && sum.pkts_in == sh->pkts_in)
+			continue;
+		f = (struct engine_fast_fold){
+			.pkts_out = sum.pkts_out - sh->pkts_out,
+			.bytes_out = sum.bytes_out - sh->bytes_out,
+			.pkts_in = sum.pkts_in - sh->pkts_in,
+			.bytes_in = sum.bytes_in - sh->bytes_in,
+			.last_seen_ns = sum.last_seen_ns,
+			.last_refresh_ns = sum.last_refresh_ns >
+							   sh->last_refresh_ns ?
+						   sum.last_refresh_ns :
+						   0,
+		};
+		*sh = sum;
+		engine_fast_fold(fm->e, id, p, &f);
+	}
+}
+
+/* An association's first entries: its slots start from zero. */
+static void zero_slots(struct fast_map *fm, uint32_t id)
+{
+	memset(fm->percpu, 0, fm->ncpu * sizeof(*fm->percpu));
+	for (uint32_t p = 0; p < fm->max_peers; p++) {
+		uint32_t slot =
+			fast_kv_stats_idx(id, (uint8_t)p, fm->max_peers);
+
+		bpf_map_update_elem(fm->stats_fd, &slot, fm->percpu, BPF_ANY);
+		memset(&fm->shadow[slot], 0, sizeof(fm->shadow[slot]));
+	}
+}
+
+/*
+ * Where the engine's packet would leave: the datapath's choice
+ * (datapath_slow.c, dp_route()), which must be an interface our program
+ * runs on and a resolved neighbour.  0, -ENOENT (slow path: no route or
+ * not ours) or -EAGAIN (neighbour asked for, try again).
+ */
+static int next_hop(struct fast_map *fm, const struct engine_fast_entry *en,
+		    struct fast_kv_hop *hop, uint64_t now)
+{
+	const struct nat_addr *gw = NULL;
+	struct kroute_nexthop nh;
+	int oif = 0;
+
+	if (en->uplink >= 0 && en->uplink < ENGINE_MAX_UPLINKS) {
+		oif = fm->uplink_ifindex[en->uplink];
+		if (fm->gateway[en->uplink].family == en->new_dst.family)
+			gw = &fm->gateway[en->uplink];
+	}
+	if (kroute_lookup(fm->k, &en->new_dst, oif, gw, &nh) ||
+	    xport_if_lookup(fm->x, nh.ifindex) < 0) {
+		fm->st.no_route++;
+		return -ENOENT;
+	}
+	if (!nh.resolved) {
+		fm->st.unresolved++;
+		kroute_resolve(fm->k, &nh, now);
+		return -EAGAIN;
+	}
+	memset(hop, 0, sizeof(*hop));
+	hop->ifindex = nh.ifindex;
+	hop->mtu = nh.mtu;
+	memcpy(hop->dst_mac, nh.dst_mac, 6);
+	memcpy(hop->src_mac, nh.src_mac, 6);
+	return 0;
+}
+
+static void drop_keys(struct fast_map *fm, struct fm_keys *ks)
+{
+	for (uint16_t i = 0; i < ks->n; i++)
+		if (!bpf_map_delete_elem(fm->map_fd, &ks->k[i]))
+			fm->st.removals++;
+	fm->st.entries -= ks->n;
+	ks->n = 0;
+}
+
+static int find_key(const struct xdp_fast_key *keys, unsigned int from,
+		    unsigned int to, const struct xdp_fast_key *k)
+{
+	for (unsigned int i = from; i < to; i++)
+		if (!memcmp(&keys[i], k, sizeof(*k)))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Make association id's entries what the engine lists now.  An entry
+ * whose key stays is updated in place (one map update is atomic), and
+ * not written at all when its value is unchanged, so a recompute after a
+ * route or neighbour change that moves nothing costs no system call;
+ * only keys no longer listed are deleted.
+ */
+static void apply(struct fast_map *fm, uint32_t id, uint64_t now)
+{
+	struct fm_keys *ks = &fm->keys[id];
+	unsigned int n = engine_fast_entries(fm->e, id, fm->ents, fm->max_ents);
+	unsigned int old_n = ks->n, m = old_n;
+
+	if (old_n)
+		fold_one(fm, id);
+	ks->pending = false;
+	if (!n) {
+		drop_keys(fm, ks);
+		return;
+	}
+	/* The new list is built after the old one, then moved down. */
+	if (old_n + n > ks->cap) {
+		unsigned int cap = old_n + n;
+		struct xdp_fast_key *k = realloc(ks->k, cap * sizeof(*k));
+		struct xdp_fast_val *v;
+
+		if (k)
+			ks->k = k;
+		v = k ? realloc(ks->v, cap * sizeof(*v)) : NULL;
+		if (!v) {
+			drop_keys(fm, ks); /* the slow path carries on */
+			return;
+		}
+		ks->v = v;
+		ks->cap = (uint16_t)cap;
+	}
+	if (!old_n)
+		zero_slots(fm, id);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct engine_fast_entry *en = &fm->ents[i];
+		struct fast_kv_hop hop;
+		int r = next_hop(fm, en, &hop, now), was;
+
+		if (r) {
+			ks->pending |= r == -EAGAIN;
+			continue;
+		}
+		fast_kv_key(en, &ks->k[m]);
+		fast_kv_val(en, &hop,
+			    fast_kv_stats_idx(id, en->peer_idx, fm->max_peers),
+			    &ks->v[m]);
+		was = find_key(ks->k, 0, old_n, &ks->k[m]);
+		if (was < 0 || memcmp(&ks->v[was], &ks->v[m], sizeof(ks->v[m]))) {
+			if (bpf_map_update_elem(fm->map_fd, &ks->k[m], &ks->v[m],
+						BPF_ANY))
+				continue; /* full: this path goes slow */
+			fm->st.installs++;
+		}
+		m++;
+	}
+	for (unsigned int i = 0; i < old_n; i++)
+		if (find_key(ks->k, old_n, m, &ks->k[i]) < 0 &&
+		    !bpf_map_delete_elem(fm->map_fd, &ks->k[i]))
+			fm->st.removals++;
+	memmove(ks->k, ks->k + old_n, (m - old_n) * sizeof(*ks->k));
+	memmove(ks->v, ks->v + old_n, (m - old_n) * sizeof(*ks->v));
+	ks->n = (uint16_t)(m - old_n);
+	fm->st.entries = fm->st.entries - old_n + ks->n;
+	fm->any_pending |= ks->pending;
+}
+
+static void sync_expiry(void *arg, struct engine *e, uint32_t id)
+{
+	struct fast_map *fm = arg;
+
+	(void)e;
+	if (id < fm->max_assocs && fm->keys[id].n)
+		fold_one(fm, id);
+}
+
+void fast_map_set_conf(struct fast_map *fm, const struct conf *c)
+{
+	for (int u = 0; u < c->engine.n_uplinks; u++) {
+		fm->uplink_ifindex[u] =
+			fm->k ? kroute_ifindex(fm->k,
+					       c->engine.uplinks[u].ifname) :
+				0;
+		fm->gateway[u] = c->gateways[u];
+	}
+	fm->all = true;
+}
+
+void fast_map_start(struct fast_map *fm, struct engine *e, struct kroute *k,
+		    struct xport *x, const struct conf *c)
+{
+	fm->e = e;
+	fm->k = k;
+	fm->x = x;
+	fm->max_ents = engine_fast_max_entries(e);
+	fm->ents = calloc(fm->max_ents, sizeof(*fm->ents));
+	if (!fm->ents) {
+		log_warnx("fast path: out of memory; every packet takes the "
+			  "slow path");
+		return;
+	}
+	fm->kroute_gen = kroute_stats(k)->invalidations;
+	fast_map_set_conf(fm, c);
+	engine_fast_enable(e, true);
+	engine_fast_set_sync(e, sync_expiry, fm);
+}
+
+void fast_map_sync(struct fast_map *fm, uint64_t now)
+{
+	unsigned int n;
+	bool all;
+
+	if (!fm->e || !fm->ents)
+		return;
+	do {
+		n = engine_fast_changed(fm->e, fm->ids, FM_IDS_BATCH, &all);
+		fm->all |= all;
+		for (unsigned int i = 0; i < n; i++)
+			if (fm->ids[i] < fm->max_assocs)
+				apply(fm, fm->ids[i], now);
+	} while (n == FM_IDS_BATCH);
+	if (fm->all) {
+		fm->all = false;
+		fm->any_pending = false;
+		fm->st.recomputes++;
+		for (uint32_t id = 0; id < fm->max_assocs; id++)
+			apply(fm, id, now);
+	}
+}
+
+void fast_map_tick(struct fast_map *fm, uint64_t now)
+{
+	uint64_t gen;
+
+	if (!fm->e || !fm->ents)
+		return;
+	/* Routes, neighbours, links or addresses changed (kroute.c). */
+	gen = kroute_stats(fm->k)->invalidations;
+	if (gen != fm->kroute_gen) {
+		fm->kroute_gen = gen;
+		fm->all = true;
+	} else if (fm->any_pending) {
+		fm->any_pending = false;
+		for (uint32_t id = 0; id < fm->max_assocs; id++)
+			if (fm->keys[id].pending)
+				apply(fm, id, now);
+	}
+	fast_map_sync(fm, now);
+}
+
+void fast_map_fold_all(struct fast_map *fm)
+{
+	if (!fm->e)
+		return;
+	for (uint32_t id = 0; id < fm->max_assocs; id++)
+		if (fm->keys[id].n)
+			fold_one(fm, id);
+}
+
+void fast_map_stats(const struct fast_map *fm, struct fast_map_stats *out)
+{
+	*out = fm->st;
+}
