@@ -14,6 +14,7 @@
 #ifndef SCTPALG_FAST_MAP_H
 #define SCTPALG_FAST_MAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -42,6 +43,13 @@ void fast_map_set_conf(struct fast_map *fm, const struct conf *c);
 void fast_map_sync(struct fast_map *fm, uint64_t now_ns);
 /* Once a second: route or neighbour changes, next hops still unresolved. */
 void fast_map_tick(struct fast_map *fm, uint64_t now_ns);
+/*
+ * While paused, no association has entries (their counters folded
+ * first), so every packet passes the daemon: sctpalgctl capture sees
+ * what the XDP program would otherwise forward unseen.  Resuming
+ * installs them again.
+ */
+void fast_map_pause(struct fast_map *fm, bool pause, uint64_t now_ns);
 /* Fold every path's counters into the engine (sctpalgctl). */
 void fast_map_fold_all(struct fast_map *fm);
 

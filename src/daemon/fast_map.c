@@ -47,6 +47,7 @@ struct fast_map {
 	struct nat_addr gateway[ENGINE_MAX_UPLINKS];
 	uint64_t kroute_gen; /* kroute invalidations seen */
 	bool all; /* look at every association again */
+	bool paused; /* no entries while a capture runs */
 	bool any_pending;
 	struct fm_keys *keys; /* by assoc id */
 	struct xdp_fast_stats *shadow; /* by stats slot */
@@ -263,7 +264,8 @@ static int find_key(const struct xdp_fast_key *keys, unsigned int from,
 static void apply(struct fast_map *fm, uint32_t id, uint64_t now)
 {
 	struct fm_keys *ks = &fm->keys[id];
-	unsigned int n = engine_fast_entries(fm->e, id, fm->ents, fm->max_ents);
+	unsigned int n = fm->paused ? 0 :
+			 engine_fast_entries(fm->e, id, fm->ents, fm->max_ents);
 	unsigned int old_n = ks->n, m = old_n;
 
 	if (old_n)
@@ -405,6 +407,17 @@ void fast_map_tick(struct fast_map *fm, uint64_t now)
 				apply(fm, id, now);
 	}
 	fast_map_sync(fm, now);
+}
+
+void fast_map_pause(struct fast_map *fm, bool pause, uint64_t now)
+{
+	if (fm->paused == pause || !fm->e)
+		return;
+	fm->paused = pause;
+	fm->all = true;
+	fast_map_sync(fm, now);
+	log_info("fast path: %s", pause ? "paused while a capture runs "
+		 "(every packet through the engine)" : "resumed");
 }
 
 void fast_map_fold_all(struct fast_map *fm)

@@ -113,6 +113,10 @@ static void on_flush(void *arg)
 	struct sctpalgd *d = arg;
 
 	ports_flush(d->ports);
+	/* A capture must see every packet: none may bypass the daemon. */
+	if (d->fast)
+		fast_map_pause(d->fast, d->cap && capture_live(d->cap),
+			       now_ns());
 }
 
 /* busy-poll = yes: every turn of the loop, without sleeping. */

@@ -34,12 +34,17 @@
 # SCTPALG_BACKEND=packet (test_sctpalgd_capture_packet.sh) runs the same
 # with the packet backend: IP packets without a link header, every one
 # sent through the raw sockets.
+# SCTPALG_FAST_PATH=xdp (test_sctpalgd_capture_fast_path.sh) runs it with
+# the XDP fast path on: a capture pauses it (the log says so), so the
+# captures hold every DATA as above, and it resumes when the last capture
+# ends (DATA takes the fast path again, the log says so).
 # Exit: 0 pass, 1 fail, 77 skip.
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 BACKEND=${SCTPALG_BACKEND:-xdp}
+FAST_PATH=${SCTPALG_FAST_PATH:-off}
 CLI_PORT=40000
 COUNT=50
 INTERVAL=20
@@ -54,9 +59,17 @@ topo_create
 {
 	box_conf 1
 	printf '\n[daemon]\nlog-level = info\nbackend = %s\n' "$BACKEND"
+	printf 'fast-path = %s\n' "$FAST_PATH"
 	printf '\n[nat]\nport-preservation = no\nport-range = 20000-20999\n'
 } > "$WORK/box.conf"
 [ "$BACKEND" = packet ] && box_nft_drop_sctp
+if [ "$FAST_PATH" = xdp ]; then
+	# A redirect to a veth is taken only when its peer runs NAPI: an
+	# XDP program there, or GRO (sctpalgd.conf(5), fast-path).
+	ip netns exec "$NS_CLI" ethtool -K lan0 gro on >/dev/null ||
+		skip "ethtool -K lan0 gro on failed: veth cannot take redirects"
+	ip netns exec "$NS_SRV" ethtool -K wan1 gro on >/dev/null
+fi
 start_sctpalgd "$WORK/box.conf"
 
 ctl() { n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" "$@"; }
@@ -134,6 +147,7 @@ wan_rc=$?
 wait_bg cli2 60
 cli2_rc=$?
 wait_bg srv2 30
+fast_pkts=$(stat_of fast_path_packets)
 
 say "--- captures ---"
 tsh "$WORK/all.pcapng" -T fields -e frame.number -e frame.interface_name \
@@ -217,5 +231,12 @@ check "-c 5 through tshark: 5 packets ($wan_lines), ended by itself ($wan_rc)" \
 	[ "$wan_lines" = 5 -a "$wan_rc" = 0 ]
 check "-i wan1 host $CLI_ADDR1: all sent on wan1 from $BOX_WAN1 ($wan_other other)" \
 	[ "$wan_other" = 0 ]
+if [ "$FAST_PATH" = xdp ]; then
+	check "the fast path paused for the captures" \
+		grep_out box 'fast path: paused while a capture runs'
+	check "and resumed after them" grep_out box 'fast path: resumed'
+	check "DATA took the fast path once no capture ran ($fast_pkts)" \
+		[ "${fast_pkts:-0}" -gt 0 ]
+fi
 [ $errors -eq 0 ] || fail "$errors check(s) failed"
-pass "sctpalgctl capture"
+pass "sctpalgctl capture (fast path $FAST_PATH)"
