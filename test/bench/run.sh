@@ -31,13 +31,13 @@
 #                       | wan1 (veth)
 #   +------------------ srv ------------------+
 #   | sctp_respond answers the handshakes;    |  sink: counts and drops
-#   | nft ingress counter drops the DATA      |  DATA from the box only
-#   +-----------------------------------------+   (wan1: GRO on, NAPI)
+#   | xdp_sink counts and drops the DATA      |  DATA from the box only
+#   +-----------------------------------------+   (in XDP, on wan1)
 #
 # GRO is on at the box's lan0 and the server's wan1 so that every NAT's
-# receive work runs in a NAPI poll of its own (the kernel NAT's too), and
-# so that the server's wan1 takes frames redirected by XDP (a veth takes
-# them only when its peer has an XDP program or GRO on).  Those NAPIs run
+# receive work runs in a NAPI poll of its own (the kernel NAT's too); the
+# sink's XDP program makes the server's wan1 take frames redirected by
+# XDP (a veth takes them only when its peer has an XDP program or GRO on).  Those NAPIs run
 # as threads (/sys/class/net/*/threaded), which makes each side's CPU time
 # its own: the box's CPU time is that of its lan0 NAPI threads plus
 # sctpalgd's threads (/proc/PID/schedstat, nanoseconds), whatever else the
@@ -52,7 +52,8 @@
 # Environment: BENCH_SECONDS (2) per run, BENCH_SIZES ("64 1200"),
 # BENCH_ASSOCS ("1 10000 100000"), BENCH_MODES ("kernel afxdp xdp limit"),
 # BENCH_REPEAT (2, back to back on the same associations; the tables show
-# the median), BENCH_MQ (1: the multi-queue case, 0: skip it),
+# the run with the median delivered rate), BENCH_MQ (1: the multi-queue
+# case, 0: skip it),
 # BENCH_MQ_ASSOCS (10000), KEEP=1 keeps the logs.
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -127,21 +128,32 @@ task_ns() {
 	done | awk '{ s += $1 } END { printf "%.0f\n", s }'
 }
 
-# box_pids: the threads whose time is the box's CPU time.
-box_pids() {
+# daemon_pids: the box's processes (sctpalgd; xdp_limit's loader, which
+# only sleeps); with the lan0 NAPI threads, the box's CPU time.
+daemon_pids() {
 	local p
 
-	# shellcheck disable=SC2086  # lists of PIDs
-	echo $BOX_NAPI
 	for p in box limit; do
 		[ -n "${BG_PID[$p]:-}" ] && echo "${BG_PID[$p]}"
 	done
 }
 
-# delivered: DATA packets the server's ingress has counted so far.
+# tx_dropped NS DEV: frames a veth end could not hand to its peer (the
+# peer's ring full), skbs and XDP redirects alike.
+tx_dropped() {
+	ip -n "$1" -s link show "$2" | awk '/TX:/ { getline; print $4 }'
+}
+
+# drops_in / drops_out: frames lost on the way into the box (its lan0
+# ring full: the box too slow) and out of it (the server's wan1 ring
+# full: the sink too slow).
+drops_in() { tx_dropped "$NS_CLI" lan0; }
+drops_out() { tx_dropped "$NS_BOX" wan1; }
+
+# delivered: DATA packets the server's sink has counted so far.
 delivered() {
-	n_srv nft list counter netdev bench_sink delivered |
-		sed -n 's/.*packets \([0-9]*\).*/\1/p'
+	bpftool -j map dump id "$SINK_MAP" |
+		jq '[.[0].formatted.values[].value] | add // 0'
 }
 
 # settled: the sink counter stopped moving (the box drained its queues).
@@ -156,21 +168,29 @@ settled() {
 	return 1
 }
 
-# sink_install: count and drop, at the server's ingress, the DATA the box
-# translated (source the box's uplink address): nothing reaches a socket,
-# so the server's own stack costs nothing per packet.  Handshake chunks
-# pass to sctp_respond.
+# sink_install: count and drop, in XDP at the server's wan1, the DATA the
+# box translated (source the box's uplink address; xdp_sink in
+# test/bench/xdp_limit.bpf.c): nothing reaches the server's stack, so
+# the sink costs little per packet on the CPU it shares with the
+# generator.  Handshake chunks pass to sctp_respond.
 sink_install() {
-	n_srv nft delete table netdev bench_sink 2>/dev/null
-	n_srv nft -f - <<-EOF || fail "nft: sink"
-	table netdev bench_sink {
-		counter delivered { }
-		chain ingress {
-			type filter hook ingress device "wan1" priority filter; policy accept;
-			ip saddr $BOX_WAN1 ip daddr $SRV_ADDR1 ip protocol sctp sctp chunk data exists counter name "delivered" drop
-		}
-	}
-	EOF
+	stop_bg sink
+	run_bg sink "$NS_SRV" "$BIN/xdp_limit" --ifname wan1 --sink "$BOX_WAN1"
+	wait_for 10 "the sink attached" grep_out sink ATTACHED
+	SINK_MAP=$(sed -n 's/.*map_id=\([0-9]*\).*/\1/p' "$(out_of sink)")
+	delivered >/dev/null || fail "cannot read the sink's counter"
+}
+
+# sink_pass 1|0: the sink passes what it counts (for a capture) or not.
+# shellcheck disable=SC2317  # called through wait_for
+_sink_said() { [ "$(tail -n 1 "$(out_of sink)")" = "PASS $1" ]; }
+sink_pass() {
+	if [ "$1" = 1 ]; then
+		kill -USR1 "${BG_PID[sink]}"
+	else
+		kill -USR2 "${BG_PID[sink]}"
+	fi
+	wait_for 5 "sink pass $1" _sink_said "$1"
 }
 
 mac_of() {
@@ -257,6 +277,7 @@ links() {
 	local q=$1
 
 	QUEUES=$q
+	stop_bg sink
 	ip -n "$NS_CLI" link del lan0 2>/dev/null
 	ip -n "$NS_BOX" link del wan1 2>/dev/null
 	ip -n "$NS_CLI" link add lan0 numtxqueues "$q" numrxqueues "$q" \
@@ -433,7 +454,7 @@ setup() {
 # blast CASE ASSOCS SIZE REP: one timed run, results into R[].
 blast() {
 	local c=$1 n=$2 size=$3 rep=$4 name="blast-$1-$MODE-$2-$3-$4" d0 d1
-	local k="$c,$MODE,$n,$size,$rep" pin="" cmd b0 b1 s0 s1
+	local k="$c,$MODE,$n,$size,$rep" pin="" cmd b0 b1 s0 s1 p0 p1 i0 o0
 
 	[ "$c" = one ] && pin="taskset -c $(outside_cpus one)"
 	cmd="$BIN/sctp_blast --src $CLI_ADDR1 --dst $SRV_ADDR1 --sport $SPORT --dport $SCTP_PORT --assocs $n --ifname lan0 --dmac $BOX_MAC --ip-len $size --seconds $BENCH_SECONDS"
@@ -445,11 +466,15 @@ blast() {
 	[ "$rep" = 1 ] && [ "$size" = "${BENCH_SIZES%% *}" ] &&
 		say "  ip netns exec $NS_CLI ${pin:+$pin }${cmd//$WORK\//}"
 	d0=$(delivered)
+	i0=$(drops_in)
+	o0=$(drops_out)
 	cpu_snap "$WORK/cpu0"
-	# shellcheck disable=SC2046  # lists of PIDs
-	b0=$(task_ns $(box_pids))
-	# shellcheck disable=SC2086
-	s0=$(task_ns $SRV_NAPI)
+	# shellcheck disable=SC2086,SC2046  # lists of PIDs
+	{
+		b0=$(task_ns $BOX_NAPI)
+		p0=$(task_ns $(daemon_pids))
+		s0=$(task_ns $SRV_NAPI)
+	}
 	# shellcheck disable=SC2086
 	run_bg "$name" "$NS_CLI" $pin $cmd
 	wait_bg "$name" $((BENCH_SECONDS + 60)) ||
@@ -457,28 +482,39 @@ blast() {
 	_last_delivered=-1
 	wait_for 10 "sink counter settled" settled
 	cpu_snap "$WORK/cpu1"
-	# shellcheck disable=SC2046
-	b1=$(task_ns $(box_pids))
-	# shellcheck disable=SC2086
-	s1=$(task_ns $SRV_NAPI)
+	# shellcheck disable=SC2086,SC2046
+	{
+		b1=$(task_ns $BOX_NAPI)
+		p1=$(task_ns $(daemon_pids))
+		s1=$(task_ns $SRV_NAPI)
+	}
 	d1=$(delivered)
+	R[$k,in]=$(($(drops_in) - i0))
+	R[$k,out]=$(($(drops_out) - o0))
+	# What the box forwarded: delivered, and lost after the box.
+	R[$k,fwd]=$((d1 - d0 + R[$k,out]))
 
 	R[$k,offered]=$(result_field "$name" offered)
 	R[$k,gen]=$(result_field "$name" cpu_s)
 	R[$k,frame]=$(result_field "$name" frame_len)
 	R[$k,delivered]=$((d1 - d0))
 	R[$k,secs]=$(result_field "$name" secs)
-	R[$k,box]=$((b1 - b0))
+	R[$k,napi]=$((b1 - b0))
+	R[$k,daemon]=$((p1 - p0))
+	R[$k,box]=$((b1 - b0 + p1 - p0))
 	R[$k,sink]=$((s1 - s0))
 	R[$k,cpu]=$(cpu_busy "$WORK/cpu0" "$WORK/cpu1")
 	[ "$rep" = 1 ] && ROWS+=("$c $MODE $n $size")
-	printf '    %5s B run %s: offered %s/s, delivered %s/s, box %s ns/pkt (%s of a core), generator %s ns/pkt, sink %s ns/pkt; %s\n' \
+	printf '    %5s B run %s: offered %s/s, delivered %s/s, box %s ns per packet forwarded (NAPI %s + daemon %s; %s of a core), generator %s ns/pkt, sink %s ns/pkt; dropped into the box %s, out of it %s; %s\n' \
 		"$size" "$rep" "$(pps "${R[$k,offered]}" "${R[$k,secs]}")" \
 		"$(pps "${R[$k,delivered]}" "${R[$k,secs]}")" \
-		"$(per "${R[$k,box]}" "${R[$k,delivered]}")" \
+		"$(per "${R[$k,box]}" "${R[$k,fwd]}")" \
+		"$(per "${R[$k,napi]}" "${R[$k,fwd]}")" \
+		"$(per "${R[$k,daemon]}" "${R[$k,fwd]}")" \
 		"$(core "${R[$k,box]}" "${R[$k,secs]}")" \
 		"$(per "$(awk -v s="${R[$k,gen]}" 'BEGIN { printf "%.0f", s * 1e9 }')" "${R[$k,offered]}")" \
-		"$(per "${R[$k,sink]}" "${R[$k,delivered]}")" "${R[$k,cpu]}"
+		"$(per "${R[$k,sink]}" "${R[$k,delivered]}")" "${R[$k,in]}" \
+		"${R[$k,out]}" "${R[$k,cpu]}"
 	[ "${R[$k,delivered]}" -gt 0 ] ||
 		fail "$MODE ($n associations, $size B): nothing delivered, the set-up is broken"
 }
@@ -490,6 +526,7 @@ verify() {
 	local pcap=$WORK/$MODE.pcap bad n srcs hs="" dport=$NEXT_DPORT
 
 	NEXT_DPORT=$((NEXT_DPORT + 1))
+	sink_pass 1
 	run_bg "cap-$MODE" "$NS_SRV" dumpcap -q -i wan1 -c 200 \
 		-f "ip proto 132 and src host $BOX_WAN1" -w "$pcap"
 	wait_for 10 "capture on $NS_SRV/wan1" grep_out "cap-$MODE" 'Capturing on'
@@ -499,6 +536,7 @@ verify() {
 		--ifname lan0 --dmac "$BOX_MAC" --ip-len 128 --seconds 0.2 $hs
 	wait_bg "verify-$MODE" 30 || fail "$MODE: handshake through the box failed"
 	wait_bg "cap-$MODE" 10 || fail "$MODE: capture did not see 200 packets"
+	sink_pass 0
 	n=$(_tshark -r "$pcap" -Y 'sctp.data_tsn' -T fields -e frame.number | wc -l)
 	bad=$(_tshark -o ip.check_checksum:TRUE -r "$pcap" -Y sctp -T fields \
 		-e sctp.checksum.status -e ip.checksum.status |
@@ -524,6 +562,7 @@ sctpalgd_counters() {
 		"DATA chunks the engine counted: $(n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" -j stats | jq -r '.translations.DATA // empty')"
 }
 
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", (b ? 100 * a / b : 0) }'; }
 pps() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }'; }
 per() { awk -v c="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.0f", c / n; else printf "n/a" }'; }
 core() { awk -v c="$1" -v t="$2" 'BEGIN { printf "%.0f%%", (t > 0 ? c / t / 1e7 : 0) }'; }
@@ -549,7 +588,7 @@ cell() {
 	fi
 	m=$(med_rep "$@")
 	k="$1,$2,$3,$4,$m"
-	echo "$(pps "${R[$k,delivered]}" "${R[$k,secs]}") $(per "${R[$k,box]}" "${R[$k,delivered]}")"
+	echo "$(pps "${R[$k,delivered]}" "${R[$k,secs]}") $(per "${R[$k,box]}" "${R[$k,fwd]}")"
 }
 
 # run_case CASE ASSOCS...: every mode of the case, each set up once per
@@ -637,23 +676,31 @@ machine_load "after the runs ($((SECONDS - T0)) s)"
 say ""
 say "== 4. every run: median of $BENCH_REPEAT runs of $BENCH_SECONDS s, DATA client -> server"
 say "   offered: frames the generator handed to the veth; delivered: DATA"
-say "   counted at the server's ingress from the box's address; box ns/pkt:"
-say "   CPU time of the box's threads (lan0 NAPI, sctpalgd) per delivered"
-say "   packet; core: that time as a share of one core; gen: the"
-say "   generator's CPU per offered packet; CPU: each CPU's busy share,"
-say "   whole machine (other jobs included)."
-printf '%-4s %-6s %7s %5s %10s %11s %6s %7s %5s %7s  %s\n' case NAT assocs \
-	"IP B" "offered/s" "delivered/s" loss "box ns" core "gen ns" CPU
+say "   counted by the server's sink; lost in, out: dropped on the way into"
+say "   the box (its lan0 ring full) and out of it (the sink's ring full);"
+say "   box ns: CPU time of the box's threads per packet it forwarded"
+say "   (delivered + lost out): NAPI, its lan0 NAPI threads (XDP, AF_XDP"
+say "   copy, kernel forwarding, the redirect or transmit to the server),"
+say "   and daemon, sctpalgd's threads (AF_XDP rings, engine, transmit,"
+say "   fast-path upkeep); core: the box's time as a share of one core;"
+say "   gen ns: the generator's CPU per offered packet; CPU: each CPU's"
+say "   busy share, whole machine (other jobs included)."
+printf '%-4s %-6s %7s %5s %10s %11s %6s %6s %7s %6s %6s %5s %7s  %s\n' \
+	case NAT assocs "IP B" "offered/s" "delivered/s" "in" out "box ns" \
+	NAPI daemon core "gen ns" CPU
 for row in "${ROWS[@]}"; do
 	read -r c nat n size <<<"$row"
 	m=$(med_rep "$c" "$nat" "$n" "$size")
 	k="$c,$nat,$n,$size,$m"
-	printf '%-4s %-6s %7s %5s %10s %11s %6s %7s %5s %7s  %s\n' "$c" "$nat" \
+	printf '%-4s %-6s %7s %5s %10s %11s %6s %6s %7s %6s %6s %5s %7s  %s\n' \
+		"$c" "$nat" \
 		"$n" "$size" "$(pps "${R[$k,offered]}" "${R[$k,secs]}")" \
 		"$(pps "${R[$k,delivered]}" "${R[$k,secs]}")" \
-		"$(awk -v d="${R[$k,delivered]}" -v o="${R[$k,offered]}" \
-			'BEGIN { printf "%.1f%%", o ? 100 * (o - d) / o : 0 }')" \
-		"$(per "${R[$k,box]}" "${R[$k,delivered]}")" \
+		"$(pct "${R[$k,in]}" "${R[$k,offered]}")" \
+		"$(pct "${R[$k,out]}" "${R[$k,offered]}")" \
+		"$(per "${R[$k,box]}" "${R[$k,fwd]}")" \
+		"$(per "${R[$k,napi]}" "${R[$k,fwd]}")" \
+		"$(per "${R[$k,daemon]}" "${R[$k,fwd]}")" \
 		"$(core "${R[$k,box]}" "${R[$k,secs]}")" \
 		"$(per "$(awk -v s="${R[$k,gen]}" 'BEGIN { printf "%.0f", s * 1e9 }')" "${R[$k,offered]}")" \
 		"${R[$k,cpu]}"
@@ -661,7 +708,8 @@ done
 
 say ""
 say "== 5. side by side, the box on one core (CPU $(box_cpus one)), the generator and"
-say "   the sink on the other: DATA packets/s delivered, box CPU ns per packet"
+say "   the sink on the other: DATA packets/s delivered, the box's CPU ns per"
+say "   packet forwarded"
 printf '%-7s %5s | %-18s | %-18s | %-18s | %-18s\n' "" "" "kernel NAT" \
 	"sctpalgd off" "sctpalgd xdp" "XDP limit"
 printf '%-7s %5s | %9s %8s | %9s %8s | %9s %8s | %9s %8s\n' assocs "IP B" \
@@ -676,7 +724,8 @@ done
 if [ "$BENCH_MQ" = 1 ] && [ "$NCPU" -ge 2 ]; then
 	say ""
 	say "== 6. multi-queue, $BENCH_MQ_ASSOCS associations, the box's work on both CPUs:"
-	say "   DATA packets/s delivered, box CPU ns per packet, one queue against two"
+	say "   DATA packets/s delivered, the box's CPU ns per packet forwarded, one"
+	say "   queue against two"
 	printf '%-5s | %-18s | %-18s | %-18s | %-18s\n' "" "xdp, 1 queue" \
 		"xdp, 2 queues" "limit, 1 queue" "limit, 2 queues"
 	printf '%-5s | %9s %8s | %9s %8s | %9s %8s | %9s %8s\n' "IP B" \

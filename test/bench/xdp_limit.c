@@ -6,11 +6,17 @@
  *
  *   xdp_limit --ifname IF --out IF --inside A.B.C.D/LEN --public A.B.C.D
  *             --dmac MAC
+ *   xdp_limit --ifname IF --sink A.B.C.D
  *
  * --dmac is the next hop's MAC on the --out interface (here: the
  * server's end of the veth); the source MAC is --out's own.  Redirected
  * frames leave a veth only when its peer has an XDP program or GRO on
  * (README, Performance).  Prints "ATTACHED ..." once the program runs.
+ *
+ * --sink: the benchmark's sink instead, on the server's end: counts and
+ * drops DATA from A.B.C.D; "ATTACHED ... map_id=N" names the per-CPU
+ * counter (bpftool map dump id N).  SIGUSR1 makes it pass the packets
+ * it counts (for a capture), SIGUSR2 drop them again.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +31,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 /* bpftool's generated skeleton casts const away. */
@@ -63,9 +70,13 @@ int main(int argc, char **argv)
 		{ "inside", required_argument, NULL, 'n' },
 		{ "public", required_argument, NULL, 'p' },
 		{ "dmac", required_argument, NULL, 'm' },
+		{ "sink", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *in = NULL, *out = NULL, *net = NULL, *pub = NULL;
+	const char *sink = NULL;
+	struct in_addr a_sink = { 0 };
+	struct bpf_program *prog;
 	uint8_t dmac[6], smac[6];
 	struct in_addr a_net, a_pub;
 	struct xdp_limit_bpf *skel;
@@ -90,6 +101,9 @@ int main(int argc, char **argv)
 		case 'p':
 			pub = optarg;
 			break;
+		case 's':
+			sink = optarg;
+			break;
 		case 'm':
 			have_mac = sscanf(optarg,
 					  "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
@@ -100,8 +114,17 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (!in || !out || !net || !pub || !have_mac)
+	if (sink) {
+		if (!in || inet_pton(AF_INET, sink, &a_sink) != 1)
+			usage();
+		/* The limit's rule is unused: any valid values. */
+		out = in;
+		net = "0.0.0.0/32";
+		pub = sink;
+		memset(dmac, 0, sizeof(dmac));
+	} else if (!in || !out || !net || !pub || !have_mac) {
 		usage();
+	}
 	snprintf(buf, sizeof(buf), "%s", net);
 	slash = strchr(buf, '/');
 	if (slash) {
@@ -129,14 +152,15 @@ int main(int argc, char **argv)
 		a_net.s_addr & skel->rodata->cfg_inside_mask;
 	skel->rodata->cfg_public = a_pub.s_addr;
 	skel->rodata->cfg_ifindex = out_idx;
+	skel->rodata->cfg_sink_src = a_sink.s_addr;
 	for (i = 0; i < 6; i++) {
 		skel->rodata->cfg_dmac[i] = dmac[i];
 		skel->rodata->cfg_smac[i] = smac[i];
 	}
+	prog = sink ? skel->progs.xdp_sink : skel->progs.xdp_limit;
 	err = xdp_limit_bpf__load(skel);
 	if (!err)
-		err = bpf_xdp_attach((int)in_idx,
-				     bpf_program__fd(skel->progs.xdp_limit),
+		err = bpf_xdp_attach((int)in_idx, bpf_program__fd(prog),
 				     XDP_FLAGS_DRV_MODE, NULL);
 	if (err) {
 		fprintf(stderr, "xdp_limit: load/attach on %s: %s\n", in,
@@ -148,11 +172,33 @@ int main(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	printf("ATTACHED %s native, SCTP from %s -> source %s, redirect to %s\n",
-	       in, net, pub, out);
+	if (sink) {
+		struct bpf_map_info info = { 0 };
+		__u32 ilen = sizeof(info);
+
+		bpf_obj_get_info_by_fd(bpf_map__fd(skel->maps.sink_count),
+				       &info, &ilen);
+		printf("ATTACHED %s native, sink for DATA from %s map_id=%u\n",
+		       in, sink, info.id);
+	} else {
+		printf("ATTACHED %s native, SCTP from %s -> source %s, "
+		       "redirect to %s\n",
+		       in, net, pub, out);
+	}
 	fflush(stdout);
-	sigwait(&sigs, &sig);
+	for (;;) {
+		sigwait(&sigs, &sig);
+		if (sig == SIGUSR1 || sig == SIGUSR2) {
+			skel->bss->sink_pass = sig == SIGUSR1;
+			printf("PASS %d\n", sig == SIGUSR1);
+			fflush(stdout);
+			continue;
+		}
+		break;
+	}
 	err = bpf_xdp_detach((int)in_idx, XDP_FLAGS_DRV_MODE, NULL);
 	xdp_limit_bpf__destroy(skel);
 	return err ? 1 : 0;
