@@ -97,7 +97,11 @@ struct blast_opts {
 	bool no_handshake;
 };
 
-enum { HS_INIT, HS_COOKIE, HS_UP };
+enum {
+	HS_INIT,
+	HS_COOKIE,
+	HS_UP
+};
 
 struct blast_assoc {
 	uint16_t sport, dport;
@@ -222,7 +226,8 @@ static void blast_hs_recv(const struct blast_opts *o, struct blast_assoc *as,
 		return;
 	sp = sctp_get16(s + 2); /* our port */
 	dp = sctp_get16(s);
-	if (sp < o->sport || sp >= o->sport + BLAST_PORT_SPAN + 0u || dp < o->dport)
+	if (sp < o->sport || sp >= o->sport + BLAST_PORT_SPAN + 0u ||
+	    dp < o->dport)
 		return;
 	i = (dp - o->dport) * BLAST_PORT_SPAN + (sp - o->sport);
 	if (i >= o->assocs)
@@ -274,7 +279,8 @@ static long blast_handshakes(const struct blast_opts *o, struct blast_assoc *as)
 		ssize_t n;
 
 		/* The window: [lo, next), lo the oldest not yet done. */
-		while (lo < next && (as[lo].state == HS_UP || tries[lo] > BLAST_TRIES))
+		while (lo < next &&
+		       (as[lo].state == HS_UP || tries[lo] > BLAST_TRIES))
 			lo++;
 		while (next < o->assocs && next < lo + BLAST_WINDOW) {
 			if (blast_send_hs(fd, o, &as[next]))
@@ -547,12 +553,12 @@ static void parse_opts(int argc, char **argv, struct blast_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_mac = false;
+	unsigned int span;
 	int c;
 
-	*o = (struct blast_opts){ .ip_len = 64,
-				  .seconds = 3.0,
-				  .batch = BLAST_FRAMES,
-				  .assocs = 1 };
+	*o = (struct blast_opts){
+		.ip_len = 64, .seconds = 3.0, .batch = BLAST_FRAMES, .assocs = 1
+	};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -602,10 +608,9 @@ static void parse_opts(int argc, char **argv, struct blast_opts *o)
 			usage();
 		}
 	}
+	span = o->assocs > BLAST_PORT_SPAN ? BLAST_PORT_SPAN : o->assocs;
 	if (!o->src || !o->dst || !o->sport || !o->dport || o->assocs < 1 ||
-	    o->assocs > BLAST_MAX_ASSOCS ||
-	    o->sport + (o->assocs > BLAST_PORT_SPAN ? BLAST_PORT_SPAN
-						     : o->assocs) > 65536 ||
+	    o->assocs > BLAST_MAX_ASSOCS || o->sport + span > 65536 ||
 	    o->dport + (o->assocs - 1) / BLAST_PORT_SPAN > 65535 ||
 	    (o->save && (o->load || o->no_handshake)) ||
 	    (o->load && o->no_handshake))
@@ -649,11 +654,12 @@ int main(int argc, char **argv)
 		if (n >= 0)
 			printf("ESTABLISHED n=%ld of %u in %.2f s "
 			       "(%s:%u.. -> %s:%u..)\n",
-			       n, o.assocs, now_s() - t0, o.src, o.sport,
-			       o.dst, o.dport);
+			       n, o.assocs, now_s() - t0, o.src, o.sport, o.dst,
+			       o.dport);
 		fflush(stdout);
 		/* 99 %: a loaded machine may lose a handshake ten times. */
-		if (n < 0 || (unsigned long)n * 100 < (unsigned long)o.assocs * 99)
+		if (n < 0 ||
+		    (unsigned long)n * 100 < (unsigned long)o.assocs * 99)
 			return 1;
 		n = blast_up(as, o.assocs);
 	}

@@ -30,14 +30,14 @@
 #define IPPROTO_SCTP 132
 #endif
 
-const volatile __u32 cfg_inside_net;	/* network order */
-const volatile __u32 cfg_inside_mask;	/* network order */
-const volatile __u32 cfg_public;	/* network order */
-const volatile __u32 cfg_ifindex;	/* the uplink */
-const volatile __u8 cfg_dmac[ETH_ALEN];	/* the next hop's */
-const volatile __u8 cfg_smac[ETH_ALEN];	/* the uplink's own */
-const volatile __u32 cfg_sink_src;	/* network order */
-__u32 sink_pass;			/* user space sets it */
+const volatile __u32 cfg_inside_net; /* network order */
+const volatile __u32 cfg_inside_mask; /* network order */
+const volatile __u32 cfg_public; /* network order */
+const volatile __u32 cfg_ifindex; /* the uplink */
+const volatile __u8 cfg_dmac[ETH_ALEN]; /* the next hop's */
+const volatile __u8 cfg_smac[ETH_ALEN]; /* the uplink's own */
+const volatile __u32 cfg_sink_src; /* network order */
+__u32 sink_pass; /* user space sets it */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -51,7 +51,7 @@ static __always_inline __u16 csum_replace4(__u16 check, __u32 from, __u32 to)
 {
 	__u32 sum = (__u16)~check;
 
-	sum += (__u16)~(from & 0xffff) + (__u16)~(from >> 16);
+	sum += (__u16) ~(from & 0xffff) + (__u16) ~(from >> 16);
 	sum += (to & 0xffff) + (to >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
@@ -91,7 +91,7 @@ int xdp_sink(struct xdp_md *ctx)
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct iphdr *ip = (void *)(eth + 1);
-	__u8 *chunk = (__u8 *)(ip + 1) + 12;	/* after the common header */
+	__u8 *chunk = (__u8 *)(ip + 1) + 12; /* after the common header */
 	__u32 zero = 0;
 	__u64 *n;
 

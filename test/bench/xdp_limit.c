@@ -12,6 +12,9 @@
  * server's end of the veth); the source MAC is --out's own.  Redirected
  * frames leave a veth only when its peer has an XDP program or GRO on
  * (README, Performance).  Prints "ATTACHED ..." once the program runs.
+ * Attached with libbpf directly, not through libxdp's dispatcher as
+ * sctpalgd's program is: the yardstick must not pay for the dispatcher's
+ * extra program call.
  *
  * --sink: the benchmark's sink instead, on the server's end: counts and
  * drops DATA from A.B.C.D; "ATTACHED ... map_id=N" names the per-CPU
@@ -107,8 +110,8 @@ int main(int argc, char **argv)
 		case 'm':
 			have_mac = sscanf(optarg,
 					  "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
-					  &dmac[0], &dmac[1], &dmac[2], &dmac[3],
-					  &dmac[4], &dmac[5]) == 6;
+					  &dmac[0], &dmac[1], &dmac[2],
+					  &dmac[3], &dmac[4], &dmac[5]) == 6;
 			break;
 		default:
 			usage();
@@ -146,10 +149,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xdp_limit: open: %s\n", strerror(errno));
 		return 1;
 	}
-	skel->rodata->cfg_inside_mask =
-		len ? htonl(~0u << (32 - len)) : 0;
-	skel->rodata->cfg_inside_net =
-		a_net.s_addr & skel->rodata->cfg_inside_mask;
+	skel->rodata->cfg_inside_mask = len ? htonl(~0u << (32 - len)) : 0;
+	skel->rodata->cfg_inside_net = a_net.s_addr &
+				       skel->rodata->cfg_inside_mask;
 	skel->rodata->cfg_public = a_pub.s_addr;
 	skel->rodata->cfg_ifindex = out_idx;
 	skel->rodata->cfg_sink_src = a_sink.s_addr;
