@@ -47,10 +47,13 @@
 # (lan0's NAPI thread, sctpalgd) on CPU 1.  Multi-queue: lan0 and wan1
 # with two queues, one lan0 NAPI thread on each CPU, the generator and
 # the sink wherever the scheduler puts them; against the same with one
-# queue.
+# queue.  There the generator sends through the (noqueue) qdisc path, so
+# that the flow hash spreads the associations over the queues (with
+# PACKET_QDISC_BYPASS the sending CPU picks the queue).
 #
 # Environment: BENCH_SECONDS (2) per run, BENCH_SIZES ("64 1200"),
-# BENCH_ASSOCS ("1 10000 100000"), BENCH_MODES ("kernel afxdp xdp limit"),
+# BENCH_ASSOCS ("1 10000 100000"; empty: only the multi-queue case),
+# BENCH_MODES ("kernel afxdp xdp limit"),
 # BENCH_REPEAT (2, back to back on the same associations; the tables show
 # the run with the median delivered rate), BENCH_MQ (1: the multi-queue
 # case, 0: skip it),
@@ -63,7 +66,7 @@ BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 BENCH_SECONDS=${BENCH_SECONDS:-2}
 BENCH_REPEAT=${BENCH_REPEAT:-2}
 BENCH_SIZES=${BENCH_SIZES:-64 1200}
-BENCH_ASSOCS=${BENCH_ASSOCS:-1 10000 100000}
+BENCH_ASSOCS=${BENCH_ASSOCS-1 10000 100000}
 BENCH_MODES=${BENCH_MODES:-kernel afxdp xdp limit}
 BENCH_MQ=${BENCH_MQ:-1}
 BENCH_MQ_ASSOCS=${BENCH_MQ_ASSOCS:-10000}
@@ -126,6 +129,26 @@ task_ns() {
 	for p in "$@"; do
 		cat /proc/"$p"/task/*/schedstat 2>/dev/null
 	done | awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
+
+# thread_snap FILE: each box NAPI thread's nanoseconds on a CPU so far.
+thread_snap() {
+	local p
+
+	for p in $BOX_NAPI; do
+		echo "$p $(task_ns "$p")"
+	done >"$1"
+}
+
+# thread_share BEFORE SECS: each box NAPI thread's share of a core since
+# the snapshot, "52%+48%": with two queues, whether both carry the load.
+thread_share() {
+	local p t
+
+	while read -r p t; do
+		echo $(($(task_ns "$p") - t))
+	done <"$1" | awk -v s="$2" '{ printf "%s%.0f%%", (NR > 1 ? "+" : ""),
+		$1 / s / 1e7 }'
 }
 
 # daemon_pids: the box's processes (sctpalgd; xdp_limit's loader, which
@@ -458,6 +481,8 @@ blast() {
 
 	[ "$c" = one ] && pin="taskset -c $(outside_cpus one)"
 	cmd="$BIN/sctp_blast --src $CLI_ADDR1 --dst $SRV_ADDR1 --sport $SPORT --dport $SCTP_PORT --assocs $n --ifname lan0 --dmac $BOX_MAC --ip-len $size --seconds $BENCH_SECONDS"
+	# Multi-queue: the flow hash, not the generator's CPU, picks the queue.
+	[ "$c" = one ] || cmd="$cmd --via-qdisc"
 	if [ -n "$ASSOC_FILE" ]; then
 		cmd="$cmd --load $ASSOC_FILE"
 	else
@@ -469,6 +494,7 @@ blast() {
 	i0=$(drops_in)
 	o0=$(drops_out)
 	cpu_snap "$WORK/cpu0"
+	thread_snap "$WORK/threads0"
 	# shellcheck disable=SC2086,SC2046  # lists of PIDs
 	{
 		b0=$(task_ns $BOX_NAPI)
@@ -489,6 +515,7 @@ blast() {
 		s1=$(task_ns $SRV_NAPI)
 	}
 	d1=$(delivered)
+	R[$k,threads]=$(thread_share "$WORK/threads0" "$BENCH_SECONDS")
 	R[$k,in]=$(($(drops_in) - i0))
 	R[$k,out]=$(($(drops_out) - o0))
 	# What the box forwarded: delivered, and lost after the box.
@@ -505,13 +532,13 @@ blast() {
 	R[$k,sink]=$((s1 - s0))
 	R[$k,cpu]=$(cpu_busy "$WORK/cpu0" "$WORK/cpu1")
 	[ "$rep" = 1 ] && ROWS+=("$c $MODE $n $size")
-	printf '    %5s B run %s: offered %s/s, delivered %s/s, box %s ns per packet forwarded (NAPI %s + daemon %s; %s of a core), generator %s ns/pkt, sink %s ns/pkt; dropped into the box %s, out of it %s; %s\n' \
+	printf '    %5s B run %s: offered %s/s, delivered %s/s, box %s ns per packet forwarded (NAPI %s + daemon %s; %s of a core, NAPI threads %s), generator %s ns/pkt, sink %s ns/pkt; dropped into the box %s, out of it %s; %s\n' \
 		"$size" "$rep" "$(pps "${R[$k,offered]}" "${R[$k,secs]}")" \
 		"$(pps "${R[$k,delivered]}" "${R[$k,secs]}")" \
 		"$(per "${R[$k,box]}" "${R[$k,fwd]}")" \
 		"$(per "${R[$k,napi]}" "${R[$k,fwd]}")" \
 		"$(per "${R[$k,daemon]}" "${R[$k,fwd]}")" \
-		"$(core "${R[$k,box]}" "${R[$k,secs]}")" \
+		"$(core "${R[$k,box]}" "${R[$k,secs]}")" "${R[$k,threads]}" \
 		"$(per "$(awk -v s="${R[$k,gen]}" 'BEGIN { printf "%.0f", s * 1e9 }')" "${R[$k,offered]}")" \
 		"$(per "${R[$k,sink]}" "${R[$k,delivered]}")" "${R[$k,in]}" \
 		"${R[$k,out]}" "${R[$k,cpu]}"

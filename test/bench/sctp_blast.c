@@ -34,8 +34,10 @@
  *   sctp_blast --src A --dst B --sport N --dport N [--assocs N]
  *              [--save FILE]                  handshakes only
  *   sctp_blast ... --ifname IF --dmac MAC [--load FILE | --no-handshake]
- *              [--ip-len BYTES] [--seconds S] [--batch N]
+ *              [--ip-len BYTES] [--seconds S] [--batch N] [--via-qdisc]
  *
+ * --via-qdisc: through dev_queue_xmit(), so that the flow hash, not the
+ * sending CPU, picks the veth queue (a multi-queue box).
  * --save: set the associations up, write them to FILE (one line each:
  * sport dport tag peer_tag) and exit; --load: flood associations set up
  * by an earlier --save, so several runs share one set-up.
@@ -94,7 +96,7 @@ struct blast_opts {
 	uint8_t dmac[6];
 	double seconds;
 	unsigned int batch, assocs;
-	bool no_handshake;
+	bool no_handshake, via_qdisc;
 };
 
 enum {
@@ -466,10 +468,16 @@ static int blast_flood(const struct blast_opts *o, struct blast_frames *f,
 	}
 	ll.sll_ifindex = (int)if_nametoindex(o->ifname);
 	ll.sll_protocol = htons(ETH_P_IP);
+	/*
+	 * With PACKET_QDISC_BYPASS the kernel picks the TX queue -- and so
+	 * the veth peer's RX queue -- by the sending CPU; through the
+	 * (noqueue) qdisc path it picks it by the flow hash, ports
+	 * included, so associations spread over the queues.
+	 */
 	if (!ll.sll_ifindex ||
 	    bind(fd, (struct sockaddr *)&ll, sizeof(ll)) < 0 ||
-	    setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
-		       sizeof(one))) {
+	    (!o->via_qdisc && setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS,
+					 &one, sizeof(one)))) {
 		perror("sctp_blast: AF_PACKET on the LAN interface");
 		close(fd);
 		return -1;
@@ -530,7 +538,8 @@ static void usage(void)
 		"[--assocs N]\n"
 		"                  --save FILE | --ifname IF --dmac MAC "
 		"[--load FILE | --no-handshake]\n"
-		"                  [--ip-len BYTES] [--seconds S] [--batch N]\n");
+		"                  [--ip-len BYTES] [--seconds S] [--batch N] "
+		"[--via-qdisc]\n");
 	exit(2);
 }
 
@@ -550,6 +559,7 @@ static void parse_opts(int argc, char **argv, struct blast_opts *o)
 		{ "save", required_argument, NULL, 'w' },
 		{ "load", required_argument, NULL, 'r' },
 		{ "no-handshake", no_argument, NULL, 'x' },
+		{ "via-qdisc", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_mac = false;
@@ -596,6 +606,9 @@ static void parse_opts(int argc, char **argv, struct blast_opts *o)
 			break;
 		case 'x':
 			o->no_handshake = true;
+			break;
+		case 'q':
+			o->via_qdisc = true;
 			break;
 		case 'm':
 			have_mac = sscanf(optarg,
