@@ -57,7 +57,7 @@ struct ctl_counter {
 	uint64_t value;
 };
 
-#define CTL_MAX_COUNTERS	32
+#define CTL_MAX_COUNTERS	64
 
 struct ctl_ops {
 	void *arg;		/* passed to every callback */

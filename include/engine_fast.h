@@ -79,6 +79,8 @@ void engine_fast_fold(struct engine *e, uint32_t id, unsigned int peer_idx,
  * Called for an ESTABLISHED association about to expire, before it does,
  * so the caller can fold (engine_fast_fold(), the one engine call allowed
  * inside) what the fast path saw; if that moved its timeout, it lives on.
+ * Also called before an association ends (ABORT, SHUTDOWN COMPLETE,
+ * flush, reload), so its DOWN event counts every packet.
  */
 typedef void engine_fast_sync_fn(void *arg, struct engine *e, uint32_t id);
 void engine_fast_set_sync(struct engine *e, engine_fast_sync_fn *fn,

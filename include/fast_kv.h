@@ -22,6 +22,18 @@ void fast_kv_key(const struct engine_fast_entry *en, struct xdp_fast_key *k);
 void fast_kv_val(const struct engine_fast_entry *en,
 		 const struct fast_kv_hop *hop, uint32_t stats_idx,
 		 struct xdp_fast_val *v);
+/*
+ * tab[len] = x^(8 * len) modulo the CRC32c polynomial (reflected), len
+ * 0..n-1: the factor that carries a change in the first bytes of an
+ * SCTP packet of len bytes into its CRC32c (the program's fast_xpow).
+ */
+void fast_kv_xpow(uint32_t *tab, unsigned int n);
+/*
+ * The CRC32c byte tables (reflected, RFC 9260 appendix A): tab[0][n] the
+ * register after byte n, tab[k][n] after byte n and k zero bytes.
+ */
+void fast_kv_crc_tables(uint32_t tab[4][256]);
+
 /* The stats slot of a path: assoc id * max_peers + peer index. */
 static inline uint32_t fast_kv_stats_idx(uint32_t assoc_id, uint8_t peer_idx,
 					 unsigned int max_peers)

@@ -12,7 +12,8 @@
  * before, where the engine decides and counts.  The slow path is the
  * reference; the fast path never drops.
  *
- * Handed off: VLAN tags, IPv4 options and fragments, IPv6 extension
+ * Handed off: multi-buffer frames, VLAN tags, IPv4 options and fragments,
+ * IPv6 extension
  * headers, a damaged IPv4 header, packets over the egress MTU or over the
  * engine's largest, any chunk other than DATA, I-DATA, SACK, NR-SACK,
  * HEARTBEAT, HEARTBEAT ACK, FORWARD TSN, I-FORWARD TSN, RE-CONFIG and
@@ -34,6 +35,18 @@
 /* Set by user space before load. */
 const volatile __u8 fast_enabled = 0;
 const volatile __u8 fast_dir = XDP_FAST_OUTBOUND;
+/*
+ * x^(8 * len) modulo P for every SCTP length (fast_kv_xpow()), so a
+ * port change costs one multiplication; 0 where user space left it
+ * unset, then it is worked out from crc32c_zeros_lo / _hi.
+ */
+const volatile __u32 fast_xpow[XDP_FAST_MAX_PKT + 1];
+/*
+ * The CRC32c byte tables of slicing-by-4 (fast_kv_crc_tables()): the
+ * reduction of a 4-bit-window multiplication; 0 where unset, then the
+ * multiplication goes one bit at a time.
+ */
+const volatile __u32 fast_crc_tab[4][256];
 
 /* Shared by every interface's program instance (bpf_map__reuse_fd). */
 struct {
@@ -98,8 +111,8 @@ static __always_inline __u32 fast_gf2_mulmod(__u32 a, __u32 b)
 	__u32 p = 0;
 	int i;
 
-	/* Not unrolled: unrolled, clang spills past the 512-byte stack. */
-#pragma clang loop unroll(disable)
+	/* Unrolled whole, clang spills past the 512-byte stack. */
+#pragma clang loop unroll_count(8)
 	for (i = 0; i < 32; i++) {
 		__u32 take = (a >> (31 - i)) & 1;
 		__u32 carry = b & 1;
@@ -122,11 +135,45 @@ static __always_inline __u32 fast_gf2_mulmod(__u32 a, __u32 b)
  * the port difference followed by len - 4 zero bytes, i.e. the
  * difference times x^(8 * len).  len < 2^16 here (XDP_FAST_MAX_PKT).
  */
+/*
+ * The same with a 4-bit window over multiples of b and the byte tables
+ * for the reduction: the engine's gf2_mulmod_sw() (src/engine/crc32c.c),
+ * a quarter of the steps.  The carry-less product of the two reflected
+ * words, shifted up by one, has the part below x^32 in its high word and
+ * the part from x^32 up in its low word, which the tables fold back.
+ */
+static __always_inline __u32 fast_gf2_mulmod_tab(__u32 a, __u32 b)
+{
+	__u64 mult[16], prod = 0;
+	__u32 lo;
+	int i;
+
+	mult[0] = 0;
+	mult[1] = b;
+#pragma unroll
+	for (i = 2; i < 16; i += 2) {
+		mult[i] = mult[i / 2] << 1;
+		mult[i + 1] = mult[i] ^ b;
+	}
+#pragma unroll
+	for (i = 0; i < 32; i += 4)
+		prod ^= mult[(a >> i) & 15] << i;
+	lo = (__u32)(prod << 1);
+	return (__u32)(prod >> 31) ^
+	       (fast_crc_tab[3][lo & 0xff] ^ fast_crc_tab[2][(lo >> 8) & 0xff] ^
+		fast_crc_tab[1][(lo >> 16) & 0xff] ^ fast_crc_tab[0][lo >> 24]);
+}
+
 __attribute__((noinline)) __u32 fast_csum_ports(__u32 csum, __u32 d, __u32 len)
 {
-	__u32 x = fast_gf2_mulmod(crc32c_zeros_lo[len & 0xff],
-				  crc32c_zeros_hi[(len >> 8) & 0xff]);
+	__u32 x = len <= XDP_FAST_MAX_PKT ? fast_xpow[len] : 0;
 
+	if (!x)
+		x = fast_gf2_mulmod(crc32c_zeros_lo[len & 0xff],
+				    crc32c_zeros_hi[(len >> 8) & 0xff]);
+
+	if (fast_crc_tab[0][1])
+		return csum ^ fast_gf2_mulmod_tab(x, d);
 	return csum ^ fast_gf2_mulmod(x, d);
 }
 
@@ -223,7 +270,12 @@ __attribute__((noinline)) int fast_path(struct xdp_md *ctx)
 	struct iphdr *ip = NULL;
 	struct ipv6hdr *ip6 = NULL;
 
-	if ((void *)(eth + 1) > data_end)
+	/*
+	 * A multi-buffer frame (jumbo MTU) goes the slow way: a redirect
+	 * of one to a driver without scatter-gather XDP transmit would be
+	 * dropped without a trace.
+	 */
+	if ((void *)(eth + 1) > data_end || frame != data_end - data)
 		return -1;
 	key.dir = fast_dir;
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
@@ -254,8 +306,12 @@ __attribute__((noinline)) int fast_path(struct xdp_md *ctx)
 	sh = data + l4_off;
 	if ((void *)(sh + 1) > data_end)
 		return -1;
-	/* total: from the IP header on; the engine takes no more. */
-	if (total + sizeof(*eth) > frame || total > XDP_FAST_MAX_PKT ||
+	/*
+	 * total: from the IP header on; the engine takes no more, and
+	 * refuses a buffer (link padding included) over its largest.
+	 */
+	if (total + sizeof(*eth) > frame ||
+	    frame - sizeof(*eth) > XDP_FAST_MAX_PKT ||
 	    total < l4_off - sizeof(*eth) + sizeof(*sh))
 		return -1;
 	key.sport = sh->sport;

@@ -15,6 +15,41 @@ static void put_addr(uint8_t out[16], const struct nat_addr *a)
 	memcpy(out, a->bytes, nat_addr_len(a));
 }
 
+/* a * b modulo P, reflected, one bit at a time (zlib's multmodp). */
+static uint32_t mulmod(uint32_t a, uint32_t b)
+{
+	uint32_t p = 0;
+
+	for (int i = 0; i < 32; i++) {
+		if (a & (0x80000000u >> i))
+			p ^= b;
+		b = (b >> 1) ^ (0x82f63b78u & (0u - (b & 1)));
+	}
+	return p;
+}
+
+void fast_kv_xpow(uint32_t *tab, unsigned int n)
+{
+	/* x^0 is bit 31; x^8 is 0x00800000. */
+	for (unsigned int i = 0; i < n; i++)
+		tab[i] = i ? mulmod(tab[i - 1], 0x00800000u) : 0x80000000u;
+}
+
+void fast_kv_crc_tables(uint32_t tab[4][256])
+{
+	for (uint32_t n = 0; n < 256; n++) {
+		uint32_t c = n;
+
+		for (int i = 0; i < 8; i++)
+			c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1)));
+		tab[0][n] = c;
+	}
+	for (int k = 1; k < 4; k++)
+		for (uint32_t n = 0; n < 256; n++)
+			tab[k][n] = (tab[k - 1][n] >> 8) ^
+				    tab[0][tab[k - 1][n] & 0xff];
+}
+
 void fast_kv_key(const struct engine_fast_entry *en, struct xdp_fast_key *k)
 {
 	memset(k, 0, sizeof(*k));
@@ -44,5 +79,6 @@ void fast_kv_val(const struct engine_fast_entry *en,
 	v->mtu = hop->mtu ? hop->mtu : XDP_FAST_MAX_PKT;
 	v->stats_idx = stats_idx;
 	v->max_chunks = en->max_chunks < XDP_FAST_MAX_CHUNKS ?
-				en->max_chunks : XDP_FAST_MAX_CHUNKS;
+				en->max_chunks :
+				XDP_FAST_MAX_CHUNKS;
 }

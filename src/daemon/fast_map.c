@@ -31,8 +31,9 @@
 /* Keys installed for one association. */
 struct fm_keys {
 	uint16_t n, cap;
-	bool pending;		/* some path waits for its next hop */
+	bool pending; /* some path waits for its next hop */
 	struct xdp_fast_key *k;
+	struct xdp_fast_val *v; /* as installed */
 };
 
 struct fast_map {
@@ -44,19 +45,19 @@ struct fast_map {
 	struct xport *x;
 	int uplink_ifindex[ENGINE_MAX_UPLINKS];
 	struct nat_addr gateway[ENGINE_MAX_UPLINKS];
-	uint64_t kroute_gen;	/* kroute invalidations seen */
-	bool all;		/* look at every association again */
+	uint64_t kroute_gen; /* kroute invalidations seen */
+	bool all; /* look at every association again */
 	bool any_pending;
-	struct fm_keys *keys;	/* by assoc id */
-	struct xdp_fast_stats *shadow;	/* by stats slot */
-	struct xdp_fast_stats *percpu;	/* one lookup's worth */
+	struct fm_keys *keys; /* by assoc id */
+	struct xdp_fast_stats *shadow; /* by stats slot */
+	struct xdp_fast_stats *percpu; /* one lookup's worth */
 	struct engine_fast_entry *ents;
 	unsigned int max_ents;
 	uint32_t *ids;
 	struct fast_map_stats st;
 };
 
-#define FM_IDS_BATCH	256
+#define FM_IDS_BATCH 256
 
 int fast_map_create(const struct engine_config *ec, struct fast_map **out)
 {
@@ -78,7 +79,7 @@ int fast_map_create(const struct engine_config *ec, struct fast_map **out)
 	slots = fm->max_assocs * fm->max_peers;
 	/* Two directions of two paths each for the usual association. */
 	fm->map_size = fm->max_assocs * 4u < 1024u ? 1024u :
-						    fm->max_assocs * 4u;
+						     fm->max_assocs * 4u;
 	fm->map_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "fast_map",
 				    sizeof(struct xdp_fast_key),
 				    sizeof(struct xdp_fast_val), fm->map_size,
@@ -118,9 +119,10 @@ void fast_map_destroy(struct fast_map *fm)
 		engine_fast_set_sync(fm->e, NULL, NULL);
 		engine_fast_enable(fm->e, false);
 	}
-	if (fm->keys)
-		for (uint32_t i = 0; i < fm->max_assocs; i++)
-			free(fm->keys[i].k);
+	for (uint32_t i = 0; fm->keys && i < fm->max_assocs; i++) {
+		free(fm->keys[i].k);
+		free(fm->keys[i].v);
+	}
 	free(fm->keys);
 	free(fm->shadow);
 	free(fm->percpu);
@@ -147,8 +149,8 @@ int fast_map_stats_fd(const struct fast_map *fm)
 static void fold_one(struct fast_map *fm, uint32_t id)
 {
 	for (uint32_t p = 0; p < fm->max_peers; p++) {
-		uint32_t slot = fast_kv_stats_idx(id, (uint8_t)p,
-						  fm->max_peers);
+		uint32_t slot =
+			fast_kv_stats_idx(id, (uint8_t)p, fm->max_peers);
 		struct xdp_fast_stats sum = { 0 }, *sh = &fm->shadow[slot];
 		struct engine_fast_fold f;
 
@@ -175,8 +177,9 @@ static void fold_one(struct fast_map *fm, uint32_t id)
 			.bytes_in = sum.bytes_in - sh->bytes_in,
 			.last_seen_ns = sum.last_seen_ns,
 			.last_refresh_ns = sum.last_refresh_ns >
-						   sh->last_refresh_ns ?
-						   sum.last_refresh_ns : 0,
+							   sh->last_refresh_ns ?
+						   sum.last_refresh_ns :
+						   0,
 		};
 		*sh = sum;
 		engine_fast_fold(fm->e, id, p, &f);
@@ -188,8 +191,8 @@ static void zero_slots(struct fast_map *fm, uint32_t id)
 {
 	memset(fm->percpu, 0, fm->ncpu * sizeof(*fm->percpu));
 	for (uint32_t p = 0; p < fm->max_peers; p++) {
-		uint32_t slot = fast_kv_stats_idx(id, (uint8_t)p,
-						  fm->max_peers);
+		uint32_t slot =
+			fast_kv_stats_idx(id, (uint8_t)p, fm->max_peers);
 
 		bpf_map_update_elem(fm->stats_fd, &slot, fm->percpu, BPF_ANY);
 		memset(&fm->shadow[slot], 0, sizeof(fm->shadow[slot]));
@@ -241,51 +244,83 @@ static void drop_keys(struct fast_map *fm, struct fm_keys *ks)
 	ks->n = 0;
 }
 
-/* Replace association id's entries by what the engine lists now. */
+static int find_key(const struct xdp_fast_key *keys, unsigned int from,
+		    unsigned int to, const struct xdp_fast_key *k)
+{
+	for (unsigned int i = from; i < to; i++)
+		if (!memcmp(&keys[i], k, sizeof(*k)))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Make association id's entries what the engine lists now.  An entry
+ * whose key stays is updated in place (one map update is atomic), and
+ * not written at all when its value is unchanged, so a recompute after a
+ * route or neighbour change that moves nothing costs no system call;
+ * only keys no longer listed are deleted.
+ */
 static void apply(struct fast_map *fm, uint32_t id, uint64_t now)
 {
 	struct fm_keys *ks = &fm->keys[id];
-	unsigned int n = engine_fast_entries(fm->e, id, fm->ents,
-					     fm->max_ents);
-	bool fresh = !ks->n;
+	unsigned int n = engine_fast_entries(fm->e, id, fm->ents, fm->max_ents);
+	unsigned int old_n = ks->n, m = old_n;
 
-	if (ks->n)
+	if (old_n)
 		fold_one(fm, id);
-	drop_keys(fm, ks);
 	ks->pending = false;
-	if (!n)
+	if (!n) {
+		drop_keys(fm, ks);
 		return;
-	if (n > ks->cap) {
-		struct xdp_fast_key *k = realloc(ks->k, n * sizeof(*k));
-
-		if (!k)
-			return;		/* the slow path carries on */
-		ks->k = k;
-		ks->cap = (uint16_t)n;
 	}
-	if (fresh)
+	/* The new list is built after the old one, then moved down. */
+	if (old_n + n > ks->cap) {
+		unsigned int cap = old_n + n;
+		struct xdp_fast_key *k = realloc(ks->k, cap * sizeof(*k));
+		struct xdp_fast_val *v;
+
+		if (k)
+			ks->k = k;
+		v = k ? realloc(ks->v, cap * sizeof(*v)) : NULL;
+		if (!v) {
+			drop_keys(fm, ks); /* the slow path carries on */
+			return;
+		}
+		ks->v = v;
+		ks->cap = (uint16_t)cap;
+	}
+	if (!old_n)
 		zero_slots(fm, id);
 	for (unsigned int i = 0; i < n; i++) {
 		const struct engine_fast_entry *en = &fm->ents[i];
 		struct fast_kv_hop hop;
-		struct xdp_fast_val v;
-		int r = next_hop(fm, en, &hop, now);
+		int r = next_hop(fm, en, &hop, now), was;
 
 		if (r) {
 			ks->pending |= r == -EAGAIN;
 			continue;
 		}
-		fast_kv_key(en, &ks->k[ks->n]);
+		fast_kv_key(en, &ks->k[m]);
 		fast_kv_val(en, &hop,
 			    fast_kv_stats_idx(id, en->peer_idx, fm->max_peers),
-			    &v);
-		if (bpf_map_update_elem(fm->map_fd, &ks->k[ks->n], &v,
-					BPF_ANY))
-			continue;	/* full: this path goes slow */
-		ks->n++;
-		fm->st.entries++;
-		fm->st.installs++;
+			    &ks->v[m]);
+		was = find_key(ks->k, 0, old_n, &ks->k[m]);
+		if (was < 0 || memcmp(&ks->v[was], &ks->v[m], sizeof(ks->v[m]))) {
+			if (bpf_map_update_elem(fm->map_fd, &ks->k[m], &ks->v[m],
+						BPF_ANY))
+				continue; /* full: this path goes slow */
+			fm->st.installs++;
+		}
+		m++;
 	}
+	for (unsigned int i = 0; i < old_n; i++)
+		if (find_key(ks->k, old_n, m, &ks->k[i]) < 0 &&
+		    !bpf_map_delete_elem(fm->map_fd, &ks->k[i]))
+			fm->st.removals++;
+	memmove(ks->k, ks->k + old_n, (m - old_n) * sizeof(*ks->k));
+	memmove(ks->v, ks->v + old_n, (m - old_n) * sizeof(*ks->v));
+	ks->n = (uint16_t)(m - old_n);
+	fm->st.entries = fm->st.entries - old_n + ks->n;
 	fm->any_pending |= ks->pending;
 }
 
@@ -301,8 +336,10 @@ static void sync_expiry(void *arg, struct engine *e, uint32_t id)
 void fast_map_set_conf(struct fast_map *fm, const struct conf *c)
 {
 	for (int u = 0; u < c->engine.n_uplinks; u++) {
-		fm->uplink_ifindex[u] = fm->k ?
-			kroute_ifindex(fm->k, c->engine.uplinks[u].ifname) : 0;
+		fm->uplink_ifindex[u] =
+			fm->k ? kroute_ifindex(fm->k,
+					       c->engine.uplinks[u].ifname) :
+				0;
 		fm->gateway[u] = c->gateways[u];
 	}
 	fm->all = true;

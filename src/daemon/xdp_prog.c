@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
+#include "fast_kv.h"
 #include "xdp_fast.h"
 #include "xdp_prog.h"
 /* Generated code: bpftool casts the embedded object's const away. */
@@ -122,6 +123,10 @@ int xdp_prog_attach(int ifindex, bool generic, unsigned int n_queues,
 
 	p->skel->rodata->max_frame = max_frame;
 	if (fast) {
+		fast_kv_xpow((uint32_t *)(uintptr_t)p->skel->rodata->fast_xpow,
+			     XDP_FAST_MAX_PKT + 1);
+		fast_kv_crc_tables((uint32_t(*)[256])(uintptr_t)
+					   p->skel->rodata->fast_crc_tab);
 		p->skel->rodata->fast_enabled = 1;
 		p->skel->rodata->fast_dir = fast->inbound ? XDP_FAST_INBOUND :
 							   XDP_FAST_OUTBOUND;

@@ -73,6 +73,7 @@ void engine_end_assoc(struct engine *e, struct assoc *a,
 	if (a->state == ASSOC_CLOSED)
 		return;
 	e->stats.assocs_ended++;
+	engine_fast_sync(e, a);
 	engine_event_down(e, a, why, now);
 }
 
@@ -169,8 +170,10 @@ void engine_release_assoc(struct engine *e, struct assoc *a,
 			  enum engine_event_reason why, uint64_t now)
 {
 	/* A CLOSED one was reported when ABORT / SHUTDOWN COMPLETE passed. */
-	if (a->state != ASSOC_CLOSED)
+	if (a->state != ASSOC_CLOSED) {
+		engine_fast_sync(e, a);
 		engine_event_down(e, a, why, now);
+	}
 	engine_fast_mark(e, a);
 	for (int i = 0; i < a->n_locals; i++)
 		port_alloc_unref(e->ports, &a->locals[i].public_,

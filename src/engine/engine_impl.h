@@ -283,6 +283,8 @@ bool natsupp_vtags(const uint8_t *asconf_chunk, uint32_t *tag_inside,
 void engine_fast_mark(struct engine *e, struct assoc *a);
 uint64_t engine_fast_print(const struct assoc *a);
 bool engine_fast_sync_expiry(struct engine *e, struct assoc *a);
+/* Fold what the fast path saw (before a DOWN event counts packets). */
+void engine_fast_sync(struct engine *e, struct assoc *a);
 
 /* ppid_filter.c */
 enum drop_reason ppid_filter(const struct xlate_ctx *x);

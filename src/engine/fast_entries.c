@@ -76,8 +76,7 @@ uint64_t engine_fast_print(const struct assoc *a)
 	h = fnv(h, &a->tag_peer, sizeof(a->tag_peer));
 	for (int i = 0; i < a->n_locals; i++) {
 		h = fnv(h, &a->locals[i].inside, sizeof(a->locals[i].inside));
-		h = fnv(h, &a->locals[i].public_,
-			sizeof(a->locals[i].public_));
+		h = fnv(h, &a->locals[i].public_, sizeof(a->locals[i].public_));
 		h = fnv(h, &a->locals[i].uplink, 1);
 	}
 	for (int i = 0; i < a->n_peers; i++) {
@@ -94,8 +93,8 @@ static bool qualifies(const struct engine *e, const struct assoc *a)
 	/* PPID rules need every DATA chunk looked at (ppid_filter.c). */
 	if (c->n_ppid_rules || c->ppid_default_deny)
 		return false;
-	return a->state == ASSOC_ESTABLISHED && a->tag_inside &&
-	       a->tag_peer && a->n_locals && a->n_peers;
+	return a->state == ASSOC_ESTABLISHED && a->tag_inside && a->tag_peer &&
+	       a->n_locals && a->n_peers;
 }
 
 unsigned int engine_fast_max_entries(const struct engine *e)
@@ -136,7 +135,8 @@ unsigned int engine_fast_entries(const struct engine *e, uint32_t id,
 			/* Outbound, from each inside address. */
 			if (l->inside.family == peer->family &&
 			    !seen_before(a, i, true) &&
-			    (li = xlate_pick_public(e, a, &l->inside, p)) >= 0) {
+			    (li = xlate_pick_public(e, a, &l->inside, p)) >=
+				    0) {
 				o = &out[n++];
 				memset(o, 0, sizeof(*o));
 				o->assoc_id = a->id;
@@ -157,7 +157,8 @@ unsigned int engine_fast_entries(const struct engine *e, uint32_t id,
 			/* Inbound, to each public address. */
 			if (n < max && l->public_.family == peer->family &&
 			    !seen_before(a, i, false) &&
-			    (li = xlate_inbound_local(e, a, &l->public_)) >= 0) {
+			    (li = xlate_inbound_local(e, a, &l->public_)) >=
+				    0) {
 				o = &out[n++];
 				memset(o, 0, sizeof(*o));
 				o->assoc_id = a->id;
@@ -207,11 +208,16 @@ void engine_fast_fold(struct engine *e, uint32_t id, unsigned int peer_idx,
 	}
 }
 
-void engine_fast_set_sync(struct engine *e, engine_fast_sync_fn *fn,
-			  void *arg)
+void engine_fast_set_sync(struct engine *e, engine_fast_sync_fn *fn, void *arg)
 {
 	e->fast_sync = fn;
 	e->fast_sync_arg = arg;
+}
+
+void engine_fast_sync(struct engine *e, struct assoc *a)
+{
+	if (e->fast_sync)
+		e->fast_sync(e->fast_sync_arg, e, a->id);
 }
 
 /*

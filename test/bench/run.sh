@@ -584,9 +584,9 @@ sctpalgd_counters() {
 	afxdp | xdp) ;;
 	*) return 0 ;;
 	esac
-	say "  sctpalgd: packets the XDP fast path forwarded" \
-		"(fast_path_folded_packets): $(ctl_stat fast_path_folded_packets)," \
-		"DATA chunks the engine counted: $(n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" -j stats | jq -r '.translations.DATA // empty')"
+	say "  sctpalgd: SCTP packets taken by the XDP fast path" \
+		"$(ctl_stat fast_path_packets), handed to AF_XDP" \
+		"$(ctl_stat slow_path_packets)"
 }
 
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", (b ? 100 * a / b : 0) }'; }

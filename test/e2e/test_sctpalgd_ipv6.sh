@@ -20,6 +20,8 @@
 #     address and carries one source port, the association's public port
 #     as sctpalgctl shows it; valid CRC32c on every packet;
 #   - after wan1 goes down, every message is still acknowledged.
+# SCTPALG_FAST_PATH=xdp (test_sctpalgd_fast_path_ipv6.sh): the same with
+# fast-path = xdp, and the DATA must have taken the fast path.
 # Exit: 0 pass, 1 fail, 77 skip.
 
 # shellcheck source=lib.sh
@@ -35,6 +37,7 @@ BOX_WAN2_6=2001:db8:2::1
 SRV1_6=2001:db8:1::100
 SRV2_6=2001:db8:2::100
 SCTPALGCTL=$REPO_ROOT/build/sctpalgctl
+FAST_PATH=${SCTPALG_FAST_PATH:-off}
 
 require_env
 topo_create
@@ -61,6 +64,7 @@ cat > "$WORK/box.conf" <<CONF
 [daemon]
 control-socket = $WORK/ctl.sock
 pidfile = $WORK/sctpalgd.pid
+fast-path = $FAST_PATH
 
 [inside]
 interface = lan0
@@ -77,6 +81,14 @@ address = $BOX_WAN2
 CONF
 say "--- sctpalgd.conf ---"
 grep -v '^$' "$WORK/box.conf"
+if [ "$FAST_PATH" = xdp ]; then
+	# A redirect to a veth is taken only when its peer runs NAPI
+	# (sctpalgd.conf(5), fast-path).
+	ip netns exec "$NS_CLI" ethtool -K lan0 gro on >/dev/null ||
+		skip "ethtool -K lan0 gro on failed: veth cannot take redirects"
+	ip netns exec "$NS_SRV" ethtool -K wan1 gro on >/dev/null
+	ip netns exec "$NS_SRV" ethtool -K wan2 gro on >/dev/null
+fi
 start_sctpalgd "$WORK/box.conf"
 
 capture_all() { # NAME NS IFACE: every SCTP packet, IPv4 and IPv6
@@ -138,6 +150,12 @@ check "one source port on both links: $ports1/ $ports2" \
 check "and it is the association's public port ($public_port)" \
 	[ "$(echo $ports1 | tr -d ' ')" = "$public_port" ]
 check "CRC32c valid on every packet ($crc_bad bad)" [ "$crc_bad" = 0 ]
+if [ "$FAST_PATH" = xdp ]; then
+	fast_pkts=$(n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" -j stats |
+		jq '.datapath.fast_path_packets')
+	check "DATA took the fast path over IPv6: $fast_pkts packets" \
+		[ "${fast_pkts:-0}" -ge "$COUNT" ]
+fi
 say "failover gap at the client: max_gap_ms=$(result_field cli max_gap_ms)"
 say "mode: $(grep -oE 'AF_XDP [a-z]+ mode' "$(out_of box)" | sort -u | tr '\n' ' ')"
 [ $errors -eq 0 ] || fail "$errors check(s) failed"

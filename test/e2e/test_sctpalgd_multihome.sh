@@ -31,7 +31,12 @@
 # run are thin wrappers): SCTPALG_BACKEND=xdp|packet (default xdp),
 # SCTPALG_XDP_MODE=auto|native|generic (default auto: native on veth),
 # SCTPALG_BUSY_POLL=yes|no (default no), SCTPALG_USER (default: stay
-# root; else the daemon drops to that user after set-up).
+# root; else the daemon drops to that user after set-up),
+# SCTPALG_FAST_PATH=xdp|off (default off; test_sctpalgd_fast_path.sh).
+# With fast-path = xdp the established timeout is shorter than the run,
+# so the association lives only if what the XDP program forwarded keeps
+# it alive; DATA must have taken the fast path, and the failover must
+# move its entries to the other uplink.
 # With backend = packet the box drops SCTP in netfilter prerouting, as
 # sctpalgd.conf(5) tells hosts to, and no XDP program may be attached.
 # Exit: 0 pass, 1 fail, 77 skip.
@@ -47,6 +52,16 @@ BACKEND=${SCTPALG_BACKEND:-xdp}
 XDP_MODE=${SCTPALG_XDP_MODE:-auto}
 BUSY_POLL=${SCTPALG_BUSY_POLL:-no}
 RUN_AS=${SCTPALG_USER:-}
+FAST_PATH=${SCTPALG_FAST_PATH:-off}
+# Shorter than the traffic between the last reload and the break, when
+# only the fold before expiry tells the engine of the fast path's packets
+# (sctpalgctl and entry changes fold too, and after the break the
+# client's probes of the lost path go the slow way).
+FAST_IDLE=2
+if [ "$FAST_PATH" = xdp ]; then
+	COUNT=400
+	BREAK_AT=250
+fi
 
 require_env
 topo_create
@@ -58,6 +73,7 @@ cat > "$WORK/box.conf" <<CONF
 backend = $BACKEND
 xdp-mode = $XDP_MODE
 busy-poll = $BUSY_POLL
+fast-path = $FAST_PATH
 ${RUN_AS:+user = $RUN_AS}
 control-socket = $WORK/ctl.sock
 pidfile = $WORK/sctpalgd.pid
@@ -78,6 +94,15 @@ address = $BOX_WAN2
 [nat]
 multihome = uplinks
 CONF
+if [ "$FAST_PATH" = xdp ]; then
+	printf '\n[timeouts]\nestablished = %s\n' "$FAST_IDLE" >> "$WORK/box.conf"
+	# A redirect to a veth is taken only when its peer runs NAPI: an
+	# XDP program there, or GRO (sctpalgd.conf(5), fast-path).
+	ip netns exec "$NS_CLI" ethtool -K lan0 gro on >/dev/null ||
+		skip "ethtool -K lan0 gro on failed: veth cannot take redirects"
+	ip netns exec "$NS_SRV" ethtool -K wan1 gro on >/dev/null
+	ip netns exec "$NS_SRV" ethtool -K wan2 gro on >/dev/null
+fi
 say "--- sctpalgd.conf ---"
 grep -v '^$' "$WORK/box.conf"
 
@@ -134,6 +159,12 @@ wait_for 30 "client acknowledged $BREAK_AT messages" \
 	progress_at_least cli acked "$BREAK_AT"
 say "--- sctpalgctl associations (before the break) ---"
 n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" associations
+# installs + removals: entries written or taken away.
+fast_changes() {
+	n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" -j stats |
+		jq '.datapath.fast_path_installs + .datapath.fast_path_removals'
+}
+changes_before=$(fast_changes)
 link_down "$NS_BOX" wan1
 say "uplink isp1 (box wan1) down"
 wan1_link() {
@@ -142,6 +173,12 @@ wan1_link() {
 }
 wan1_link_is() { test "$(wan1_link)" = "$1"; }
 wait_for 10 "sctpalgctl shows wan1 down" wan1_link_is false
+fast_moved() { test "$(fast_changes)" -gt "$changes_before"; }
+if [ "$FAST_PATH" = xdp ]; then
+	# The path pinned to isp1 now leaves by isp2: its entry is rewritten,
+	# or taken away while the kernel has no route for it there.
+	wait_for 10 "fast-path entries changed at the failover" fast_moved
+fi
 
 wait_bg cli 60
 cli_rc=$?
@@ -250,6 +287,22 @@ if [ "$BUSY_POLL" = yes ]; then
 else
 	check "no busy loop: $turns loop turns for $rx_all packets" \
 		[ "$turns" -le $((4 * rx_all + 500)) ]
+fi
+if [ "$FAST_PATH" = xdp ]; then
+	fast_pkts=$(jq '.datapath.fast_path_packets' "$WORK/stats.json")
+	slow_pkts=$(jq '.datapath.slow_path_packets' "$WORK/stats.json")
+	folded=$(jq '.datapath.fast_path_folded_packets' "$WORK/stats.json")
+	check "fast path announced at start" grep_out box 'fast path: xdp'
+	check "DATA took the fast path: $fast_pkts packets (slow path $slow_pkts)" \
+		[ "${fast_pkts:-0}" -ge "$COUNT" ]
+	check "the engine counted what the fast path forwarded ($folded)" \
+		[ "${folded:-0}" -gt 0 ]
+	check "alive past the ${FAST_IDLE} s established timeout: no timeout" \
+		bash -c "! grep -q 'timeout-established' '$(out_of box)'"
+	check "entries changed at the failover and removed at the end: $(jq -c '[.datapath.fast_path_installs, .datapath.fast_path_removals]' "$WORK/stats.json")" \
+		[ "$(jq '.datapath.fast_path_removals' "$WORK/stats.json")" -gt 0 ]
+else
+	check "fast path off unless asked for" grep_out box 'fast path: off'
 fi
 if [ "$XDP_MODE" = generic ]; then
 	check "generic mode: XDP attached as xdpgeneric ($xdp_kind)" \

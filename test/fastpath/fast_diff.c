@@ -14,9 +14,11 @@
  * preservation).  Packets: every chunk type the fast path takes and some
  * it must not, random bundles and sizes up to 9000 bytes, damaged and
  * zero CRC32c, bad chunk lengths, a damaged IPv4 header, wrong tags,
- * unknown peer addresses, link padding.
+ * unknown peer addresses, link padding; and every chunk type that
+ * changes state or is rewritten (INIT, INIT ACK, ABORT, SHUTDOWN*,
+ * COOKIE*, ERROR, AUTH, ASCONF*, unknown ones), which must be handed off.
  *
- *   fast_diff [iterations [seed]]      (root: BPF_PROG_RUN)
+ *   fast_diff [iterations [seed [bench]]]  (root: BPF_PROG_RUN)
  * Exit 0 on success, 1 on a mismatch, 77 when BPF cannot be used.
  */
 #include <errno.h>
@@ -39,11 +41,11 @@
 #include "xdp_steer.skel.h"
 #pragma GCC diagnostic pop
 
-#define ETH_HLEN	14
-#define PEER4		"198.51.100.100"
-#define PEER4B		"198.51.100.101"	/* never part of an association */
-#define PEER6		"2001:db8:ff::1"
-#define PEER6B		"2001:db8:ff::2"
+#define ETH_HLEN 14
+#define PEER4	 "198.51.100.100"
+#define PEER4B	 "198.51.100.101" /* never part of an association */
+#define PEER6	 "2001:db8:ff::1"
+#define PEER6B	 "2001:db8:ff::2"
 
 static uint64_t rng_state;
 
@@ -72,14 +74,20 @@ static int load_progs(void)
 		if (!s)
 			return -errno;
 		s->rodata->fast_enabled = 1;
+		fast_kv_xpow((uint32_t *)(uintptr_t)s->rodata->fast_xpow,
+			     XDP_FAST_MAX_PKT + 1);
+		if (!getenv("FAST_DIFF_BITWISE"))
+			fast_kv_crc_tables((uint32_t(*)[256])(uintptr_t)
+						   s->rodata->fast_crc_tab);
 		s->rodata->fast_dir = (uint8_t)dir;
 		bpf_map__set_max_entries(s->maps.fast_map, 4096);
 		bpf_map__set_max_entries(s->maps.fast_stats, 4096);
 		if (dir == 1) {
 			bpf_map__reuse_fd(s->maps.fast_map,
 					  bpf_map__fd(skel[0]->maps.fast_map));
-			bpf_map__reuse_fd(s->maps.fast_stats,
-					  bpf_map__fd(skel[0]->maps.fast_stats));
+			bpf_map__reuse_fd(
+				s->maps.fast_stats,
+				bpf_map__fd(skel[0]->maps.fast_stats));
 		}
 		err = xdp_steer_bpf__load(s);
 		if (err) {
@@ -99,7 +107,7 @@ struct path {
 	char src[48], dst[48];
 	uint16_t sport, dport;
 	uint32_t vtag;
-	const char *stranger;	/* a source / destination not in it */
+	const char *stranger; /* a source / destination not in it */
 	struct xdp_fast_val val;
 };
 
@@ -129,9 +137,8 @@ static void expect_fwd(struct engine_verdict v, const char *what)
  * ESTABLISHED; returns the public port.
  */
 static uint16_t establish(struct engine *e, const char *inside,
-			  const char *peer, const char *public_,
-			  uint16_t sport, uint32_t ti, uint32_t tp,
-			  uint64_t now)
+			  const char *peer, const char *public_, uint16_t sport,
+			  uint32_t ti, uint32_t tp, uint64_t now)
 {
 	const char *peers[] = { peer, NULL };
 	struct pb p;
@@ -152,12 +159,11 @@ static uint16_t establish(struct engine *e, const char *inside,
 static int clear_map(void)
 {
 	int fd = bpf_map__fd(skel[0]->maps.fast_map);
-	struct xdp_fast_key k, next;
+	struct xdp_fast_key next;
 
 	while (!bpf_map_get_next_key(fd, NULL, &next))
 		if (bpf_map_delete_elem(fd, &next))
 			return -errno;
-	(void)k;
 	return 0;
 }
 
@@ -211,10 +217,9 @@ static void add_path(enum engine_dir dir, const char *src, const char *dst,
 }
 
 /* Both directions of an association, as addresses on the wire. */
-static void add_assoc(const char *inside, const char *public_,
-		      const char *peer, const char *stranger,
-		      uint16_t iport, uint16_t pport, uint32_t ti,
-		      uint32_t tp)
+static void add_assoc(const char *inside, const char *public_, const char *peer,
+		      const char *stranger, uint16_t iport, uint16_t pport,
+		      uint32_t ti, uint32_t tp)
 {
 	add_path(ENGINE_OUTBOUND, inside, peer, iport, 3868, tp, stranger);
 	add_path(ENGINE_INBOUND, peer, public_, 3868, pport, ti, stranger);
@@ -224,19 +229,18 @@ static void add_assoc(const char *inside, const char *public_,
 
 enum damage {
 	DMG_NONE = 0,
-	DMG_CRC,		/* checksum byte flipped: forwarded as damaged */
-	DMG_PAYLOAD,		/* a chunk byte flipped, the same */
-	DMG_ZERO_CSUM,		/* RFC 9653 zero checksum */
-	DMG_PADDING,		/* link-layer padding after the IP packet */
-	DMG_CHUNK_LEN,		/* a chunk length past the end: slow path */
-	DMG_IP_CSUM,		/* damaged IPv4 header: slow path */
-	DMG_VTAG,		/* wrong tag: slow path */
-	DMG_STRANGER,		/* unknown peer address: slow path */
+	DMG_CRC, /* checksum byte flipped: forwarded as damaged */
+	DMG_PAYLOAD, /* a chunk byte flipped, the same */
+	DMG_ZERO_CSUM, /* RFC 9653 zero checksum */
+	DMG_PADDING, /* link-layer padding after the IP packet */
+	DMG_CHUNK_LEN, /* a chunk length past the end: slow path */
+	DMG_IP_CSUM, /* damaged IPv4 header: slow path */
+	DMG_VTAG, /* wrong tag: slow path */
+	DMG_STRANGER, /* unknown peer address: slow path */
 	DMG__COUNT
 };
 
-static const uint8_t fast_types[] = { 0, 64, 3, 16, 4, 5, 192, 194, 130,
-				      132 };
+static const uint8_t fast_types[] = { 0, 64, 3, 16, 4, 5, 192, 194, 130, 132 };
 /* Chunks the engine passes but the fast path leaves to it, and ERROR. */
 static const uint8_t slow_types[] = { 9, 15, 0x3f, 0xbf };
 
@@ -258,7 +262,7 @@ static void add_chunk(struct pb *p, uint8_t type, uint32_t room)
 		pb_u32(p, rnd());
 		payload(p, n ? n : 1);
 		break;
-	case 64:	/* I-DATA, RFC 8260 2.1 */
+	case 64: /* I-DATA, RFC 8260 2.1 */
 		pb_chunk_begin(p, 64, 0x03);
 		pb_u32(p, rnd());
 		pb_u32(p, rnd());
@@ -269,7 +273,7 @@ static void add_chunk(struct pb *p, uint8_t type, uint32_t room)
 	case 3:
 		pb_sack(p, rnd());
 		break;
-	case 16:	/* NR-SACK, no gap blocks */
+	case 16: /* NR-SACK, no gap blocks */
 		pb_chunk_begin(p, 16, 0);
 		pb_u32(p, rnd());
 		pb_u32(p, rnd());
@@ -290,7 +294,7 @@ static void add_chunk(struct pb *p, uint8_t type, uint32_t room)
 		pb_u32(p, rnd());
 		pb_u32(p, rnd());
 		break;
-	case 130:	/* RE-CONFIG: Outgoing SSN Reset Request, RFC 6525 */
+	case 130: /* RE-CONFIG: Outgoing SSN Reset Request, RFC 6525 */
 		pb_chunk_begin(p, 130, 0);
 		pb_u16(p, 13);
 		pb_u16(p, 16);
@@ -298,7 +302,7 @@ static void add_chunk(struct pb *p, uint8_t type, uint32_t room)
 		pb_u32(p, rnd());
 		pb_u32(p, rnd());
 		break;
-	case 132:	/* PAD, RFC 4820 */
+	case 132: /* PAD, RFC 4820 */
 		pb_chunk_begin(p, 132, 0);
 		payload(p, n);
 		break;
@@ -316,7 +320,7 @@ struct sample {
 	struct pb pb;
 	uint32_t frame_len;
 	bool must_take;
-	bool hit_header;	/* DMG_PAYLOAD changed a chunk header */
+	bool hit_header; /* DMG_PAYLOAD changed a chunk header */
 };
 
 /* Is byte off (from the SCTP header) part of a chunk header? */
@@ -360,8 +364,8 @@ static void build(struct sample *s, const struct path *pa, enum damage dmg)
 	pb_sctp(p, pa->sport, pa->dport,
 		dmg == DMG_VTAG ? pa->vtag ^ 0x10001 : pa->vtag);
 	for (unsigned int i = 0; i < n; i++) {
-		uint32_t used = p->len, left = size > used + 64 ?
-						      size - used - 64 : 0;
+		uint32_t used = p->len,
+			 left = size > used + 64 ? size - used - 64 : 0;
 		uint8_t t = slow && i == n - 1 ?
 				    slow_types[rnd() % sizeof(slow_types)] :
 				    fast_types[rnd() % sizeof(fast_types)];
@@ -373,7 +377,8 @@ static void build(struct sample *s, const struct path *pa, enum damage dmg)
 	s->frame_len = ETH_HLEN + p->len;
 	switch (dmg) {
 	case DMG_CRC:
-		p->buf[p->sctp_off + 8 + rnd() % 4] ^= (uint8_t)(1 + rnd() % 255);
+		p->buf[p->sctp_off + 8 + rnd() % 4] ^=
+			(uint8_t)(1 + rnd() % 255);
 		break;
 	case DMG_PAYLOAD: {
 		uint32_t off = 12 + rnd() % (p->len - p->sctp_off - 12);
@@ -402,7 +407,10 @@ static void build(struct sample *s, const struct path *pa, enum damage dmg)
 	default:
 		break;
 	}
+	/* Larger frames are multi-buffer under BPF_PROG_RUN (past a page
+	 * less headroom and tail room): handed off. */
 	s->must_take = !slow && (dmg <= DMG_PADDING) && !s->hit_header &&
+		       s->frame_len <= 3000 &&
 		       p->len <= XDP_FAST_MAX_PKT && p->len <= 9000 &&
 		       !(dmg == DMG_PADDING && p->len > 9000);
 }
@@ -442,7 +450,8 @@ static int run_one(struct engine *e, const struct path *pa, enum damage dmg,
 	}
 
 	memcpy(eng, s.pb.buf, s.pb.len);
-	pkt = (struct engine_pkt){ .data = eng, .len = s.pb.len,
+	pkt = (struct engine_pkt){ .data = eng,
+				   .len = s.pb.len,
 				   .cap = PB_MAX };
 	engine_process(e, &pkt, pa->dir, now, &v);
 	if (v.action != ENGINE_FORWARD)
@@ -450,10 +459,11 @@ static int run_one(struct engine *e, const struct path *pa, enum damage dmg,
 
 	if (o.retval == XDP_PASS) {
 		if (s.must_take) {
-			fprintf(stderr, "fast_diff: handed off a packet the "
+			fprintf(stderr,
+				"fast_diff: handed off a packet the "
 				"fast path must take (dir %d, v6 %d, damage "
-				"%d, len %u)\n", pa->dir, pa->v6, dmg,
-				s.pb.len);
+				"%d, len %u)\n",
+				pa->dir, pa->v6, dmg, s.pb.len);
 			return -1;
 		}
 		t->handed++;
@@ -466,24 +476,27 @@ static int run_one(struct engine *e, const struct path *pa, enum damage dmg,
 	t->taken++;
 	t->by_dmg[dmg]++;
 	if (v.action != ENGINE_FORWARD) {
-		fprintf(stderr, "fast_diff: fast path forwarded what the "
+		fprintf(stderr,
+			"fast_diff: fast path forwarded what the "
 			"engine drops (%s; dir %d damage %d)\n",
 			drop_reason_name((enum drop_reason)v.reason), pa->dir,
 			dmg);
 		return -1;
 	}
 	if (o.data_size_out != ETH_HLEN + v.len ||
-	    memcmp(out + ETH_HLEN, eng, v.len) ||
-	    memcmp(out, mac_next, 6) || memcmp(out + 6, mac_self, 6)) {
-		fprintf(stderr, "fast_diff: output differs (dir %d v6 %d "
-			"damage %d, xdp %u bytes, engine %u + %d)\n", pa->dir,
-			pa->v6, dmg, o.data_size_out, v.len, ETH_HLEN);
-		for (uint32_t i = 0; i < v.len && i < o.data_size_out - ETH_HLEN;
-		     i++)
+	    memcmp(out + ETH_HLEN, eng, v.len) || memcmp(out, mac_next, 6) ||
+	    memcmp(out + 6, mac_self, 6)) {
+		fprintf(stderr,
+			"fast_diff: output differs (dir %d v6 %d "
+			"damage %d, xdp %u bytes, engine %u + %d)\n",
+			pa->dir, pa->v6, dmg, o.data_size_out, v.len, ETH_HLEN);
+		for (uint32_t i = 0;
+		     i < v.len && i < o.data_size_out - ETH_HLEN; i++)
 			if (out[ETH_HLEN + i] != eng[i]) {
-				fprintf(stderr, "  first difference at L3 "
-					"byte %u: xdp %02x engine %02x\n", i,
-					out[ETH_HLEN + i], eng[i]);
+				fprintf(stderr,
+					"  first difference at L3 "
+					"byte %u: xdp %02x engine %02x\n",
+					i, out[ETH_HLEN + i], eng[i]);
 				break;
 			}
 		return -1;
@@ -491,9 +504,61 @@ static int run_one(struct engine *e, const struct path *pa, enum damage dmg,
 	return 0;
 }
 
+/*
+ * Chunks that change state or need rewriting must never be taken by the
+ * fast path, alone or bundled after DATA: each goes through the program
+ * only (the engine would change state), and must be handed off.
+ */
+static int run_handoffs(void)
+{
+	static const uint8_t types[] = { 1,  2,	 6,  7,	 8,    10,
+					 11, 12, 13, 14, 0x80, 0xc1 };
+	static uint8_t frame[PB_MAX + ETH_HLEN], out[PB_MAX + ETH_HLEN];
+	static struct pb p;
+
+	for (unsigned int n = 0; n < n_paths; n++) {
+		const struct path *pa = &paths[n];
+
+		for (unsigned int i = 0; i < sizeof(types) * 2; i++) {
+			int prog = bpf_program__fd(
+				skel[pa->dir]->progs.xdp_sctp_steer);
+
+			memset(&p, 0, sizeof(p));
+			if (pa->v6)
+				pb_ip6(&p, pa->src, pa->dst);
+			else
+				pb_ip4(&p, pa->src, pa->dst);
+			pb_sctp(&p, pa->sport, pa->dport, pa->vtag);
+			if (i & 1)
+				add_chunk(&p, 0, 100);
+			pb_chunk_begin(&p, types[i / 2], 0);
+			pb_u32(&p, rnd());
+			pb_u32(&p, rnd());
+			pb_finish(&p);
+			memset(frame, 0, ETH_HLEN);
+			frame[12] = pa->v6 ? 0x86 : 0x08;
+			frame[13] = pa->v6 ? 0xdd : 0x00;
+			memcpy(frame + ETH_HLEN, p.buf, p.len);
+			LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
+				    .data_size_in = ETH_HLEN + p.len,
+				    .data_out = out,
+				    .data_size_out = sizeof(out), .repeat = 1);
+			if (bpf_prog_test_run_opts(prog, &o) ||
+			    o.retval != XDP_PASS) {
+				fprintf(stderr,
+					"fast_diff: chunk type %u not "
+					"handed off (verdict %u)\n",
+					types[i / 2], o.retval);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 /* One engine: its associations, every path, iterations packets. */
-static int run_engine(bool preserve, unsigned long iterations,
-		      struct totals *t, unsigned int *port_changed)
+static int run_engine(bool preserve, unsigned long iterations, struct totals *t,
+		      unsigned int *port_changed)
 {
 	struct engine_config c;
 	struct engine *e;
@@ -518,20 +583,80 @@ static int run_engine(bool preserve, unsigned long iterations,
 		  0x11111111, 0x22222222);
 	add_assoc("192.168.1.11", "198.51.100.1", PEER4, PEER4B, 3868, p2,
 		  0x33333333, 0x44444444);
-	add_assoc("2001:db8:aa::10", "2001:db8:aa::10", PEER6, PEER6B, 5002,
-		  p3, 0x55555555, 0x66666666);
+	add_assoc("2001:db8:aa::10", "2001:db8:aa::10", PEER6, PEER6B, 5002, p3,
+		  0x55555555, 0x66666666);
 	*port_changed += (p1 != 5000) + (p2 != 3868) + (p3 != 5002);
 	install(e);
+	rc = run_handoffs();
 	for (unsigned long i = 0; i < iterations && !rc; i++) {
 		const struct path *pa = &paths[rnd() % n_paths];
 		enum damage dmg = rnd() % 3 ? DMG_NONE :
-				  (enum damage)(rnd() % DMG__COUNT);
+					      (enum damage)(rnd() % DMG__COUNT);
 
 		now += FX_SEC / 1000;
 		rc = run_one(e, pa, dmg, now, t);
 	}
 	engine_destroy(e);
 	return rc;
+}
+
+/*
+ * fast_diff N SEED bench: the program's own cost per packet under
+ * BPF_PROG_RUN (no transmit: the redirect is only decided), for a DATA
+ * packet the fast path takes with a port change (two entries that swap
+ * the port back and forth, so every run patches the CRC32c) and for the
+ * same packet with an unknown tag, which goes on to the steering code.
+ * Figures, not a test.
+ */
+static void bench_one(uint32_t ip_len, bool hit, bool keep_port)
+{
+	static uint8_t frame[PB_MAX + ETH_HLEN], out[PB_MAX + ETH_HLEN];
+	static struct pb p;
+	int fd = bpf_map__fd(skel[0]->maps.fast_map);
+	int prog = bpf_program__fd(skel[0]->progs.xdp_sctp_steer);
+	struct engine_fast_entry en = { 0 };
+	struct fast_kv_hop hop = { .ifindex = 1, .mtu = 9000 };
+	struct xdp_fast_key k;
+	struct xdp_fast_val v;
+	uint32_t reps = 200000;
+
+	memset(&p, 0, sizeof(p));
+	pb_ip4(&p, "192.168.1.10", PEER4);
+	pb_sctp(&p, 5000, 3868, hit ? 0x22222222 : 0x22222223);
+	pb_data(&p, 1, 46, NULL, 0);
+	while (p.len < ip_len)
+		pb_u8(&p, 0x5a);
+	pb_finish(&p);
+	en.dir = ENGINE_OUTBOUND;
+	en.max_chunks = 16;
+	en.vtag = 0x22222222;
+	nat_addr_parse(&en.src, "192.168.1.10");
+	nat_addr_parse(&en.dst, PEER4);
+	en.new_src = en.src;
+	en.new_dst = en.dst;
+	en.dport = en.new_dport = 3868;
+	for (int i = 0; i < 2; i++) {
+		en.sport = i ? 6000 : 5000;
+		en.new_sport = keep_port ? en.sport : i ? 5000 : 6000;
+		fast_kv_key(&en, &k);
+		fast_kv_val(&en, &hop, 0, &v);
+		bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+	}
+	memset(frame, 0, ETH_HLEN);
+	frame[12] = 0x08;
+	memcpy(frame + ETH_HLEN, p.buf, p.len);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
+		    .data_size_in = ETH_HLEN + p.len, .data_out = out,
+		    .data_size_out = sizeof(out), .repeat = reps);
+	if (bpf_prog_test_run_opts(prog, &o))
+		fail("BPF_PROG_RUN (bench)");
+	printf("fast_diff bench: IPv4 %4u B, %s: %u ns per packet "
+	       "(verdict %u, %u runs)\n",
+	       ip_len,
+	       !hit	   ? "miss, handed off       " :
+	       keep_port ? "fast path, port kept   " :
+			   "fast path, port changed",
+	       o.duration, o.retval, reps);
 }
 
 int main(int argc, char **argv)
@@ -546,8 +671,10 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_quiet);
 	err = load_progs();
 	if (err) {
-		fprintf(stderr, "SKIP: fast_diff: cannot load the XDP program "
-			"(%s): needs root and BPF\n", strerror(-err));
+		fprintf(stderr,
+			"SKIP: fast_diff: cannot load the XDP program "
+			"(%s): needs root and BPF\n",
+			strerror(-err));
 		return 77;
 	}
 	if (run_engine(true, iterations / 2, &t, &changed) ||
@@ -555,15 +682,23 @@ int main(int argc, char **argv)
 		return 1;
 	printf("fast_diff: %lu packets (seed %llu): %lu taken by the fast "
 	       "path (byte-identical), %lu handed off; engine dropped %lu; "
-	       "%u associations with a changed port\n", iterations,
-	       (unsigned long long)seed, t.taken, t.handed, t.engine_drops,
-	       changed);
+	       "%u associations with a changed port\n",
+	       iterations, (unsigned long long)seed, t.taken, t.handed,
+	       t.engine_drops, changed);
 	printf("fast_diff: taken by damage: none %lu, crc %lu, payload %lu, "
-	       "zero-csum %lu, padding %lu\n", t.by_dmg[DMG_NONE],
-	       t.by_dmg[DMG_CRC], t.by_dmg[DMG_PAYLOAD],
+	       "zero-csum %lu, padding %lu\n",
+	       t.by_dmg[DMG_NONE], t.by_dmg[DMG_CRC], t.by_dmg[DMG_PAYLOAD],
 	       t.by_dmg[DMG_ZERO_CSUM], t.by_dmg[DMG_PADDING]);
 	if (!changed || !t.taken || !t.handed)
 		fail("the run did not cover both paths and both port cases");
+	if (argc > 3 && !strcmp(argv[3], "bench")) {
+		clear_map();
+		bench_one(64, true, false);
+		bench_one(1400, true, false);
+		bench_one(64, true, true);
+		bench_one(64, false, false);
+		bench_one(1400, false, false);
+	}
 	for (xdp_steer_bpf__destroy(skel[0]), skel[0] = NULL; skel[1];
 	     xdp_steer_bpf__destroy(skel[1]), skel[1] = NULL)
 		;
