@@ -34,14 +34,15 @@
 #   | xdp_sink counts and drops the DATA      |  DATA from the box only
 #   +-----------------------------------------+   (in XDP, on wan1)
 #
-# GRO is on at the box's lan0 and the server's wan1 so that every NAT's
-# receive work runs in a NAPI poll of its own (the kernel NAT's too); the
-# sink's XDP program makes the server's wan1 take frames redirected by
-# XDP (a veth takes them only when its peer has an XDP program or GRO on).  Those NAPIs run
-# as threads (/sys/class/net/*/threaded), which makes each side's CPU time
-# its own: the box's CPU time is that of its lan0 NAPI threads plus
-# sctpalgd's threads (/proc/PID/schedstat, nanoseconds), whatever else the
-# machine runs.  The server's sink is not part of it.
+# GRO is on at the box's lan0 and the server's wan1 (TSO off on the
+# sending ends, see links()) so that every NAT's receive work runs in a
+# NAPI poll of its own, the kernel NAT's too; the sink's XDP program
+# makes the server's wan1 take frames redirected by XDP (a veth takes
+# them only when its peer has an XDP program or GRO on).  Those NAPIs run
+# as threads (/sys/class/net/*/threaded), which makes each side's CPU
+# time its own: the box's CPU time is that of its lan0 NAPI threads plus
+# sctpalgd's threads (/proc/PID/schedstat, nanoseconds), not that of
+# whatever else the machine runs.  The server's sink is not part of it.
 #
 # Placement, one-core table: the generator and the sink on CPU 0, the box
 # (lan0's NAPI thread, sctpalgd) on CPU 1.  Multi-queue: lan0 and wan1
@@ -53,10 +54,9 @@
 #
 # Environment: BENCH_SECONDS (2) per run, BENCH_SIZES ("64 1200"),
 # BENCH_ASSOCS ("1 10000 100000"; empty: only the multi-queue case),
-# BENCH_MODES ("kernel afxdp xdp limit"),
-# BENCH_REPEAT (2, back to back on the same associations; the tables show
-# the run with the median delivered rate), BENCH_MQ (1: the multi-queue
-# case, 0: skip it),
+# BENCH_MODES ("kernel afxdp xdp limit"), BENCH_REPEAT (2, back to back on
+# the same associations; the tables show the run with the median
+# delivered rate), BENCH_MQ (1: the multi-queue case, 0: skip it),
 # BENCH_MQ_ASSOCS (10000), KEEP=1 keeps the logs.
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
