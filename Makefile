@@ -69,7 +69,7 @@ FUZZ_SRCS   := $(wildcard test/fuzz/fuzz_*.c)
 E2E_TOOLS   := $(patsubst test/e2e/%.c,build/test/e2e/%,\
 	$(wildcard test/e2e/*.c))
 BENCH_TOOLS := $(patsubst test/bench/%.c,build/test/bench/%,\
-	$(wildcard test/bench/*.c))
+	$(filter-out %.bpf.c,$(wildcard test/bench/*.c)))
 MANPAGES    := $(wildcard man/*.[58])
 # systemd units: the daemon, and the metrics export for node_exporter.
 UNITS       := $(notdir $(wildcard conf/*.service conf/*.timer))
@@ -249,8 +249,25 @@ build/test/bench/%: test/bench/%.c build/libsctpalg.a test/unit/pkt_build.c \
 		test/unit/engine_fixture.c
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $< test/unit/pkt_build.c \
-		test/unit/engine_fixture.c build/libsctpalg.a
+	$(Q)$(CC) $(CFLAGS) -Itest/unit -Ibuild/test/bench -o $@ $< \
+		test/unit/pkt_build.c test/unit/engine_fixture.c \
+		build/libsctpalg.a $(BENCH_LDLIBS_$*)
+
+# The benchmark's yardstick: a stateless XDP NAT (test/bench/xdp_limit.bpf.c)
+# and its loader, built like src/bpf's programs (object, then skeleton).
+build/test/bench/xdp_limit.bpf.o: test/bench/xdp_limit.bpf.c
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) -target bpf -O2 -g -Wall -Werror -Iinclude \
+		-I/usr/include/$(MULTIARCH) -c $< -o $@
+
+build/test/bench/xdp_limit.skel.h: build/test/bench/xdp_limit.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+build/test/bench/xdp_limit: build/test/bench/xdp_limit.skel.h
+BENCH_LDLIBS_xdp_limit := $(call pc,--libs,libbpf)
+.SECONDARY: build/test/bench/xdp_limit.bpf.o
 
 # The fast path's differential test: the engine in process against the
 # XDP program under BPF_PROG_RUN (root).  make check runs
@@ -471,8 +488,9 @@ help:
 	@echo "               build/san/sctpalgd (ASan + UBSan)"
 	@echo "  fuzz         the fuzzers for longer (FUZZ_SECONDS=600)"
 	@echo "  demo         deps, all, then the namespace demonstration (root)"
-	@echo "  bench        deps, all, tools, then the engine in process and packets/s"
-	@echo "               through the box on veth, sctpalgd vs kernel NAT (root)"
+	@echo "  bench        deps, all, tools, then the engine in process, and packets/s"
+	@echo "               and CPU per packet through the box on veth: kernel NAT,"
+	@echo "               sctpalgd (fast-path off, xdp), stateless XDP limit (root)"
 	@echo "  soak         all, tools, then the long e2e runs (test/e2e/soak.sh, root)"
 	@echo "  tools        e2e, benchmark and config helper programs"
 	@echo "  lint         cppcheck, and clang-format on the changed lines"

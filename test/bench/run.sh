@@ -2,64 +2,98 @@
 # SPDX-License-Identifier: MIT
 #
 # run.sh - what `make bench` prints: the engine's translation rate in
-# process (bench_engine), then packets/s through the box on veth, sctpalgd
-# (AF_XDP, native copy mode) against the kernel's own NAT (nftables
-# masquerade, SCTP conntrack) on the same namespace topology in the same
-# run, then both side by side.  Figures, not a test: nothing is judged on
-# speed.  It exits non-zero only when the setup is broken (a handshake
-# fails, nothing gets through, sctpalgd is not in native mode or does not
-# exit cleanly).
+# process (bench_engine), then DATA packets/s through the box on veth and
+# the box's CPU time per packet, for four NATs on the same namespace
+# topology in the same run, then side by side:
+#   kernel  the kernel's NAT: nftables masquerade, SCTP conntrack
+#   afxdp   sctpalgd, fast-path = off: every packet through AF_XDP (native
+#           copy mode on veth) and the engine
+#   xdp     sctpalgd, fast-path = xdp: established associations forwarded
+#           by its XDP program, the rest as afxdp
+#   limit   test/bench/xdp_limit.bpf.c, a stateless XDP source NAT that
+#           rewrites, patches the IPv4 checksum, sets MACs and redirects:
+#           the least a NAT on this path can cost
+# with 1, 10,000 and 100,000 established associations (DATA spread over
+# them round-robin), at 64 and 1200 IP bytes.  Then the multi-queue case:
+# veths with two queues, the box's work on both cores, for xdp and limit.
+# Figures, not a test: nothing is judged on speed.  It exits non-zero only
+# when the setup is broken (handshakes fail, nothing gets through, a NAT
+# does not start, packets through the box are not what was sent).
 #
 #   +------------------ cli ------------------+
-#   | sctp_blast: handshake over raw IP, then |  generator: one real
-#   | DATA frames by AF_PACKET (qdisc bypass) |  association, DATA only
+#   | sctp_blast: handshakes over raw IP, then|  generator: N real
+#   | DATA frames by AF_PACKET (qdisc bypass) |  associations, DATA only
 #   +-------------------+---------------------+
-#                       | lan0 (veth)
+#                       | lan0 (veth, GRO on: NAPI)
 #   +------------------ box ------------------+
-#   | A: sctpalgd, XDP on lan0/wan1, AF_XDP   |  the NAT under test, one
-#   | B: nft masquerade + SCTP conntrack      |  at a time
+#   | one NAT at a time (above)               |  the NAT under test
 #   +-------------------+---------------------+
 #                       | wan1 (veth)
 #   +------------------ srv ------------------+
 #   | sctp_respond answers the handshakes;    |  sink: counts and drops
-#   | nft ingress counter drops the DATA      |  DATA from the box only
-#   +-----------------------------------------+
+#   | xdp_sink counts and drops the DATA      |  DATA from the box only
+#   +-----------------------------------------+   (in XDP, on wan1)
 #
-# Every run is a fresh association (its own client port), BENCH_SECONDS
-# long, at each IP packet size of BENCH_SIZES (bench_engine's sizes), in
-# two CPU placements, BENCH_REPEAT times with the two NATs taking turns
-# (other jobs on a shared VM come and go: the table shows the median run
-# and the range, the runs are listed as measured):
-#   shared  the kernel's defaults: the scheduler puts the generator and the
-#           box wherever it likes; the box's receive work runs in the
-#           generator's softirq on the same CPU.
-#   split   generator pinned to CPU 0; all the box's work on CPU 1:
-#           sctpalgd pinned there with its lan0 XDP receive in a threaded
-#           NAPI pinned there too, or, for the kernel's NAT, RPS steering
-#           lan0's receive processing there.  The sink runs where the box
-#           transmits (CPU 1).  This is the box's capacity on one core.
-# Environment: BENCH_SECONDS (2), BENCH_SIZES ("64 1400"), BENCH_REPEAT
-# (3), BENCH_FAST_PATH (off; xdp: sctpalgd with fast-path = xdp, and GRO
-# on the server's wan1 so that veth takes the redirected frames), KEEP=1
-# keeps the logs; BENCH_CAPTURE=1 runs sctpalgd with a "sctpalgctl
-# capture" of every interface (to /dev/null) for its whole phase, to see
-# what capturing costs forwarding.
+# GRO is on at the box's lan0 and the server's wan1 (TSO off on the
+# sending ends, see links()) so that every NAT's receive work runs in a
+# NAPI poll of its own, the kernel NAT's too; the sink's XDP program
+# makes the server's wan1 take frames redirected by XDP (a veth takes
+# them only when its peer has an XDP program or GRO on).  Those NAPIs run
+# as threads (/sys/class/net/*/threaded), which makes each side's CPU
+# time its own: the box's CPU time is that of its lan0 NAPI threads plus
+# sctpalgd's threads (/proc/PID/schedstat, nanoseconds), not that of
+# whatever else the machine runs.  The server's sink is not part of it.
+#
+# Placement, one-core table: the generator and the sink on CPU 0, the box
+# (lan0's NAPI thread, sctpalgd) on CPU 1.  Multi-queue: lan0 and wan1
+# with two queues, one lan0 NAPI thread on each CPU, the generator and
+# the sink wherever the scheduler puts them; against the same with one
+# queue.  There the generator sends through the (noqueue) qdisc path, so
+# that the flow hash spreads the associations over the queues (with
+# PACKET_QDISC_BYPASS the sending CPU picks the queue).
+#
+# Environment: BENCH_SECONDS (2) per run, BENCH_SIZES ("64 1200"),
+# BENCH_ASSOCS ("1 10000 100000"; empty: only the multi-queue case),
+# BENCH_MODES ("kernel afxdp xdp limit"), BENCH_REPEAT (2, back to back on
+# the same associations; the tables show the run with the median
+# delivered rate), BENCH_MQ (1: the multi-queue case, 0: skip it),
+# BENCH_MQ_ASSOCS (10000), KEEP=1 keeps the logs.
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh
 . "$BENCH_DIR/../e2e/lib.sh"
 
 BENCH_SECONDS=${BENCH_SECONDS:-2}
-BENCH_REPEAT=${BENCH_REPEAT:-3}
-BENCH_SIZES=${BENCH_SIZES:-64 1400}
-BENCH_FAST_PATH=${BENCH_FAST_PATH:-off}
+BENCH_REPEAT=${BENCH_REPEAT:-2}
+BENCH_SIZES=${BENCH_SIZES:-64 1200}
+BENCH_ASSOCS=${BENCH_ASSOCS-1 10000 100000}
+BENCH_MODES=${BENCH_MODES:-kernel afxdp xdp limit}
+BENCH_MQ=${BENCH_MQ:-1}
+BENCH_MQ_ASSOCS=${BENCH_MQ_ASSOCS:-10000}
 BIN=$REPO_ROOT/build/test/bench
 SCTPALGD=$REPO_ROOT/build/sctpalgd
+SCTPALGCTL=$REPO_ROOT/build/sctpalgctl
 NCPU=$(nproc)
+SPORT=10000		# sctp_blast: association i from SPORT + i % 50000
+PORT_SPAN=50000		# ... to NEXT_DPORT + i / 50000
+NEXT_DPORT=5001		# every set-up its own destination ports
 
-declare -A R=()		# R[placement,nat,size,rep,field]
-ROWS=()			# "placement nat size", table order
-NEXT_PORT=40000
+declare -A R=()		# R[case,nat,assocs,size,rep,field]
+ROWS=()			# "case nat assocs size", table order
+QUEUES=1
+BOX_NAPI=""		# the box's lan0 NAPI threads
+SRV_NAPI=""		# the server's wan1 NAPI threads
+MODE=""			# the NAT in place now
+ASSOC_FILE=""		# its associations (sctp_blast --save)
+
+label() {
+	case $1 in
+	kernel) echo "kernel NAT (nft masquerade, conntrack)" ;;
+	afxdp) echo "sctpalgd, fast-path = off (AF_XDP copy mode)" ;;
+	xdp) echo "sctpalgd, fast-path = xdp" ;;
+	limit) echo "stateless XDP redirect NAT (xdp_limit, the limit)" ;;
+	esac
+}
 
 # ---------------------------------------------------------------- in process
 say "== 1. the engine in process: build/test/bench/bench_engine"
@@ -68,14 +102,6 @@ say "$ENGINE_OUT"
 say "== 1b. association set-up and memory in process: build/test/bench/bench_setup"
 SETUP_OUT=$("$BIN/bench_setup") || fail "bench_setup exited $?"
 say "$SETUP_OUT"
-
-# engine_pps SIZE: bench_engine's outbound DATA packets/s at that IP
-# size ("DATA out  1400 B (port+addr)  13.54  73.8"), or n/a.
-engine_pps() {
-	awk -v s="$1" '$1 == "DATA" && $2 == "out" && $3 == s {
-		printf "%.0f", $6 * 1e6; found = 1 }
-		END { if (!found) print "n/a" }' <<<"$ENGINE_OUT"
-}
 
 # ---------------------------------------------------------------- helpers
 # cpu_snap FILE: per-CPU jiffies now.
@@ -98,10 +124,62 @@ cpu_busy() {
 	} END { print "" }'
 }
 
-# delivered: DATA packets the server's ingress has counted so far.
+# task_ns PID...: nanoseconds on a CPU so far, every thread of each PID
+# (/proc/PID/task/TID/schedstat, first field); a PID gone counts 0.
+task_ns() {
+	local p
+
+	for p in "$@"; do
+		cat /proc/"$p"/task/*/schedstat 2>/dev/null
+	done | awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
+
+# thread_snap FILE: each box NAPI thread's nanoseconds on a CPU so far.
+thread_snap() {
+	local p
+
+	for p in $BOX_NAPI; do
+		echo "$p $(task_ns "$p")"
+	done >"$1"
+}
+
+# thread_share BEFORE SECS: each box NAPI thread's share of a core since
+# the snapshot, "52%+48%": with two queues, whether both carry the load.
+thread_share() {
+	local p t
+
+	while read -r p t; do
+		echo $(($(task_ns "$p") - t))
+	done <"$1" | awk -v s="$2" '{ printf "%s%.0f%%", (NR > 1 ? "+" : ""),
+		$1 / s / 1e7 }'
+}
+
+# daemon_pids: the box's processes (sctpalgd; xdp_limit's loader, which
+# only sleeps); with the lan0 NAPI threads, the box's CPU time.
+daemon_pids() {
+	local p
+
+	for p in box limit; do
+		[ -n "${BG_PID[$p]:-}" ] && echo "${BG_PID[$p]}"
+	done
+}
+
+# tx_dropped NS DEV: frames a veth end could not hand to its peer (the
+# peer's ring full), skbs and XDP redirects alike.
+tx_dropped() {
+	ip -n "$1" -s link show "$2" | awk '/TX:/ { getline; print $4 }'
+}
+
+# drops_in / drops_out: frames lost on the way into the box (its lan0
+# ring full: the box too slow) and out of it (the server's wan1 ring
+# full: the sink too slow).
+drops_in() { tx_dropped "$NS_CLI" lan0; }
+drops_out() { tx_dropped "$NS_BOX" wan1; }
+
+# delivered: DATA packets the server's sink has counted so far.
 delivered() {
-	n_srv nft list counter netdev bench_sink delivered |
-		sed -n 's/.*packets \([0-9]*\).*/\1/p'
+	bpftool -j map dump id "$SINK_MAP" |
+		jq '[.[0].formatted.values[].value] | add // 0'
 }
 
 # settled: the sink counter stopped moving (the box drained its queues).
@@ -116,117 +194,147 @@ settled() {
 	return 1
 }
 
-# sink_install: count and drop, at the server's ingress, the DATA the box
-# translated (source the box's uplink address): nothing reaches a socket,
-# so the server's own stack costs nothing per packet.  Handshake chunks
-# pass to sctp_respond.
+# sink_install: count and drop, in XDP at the server's wan1, the DATA the
+# box translated (source the box's uplink address; xdp_sink in
+# test/bench/xdp_limit.bpf.c): nothing reaches the server's stack, so
+# the sink costs little per packet on the CPU it shares with the
+# generator.  Handshake chunks pass to sctp_respond.
 sink_install() {
-	n_srv nft -f - <<-EOF || fail "nft: sink"
-	table netdev bench_sink {
-		counter delivered { }
-		chain ingress {
-			type filter hook ingress device "wan1" priority filter; policy accept;
-			ip saddr $BOX_WAN1 ip daddr $SRV_ADDR1 ip protocol sctp sctp dport $SCTP_PORT sctp chunk data exists counter name "delivered" drop
-		}
-	}
-	EOF
+	stop_bg sink
+	run_bg sink "$NS_SRV" "$BIN/xdp_limit" --ifname wan1 --sink "$BOX_WAN1"
+	wait_for 10 "the sink attached" grep_out sink ATTACHED
+	SINK_MAP=$(sed -n 's/.*map_id=\([0-9]*\).*/\1/p' "$(out_of sink)")
+	delivered >/dev/null || fail "cannot read the sink's counter"
 }
 
-box_mac() {
-	ip -n "$NS_BOX" -o link show lan0 |
+# sink_pass 1|0: the sink passes what it counts (for a capture) or not.
+# shellcheck disable=SC2317  # called through wait_for
+_sink_said() { [ "$(tail -n 1 "$(out_of sink)")" = "PASS $1" ]; }
+sink_pass() {
+	if [ "$1" = 1 ]; then
+		kill -USR1 "${BG_PID[sink]}"
+	else
+		kill -USR2 "${BG_PID[sink]}"
+	fi
+	wait_for 5 "sink pass $1" _sink_said "$1"
+}
+
+mac_of() {
+	ip -n "$1" -o link show "$2" |
 		sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'
 }
 
-# blast PLACEMENT NAT SIZE REP: one timed run, results into R[].
-blast() {
-	local pl=$1 nat=$2 size=$3 rep=$4 name="blast-$1-$2-$3-$4" d0 d1
-	local k="$pl,$nat,$size,$rep" pin="" cmd
-
-	[ "$pl" = split ] && pin="taskset -c 0"
-	NEXT_PORT=$((NEXT_PORT + 1))
-	cmd="$BIN/sctp_blast --src $CLI_ADDR1 --dst $SRV_ADDR1 --sport $NEXT_PORT --dport $SCTP_PORT --ifname lan0 --dmac $BOX_MAC --ip-len $size --seconds $BENCH_SECONDS"
-	[ "$rep" = 1 ] &&
-		say "  [$pl/$nat/$size B] ip netns exec $NS_CLI ${pin:+$pin }$cmd"
-	d0=$(delivered)
-	cpu_snap "$WORK/cpu0"
-	# shellcheck disable=SC2086
-	run_bg "$name" "$NS_CLI" $pin $cmd
-	wait_bg "$name" $((BENCH_SECONDS + 20)) ||
-		fail "$name: sctp_blast failed ($(tail -n 1 "$(out_of "$name")"))"
-	cpu_snap "$WORK/cpu1"
-	_last_delivered=-1
-	wait_for 10 "sink counter settled" settled
-	d1=$(delivered)
-
-	R[$k,offered]=$(result_field "$name" offered)
-	R[$k,refused]=$(result_field "$name" refused)
-	R[$k,frame]=$(result_field "$name" frame_len)
-	R[$k,delivered]=$((d1 - d0))
-	R[$k,secs]=$(result_field "$name" secs)
-	R[$k,cpu]=$(cpu_busy "$WORK/cpu0" "$WORK/cpu1")
-	[ "$rep" = 1 ] && ROWS+=("$pl $nat $size")
-	printf '    run %s: offered %s/s (%s refused by the veth), delivered %s/s, %s\n' \
-		"$rep" "$(pps "${R[$k,offered]}" "${R[$k,secs]}")" \
-		"${R[$k,refused]}" "$(pps "${R[$k,delivered]}" "${R[$k,secs]}")" \
-		"${R[$k,cpu]}"
-	[ "${R[$k,delivered]}" -gt 0 ] ||
-		fail "$nat ($pl, $size B): nothing delivered, the set-up is broken"
-}
-
-# verify NAT: a short run with the server side captured, to show the
-# figures count real translated SCTP: box address as source, the port the
-# client used, CRC32c valid on every captured packet.
-verify() {
-	local nat=$1 pcap bad n srcs
-
-	run_bg "cap-$nat" "$NS_SRV" dumpcap -q -i wan1 -c 200 \
-		-f "ip proto 132 and src host $BOX_WAN1" -w "$WORK/$nat.pcap"
-	wait_for 10 "capture on $NS_SRV/wan1" grep_out "cap-$nat" 'Capturing on'
-	NEXT_PORT=$((NEXT_PORT + 1))
-	run_bg "verify-$nat" "$NS_CLI" "$BIN/sctp_blast" --src "$CLI_ADDR1" \
-		--dst "$SRV_ADDR1" --sport "$NEXT_PORT" --dport "$SCTP_PORT" \
-		--ifname lan0 --dmac "$BOX_MAC" --ip-len 128 --seconds 0.2
-	wait_bg "verify-$nat" 20 || fail "$nat: handshake through the box failed"
-	wait_bg "cap-$nat" 10 || fail "$nat: capture did not see 200 packets"
-	pcap=$WORK/$nat.pcap
-	n=$(_tshark -r "$pcap" -Y 'sctp.data_tsn' -T fields -e frame.number | wc -l)
-	bad=$(_tshark -r "$pcap" -Y sctp -T fields -e sctp.checksum.status |
-		awk '$1 != 1 { n++ } END { print n + 0 }')
-	srcs=$(_tshark -r "$pcap" -Y 'sctp.data_tsn' -T fields -e ip.src \
-		-e sctp.srcport | sort -u | tr '\t\n' ': ')
-	say "  check: $n DATA packets captured at the server from ${srcs% }," \
-		"$bad with a bad CRC32c"
-	if [ "$n" = 0 ] || [ "$bad" != 0 ] ||
-		[ "$srcs" != "$BOX_WAN1:$NEXT_PORT " ]; then
-		fail "$nat: the packets through the box are not what was sent"
-	fi
-}
-
-# pin_box_napi: lan0's NAPI (where veth runs the XDP program and copies
-# into the AF_XDP ring) in its own thread, pinned to CPU 1.  The kthread is
-# the one that appears when we switch threading on; anything else is
-# ambiguous (another job enabling threads at the same moment) and we say
-# so rather than pin a thread that is not ours.
-pin_box_napi() {
-	local before after kt
-
-	before=$(napi_threads)
-	n_box sh -c 'echo 1 > /sys/class/net/lan0/threaded' ||
-		fail "cannot thread lan0's NAPI"
-	after=$(napi_threads)
-	kt=$(comm -13 <(echo "$before") <(echo "$after"))
-	if [ -z "$kt" ] || [ "$(echo "$kt" | wc -l)" != 1 ]; then
-		fail "cannot tell which NAPI thread is the box's lan0 ($kt)"
-	fi
-	taskset -p -c 1 "$kt" >/dev/null || fail "taskset NAPI thread $kt"
-	if [ "$1" = 1 ]; then
-		say "  split: sctpalgd and lan0's NAPI thread" \
-			"($(ps -o comm= -p "$kt")) pinned to CPU 1"
-	fi
-}
-
+# napi_threads DEV: PIDs of the NAPI threads of devices named DEV (in
+# any namespace: names are not unique across namespaces).
 napi_threads() {
-	ps -eo pid=,comm= | awk '$2 ~ /^napi\/lan0-/ { print $1 }' | sort
+	ps -eo pid=,comm= | awk -v p="napi/$1-" 'index($2, p) == 1 { print $1 }' |
+		sort
+}
+
+# napi_thread NS DEV: DEV's NAPI polls in threads of their own (one per
+# queue); prints their PIDs.  Ours are the threads that appear when we
+# switch threading on; if another job does the same at that moment the
+# count is wrong and we try again.
+napi_thread() {
+	local ns=$1 dev=$2 try before after kt
+
+	for try in 1 2 3 4 5; do
+		ip netns exec "$ns" sh -c "echo 0 > /sys/class/net/$dev/threaded"
+		before=$(napi_threads "$dev")
+		ip netns exec "$ns" sh -c "echo 1 > /sys/class/net/$dev/threaded" ||
+			fail "cannot thread $ns/$dev's NAPI"
+		after=$(napi_threads "$dev")
+		kt=$(comm -13 <(echo "$before") <(echo "$after"))
+		if [ "$(echo "$kt" | grep -c .)" = "$QUEUES" ]; then
+			echo "$kt"
+			return 0
+		fi
+		say_err "  $ns/$dev: NAPI threads ambiguous ($kt), try $try"
+	done
+	fail "cannot tell which NAPI threads are $ns/$dev's"
+}
+
+# pin CPUS PID...: PID k to CPU k of the list CPUS ("0,1": any of both;
+# "1": CPU 1; "0 1": one each).
+pin() {
+	local cpus i=0 p
+
+	read -r -a cpus <<<"$1"
+	shift
+	for p in "$@"; do
+		taskset -p -c "${cpus[i % ${#cpus[@]}]}" "$p" >/dev/null ||
+			fail "taskset $p"
+		i=$((i + 1))
+	done
+}
+
+# box_cpus / outside_cpus: where the box's and the outside world's
+# (generator, sink) threads run, per case.
+box_cpus() {
+	if [ "$NCPU" -lt 2 ]; then echo 0
+	elif [ "$1" = one ]; then echo 1
+	elif [ "$QUEUES" = 2 ]; then echo "0 1"
+	else echo "0,1"
+	fi
+}
+outside_cpus() {
+	if [ "$NCPU" -lt 2 ] || [ "$1" = one ]; then echo 0; else echo "0,1"; fi
+}
+
+# place CASE: threads the NAPIs (again: attaching XDP may replace them)
+# and pins the box's and the sink's threads.
+place() {
+	BOX_NAPI=$(napi_thread "$NS_BOX" lan0 | tr '\n' ' ')
+	SRV_NAPI=$(napi_thread "$NS_SRV" wan1 | tr '\n' ' ')
+	# shellcheck disable=SC2086  # lists of PIDs
+	pin "$(box_cpus "$1")" $BOX_NAPI
+	# shellcheck disable=SC2086
+	pin "$(outside_cpus "$1")" $SRV_NAPI
+	if [ -n "${BG_PID[box]:-}" ]; then
+		taskset -a -p -c "$(box_cpus "$1" | tr ' ' ',')" \
+			"${BG_PID[box]}" >/dev/null || fail "taskset sctpalgd"
+	fi
+}
+
+# links QUEUES: (re)creates the veths lan0 (client-box) and wan1
+# (box-server) with QUEUES queues each way, addresses, routes, GRO, the
+# sink.  wan2 stays as topo_create made it, unused.
+links() {
+	local q=$1
+
+	QUEUES=$q
+	stop_bg sink
+	ip -n "$NS_CLI" link del lan0 2>/dev/null
+	ip -n "$NS_BOX" link del wan1 2>/dev/null
+	ip -n "$NS_CLI" link add lan0 numtxqueues "$q" numrxqueues "$q" \
+		type veth peer name lan0 netns "$NS_BOX" numtxqueues "$q" \
+		numrxqueues "$q" || fail "veth lan0 with $q queues"
+	ip -n "$NS_BOX" link add wan1 numtxqueues "$q" numrxqueues "$q" \
+		type veth peer name wan1 netns "$NS_SRV" numtxqueues "$q" \
+		numrxqueues "$q" || fail "veth wan1 with $q queues"
+	ip -n "$NS_CLI" addr add "$CLI_ADDR1/24" dev lan0
+	ip -n "$NS_BOX" addr add "$BOX_LAN/24" dev lan0
+	ip -n "$NS_BOX" addr add "$BOX_WAN1/24" dev wan1
+	ip -n "$NS_SRV" addr add "$SRV_ADDR1/24" dev wan1
+	n_box sysctl -qw net.ipv4.conf.lan0.rp_filter=0
+	n_box sysctl -qw net.ipv4.conf.wan1.rp_filter=0
+	# veth hands an skb to the peer's NAPI only if the sender has no TSO
+	# (veth_skb_is_eligible_for_gro()), else to the backlog of the
+	# sending CPU: TSO off where frames enter lan0 and wan1.
+	n_cli ethtool -K lan0 tso off >/dev/null || fail "TSO off on cli lan0"
+	n_box ethtool -K wan1 tso off >/dev/null || fail "TSO off on box wan1"
+	n_box ethtool -K lan0 gro on >/dev/null || fail "GRO on box lan0"
+	n_srv ethtool -K wan1 gro on >/dev/null || fail "GRO on srv wan1"
+	ip -n "$NS_CLI" link set lan0 up
+	ip -n "$NS_BOX" link set lan0 up
+	ip -n "$NS_BOX" link set wan1 up
+	ip -n "$NS_SRV" link set wan1 up
+	wait_for 5 "veth carrier" _links_up
+	ip -n "$NS_CLI" route add default via "$BOX_LAN" dev lan0 ||
+		fail "client route"
+	BOX_MAC=$(mac_of "$NS_BOX" lan0)
+	SRV_MAC=$(mac_of "$NS_SRV" wan1)
+	sink_install
 }
 
 # machine_load WHEN: what else keeps this machine busy, sampled over one
@@ -244,45 +352,15 @@ machine_load() {
 			if ($i ~ /^cpu[0-9]+$/ && $(i + 1) + 0 > 15) w = 1 }
 		END { exit !w }' <<<"$busy"; then
 		say "  WARNING: other jobs are using this machine $1; the figures"
-		say "  share the CPUs with them (see the ranges and CPU columns)"
+		say "  share the CPUs with them (see the CPU columns)"
 	fi
 }
 
-placements() {
-	echo shared
-	[ "$NCPU" -ge 2 ] && echo split
-}
-
-# kernel_phase REP: the kernel's NAT, every placement and size.
-kernel_phase() {
-	local rep=$1 pl s
-
-	box_kernel_nat
-	[ "$rep" = 1 ] && verify kernel
-	for pl in $(placements); do
-		# RPS: lan0's receive processing (conntrack, NAT,
-		# forwarding, the transmit to the server and so the sink)
-		# moves to CPU 1.
-		if [ "$pl" = split ]; then
-			n_box sh -c 'echo 2 > /sys/class/net/lan0/queues/rx-0/rps_cpus' ||
-				fail "RPS on lan0"
-			[ "$rep" = 1 ] && say "  split: RPS on box lan0 to CPU 1"
-		fi
-		for s in $BENCH_SIZES; do
-			blast "$pl" kernel "$s" "$rep"
-		done
-	done
-	n_box sh -c 'echo 0 > /sys/class/net/lan0/queues/rx-0/rps_cpus'
-	[ "$rep" = 1 ] && say "  box conntrack: $(n_box grep -c ' sctp .*ESTABLISHED' \
-		/proc/net/nf_conntrack) SCTP associations ESTABLISHED"
-	n_box nft delete table ip kernel_nat || fail "nft: remove kernel NAT"
-}
-
 write_conf() {
-	cat >"$WORK/box.conf" <<-CONF
+	cat >"$WORK/box-$1.conf" <<-CONF
 	[daemon]
 	xdp-mode = native
-	fast-path = $BENCH_FAST_PATH
+	fast-path = $2
 	control-socket = $WORK/ctl.sock
 	pidfile = $WORK/sctpalgd.pid
 	log-level = info
@@ -297,167 +375,400 @@ write_conf() {
 
 	[nat]
 	multihome = off
+
+	# 100,000 associations from one inside host, set up as fast as the
+	# generator can: no per-host, handshake or INIT rate limits.
+	[limits]
+	associations = 262144
+	per-host = 0
+	handshakes = 0
+	init-rate = 0
+	source-init-rate = 0
 	CONF
 }
 
-# sctpalgd_phase REP: sctpalgd started afresh, every placement and size,
-# then stopped (it must exit 0).
-sctpalgd_phase() {
-	local rep=$1 pl s modes
+ctl_stat() {
+	n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" -j stats |
+		jq -r "[.. | objects | .\"$1\"? // empty][0] // empty"
+}
 
-	start_sctpalgd "$WORK/box.conf"
-	modes=$(grep -oE 'interface [a-z0-9]+: AF_XDP [a-z-]+ mode' \
-		"$(out_of box)")
-	if ! grep -q 'lan0: AF_XDP native mode' <<<"$modes" ||
-		! grep -q 'wan1: AF_XDP native mode' <<<"$modes"; then
-		fail "sctpalgd is not in native mode on lan0 and wan1: $modes"
-	fi
-	if [ "$rep" = 1 ]; then
-		while read -r l; do say "  sctpalgd: $l"; done <<<"$modes"
-		verify sctpalgd
-	fi
-	if [ "${BENCH_CAPTURE:-0}" = 1 ]; then
-		run_bg capture "$NS_BOX" "$REPO_ROOT/build/sctpalgctl" \
-			-s "$WORK/ctl.sock" capture -w /dev/null
-		wait_for 10 "the capture running" _capture_live
-	fi
-	for pl in $(placements); do
-		if [ "$pl" = split ]; then
-			taskset -a -p -c 1 "${BG_PID[box]}" >/dev/null ||
-				fail "taskset sctpalgd"
-			pin_box_napi "$rep"
+# shellcheck disable=SC2317  # called through wait_for
+fast_entries_at_least() {
+	local n
+
+	n=$(ctl_stat fast_path_entries)
+	[ -n "$n" ] && [ "$n" -ge "$1" ]
+}
+
+# nat_start MODE: puts MODE in place in the box.
+nat_start() {
+	local modes
+
+	MODE=$1
+	case $1 in
+	kernel)
+		box_kernel_nat
+		;;
+	afxdp | xdp)
+		start_sctpalgd "$WORK/box-$1.conf"
+		modes=$(grep -oE 'interface [a-z0-9]+: AF_XDP [a-z-]+ mode' \
+			"$(out_of box)")
+		if ! grep -q 'lan0: AF_XDP native mode' <<<"$modes" ||
+			! grep -q 'wan1: AF_XDP native mode' <<<"$modes"; then
+			fail "sctpalgd is not in native mode on lan0 and wan1: $modes"
 		fi
-		for s in $BENCH_SIZES; do
-			blast "$pl" sctpalgd "$s" "$rep"
-		done
-	done
-	n_box sh -c 'echo 0 > /sys/class/net/lan0/threaded'
-	if [ "$rep" = "$BENCH_REPEAT" ]; then
-		say "  sctpalgd's counters (this instance):"
-		n_box "$REPO_ROOT/build/sctpalgctl" -s "$WORK/ctl.sock" stats |
-			grep -E '^  (forwarded|assocs created|fast path (enabled|entries|packets)|slow path)|^drops|^  (lan0|wan1|NAME) ' |
-			sed 's/^/  /'
-	fi
-	if [ "${BENCH_CAPTURE:-0}" = 1 ]; then
-		kill -INT "${BG_PID[capture]}"
-		wait_bg capture 15 || fail "the capture did not end cleanly"
-		say "  capture: $(grep captured "$(out_of capture)")"
-	fi
-	kill -TERM "${BG_PID[box]}"
-	wait_bg box 15 || fail "sctpalgd did not exit cleanly"
+		if [ "$1" = xdp ]; then
+			grep_out box 'fast path: xdp' ||
+				fail "sctpalgd: no 'fast path: xdp' in its log"
+		fi
+		;;
+	limit)
+		run_bg limit "$NS_BOX" "$BIN/xdp_limit" --ifname lan0 \
+			--out wan1 --inside "$CLI_NET.0/24" --public "$BOX_WAN1" \
+			--dmac "$SRV_MAC"
+		wait_for 10 "xdp_limit attached" grep_out limit ATTACHED
+		;;
+	esac
 }
 
-_capture_live() {
-	n_box "$REPO_ROOT/build/sctpalgctl" -s "$WORK/ctl.sock" -j stats |
-		grep -q '"captures_live":1'
+nat_stop() {
+	case $MODE in
+	kernel)
+		n_box nft delete table ip kernel_nat ||
+			fail "nft: remove kernel NAT"
+		;;
+	afxdp | xdp)
+		kill -TERM "${BG_PID[box]}"
+		wait_bg box 30 || fail "sctpalgd did not exit cleanly"
+		;;
+	limit)
+		kill -TERM "${BG_PID[limit]}"
+		wait_bg limit 10 || fail "xdp_limit did not detach cleanly"
+		;;
+	esac
+	MODE=""
 }
 
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f%%", b ? 100 * (b - a) / b : 0 }'; }
-pps() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", n / t }'; }
+# setup N: N associations through the NAT in place, saved for the runs
+# (the limit needs none: its sctp_blast invents the tags).
+setup() {
+	local n=$1 name="setup-$MODE-$1" secs
 
-# median_rep PL NAT SIZE: the repetition with the median delivered rate.
-median_rep() {
+	ASSOC_FILE=""
+	[ "$MODE" = limit ] && return 0
+	ASSOC_FILE=$WORK/assocs-$MODE-$n
+	run_bg "$name" "$NS_CLI" "$BIN/sctp_blast" --src "$CLI_ADDR1" \
+		--dst "$SRV_ADDR1" --sport "$SPORT" --dport "$NEXT_DPORT" \
+		--assocs "$n" --save "$ASSOC_FILE"
+	NEXT_DPORT=$((NEXT_DPORT + (n + PORT_SPAN - 1) / PORT_SPAN))
+	wait_bg "$name" $((60 + n / 500)) ||
+		fail "$MODE: handshakes through the box failed: $(tail -n 2 "$(out_of "$name")" | tr '\n' ' ')"
+	secs=$(sed -n 's/.* in \([0-9.]*\) s .*/\1/p' "$(out_of "$name")")
+	say "  $n associations set up in $secs s: $(grep -c . "$ASSOC_FILE") established"
+	if [ "$MODE" = xdp ]; then
+		# Each established association: one entry per direction.
+		wait_for 30 "fast path entries for $n associations" \
+			fast_entries_at_least "$n"
+		say "  fast path entries: $(ctl_stat fast_path_entries)"
+	fi
+	if [ "$MODE" = kernel ]; then
+		say "  box conntrack: $(n_box grep -c ' sctp .*ESTABLISHED' \
+			/proc/net/nf_conntrack) SCTP entries ESTABLISHED"
+	fi
+}
+
+# blast CASE ASSOCS SIZE REP: one timed run, results into R[].
+blast() {
+	local c=$1 n=$2 size=$3 rep=$4 name="blast-$1-$MODE-$2-$3-$4" d0 d1
+	local k="$c,$MODE,$n,$size,$rep" pin="" cmd b0 b1 s0 s1 p0 p1 i0 o0
+
+	[ "$c" = one ] && pin="taskset -c $(outside_cpus one)"
+	cmd="$BIN/sctp_blast --src $CLI_ADDR1 --dst $SRV_ADDR1 --sport $SPORT --dport $SCTP_PORT --assocs $n --ifname lan0 --dmac $BOX_MAC --ip-len $size --seconds $BENCH_SECONDS"
+	# Multi-queue: the flow hash, not the generator's CPU, picks the queue.
+	[ "$c" = one ] || cmd="$cmd --via-qdisc"
+	if [ -n "$ASSOC_FILE" ]; then
+		cmd="$cmd --load $ASSOC_FILE"
+	else
+		cmd="$cmd --no-handshake"
+	fi
+	[ "$rep" = 1 ] && [ "$size" = "${BENCH_SIZES%% *}" ] &&
+		say "  ip netns exec $NS_CLI ${pin:+$pin }${cmd//$WORK\//}"
+	d0=$(delivered)
+	i0=$(drops_in)
+	o0=$(drops_out)
+	cpu_snap "$WORK/cpu0"
+	thread_snap "$WORK/threads0"
+	# shellcheck disable=SC2086,SC2046  # lists of PIDs
+	{
+		b0=$(task_ns $BOX_NAPI)
+		p0=$(task_ns $(daemon_pids))
+		s0=$(task_ns $SRV_NAPI)
+	}
+	# shellcheck disable=SC2086
+	run_bg "$name" "$NS_CLI" $pin $cmd
+	wait_bg "$name" $((BENCH_SECONDS + 60)) ||
+		fail "$name: sctp_blast failed ($(tail -n 1 "$(out_of "$name")"))"
+	_last_delivered=-1
+	wait_for 10 "sink counter settled" settled
+	cpu_snap "$WORK/cpu1"
+	# shellcheck disable=SC2086,SC2046
+	{
+		b1=$(task_ns $BOX_NAPI)
+		p1=$(task_ns $(daemon_pids))
+		s1=$(task_ns $SRV_NAPI)
+	}
+	d1=$(delivered)
+	R[$k,threads]=$(thread_share "$WORK/threads0" "$BENCH_SECONDS")
+	R[$k,in]=$(($(drops_in) - i0))
+	R[$k,out]=$(($(drops_out) - o0))
+	# What the box forwarded: delivered, and lost after the box.
+	R[$k,fwd]=$((d1 - d0 + R[$k,out]))
+
+	R[$k,offered]=$(result_field "$name" offered)
+	R[$k,gen]=$(result_field "$name" cpu_s)
+	R[$k,frame]=$(result_field "$name" frame_len)
+	R[$k,delivered]=$((d1 - d0))
+	R[$k,secs]=$(result_field "$name" secs)
+	R[$k,napi]=$((b1 - b0))
+	R[$k,daemon]=$((p1 - p0))
+	R[$k,box]=$((b1 - b0 + p1 - p0))
+	R[$k,sink]=$((s1 - s0))
+	R[$k,cpu]=$(cpu_busy "$WORK/cpu0" "$WORK/cpu1")
+	[ "$rep" = 1 ] && ROWS+=("$c $MODE $n $size")
+	printf '    %5s B run %s: offered %s/s, delivered %s/s, box %s ns per packet forwarded (NAPI %s + daemon %s; %s of a core, NAPI threads %s), generator %s ns/pkt, sink %s ns/pkt; dropped into the box %s, out of it %s; %s\n' \
+		"$size" "$rep" "$(pps "${R[$k,offered]}" "${R[$k,secs]}")" \
+		"$(pps "${R[$k,delivered]}" "${R[$k,secs]}")" \
+		"$(per "${R[$k,box]}" "${R[$k,fwd]}")" \
+		"$(per "${R[$k,napi]}" "${R[$k,fwd]}")" \
+		"$(per "${R[$k,daemon]}" "${R[$k,fwd]}")" \
+		"$(core "${R[$k,box]}" "${R[$k,secs]}")" "${R[$k,threads]}" \
+		"$(per "$(awk -v s="${R[$k,gen]}" 'BEGIN { printf "%.0f", s * 1e9 }')" "${R[$k,offered]}")" \
+		"$(per "${R[$k,sink]}" "${R[$k,delivered]}")" "${R[$k,in]}" \
+		"${R[$k,out]}" "${R[$k,cpu]}"
+	[ "${R[$k,delivered]}" -gt 0 ] ||
+		fail "$MODE ($n associations, $size B): nothing delivered, the set-up is broken"
+}
+
+# verify: a short run with the server side captured, to show the figures
+# count real translated SCTP: box address as source, the port the client
+# used, IPv4 header checksum and CRC32c valid on every captured packet.
+verify() {
+	local pcap=$WORK/$MODE.pcap bad n srcs hs="" dport=$NEXT_DPORT
+
+	NEXT_DPORT=$((NEXT_DPORT + 1))
+	sink_pass 1
+	run_bg "cap-$MODE" "$NS_SRV" dumpcap -q -i wan1 -c 200 \
+		-f "ip proto 132 and src host $BOX_WAN1" -w "$pcap"
+	wait_for 10 "capture on $NS_SRV/wan1" grep_out "cap-$MODE" 'Capturing on'
+	[ "$MODE" = limit ] && hs=--no-handshake
+	run_bg "verify-$MODE" "$NS_CLI" "$BIN/sctp_blast" --src "$CLI_ADDR1" \
+		--dst "$SRV_ADDR1" --sport "$SPORT" --dport "$dport" \
+		--ifname lan0 --dmac "$BOX_MAC" --ip-len 128 --seconds 0.2 $hs
+	wait_bg "verify-$MODE" 30 || fail "$MODE: handshake through the box failed"
+	wait_bg "cap-$MODE" 10 || fail "$MODE: capture did not see 200 packets"
+	sink_pass 0
+	n=$(_tshark -r "$pcap" -Y 'sctp.data_tsn' -T fields -e frame.number | wc -l)
+	bad=$(_tshark -o ip.check_checksum:TRUE -r "$pcap" -Y sctp -T fields \
+		-e sctp.checksum.status -e ip.checksum.status |
+		awk '$1 != 1 || $2 != 1 { n++ } END { print n + 0 }')
+	srcs=$(_tshark -r "$pcap" -Y 'sctp.data_tsn' -T fields -e ip.src \
+		-e sctp.srcport | sort -u | tr '\t\n' ': ')
+	say "  check: $n DATA packets captured at the server from ${srcs% }," \
+		"$bad with a bad CRC32c or IPv4 checksum"
+	if [ "$n" = 0 ] || [ "$bad" != 0 ] ||
+		[ "$srcs" != "$BOX_WAN1:$SPORT " ]; then
+		fail "$MODE: the packets through the box are not what was sent"
+	fi
+}
+
+# sctpalgd_counters: what took the packets (fast path or AF_XDP).
+sctpalgd_counters() {
+	case $MODE in
+	afxdp | xdp) ;;
+	*) return 0 ;;
+	esac
+	say "  sctpalgd: SCTP packets taken by the XDP fast path" \
+		"$(ctl_stat fast_path_packets), handed to AF_XDP" \
+		"$(ctl_stat slow_path_packets)"
+}
+
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", (b ? 100 * a / b : 0) }'; }
+pps() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }'; }
+per() { awk -v c="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.0f", c / n; else printf "n/a" }'; }
+core() { awk -v c="$1" -v t="$2" 'BEGIN { printf "%.0f%%", (t > 0 ? c / t / 1e7 : 0) }'; }
+
+# med CASE NAT ASSOCS SIZE FIELD: FIELD of the repetition with the median
+# delivered rate.
+med_rep() {
 	local r
 
 	for r in $(seq 1 "$BENCH_REPEAT"); do
-		echo "$(pps "${R[$1,$2,$3,$r,delivered]}" "${R[$1,$2,$3,$r,secs]}") $r"
+		echo "$(pps "${R[$1,$2,$3,$4,$r,delivered]}" "${R[$1,$2,$3,$4,$r,secs]}") $r"
 	done | sort -n | awk '{ v[NR] = $2 } END { print v[int((NR + 1) / 2)] }'
 }
 
-# range PL NAT SIZE: "min-max" delivered/s over the repetitions.
-range() {
-	local r
+# cell CASE NAT ASSOCS SIZE: "delivered/s box-ns/pkt" of the median run,
+# or "- -" when that case did not run.
+cell() {
+	local m k
 
-	for r in $(seq 1 "$BENCH_REPEAT"); do
-		pps "${R[$1,$2,$3,$r,delivered]}" "${R[$1,$2,$3,$r,secs]}"
-		echo
-	done | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 }
-		END { printf "%s-%s", lo, hi }'
+	if [ -z "${R[$1,$2,$3,$4,1,secs]:-}" ]; then
+		echo "- -"
+		return
+	fi
+	m=$(med_rep "$@")
+	k="$1,$2,$3,$4,$m"
+	echo "$(pps "${R[$k,delivered]}" "${R[$k,secs]}") $(per "${R[$k,box]}" "${R[$k,fwd]}")"
+}
+
+# run_case CASE ASSOCS...: every mode of the case, each set up once per
+# association count and blasted at every size BENCH_REPEAT times.
+run_case() {
+	local c=$1 mode n rep s verified
+
+	shift
+	for n in "$@"; do
+		for mode in $BENCH_MODES; do
+			case $c/$mode in
+			mq*/xdp | mq*/limit | one/*) ;;
+			*) continue ;;
+			esac
+			say ""
+			say "-- $c, $QUEUES queue(s), $n associations: $(label "$mode")"
+			nat_start "$mode"
+			place "$c"
+			case " ${verified:-} " in
+			*" $mode "*) ;;
+			*)
+				[ "$c" = one ] && verify
+				verified="${verified:-} $mode"
+				;;
+			esac
+			setup "$n"
+			for rep in $(seq 1 "$BENCH_REPEAT"); do
+				for s in $BENCH_SIZES; do
+					blast "$c" "$n" "$s" "$rep"
+				done
+			done
+			sctpalgd_counters
+			nat_stop
+		done
+	done
 }
 
 # ---------------------------------------------------------------- topology
 say ""
-say "== 2. through the box on veth: sctpalgd against the kernel's NAT"
+say "== 2. through the box on veth: four NATs, 1 to 100,000 associations"
 require_env
-if [ ! -x "$BIN/sctp_blast" ] || [ ! -x "$BIN/sctp_respond" ]; then
-	fail "build/test/bench/sctp_blast, sctp_respond not built (make tools)"
-fi
+for t in sctp_blast sctp_respond xdp_limit; do
+	[ -x "$BIN/$t" ] || fail "build/test/bench/$t not built (make tools)"
+done
 [ -x "$SCTPALGD" ] || fail "build/sctpalgd not built (make all)"
+command -v ethtool >/dev/null || fail "ethtool not installed"
+command -v jq >/dev/null || fail "jq not installed"
 say "  machine: $(uname -r), $NCPU CPU(s) ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1))"
 machine_load "before the runs"
-say "  the generator, the box and the sink share these CPUs: figures are"
-say "  for this VM; compare the two NATs, not the absolute rates."
-[ "$NCPU" -ge 2 ] || say "  only one CPU: the split placement is skipped"
+[ "$NCPU" -ge 2 ] ||
+	say "  only one CPU: everything shares it, the multi-queue case is skipped"
 topo_create
-if [ "$BENCH_FAST_PATH" = xdp ]; then
-	# veth takes a redirected frame only when its peer runs NAPI.
-	ip netns exec "$NS_SRV" ethtool -K wan1 gro on >/dev/null ||
-		fail "ethtool -K wan1 gro on (server side) failed"
-	say "  fast-path = xdp: GRO on the server's wan1 (veth redirect target)"
-fi
-sink_install
-BOX_MAC=$(box_mac)
+links 1
 run_bg respond "$NS_SRV" "$BIN/sctp_respond"
 wait_for 5 "sctp_respond listening" grep_out respond LISTEN
-write_conf
+write_conf afxdp off
+write_conf xdp xdp
 say "  kernel NAT: nftables masquerade on the uplinks (box_kernel_nat in"
 say "  test/e2e/lib.sh), SCTP conntrack"
-say "  sctpalgd: ip netns exec $NS_BOX $SCTPALGD -f -c box.conf, box.conf:"
-grep -v '^$' "$WORK/box.conf" | sed 's/^/    /'
+say "  sctpalgd: ip netns exec $NS_BOX $SCTPALGD -f -c box-xdp.conf, box-xdp.conf:"
+grep -v '^$' "$WORK/box-xdp.conf" | sed 's/^/    /'
+say "  box-afxdp.conf: the same with fast-path = off"
+say "  limit: ip netns exec $NS_BOX $BIN/xdp_limit --ifname lan0 --out wan1" \
+	"--inside $CLI_NET.0/24 --public $BOX_WAN1 --dmac (server's wan1)"
+say "  one core: generator and sink on CPU 0, the box on CPU $(box_cpus one)"
 
-for rep in $(seq 1 "$BENCH_REPEAT"); do
+T0=$SECONDS
+# shellcheck disable=SC2086
+run_case one $BENCH_ASSOCS
+if [ "$BENCH_MQ" = 1 ] && [ "$NCPU" -ge 2 ]; then
 	say ""
-	say "-- round $rep of $BENCH_REPEAT: kernel NAT"
-	kernel_phase "$rep"
-	say "-- round $rep of $BENCH_REPEAT: sctpalgd (AF_XDP native copy mode)"
-	sctpalgd_phase "$rep"
-done
+	say "== 3. multi-queue: $BENCH_MQ_ASSOCS associations, the box on both CPUs"
+	say "   (generator and sink too, wherever the scheduler puts them),"
+	say "   one queue on lan0 and wan1 against two"
+	for q in 1 2; do
+		links "$q"
+		run_case "mq$q" "$BENCH_MQ_ASSOCS"
+	done
+fi
 
 say ""
-machine_load "after the runs"
+machine_load "after the runs ($((SECONDS - T0)) s)"
 
 # ---------------------------------------------------------------- tables
 say ""
-say "== 3. results: median of $BENCH_REPEAT runs of $BENCH_SECONDS s, one association each,"
-say "   DATA client -> server.  offered: frames the generator handed to the"
-say "   veth (those the box's side refused when full included); delivered:"
-say "   DATA counted at the server's ingress from the box's address; loss:"
-say "   the difference; CPU: busy share of each CPU in that run, whole machine."
-printf '%-9s %-9s %5s %6s %10s %12s %6s %15s  %s\n' placement NAT "IP B" \
-	frame "offered/s" "delivered/s" loss "delivered range" "CPU"
+say "== 4. every run: median of $BENCH_REPEAT runs of $BENCH_SECONDS s, DATA client -> server"
+say "   offered: frames the generator handed to the veth; delivered: DATA"
+say "   counted by the server's sink; lost in, out: dropped on the way into"
+say "   the box (its lan0 ring full) and out of it (the sink's ring full);"
+say "   box ns: CPU time of the box's threads per packet it forwarded"
+say "   (delivered + lost out): NAPI, its lan0 NAPI threads (XDP, AF_XDP"
+say "   copy, kernel forwarding, the redirect or transmit to the server),"
+say "   and daemon, sctpalgd's threads (AF_XDP rings, engine, transmit,"
+say "   fast-path upkeep); core: the box's time as a share of one core;"
+say "   gen ns: the generator's CPU per offered packet; CPU: each CPU's"
+say "   busy share, whole machine (other jobs included)."
+printf '%-4s %-6s %7s %5s %10s %11s %6s %6s %7s %6s %6s %5s %7s  %s\n' \
+	case NAT assocs "IP B" "offered/s" "delivered/s" "in" out "box ns" \
+	NAPI daemon core "gen ns" CPU
 for row in "${ROWS[@]}"; do
-	read -r pl nat size <<<"$row"
-	m=$(median_rep "$pl" "$nat" "$size")
-	k="$pl,$nat,$size,$m"
-	printf '%-9s %-9s %5s %6s %10s %12s %6s %15s  %s\n' "$pl" "$nat" \
-		"$size" "${R[$k,frame]}" "$(pps "${R[$k,offered]}" "${R[$k,secs]}")" \
+	read -r c nat n size <<<"$row"
+	m=$(med_rep "$c" "$nat" "$n" "$size")
+	k="$c,$nat,$n,$size,$m"
+	printf '%-4s %-6s %7s %5s %10s %11s %6s %6s %7s %6s %6s %5s %7s  %s\n' \
+		"$c" "$nat" \
+		"$n" "$size" "$(pps "${R[$k,offered]}" "${R[$k,secs]}")" \
 		"$(pps "${R[$k,delivered]}" "${R[$k,secs]}")" \
-		"$(pct "${R[$k,delivered]}" "${R[$k,offered]}")" \
-		"$(range "$pl" "$nat" "$size")" "${R[$k,cpu]}"
+		"$(pct "${R[$k,in]}" "${R[$k,offered]}")" \
+		"$(pct "${R[$k,out]}" "${R[$k,offered]}")" \
+		"$(per "${R[$k,box]}" "${R[$k,fwd]}")" \
+		"$(per "${R[$k,napi]}" "${R[$k,fwd]}")" \
+		"$(per "${R[$k,daemon]}" "${R[$k,fwd]}")" \
+		"$(core "${R[$k,box]}" "${R[$k,secs]}")" \
+		"$(per "$(awk -v s="${R[$k,gen]}" 'BEGIN { printf "%.0f", s * 1e9 }')" "${R[$k,offered]}")" \
+		"${R[$k,cpu]}"
 done
 
 say ""
-say "== side by side: DATA packets/s.  engine: bench_engine above, in process,"
-say "   one core, no I/O.  sctpalgd, kernel NAT: median delivered through the"
-say "   box.  shared: the kernel NAT's forwarding runs in the generator's"
-say "   softirq on the generator's CPU, while sctpalgd's daemon gets the other"
-say "   CPU; split: the box has exactly CPU 1 either way (one-core capacity)."
-printf '%-6s %-9s %16s %12s %12s %16s\n' "IP B" placement "engine (1 core)" \
-	sctpalgd "kernel NAT" "sctpalgd/kernel"
-for s in $BENCH_SIZES; do
-	for pl in $(placements); do
-		m=$(median_rep "$pl" sctpalgd "$s")
-		a=$(pps "${R[$pl,sctpalgd,$s,$m,delivered]}" \
-			"${R[$pl,sctpalgd,$s,$m,secs]}")
-		m=$(median_rep "$pl" kernel "$s")
-		b=$(pps "${R[$pl,kernel,$s,$m,delivered]}" \
-			"${R[$pl,kernel,$s,$m,secs]}")
-		printf '%-6s %-9s %16s %12s %12s %16s\n' "$s" "$pl" \
-			"$(engine_pps "$s")" "$a" "$b" \
-			"$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
+say "== 5. side by side, the box on one core (CPU $(box_cpus one)), the generator and"
+say "   the sink on the other: DATA packets/s delivered, the box's CPU ns per"
+say "   packet forwarded"
+printf '%-7s %5s | %-18s | %-18s | %-18s | %-18s\n' "" "" "kernel NAT" \
+	"sctpalgd off" "sctpalgd xdp" "XDP limit"
+printf '%-7s %5s | %9s %8s | %9s %8s | %9s %8s | %9s %8s\n' assocs "IP B" \
+	pkt/s ns/pkt pkt/s ns/pkt pkt/s ns/pkt pkt/s ns/pkt
+for n in $BENCH_ASSOCS; do
+	for s in $BENCH_SIZES; do
+		read -r -a v <<<"$(cell one kernel "$n" "$s") $(cell one afxdp "$n" "$s") $(cell one xdp "$n" "$s") $(cell one limit "$n" "$s")"
+		printf '%-7s %5s | %9s %8s | %9s %8s | %9s %8s | %9s %8s\n' \
+			"$n" "$s" "${v[@]}"
 	done
 done
+if [ "$BENCH_MQ" = 1 ] && [ "$NCPU" -ge 2 ]; then
+	say ""
+	say "== 6. multi-queue, $BENCH_MQ_ASSOCS associations, the box's work on both CPUs:"
+	say "   DATA packets/s delivered, the box's CPU ns per packet forwarded, one"
+	say "   queue against two"
+	printf '%-5s | %-18s | %-18s | %-18s | %-18s\n' "" "xdp, 1 queue" \
+		"xdp, 2 queues" "limit, 1 queue" "limit, 2 queues"
+	printf '%-5s | %9s %8s | %9s %8s | %9s %8s | %9s %8s\n' "IP B" \
+		pkt/s ns/pkt pkt/s ns/pkt pkt/s ns/pkt pkt/s ns/pkt
+	for s in $BENCH_SIZES; do
+		read -r -a v <<<"$(cell mq1 xdp "$BENCH_MQ_ASSOCS" "$s") $(cell mq2 xdp "$BENCH_MQ_ASSOCS" "$s") $(cell mq1 limit "$BENCH_MQ_ASSOCS" "$s") $(cell mq2 limit "$BENCH_MQ_ASSOCS" "$s")"
+		printf '%-5s | %9s %8s | %9s %8s | %9s %8s | %9s %8s\n' \
+			"$s" "${v[@]}"
+	done
+fi
 say ""
 say "command: make bench (bash test/bench/run.sh; BENCH_SECONDS=$BENCH_SECONDS" \
-	"BENCH_SIZES=\"$BENCH_SIZES\" BENCH_REPEAT=$BENCH_REPEAT)"
+	"BENCH_REPEAT=$BENCH_REPEAT BENCH_SIZES=\"$BENCH_SIZES\"" \
+	"BENCH_ASSOCS=\"$BENCH_ASSOCS\" BENCH_MODES=\"$BENCH_MODES\"" \
+	"BENCH_MQ=$BENCH_MQ BENCH_MQ_ASSOCS=$BENCH_MQ_ASSOCS), $(date -u +%Y-%m-%d)"
 exit 0
