@@ -28,12 +28,13 @@
 #     the box answered, RFC 9260 5.4);
 #   - every message arrives and is acknowledged (no loss); the server's
 #     stack took both bindx calls.
-# Not here: an inside host adding an address.  usrsctp leaves a private
-# address out of the association of a public peer (scope, sctp_peer.c),
-# and names a routable one explicitly under AUTH, which the box must
-# drop (asconf-authenticated-private-address, test_kernel_asconf.sh);
-# the wildcard form natsupp asks for it sends only after a Missing
-# State ABORT.  The inside-address side of the event is unit-tested.
+# Not here: an inside host adding an IPv4 address.  usrsctp leaves a
+# private address out of the association of a public peer (scope,
+# sctp_peer.c), and names a routable one explicitly under AUTH, which the
+# box must drop (asconf-authenticated-private-address,
+# test_kernel_asconf.sh); the wildcard form natsupp asks for it sends only
+# after a Missing State error.  An inside host adding an IPv6 address
+# (untranslated) is test_sctpalgd_monitor_addresses_inside6.sh.
 # Exit: 0 pass, 1 fail, 77 skip.
 
 # shellcheck source=lib.sh
