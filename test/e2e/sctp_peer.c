@@ -227,6 +227,7 @@ struct peer {
 
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t finish_signal;
+static volatile sig_atomic_t remove_signal;
 static int signal_efd = -1;
 
 static int64_t now_ns(void)
@@ -438,6 +439,18 @@ static void on_finish(int sig)
 
 	(void)sig;
 	finish_signal = 1;
+	if (signal_efd >= 0 && write(signal_efd, &one, sizeof(one)) < 0) {
+		/* nothing useful to do in a signal handler */
+	}
+}
+
+/* SIGUSR2 (--add-addr): remove the added address now. */
+static void on_remove(int sig)
+{
+	uint64_t one = 1;
+
+	(void)sig;
+	remove_signal = 1;
 	if (signal_efd >= 0 && write(signal_efd, &one, sizeof(one)) < 0) {
 		/* nothing useful to do in a signal handler */
 	}
@@ -836,7 +849,8 @@ static void queue_ack(struct peer *p, uint32_t seq, const uint8_t *stamp)
  * address of the live association; the stack asks the peer with an
  * ASCONF Add IP / Delete IP (RFC 5061 4.1, RFC 6458 9.1) and uses the
  * address only once the ASCONF-ACK accepted it.  Counted in messages
- * this side received, so the moment is the same on every run.
+ * this side received, so the moment is the same on every run; or
+ * removed on SIGUSR2, when a test wants to look before it goes.
  */
 static void maybe_change_addr(struct peer *p)
 {
@@ -851,8 +865,9 @@ static void maybe_change_addr(struct peer *p)
 	if (p->add_stage == 0 && p->unique >= o->add_at) {
 		flag = SCTP_BINDX_ADD_ADDR;
 		what = "add";
-	} else if (p->add_stage == 1 && o->remove_at &&
-		   p->unique >= o->remove_at) {
+	} else if (p->add_stage == 1 &&
+		   (remove_signal ||
+		    (o->remove_at && p->unique >= o->remove_at))) {
 		flag = SCTP_BINDX_REM_ADDR;
 		what = "remove";
 	} else {
@@ -1145,6 +1160,7 @@ static int run_server(struct peer *p)
 	while (!p->done) {
 		drain(p);
 		flush_pending_acks(p);
+		maybe_change_addr(p);
 		if (p->done || out_of_time(p, deadline))
 			break;
 		wait_events(p, deadline - now_ms());
@@ -1233,6 +1249,7 @@ static int run_client(struct peer *p)
 		wait_events(p, p->sent < count ? next_send - t :
 			       drain_until - t);
 		drain(p);
+		maybe_change_addr(p);
 	}
 	snapshot_paths(p);
 	report(p);
@@ -1258,7 +1275,7 @@ static void usage(void)
 		"          --add-addr ADDR --add-at N [--remove-at M]: bindx() ADDR\n"
 		"          (configured, not bound, before start) onto the live\n"
 		"          association after N messages received, remove it after M\n"
-		"          (ASCONF Add / Delete IP, RFC 5061)\n"
+		"          or on SIGUSR2 (ASCONF Add / Delete IP, RFC 5061)\n"
 		"SIGUSR1 (client): no new message after it, exit once the sent ones\n"
 		"      are acknowledged (--count is then an upper bound)\n"
 		"exit: client 0 when every message was acknowledged, 1 otherwise;\n"
@@ -1442,6 +1459,8 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = on_finish;
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_remove;
+	sigaction(SIGUSR2, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	/* port 0: no UDP encapsulation, native SCTP over raw IP sockets */
