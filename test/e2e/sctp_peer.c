@@ -8,6 +8,8 @@
  *   sctp_peer server --bind A[,A...] --port P [--count N] [--report FILE]
  *   sctp_peer client --bind A[,A...] --connect A[,A...] --port P [--lport L]
  *                    --count N --interval MS [tunables]
+ *   either: --add-addr A --add-at N [--remove-at M]: bindx() A onto the
+ *           live association (an ASCONF, RFC 5061), later remove it
  *
  * The client sends N numbered, time-stamped messages at a fixed interval;
  * the server answers every message with an ACK message carrying the same
@@ -147,7 +149,8 @@ struct opts {
 	 * blue (RFC 9260 section 8.4). */
 	bool blackhole;
 	/* --add-addr: a local address added to the live association after
-	 * add_at messages (and removed after remove_at, 0: never) by
+	 * add_at messages (and removed after remove_at, 0: never, or on
+	 * SIGUSR2) by
 	 * bindx(), which makes the stack send an ASCONF (RFC 5061 4.1). */
 	struct sockaddr_storage add_addr;
 	bool have_add;
@@ -1459,8 +1462,10 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = on_finish;
 	sigaction(SIGUSR1, &sa, NULL);
-	sa.sa_handler = on_remove;
-	sigaction(SIGUSR2, &sa, NULL);
+	if (o.have_add) {
+		sa.sa_handler = on_remove;
+		sigaction(SIGUSR2, &sa, NULL);
+	}
 	signal(SIGPIPE, SIG_IGN);
 
 	/* port 0: no UDP encapsulation, native SCTP over raw IP sockets */
