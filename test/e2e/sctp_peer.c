@@ -8,6 +8,8 @@
  *   sctp_peer server --bind A[,A...] --port P [--count N] [--report FILE]
  *   sctp_peer client --bind A[,A...] --connect A[,A...] --port P [--lport L]
  *                    --count N --interval MS [tunables]
+ *   either: --add-addr A --add-at N [--remove-at M]: bindx() A onto the
+ *           live association (an ASCONF, RFC 5061), later remove it
  *
  * The client sends N numbered, time-stamped messages at a fixed interval;
  * the server answers every message with an ACK message carrying the same
@@ -146,6 +148,14 @@ struct opts {
 	 * (raw sockets); without this it aborts the others' as out of the
 	 * blue (RFC 9260 section 8.4). */
 	bool blackhole;
+	/* --add-addr: a local address added to the live association after
+	 * add_at messages (and removed after remove_at, 0: never, or on
+	 * SIGUSR2) by
+	 * bindx(), which makes the stack send an ASCONF (RFC 5061 4.1). */
+	struct sockaddr_storage add_addr;
+	bool have_add;
+	unsigned int add_at;
+	unsigned int remove_at;
 };
 
 struct src_count {
@@ -191,6 +201,8 @@ struct peer {
 	int npaths;
 	int64_t paths_at;	/* when that snapshot was taken */
 	unsigned long send_failed;
+	/* --add-addr progress: 0 not yet, 1 added, 2 removed */
+	int add_stage;
 
 	/* sequence bookkeeping */
 	uint8_t *seen;
@@ -218,6 +230,7 @@ struct peer {
 
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t finish_signal;
+static volatile sig_atomic_t remove_signal;
 static int signal_efd = -1;
 
 static int64_t now_ns(void)
@@ -429,6 +442,18 @@ static void on_finish(int sig)
 
 	(void)sig;
 	finish_signal = 1;
+	if (signal_efd >= 0 && write(signal_efd, &one, sizeof(one)) < 0) {
+		/* nothing useful to do in a signal handler */
+	}
+}
+
+/* SIGUSR2 (--add-addr): remove the added address now. */
+static void on_remove(int sig)
+{
+	uint64_t one = 1;
+
+	(void)sig;
+	remove_signal = 1;
 	if (signal_efd >= 0 && write(signal_efd, &one, sizeof(one)) < 0) {
 		/* nothing useful to do in a signal handler */
 	}
@@ -822,6 +847,48 @@ static void queue_ack(struct peer *p, uint32_t seq, const uint8_t *stamp)
 	memcpy(a->stamp, stamp, sizeof(a->stamp));
 }
 
+/*
+ * --add-addr: bindx() on the connected socket adds (or removes) a local
+ * address of the live association; the stack asks the peer with an
+ * ASCONF Add IP / Delete IP (RFC 5061 4.1, RFC 6458 9.1) and uses the
+ * address only once the ASCONF-ACK accepted it.  Counted in messages
+ * this side received, so the moment is the same on every run; or
+ * removed on SIGUSR2, when a test wants to look before it goes.
+ */
+static void maybe_change_addr(struct peer *p)
+{
+	const struct opts *o = p->o;
+	struct sockaddr_storage ss;
+	char a[INET6_ADDRSTRLEN];
+	int flag;
+	const char *what;
+
+	if (!o->have_add || !p->so)
+		return;
+	if (p->add_stage == 0 && p->unique >= o->add_at) {
+		flag = SCTP_BINDX_ADD_ADDR;
+		what = "add";
+	} else if (p->add_stage == 1 &&
+		   (remove_signal ||
+		    (o->remove_at && p->unique >= o->remove_at))) {
+		flag = SCTP_BINDX_REM_ADDR;
+		what = "remove";
+	} else {
+		return;
+	}
+	p->add_stage++;
+	ss = o->add_addr;
+	set_port(&ss, o->mode == MODE_SERVER ? o->port : o->lport);
+	addr_str((struct sockaddr *)&ss, a, sizeof(a));
+	if (usrsctp_bindx(p->so, (struct sockaddr *)&ss, 1, flag) < 0) {
+		say(p, "EVENT bindx_%s_failed addr=%s errno=%d (%s)", what, a,
+		    errno, strerror(errno));
+		return;
+	}
+	/* The stack applies it asynchronously: no LOCAL list here. */
+	say(p, "EVENT bindx_%s addr=%s after=%lu", what, a, p->unique);
+}
+
 static void on_message(struct peer *p, const uint8_t *buf, size_t len,
 		       const struct sockaddr *from)
 {
@@ -884,6 +951,7 @@ static void on_message(struct peer *p, const uint8_t *buf, size_t len,
 		queue_ack(p, seq, buf + 12);
 		flush_pending_acks(p);
 	}
+	maybe_change_addr(p);
 	if (p->o->progress && p->msgs % p->o->progress == 0) {
 		snapshot_paths(p);
 		if (p->o->mode == MODE_CLIENT)
@@ -1095,6 +1163,7 @@ static int run_server(struct peer *p)
 	while (!p->done) {
 		drain(p);
 		flush_pending_acks(p);
+		maybe_change_addr(p);
 		if (p->done || out_of_time(p, deadline))
 			break;
 		wait_events(p, deadline - now_ms());
@@ -1183,6 +1252,7 @@ static int run_client(struct peer *p)
 		wait_events(p, p->sent < count ? next_send - t :
 			       drain_until - t);
 		drain(p);
+		maybe_change_addr(p);
 	}
 	snapshot_paths(p);
 	report(p);
@@ -1205,6 +1275,10 @@ static void usage(void)
 		"          --timeout S (60) --drain-timeout MS (10000)\n"
 		"          --progress N (10, 0 = off) --pathmtu BYTES (0: discover)\n"
 		"          --blackhole (never answer packets of other peers)\n"
+		"          --add-addr ADDR --add-at N [--remove-at M]: bindx() ADDR\n"
+		"          (configured, not bound, before start) onto the live\n"
+		"          association after N messages received, remove it after M\n"
+		"          or on SIGUSR2 (ASCONF Add / Delete IP, RFC 5061)\n"
 		"SIGUSR1 (client): no new message after it, exit once the sent ones\n"
 		"      are acknowledged (--count is then an upper bound)\n"
 		"exit: client 0 when every message was acknowledged, 1 otherwise;\n"
@@ -1218,7 +1292,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		O_BIND = 256, O_CONNECT, O_PORT, O_LPORT, O_COUNT, O_INTERVAL,
 		O_HB, O_RTOMIN, O_RTOMAX, O_RTOINIT, O_PMR, O_INIT, O_SIZE,
 		O_PPID, O_TIMEOUT, O_DRAIN, O_PROGRESS, O_REPORT, O_PATHMTU,
-		O_BLACKHOLE,
+		O_BLACKHOLE, O_ADD_ADDR, O_ADD_AT, O_REMOVE_AT,
 	};
 	static const struct option lo[] = {
 		{ "bind", required_argument, NULL, O_BIND },
@@ -1241,6 +1315,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "progress", required_argument, NULL, O_PROGRESS },
 		{ "report", required_argument, NULL, O_REPORT },
 		{ "pathmtu", required_argument, NULL, O_PATHMTU },
+		{ "add-addr", required_argument, NULL, O_ADD_ADDR },
+		{ "add-at", required_argument, NULL, O_ADD_AT },
+		{ "remove-at", required_argument, NULL, O_REMOVE_AT },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_port = false;
@@ -1331,6 +1408,16 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case O_PATHMTU:
 			o->pathmtu = parse_uint(optarg, "pathmtu", 65535);
 			break;
+		case O_ADD_ADDR:
+			parse_addrs(optarg, &o->add_addr, 1);
+			o->have_add = true;
+			break;
+		case O_ADD_AT:
+			o->add_at = parse_uint(optarg, "add-at", MAX_SEQ);
+			break;
+		case O_REMOVE_AT:
+			o->remove_at = parse_uint(optarg, "remove-at", MAX_SEQ);
+			break;
 		default:
 			usage();
 		}
@@ -1339,6 +1426,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		usage();
 	if (o->mode == MODE_CLIENT && (!o->nconn || !o->count || !o->port))
 		usage();
+	if (o->have_add && (!o->add_at ||
+			    (o->remove_at && o->remove_at <= o->add_at)))
+		die("--add-addr needs --add-at N >= 1 and --remove-at > N");
 	if (o->size < MSG_HDR_LEN)
 		die("--size must be at least %d", MSG_HDR_LEN);
 	if (o->rto_min > o->rto_max || o->rto_init < o->rto_min ||
@@ -1372,11 +1462,25 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = on_finish;
 	sigaction(SIGUSR1, &sa, NULL);
+	if (o.have_add) {
+		sa.sa_handler = on_remove;
+		sigaction(SIGUSR2, &sa, NULL);
+	}
 	signal(SIGPIPE, SIG_IGN);
 
 	/* port 0: no UDP encapsulation, native SCTP over raw IP sockets */
 	usrsctp_init(0, NULL, NULL);
 	usrsctp_sysctl_set_sctp_blackhole(o.blackhole ? 2 : 0);
+	if (o.have_add) {
+		/*
+		 * Their defaults, said out loud: ASCONF needs AUTH (RFC
+		 * 5061 4.1.1), and the association must have agreed to
+		 * both in its INIT exchange.  auto_asconf only concerns
+		 * addresses appearing on a wildcard-bound endpoint.
+		 */
+		usrsctp_sysctl_set_sctp_auth_enable(1);
+		usrsctp_sysctl_set_sctp_asconf_enable(1);
+	}
 
 	rc = o.mode == MODE_SERVER ? run_server(&p) : run_client(&p);
 
