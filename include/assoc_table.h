@@ -9,13 +9,13 @@
  * association it names.  Code that changes a field a key is derived from
  * must unlink that key first and link it again after (assoc_rekey_*).
  *
- * The keys follow SPEC 2 and RFC 9260 8.5: a packet carries the tag of its
- * receiver, so inbound packets are found by (public port, peer port, inside
- * tag) and outbound ones by (inside port, peer port, peer tag).  Packets
- * that carry no usable tag (INIT, T-bit ABORT / SHUTDOWN COMPLETE, ICMP
- * quotes) are found by the port pair alone and then checked against the
- * address lists and tags.  The peer address is a check, not part of a key:
- * a multihomed peer may send from any address it listed.
+ * The keys follow RFC 9260 8.5 (README, How a packet goes through): a packet
+ * carries the tag of its receiver, so inbound packets are found by (public
+ * port, peer port, inside tag) and outbound ones by (inside port, peer port,
+ * peer tag).  Packets that carry no usable tag (INIT, T-bit ABORT / SHUTDOWN
+ * COMPLETE, ICMP quotes) are found by the port pair alone and then checked
+ * against the address lists and tags.  The peer address is a check, not part of
+ * a key: a multihomed peer may send from any address it listed.
  *
  * Expiry uses a lazy timer wheel: refreshing an association only moves its
  * deadline forward; the wheel notices when it reaches the slot.  A deadline
@@ -184,7 +184,8 @@ struct assoc *assoc_table_next(const struct assoc_table *t,
 			       const struct assoc *prev);
 
 /*
- * Per inside host association counts (SPEC 2, small-office limits).
+ * Per inside host association counts (sctpalgd.conf(5), [limits]
+ * per-host).
  * assoc_host_add returns the new count, or 0 when the host table is full.
  */
 uint32_t assoc_host_count(const struct assoc_table *t,

@@ -1,6 +1,6 @@
 /*
  * engine_persist: the association table saved across a daemon restart
- * (SPEC 3, the state file).
+ * (sctpalgd.conf(5), state-file).
  *
  * engine_save() serialises every live association into a self-checking
  * byte stream handed to a write callback; engine_restore() reads one back

@@ -1,6 +1,6 @@
 /*
  * assoc_persist.c: saving the association table and restoring it after a
- * daemon restart (SPEC 3).  The format is described in
+ * daemon restart (sctpalgd.conf(5), state-file).  The format is described in
  * include/engine_persist.h.
  *
  * Restoring checks the whole file before it touches the engine, so a

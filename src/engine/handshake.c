@@ -1,7 +1,7 @@
 /*
  * handshake.c: INIT and INIT ACK, in both directions (RFC 9260 5.1, 5.2).
  *
- * Every INIT goes through here, whatever state exists (SPEC 2):
+ * Every INIT goes through here, whatever state exists (RFC 9260 5.2):
  *   - outbound INIT, no state: a new association (limits, public port,
  *     address list rewrite);
  *   - outbound INIT on an association of the same inside and peer
@@ -156,7 +156,7 @@ static bool cand_tag_taken(const struct assoc *o, void *arg)
 
 /*
  * No two live associations may show the same public transport address to
- * the same peer transport address (SPEC 2): the peer could not tell them
+ * the same peer transport address (port_alloc.h): the peer could not tell them
  * apart.  Nor may two share (public port, peer port, inside tag), the key
  * the peer's packets are found by: that is natsupp's "VTag and Port
  * Number Collision" (draft-ietf-tsvwg-natsupp-23 6.3), which a NAPT can

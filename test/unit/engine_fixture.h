@@ -1,6 +1,7 @@
 /*
- * engine_fixture: a ready engine for tests, fuzzers and the benchmark --
- * the small-office case of SPEC 2: LAN 192.168.1.0/24 behind two ISPs.
+ * engine_fixture: a ready engine for tests, fuzzers and the benchmark -- the
+ * small-office case of README, Configuration, case 1: LAN 192.168.1.0/24 behind
+ * two ISPs.
  *
  *   inside 192.168.1.0/24 -> uplink 0 "wan1" 198.51.100.1
  *                            uplink 1 "wan2" 203.0.113.1
