@@ -7,7 +7,8 @@
  * in up to ASSOC_KEY__COUNT chains at once, and each chain's key is derived
  * from the association's own fields, so a key can never disagree with the
  * association it names.  Code that changes a field a key is derived from
- * must unlink that key first and link it again after (assoc_rekey_*).
+ * must unlink that key first and link it again after (assoc_unlink() and
+ * assoc_link()).
  *
  * The keys follow RFC 9260 8.5 (README, How a packet goes through): a packet
  * carries the tag of its receiver, so inbound packets are found by (public

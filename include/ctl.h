@@ -81,8 +81,6 @@ struct ctl_ops {
 	 * parser's "file:line: reason").  NULL: reload is refused.
 	 */
 	int (*reload)(void *arg, char *why, size_t why_len);
-	/* After "flush" removed n associations (to log, save state...). */
-	void (*flushed)(void *arg, unsigned int n);
 };
 
 struct ctl_server_config {

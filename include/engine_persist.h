@@ -70,8 +70,6 @@ struct engine_restore_report {
 	char error[128];	/* why the whole file was rejected */
 };
 
-const char *engine_restore_skip_name(enum engine_restore_skip r);
-
 /*
  * Write the state of every live association through write(), which
  * returns 0 or a negative errno (passed back as is).  now_ns is the

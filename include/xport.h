@@ -138,7 +138,6 @@ void xport_destroy(struct xport *x);
 unsigned int xport_nsocks(const struct xport *x);
 int xport_fd(const struct xport *x, unsigned int sock);
 unsigned int xport_sock_if(const struct xport *x, unsigned int sock);
-unsigned int xport_sock_queue(const struct xport *x, unsigned int sock);
 
 /* Up to max frames from one socket; refills its fill ring. */
 unsigned int xport_rx_batch(struct xport *x, unsigned int sock,
@@ -151,12 +150,6 @@ unsigned int xport_rx_batch(struct xport *x, unsigned int sock,
 int xport_tx_frame(struct xport *x, unsigned int out_if,
 		   struct xport_frame *f);
 void xport_frame_release(struct xport *x, struct xport_frame *f);
-/*
- * A free frame for a packet built from scratch (data at the standard
- * headroom, len 0), as if received on out_if's first socket.  -ENOBUFS.
- */
-int xport_frame_alloc(struct xport *x, unsigned int out_if,
-		      struct xport_frame *f);
 /*
  * Submit queued sends, kick where the kernel needs it, recycle completed
  * frames, top up fill rings.  Returns frames still in flight on TX: when
@@ -180,7 +173,6 @@ int xport_frame_set_eth(struct xport_frame *f, uint32_t l3_off,
 unsigned int xport_if_count(const struct xport *x);
 int xport_if_lookup(const struct xport *x, int ifindex);	/* or -1 */
 const char *xport_if_name(const struct xport *x, unsigned int i);
-int xport_if_ifindex(const struct xport *x, unsigned int i);
 const uint8_t *xport_if_mac(const struct xport *x, unsigned int i);
 enum xport_mode xport_if_mode(const struct xport *x, unsigned int i);
 /*
@@ -192,8 +184,6 @@ int xport_if_zc_probe(const struct xport *x, unsigned int i);
 const struct xdp_prog *xport_if_prog(const struct xport *x, unsigned int i);
 void xport_if_stats(const struct xport *x, unsigned int i,
 		    struct xport_if_stats *out);
-/* The interface's MTU when the ports were set up. */
-unsigned int xport_if_mtu(const struct xport *x, unsigned int i);
 /* True when the sockets take multi-buffer chains (XDP_USE_SG). */
 bool xport_multibuf(const struct xport *x);
 /* The largest frame the sockets take (the XDP program drops larger). */

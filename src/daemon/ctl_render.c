@@ -352,8 +352,6 @@ int ctl_render_filtered(enum ctl_cmd cmd, const struct ctl_filter *filter,
 		break;
 	case CTL_CMD_FLUSH:
 		n = engine_flush(e);
-		if (ops->flushed)
-			ops->flushed(ops->arg, n);
 		json_kv_bool(&w, "ok", true);
 		json_kv_u64(&w, "removed", n);
 		break;

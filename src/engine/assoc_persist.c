@@ -39,12 +39,6 @@ static const char *const skip_names[ENGINE_RESTORE_SKIP__COUNT] = {
 #undef ENGINE_RESTORE_SKIP_NAME
 };
 
-const char *engine_restore_skip_name(enum engine_restore_skip r)
-{
-	return (unsigned int)r < ENGINE_RESTORE_SKIP__COUNT ? skip_names[r] :
-							      "?";
-}
-
 /* ---- writing: a small staging buffer in front of the callback ---- */
 
 struct wbuf {
