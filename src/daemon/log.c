@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "time_ns.h"
 
 #define LOG_LINE_MAX	1024
 
@@ -240,7 +241,6 @@ void log_ratelimited(struct log_ratelimit *rl, int level, const char *fmt,
 		     ...)
 {
 	char line[LOG_LINE_MAX];
-	struct timespec ts;
 	uint64_t suppressed;
 	va_list ap;
 	int saved = errno;
@@ -248,9 +248,7 @@ void log_ratelimited(struct log_ratelimit *rl, int level, const char *fmt,
 	/* A hidden level spends no tokens. */
 	if (level > log_level)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (!log_ratelimit_allow(rl, (uint64_t)ts.tv_sec * 1000000000u +
-				 (uint64_t)ts.tv_nsec, &suppressed))
+	if (!log_ratelimit_allow(rl, mono_ns(), &suppressed))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);

@@ -39,6 +39,7 @@
 #include "ports.h"
 #include "privdrop.h"
 #include "state_file.h"
+#include "time_ns.h"
 #include "xdp_prog.h"
 #include "xport.h"
 
@@ -79,14 +80,6 @@ static __attribute__((noreturn)) void usage(void)
 	exit(2);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void on_rx(void *arg, int res)
 {
 	struct rx_arg *ra = arg;
@@ -95,7 +88,7 @@ static void on_rx(void *arg, int res)
 		return;
 	if (res & POLLERR)
 		ports_clear_error(ra->d->ports, ra->sock);
-	ports_rx(ra->d->ports, ra->d->dp, ra->sock, now_ns());
+	ports_rx(ra->d->ports, ra->d->dp, ra->sock, mono_ns());
 }
 
 static void on_flush(void *arg)
@@ -110,7 +103,7 @@ static void on_busy_poll(void *arg)
 {
 	struct sctpalgd *d = arg;
 
-	ports_busy_poll(d->ports, d->dp, now_ns());
+	ports_busy_poll(d->ports, d->dp, mono_ns());
 }
 
 static uint64_t unix_ms(void)
@@ -207,7 +200,7 @@ static void on_tick(void *arg, int res)
 {
 	struct sctpalgd *d = arg;
 
-	uint64_t now = now_ns();
+	uint64_t now = mono_ns();
 
 	(void)res;
 	engine_tick(d->engine, now);
@@ -219,7 +212,7 @@ static void on_tick(void *arg, int res)
 	mon_addrs_tick(d);
 	/* state-interval: a killed daemon restarts from this save. */
 	if (d->state && d->conf.state_interval &&
-	    now - d->last_save_ns >= d->conf.state_interval * 1000000000ull) {
+	    now - d->last_save_ns >= d->conf.state_interval * NSEC_PER_SEC) {
 		state_file_checkpoint(d->state, d->engine, now);
 		d->last_save_ns = now;
 	}
@@ -317,7 +310,7 @@ static int reload(void *arg, char *why, size_t why_len)
 			  "again", why);
 		return r;
 	}
-	r = engine_reconfigure(d->engine, &next.engine, now_ns());
+	r = engine_reconfigure(d->engine, &next.engine, mono_ns());
 	if (r) {
 		snprintf(why, why_len, "%s: %s", d->conf_path, r == -EBUSY ?
 			 "associations or max-addresses changed: restart "
@@ -498,7 +491,7 @@ static int run(struct sctpalgd *d)
 	if (gr)
 		ccfg.gid = gr->gr_gid;
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
-		seed = now_ns();
+		seed = mono_ns();
 	if ((r = loop_create(256, &d->loop)) ||
 	    (r = loop_add_signals(d->loop, sigs, 3, on_signal, d)) < 0)
 		return log_warnx("event loop: %s; sctpalgd needs io_uring "
@@ -519,8 +512,8 @@ static int run(struct sctpalgd *d)
 		log_warnx("state file %s: %s; associations will not be "
 			  "saved", d->conf.state_file, strerror(-r));
 	else if (d->state)
-		state_file_restore(d->state, d->engine, now_ns());
-	d->last_save_ns = now_ns();
+		state_file_restore(d->state, d->engine, mono_ns());
+	d->last_save_ns = mono_ns();
 	if ((r = kroute_create(&kops, &d->kroute)))
 		return log_warnx("netlink: cannot follow routes and "
 				 "neighbours: %s; run sctpalgd as root",
@@ -542,7 +535,7 @@ static int run(struct sctpalgd *d)
 					 strerror(-r)), r;
 	}
 	loop_set_flush(d->loop, on_flush, d);
-	if ((r = loop_add_timer(d->loop, 1000000000ull, on_tick, d)) < 0 ||
+	if ((r = loop_add_timer(d->loop, NSEC_PER_SEC, on_tick, d)) < 0 ||
 	    (r = loop_add_fd(d->loop, kroute_fd(d->kroute), POLLIN, 0,
 			     on_netlink, d)) < 0)
 		return log_warnx("event loop: cannot add the timer or the "
@@ -576,7 +569,7 @@ static void teardown(struct sctpalgd *d)
 	datapath_destroy(d->dp);
 	ports_destroy(d->ports);	/* detaches the XDP programs */
 	if (d->engine)
-		state_file_save(d->state, d->engine, now_ns());
+		state_file_save(d->state, d->engine, mono_ns());
 	state_file_close(d->state);
 	kroute_destroy(d->kroute);
 	loop_destroy(d->loop);

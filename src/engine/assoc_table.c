@@ -7,10 +7,11 @@
 #include <string.h>
 
 #include "assoc_table.h"
+#include "time_ns.h"
 
 /* Wheel of one-second slots: 1024 s covers every default timeout. */
 #define WHEEL_SLOTS	1024u
-#define WHEEL_TICK_NS	1000000000ull
+#define WHEEL_TICK_NS	NSEC_PER_SEC
 
 /* A chain node is an association id and the key it is linked by. */
 #define NODE(id, k)	((id) * ASSOC_KEY__COUNT + (uint32_t)(k))

@@ -14,17 +14,10 @@
 
 #include "engine_fixture.h"
 #include "sctp_wire.h"
+#include "time_ns.h"
 
 #define BATCH	64
 #define ROUNDS	20000
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static uint8_t frames[BATCH][PB_MAX];
 
@@ -35,15 +28,15 @@ static double run(struct engine *e, const struct pb *tmpl,
 	struct engine_verdict vs[BATCH];
 	uint64_t t0, tc = 0, t;
 
-	t0 = now_ns();
+	t0 = mono_ns();
 	for (int r = 0; r < ROUNDS; r++) {
-		t = now_ns();
+		t = mono_ns();
 		for (int i = 0; i < BATCH; i++) {
 			memcpy(frames[i], tmpl->buf, tmpl->len);
 			pkts[i] = (struct engine_pkt){ frames[i], tmpl->len,
 						       PB_MAX };
 		}
-		tc += now_ns() - t;
+		tc += mono_ns() - t;
 		engine_process_batch(e, pkts, vs, BATCH, dir, 2 * FX_SEC);
 		if (vs[0].action != ENGINE_FORWARD) {
 			fprintf(stderr, "bench: packet dropped (%s)\n",
@@ -51,7 +44,7 @@ static double run(struct engine *e, const struct pb *tmpl,
 			return 0;
 		}
 	}
-	t = now_ns() - t0 - tc;
+	t = mono_ns() - t0 - tc;
 	*copy_ns = (double)tc / (ROUNDS * BATCH);
 	return (double)ROUNDS * BATCH / ((double)t / 1e9);
 }
@@ -136,7 +129,7 @@ int main(void)
 		c.init_rate = 0;
 		c.max_handshakes = 0;
 		engine_create(&c, 9, &e2);
-		t0 = now_ns();
+		t0 = mono_ns();
 		for (uint32_t i = 0; i < 50000; i++) {
 			struct engine_verdict v;
 			struct engine_pkt pkt;
@@ -151,7 +144,7 @@ int main(void)
 		}
 		printf("INIT, new association + list rewrite: %.0f /s "
 		       "(%llu created; packet building included)\n",
-		       (double)n / ((double)(now_ns() - t0) / 1e9),
+		       (double)n / ((double)(mono_ns() - t0) / 1e9),
 		       (unsigned long long)n);
 		engine_destroy(e2);
 	}

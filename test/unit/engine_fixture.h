@@ -15,8 +15,9 @@
 
 #include "engine.h"
 #include "pkt_build.h"
+#include "time_ns.h"
 
-#define FX_SEC	1000000000ull
+#define FX_SEC	NSEC_PER_SEC
 
 void fx_config(struct engine_config *c, enum multihome_mode mh);
 struct engine *fx_engine(enum multihome_mode mh);
