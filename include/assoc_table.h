@@ -168,6 +168,13 @@ int assoc_find_local_inside(const struct assoc *a,
 			    const struct nat_addr *inside);
 int assoc_find_local_public(const struct assoc *a,
 			    const struct nat_addr *public_);
+/*
+ * o is another association that has peer among its peer addresses and one
+ * of a's public addresses among its own: on the same ports, that peer would
+ * see one transport address for both.
+ */
+bool assoc_shares_transport(const struct assoc *o, const struct assoc *a,
+			    const struct nat_addr *peer);
 
 /* Timer wheel: set the deadline; the wheel refiles only when needed. */
 void assoc_set_expiry(struct assoc_table *t, struct assoc *a,

@@ -479,21 +479,14 @@ static bool remap(const int8_t *map, uint8_t idx, int8_t *out)
 	return idx == NO_INDEX || map[idx] >= 0;
 }
 
-/* Would the peer see the same public transport as another association? */
-static bool shares_transport(const struct assoc *o, void *arg)
+/* Would any of a's peers see another association's public transport? */
+static bool shares_any_peer_transport(const struct assoc *o, void *arg)
 {
 	const struct assoc *a = arg;
 
-	if (o == a)
-		return false;
-	for (int p = 0; p < a->n_peers; p++) {
-		if (assoc_find_peer(o, &a->peers[p].addr) < 0)
-			continue;
-		for (int i = 0; i < a->n_locals; i++)
-			if (assoc_find_local_public(o,
-						    &a->locals[i].public_) >= 0)
-				return true;
-	}
+	for (int p = 0; p < a->n_peers; p++)
+		if (assoc_shares_transport(o, a, &a->peers[p].addr))
+			return true;
 	return false;
 }
 
@@ -604,7 +597,7 @@ static enum engine_restore_skip restore_one(struct engine *e,
 		why = ENGINE_RESTORE_SKIP_NOT_ALLOWED;
 	if (why == ENGINE_RESTORE_SKIP__COUNT &&
 	    assoc_lookup_ports(e->table, ASSOC_KEY_IN_PORTS, a->port_public,
-			       a->port_peer, shares_transport, a))
+			       a->port_peer, shares_any_peer_transport, a))
 		why = ENGINE_RESTORE_SKIP_PORT_IN_USE;
 	if (why == ENGINE_RESTORE_SKIP__COUNT)
 		why = ref_ports(e, a);

@@ -374,6 +374,17 @@ int assoc_find_local_public(const struct assoc *a,
 	return -1;
 }
 
+bool assoc_shares_transport(const struct assoc *o, const struct assoc *a,
+			    const struct nat_addr *peer)
+{
+	if (o == a || assoc_find_peer(o, peer) < 0)
+		return false;
+	for (int i = 0; i < a->n_locals; i++)
+		if (assoc_find_local_public(o, &a->locals[i].public_) >= 0)
+			return true;
+	return false;
+}
+
 /* ---- timer wheel ---- */
 
 static inline uint32_t wheel_slot(uint64_t ns)

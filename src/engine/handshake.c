@@ -128,11 +128,7 @@ struct conflict_arg {
 static bool shares_transport(const struct assoc *o, void *arg)
 {
 	const struct conflict_arg *ca = arg;
-	const struct assoc *a = ca->self;
-	bool pub = false;
 
-	if (o == a || assoc_find_peer(o, &ca->x->dst) < 0)
-		return false;
 	/*
 	 * Both ends of o disabled restart and so does this INIT: the peer
 	 * tells the two associations apart by their tags, not as a restart
@@ -140,9 +136,7 @@ static bool shares_transport(const struct assoc *o, void *arg)
 	 */
 	if (ca->no_restart && handshake_no_restart(ca->x->e, o, ca->x->now))
 		return false;
-	for (int i = 0; i < a->n_locals && !pub; i++)
-		pub = assoc_find_local_public(o, &a->locals[i].public_) >= 0;
-	return pub;
+	return assoc_shares_transport(o, ca->self, &ca->x->dst);
 }
 
 /* A handshake of another association offers the same inside tag. */
