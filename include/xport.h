@@ -40,6 +40,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf.h"
+
 struct xport;
 struct xdp_prog;
 
@@ -57,11 +59,11 @@ struct xdp_prog;
 /* IFNAMSIZ, without <net/if.h>, which clashes with <linux/if.h>. */
 #define XPORT_IFNAMSIZ		16
 
+/* The config's modes, by the same names (conf.h). */
 enum xport_mode {
-	XPORT_MODE_AUTO = 0,
-	XPORT_MODE_ZEROCOPY,
-	XPORT_MODE_NATIVE,
-	XPORT_MODE_GENERIC,
+#define XPORT_MODE_ENUM(n, s) XPORT_MODE_##n,
+	CONF_XDP_MODES(XPORT_MODE_ENUM)
+#undef XPORT_MODE_ENUM
 };
 
 struct xport_if_config {

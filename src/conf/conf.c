@@ -211,6 +211,23 @@ static const char *const log_levels[] = {
 	[LOG_NOTICE] = "notice", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
 };
 
+const char *conf_log_level_name(int level)
+{
+	return level >= LOG_ERR && level <= LOG_DEBUG ? log_levels[level] :
+							NULL;
+}
+
+static const char *const xdp_modes[CONF_XDP__COUNT] = {
+#define CONF_XDP_MODE_NAME(n, s) [CONF_XDP_##n] = s,
+	CONF_XDP_MODES(CONF_XDP_MODE_NAME)
+#undef CONF_XDP_MODE_NAME
+};
+
+const char *conf_xdp_mode_name(enum conf_xdp_mode m)
+{
+	return (unsigned int)m < CONF_XDP__COUNT ? xdp_modes[m] : "?";
+}
+
 /* ---- sections ---- */
 
 static int find_uplink(const struct conf *c, const char *name)
@@ -234,13 +251,11 @@ static int do_daemon(struct parser *p, const char *k, const char *v)
 		else
 			return fail(p, p->line, "backend must be xdp or packet");
 	} else if (!strcmp(k, "xdp-mode")) {
-		static const char *const m[] = { "auto", "zerocopy", "native",
-						 "generic" };
 		unsigned int i;
 
-		for (i = 0; i < 4 && strcmp(v, m[i]); i++)
+		for (i = 0; i < CONF_XDP__COUNT && strcmp(v, xdp_modes[i]); i++)
 			;
-		if (i == 4)
+		if (i == CONF_XDP__COUNT)
 			return fail(p, p->line, "xdp-mode must be auto, "
 				    "zerocopy, native or generic");
 		c->xdp_mode = (enum conf_xdp_mode)i;

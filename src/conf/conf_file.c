@@ -68,20 +68,13 @@ static void print_prefix(FILE *f, const struct nat_prefix *p)
 
 int conf_print(const struct conf *c, FILE *f)
 {
-	static const char *const modes[] = { "auto", "zerocopy", "native",
-					     "generic" };
-	static const char *const levels[] = {
-		[LOG_ERR] = "error", [LOG_WARNING] = "warning",
-		[LOG_NOTICE] = "notice", [LOG_INFO] = "info",
-		[LOG_DEBUG] = "debug",
-	};
 	const struct engine_config *e = &c->engine;
 	char b[NAT_ADDR_STRLEN];
 
 	fprintf(f, "[daemon]\n");
 	fprintf(f, "backend = %s\n",
 		c->backend == CONF_BACKEND_XDP ? "xdp" : "packet");
-	fprintf(f, "xdp-mode = %s\n", modes[c->xdp_mode]);
+	fprintf(f, "xdp-mode = %s\n", conf_xdp_mode_name(c->xdp_mode));
 	if (c->queues)
 		fprintf(f, "queues = %u\n", c->queues);
 	else
@@ -91,7 +84,7 @@ int conf_print(const struct conf *c, FILE *f)
 	fprintf(f, "control-group = %s\n", c->control_group);
 	if (c->user[0])
 		fprintf(f, "user = %s\n", c->user);
-	fprintf(f, "log-level = %s\n", levels[c->log_level]);
+	fprintf(f, "log-level = %s\n", conf_log_level_name(c->log_level));
 	fprintf(f, "pidfile = %s\n", c->pidfile);
 	fprintf(f, "state-file = %s\n",
 		c->state_file[0] ? c->state_file : "none");

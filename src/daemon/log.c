@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "log.h"
@@ -19,17 +18,6 @@
 
 static bool log_to_stderr = true;
 static int log_level = LOG_INFO;
-
-static const struct {
-	const char *name;
-	int level;
-} log_levels[] = {
-	{ "error", LOG_ERR },
-	{ "warning", LOG_WARNING },
-	{ "notice", LOG_NOTICE },
-	{ "info", LOG_INFO },
-	{ "debug", LOG_DEBUG },
-};
 
 void log_init(const char *ident, bool foreground, int facility)
 {
@@ -50,26 +38,6 @@ void log_setlevel(int level)
 int log_getlevel(void)
 {
 	return log_level;
-}
-
-int log_level_parse(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++)
-		if (strcasecmp(name, log_levels[i].name) == 0)
-			return log_levels[i].level;
-	return -EINVAL;
-}
-
-const char *log_level_name(int level)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++)
-		if (log_levels[i].level == level)
-			return log_levels[i].name;
-	return level < LOG_ERR ? "error" : "debug";
 }
 
 /* Writes one finished line; trailing newlines (libbpf's) are cut. */

@@ -126,10 +126,9 @@ struct xport {
 };
 
 static const char *const mode_names[] = {
-	[XPORT_MODE_AUTO] = "auto",
-	[XPORT_MODE_ZEROCOPY] = "zerocopy",
-	[XPORT_MODE_NATIVE] = "native",
-	[XPORT_MODE_GENERIC] = "generic",
+#define XPORT_MODE_NAME(n, s) [XPORT_MODE_##n] = s,
+	CONF_XDP_MODES(XPORT_MODE_NAME)
+#undef XPORT_MODE_NAME
 };
 
 const char *xport_mode_name(enum xport_mode m)
