@@ -28,6 +28,8 @@ DEB_PACKAGES := build-essential clang llvm libclang-rt-14-dev pkg-config \
 DEB_PACKAGES += bash-completion
 
 CC      ?= gcc
+# Compiler for the programs run during the build (table generators).
+HOSTCC  ?= $(CC)
 CLANG   ?= clang
 BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
@@ -60,7 +62,10 @@ msg = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
 # ---- sources ----
-LIB_SRCS    := $(wildcard src/engine/*.c src/conf/*.c)
+# gen_*.c are build-time generators, not part of the library.
+GEN_SRCS    := $(wildcard src/engine/gen_*.c)
+LIB_SRCS    := $(filter-out $(GEN_SRCS),\
+	$(wildcard src/engine/*.c src/conf/*.c))
 DAEMON_SRCS := $(wildcard src/daemon/*.c)
 CTL_SRCS    := $(wildcard src/ctl/*.c)
 BPF_SRCS    := $(wildcard src/bpf/*.bpf.c)
@@ -107,6 +112,21 @@ build/%.o: %.c
 build/libsctpalg.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# ---- generated tables: a generator built for the build host, run ----
+# CRC32c tables (as Linux's lib/gen_crc32table.c); every rule that
+# compiles src/engine/crc32c.c depends on the header (-Ibuild finds it).
+GEN_HDRS := build/gen/crc32c_table.h
+build/gen/gen_crc32c_table: src/engine/gen_crc32c_table.c
+	$(call msg,HOSTCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=gnu11 -O2 $(WARNINGS) -o $@ $<
+
+build/gen/crc32c_table.h: build/gen/gen_crc32c_table
+	$(call msg,GEN,$@)
+	$(Q)$< > $@.tmp && mv $@.tmp $@
+
+build/src/engine/crc32c.o build/san/src/engine/crc32c.o: $(GEN_HDRS)
 
 # ---- BPF: object, then a skeleton header embedding it ----
 build/bpf/%.bpf.o: src/bpf/%.bpf.c include/xdp_steer.h
@@ -169,7 +189,7 @@ check-unit: build/test/unit
 # config, state file) get a third of it each, so make check spends ~120 s
 # here.
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Iinclude -Isrc/engine \
+FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Iinclude -Ibuild -Isrc/engine \
 	-Itest/unit -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 FUZZ_SUPPORT := test/unit/pkt_build.c test/unit/engine_fixture.c
@@ -179,7 +199,8 @@ FUZZ_SUPPORT += src/ctl/ctl_proto.c src/ctl/ctl_filter.c
 FUZZ_SUPPORT += test/unit/adv_harness.c
 FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h test/unit/*.h)
 
-build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_SUPPORT) $(FUZZ_HDRS)
+build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_SUPPORT) $(FUZZ_HDRS) \
+		$(GEN_HDRS)
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(filter %.c,$(LIB_SRCS)) \
@@ -229,6 +250,7 @@ E2E_LDLIBS_kroute_probe := $(DAEMON_CFLAGS) \
 E2E_LIB_sctp_flood := src/engine/crc32c.c
 # The forgery test's packet forger: raw sockets, the repository's CRC32c.
 E2E_LIB_sctp_forge := src/engine/crc32c.c
+build/test/e2e/sctp_flood build/test/e2e/sctp_forge: $(GEN_HDRS)
 
 build/test/e2e/%: test/e2e/%.c $(SKELS)
 	$(call msg,LD,$@)
@@ -364,7 +386,8 @@ CPPCHECK_FLAGS := -q --std=c11 --enable=warning,portability \
 	-Iinclude -Isrc/engine
 check-static:
 	@echo "== cppcheck"
-	$(Q)cppcheck $(CPPCHECK_FLAGS) $(LIB_SRCS) $(DAEMON_SRCS) $(CTL_SRCS)
+	$(Q)cppcheck $(CPPCHECK_FLAGS) $(LIB_SRCS) $(GEN_SRCS) $(DAEMON_SRCS) \
+		$(CTL_SRCS)
 	@echo "cppcheck: clean"
 
 # clang-format judges the lines you changed (uncommitted, against HEAD;
@@ -372,7 +395,7 @@ check-static:
 # (tab-aligned comments and macros, early parameter breaks) is not
 # clang-format's fixed point, as in the kernel.  lint-all counts the
 # whole tree's differences, for information.
-LINT_SRCS := $(LIB_SRCS) $(DAEMON_SRCS) $(CTL_SRCS) $(BPF_SRCS) \
+LINT_SRCS := $(LIB_SRCS) $(GEN_SRCS) $(DAEMON_SRCS) $(CTL_SRCS) $(BPF_SRCS) \
 	$(wildcard include/*.h src/*/*.h)
 LINT_BASE ?= HEAD
 lint: check-static
