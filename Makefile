@@ -316,10 +316,10 @@ check-e2e: all tools build/san/sctpalgd
 	[ $$fail -eq 0 ] || { echo "FAILED:$$failed"; exit 1; }
 
 # ---- configuration golden tests and man pages ----
-check-config: all $(if $(wildcard test/config/conf_dump.c),build/test/config/conf_dump)
-	$(Q)if [ -x test/config/run.sh ] || [ -f test/config/run.sh ]; then \
-		echo "== config golden tests"; bash test/config/run.sh; \
-	else echo "== config golden tests: none yet"; fi
+# Through the daemon itself: sctpalgd -t -v (test/config/run.sh).
+check-config: build/sctpalgd
+	@echo "== config golden tests"
+	$(Q)bash test/config/run.sh
 
 # Run inside man/: mandoc resolves .Xr between our own pages only there.
 check-man:
@@ -465,7 +465,7 @@ help:
 	@echo "  bench        deps, all, tools, then the engine in process and packets/s"
 	@echo "               through the box on veth, sctpalgd vs kernel NAT (root)"
 	@echo "  soak         all, tools, then the long e2e runs (test/e2e/soak.sh, root)"
-	@echo "  tools        e2e, benchmark and config helper programs"
+	@echo "  tools        e2e and benchmark helper programs"
 	@echo "  lint         cppcheck, and clang-format on the changed lines"
 	@echo "  lint-all     clang-format differences over the whole tree"
 	@echo "  install uninstall clean help"
@@ -478,14 +478,6 @@ build/test/fuzz-corpus: test/fuzz/make_corpus.c test/unit/pkt_build.c \
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $^
-
-# The golden tests' config printer.
-build/test/config/conf_dump: test/config/conf_dump.c build/libsctpalg.a
-	$(call msg,LD,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(INIH_LIBS)
-
-tools: $(if $(wildcard test/config/conf_dump.c),build/test/config/conf_dump)
 
 # ---- soak: the long end-to-end runs, a runner of parts ----
 # test_sctpalgd_hostile.sh's injector is Python (standard library only).
