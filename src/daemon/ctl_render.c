@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ctl.h"
+#include "ctl_server.h"
 #include "drop_reason.h"
 #include "engine.h"
 #include "json.h"

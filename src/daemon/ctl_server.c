@@ -1,6 +1,6 @@
 /*
  * ctl_server: the control socket's listener and connections, driven by
- * io_uring operations on the event loop (see include/ctl.h).
+ * io_uring operations on the event loop (see include/ctl_server.h).
  *
  * A connection goes through recv -> render -> send* -> close, with at
  * most one operation in flight, so its state is a plain sequence and it
@@ -34,7 +34,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include "ctl.h"
+#include "ctl_server.h"
 #include "log.h"
 #include "loop.h"
 #include "mon_event.h"

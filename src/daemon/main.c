@@ -25,7 +25,7 @@
 
 #include "assoc_log.h"
 #include "conf.h"
-#include "ctl.h"
+#include "ctl_server.h"
 #include "daemonize.h"
 #include "datapath.h"
 #include "drop_log.h"

@@ -31,8 +31,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include "ctl.h"
 #include "ctl_print.h"
+#include "ctl_server.h"
 #include "engine_fixture.h"
 #include "json.h"
 #include "log.h"
