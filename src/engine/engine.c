@@ -658,7 +658,7 @@ void engine_set_uplink_up(struct engine *e, unsigned int uplink, bool up)
 
 /*
  * Is every address binding of a still what config c would make?  Shared
- * by reload and by restoring a saved table (assoc_persist.c).
+ * by reload and by restoring a saved table (engine_persist.c).
  */
 bool engine_assoc_allowed(const struct engine_config *c,
 			  const struct assoc *a)

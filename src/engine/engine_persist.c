@@ -1,5 +1,5 @@
 /*
- * assoc_persist.c: saving the association table and restoring it after a
+ * engine_persist.c: saving the association table and restoring it after a
  * daemon restart (sctpalgd.conf(5), state-file).  The format is described in
  * include/engine_persist.h.
  *
