@@ -197,7 +197,7 @@ FUZZ_SUPPORT := test/unit/pkt_build.c test/unit/engine_fixture.c
 FUZZ_SUPPORT += src/ctl/ctl_proto.c src/ctl/ctl_filter.c
 # The adversarial state harness, shared by fuzz_adversary and the unit tests.
 FUZZ_SUPPORT += test/unit/adv_harness.c
-FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h test/unit/*.h)
+FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h src/conf/*.h test/unit/*.h)
 
 build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_SUPPORT) $(FUZZ_HDRS) \
 		$(GEN_HDRS)

@@ -66,9 +66,9 @@ struct conf_error {
 	char message[256];
 };
 
-/* One key the parser knows, for the documentation check. */
+/* One key the parser knows ("uplink" for [uplink NAME]). */
 struct conf_key {
-	const char *section;		/* "uplink" for [uplink NAME] */
+	const char *section;
 	const char *key;
 };
 
@@ -83,7 +83,9 @@ const char *conf_error_str(const struct conf_error *err, char *buf,
 			   size_t len);
 /* Canonical form: every key, defaults included; parses back equal. */
 int conf_print(const struct conf *c, FILE *f);
-const struct conf_key *conf_keys(size_t *n);
+/* The keys the parser knows, for the documentation checks. */
+size_t conf_key_count(void);
+struct conf_key conf_key_at(size_t i);
 /* "auto", "zerocopy", ...: the name the config file uses. */
 const char *conf_xdp_mode_name(enum conf_xdp_mode m);
 /* "error" .. "debug" for LOG_ERR .. LOG_DEBUG, NULL for any other. */

@@ -2,22 +2,25 @@
  * conf.c: parse and check sctpalgd.conf (see include/conf.h and
  * sctpalgd.conf(5)).
  *
- * libinih splits the text into (section, key, value); this file gives
- * them meaning.  libinih's handler is not told the line number, so the
- * text is fed through our own line reader that counts lines: every error,
- * including those found after the whole file is read (an uplink named
- * before it is defined), names the line it came from.
+ * libinih splits the text into (section, key, value); this file gives them
+ * meaning through the key table, conf_keydefs[] below (see
+ * src/conf/conf_keys.h): plain keys are parsed from their entry, composite ones
+ * by their own functions.  libinih's handler is not told the line number, so
+ * the text is fed through our own line reader that counts lines: every error,
+ * including those found after the whole file is read (an uplink named before it
+ * is defined), names the line it came from.
  */
 #include <errno.h>
 #include <ini.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
 
 #include "addr_map.h"
-#include "conf.h"
+#include "conf_keys.h"
 
 #define MAX_REFS	ENGINE_MAX_INSIDE_NETS
 
@@ -41,48 +44,6 @@ struct parser {
 	int uplink_line[ENGINE_MAX_UPLINKS];
 	int forward_line[ENGINE_MAX_FORWARDS];
 };
-
-static const struct conf_key keys[] = {
-	{ "daemon", "backend" }, { "daemon", "xdp-mode" },
-	{ "daemon", "queues" }, { "daemon", "busy-poll" },
-	{ "daemon", "control-socket" }, { "daemon", "control-group" },
-	{ "daemon", "user" }, { "daemon", "log-level" },
-	{ "daemon", "pidfile" }, { "daemon", "state-file" },
-	{ "daemon", "state-interval" },
-	{ "inside", "interface" }, { "inside", "network" },
-	{ "uplink", "interface" }, { "uplink", "address" },
-	{ "uplink", "gateway" },
-	{ "nat", "port-range" }, { "nat", "port-preservation" },
-	{ "nat", "multihome" }, { "nat", "max-addresses" },
-	{ "nat", "ootb-reply" }, { "nat", "ootb-reply-rate" },
-	{ "timeouts", "setup" }, { "timeouts", "established" },
-	{ "timeouts", "shutdown" }, { "timeouts", "closed" },
-	{ "limits", "associations" }, { "limits", "per-host" },
-	{ "limits", "handshakes" }, { "limits", "init-rate" },
-	{ "limits", "init-burst" }, { "limits", "max-chunks" },
-	{ "limits", "ppid-default" }, { "limits", "ppid-allow" },
-	{ "limits", "ppid-deny" },
-	{ "limits", "source-init-rate" }, { "limits", "forward-handshakes" },
-	{ "forward", "public" }, { "forward", "inside" },
-};
-
-/* Keys that may appear more than once in their section. */
-static bool repeatable(const char *section, const char *key)
-{
-	return (!strcmp(section, "inside") &&
-		(!strcmp(key, "interface") || !strcmp(key, "network"))) ||
-	       (!strcmp(section, "uplink") && !strcmp(key, "address")) ||
-	       (!strcmp(section, "forward") &&
-		(!strcmp(key, "public") || !strcmp(key, "inside"))) ||
-	       (!strcmp(section, "limits") &&
-		(!strcmp(key, "ppid-allow") || !strcmp(key, "ppid-deny")));
-}
-
-const struct conf_key *conf_keys(size_t *n)
-{
-	*n = sizeof(keys) / sizeof(keys[0]);
-	return keys;
-}
 
 void conf_defaults(struct conf *c)
 {
@@ -238,89 +199,50 @@ static int find_uplink(const struct conf *c, const char *name)
 	return -1;
 }
 
-static int do_daemon(struct parser *p, const char *k, const char *v)
+/* ---- composite keys: their own parsers ---- */
+
+static int parse_queues(struct parser *p, int idx, const char *k,
+			const char *v)
 {
-	struct conf *c = p->c;
 	unsigned long n;
 
-	if (!strcmp(k, "backend")) {
-		if (!strcmp(v, "xdp"))
-			c->backend = CONF_BACKEND_XDP;
-		else if (!strcmp(v, "packet"))
-			c->backend = CONF_BACKEND_PACKET;
-		else
-			return fail(p, p->line, "backend must be xdp or packet");
-	} else if (!strcmp(k, "xdp-mode")) {
-		unsigned int i;
+	(void)idx;
+	(void)k;
+	if (!strcmp(v, "all"))
+		p->c->queues = 0;
+	else if (parse_uint(v, 1, 64, &n))
+		return fail(p, p->line, "queues must be all or 1..64");
+	else
+		p->c->queues = (unsigned int)n;
+	return 1;
+}
 
-		for (i = 0; i < CONF_XDP__COUNT && strcmp(v, xdp_modes[i]); i++)
-			;
-		if (i == CONF_XDP__COUNT)
-			return fail(p, p->line, "xdp-mode must be auto, "
-				    "zerocopy, native or generic");
-		c->xdp_mode = (enum conf_xdp_mode)i;
-	} else if (!strcmp(k, "queues")) {
-		if (!strcmp(v, "all"))
-			c->queues = 0;
-		else if (parse_uint(v, 1, 64, &n))
-			return fail(p, p->line, "queues must be all or 1..64");
-		else
-			c->queues = (unsigned int)n;
-	} else if (!strcmp(k, "busy-poll")) {
-		if (parse_bool(v, &c->busy_poll))
-			return fail(p, p->line, "busy-poll must be yes or no");
-	} else if (!strcmp(k, "control-socket")) {
-		if (*v != '/' || copy_str(c->control_socket,
-					  sizeof(c->control_socket), v))
-			return fail(p, p->line, "control-socket must be an "
-				    "absolute path");
-	} else if (!strcmp(k, "control-group")) {
-		if (copy_str(c->control_group, sizeof(c->control_group), v))
-			return fail(p, p->line, "control-group: bad name");
-	} else if (!strcmp(k, "user")) {
-		if (copy_str(c->user, sizeof(c->user), v))
-			return fail(p, p->line, "user: bad name");
-	} else if (!strcmp(k, "log-level")) {
-		int l;
+static int parse_inside_if(struct parser *p, int idx, const char *k,
+			   const char *v)
+{
+	struct conf *c = p->c;
 
-		for (l = LOG_ERR; l <= LOG_DEBUG; l++)
-			if (log_levels[l] && !strcmp(v, log_levels[l]))
-				break;
-		if (l > LOG_DEBUG)
-			return fail(p, p->line, "log-level must be error, "
-				    "warning, notice, info or debug");
-		c->log_level = l;
-	} else if (!strcmp(k, "pidfile")) {
-		if (*v != '/' || copy_str(c->pidfile, sizeof(c->pidfile), v))
-			return fail(p, p->line, "pidfile must be an absolute "
-				    "path");
-	} else if (!strcmp(k, "state-file")) {
-		if (!strcmp(v, "none"))
-			memset(c->state_file, 0, sizeof(c->state_file));
-		else if (*v != '/' ||
-			 copy_str(c->state_file, sizeof(c->state_file), v))
-			return fail(p, p->line, "state-file must be an "
-				    "absolute path or none");
-	} else if (!strcmp(k, "state-interval")) {
-		unsigned long secs;
-
-		if (parse_uint(v, 0, 86400, &secs))
-			return fail(p, p->line, "state-interval must be 0 "
-				    "(at exit only) to 86400 seconds");
-		c->state_interval = (unsigned int)secs;
-	} else {
-		return fail(p, p->line, "unknown key \"%s\" in [daemon]", k);
-	}
+	(void)idx;
+	(void)k;
+	if (c->n_inside_ifs >= CONF_MAX_INSIDE_IFS)
+		return fail(p, p->line, "more than %d inside interfaces",
+			    CONF_MAX_INSIDE_IFS);
+	if (copy_str(c->inside_ifs[c->n_inside_ifs], IF_NAMESIZE, v))
+		return fail(p, p->line, "interface: bad name");
+	c->n_inside_ifs++;
 	return 1;
 }
 
 /* network = PREFIX [uplink NAME] [map PREFIX] */
-static int do_network(struct parser *p, const char *v)
+static int parse_network(struct parser *p, int idx, const char *k,
+			 const char *v)
 {
 	struct engine_config *e = &p->c->engine;
 	struct engine_inside_net *net;
 	char buf[160], *tok, *save = NULL;
 
+	(void)idx;
+	(void)k;
 	if (e->n_nets >= ENGINE_MAX_INSIDE_NETS)
 		return fail(p, p->line, "more than %d inside networks",
 			    ENGINE_MAX_INSIDE_NETS);
@@ -361,138 +283,78 @@ static int do_network(struct parser *p, const char *v)
 	return 1;
 }
 
-static int do_inside(struct parser *p, const char *k, const char *v)
+static int parse_uplink_if(struct parser *p, int u, const char *k,
+			   const char *v)
 {
-	struct conf *c = p->c;
+	struct engine_uplink *up = &p->c->engine.uplinks[u];
 
-	if (!strcmp(k, "interface")) {
-		if (c->n_inside_ifs >= CONF_MAX_INSIDE_IFS)
-			return fail(p, p->line, "more than %d inside "
-				    "interfaces", CONF_MAX_INSIDE_IFS);
-		if (copy_str(c->inside_ifs[c->n_inside_ifs], IF_NAMESIZE, v))
-			return fail(p, p->line, "interface: bad name");
-		c->n_inside_ifs++;
-		return 1;
-	}
-	if (!strcmp(k, "network"))
-		return do_network(p, v);
-	return fail(p, p->line, "unknown key \"%s\" in [inside]", k);
+	(void)k;
+	if (copy_str(up->ifname, sizeof(up->ifname), v) ||
+	    strlen(v) >= IF_NAMESIZE)
+		return fail(p, p->line, "interface: bad name");
+	return 1;
 }
 
-static int do_uplink(struct parser *p, int u, const char *k, const char *v)
+static int parse_uplink_addr(struct parser *p, int u, const char *k,
+			     const char *v)
 {
 	struct engine_uplink *up = &p->c->engine.uplinks[u];
 	struct nat_addr a;
 
-	if (!strcmp(k, "interface")) {
-		if (copy_str(up->ifname, sizeof(up->ifname), v) ||
-		    strlen(v) >= IF_NAMESIZE)
-			return fail(p, p->line, "interface: bad name");
-	} else if (!strcmp(k, "address")) {
-		if (nat_addr_parse(&a, v))
-			return fail(p, p->line, "address: \"%s\" is not an "
-				    "IPv4 or IPv6 address", v);
-		if (up->n_public >= ENGINE_MAX_PUBLIC_ADDRS)
-			return fail(p, p->line, "more than %d addresses on "
-				    "one uplink", ENGINE_MAX_PUBLIC_ADDRS);
-		up->public_addrs[up->n_public++] = a;
-	} else if (!strcmp(k, "gateway")) {
-		if (nat_addr_parse(&p->c->gateways[u], v))
-			return fail(p, p->line, "gateway: \"%s\" is not an "
-				    "address", v);
-	} else {
-		return fail(p, p->line, "unknown key \"%s\" in [uplink]", k);
-	}
+	(void)k;
+	if (nat_addr_parse(&a, v))
+		return fail(p, p->line, "address: \"%s\" is not an IPv4 or "
+			    "IPv6 address", v);
+	if (up->n_public >= ENGINE_MAX_PUBLIC_ADDRS)
+		return fail(p, p->line, "more than %d addresses on one "
+			    "uplink", ENGINE_MAX_PUBLIC_ADDRS);
+	up->public_addrs[up->n_public++] = a;
 	return 1;
 }
 
-static int do_nat(struct parser *p, const char *k, const char *v)
+static int parse_gateway(struct parser *p, int u, const char *k,
+			 const char *v)
+{
+	(void)k;
+	if (nat_addr_parse(&p->c->gateways[u], v))
+		return fail(p, p->line, "gateway: \"%s\" is not an address",
+			    v);
+	return 1;
+}
+
+static int parse_port_range(struct parser *p, int idx, const char *k,
+			    const char *v)
 {
 	struct engine_config *e = &p->c->engine;
+	const char *dash = strchr(v, '-');
 	unsigned long a, b;
+	char lo[8];
 
-	if (!strcmp(k, "port-range")) {
-		char lo[8];
-		const char *dash = strchr(v, '-');
-
-		if (!dash || (size_t)(dash - v) >= sizeof(lo))
-			return fail(p, p->line, "port-range must be LOW-HIGH");
-		memcpy(lo, v, (size_t)(dash - v));
-		lo[dash - v] = '\0';
-		if (parse_uint(lo, 1, 65535, &a) ||
-		    parse_uint(dash + 1, 1, 65535, &b) || a > b)
-			return fail(p, p->line, "port-range must be LOW-HIGH "
-				    "with 1 <= LOW <= HIGH <= 65535");
-		e->port_min = (uint16_t)a;
-		e->port_max = (uint16_t)b;
-	} else if (!strcmp(k, "port-preservation")) {
-		if (parse_bool(v, &e->port_preserve))
-			return fail(p, p->line, "port-preservation must be "
-				    "yes or no");
-	} else if (!strcmp(k, "multihome")) {
-		if (!strcmp(v, "off"))
-			e->multihome = MULTIHOME_OFF;
-		else if (!strcmp(v, "uplinks"))
-			e->multihome = MULTIHOME_UPLINKS;
-		else
-			return fail(p, p->line, "multihome must be off or "
-				    "uplinks");
-	} else if (!strcmp(k, "max-addresses")) {
-		if (parse_uint(v, 1, ENGINE_ADDRS_MAX, &a))
-			return fail(p, p->line, "max-addresses must be 1..%d",
-				    ENGINE_ADDRS_MAX);
-		e->max_addrs = (uint8_t)a;
-	} else if (!strcmp(k, "ootb-reply")) {
-		if (parse_bool(v, &e->ootb_reply))
-			return fail(p, p->line, "ootb-reply must be yes or no");
-	} else if (!strcmp(k, "ootb-reply-rate")) {
-		if (parse_uint(v, 1, 100000, &a))
-			return fail(p, p->line, "ootb-reply-rate must be "
-				    "1..100000");
-		e->ootb_reply_rate = (uint32_t)a;
-	} else {
-		return fail(p, p->line, "unknown key \"%s\" in [nat]", k);
-	}
+	(void)idx;
+	(void)k;
+	if (!dash || (size_t)(dash - v) >= sizeof(lo))
+		return fail(p, p->line, "port-range must be LOW-HIGH");
+	memcpy(lo, v, (size_t)(dash - v));
+	lo[dash - v] = '\0';
+	if (parse_uint(lo, 1, 65535, &a) ||
+	    parse_uint(dash + 1, 1, 65535, &b) || a > b)
+		return fail(p, p->line, "port-range must be LOW-HIGH with "
+			    "1 <= LOW <= HIGH <= 65535");
+	e->port_min = (uint16_t)a;
+	e->port_max = (uint16_t)b;
 	return 1;
 }
 
-static int do_timeouts(struct parser *p, const char *k, const char *v)
+/* ppid-allow / ppid-deny: a list of PPIDs, commas or blanks between. */
+static int parse_ppids(struct parser *p, int idx, const char *k,
+		       const char *v)
 {
 	struct engine_config *e = &p->c->engine;
-	uint32_t *t;
-	unsigned long n;
-	char num[16];
-	size_t len = strlen(v);
-
-	if (!strcmp(k, "setup"))
-		t = &e->timeout_setup;
-	else if (!strcmp(k, "established"))
-		t = &e->timeout_established;
-	else if (!strcmp(k, "shutdown"))
-		t = &e->timeout_shutdown;
-	else if (!strcmp(k, "closed"))
-		t = &e->timeout_closed;
-	else
-		return fail(p, p->line, "unknown key \"%s\" in [timeouts]", k);
-	/* Seconds, with an optional "s". */
-	if (len && len < sizeof(num)) {
-		memcpy(num, v, len + 1);
-		if (num[len - 1] == 's')
-			num[len - 1] = '\0';
-		if (!parse_uint(num, 1, 86400, &n)) {
-			*t = (uint32_t)n;
-			return 1;
-		}
-	}
-	return fail(p, p->line, "%s must be 1..86400 seconds", k);
-}
-
-static int ppid_list(struct parser *p, const char *v, uint8_t action)
-{
-	struct engine_config *e = &p->c->engine;
+	uint8_t action = strcmp(k, "ppid-deny") ? PPID_ALLOW : PPID_DENY;
 	char buf[256], *tok, *save = NULL;
 	unsigned long n;
 
+	(void)idx;
 	if (strlen(v) >= sizeof(buf))
 		return fail(p, p->line, "PPID list too long");
 	strcpy(buf, v);
@@ -510,84 +372,285 @@ static int ppid_list(struct parser *p, const char *v, uint8_t action)
 	return 1;
 }
 
-static int do_limits(struct parser *p, const char *k, const char *v)
+/* A [forward] line's ADDRESS:PORT: 0 after fail(), else 1. */
+static int forward_addr(struct parser *p, const char *k, const char *v,
+			struct nat_addr *a, uint16_t *port)
 {
-	struct engine_config *e = &p->c->engine;
-	unsigned long n;
-
-	if (!strcmp(k, "ppid-default")) {
-		if (strcmp(v, "allow") && strcmp(v, "deny"))
-			return fail(p, p->line, "ppid-default must be allow "
-				    "or deny");
-		e->ppid_default_deny = !strcmp(v, "deny");
-		return 1;
-	}
-	if (!strcmp(k, "ppid-allow"))
-		return ppid_list(p, v, PPID_ALLOW);
-	if (!strcmp(k, "ppid-deny"))
-		return ppid_list(p, v, PPID_DENY);
-	if (parse_uint(v, 0, 4194304, &n))
-		return fail(p, p->line, "%s must be a number 0..4194304", k);
-	if (!strcmp(k, "associations") && n >= 1)
-		e->max_assocs = (uint32_t)n;
-	else if (!strcmp(k, "per-host"))
-		e->max_assocs_per_host = (uint32_t)n;
-	else if (!strcmp(k, "handshakes"))
-		e->max_handshakes = (uint32_t)n;
-	else if (!strcmp(k, "init-rate"))
-		e->init_rate = (uint32_t)n;
-	else if (!strcmp(k, "init-burst") && n >= 1)
-		e->init_burst = (uint32_t)n;
-	else if (!strcmp(k, "max-chunks") && n >= 1 && n <= 65535)
-		e->max_chunks = (uint16_t)n;
-	else if (!strcmp(k, "source-init-rate"))
-		e->source_init_rate = (uint32_t)n;
-	else if (!strcmp(k, "forward-handshakes"))
-		e->forward_handshakes = (uint32_t)n;
-	else if (!strcmp(k, "associations") || !strcmp(k, "init-burst") ||
-		 !strcmp(k, "max-chunks"))
-		return fail(p, p->line, "%s must be at least 1", k);
-	else
-		return fail(p, p->line, "unknown key \"%s\" in [limits]", k);
+	if (parse_addr_port(v, a, port))
+		return fail(p, p->line, "%s must be ADDRESS:PORT "
+			    "([ADDRESS]:PORT for IPv6)", k);
 	return 1;
 }
 
-static int do_forward(struct parser *p, int f, const char *k, const char *v)
+static int parse_fw_public(struct parser *p, int f, const char *k,
+			   const char *v)
 {
 	struct engine_forward *fw = &p->c->engine.forwards[f];
 	struct nat_addr a;
 	uint16_t port;
 
-	if (parse_addr_port(v, &a, &port))
-		return fail(p, p->line, "%s must be ADDRESS:PORT "
-			    "([ADDRESS]:PORT for IPv6)", k);
-	if (!strcmp(k, "public")) {
-		if (fw->n_public && port != fw->public_port)
-			return fail(p, p->line, "public: every address of a "
-				    "forward shares one port");
-		if (fw->n_public >= ENGINE_MAX_PUBLIC_ADDRS)
-			return fail(p, p->line, "too many public addresses");
-		fw->public_addrs[fw->n_public++] = a;
-		fw->public_port = port;
-	} else if (!strcmp(k, "inside")) {
-		/* Several lines: a multihomed server, the n-th inside
-		 * address serving the n-th public one. */
-		if (fw->n_inside && port != fw->inside_port)
-			return fail(p, p->line, "inside: every address of a "
-				    "forward shares one port");
-		if (fw->n_inside >= ENGINE_MAX_PUBLIC_ADDRS)
-			return fail(p, p->line, "too many inside addresses");
-		for (int i = 0; i < fw->n_inside; i++)
-			if (nat_addr_eq(&fw->inside_addrs[i], &a))
-				return fail(p, p->line, "inside: address "
-					    "listed twice");
-		if (!fw->n_inside)
-			fw->inside_addr = a;
-		fw->inside_addrs[fw->n_inside++] = a;
-		fw->inside_port = port;
-	} else {
-		return fail(p, p->line, "unknown key \"%s\" in [forward]", k);
+	if (!forward_addr(p, k, v, &a, &port))
+		return 0;
+	if (fw->n_public && port != fw->public_port)
+		return fail(p, p->line, "public: every address of a forward "
+			    "shares one port");
+	if (fw->n_public >= ENGINE_MAX_PUBLIC_ADDRS)
+		return fail(p, p->line, "too many public addresses");
+	fw->public_addrs[fw->n_public++] = a;
+	fw->public_port = port;
+	return 1;
+}
+
+/* Several lines: a multihomed server, the n-th inside address serving
+ * the n-th public one. */
+static int parse_fw_inside(struct parser *p, int f, const char *k,
+			   const char *v)
+{
+	struct engine_forward *fw = &p->c->engine.forwards[f];
+	struct nat_addr a;
+	uint16_t port;
+
+	if (!forward_addr(p, k, v, &a, &port))
+		return 0;
+	if (fw->n_inside && port != fw->inside_port)
+		return fail(p, p->line, "inside: every address of a forward "
+			    "shares one port");
+	if (fw->n_inside >= ENGINE_MAX_PUBLIC_ADDRS)
+		return fail(p, p->line, "too many inside addresses");
+	for (int i = 0; i < fw->n_inside; i++)
+		if (nat_addr_eq(&fw->inside_addrs[i], &a))
+			return fail(p, p->line, "inside: address listed "
+				    "twice");
+	if (!fw->n_inside)
+		fw->inside_addr = a;
+	fw->inside_addrs[fw->n_inside++] = a;
+	fw->inside_port = port;
+	return 1;
+}
+
+/* ---- the key table ---- */
+
+static const char *const backends[] = {
+	[CONF_BACKEND_XDP] = "xdp", [CONF_BACKEND_PACKET] = "packet",
+};
+static const char *const multihome_modes[] = {
+	[MULTIHOME_OFF] = "off", [MULTIHOME_UPLINKS] = "uplinks",
+};
+static const char *const ppid_defaults[] = { "allow", "deny" };
+
+#define N_OF(a)		(sizeof(a) / sizeof((a)[0]))
+#define FIELD(f)	offsetof(struct conf, f), sizeof(((struct conf *)0)->f)
+#define NUM(sec, k, f, lo, hi, why)					\
+	{ sec, k, CONF_K_UINT, 0, FIELD(f), lo, hi, why, NULL, 0, NULL, NULL }
+#define SECS(k, f)							\
+	{ "timeouts", k, CONF_K_SECONDS, 0, FIELD(engine.f), 1, 86400,	\
+	  NULL, NULL, 0, NULL, NULL }
+#define LIMIT(k, f, lo, hi, why)					\
+	{ "limits", k, CONF_K_LIMIT, 0, FIELD(engine.f), lo, hi, why,	\
+	  NULL, 0, NULL, NULL }
+#define BOOL(sec, k, f)							\
+	{ sec, k, CONF_K_BOOL, 0, FIELD(f), 0, 0, NULL, NULL, 0, NULL, NULL }
+#define STR(sec, k, kind, flags, f)					\
+	{ sec, k, kind, flags, FIELD(f), 0, 0, NULL, NULL, 0, NULL, NULL }
+#define CHOICE(sec, k, f, names)					\
+	{ sec, k, CONF_K_CHOICE, 0, FIELD(f), 0, 0, NULL, names,	\
+	  N_OF(names), NULL, NULL }
+#define CUSTOM(sec, k, flags, parse, print)				\
+	{ sec, k, CONF_K_CUSTOM, flags, 0, 0, 0, 0, NULL, NULL, 0, parse, \
+	  print }
+
+const struct conf_keydef conf_keydefs[] = {
+	CHOICE("daemon", "backend", backend, backends),
+	CHOICE("daemon", "xdp-mode", xdp_mode, xdp_modes),
+	CUSTOM("daemon", "queues", 0, parse_queues, conf_print_queues),
+	BOOL("daemon", "busy-poll", busy_poll),
+	STR("daemon", "control-socket", CONF_K_PATH, 0, control_socket),
+	STR("daemon", "control-group", CONF_K_WORD, 0, control_group),
+	STR("daemon", "user", CONF_K_WORD, CONF_F_OPTIONAL, user),
+	CHOICE("daemon", "log-level", log_level, log_levels),
+	STR("daemon", "pidfile", CONF_K_PATH, 0, pidfile),
+	STR("daemon", "state-file", CONF_K_PATH, CONF_F_NONE, state_file),
+	NUM("daemon", "state-interval", state_interval, 0, 86400,
+	    "0 (at exit only) to 86400 seconds"),
+
+	CUSTOM("inside", "interface", CONF_F_REPEAT, parse_inside_if,
+	       conf_print_inside_ifs),
+	CUSTOM("inside", "network", CONF_F_REPEAT, parse_network,
+	       conf_print_networks),
+
+	CUSTOM("uplink", "interface", 0, parse_uplink_if,
+	       conf_print_uplink_if),
+	CUSTOM("uplink", "address", CONF_F_REPEAT, parse_uplink_addr,
+	       conf_print_uplink_addrs),
+	CUSTOM("uplink", "gateway", 0, parse_gateway, conf_print_gateway),
+
+	CUSTOM("nat", "port-range", 0, parse_port_range,
+	       conf_print_port_range),
+	BOOL("nat", "port-preservation", engine.port_preserve),
+	CHOICE("nat", "multihome", engine.multihome, multihome_modes),
+	NUM("nat", "max-addresses", engine.max_addrs, 1, ENGINE_ADDRS_MAX,
+	    NULL),
+	BOOL("nat", "ootb-reply", engine.ootb_reply),
+	NUM("nat", "ootb-reply-rate", engine.ootb_reply_rate, 1, 100000,
+	    NULL),
+
+	SECS("setup", timeout_setup),
+	SECS("established", timeout_established),
+	SECS("shutdown", timeout_shutdown),
+	SECS("closed", timeout_closed),
+
+	LIMIT("associations", max_assocs, 1, CONF_LIMIT_MAX, "at least 1"),
+	LIMIT("per-host", max_assocs_per_host, 0, CONF_LIMIT_MAX, NULL),
+	LIMIT("handshakes", max_handshakes, 0, CONF_LIMIT_MAX, NULL),
+	LIMIT("init-rate", init_rate, 0, CONF_LIMIT_MAX, NULL),
+	LIMIT("init-burst", init_burst, 1, CONF_LIMIT_MAX, "at least 1"),
+	/* Above 65535 says "at least 1" too: as it always did. */
+	LIMIT("max-chunks", max_chunks, 1, 65535, "at least 1"),
+	LIMIT("source-init-rate", source_init_rate, 0, CONF_LIMIT_MAX, NULL),
+	LIMIT("forward-handshakes", forward_handshakes, 0, CONF_LIMIT_MAX,
+	      NULL),
+	CHOICE("limits", "ppid-default", engine.ppid_default_deny,
+	       ppid_defaults),
+	CUSTOM("limits", "ppid-allow", CONF_F_REPEAT, parse_ppids,
+	       conf_print_ppid_rules),
+	CUSTOM("limits", "ppid-deny", CONF_F_REPEAT, parse_ppids, NULL),
+
+	CUSTOM("forward", "public", CONF_F_REPEAT, parse_fw_public,
+	       conf_print_fw_public),
+	CUSTOM("forward", "inside", CONF_F_REPEAT, parse_fw_inside,
+	       conf_print_fw_inside),
+};
+
+const size_t conf_n_keydefs = N_OF(conf_keydefs);
+
+size_t conf_key_count(void)
+{
+	return conf_n_keydefs;
+}
+
+struct conf_key conf_key_at(size_t i)
+{
+	struct conf_key k = { conf_keydefs[i].section, conf_keydefs[i].key };
+
+	return k;
+}
+
+static const struct conf_keydef *find_key(const char *section,
+					  const char *key)
+{
+	for (size_t i = 0; i < conf_n_keydefs; i++)
+		if (!strcmp(conf_keydefs[i].section, section) &&
+		    !strcmp(conf_keydefs[i].key, key))
+			return &conf_keydefs[i];
+	return NULL;
+}
+
+/* ---- plain keys: parsed from their table entry ---- */
+
+static void set_uint(void *field, size_t size, unsigned long v)
+{
+	switch (size) {
+	case 1:
+		*(uint8_t *)field = (uint8_t)v;
+		break;
+	case 2:
+		*(uint16_t *)field = (uint16_t)v;
+		break;
+	default:
+		*(uint32_t *)field = (uint32_t)v;
+		break;
 	}
+}
+
+/* "%s must be a, b or c" for a CHOICE. */
+static int fail_choice(struct parser *p, const struct conf_keydef *d)
+{
+	char list[128] = "";
+	size_t len = 0;
+	unsigned int i, n = 0, left = 0;
+
+	for (i = 0; i < d->n_names; i++)
+		left += d->names[i] != NULL;
+	for (i = 0; i < d->n_names && len < sizeof(list); i++) {
+		if (!d->names[i])
+			continue;
+		n++;
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					n == 1 ? "" : n == left ? " or " : ", ",
+					d->names[i]);
+	}
+	return fail(p, p->line, "%s must be %s", d->key, list);
+}
+
+static int fail_range(struct parser *p, const struct conf_keydef *d,
+		      const char *unit)
+{
+	if (d->range)
+		return fail(p, p->line, "%s must be %s", d->key, d->range);
+	return fail(p, p->line, "%s must be %lu..%lu%s", d->key, d->min,
+		    d->max, unit);
+}
+
+static int parse_plain(struct parser *p, const struct conf_keydef *d,
+		       const char *v)
+{
+	char *field = (char *)p->c + d->off;
+	unsigned long n = 0;
+	char num[16];
+	size_t len;
+
+	switch (d->kind) {
+	case CONF_K_UINT:
+		if (parse_uint(v, d->min, d->max, &n))
+			return fail_range(p, d, "");
+		break;
+	case CONF_K_SECONDS:
+		len = strlen(v);
+		if (!len || len >= sizeof(num))
+			return fail_range(p, d, " seconds");
+		memcpy(num, v, len + 1);
+		if (num[len - 1] == 's')
+			num[len - 1] = '\0';
+		if (parse_uint(num, d->min, d->max, &n))
+			return fail_range(p, d, " seconds");
+		break;
+	case CONF_K_LIMIT:
+		if (parse_uint(v, 0, CONF_LIMIT_MAX, &n))
+			return fail(p, p->line, "%s must be a number 0..%lu",
+				    d->key, CONF_LIMIT_MAX);
+		if (n < d->min || n > d->max)
+			return fail_range(p, d, "");
+		break;
+	case CONF_K_BOOL:
+		if (parse_bool(v, (bool *)field))
+			return fail(p, p->line, "%s must be yes or no",
+				    d->key);
+		return 1;
+	case CONF_K_PATH:
+		if ((d->flags & CONF_F_NONE) && !strcmp(v, "none")) {
+			memset(field, 0, d->size);
+			return 1;
+		}
+		if (*v != '/' || copy_str(field, d->size, v))
+			return fail(p, p->line, "%s must be an absolute path%s",
+				    d->key,
+				    d->flags & CONF_F_NONE ? " or none" : "");
+		return 1;
+	case CONF_K_WORD:
+		if (copy_str(field, d->size, v))
+			return fail(p, p->line, "%s: bad name", d->key);
+		return 1;
+	case CONF_K_CHOICE:
+		for (n = 0; n < d->n_names; n++)
+			if (d->names[n] && !strcmp(v, d->names[n]))
+				break;
+		if (n == d->n_names)
+			return fail_choice(p, d);
+		break;
+	case CONF_K_CUSTOM:
+		return 0;
+	}
+	set_uint(field, d->size, n);
 	return 1;
 }
 
@@ -649,6 +712,15 @@ static bool seen_before(struct parser *p, const char *section,
 	return false;
 }
 
+/* A section some key belongs to ([uplink NAME] and [forward NAME] too). */
+static bool known_section(const char *kind)
+{
+	for (size_t i = 0; i < conf_n_keydefs; i++)
+		if (!strcmp(conf_keydefs[i].section, kind))
+			return true;
+	return false;
+}
+
 static int handler(void *user, const char *section, const char *key,
 		   const char *value)
 {
@@ -656,6 +728,7 @@ static int handler(void *user, const char *section, const char *key,
 	char kind[16];
 	const char *name = strchr(section, ' ');
 	size_t klen = name ? (size_t)(name - section) : strlen(section);
+	const struct conf_keydef *d;
 	int idx;
 
 	if (p->failed)
@@ -670,30 +743,22 @@ static int handler(void *user, const char *section, const char *key,
 		if (idx < 0 || p->failed)
 			return 0;
 	}
-	if (!repeatable(kind, key) && seen_before(p, section, key))
+	d = find_key(kind, key);
+	if (!(d && (d->flags & CONF_F_REPEAT)) &&
+	    seen_before(p, section, key))
 		return fail(p, p->line, "\"%s\" given twice in [%s]", key,
 			    section);
-	if (!name) {
-		if (!strcmp(kind, "daemon"))
-			return do_daemon(p, key, value);
-		if (!strcmp(kind, "inside"))
-			return do_inside(p, key, value);
-		if (!strcmp(kind, "nat"))
-			return do_nat(p, key, value);
-		if (!strcmp(kind, "timeouts"))
-			return do_timeouts(p, key, value);
-		if (!strcmp(kind, "limits"))
-			return do_limits(p, key, value);
-		if (!strcmp(kind, "uplink") || !strcmp(kind, "forward"))
-			return fail(p, p->line, "[%s] needs a name: "
-				    "[%s NAME]", kind, kind);
+	if (!name && (!strcmp(kind, "uplink") || !strcmp(kind, "forward")))
+		return fail(p, p->line, "[%s] needs a name: [%s NAME]", kind,
+			    kind);
+	if ((name && idx < 0) || (!name && !known_section(kind)))
 		return fail(p, p->line, "unknown section [%s]", section);
-	}
-	if (idx < 0)
-		return fail(p, p->line, "unknown section [%s]", section);
-	if (!strcmp(kind, "uplink"))
-		return do_uplink(p, idx, key, value);
-	return do_forward(p, idx, key, value);
+	if (!d)
+		return fail(p, p->line, "unknown key \"%s\" in [%s]", key,
+			    kind);
+	if (d->kind == CONF_K_CUSTOM)
+		return d->parse(p, idx, key, value);
+	return parse_plain(p, d, value);
 }
 
 /* libinih reads lines through this, so we know which line we are on. */
