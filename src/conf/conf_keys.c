@@ -303,59 +303,36 @@ static int parse_ppids(struct parser *p, int idx, const char *k,
 	return 1;
 }
 
-/* A [forward] line's ADDRESS:PORT: 0 after fail(), else 1. */
-static int forward_addr(struct parser *p, const char *k, const char *v,
-			struct nat_addr *a, uint16_t *port)
+/*
+ * public / inside = ADDRESS:PORT, in [forward NAME].  Every address of a
+ * side shares one port; a multihomed server's n-th inside address serves
+ * the n-th public one.
+ */
+static int parse_forward(struct parser *p, int f, const char *k,
+			 const char *v)
 {
-	if (parse_addr_port(v, a, port))
+	struct engine_forward *fw = &p->c->engine.forwards[f];
+	bool pub = !strcmp(k, "public");
+	struct nat_addr a, *addrs = pub ? fw->public_addrs : fw->inside_addrs;
+	uint8_t *n = pub ? &fw->n_public : &fw->n_inside;
+	uint16_t port, *side_port = pub ? &fw->public_port : &fw->inside_port;
+
+	if (parse_addr_port(v, &a, &port))
 		return conf_fail(p, p->line, "%s must be ADDRESS:PORT "
 				 "([ADDRESS]:PORT for IPv6)", k);
-	return 1;
-}
-
-static int parse_fw_public(struct parser *p, int f, const char *k,
-			   const char *v)
-{
-	struct engine_forward *fw = &p->c->engine.forwards[f];
-	struct nat_addr a;
-	uint16_t port;
-
-	if (!forward_addr(p, k, v, &a, &port))
-		return 0;
-	if (fw->n_public && port != fw->public_port)
-		return conf_fail(p, p->line, "public: every address of a "
-				 "forward shares one port");
-	if (fw->n_public >= ENGINE_MAX_PUBLIC_ADDRS)
-		return conf_fail(p, p->line, "too many public addresses");
-	fw->public_addrs[fw->n_public++] = a;
-	fw->public_port = port;
-	return 1;
-}
-
-/* Several lines: a multihomed server, the n-th inside address serving
- * the n-th public one. */
-static int parse_fw_inside(struct parser *p, int f, const char *k,
-			   const char *v)
-{
-	struct engine_forward *fw = &p->c->engine.forwards[f];
-	struct nat_addr a;
-	uint16_t port;
-
-	if (!forward_addr(p, k, v, &a, &port))
-		return 0;
-	if (fw->n_inside && port != fw->inside_port)
-		return conf_fail(p, p->line, "inside: every address of a "
-				 "forward shares one port");
-	if (fw->n_inside >= ENGINE_MAX_PUBLIC_ADDRS)
-		return conf_fail(p, p->line, "too many inside addresses");
-	for (int i = 0; i < fw->n_inside; i++)
-		if (nat_addr_eq(&fw->inside_addrs[i], &a))
+	if (*n && port != *side_port)
+		return conf_fail(p, p->line, "%s: every address of a forward "
+				 "shares one port", k);
+	if (*n >= ENGINE_MAX_PUBLIC_ADDRS)
+		return conf_fail(p, p->line, "too many %s addresses", k);
+	for (int i = 0; !pub && i < *n; i++)
+		if (nat_addr_eq(&addrs[i], &a))
 			return conf_fail(p, p->line, "inside: address listed "
 					 "twice");
-	if (!fw->n_inside)
+	if (!pub && !*n)
 		fw->inside_addr = a;
-	fw->inside_addrs[fw->n_inside++] = a;
-	fw->inside_port = port;
+	addrs[(*n)++] = a;
+	*side_port = port;
 	return 1;
 }
 
@@ -446,9 +423,9 @@ const struct conf_keydef conf_keydefs[] = {
 	       conf_print_ppid_rules),
 	CUSTOM("limits", "ppid-deny", CONF_F_REPEAT, parse_ppids, NULL),
 
-	CUSTOM("forward", "public", CONF_F_REPEAT, parse_fw_public,
+	CUSTOM("forward", "public", CONF_F_REPEAT, parse_forward,
 	       conf_print_fw_public),
-	CUSTOM("forward", "inside", CONF_F_REPEAT, parse_fw_inside,
+	CUSTOM("forward", "inside", CONF_F_REPEAT, parse_forward,
 	       conf_print_fw_inside),
 };
 
