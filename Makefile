@@ -91,6 +91,8 @@ CTL_OBJS  := $(CTL_SRCS:%.c=build/%.o)
 CTL_SHARED_OBJS := build/src/ctl/ctl_proto.o build/src/ctl/json.o
 # The associations filter: parsed and applied in the daemon.
 CTL_SHARED_OBJS += build/src/ctl/ctl_filter.o
+# sctpalgctl capture: its request and filter, and the pcapng blocks.
+CTL_SHARED_OBJS += build/src/ctl/cap_filter.o build/src/ctl/pcapng.o
 FUZZERS   := $(FUZZ_SRCS:test/fuzz/%.c=build/fuzz/%)
 
 PROGS := $(if $(wildcard src/daemon/main.c),build/sctpalgd) \
@@ -170,6 +172,9 @@ UNIT_DAEMON_SRCS := $(wildcard src/daemon/loop.c src/daemon/log.c \
 # sctpalgctl monitor's event lines.
 UNIT_DAEMON_SRCS += src/daemon/mon_event.c src/daemon/mon_watch.c \
 	src/ctl/ctl_filter.c
+# sctpalgctl capture: request, filter, pcapng blocks.
+UNIT_DAEMON_SRCS += src/ctl/cap_filter.c src/ctl/pcapng.c \
+	src/daemon/capture.c
 SAN_OBJS += $(UNIT_DAEMON_SRCS:%.c=build/san/%.o)
 
 build/test/unit: $(UNIT_OBJS) $(SAN_OBJS)
@@ -194,7 +199,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Iinclude -Ibuild -Isrc/engine \
 	-fno-sanitize-recover=all
 FUZZ_SUPPORT := test/unit/pkt_build.c test/unit/engine_fixture.c
 # fuzz_ctl: the control socket's request reading.
-FUZZ_SUPPORT += src/ctl/ctl_proto.c src/ctl/ctl_filter.c
+FUZZ_SUPPORT += src/ctl/ctl_proto.c src/ctl/ctl_filter.c src/ctl/cap_filter.c
 # The adversarial state harness, shared by fuzz_adversary and the unit tests.
 FUZZ_SUPPORT += test/unit/adv_harness.c
 FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h src/conf/*.h test/unit/*.h)
@@ -276,7 +281,8 @@ $(SAN_DAEMON_OBJS): CFLAGS += $(DAEMON_CFLAGS)
 $(SAN_DAEMON_OBJS): $(SKELS)
 build/san/sctpalgd: $(SAN_DAEMON_OBJS) build/san/src/ctl/ctl_proto.o \
 		build/san/src/ctl/json.o $(LIB_SRCS:%.c=build/san/%.o) \
-		build/san/src/ctl/ctl_filter.o
+		build/san/src/ctl/ctl_filter.o build/san/src/ctl/cap_filter.o \
+		build/san/src/ctl/pcapng.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(DAEMON_LIBS)
 

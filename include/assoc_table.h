@@ -105,8 +105,11 @@ struct assoc {
 	uint32_t wnext, wprev;
 	uint64_t filed;		/* deadline the wheel slot was chosen for */
 	bool in_use;
-	struct assoc_local *locals;	/* room for max_locals */
-	struct assoc_peer *peers;	/* room for max_peers */
+	/* Address lists, grown on demand (assoc_room_*); the size class of
+	 * each block is the table's business. */
+	uint8_t locals_class, peers_class;
+	struct assoc_local *locals;
+	struct assoc_peer *peers;
 	/* Handshake candidates (handshake_cand.c), ASSOC_CANDS of them;
 	 * restarts and collisions wait here until they complete. */
 	struct assoc_cand *cands;
@@ -161,6 +164,15 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 				 uint16_t port_b,
 				 bool (*match)(const struct assoc *, void *),
 				 void *arg);
+
+/*
+ * Room for n locals / peers: grows the association's list if needed
+ * (pointers into it move).  False only when n is over max_locals /
+ * max_peers; growing never fails otherwise (class_pool.h).
+ */
+bool assoc_room_locals(struct assoc_table *t, struct assoc *a,
+		       unsigned int n);
+bool assoc_room_peers(struct assoc_table *t, struct assoc *a, unsigned int n);
 
 /* Address list helpers. */
 int assoc_find_peer(const struct assoc *a, const struct nat_addr *addr);

@@ -20,7 +20,7 @@
 
 #define CTL_SOCKET_DEFAULT	"/run/sctpalg/sctpalgd.sock"
 /* Longest command line, newline included. */
-#define CTL_REQUEST_MAX		128
+#define CTL_REQUEST_MAX		256
 
 #define CTL_COMMANDS(X)							\
 	X(ASSOCIATIONS,	"associations",	"list associations")		\
@@ -28,7 +28,8 @@
 	X(RELOAD,	"reload",	"reload the configuration")	\
 	X(FLUSH,	"flush",	"remove every association")	\
 	X(VERSION,	"version",	"show the daemon's version")	\
-	X(MONITOR,	"monitor",	"stream association and drop events")
+	X(MONITOR,	"monitor",	"stream association and drop events") \
+	X(CAPTURE,	"capture",	"capture packets to a pcapng file")
 
 enum ctl_cmd {
 #define CTL_CMD_ENUM(id, name, help) CTL_CMD_##id,
@@ -67,8 +68,8 @@ enum ctl_req_state ctl_request_parse(const char *buf, size_t len, bool eof,
 				     enum ctl_cmd *out);
 /*
  * A request line's command (n bytes, no newline): its first word must
- * name one exactly; only "associations" may have more words after it
- * (its filter, ctl_filter.h).  0, or -EINVAL.
+ * name one exactly; only "associations" (its filter, ctl_filter.h) and
+ * "capture" (cap_filter.h) may have more words after it.  0, or -EINVAL.
  */
 int ctl_request_cmd(const char *line, size_t n, enum ctl_cmd *out);
 /* The arguments of the request in buf (after the command word, to the

@@ -5,7 +5,9 @@
  * served entirely from the event loop: accept, recv and send are io_uring
  * operations, so a client never blocks the packet path.  One command per
  * connection (ctl_proto.h) -- but "monitor", whose connection stays open
- * and streams events (ctl_server_publish); the answer is rendered to JSON in one go and
+ * and streams events (ctl_server_publish), and "capture", whose
+ * connection is handed to the capture module (ctl_ops.capture) with its
+ * slot freed; the answer is rendered to JSON in one go and
  * written out in as many sends as the client's pace needs.  A client gets
  * timeout_ms for the whole exchange and must make progress (send its
  * request, read some of the answer) every idle_ms; a slow or stuck one is
@@ -30,6 +32,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cap_filter.h"
 #include "ctl_filter.h"
 #include "ctl_proto.h"
 #include "engine.h"
@@ -81,6 +84,13 @@ struct ctl_ops {
 	 * parser's "file:line: reason").  NULL: reload is refused.
 	 */
 	int (*reload)(void *arg, char *why, size_t why_len);
+	/*
+	 * "capture": start a session streaming to the client's fd
+	 * (capture.h).  0: fd is the callee's from then on; -errno with
+	 * a sentence in why: the client is told why.  NULL: refused.
+	 */
+	int (*capture)(void *arg, int fd, const struct cap_req *r, pid_t pid,
+		       char *why, size_t why_len);
 };
 
 struct ctl_server_config {

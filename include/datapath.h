@@ -29,6 +29,12 @@ int datapath_create(struct engine *e, struct xport *x, struct pport *p,
 		    struct kroute *k, const struct conf *c,
 		    struct datapath **out);
 void datapath_destroy(struct datapath *d);
+/*
+ * sctpalgctl capture: the sessions whose taps the datapath calls while
+ * capture_live() (capture.h); NULL: none.
+ */
+struct capture;
+void datapath_set_capture(struct datapath *d, struct capture *c);
 /* A new config (after reload): uplink interfaces and gateways. */
 void datapath_set_conf(struct datapath *d, const struct conf *c);
 /*

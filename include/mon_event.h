@@ -44,6 +44,17 @@ size_t mon_addrs_format(const struct engine_assoc_view *v,
 			const struct engine_config *conf, uint64_t unix_ms,
 			char *buf, size_t len);
 /*
+ * Packets matched to association v and dropped in the last interval_s
+ * seconds, by class (delta, enum engine_assoc_drop_class): its endpoints
+ * and the counts of the classes that grew (sctpalgctl(8), MONITOR,
+ * "assoc_drops").
+ */
+size_t mon_assoc_drops_format(const struct engine_assoc_view *v,
+			      const uint32_t delta[ENGINE_ADC__COUNT],
+			      unsigned int interval_s,
+			      const struct engine_config *conf,
+			      uint64_t unix_ms, char *buf, size_t len);
+/*
  * The in-band note to a subscriber that did not read fast enough: count
  * events were not sent to it.
  */

@@ -175,6 +175,7 @@ int xport_frame_set_eth(struct xport_frame *f, uint32_t l3_off,
 unsigned int xport_if_count(const struct xport *x);
 int xport_if_lookup(const struct xport *x, int ifindex);	/* or -1 */
 const char *xport_if_name(const struct xport *x, unsigned int i);
+int xport_if_ifindex(const struct xport *x, unsigned int i);
 const uint8_t *xport_if_mac(const struct xport *x, unsigned int i);
 enum xport_mode xport_if_mode(const struct xport *x, unsigned int i);
 /*

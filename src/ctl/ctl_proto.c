@@ -100,8 +100,9 @@ int ctl_request_cmd(const char *line, size_t n, enum ctl_cmd *out)
 
 	if (ctl_cmd_parse(line, w == n ? n : w, false, &cmd) < 0)
 		return -EINVAL;
-	/* Only "associations" takes arguments (a filter). */
-	if (cmd != CTL_CMD_ASSOCIATIONS && !ctl_blank(line + w, n - w))
+	/* Only "associations" and "capture" take arguments. */
+	if (cmd != CTL_CMD_ASSOCIATIONS && cmd != CTL_CMD_CAPTURE &&
+	    !ctl_blank(line + w, n - w))
 		return -EINVAL;
 	*out = cmd;
 	return 0;

@@ -88,7 +88,8 @@ struct ctl_server {
 
 static void ctl_accept_arm(struct ctl_server *s);
 
-static void ctl_client_close(struct ctl_client *c)
+/* Frees c's slot; with keep_fd, its fd is someone else's now. */
+static void ctl_client_release(struct ctl_client *c, bool keep_fd)
 {
 	if (c->fd < 0)
 		return;
@@ -102,11 +103,17 @@ static void ctl_client_close(struct ctl_client *c)
 	c->rop = -1;
 	free(c->ring);
 	c->ring = NULL;
-	close(c->fd);
+	if (!keep_fd)
+		close(c->fd);
 	free(c->resp);
 	c->resp = NULL;
 	c->fd = -1;
 	c->op = -1;
+}
+
+static void ctl_client_close(struct ctl_client *c)
+{
+	ctl_client_release(c, false);
 }
 
 /*
@@ -186,6 +193,37 @@ static void ctl_client_refuse(struct ctl_client *c, const char *why)
 /* The request is complete (or cut short): answer it. */
 static void ctl_monitor_start(struct ctl_client *c);
 
+/*
+ * "capture": the request checked, the connection goes to the capture
+ * module (capture.h), which streams pcapng on it; the slot is free again.
+ */
+static void ctl_capture_start(struct ctl_client *c)
+{
+	struct ctl_server *s = c->srv;
+	struct cap_req r;
+	const char *args;
+	char why[160];
+	size_t n;
+
+	n = ctl_request_args(c->req, c->req_len, &args);
+	if (cap_req_parse(args, n, &r, why, sizeof(why)) < 0) {
+		ctl_client_refuse(c, why);
+		return;
+	}
+	if (!s->ops.capture) {
+		ctl_client_refuse(c, "capture is not available");
+		return;
+	}
+	if (s->ops.capture(s->ops.arg, c->fd, &r, c->pid, why,
+			   sizeof(why)) < 0) {
+		ctl_client_refuse(c, why);
+		return;
+	}
+	log_info("control: capture requested by uid %u pid %d",
+		 (unsigned int)c->uid, (int)c->pid);
+	ctl_client_release(c, true);
+}
+
 static void ctl_client_answer(struct ctl_client *c, enum ctl_cmd cmd)
 {
 	struct ctl_server *s = c->srv;
@@ -198,6 +236,10 @@ static void ctl_client_answer(struct ctl_client *c, enum ctl_cmd cmd)
 
 	if (cmd == CTL_CMD_MONITOR) {
 		ctl_monitor_start(c);
+		return;
+	}
+	if (cmd == CTL_CMD_CAPTURE) {
+		ctl_capture_start(c);
 		return;
 	}
 	n = ctl_request_args(c->req, c->req_len, &args);

@@ -14,6 +14,23 @@
 #include "ip_reasm.h"
 #include "log.h"
 
+void datapath_set_capture(struct datapath *d, struct capture *c)
+{
+	d->cap = c;
+	d->cap_live = c ? capture_live_flag(c) : NULL;
+	d->cap_on = false;
+}
+
+/* Once per batch: whether anybody captures (capture.h). */
+static inline bool cap_begin(struct datapath *d)
+{
+	d->cap_hit_cur = 0;
+	d->cap_on = d->cap_live && *d->cap_live;
+	if (__builtin_expect(d->cap_on, 0))
+		capture_batch(d->cap);
+	return d->cap_on;
+}
+
 void datapath_set_conf(struct datapath *d, const struct conf *c)
 {
 	unsigned int n = d->x ? xport_if_count(d->x) : pport_if_count(d->p);
@@ -132,6 +149,9 @@ static void forward(struct datapath *d, struct xport_frame *f,
 		xport_frame_release(d->x, f);
 		return;
 	}
+	if (__builtin_expect(d->cap_on, 0))
+		capture_tx(d->cap, (unsigned int)out_if, f->data, f->len,
+			   XPORT_ETH_HLEN, d->cap_hit_cur);
 	xport_tx_frame(d->x, (unsigned int)out_if, f);
 }
 
@@ -148,18 +168,22 @@ static void reply(struct datapath *d, struct xport_frame *f, uint32_t l3_off,
 		xport_frame_release(d->x, f);
 		return;
 	}
+	if (__builtin_expect(d->cap_on, 0))
+		capture_tx(d->cap, f->in_if, f->data, f->len, XPORT_ETH_HLEN,
+			   d->cap_hit_cur);
 	xport_tx_frame(d->x, f->in_if, f);
 }
 
 void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now)
 {
 	unsigned int n = xport_rx_batch(d->x, sock, d->frames, RX_BATCH);
-	unsigned int m = 0;
-	bool inbound;
+	unsigned int m = 0, hit = 0;
+	bool inbound, cap;
 
 	if (!n)
 		return;
 	inbound = d->inbound[d->frames[0].in_if];
+	cap = cap_begin(d);
 	/* Frames that are not IP (cannot happen after the XDP program, but
 	 * the kernel may hand us anything) go back to the pool. */
 	for (unsigned int i = 0; i < n; i++) {
@@ -171,12 +195,17 @@ void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now)
 			xport_frame_release(d->x, f);
 			continue;
 		}
+		/* As received: the engine translates in place. */
+		if (__builtin_expect(cap, 0))
+			hit = capture_rx(d->cap, f->in_if, f->data, f->len,
+					 (uint32_t)off);
 		if (ip_is_fragment(f->data + off, f->len - (uint32_t)off)) {
 			dp_fragment_in(d, f->data + off, f->len - (uint32_t)off,
 				       inbound, f->ifindex, now);
 			xport_frame_release(d->x, f);
 			continue;
 		}
+		d->cap_hit[m] = hit;
 		d->frames[m] = *f;
 		d->l3_off[m] = (uint32_t)off;
 		d->pkts[m] = (struct engine_pkt){
@@ -189,6 +218,8 @@ void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now)
 	engine_process_batch(d->e, d->pkts, d->vs, m,
 			     inbound ? ENGINE_INBOUND : ENGINE_OUTBOUND, now);
 	for (unsigned int i = 0; i < m; i++) {
+		if (__builtin_expect(cap, 0))
+			d->cap_hit_cur = d->cap_hit[i];
 		switch (d->vs[i].action) {
 		case ENGINE_FORWARD:
 			forward(d, &d->frames[i], d->l3_off[i], &d->vs[i],
@@ -202,6 +233,7 @@ void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now)
 			break;
 		}
 	}
+	d->cap_hit_cur = 0;
 }
 
 /*
@@ -211,22 +243,27 @@ void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now)
 void datapath_rx_packet(struct datapath *d, unsigned int pif, uint64_t now)
 {
 	unsigned int n = pport_rx_batch(d->p, pif, d->ppkts, RX_BATCH);
-	unsigned int m = 0;
-	bool inbound = d->inbound[pif];
+	unsigned int m = 0, hit = 0;
+	bool inbound = d->inbound[pif], cap;
 	struct kroute_nexthop nh;
 
 	if (!n) {
 		pport_rx_release(d->p, pif);	/* truncated ones, if any */
 		return;
 	}
+	cap = cap_begin(d);
 	for (unsigned int i = 0; i < n; i++) {
 		struct pport_pkt *pp = &d->ppkts[i];
 
+		/* As received: the engine translates in place. */
+		if (__builtin_expect(cap, 0))
+			hit = capture_rx(d->cap, pif, pp->l3, pp->len, 0);
 		if (ip_is_fragment(pp->l3, pp->len)) {
 			dp_fragment_in(d, pp->l3, pp->len, inbound,
 				       pport_if_ifindex(d->p, pif), now);
 			continue;
 		}
+		d->cap_hit[m] = hit;
 		d->pkts[m++] = (struct engine_pkt){
 			.data = pp->l3, .len = pp->len, .cap = pp->cap,
 		};
@@ -236,6 +273,8 @@ void datapath_rx_packet(struct datapath *d, unsigned int pif, uint64_t now)
 	for (unsigned int i = 0; i < m; i++) {
 		const uint8_t *ip = d->pkts[i].data;
 
+		if (__builtin_expect(cap, 0))
+			d->cap_hit_cur = d->cap_hit[i];
 		switch (d->vs[i].action) {
 		case ENGINE_FORWARD:
 			if (dp_route(d, ip, &d->vs[i], &nh))
@@ -255,5 +294,6 @@ void datapath_rx_packet(struct datapath *d, unsigned int pif, uint64_t now)
 			break;
 		}
 	}
+	d->cap_hit_cur = 0;
 	pport_rx_release(d->p, pif);
 }

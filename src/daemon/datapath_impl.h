@@ -6,6 +6,7 @@
 #ifndef SCTPALG_DATAPATH_IMPL_H
 #define SCTPALG_DATAPATH_IMPL_H
 
+#include "capture.h"
 #include "datapath.h"
 #include "icmp_build.h"
 #include "log.h"
@@ -30,6 +31,19 @@ struct datapath {
 	uint64_t icmp_last_ns;
 	struct datapath_stats st;
 	struct log_ratelimit rl;
+	/*
+	 * sctpalgctl capture: cap_on is *cap_live (sessions running) at the
+	 * start of the batch, the one test the packet path makes when
+	 * nobody captures.
+	 * cap_hit: per packet of the batch, the sessions whose filter its
+	 * received form matched; cap_hit_cur, that of the packet being
+	 * sent (for the raw socket path).
+	 */
+	struct capture *cap;
+	const unsigned int *cap_live;	/* capture_live_flag(cap) */
+	bool cap_on;
+	unsigned int cap_hit_cur;
+	unsigned int cap_hit[RX_BATCH];
 	/* The batch being worked on. */
 	struct xport_frame frames[RX_BATCH];
 	struct pport_pkt ppkts[RX_BATCH];

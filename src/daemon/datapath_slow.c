@@ -83,6 +83,13 @@ void dp_send_raw(struct datapath *d, const uint8_t *ip, uint32_t len, int oif)
 		msg.msg_control = ctl.buf;
 	else
 		msg.msg_controllen = 0;
+	if (__builtin_expect(d->cap_on, 0) && oif > 0) {
+		int pif = capture_port_if(d->cap, oif);
+
+		if (pif >= 0)
+			capture_tx(d->cap, (unsigned int)pif, ip, len, 0,
+				   d->cap_hit_cur);
+	}
 	if (sendmsg(fd, &msg, 0) < 0) {
 		struct nat_addr dst;
 		char a[NAT_ADDR_STRLEN];

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "assoc_log.h"
+#include "capture.h"
 #include "conf.h"
 #include "ctl_server.h"
 #include "daemonize.h"
@@ -34,6 +35,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mon_event.h"
+#include "pcapng.h"
 #include "mon_watch.h"
 #include "pidfile.h"
 #include "ports.h"
@@ -72,6 +74,8 @@ struct sctpalgd {
 	/* sctpalgctl monitor: the drop counts its last lines covered */
 	uint64_t mon_drops[DROP__COUNT];
 	struct mon_watch *mwatch;	/* and the address sets it saw */
+	unsigned int mon_assoc_drops;	/* assoc_drops lines this tick */
+	struct capture *cap;	/* sctpalgctl capture sessions */
 };
 
 static __attribute__((noreturn)) void usage(void)
@@ -170,6 +174,29 @@ static void on_addrs_changed(void *arg, const struct engine_assoc_view *v,
 	ctl_server_publish(d->ctl, line, n);
 }
 
+/*
+ * An association's drops of the last second.  At most
+ * MON_ASSOC_DROPS_MAX associations a tick get a line, so a flood that
+ * touches thousands of them stays a few lines a second; the per-reason
+ * lines (mon_drops_tick) still count every drop.
+ */
+#define MON_ASSOC_DROPS_MAX 16
+
+static void on_assoc_drops(void *arg, const struct engine_assoc_view *v,
+			   const uint32_t delta[ENGINE_ADC__COUNT])
+{
+	struct sctpalgd *d = arg;
+	char line[MON_LINE_MAX];
+	size_t n;
+
+	if (d->mon_assoc_drops >= MON_ASSOC_DROPS_MAX)
+		return;
+	d->mon_assoc_drops++;
+	n = mon_assoc_drops_format(v, delta, 1, &d->conf.engine, unix_ms(),
+				   line, sizeof(line));
+	ctl_server_publish(d->ctl, line, n);
+}
+
 static int mon_watch_one(const struct engine_assoc_view *v, void *arg)
 {
 	struct sctpalgd *d = arg;
@@ -192,6 +219,7 @@ static void mon_addrs_tick(struct sctpalgd *d)
 	}
 	if (mon_watch_begin(d->mwatch) < 0)
 		return;
+	d->mon_assoc_drops = 0;
 	engine_foreach_assoc(d->engine, mon_watch_one, d);
 	mon_watch_end(d->mwatch);
 }
@@ -376,6 +404,9 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 	struct sctpalgd *d = arg;
 	const struct datapath_stats *s = datapath_stats(d->dp);
 	const struct ctl_server_stats cs = ctl_stats_of(d->ctl);
+	struct capture_stats cap;
+
+	capture_stats(d->cap, &cap);
 	const struct ctl_counter all[] = {
 		{ "event_loop_turns", loop_turns(d->loop) },
 		{ "raw_sent", s->raw_sent },
@@ -399,6 +430,10 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 		{ "monitors_live", cs.monitors },
 		{ "monitor_events_lost", cs.mon_lost },
 		{ "monitors_cut", cs.mon_cut },
+		/* sctpalgctl capture */
+		{ "captures_live", cap.live },
+		{ "capture_packets", cap.written },
+		{ "capture_dropped", cap.dropped },
 	};
 	unsigned int n = sizeof(all) / sizeof(all[0]);
 
@@ -407,6 +442,43 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 	memcpy(out, all, n * sizeof(*out));
 	n += ports_counters(d->ports, out + n, max - n);
 	return n;
+}
+
+static int ctl_capture(void *arg, int fd, const struct cap_req *r,
+		       pid_t pid, char *why, size_t why_len)
+{
+	struct sctpalgd *d = arg;
+
+	if (!d->cap) {
+		snprintf(why, why_len, "capture is not available (out of "
+			 "memory at start)");
+		return -ENOMEM;
+	}
+	return capture_start(d->cap, fd, r, pid, why, why_len);
+}
+
+/*
+ * The capture sessions see the ports' interfaces: Ethernet frames with
+ * AF_XDP, IP packets with backend = packet (no link header there).
+ */
+static int capture_setup(struct sctpalgd *d)
+{
+	struct capture_if ifs[XPORT_MAX_IFS];
+	const struct xport *x = ports_xport(d->ports);
+	const struct pport *p = ports_pport(d->ports);
+	unsigned int n = x ? xport_if_count(x) : pport_if_count(p);
+
+	if (n > XPORT_MAX_IFS)
+		n = XPORT_MAX_IFS;
+	for (unsigned int i = 0; i < n; i++)
+		ifs[i] = (struct capture_if){
+			.name = x ? xport_if_name(x, i) : pport_if_name(p, i),
+			.ifindex = x ? xport_if_ifindex(x, i) :
+				       pport_if_ifindex(p, i),
+			.mac = x ? xport_if_mac(x, i) : NULL,
+		};
+	return capture_create(d->loop, x ? PCAPNG_LINK_ETHERNET :
+				       PCAPNG_LINK_RAW, ifs, n, &d->cap);
 }
 
 static const char *ctl_uplink(void *arg, unsigned int u)
@@ -479,6 +551,7 @@ static int run(struct sctpalgd *d)
 		.arg = d, .engine = ctl_engine, .interfaces = ctl_ifs,
 		.counters = ctl_counters,
 		.uplink_name = ctl_uplink, .reload = reload,
+		.capture = ctl_capture,
 	};
 	struct ctl_server_config ccfg = {
 		.path = d->conf.control_socket, .uid = (uid_t)-1,
@@ -506,6 +579,8 @@ static int run(struct sctpalgd *d)
 	engine_set_event_cb(d->engine, on_assoc_event, d);
 	if (mon_watch_create(d->conf.engine.max_assocs, &d->mwatch))
 		d->mwatch = NULL;	/* monitors then miss address changes */
+	else
+		mon_watch_on_drops(d->mwatch, on_assoc_drops);
 	/* Before any packet, and while still root (state_file.h). */
 	if (d->conf.state_file[0] &&
 	    (r = state_file_open(d->conf.state_file, &d->state)))
@@ -525,6 +600,11 @@ static int run(struct sctpalgd *d)
 				 &d->dp)))
 		return log_warnx("raw sockets: %s; sctpalgd needs CAP_NET_RAW "
 				 "(run it as root)", strerror(-r)), r;
+	if (capture_setup(d))
+		log_warnx("capture: out of memory; sctpalgctl capture will "
+			  "be refused");
+	else
+		datapath_set_capture(d->dp, d->cap);
 	for (unsigned int i = 0; i < ports_nfds(d->ports); i++) {
 		d->socks[i] = (struct rx_arg){ .d = d, .sock = i };
 		r = loop_add_fd(d->loop, ports_fd(d->ports, i), POLLIN, 0,
@@ -566,6 +646,10 @@ static void teardown(struct sctpalgd *d)
 {
 	ctl_server_destroy(d->ctl);
 	d->ctl = NULL;	/* engine events from here on publish nowhere */
+	if (d->dp)
+		datapath_set_capture(d->dp, NULL);
+	capture_destroy(d->cap);
+	d->cap = NULL;
 	datapath_destroy(d->dp);
 	ports_destroy(d->ports);	/* detaches the XDP programs */
 	if (d->engine)

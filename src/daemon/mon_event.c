@@ -231,6 +231,67 @@ size_t mon_drops_format(const char *reason, uint64_t count,
 	return finish(&o);
 }
 
+size_t mon_assoc_drops_format(const struct engine_assoc_view *v,
+			      const uint32_t delta[ENGINE_ADC__COUNT],
+			      unsigned int interval_s,
+			      const struct engine_config *conf,
+			      uint64_t unix_ms, char *buf, size_t len)
+{
+	struct engine_event ev = { .type = ENGINE_EV_UP, .assoc = v };
+	struct out o = { .buf = buf, .len = len };
+	char text[768];
+	const char *line;
+	uint64_t total = 0;
+	bool first = true;
+
+	if (len == 0)
+		return 0;
+	for (int c = 0; c < ENGINE_ADC__COUNT; c++)
+		total += delta[c];
+	line = assoc_log_format(&ev, conf, text, sizeof(text));
+	if (!strncmp(line, "association up: ", 16))
+		line += 16;
+	put(&o, "{\"event\":\"assoc_drops\",\"time_ms\":%llu,\"id\":%u,"
+	    "\"state\":\"%s\"", (unsigned long long)unix_ms, v->id,
+	    assoc_state_name((enum assoc_state)v->state));
+	put_addrs(&o, "inside", v, 0);
+	put(&o, ",\"inside_port\":%u", v->inside_port);
+	put_addrs(&o, "public", v, 1);
+	put(&o, ",\"public_port\":%u", v->public_port);
+	put_addrs(&o, "peer", v, 2);
+	put(&o, ",\"peer_port\":%u,\"count\":%llu,\"interval_s\":%u,"
+	    "\"drops\":{", v->peer_port, (unsigned long long)total,
+	    interval_s);
+	for (int c = 0; c < ENGINE_ADC__COUNT; c++) {
+		if (!delta[c])
+			continue;
+		put(&o, "%s\"%s\":%u", first ? "" : ",",
+		    engine_assoc_drop_class_name(
+			    (enum engine_assoc_drop_class)c),
+		    delta[c]);
+		first = false;
+	}
+	put(&o, "},\"text\":\"association drops: %llu packet%s in the last "
+	    "%u s (", (unsigned long long)total, total == 1 ? "" : "s",
+	    interval_s);
+	first = true;
+	for (int c = 0; c < ENGINE_ADC__COUNT; c++) {
+		if (!delta[c])
+			continue;
+		put(&o, "%s%s %u", first ? "" : ", ",
+		    engine_assoc_drop_class_name(
+			    (enum engine_assoc_drop_class)c),
+		    delta[c]);
+		first = false;
+	}
+	put(&o, "): ");
+	for (; *line; line++)
+		if (*line != '"' && *line != '\\' && *line >= 0x20)
+			put(&o, "%c", *line);
+	put(&o, "\"");
+	return finish(&o);
+}
+
 size_t mon_lost_format(uint64_t count, uint64_t unix_ms, char *buf, size_t len)
 {
 	struct out o = { .buf = buf, .len = len };

@@ -14,12 +14,20 @@ struct mon_ent {
 	uint8_t used, state, n_peers, n_inside;
 	uint64_t peers, inside;	/* set fingerprints */
 	uint32_t tag;		/* another tag: another association */
+	uint32_t drops[ENGINE_ADC__COUNT];
 };
 
 struct mon_watch {
 	uint32_t size;		/* entries per table, a power of two */
 	struct mon_ent *prev, *cur;
+	mon_watch_drops_fn *drops_fn;
+	bool primed;		/* prev holds a whole pass */
 };
+
+void mon_watch_on_drops(struct mon_watch *w, mon_watch_drops_fn *fn)
+{
+	w->drops_fn = fn;
+}
 
 int mon_watch_create(uint32_t capacity, struct mon_watch **out)
 {
@@ -40,6 +48,7 @@ void mon_watch_reset(struct mon_watch *w)
 	free(w->prev);
 	free(w->cur);
 	w->prev = w->cur = NULL;
+	w->primed = false;
 }
 
 void mon_watch_destroy(struct mon_watch *w)
@@ -135,7 +144,30 @@ void mon_watch_see(struct mon_watch *w, const struct engine_assoc_view *v,
 	if (!w->cur)
 		return;
 	fingerprint(v, &now);
+	memcpy(now.drops, v->drops, sizeof(now.drops));
 	was = slot(w->prev, w->size, v->id, false);
+	/*
+	 * Drops since the pass before; an association that pass did not
+	 * have (or had with another tag: another association) is new since
+	 * then, and all of its drops are.  The very first pass only sets
+	 * the reference.
+	 */
+	if (w->drops_fn && (w->primed || was)) {
+		uint32_t delta[ENGINE_ADC__COUNT];
+		bool grew = false;
+		bool same = was && was->tag == now.tag;
+
+		/* Saturating counters: one that stopped grows no more. */
+		for (int c = 0; c < ENGINE_ADC__COUNT; c++) {
+			uint32_t before = same ? was->drops[c] : 0;
+
+			delta[c] = now.drops[c] > before ?
+					   now.drops[c] - before : 0;
+			grew |= delta[c] != 0;
+		}
+		if (grew)
+			w->drops_fn(arg, v, delta);
+	}
 	if (was && was->tag == now.tag && was->state == ASSOC_ESTABLISHED &&
 	    now.state == ASSOC_ESTABLISHED &&
 	    (was->peers != now.peers || was->n_peers != now.n_peers ||
@@ -152,4 +184,5 @@ void mon_watch_end(struct mon_watch *w)
 
 	w->prev = w->cur;
 	w->cur = t;
+	w->primed = true;
 }

@@ -1044,6 +1044,11 @@ const char *xport_if_name(const struct xport *x, unsigned int i)
 	return x->ifs[i].name;
 }
 
+int xport_if_ifindex(const struct xport *x, unsigned int i)
+{
+	return x->ifs[i].ifindex;
+}
+
 const uint8_t *xport_if_mac(const struct xport *x, unsigned int i)
 {
 	return x->ifs[i].mac;

@@ -58,7 +58,7 @@ static bool add_local(struct xlate_ctx *x, const struct assoc_local *l,
 		if (nat_addr_eq(&a->locals[i].inside, &l->inside) &&
 		    nat_addr_eq(&a->locals[i].public_, &l->public_))
 			return true;
-	if (a->n_locals >= assoc_table_max_locals(e->table))
+	if (!assoc_room_locals(e->table, a, a->n_locals + 1u))
 		return false;
 	if (assoc_find_local_inside(a, &l->inside) < 0 &&
 	    distinct_inside(a) >= e->conf.max_addrs)

@@ -615,7 +615,7 @@ static void add_local(struct engine *e, struct assoc *a,
 	int8_t up;
 
 	if (!op->public_.family || has_local(a, &op->addr, &op->public_) ||
-	    a->n_locals >= assoc_table_max_locals(e->table))
+	    !assoc_room_locals(e->table, a, a->n_locals + 1u))
 		return;
 	/* A reload since the request may have taken the mapping away. */
 	if (!op->bound &&

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "assoc_table.h"
+#include "class_pool.h"
+#include "huge_hint.h"
 #include "time_ns.h"
 
 /* Wheel of one-second slots: 1024 s covers every default timeout. */
@@ -29,8 +31,8 @@ struct assoc_table {
 	uint8_t max_locals, max_peers;
 	uint32_t seed;
 	struct assoc *slots;
-	struct assoc_local *local_arena;
-	struct assoc_peer *peer_arena;
+	/* Address lists sized to what each association uses (class_pool.h). */
+	struct class_pool local_pool, peer_pool;
 	struct assoc_cand *cand_arena;
 	struct nat_addr *cand_addr_arena;
 	uint32_t free_head;	/* free list through wnext */
@@ -45,7 +47,8 @@ struct assoc_table {
 	uint32_t host_mask;
 	uint32_t *host_buckets;
 	struct host_entry *hosts;
-	uint32_t host_free;
+	uint32_t host_free;	/* freed entries, then fresh ones untouched */
+	uint32_t host_fresh;
 };
 
 static uint32_t pow2_at_least(uint32_t v)
@@ -80,10 +83,6 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	t->host_mask = pow2_at_least(capacity) - 1;
 
 	t->slots = calloc(capacity, sizeof(*t->slots));
-	t->local_arena = calloc((size_t)capacity * max_locals,
-				sizeof(*t->local_arena));
-	t->peer_arena = calloc((size_t)capacity * max_peers,
-			       sizeof(*t->peer_arena));
 	t->cand_arena =
 		calloc((size_t)capacity * ASSOC_CANDS, sizeof(*t->cand_arena));
 	t->cand_addr_arena = calloc((size_t)capacity * ASSOC_CANDS * max_peers,
@@ -92,10 +91,22 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	t->host_buckets = malloc((t->host_mask + 1) *
 				 sizeof(*t->host_buckets));
 	t->hosts = calloc(capacity, sizeof(*t->hosts));
-	if (!t->slots || !t->local_arena || !t->peer_arena || !t->cand_arena ||
+	if (class_pool_init(&t->local_pool, sizeof(struct assoc_local),
+			    max_locals, capacity) ||
+	    class_pool_init(&t->peer_pool, sizeof(struct assoc_peer),
+			    max_peers, capacity))
+		goto fail;
+	if (!t->slots || !t->cand_arena ||
 	    !t->cand_addr_arena || !t->buckets || !t->host_buckets || !t->hosts)
 		goto fail;
 
+	huge_hint(t->slots, (size_t)capacity * sizeof(*t->slots));
+	huge_hint(t->cand_arena,
+		  (size_t)capacity * ASSOC_CANDS * sizeof(*t->cand_arena));
+	huge_hint(t->cand_addr_arena, (size_t)capacity * ASSOC_CANDS *
+					      max_peers *
+					      sizeof(*t->cand_addr_arena));
+	huge_hint(t->buckets, nbuckets * sizeof(*t->buckets));
 	memset(t->buckets, 0xff, nbuckets * sizeof(*t->buckets));
 	memset(t->host_buckets, 0xff,
 	       (t->host_mask + 1) * sizeof(*t->host_buckets));
@@ -105,8 +116,6 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 		struct assoc *a = &t->slots[i];
 
 		a->id = i;
-		a->locals = &t->local_arena[(size_t)i * max_locals];
-		a->peers = &t->peer_arena[(size_t)i * max_peers];
 		a->cands = &t->cand_arena[(size_t)i * ASSOC_CANDS];
 		for (int c = 0; c < ASSOC_CANDS; c++)
 			a->cands[c].peers =
@@ -114,10 +123,9 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 						     c) *
 						    max_peers];
 		a->wnext = i + 1 < capacity ? i + 1 : ASSOC_NONE;
-		t->hosts[i].next = i + 1 < capacity ? i + 1 : ASSOC_NONE;
 	}
 	t->free_head = 0;
-	t->host_free = 0;
+	t->host_free = ASSOC_NONE;
 	*out = t;
 	return 0;
 fail:
@@ -130,8 +138,8 @@ void assoc_table_destroy(struct assoc_table *t)
 	if (!t)
 		return;
 	free(t->slots);
-	free(t->local_arena);
-	free(t->peer_arena);
+	class_pool_fini(&t->local_pool);
+	class_pool_fini(&t->peer_pool);
 	free(t->cand_arena);
 	free(t->cand_addr_arena);
 	free(t->buckets);
@@ -477,6 +485,23 @@ unsigned int assoc_table_expire(struct assoc_table *t, uint64_t now_ns,
 
 /* ---- allocation ---- */
 
+/*
+ * A slot keeps its lists' blocks while free (a late reader of a freed
+ * association sees its old addresses, not a pool's free chain); they go
+ * back, or are cleared for reuse, when the slot is taken again.
+ */
+static void *fresh_list(struct class_pool *pool, void *block, uint8_t cls,
+			size_t entry_size)
+{
+	if (block && cls == 0) {
+		memset(block, 0, entry_size);
+		return block;
+	}
+	if (block)
+		class_pool_put(pool, cls, block);
+	return class_pool_get(pool, 0);
+}
+
 struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 {
 	struct assoc *a;
@@ -488,13 +513,15 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 	if (id == ASSOC_NONE)
 		return NULL;
 	a = &t->slots[id];
+	locals = fresh_list(&t->local_pool, a->locals, a->locals_class,
+			    sizeof(*locals));
+	peers = fresh_list(&t->peer_pool, a->peers, a->peers_class,
+			   sizeof(*peers));
+	if (!locals || !peers)
+		return NULL;	/* never: one block per slot and pool */
 	t->free_head = a->wnext;
-	locals = a->locals;
-	peers = a->peers;
 	cands = a->cands;
 	memset(a, 0, sizeof(*a));
-	memset(locals, 0, t->max_locals * sizeof(*locals));
-	memset(peers, 0, t->max_peers * sizeof(*peers));
 	a->id = id;
 	a->locals = locals;
 	a->peers = peers;
@@ -530,6 +557,55 @@ void assoc_free(struct assoc_table *t, struct assoc *a)
 	a->wnext = t->free_head;
 	t->free_head = a->id;
 	t->live--;
+}
+
+/* Moves a list to a block of class cls (larger than its own). */
+static void *grow_list(struct class_pool *pool, void *block, uint8_t *cls,
+		       unsigned int used, size_t entry_size, unsigned int n)
+{
+	int want = class_pool_class_for(pool, n);
+	void *b;
+
+	if (want < 0)
+		return NULL;
+	if (want <= *cls)
+		return block;
+	b = class_pool_get(pool, (unsigned int)want);
+	if (!b)
+		return NULL;
+	memcpy(b, block, used * entry_size);
+	class_pool_put(pool, *cls, block);
+	*cls = (uint8_t)want;
+	return b;
+}
+
+bool assoc_room_locals(struct assoc_table *t, struct assoc *a,
+		       unsigned int n)
+{
+	struct assoc_local *l;
+
+	if (n > t->max_locals)
+		return false;
+	l = grow_list(&t->local_pool, a->locals, &a->locals_class,
+		      a->n_locals, sizeof(*l), n);
+	if (!l)
+		return false;
+	a->locals = l;
+	return true;
+}
+
+bool assoc_room_peers(struct assoc_table *t, struct assoc *a, unsigned int n)
+{
+	struct assoc_peer *p;
+
+	if (n > t->max_peers)
+		return false;
+	p = grow_list(&t->peer_pool, a->peers, &a->peers_class, a->n_peers,
+		      sizeof(*p), n);
+	if (!p)
+		return false;
+	a->peers = p;
+	return true;
 }
 
 struct assoc *assoc_table_next(const struct assoc_table *t,
@@ -570,9 +646,12 @@ uint32_t assoc_host_add(struct assoc_table *t, const struct nat_addr *host)
 
 	if (i == ASSOC_NONE) {
 		i = t->host_free;
-		if (i == ASSOC_NONE)
+		if (i != ASSOC_NONE)
+			t->host_free = t->hosts[i].next;
+		else if (t->host_fresh < t->capacity)
+			i = t->host_fresh++;
+		else
 			return 0;
-		t->host_free = t->hosts[i].next;
 		t->hosts[i].addr = *host;
 		t->hosts[i].count = 0;
 		t->hosts[i].next = ASSOC_NONE;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "addr_map.h"
@@ -500,17 +501,18 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		    enum engine_dir dir, uint64_t now_ns,
 		    struct engine_verdict *v)
 {
-	struct xlate_ctx x = {
-		.e = e,
-		.pkt = pkt,
-		.v = v,
-		.dir = dir,
-		.now = now_ns,
-		.local_idx = -1,
-		.peer_idx = -1,
-		.cand = -1,
-	};
+	struct xlate_ctx x;
 	enum drop_reason r;
+
+	memset(&x, 0, offsetof(struct xlate_ctx, asconf_ops));
+	x.e = e;
+	x.pkt = pkt;
+	x.v = v;
+	x.dir = dir;
+	x.now = now_ns;
+	x.local_idx = -1;
+	x.peer_idx = -1;
+	x.cand = -1;
 
 	v->action = ENGINE_DROP;
 	v->reason = DROP_NONE;

@@ -88,6 +88,20 @@ struct xlate_ctx {
 	 * request it reports successful (RFC 5061 4.1 A7, 5.2).
 	 */
 	uint8_t n_asconf_ops;
+	uint8_t n_asconf;		/* ASCONF chunks (at most 2 kept) */
+	uint32_t asconf_serial[2];
+	uint8_t n_asconf_acks;		/* ASCONF-ACK chunks that resolve */
+	struct asconf_ack_plan {
+		int32_t rec;		/* pending request they answer */
+		uint16_t ok;		/* bit per op: reported successful */
+	} asconf_acks[2];
+	bool asconf_new_src;	/* outbound src bound only by its ASCONF */
+	bool asconf_new_dst;	/* inbound dst: an Add IP this ACK confirms */
+	/*
+	 * Last, and not cleared per packet (engine_process clears what
+	 * precedes it): each op is written whole as it is added, and DATA
+	 * should not pay for zeroing 16 of them.
+	 */
 	struct asconf_op {
 		uint16_t type;		/* SCTP_PARAM_ADD_IP / DEL_IP / ... */
 		uint16_t addr_off;	/* address bytes, from sv.sctp; 0 none */
@@ -99,15 +113,6 @@ struct xlate_ctx {
 		struct nat_addr addr;	/* as found (wildcard resolved) */
 		struct nat_addr public_;	/* outbound: what the peer sees */
 	} asconf_ops[16];
-	uint8_t n_asconf;		/* ASCONF chunks (at most 2 kept) */
-	uint32_t asconf_serial[2];
-	uint8_t n_asconf_acks;		/* ASCONF-ACK chunks that resolve */
-	struct asconf_ack_plan {
-		int32_t rec;		/* pending request they answer */
-		uint16_t ok;		/* bit per op: reported successful */
-	} asconf_acks[2];
-	bool asconf_new_src;	/* outbound src bound only by its ASCONF */
-	bool asconf_new_dst;	/* inbound dst: an Add IP this ACK confirms */
 };
 
 /* engine.c */

@@ -541,6 +541,9 @@ static enum engine_restore_skip fill(struct engine *e, struct assoc *a,
 		if (!remap(m->forward, s->forward, &a->forward))
 			return ENGINE_RESTORE_SKIP_FORWARD_GONE;
 	}
+	if (!assoc_room_locals(e->table, a, s->n_locals) ||
+	    !assoc_room_peers(e->table, a, s->n_peers))
+		return ENGINE_RESTORE_SKIP_LIMITS;
 	a->n_locals = s->n_locals;
 	for (int i = 0; i < s->n_locals; i++) {
 		a->locals[i].inside = s->locals[i].inside;

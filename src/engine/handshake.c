@@ -123,6 +123,7 @@ struct conflict_arg {
 	bool no_restart;	/* the INIT carries Disable Restart */
 	/* Why free ports were refused (natsupp collision causes). */
 	bool saw_transport, saw_vtag;
+	bool cand_tag_seen;	/* this port: a candidate holds itag */
 };
 
 static bool shares_transport(const struct assoc *o, void *arg)
@@ -148,6 +149,19 @@ static bool cand_tag_taken(const struct assoc *o, void *arg)
 	       handshake_cand_has_tag(ca->x->e, o, ca->itag, true, ca->x->now);
 }
 
+/* Both questions about a port's associations in one walk of its chain
+ * (long when many associations share a peer's port). */
+static bool transport_or_cand_tag(const struct assoc *o, void *arg)
+{
+	struct conflict_arg *ca = arg;
+
+	if (shares_transport(o, arg))
+		return true;
+	if (!ca->cand_tag_seen && cand_tag_taken(o, arg))
+		ca->cand_tag_seen = true;
+	return false;
+}
+
 /*
  * No two live associations may show the same public transport address to
  * the same peer transport address (port_alloc.h): the peer could not tell them
@@ -163,15 +177,15 @@ static bool port_conflict(uint16_t port, void *arg)
 	const struct assoc_table *t = ca->x->e->table;
 	uint16_t peer = ca->x->sv.dport;
 
+	ca->cand_tag_seen = false;
 	if (assoc_lookup_ports(t, ASSOC_KEY_IN_PORTS, port, peer,
-			       shares_transport, ca)) {
+			       transport_or_cand_tag, ca)) {
 		ca->saw_transport = true;
 		return true;
 	}
-	if (assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, port, peer, ca->itag) ||
-	    assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, port, peer, ca->itag) ||
-	    assoc_lookup_ports(t, ASSOC_KEY_IN_PORTS, port, peer,
-			       cand_tag_taken, ca)) {
+	if (ca->cand_tag_seen ||
+	    assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, port, peer, ca->itag) ||
+	    assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, port, peer, ca->itag)) {
 		ca->saw_vtag = true;
 		return true;
 	}
@@ -396,7 +410,7 @@ static void init_inbound_forward(struct xlate_ctx *x, const uint8_t *chunk,
 	a->port_peer = x->sv.sport;
 	x->locals_before = 0;
 	for (int i = 0; i < fw->n_public &&
-			i < assoc_table_max_locals(e->table); i++) {
+			assoc_room_locals(e->table, a, a->n_locals + 1u); i++) {
 		struct assoc_local *l = &a->locals[a->n_locals++];
 
 		l->inside = fw->inside_addr;

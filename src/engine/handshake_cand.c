@@ -502,6 +502,8 @@ static void take_peers(struct engine *e, struct assoc *a,
 	struct assoc_peer old[ENGINE_ADDRS_MAX];
 	uint8_t n_old = a->n_peers;
 
+	if (!assoc_room_peers(e->table, a, c->n_peers))
+		return;		/* never: candidates hold max_peers at most */
 	memcpy(old, a->peers, n_old * sizeof(old[0]));
 	a->n_peers = 0;
 	for (int i = 0; i < c->n_peers; i++) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "huge_hint.h"
 #include "port_alloc.h"
 
 #define NONE UINT32_MAX
@@ -20,7 +21,9 @@ struct binding {
 
 struct port_alloc {
 	uint32_t capacity, in_use, mask, seed;
-	uint32_t free_head;
+	/* Freed bindings, chained; then those never used, from `fresh` on
+	 * (untouched, so memory follows the bindings in use). */
+	uint32_t free_head, fresh;
 	uint32_t *buckets;
 	struct binding *pool;
 };
@@ -29,7 +32,7 @@ int port_alloc_create(uint32_t capacity, uint64_t seed,
 		      struct port_alloc **out)
 {
 	struct port_alloc *pa;
-	uint32_t nb = 1, i;
+	uint32_t nb = 1;
 
 	if (capacity == 0 || capacity > (1u << 26))
 		return -EINVAL;
@@ -44,9 +47,10 @@ int port_alloc_create(uint32_t capacity, uint64_t seed,
 		port_alloc_destroy(pa);
 		return -ENOMEM;
 	}
+	huge_hint(pa->pool, capacity * sizeof(*pa->pool));
+	huge_hint(pa->buckets, nb * sizeof(*pa->buckets));
 	memset(pa->buckets, 0xff, nb * sizeof(*pa->buckets));
-	for (i = 0; i < capacity; i++)
-		pa->pool[i].next = i + 1 < capacity ? i + 1 : NONE;
+	pa->free_head = NONE;
 	pa->capacity = capacity;
 	pa->mask = nb - 1;
 	pa->seed = (uint32_t)(seed >> 7);
@@ -103,7 +107,8 @@ bool port_alloc_can_ref(const struct port_alloc *pa,
 {
 	if (!port_alloc_usable(pa, pub, port, owner, owner_port))
 		return false;
-	return *find(pa, pub, port) != NONE || pa->free_head != NONE;
+	return *find(pa, pub, port) != NONE || pa->free_head != NONE ||
+	       pa->fresh < pa->capacity;
 }
 
 int port_alloc_ref(struct port_alloc *pa, const struct nat_addr *pub,
@@ -122,10 +127,14 @@ int port_alloc_ref(struct port_alloc *pa, const struct nat_addr *pub,
 		return 0;
 	}
 	i = pa->free_head;
-	if (i == NONE)
-		return -ENOSPC;
+	if (i != NONE) {
+		pa->free_head = pa->pool[i].next;
+	} else {
+		if (pa->fresh >= pa->capacity)
+			return -ENOSPC;
+		i = pa->fresh++;
+	}
 	b = &pa->pool[i];
-	pa->free_head = b->next;
 	b->pub = *pub;
 	b->owner = *owner;
 	b->port = port;

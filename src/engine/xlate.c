@@ -152,7 +152,7 @@ void xlate_add_peer(struct engine *e, struct assoc *a,
 	struct assoc_peer *p;
 
 	if (assoc_find_peer(a, addr) >= 0 || nat_addr_is_any(addr) ||
-	    a->n_peers >= assoc_table_max_peers(e->table))
+	    !assoc_room_peers(e->table, a, a->n_peers + 1u))
 		return;
 	p = &a->peers[a->n_peers];
 	memset(p, 0, sizeof(*p));
@@ -185,7 +185,7 @@ static enum drop_reason plan_join(struct xlate_ctx *x)
 	struct assoc *a = x->a;
 	struct assoc_local *j = &x->join;
 
-	if (a->n_locals >= assoc_table_max_locals(e->table))
+	if (!assoc_room_locals(e->table, a, a->n_locals + 1u))
 		return DROP_TOO_MANY_ADDRS;
 	j->inside = x->src;
 	if (addr_map_inside(&e->conf, &x->src, &j->public_, &j->uplink))
@@ -280,6 +280,10 @@ static void commit_join(struct xlate_ctx *x)
 	x->join_local = false;
 	/* An ASCONF of this packet may have bound it already. */
 	if (assoc_find_local_inside(a, &x->join.inside) >= 0)
+		return;
+	/* The plan made room, but an Add IP of the same packet may have
+	 * taken it. */
+	if (!assoc_room_locals(x->e->table, a, a->n_locals + 1u))
 		return;
 	port_alloc_ref(x->e->ports, &x->join.public_, a->port_public,
 		       &a->locals[0].inside, a->port_inside);

@@ -39,7 +39,9 @@
 #           lan0's receive processing there.  The sink runs where the box
 #           transmits (CPU 1).  This is the box's capacity on one core.
 # Environment: BENCH_SECONDS (2), BENCH_SIZES ("64 1400"), BENCH_REPEAT
-# (3), KEEP=1 keeps the logs.
+# (3), KEEP=1 keeps the logs; BENCH_CAPTURE=1 runs sctpalgd with a
+# "sctpalgctl capture" of every interface (to /dev/null) for its whole
+# phase, to see what capturing costs forwarding.
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh
@@ -60,6 +62,9 @@ NEXT_PORT=40000
 say "== 1. the engine in process: build/test/bench/bench_engine"
 ENGINE_OUT=$("$BIN/bench_engine") || fail "bench_engine exited $?"
 say "$ENGINE_OUT"
+say "== 1b. association set-up and memory in process: build/test/bench/bench_setup"
+SETUP_OUT=$("$BIN/bench_setup") || fail "bench_setup exited $?"
+say "$SETUP_OUT"
 
 # engine_pps SIZE: bench_engine's outbound DATA packets/s at that IP
 # size ("DATA out  1400 B (port+addr)  13.54  73.8"), or n/a.
@@ -307,6 +312,11 @@ sctpalgd_phase() {
 		while read -r l; do say "  sctpalgd: $l"; done <<<"$modes"
 		verify sctpalgd
 	fi
+	if [ "${BENCH_CAPTURE:-0}" = 1 ]; then
+		run_bg capture "$NS_BOX" "$REPO_ROOT/build/sctpalgctl" \
+			-s "$WORK/ctl.sock" capture -w /dev/null
+		wait_for 10 "the capture running" _capture_live
+	fi
 	for pl in $(placements); do
 		if [ "$pl" = split ]; then
 			taskset -a -p -c 1 "${BG_PID[box]}" >/dev/null ||
@@ -324,8 +334,18 @@ sctpalgd_phase() {
 			grep -E '^  (forwarded|assocs created)|^drops|^  (lan0|wan1|NAME) ' |
 			sed 's/^/  /'
 	fi
+	if [ "${BENCH_CAPTURE:-0}" = 1 ]; then
+		kill -INT "${BG_PID[capture]}"
+		wait_bg capture 15 || fail "the capture did not end cleanly"
+		say "  capture: $(grep captured "$(out_of capture)")"
+	fi
 	kill -TERM "${BG_PID[box]}"
 	wait_bg box 15 || fail "sctpalgd did not exit cleanly"
+}
+
+_capture_live() {
+	n_box "$REPO_ROOT/build/sctpalgctl" -s "$WORK/ctl.sock" -j stats |
+		grep -q '"captures_live":1'
 }
 
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f%%", b ? 100 * (b - a) / b : 0 }'; }

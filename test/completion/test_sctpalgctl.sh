@@ -5,7 +5,8 @@
 # commands sctpalgctl itself lists (its usage) and the filter keys of
 # sctpalgctl(8): every command offered and only those, -p only with
 # stats, filter keys each once and only after associations, states after
-# "state".  Needs Debian's bash-completion (skipped, saying so, without).
+# "state"; capture's options, interfaces after -i, its filter keys each
+# once after the options.  Needs Debian's bash-completion (skipped, saying so, without).
 # Exit: 0 pass, 1 fail, 77 skip.
 
 cd "$(dirname "$0")/../.." || exit 1
@@ -60,6 +61,15 @@ expect "sctpalgctl associations state est" "established"
 expect "sctpalgctl associations port 5000 state established " \
 	"inside peer public uplink"
 expect "sctpalgctl stats " ""
+expect "sctpalgctl cap" "capture"
+expect "sctpalgctl capture -" "-c -d -i -r -s -w"
+expect "sctpalgctl capture -i l" "$(compgen -W "$(ls /sys/class/net)" -- l |
+	sort | tr '\n' ' ' | sed 's/ $//')"
+expect "sctpalgctl capture -i lo -w /tmp/x.pcapng " "host port vtag"
+expect "sctpalgctl -s /run/x.sock capture -c 10 -w - host 192.0.2.1 " \
+	"port vtag"
+expect "sctpalgctl capture -w - port " ""
+expect "sctpalgctl capture -w - port 5001 host 192.0.2.1 -" ""
 expect "sctpalgctl -s /run/x.sock assoc" "associations"
 [ $errors -eq 0 ] || { echo "FAIL: $errors"; exit 1; }
 echo "PASS: bash completion of sctpalgctl"

@@ -20,6 +20,9 @@
 #   - the text stream has the same sentences as the box's log;
 #   - twenty packets for no association show as drops of reason
 #     out-of-the-blue, counted in aggregate lines, not one per packet;
+#   - ten packets on the live association's ports with a wrong
+#     verification tag show as that association's drops (class vtag,
+#     its id and public port), in aggregate lines, not one per packet;
 #   - sctpalgctl stats counts 2 live monitors at the end (none was cut by
 #     the idle timeout) and none lost an event;
 #   - a monitor that goes away frees its slot (0 live after both stop).
@@ -60,6 +63,19 @@ start_server srv "$SRV_ADDR1,$SRV_ADDR2" --count "$COUNT" --timeout 60
 start_client cli "$CLI_ADDR1" "$SRV_ADDR1,$SRV_ADDR2" \
 	--count "$COUNT" --interval "$INTERVAL" --timeout 60
 wait_for 30 "monitor saw the association up" grep_out montext 'association up'
+# Ten packets to the association's public port from the server's port
+# with a wrong verification tag: dropped, and counted on the association.
+pub_port=$(ctl -j associations | jq -r '.associations[0].public_port')
+n_srv python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 132)
+hdr = struct.pack("!HHII", int(sys.argv[2]), int(sys.argv[3]), 0x0badf00d, 0)
+chunk = struct.pack("!BBHIHHI", 0, 3, 16, 1, 0, 0, 0)
+for _ in range(10):
+    s.sendto(hdr + chunk, (sys.argv[1], 0))' "$BOX_WAN1" "$SCTP_PORT" \
+	"$pub_port" || fail "cannot send raw SCTP from the server namespace"
+wait_for 20 "monitor saw the association's drops" \
+	grep_out monjson '"event":"assoc_drops"'
 wait_for 30 "client acknowledged $BREAK_AT messages" \
 	progress_at_least cli acked "$BREAK_AT"
 link_down "$NS_BOX" wan1
@@ -114,6 +130,14 @@ up_text=$(jq -r 'select(.event == "up") | .text' "$(out_of monjson)")
 ootb_sum=$(jq -r 'select(.event == "drops" and .reason == "out-of-the-blue") |
 	.count' "$(out_of monjson)" | awk '{ n += $1 } END { print n + 0 }')
 ootb_lines=$(grep -c 'drops* of reason out-of-the-blue' "$(out_of montext)")
+up_id=$(jq -r 'select(.event == "up") | "\(.id):\(.public_port)"' \
+	"$(out_of monjson)" | head -n 1)
+adrop_ids=$(jq -r 'select(.event == "assoc_drops") |
+	"\(.id):\(.public_port)"' "$(out_of monjson)" | sort -u | tr '\n' ' ')
+adrop_vtag=$(jq -r 'select(.event == "assoc_drops") | .drops.vtag // 0' \
+	"$(out_of monjson)" | awk '{ n += $1 } END { print n + 0 }')
+adrop_lines=$(grep -c '"event":"assoc_drops"' "$(out_of monjson)")
+adrop_text=$(grep -c 'association drops: .* (vtag [0-9]*' "$(out_of montext)")
 
 check "client: every message acknowledged across the failover" \
 	[ "$cli_rc" = 0 ]
@@ -129,6 +153,12 @@ check "-j moved: uplink isp1 went down ($moved_uplink)" \
 check "-j down: reason shutdown ($down_reason)" [ "$down_reason" = shutdown ]
 check "drops: 20 out of the blue counted ($ootb_sum) on $ootb_lines line(s), not one each" \
 	[ "$ootb_sum" -ge 20 -a "$ootb_lines" -ge 1 -a "$ootb_lines" -lt 20 ]
+check "assoc_drops: the association's id and port ($adrop_ids, up $up_id)" \
+	[ "$adrop_ids" = "$up_id " ]
+check "assoc_drops: 10 wrong-tag packets counted as vtag ($adrop_vtag) on $adrop_lines line(s)" \
+	[ "$adrop_vtag" -ge 10 -a "$adrop_lines" -ge 1 -a "$adrop_lines" -lt 10 ]
+check "assoc_drops in the text stream ($adrop_text line(s))" \
+	[ "$adrop_text" -ge 1 ]
 check "the text line is the one in the box's log" \
 	grep -qF -- "$up_text" "$(out_of box)"
 check "both monitors outlived the idle timeout ($live live at the end)" \

@@ -19,8 +19,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cap_filter.h"
 #include "ctl_filter.h"
 #include "ctl_proto.h"
+
+/*
+ * The arguments of "capture" (cap_filter.h): parsed in bounds, a refusal
+ * says why, an accepted request is within its documented limits, and
+ * its filter matches on a packet made of the same bytes.
+ */
+static void check_capture(const char *req, size_t len)
+{
+	struct cap_req r;
+	const char *args;
+	char why[160];
+	size_t n = ctl_request_args(req, len, &args);
+
+	why[0] = '\0';
+	if (cap_req_parse(args, n, &r, why, sizeof(why)) < 0) {
+		if (!why[0] || !memchr(why, '\0', sizeof(why)))
+			abort();
+		return;
+	}
+	if (r.n_ifs > CAP_MAX_IFS || r.snaplen < CAP_SNAP_MIN ||
+	    r.snaplen > CAP_SNAP_MAX || r.secs > CAP_SECS_MAX ||
+	    r.rate < 1 || r.rate > CAP_RATE_MAX || r.filter.keys & ~7u)
+		abort();
+	for (unsigned int i = 0; i < r.n_ifs; i++)
+		if (!memchr(r.ifs[i], '\0', sizeof(r.ifs[i])))
+			abort();
+	(void)cap_filter_match(&r.filter, (const uint8_t *)req,
+			       (uint32_t)len);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,7 +72,8 @@ static enum ctl_req_state expected(const char *s, size_t n, enum ctl_cmd *out)
 		len = n;
 	while (len && strchr("\r\n \t", s[len - 1]) && s[len - 1])
 		len--;
-	/* The command is the first word; only associations takes more. */
+	/* The command is the first word; only associations and capture
+	 * take more. */
 	for (w = 0; w < len && s[w] != ' ' && s[w] != '\t'; w++)
 		;
 	wl = w;
@@ -52,7 +83,8 @@ static enum ctl_req_state expected(const char *s, size_t n, enum ctl_cmd *out)
 		const char *name = ctl_cmd_name((enum ctl_cmd)i);
 
 		if (wl && strlen(name) == wl && !memcmp(name, s, wl) &&
-		    (w == len || i == CTL_CMD_ASSOCIATIONS)) {
+		    (w == len || i == CTL_CMD_ASSOCIATIONS ||
+		     i == CTL_CMD_CAPTURE)) {
 			*out = (enum ctl_cmd)i;
 			return CTL_REQ_CMD;
 		}
@@ -158,5 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_prefix(s, n < CTL_REQUEST_MAX ? n : CTL_REQUEST_MAX);
 	if (got == CTL_REQ_CMD && cmd == CTL_CMD_ASSOCIATIONS)
 		check_filter(req, len);
+	if (got == CTL_REQ_CMD && cmd == CTL_CMD_CAPTURE)
+		check_capture(req, len);
 	return 0;
 }

@@ -123,3 +123,39 @@ Test(assoc_table, host_counts)
 	cr_assert_eq(assoc_host_count(t, &h), 0);
 	assoc_table_destroy(t);
 }
+
+/* Address lists start with room for one and grow to the maximum,
+ * keeping what they hold; a freed slot's next life starts small. */
+Test(assoc_table, address_lists_grow_to_the_maximum_and_no_further)
+{
+	struct assoc_table *t;
+	struct assoc *a, *b;
+
+	cr_assert_eq(assoc_table_create(4, 6, 3, 1, &t), 0);
+	a = assoc_alloc(t, SEC);
+	b = assoc_alloc(t, SEC);
+	for (unsigned int i = 0; i < 6; i++) {
+		cr_assert(assoc_room_locals(t, a, a->n_locals + 1u));
+		a->locals[a->n_locals].inside.family = 2;
+		a->locals[a->n_locals].inside.bytes[0] = (uint8_t)(i + 1);
+		a->n_locals++;
+		/* A neighbour's list is never written over. */
+		cr_assert(assoc_room_locals(t, b, 1));
+		b->locals[0].uplink = 7;
+		b->n_locals = 1;
+	}
+	cr_expect_not(assoc_room_locals(t, a, 7), "over max_locals");
+	for (unsigned int i = 0; i < 6; i++)
+		cr_expect_eq(a->locals[i].inside.bytes[0], i + 1);
+	cr_expect_eq(b->locals[0].uplink, 7);
+	cr_expect(assoc_room_peers(t, a, 3));
+	cr_expect_not(assoc_room_peers(t, a, 4), "over max_peers");
+
+	assoc_free(t, a);
+	a = assoc_alloc(t, SEC);
+	cr_assert_not_null(a);
+	cr_expect_eq(a->n_locals, 0);
+	cr_expect_eq(a->locals[0].inside.family, 0, "a new life is zeroed");
+	cr_expect_eq(a->locals_class, 0);
+	assoc_table_destroy(t);
+}

@@ -842,3 +842,89 @@ Test(ctl, idle_client_cut_off_before_deadline)
 	cr_assert_eq(server_stats().timed_out, 1);
 	free(c.buf);
 }
+
+/* ---- capture: the request checked, the connection handed over ---- */
+
+static struct {
+	unsigned int calls;
+	struct cap_req req;
+	int ret;
+} capx;
+
+/* Takes fd as the capture module does: writes its own stream, closes. */
+static int op_capture(void *arg, int fd, const struct cap_req *r, pid_t pid,
+		      char *why, size_t why_len)
+{
+	static const char stream[] = "{\"ok\":true,\"capture\":true}\nPCAPNG";
+
+	(void)arg;
+	(void)pid;
+	capx.calls++;
+	capx.req = *r;
+	if (capx.ret < 0) {
+		snprintf(why, why_len, "2 captures are running already");
+		return capx.ret;
+	}
+	cr_assert_eq(write(fd, stream, sizeof(stream) - 1),
+		     (ssize_t)sizeof(stream) - 1);
+	close(fd);
+	return 0;
+}
+
+static void start_capture_server(void)
+{
+	struct ctl_server_config cfg = { .path = fx.path, .uid = (uid_t)-1,
+					 .gid = (gid_t)-1 };
+	struct ctl_ops ops = fx_ops();
+
+	memset(&capx, 0, sizeof(capx));
+	ops.capture = op_capture;
+	cr_assert_eq(ctl_server_create(&cfg, &ops, fx.loop, &fx.srv), 0);
+}
+
+Test(ctl, capture_not_available)
+{
+	struct json_value *d;
+
+	start_server(0, 0);
+	d = ask_json("capture\n");
+	cr_assert_not(json_get_bool(json_get(d, "ok"), true));
+	cr_assert_str_eq(json_get_str(json_get(d, "error"), ""),
+			 "capture is not available");
+	json_free(d);
+}
+
+Test(ctl, capture_request_checked_then_handed_over)
+{
+	struct json_value *d;
+	char *ans;
+
+	start_capture_server();
+	d = ask_json("capture port 0\n");
+	cr_assert_not(json_get_bool(json_get(d, "ok"), true));
+	cr_assert(strstr(json_get_str(json_get(d, "error"), ""), "port 0"));
+	json_free(d);
+	cr_assert_eq(capx.calls, 0, "a bad request never reaches it");
+
+	ans = ask("capture if wan1 count 5 host 198.51.100.100\n");
+	cr_assert_str_eq(ans, "{\"ok\":true,\"capture\":true}\nPCAPNG",
+			 "the module's stream, nothing of the server's");
+	free(ans);
+	cr_assert_eq(capx.calls, 1);
+	cr_assert_eq(capx.req.n_ifs, 1);
+	cr_assert_str_eq(capx.req.ifs[0], "wan1");
+	cr_assert_eq(capx.req.count, 5);
+	cr_assert_eq(capx.req.filter.keys, CAP_F_HOST);
+
+	/* The module refuses: the client is told why, by the server. */
+	capx.ret = -EBUSY;
+	d = ask_json("capture\n");
+	cr_assert_not(json_get_bool(json_get(d, "ok"), true));
+	cr_assert_str_eq(json_get_str(json_get(d, "error"), ""),
+			 "2 captures are running already");
+	json_free(d);
+	/* Handed-over connections hold no slot: plain commands still go. */
+	d = ask_json("version\n");
+	cr_assert(json_get_bool(json_get(d, "ok"), false));
+	json_free(d);
+}

@@ -171,3 +171,143 @@ Test(mon_watch, line)
 	json_free(d);
 	cr_assert_eq(mon_addrs_format(&v, 1, 1, &conf, 42, buf, 40), 0);
 }
+
+/* The address callback of the drop tests: no address changes there. */
+static void on_change_ignored(void *arg, const struct engine_assoc_view *v,
+			      unsigned int peers_were, unsigned int inside_were)
+{
+	(void)arg;
+	(void)v;
+	(void)peers_were;
+	(void)inside_were;
+	cr_assert_fail("no address change in these passes");
+}
+
+struct drops_seen {
+	unsigned int n;
+	uint32_t id;
+	uint32_t delta[ENGINE_ADC__COUNT];
+};
+
+static void on_drops(void *arg, const struct engine_assoc_view *v,
+		     const uint32_t delta[ENGINE_ADC__COUNT])
+{
+	struct drops_seen *s = arg;
+
+	s->n++;
+	s->id = v->id;
+	memcpy(s->delta, delta, sizeof(s->delta));
+}
+
+static void pass_drops(struct mon_watch *w, struct engine_assoc_view *v,
+		       unsigned int n, struct drops_seen *s)
+{
+	cr_assert_eq(mon_watch_begin(w), 0);
+	for (unsigned int i = 0; i < n; i++)
+		mon_watch_see(w, &v[i], on_change_ignored, s);
+	mon_watch_end(w);
+}
+
+/*
+ * Drops matched to an association: reported once per pass with what grew
+ * since the pass before, by class, in any state; the first pass sets the
+ * reference; an association new since the pass before (or another one
+ * on the same id: another tag) reports all of its drops.
+ */
+Test(mon_watch, drops_by_association)
+{
+	struct engine_assoc_view v[2];
+	struct mon_watch *w;
+	struct drops_seen s = { 0 };
+
+	cr_assert_eq(mon_watch_create(16, &w), 0);
+	mon_watch_on_drops(w, on_drops);
+	make(&v[0], 1, p1, i1);
+	make(&v[1], 2, p1, i1);
+	v[0].drops[ENGINE_ADC_VTAG] = 5;	/* before the monitor came */
+	pass_drops(w, v, 2, &s);
+	cr_assert_eq(s.n, 0, "first sight is the reference");
+	pass_drops(w, v, 2, &s);
+	cr_assert_eq(s.n, 0, "nothing grew");
+	v[1].state = ASSOC_COOKIE_ECHOED;
+	v[1].drops[ENGINE_ADC_VTAG] = 3;
+	v[1].drops[ENGINE_ADC_POLICY] = 1;
+	pass_drops(w, v, 2, &s);
+	cr_assert_eq(s.n, 1, "one association lost packets");
+	cr_assert_eq(s.id, 2);
+	cr_assert_eq(s.delta[ENGINE_ADC_VTAG], 3);
+	cr_assert_eq(s.delta[ENGINE_ADC_POLICY], 1);
+	cr_assert_eq(s.delta[ENGINE_ADC_ADDRESS], 0);
+	pass_drops(w, v, 2, &s);
+	cr_assert_eq(s.n, 1, "reported once");
+	v[1].drops[ENGINE_ADC_VTAG] = 10;
+	pass_drops(w, v, 2, &s);
+	cr_assert_eq(s.n, 2);
+	cr_assert_eq(s.delta[ENGINE_ADC_VTAG], 7, "what grew since");
+	cr_assert_eq(s.delta[ENGINE_ADC_POLICY], 0);
+	/* The id reused by another association: its counts are its own. */
+	v[1].tag_inside = 0x7777;
+	memset(v[1].drops, 0, sizeof(v[1].drops));
+	v[1].drops[ENGINE_ADC_OTHER] = 4;
+	pass_drops(w, v, 2, &s);
+	cr_assert_eq(s.n, 3);
+	cr_assert_eq(s.delta[ENGINE_ADC_OTHER], 4);
+	cr_assert_eq(s.delta[ENGINE_ADC_VTAG], 0, "not the old one's");
+	/* New since the last pass, dropping already: all of it is news. */
+	pass_drops(w, v, 1, &s);
+	v[1].drops[ENGINE_ADC_OTHER] = 6;
+	pass_drops(w, v, 2, &s);
+	cr_assert_eq(s.n, 4);
+	cr_assert_eq(s.delta[ENGINE_ADC_OTHER], 6);
+	/* Without the callback, nothing is reported. */
+	mon_watch_on_drops(w, NULL);
+	v[1].drops[ENGINE_ADC_OTHER] = 9;
+	pass_drops(w, v, 2, &s);
+	cr_assert_eq(s.n, 4);
+	mon_watch_destroy(w);
+}
+
+Test(mon_watch, drops_line)
+{
+	uint32_t delta[ENGINE_ADC__COUNT] = { 0 };
+	struct engine_config conf;
+	struct engine_assoc_view v;
+	struct json_value *d;
+	char buf[MON_LINE_MAX];
+	size_t n;
+
+	memset(&conf, 0, sizeof(conf));
+	make(&v, 3, p1, i1);
+	v.inside_port = 5000;
+	v.public_port = 5000;
+	v.peer_port = 80;
+	delta[ENGINE_ADC_VTAG] = 20;
+	delta[ENGINE_ADC_OTHER] = 1;
+	n = mon_assoc_drops_format(&v, delta, 1, &conf, 42, buf, sizeof(buf));
+	cr_assert_gt(n, 0);
+	cr_assert_eq(buf[n - 1], '\n');
+	cr_assert_null(memchr(buf, '\n', n - 1), "one line");
+	cr_assert_eq(json_parse(buf, n, &d, NULL), 0, "%s", buf);
+	cr_assert_str_eq(json_get_str(json_get(d, "event"), ""),
+			 "assoc_drops");
+	cr_assert_eq(json_get_u64(json_get(d, "id"), 0), 3);
+	cr_assert_str_eq(json_get_str(json_get(d, "state"), ""),
+			 "ESTABLISHED");
+	cr_assert_eq(json_get_u64(json_get(d, "public_port"), 0), 5000);
+	cr_assert_eq(json_get_u64(json_get(d, "count"), 0), 21);
+	cr_assert_eq(json_get_u64(json_get(d, "interval_s"), 0), 1);
+	cr_assert_eq(json_get_u64(json_get(json_get(d, "drops"), "vtag"), 0),
+		     20);
+	cr_assert_eq(json_get_u64(json_get(json_get(d, "drops"), "other"), 0),
+		     1);
+	cr_assert_null(json_get(json_get(d, "drops"), "policy"),
+		       "only the classes that grew");
+	cr_assert_str_eq(json_get_str(json_get(d, "text"), ""),
+			 "association drops: 21 packets in the last 1 s "
+			 "(vtag 20, other 1): 192.168.1.10:5000 -> "
+			 "198.51.100.1:5000 -> 198.51.100.100:80 vtags "
+			 "0x00001003/0x00000000");
+	json_free(d);
+	cr_assert_eq(mon_assoc_drops_format(&v, delta, 1, &conf, 42, buf, 60),
+		     0, "no half line");
+}

@@ -1,0 +1,106 @@
+/*
+ * class_pool.c: size-class blocks on reserved mappings (class_pool.h).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "class_pool.h"
+#include "huge_hint.h"
+
+#define NONE UINT32_MAX
+
+static size_t block_bytes(const struct class_pool *p, unsigned int cls)
+{
+	return p->entry_size << cls;
+}
+
+int class_pool_init(struct class_pool *p, size_t entry_size,
+		    unsigned int max_entries, uint32_t owners)
+{
+	unsigned int n = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (entry_size < sizeof(uint32_t) || max_entries == 0 || owners == 0)
+		return -EINVAL;
+	while ((1u << n) < max_entries)
+		n++;
+	if (n + 1 > CLASS_POOL_MAX_CLASSES)
+		return -EINVAL;
+	p->entry_size = entry_size;
+	p->owners = owners;
+	p->n_classes = (uint8_t)(n + 1);
+	for (unsigned int k = 0; k < p->n_classes; k++) {
+		struct class_pool_class *c = &p->cls[k];
+		void *m;
+
+		c->bytes = block_bytes(p, k) * owners;
+		m = mmap(NULL, c->bytes, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (m == MAP_FAILED) {
+			c->bytes = 0;
+			class_pool_fini(p);
+			return -ENOMEM;
+		}
+		c->base = m;
+		huge_hint(m, c->bytes);
+		c->free_head = NONE;
+	}
+	return 0;
+}
+
+void class_pool_fini(struct class_pool *p)
+{
+	for (unsigned int k = 0; k < CLASS_POOL_MAX_CLASSES; k++)
+		if (p->cls[k].base)
+			munmap(p->cls[k].base, p->cls[k].bytes);
+	memset(p, 0, sizeof(*p));
+}
+
+int class_pool_class_for(const struct class_pool *p, unsigned int n)
+{
+	for (unsigned int k = 0; k < p->n_classes; k++)
+		if (n <= class_pool_entries(k))
+			return (int)k;
+	return -1;
+}
+
+void *class_pool_get(struct class_pool *p, unsigned int cls)
+{
+	struct class_pool_class *c = &p->cls[cls];
+	size_t bb = block_bytes(p, cls);
+	uint8_t *b;
+
+	if (c->free_head != NONE) {
+		b = c->base + (size_t)c->free_head * bb;
+		memcpy(&c->free_head, b, sizeof(c->free_head));
+		memset(b, 0, bb);
+		return b;
+	}
+	/* Never while each owner holds at most one block per pool. */
+	if (c->fresh >= p->owners)
+		return NULL;
+	/* Fresh pages of an anonymous mapping are already zero. */
+	b = c->base + (size_t)c->fresh * bb;
+	c->fresh++;
+	return b;
+}
+
+void class_pool_put(struct class_pool *p, unsigned int cls, void *block)
+{
+	struct class_pool_class *c = &p->cls[cls];
+	uint32_t i = (uint32_t)(((uint8_t *)block - c->base) /
+				block_bytes(p, cls));
+
+	memcpy(block, &c->free_head, sizeof(c->free_head));
+	c->free_head = i;
+}
+
+size_t class_pool_touched(const struct class_pool *p)
+{
+	size_t n = 0;
+
+	for (unsigned int k = 0; k < p->n_classes; k++)
+		n += (size_t)p->cls[k].fresh * block_bytes(p, k);
+	return n;
+}

@@ -1,0 +1,201 @@
+/*
+ * bench_setup: association set-ups per second and engine memory per
+ * association, in process, one core.
+ *
+ * Drives BENCH_SETUP_ASSOCS (default 1,000,000) handshakes, INIT to
+ * COOKIE ACK (RFC 9260 5.1), through one engine sized for them, in
+ * rounds: every INIT of a round is built first, then the engine's time
+ * for the whole batch is taken, then the INIT ACKs answering them are
+ * built (they need the public ports the INITs were given), and so on.
+ * Only engine_process() is timed, in the thread's CPU time (so other
+ * jobs on the machine do not inflate it); building packets is not.  Each
+ * association is a different (inside port, peer) pair, as a busy box
+ * sees; the flood limits are off (they are per source, and this is one
+ * source), everything else is the default configuration.
+ *
+ * Memory is what the process's resident set grew by from before
+ * engine_create() to the end, divided by the associations then live: the
+ * table, its address arenas, hash buckets, port bindings, everything the
+ * engine holds for them.  Figures, not assertions.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine_fixture.h"
+#include "sctp_wire.h"
+
+#define ROUND		65536
+#define SLOT		256	/* bytes per packet buffer, INIT growth included */
+#define PEER_PORT	3868
+#define PORTS		60000	/* inside ports 1024..61023 */
+
+static uint8_t bufs[ROUND][SLOT];
+static uint32_t lens[ROUND];
+static uint16_t public_port[ROUND];
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static long rss_bytes(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (!f || fscanf(f, "%ld %ld", &pages, &rss) != 2)
+		rss = 0;
+	if (f)
+		fclose(f);
+	return rss * sysconf(_SC_PAGESIZE);
+}
+
+/* Association i: inside 192.168.1.10 port 1024 + i % PORTS, peer
+ * 100.64.x.y (i / PORTS), tags derived from i. */
+static void peer_of(uint32_t i, char *out)
+{
+	uint32_t n = i / PORTS + 1;
+
+	sprintf(out, "100.%u.%u.%u", 64 + (n >> 16), (n >> 8) & 255, n & 255);
+}
+
+static uint16_t inside_port(uint32_t i)
+{
+	return (uint16_t)(1024 + i % PORTS);
+}
+
+static uint32_t tag_inside(uint32_t i)
+{
+	return (i * 2654435761u) | 1;
+}
+
+static uint32_t tag_peer(uint32_t i)
+{
+	return (i * 2246822519u) | 2;
+}
+
+static void keep(uint32_t slot, const struct pb *p)
+{
+	memcpy(bufs[slot], p->buf, p->len);
+	lens[slot] = p->len;
+}
+
+/* Runs bufs[0..n) through the engine; returns the ns it took and counts
+ * the packets forwarded. */
+static uint64_t run(struct engine *e, uint32_t n, enum engine_dir dir,
+		    uint64_t now, uint32_t *forwarded)
+{
+	uint64_t t0 = cpu_ns();
+
+	for (uint32_t s = 0; s < n; s++) {
+		struct engine_pkt pkt = { bufs[s], lens[s], SLOT };
+		struct engine_verdict v;
+
+		engine_process(e, &pkt, dir, now, &v);
+		*forwarded += v.action == ENGINE_FORWARD;
+		lens[s] = pkt.len;
+	}
+	return cpu_ns() - t0;
+}
+
+int main(void)
+{
+	const char *env = getenv("BENCH_SETUP_ASSOCS");
+	uint32_t total = env ? (uint32_t)strtoul(env, NULL, 10) : 1000000;
+	uint32_t fwd[4] = { 0 };
+	uint64_t stage_ns[4] = { 0 }, spent, now = FX_SEC;
+	struct engine_config c;
+	struct engine *e;
+	char peer[32];
+	long rss0;
+	struct pb p;
+
+	fx_config(&c, MULTIHOME_UPLINKS);
+	c.max_assocs = total;
+	c.max_assocs_per_host = 0;
+	c.init_rate = 0;
+	c.source_init_rate = 0;
+	c.max_handshakes = total;
+	rss0 = rss_bytes();
+	if (engine_create(&c, 9, &e)) {
+		fprintf(stderr, "bench_setup: engine_create failed\n");
+		return 1;
+	}
+	for (uint32_t base = 0; base < total; base += ROUND) {
+		uint32_t n = total - base < ROUND ? total - base : ROUND;
+
+		for (uint32_t s = 0; s < n; s++) {
+			peer_of(base + s, peer);
+			pb_ip4(&p, "192.168.1.10", peer);
+			pb_sctp(&p, inside_port(base + s), PEER_PORT, 0);
+			pb_init(&p, SCTP_CID_INIT, tag_inside(base + s));
+			pb_finish(&p);
+			keep(s, &p);
+		}
+		stage_ns[0] += run(e, n, ENGINE_OUTBOUND, now, &fwd[0]);
+		for (uint32_t s = 0; s < n; s++) {
+			public_port[s] = pkt_sport(bufs[s]);
+			peer_of(base + s, peer);
+			pb_ip4(&p, peer, "198.51.100.1");
+			pb_sctp(&p, PEER_PORT, public_port[s],
+				tag_inside(base + s));
+			pb_init(&p, SCTP_CID_INIT_ACK, tag_peer(base + s));
+			pb_param_addr(&p, peer);
+			pb_finish(&p);
+			keep(s, &p);
+		}
+		stage_ns[1] += run(e, n, ENGINE_INBOUND, now, &fwd[1]);
+		for (uint32_t s = 0; s < n; s++) {
+			peer_of(base + s, peer);
+			pb_ip4(&p, "192.168.1.10", peer);
+			pb_sctp(&p, inside_port(base + s), PEER_PORT,
+				tag_peer(base + s));
+			pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
+			pb_bytes(&p, "cookie", 6);
+			pb_finish(&p);
+			keep(s, &p);
+		}
+		stage_ns[2] += run(e, n, ENGINE_OUTBOUND, now, &fwd[2]);
+		for (uint32_t s = 0; s < n; s++) {
+			peer_of(base + s, peer);
+			pb_ip4(&p, peer, "198.51.100.1");
+			pb_sctp(&p, PEER_PORT, public_port[s],
+				tag_inside(base + s));
+			pb_simple(&p, SCTP_CID_COOKIE_ACK, 0);
+			pb_finish(&p);
+			keep(s, &p);
+		}
+		stage_ns[3] += run(e, n, ENGINE_INBOUND, now, &fwd[3]);
+		now += FX_SEC / 1000;
+	}
+
+	const struct engine_stats *st = engine_stats(e);
+	static const char *const stage[4] = { "INIT", "INIT ACK",
+					      "COOKIE ECHO", "COOKIE ACK" };
+
+	spent = stage_ns[0] + stage_ns[1] + stage_ns[2] + stage_ns[3];
+	long grown = rss_bytes() - rss0;
+
+	printf("association set-up, INIT to COOKIE ACK, one core:\n");
+	printf("  %u handshakes, forwarded INIT %u, INIT ACK %u, "
+	       "COOKIE ECHO %u, COOKIE ACK %u\n",
+	       total, fwd[0], fwd[1], fwd[2], fwd[3]);
+	printf("  %.0f set-ups/s (%.0f ns of CPU per handshake, 4 packets)\n",
+	       (double)fwd[3] / ((double)spent / 1e9),
+	       (double)spent / (fwd[3] ? fwd[3] : 1));
+	for (int k = 0; k < 4; k++)
+		printf("    %-12s %6.0f ns\n", stage[k],
+		       (double)stage_ns[k] / (fwd[k] ? fwd[k] : 1));
+	printf("  %u associations live, engine memory %.1f MiB, "
+	       "%.0f bytes per association\n",
+	       st->assocs_live, (double)grown / (1 << 20),
+	       st->assocs_live ? (double)grown / st->assocs_live : 0.0);
+	engine_destroy(e);
+	return fwd[3] == total ? 0 : 1;
+}
