@@ -28,6 +28,8 @@ DEB_PACKAGES := build-essential clang llvm libclang-rt-14-dev pkg-config \
 DEB_PACKAGES += bash-completion
 
 CC      ?= gcc
+# Compiler for the programs run during the build (table generators).
+HOSTCC  ?= $(CC)
 CLANG   ?= clang
 BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
@@ -60,7 +62,10 @@ msg = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
 # ---- sources ----
-LIB_SRCS    := $(wildcard src/engine/*.c src/conf/*.c)
+# gen_*.c are build-time generators, not part of the library.
+GEN_SRCS    := $(wildcard src/engine/gen_*.c)
+LIB_SRCS    := $(filter-out $(GEN_SRCS),\
+	$(wildcard src/engine/*.c src/conf/*.c))
 DAEMON_SRCS := $(wildcard src/daemon/*.c)
 CTL_SRCS    := $(wildcard src/ctl/*.c)
 BPF_SRCS    := $(wildcard src/bpf/*.bpf.c)
@@ -110,12 +115,31 @@ build/libsctpalg.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
+# ---- generated tables: a generator built for the build host, run ----
+# CRC32c tables (as Linux's lib/gen_crc32table.c); every rule that
+# compiles src/engine/crc32c.c depends on the header (-Ibuild finds it).
+GEN_HDRS := build/gen/crc32c_table.h build/gen/crc32c_zeros.h
+build/gen/gen_crc32c_table: src/engine/gen_crc32c_table.c
+	$(call msg,HOSTCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(HOSTCC) -std=gnu11 -O2 $(WARNINGS) -o $@ $<
+
+build/gen/crc32c_table.h: build/gen/gen_crc32c_table
+	$(call msg,GEN,$@)
+	$(Q)$< > $@.tmp && mv $@.tmp $@
+
+build/gen/crc32c_zeros.h: build/gen/gen_crc32c_table
+	$(call msg,GEN,$@)
+	$(Q)$< zeros > $@.tmp && mv $@.tmp $@
+
+build/src/engine/crc32c.o build/san/src/engine/crc32c.o: $(GEN_HDRS)
+
 # ---- BPF: object, then a skeleton header embedding it ----
 build/bpf/%.bpf.o: src/bpf/%.bpf.c include/xdp_steer.h include/xdp_fast.h \
-		include/crc32c_zeros.h src/bpf/fast_path.h
+		build/gen/crc32c_zeros.h src/bpf/fast_path.h
 	$(call msg,BPF,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) -target bpf -O2 -g -Wall -Werror -Iinclude \
+	$(Q)$(CLANG) -target bpf -O2 -g -Wall -Werror -Iinclude -Ibuild \
 		-I/usr/include/$(MULTIARCH) -c $< -o $@
 
 build/%.skel.h: build/bpf/%.bpf.o
@@ -175,7 +199,7 @@ check-unit: build/test/unit
 # config, state file) get a third of it each, so make check spends ~120 s
 # here.
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Iinclude -Isrc/engine \
+FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Iinclude -Ibuild -Isrc/engine \
 	-Itest/unit -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 FUZZ_SUPPORT := test/unit/pkt_build.c test/unit/engine_fixture.c
@@ -183,9 +207,10 @@ FUZZ_SUPPORT := test/unit/pkt_build.c test/unit/engine_fixture.c
 FUZZ_SUPPORT += src/ctl/ctl_proto.c src/ctl/ctl_filter.c src/ctl/cap_filter.c
 # The adversarial state harness, shared by fuzz_adversary and the unit tests.
 FUZZ_SUPPORT += test/unit/adv_harness.c
-FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h test/unit/*.h)
+FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h src/conf/*.h test/unit/*.h)
 
-build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_SUPPORT) $(FUZZ_HDRS)
+build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_SUPPORT) $(FUZZ_HDRS) \
+		$(GEN_HDRS)
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(filter %.c,$(LIB_SRCS)) \
@@ -237,6 +262,7 @@ E2E_LDLIBS_kroute_probe := $(DAEMON_CFLAGS) \
 E2E_LIB_sctp_flood := src/engine/crc32c.c
 # The forgery test's packet forger: raw sockets, the repository's CRC32c.
 E2E_LIB_sctp_forge := src/engine/crc32c.c
+build/test/e2e/sctp_flood build/test/e2e/sctp_forge: $(GEN_HDRS)
 
 build/test/e2e/%: test/e2e/%.c $(SKELS)
 	$(call msg,LD,$@)
@@ -343,10 +369,10 @@ check-e2e: all tools build/san/sctpalgd
 	[ $$fail -eq 0 ] || { echo "FAILED:$$failed"; exit 1; }
 
 # ---- configuration golden tests and man pages ----
-check-config: all $(if $(wildcard test/config/conf_dump.c),build/test/config/conf_dump)
-	$(Q)if [ -x test/config/run.sh ] || [ -f test/config/run.sh ]; then \
-		echo "== config golden tests"; bash test/config/run.sh; \
-	else echo "== config golden tests: none yet"; fi
+# Through the daemon itself: sctpalgd -t -v (test/config/run.sh).
+check-config: build/sctpalgd
+	@echo "== config golden tests"
+	$(Q)bash test/config/run.sh
 
 # Run inside man/: mandoc resolves .Xr between our own pages only there.
 check-man:
@@ -413,7 +439,8 @@ CPPCHECK_FLAGS := -q --std=c11 --enable=warning,portability \
 	-Iinclude -Isrc/engine
 check-static:
 	@echo "== cppcheck"
-	$(Q)cppcheck $(CPPCHECK_FLAGS) $(LIB_SRCS) $(DAEMON_SRCS) $(CTL_SRCS)
+	$(Q)cppcheck $(CPPCHECK_FLAGS) $(LIB_SRCS) $(GEN_SRCS) $(DAEMON_SRCS) \
+		$(CTL_SRCS)
 	@echo "cppcheck: clean"
 
 # clang-format judges the lines you changed (uncommitted, against HEAD;
@@ -421,7 +448,7 @@ check-static:
 # (tab-aligned comments and macros, early parameter breaks) is not
 # clang-format's fixed point, as in the kernel.  lint-all counts the
 # whole tree's differences, for information.
-LINT_SRCS := $(LIB_SRCS) $(DAEMON_SRCS) $(CTL_SRCS) $(BPF_SRCS) \
+LINT_SRCS := $(LIB_SRCS) $(GEN_SRCS) $(DAEMON_SRCS) $(CTL_SRCS) $(BPF_SRCS) \
 	$(wildcard include/*.h src/*/*.h)
 LINT_BASE ?= HEAD
 lint: check-static
@@ -492,7 +519,7 @@ help:
 	@echo "               and CPU per packet through the box on veth: kernel NAT,"
 	@echo "               sctpalgd (fast-path off, xdp), stateless XDP limit (root)"
 	@echo "  soak         all, tools, then the long e2e runs (test/e2e/soak.sh, root)"
-	@echo "  tools        e2e, benchmark and config helper programs"
+	@echo "  tools        e2e and benchmark helper programs"
 	@echo "  lint         cppcheck, and clang-format on the changed lines"
 	@echo "  lint-all     clang-format differences over the whole tree"
 	@echo "  install uninstall clean help"
@@ -505,14 +532,6 @@ build/test/fuzz-corpus: test/fuzz/make_corpus.c test/unit/pkt_build.c \
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $^
-
-# The golden tests' config printer.
-build/test/config/conf_dump: test/config/conf_dump.c build/libsctpalg.a
-	$(call msg,LD,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(INIH_LIBS)
-
-tools: $(if $(wildcard test/config/conf_dump.c),build/test/config/conf_dump)
 
 # ---- soak: the long end-to-end runs, a runner of parts ----
 # test_sctpalgd_hostile.sh's injector is Python (standard library only).

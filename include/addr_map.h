@@ -1,5 +1,6 @@
 /*
- * addr_map: inside addresses to public addresses and uplinks (SPEC 2).
+ * addr_map: inside addresses to public addresses and uplinks
+ * (sctpalgd.conf(5), [inside] network and [uplink]; README, Configuration).
  *
  * Pure functions over an engine_config.  An inside address belongs to the
  * longest matching inside network; that network either maps 1:1 into a

@@ -1,5 +1,6 @@
 /*
- * assoc_log: one log line per association event (issue 4).
+ * assoc_log: one log line per association event
+ * (sctpalgd(8), DIAGNOSTICS, Associations).
  *
  * The engine reports associations coming up, ending and moving between
  * uplinks (engine_set_event_cb); this module turns each report into one

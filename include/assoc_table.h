@@ -7,15 +7,16 @@
  * in up to ASSOC_KEY__COUNT chains at once, and each chain's key is derived
  * from the association's own fields, so a key can never disagree with the
  * association it names.  Code that changes a field a key is derived from
- * must unlink that key first and link it again after (assoc_rekey_*).
+ * must unlink that key first and link it again after (assoc_unlink() and
+ * assoc_link()).
  *
- * The keys follow SPEC 2 and RFC 9260 8.5: a packet carries the tag of its
- * receiver, so inbound packets are found by (public port, peer port, inside
- * tag) and outbound ones by (inside port, peer port, peer tag).  Packets
- * that carry no usable tag (INIT, T-bit ABORT / SHUTDOWN COMPLETE, ICMP
- * quotes) are found by the port pair alone and then checked against the
- * address lists and tags.  The peer address is a check, not part of a key:
- * a multihomed peer may send from any address it listed.
+ * The keys follow RFC 9260 8.5 (README, How a packet goes through): a packet
+ * carries the tag of its receiver, so inbound packets are found by (public
+ * port, peer port, inside tag) and outbound ones by (inside port, peer port,
+ * peer tag).  Packets that carry no usable tag (INIT, T-bit ABORT / SHUTDOWN
+ * COMPLETE, ICMP quotes) are found by the port pair alone and then checked
+ * against the address lists and tags.  The peer address is a check, not part of
+ * a key: a multihomed peer may send from any address it listed.
  *
  * Expiry uses a lazy timer wheel: refreshing an association only moves its
  * deadline forward; the wheel notices when it reaches the slot.  A deadline
@@ -181,6 +182,13 @@ int assoc_find_local_inside(const struct assoc *a,
 			    const struct nat_addr *inside);
 int assoc_find_local_public(const struct assoc *a,
 			    const struct nat_addr *public_);
+/*
+ * o is another association that has peer among its peer addresses and one
+ * of a's public addresses among its own: on the same ports, that peer would
+ * see one transport address for both.
+ */
+bool assoc_shares_transport(const struct assoc *o, const struct assoc *a,
+			    const struct nat_addr *peer);
 
 /* Timer wheel: set the deadline; the wheel refiles only when needed. */
 void assoc_set_expiry(struct assoc_table *t, struct assoc *a,
@@ -198,7 +206,8 @@ struct assoc *assoc_table_next(const struct assoc_table *t,
 			       const struct assoc *prev);
 
 /*
- * Per inside host association counts (SPEC 2, small-office limits).
+ * Per inside host association counts (sctpalgd.conf(5), [limits]
+ * per-host).
  * assoc_host_add returns the new count, or 0 when the host table is full.
  */
 uint32_t assoc_host_count(const struct assoc_table *t,

@@ -20,9 +20,21 @@
 #define CONF_PATH_LEN		256
 
 enum conf_backend { CONF_BACKEND_XDP = 0, CONF_BACKEND_PACKET };
+/*
+ * The AF_XDP modes, in the order of sctpalgd.conf(5): the one list of
+ * their names, for the parser, the printer and the ports (xport.h).
+ */
+#define CONF_XDP_MODES(X)						\
+	X(AUTO, "auto")							\
+	X(ZEROCOPY, "zerocopy")						\
+	X(NATIVE, "native")						\
+	X(GENERIC, "generic")
+
 enum conf_xdp_mode {
-	CONF_XDP_AUTO = 0, CONF_XDP_ZEROCOPY, CONF_XDP_NATIVE,
-	CONF_XDP_GENERIC,
+#define CONF_XDP_MODE_ENUM(n, s) CONF_XDP_##n,
+	CONF_XDP_MODES(CONF_XDP_MODE_ENUM)
+#undef CONF_XDP_MODE_ENUM
+	CONF_XDP__COUNT
 };
 
 struct conf {
@@ -55,9 +67,9 @@ struct conf_error {
 	char message[256];
 };
 
-/* One key the parser knows, for the documentation check. */
+/* One key the parser knows ("uplink" for [uplink NAME]). */
 struct conf_key {
-	const char *section;		/* "uplink" for [uplink NAME] */
+	const char *section;
 	const char *key;
 };
 
@@ -72,6 +84,12 @@ const char *conf_error_str(const struct conf_error *err, char *buf,
 			   size_t len);
 /* Canonical form: every key, defaults included; parses back equal. */
 int conf_print(const struct conf *c, FILE *f);
-const struct conf_key *conf_keys(size_t *n);
+/* The keys the parser knows, for the documentation checks. */
+size_t conf_key_count(void);
+struct conf_key conf_key_at(size_t i);
+/* "auto", "zerocopy", ...: the name the config file uses. */
+const char *conf_xdp_mode_name(enum conf_xdp_mode m);
+/* "error" .. "debug" for LOG_ERR .. LOG_DEBUG, NULL for any other. */
+const char *conf_log_level_name(int level);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * drop_log: warnings about packets the engine refused for a reason the
- * administrator can act on (issue 4).
+ * administrator can act on (sctpalgd(8), DIAGNOSTICS, Warnings).
  *
  * The engine never logs; it counts drops by reason (drop_reason.h).  Once
  * a second the daemon hands the counters here; for the reasons that mean

@@ -156,7 +156,8 @@ struct engine_assoc_view {
 };
 
 /*
- * Association events (issue 4: logs a person can act on).  The engine
+ * Association events (logs a person can act on: sctpalgd(8),
+ * DIAGNOSTICS, Associations).  The engine
  * calls one optional callback, synchronously and without allocating, when
  * an association comes up or ends, so the daemon can log one line per
  * association without the engine logging anything itself.

@@ -1,6 +1,6 @@
 /*
  * engine_persist: the association table saved across a daemon restart
- * (SPEC 3, the state file).
+ * (sctpalgd.conf(5), state-file).
  *
  * engine_save() serialises every live association into a self-checking
  * byte stream handed to a write callback; engine_restore() reads one back
@@ -69,8 +69,6 @@ struct engine_restore_report {
 	uint32_t by_reason[ENGINE_RESTORE_SKIP__COUNT];
 	char error[128];	/* why the whole file was rejected */
 };
-
-const char *engine_restore_skip_name(enum engine_restore_skip r);
 
 /*
  * Write the state of every live association through write(), which

@@ -28,6 +28,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "time_ns.h"
+
 struct ip_reasm;
 
 enum ip_reasm_result {
@@ -57,7 +59,7 @@ struct ip_reasm_stats {
 };
 
 #define IP_REASM_DEFAULT_SLOTS		32
-#define IP_REASM_DEFAULT_TIMEOUT_NS	(10ull * 1000000000ull)
+#define IP_REASM_DEFAULT_TIMEOUT_NS	(10 * NSEC_PER_SEC)
 
 /* 0 or -ENOMEM / -EINVAL. */
 int ip_reasm_create(unsigned int slots, uint64_t timeout_ns,

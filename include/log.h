@@ -34,9 +34,6 @@ void log_init(const char *ident, bool foreground, int facility);
 /* Lines with a priority numerically above level are dropped. */
 void log_setlevel(int level);
 int log_getlevel(void);
-/* "error", "warning", "notice", "info", "debug" -> LOG_*; -EINVAL. */
-int log_level_parse(const char *name);
-const char *log_level_name(int level);
 
 void vlog(int pri, const char *fmt, va_list ap) LOG_PRINTF(2, 0);
 void logit(int pri, const char *fmt, ...) LOG_PRINTF(2, 3);

@@ -2,15 +2,15 @@
  * port_alloc: public port bindings.
  *
  * A public transport address (public address, port) belongs to one inside
- * endpoint (inside address, inside port) at a time and is reference-counted
- * by the associations using it.  An association's public port must be
- * usable on every one of its public addresses at once (SPEC 2, port
- * consistency): that is what lets a multihomed peer see one port on every
- * path.  Several associations of one inside endpoint share its binding, as
- * an SCTP endpoint uses one port for all of its associations; whether two
- * of them would show the same public transport address to the same peer
- * transport address is checked by the caller (it owns the association
- * table) through the `conflict` callback of port_alloc_pick().
+ * endpoint (inside address, inside port) at a time and is reference-counted by
+ * the associations using it.  An association's public port must be usable on
+ * every one of its public addresses at once (port consistency, README,
+ * Configuration, case 1): that is what lets a multihomed peer see one port on
+ * every path.  Several associations of one inside endpoint share its binding,
+ * as an SCTP endpoint uses one port for all of its associations; whether two of
+ * them would show the same public transport address to the same peer transport
+ * address is checked by the caller (it owns the association table) through the
+ * `conflict` callback of port_alloc_pick().
  */
 #ifndef SCTPALG_PORT_ALLOC_H
 #define SCTPALG_PORT_ALLOC_H

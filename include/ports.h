@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "conf.h"
-#include "ctl.h"
+#include "ctl_server.h"
 #include "datapath.h"
 #include "fast_map.h"
 #include "pport.h"

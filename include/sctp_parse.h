@@ -1,12 +1,12 @@
 /*
  * sctp_parse: validate an SCTP packet and summarise its chunks.
  *
- * Two steps so that packets without state cost little (SPEC 2, bounded
- * parsing): sctp_parse_header() checks the common header and the first
- * chunk header, enough to look the association up; sctp_parse_chunks()
- * then walks every chunk of the bundle and every parameter of the chunks
- * whose parameters the engine rewrites or reads (INIT, INIT ACK, ASCONF,
- * ASCONF ACK), so that nothing is written before the whole packet is
+ * Two steps so that packets without state cost little (bounded parsing, limits
+ * max-chunks in sctpalgd.conf(5)): sctp_parse_header() checks the common header
+ * and the first chunk header, enough to look the association up;
+ * sctp_parse_chunks() then walks every chunk of the bundle and every parameter
+ * of the chunks whose parameters the engine rewrites or reads (INIT, INIT ACK,
+ * ASCONF, ASCONF ACK), so that nothing is written before the whole packet is
  * known to be well formed.
  */
 #ifndef SCTPALG_SCTP_PARSE_H

@@ -1,8 +1,8 @@
 /*
- * state_file: the [daemon] state-file on disk (SPEC 3): the association
- * table saved at exit and restored at start, so a restart of sctpalgd
- * loses no association.  The bytes are engine_persist's; this module owns
- * only the file.
+ * state_file: the [daemon] state-file on disk (sctpalgd.conf(5)): the
+ * association table saved at exit and restored at start, so a restart of
+ * sctpalgd loses no association.  The bytes are engine_persist's; this module
+ * owns only the file.
  *
  * The directory is opened at start, while the daemon is still root, and
  * every later access is relative to that descriptor (openat, renameat):

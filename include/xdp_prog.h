@@ -45,10 +45,7 @@ int xdp_prog_attach(int ifindex, bool generic, unsigned int n_queues,
 /* Detach from the interface and free; NULL is a no-op. */
 void xdp_prog_detach(struct xdp_prog *p);
 
-int xdp_prog_ifindex(const struct xdp_prog *p);
 bool xdp_prog_is_generic(const struct xdp_prog *p);
-/* True if libxdp took the program as multi-buffer aware (xdp.frags). */
-bool xdp_prog_has_frags(const struct xdp_prog *p);
 /* True if libxdp attached without its dispatcher (no chaining). */
 bool xdp_prog_is_legacy(const struct xdp_prog *p);
 /* Instances left by a daemon that died without detaching, now removed. */

@@ -20,10 +20,10 @@
 #define XDP_STEER_MAX_QUEUES	64
 
 /*
- * Where the program sends a packet of each kind; fragments of SCTP and
- * ICMP errors quoting SCTP go to user space too, because the engine must
- * see them (SPEC section 1).  The "passed" counters are all XDP_PASS: the
- * kernel handles those packets as if the program were not there.  The
+ * Where the program sends a packet of each kind; fragments of SCTP and ICMP
+ * errors quoting SCTP go to user space too, because the engine must see them
+ * (README, How a packet goes through).  The "passed" counters are all XDP_PASS:
+ * the kernel handles those packets as if the program were not there.  The
  * REDIRECT_* counters come first: the program sends every kind before
  * PASS_OTHER to AF_XDP.  DROP_TOO_BIG: a frame to be redirected that is
  * longer than user space can take (max_frame in the program).

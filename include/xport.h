@@ -40,6 +40,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf.h"
+
 struct xport;
 struct xdp_prog;
 
@@ -57,11 +59,11 @@ struct xdp_prog;
 /* IFNAMSIZ, without <net/if.h>, which clashes with <linux/if.h>. */
 #define XPORT_IFNAMSIZ		16
 
+/* The config's modes, by the same names (conf.h). */
 enum xport_mode {
-	XPORT_MODE_AUTO = 0,
-	XPORT_MODE_ZEROCOPY,
-	XPORT_MODE_NATIVE,
-	XPORT_MODE_GENERIC,
+#define XPORT_MODE_ENUM(n, s) XPORT_MODE_##n,
+	CONF_XDP_MODES(XPORT_MODE_ENUM)
+#undef XPORT_MODE_ENUM
 };
 
 struct xport_if_config {
@@ -142,7 +144,6 @@ void xport_destroy(struct xport *x);
 unsigned int xport_nsocks(const struct xport *x);
 int xport_fd(const struct xport *x, unsigned int sock);
 unsigned int xport_sock_if(const struct xport *x, unsigned int sock);
-unsigned int xport_sock_queue(const struct xport *x, unsigned int sock);
 
 /* Up to max frames from one socket; refills its fill ring. */
 unsigned int xport_rx_batch(struct xport *x, unsigned int sock,
@@ -155,12 +156,6 @@ unsigned int xport_rx_batch(struct xport *x, unsigned int sock,
 int xport_tx_frame(struct xport *x, unsigned int out_if,
 		   struct xport_frame *f);
 void xport_frame_release(struct xport *x, struct xport_frame *f);
-/*
- * A free frame for a packet built from scratch (data at the standard
- * headroom, len 0), as if received on out_if's first socket.  -ENOBUFS.
- */
-int xport_frame_alloc(struct xport *x, unsigned int out_if,
-		      struct xport_frame *f);
 /*
  * Submit queued sends, kick where the kernel needs it, recycle completed
  * frames, top up fill rings.  Returns frames still in flight on TX: when
@@ -196,8 +191,6 @@ int xport_if_zc_probe(const struct xport *x, unsigned int i);
 const struct xdp_prog *xport_if_prog(const struct xport *x, unsigned int i);
 void xport_if_stats(const struct xport *x, unsigned int i,
 		    struct xport_if_stats *out);
-/* The interface's MTU when the ports were set up. */
-unsigned int xport_if_mtu(const struct xport *x, unsigned int i);
 /* True when the sockets take multi-buffer chains (XDP_USE_SG). */
 bool xport_multibuf(const struct xport *x);
 /* The largest frame the sockets take (the XDP program drops larger). */

@@ -29,7 +29,7 @@
 #ifndef SCTPALG_FAST_PATH_H
 #define SCTPALG_FAST_PATH_H
 
-#include "crc32c_zeros.h"
+#include "gen/crc32c_zeros.h"
 #include "xdp_fast.h"
 
 /* Set by user space before load. */

@@ -5,7 +5,8 @@
  * extension headers), fragments of SCTP packets and ICMP / ICMPv6 errors
  * that quote an SCTP packet go to the AF_XDP socket of the RX queue they
  * arrived on; everything else gets XDP_PASS and the kernel handles it as
- * if the program were not there (SPEC section 1).
+ * if the program were not there (README, How a packet goes
+ * through).
  *
  * No address filter: SCTP addressed to the box itself is steered as well.
  * That is deliberate for an ALG box: it runs no SCTP service of its own

@@ -11,6 +11,7 @@
 
 #include "assoc_log.h"
 #include "log.h"
+#include "time_ns.h"
 
 /*
  * Budgets.  Associations that came up: 100 lines at once, then 10 a
@@ -205,14 +206,6 @@ const char *assoc_log_format(const struct engine_event *ev,
 }
 
 /* ---- logging ---- */
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 void assoc_log_event(void *arg, const struct engine_event *ev)
 {

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "loop.h"
 #include "pcapng.h"
+#include "time_ns.h"
 
 #define CAPTURE_IFS_MAX 32
 #define ETH_HLEN	14
@@ -74,7 +75,7 @@ static uint64_t wall_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return timespec_ns(&ts);
 }
 
 int capture_create(struct loop *l, uint16_t linktype,
@@ -391,7 +392,7 @@ int capture_start(struct capture *c, int fd, const struct cap_req *r,
 	s->recv_op = loop_recv(c->loop, fd, s->sink, sizeof(s->sink), 0,
 			       on_recv, s);
 	if (r->secs)
-		s->timer_op = loop_after(c->loop, r->secs * 1000000000ull,
+		s->timer_op = loop_after(c->loop, r->secs * NSEC_PER_SEC,
 					 on_timer, s);
 	if (s->recv_op < 0 || (r->secs && s->timer_op < 0)) {
 		s->recv_op = s->recv_op < 0 ? -1 : s->recv_op;
@@ -429,9 +430,9 @@ void capture_batch(struct capture *c)
 		if (now <= s->tok_ns)
 			continue;
 		el = now - s->tok_ns;
-		if (el > 1000000000ull)
-			el = 1000000000ull;
-		add = el * s->req.rate / 1000000000ull;
+		if (el > NSEC_PER_SEC)
+			el = NSEC_PER_SEC;
+		add = el * s->req.rate / NSEC_PER_SEC;
 		if (!add)
 			continue;
 		s->tokens += add;
@@ -439,7 +440,7 @@ void capture_batch(struct capture *c)
 			s->tokens = s->burst;
 			s->tok_ns = now;
 		} else {
-			s->tok_ns += add * 1000000000ull / s->req.rate;
+			s->tok_ns += add * NSEC_PER_SEC / s->req.rate;
 		}
 	}
 }

@@ -13,12 +13,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "ctl.h"
+#include "ctl_server.h"
 #include "drop_reason.h"
 #include "engine.h"
 #include "json.h"
 #include "log.h"
 #include "nat_addr.h"
+#include "time_ns.h"
 
 static const char *const ctl_chunk_names[ENGINE_CS__COUNT] = {
 #define CTL_CHUNK_NAME(n, s) [ENGINE_CS_##n] = s,
@@ -35,18 +36,13 @@ struct ctl_render_ctx {
 
 static uint64_t ctl_now_ns(const struct ctl_ops *ops)
 {
-	struct timespec ts;
-
-	if (ops->now_ns)
-		return ops->now_ns(ops->arg);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return ops->now_ns ? ops->now_ns(ops->arg) : mono_ns();
 }
 
 /* Whole seconds from a to b, 0 if b is not after a. */
 static uint64_t ctl_secs(uint64_t a_ns, uint64_t b_ns)
 {
-	return b_ns > a_ns ? (b_ns - a_ns) / 1000000000u : 0;
+	return b_ns > a_ns ? (b_ns - a_ns) / NSEC_PER_SEC : 0;
 }
 
 static void ctl_kv_addr(struct json_writer *w, const char *k,
@@ -352,8 +348,6 @@ int ctl_render_filtered(enum ctl_cmd cmd, const struct ctl_filter *filter,
 		break;
 	case CTL_CMD_FLUSH:
 		n = engine_flush(e);
-		if (ops->flushed)
-			ops->flushed(ops->arg, n);
 		json_kv_bool(&w, "ok", true);
 		json_kv_u64(&w, "removed", n);
 		break;

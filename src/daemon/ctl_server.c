@@ -1,6 +1,6 @@
 /*
  * ctl_server: the control socket's listener and connections, driven by
- * io_uring operations on the event loop (see include/ctl.h).
+ * io_uring operations on the event loop (see include/ctl_server.h).
  *
  * A connection goes through recv -> render -> send* -> close, with at
  * most one operation in flight, so its state is a plain sequence and it
@@ -34,10 +34,11 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include "ctl.h"
+#include "ctl_server.h"
 #include "log.h"
 #include "loop.h"
 #include "mon_event.h"
+#include "time_ns.h"
 
 #define CTL_DEFAULT_MODE	0660
 #define CTL_DEFAULT_CLIENTS	32
@@ -47,7 +48,7 @@
 /* Slots only root may take (fewer when max_clients is tiny). */
 #define CTL_ROOT_RESERVED	2
 #define CTL_BACKLOG		16
-#define CTL_ACCEPT_RETRY_NS	1000000000ull
+#define CTL_ACCEPT_RETRY_NS	NSEC_PER_SEC
 
 struct ctl_client {
 	struct ctl_server *srv;
@@ -85,14 +86,6 @@ struct ctl_server {
 	struct log_ratelimit rl_full, rl_accept;
 };
 
-static uint64_t ctl_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void ctl_accept_arm(struct ctl_server *s);
 
 /* Frees c's slot; with keep_fd, its fd is someone else's now. */
@@ -129,7 +122,7 @@ static void ctl_client_close(struct ctl_client *c)
  */
 static uint32_t ctl_client_ms_left(const struct ctl_client *c)
 {
-	uint64_t now = ctl_mono_ns();
+	uint64_t now = mono_ns();
 	uint64_t ms;
 
 	if (now >= c->deadline_ns)
@@ -405,7 +398,7 @@ static void ctl_client_start(struct ctl_server *s, int fd)
 	c->rop = -1;
 	c->pid = cred.pid;
 	c->uid = cred.uid;
-	c->deadline_ns = ctl_mono_ns() + (uint64_t)s->timeout_ms * 1000000u;
+	c->deadline_ns = mono_ns() + (uint64_t)s->timeout_ms * 1000000u;
 	ctl_client_recv(c);
 }
 

@@ -52,11 +52,12 @@
 
 #include "kroute.h"
 #include "log.h"
+#include "time_ns.h"
 
 #define KROUTE_SETS		256	/* power of 2 */
 #define KROUTE_WAYS		4
 #define KROUTE_RESOLVE_SLOTS	64	/* power of 2 */
-#define KROUTE_RESOLVE_GAP_NS	1000000000ull
+#define KROUTE_RESOLVE_GAP_NS	NSEC_PER_SEC
 /* Notifications queue here while the loop is busy; an overrun costs a
  * full resync, so be generous (SO_RCVBUFFORCE needs CAP_NET_ADMIN, which
  * the daemon has; without it the kernel's default applies). */

@@ -9,26 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "log.h"
+#include "time_ns.h"
 
 #define LOG_LINE_MAX	1024
 
 static bool log_to_stderr = true;
 static int log_level = LOG_INFO;
-
-static const struct {
-	const char *name;
-	int level;
-} log_levels[] = {
-	{ "error", LOG_ERR },
-	{ "warning", LOG_WARNING },
-	{ "notice", LOG_NOTICE },
-	{ "info", LOG_INFO },
-	{ "debug", LOG_DEBUG },
-};
 
 void log_init(const char *ident, bool foreground, int facility)
 {
@@ -49,26 +38,6 @@ void log_setlevel(int level)
 int log_getlevel(void)
 {
 	return log_level;
-}
-
-int log_level_parse(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++)
-		if (strcasecmp(name, log_levels[i].name) == 0)
-			return log_levels[i].level;
-	return -EINVAL;
-}
-
-const char *log_level_name(int level)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++)
-		if (log_levels[i].level == level)
-			return log_levels[i].name;
-	return level < LOG_ERR ? "error" : "debug";
 }
 
 /* Writes one finished line; trailing newlines (libbpf's) are cut. */
@@ -240,7 +209,6 @@ void log_ratelimited(struct log_ratelimit *rl, int level, const char *fmt,
 		     ...)
 {
 	char line[LOG_LINE_MAX];
-	struct timespec ts;
 	uint64_t suppressed;
 	va_list ap;
 	int saved = errno;
@@ -248,9 +216,7 @@ void log_ratelimited(struct log_ratelimit *rl, int level, const char *fmt,
 	/* A hidden level spends no tokens. */
 	if (level > log_level)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (!log_ratelimit_allow(rl, (uint64_t)ts.tv_sec * 1000000000u +
-				 (uint64_t)ts.tv_nsec, &suppressed))
+	if (!log_ratelimit_allow(rl, mono_ns(), &suppressed))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);

@@ -40,6 +40,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "time_ns.h"
 
 #define LOOP_SQ_ENTRIES		128
 #define LOOP_CQ_MIN		1024
@@ -168,8 +169,8 @@ static struct io_uring_sqe *loop_get_sqe(struct loop *l, unsigned int need)
 
 static void loop_ts_from_ns(struct __kernel_timespec *ts, uint64_t ns)
 {
-	ts->tv_sec = (long long)(ns / 1000000000u);
-	ts->tv_nsec = (long long)(ns % 1000000000u);
+	ts->tv_sec = (long long)(ns / NSEC_PER_SEC);
+	ts->tv_nsec = (long long)(ns % NSEC_PER_SEC);
 }
 
 static int loop_arm_poll(struct loop *l, struct loop_slot *s)
@@ -305,8 +306,8 @@ int loop_add_timer(struct loop *l, uint64_t interval_ns, loop_fn *fn,
 	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	its.it_interval.tv_sec = (time_t)(interval_ns / 1000000000u);
-	its.it_interval.tv_nsec = (long)(interval_ns % 1000000000u);
+	its.it_interval.tv_sec = (time_t)(interval_ns / NSEC_PER_SEC);
+	its.it_interval.tv_nsec = (long)(interval_ns % NSEC_PER_SEC);
 	its.it_value = its.it_interval;
 	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
 		ret = -errno;

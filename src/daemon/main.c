@@ -26,7 +26,7 @@
 #include "assoc_log.h"
 #include "capture.h"
 #include "conf.h"
-#include "ctl.h"
+#include "ctl_server.h"
 #include "daemonize.h"
 #include "datapath.h"
 #include "drop_log.h"
@@ -43,6 +43,7 @@
 #include "ports.h"
 #include "privdrop.h"
 #include "state_file.h"
+#include "time_ns.h"
 #include "xdp_prog.h"
 #include "xport.h"
 
@@ -86,14 +87,6 @@ static __attribute__((noreturn)) void usage(void)
 	exit(2);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void on_rx(void *arg, int res)
 {
 	struct rx_arg *ra = arg;
@@ -102,10 +95,10 @@ static void on_rx(void *arg, int res)
 		return;
 	if (res & POLLERR)
 		ports_clear_error(ra->d->ports, ra->sock);
-	ports_rx(ra->d->ports, ra->d->dp, ra->sock, now_ns());
+	ports_rx(ra->d->ports, ra->d->dp, ra->sock, mono_ns());
 	/* Associations the batch changed get their fast-path entries. */
 	if (ra->d->fast)
-		fast_map_sync(ra->d->fast, now_ns());
+		fast_map_sync(ra->d->fast, mono_ns());
 }
 
 static void on_flush(void *arg)
@@ -116,7 +109,7 @@ static void on_flush(void *arg)
 	/* A capture must see every packet: none may bypass the daemon. */
 	if (d->fast)
 		fast_map_pause(d->fast, d->cap && capture_live(d->cap),
-			       now_ns());
+			       mono_ns());
 }
 
 /* busy-poll = yes: every turn of the loop, without sleeping. */
@@ -124,9 +117,9 @@ static void on_busy_poll(void *arg)
 {
 	struct sctpalgd *d = arg;
 
-	ports_busy_poll(d->ports, d->dp, now_ns());
+	ports_busy_poll(d->ports, d->dp, mono_ns());
 	if (d->fast)
-		fast_map_sync(d->fast, now_ns());
+		fast_map_sync(d->fast, mono_ns());
 }
 
 static uint64_t unix_ms(void)
@@ -247,7 +240,7 @@ static void on_tick(void *arg, int res)
 {
 	struct sctpalgd *d = arg;
 
-	uint64_t now = now_ns();
+	uint64_t now = mono_ns();
 
 	(void)res;
 	/* Folds what the fast path saw of any association due to expire. */
@@ -262,7 +255,7 @@ static void on_tick(void *arg, int res)
 	mon_addrs_tick(d);
 	/* state-interval: a killed daemon restarts from this save. */
 	if (d->state && d->conf.state_interval &&
-	    now - d->last_save_ns >= d->conf.state_interval * 1000000000ull) {
+	    now - d->last_save_ns >= d->conf.state_interval * NSEC_PER_SEC) {
 		if (d->fast)
 			fast_map_fold_all(d->fast);
 		state_file_checkpoint(d->state, d->engine, now);
@@ -363,7 +356,7 @@ static int reload(void *arg, char *why, size_t why_len)
 			  "again", why);
 		return r;
 	}
-	r = engine_reconfigure(d->engine, &next.engine, now_ns());
+	r = engine_reconfigure(d->engine, &next.engine, mono_ns());
 	if (r) {
 		snprintf(why, why_len, "%s: %s", d->conf_path, r == -EBUSY ?
 			 "associations or max-addresses changed: restart "
@@ -615,7 +608,7 @@ static int run(struct sctpalgd *d)
 	if (gr)
 		ccfg.gid = gr->gr_gid;
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
-		seed = now_ns();
+		seed = mono_ns();
 	if ((r = loop_create(256, &d->loop)) ||
 	    (r = loop_add_signals(d->loop, sigs, 3, on_signal, d)) < 0)
 		return log_warnx("event loop: %s; sctpalgd needs io_uring "
@@ -638,8 +631,8 @@ static int run(struct sctpalgd *d)
 		log_warnx("state file %s: %s; associations will not be "
 			  "saved", d->conf.state_file, strerror(-r));
 	else if (d->state)
-		state_file_restore(d->state, d->engine, now_ns());
-	d->last_save_ns = now_ns();
+		state_file_restore(d->state, d->engine, mono_ns());
+	d->last_save_ns = mono_ns();
 	if ((r = kroute_create(&kops, &d->kroute)))
 		return log_warnx("netlink: cannot follow routes and "
 				 "neighbours: %s; run sctpalgd as root",
@@ -681,7 +674,7 @@ static int run(struct sctpalgd *d)
 					 strerror(-r)), r;
 	}
 	loop_set_flush(d->loop, on_flush, d);
-	if ((r = loop_add_timer(d->loop, 1000000000ull, on_tick, d)) < 0 ||
+	if ((r = loop_add_timer(d->loop, NSEC_PER_SEC, on_tick, d)) < 0 ||
 	    (r = loop_add_fd(d->loop, kroute_fd(d->kroute), POLLIN, 0,
 			     on_netlink, d)) < 0)
 		return log_warnx("event loop: cannot add the timer or the "
@@ -722,7 +715,7 @@ static void teardown(struct sctpalgd *d)
 		fast_map_fold_all(d->fast);
 	fast_map_destroy(d->fast);
 	if (d->engine)
-		state_file_save(d->state, d->engine, now_ns());
+		state_file_save(d->state, d->engine, mono_ns());
 	state_file_close(d->state);
 	kroute_destroy(d->kroute);
 	loop_destroy(d->loop);

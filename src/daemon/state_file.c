@@ -17,6 +17,7 @@
 #include "engine_persist.h"
 #include "log.h"
 #include "state_file.h"
+#include "time_ns.h"
 
 /* Far above any table sctpalgd can hold; a guard against reading a
  * wrong file (a device, a disk image) into memory. */
@@ -117,7 +118,7 @@ static uint64_t downtime_since_save(int fd)
 
 	if (fstat(fd, &st) || clock_gettime(CLOCK_REALTIME, &now))
 		return 0;
-	d = (int64_t)(now.tv_sec - st.st_mtim.tv_sec) * 1000000000LL +
+	d = (int64_t)(now.tv_sec - st.st_mtim.tv_sec) * (int64_t)NSEC_PER_SEC +
 	    (now.tv_nsec - st.st_mtim.tv_nsec);
 	return d > 0 ? (uint64_t)d : 0;
 }

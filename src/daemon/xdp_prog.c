@@ -203,19 +203,9 @@ void xdp_prog_detach(struct xdp_prog *p)
 	free(p);
 }
 
-int xdp_prog_ifindex(const struct xdp_prog *p)
-{
-	return p->ifindex;
-}
-
 bool xdp_prog_is_generic(const struct xdp_prog *p)
 {
 	return p->mode == XDP_MODE_SKB;
-}
-
-bool xdp_prog_has_frags(const struct xdp_prog *p)
-{
-	return p->frags;
 }
 
 bool xdp_prog_is_legacy(const struct xdp_prog *p)

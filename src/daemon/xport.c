@@ -126,10 +126,9 @@ struct xport {
 };
 
 static const char *const mode_names[] = {
-	[XPORT_MODE_AUTO] = "auto",
-	[XPORT_MODE_ZEROCOPY] = "zerocopy",
-	[XPORT_MODE_NATIVE] = "native",
-	[XPORT_MODE_GENERIC] = "generic",
+#define XPORT_MODE_NAME(n, s) [XPORT_MODE_##n] = s,
+	CONF_XDP_MODES(XPORT_MODE_NAME)
+#undef XPORT_MODE_NAME
 };
 
 const char *xport_mode_name(enum xport_mode m)
@@ -519,32 +518,6 @@ void xport_frame_release(struct xport *x, struct xport_frame *f)
 	}
 	x->held--;
 	free_push(x, (uint64_t)(f->data - x->area));
-}
-
-int xport_frame_alloc(struct xport *x, unsigned int out_if,
-		      struct xport_frame *f)
-{
-	struct xport_if *ifc;
-	uint64_t addr;
-
-	if (out_if >= x->n_ifs)
-		return -EINVAL;
-	if (!x->n_free) {
-		x->st.alloc_failed++;
-		return -ENOBUFS;
-	}
-	ifc = &x->ifs[out_if];
-	addr = x->free_stack[--x->n_free];
-	x->held++;
-	f->data = x->area + addr + XDP_PACKET_HEADROOM;
-	f->len = 0;
-	f->cap = x->frame_size - XDP_PACKET_HEADROOM;
-	f->headroom = XDP_PACKET_HEADROOM;
-	f->sock = (uint16_t)ifc->sock_base;
-	f->in_if = (uint16_t)out_if;
-	f->ifindex = ifc->ifindex;
-	f->jumbo = 0;
-	return 0;
 }
 
 /*
@@ -1058,11 +1031,6 @@ unsigned int xport_sock_if(const struct xport *x, unsigned int sock)
 	return x->socks[sock].ifi;
 }
 
-unsigned int xport_sock_queue(const struct xport *x, unsigned int sock)
-{
-	return x->socks[sock].queue;
-}
-
 unsigned int xport_if_count(const struct xport *x)
 {
 	return x->n_ifs;
@@ -1101,11 +1069,6 @@ enum xport_mode xport_if_mode(const struct xport *x, unsigned int i)
 int xport_if_zc_probe(const struct xport *x, unsigned int i)
 {
 	return x->ifs[i].zc_probe;
-}
-
-unsigned int xport_if_mtu(const struct xport *x, unsigned int i)
-{
-	return x->ifs[i].mtu;
 }
 
 bool xport_multibuf(const struct xport *x)

@@ -1,6 +1,7 @@
 /*
  * addr_list.c: where an outbound INIT or INIT ACK gets its address list
- * rewritten (SPEC 2; RFC 9260 3.3.2 and 5.1.2).
+ * rewritten (RFC 9260 3.3.2 and 5.1.2; sctpalgd.conf(5),
+ * multihome).
  *
  * Every IPv4 / IPv6 Address parameter names an inside address.  Those in
  * an inside network become the public address they map to; those that

@@ -1,5 +1,6 @@
 /*
- * assoc_event.c: association events for the daemon's log (issue 4).
+ * assoc_event.c: association events for the daemon's log (sctpalgd(8),
+ * DIAGNOSTICS, Associations).
  *
  * The engine stays pure and never logs; it hands a read-only view of the
  * association to one optional callback when the association comes up,

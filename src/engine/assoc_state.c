@@ -1,6 +1,7 @@
 /*
  * assoc_state.c: what the chunks of a translated packet do to the
- * association's state and timer (SPEC 2, lifecycle).
+ * association's state and timer (RFC 9260 4; sctpalgd.conf(5),
+ * [timeouts]).
  *
  * The handshake itself (tags, COOKIE ECHO / COOKIE ACK, restarts) is
  * handshake_cand.c's: a packet of a handshake candidate never comes

@@ -9,10 +9,11 @@
 #include "assoc_table.h"
 #include "class_pool.h"
 #include "huge_hint.h"
+#include "time_ns.h"
 
 /* Wheel of one-second slots: 1024 s covers every default timeout. */
 #define WHEEL_SLOTS	1024u
-#define WHEEL_TICK_NS	1000000000ull
+#define WHEEL_TICK_NS	NSEC_PER_SEC
 
 /* A chain node is an association id and the key it is linked by. */
 #define NODE(id, k)	((id) * ASSOC_KEY__COUNT + (uint32_t)(k))
@@ -379,6 +380,17 @@ int assoc_find_local_public(const struct assoc *a,
 		if (nat_addr_eq(&a->locals[i].public_, public_))
 			return i;
 	return -1;
+}
+
+bool assoc_shares_transport(const struct assoc *o, const struct assoc *a,
+			    const struct nat_addr *peer)
+{
+	if (o == a || assoc_find_peer(o, peer) < 0)
+		return false;
+	for (int i = 0; i < a->n_locals; i++)
+		if (assoc_find_local_public(o, &a->locals[i].public_) >= 0)
+			return true;
+	return false;
 }
 
 /* ---- timer wheel ---- */

@@ -48,7 +48,7 @@ uint64_t engine_timeout_ns(const struct engine *e, enum assoc_state s)
 		secs = c->timeout_setup;
 		break;
 	}
-	return (uint64_t)secs * NS_PER_SEC;
+	return (uint64_t)secs * NSEC_PER_SEC;
 }
 
 void engine_set_state(struct engine *e, struct assoc *a, enum assoc_state s,
@@ -153,9 +153,9 @@ bool token_bucket_take(struct token_bucket *b, uint32_t rate,
 
 		/* Cap dt so the product cannot overflow: a full bucket
 		 * is reached long before. */
-		if (dt > 3600 * NS_PER_SEC)
-			dt = 3600 * NS_PER_SEC;
-		b->tokens_milli += dt * rate / (NS_PER_SEC / 1000);
+		if (dt > 3600 * NSEC_PER_SEC)
+			dt = 3600 * NSEC_PER_SEC;
+		b->tokens_milli += dt * rate / (NSEC_PER_SEC / 1000);
 		if (b->tokens_milli > cap)
 			b->tokens_milli = cap;
 		b->last_ns = now_ns;
@@ -677,7 +677,7 @@ void engine_set_uplink_up(struct engine *e, unsigned int uplink, bool up)
 
 /*
  * Is every address binding of a still what config c would make?  Shared
- * by reload and by restoring a saved table (assoc_persist.c).
+ * by reload and by restoring a saved table (engine_persist.c).
  */
 bool engine_assoc_allowed(const struct engine_config *c,
 			  const struct assoc *a)

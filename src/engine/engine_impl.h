@@ -21,8 +21,8 @@
 #include "ip_parse.h"
 #include "port_alloc.h"
 #include "sctp_parse.h"
+#include "time_ns.h"
 
-#define NS_PER_SEC	1000000000ull
 /* Largest packet the engine rewrites (jumbo frames). */
 #define ENGINE_MAX_PKT	9216u
 /* Changed associations remembered for the fast path before "all". */

@@ -1,7 +1,7 @@
 /*
  * handshake.c: INIT and INIT ACK, in both directions (RFC 9260 5.1, 5.2).
  *
- * Every INIT goes through here, whatever state exists (SPEC 2):
+ * Every INIT goes through here, whatever state exists (RFC 9260 5.2):
  *   - outbound INIT, no state: a new association (limits, public port,
  *     address list rewrite);
  *   - outbound INIT on an association of the same inside and peer
@@ -129,11 +129,7 @@ struct conflict_arg {
 static bool shares_transport(const struct assoc *o, void *arg)
 {
 	const struct conflict_arg *ca = arg;
-	const struct assoc *a = ca->self;
-	bool pub = false;
 
-	if (o == a || assoc_find_peer(o, &ca->x->dst) < 0)
-		return false;
 	/*
 	 * Both ends of o disabled restart and so does this INIT: the peer
 	 * tells the two associations apart by their tags, not as a restart
@@ -141,9 +137,7 @@ static bool shares_transport(const struct assoc *o, void *arg)
 	 */
 	if (ca->no_restart && handshake_no_restart(ca->x->e, o, ca->x->now))
 		return false;
-	for (int i = 0; i < a->n_locals && !pub; i++)
-		pub = assoc_find_local_public(o, &a->locals[i].public_) >= 0;
-	return pub;
+	return assoc_shares_transport(o, ca->self, &ca->x->dst);
 }
 
 /* A handshake of another association offers the same inside tag. */
@@ -170,7 +164,7 @@ static bool transport_or_cand_tag(const struct assoc *o, void *arg)
 
 /*
  * No two live associations may show the same public transport address to
- * the same peer transport address (SPEC 2): the peer could not tell them
+ * the same peer transport address (port_alloc.h): the peer could not tell them
  * apart.  Nor may two share (public port, peer port, inside tag), the key
  * the peer's packets are found by: that is natsupp's "VTag and Port
  * Number Collision" (draft-ietf-tsvwg-natsupp-23 6.3), which a NAPT can

@@ -34,7 +34,7 @@
  * A handshake younger than RTO.Initial (RFC 9260 16: 1 second) may still
  * be waiting for an honest INIT ACK: it is not evicted.
  */
-#define HSB_MIN_AGE	NS_PER_SEC
+#define HSB_MIN_AGE	NSEC_PER_SEC
 
 struct hsb_src {
 	struct nat_addr key;	/* family 0: free */
@@ -83,16 +83,16 @@ static void refill(int64_t *tokens, uint64_t *last, uint32_t rate,
 	if (now <= *last)
 		return;
 	dt = now - *last;
-	if (dt > 3600 * NS_PER_SEC) {
+	if (dt > 3600 * NSEC_PER_SEC) {
 		*tokens = cap;
 		*last = now;
 		return;
 	}
-	add = dt * rate / (NS_PER_SEC / MILLI);
+	add = dt * rate / (NSEC_PER_SEC / MILLI);
 	if (!add)
 		return;
 	*tokens = *tokens + (int64_t)add > cap ? cap : *tokens + (int64_t)add;
-	*last += add * (NS_PER_SEC / MILLI) / rate;
+	*last += add * (NSEC_PER_SEC / MILLI) / rate;
 }
 
 static void set_caps(struct hs_budget *b, const struct engine_config *c)

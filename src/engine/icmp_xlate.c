@@ -1,6 +1,6 @@
 /*
  * icmp_xlate.c: ICMP and ICMPv6 errors that quote an SCTP packet of a
- * translated association (SPEC 2; RFC 5508 4.1 for NAT behaviour, RFC
+ * translated association (RFC 5508 4.1 for NAT behaviour, RFC
  * 9260 10 for how SCTP uses them).
  *
  * The quoted packet is the one the box sent, so it shows the translated

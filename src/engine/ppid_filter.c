@@ -1,7 +1,7 @@
 /*
- * ppid_filter.c: payload protocol identifier allow / deny rules (SPEC 2,
- * small-office protections).  A packet carrying any DATA or I-DATA chunk
- * whose PPID is denied is dropped whole: a partial bundle would confuse
+ * ppid_filter.c: payload protocol identifier allow / deny rules
+ * (sctpalgd.conf(5), [limits] ppid-*).  A packet carrying any DATA or I-DATA
+ * chunk whose PPID is denied is dropped whole: a partial bundle would confuse
  * the receiver's TSN accounting more than a loss does.
  */
 #include "engine_impl.h"

@@ -61,8 +61,9 @@ bool vtags_restore(struct xlate_ctx *x)
 	int err;
 
 	x->a = NULL;
-	/* Packets without state are parsed no further than needed (SPEC
-	 * 2): the ASCONF leads the packet, or follows its AUTH chunk. */
+	/* Packets without state are parsed no further than needed
+	 * (sctp_parse.h): the ASCONF leads the packet, or follows its AUTH
+	 * chunk. */
 	if (x->dir != ENGINE_OUTBOUND ||
 	    (x->sv.first_type != SCTP_CID_ASCONF &&
 	     x->sv.first_type != SCTP_CID_AUTH) ||

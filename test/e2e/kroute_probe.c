@@ -42,6 +42,7 @@
 #include "kroute.h"
 #include "log.h"
 #include "nat_addr.h"
+#include "time_ns.h"
 
 static struct kroute *kr;
 static bool paused;
@@ -73,14 +74,6 @@ static const char *mac_str(const uint8_t *m, char *buf, size_t len)
 	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
 		 m[3], m[4], m[5]);
 	return buf;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* "DST [dev IF] [via GW]" -> a lookup; 0 or -errno (already printed). */
@@ -159,7 +152,7 @@ static void command(char *line)
 	} else if (strcmp(tok[1], "resolve") == 0) {
 		if (do_lookup(tag, tok + 2, n - 2, &nh) < 0)
 			return;
-		ret = kroute_resolve(kr, &nh, now_ns());
+		ret = kroute_resolve(kr, &nh, mono_ns());
 		if (ret < 0)
 			printf("%s err %s\n", tag, strerror(-ret));
 		else

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # test_sctpalgd_inside_list.sh - an inside client that lists two private
-# addresses in its INIT; the box rewrites the list (issue 3, scenario 3).
+# addresses in its INIT; the box rewrites the list (RFC 9260 3.3.2;
+# README, How a packet goes through).
 #
 #   client ns  lan0: 192.168.1.10 + 192.168.1.11, both bound explicitly
 #        |

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # test_sctpalgd_multihome.sh - a multihomed association through sctpalgd,
-# then the primary uplink breaks (issue 3, scenarios 1 and 2).
+# then the primary uplink breaks (sctpalgd.conf(5), multihome;
+# README, Configuration, case 1).
 #
 #   client ns  lan0: 192.168.1.10 (single-homed, private)
 #        |
@@ -20,18 +21,18 @@
 #     CRC32c, and no private address;
 #   - SIGHUP with an unchanged, a broken and a changed config while the
 #     messages flow: the broken one is rejected with its line number in
-#     the log, the others apply, no message is lost (scenario 4);
+#     the log, the others apply, no message is lost (sctpalgd(8), SIGNALS);
 #   - after wan1 goes down, every message is still acknowledged;
 #   - the box logs the association going up (with its public port) and,
 #     once the run ends, down;
 #   - SIGTERM: sctpalgd exits 0 and no XDP program stays attached
-#     (scenario 5).
+#     (sctpalgd(8), SIGNALS).
 #
-# The same script runs each backend and mode (scenario 6 and the generic
-# run are thin wrappers): SCTPALG_BACKEND=xdp|packet (default xdp),
-# SCTPALG_XDP_MODE=auto|native|generic (default auto: native on veth),
-# SCTPALG_BUSY_POLL=yes|no (default no), SCTPALG_USER (default: stay
-# root; else the daemon drops to that user after set-up),
+# The same script runs each backend and mode (test_sctpalgd_packet.sh and
+# test_sctpalgd_generic.sh are thin wrappers): SCTPALG_BACKEND=xdp|packet
+# (default xdp), SCTPALG_XDP_MODE=auto|native|generic (default auto: native on
+# veth), SCTPALG_BUSY_POLL=yes|no (default no), SCTPALG_USER (default: stay
+# root; else the daemon drops to that user after set-up).
 # SCTPALG_FAST_PATH=xdp|off (default off; test_sctpalgd_fast_path.sh).
 # With fast-path = xdp the established timeout is shorter than the run,
 # so the association lives only if what the XDP program forwarded keeps

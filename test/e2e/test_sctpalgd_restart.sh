@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # test_sctpalgd_restart.sh - sctpalgd is restarted in the middle of an
-# association and the association lives on (SPEC 3, the state file).
+# association and the association lives on (sctpalgd.conf(5), state-file).
 #
 #   client ns  lan0: 192.168.1.10 (single-homed, private)
 #        |

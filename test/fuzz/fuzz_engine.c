@@ -7,7 +7,8 @@
  * (an INIT, its INIT ACK, ...) and then attack it.  Besides ASan / UBSan,
  * it checks the engine's promises: a dropped packet is byte-identical to
  * what came in, and a rewritten one never outgrows its buffer; and every
- * association it made is reported DOWN exactly once (issue 4's events).
+ * association it made is reported DOWN exactly once (engine.h, association
+ * events).
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -15,7 +15,7 @@
 
 #include "ip_reasm.h"
 
-#define SEC 1000000000ull
+#define SEC NSEC_PER_SEC
 
 static struct ip_reasm *pool, *check_pool;
 static uint8_t scratch[65536 + 64];

@@ -118,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	e = make(data[0]);
 	/* The config byte's high bits choose a downtime, 0 to 7 minutes. */
 	r = engine_restore(e, buf, n, NOW,
-			   (uint64_t)(data[0] >> 5) * 60 * 1000000000ull, &rep);
+			   (uint64_t)(data[0] >> 5) * 60 * NSEC_PER_SEC, &rep);
 	if (r < 0) {
 		if (!rep.error[0] || engine_stats(e)->assocs_live)
 			abort();	/* a refusal says why, changes nothing */

@@ -1,6 +1,7 @@
 /*
- * engine_fixture: a ready engine for tests, fuzzers and the benchmark --
- * the small-office case of SPEC 2: LAN 192.168.1.0/24 behind two ISPs.
+ * engine_fixture: a ready engine for tests, fuzzers and the benchmark -- the
+ * small-office case of README, Configuration, case 1: LAN 192.168.1.0/24 behind
+ * two ISPs.
  *
  *   inside 192.168.1.0/24 -> uplink 0 "wan1" 198.51.100.1
  *                            uplink 1 "wan2" 203.0.113.1
@@ -14,8 +15,9 @@
 
 #include "engine.h"
 #include "pkt_build.h"
+#include "time_ns.h"
 
-#define FX_SEC	1000000000ull
+#define FX_SEC	NSEC_PER_SEC
 
 void fx_config(struct engine_config *c, enum multihome_mode mh);
 struct engine *fx_engine(enum multihome_mode mh);

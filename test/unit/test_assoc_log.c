@@ -1,8 +1,8 @@
 /*
  * test_assoc_log.c: the daemon's association lines and limit warnings
- * (issue 4).  Lines are built from events the real engine emits (through
- * the fixture), so a change on either side shows here; the flood test
- * reads what reaches stderr.
+ * (sctpalgd(8), DIAGNOSTICS).  Lines are built from events the real engine
+ * emits (through the fixture), so a change on either side shows here; the flood
+ * test reads what reaches stderr.
  */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>

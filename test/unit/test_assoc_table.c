@@ -4,8 +4,9 @@
 #include <criterion/criterion.h>
 
 #include "assoc_table.h"
+#include "time_ns.h"
 
-#define SEC 1000000000ull
+#define SEC NSEC_PER_SEC
 
 static unsigned int expired;
 

@@ -22,7 +22,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "ctl.h"
+#include "ctl_server.h"
 #include "engine_fixture.h"
 #include "json.h"
 #include "log.h"

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
 #include "ctl_prom.h"
+#include "ctl_server.h"
 #include "drop_reason.h"
 #include "engine_fixture.h"
 #include "json.h"

@@ -1,5 +1,5 @@
 /*
- * test_engine_events.c: the engine's association events (issue 4).
+ * test_engine_events.c: the engine's association events (engine.h).
  * Each way an association can come up or end is driven with real packets
  * (or the call that ends it), and the recorder checks that exactly one UP
  * and exactly one DOWN arrive, with the right reason and a view that names

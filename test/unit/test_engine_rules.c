@@ -1,6 +1,7 @@
 /*
- * test_engine_rules.c: one test (at least) per translation rule of
- * SPEC section 2, each with real packets and independent checks.
+ * test_engine_rules.c: one test (at least) per translation rule (README, How a
+ * packet goes through; sctpalgd.conf(5)), each with real packets and
+ * independent checks.
  */
 #include <criterion/criterion.h>
 #include <errno.h>

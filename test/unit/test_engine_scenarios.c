@@ -1,8 +1,9 @@
 /*
- * test_engine_scenarios.c: whole associations through the engine, bytes
- * in, bytes out (issue 2's scenarios).  Every output is decoded again with
- * pkt_build's independent code: CRC32c recomputed bit by bit, IPv4 and
- * ICMP checksums summed from scratch, addresses and ports read back.
+ * test_engine_scenarios.c: whole associations through the engine, bytes in,
+ * bytes out (multihoming, restarts, ABORTs, ICMP errors, malformed packets).
+ * Every output is decoded again with pkt_build's independent code: CRC32c
+ * recomputed bit by bit, IPv4 and ICMP checksums summed from scratch,
+ * addresses and ports read back.
  */
 #include <criterion/criterion.h>
 #include <string.h>

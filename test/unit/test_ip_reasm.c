@@ -15,7 +15,7 @@
 #include "pkt_build.h"
 #include "sctp_wire.h"
 
-#define SEC 1000000000ull
+#define SEC NSEC_PER_SEC
 #define MAX_FRAGS 64
 
 struct frags {

@@ -79,16 +79,6 @@ Test(log, quiet_spell_refills_burst_only)
 	cr_assert_eq(allowed, 2);
 }
 
-Test(log, level_names)
-{
-	cr_assert_eq(log_level_parse("debug"), LOG_DEBUG);
-	cr_assert_eq(log_level_parse("INFO"), LOG_INFO);
-	cr_assert_eq(log_level_parse("warning"), LOG_WARNING);
-	cr_assert_eq(log_level_parse("error"), LOG_ERR);
-	cr_assert_eq(log_level_parse("loud"), -EINVAL);
-	cr_assert_str_eq(log_level_name(LOG_NOTICE), "notice");
-}
-
 static void redirect(void)
 {
 	cr_redirect_stderr();

@@ -1,5 +1,5 @@
 /*
- * ctl: sctpalgd's control socket (the daemon side of sctpalgctl).
+ * ctl_server: sctpalgd's control socket (the daemon side of sctpalgctl).
  *
  * A Unix stream socket, mode 0660 owned by root and the configured group,
  * served entirely from the event loop: accept, recv and send are io_uring
@@ -23,8 +23,8 @@
  * the engine (associations, counters, flush), the AF_XDP interfaces, the
  * uplink names, and the reload action.
  */
-#ifndef SCTPALG_CTL_H
-#define SCTPALG_CTL_H
+#ifndef SCTPALG_CTL_SERVER_H
+#define SCTPALG_CTL_SERVER_H
 
 #include <net/if.h>
 #include <stdbool.h>
@@ -84,8 +84,6 @@ struct ctl_ops {
 	 * parser's "file:line: reason").  NULL: reload is refused.
 	 */
 	int (*reload)(void *arg, char *why, size_t why_len);
-	/* After "flush" removed n associations (to log, save state...). */
-	void (*flushed)(void *arg, unsigned int n);
 	/*
 	 * "capture": start a session streaming to the client's fd
 	 * (capture.h).  0: fd is the callee's from then on; -errno with

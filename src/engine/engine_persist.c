@@ -1,6 +1,6 @@
 /*
- * assoc_persist.c: saving the association table and restoring it after a
- * daemon restart (SPEC 3).  The format is described in
+ * engine_persist.c: saving the association table and restoring it after a
+ * daemon restart (sctpalgd.conf(5), state-file).  The format is described in
  * include/engine_persist.h.
  *
  * Restoring checks the whole file before it touches the engine, so a
@@ -38,12 +38,6 @@ static const char *const skip_names[ENGINE_RESTORE_SKIP__COUNT] = {
 	ENGINE_RESTORE_SKIPS(ENGINE_RESTORE_SKIP_NAME)
 #undef ENGINE_RESTORE_SKIP_NAME
 };
-
-const char *engine_restore_skip_name(enum engine_restore_skip r)
-{
-	return (unsigned int)r < ENGINE_RESTORE_SKIP__COUNT ? skip_names[r] :
-							      "?";
-}
 
 /* ---- writing: a small staging buffer in front of the callback ---- */
 
@@ -485,21 +479,14 @@ static bool remap(const int8_t *map, uint8_t idx, int8_t *out)
 	return idx == NO_INDEX || map[idx] >= 0;
 }
 
-/* Would the peer see the same public transport as another association? */
-static bool shares_transport(const struct assoc *o, void *arg)
+/* Would any of a's peers see another association's public transport? */
+static bool shares_any_peer_transport(const struct assoc *o, void *arg)
 {
 	const struct assoc *a = arg;
 
-	if (o == a)
-		return false;
-	for (int p = 0; p < a->n_peers; p++) {
-		if (assoc_find_peer(o, &a->peers[p].addr) < 0)
-			continue;
-		for (int i = 0; i < a->n_locals; i++)
-			if (assoc_find_local_public(o,
-						    &a->locals[i].public_) >= 0)
-				return true;
-	}
+	for (int p = 0; p < a->n_peers; p++)
+		if (assoc_shares_transport(o, a, &a->peers[p].addr))
+			return true;
 	return false;
 }
 
@@ -613,7 +600,7 @@ static enum engine_restore_skip restore_one(struct engine *e,
 		why = ENGINE_RESTORE_SKIP_NOT_ALLOWED;
 	if (why == ENGINE_RESTORE_SKIP__COUNT &&
 	    assoc_lookup_ports(e->table, ASSOC_KEY_IN_PORTS, a->port_public,
-			       a->port_peer, shares_transport, a))
+			       a->port_peer, shares_any_peer_transport, a))
 		why = ENGINE_RESTORE_SKIP_PORT_IN_USE;
 	if (why == ENGINE_RESTORE_SKIP__COUNT)
 		why = ref_ports(e, a);

@@ -1,0 +1,259 @@
+/*
+ * test_port_alloc.c: public port bindings (include/port_alloc.h) on their
+ * own: reference counting, owners, the fixed pool, and port_alloc_pick()'s
+ * choice of a port usable on every public address of an association.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+
+#include "port_alloc.h"
+
+static struct nat_addr addr(const char *s)
+{
+	struct nat_addr a;
+
+	cr_assert_eq(nat_addr_parse(&a, s), 0, "%s", s);
+	return a;
+}
+
+static struct port_alloc *make(uint32_t capacity)
+{
+	struct port_alloc *pa;
+
+	cr_assert_eq(port_alloc_create(capacity, 12345, &pa), 0);
+	return pa;
+}
+
+Test(port_alloc, create_checks_capacity)
+{
+	struct port_alloc *pa = NULL;
+
+	cr_assert_eq(port_alloc_create(0, 1, &pa), -EINVAL);
+	cr_assert_eq(port_alloc_create((1u << 26) + 1, 1, &pa), -EINVAL);
+	cr_assert_null(pa);
+	pa = make(1);
+	cr_assert_eq(port_alloc_in_use(pa), 0);
+	port_alloc_destroy(pa);
+	port_alloc_destroy(NULL);
+}
+
+Test(port_alloc, references_keep_a_binding_until_the_last)
+{
+	struct port_alloc *pa = make(8);
+	struct nat_addr pub = addr("198.51.100.1");
+	struct nat_addr host = addr("192.168.1.10");
+	struct nat_addr other = addr("192.168.1.11");
+
+	cr_assert_eq(port_alloc_ref(pa, &pub, 5000, &host, 4000), 0);
+	cr_assert_eq(port_alloc_ref(pa, &pub, 5000, &host, 4000), 0);
+	cr_assert_eq(port_alloc_in_use(pa), 1, "one binding, two references");
+	port_alloc_unref(pa, &pub, 5000);
+	cr_assert_not(port_alloc_usable(pa, &pub, 5000, &other, 4000),
+		      "a reference is left: the binding still stands");
+	port_alloc_unref(pa, &pub, 5000);
+	cr_assert_eq(port_alloc_in_use(pa), 0);
+	cr_assert(port_alloc_usable(pa, &pub, 5000, &other, 4000));
+	cr_assert_eq(port_alloc_ref(pa, &pub, 5000, &other, 4000), 0);
+	/* Unbinding what is not bound changes nothing. */
+	port_alloc_unref(pa, &pub, 5001);
+	cr_assert_eq(port_alloc_in_use(pa), 1);
+	port_alloc_destroy(pa);
+}
+
+Test(port_alloc, a_public_transport_address_has_one_owner)
+{
+	struct port_alloc *pa = make(8);
+	struct nat_addr pub = addr("198.51.100.1");
+	struct nat_addr pub2 = addr("203.0.113.1");
+	struct nat_addr host = addr("192.168.1.10");
+	struct nat_addr other = addr("192.168.1.11");
+
+	cr_assert_eq(port_alloc_ref(pa, &pub, 5000, &host, 4000), 0);
+	/* Another inside address, or another port of the same host. */
+	cr_assert_eq(port_alloc_ref(pa, &pub, 5000, &other, 4000),
+		     -EADDRINUSE);
+	cr_assert_eq(port_alloc_ref(pa, &pub, 5000, &host, 4001),
+		     -EADDRINUSE);
+	cr_assert_not(port_alloc_usable(pa, &pub, 5000, &host, 4001));
+	cr_assert(port_alloc_usable(pa, &pub, 5000, &host, 4000));
+	/* The same port on another public address, another port here. */
+	cr_assert_eq(port_alloc_ref(pa, &pub2, 5000, &other, 4000), 0);
+	cr_assert_eq(port_alloc_ref(pa, &pub, 5001, &other, 4000), 0);
+	cr_assert_eq(port_alloc_in_use(pa), 3);
+	port_alloc_destroy(pa);
+}
+
+Test(port_alloc, ipv6_and_ipv4_bindings_are_apart)
+{
+	struct port_alloc *pa = make(4);
+	struct nat_addr v4 = addr("198.51.100.1");
+	struct nat_addr v6 = addr("2001:db8::1");
+	struct nat_addr h4 = addr("192.168.1.10");
+	struct nat_addr h6 = addr("2001:db8:1::10");
+
+	cr_assert_eq(port_alloc_ref(pa, &v6, 5000, &h6, 5000), 0);
+	cr_assert_eq(port_alloc_ref(pa, &v4, 5000, &h4, 5000), 0);
+	cr_assert_eq(port_alloc_ref(pa, &v6, 5000, &h4, 5000), -EADDRINUSE);
+	port_alloc_destroy(pa);
+}
+
+Test(port_alloc, full_pool_refuses_new_bindings_only)
+{
+	struct port_alloc *pa = make(2);
+	struct nat_addr pub = addr("198.51.100.1");
+	struct nat_addr host = addr("192.168.1.10");
+
+	cr_assert_eq(port_alloc_ref(pa, &pub, 1, &host, 1), 0);
+	cr_assert_eq(port_alloc_ref(pa, &pub, 2, &host, 2), 0);
+	cr_assert_not(port_alloc_can_ref(pa, &pub, 3, &host, 3));
+	cr_assert_eq(port_alloc_ref(pa, &pub, 3, &host, 3), -ENOSPC);
+	/* Another reference to an existing binding needs no room. */
+	cr_assert(port_alloc_can_ref(pa, &pub, 1, &host, 1));
+	cr_assert_eq(port_alloc_ref(pa, &pub, 1, &host, 1), 0);
+	cr_assert_not(port_alloc_can_ref(pa, &pub, 1, &host, 9),
+		      "another owner never can");
+	port_alloc_unref(pa, &pub, 2);
+	cr_assert(port_alloc_can_ref(pa, &pub, 3, &host, 3));
+	cr_assert_eq(port_alloc_ref(pa, &pub, 3, &host, 3), 0);
+	cr_assert_eq(port_alloc_in_use(pa), 2);
+	port_alloc_destroy(pa);
+}
+
+/*
+ * Many bindings in few buckets, taken and released in a scrambled order,
+ * against a plain array: chains unlinked in the middle stay consistent.
+ */
+Test(port_alloc, scrambled_refs_match_a_model)
+{
+	enum { PORTS = 40, N = 2 * PORTS, STEPS = 20000 };
+	struct port_alloc *pa = make(N);
+	struct nat_addr pubs[2] = { addr("198.51.100.1"),
+				    addr("198.51.100.2") };
+	struct nat_addr host = addr("192.168.1.10");
+	static uint32_t refs[2][PORTS];
+	uint32_t x = 1, bound = 0;
+
+	for (int s = 0; s < STEPS; s++) {
+		int p, port;
+
+		x = x * 1103515245u + 12345u;
+		p = (x >> 8) & 1;
+		port = 1 + (int)((x >> 9) % PORTS);
+		if ((x >> 20) & 1) {
+			int r = port_alloc_ref(pa, &pubs[p], (uint16_t)port,
+					       &host, (uint16_t)port);
+
+			cr_assert_eq(r, 0, "step %d", s);
+			bound += refs[p][port - 1]++ == 0;
+		} else {
+			port_alloc_unref(pa, &pubs[p], (uint16_t)port);
+			if (refs[p][port - 1])
+				bound -= --refs[p][port - 1] == 0;
+		}
+		cr_assert_eq(port_alloc_in_use(pa), bound, "step %d", s);
+	}
+	for (int p = 0; p < 2; p++)
+		for (int port = 1; port <= PORTS; port++)
+			cr_assert_eq(port_alloc_usable(pa, &pubs[p],
+						       (uint16_t)port, &pubs[p],
+						       0),
+				     refs[p][port - 1] == 0);
+	port_alloc_destroy(pa);
+}
+
+static bool refuse_even(uint16_t port, void *arg)
+{
+	(*(unsigned int *)arg)++;
+	return port % 2 == 0;
+}
+
+Test(port_alloc, pick_prefers_the_inside_port)
+{
+	struct port_alloc *pa = make(8);
+	struct nat_addr pubs[2] = { addr("198.51.100.1"),
+				    addr("203.0.113.1") };
+	struct nat_addr host = addr("192.168.1.10");
+	struct nat_addr other = addr("192.168.1.11");
+	uint64_t rng = 7;
+
+	cr_assert_eq(port_alloc_pick(pa, pubs, 2, &host, 5000, 1024, 65535,
+				     5000, &rng, NULL, NULL), 5000);
+	/* Taken on the second public address only: still not usable. */
+	cr_assert_eq(port_alloc_ref(pa, &pubs[1], 5000, &other, 5000), 0);
+	int port = port_alloc_pick(pa, pubs, 2, &host, 5000, 1024, 65535,
+				   5000, &rng, NULL, NULL);
+	cr_assert(port >= 1024 && port != 5000, "got %d", port);
+	/* The owner of the binding may have it again. */
+	cr_assert_eq(port_alloc_pick(pa, pubs + 1, 1, &other, 5000, 1024,
+				     65535, 5000, &rng, NULL, NULL), 5000);
+	/* A preferred port outside the range is not taken. */
+	port = port_alloc_pick(pa, pubs, 1, &host, 80, 1024, 2047, 80, &rng,
+			       NULL, NULL);
+	cr_assert(port >= 1024 && port <= 2047, "got %d", port);
+	port_alloc_destroy(pa);
+}
+
+Test(port_alloc, pick_finds_the_last_free_port)
+{
+	struct port_alloc *pa = make(16);
+	struct nat_addr pub = addr("198.51.100.1");
+	struct nat_addr host = addr("192.168.1.10");
+	struct nat_addr other = addr("192.168.1.11");
+
+	for (uint16_t p = 2000; p <= 2009; p++)
+		if (p != 2006)
+			cr_assert_eq(port_alloc_ref(pa, &pub, p, &other, p), 0);
+	/* Whatever the random start, the probe reaches the free one. */
+	for (uint64_t seed = 1; seed < 50; seed++) {
+		uint64_t rng = seed;
+
+		cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 1, 2000, 2009,
+					     0, &rng, NULL, NULL), 2006);
+		cr_assert_neq(rng, seed, "the generator advances");
+	}
+	cr_assert_eq(port_alloc_ref(pa, &pub, 2006, &other, 2006), 0);
+	uint64_t rng = 3;
+	cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 1, 2000, 2009, 0,
+				     &rng, NULL, NULL), -1, "range full");
+	port_alloc_destroy(pa);
+}
+
+Test(port_alloc, pick_skips_conflicts_and_bad_ranges)
+{
+	struct port_alloc *pa = make(4);
+	struct nat_addr pub = addr("198.51.100.1");
+	struct nat_addr host = addr("192.168.1.10");
+	unsigned int asked = 0;
+	uint64_t rng = 99;
+	int port;
+
+	for (int i = 0; i < 20; i++) {
+		port = port_alloc_pick(pa, &pub, 1, &host, 4000, 3000, 3010,
+				       3004, &rng, refuse_even, &asked);
+		cr_assert(port >= 3000 && port <= 3010 && port % 2 == 1,
+			  "got %d", port);
+	}
+	cr_assert_gt(asked, 20, "the preferred port was asked about too");
+	cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 4000, 3000, 3000,
+				     0, &rng, refuse_even, &asked), -1);
+	cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 4000, 0, 10, 0,
+				     &rng, NULL, NULL), -1, "port 0");
+	cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 4000, 20, 10, 0,
+				     &rng, NULL, NULL), -1, "min > max");
+	port_alloc_destroy(pa);
+}
+
+Test(port_alloc, pick_is_repeatable_from_the_same_state)
+{
+	struct port_alloc *pa = make(4);
+	struct nat_addr pub = addr("198.51.100.1");
+	struct nat_addr host = addr("192.168.1.10");
+	uint64_t a = 42, b = 42;
+
+	for (int i = 0; i < 10; i++)
+		cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 1, 1024,
+					     65535, 0, &a, NULL, NULL),
+			     port_alloc_pick(pa, &pub, 1, &host, 1, 1024,
+					     65535, 0, &b, NULL, NULL));
+	port_alloc_destroy(pa);
+}
