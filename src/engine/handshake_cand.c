@@ -168,6 +168,15 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 	bool dr = natsupp_disable_restart(chunk);
 	struct assoc_cand *c;
 
+	/*
+	 * A copy of the INIT that set up the live association, late from
+	 * the network: its sender is past it (a restart draws a new tag,
+	 * RFC 9260 5.2.2), and discards what answers it (5.2.3).  It goes
+	 * through but takes no room a real restart may need.
+	 */
+	if (handshake_assoc_live(a) &&
+	    itag == (inbound ? a->tag_peer : a->tag_inside))
+		return;
 	/* A retransmission: same INIT, same tag.  It does not refresh the
 	 * candidate (retransmissions keep nothing alive), but an INIT sent
 	 * to another address of the peer (RFC 9260 5.1) may be answered

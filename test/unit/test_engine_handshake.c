@@ -1359,3 +1359,31 @@ Test(handshake, restart_during_pending_restart_completes)
 	works(e, port, ti3, tp3, 5 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * A copy of the host's first INIT, late from the network, reaches the
+ * peer after the handshake, and the peer answers it again and again
+ * with new tags.  The host discards those (RFC 9260 5.2.3); they must
+ * not take the room the peer's own restart needs afterwards.
+ */
+Test(handshake, late_init_copy_leaves_room_for_a_restart)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, 2 * FX_SEC, &p));
+	for (uint32_t i = 1; i <= 4; i++)
+		(void)in_init_ack(e, PEER1, port, TI, 0x39000000u + i,
+				  both_peers, 2 * FX_SEC);
+	works(e, port, TI, TP, 2 * FX_SEC);
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 3 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 3 * FX_SEC, &p));
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	works(e, port, ti2, tp2, 4 * FX_SEC);
+	engine_destroy(e);
+}
