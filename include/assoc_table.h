@@ -78,6 +78,11 @@ struct assoc_peer {
 #define ASSOC_CAND_F_DR_PEER	0x10
 /* The box passed an answer to this INIT it had no room to keep. */
 #define ASSOC_CAND_F_OVERFLOW	0x20
+/* Which side's COOKIE ECHO selected it: the other side answers it. */
+#define ASSOC_CAND_F_ECHO_IN	0x40
+#define ASSOC_CAND_F_ECHO_OUT	0x80
+#define ASSOC_CAND_F_ECHO_ANY \
+	(ASSOC_CAND_F_ECHOED | ASSOC_CAND_F_ECHO_IN | ASSOC_CAND_F_ECHO_OUT)
 /*
  * An INIT from the peer, retransmitted, is answered by the inside host
  * with a new tag each time when it has no state for it (RFC 9260 5.1.3,

@@ -245,7 +245,9 @@ static bool tbit_packet(const struct xlate_ctx *x)
  * tag with the live association or with the inside host's own INIT's
  * candidate; the addresses that INIT listed (perhaps a blind forgery's)
  * must not legitimise packets carrying that shared tag: only the INIT's
- * source does, and what the tag's other holders know.
+ * source does, and what the tag's other holders know -- the live
+ * association and the inside host's own INIT, never another inbound
+ * INIT, which may be a forgery listing the forger's address.
  */
 static bool cand_known_peer(const struct xlate_ctx *x, const struct assoc *a,
 			    const struct assoc_cand *c,
@@ -268,7 +270,8 @@ static bool cand_known_peer(const struct xlate_ctx *x, const struct assoc *a,
 		    o->tag_inside != theirs)
 			continue;
 		shared = true;
-		if (cand_has_peer(o, peer, false))
+		if (!(o->flags & ASSOC_CAND_F_INBOUND) &&
+		    cand_has_peer(o, peer, false))
 			return true;
 	}
 	if (!shared)
@@ -301,9 +304,16 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 			return CAND_NONE;
 		return cand_has_peer(c, peer, true) ? CAND_ACK : CAND_NONE;
 	case SCTP_CID_COOKIE_ECHO:
-		/* Sent by the INIT's sender with the INIT ACK's tag: for
-		 * the peer's INIT, any answer the inside host gave it. */
-		if (inb == out || !mine || !theirs ||
+		/*
+		 * Sent by the INIT's sender with the INIT ACK's tag: for
+		 * the peer's INIT, any answer the inside host gave it.  In
+		 * an INIT collision each side answers the other's INIT
+		 * with its own tag (RFC 9260 5.2.1), so both INITs'
+		 * candidates hold the same pair, and either side's COOKIE
+		 * ECHO selects either: the one of the other side's INIT
+		 * may be gone, pushed out by blind INITs.
+		 */
+		if (!mine || !theirs ||
 		    (v != theirs && cand_more_find(c, v) < 0))
 			return CAND_NONE;
 		return known_peer ? CAND_SELECT : CAND_NONE;
@@ -321,7 +331,8 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 	if (x->sv.first_type == SCTP_CID_ERROR)
 		return CAND_PASS; /* a Stale Cookie, say: no answer */
 	/* The answer to the COOKIE ECHO, by the side that received it. */
-	if ((c->flags & ASSOC_CAND_F_ECHOED) && mine && inb == out)
+	if ((c->flags & (out ? ASSOC_CAND_F_ECHO_IN : ASSOC_CAND_F_ECHO_OUT)) &&
+	    mine)
 		return CAND_CONFIRM;
 	return CAND_NONE;
 }
@@ -690,13 +701,13 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 		}
 		n->tag_inside = c->tag_inside;
 		n->tag_peer = c->tag_peer;
-		n->flags = (uint8_t)(c->flags & ~ASSOC_CAND_F_ECHOED);
+		n->flags = (uint8_t)(c->flags & ~ASSOC_CAND_F_ECHO_ANY);
 		n->n_init_peers = n->n_peers = c->n_init_peers;
 		memcpy(n->peers, c->peers,
 		       c->n_init_peers * sizeof(c->peers[0]));
 		c = n;
 		c->flags &= (uint8_t) ~(
-			ASSOC_CAND_F_ECHOED |
+			ASSOC_CAND_F_ECHO_ANY |
 			(out ? ASSOC_CAND_F_DR_INSIDE : ASSOC_CAND_F_DR_PEER));
 		c->n_peers = c->n_init_peers;
 	}
@@ -726,7 +737,9 @@ static void cand_select(const struct xlate_ctx *x, struct assoc_cand *c)
 		c->more[m] = c->tag_inside;
 		c->tag_inside = x->sv.vtag;
 	}
-	c->flags |= ASSOC_CAND_F_ECHOED;
+	c->flags |= ASSOC_CAND_F_ECHOED |
+		    (x->dir == ENGINE_INBOUND ? ASSOC_CAND_F_ECHO_IN :
+						ASSOC_CAND_F_ECHO_OUT);
 	c->since = x->now;
 }
 
@@ -768,7 +781,7 @@ static struct assoc_cand *echo_learn(struct xlate_ctx *x,
 	}
 	n->tag_peer = x->sv.vtag;
 	n->n_more = n->more_next = 0;
-	n->flags &= (uint8_t)~ASSOC_CAND_F_ECHOED;
+	n->flags &= (uint8_t)~ASSOC_CAND_F_ECHO_ANY;
 	return n;
 }
 
@@ -876,7 +889,7 @@ void handshake_cand_restore(const struct engine *e, struct assoc *a,
 	c->tag_inside = a->tag_inside;
 	c->tag_peer = a->tag_peer;
 	if (a->state == ASSOC_COOKIE_ECHOED)
-		c->flags |= ASSOC_CAND_F_ECHOED;
+		c->flags |= ASSOC_CAND_F_ECHO_ANY;
 	for (int i = 0; i < a->n_peers; i++)
 		cand_add_peer(e, c, &a->peers[i].addr);
 	c->n_init_peers = c->n_peers;

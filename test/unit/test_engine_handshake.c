@@ -1387,3 +1387,68 @@ Test(handshake, late_init_copy_leaves_room_for_a_restart)
 	works(e, port, ti2, tp2, 4 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * Crossed INITs (RFC 9260 5.2.1) while blind INITs arrive from the
+ * peer's address: the inside host answers every INIT with its own tag,
+ * and the blind ones push the peer's INIT's candidate out.  The pair is
+ * also the inside host's own INIT's (the peer answered it with its own
+ * tag), so the peer's COOKIE ECHO and the host's COOKIE ACK complete
+ * it there.
+ */
+Test(handshake, collision_completes_past_blind_inits)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, TP, NULL, FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, TP, TI, FX_SEC, &p));
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	for (uint32_t i = 1; i <= 4; i++) {
+		expect_fwd(in_init(e, PEER1, port, 0x66000000u + i, NULL,
+				   2 * FX_SEC));
+		expect_fwd(out_init_ack(e, PEER1, 0x66000000u + i, TI,
+					2 * FX_SEC, &p));
+	}
+	cookie_echo(&p, PEER1, PUB, 3868, port, TI);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	works(e, port, TI, TP, 4 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * A blind INIT from the peer's address listing the forger's, answered
+ * (in a collision) with the inside host's own tag: that tag must not
+ * let the forger's address complete the handshake or pass.
+ */
+Test(handshake, blind_init_list_vouches_for_nothing)
+{
+	static const char *const evil[] = { EVIL, NULL };
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, TP, NULL, FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, TP, TI, FX_SEC, &p));
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, evil, FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, 0x66000001u, TI, FX_SEC, &p));
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, 2 * FX_SEC));
+	expect_drop(in_data(e, EVIL, port, TI, 2 * FX_SEC),
+		    DROP_OUT_OF_THE_BLUE);
+	cr_assert_neq(view(e).state, ASSOC_ESTABLISHED);
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    2 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	cr_assert_eq(view(e).n_paths, 1);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
