@@ -768,3 +768,32 @@ Test(asconf, ipv6_uplink_addresses_leave_untranslated_hosts_alone)
 	cr_assert_eq(pkt_init_addrs(p.buf, p.len, addrs, 8), 2);
 	engine_destroy(e);
 }
+
+/*
+ * After the association closed (it lingers for the stray packets of its
+ * close), someone who saw its tag sends an authenticated ASCONF adding
+ * its own address: no path is added to a closed association, and the
+ * tag opens nothing to an address outside it.
+ */
+Test(asconf, closed_association_takes_no_new_address)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct pb p;
+
+	establish(e, HOST, false);
+	pb_ip4(&p, HOST, PEER1);
+	pb_sctp(&p, 5000, 3868, TP);
+	pb_chunk_begin(&p, SCTP_CID_SHUTDOWN, 0);
+	pb_u32(&p, 0);
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));
+	fx_chunk(&p, PEER1, PUB, 3868, 5000, TI, SCTP_CID_SHUTDOWN_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+	fx_chunk(&p, HOST, PEER1, 5000, 3868, TP, SCTP_CID_SHUTDOWN_COMPLETE,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	peer_asconf(&p, FOE, 10, SCTP_PARAM_ADD_IP, "0.0.0.0", true);
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, NOW), DROP_PEER_ADDR_UNKNOWN);
+	engine_destroy(e);
+}
