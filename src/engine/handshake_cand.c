@@ -386,11 +386,25 @@ static bool cand_matches(const struct assoc *a, void *arg)
 	int dup = -1, empty = -1, any = -1, pick = -1;
 	uint8_t op = CAND_NONE;
 	uint32_t itag = 0;
+	bool new_src = false;
 
+	/*
+	 * Outbound from an inside address not bound yet: the inside host
+	 * may speak from a new address (an ASCONF adding it, RFC 5061
+	 * 4.2.1) as soon as it is established, before the box has seen
+	 * the answer that confirms its handshake.  Such a packet may only
+	 * confirm; xlate_plan then judges the address as on a live
+	 * association.
+	 */
 	if (x->dir == ENGINE_OUTBOUND ?
 		    assoc_find_local_inside(a, &x->src) < 0 :
-		    assoc_find_local_public(a, &x->dst) < 0)
-		return false;
+		    assoc_find_local_public(a, &x->dst) < 0) {
+		if (x->dir != ENGINE_OUTBOUND ||
+		    x->sv.first_type == SCTP_CID_INIT_ACK ||
+		    x->sv.first_type == SCTP_CID_COOKIE_ECHO)
+			return false;
+		new_src = true;
+	}
 	/* Chunks are validated later (phase 2): read only what is there;
 	 * a short INIT ACK is dropped then. */
 	if (x->sv.first_type == SCTP_CID_INIT_ACK &&
@@ -404,7 +418,7 @@ static bool cand_matches(const struct assoc *a, void *arg)
 		if (!cand_live(x->e, c, x->now))
 			continue;
 		op = cand_op(x, a, c);
-		if (op == CAND_NONE)
+		if (op == CAND_NONE || (new_src && op != CAND_CONFIRM))
 			continue;
 		if (op != CAND_ACK) {
 			pick = i;
