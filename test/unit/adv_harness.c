@@ -980,6 +980,16 @@ static void ep_input(struct world *w, struct ep *e, const uint8_t *ip,
 		trace(w, "%s: closed", who_names[e->who]);
 		ep_reset(e);
 		return;
+	case SCTP_CID_SHUTDOWN:
+		if (e->st == EP_CLOSED) {
+			/* 8.4 (8): out of the blue, an ABORT with the T bit
+			 * (a peer that gave up its SHUTDOWN ACK, 9.2, ends
+			 * the sender's shutdown so). */
+			reply_simple(w, e, &v, v.vtag, SCTP_CID_ABORT,
+				     SCTP_FLAG_T, "ABORT/T");
+			return;
+		}
+		break;
 	case SCTP_CID_SHUTDOWN_ACK:
 		if (e->st == EP_CLOSED || e->st == EP_COOKIE_WAIT) {
 			/* 8.4 (5): answer with a T-bit SHUTDOWN COMPLETE. */
