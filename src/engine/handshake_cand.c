@@ -261,7 +261,10 @@ static bool cand_known_peer(const struct xlate_ctx *x, const struct assoc *a,
 	if (x->dir == ENGINE_OUTBOUND || !(c->flags & ASSOC_CAND_F_INBOUND) ||
 	    !theirs)
 		return cand_has_peer(c, peer, false);
-	if (a->tag_inside == theirs)
+	/* A COOKIE ECHO comes back from where its INIT came (it answers
+	 * the INIT ACK sent there, RFC 9260 5.1): the addresses the INIT
+	 * only listed, perhaps a blind forger's own, do not select. */
+	if (a->tag_inside == theirs || x->sv.first_type == SCTP_CID_COOKIE_ECHO)
 		shared = true;
 	for (int i = 0; i < ASSOC_CANDS; i++) {
 		const struct assoc_cand *o = &a->cands[i];

@@ -1452,3 +1452,30 @@ Test(handshake, blind_init_list_vouches_for_nothing)
 	works(e, port, TI, TP, 3 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * A blind INIT from the peer's address listing the forger's own, which
+ * the inside host answers with a new tag; someone who learned that tag
+ * sends the COOKIE ECHO from the listed address.  A COOKIE ECHO comes
+ * from where its INIT came: it is dropped, and changes nothing.
+ */
+Test(handshake, cookie_echo_from_an_address_the_init_only_listed)
+{
+	static const char *const evil[] = { EVIL, NULL };
+	const uint32_t ti2 = 0x33333333u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, evil, 2 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, 0x66000001u, ti2, 2 * FX_SEC, &p));
+	cookie_echo(&p, EVIL, PUB, 3868, port, ti2);
+	cr_assert_neq(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC).action,
+		      ENGINE_FORWARD);
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, 0x66000001u, SCTP_CID_COOKIE_ACK,
+		 0);
+	(void)fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC);
+	cr_assert_eq(view(e).tag_inside, TI);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
