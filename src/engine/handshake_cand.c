@@ -300,6 +300,19 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 
 	switch (x->sv.first_type) {
 	case SCTP_CID_INIT_ACK:
+		/*
+		 * The inside host's answer in an INIT collision carries its
+		 * own tag (RFC 9260 5.2.1) to the peer's, the pair its own
+		 * INIT's candidate holds once the peer answered it alike:
+		 * nothing new, whether or not the peer's INIT's candidate
+		 * is still there (blind INITs may have pushed it out).
+		 */
+		if (out && !inb && mine && theirs && v == theirs &&
+		    x->sv.len >= SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG + 4 &&
+		    sctp_get32(x->sv.sctp + SCTP_HDR_LEN +
+			       SCTP_INIT_OFF_ITAG) == mine &&
+		    cand_has_peer(c, peer, false))
+			return CAND_ACK;
 		/* Answers the other side's INIT, from (to) an address that
 		 * INIT was for (RFC 9260 5.1: "the INIT ACK's destination
 		 * is the INIT's source"). */

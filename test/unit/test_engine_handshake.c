@@ -1479,3 +1479,36 @@ Test(handshake, cookie_echo_from_an_address_the_init_only_listed)
 	works(e, port, TI, TP, 3 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * Crossed INITs again, the blind INITs arriving before the inside host
+ * answers the peer's INIT: its INIT ACK carries the pair its own INIT's
+ * candidate already holds, and must pass though the peer's INIT's
+ * candidate is gone.
+ */
+Test(handshake, collision_answer_passes_past_blind_inits)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	expect_fwd(in_init(e, PEER1, port, TP, NULL, FX_SEC));
+	for (uint32_t i = 1; i <= 4; i++) {
+		expect_fwd(in_init(e, PEER1, port, 0x66000000u + i, NULL,
+				   2 * FX_SEC));
+		expect_fwd(out_init_ack(e, PEER1, 0x66000000u + i, TI,
+					2 * FX_SEC, &p));
+	}
+	expect_fwd(out_init_ack(e, PEER1, TP, TI, 2 * FX_SEC, &p));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), PEER1);
+	cookie_echo(&p, PEER1, PUB, 3868, port, TI);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	works(e, port, TI, TP, 4 * FX_SEC);
+	engine_destroy(e);
+}
