@@ -91,7 +91,7 @@ struct assoc_peer {
  * newest ASSOC_CAND_MORE.  Max.Init.Retransmits (RFC 9260 16) is 8, so
  * a peer that keeps to it has all its answers held.
  */
-#define ASSOC_CAND_MORE		8
+#define ASSOC_CAND_MORE 8
 struct assoc_cand {
 	uint32_t tag_inside, tag_peer;	/* 0: not offered yet */
 	uint32_t more[ASSOC_CAND_MORE]; /* inbound INIT: later answers */
