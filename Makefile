@@ -217,10 +217,11 @@ build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_SUPPORT) $(FUZZ_HDRS) \
 		$(FUZZ_SUPPORT) $(INIH_LIBS)
 
 # FUZZ_REPLAY_ONLY: targets make check runs over their committed corpus
-# only, without exploring.  fuzz_adversary explores schedules in which
-# the engine still loses a legitimate packet (README, Limits and known
-# gaps: handshake candidates); make check runs its 300 fixed schedules
-# in the unit tests and replays its corpus here, make fuzz explores it.
+# only, without exploring.  fuzz_adversary still finds, within minutes
+# of exploring, schedules that break an invariant (test/fuzz/open/README;
+# README, Limits and known gaps: handshakes); make check runs its 300
+# fixed schedules in the unit tests and replays its corpus here, make
+# fuzz explores it.
 FUZZ_REPLAY_ONLY ?= fuzz_adversary
 check-fuzz: $(FUZZERS)
 	@echo "== fuzzers (fuzz_engine $(FUZZ_SECONDS) s, others a third;" \

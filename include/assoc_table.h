@@ -79,8 +79,26 @@ struct assoc_peer {
 #define ASSOC_CAND_F_ECHOED	0x04	/* a COOKIE ECHO selected it */
 #define ASSOC_CAND_F_DR_INSIDE	0x08	/* Disable Restart, as ASSOC_F_* */
 #define ASSOC_CAND_F_DR_PEER	0x10
+/* The box passed an answer to this INIT it had no room to keep. */
+#define ASSOC_CAND_F_OVERFLOW	0x20
+/* Which side's COOKIE ECHO selected it: the other side answers it. */
+#define ASSOC_CAND_F_ECHO_IN	0x40
+#define ASSOC_CAND_F_ECHO_OUT	0x80
+#define ASSOC_CAND_F_ECHO_ANY \
+	(ASSOC_CAND_F_ECHOED | ASSOC_CAND_F_ECHO_IN | ASSOC_CAND_F_ECHO_OUT)
+/*
+ * An INIT from the peer, retransmitted, is answered by the inside host
+ * with a new tag each time when it has no state for it (RFC 9260 5.1.3,
+ * 5.2.2), and the peer uses whichever INIT ACK reaches it first (5.2.3):
+ * the first answer stays in tag_inside, the later ones in a ring of the
+ * newest ASSOC_CAND_MORE.  Max.Init.Retransmits (RFC 9260 16) is 8, so
+ * a peer that keeps to it has all its answers held.
+ */
+#define ASSOC_CAND_MORE 8
 struct assoc_cand {
 	uint32_t tag_inside, tag_peer;	/* 0: not offered yet */
+	uint32_t more[ASSOC_CAND_MORE]; /* inbound INIT: later answers */
+	uint8_t n_more, more_next;
 	uint64_t since;			/* INIT / INIT ACK / COOKIE ECHO */
 	uint8_t flags;			/* ASSOC_CAND_F_* */
 	uint8_t n_peers;

@@ -510,8 +510,12 @@ static enum drop_reason check_new_addrs(struct xlate_ctx *x)
 	bool in = x->dir == ENGINE_INBOUND;
 	uint16_t auth = x->sv.first_off[ENGINE_CS_AUTH];
 
+	/* Only to an established association: one closing, or closed and
+	 * lingering for the stray packets of its close, has no path to
+	 * add, and its tag must open nothing for an address outside it. */
 	if (in && x->defer_peer_check &&
-	    (!auth || auth > x->sv.first_off[ENGINE_CS_ASCONF] ||
+	    (x->a->state != ASSOC_ESTABLISHED || !auth ||
+	     auth > x->sv.first_off[ENGINE_CS_ASCONF] ||
 	     !only_chunks(x, ENGINE_CS_ASCONF) || !adds_source(x)))
 		return DROP_PEER_ADDR_UNKNOWN;
 	if (!in && x->asconf_new_src && !adds_source(x))

@@ -573,6 +573,8 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		r = DROP_BAD_CHECKSUM;
 	if (r == DROP_NONE && x.sv.first_type == SCTP_CID_INIT_ACK)
 		r = handshake_init_ack(&x);
+	else if (r == DROP_NONE && x.cand >= 0 && x.cand_op == CAND_SELECT)
+		r = handshake_cand_plan(&x);
 	if (r == DROP_NONE && (x.sv.count[ENGINE_CS_ASCONF] ||
 			       x.sv.count[ENGINE_CS_ASCONF_ACK]))
 		r = asconf_plan(&x);

@@ -98,14 +98,25 @@ static void cand_add_chunk_peers(const struct engine *e, struct assoc_cand *c,
 	}
 }
 
+/* A later answer of the inside host to the peer's INIT (more[]). */
+static int cand_more_find(const struct assoc_cand *c, uint32_t tag)
+{
+	for (int i = 0; i < c->n_more; i++)
+		if (c->more[i] == tag)
+			return i;
+	return -1;
+}
+
 bool handshake_cand_has_tag(const struct engine *e, const struct assoc *a,
 			    uint32_t tag, bool inside, uint64_t now)
 {
 	for (int i = 0; i < ASSOC_CANDS; i++) {
 		const struct assoc_cand *c = &a->cands[i];
 
-		if (cand_live(e, c, now) &&
-		    (inside ? c->tag_inside : c->tag_peer) == tag)
+		if (!cand_live(e, c, now))
+			continue;
+		if ((inside ? c->tag_inside : c->tag_peer) == tag ||
+		    (inside && tag && cand_more_find(c, tag) >= 0))
 			return true;
 	}
 	return false;
@@ -146,6 +157,7 @@ static void cand_reset(struct assoc_cand *c, uint8_t flags, uint64_t now)
 	c->since = now;
 	c->flags = (uint8_t)(flags | ASSOC_CAND_F_USED);
 	c->n_peers = c->n_init_peers = 0;
+	c->n_more = c->more_next = 0;
 }
 
 void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
@@ -156,6 +168,15 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 	bool dr = natsupp_disable_restart(chunk);
 	struct assoc_cand *c;
 
+	/*
+	 * A copy of the INIT that set up the live association, late from
+	 * the network: its sender is past it (a restart draws a new tag,
+	 * RFC 9260 5.2.2), and discards what answers it (5.2.3).  It goes
+	 * through but takes no room a real restart may need.
+	 */
+	if (handshake_assoc_live(a) &&
+	    itag == (inbound ? a->tag_peer : a->tag_inside))
+		return;
 	/* A retransmission: same INIT, same tag.  It does not refresh the
 	 * candidate (retransmissions keep nothing alive), but an INIT sent
 	 * to another address of the peer (RFC 9260 5.1) may be answered
@@ -224,7 +245,9 @@ static bool tbit_packet(const struct xlate_ctx *x)
  * tag with the live association or with the inside host's own INIT's
  * candidate; the addresses that INIT listed (perhaps a blind forgery's)
  * must not legitimise packets carrying that shared tag: only the INIT's
- * source does, and what the tag's other holders know.
+ * source does, and what the tag's other holders know -- the live
+ * association and the inside host's own INIT, never another inbound
+ * INIT, which may be a forgery listing the forger's address.
  */
 static bool cand_known_peer(const struct xlate_ctx *x, const struct assoc *a,
 			    const struct assoc_cand *c,
@@ -238,7 +261,10 @@ static bool cand_known_peer(const struct xlate_ctx *x, const struct assoc *a,
 	if (x->dir == ENGINE_OUTBOUND || !(c->flags & ASSOC_CAND_F_INBOUND) ||
 	    !theirs)
 		return cand_has_peer(c, peer, false);
-	if (a->tag_inside == theirs)
+	/* A COOKIE ECHO comes back from where its INIT came (it answers
+	 * the INIT ACK sent there, RFC 9260 5.1): the addresses the INIT
+	 * only listed, perhaps a blind forger's own, do not select. */
+	if (a->tag_inside == theirs || x->sv.first_type == SCTP_CID_COOKIE_ECHO)
 		shared = true;
 	for (int i = 0; i < ASSOC_CANDS; i++) {
 		const struct assoc_cand *o = &a->cands[i];
@@ -247,7 +273,8 @@ static bool cand_known_peer(const struct xlate_ctx *x, const struct assoc *a,
 		    o->tag_inside != theirs)
 			continue;
 		shared = true;
-		if (cand_has_peer(o, peer, false))
+		if (!(o->flags & ASSOC_CAND_F_INBOUND) &&
+		    cand_has_peer(o, peer, false))
 			return true;
 	}
 	if (!shared)
@@ -273,6 +300,19 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 
 	switch (x->sv.first_type) {
 	case SCTP_CID_INIT_ACK:
+		/*
+		 * The inside host's answer in an INIT collision carries its
+		 * own tag (RFC 9260 5.2.1) to the peer's, the pair its own
+		 * INIT's candidate holds once the peer answered it alike:
+		 * nothing new, whether or not the peer's INIT's candidate
+		 * is still there (blind INITs may have pushed it out).
+		 */
+		if (out && !inb && mine && theirs && v == theirs &&
+		    x->sv.len >= SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG + 4 &&
+		    sctp_get32(x->sv.sctp + SCTP_HDR_LEN +
+			       SCTP_INIT_OFF_ITAG) == mine &&
+		    cand_has_peer(c, peer, false))
+			return CAND_ACK;
 		/* Answers the other side's INIT, from (to) an address that
 		 * INIT was for (RFC 9260 5.1: "the INIT ACK's destination
 		 * is the INIT's source"). */
@@ -280,8 +320,17 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 			return CAND_NONE;
 		return cand_has_peer(c, peer, true) ? CAND_ACK : CAND_NONE;
 	case SCTP_CID_COOKIE_ECHO:
-		/* Sent by the INIT's sender with the INIT ACK's tag. */
-		if (inb == out || !mine || !theirs || v != theirs)
+		/*
+		 * Sent by the INIT's sender with the INIT ACK's tag: for
+		 * the peer's INIT, any answer the inside host gave it.  In
+		 * an INIT collision each side answers the other's INIT
+		 * with its own tag (RFC 9260 5.2.1), so both INITs'
+		 * candidates hold the same pair, and either side's COOKIE
+		 * ECHO selects either: the one of the other side's INIT
+		 * may be gone, pushed out by blind INITs.
+		 */
+		if (!mine || !theirs ||
+		    (v != theirs && cand_more_find(c, v) < 0))
 			return CAND_NONE;
 		return known_peer ? CAND_SELECT : CAND_NONE;
 	default:
@@ -298,9 +347,53 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 	if (x->sv.first_type == SCTP_CID_ERROR)
 		return CAND_PASS; /* a Stale Cookie, say: no answer */
 	/* The answer to the COOKIE ECHO, by the side that received it. */
-	if ((c->flags & ASSOC_CAND_F_ECHOED) && mine && inb == out)
+	if ((c->flags & (out ? ASSOC_CAND_F_ECHO_IN : ASSOC_CAND_F_ECHO_OUT)) &&
+	    mine)
 		return CAND_CONFIRM;
 	return CAND_NONE;
+}
+
+/*
+ * The inside host's COOKIE ECHO carrying a peer tag no candidate holds,
+ * after the box passed an answer to its INIT without room to keep it:
+ * the INIT ACK it took (the first to reach it, RFC 9260 5.2.3) may be
+ * that one, as a responder answers every
+ * copy of a retransmitted INIT with a new tag (5.1.3), any number of
+ * them, and the network may lose or reorder the earlier ones.  Only the
+ * inside host sends from inside, and it names the pair it chose as well
+ * as the INIT ACK did; the pair still takes effect only when the peer's
+ * answer carrying the inside tag confirms it.  It belongs to the inside
+ * host's own INIT (the pair's other tag): the answered one, else the
+ * newest (the answers of an abandoned attempt go when a new one starts,
+ * handshake_cand_init).  A copy of the live pair's tag is the
+ * handshake's own COOKIE ECHO sent again, not a new pair.  -1: none.
+ */
+static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a)
+{
+	int best = -1;
+
+	if (x->dir != ENGINE_OUTBOUND ||
+	    x->sv.first_type != SCTP_CID_COOKIE_ECHO || !x->sv.vtag ||
+	    x->sv.vtag == a->tag_peer || x->sv.vtag == a->prev_tag_peer)
+		return -1;
+	for (int i = 0; i < ASSOC_CANDS; i++) {
+		const struct assoc_cand *c = &a->cands[i], *b;
+
+		if (!cand_live(x->e, c, x->now) ||
+		    (c->flags & ASSOC_CAND_F_INBOUND) ||
+		    !(c->flags & ASSOC_CAND_F_OVERFLOW) || !c->tag_inside ||
+		    !cand_known_peer(x, a, c, &x->dst))
+			continue;
+		if (best < 0) {
+			best = i;
+			continue;
+		}
+		b = &a->cands[best];
+		if ((c->tag_peer && !b->tag_peer) ||
+		    (!!c->tag_peer == !!b->tag_peer && c->since > b->since))
+			best = i;
+	}
+	return best;
 }
 
 static bool cand_matches(const struct assoc *a, void *arg)
@@ -309,11 +402,25 @@ static bool cand_matches(const struct assoc *a, void *arg)
 	int dup = -1, empty = -1, any = -1, pick = -1;
 	uint8_t op = CAND_NONE;
 	uint32_t itag = 0;
+	bool new_src = false;
 
+	/*
+	 * Outbound from an inside address not bound yet: the inside host
+	 * may speak from a new address (an ASCONF adding it, RFC 5061
+	 * 4.2.1) as soon as it is established, before the box has seen
+	 * the answer that confirms its handshake.  Such a packet may only
+	 * confirm; xlate_plan then judges the address as on a live
+	 * association.
+	 */
 	if (x->dir == ENGINE_OUTBOUND ?
 		    assoc_find_local_inside(a, &x->src) < 0 :
-		    assoc_find_local_public(a, &x->dst) < 0)
-		return false;
+		    assoc_find_local_public(a, &x->dst) < 0) {
+		if (x->dir != ENGINE_OUTBOUND ||
+		    x->sv.first_type == SCTP_CID_INIT_ACK ||
+		    x->sv.first_type == SCTP_CID_COOKIE_ECHO)
+			return false;
+		new_src = true;
+	}
 	/* Chunks are validated later (phase 2): read only what is there;
 	 * a short INIT ACK is dropped then. */
 	if (x->sv.first_type == SCTP_CID_INIT_ACK &&
@@ -327,7 +434,7 @@ static bool cand_matches(const struct assoc *a, void *arg)
 		if (!cand_live(x->e, c, x->now))
 			continue;
 		op = cand_op(x, a, c);
-		if (op == CAND_NONE)
+		if (op == CAND_NONE || (new_src && op != CAND_CONFIRM))
 			continue;
 		if (op != CAND_ACK) {
 			pick = i;
@@ -337,7 +444,8 @@ static bool cand_matches(const struct assoc *a, void *arg)
 		 * fills the INIT's pair, or a copy of it (one INIT sent
 		 * twice, answered twice). */
 		got = x->dir == ENGINE_OUTBOUND ? c->tag_inside : c->tag_peer;
-		if (got == itag)
+		if (got == itag || (x->dir == ENGINE_OUTBOUND && itag &&
+				    cand_more_find(c, itag) >= 0))
 			dup = i;
 		else if (!got && empty < 0)
 			empty = i;
@@ -354,6 +462,10 @@ static bool cand_matches(const struct assoc *a, void *arg)
 	} else if (pick < 0 && any >= 0) {
 		pick = any;
 		x->cand_copy = true;
+	} else if (pick < 0) {
+		pick = cand_echo_learn(x, a);
+		op = CAND_SELECT;
+		x->cand_copy = pick >= 0;
 	}
 	if (pick < 0)
 		return false;
@@ -461,21 +573,23 @@ static bool collides(const struct assoc *o, void *arg)
  * and a peer address in common could not be told apart, and one
  * host's packets would be taken for the other's.  The INIT ACK making
  * such a pair is refused; the initiator sends its INIT again and gets a
- * new tag (RFC 9260 5.1.3).
+ * new tag (RFC 9260 5.1.3).  So is a pair the inside host's COOKIE ECHO
+ * names (cand_echo_learn) with such a peer tag.
  */
 enum drop_reason handshake_cand_plan(struct xlate_ctx *x)
 {
 	const struct assoc *a = x->a;
+	bool learn = x->cand_op == CAND_SELECT && x->cand_copy;
 	struct collide_arg ca = {
 		.x = x,
 		.c = &a->cands[x->cand],
-		.tag = x->cand_itag,
-		.inside = x->dir == ENGINE_OUTBOUND,
+		.tag = learn ? x->sv.vtag : x->cand_itag,
+		.inside = !learn && x->dir == ENGINE_OUTBOUND,
 	};
 
-	if (x->cand_op != CAND_ACK)
+	if (x->cand_op != CAND_ACK && !learn)
 		return DROP_NONE;
-	if (!x->cand_itag)
+	if (!ca.tag)
 		return DROP_INIT_ZERO_TAG;
 	if (ca.inside ? assoc_lookup_ports(x->e->table, ASSOC_KEY_IN_PORTS,
 					   a->port_public, a->port_peer,
@@ -489,10 +603,23 @@ enum drop_reason handshake_cand_plan(struct xlate_ctx *x)
 
 /* ---- commit ---- */
 
-static void cand_clear_all(struct assoc *a)
+/*
+ * The completed handshake ends the candidates it answers: its own, the
+ * other answers to its INITs, collision candidates sharing a tag with
+ * it.  One sharing no tag with it is a newer handshake already on its
+ * way (the peer, or the inside host, restarting again before this
+ * one's last packet passed the box): it stays aside and may complete.
+ */
+static void cand_clear_done(struct assoc *a, uint32_t tag_inside,
+			    uint32_t tag_peer)
 {
-	for (int i = 0; i < ASSOC_CANDS; i++)
-		a->cands[i].flags = 0;
+	for (int i = 0; i < ASSOC_CANDS; i++) {
+		struct assoc_cand *c = &a->cands[i];
+
+		if (c->tag_inside == tag_inside || c->tag_peer == tag_peer ||
+		    cand_more_find(c, tag_inside) >= 0)
+			c->flags = 0;
+	}
 }
 
 /* The candidate's peer list replaces the live one; counters stay. */
@@ -541,7 +668,7 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 		a->flags |= ASSOC_F_DR_INSIDE;
 	if (c->flags & ASSOC_CAND_F_DR_PEER)
 		a->flags |= ASSOC_F_DR_PEER;
-	cand_clear_all(a);
+	cand_clear_done(a, a->tag_inside, a->tag_peer);
 	engine_set_state(e, a, ASSOC_ESTABLISHED, x->now);
 	if (restart || !(a->flags & ASSOC_F_UP))
 		engine_event_up(e, a,
@@ -564,6 +691,19 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 	bool out = x->dir == ENGINE_OUTBOUND;
 	uint32_t *t;
 
+	if (x->cand_copy && out) {
+		/*
+		 * The inside host's next answer to the peer's INIT (a copy
+		 * of it, or one the network duplicated): kept beside the
+		 * first, the peer uses whichever reaches it first.  The
+		 * pair's addresses are the INIT's, the same for all.
+		 */
+		c->more[c->more_next] = x->cand_itag;
+		c->more_next = (uint8_t)((c->more_next + 1) % ASSOC_CAND_MORE);
+		if (c->n_more < ASSOC_CAND_MORE)
+			c->n_more++;
+		return;
+	}
 	if (x->cand_copy) {
 		struct assoc_cand *n = NULL;
 
@@ -578,22 +718,33 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 		for (int i = 0; i < ASSOC_CANDS && !n; i++)
 			if (!cand_live(x->e, &x->a->cands[i], x->now))
 				n = &x->a->cands[i];
-		if (!n || n == c)
+		if (!n || n == c) {
+			/* Passed, not kept: the inside host's COOKIE ECHO
+			 * may name it (cand_echo_learn). */
+			for (int i = 0; i < ASSOC_CANDS; i++) {
+				struct assoc_cand *o = &x->a->cands[i];
+
+				if (cand_live(x->e, o, x->now) &&
+				    !(o->flags & ASSOC_CAND_F_INBOUND) &&
+				    o->tag_inside == c->tag_inside)
+					o->flags |= ASSOC_CAND_F_OVERFLOW;
+			}
 			return;
+		}
 		n->tag_inside = c->tag_inside;
 		n->tag_peer = c->tag_peer;
-		n->flags = (uint8_t)(c->flags & ~ASSOC_CAND_F_ECHOED);
+		n->flags = (uint8_t)(c->flags & ~ASSOC_CAND_F_ECHO_ANY);
 		n->n_init_peers = n->n_peers = c->n_init_peers;
 		memcpy(n->peers, c->peers,
 		       c->n_init_peers * sizeof(c->peers[0]));
 		c = n;
 		c->flags &= (uint8_t) ~(
-			ASSOC_CAND_F_ECHOED |
+			ASSOC_CAND_F_ECHO_ANY |
 			(out ? ASSOC_CAND_F_DR_INSIDE : ASSOC_CAND_F_DR_PEER));
 		c->n_peers = c->n_init_peers;
 	}
 	t = out ? &c->tag_inside : &c->tag_peer;
-	if (*t == x->cand_itag)
+	if (*t == x->cand_itag || (out && cand_more_find(c, x->cand_itag) >= 0))
 		return; /* a duplicate: nothing new */
 	*t = x->cand_itag;
 	c->since = x->now;
@@ -602,6 +753,68 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 	/* The peer's addresses; the inside host's are bindings already. */
 	if (!out)
 		cand_add_chunk_peers(x->e, c, &x->src, chunk);
+}
+
+/*
+ * A COOKIE ECHO selects c.  If it carries one of the inside host's later
+ * answers to the peer's INIT, that answer becomes the pair's inside tag:
+ * it is the one the peer took.
+ */
+static void cand_select(const struct xlate_ctx *x, struct assoc_cand *c)
+{
+	int m;
+
+	if (x->dir == ENGINE_INBOUND && x->sv.vtag != c->tag_inside &&
+	    (m = cand_more_find(c, x->sv.vtag)) >= 0) {
+		c->more[m] = c->tag_inside;
+		c->tag_inside = x->sv.vtag;
+	}
+	c->flags |= ASSOC_CAND_F_ECHOED |
+		    (x->dir == ENGINE_INBOUND ? ASSOC_CAND_F_ECHO_IN :
+						ASSOC_CAND_F_ECHO_OUT);
+	c->since = x->now;
+}
+
+/*
+ * The pair the inside host's COOKIE ECHO names (cand_echo_learn), with
+ * the peers of `from`, its INIT's candidate.  Its room: a free one, else
+ * one holding another answer to the same INIT, which the inside host
+ * has discarded now that it echoed this one (RFC 9260 5.2.3), else the
+ * oldest not selected, else `from` itself.
+ */
+static struct assoc_cand *echo_learn(struct xlate_ctx *x,
+				     struct assoc_cand *from)
+{
+	struct assoc *a = x->a;
+	struct assoc_cand *n = NULL, *old = NULL;
+
+	for (int i = 0; i < ASSOC_CANDS && !n; i++) {
+		struct assoc_cand *c = &a->cands[i];
+
+		if (!cand_live(x->e, c, x->now))
+			n = c;
+		else if (!(c->flags & ASSOC_CAND_F_ECHOED) && c != from &&
+			 !(c->flags & ASSOC_CAND_F_INBOUND) &&
+			 c->tag_inside == from->tag_inside)
+			n = c;
+		else if (!(c->flags & ASSOC_CAND_F_ECHOED) && c != from &&
+			 (!old || c->since < old->since))
+			old = c;
+	}
+	if (!n)
+		n = old ? old : from;
+	if (n != from) {
+		n->tag_inside = from->tag_inside;
+		n->flags = from->flags;
+		n->n_peers = from->n_peers;
+		n->n_init_peers = from->n_init_peers;
+		memcpy(n->peers, from->peers,
+		       from->n_peers * sizeof(from->peers[0]));
+	}
+	n->tag_peer = x->sv.vtag;
+	n->n_more = n->more_next = 0;
+	n->flags &= (uint8_t)~ASSOC_CAND_F_ECHO_ANY;
+	return n;
 }
 
 void handshake_cand_commit(struct xlate_ctx *x)
@@ -615,6 +828,8 @@ void handshake_cand_commit(struct xlate_ctx *x)
 		commit_ack(x, c);
 		break;
 	case CAND_SELECT:
+		if (x->cand_copy)
+			c = echo_learn(x, c);
 		/*
 		 * Another COOKIE ECHO (a retransmission) keeps it alive.
 		 * It carries only the receiver's tag, which the receiver
@@ -628,10 +843,8 @@ void handshake_cand_commit(struct xlate_ctx *x)
 			struct assoc_cand *o = &a->cands[i];
 
 			if (o == c || (cand_live(e, o, x->now) &&
-				       cand_op(x, a, o) == CAND_SELECT)) {
-				o->flags |= ASSOC_CAND_F_ECHOED;
-				o->since = x->now;
-			}
+				       cand_op(x, a, o) == CAND_SELECT))
+				cand_select(x, o);
 		}
 		if (!handshake_assoc_live(a))
 			engine_set_state(e, a, ASSOC_COOKIE_ECHOED, x->now);
@@ -708,7 +921,7 @@ void handshake_cand_restore(const struct engine *e, struct assoc *a,
 	c->tag_inside = a->tag_inside;
 	c->tag_peer = a->tag_peer;
 	if (a->state == ASSOC_COOKIE_ECHOED)
-		c->flags |= ASSOC_CAND_F_ECHOED;
+		c->flags |= ASSOC_CAND_F_ECHO_ANY;
 	for (int i = 0; i < a->n_peers; i++)
 		cand_add_peer(e, c, &a->peers[i].addr);
 	c->n_init_peers = c->n_peers;

@@ -117,6 +117,10 @@ struct world {
 	/* The tags both ends last agreed on: during a restart the box
 	 * rightly still takes them (it cannot know yet). */
 	uint32_t agreed_a, agreed_z;
+	/* And A's addresses then: the box holds them until a restart
+	 * completes, as it must (a restart may fail). */
+	uint32_t agreed_addrs[MAX_ADDRS];
+	int n_agreed;
 	uint16_t pub_port;	/* learned from the first INIT through */
 	/* Schedule reader. */
 	const uint8_t *s;
@@ -980,6 +984,16 @@ static void ep_input(struct world *w, struct ep *e, const uint8_t *ip,
 		trace(w, "%s: closed", who_names[e->who]);
 		ep_reset(e);
 		return;
+	case SCTP_CID_SHUTDOWN:
+		if (e->st == EP_CLOSED) {
+			/* 8.4 (8): out of the blue, an ABORT with the T bit
+			 * (a peer that gave up its SHUTDOWN ACK, 9.2, ends
+			 * the sender's shutdown so). */
+			reply_simple(w, e, &v, v.vtag, SCTP_CID_ABORT,
+				     SCTP_FLAG_T, "ABORT/T");
+			return;
+		}
+		break;
 	case SCTP_CID_SHUTDOWN_ACK:
 		if (e->st == EP_CLOSED || e->st == EP_COOKIE_WAIT) {
 			/* 8.4 (5): answer with a T-bit SHUTDOWN COMPLETE. */
@@ -1327,9 +1341,13 @@ static bool check_xlate(struct world *w, const struct qpkt *q,
 static bool forged_may_pass(const struct world *w, const struct pview *v)
 {
 	const struct ep *a = &w->ep[WHO_A], *z = &w->ep[WHO_Z];
+	uint32_t in = inside_of(w, v->dst);
+	bool a_addr =
+		in_list(a->addrs, a->n_addrs, in) ||
+		(w->box_assoc && in_list(w->agreed_addrs, w->n_agreed, in));
 	bool live_addrs = in_list(z->addrs, z->n_addrs, v->src) &&
 			  v->sport == ZPORT && v->dport == w->pub_port &&
-			  in_list(a->addrs, a->n_addrs, inside_of(w, v->dst));
+			  a_addr;
 	bool tbit = (v->flags & SCTP_FLAG_T) &&
 		    (v->type == SCTP_CID_ABORT ||
 		     v->type == SCTP_CID_SHUTDOWN_COMPLETE);
@@ -1347,8 +1365,7 @@ static bool forged_may_pass(const struct world *w, const struct pview *v)
 	 * the live tag -- only the host can check the HMAC.
 	 */
 	if (v->auth && v->type == SCTP_CID_ASCONF && live_tag &&
-	    v->sport == ZPORT && v->dport == w->pub_port &&
-	    in_list(a->addrs, a->n_addrs, inside_of(w, v->dst)))
+	    v->sport == ZPORT && v->dport == w->pub_port && a_addr)
 		return true;
 	return live_addrs && live_tag;
 }
@@ -1598,6 +1615,9 @@ static void note_established(struct world *w)
 	if (agree(w)) {
 		w->agreed_a = w->ep[WHO_A].my_tag;
 		w->agreed_z = w->ep[WHO_Z].my_tag;
+		memcpy(w->agreed_addrs, w->ep[WHO_A].addrs,
+		       sizeof(w->agreed_addrs));
+		w->n_agreed = w->ep[WHO_A].n_addrs;
 	}
 	if (agree(w) && !w->box_assoc) {
 		w->box_assoc = true;

@@ -90,3 +90,23 @@ Test(adversary, seeded_schedules, .timeout = 120)
 		     (unsigned long long)first_seed,
 		     (unsigned long long)first_seed, first.text);
 }
+
+/*
+ * Schedules the harness once found broken, run whatever ADV_SEEDS says:
+ * 316 and 450 retransmit an INIT until its answers, each with a new tag,
+ * outnumber the candidates an association holds, and the inside host
+ * uses one the box had no room to keep.
+ */
+Test(adversary, found_schedules)
+{
+	static const uint64_t found[] = { 316, 450 };
+	static struct adv_report rep;
+	static uint8_t sched[SCHED_LEN];
+
+	for (size_t i = 0; i < sizeof(found) / sizeof(found[0]); i++) {
+		adv_schedule_from_seed(found[i], sched, sizeof(sched));
+		cr_assert_eq(adv_run(sched, sizeof(sched), &rep, NULL), 0,
+			     "seed %llu:\n%s", (unsigned long long)found[i],
+			     rep.text);
+	}
+}

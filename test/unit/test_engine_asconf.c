@@ -768,3 +768,72 @@ Test(asconf, ipv6_uplink_addresses_leave_untranslated_hosts_alone)
 	cr_assert_eq(pkt_init_addrs(p.buf, p.len, addrs, 8), 2);
 	engine_destroy(e);
 }
+
+/*
+ * After the association closed (it lingers for the stray packets of its
+ * close), someone who saw its tag sends an authenticated ASCONF adding
+ * its own address: no path is added to a closed association, and the
+ * tag opens nothing to an address outside it.
+ */
+Test(asconf, closed_association_takes_no_new_address)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct pb p;
+
+	establish(e, HOST, false);
+	pb_ip4(&p, HOST, PEER1);
+	pb_sctp(&p, 5000, 3868, TP);
+	pb_chunk_begin(&p, SCTP_CID_SHUTDOWN, 0);
+	pb_u32(&p, 0);
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));
+	fx_chunk(&p, PEER1, PUB, 3868, 5000, TI, SCTP_CID_SHUTDOWN_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+	fx_chunk(&p, HOST, PEER1, 5000, 3868, TP, SCTP_CID_SHUTDOWN_COMPLETE,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	peer_asconf(&p, FOE, 10, SCTP_PARAM_ADD_IP, "0.0.0.0", true);
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, NOW), DROP_PEER_ADDR_UNKNOWN);
+	engine_destroy(e);
+}
+
+/*
+ * The peer restarts; the inside host, established by the peer's COOKIE
+ * ECHO, adds a new address at once (natsupp 7, wildcard under AUTH),
+ * and its COOKIE ACK is lost.  The ASCONF, first with the new tag, is
+ * the answer that confirms the restart, and must pass.
+ */
+Test(asconf, new_source_right_after_a_restart)
+{
+	static const char *const host[] = { HOST11, NULL };
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, HOST11, false);
+	struct pb p;
+
+	pb_ip4(&p, PEER1, PUB11);
+	pb_sctp(&p, 3868, port, 0);
+	pb_init(&p, SCTP_CID_INIT, tp2);
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+	fx_init_ack(&p, HOST11, PEER1, 5000, 3868, tp2, ti2, host);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));
+	pb_ip4(&p, PEER1, PUB11);
+	pb_sctp(&p, 3868, port, ti2);
+	pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
+	pb_bytes(&p, "cookie-cookie-cookie", 20);
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+	pb_ip4(&p, HOST11B, PEER1);
+	pb_sctp(&p, 5000, 3868, tp2);
+	pb_auth(&p);
+	pb_asconf(&p, 20, "0.0.0.0");
+	pb_asconf_param(&p, SCTP_PARAM_ADD_IP, 1, "0.0.0.0");
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), PUB11B);
+	cr_assert_eq(view(e).tag_inside, ti2);
+	cr_assert_eq(view(e).tag_peer, tp2);
+	engine_destroy(e);
+}

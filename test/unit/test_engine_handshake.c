@@ -1246,3 +1246,269 @@ Test(handshake, delayed_old_init_keeps_the_new_attempt)
 	works(e, port, TI, TP, 3 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * More answers than candidates, and the inside host uses the last: the
+ * box passed the earlier ones, but the network lost them after it (or
+ * reordered them), so the first INIT ACK to reach the host (RFC 9260
+ * 5.2.3) is one the box had no room to keep.  The host's COOKIE ECHO
+ * names it; the peer's COOKIE ACK confirms it, with the addresses the
+ * answers listed.
+ */
+Test(handshake, init_answered_past_the_candidates_used)
+{
+	const uint32_t last = 0x33000006u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct engine_assoc_view v;
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	for (uint32_t i = 1; i <= 6; i++) {
+		expect_fwd(out_init(e, HOST, PEER1, TI, (1 + i) * FX_SEC, &p));
+		expect_fwd(in_init_ack(e, PEER1, port, TI, 0x33000000u + i,
+				       both_peers, (1 + i) * FX_SEC));
+	}
+	expect_fwd(out_cookie_echo(e, last, 8 * FX_SEC));
+	cr_assert_neq(view(e).state, ASSOC_ESTABLISHED, "not before its ACK");
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    8 * FX_SEC));
+	v = view(e);
+	cr_assert_eq(v.state, ASSOC_ESTABLISHED);
+	cr_assert_eq(v.tag_inside, TI);
+	cr_assert_eq(v.tag_peer, last);
+	cr_assert_eq(v.n_paths, 2, "the answers' addresses");
+	works(e, port, TI, last, 9 * FX_SEC);
+	expect_fwd(in_data(e, PEER2, port, TI, 9 * FX_SEC));
+	expect_drop(out_data(e, HOST, PEER1, 0x33000001u, 9 * FX_SEC, &p),
+		    DROP_VTAG_MISMATCH);
+	engine_destroy(e);
+}
+
+/*
+ * The peer restarts and sends its INIT six times; the inside host, with
+ * no state for it, answers each with a new tag (RFC 9260 5.2.2) and the
+ * peer uses the last to reach it.  Its COOKIE ECHO must pass, and the
+ * host's COOKIE ACK makes that pair live.
+ */
+Test(handshake, peer_restart_answered_many_times)
+{
+	const uint32_t tp2 = 0x44444444u, ti2 = 0x35000000u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct engine_assoc_view v;
+	struct pb p;
+
+	for (uint32_t i = 1; i <= 6; i++) {
+		expect_fwd(in_init(e, PEER1, port, tp2, both_peers,
+				   (1 + i) * FX_SEC));
+		expect_fwd(out_init_ack(e, PEER1, tp2, ti2 + i,
+					(1 + i) * FX_SEC, &p));
+		works(e, port, TI, TP, (1 + i) * FX_SEC);
+	}
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2 + 6);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 8 * FX_SEC));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), HOST);
+	cr_assert_eq(view(e).tag_inside, TI, "nothing changed yet");
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 8 * FX_SEC));
+	v = view(e);
+	cr_assert_eq(v.tag_inside, ti2 + 6);
+	cr_assert_eq(v.tag_peer, tp2);
+	cr_assert_eq(v.n_paths, 2, "the restart's addresses");
+	works(e, port, ti2 + 6, tp2, 9 * FX_SEC);
+	expect_drop(in_data(e, PEER1, port, ti2 + 1, 9 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	engine_destroy(e);
+}
+
+/*
+ * The peer restarts, its COOKIE ECHO passes, and it restarts again
+ * before the inside host's COOKIE ACK passes the box (both crossed in
+ * the network).  The first restart completes; the second, sharing no
+ * tag with it, must stay aside and complete after it.
+ */
+Test(handshake, restart_during_pending_restart_completes)
+{
+	const uint32_t tp2 = 0x44444444u, ti2 = 0x33333333u;
+	const uint32_t tp3 = 0x46464646u, ti3 = 0x37373737u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct engine_assoc_view v;
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 2 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 2 * FX_SEC, &p));
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC));
+	expect_fwd(in_init(e, PEER1, port, tp3, both_peers, 3 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	cr_assert_eq(view(e).tag_inside, ti2, "the first restart is live");
+	expect_fwd(out_init_ack(e, PEER1, tp3, ti3, 3 * FX_SEC, &p));
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti3);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 4 * FX_SEC));
+	works(e, port, ti2, tp2, 4 * FX_SEC);
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp3, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 4 * FX_SEC));
+	v = view(e);
+	cr_assert_eq(v.tag_inside, ti3);
+	cr_assert_eq(v.tag_peer, tp3);
+	cr_assert_eq(v.n_paths, 2);
+	works(e, port, ti3, tp3, 5 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * A copy of the host's first INIT, late from the network, reaches the
+ * peer after the handshake, and the peer answers it again and again
+ * with new tags.  The host discards those (RFC 9260 5.2.3); they must
+ * not take the room the peer's own restart needs afterwards.
+ */
+Test(handshake, late_init_copy_leaves_room_for_a_restart)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, 2 * FX_SEC, &p));
+	for (uint32_t i = 1; i <= 4; i++)
+		(void)in_init_ack(e, PEER1, port, TI, 0x39000000u + i,
+				  both_peers, 2 * FX_SEC);
+	works(e, port, TI, TP, 2 * FX_SEC);
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 3 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 3 * FX_SEC, &p));
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	works(e, port, ti2, tp2, 4 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * Crossed INITs (RFC 9260 5.2.1) while blind INITs arrive from the
+ * peer's address: the inside host answers every INIT with its own tag,
+ * and the blind ones push the peer's INIT's candidate out.  The pair is
+ * also the inside host's own INIT's (the peer answered it with its own
+ * tag), so the peer's COOKIE ECHO and the host's COOKIE ACK complete
+ * it there.
+ */
+Test(handshake, collision_completes_past_blind_inits)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, TP, NULL, FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, TP, TI, FX_SEC, &p));
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	for (uint32_t i = 1; i <= 4; i++) {
+		expect_fwd(in_init(e, PEER1, port, 0x66000000u + i, NULL,
+				   2 * FX_SEC));
+		expect_fwd(out_init_ack(e, PEER1, 0x66000000u + i, TI,
+					2 * FX_SEC, &p));
+	}
+	cookie_echo(&p, PEER1, PUB, 3868, port, TI);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	works(e, port, TI, TP, 4 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * A blind INIT from the peer's address listing the forger's, answered
+ * (in a collision) with the inside host's own tag: that tag must not
+ * let the forger's address complete the handshake or pass.
+ */
+Test(handshake, blind_init_list_vouches_for_nothing)
+{
+	static const char *const evil[] = { EVIL, NULL };
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, TP, NULL, FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, TP, TI, FX_SEC, &p));
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, evil, FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, 0x66000001u, TI, FX_SEC, &p));
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, 2 * FX_SEC));
+	expect_drop(in_data(e, EVIL, port, TI, 2 * FX_SEC),
+		    DROP_OUT_OF_THE_BLUE);
+	cr_assert_neq(view(e).state, ASSOC_ESTABLISHED);
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    2 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	cr_assert_eq(view(e).n_paths, 1);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * A blind INIT from the peer's address listing the forger's own, which
+ * the inside host answers with a new tag; someone who learned that tag
+ * sends the COOKIE ECHO from the listed address.  A COOKIE ECHO comes
+ * from where its INIT came: it is dropped, and changes nothing.
+ */
+Test(handshake, cookie_echo_from_an_address_the_init_only_listed)
+{
+	static const char *const evil[] = { EVIL, NULL };
+	const uint32_t ti2 = 0x33333333u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, evil, 2 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, 0x66000001u, ti2, 2 * FX_SEC, &p));
+	cookie_echo(&p, EVIL, PUB, 3868, port, ti2);
+	cr_assert_neq(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC).action,
+		      ENGINE_FORWARD);
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, 0x66000001u, SCTP_CID_COOKIE_ACK,
+		 0);
+	(void)fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC);
+	cr_assert_eq(view(e).tag_inside, TI);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * Crossed INITs again, the blind INITs arriving before the inside host
+ * answers the peer's INIT: its INIT ACK carries the pair its own INIT's
+ * candidate already holds, and must pass though the peer's INIT's
+ * candidate is gone.
+ */
+Test(handshake, collision_answer_passes_past_blind_inits)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
+	expect_fwd(in_init(e, PEER1, port, TP, NULL, FX_SEC));
+	for (uint32_t i = 1; i <= 4; i++) {
+		expect_fwd(in_init(e, PEER1, port, 0x66000000u + i, NULL,
+				   2 * FX_SEC));
+		expect_fwd(out_init_ack(e, PEER1, 0x66000000u + i, TI,
+					2 * FX_SEC, &p));
+	}
+	expect_fwd(out_init_ack(e, PEER1, TP, TI, 2 * FX_SEC, &p));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), PEER1);
+	cookie_echo(&p, PEER1, PUB, 3868, port, TI);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	works(e, port, TI, TP, 4 * FX_SEC);
+	engine_destroy(e);
+}
