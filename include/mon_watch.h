@@ -26,6 +26,7 @@
 #define SCTPALG_MON_WATCH_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "engine.h"
@@ -55,6 +56,8 @@ void mon_watch_end(struct mon_watch *w);
 /* Also report drops, to fn with mon_watch_see's arg (NULL: do not). */
 void mon_watch_on_drops(struct mon_watch *w, mon_watch_drops_fn *fn);
 /* No monitor any more: free the tables (the next pass starts afresh). */
+/* True once a whole pass is the reference (see mon_watch_see). */
+bool mon_watch_primed(const struct mon_watch *w);
 void mon_watch_reset(struct mon_watch *w);
 
 #endif

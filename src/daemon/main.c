@@ -101,11 +101,21 @@ static void on_rx(void *arg, int res)
 		fast_map_sync(ra->d->fast, mono_ns());
 }
 
+static void mon_addrs_tick(struct sctpalgd *d);
+
 static void on_flush(void *arg)
 {
 	struct sctpalgd *d = arg;
 
 	ports_flush(d->ports);
+	/*
+	 * A monitor just subscribed: take the reference pass now, not at
+	 * the next tick, or drops between the two would count as old
+	 * (mon_watch_see) and never be reported.
+	 */
+	if (d->mwatch && !mon_watch_primed(d->mwatch) &&
+	    ctl_server_monitors(d->ctl))
+		mon_addrs_tick(d);
 	/* A capture must see every packet: none may bypass the daemon. */
 	if (d->fast)
 		fast_map_pause(d->fast, d->cap && capture_live(d->cap),

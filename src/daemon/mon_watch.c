@@ -51,6 +51,11 @@ void mon_watch_reset(struct mon_watch *w)
 	w->primed = false;
 }
 
+bool mon_watch_primed(const struct mon_watch *w)
+{
+	return w->primed;
+}
+
 void mon_watch_destroy(struct mon_watch *w)
 {
 	if (!w)
