@@ -194,6 +194,16 @@ bool assoc_room_locals(struct assoc_table *t, struct assoc *a,
 		       unsigned int n);
 bool assoc_room_peers(struct assoc_table *t, struct assoc *a, unsigned int n);
 
+/*
+ * Handshake candidates take memory only while an association has some:
+ * assoc_cands_take gives it a block of ASSOC_CANDS (it cannot fail, as
+ * growing lists cannot), assoc_cands_drop gives the block back once
+ * none is live (handshake_cand.c decides).  Without a block, a->cands
+ * is a shared array in which nothing is live; it is only read.
+ */
+bool assoc_cands_take(struct assoc_table *t, struct assoc *a);
+void assoc_cands_drop(struct assoc_table *t, struct assoc *a);
+
 /* Address list helpers. */
 int assoc_find_peer(const struct assoc *a, const struct nat_addr *addr);
 int assoc_find_local_inside(const struct assoc *a,

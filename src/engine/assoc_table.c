@@ -33,8 +33,8 @@ struct assoc_table {
 	struct assoc *slots;
 	/* Address lists sized to what each association uses (class_pool.h). */
 	struct class_pool local_pool, peer_pool;
-	struct assoc_cand *cand_arena;
-	struct nat_addr *cand_addr_arena;
+	/* Handshake candidates, a block per association that has some. */
+	struct class_pool cand_pool;
 	uint32_t free_head;	/* free list through wnext */
 
 	uint32_t bucket_mask;
@@ -60,6 +60,25 @@ static uint32_t pow2_at_least(uint32_t v)
 	return p;
 }
 
+/*
+ * What a->cands points at while the association has no candidates:
+ * nothing in it is live, and a candidate is made only in a block of its
+ * own (assoc_cands_take), so nobody writes here.  It is const, in
+ * read-only memory: a write would fault at once rather than leak one
+ * association's candidate into every other.
+ */
+static const struct assoc_cand cands_none[ASSOC_CANDS];
+#define CANDS_NONE	((struct assoc_cand *)(uintptr_t)cands_none)
+
+/* ASSOC_CANDS candidates, then their peer lists, 8-byte aligned. */
+static size_t cands_block_size(uint8_t max_peers)
+{
+	size_t n = ASSOC_CANDS * sizeof(struct assoc_cand) +
+		   (size_t)ASSOC_CANDS * max_peers * sizeof(struct nat_addr);
+
+	return (n + 7) & ~(size_t)7;
+}
+
 int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 		       uint8_t max_peers, uint64_t seed,
 		       struct assoc_table **out)
@@ -83,10 +102,6 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	t->host_mask = pow2_at_least(capacity) - 1;
 
 	t->slots = calloc(capacity, sizeof(*t->slots));
-	t->cand_arena =
-		calloc((size_t)capacity * ASSOC_CANDS, sizeof(*t->cand_arena));
-	t->cand_addr_arena = calloc((size_t)capacity * ASSOC_CANDS * max_peers,
-				    sizeof(*t->cand_addr_arena));
 	t->buckets = malloc(nbuckets * sizeof(*t->buckets));
 	t->host_buckets = malloc((t->host_mask + 1) *
 				 sizeof(*t->host_buckets));
@@ -94,18 +109,14 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	if (class_pool_init(&t->local_pool, sizeof(struct assoc_local),
 			    max_locals, capacity) ||
 	    class_pool_init(&t->peer_pool, sizeof(struct assoc_peer),
-			    max_peers, capacity))
+			    max_peers, capacity) ||
+	    class_pool_init(&t->cand_pool, cands_block_size(max_peers), 1,
+			    capacity))
 		goto fail;
-	if (!t->slots || !t->cand_arena ||
-	    !t->cand_addr_arena || !t->buckets || !t->host_buckets || !t->hosts)
+	if (!t->slots || !t->buckets || !t->host_buckets || !t->hosts)
 		goto fail;
 
 	huge_hint(t->slots, (size_t)capacity * sizeof(*t->slots));
-	huge_hint(t->cand_arena,
-		  (size_t)capacity * ASSOC_CANDS * sizeof(*t->cand_arena));
-	huge_hint(t->cand_addr_arena, (size_t)capacity * ASSOC_CANDS *
-					      max_peers *
-					      sizeof(*t->cand_addr_arena));
 	huge_hint(t->buckets, nbuckets * sizeof(*t->buckets));
 	memset(t->buckets, 0xff, nbuckets * sizeof(*t->buckets));
 	memset(t->host_buckets, 0xff,
@@ -116,12 +127,7 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 		struct assoc *a = &t->slots[i];
 
 		a->id = i;
-		a->cands = &t->cand_arena[(size_t)i * ASSOC_CANDS];
-		for (int c = 0; c < ASSOC_CANDS; c++)
-			a->cands[c].peers =
-				&t->cand_addr_arena[((size_t)i * ASSOC_CANDS +
-						     c) *
-						    max_peers];
+		a->cands = CANDS_NONE;
 		a->wnext = i + 1 < capacity ? i + 1 : ASSOC_NONE;
 	}
 	t->free_head = 0;
@@ -140,8 +146,7 @@ void assoc_table_destroy(struct assoc_table *t)
 	free(t->slots);
 	class_pool_fini(&t->local_pool);
 	class_pool_fini(&t->peer_pool);
-	free(t->cand_arena);
-	free(t->cand_addr_arena);
+	class_pool_fini(&t->cand_pool);
 	free(t->buckets);
 	free(t->host_buckets);
 	free(t->hosts);
@@ -485,6 +490,31 @@ unsigned int assoc_table_expire(struct assoc_table *t, uint64_t now_ns,
 
 /* ---- allocation ---- */
 
+bool assoc_cands_take(struct assoc_table *t, struct assoc *a)
+{
+	struct assoc_cand *c;
+	struct nat_addr *peers;
+
+	if (a->cands != CANDS_NONE)
+		return true;
+	c = class_pool_get(&t->cand_pool, 0);
+	if (!c)
+		return false;	/* never: one block per slot */
+	peers = (struct nat_addr *)(c + ASSOC_CANDS);
+	for (int i = 0; i < ASSOC_CANDS; i++)
+		c[i].peers = &peers[(size_t)i * t->max_peers];
+	a->cands = c;
+	return true;
+}
+
+void assoc_cands_drop(struct assoc_table *t, struct assoc *a)
+{
+	if (!a->cands || a->cands == CANDS_NONE)
+		return;
+	class_pool_put(&t->cand_pool, 0, a->cands);
+	a->cands = CANDS_NONE;
+}
+
 /*
  * A slot keeps its lists' blocks while free (a late reader of a freed
  * association sees its old addresses, not a pool's free chain); they go
@@ -507,7 +537,6 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 	struct assoc *a;
 	struct assoc_local *locals;
 	struct assoc_peer *peers;
-	struct assoc_cand *cands;
 	uint32_t id = t->free_head;
 
 	if (id == ASSOC_NONE)
@@ -520,16 +549,12 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 	if (!locals || !peers)
 		return NULL;	/* never: one block per slot and pool */
 	t->free_head = a->wnext;
-	cands = a->cands;
+	assoc_cands_drop(t, a);
 	memset(a, 0, sizeof(*a));
 	a->id = id;
 	a->locals = locals;
 	a->peers = peers;
-	a->cands = cands;
-	for (int c = 0; c < ASSOC_CANDS; c++) {
-		cands[c].flags = 0;
-		cands[c].n_peers = cands[c].n_init_peers = 0;
-	}
+	a->cands = CANDS_NONE;
 	a->forward = -1;
 	a->wnext = a->wprev = ASSOC_NONE;
 	for (int k = 0; k < ASSOC_KEY__COUNT; k++)

@@ -134,6 +134,8 @@ static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 {
 	struct assoc_cand *best = NULL;
 
+	if (!assoc_cands_take(e->table, a))
+		return NULL;
 	for (int i = 0; i < ASSOC_CANDS; i++) {
 		struct assoc_cand *c = &a->cands[i];
 
@@ -865,6 +867,10 @@ void handshake_cand_commit(struct xlate_ctx *x)
 	/* The peer list may have changed: count the path it is now. */
 	x->peer_idx = (int8_t)assoc_find_peer(
 		a, x->dir == ENGINE_OUTBOUND ? &x->dst : &x->src);
+	/* Nothing left to wait for: the memory goes back (most
+	 * associations, once their handshake completes). */
+	if (!any_cand(e, a, x->now))
+		assoc_cands_drop(e->table, a);
 }
 
 /*
@@ -914,8 +920,11 @@ void handshake_cand_view_tags(const struct assoc *a, uint32_t *tag_inside,
 void handshake_cand_restore(const struct engine *e, struct assoc *a,
 			    uint64_t now)
 {
-	struct assoc_cand *c = &a->cands[0];
+	struct assoc_cand *c;
 
+	if (!assoc_cands_take(e->table, a))
+		return;
+	c = &a->cands[0];
 	cand_reset(c, a->flags & ASSOC_F_INBOUND ? ASSOC_CAND_F_INBOUND : 0,
 		   now);
 	c->tag_inside = a->tag_inside;
