@@ -129,28 +129,16 @@ static char *recv_all(int fd, size_t *out_len)
 	return buf;
 }
 
-/* The monitor's first line: {"ok":true,...} or a refusal. */
-static void ctl_monitor_hello(const char *line, size_t len)
+/* A stream's first line (monitor, capture): {"ok":true,...} or a
+ * refusal, which ends the program with the daemon's reason. */
+static void ctl_stream_hello(const char *what, const char *line, size_t len)
 {
 	struct json_value *doc;
 
 	if (json_parse(line, len, &doc, NULL) < 0)
 		errx(1, "malformed answer from sctpalgd");
 	if (!json_get_bool(json_get(doc, "ok"), false))
-		errx(1, "monitor: %s",
-		     json_get_str(json_get(doc, "error"), "failed"));
-	json_free(doc);
-}
-
-/* The capture's first line: {"ok":true,...} or a refusal. */
-static void ctl_capture_hello(const char *line, size_t len)
-{
-	struct json_value *doc;
-
-	if (json_parse(line, len, &doc, NULL) < 0)
-		errx(1, "malformed answer from sctpalgd");
-	if (!json_get_bool(json_get(doc, "ok"), false))
-		errx(1, "capture: %s",
+		errx(1, "%s: %s", what,
 		     json_get_str(json_get(doc, "error"), "failed"));
 	json_free(doc);
 }
@@ -180,7 +168,7 @@ static int __attribute__((noreturn)) monitor(int fd, bool json)
 
 			*nl = '\0';
 			if (!hello) {
-				ctl_monitor_hello(buf, ll);
+				ctl_stream_hello("monitor", buf, ll);
 				hello = true;
 			} else if (ctl_print_event(stdout, buf, ll, json) < 0) {
 				warnx("malformed event from sctpalgd: %s", buf);
@@ -338,7 +326,7 @@ static int __attribute__((noreturn)) capture(int fd, const char *file)
 				continue;
 			}
 			*nl = '\0';
-			ctl_capture_hello((const char *)buf,
+			ctl_stream_hello("capture", (const char *)buf,
 					  (size_t)(nl - buf));
 			hello = true;
 			out = open_output(file);
