@@ -21,7 +21,8 @@ DESTDIR    ?=
 # missing ones.
 DEB_PACKAGES := build-essential clang llvm libclang-rt-14-dev pkg-config \
 	libxdp-dev libbpf-dev bpftool liburing-dev libnl-3-dev \
-	libnl-route-3-dev libinih-dev libcriterion-dev libusrsctp-dev \
+	libnl-route-3-dev libnl-genl-3-dev libinih-dev libcriterion-dev \
+	libusrsctp-dev \
 	mandoc tshark nftables iproute2 xdp-tools ethtool procps jq cppcheck clang-format \
 	prometheus python3-prometheus-client
 # sctpalgctl's bash completion test (make check-completion).
@@ -44,8 +45,8 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
 pc = $(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null)
 INIH_LIBS   := $(call pc,--libs,inih)
 DAEMON_LIBS := $(call pc,--libs,libxdp libbpf liburing libnl-3.0 \
-	libnl-route-3.0 inih)
-DAEMON_CFLAGS := $(call pc,--cflags,libnl-3.0 libnl-route-3.0)
+	libnl-route-3.0 libnl-genl-3.0 inih)
+DAEMON_CFLAGS := $(call pc,--cflags,libnl-3.0 libnl-route-3.0 libnl-genl-3.0)
 CRITERION_LIBS := $(call pc,--libs,criterion)
 # BPF programs include <linux/*.h> and <asm/types.h> from the host's
 # multiarch directory.
