@@ -203,21 +203,24 @@ check-unit: build/test/unit
 # here.
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Iinclude -Ibuild -Isrc/engine \
-	-Itest/unit -fsanitize=fuzzer,address,undefined \
+	-Isrc/ctl -Itest/unit -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 FUZZ_SUPPORT := test/unit/pkt_build.c test/unit/engine_fixture.c
 # fuzz_ctl: the control socket's request reading.
 FUZZ_SUPPORT += src/ctl/ctl_proto.c src/ctl/ctl_filter.c src/ctl/cap_filter.c
+# fuzz_ctl_answer: sctpalgctl's reading of the answers (json-c).
+FUZZ_SUPPORT += src/ctl/ctl_json.c src/ctl/ctl_print.c src/ctl/ctl_prom.c
 # The adversarial state harness, shared by fuzz_adversary and the unit tests.
 FUZZ_SUPPORT += test/unit/adv_harness.c
-FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h src/conf/*.h test/unit/*.h)
+FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h src/conf/*.h src/ctl/*.h \
+	test/unit/*.h)
 
 build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_SUPPORT) $(FUZZ_HDRS) \
 		$(GEN_HDRS)
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(filter %.c,$(LIB_SRCS)) \
-		$(FUZZ_SUPPORT) $(INIH_LIBS)
+		$(FUZZ_SUPPORT) $(INIH_LIBS) $(JSONC_LIBS)
 
 # FUZZ_REPLAY_ONLY: targets make check runs over their committed corpus
 # only, without exploring.  fuzz_adversary still finds, within minutes
