@@ -37,14 +37,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text = (const char *)data + 1;
 	n = size - 1;
 
+	/* On success off is left alone; an error is inside the text. */
 	if (ctl_json_parse(text, n, &doc, &off) == 0) {
 		if (off != 0)
-			abort();	/* untouched on success */
+			abort();
 		(void)ctl_print(null, cmd, doc);
 		(void)ctl_prom_stats(null, doc);
 		json_object_put(doc);
 	} else if (off > n) {
-		abort();		/* the error is inside the text */
+		abort();
 	}
 	(void)ctl_print_event(null, text, n, data[0] & 1);
 	return 0;
