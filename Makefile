@@ -27,6 +27,8 @@ DEB_PACKAGES := build-essential clang llvm libclang-rt-14-dev pkg-config \
 	prometheus python3-prometheus-client
 # sctpalgctl's bash completion test (make check-completion).
 DEB_PACKAGES += bash-completion
+# The control socket's JSON, both sides (sctpalgctl(8), JSON OUTPUT).
+DEB_PACKAGES += libjson-c-dev
 
 CC      ?= gcc
 # Compiler for the programs run during the build (table generators).
@@ -44,8 +46,9 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 pc = $(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null)
 INIH_LIBS   := $(call pc,--libs,inih)
+JSONC_LIBS  := $(call pc,--libs,json-c)
 DAEMON_LIBS := $(call pc,--libs,libxdp libbpf liburing libnl-3.0 \
-	libnl-route-3.0 libnl-genl-3.0 inih)
+	libnl-route-3.0 libnl-genl-3.0 inih json-c)
 DAEMON_CFLAGS := $(call pc,--cflags,libnl-3.0 libnl-route-3.0 libnl-genl-3.0)
 CRITERION_LIBS := $(call pc,--libs,criterion)
 # BPF programs include <linux/*.h> and <asm/types.h> from the host's
@@ -87,9 +90,9 @@ BPF_OBJS  := $(BPF_SRCS:src/bpf/%.c=build/bpf/%.o)
 SKELS     := $(BPF_SRCS:src/bpf/%.bpf.c=build/%.skel.h)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=build/%.o)
 CTL_OBJS  := $(CTL_SRCS:%.c=build/%.o)
-# The control protocol's shared half (command names, JSON) is linked into
+# The control protocol's shared half (command names) is linked into
 # sctpalgd as well as sctpalgctl.
-CTL_SHARED_OBJS := build/src/ctl/ctl_proto.o build/src/ctl/json.o
+CTL_SHARED_OBJS := build/src/ctl/ctl_proto.o
 # The associations filter: parsed and applied in the daemon.
 CTL_SHARED_OBJS += build/src/ctl/ctl_filter.o
 # sctpalgctl capture: its request and filter, and the pcapng blocks.
@@ -159,19 +162,19 @@ build/sctpalgd: $(DAEMON_OBJS) $(CTL_SHARED_OBJS) build/libsctpalg.a
 
 build/sctpalgctl: $(CTL_OBJS) build/libsctpalg.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(INIH_LIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(INIH_LIBS) $(JSONC_LIBS)
 
 # ---- unit tests: one Criterion binary, everything sanitized ----
 build/san/%.o: %.c
 	$(call msg,CC-SAN,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN) -Isrc/engine -Itest/unit -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN) -Isrc/engine -Isrc/ctl -Itest/unit -c $< -o $@
 
 # Daemon and control modules unit-tested in process (loop, log, control
 # socket, JSON, pidfile, daemonize, privdrop, state file).
 UNIT_DAEMON_SRCS := $(wildcard src/daemon/loop.c src/daemon/log.c \
 	src/daemon/assoc_log.c src/daemon/drop_log.c \
-	src/daemon/ctl_server.c src/daemon/ctl_render.c src/ctl/json.c \
+	src/daemon/ctl_server.c src/daemon/ctl_render.c src/ctl/ctl_json.c \
 	src/ctl/ctl_proto.c src/ctl/ctl_print.c src/ctl/ctl_prom.c \
 	src/daemon/pidfile.c \
 	src/daemon/daemonize.c src/daemon/privdrop.c src/daemon/state_file.c)
@@ -187,7 +190,7 @@ build/test/unit: $(UNIT_OBJS) $(SAN_OBJS)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CRITERION_LIBS) $(INIH_LIBS) \
-		$(call pc,--libs,liburing)
+		$(JSONC_LIBS) $(call pc,--libs,liburing)
 
 check-unit: build/test/unit
 	@echo "== unit tests (ASan + UBSan)"
@@ -201,21 +204,24 @@ check-unit: build/test/unit
 # here.
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Iinclude -Ibuild -Isrc/engine \
-	-Itest/unit -fsanitize=fuzzer,address,undefined \
+	-Isrc/ctl -Itest/unit -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 FUZZ_SUPPORT := test/unit/pkt_build.c test/unit/engine_fixture.c
 # fuzz_ctl: the control socket's request reading.
 FUZZ_SUPPORT += src/ctl/ctl_proto.c src/ctl/ctl_filter.c src/ctl/cap_filter.c
+# fuzz_ctl_answer: sctpalgctl's reading of the answers (json-c).
+FUZZ_SUPPORT += src/ctl/ctl_json.c src/ctl/ctl_print.c src/ctl/ctl_prom.c
 # The adversarial state harness, shared by fuzz_adversary and the unit tests.
 FUZZ_SUPPORT += test/unit/adv_harness.c
-FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h src/conf/*.h test/unit/*.h)
+FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h src/conf/*.h src/ctl/*.h \
+	test/unit/*.h)
 
 build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_SUPPORT) $(FUZZ_HDRS) \
 		$(GEN_HDRS)
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(filter %.c,$(LIB_SRCS)) \
-		$(FUZZ_SUPPORT) $(INIH_LIBS)
+		$(FUZZ_SUPPORT) $(INIH_LIBS) $(JSONC_LIBS)
 
 # FUZZ_REPLAY_ONLY: targets make check runs over their committed corpus
 # only, without exploring.  fuzz_adversary still finds, within minutes
@@ -329,7 +335,7 @@ SAN_DAEMON_OBJS := $(DAEMON_SRCS:%.c=build/san/%.o)
 $(SAN_DAEMON_OBJS): CFLAGS += $(DAEMON_CFLAGS)
 $(SAN_DAEMON_OBJS): $(SKELS)
 build/san/sctpalgd: $(SAN_DAEMON_OBJS) build/san/src/ctl/ctl_proto.o \
-		build/san/src/ctl/json.o $(LIB_SRCS:%.c=build/san/%.o) \
+		$(LIB_SRCS:%.c=build/san/%.o) \
 		build/san/src/ctl/ctl_filter.o build/san/src/ctl/cap_filter.o \
 		build/san/src/ctl/pcapng.o
 	$(call msg,LD,$@)
