@@ -46,6 +46,8 @@ INIH_LIBS   := $(call pc,--libs,inih)
 DAEMON_LIBS := $(call pc,--libs,libxdp libbpf liburing libnl-3.0 \
 	libnl-route-3.0 inih)
 DAEMON_CFLAGS := $(call pc,--cflags,libnl-3.0 libnl-route-3.0)
+# Headers private to sctpalgd sit beside its sources.
+DAEMON_CFLAGS += -Isrc/daemon
 CRITERION_LIBS := $(call pc,--libs,criterion)
 # BPF programs include <linux/*.h> and <asm/types.h> from the host's
 # multiarch directory.
@@ -251,9 +253,10 @@ fuzz:
 	$(MAKE) check-fastpath FAST_DIFF_PACKETS=400000
 
 # ---- end-to-end tools and tests (root, namespaces) ----
-E2E_LIB_xsk_forward := src/daemon/xport.c src/daemon/xdp_prog.c \
+E2E_LIB_xsk_forward := src/daemon/xsk_port.c src/daemon/xdp_prog.c \
 	src/daemon/fast_kv.c
 E2E_LDLIBS_xsk_forward := $(call pc,--libs,libxdp libbpf)
+build/test/e2e/xsk_forward: CFLAGS += -Isrc/daemon
 E2E_LDLIBS_sctp_peer := $(or $(call pc,--libs,usrsctp),-lusrsctp) -lpthread
 E2E_LIB_kroute_probe := src/daemon/kroute.c src/daemon/log.c \
 	src/engine/nat_addr.c

@@ -20,12 +20,12 @@
 #include "engine.h"
 #include "kroute.h"
 #include "pport.h"
-#include "xport.h"
+#include "xsk_port.h"
 
 struct datapath;
 
 /* One of x (backend = xdp) and p (backend = packet); the other NULL. */
-int datapath_create(struct engine *e, struct xport *x, struct pport *p,
+int datapath_create(struct engine *e, struct xsk_port *x, struct pport *p,
 		    struct kroute *k, const struct conf *c,
 		    struct datapath **out);
 void datapath_destroy(struct datapath *d);

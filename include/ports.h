@@ -1,6 +1,6 @@
 /*
  * ports: the configured backend's receive side, behind one face for the
- * daemon.  backend = xdp: xport (the steering program and AF_XDP sockets
+ * daemon.  backend = xdp: xsk_port (the steering program and AF_XDP sockets
  * on one UMEM); backend = packet: pport (AF_PACKET rings).  The daemon
  * polls every ports_fd(), hands readiness to ports_rx(), flushes once per
  * loop turn and shows ports_if_info() through sctpalgctl.
@@ -19,7 +19,7 @@
 #include "datapath.h"
 #include "fast_map.h"
 #include "pport.h"
-#include "xport.h"
+#include "xsk_port.h"
 
 struct ports;
 
@@ -33,7 +33,7 @@ int ports_create(const struct conf *c, const struct fast_map *fm,
 void ports_destroy(struct ports *p);
 
 /* One of these is NULL, by backend. */
-struct xport *ports_xport(const struct ports *p);
+struct xsk_port *ports_xport(const struct ports *p);
 struct pport *ports_pport(const struct ports *p);
 
 unsigned int ports_nfds(const struct ports *p);

@@ -33,11 +33,11 @@ static inline bool cap_begin(struct datapath *d)
 
 void datapath_set_conf(struct datapath *d, const struct conf *c)
 {
-	unsigned int n = d->x ? xport_if_count(d->x) : pport_if_count(d->p);
+	unsigned int n = d->x ? xsk_port_if_count(d->x) : pport_if_count(d->p);
 
 	for (unsigned int i = 0; i < n; i++) {
-		const char *name = d->x ? xport_if_name(d->x, i) :
-				   pport_if_name(d->p, i);
+		const char *name = d->x ? xsk_port_if_name(d->x, i) :
+					  pport_if_name(d->p, i);
 
 		d->inbound[i] = false;
 		for (int u = 0; u < c->engine.n_uplinks; u++)
@@ -51,7 +51,7 @@ void datapath_set_conf(struct datapath *d, const struct conf *c)
 	}
 }
 
-int datapath_create(struct engine *e, struct xport *x, struct pport *p,
+int datapath_create(struct engine *e, struct xsk_port *x, struct pport *p,
 		    struct kroute *k, const struct conf *c,
 		    struct datapath **out)
 {
@@ -117,7 +117,7 @@ const struct datapath_stats *datapath_stats(struct datapath *d)
 	return &d->st;
 }
 
-static void forward(struct datapath *d, struct xport_frame *f,
+static void forward(struct datapath *d, struct xsk_port_frame *f,
 		    uint32_t l3_off, const struct engine_verdict *v,
 		    bool inbound, uint64_t now)
 {
@@ -126,57 +126,58 @@ static void forward(struct datapath *d, struct xport_frame *f,
 	int out_if;
 
 	if (dp_route(d, ip, v, &nh)) {
-		xport_frame_release(d->x, f);
+		xsk_port_frame_release(d->x, f);
 		return;
 	}
 	if (nh.mtu && v->len > nh.mtu) {
 		dp_too_big(d, ip, v->len, &nh, inbound, now);
-		xport_frame_release(d->x, f);
+		xsk_port_frame_release(d->x, f);
 		return;
 	}
-	out_if = xport_if_lookup(d->x, nh.ifindex);
+	out_if = xsk_port_if_lookup(d->x, nh.ifindex);
 	if (!nh.resolved || out_if < 0) {
 		if (!nh.resolved) {
 			d->st.unresolved++;
 			kroute_resolve(d->k, &nh, now);
 		}
 		dp_send_raw(d, ip, v->len, nh.ifindex);
-		xport_frame_release(d->x, f);
+		xsk_port_frame_release(d->x, f);
 		return;
 	}
-	if (xport_frame_set_eth(f, l3_off, v->len, nh.dst_mac,
-				xport_if_mac(d->x, (unsigned int)out_if))) {
-		xport_frame_release(d->x, f);
+	if (xsk_port_frame_set_eth(f, l3_off, v->len, nh.dst_mac,
+				   xsk_port_if_mac(d->x,
+						   (unsigned int)out_if))) {
+		xsk_port_frame_release(d->x, f);
 		return;
 	}
 	if (__builtin_expect(d->cap_on, 0))
 		capture_tx(d->cap, (unsigned int)out_if, f->data, f->len,
-			   XPORT_ETH_HLEN, d->cap_hit_cur);
-	xport_tx_frame(d->x, (unsigned int)out_if, f);
+			   XSK_PORT_ETH_HLEN, d->cap_hit_cur);
+	xsk_port_tx_frame(d->x, (unsigned int)out_if, f);
 }
 
 /* A reply goes back where the packet came from, to the sender's MAC. */
-static void reply(struct datapath *d, struct xport_frame *f, uint32_t l3_off,
+static void reply(struct datapath *d, struct xsk_port_frame *f, uint32_t l3_off,
 		  const struct engine_verdict *v)
 {
 	uint8_t peer_mac[6];
 
 	memcpy(peer_mac, f->data + 6, 6);
 	d->st.replies++;
-	if (xport_frame_set_eth(f, l3_off, v->len, peer_mac,
-				xport_if_mac(d->x, f->in_if))) {
-		xport_frame_release(d->x, f);
+	if (xsk_port_frame_set_eth(f, l3_off, v->len, peer_mac,
+				   xsk_port_if_mac(d->x, f->in_if))) {
+		xsk_port_frame_release(d->x, f);
 		return;
 	}
 	if (__builtin_expect(d->cap_on, 0))
-		capture_tx(d->cap, f->in_if, f->data, f->len, XPORT_ETH_HLEN,
+		capture_tx(d->cap, f->in_if, f->data, f->len, XSK_PORT_ETH_HLEN,
 			   d->cap_hit_cur);
-	xport_tx_frame(d->x, f->in_if, f);
+	xsk_port_tx_frame(d->x, f->in_if, f);
 }
 
 void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now)
 {
-	unsigned int n = xport_rx_batch(d->x, sock, d->frames, RX_BATCH);
+	unsigned int n = xsk_port_rx_batch(d->x, sock, d->frames, RX_BATCH);
 	unsigned int m = 0, hit = 0;
 	bool inbound, cap;
 
@@ -187,12 +188,12 @@ void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now)
 	/* Frames that are not IP (cannot happen after the XDP program, but
 	 * the kernel may hand us anything) go back to the pool. */
 	for (unsigned int i = 0; i < n; i++) {
-		struct xport_frame *f = &d->frames[i];
+		struct xsk_port_frame *f = &d->frames[i];
 		uint16_t type;
-		int off = xport_l3_offset(f, &type);
+		int off = xsk_port_l3_offset(f, &type);
 
 		if (off < 0) {
-			xport_frame_release(d->x, f);
+			xsk_port_frame_release(d->x, f);
 			continue;
 		}
 		/* As received: the engine translates in place. */
@@ -202,7 +203,7 @@ void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now)
 		if (ip_is_fragment(f->data + off, f->len - (uint32_t)off)) {
 			dp_fragment_in(d, f->data + off, f->len - (uint32_t)off,
 				       inbound, f->ifindex, now);
-			xport_frame_release(d->x, f);
+			xsk_port_frame_release(d->x, f);
 			continue;
 		}
 		d->cap_hit[m] = hit;
@@ -229,7 +230,7 @@ void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now)
 			reply(d, &d->frames[i], d->l3_off[i], &d->vs[i]);
 			break;
 		default:
-			xport_frame_release(d->x, &d->frames[i]);
+			xsk_port_frame_release(d->x, &d->frames[i]);
 			break;
 		}
 	}

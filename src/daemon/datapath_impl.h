@@ -15,12 +15,12 @@
 
 struct datapath {
 	struct engine *e;
-	struct xport *x;		/* backend = xdp */
+	struct xsk_port *x;		/* backend = xdp */
 	struct pport *p;		/* backend = packet */
 	struct kroute *k;
 	int raw4, raw6;
-	/* Per port interface (xport's or pport's): its direction. */
-	bool inbound[XPORT_MAX_IFS];
+	/* Per port interface (xsk_port's or pport's): its direction. */
+	bool inbound[XSK_PORT_MAX_IFS];
 	/* Per uplink: kernel ifindex and gateway. */
 	int uplink_ifindex[ENGINE_MAX_UPLINKS];
 	struct nat_addr gateway[ENGINE_MAX_UPLINKS];
@@ -45,7 +45,7 @@ struct datapath {
 	unsigned int cap_hit_cur;
 	unsigned int cap_hit[RX_BATCH];
 	/* The batch being worked on. */
-	struct xport_frame frames[RX_BATCH];
+	struct xsk_port_frame frames[RX_BATCH];
 	struct pport_pkt ppkts[RX_BATCH];
 	struct engine_pkt pkts[RX_BATCH];
 	struct engine_verdict vs[RX_BATCH];

@@ -42,7 +42,7 @@ struct fast_map {
 	unsigned int ncpu;
 	struct engine *e;
 	struct kroute *k;
-	struct xport *x;
+	struct xsk_port *x;
 	int uplink_ifindex[ENGINE_MAX_UPLINKS];
 	struct nat_addr gateway[ENGINE_MAX_UPLINKS];
 	uint64_t kroute_gen; /* kroute invalidations seen */
@@ -219,7 +219,7 @@ static int next_hop(struct fast_map *fm, const struct engine_fast_entry *en,
 			gw = &fm->gateway[en->uplink];
 	}
 	if (kroute_lookup(fm->k, &en->new_dst, oif, gw, &nh) ||
-	    xport_if_lookup(fm->x, nh.ifindex) < 0) {
+	    xsk_port_if_lookup(fm->x, nh.ifindex) < 0) {
 		fm->st.no_route++;
 		return -ENOENT;
 	}
@@ -348,7 +348,7 @@ void fast_map_set_conf(struct fast_map *fm, const struct conf *c)
 }
 
 void fast_map_start(struct fast_map *fm, struct engine *e, struct kroute *k,
-		    struct xport *x, const struct conf *c)
+		    struct xsk_port *x, const struct conf *c)
 {
 	fm->e = e;
 	fm->k = k;

@@ -6,7 +6,7 @@
  * one-second tick for the engine's timers, signals through a signalfd
  * (SIGHUP reloads, SIGTERM / SIGINT exit), the kernel's netlink
  * notifications (kroute) and the control socket.  Exit detaches every XDP
- * program (xport_destroy) so the kernel handles SCTP again.
+ * program (xsk_port_destroy) so the kernel handles SCTP again.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -45,7 +45,7 @@
 #include "state_file.h"
 #include "time_ns.h"
 #include "xdp_prog.h"
-#include "xport.h"
+#include "xsk_port.h"
 
 #define DEFAULT_CONF	"/etc/sctpalg/sctpalgd.conf"
 
@@ -70,7 +70,7 @@ struct sctpalgd {
 	struct pidfile *pidfile;
 	struct state_file *state;
 	uint64_t last_save_ns;	/* of the state file (state-interval) */
-	struct rx_arg socks[XPORT_MAX_SOCKETS];
+	struct rx_arg socks[XSK_PORT_MAX_SOCKETS];
 	int exit_code;
 	struct assoc_log *alog;	/* one line per association up / down */
 	struct drop_log *dlog;	/* warnings when a limit drops packets */
@@ -517,19 +517,20 @@ static int ctl_capture(void *arg, int fd, const struct cap_req *r,
  */
 static int capture_setup(struct sctpalgd *d)
 {
-	struct capture_if ifs[XPORT_MAX_IFS];
-	const struct xport *x = ports_xport(d->ports);
+	struct capture_if ifs[XSK_PORT_MAX_IFS];
+	const struct xsk_port *x = ports_xport(d->ports);
 	const struct pport *p = ports_pport(d->ports);
-	unsigned int n = x ? xport_if_count(x) : pport_if_count(p);
+	unsigned int n = x ? xsk_port_if_count(x) : pport_if_count(p);
 
-	if (n > XPORT_MAX_IFS)
-		n = XPORT_MAX_IFS;
+	if (n > XSK_PORT_MAX_IFS)
+		n = XSK_PORT_MAX_IFS;
 	for (unsigned int i = 0; i < n; i++)
 		ifs[i] = (struct capture_if){
-			.name = x ? xport_if_name(x, i) : pport_if_name(p, i),
-			.ifindex = x ? xport_if_ifindex(x, i) :
+			.name = x ? xsk_port_if_name(x, i) :
+				    pport_if_name(p, i),
+			.ifindex = x ? xsk_port_if_ifindex(x, i) :
 				       pport_if_ifindex(p, i),
-			.mac = x ? xport_if_mac(x, i) : NULL,
+			.mac = x ? xsk_port_if_mac(x, i) : NULL,
 		};
 	return capture_create(d->loop, x ? PCAPNG_LINK_ETHERNET :
 				       PCAPNG_LINK_RAW, ifs, n, &d->cap);
@@ -571,13 +572,13 @@ static int drop_privileges(struct sctpalgd *d)
 		.keep_caps = d->conf.backend == CONF_BACKEND_PACKET ? 0 :
 			     PRIVDROP_CAPS_XDP,
 	};
-	const struct xport *x = ports_xport(d->ports);
+	const struct xsk_port *x = ports_xport(d->ports);
 	struct passwd *pw = getpwnam(d->conf.user);
 	const char *why;
 	int r;
 
-	for (unsigned int i = 0; x && i < xport_if_count(x); i++) {
-		const struct xdp_prog *p = xport_if_prog(x, i);
+	for (unsigned int i = 0; x && i < xsk_port_if_count(x); i++) {
+		const struct xdp_prog *p = xsk_port_if_prog(x, i);
 
 		if (p && !xdp_prog_is_legacy(p) && pw && pw->pw_uid != 0)
 			pc.keep_caps |= PRIVDROP_CAPS_XDP_PINS;

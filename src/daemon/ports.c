@@ -17,7 +17,7 @@
 #define BUSY_POLL_BUDGET	64
 
 struct ports {
-	struct xport *x;
+	struct xsk_port *x;
 	struct pport *p;
 	bool busy_poll;
 };
@@ -58,7 +58,7 @@ static void set_busy_poll(int fd, const char *ifname)
 }
 
 /* What to do when AF_XDP cannot be set up (the error says which step). */
-static const char *xport_advice(enum conf_xdp_mode m, int err)
+static const char *xsk_port_advice(enum conf_xdp_mode m, int err)
 {
 	if (err == -ENODEV || err == -ENXIO)
 		return "check the interface names in [inside] and [uplink] "
@@ -82,19 +82,19 @@ static const char *xport_advice(enum conf_xdp_mode m, int err)
 static int create_xdp(const struct conf *c, const struct fast_map *fm,
 		      struct ports *p)
 {
-	static const enum xport_mode modes[] = {
-		[CONF_XDP_AUTO] = XPORT_MODE_AUTO,
-		[CONF_XDP_ZEROCOPY] = XPORT_MODE_ZEROCOPY,
-		[CONF_XDP_NATIVE] = XPORT_MODE_NATIVE,
-		[CONF_XDP_GENERIC] = XPORT_MODE_GENERIC,
+	static const enum xsk_port_mode modes[] = {
+		[CONF_XDP_AUTO] = XSK_PORT_MODE_AUTO,
+		[CONF_XDP_ZEROCOPY] = XSK_PORT_MODE_ZEROCOPY,
+		[CONF_XDP_NATIVE] = XSK_PORT_MODE_NATIVE,
+		[CONF_XDP_GENERIC] = XSK_PORT_MODE_GENERIC,
 	};
-	char names[XPORT_MAX_IFS][IF_NAMESIZE];
-	struct xport_if_config ifs[XPORT_MAX_IFS];
-	struct xport_config xc = { .ifs = ifs };
+	char names[XSK_PORT_MAX_IFS][IF_NAMESIZE];
+	struct xsk_port_if_config ifs[XSK_PORT_MAX_IFS];
+	struct xsk_port_config xc = { .ifs = ifs };
 	char err[256] = "";
 	int r;
 
-	xc.n_ifs = collect_ifs(c, names, XPORT_MAX_IFS);
+	xc.n_ifs = collect_ifs(c, names, XSK_PORT_MAX_IFS);
 	for (unsigned int i = 0; i < xc.n_ifs; i++) {
 		memcpy(ifs[i].name, names[i], sizeof(ifs[i].name));
 		ifs[i].queues = c->queues;
@@ -112,26 +112,27 @@ static int create_xdp(const struct conf *c, const struct fast_map *fm,
 	xc.mode = modes[c->xdp_mode];
 	xc.err = err;
 	xc.err_len = sizeof(err);
-	r = xport_create(&xc, &p->x);
+	r = xsk_port_create(&xc, &p->x);
 	if (r) {
-		log_warnx("AF_XDP set-up failed: %s; %s", err[0] ? err :
-			  strerror(-r), xport_advice(c->xdp_mode, r));
+		log_warnx("AF_XDP set-up failed: %s; %s",
+			  err[0] ? err : strerror(-r),
+			  xsk_port_advice(c->xdp_mode, r));
 		return r;
 	}
-	for (unsigned int i = 0; i < xport_if_count(p->x); i++)
+	for (unsigned int i = 0; i < xsk_port_if_count(p->x); i++)
 		log_info("interface %s: AF_XDP %s mode",
-			 xport_if_name(p->x, i),
-			 xport_mode_name(xport_if_mode(p->x, i)));
-	if (xport_multibuf(p->x))
+			 xsk_port_if_name(p->x, i),
+			 xsk_port_mode_name(xsk_port_if_mode(p->x, i)));
+	if (xsk_port_multibuf(p->x))
 		log_info("AF_XDP multi-buffer: an MTU over one UMEM frame; "
 			 "frames up to %u bytes are gathered, larger ones "
 			 "dropped and counted (xdp_dropped_too_big)",
-			 xport_max_frame(p->x));
+			 xsk_port_max_frame(p->x));
 	if (p->busy_poll)
-		for (unsigned int s = 0; s < xport_nsocks(p->x); s++)
-			set_busy_poll(xport_fd(p->x, s),
-				      xport_if_name(p->x,
-						    xport_sock_if(p->x, s)));
+		for (unsigned int s = 0; s < xsk_port_nsocks(p->x); s++)
+			set_busy_poll(xsk_port_fd(p->x, s),
+				      xsk_port_if_name(
+					      p->x, xsk_port_sock_if(p->x, s)));
 	return 0;
 }
 
@@ -189,12 +190,12 @@ void ports_destroy(struct ports *p)
 {
 	if (!p)
 		return;
-	xport_destroy(p->x);
+	xsk_port_destroy(p->x);
 	pport_destroy(p->p);
 	free(p);
 }
 
-struct xport *ports_xport(const struct ports *p)
+struct xsk_port *ports_xport(const struct ports *p)
 {
 	return p->x;
 }
@@ -206,12 +207,12 @@ struct pport *ports_pport(const struct ports *p)
 
 unsigned int ports_nfds(const struct ports *p)
 {
-	return p->x ? xport_nsocks(p->x) : pport_if_count(p->p);
+	return p->x ? xsk_port_nsocks(p->x) : pport_if_count(p->p);
 }
 
 int ports_fd(const struct ports *p, unsigned int i)
 {
-	return p->x ? xport_fd(p->x, i) : pport_fd(p->p, i);
+	return p->x ? xsk_port_fd(p->x, i) : pport_fd(p->p, i);
 }
 
 void ports_rx(struct ports *p, struct datapath *d, unsigned int i,
@@ -225,8 +226,9 @@ void ports_rx(struct ports *p, struct datapath *d, unsigned int i,
 
 void ports_clear_error(struct ports *p, unsigned int i)
 {
-	const char *name = p->x ? xport_if_name(p->x, xport_sock_if(p->x, i)) :
-			   pport_if_name(p->p, i);
+	const char *name =
+		p->x ? xsk_port_if_name(p->x, xsk_port_sock_if(p->x, i)) :
+		       pport_if_name(p->p, i);
 	socklen_t len = sizeof(int);
 	int err = 0;
 
@@ -244,7 +246,7 @@ void ports_clear_error(struct ports *p, unsigned int i)
 void ports_flush(struct ports *p)
 {
 	if (p->x)
-		xport_flush(p->x);
+		xsk_port_flush(p->x);
 }
 
 void ports_busy_poll(struct ports *p, struct datapath *d, uint64_t now_ns)
@@ -253,22 +255,22 @@ void ports_busy_poll(struct ports *p, struct datapath *d, uint64_t now_ns)
 		/* The syscall is what runs the driver's NAPI when
 		 * SO_PREFER_BUSY_POLL holds its interrupts back. */
 		if (p->x)
-			recvfrom(xport_fd(p->x, i), NULL, 0, MSG_DONTWAIT,
+			recvfrom(xsk_port_fd(p->x, i), NULL, 0, MSG_DONTWAIT,
 				 NULL, NULL);
 		ports_rx(p, d, i, now_ns);
 	}
 }
 
-static void xdp_if_info(struct xport *x, unsigned int i,
+static void xdp_if_info(struct xsk_port *x, unsigned int i,
 			struct ctl_if_info *out)
 {
-	struct xport_if_stats st;
+	struct xsk_port_if_stats st;
 
-	xport_if_stats(x, i, &st);
-	snprintf(out->name, sizeof(out->name), "%s", xport_if_name(x, i));
-	out->mode = xport_mode_name(xport_if_mode(x, i));
-	for (unsigned int s = 0; s < xport_nsocks(x); s++)
-		out->queues += xport_sock_if(x, s) == i;
+	xsk_port_if_stats(x, i, &st);
+	snprintf(out->name, sizeof(out->name), "%s", xsk_port_if_name(x, i));
+	out->mode = xsk_port_mode_name(xsk_port_if_mode(x, i));
+	for (unsigned int s = 0; s < xsk_port_nsocks(x); s++)
+		out->queues += xsk_port_sock_if(x, s) == i;
 	out->rx_packets = st.rx_packets;
 	out->rx_bytes = st.rx_bytes;
 	out->tx_packets = st.tx_packets;
@@ -295,7 +297,7 @@ static void packet_if_info(struct pport *pp, unsigned int i,
 unsigned int ports_if_info(struct ports *p, struct ctl_if_info *ifs,
 			   unsigned int max)
 {
-	unsigned int n = p->x ? xport_if_count(p->x) : pport_if_count(p->p);
+	unsigned int n = p->x ? xsk_port_if_count(p->x) : pport_if_count(p->p);
 
 	if (n > max)
 		n = max;
@@ -332,18 +334,18 @@ unsigned int ports_counters(struct ports *p, struct ctl_counter *out,
 	};
 	struct xdp_steer_count cnt[XDP_STEER__COUNT];
 	uint64_t sum[sizeof(steer) / sizeof(steer[0])] = { 0 };
-	struct xport_stats xs;
+	struct xsk_port_stats xs;
 	unsigned int n = 0, i, k;
 
 	if (!p->x)
 		return 0;
-	for (i = 0; i < xport_if_count(p->x); i++) {
-		if (xdp_prog_read_counters(xport_if_prog(p->x, i), cnt))
+	for (i = 0; i < xsk_port_if_count(p->x); i++) {
+		if (xdp_prog_read_counters(xsk_port_if_prog(p->x, i), cnt))
 			continue;
 		for (k = 0; k < sizeof(steer) / sizeof(steer[0]); k++)
 			sum[k] += cnt[steer[k].c].packets;
 	}
-	xport_stats(p->x, &xs);
+	xsk_port_stats(p->x, &xs);
 	const struct ctl_counter all[] = {
 		{ steer[0].name, sum[0] },
 		{ steer[1].name, sum[1] },
