@@ -19,13 +19,13 @@
 #include "conf.h"
 #include "engine.h"
 #include "kroute.h"
-#include "pport.h"
+#include "packet_port.h"
 #include "xsk_port.h"
 
 struct datapath;
 
 /* One of x (backend = xdp) and p (backend = packet); the other NULL. */
-int datapath_create(struct engine *e, struct xsk_port *x, struct pport *p,
+int datapath_create(struct engine *e, struct xsk_port *x, struct packet_port *p,
 		    struct kroute *k, const struct conf *c,
 		    struct datapath **out);
 void datapath_destroy(struct datapath *d);

@@ -1,7 +1,7 @@
 /*
  * ports: the configured backend's receive side, behind one face for the
  * daemon.  backend = xdp: xsk_port (the steering program and AF_XDP sockets
- * on one UMEM); backend = packet: pport (AF_PACKET rings).  The daemon
+ * on one UMEM); backend = packet: packet_port (AF_PACKET rings).  The daemon
  * polls every ports_fd(), hands readiness to ports_rx(), flushes once per
  * loop turn and shows ports_if_info() through sctpalgctl.
  *
@@ -18,7 +18,7 @@
 #include "ctl_server.h"
 #include "datapath.h"
 #include "fast_map.h"
-#include "pport.h"
+#include "packet_port.h"
 #include "xsk_port.h"
 
 struct ports;
@@ -34,7 +34,7 @@ void ports_destroy(struct ports *p);
 
 /* One of these is NULL, by backend. */
 struct xsk_port *ports_xport(const struct ports *p);
-struct pport *ports_pport(const struct ports *p);
+struct packet_port *ports_pport(const struct ports *p);
 
 unsigned int ports_nfds(const struct ports *p);
 int ports_fd(const struct ports *p, unsigned int i);

@@ -33,11 +33,12 @@ static inline bool cap_begin(struct datapath *d)
 
 void datapath_set_conf(struct datapath *d, const struct conf *c)
 {
-	unsigned int n = d->x ? xsk_port_if_count(d->x) : pport_if_count(d->p);
+	unsigned int n = d->x ? xsk_port_if_count(d->x) :
+				packet_port_if_count(d->p);
 
 	for (unsigned int i = 0; i < n; i++) {
 		const char *name = d->x ? xsk_port_if_name(d->x, i) :
-					  pport_if_name(d->p, i);
+					  packet_port_if_name(d->p, i);
 
 		d->inbound[i] = false;
 		for (int u = 0; u < c->engine.n_uplinks; u++)
@@ -51,7 +52,7 @@ void datapath_set_conf(struct datapath *d, const struct conf *c)
 	}
 }
 
-int datapath_create(struct engine *e, struct xsk_port *x, struct pport *p,
+int datapath_create(struct engine *e, struct xsk_port *x, struct packet_port *p,
 		    struct kroute *k, const struct conf *c,
 		    struct datapath **out)
 {
@@ -243,25 +244,26 @@ void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now)
  */
 void datapath_rx_packet(struct datapath *d, unsigned int pif, uint64_t now)
 {
-	unsigned int n = pport_rx_batch(d->p, pif, d->ppkts, RX_BATCH);
+	unsigned int n = packet_port_rx_batch(d->p, pif, d->ppkts, RX_BATCH);
 	unsigned int m = 0, hit = 0;
 	bool inbound = d->inbound[pif], cap;
 	struct kroute_nexthop nh;
 
 	if (!n) {
-		pport_rx_release(d->p, pif);	/* truncated ones, if any */
+		/* truncated ones, if any */
+		packet_port_rx_release(d->p, pif);
 		return;
 	}
 	cap = cap_begin(d);
 	for (unsigned int i = 0; i < n; i++) {
-		struct pport_pkt *pp = &d->ppkts[i];
+		struct packet_port_pkt *pp = &d->ppkts[i];
 
 		/* As received: the engine translates in place. */
 		if (__builtin_expect(cap, 0))
 			hit = capture_rx(d->cap, pif, pp->l3, pp->len, 0);
 		if (ip_is_fragment(pp->l3, pp->len)) {
 			dp_fragment_in(d, pp->l3, pp->len, inbound,
-				       pport_if_ifindex(d->p, pif), now);
+				       packet_port_if_ifindex(d->p, pif), now);
 			continue;
 		}
 		d->cap_hit[m] = hit;
@@ -289,12 +291,12 @@ void datapath_rx_packet(struct datapath *d, unsigned int pif, uint64_t now)
 		case ENGINE_REPLY:
 			d->st.replies++;
 			dp_send_raw(d, ip, d->vs[i].len,
-				    pport_if_ifindex(d->p, pif));
+				    packet_port_if_ifindex(d->p, pif));
 			break;
 		default:
 			break;
 		}
 	}
 	d->cap_hit_cur = 0;
-	pport_rx_release(d->p, pif);
+	packet_port_rx_release(d->p, pif);
 }

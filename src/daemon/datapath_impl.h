@@ -16,10 +16,10 @@
 struct datapath {
 	struct engine *e;
 	struct xsk_port *x;		/* backend = xdp */
-	struct pport *p;		/* backend = packet */
+	struct packet_port *p;	/* backend = packet */
 	struct kroute *k;
 	int raw4, raw6;
-	/* Per port interface (xsk_port's or pport's): its direction. */
+	/* Per port interface (xsk_port's or packet_port's): its direction. */
 	bool inbound[XSK_PORT_MAX_IFS];
 	/* Per uplink: kernel ifindex and gateway. */
 	int uplink_ifindex[ENGINE_MAX_UPLINKS];
@@ -46,7 +46,7 @@ struct datapath {
 	unsigned int cap_hit[RX_BATCH];
 	/* The batch being worked on. */
 	struct xsk_port_frame frames[RX_BATCH];
-	struct pport_pkt ppkts[RX_BATCH];
+	struct packet_port_pkt ppkts[RX_BATCH];
 	struct engine_pkt pkts[RX_BATCH];
 	struct engine_verdict vs[RX_BATCH];
 	uint32_t l3_off[RX_BATCH];

@@ -519,17 +519,17 @@ static int capture_setup(struct sctpalgd *d)
 {
 	struct capture_if ifs[XSK_PORT_MAX_IFS];
 	const struct xsk_port *x = ports_xport(d->ports);
-	const struct pport *p = ports_pport(d->ports);
-	unsigned int n = x ? xsk_port_if_count(x) : pport_if_count(p);
+	const struct packet_port *p = ports_pport(d->ports);
+	unsigned int n = x ? xsk_port_if_count(x) : packet_port_if_count(p);
 
 	if (n > XSK_PORT_MAX_IFS)
 		n = XSK_PORT_MAX_IFS;
 	for (unsigned int i = 0; i < n; i++)
 		ifs[i] = (struct capture_if){
 			.name = x ? xsk_port_if_name(x, i) :
-				    pport_if_name(p, i),
+				    packet_port_if_name(p, i),
 			.ifindex = x ? xsk_port_if_ifindex(x, i) :
-				       pport_if_ifindex(p, i),
+				       packet_port_if_ifindex(p, i),
 			.mac = x ? xsk_port_if_mac(x, i) : NULL,
 		};
 	return capture_create(d->loop, x ? PCAPNG_LINK_ETHERNET :

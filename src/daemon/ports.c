@@ -18,7 +18,7 @@
 
 struct ports {
 	struct xsk_port *x;
-	struct pport *p;
+	struct packet_port *p;
 	bool busy_poll;
 };
 
@@ -138,18 +138,18 @@ static int create_xdp(const struct conf *c, const struct fast_map *fm,
 
 static int create_packet(const struct conf *c, struct ports *p)
 {
-	char names[PPORT_MAX_IFS][IF_NAMESIZE];
-	const char *ptrs[PPORT_MAX_IFS];
-	struct pport_config pc = { .ifnames = ptrs };
+	char names[PACKET_PORT_MAX_IFS][IF_NAMESIZE];
+	const char *ptrs[PACKET_PORT_MAX_IFS];
+	struct packet_port_config pc = { .ifnames = ptrs };
 	char err[256] = "";
 	int r;
 
-	pc.n_ifs = collect_ifs(c, names, PPORT_MAX_IFS);
+	pc.n_ifs = collect_ifs(c, names, PACKET_PORT_MAX_IFS);
 	for (unsigned int i = 0; i < pc.n_ifs; i++)
 		ptrs[i] = names[i];
 	pc.err = err;
 	pc.err_len = sizeof(err);
-	r = pport_create(&pc, &p->p);
+	r = packet_port_create(&pc, &p->p);
 	if (r) {
 		log_warnx("packet backend set-up failed: %s; check the "
 			  "interface names in [inside] and [uplink] (ip link) "
@@ -157,9 +157,10 @@ static int create_packet(const struct conf *c, struct ports *p)
 			  "CAP_NET_RAW)", err[0] ? err : strerror(-r));
 		return r;
 	}
-	for (unsigned int i = 0; i < pport_if_count(p->p); i++)
+	for (unsigned int i = 0; i < packet_port_if_count(p->p); i++)
 		log_info("interface %s: packet backend (AF_PACKET in, raw "
-			 "sockets out)", pport_if_name(p->p, i));
+			 "sockets out)",
+			 packet_port_if_name(p->p, i));
 	log_notice("backend = packet: the kernel also sees every SCTP "
 		   "packet; drop SCTP in netfilter prerouting (see "
 		   "sctpalgd.conf(5), backend) or it forwards untranslated "
@@ -191,7 +192,7 @@ void ports_destroy(struct ports *p)
 	if (!p)
 		return;
 	xsk_port_destroy(p->x);
-	pport_destroy(p->p);
+	packet_port_destroy(p->p);
 	free(p);
 }
 
@@ -200,19 +201,19 @@ struct xsk_port *ports_xport(const struct ports *p)
 	return p->x;
 }
 
-struct pport *ports_pport(const struct ports *p)
+struct packet_port *ports_pport(const struct ports *p)
 {
 	return p->p;
 }
 
 unsigned int ports_nfds(const struct ports *p)
 {
-	return p->x ? xsk_port_nsocks(p->x) : pport_if_count(p->p);
+	return p->x ? xsk_port_nsocks(p->x) : packet_port_if_count(p->p);
 }
 
 int ports_fd(const struct ports *p, unsigned int i)
 {
-	return p->x ? xsk_port_fd(p->x, i) : pport_fd(p->p, i);
+	return p->x ? xsk_port_fd(p->x, i) : packet_port_fd(p->p, i);
 }
 
 void ports_rx(struct ports *p, struct datapath *d, unsigned int i,
@@ -228,7 +229,7 @@ void ports_clear_error(struct ports *p, unsigned int i)
 {
 	const char *name =
 		p->x ? xsk_port_if_name(p->x, xsk_port_sock_if(p->x, i)) :
-		       pport_if_name(p->p, i);
+		       packet_port_if_name(p->p, i);
 	socklen_t len = sizeof(int);
 	int err = 0;
 
@@ -280,13 +281,14 @@ static void xdp_if_info(struct xsk_port *x, unsigned int i,
 }
 
 /* TX happens on the datapath's raw sockets, counted there. */
-static void packet_if_info(struct pport *pp, unsigned int i,
+static void packet_if_info(struct packet_port *pp, unsigned int i,
 			   struct ctl_if_info *out)
 {
-	struct pport_if_stats st;
+	struct packet_port_if_stats st;
 
-	pport_if_stats(pp, i, &st);
-	snprintf(out->name, sizeof(out->name), "%s", pport_if_name(pp, i));
+	packet_port_if_stats(pp, i, &st);
+	snprintf(out->name, sizeof(out->name), "%s",
+		 packet_port_if_name(pp, i));
 	out->mode = "packet";
 	out->queues = 1;		/* one ring for every queue */
 	out->rx_packets = st.rx_packets;
@@ -297,7 +299,8 @@ static void packet_if_info(struct pport *pp, unsigned int i,
 unsigned int ports_if_info(struct ports *p, struct ctl_if_info *ifs,
 			   unsigned int max)
 {
-	unsigned int n = p->x ? xsk_port_if_count(p->x) : pport_if_count(p->p);
+	unsigned int n = p->x ? xsk_port_if_count(p->x) :
+				packet_port_if_count(p->p);
 
 	if (n > max)
 		n = max;
