@@ -2,7 +2,7 @@
  * main.c: sctpalgd -- set-up, the event loop, reload and clean exit.
  *
  * Everything runs on one io_uring loop (loop.c): the ports (AF_XDP
- * sockets, or AF_PACKET rings with backend = packet; ports.c), a
+ * sockets, or AF_PACKET rings with backend = packet; backend.c), a
  * one-second tick for the engine's timers, signals through a signalfd
  * (SIGHUP reloads, SIGTERM / SIGINT exit), the kernel's netlink
  * notifications (kroute) and the control socket.  Exit detaches every XDP
@@ -40,7 +40,7 @@
 #include "pcapng.h"
 #include "mon_watch.h"
 #include "pidfile.h"
-#include "ports.h"
+#include "backend.h"
 #include "privdrop.h"
 #include "state_file.h"
 #include "time_ns.h"
@@ -62,7 +62,7 @@ struct sctpalgd {
 	struct conf conf;
 	struct loop *loop;
 	struct engine *engine;
-	struct ports *ports;
+	struct backend *backend;
 	struct kroute *kroute;
 	struct datapath *dp;
 	struct fast_map *fast;	/* fast-path = xdp; NULL: off */
@@ -94,8 +94,8 @@ static void on_rx(void *arg, int res)
 	if (res < 0)
 		return;
 	if (res & POLLERR)
-		ports_clear_error(ra->d->ports, ra->sock);
-	ports_rx(ra->d->ports, ra->d->dp, ra->sock, mono_ns());
+		backend_clear_error(ra->d->backend, ra->sock);
+	backend_rx(ra->d->backend, ra->d->dp, ra->sock, mono_ns());
 	/* Associations the batch changed get their fast-path entries. */
 	if (ra->d->fast)
 		fast_map_sync(ra->d->fast, mono_ns());
@@ -107,7 +107,7 @@ static void on_flush(void *arg)
 {
 	struct sctpalgd *d = arg;
 
-	ports_flush(d->ports);
+	backend_flush(d->backend);
 	/*
 	 * A monitor just subscribed: take the reference pass now, not at
 	 * the next tick, or drops between the two would count as old
@@ -127,7 +127,7 @@ static void on_busy_poll(void *arg)
 {
 	struct sctpalgd *d = arg;
 
-	ports_busy_poll(d->ports, d->dp, mono_ns());
+	backend_busy_poll(d->backend, d->dp, mono_ns());
 	if (d->fast)
 		fast_map_sync(d->fast, mono_ns());
 }
@@ -271,7 +271,7 @@ static void on_tick(void *arg, int res)
 		state_file_checkpoint(d->state, d->engine, now);
 		d->last_save_ns = now;
 	}
-	ports_flush(d->ports);
+	backend_flush(d->backend);
 }
 
 static void on_netlink(void *arg, int res)
@@ -412,7 +412,7 @@ static unsigned int ctl_ifs(void *arg, struct ctl_if_info *ifs,
 			    unsigned int max)
 {
 	struct sctpalgd *d = arg;
-	unsigned int n = ports_if_info(d->ports, ifs, max);
+	unsigned int n = backend_if_info(d->backend, ifs, max);
 
 	for (unsigned int i = 0; i < n; i++) {
 		struct kroute_link kl;
@@ -494,7 +494,7 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 	for (unsigned int i = 0; i < sizeof(fast) / sizeof(fast[0]) && n < max;
 	     i++)
 		out[n++] = fast[i];
-	n += ports_counters(d->ports, out + n, max - n);
+	n += backend_counters(d->backend, out + n, max - n);
 	return n;
 }
 
@@ -518,8 +518,8 @@ static int ctl_capture(void *arg, int fd, const struct cap_req *r,
 static int capture_setup(struct sctpalgd *d)
 {
 	struct capture_if ifs[XSK_PORT_MAX_IFS];
-	const struct xsk_port *x = ports_xport(d->ports);
-	const struct packet_port *p = ports_pport(d->ports);
+	const struct xsk_port *x = backend_xsk_port(d->backend);
+	const struct packet_port *p = backend_packet_port(d->backend);
 	unsigned int n = x ? xsk_port_if_count(x) : packet_port_if_count(p);
 
 	if (n > XSK_PORT_MAX_IFS)
@@ -572,7 +572,7 @@ static int drop_privileges(struct sctpalgd *d)
 		.keep_caps = d->conf.backend == CONF_BACKEND_PACKET ? 0 :
 			     PRIVDROP_CAPS_XDP,
 	};
-	const struct xsk_port *x = ports_xport(d->ports);
+	const struct xsk_port *x = backend_xsk_port(d->backend);
 	struct passwd *pw = getpwnam(d->conf.user);
 	const char *why;
 	int r;
@@ -654,11 +654,11 @@ static int run(struct sctpalgd *d)
 			  "packet takes the slow path (AF_XDP)", strerror(-r));
 		d->fast = NULL;
 	}
-	if ((r = ports_create(&d->conf, d->fast, &d->ports)))
+	if ((r = backend_create(&d->conf, d->fast, &d->backend)))
 		return r;
-	if ((r = datapath_create(d->engine, ports_xport(d->ports),
-				 ports_pport(d->ports), d->kroute, &d->conf,
-				 &d->dp)))
+	if ((r = datapath_create(d->engine, backend_xsk_port(d->backend),
+				 backend_packet_port(d->backend), d->kroute,
+				 &d->conf, &d->dp)))
 		return log_warnx("raw sockets: %s; sctpalgd needs CAP_NET_RAW "
 				 "(run it as root)", strerror(-r)), r;
 	if (capture_setup(d))
@@ -668,16 +668,16 @@ static int run(struct sctpalgd *d)
 		datapath_set_capture(d->dp, d->cap);
 	if (d->fast) {
 		fast_map_start(d->fast, d->engine, d->kroute,
-			       ports_xport(d->ports), &d->conf);
+			       backend_xsk_port(d->backend), &d->conf);
 		log_info("fast path: xdp (established associations forwarded "
 			 "by the XDP program; everything else by the engine)");
 	} else {
 		log_info("fast path: off%s", d->conf.fast_path ?
 			 " (backend = packet has no XDP program)" : "");
 	}
-	for (unsigned int i = 0; i < ports_nfds(d->ports); i++) {
+	for (unsigned int i = 0; i < backend_nfds(d->backend); i++) {
 		d->socks[i] = (struct rx_arg){ .d = d, .sock = i };
-		r = loop_add_fd(d->loop, ports_fd(d->ports, i), POLLIN, 0,
+		r = loop_add_fd(d->loop, backend_fd(d->backend, i), POLLIN, 0,
 				on_rx, &d->socks[i]);
 		if (r < 0)
 			return log_warnx("event loop: cannot watch the AF_XDP "
@@ -721,7 +721,7 @@ static void teardown(struct sctpalgd *d)
 	capture_destroy(d->cap);
 	d->cap = NULL;
 	datapath_destroy(d->dp);
-	ports_destroy(d->ports);	/* detaches the XDP programs */
+	backend_destroy(d->backend);	/* detaches the XDP programs */
 	if (d->fast)
 		fast_map_fold_all(d->fast);
 	fast_map_destroy(d->fast);

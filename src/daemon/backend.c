@@ -1,5 +1,5 @@
 /*
- * ports.c: see include/ports.h.
+ * backend.c: see backend.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,14 +9,14 @@
 #include <sys/socket.h>
 
 #include "log.h"
-#include "ports.h"
+#include "backend.h"
 #include "xdp_prog.h"
 
 /* SO_BUSY_POLL: how long a syscall may spin in the driver (us). */
 #define BUSY_POLL_US		20
 #define BUSY_POLL_BUDGET	64
 
-struct ports {
+struct backend {
 	struct xsk_port *x;
 	struct packet_port *p;
 	bool busy_poll;
@@ -80,7 +80,7 @@ static const char *xsk_port_advice(enum conf_xdp_mode m, int err)
 }
 
 static int create_xdp(const struct conf *c, const struct fast_map *fm,
-		      struct ports *p)
+		      struct backend *p)
 {
 	static const enum xsk_port_mode modes[] = {
 		[CONF_XDP_AUTO] = XSK_PORT_MODE_AUTO,
@@ -136,7 +136,7 @@ static int create_xdp(const struct conf *c, const struct fast_map *fm,
 	return 0;
 }
 
-static int create_packet(const struct conf *c, struct ports *p)
+static int create_packet(const struct conf *c, struct backend *p)
 {
 	char names[PACKET_PORT_MAX_IFS][IF_NAMESIZE];
 	const char *ptrs[PACKET_PORT_MAX_IFS];
@@ -168,10 +168,10 @@ static int create_packet(const struct conf *c, struct ports *p)
 	return 0;
 }
 
-int ports_create(const struct conf *c, const struct fast_map *fm,
-		 struct ports **out)
+int backend_create(const struct conf *c, const struct fast_map *fm,
+		   struct backend **out)
 {
-	struct ports *p = calloc(1, sizeof(*p));
+	struct backend *p = calloc(1, sizeof(*p));
 	int r;
 
 	if (!p)
@@ -187,7 +187,7 @@ int ports_create(const struct conf *c, const struct fast_map *fm,
 	return 0;
 }
 
-void ports_destroy(struct ports *p)
+void backend_destroy(struct backend *p)
 {
 	if (!p)
 		return;
@@ -196,28 +196,28 @@ void ports_destroy(struct ports *p)
 	free(p);
 }
 
-struct xsk_port *ports_xport(const struct ports *p)
+struct xsk_port *backend_xsk_port(const struct backend *p)
 {
 	return p->x;
 }
 
-struct packet_port *ports_pport(const struct ports *p)
+struct packet_port *backend_packet_port(const struct backend *p)
 {
 	return p->p;
 }
 
-unsigned int ports_nfds(const struct ports *p)
+unsigned int backend_nfds(const struct backend *p)
 {
 	return p->x ? xsk_port_nsocks(p->x) : packet_port_if_count(p->p);
 }
 
-int ports_fd(const struct ports *p, unsigned int i)
+int backend_fd(const struct backend *p, unsigned int i)
 {
 	return p->x ? xsk_port_fd(p->x, i) : packet_port_fd(p->p, i);
 }
 
-void ports_rx(struct ports *p, struct datapath *d, unsigned int i,
-	      uint64_t now_ns)
+void backend_rx(struct backend *p, struct datapath *d, unsigned int i,
+		uint64_t now_ns)
 {
 	if (p->x)
 		datapath_rx(d, i, now_ns);
@@ -225,7 +225,7 @@ void ports_rx(struct ports *p, struct datapath *d, unsigned int i,
 		datapath_rx_packet(d, i, now_ns);
 }
 
-void ports_clear_error(struct ports *p, unsigned int i)
+void backend_clear_error(struct backend *p, unsigned int i)
 {
 	const char *name =
 		p->x ? xsk_port_if_name(p->x, xsk_port_sock_if(p->x, i)) :
@@ -233,7 +233,7 @@ void ports_clear_error(struct ports *p, unsigned int i)
 	socklen_t len = sizeof(int);
 	int err = 0;
 
-	if (getsockopt(ports_fd(p, i), SOL_SOCKET, SO_ERROR, &err, &len) ||
+	if (getsockopt(backend_fd(p, i), SOL_SOCKET, SO_ERROR, &err, &len) ||
 	    !err)
 		return;
 	if (err == ENETDOWN)
@@ -244,21 +244,21 @@ void ports_clear_error(struct ports *p, unsigned int i)
 			  strerror(err));
 }
 
-void ports_flush(struct ports *p)
+void backend_flush(struct backend *p)
 {
 	if (p->x)
 		xsk_port_flush(p->x);
 }
 
-void ports_busy_poll(struct ports *p, struct datapath *d, uint64_t now_ns)
+void backend_busy_poll(struct backend *p, struct datapath *d, uint64_t now_ns)
 {
-	for (unsigned int i = 0; i < ports_nfds(p); i++) {
+	for (unsigned int i = 0; i < backend_nfds(p); i++) {
 		/* The syscall is what runs the driver's NAPI when
 		 * SO_PREFER_BUSY_POLL holds its interrupts back. */
 		if (p->x)
 			recvfrom(xsk_port_fd(p->x, i), NULL, 0, MSG_DONTWAIT,
 				 NULL, NULL);
-		ports_rx(p, d, i, now_ns);
+		backend_rx(p, d, i, now_ns);
 	}
 }
 
@@ -296,8 +296,8 @@ static void packet_if_info(struct packet_port *pp, unsigned int i,
 	out->rx_dropped = st.k_dropped + st.truncated;
 }
 
-unsigned int ports_if_info(struct ports *p, struct ctl_if_info *ifs,
-			   unsigned int max)
+unsigned int backend_if_info(struct backend *p, struct ctl_if_info *ifs,
+			     unsigned int max)
 {
 	unsigned int n = p->x ? xsk_port_if_count(p->x) :
 				packet_port_if_count(p->p);
@@ -316,11 +316,11 @@ unsigned int ports_if_info(struct ports *p, struct ctl_if_info *ifs,
 }
 
 /*
- * The ports' own counters for sctpalgctl stats: what the XDP program did
+ * The backend's own counters for sctpalgctl stats: what the XDP program did
  * not steer (or dropped as too big) and the multi-buffer path.
  */
-unsigned int ports_counters(struct ports *p, struct ctl_counter *out,
-			    unsigned int max)
+unsigned int backend_counters(struct backend *p, struct ctl_counter *out,
+			      unsigned int max)
 {
 	static const struct {
 		enum xdp_steer_counter c;
