@@ -1,10 +1,13 @@
 /*
  * backend: the configured backend (AF_XDP or AF_PACKET), behind one face
- * for the daemon.  backend = xdp: xsk_port (the steering program and
- * AF_XDP sockets on one UMEM); backend = packet: packet_port (AF_PACKET
- * rings).  The daemon polls every backend_fd(), hands readiness to
- * backend_rx(), flushes once per loop turn and shows backend_if_info()
- * through sctpalgctl.
+ * for the daemon.  backend_create() chooses it, once: backend = xdp,
+ * backend_xsk.c over xsk_port (the steering program and AF_XDP sockets
+ * on one UMEM); backend = packet, backend_packet.c over packet_port
+ * (AF_PACKET rings).  Every call after that goes through the table the
+ * choice filled (backend_impl.h).  The daemon polls every backend_fd(),
+ * hands readiness to datapath_rx() with the fd's index, flushes once per
+ * loop turn and shows backend_if_info() through sctpalgctl; the datapath
+ * sees only backend_datapath_ops() (datapath.h).
  *
  * busy-poll = yes: backend_busy_poll() is called on every turn of a loop
  * that never sleeps; AF_XDP sockets get SO_PREFER_BUSY_POLL so the
@@ -15,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "capture.h"
 #include "conf.h"
 #include "ctl_server.h"
 #include "datapath.h"
@@ -25,36 +29,44 @@
 struct backend;
 
 /*
- * Sets up every interface of c and logs the mode each got; fm: the XDP
- * fast path's maps (NULL: none).  0 or -errno.
+ * Sets up every interface of c and the raw sockets, and logs the mode
+ * each interface got; fm: the XDP fast path's maps (NULL: none).  0 or
+ * -errno.
  */
 int backend_create(const struct conf *c, const struct fast_map *fm,
 		   struct backend **out);
 /* backend = xdp: detaches the XDP programs, so the kernel has SCTP back. */
-void backend_destroy(struct backend *p);
+void backend_destroy(struct backend *b);
 
-/* One of these is NULL, by backend. */
-struct xsk_port *backend_xsk_port(const struct backend *p);
-struct packet_port *backend_packet_port(const struct backend *p);
+/* For datapath_create(), with b as its ctx. */
+const struct datapath_ops *backend_datapath_ops(const struct backend *b);
+/* backend = xdp: the AF_XDP port (fast path, privileges); else NULL. */
+struct xsk_port *backend_xsk_port(const struct backend *b);
 
-unsigned int backend_nfds(const struct backend *p);
-int backend_fd(const struct backend *p, unsigned int i);
-void backend_rx(struct backend *p, struct datapath *d, unsigned int i,
-		uint64_t now_ns);
+unsigned int backend_nfds(const struct backend *b);
+int backend_fd(const struct backend *b, unsigned int i);
 /*
  * The fd polled with POLLERR: read and clear the socket's error (a
  * packet socket reports ENETDOWN when its interface goes down and keeps
  * polling POLLERR until the error is read), logging it once.
  */
-void backend_clear_error(struct backend *p, unsigned int i);
-void backend_flush(struct backend *p);
-void backend_busy_poll(struct backend *p, struct datapath *d, uint64_t now_ns);
+void backend_clear_error(struct backend *b, unsigned int i);
+void backend_flush(struct backend *b);
+void backend_busy_poll(struct backend *b, struct datapath *d,
+		       uint64_t now_ns);
 
-unsigned int backend_if_info(struct backend *p, struct ctl_if_info *ifs,
+unsigned int backend_if_info(struct backend *b, struct ctl_if_info *ifs,
 			     unsigned int max);
+/*
+ * The interfaces as capture_create() takes them (index = the datapath's
+ * interface index), and their link type; returns how many.
+ */
+unsigned int backend_capture_ifs(const struct backend *b,
+				 struct capture_if *ifs, unsigned int max,
+				 uint16_t *linktype);
 
 /* The backend's own counters (XDP program, multi-buffer); their number. */
-unsigned int backend_counters(struct backend *p, struct ctl_counter *out,
+unsigned int backend_counters(struct backend *b, struct ctl_counter *out,
 			      unsigned int max);
 
 #endif

@@ -1,14 +1,11 @@
 /*
- * datapath.c: see include/datapath.h.  The batch loops of both backends;
- * what leaves through the raw sockets (fallback, fragments, path MTU) is
- * in datapath_slow.c.
+ * datapath.c: see include/datapath.h.  The batch loop, the same for both
+ * backends; what leaves through the raw sockets (fallback, fragments,
+ * path MTU) is in datapath_slow.c.
  */
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "datapath_impl.h"
 #include "ip_reasm.h"
@@ -33,12 +30,10 @@ static inline bool cap_begin(struct datapath *d)
 
 void datapath_set_conf(struct datapath *d, const struct conf *c)
 {
-	unsigned int n = d->x ? xsk_port_if_count(d->x) :
-				packet_port_if_count(d->p);
+	unsigned int n = d->ops->if_count(d->ctx);
 
-	for (unsigned int i = 0; i < n; i++) {
-		const char *name = d->x ? xsk_port_if_name(d->x, i) :
-					  packet_port_if_name(d->p, i);
+	for (unsigned int i = 0; i < n && i < DATAPATH_MAX_IFS; i++) {
+		const char *name = d->ops->if_name(d->ctx, i);
 
 		d->inbound[i] = false;
 		for (int u = 0; u < c->engine.n_uplinks; u++)
@@ -52,32 +47,20 @@ void datapath_set_conf(struct datapath *d, const struct conf *c)
 	}
 }
 
-int datapath_create(struct engine *e, struct xsk_port *x, struct packet_port *p,
-		    struct kroute *k, const struct conf *c,
+int datapath_create(struct engine *e, const struct datapath_ops *ops,
+		    void *ctx, struct kroute *k, const struct conf *c,
 		    struct datapath **out)
 {
 	struct datapath *d = calloc(1, sizeof(*d));
-	int one = 1, r;
+	int r;
 
 	if (!d)
 		return -ENOMEM;
 	d->e = e;
-	d->x = x;
-	d->p = p;
+	d->ops = ops;
+	d->ctx = ctx;
 	d->k = k;
 	d->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(5, 10000);
-	/* The fallback path: the kernel routes and resolves. */
-	d->raw4 = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			 IPPROTO_RAW);
-	d->raw6 = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			 IPPROTO_RAW);
-	if (d->raw4 < 0 || d->raw6 < 0) {
-		int err = -errno;
-
-		datapath_destroy(d);
-		return err;
-	}
-	setsockopt(d->raw4, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one));
 	r = ip_reasm_create(IP_REASM_DEFAULT_SLOTS,
 			    IP_REASM_DEFAULT_TIMEOUT_NS, &d->reasm);
 	if (r) {
@@ -93,10 +76,6 @@ void datapath_destroy(struct datapath *d)
 {
 	if (!d)
 		return;
-	if (d->raw4 >= 0)
-		close(d->raw4);
-	if (d->raw6 >= 0)
-		close(d->raw6);
 	ip_reasm_destroy(d->reasm);
 	free(d);
 }
@@ -118,102 +97,110 @@ const struct datapath_stats *datapath_stats(struct datapath *d)
 	return &d->st;
 }
 
-static void forward(struct datapath *d, struct xsk_port_frame *f,
-		    uint32_t l3_off, const struct engine_verdict *v,
-		    bool inbound, uint64_t now)
+/* A frame that does not leave by a ring goes back to its backend. */
+static inline void release(struct datapath *d, struct dp_frame *f)
 {
-	const uint8_t *ip = f->data + l3_off;
+	if (d->ops->release)
+		d->ops->release(d->ctx, f);
+}
+
+/* Out by interface out_if's TX ring, as an Ethernet frame dst <- src. */
+static void ring_out(struct datapath *d, struct dp_frame *f,
+		     unsigned int out_if, uint32_t l3_len,
+		     const uint8_t dst[6])
+{
+	if (d->ops->set_eth(d->ctx, f, l3_len, dst,
+			    d->ops->if_mac(d->ctx, out_if))) {
+		release(d, f);
+		return;
+	}
+	if (__builtin_expect(d->cap_on, 0))
+		capture_tx(d->cap, out_if, f->data, f->len, f->l3_off,
+			   d->cap_hit_cur);
+	d->ops->tx(d->ctx, out_if, f);
+}
+
+static void forward(struct datapath *d, struct dp_frame *f,
+		    const struct engine_verdict *v, bool inbound, uint64_t now)
+{
+	const uint8_t *ip = f->data + f->l3_off;
 	struct kroute_nexthop nh;
 	int out_if;
 
 	if (dp_route(d, ip, v, &nh)) {
-		xsk_port_frame_release(d->x, f);
+		release(d, f);
 		return;
 	}
 	if (nh.mtu && v->len > nh.mtu) {
 		dp_too_big(d, ip, v->len, &nh, inbound, now);
-		xsk_port_frame_release(d->x, f);
+		release(d, f);
 		return;
 	}
-	out_if = xsk_port_if_lookup(d->x, nh.ifindex);
+	/* No TX rings (AF_PACKET): the kernel resolves every packet. */
+	if (!d->ops->tx) {
+		dp_send_raw(d, ip, v->len, nh.ifindex);
+		release(d, f);
+		return;
+	}
+	out_if = d->ops->tx_if(d->ctx, nh.ifindex);
 	if (!nh.resolved || out_if < 0) {
 		if (!nh.resolved) {
 			d->st.unresolved++;
 			kroute_resolve(d->k, &nh, now);
 		}
 		dp_send_raw(d, ip, v->len, nh.ifindex);
-		xsk_port_frame_release(d->x, f);
+		release(d, f);
 		return;
 	}
-	if (xsk_port_frame_set_eth(f, l3_off, v->len, nh.dst_mac,
-				   xsk_port_if_mac(d->x,
-						   (unsigned int)out_if))) {
-		xsk_port_frame_release(d->x, f);
-		return;
-	}
-	if (__builtin_expect(d->cap_on, 0))
-		capture_tx(d->cap, (unsigned int)out_if, f->data, f->len,
-			   XSK_PORT_ETH_HLEN, d->cap_hit_cur);
-	xsk_port_tx_frame(d->x, (unsigned int)out_if, f);
+	ring_out(d, f, (unsigned int)out_if, v->len, nh.dst_mac);
 }
 
 /* A reply goes back where the packet came from, to the sender's MAC. */
-static void reply(struct datapath *d, struct xsk_port_frame *f, uint32_t l3_off,
+static void reply(struct datapath *d, struct dp_frame *f,
 		  const struct engine_verdict *v)
 {
 	uint8_t peer_mac[6];
 
-	memcpy(peer_mac, f->data + 6, 6);
 	d->st.replies++;
-	if (xsk_port_frame_set_eth(f, l3_off, v->len, peer_mac,
-				   xsk_port_if_mac(d->x, f->in_if))) {
-		xsk_port_frame_release(d->x, f);
+	if (!d->ops->tx) {
+		dp_send_raw(d, f->data + f->l3_off, v->len, f->ifindex);
+		release(d, f);
 		return;
 	}
-	if (__builtin_expect(d->cap_on, 0))
-		capture_tx(d->cap, f->in_if, f->data, f->len, XSK_PORT_ETH_HLEN,
-			   d->cap_hit_cur);
-	xsk_port_tx_frame(d->x, f->in_if, f);
+	memcpy(peer_mac, f->data + 6, 6);
+	ring_out(d, f, f->in_if, v->len, peer_mac);
 }
 
-void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now)
+void datapath_rx(struct datapath *d, unsigned int src, uint64_t now)
 {
-	unsigned int n = xsk_port_rx_batch(d->x, sock, d->frames, RX_BATCH);
+	unsigned int n = d->ops->rx(d->ctx, src, d->frames, RX_BATCH);
 	unsigned int m = 0, hit = 0;
 	bool inbound, cap;
 
 	if (!n)
-		return;
+		goto done;
 	inbound = d->inbound[d->frames[0].in_if];
 	cap = cap_begin(d);
-	/* Frames that are not IP (cannot happen after the XDP program, but
-	 * the kernel may hand us anything) go back to the pool. */
 	for (unsigned int i = 0; i < n; i++) {
-		struct xsk_port_frame *f = &d->frames[i];
-		uint16_t type;
-		int off = xsk_port_l3_offset(f, &type);
+		struct dp_frame *f = &d->frames[i];
+		uint8_t *ip = f->data + f->l3_off;
+		uint32_t len = f->len - f->l3_off;
 
-		if (off < 0) {
-			xsk_port_frame_release(d->x, f);
-			continue;
-		}
 		/* As received: the engine translates in place. */
 		if (__builtin_expect(cap, 0))
 			hit = capture_rx(d->cap, f->in_if, f->data, f->len,
-					 (uint32_t)off);
-		if (ip_is_fragment(f->data + off, f->len - (uint32_t)off)) {
-			dp_fragment_in(d, f->data + off, f->len - (uint32_t)off,
-				       inbound, f->ifindex, now);
-			xsk_port_frame_release(d->x, f);
+					 f->l3_off);
+		if (ip_is_fragment(ip, len)) {
+			dp_fragment_in(d, ip, len, inbound, f->ifindex, now);
+			release(d, f);
 			continue;
 		}
 		d->cap_hit[m] = hit;
 		d->frames[m] = *f;
-		d->l3_off[m] = (uint32_t)off;
 		d->pkts[m] = (struct engine_pkt){
-			.data = f->data + off,
-			.len = f->len - (uint32_t)off,
-			.cap = f->cap - (uint32_t)off,
+			.data = ip,
+			.len = len,
+			.cap = f->cap - f->l3_off,
 		};
 		m++;
 	}
@@ -224,79 +211,18 @@ void datapath_rx(struct datapath *d, unsigned int sock, uint64_t now)
 			d->cap_hit_cur = d->cap_hit[i];
 		switch (d->vs[i].action) {
 		case ENGINE_FORWARD:
-			forward(d, &d->frames[i], d->l3_off[i], &d->vs[i],
-				inbound, now);
+			forward(d, &d->frames[i], &d->vs[i], inbound, now);
 			break;
 		case ENGINE_REPLY:
-			reply(d, &d->frames[i], d->l3_off[i], &d->vs[i]);
+			reply(d, &d->frames[i], &d->vs[i]);
 			break;
 		default:
-			xsk_port_frame_release(d->x, &d->frames[i]);
+			release(d, &d->frames[i]);
 			break;
 		}
 	}
 	d->cap_hit_cur = 0;
-}
-
-/*
- * backend = packet: the batch is worked on in place in the RX ring and
- * every packet leaves through the raw sockets (the kernel resolves).
- */
-void datapath_rx_packet(struct datapath *d, unsigned int pif, uint64_t now)
-{
-	unsigned int n = packet_port_rx_batch(d->p, pif, d->ppkts, RX_BATCH);
-	unsigned int m = 0, hit = 0;
-	bool inbound = d->inbound[pif], cap;
-	struct kroute_nexthop nh;
-
-	if (!n) {
-		/* truncated ones, if any */
-		packet_port_rx_release(d->p, pif);
-		return;
-	}
-	cap = cap_begin(d);
-	for (unsigned int i = 0; i < n; i++) {
-		struct packet_port_pkt *pp = &d->ppkts[i];
-
-		/* As received: the engine translates in place. */
-		if (__builtin_expect(cap, 0))
-			hit = capture_rx(d->cap, pif, pp->l3, pp->len, 0);
-		if (ip_is_fragment(pp->l3, pp->len)) {
-			dp_fragment_in(d, pp->l3, pp->len, inbound,
-				       packet_port_if_ifindex(d->p, pif), now);
-			continue;
-		}
-		d->cap_hit[m] = hit;
-		d->pkts[m++] = (struct engine_pkt){
-			.data = pp->l3, .len = pp->len, .cap = pp->cap,
-		};
-	}
-	engine_process_batch(d->e, d->pkts, d->vs, m,
-			     inbound ? ENGINE_INBOUND : ENGINE_OUTBOUND, now);
-	for (unsigned int i = 0; i < m; i++) {
-		const uint8_t *ip = d->pkts[i].data;
-
-		if (__builtin_expect(cap, 0))
-			d->cap_hit_cur = d->cap_hit[i];
-		switch (d->vs[i].action) {
-		case ENGINE_FORWARD:
-			if (dp_route(d, ip, &d->vs[i], &nh))
-				break;
-			if (nh.mtu && d->vs[i].len > nh.mtu)
-				dp_too_big(d, ip, d->vs[i].len, &nh, inbound,
-					   now);
-			else
-				dp_send_raw(d, ip, d->vs[i].len, nh.ifindex);
-			break;
-		case ENGINE_REPLY:
-			d->st.replies++;
-			dp_send_raw(d, ip, d->vs[i].len,
-				    packet_port_if_ifindex(d->p, pif));
-			break;
-		default:
-			break;
-		}
-	}
-	d->cap_hit_cur = 0;
-	packet_port_rx_release(d->p, pif);
+done:
+	if (d->ops->rx_done)
+		d->ops->rx_done(d->ctx, src);
 }

@@ -11,16 +11,15 @@
 #include "icmp_build.h"
 #include "log.h"
 
-#define RX_BATCH	64
+#define RX_BATCH	DATAPATH_RX_BATCH
 
 struct datapath {
 	struct engine *e;
-	struct xsk_port *x;		/* backend = xdp */
-	struct packet_port *p;	/* backend = packet */
+	const struct datapath_ops *ops;	/* the backend's (datapath.h) */
+	void *ctx;
 	struct kroute *k;
-	int raw4, raw6;
-	/* Per port interface (xsk_port's or packet_port's): its direction. */
-	bool inbound[XSK_PORT_MAX_IFS];
+	/* Per backend interface: its direction. */
+	bool inbound[DATAPATH_MAX_IFS];
 	/* Per uplink: kernel ifindex and gateway. */
 	int uplink_ifindex[ENGINE_MAX_UPLINKS];
 	struct nat_addr gateway[ENGINE_MAX_UPLINKS];
@@ -45,8 +44,7 @@ struct datapath {
 	unsigned int cap_hit_cur;
 	unsigned int cap_hit[RX_BATCH];
 	/* The batch being worked on. */
-	struct xsk_port_frame frames[RX_BATCH];
-	struct packet_port_pkt ppkts[RX_BATCH];
+	struct dp_frame frames[RX_BATCH];
 	struct engine_pkt pkts[RX_BATCH];
 	struct engine_verdict vs[RX_BATCH];
 	uint32_t l3_off[RX_BATCH];

@@ -5,11 +5,7 @@
  * cut again, and the path MTU work (cutting, or the router's ICMP error).
  * Rare next to the ring path, so one packet at a time.
  */
-#define _GNU_SOURCE /* struct in6_pktinfo */
-#include <errno.h>
-#include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "datapath_impl.h"
 #include "ip_reasm.h"
@@ -28,61 +24,14 @@ static void dst_of(const uint8_t *ip, struct nat_addr *dst)
 }
 
 /*
- * Out through the kernel: it routes, and resolves the neighbour.  oif
- * (when > 0) is the egress interface the route lookup chose, passed as
- * IP_PKTINFO / IPV6_PKTINFO so a path pinned to an uplink leaves by it.
+ * Out through the kernel (ops->send_raw): it routes, and resolves the
+ * neighbour; oif (when > 0) is the egress interface the route lookup
+ * chose, so a path pinned to an uplink leaves by it.
  */
 void dp_send_raw(struct datapath *d, const uint8_t *ip, uint32_t len, int oif)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		struct cmsghdr align;
-	} ctl = { 0 };
-	struct sockaddr_storage ss = { 0 };
-	struct iovec iov = {
-		.iov_base = (void *)(uintptr_t)ip,
-		.iov_len = len,
-	};
-	struct msghdr msg = {
-		.msg_name = &ss,
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-	};
-	struct cmsghdr *cm = (struct cmsghdr *)ctl.buf;
-	int fd;
+	int r;
 
-	if ((ip[0] >> 4) == 4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-		struct in_pktinfo pi = { .ipi_ifindex = oif };
-
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, ip + 16, 4);
-		msg.msg_namelen = sizeof(*sin);
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
-		fd = d->raw4;
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-		struct in6_pktinfo pi = { .ipi6_ifindex = (unsigned int)oif };
-
-		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr, ip + 24, 16);
-		sin6->sin6_scope_id = (uint32_t)oif;
-		msg.msg_namelen = sizeof(*sin6);
-		cm->cmsg_level = IPPROTO_IPV6;
-		cm->cmsg_type = IPV6_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
-		fd = d->raw6;
-	}
-	if (oif > 0)
-		msg.msg_control = ctl.buf;
-	else
-		msg.msg_controllen = 0;
 	if (__builtin_expect(d->cap_on, 0) && oif > 0) {
 		int pif = capture_port_if(d->cap, oif);
 
@@ -90,10 +39,10 @@ void dp_send_raw(struct datapath *d, const uint8_t *ip, uint32_t len, int oif)
 			capture_tx(d->cap, (unsigned int)pif, ip, len, 0,
 				   d->cap_hit_cur);
 	}
-	if (sendmsg(fd, &msg, 0) < 0) {
+	r = d->ops->send_raw(d->ctx, ip, len, oif);
+	if (r < 0) {
 		struct nat_addr dst;
 		char a[NAT_ADDR_STRLEN];
-		int err = errno;
 
 		d->st.raw_failed++;
 		dst_of(ip, &dst);
@@ -102,7 +51,7 @@ void dp_send_raw(struct datapath *d, const uint8_t *ip, uint32_t len, int oif)
 				"raw send to %s: %s: "
 				"packet dropped; check the route and firewall "
 				"toward it (ip route get %s, nft list ruleset)",
-				nat_addr_str(&dst, a, sizeof(a)), strerror(err),
+				nat_addr_str(&dst, a, sizeof(a)), strerror(-r),
 				a);
 		return;
 	}

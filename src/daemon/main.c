@@ -95,7 +95,7 @@ static void on_rx(void *arg, int res)
 		return;
 	if (res & POLLERR)
 		backend_clear_error(ra->d->backend, ra->sock);
-	backend_rx(ra->d->backend, ra->d->dp, ra->sock, mono_ns());
+	datapath_rx(ra->d->dp, ra->sock, mono_ns());
 	/* Associations the batch changed get their fast-path entries. */
 	if (ra->d->fast)
 		fast_map_sync(ra->d->fast, mono_ns());
@@ -517,23 +517,12 @@ static int ctl_capture(void *arg, int fd, const struct cap_req *r,
  */
 static int capture_setup(struct sctpalgd *d)
 {
-	struct capture_if ifs[XSK_PORT_MAX_IFS];
-	const struct xsk_port *x = backend_xsk_port(d->backend);
-	const struct packet_port *p = backend_packet_port(d->backend);
-	unsigned int n = x ? xsk_port_if_count(x) : packet_port_if_count(p);
+	struct capture_if ifs[DATAPATH_MAX_IFS];
+	uint16_t linktype;
+	unsigned int n = backend_capture_ifs(d->backend, ifs, DATAPATH_MAX_IFS,
+					     &linktype);
 
-	if (n > XSK_PORT_MAX_IFS)
-		n = XSK_PORT_MAX_IFS;
-	for (unsigned int i = 0; i < n; i++)
-		ifs[i] = (struct capture_if){
-			.name = x ? xsk_port_if_name(x, i) :
-				    packet_port_if_name(p, i),
-			.ifindex = x ? xsk_port_if_ifindex(x, i) :
-				       packet_port_if_ifindex(p, i),
-			.mac = x ? xsk_port_if_mac(x, i) : NULL,
-		};
-	return capture_create(d->loop, x ? PCAPNG_LINK_ETHERNET :
-				       PCAPNG_LINK_RAW, ifs, n, &d->cap);
+	return capture_create(d->loop, linktype, ifs, n, &d->cap);
 }
 
 static const char *ctl_uplink(void *arg, unsigned int u)
@@ -656,11 +645,9 @@ static int run(struct sctpalgd *d)
 	}
 	if ((r = backend_create(&d->conf, d->fast, &d->backend)))
 		return r;
-	if ((r = datapath_create(d->engine, backend_xsk_port(d->backend),
-				 backend_packet_port(d->backend), d->kroute,
-				 &d->conf, &d->dp)))
-		return log_warnx("raw sockets: %s; sctpalgd needs CAP_NET_RAW "
-				 "(run it as root)", strerror(-r)), r;
+	if ((r = datapath_create(d->engine, backend_datapath_ops(d->backend),
+				 d->backend, d->kroute, &d->conf, &d->dp)))
+		return log_warnx("datapath: %s", strerror(-r)), r;
 	if (capture_setup(d))
 		log_warnx("capture: out of memory; sctpalgctl capture will "
 			  "be refused");
