@@ -1,7 +1,8 @@
 /*
- * datapath.c: see include/datapath.h.  The batch loop, the same for both
- * backends; what leaves through the raw sockets (fallback, fragments,
- * path MTU) is in datapath_slow.c.
+ * datapath.c: see include/datapath.h.  Set-up, counters and the batch
+ * loop, the same for both backends: receive, capture, IP fragments aside,
+ * the engine, then each verdict to datapath_route.c (forward, reply) or
+ * back to the backend.  The rare work is in datapath_slow.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -97,80 +98,6 @@ const struct datapath_stats *datapath_stats(struct datapath *d)
 	return &d->st;
 }
 
-/* A frame that does not leave by a ring goes back to its backend. */
-static inline void release(struct datapath *d, struct dp_frame *f)
-{
-	if (d->ops->release)
-		d->ops->release(d->ctx, f);
-}
-
-/* Out by interface out_if's TX ring, as an Ethernet frame dst <- src. */
-static void ring_out(struct datapath *d, struct dp_frame *f,
-		     unsigned int out_if, uint32_t l3_len,
-		     const uint8_t dst[6])
-{
-	if (d->ops->set_eth(d->ctx, f, l3_len, dst,
-			    d->ops->if_mac(d->ctx, out_if))) {
-		release(d, f);
-		return;
-	}
-	if (__builtin_expect(d->cap_on, 0))
-		capture_tx(d->cap, out_if, f->data, f->len, f->l3_off,
-			   d->cap_hit_cur);
-	d->ops->tx(d->ctx, out_if, f);
-}
-
-static void forward(struct datapath *d, struct dp_frame *f,
-		    const struct engine_verdict *v, bool inbound, uint64_t now)
-{
-	const uint8_t *ip = f->data + f->l3_off;
-	struct kroute_nexthop nh;
-	int out_if;
-
-	if (dp_route(d, ip, v, &nh)) {
-		release(d, f);
-		return;
-	}
-	if (nh.mtu && v->len > nh.mtu) {
-		dp_too_big(d, ip, v->len, &nh, inbound, now);
-		release(d, f);
-		return;
-	}
-	/* No TX rings (AF_PACKET): the kernel resolves every packet. */
-	if (!d->ops->tx) {
-		dp_send_raw(d, ip, v->len, nh.ifindex);
-		release(d, f);
-		return;
-	}
-	out_if = d->ops->tx_if(d->ctx, nh.ifindex);
-	if (!nh.resolved || out_if < 0) {
-		if (!nh.resolved) {
-			d->st.unresolved++;
-			kroute_resolve(d->k, &nh, now);
-		}
-		dp_send_raw(d, ip, v->len, nh.ifindex);
-		release(d, f);
-		return;
-	}
-	ring_out(d, f, (unsigned int)out_if, v->len, nh.dst_mac);
-}
-
-/* A reply goes back where the packet came from, to the sender's MAC. */
-static void reply(struct datapath *d, struct dp_frame *f,
-		  const struct engine_verdict *v)
-{
-	uint8_t peer_mac[6];
-
-	d->st.replies++;
-	if (!d->ops->tx) {
-		dp_send_raw(d, f->data + f->l3_off, v->len, f->ifindex);
-		release(d, f);
-		return;
-	}
-	memcpy(peer_mac, f->data + 6, 6);
-	ring_out(d, f, f->in_if, v->len, peer_mac);
-}
-
 void datapath_rx(struct datapath *d, unsigned int src, uint64_t now)
 {
 	unsigned int n = d->ops->rx(d->ctx, src, d->frames, RX_BATCH);
@@ -192,7 +119,7 @@ void datapath_rx(struct datapath *d, unsigned int src, uint64_t now)
 					 f->l3_off);
 		if (ip_is_fragment(ip, len)) {
 			dp_fragment_in(d, ip, len, inbound, f->ifindex, now);
-			release(d, f);
+			dp_release(d, f);
 			continue;
 		}
 		d->cap_hit[m] = hit;
@@ -211,13 +138,13 @@ void datapath_rx(struct datapath *d, unsigned int src, uint64_t now)
 			d->cap_hit_cur = d->cap_hit[i];
 		switch (d->vs[i].action) {
 		case ENGINE_FORWARD:
-			forward(d, &d->frames[i], &d->vs[i], inbound, now);
+			dp_forward(d, &d->frames[i], &d->vs[i], inbound, now);
 			break;
 		case ENGINE_REPLY:
-			reply(d, &d->frames[i], &d->vs[i]);
+			dp_reply(d, &d->frames[i], &d->vs[i]);
 			break;
 		default:
-			release(d, &d->frames[i]);
+			dp_release(d, &d->frames[i]);
 			break;
 		}
 	}

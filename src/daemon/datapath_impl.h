@@ -1,7 +1,8 @@
 /*
  * datapath_impl.h: the datapath's state, shared by datapath.c (the batch
- * loops) and datapath_slow.c (raw sockets, IP fragments, path MTU).
- * Private to those two files.
+ * loop), datapath_route.c (next hop and egress of every forwarded
+ * packet) and datapath_slow.c (raw sockets, IP fragments, path MTU).
+ * Private to those three files.
  */
 #ifndef SCTPALG_DATAPATH_IMPL_H
 #define SCTPALG_DATAPATH_IMPL_H
@@ -50,6 +51,28 @@ struct datapath {
 	uint32_t l3_off[RX_BATCH];
 };
 
+/* The IP destination address of ip (IPv4 or IPv6, by its version). */
+static inline void dp_dst_of(const uint8_t *ip, struct nat_addr *dst)
+{
+	if ((ip[0] >> 4) == 4)
+		nat_addr_from_v4(dst, ip + 16);
+	else
+		nat_addr_from_v6(dst, ip + 24);
+}
+
+/* A frame that does not leave by a ring goes back to its backend. */
+static inline void dp_release(struct datapath *d, struct dp_frame *f)
+{
+	if (d->ops->release)
+		d->ops->release(d->ctx, f);
+}
+
+/* A forwarded packet: routed, then out by a TX ring or the raw sockets. */
+void dp_forward(struct datapath *d, struct dp_frame *f,
+		const struct engine_verdict *v, bool inbound, uint64_t now);
+/* A reply: back where f came from, to the sender. */
+void dp_reply(struct datapath *d, struct dp_frame *f,
+	      const struct engine_verdict *v);
 /* Out through a raw IP socket; oif > 0 pins the egress interface. */
 void dp_send_raw(struct datapath *d, const uint8_t *ip, uint32_t len,
 		 int oif);

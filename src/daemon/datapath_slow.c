@@ -1,9 +1,10 @@
 /*
- * datapath_slow.c: what leaves the datapath through the kernel's raw IP
- * sockets rather than a TX ring -- packets whose neighbour is not yet
- * resolved, every packet of backend = packet, reassembled IP fragments
- * cut again, and the path MTU work (cutting, or the router's ICMP error).
- * Rare next to the ring path, so one packet at a time.
+ * datapath_slow.c: what is rare next to the ring path, so done one
+ * packet at a time: the raw IP sockets' way out (packets whose neighbour
+ * is not yet resolved, every packet of a backend without TX rings), IP
+ * fragments reassembled and cut again, and the path MTU work (cutting,
+ * or the router's ICMP error, RFC 1191 / RFC 8201).  The per-packet
+ * route and egress decision is in datapath_route.c.
  */
 #include <string.h>
 
@@ -14,14 +15,6 @@
 
 #define ICMP_TOKEN_NS 10000000ull /* 100 errors a second */
 #define ICMP_BURST    100
-
-static void dst_of(const uint8_t *ip, struct nat_addr *dst)
-{
-	if ((ip[0] >> 4) == 4)
-		nat_addr_from_v4(dst, ip + 16);
-	else
-		nat_addr_from_v6(dst, ip + 24);
-}
 
 /*
  * Out through the kernel (ops->send_raw): it routes, and resolves the
@@ -45,7 +38,7 @@ void dp_send_raw(struct datapath *d, const uint8_t *ip, uint32_t len, int oif)
 		char a[NAT_ADDR_STRLEN];
 
 		d->st.raw_failed++;
-		dst_of(ip, &dst);
+		dp_dst_of(ip, &dst);
 		/* The packet is lost; the endpoints retransmit. */
 		log_ratelimited(&d->rl, LOG_WARNING,
 				"raw send to %s: %s: "
@@ -69,31 +62,6 @@ static void send_fragment(void *arg, const uint8_t *frag, uint32_t len)
 
 	fo->d->st.frags_out++;
 	dp_send_raw(fo->d, frag, len, fo->oif);
-}
-
-/*
- * The next hop of a forwarded packet.  Pinned to an uplink (proxy
- * multihoming, or the source address's ISP): it leaves by that uplink,
- * through its gateway if one is configured.  -1 (counted) without route.
- */
-int dp_route(struct datapath *d, const uint8_t *ip,
-	     const struct engine_verdict *v, struct kroute_nexthop *nh)
-{
-	const struct nat_addr *gw = NULL;
-	struct nat_addr dst;
-	int oif = 0;
-
-	dst_of(ip, &dst);
-	if (v->uplink >= 0 && v->uplink < ENGINE_MAX_UPLINKS) {
-		oif = d->uplink_ifindex[v->uplink];
-		if (d->gateway[v->uplink].family == dst.family)
-			gw = &d->gateway[v->uplink];
-	}
-	if (kroute_lookup(d->k, &dst, oif, gw, nh)) {
-		d->st.no_route++;
-		return -1;
-	}
-	return 0;
 }
 
 /* RFC 1812 4.3.2.8: ICMP errors are rate-limited; a token a 10 ms. */

@@ -202,7 +202,7 @@ static void zero_slots(struct fast_map *fm, uint32_t id)
 
 /*
  * Where the engine's packet would leave: the datapath's choice
- * (datapath_slow.c, dp_route()), which must be an interface our program
+ * (datapath_route.c, dp_route()), which must be an interface our program
  * runs on and a resolved neighbour.  0, -ENOENT (slow path: no route or
  * not ours) or -EAGAIN (neighbour asked for, try again).
  */
