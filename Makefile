@@ -182,6 +182,8 @@ UNIT_DAEMON_SRCS += src/daemon/mon_event.c src/daemon/mon_watch.c \
 # sctpalgctl capture: request, filter, pcapng blocks.
 UNIT_DAEMON_SRCS += src/ctl/cap_filter.c src/ctl/pcapng.c \
 	src/daemon/capture.c
+# The datapath, over a fake backend and kroute (test_datapath.c).
+UNIT_DAEMON_SRCS += $(wildcard src/daemon/datapath*.c)
 SAN_OBJS += $(UNIT_DAEMON_SRCS:%.c=build/san/%.o)
 
 build/test/unit: $(UNIT_OBJS) $(SAN_OBJS)
