@@ -442,7 +442,7 @@ bench: deps
 # cppcheck is a check stage: clean today, and cheap (2 s).
 CPPCHECK_FLAGS := -q --std=c11 --enable=warning,portability \
 	--error-exitcode=1 --inline-suppr --suppress=unknownMacro \
-	-Iinclude -Isrc/engine
+	-Iinclude -Isrc/engine -Isrc/daemon
 check-static:
 	@echo "== cppcheck"
 	$(Q)cppcheck $(CPPCHECK_FLAGS) $(LIB_SRCS) $(GEN_SRCS) $(DAEMON_SRCS) \
