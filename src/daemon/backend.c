@@ -169,3 +169,8 @@ unsigned int backend_counters(struct backend *b, struct ctl_counter *out,
 {
 	return b->kind->counters ? b->kind->counters(b, out, max) : 0;
 }
+
+uint64_t backend_keep_caps(const struct backend *b, bool not_root)
+{
+	return b->kind->keep_caps ? b->kind->keep_caps(b, not_root) : 0;
+}

@@ -28,6 +28,9 @@
 
 struct backend;
 
+/* The most fds a backend has (backend_nfds()): AF_XDP sockets. */
+#define BACKEND_MAX_FDS		XSK_PORT_MAX_SOCKETS
+
 /*
  * Sets up every interface of c and the raw sockets, and logs the mode
  * each interface got; fm: the XDP fast path's maps (NULL: none).  0 or
@@ -64,6 +67,13 @@ unsigned int backend_if_info(struct backend *b, struct ctl_if_info *ifs,
 unsigned int backend_capture_ifs(const struct backend *b,
 				 struct capture_if *ifs, unsigned int max,
 				 uint16_t *linktype);
+
+/*
+ * The capabilities (privdrop.h's PRIVDROP_CAP() bits) the running
+ * backend still needs after the switch to the configured user;
+ * not_root: that user is not root.
+ */
+uint64_t backend_keep_caps(const struct backend *b, bool not_root);
 
 /* The backend's own counters (XDP program, multi-buffer); their number. */
 unsigned int backend_counters(struct backend *b, struct ctl_counter *out,

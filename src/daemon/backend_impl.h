@@ -31,6 +31,9 @@ struct backend_kind {
 	/* The backend's own counters; NULL: none. */
 	unsigned int (*counters)(struct backend *b, struct ctl_counter *out,
 				 unsigned int max);
+	/* Capabilities kept after the switch of user (backend.h); NULL:
+	 * none (AF_PACKET: the sockets are open, nothing to detach). */
+	uint64_t (*keep_caps)(const struct backend *b, bool not_root);
 	/* What capture sees: PCAPNG_LINK_ETHERNET or PCAPNG_LINK_RAW. */
 	uint16_t linktype;
 };

@@ -15,6 +15,7 @@
 #include "pcapng.h"
 
 _Static_assert(PACKET_PORT_MAX_IFS <= DATAPATH_MAX_IFS, "interface count");
+_Static_assert(PACKET_PORT_MAX_IFS <= BACKEND_MAX_FDS, "one fd per interface");
 
 static int packet_create(struct backend *p, const struct conf *c,
 			 const struct fast_map *fm)

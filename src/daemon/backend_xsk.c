@@ -14,6 +14,7 @@
 #include "backend_impl.h"
 #include "log.h"
 #include "pcapng.h"
+#include "privdrop.h"
 #include "xdp_prog.h"
 
 /* SO_BUSY_POLL: how long a syscall may spin in the driver (us). */
@@ -319,6 +320,22 @@ static unsigned int xsk_counters(struct backend *p, struct ctl_counter *out,
 	return n;
 }
 
+/* The XDP detach at exit and neighbour resolution need CAP_NET_ADMIN;
+ * libxdp's dispatcher pins, when a user other than root unloads them,
+ * CAP_DAC_OVERRIDE (privdrop.h). */
+static uint64_t xsk_keep_caps(const struct backend *b, bool not_root)
+{
+	uint64_t caps = PRIVDROP_CAPS_XDP;
+
+	for (unsigned int i = 0; i < xsk_port_if_count(b->x); i++) {
+		const struct xdp_prog *p = xsk_port_if_prog(b->x, i);
+
+		if (p && !xdp_prog_is_legacy(p) && not_root)
+			caps |= PRIVDROP_CAPS_XDP_PINS;
+	}
+	return caps;
+}
+
 const struct backend_kind backend_xsk_kind = {
 	.dp = {
 		.rx = xsk_rx,
@@ -341,5 +358,6 @@ const struct backend_kind backend_xsk_kind = {
 	.if_ifindex = xsk_if_ifindex,
 	.if_info = xsk_if_info,
 	.counters = xsk_counters,
+	.keep_caps = xsk_keep_caps,
 	.linktype = PCAPNG_LINK_ETHERNET,
 };

@@ -6,7 +6,7 @@
  * one-second tick for the engine's timers, signals through a signalfd
  * (SIGHUP reloads, SIGTERM / SIGINT exit), the kernel's netlink
  * notifications (kroute) and the control socket.  Exit detaches every XDP
- * program (xsk_port_destroy) so the kernel handles SCTP again.
+ * program (backend_destroy) so the kernel handles SCTP again.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -44,8 +44,6 @@
 #include "privdrop.h"
 #include "state_file.h"
 #include "time_ns.h"
-#include "xdp_prog.h"
-#include "xsk_port.h"
 
 #define DEFAULT_CONF	"/etc/sctpalg/sctpalgd.conf"
 
@@ -70,7 +68,7 @@ struct sctpalgd {
 	struct pidfile *pidfile;
 	struct state_file *state;
 	uint64_t last_save_ns;	/* of the state file (state-interval) */
-	struct rx_arg socks[XSK_PORT_MAX_SOCKETS];
+	struct rx_arg socks[BACKEND_MAX_FDS];
 	int exit_code;
 	struct assoc_log *alog;	/* one line per association up / down */
 	struct drop_log *dlog;	/* warnings when a limit drops packets */
@@ -556,22 +554,15 @@ static void startup_summary(const struct conf *c)
  */
 static int drop_privileges(struct sctpalgd *d)
 {
+	struct passwd *pw = getpwnam(d->conf.user);
 	struct privdrop_config pc = {
 		.user = d->conf.user,
-		.keep_caps = d->conf.backend == CONF_BACKEND_PACKET ? 0 :
-			     PRIVDROP_CAPS_XDP,
+		.keep_caps = backend_keep_caps(d->backend,
+					       pw && pw->pw_uid != 0),
 	};
-	const struct xsk_port *x = backend_xsk_port(d->backend);
-	struct passwd *pw = getpwnam(d->conf.user);
 	const char *why;
 	int r;
 
-	for (unsigned int i = 0; x && i < xsk_port_if_count(x); i++) {
-		const struct xdp_prog *p = xsk_port_if_prog(x, i);
-
-		if (p && !xdp_prog_is_legacy(p) && pw && pw->pw_uid != 0)
-			pc.keep_caps |= PRIVDROP_CAPS_XDP_PINS;
-	}
 	if (pw && (r = state_file_give_dir(d->state, pw->pw_uid,
 					   pw->pw_gid)) < 0)
 		log_warnx("state file %s: cannot give its directory to %s: "
