@@ -20,9 +20,10 @@
  * (the kernel refuses larger chunks outside huge pages), so when an
  * interface's MTU does not fit in one frame the sockets are bound with
  * XDP_USE_SG: the kernel then hands a large packet over as a chain of
- * descriptors (XDP_PKT_CONTD on all but the last).  xsk_port_rx_batch() gathers such a chain into a
- * bounce buffer (xsk_port_frame.jumbo) and gives the UMEM frames back at
- * once; xsk_port_tx_frame() cuts a bounce buffer into a chain again.  The
+ * descriptors (XDP_PKT_CONTD on all but the last).  xsk_port_rx_batch()
+ * gathers such a chain into a bounce buffer (xsk_port_frame.jumbo) and
+ * gives the UMEM frames back at once; xsk_port_tx_frame() cuts a bounce
+ * buffer into a chain again.  The
  * copy is the price of a contiguous packet for the engine; at an MTU that
  * fits a frame nothing changes.  A frame larger than XSK_PORT_MAX_FRAME is
  * dropped by the XDP program and counted (dropped-too-big).
