@@ -54,7 +54,7 @@ static void ring_out(struct datapath *d, struct dp_frame *f,
 }
 
 void dp_forward(struct datapath *d, struct dp_frame *f,
-		    const struct engine_verdict *v, bool inbound, uint64_t now)
+		const struct engine_verdict *v, bool inbound, uint64_t now)
 {
 	const uint8_t *ip = f->data + f->l3_off;
 	struct kroute_nexthop nh;
@@ -90,7 +90,7 @@ void dp_forward(struct datapath *d, struct dp_frame *f,
 
 /* A reply goes back where the packet came from, to the sender's MAC. */
 void dp_reply(struct datapath *d, struct dp_frame *f,
-		  const struct engine_verdict *v)
+	      const struct engine_verdict *v)
 {
 	uint8_t peer_mac[6];
 
@@ -103,4 +103,3 @@ void dp_reply(struct datapath *d, struct dp_frame *f,
 	memcpy(peer_mac, f->data + 6, 6);
 	ring_out(d, f, f->in_if, v->len, peer_mac);
 }
-
