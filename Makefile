@@ -50,6 +50,8 @@ JSONC_LIBS  := $(call pc,--libs,json-c)
 DAEMON_LIBS := $(call pc,--libs,libxdp libbpf liburing libnl-3.0 \
 	libnl-route-3.0 libnl-genl-3.0 inih json-c)
 DAEMON_CFLAGS := $(call pc,--cflags,libnl-3.0 libnl-route-3.0 libnl-genl-3.0)
+# Headers private to sctpalgd sit beside its sources.
+DAEMON_CFLAGS += -Isrc/daemon
 CRITERION_LIBS := $(call pc,--libs,criterion)
 # BPF programs include <linux/*.h> and <asm/types.h> from the host's
 # multiarch directory.
@@ -184,6 +186,8 @@ UNIT_DAEMON_SRCS += src/daemon/mon_event.c src/daemon/mon_watch.c \
 # sctpalgctl capture: request, filter, pcapng blocks.
 UNIT_DAEMON_SRCS += src/ctl/cap_filter.c src/ctl/pcapng.c \
 	src/daemon/capture.c
+# The datapath, over a fake backend and kroute (test_datapath.c).
+UNIT_DAEMON_SRCS += $(wildcard src/daemon/datapath*.c)
 SAN_OBJS += $(UNIT_DAEMON_SRCS:%.c=build/san/%.o)
 
 build/test/unit: $(UNIT_OBJS) $(SAN_OBJS)
@@ -258,9 +262,10 @@ fuzz:
 	$(MAKE) check-fastpath FAST_DIFF_PACKETS=400000
 
 # ---- end-to-end tools and tests (root, namespaces) ----
-E2E_LIB_xsk_forward := src/daemon/xport.c src/daemon/xdp_prog.c \
+E2E_LIB_xsk_forward := src/daemon/xsk_port.c src/daemon/xdp_prog.c \
 	src/daemon/fast_kv.c
 E2E_LDLIBS_xsk_forward := $(call pc,--libs,libxdp libbpf)
+build/test/e2e/xsk_forward: CFLAGS += -Isrc/daemon
 E2E_LDLIBS_sctp_peer := $(or $(call pc,--libs,usrsctp),-lusrsctp) -lpthread
 E2E_LIB_kroute_probe := src/daemon/kroute.c src/daemon/log.c \
 	src/engine/nat_addr.c
@@ -444,7 +449,7 @@ bench: deps
 # cppcheck is a check stage: clean today, and cheap (2 s).
 CPPCHECK_FLAGS := -q --std=c11 --enable=warning,portability \
 	--error-exitcode=1 --inline-suppr --suppress=unknownMacro \
-	-Iinclude -Isrc/engine
+	-Iinclude -Isrc/engine -Isrc/daemon
 check-static:
 	@echo "== cppcheck"
 	$(Q)cppcheck $(CPPCHECK_FLAGS) $(LIB_SRCS) $(GEN_SRCS) $(DAEMON_SRCS) \
