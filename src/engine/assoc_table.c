@@ -20,6 +20,28 @@
 #define NODE_ID(n)	((n) / ASSOC_KEY__COUNT)
 #define NODE_KEY(n)	((n) % ASSOC_KEY__COUNT)
 
+/*
+ * The secondary indexes (include/assoc_table.h, assoc_lookup_peer and
+ * assoc_lookup_cands), each with buckets of its own; d is 0 for the
+ * inbound side (public port), 1 for the outbound one (inside port).
+ * A peer index node is an association id, a peers[] index and d; a
+ * candidate index node an association id and d, its links in the
+ * header of the association's candidate block.
+ */
+#define LINK_PEERS	(1u << ASSOC_KEY__COUNT)
+#define LINK_CANDS	(1u << (ASSOC_KEY__COUNT + 1))
+#define PNODE(id, i, d)	((id) << 5 | (uint32_t)(i) << 1 | (d))
+#define PNODE_ID(n)	((n) >> 5)
+#define PNODE_IDX(n)	(((n) >> 1) & 15u)
+#define PNODE_D(n)	((n) & 1u)
+#define CNODE(id, d)	((id) << 1 | (d))
+#define CNODE_ID(n)	((n) >> 1)
+#define CNODE_D(n)	((n) & 1u)
+
+struct cand_hdr {
+	uint32_t next[2];
+};
+
 struct host_entry {
 	struct nat_addr addr;
 	uint32_t count;
@@ -39,6 +61,8 @@ struct assoc_table {
 
 	uint32_t bucket_mask;
 	uint32_t *buckets;
+	uint32_t peer_mask, cand_mask;
+	uint32_t *peer_buckets, *cand_buckets;
 
 	uint32_t wheel[WHEEL_SLOTS];
 	uint64_t wheel_now;	/* last second processed */
@@ -70,10 +94,12 @@ static uint32_t pow2_at_least(uint32_t v)
 static const struct assoc_cand cands_none[ASSOC_CANDS];
 #define CANDS_NONE	((struct assoc_cand *)(uintptr_t)cands_none)
 
-/* ASSOC_CANDS candidates, then their peer lists, 8-byte aligned. */
+/* The index links, ASSOC_CANDS candidates, then their peer lists,
+ * 8-byte aligned. */
 static size_t cands_block_size(uint8_t max_peers)
 {
-	size_t n = ASSOC_CANDS * sizeof(struct assoc_cand) +
+	size_t n = sizeof(struct cand_hdr) +
+		   ASSOC_CANDS * sizeof(struct assoc_cand) +
 		   (size_t)ASSOC_CANDS * max_peers * sizeof(struct nat_addr);
 
 	return (n + 7) & ~(size_t)7;
@@ -87,7 +113,7 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	uint32_t i, nbuckets;
 
 	if (capacity == 0 || capacity > (1u << 24) || max_locals == 0 ||
-	    max_peers == 0)
+	    max_peers == 0 || max_peers > 16)
 		return -EINVAL;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -100,6 +126,15 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	nbuckets = pow2_at_least(capacity * 2);
 	t->bucket_mask = nbuckets - 1;
 	t->host_mask = pow2_at_least(capacity) - 1;
+	/*
+	 * Two nodes per peer address, one bucket each: a lookup walks its
+	 * whole chain (to tell a lone match from several), so chains are
+	 * kept short.  Candidates are held only while handshaking.
+	 */
+	t->peer_mask = pow2_at_least(capacity * 2) - 1;
+	t->cand_mask = pow2_at_least(capacity / 2 + 64) - 1;
+	t->peer_buckets = malloc((t->peer_mask + 1) * sizeof(uint32_t));
+	t->cand_buckets = malloc((t->cand_mask + 1) * sizeof(uint32_t));
 
 	t->slots = calloc(capacity, sizeof(*t->slots));
 	t->buckets = malloc(nbuckets * sizeof(*t->buckets));
@@ -113,8 +148,11 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	    class_pool_init(&t->cand_pool, cands_block_size(max_peers), 1,
 			    capacity))
 		goto fail;
-	if (!t->slots || !t->buckets || !t->host_buckets || !t->hosts)
+	if (!t->slots || !t->buckets || !t->host_buckets || !t->hosts ||
+	    !t->peer_buckets || !t->cand_buckets)
 		goto fail;
+	memset(t->peer_buckets, 0xff, (t->peer_mask + 1) * sizeof(uint32_t));
+	memset(t->cand_buckets, 0xff, (t->cand_mask + 1) * sizeof(uint32_t));
 
 	huge_hint(t->slots, (size_t)capacity * sizeof(*t->slots));
 	huge_hint(t->buckets, nbuckets * sizeof(*t->buckets));
@@ -148,6 +186,8 @@ void assoc_table_destroy(struct assoc_table *t)
 	class_pool_fini(&t->peer_pool);
 	class_pool_fini(&t->cand_pool);
 	free(t->buckets);
+	free(t->peer_buckets);
+	free(t->cand_buckets);
 	free(t->host_buckets);
 	free(t->hosts);
 	free(t);
@@ -269,6 +309,245 @@ void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 	a->linked &= (uint8_t)~(1u << k);
 }
 
+/* ---- secondary indexes ---- */
+
+static inline unsigned int side_of(enum assoc_key k)
+{
+	return k == ASSOC_KEY_OUT_PORTS ? 1u : 0u;
+}
+
+static inline uint16_t side_port(const struct assoc *a, unsigned int d)
+{
+	return d ? a->port_inside : a->port_public;
+}
+
+static inline uint32_t ports_hash(const struct assoc_table *t,
+				  unsigned int d, uint16_t pa, uint16_t pb)
+{
+	return mix32(t->seed ^ 0x9e3779b9u ^ (uint32_t)d << 31 ^
+		     ((uint32_t)pa << 16 | pb));
+}
+
+static inline uint32_t peer_bucket(const struct assoc_table *t,
+				   unsigned int d, uint16_t pa, uint16_t pb,
+				   const struct nat_addr *peer)
+{
+	return mix32(ports_hash(t, d, pa, pb) ^
+		     nat_addr_hash(peer, t->seed)) & t->peer_mask;
+}
+
+static inline uint32_t *peer_next(const struct assoc_table *t, uint32_t n)
+{
+	return &t->slots[PNODE_ID(n)].peers[PNODE_IDX(n)].pnext[PNODE_D(n)];
+}
+
+static inline struct cand_hdr *cand_hdr_of(const struct assoc *a)
+{
+	return (struct cand_hdr *)(void *)a->cands - 1;
+}
+
+static inline uint32_t *cand_next(const struct assoc_table *t, uint32_t n)
+{
+	return &cand_hdr_of(&t->slots[CNODE_ID(n)])->next[CNODE_D(n)];
+}
+
+void assoc_index_new_peer(struct assoc_table *t, struct assoc *a)
+{
+	unsigned int i = a->n_peers - 1u;
+
+	if (!(a->linked & LINK_PEERS) || !a->n_peers)
+		return;
+	for (unsigned int d = 0; d < 2; d++) {
+		uint32_t b = peer_bucket(t, d, side_port(a, d), a->port_peer,
+					 &a->peers[i].addr);
+
+		a->peers[i].pnext[d] = t->peer_buckets[b];
+		t->peer_buckets[b] = PNODE(a->id, i, d);
+	}
+}
+
+void assoc_index_peers(struct assoc_table *t, struct assoc *a)
+{
+	uint8_t n = a->n_peers;
+
+	if (a->linked & LINK_PEERS)
+		return;
+	a->linked |= LINK_PEERS;
+	for (a->n_peers = 1; a->n_peers <= n; a->n_peers++)
+		assoc_index_new_peer(t, a);
+	a->n_peers = n;
+}
+
+bool assoc_unindex_peers(struct assoc_table *t, struct assoc *a)
+{
+	if (!(a->linked & LINK_PEERS))
+		return false;
+	for (unsigned int i = 0; i < a->n_peers; i++) {
+		for (unsigned int d = 0; d < 2; d++) {
+			uint32_t node = PNODE(a->id, i, d), *pp;
+
+			pp = &t->peer_buckets[peer_bucket(
+				t, d, side_port(a, d), a->port_peer,
+				&a->peers[i].addr)];
+			while (*pp != ASSOC_NONE && *pp != node)
+				pp = peer_next(t, *pp);
+			if (*pp == node)
+				*pp = a->peers[i].pnext[d];
+		}
+	}
+	a->linked &= (uint8_t)~LINK_PEERS;
+	return true;
+}
+
+static void cands_index(struct assoc_table *t, struct assoc *a)
+{
+	struct cand_hdr *h;
+
+	if ((a->linked & LINK_CANDS) || a->cands == CANDS_NONE)
+		return;
+	h = cand_hdr_of(a);
+	for (unsigned int d = 0; d < 2; d++) {
+		uint32_t b = ports_hash(t, d, side_port(a, d), a->port_peer) &
+			     t->cand_mask;
+
+		h->next[d] = t->cand_buckets[b];
+		t->cand_buckets[b] = CNODE(a->id, d);
+	}
+	a->linked |= LINK_CANDS;
+}
+
+static void cands_unindex(struct assoc_table *t, struct assoc *a)
+{
+	if (!(a->linked & LINK_CANDS))
+		return;
+	for (unsigned int d = 0; d < 2; d++) {
+		uint32_t node = CNODE(a->id, d), *pp;
+
+		pp = &t->cand_buckets[ports_hash(t, d, side_port(a, d),
+						 a->port_peer) &
+				      t->cand_mask];
+		while (*pp != ASSOC_NONE && *pp != node)
+			pp = cand_next(t, *pp);
+		if (*pp == node)
+			*pp = cand_hdr_of(a)->next[d];
+	}
+	a->linked &= (uint8_t)~LINK_CANDS;
+}
+
+/*
+ * What the lookup_ / any_ variants keep while they walk an index: how
+ * many matched, the first, and whether match() was last called on it.
+ */
+struct pick {
+	struct assoc *first;
+	unsigned int n;
+	bool first_last;
+};
+
+static bool pick_add(struct pick *p, struct assoc *a, bool any,
+		     bool (*match)(const struct assoc *, void *), void *arg)
+{
+	bool m = match(a, arg);
+
+	if (m && !p->n++)
+		p->first = a;
+	p->first_last = m && p->first == a;
+	return any && m;
+}
+
+static struct assoc *pick_result(const struct assoc_table *t,
+				 const struct pick *p, enum assoc_key k,
+				 uint16_t pa, uint16_t pb, bool any,
+				 bool (*match)(const struct assoc *, void *),
+				 void *arg)
+{
+	if (!p->n || any)
+		return p->first;
+	if (p->n > 1)
+		return assoc_lookup_ports(t, k, pa, pb, match, arg);
+	if (!p->first_last)
+		match(p->first, arg);
+	return p->first;
+}
+
+static struct assoc *walk_peer(const struct assoc_table *t, enum assoc_key k,
+			       uint16_t pa, uint16_t pb,
+			       const struct nat_addr *peer, bool any,
+			       bool (*match)(const struct assoc *, void *),
+			       void *arg)
+{
+	unsigned int d = side_of(k);
+	uint32_t n = t->peer_buckets[peer_bucket(t, d, pa, pb, peer)];
+	struct pick p = { 0 };
+
+	for (; n != ASSOC_NONE; n = *peer_next(t, n)) {
+		struct assoc *a = &t->slots[PNODE_ID(n)];
+
+		if (PNODE_D(n) != d || side_port(a, d) != pa ||
+		    a->port_peer != pb ||
+		    !nat_addr_eq(&a->peers[PNODE_IDX(n)].addr, peer))
+			continue;
+		if (pick_add(&p, a, any, match, arg))
+			break;
+	}
+	return pick_result(t, &p, k, pa, pb, any, match, arg);
+}
+
+static struct assoc *walk_cands(const struct assoc_table *t,
+				enum assoc_key k, uint16_t pa, uint16_t pb,
+				bool any,
+				bool (*match)(const struct assoc *, void *),
+				void *arg)
+{
+	unsigned int d = side_of(k);
+	uint32_t n = t->cand_buckets[ports_hash(t, d, pa, pb) & t->cand_mask];
+	struct pick p = { 0 };
+
+	for (; n != ASSOC_NONE; n = *cand_next(t, n)) {
+		struct assoc *a = &t->slots[CNODE_ID(n)];
+
+		if (CNODE_D(n) != d || side_port(a, d) != pa ||
+		    a->port_peer != pb)
+			continue;
+		if (pick_add(&p, a, any, match, arg))
+			break;
+	}
+	return pick_result(t, &p, k, pa, pb, any, match, arg);
+}
+
+struct assoc *assoc_lookup_peer(const struct assoc_table *t,
+				enum assoc_key k, uint16_t port_a,
+				uint16_t port_b, const struct nat_addr *peer,
+				bool (*match)(const struct assoc *, void *),
+				void *arg)
+{
+	return walk_peer(t, k, port_a, port_b, peer, false, match, arg);
+}
+
+bool assoc_any_peer(const struct assoc_table *t, enum assoc_key k,
+		    uint16_t port_a, uint16_t port_b,
+		    const struct nat_addr *peer,
+		    bool (*match)(const struct assoc *, void *), void *arg)
+{
+	return walk_peer(t, k, port_a, port_b, peer, true, match, arg);
+}
+
+struct assoc *assoc_lookup_cands(const struct assoc_table *t,
+				 enum assoc_key k, uint16_t port_a,
+				 uint16_t port_b,
+				 bool (*match)(const struct assoc *, void *),
+				 void *arg)
+{
+	return walk_cands(t, k, port_a, port_b, false, match, arg);
+}
+
+bool assoc_any_cands(const struct assoc_table *t, enum assoc_key k,
+		     uint16_t port_a, uint16_t port_b,
+		     bool (*match)(const struct assoc *, void *), void *arg)
+{
+	return walk_cands(t, k, port_a, port_b, true, match, arg);
+}
+
 void assoc_link_all(struct assoc_table *t, struct assoc *a)
 {
 	if (a->tag_inside)
@@ -281,6 +560,8 @@ void assoc_link_all(struct assoc_table *t, struct assoc *a)
 		assoc_link(t, a, ASSOC_KEY_OUT_PREV);
 	assoc_link(t, a, ASSOC_KEY_IN_PORTS);
 	assoc_link(t, a, ASSOC_KEY_OUT_PORTS);
+	assoc_index_peers(t, a);
+	cands_index(t, a);
 }
 
 void assoc_unlink_all(struct assoc_table *t, struct assoc *a)
@@ -289,6 +570,8 @@ void assoc_unlink_all(struct assoc_table *t, struct assoc *a)
 
 	for (k = 0; k < ASSOC_KEY__COUNT; k++)
 		assoc_unlink(t, a, (enum assoc_key)k);
+	assoc_unindex_peers(t, a);
+	cands_unindex(t, a);
 }
 
 struct assoc *assoc_lookup_tag(const struct assoc_table *t,
@@ -492,18 +775,23 @@ unsigned int assoc_table_expire(struct assoc_table *t, uint64_t now_ns,
 
 bool assoc_cands_take(struct assoc_table *t, struct assoc *a)
 {
+	struct cand_hdr *h;
 	struct assoc_cand *c;
 	struct nat_addr *peers;
 
 	if (a->cands != CANDS_NONE)
 		return true;
-	c = class_pool_get(&t->cand_pool, 0);
-	if (!c)
+	h = class_pool_get(&t->cand_pool, 0);
+	if (!h)
 		return false;	/* never: one block per slot */
+	c = (struct assoc_cand *)(void *)(h + 1);
 	peers = (struct nat_addr *)(c + ASSOC_CANDS);
 	for (int i = 0; i < ASSOC_CANDS; i++)
 		c[i].peers = &peers[(size_t)i * t->max_peers];
 	a->cands = c;
+	/* Indexed with the association's keys (assoc_link_all). */
+	if (a->linked & (1u << ASSOC_KEY_IN_PORTS))
+		cands_index(t, a);
 	return true;
 }
 
@@ -511,7 +799,8 @@ void assoc_cands_drop(struct assoc_table *t, struct assoc *a)
 {
 	if (!a->cands || a->cands == CANDS_NONE)
 		return;
-	class_pool_put(&t->cand_pool, 0, a->cands);
+	cands_unindex(t, a);
+	class_pool_put(&t->cand_pool, 0, cand_hdr_of(a));
 	a->cands = CANDS_NONE;
 }
 
