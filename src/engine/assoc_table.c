@@ -39,7 +39,7 @@
 #define CNODE_D(n)	((n) & 1u)
 
 struct cand_hdr {
-	uint32_t next[2];
+	uint32_t next[2], prev[2];	/* prev: ASSOC_NONE at the head */
 };
 
 struct host_entry {
@@ -351,6 +351,13 @@ static inline uint32_t *cand_next(const struct assoc_table *t, uint32_t n)
 	return &cand_hdr_of(&t->slots[CNODE_ID(n)])->next[CNODE_D(n)];
 }
 
+/* A chain mixes both sides' nodes: each node's own side says which
+ * of its links it uses. */
+static inline uint32_t *cand_prev(const struct assoc_table *t, uint32_t n)
+{
+	return &cand_hdr_of(&t->slots[CNODE_ID(n)])->prev[CNODE_D(n)];
+}
+
 void assoc_index_new_peer(struct assoc_table *t, struct assoc *a)
 {
 	unsigned int i = a->n_peers - 1u;
@@ -399,6 +406,13 @@ bool assoc_unindex_peers(struct assoc_table *t, struct assoc *a)
 	return true;
 }
 
+static uint32_t *cand_head(const struct assoc_table *t,
+			   const struct assoc *a, unsigned int d)
+{
+	return &t->cand_buckets[ports_hash(t, d, side_port(a, d),
+					   a->port_peer) & t->cand_mask];
+}
+
 static void cands_index(struct assoc_table *t, struct assoc *a)
 {
 	struct cand_hdr *h;
@@ -407,29 +421,32 @@ static void cands_index(struct assoc_table *t, struct assoc *a)
 		return;
 	h = cand_hdr_of(a);
 	for (unsigned int d = 0; d < 2; d++) {
-		uint32_t b = ports_hash(t, d, side_port(a, d), a->port_peer) &
-			     t->cand_mask;
+		uint32_t *head = cand_head(t, a, d);
 
-		h->next[d] = t->cand_buckets[b];
-		t->cand_buckets[b] = CNODE(a->id, d);
+		h->next[d] = *head;
+		h->prev[d] = ASSOC_NONE;
+		if (*head != ASSOC_NONE)
+			*cand_prev(t, *head) = CNODE(a->id, d);
+		*head = CNODE(a->id, d);
 	}
 	a->linked |= LINK_CANDS;
 }
 
+/* Doubly linked: a handshake's end unlinks it without a walk. */
 static void cands_unindex(struct assoc_table *t, struct assoc *a)
 {
+	struct cand_hdr *h;
+
 	if (!(a->linked & LINK_CANDS))
 		return;
+	h = cand_hdr_of(a);
 	for (unsigned int d = 0; d < 2; d++) {
-		uint32_t node = CNODE(a->id, d), *pp;
-
-		pp = &t->cand_buckets[ports_hash(t, d, side_port(a, d),
-						 a->port_peer) &
-				      t->cand_mask];
-		while (*pp != ASSOC_NONE && *pp != node)
-			pp = cand_next(t, *pp);
-		if (*pp == node)
-			*pp = cand_hdr_of(a)->next[d];
+		if (h->prev[d] == ASSOC_NONE)
+			*cand_head(t, a, d) = h->next[d];
+		else
+			*cand_next(t, h->prev[d]) = h->next[d];
+		if (h->next[d] != ASSOC_NONE)
+			*cand_prev(t, h->next[d]) = h->prev[d];
 	}
 	a->linked &= (uint8_t)~LINK_CANDS;
 }

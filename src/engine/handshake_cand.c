@@ -645,7 +645,11 @@ static void take_peers(struct engine *e, struct assoc *a,
 
 	if (!assoc_room_peers(e->table, a, c->n_peers))
 		return;		/* never: candidates hold max_peers at most */
-	indexed = assoc_unindex_peers(e->table, a);
+	/* Its index entries stay when the list does (most handshakes). */
+	indexed = n_old == c->n_peers;
+	for (int i = 0; indexed && i < n_old; i++)
+		indexed = nat_addr_eq(&a->peers[i].addr, &c->peers[i]);
+	indexed = !indexed && assoc_unindex_peers(e->table, a);
 	memcpy(old, a->peers, n_old * sizeof(old[0]));
 	a->n_peers = 0;
 	for (int i = 0; i < c->n_peers; i++) {
