@@ -127,7 +127,9 @@ struct assoc {
 	uint64_t created, last_seen, expires;
 	/* Timer wheel. */
 	uint32_t wnext, wprev;
-	uint64_t filed;		/* deadline the wheel slot was chosen for */
+	/* The second (WHEEL_TICK_NS) the wheel slot was chosen for: 32
+	 * bits of seconds last 136 years of the engine's clock. */
+	uint32_t filed;
 	bool in_use;
 	/* Address lists, grown on demand (assoc_room_*); the size class of
 	 * each block is the table's business. */

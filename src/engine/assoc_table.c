@@ -709,8 +709,8 @@ static void wheel_remove(struct assoc_table *t, struct assoc *a)
 {
 	if (a->wprev != ASSOC_NONE)
 		t->slots[a->wprev].wnext = a->wnext;
-	else if (t->wheel[wheel_slot(a->filed)] == a->id)
-		t->wheel[wheel_slot(a->filed)] = a->wnext;
+	else if (t->wheel[a->filed % WHEEL_SLOTS] == a->id)
+		t->wheel[a->filed % WHEEL_SLOTS] = a->wnext;
 	if (a->wnext != ASSOC_NONE)
 		t->slots[a->wnext].wprev = a->wprev;
 	a->wnext = a->wprev = ASSOC_NONE;
@@ -725,7 +725,7 @@ static void wheel_insert(struct assoc_table *t, struct assoc *a,
 	if (deadline / WHEEL_TICK_NS <= t->wheel_now)
 		deadline = (t->wheel_now + 1) * WHEEL_TICK_NS;
 	s = wheel_slot(deadline);
-	a->filed = deadline;
+	a->filed = (uint32_t)(deadline / WHEEL_TICK_NS);
 	a->wprev = ASSOC_NONE;
 	a->wnext = t->wheel[s];
 	if (a->wnext != ASSOC_NONE)
@@ -740,7 +740,7 @@ void assoc_set_expiry(struct assoc_table *t, struct assoc *a,
 
 	a->expires = expires_ns;
 	/* Later deadline: lazy, the wheel refiles it when it gets there. */
-	if (old && expires_ns / WHEEL_TICK_NS >= a->filed / WHEEL_TICK_NS)
+	if (old && expires_ns / WHEEL_TICK_NS >= a->filed)
 		return;
 	if (old)
 		wheel_remove(t, a);
