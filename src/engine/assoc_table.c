@@ -61,6 +61,9 @@ struct assoc_table {
 
 	uint32_t bucket_mask;
 	uint32_t *buckets;
+	/* Previous-tag keys linked (state files of older versions only):
+	 * while none is, their lookups need not touch the buckets. */
+	uint32_t prev_linked;
 	uint32_t peer_mask, cand_mask;
 	uint32_t *peer_buckets, *cand_buckets;
 
@@ -151,6 +154,8 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	if (!t->slots || !t->buckets || !t->host_buckets || !t->hosts ||
 	    !t->peer_buckets || !t->cand_buckets)
 		goto fail;
+	huge_hint(t->peer_buckets, (t->peer_mask + 1) * sizeof(uint32_t));
+	huge_hint(t->cand_buckets, (t->cand_mask + 1) * sizeof(uint32_t));
 	memset(t->peer_buckets, 0xff, (t->peer_mask + 1) * sizeof(uint32_t));
 	memset(t->cand_buckets, 0xff, (t->cand_mask + 1) * sizeof(uint32_t));
 
@@ -276,6 +281,11 @@ static void key_of(const struct assoc *a, enum assoc_key k, uint16_t *pa,
 	}
 }
 
+static inline bool is_prev(enum assoc_key k)
+{
+	return k == ASSOC_KEY_IN_PREV || k == ASSOC_KEY_OUT_PREV;
+}
+
 void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 {
 	uint16_t pa, pb;
@@ -288,6 +298,7 @@ void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 	a->hnext[k] = t->buckets[b];
 	t->buckets[b] = NODE(a->id, k);
 	a->linked |= (uint8_t)(1u << k);
+	t->prev_linked += is_prev(k);
 }
 
 void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k)
@@ -307,6 +318,7 @@ void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 		}
 	}
 	a->linked &= (uint8_t)~(1u << k);
+	t->prev_linked -= is_prev(k);
 }
 
 /* ---- secondary indexes ---- */
@@ -595,7 +607,11 @@ struct assoc *assoc_lookup_tag(const struct assoc_table *t,
 			       enum assoc_key k, uint16_t port_a,
 			       uint16_t port_b, uint32_t tag)
 {
-	uint32_t n = t->buckets[key_hash(t, k, port_a, port_b, tag)];
+	uint32_t n;
+
+	if (is_prev(k) && !t->prev_linked)
+		return NULL;
+	n = t->buckets[key_hash(t, k, port_a, port_b, tag)];
 
 	while (n != ASSOC_NONE) {
 		struct assoc *a = &t->slots[NODE_ID(n)];
@@ -617,7 +633,11 @@ assoc_lookup_tag_match(const struct assoc_table *t, enum assoc_key k,
 		       uint16_t port_a, uint16_t port_b, uint32_t tag,
 		       bool (*match)(const struct assoc *, void *), void *arg)
 {
-	uint32_t n = t->buckets[key_hash(t, k, port_a, port_b, tag)];
+	uint32_t n;
+
+	if (is_prev(k) && !t->prev_linked)
+		return NULL;
+	n = t->buckets[key_hash(t, k, port_a, port_b, tag)];
 
 	while (n != ASSOC_NONE) {
 		struct assoc *a = &t->slots[NODE_ID(n)];
