@@ -25,8 +25,9 @@
  * assoc_lookup_cands), each with buckets of its own; d is 0 for the
  * inbound side (public port), 1 for the outbound one (inside port).
  * A peer index node is an association id, a peers[] index and d; a
- * candidate index node an association id and d, its links in the
- * header of the association's candidate block.
+ * candidate index node a candidate block (its index in the pool) and d,
+ * with links, key and owner in the block's header, so that a walk
+ * reads only the headers of the nodes it passes.
  */
 #define LINK_PEERS	(1u << ASSOC_KEY__COUNT)
 #define LINK_CANDS	(1u << (ASSOC_KEY__COUNT + 1))
@@ -34,12 +35,18 @@
 #define PNODE_ID(n)	((n) >> 5)
 #define PNODE_IDX(n)	(((n) >> 1) & 15u)
 #define PNODE_D(n)	((n) & 1u)
-#define CNODE(id, d)	((id) << 1 | (d))
-#define CNODE_ID(n)	((n) >> 1)
+#define CNODE(blk, d)	((blk) << 1 | (d))
+#define CNODE_BLK(n)	((n) >> 1)
 #define CNODE_D(n)	((n) & 1u)
 
 struct cand_hdr {
-	uint32_t next[2], prev[2];	/* prev: ASSOC_NONE at the head */
+	/* 8-aligned: the candidates follow it. */
+	_Alignas(8) uint32_t next[2], prev[2];	/* prev: ASSOC_NONE at head */
+	/* The node's key (side_port() by side, port_peer), copied when it
+	 * is linked: a walk passes other nodes without touching their
+	 * slots.  Ports never change while an association is linked. */
+	uint16_t port[2], port_peer;
+	uint32_t id;			/* the association */
 };
 
 struct host_entry {
@@ -358,16 +365,28 @@ static inline struct cand_hdr *cand_hdr_of(const struct assoc *a)
 	return (struct cand_hdr *)(void *)a->cands - 1;
 }
 
+static inline struct cand_hdr *cand_hdr_at(const struct assoc_table *t,
+					   uint32_t n)
+{
+	return class_pool_block(&t->cand_pool, 0, CNODE_BLK(n));
+}
+
+static inline uint32_t cand_node(const struct assoc_table *t,
+				 const struct assoc *a, unsigned int d)
+{
+	return CNODE(class_pool_index(&t->cand_pool, 0, cand_hdr_of(a)), d);
+}
+
 static inline uint32_t *cand_next(const struct assoc_table *t, uint32_t n)
 {
-	return &cand_hdr_of(&t->slots[CNODE_ID(n)])->next[CNODE_D(n)];
+	return &cand_hdr_at(t, n)->next[CNODE_D(n)];
 }
 
 /* A chain mixes both sides' nodes: each node's own side says which
  * of its links it uses. */
 static inline uint32_t *cand_prev(const struct assoc_table *t, uint32_t n)
 {
-	return &cand_hdr_of(&t->slots[CNODE_ID(n)])->prev[CNODE_D(n)];
+	return &cand_hdr_at(t, n)->prev[CNODE_D(n)];
 }
 
 void assoc_index_new_peer(struct assoc_table *t, struct assoc *a)
@@ -432,14 +451,17 @@ static void cands_index(struct assoc_table *t, struct assoc *a)
 	if ((a->linked & LINK_CANDS) || a->cands == CANDS_NONE)
 		return;
 	h = cand_hdr_of(a);
+	h->id = a->id;
+	h->port_peer = a->port_peer;
 	for (unsigned int d = 0; d < 2; d++) {
 		uint32_t *head = cand_head(t, a, d);
 
+		h->port[d] = side_port(a, d);
 		h->next[d] = *head;
 		h->prev[d] = ASSOC_NONE;
 		if (*head != ASSOC_NONE)
-			*cand_prev(t, *head) = CNODE(a->id, d);
-		*head = CNODE(a->id, d);
+			*cand_prev(t, *head) = cand_node(t, a, d);
+		*head = cand_node(t, a, d);
 	}
 	a->linked |= LINK_CANDS;
 }
@@ -532,13 +554,13 @@ static struct assoc *walk_cands(const struct assoc_table *t,
 	uint32_t n = t->cand_buckets[ports_hash(t, d, pa, pb) & t->cand_mask];
 	struct pick p = { 0 };
 
-	for (; n != ASSOC_NONE; n = *cand_next(t, n)) {
-		struct assoc *a = &t->slots[CNODE_ID(n)];
+	while (n != ASSOC_NONE) {
+		const struct cand_hdr *h = cand_hdr_at(t, n);
+		bool key = CNODE_D(n) == d && h->port[d] == pa &&
+			   h->port_peer == pb;
 
-		if (CNODE_D(n) != d || side_port(a, d) != pa ||
-		    a->port_peer != pb)
-			continue;
-		if (pick_add(&p, a, any, match, arg))
+		n = h->next[CNODE_D(n)];
+		if (key && pick_add(&p, &t->slots[h->id], any, match, arg))
 			break;
 	}
 	return pick_result(t, &p, k, pa, pb, any, match, arg);
