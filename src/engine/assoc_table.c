@@ -840,10 +840,16 @@ bool assoc_cands_take(struct assoc_table *t, struct assoc *a)
 
 	if (a->cands != CANDS_NONE)
 		return true;
-	h = class_pool_get(&t->cand_pool, 0);
+	/*
+	 * Only the header and the candidates are cleared: a candidate's
+	 * peer list is read up to its n_peers, which starts at 0, so the
+	 * lists (most of the block) are touched only as peers are added.
+	 */
+	h = class_pool_get_dirty(&t->cand_pool, 0);
 	if (!h)
 		return false;	/* never: one block per slot */
 	c = (struct assoc_cand *)(void *)(h + 1);
+	memset(h, 0, sizeof(*h) + ASSOC_CANDS * sizeof(*c));
 	peers = (struct nat_addr *)(c + ASSOC_CANDS);
 	for (int i = 0; i < ASSOC_CANDS; i++)
 		c[i].peers = &peers[(size_t)i * t->max_peers];

@@ -48,6 +48,10 @@ static inline unsigned int class_pool_entries(unsigned int cls)
  * one block per pool. */
 void *class_pool_get(struct class_pool *p, unsigned int cls);
 void class_pool_put(struct class_pool *p, unsigned int cls, void *block);
+/* The same, but a block given back keeps what its last owner wrote
+ * (beyond the pool's first 4 bytes): for owners that clear what they
+ * read, rather than the whole block. */
+void *class_pool_get_dirty(struct class_pool *p, unsigned int cls);
 
 /* Block i of class cls, and back: a 32-bit name for a block. */
 static inline void *class_pool_block(const struct class_pool *p,
