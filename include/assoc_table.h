@@ -35,12 +35,14 @@
 enum assoc_key {
 	ASSOC_KEY_IN_TAG = 0,	/* public port, peer port, tag_inside */
 	ASSOC_KEY_OUT_TAG,	/* inside port, peer port, tag_peer */
-	ASSOC_KEY_IN_PREV,	/* ... prev_tag_inside (older state files) */
-	ASSOC_KEY_OUT_PREV,	/* ... prev_tag_peer */
 	ASSOC_KEY_IN_PORTS,	/* public port, peer port */
 	ASSOC_KEY_OUT_PORTS,	/* inside port, peer port */
+	/* Keys whose links live outside the slot (assoc_table.c): */
+	ASSOC_KEY_IN_PREV,	/* ... prev_tag_inside (older state files) */
+	ASSOC_KEY_OUT_PREV,	/* ... prev_tag_peer */
 	ASSOC_KEY__COUNT
 };
+#define ASSOC_KEY__IN_SLOT	ASSOC_KEY_IN_PREV
 
 /* One inside address and the public address it shows on one uplink. */
 struct assoc_local {
@@ -112,7 +114,7 @@ struct assoc_cand {
 /* Fields are public: the engine's fast path reads them inline. */
 struct assoc {
 	uint32_t id;
-	uint32_t hnext[ASSOC_KEY__COUNT];
+	uint32_t hnext[ASSOC_KEY__IN_SLOT];
 	/* bit per enum assoc_key, then the two indexes (assoc_table.c) */
 	uint8_t linked;
 	uint8_t state;		/* enum assoc_state */

@@ -69,8 +69,11 @@ struct assoc_table {
 	uint32_t bucket_mask;
 	uint32_t *buckets;
 	/* Previous-tag keys linked (state files of older versions only):
-	 * while none is, their lookups need not touch the buckets. */
+	 * while none is, their lookups need not touch the buckets.  Their
+	 * chain links are here, two per slot, not in every slot: calloc's
+	 * pages are touched only by associations that have them. */
 	uint32_t prev_linked;
+	uint32_t *prev_next;
 	uint32_t peer_mask, cand_mask;
 	uint32_t *peer_buckets, *cand_buckets;
 
@@ -146,7 +149,12 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	t->peer_buckets = malloc((t->peer_mask + 1) * sizeof(uint32_t));
 	t->cand_buckets = malloc((t->cand_mask + 1) * sizeof(uint32_t));
 
-	t->slots = calloc(capacity, sizeof(*t->slots));
+	/* 128-byte slots on cache line boundaries: a slot is two lines,
+	 * its keys and ports in the first. */
+	if (posix_memalign((void **)&t->slots, 64,
+			   (size_t)capacity * sizeof(*t->slots)))
+		t->slots = NULL;
+	t->prev_next = calloc((size_t)capacity * 2, sizeof(uint32_t));
 	t->buckets = malloc(nbuckets * sizeof(*t->buckets));
 	t->host_buckets = malloc((t->host_mask + 1) *
 				 sizeof(*t->host_buckets));
@@ -158,8 +166,8 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	    class_pool_init(&t->cand_pool, cands_block_size(max_peers), 1,
 			    capacity))
 		goto fail;
-	if (!t->slots || !t->buckets || !t->host_buckets || !t->hosts ||
-	    !t->peer_buckets || !t->cand_buckets)
+	if (!t->slots || !t->prev_next || !t->buckets || !t->host_buckets ||
+	    !t->hosts || !t->peer_buckets || !t->cand_buckets)
 		goto fail;
 	huge_hint(t->peer_buckets, (t->peer_mask + 1) * sizeof(uint32_t));
 	huge_hint(t->cand_buckets, (t->cand_mask + 1) * sizeof(uint32_t));
@@ -167,6 +175,7 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	memset(t->cand_buckets, 0xff, (t->cand_mask + 1) * sizeof(uint32_t));
 
 	huge_hint(t->slots, (size_t)capacity * sizeof(*t->slots));
+	memset(t->slots, 0, (size_t)capacity * sizeof(*t->slots));
 	huge_hint(t->buckets, nbuckets * sizeof(*t->buckets));
 	memset(t->buckets, 0xff, nbuckets * sizeof(*t->buckets));
 	memset(t->host_buckets, 0xff,
@@ -194,6 +203,7 @@ void assoc_table_destroy(struct assoc_table *t)
 	if (!t)
 		return;
 	free(t->slots);
+	free(t->prev_next);
 	class_pool_fini(&t->local_pool);
 	class_pool_fini(&t->peer_pool);
 	class_pool_fini(&t->cand_pool);
@@ -293,6 +303,15 @@ static inline bool is_prev(enum assoc_key k)
 	return k == ASSOC_KEY_IN_PREV || k == ASSOC_KEY_OUT_PREV;
 }
 
+/* The chain link of association id for key k. */
+static inline uint32_t *hnext_of(const struct assoc_table *t, uint32_t id,
+				 uint32_t k)
+{
+	if (k < ASSOC_KEY__IN_SLOT)
+		return &t->slots[id].hnext[k];
+	return &t->prev_next[(size_t)id * 2 + (k - ASSOC_KEY__IN_SLOT)];
+}
+
 void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 {
 	uint16_t pa, pb;
@@ -302,7 +321,7 @@ void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 		return;
 	key_of(a, k, &pa, &pb, &tag);
 	b = key_hash(t, k, pa, pb, tag);
-	a->hnext[k] = t->buckets[b];
+	*hnext_of(t, a->id, k) = t->buckets[b];
 	t->buckets[b] = NODE(a->id, k);
 	a->linked |= (uint8_t)(1u << k);
 	t->prev_linked += is_prev(k);
@@ -318,9 +337,9 @@ void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 	key_of(a, k, &pa, &pb, &tag);
 	b = key_hash(t, k, pa, pb, tag);
 	for (pp = &t->buckets[b]; *pp != ASSOC_NONE;
-	     pp = &t->slots[NODE_ID(*pp)].hnext[NODE_KEY(*pp)]) {
+	     pp = hnext_of(t, NODE_ID(*pp), NODE_KEY(*pp))) {
 		if (*pp == node) {
-			*pp = a->hnext[k];
+			*pp = *hnext_of(t, a->id, k);
 			break;
 		}
 	}
@@ -645,7 +664,7 @@ struct assoc *assoc_lookup_tag(const struct assoc_table *t,
 			if (pa == port_a && pb == port_b && at == tag)
 				return a;
 		}
-		n = a->hnext[NODE_KEY(n)];
+		n = *hnext_of(t, NODE_ID(n), NODE_KEY(n));
 	}
 	return NULL;
 }
@@ -672,7 +691,7 @@ assoc_lookup_tag_match(const struct assoc_table *t, enum assoc_key k,
 			    match(a, arg))
 				return a;
 		}
-		n = a->hnext[NODE_KEY(n)];
+		n = *hnext_of(t, NODE_ID(n), NODE_KEY(n));
 	}
 	return NULL;
 }
@@ -696,7 +715,7 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 			    (!match || match(a, arg)))
 				return a;
 		}
-		n = a->hnext[NODE_KEY(n)];
+		n = *hnext_of(t, NODE_ID(n), NODE_KEY(n));
 	}
 	return NULL;
 }
@@ -911,7 +930,7 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 	a->cands = CANDS_NONE;
 	a->forward = -1;
 	a->wnext = a->wprev = ASSOC_NONE;
-	for (int k = 0; k < ASSOC_KEY__COUNT; k++)
+	for (int k = 0; k < ASSOC_KEY__IN_SLOT; k++)
 		a->hnext[k] = ASSOC_NONE;
 	a->created = a->last_seen = now_ns;
 	a->in_use = true;

@@ -302,3 +302,35 @@ Test(assoc_table, indexes_agree_with_the_port_walk)
 	}
 	assoc_table_destroy(t);
 }
+
+/* Previous tags (state files of older versions) are found by their keys,
+ * beside the live ones, and no longer once unlinked. */
+Test(assoc_table, previous_tag_keys)
+{
+	struct assoc_table *t;
+	struct assoc *a, *b;
+
+	cr_assert_eq(assoc_table_create(16, 4, 4, 1, &t), 0);
+	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, 5000, 3868, 7));
+	a = assoc_alloc(t, SEC);
+	a->port_inside = a->port_public = 5000;
+	a->port_peer = 3868;
+	a->tag_inside = 100;
+	a->tag_peer = 101;
+	a->prev_tag_inside = 7;
+	a->prev_tag_peer = 8;
+	assoc_link_all(t, a);
+	b = new_assoc(t, SEC, 5000, 200);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, 5000, 3868, 7), a);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_OUT_PREV, 5000, 3868, 8), a);
+	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, 5000, 3868, 8));
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5000, 3868, 100), a);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5000, 3868, 200), b);
+	assoc_unlink(t, a, ASSOC_KEY_IN_PREV);
+	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, 5000, 3868, 7));
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_OUT_PREV, 5000, 3868, 8), a);
+	assoc_free(t, a);
+	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_OUT_PREV, 5000, 3868, 8));
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_OUT_TAG, 5000, 3868, 201), b);
+	assoc_table_destroy(t);
+}
