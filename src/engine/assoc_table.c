@@ -66,8 +66,8 @@ struct assoc_table {
 	struct class_pool cand_pool;
 	uint32_t free_head;	/* free list through wnext */
 
-	uint32_t bucket_mask;
-	uint32_t *buckets;
+	uint32_t bucket_mask, port_mask;
+	uint32_t *buckets, *port_buckets;
 	/* Previous-tag keys linked (state files of older versions only):
 	 * while none is, their lookups need not touch the buckets.  Their
 	 * chain links are here, two per slot, not in every slot: calloc's
@@ -136,8 +136,11 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	t->max_peers = max_peers;
 	t->seed = (uint32_t)(seed ^ (seed >> 32));
 	/* About two keys per association are linked at any time. */
+	/* Two tag keys per association (and previous tags, rarely); the
+	 * two port-pair keys in buckets of their own. */
 	nbuckets = pow2_at_least(capacity * 2);
 	t->bucket_mask = nbuckets - 1;
+	t->port_mask = pow2_at_least(capacity) - 1;
 	t->host_mask = pow2_at_least(capacity) - 1;
 	/*
 	 * Two nodes per peer address, one bucket each: a lookup walks its
@@ -156,6 +159,7 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 		t->slots = NULL;
 	t->prev_next = calloc((size_t)capacity * 2, sizeof(uint32_t));
 	t->buckets = malloc(nbuckets * sizeof(*t->buckets));
+	t->port_buckets = malloc((t->port_mask + 1) * sizeof(uint32_t));
 	t->host_buckets = malloc((t->host_mask + 1) *
 				 sizeof(*t->host_buckets));
 	t->hosts = calloc(capacity, sizeof(*t->hosts));
@@ -166,8 +170,9 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	    class_pool_init(&t->cand_pool, cands_block_size(max_peers), 1,
 			    capacity))
 		goto fail;
-	if (!t->slots || !t->prev_next || !t->buckets || !t->host_buckets ||
-	    !t->hosts || !t->peer_buckets || !t->cand_buckets)
+	if (!t->slots || !t->prev_next || !t->buckets || !t->port_buckets ||
+	    !t->host_buckets || !t->hosts || !t->peer_buckets ||
+	    !t->cand_buckets)
 		goto fail;
 	huge_hint(t->peer_buckets, (t->peer_mask + 1) * sizeof(uint32_t));
 	huge_hint(t->cand_buckets, (t->cand_mask + 1) * sizeof(uint32_t));
@@ -178,6 +183,8 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	memset(t->slots, 0, (size_t)capacity * sizeof(*t->slots));
 	huge_hint(t->buckets, nbuckets * sizeof(*t->buckets));
 	memset(t->buckets, 0xff, nbuckets * sizeof(*t->buckets));
+	huge_hint(t->port_buckets, (t->port_mask + 1) * sizeof(uint32_t));
+	memset(t->port_buckets, 0xff, (t->port_mask + 1) * sizeof(uint32_t));
 	memset(t->host_buckets, 0xff,
 	       (t->host_mask + 1) * sizeof(*t->host_buckets));
 	for (i = 0; i < WHEEL_SLOTS; i++)
@@ -208,6 +215,7 @@ void assoc_table_destroy(struct assoc_table *t)
 	class_pool_fini(&t->peer_pool);
 	class_pool_fini(&t->cand_pool);
 	free(t->buckets);
+	free(t->port_buckets);
 	free(t->peer_buckets);
 	free(t->cand_buckets);
 	free(t->host_buckets);
@@ -254,14 +262,22 @@ static inline uint32_t mix32(uint32_t h)
 	return h;
 }
 
-static inline uint32_t key_hash(const struct assoc_table *t,
-				enum assoc_key k, uint16_t pa, uint16_t pb,
-				uint32_t tag)
+/*
+ * The bucket of a key.  The port-pair keys have buckets of their own:
+ * their chains hold every association of a port pair, and the tag keys,
+ * which every packet with a tag is looked up by, would otherwise share
+ * buckets with them.
+ */
+static inline uint32_t *key_bucket(const struct assoc_table *t,
+				   enum assoc_key k, uint16_t pa,
+				   uint16_t pb, uint32_t tag)
 {
 	uint32_t h = t->seed ^ ((uint32_t)k << 29);
 
-	h = mix32(h ^ ((uint32_t)pa << 16 | pb));
-	return mix32(h ^ tag) & t->bucket_mask;
+	h = mix32(mix32(h ^ ((uint32_t)pa << 16 | pb)) ^ tag);
+	if (k == ASSOC_KEY_IN_PORTS || k == ASSOC_KEY_OUT_PORTS)
+		return &t->port_buckets[h & t->port_mask];
+	return &t->buckets[h & t->bucket_mask];
 }
 
 /* The key fields of association a for key k. */
@@ -315,14 +331,14 @@ static inline uint32_t *hnext_of(const struct assoc_table *t, uint32_t id,
 void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 {
 	uint16_t pa, pb;
-	uint32_t tag, b;
+	uint32_t tag, *b;
 
 	if (a->linked & (1u << k))
 		return;
 	key_of(a, k, &pa, &pb, &tag);
-	b = key_hash(t, k, pa, pb, tag);
-	*hnext_of(t, a->id, k) = t->buckets[b];
-	t->buckets[b] = NODE(a->id, k);
+	b = key_bucket(t, k, pa, pb, tag);
+	*hnext_of(t, a->id, k) = *b;
+	*b = NODE(a->id, k);
 	a->linked |= (uint8_t)(1u << k);
 	t->prev_linked += is_prev(k);
 }
@@ -330,13 +346,12 @@ void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 {
 	uint16_t pa, pb;
-	uint32_t tag, b, *pp, node = NODE(a->id, k);
+	uint32_t tag, *pp, node = NODE(a->id, k);
 
 	if (!(a->linked & (1u << k)))
 		return;
 	key_of(a, k, &pa, &pb, &tag);
-	b = key_hash(t, k, pa, pb, tag);
-	for (pp = &t->buckets[b]; *pp != ASSOC_NONE;
+	for (pp = key_bucket(t, k, pa, pb, tag); *pp != ASSOC_NONE;
 	     pp = hnext_of(t, NODE_ID(*pp), NODE_KEY(*pp))) {
 		if (*pp == node) {
 			*pp = *hnext_of(t, a->id, k);
@@ -652,7 +667,7 @@ struct assoc *assoc_lookup_tag(const struct assoc_table *t,
 
 	if (is_prev(k) && !t->prev_linked)
 		return NULL;
-	n = t->buckets[key_hash(t, k, port_a, port_b, tag)];
+	n = *key_bucket(t, k, port_a, port_b, tag);
 
 	while (n != ASSOC_NONE) {
 		struct assoc *a = &t->slots[NODE_ID(n)];
@@ -678,7 +693,7 @@ assoc_lookup_tag_match(const struct assoc_table *t, enum assoc_key k,
 
 	if (is_prev(k) && !t->prev_linked)
 		return NULL;
-	n = t->buckets[key_hash(t, k, port_a, port_b, tag)];
+	n = *key_bucket(t, k, port_a, port_b, tag);
 
 	while (n != ASSOC_NONE) {
 		struct assoc *a = &t->slots[NODE_ID(n)];
@@ -702,7 +717,7 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 				 bool (*match)(const struct assoc *, void *),
 				 void *arg)
 {
-	uint32_t n = t->buckets[key_hash(t, k, port_a, port_b, 0)];
+	uint32_t n = *key_bucket(t, k, port_a, port_b, 0);
 
 	while (n != ASSOC_NONE) {
 		struct assoc *a = &t->slots[NODE_ID(n)];
