@@ -35,12 +35,14 @@
 enum assoc_key {
 	ASSOC_KEY_IN_TAG = 0,	/* public port, peer port, tag_inside */
 	ASSOC_KEY_OUT_TAG,	/* inside port, peer port, tag_peer */
-	ASSOC_KEY_IN_PREV,	/* ... prev_tag_inside (older state files) */
-	ASSOC_KEY_OUT_PREV,	/* ... prev_tag_peer */
 	ASSOC_KEY_IN_PORTS,	/* public port, peer port */
 	ASSOC_KEY_OUT_PORTS,	/* inside port, peer port */
+	/* Keys whose links live outside the slot (assoc_table.c): */
+	ASSOC_KEY_IN_PREV,	/* ... prev_tag_inside (older state files) */
+	ASSOC_KEY_OUT_PREV,	/* ... prev_tag_peer */
 	ASSOC_KEY__COUNT
 };
+#define ASSOC_KEY__IN_SLOT	ASSOC_KEY_IN_PREV
 
 /* One inside address and the public address it shows on one uplink. */
 struct assoc_local {
@@ -53,6 +55,9 @@ struct assoc_local {
 struct assoc_peer {
 	struct nat_addr addr;
 	int8_t uplink;		/* -1: leave by routing */
+	/* The peer index's chains (assoc_lookup_peer), inbound and
+	 * outbound; the table's business. */
+	uint32_t pnext[2];
 	uint64_t pkts_out, bytes_out, pkts_in, bytes_in;
 };
 
@@ -109,8 +114,9 @@ struct assoc_cand {
 /* Fields are public: the engine's fast path reads them inline. */
 struct assoc {
 	uint32_t id;
-	uint32_t hnext[ASSOC_KEY__COUNT];
-	uint8_t linked;		/* bit per enum assoc_key */
+	uint32_t hnext[ASSOC_KEY__IN_SLOT];
+	/* bit per enum assoc_key, then the two indexes (assoc_table.c) */
+	uint8_t linked;
 	uint8_t state;		/* enum assoc_state */
 	uint8_t flags;
 	uint8_t n_locals, n_peers;
@@ -123,7 +129,9 @@ struct assoc {
 	uint64_t created, last_seen, expires;
 	/* Timer wheel. */
 	uint32_t wnext, wprev;
-	uint64_t filed;		/* deadline the wheel slot was chosen for */
+	/* The second (WHEEL_TICK_NS) the wheel slot was chosen for: 32
+	 * bits of seconds last 136 years of the engine's clock. */
+	uint32_t filed;
 	bool in_use;
 	/* Address lists, grown on demand (assoc_room_*); the size class of
 	 * each block is the table's business. */
@@ -184,6 +192,52 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 				 uint16_t port_b,
 				 bool (*match)(const struct assoc *, void *),
 				 void *arg);
+
+/*
+ * Two indexes narrow a port-pair walk (k: ASSOC_KEY_IN_PORTS or
+ * ASSOC_KEY_OUT_PORTS, ports as for assoc_lookup_ports) to the
+ * associations that can match, so that many associations sharing a
+ * peer's port (one server, many clients) cost nothing to a lookup:
+ *   - _peer: those with `peer` among their peer addresses, for a match()
+ *     that is false for any other association;
+ *   - _cands: those holding handshake candidates (assoc_cands_take), for
+ *     a match() that is false for an association without any.
+ * The lookup_ variants return what assoc_lookup_ports would: the
+ * match, if it is the only one (match() is called on it last, so what
+ * it records in arg is its own); with several, the port-pair walk
+ * decides which comes first.  The any_ variants only say whether one
+ * matches (in no particular order).
+ */
+struct assoc *assoc_lookup_peer(const struct assoc_table *t,
+				enum assoc_key k, uint16_t port_a,
+				uint16_t port_b, const struct nat_addr *peer,
+				bool (*match)(const struct assoc *, void *),
+				void *arg);
+bool assoc_any_peer(const struct assoc_table *t, enum assoc_key k,
+		    uint16_t port_a, uint16_t port_b,
+		    const struct nat_addr *peer,
+		    bool (*match)(const struct assoc *, void *), void *arg);
+struct assoc *assoc_lookup_cands(const struct assoc_table *t,
+				 enum assoc_key k, uint16_t port_a,
+				 uint16_t port_b,
+				 bool (*match)(const struct assoc *, void *),
+				 void *arg);
+bool assoc_any_cands(const struct assoc_table *t, enum assoc_key k,
+		     uint16_t port_a, uint16_t port_b,
+		     bool (*match)(const struct assoc *, void *), void *arg);
+
+/*
+ * Code that changes a linked association's peer list (addresses or
+ * order) unindexes it first and indexes it again after:
+ *	bool idx = assoc_unindex_peers(t, a);
+ *	... change a->peers / a->n_peers ...
+ *	if (idx) assoc_index_peers(t, a);
+ * Appending one peer needs only assoc_index_new_peer(t, a) after it.
+ * assoc_link_all / assoc_unlink_all index and unindex them too.
+ */
+bool assoc_unindex_peers(struct assoc_table *t, struct assoc *a);
+void assoc_index_peers(struct assoc_table *t, struct assoc *a);
+void assoc_index_new_peer(struct assoc_table *t, struct assoc *a);
 
 /*
  * Room for n locals / peers: grows the association's list if needed

@@ -596,11 +596,15 @@ static void repin(struct engine *e, struct assoc *a)
 		a->peers[j].uplink = xlate_pin_uplink(e, a, j);
 }
 
-static void remove_peer_at(struct assoc *a, int i)
+static void remove_peer_at(struct engine *e, struct assoc *a, int i)
 {
+	bool indexed = assoc_unindex_peers(e->table, a);
+
 	memmove(&a->peers[i], &a->peers[i + 1],
 		(size_t)(a->n_peers - i - 1) * sizeof(a->peers[0]));
 	a->n_peers--;
+	if (indexed)
+		assoc_index_peers(e->table, a);
 }
 
 static void remove_local_at(struct engine *e, struct assoc *a, int i)
@@ -653,7 +657,7 @@ static void apply_op(struct engine *e, struct assoc *a,
 				/* 4.2.2 and 5.3 F8: never the source. */
 				if (!nat_addr_eq(pa, &p->src) &&
 				    (any || nat_addr_eq(pa, &op->addr)))
-					remove_peer_at(a, i);
+					remove_peer_at(e, a, i);
 			}
 		}
 		return;

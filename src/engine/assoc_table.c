@@ -20,6 +20,35 @@
 #define NODE_ID(n)	((n) / ASSOC_KEY__COUNT)
 #define NODE_KEY(n)	((n) % ASSOC_KEY__COUNT)
 
+/*
+ * The secondary indexes (include/assoc_table.h, assoc_lookup_peer and
+ * assoc_lookup_cands), each with buckets of its own; d is 0 for the
+ * inbound side (public port), 1 for the outbound one (inside port).
+ * A peer index node is an association id, a peers[] index and d; a
+ * candidate index node a candidate block (its index in the pool) and d,
+ * with links, key and owner in the block's header, so that a walk
+ * reads only the headers of the nodes it passes.
+ */
+#define LINK_PEERS	(1u << ASSOC_KEY__COUNT)
+#define LINK_CANDS	(1u << (ASSOC_KEY__COUNT + 1))
+#define PNODE(id, i, d)	((id) << 5 | (uint32_t)(i) << 1 | (d))
+#define PNODE_ID(n)	((n) >> 5)
+#define PNODE_IDX(n)	(((n) >> 1) & 15u)
+#define PNODE_D(n)	((n) & 1u)
+#define CNODE(blk, d)	((blk) << 1 | (d))
+#define CNODE_BLK(n)	((n) >> 1)
+#define CNODE_D(n)	((n) & 1u)
+
+struct cand_hdr {
+	/* 8-aligned: the candidates follow it. */
+	_Alignas(8) uint32_t next[2], prev[2];	/* prev: ASSOC_NONE at head */
+	/* The node's key (side_port() by side, port_peer), copied when it
+	 * is linked: a walk passes other nodes without touching their
+	 * slots.  Ports never change while an association is linked. */
+	uint16_t port[2], port_peer;
+	uint32_t id;			/* the association */
+};
+
 struct host_entry {
 	struct nat_addr addr;
 	uint32_t count;
@@ -37,8 +66,16 @@ struct assoc_table {
 	struct class_pool cand_pool;
 	uint32_t free_head;	/* free list through wnext */
 
-	uint32_t bucket_mask;
-	uint32_t *buckets;
+	uint32_t bucket_mask, port_mask;
+	uint32_t *buckets, *port_buckets;
+	/* Previous-tag keys linked (state files of older versions only):
+	 * while none is, their lookups need not touch the buckets.  Their
+	 * chain links are here, two per slot, not in every slot: calloc's
+	 * pages are touched only by associations that have them. */
+	uint32_t prev_linked;
+	uint32_t *prev_next;
+	uint32_t peer_mask, cand_mask;
+	uint32_t *peer_buckets, *cand_buckets;
 
 	uint32_t wheel[WHEEL_SLOTS];
 	uint64_t wheel_now;	/* last second processed */
@@ -70,10 +107,12 @@ static uint32_t pow2_at_least(uint32_t v)
 static const struct assoc_cand cands_none[ASSOC_CANDS];
 #define CANDS_NONE	((struct assoc_cand *)(uintptr_t)cands_none)
 
-/* ASSOC_CANDS candidates, then their peer lists, 8-byte aligned. */
+/* The index links, ASSOC_CANDS candidates, then their peer lists,
+ * 8-byte aligned. */
 static size_t cands_block_size(uint8_t max_peers)
 {
-	size_t n = ASSOC_CANDS * sizeof(struct assoc_cand) +
+	size_t n = sizeof(struct cand_hdr) +
+		   ASSOC_CANDS * sizeof(struct assoc_cand) +
 		   (size_t)ASSOC_CANDS * max_peers * sizeof(struct nat_addr);
 
 	return (n + 7) & ~(size_t)7;
@@ -87,7 +126,7 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	uint32_t i, nbuckets;
 
 	if (capacity == 0 || capacity > (1u << 24) || max_locals == 0 ||
-	    max_peers == 0)
+	    max_peers == 0 || max_peers > 16)
 		return -EINVAL;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -97,12 +136,30 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	t->max_peers = max_peers;
 	t->seed = (uint32_t)(seed ^ (seed >> 32));
 	/* About two keys per association are linked at any time. */
+	/* Two tag keys per association (and previous tags, rarely); the
+	 * two port-pair keys in buckets of their own. */
 	nbuckets = pow2_at_least(capacity * 2);
 	t->bucket_mask = nbuckets - 1;
+	t->port_mask = pow2_at_least(capacity) - 1;
 	t->host_mask = pow2_at_least(capacity) - 1;
+	/*
+	 * Two nodes per peer address, one bucket each: a lookup walks its
+	 * whole chain (to tell a lone match from several), so chains are
+	 * kept short.  Candidates are held only while handshaking.
+	 */
+	t->peer_mask = pow2_at_least(capacity * 2) - 1;
+	t->cand_mask = pow2_at_least(capacity / 2 + 64) - 1;
+	t->peer_buckets = malloc((t->peer_mask + 1) * sizeof(uint32_t));
+	t->cand_buckets = malloc((t->cand_mask + 1) * sizeof(uint32_t));
 
-	t->slots = calloc(capacity, sizeof(*t->slots));
+	/* 128-byte slots on cache line boundaries: a slot is two lines,
+	 * its keys and ports in the first. */
+	if (posix_memalign((void **)&t->slots, 64,
+			   (size_t)capacity * sizeof(*t->slots)))
+		t->slots = NULL;
+	t->prev_next = calloc((size_t)capacity * 2, sizeof(uint32_t));
 	t->buckets = malloc(nbuckets * sizeof(*t->buckets));
+	t->port_buckets = malloc((t->port_mask + 1) * sizeof(uint32_t));
 	t->host_buckets = malloc((t->host_mask + 1) *
 				 sizeof(*t->host_buckets));
 	t->hosts = calloc(capacity, sizeof(*t->hosts));
@@ -113,12 +170,21 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	    class_pool_init(&t->cand_pool, cands_block_size(max_peers), 1,
 			    capacity))
 		goto fail;
-	if (!t->slots || !t->buckets || !t->host_buckets || !t->hosts)
+	if (!t->slots || !t->prev_next || !t->buckets || !t->port_buckets ||
+	    !t->host_buckets || !t->hosts || !t->peer_buckets ||
+	    !t->cand_buckets)
 		goto fail;
+	huge_hint(t->peer_buckets, (t->peer_mask + 1) * sizeof(uint32_t));
+	huge_hint(t->cand_buckets, (t->cand_mask + 1) * sizeof(uint32_t));
+	memset(t->peer_buckets, 0xff, (t->peer_mask + 1) * sizeof(uint32_t));
+	memset(t->cand_buckets, 0xff, (t->cand_mask + 1) * sizeof(uint32_t));
 
 	huge_hint(t->slots, (size_t)capacity * sizeof(*t->slots));
+	memset(t->slots, 0, (size_t)capacity * sizeof(*t->slots));
 	huge_hint(t->buckets, nbuckets * sizeof(*t->buckets));
 	memset(t->buckets, 0xff, nbuckets * sizeof(*t->buckets));
+	huge_hint(t->port_buckets, (t->port_mask + 1) * sizeof(uint32_t));
+	memset(t->port_buckets, 0xff, (t->port_mask + 1) * sizeof(uint32_t));
 	memset(t->host_buckets, 0xff,
 	       (t->host_mask + 1) * sizeof(*t->host_buckets));
 	for (i = 0; i < WHEEL_SLOTS; i++)
@@ -144,10 +210,14 @@ void assoc_table_destroy(struct assoc_table *t)
 	if (!t)
 		return;
 	free(t->slots);
+	free(t->prev_next);
 	class_pool_fini(&t->local_pool);
 	class_pool_fini(&t->peer_pool);
 	class_pool_fini(&t->cand_pool);
 	free(t->buckets);
+	free(t->port_buckets);
+	free(t->peer_buckets);
+	free(t->cand_buckets);
 	free(t->host_buckets);
 	free(t->hosts);
 	free(t);
@@ -192,14 +262,22 @@ static inline uint32_t mix32(uint32_t h)
 	return h;
 }
 
-static inline uint32_t key_hash(const struct assoc_table *t,
-				enum assoc_key k, uint16_t pa, uint16_t pb,
-				uint32_t tag)
+/*
+ * The bucket of a key.  The port-pair keys have buckets of their own:
+ * their chains hold every association of a port pair, and the tag keys,
+ * which every packet with a tag is looked up by, would otherwise share
+ * buckets with them.
+ */
+static inline uint32_t *key_bucket(const struct assoc_table *t,
+				   enum assoc_key k, uint16_t pa,
+				   uint16_t pb, uint32_t tag)
 {
 	uint32_t h = t->seed ^ ((uint32_t)k << 29);
 
-	h = mix32(h ^ ((uint32_t)pa << 16 | pb));
-	return mix32(h ^ tag) & t->bucket_mask;
+	h = mix32(mix32(h ^ ((uint32_t)pa << 16 | pb)) ^ tag);
+	if (k == ASSOC_KEY_IN_PORTS || k == ASSOC_KEY_OUT_PORTS)
+		return &t->port_buckets[h & t->port_mask];
+	return &t->buckets[h & t->bucket_mask];
 }
 
 /* The key fields of association a for key k. */
@@ -236,37 +314,323 @@ static void key_of(const struct assoc *a, enum assoc_key k, uint16_t *pa,
 	}
 }
 
+static inline bool is_prev(enum assoc_key k)
+{
+	return k == ASSOC_KEY_IN_PREV || k == ASSOC_KEY_OUT_PREV;
+}
+
+/* The chain link of association id for key k. */
+static inline uint32_t *hnext_of(const struct assoc_table *t, uint32_t id,
+				 uint32_t k)
+{
+	if (k < ASSOC_KEY__IN_SLOT)
+		return &t->slots[id].hnext[k];
+	return &t->prev_next[(size_t)id * 2 + (k - ASSOC_KEY__IN_SLOT)];
+}
+
 void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 {
 	uint16_t pa, pb;
-	uint32_t tag, b;
+	uint32_t tag, *b;
 
 	if (a->linked & (1u << k))
 		return;
 	key_of(a, k, &pa, &pb, &tag);
-	b = key_hash(t, k, pa, pb, tag);
-	a->hnext[k] = t->buckets[b];
-	t->buckets[b] = NODE(a->id, k);
+	b = key_bucket(t, k, pa, pb, tag);
+	*hnext_of(t, a->id, k) = *b;
+	*b = NODE(a->id, k);
 	a->linked |= (uint8_t)(1u << k);
+	t->prev_linked += is_prev(k);
 }
 
 void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 {
 	uint16_t pa, pb;
-	uint32_t tag, b, *pp, node = NODE(a->id, k);
+	uint32_t tag, *pp, node = NODE(a->id, k);
 
 	if (!(a->linked & (1u << k)))
 		return;
 	key_of(a, k, &pa, &pb, &tag);
-	b = key_hash(t, k, pa, pb, tag);
-	for (pp = &t->buckets[b]; *pp != ASSOC_NONE;
-	     pp = &t->slots[NODE_ID(*pp)].hnext[NODE_KEY(*pp)]) {
+	for (pp = key_bucket(t, k, pa, pb, tag); *pp != ASSOC_NONE;
+	     pp = hnext_of(t, NODE_ID(*pp), NODE_KEY(*pp))) {
 		if (*pp == node) {
-			*pp = a->hnext[k];
+			*pp = *hnext_of(t, a->id, k);
 			break;
 		}
 	}
 	a->linked &= (uint8_t)~(1u << k);
+	t->prev_linked -= is_prev(k);
+}
+
+/* ---- secondary indexes ---- */
+
+static inline unsigned int side_of(enum assoc_key k)
+{
+	return k == ASSOC_KEY_OUT_PORTS ? 1u : 0u;
+}
+
+static inline uint16_t side_port(const struct assoc *a, unsigned int d)
+{
+	return d ? a->port_inside : a->port_public;
+}
+
+static inline uint32_t ports_hash(const struct assoc_table *t,
+				  unsigned int d, uint16_t pa, uint16_t pb)
+{
+	return mix32(t->seed ^ 0x9e3779b9u ^ (uint32_t)d << 31 ^
+		     ((uint32_t)pa << 16 | pb));
+}
+
+static inline uint32_t peer_bucket(const struct assoc_table *t,
+				   unsigned int d, uint16_t pa, uint16_t pb,
+				   const struct nat_addr *peer)
+{
+	return mix32(ports_hash(t, d, pa, pb) ^
+		     nat_addr_hash(peer, t->seed)) & t->peer_mask;
+}
+
+static inline uint32_t *peer_next(const struct assoc_table *t, uint32_t n)
+{
+	return &t->slots[PNODE_ID(n)].peers[PNODE_IDX(n)].pnext[PNODE_D(n)];
+}
+
+static inline struct cand_hdr *cand_hdr_of(const struct assoc *a)
+{
+	return (struct cand_hdr *)(void *)a->cands - 1;
+}
+
+static inline struct cand_hdr *cand_hdr_at(const struct assoc_table *t,
+					   uint32_t n)
+{
+	return class_pool_block(&t->cand_pool, 0, CNODE_BLK(n));
+}
+
+static inline uint32_t cand_node(const struct assoc_table *t,
+				 const struct assoc *a, unsigned int d)
+{
+	return CNODE(class_pool_index(&t->cand_pool, 0, cand_hdr_of(a)), d);
+}
+
+static inline uint32_t *cand_next(const struct assoc_table *t, uint32_t n)
+{
+	return &cand_hdr_at(t, n)->next[CNODE_D(n)];
+}
+
+/* A chain mixes both sides' nodes: each node's own side says which
+ * of its links it uses. */
+static inline uint32_t *cand_prev(const struct assoc_table *t, uint32_t n)
+{
+	return &cand_hdr_at(t, n)->prev[CNODE_D(n)];
+}
+
+void assoc_index_new_peer(struct assoc_table *t, struct assoc *a)
+{
+	unsigned int i = a->n_peers - 1u;
+
+	if (!(a->linked & LINK_PEERS) || !a->n_peers)
+		return;
+	for (unsigned int d = 0; d < 2; d++) {
+		uint32_t b = peer_bucket(t, d, side_port(a, d), a->port_peer,
+					 &a->peers[i].addr);
+
+		a->peers[i].pnext[d] = t->peer_buckets[b];
+		t->peer_buckets[b] = PNODE(a->id, i, d);
+	}
+}
+
+void assoc_index_peers(struct assoc_table *t, struct assoc *a)
+{
+	uint8_t n = a->n_peers;
+
+	if (a->linked & LINK_PEERS)
+		return;
+	a->linked |= LINK_PEERS;
+	for (a->n_peers = 1; a->n_peers <= n; a->n_peers++)
+		assoc_index_new_peer(t, a);
+	a->n_peers = n;
+}
+
+bool assoc_unindex_peers(struct assoc_table *t, struct assoc *a)
+{
+	if (!(a->linked & LINK_PEERS))
+		return false;
+	for (unsigned int i = 0; i < a->n_peers; i++) {
+		for (unsigned int d = 0; d < 2; d++) {
+			uint32_t node = PNODE(a->id, i, d), *pp;
+
+			pp = &t->peer_buckets[peer_bucket(
+				t, d, side_port(a, d), a->port_peer,
+				&a->peers[i].addr)];
+			while (*pp != ASSOC_NONE && *pp != node)
+				pp = peer_next(t, *pp);
+			if (*pp == node)
+				*pp = a->peers[i].pnext[d];
+		}
+	}
+	a->linked &= (uint8_t)~LINK_PEERS;
+	return true;
+}
+
+static uint32_t *cand_head(const struct assoc_table *t,
+			   const struct assoc *a, unsigned int d)
+{
+	return &t->cand_buckets[ports_hash(t, d, side_port(a, d),
+					   a->port_peer) & t->cand_mask];
+}
+
+static void cands_index(struct assoc_table *t, struct assoc *a)
+{
+	struct cand_hdr *h;
+
+	if ((a->linked & LINK_CANDS) || a->cands == CANDS_NONE)
+		return;
+	h = cand_hdr_of(a);
+	h->id = a->id;
+	h->port_peer = a->port_peer;
+	for (unsigned int d = 0; d < 2; d++) {
+		uint32_t *head = cand_head(t, a, d);
+
+		h->port[d] = side_port(a, d);
+		h->next[d] = *head;
+		h->prev[d] = ASSOC_NONE;
+		if (*head != ASSOC_NONE)
+			*cand_prev(t, *head) = cand_node(t, a, d);
+		*head = cand_node(t, a, d);
+	}
+	a->linked |= LINK_CANDS;
+}
+
+/* Doubly linked: a handshake's end unlinks it without a walk. */
+static void cands_unindex(struct assoc_table *t, struct assoc *a)
+{
+	struct cand_hdr *h;
+
+	if (!(a->linked & LINK_CANDS))
+		return;
+	h = cand_hdr_of(a);
+	for (unsigned int d = 0; d < 2; d++) {
+		if (h->prev[d] == ASSOC_NONE)
+			*cand_head(t, a, d) = h->next[d];
+		else
+			*cand_next(t, h->prev[d]) = h->next[d];
+		if (h->next[d] != ASSOC_NONE)
+			*cand_prev(t, h->next[d]) = h->prev[d];
+	}
+	a->linked &= (uint8_t)~LINK_CANDS;
+}
+
+/*
+ * What the lookup_ / any_ variants keep while they walk an index: how
+ * many matched, the first, and whether match() was last called on it.
+ */
+struct pick {
+	struct assoc *first;
+	unsigned int n;
+	bool first_last;
+};
+
+static bool pick_add(struct pick *p, struct assoc *a, bool any,
+		     bool (*match)(const struct assoc *, void *), void *arg)
+{
+	bool m = match(a, arg);
+
+	if (m && !p->n++)
+		p->first = a;
+	p->first_last = m && p->first == a;
+	return any && m;
+}
+
+static struct assoc *pick_result(const struct assoc_table *t,
+				 const struct pick *p, enum assoc_key k,
+				 uint16_t pa, uint16_t pb, bool any,
+				 bool (*match)(const struct assoc *, void *),
+				 void *arg)
+{
+	if (!p->n || any)
+		return p->first;
+	if (p->n > 1)
+		return assoc_lookup_ports(t, k, pa, pb, match, arg);
+	if (!p->first_last)
+		match(p->first, arg);
+	return p->first;
+}
+
+static struct assoc *walk_peer(const struct assoc_table *t, enum assoc_key k,
+			       uint16_t pa, uint16_t pb,
+			       const struct nat_addr *peer, bool any,
+			       bool (*match)(const struct assoc *, void *),
+			       void *arg)
+{
+	unsigned int d = side_of(k);
+	uint32_t n = t->peer_buckets[peer_bucket(t, d, pa, pb, peer)];
+	struct pick p = { 0 };
+
+	for (; n != ASSOC_NONE; n = *peer_next(t, n)) {
+		struct assoc *a = &t->slots[PNODE_ID(n)];
+
+		if (PNODE_D(n) != d || side_port(a, d) != pa ||
+		    a->port_peer != pb ||
+		    !nat_addr_eq(&a->peers[PNODE_IDX(n)].addr, peer))
+			continue;
+		if (pick_add(&p, a, any, match, arg))
+			break;
+	}
+	return pick_result(t, &p, k, pa, pb, any, match, arg);
+}
+
+static struct assoc *walk_cands(const struct assoc_table *t,
+				enum assoc_key k, uint16_t pa, uint16_t pb,
+				bool any,
+				bool (*match)(const struct assoc *, void *),
+				void *arg)
+{
+	unsigned int d = side_of(k);
+	uint32_t n = t->cand_buckets[ports_hash(t, d, pa, pb) & t->cand_mask];
+	struct pick p = { 0 };
+
+	while (n != ASSOC_NONE) {
+		const struct cand_hdr *h = cand_hdr_at(t, n);
+		bool key = CNODE_D(n) == d && h->port[d] == pa &&
+			   h->port_peer == pb;
+
+		n = h->next[CNODE_D(n)];
+		if (key && pick_add(&p, &t->slots[h->id], any, match, arg))
+			break;
+	}
+	return pick_result(t, &p, k, pa, pb, any, match, arg);
+}
+
+struct assoc *assoc_lookup_peer(const struct assoc_table *t,
+				enum assoc_key k, uint16_t port_a,
+				uint16_t port_b, const struct nat_addr *peer,
+				bool (*match)(const struct assoc *, void *),
+				void *arg)
+{
+	return walk_peer(t, k, port_a, port_b, peer, false, match, arg);
+}
+
+bool assoc_any_peer(const struct assoc_table *t, enum assoc_key k,
+		    uint16_t port_a, uint16_t port_b,
+		    const struct nat_addr *peer,
+		    bool (*match)(const struct assoc *, void *), void *arg)
+{
+	return walk_peer(t, k, port_a, port_b, peer, true, match, arg);
+}
+
+struct assoc *assoc_lookup_cands(const struct assoc_table *t,
+				 enum assoc_key k, uint16_t port_a,
+				 uint16_t port_b,
+				 bool (*match)(const struct assoc *, void *),
+				 void *arg)
+{
+	return walk_cands(t, k, port_a, port_b, false, match, arg);
+}
+
+bool assoc_any_cands(const struct assoc_table *t, enum assoc_key k,
+		     uint16_t port_a, uint16_t port_b,
+		     bool (*match)(const struct assoc *, void *), void *arg)
+{
+	return walk_cands(t, k, port_a, port_b, true, match, arg);
 }
 
 void assoc_link_all(struct assoc_table *t, struct assoc *a)
@@ -281,6 +645,8 @@ void assoc_link_all(struct assoc_table *t, struct assoc *a)
 		assoc_link(t, a, ASSOC_KEY_OUT_PREV);
 	assoc_link(t, a, ASSOC_KEY_IN_PORTS);
 	assoc_link(t, a, ASSOC_KEY_OUT_PORTS);
+	assoc_index_peers(t, a);
+	cands_index(t, a);
 }
 
 void assoc_unlink_all(struct assoc_table *t, struct assoc *a)
@@ -289,13 +655,19 @@ void assoc_unlink_all(struct assoc_table *t, struct assoc *a)
 
 	for (k = 0; k < ASSOC_KEY__COUNT; k++)
 		assoc_unlink(t, a, (enum assoc_key)k);
+	assoc_unindex_peers(t, a);
+	cands_unindex(t, a);
 }
 
 struct assoc *assoc_lookup_tag(const struct assoc_table *t,
 			       enum assoc_key k, uint16_t port_a,
 			       uint16_t port_b, uint32_t tag)
 {
-	uint32_t n = t->buckets[key_hash(t, k, port_a, port_b, tag)];
+	uint32_t n;
+
+	if (is_prev(k) && !t->prev_linked)
+		return NULL;
+	n = *key_bucket(t, k, port_a, port_b, tag);
 
 	while (n != ASSOC_NONE) {
 		struct assoc *a = &t->slots[NODE_ID(n)];
@@ -307,7 +679,7 @@ struct assoc *assoc_lookup_tag(const struct assoc_table *t,
 			if (pa == port_a && pb == port_b && at == tag)
 				return a;
 		}
-		n = a->hnext[NODE_KEY(n)];
+		n = *hnext_of(t, NODE_ID(n), NODE_KEY(n));
 	}
 	return NULL;
 }
@@ -317,7 +689,11 @@ assoc_lookup_tag_match(const struct assoc_table *t, enum assoc_key k,
 		       uint16_t port_a, uint16_t port_b, uint32_t tag,
 		       bool (*match)(const struct assoc *, void *), void *arg)
 {
-	uint32_t n = t->buckets[key_hash(t, k, port_a, port_b, tag)];
+	uint32_t n;
+
+	if (is_prev(k) && !t->prev_linked)
+		return NULL;
+	n = *key_bucket(t, k, port_a, port_b, tag);
 
 	while (n != ASSOC_NONE) {
 		struct assoc *a = &t->slots[NODE_ID(n)];
@@ -330,7 +706,7 @@ assoc_lookup_tag_match(const struct assoc_table *t, enum assoc_key k,
 			    match(a, arg))
 				return a;
 		}
-		n = a->hnext[NODE_KEY(n)];
+		n = *hnext_of(t, NODE_ID(n), NODE_KEY(n));
 	}
 	return NULL;
 }
@@ -341,7 +717,7 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 				 bool (*match)(const struct assoc *, void *),
 				 void *arg)
 {
-	uint32_t n = t->buckets[key_hash(t, k, port_a, port_b, 0)];
+	uint32_t n = *key_bucket(t, k, port_a, port_b, 0);
 
 	while (n != ASSOC_NONE) {
 		struct assoc *a = &t->slots[NODE_ID(n)];
@@ -354,7 +730,7 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 			    (!match || match(a, arg)))
 				return a;
 		}
-		n = a->hnext[NODE_KEY(n)];
+		n = *hnext_of(t, NODE_ID(n), NODE_KEY(n));
 	}
 	return NULL;
 }
@@ -409,8 +785,8 @@ static void wheel_remove(struct assoc_table *t, struct assoc *a)
 {
 	if (a->wprev != ASSOC_NONE)
 		t->slots[a->wprev].wnext = a->wnext;
-	else if (t->wheel[wheel_slot(a->filed)] == a->id)
-		t->wheel[wheel_slot(a->filed)] = a->wnext;
+	else if (t->wheel[a->filed % WHEEL_SLOTS] == a->id)
+		t->wheel[a->filed % WHEEL_SLOTS] = a->wnext;
 	if (a->wnext != ASSOC_NONE)
 		t->slots[a->wnext].wprev = a->wprev;
 	a->wnext = a->wprev = ASSOC_NONE;
@@ -425,7 +801,7 @@ static void wheel_insert(struct assoc_table *t, struct assoc *a,
 	if (deadline / WHEEL_TICK_NS <= t->wheel_now)
 		deadline = (t->wheel_now + 1) * WHEEL_TICK_NS;
 	s = wheel_slot(deadline);
-	a->filed = deadline;
+	a->filed = (uint32_t)(deadline / WHEEL_TICK_NS);
 	a->wprev = ASSOC_NONE;
 	a->wnext = t->wheel[s];
 	if (a->wnext != ASSOC_NONE)
@@ -440,7 +816,7 @@ void assoc_set_expiry(struct assoc_table *t, struct assoc *a,
 
 	a->expires = expires_ns;
 	/* Later deadline: lazy, the wheel refiles it when it gets there. */
-	if (old && expires_ns / WHEEL_TICK_NS >= a->filed / WHEEL_TICK_NS)
+	if (old && expires_ns / WHEEL_TICK_NS >= a->filed)
 		return;
 	if (old)
 		wheel_remove(t, a);
@@ -492,18 +868,29 @@ unsigned int assoc_table_expire(struct assoc_table *t, uint64_t now_ns,
 
 bool assoc_cands_take(struct assoc_table *t, struct assoc *a)
 {
+	struct cand_hdr *h;
 	struct assoc_cand *c;
 	struct nat_addr *peers;
 
 	if (a->cands != CANDS_NONE)
 		return true;
-	c = class_pool_get(&t->cand_pool, 0);
-	if (!c)
+	/*
+	 * Only the header and the candidates are cleared: a candidate's
+	 * peer list is read up to its n_peers, which starts at 0, so the
+	 * lists (most of the block) are touched only as peers are added.
+	 */
+	h = class_pool_get_dirty(&t->cand_pool, 0);
+	if (!h)
 		return false;	/* never: one block per slot */
+	c = (struct assoc_cand *)(void *)(h + 1);
+	memset(h, 0, sizeof(*h) + ASSOC_CANDS * sizeof(*c));
 	peers = (struct nat_addr *)(c + ASSOC_CANDS);
 	for (int i = 0; i < ASSOC_CANDS; i++)
 		c[i].peers = &peers[(size_t)i * t->max_peers];
 	a->cands = c;
+	/* Indexed with the association's keys (assoc_link_all). */
+	if (a->linked & (1u << ASSOC_KEY_IN_PORTS))
+		cands_index(t, a);
 	return true;
 }
 
@@ -511,7 +898,8 @@ void assoc_cands_drop(struct assoc_table *t, struct assoc *a)
 {
 	if (!a->cands || a->cands == CANDS_NONE)
 		return;
-	class_pool_put(&t->cand_pool, 0, a->cands);
+	cands_unindex(t, a);
+	class_pool_put(&t->cand_pool, 0, cand_hdr_of(a));
 	a->cands = CANDS_NONE;
 }
 
@@ -557,7 +945,7 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 	a->cands = CANDS_NONE;
 	a->forward = -1;
 	a->wnext = a->wprev = ASSOC_NONE;
-	for (int k = 0; k < ASSOC_KEY__COUNT; k++)
+	for (int k = 0; k < ASSOC_KEY__IN_SLOT; k++)
 		a->hnext[k] = ASSOC_NONE;
 	a->created = a->last_seen = now_ns;
 	a->in_use = true;

@@ -2,6 +2,7 @@
  * class_pool.c: size-class blocks on reserved mappings (class_pool.h).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -65,7 +66,7 @@ int class_pool_class_for(const struct class_pool *p, unsigned int n)
 	return -1;
 }
 
-void *class_pool_get(struct class_pool *p, unsigned int cls)
+void *class_pool_get_dirty(struct class_pool *p, unsigned int cls)
 {
 	struct class_pool_class *c = &p->cls[cls];
 	size_t bb = block_bytes(p, cls);
@@ -74,7 +75,6 @@ void *class_pool_get(struct class_pool *p, unsigned int cls)
 	if (c->free_head != NONE) {
 		b = c->base + (size_t)c->free_head * bb;
 		memcpy(&c->free_head, b, sizeof(c->free_head));
-		memset(b, 0, bb);
 		return b;
 	}
 	/* Never while each owner holds at most one block per pool. */
@@ -83,6 +83,18 @@ void *class_pool_get(struct class_pool *p, unsigned int cls)
 	/* Fresh pages of an anonymous mapping are already zero. */
 	b = c->base + (size_t)c->fresh * bb;
 	c->fresh++;
+	return b;
+}
+
+void *class_pool_get(struct class_pool *p, unsigned int cls)
+{
+	struct class_pool_class *c = &p->cls[cls];
+	bool reused = c->free_head != NONE;
+	void *b = class_pool_get_dirty(p, cls);
+
+	/* Fresh pages of an anonymous mapping are already zero. */
+	if (b && reused)
+		memset(b, 0, block_bytes(p, cls));
 	return b;
 }
 

@@ -48,6 +48,24 @@ static inline unsigned int class_pool_entries(unsigned int cls)
  * one block per pool. */
 void *class_pool_get(struct class_pool *p, unsigned int cls);
 void class_pool_put(struct class_pool *p, unsigned int cls, void *block);
+/* The same, but a block given back keeps what its last owner wrote
+ * (beyond the pool's first 4 bytes): for owners that clear what they
+ * read, rather than the whole block. */
+void *class_pool_get_dirty(struct class_pool *p, unsigned int cls);
+
+/* Block i of class cls, and back: a 32-bit name for a block. */
+static inline void *class_pool_block(const struct class_pool *p,
+				     unsigned int cls, uint32_t i)
+{
+	return p->cls[cls].base + (size_t)i * (p->entry_size << cls);
+}
+
+static inline uint32_t class_pool_index(const struct class_pool *p,
+					unsigned int cls, const void *block)
+{
+	return (uint32_t)(((const uint8_t *)block - p->cls[cls].base) /
+			  (p->entry_size << cls));
+}
 
 /* Bytes of the pool's mappings ever touched (resident at most). */
 size_t class_pool_touched(const struct class_pool *p);

@@ -123,7 +123,6 @@ struct conflict_arg {
 	bool no_restart;	/* the INIT carries Disable Restart */
 	/* Why free ports were refused (natsupp collision causes). */
 	bool saw_transport, saw_vtag;
-	bool cand_tag_seen;	/* this port: a candidate holds itag */
 };
 
 static bool shares_transport(const struct assoc *o, void *arg)
@@ -149,19 +148,6 @@ static bool cand_tag_taken(const struct assoc *o, void *arg)
 	       handshake_cand_has_tag(ca->x->e, o, ca->itag, true, ca->x->now);
 }
 
-/* Both questions about a port's associations in one walk of its chain
- * (long when many associations share a peer's port). */
-static bool transport_or_cand_tag(const struct assoc *o, void *arg)
-{
-	struct conflict_arg *ca = arg;
-
-	if (shares_transport(o, arg))
-		return true;
-	if (!ca->cand_tag_seen && cand_tag_taken(o, arg))
-		ca->cand_tag_seen = true;
-	return false;
-}
-
 /*
  * No two live associations may show the same public transport address to
  * the same peer transport address (port_alloc.h): the peer could not tell them
@@ -170,6 +156,9 @@ static bool transport_or_cand_tag(const struct assoc *o, void *arg)
  * Number Collision" (draft-ietf-tsvwg-natsupp-23 6.3), which a NAPT can
  * avoid by choosing another public port.  What was refused is noted so
  * that, when no port is left, the host is told which cause applies.
+ * Only associations with the peer address can share its transport
+ * address, and only those with candidates have a candidate's tag: the
+ * table's indexes find them without walking the port's chain.
  */
 static bool port_conflict(uint16_t port, void *arg)
 {
@@ -177,13 +166,13 @@ static bool port_conflict(uint16_t port, void *arg)
 	const struct assoc_table *t = ca->x->e->table;
 	uint16_t peer = ca->x->sv.dport;
 
-	ca->cand_tag_seen = false;
-	if (assoc_lookup_ports(t, ASSOC_KEY_IN_PORTS, port, peer,
-			       transport_or_cand_tag, ca)) {
+	if (assoc_any_peer(t, ASSOC_KEY_IN_PORTS, port, peer, &ca->x->dst,
+			   shares_transport, ca)) {
 		ca->saw_transport = true;
 		return true;
 	}
-	if (ca->cand_tag_seen ||
+	if (assoc_any_cands(t, ASSOC_KEY_IN_PORTS, port, peer, cand_tag_taken,
+			    ca) ||
 	    assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, port, peer, ca->itag) ||
 	    assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, port, peer, ca->itag)) {
 		ca->saw_vtag = true;
@@ -451,18 +440,18 @@ void handshake_init(struct xlate_ctx *x)
 	if (x->dir == ENGINE_OUTBOUND) {
 		/* A retransmission first: with restart disabled, one
 		 * endpoint pair may have several associations. */
-		x->a = assoc_lookup_ports(e->table, ASSOC_KEY_OUT_PORTS,
-					  x->sv.sport, x->sv.dport,
-					  out_match_tag, x);
+		x->a = assoc_lookup_peer(e->table, ASSOC_KEY_OUT_PORTS,
+					 x->sv.sport, x->sv.dport, &x->dst,
+					 out_match_tag, x);
 		if (!x->a)
-			x->a = assoc_lookup_ports(e->table,
-						  ASSOC_KEY_OUT_PORTS,
-						  x->sv.sport, x->sv.dport,
-						  out_match, x);
+			x->a = assoc_lookup_peer(e->table,
+						 ASSOC_KEY_OUT_PORTS,
+						 x->sv.sport, x->sv.dport,
+						 &x->dst, out_match, x);
 	} else {
-		x->a = assoc_lookup_ports(e->table, ASSOC_KEY_IN_PORTS,
-					  x->sv.dport, x->sv.sport, in_match,
-					  x);
+		x->a = assoc_lookup_peer(e->table, ASSOC_KEY_IN_PORTS,
+					 x->sv.dport, x->sv.sport, &x->src,
+					 in_match, x);
 	}
 	/*
 	 * A closed association's endpoints start afresh.  It lingers so

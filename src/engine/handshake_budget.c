@@ -133,7 +133,13 @@ int hs_budget_create(const struct engine_config *c, uint64_t seed,
 		return -ENOMEM;
 	}
 	memset(b->of, 0xff, c->max_assocs * sizeof(*b->of));
-	for (uint32_t i = 0; i < size + HSB_POOLS; i++)
+	/*
+	 * An entry is free while its key's family is 0 (calloc's zero) and
+	 * src_get sets the rest when it takes one: the table, twice the
+	 * associations, stays untouched (not resident) but for the sources
+	 * seen.  Only the overflow entries are in use from the start.
+	 */
+	for (uint32_t i = size; i < size + HSB_POOLS; i++)
 		b->src[i].oldest = b->src[i].newest = HSB_NONE;
 	for (unsigned int p = 0; p < HSB_POOLS; p++) {
 		b->src[size + p].pool = (uint8_t)p;

@@ -487,7 +487,8 @@ struct assoc *handshake_cand_lookup(struct xlate_ctx *x)
 	struct assoc *a;
 
 	x->cand_copy = false;
-	a = assoc_lookup_ports(x->e->table,
+	/* Only an association with candidates matches (cand_matches). */
+	a = assoc_lookup_cands(x->e->table,
 			       out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
 			       here, peer, cand_matches, x);
 	if (!a) {
@@ -593,12 +594,22 @@ enum drop_reason handshake_cand_plan(struct xlate_ctx *x)
 		return DROP_NONE;
 	if (!ca.tag)
 		return DROP_INIT_ZERO_TAG;
-	if (ca.inside ? assoc_lookup_ports(x->e->table, ASSOC_KEY_IN_PORTS,
-					   a->port_public, a->port_peer,
-					   collides, &ca) :
-			assoc_lookup_ports(x->e->table, ASSOC_KEY_OUT_PORTS,
-					   a->port_inside, a->port_peer,
-					   collides, &ca))
+	/* Another association holds the tag live (found by its key) or in
+	 * a candidate (it has candidates, then). */
+	if (ca.inside ? assoc_lookup_tag_match(x->e->table, ASSOC_KEY_IN_TAG,
+					       a->port_public, a->port_peer,
+					       ca.tag, collides, &ca) ||
+				assoc_any_cands(x->e->table,
+						ASSOC_KEY_IN_PORTS,
+						a->port_public, a->port_peer,
+						collides, &ca) :
+			assoc_lookup_tag_match(x->e->table, ASSOC_KEY_OUT_TAG,
+					       a->port_inside, a->port_peer,
+					       ca.tag, collides, &ca) ||
+				assoc_any_cands(x->e->table,
+						ASSOC_KEY_OUT_PORTS,
+						a->port_inside, a->port_peer,
+						collides, &ca))
 		return DROP_HANDSHAKE_TAG_COLLISION;
 	return DROP_NONE;
 }
@@ -630,9 +641,15 @@ static void take_peers(struct engine *e, struct assoc *a,
 {
 	struct assoc_peer old[ENGINE_ADDRS_MAX];
 	uint8_t n_old = a->n_peers;
+	bool indexed;
 
 	if (!assoc_room_peers(e->table, a, c->n_peers))
 		return;		/* never: candidates hold max_peers at most */
+	/* Its index entries stay when the list does (most handshakes). */
+	indexed = n_old == c->n_peers;
+	for (int i = 0; indexed && i < n_old; i++)
+		indexed = nat_addr_eq(&a->peers[i].addr, &c->peers[i]);
+	indexed = !indexed && assoc_unindex_peers(e->table, a);
 	memcpy(old, a->peers, n_old * sizeof(old[0]));
 	a->n_peers = 0;
 	for (int i = 0; i < c->n_peers; i++) {
@@ -644,6 +661,8 @@ static void take_peers(struct engine *e, struct assoc *a,
 			if (nat_addr_eq(&old[j].addr, &p->addr))
 				*p = old[j];
 	}
+	if (indexed)
+		assoc_index_peers(e->table, a);
 	for (unsigned int i = 0; i < a->n_peers; i++)
 		a->peers[i].uplink = xlate_pin_uplink(e, a, i);
 }

@@ -36,7 +36,9 @@ int port_alloc_create(uint32_t capacity, uint64_t seed,
 
 	if (capacity == 0 || capacity > (1u << 26))
 		return -EINVAL;
-	while (nb < capacity)
+	/* Bindings are per public address and port, far fewer than the
+	 * pool's room for most configurations: a bucket per four. */
+	while (nb < capacity / 4)
 		nb <<= 1;
 	pa = calloc(1, sizeof(*pa));
 	if (!pa)

@@ -159,6 +159,7 @@ void xlate_add_peer(struct engine *e, struct assoc *a,
 	p->addr = *addr;
 	p->uplink = -1;
 	a->n_peers++;
+	assoc_index_new_peer(e->table, a);
 	p->uplink = xlate_pin_uplink(e, a, a->n_peers - 1u);
 }
 

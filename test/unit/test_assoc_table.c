@@ -159,3 +159,178 @@ Test(assoc_table, address_lists_grow_to_the_maximum_and_no_further)
 	cr_expect_eq(a->locals_class, 0);
 	assoc_table_destroy(t);
 }
+
+/*
+ * The peer and candidate indexes (assoc_lookup_peer, assoc_lookup_cands)
+ * against the port-pair walk they stand in for, through random changes
+ * of ports, peer lists and candidate blocks: same answer, and the match
+ * called last on the answer (what it records is the answer's own).
+ */
+struct idx_probe {
+	const struct nat_addr *peer;	/* NULL: has candidates */
+	const bool *held;
+	uint32_t last_true;
+};
+
+static bool idx_match(const struct assoc *a, void *arg)
+{
+	struct idx_probe *p = arg;
+	bool m = p->peer ? assoc_find_peer(a, p->peer) >= 0 : p->held[a->id];
+
+	/* Several may match, and which comes first then matters. */
+	m = m && a->id % 4 != 3;
+	if (m)
+		p->last_true = a->id;
+	return m;
+}
+
+static void idx_check(const struct assoc_table *t, const bool *held,
+		      const struct nat_addr *peers, unsigned int n_peers)
+{
+	static const enum assoc_key ks[2] = { ASSOC_KEY_IN_PORTS,
+					      ASSOC_KEY_OUT_PORTS };
+
+	for (int k = 0; k < 2; k++) {
+		for (uint16_t port = 5000; port < 5003; port++) {
+			struct idx_probe p = { .held = held };
+			struct assoc *want, *got;
+
+			for (unsigned int i = 0; i <= n_peers; i++) {
+				p.peer = i < n_peers ? &peers[i] : NULL;
+				want = assoc_lookup_ports(t, ks[k], port, 3868,
+							  idx_match, &p);
+				p.last_true = ASSOC_NONE;
+				got = p.peer ?
+				      assoc_lookup_peer(t, ks[k], port, 3868,
+							p.peer, idx_match, &p) :
+				      assoc_lookup_cands(t, ks[k], port, 3868,
+							 idx_match, &p);
+				cr_assert_eq(got, want, "key %d port %u probe %u",
+					     k, port, i);
+				if (got)
+					cr_assert_eq(p.last_true, got->id);
+				cr_assert_eq(p.peer ?
+					     assoc_any_peer(t, ks[k], port, 3868,
+							    p.peer, idx_match,
+							    &p) :
+					     assoc_any_cands(t, ks[k], port, 3868,
+							     idx_match, &p),
+					     want != NULL);
+			}
+		}
+	}
+}
+
+Test(assoc_table, indexes_agree_with_the_port_walk)
+{
+	enum { CAP = 48, NPEER = 5 };
+	struct nat_addr peers[NPEER];
+	struct assoc *live[CAP];
+	bool held[CAP] = { false };
+	struct assoc_table *t;
+	uint64_t rng = 12345;
+	unsigned int n = 0;
+
+	for (int i = 0; i < NPEER; i++) {
+		uint8_t b[4] = { 100, 64, 0, (uint8_t)(i + 1) };
+
+		nat_addr_from_v4(&peers[i], b);
+	}
+	cr_assert_eq(assoc_table_create(CAP, 4, 4, 7, &t), 0);
+	for (int step = 0; step < 4000; step++) {
+		unsigned int op, r;
+		struct assoc *a;
+
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		r = (unsigned int)(rng >> 33);
+		op = r % 5;
+		if (op == 0 && n < CAP) {
+			/* A new association, some peers before the link,
+			 * some after. */
+			a = assoc_alloc(t, SEC);
+			cr_assert_not_null(a);
+			a->port_inside = (uint16_t)(5000 + (r >> 4) % 3);
+			a->port_public = (uint16_t)(5000 + (r >> 6) % 3);
+			a->port_peer = 3868;
+			for (unsigned int j = 0; j < 1 + (r >> 8) % 3; j++) {
+				const struct nat_addr *pa =
+					&peers[(r >> (10 + 3 * j)) % NPEER];
+
+				if (assoc_find_peer(a, pa) >= 0 ||
+				    !assoc_room_peers(t, a, a->n_peers + 1u))
+					continue;
+				a->peers[a->n_peers++].addr = *pa;
+				assoc_index_new_peer(t, a);
+				if (j == 0)
+					assoc_link_all(t, a);
+			}
+			held[a->id] = false;
+			live[n++] = a;
+		} else if (op == 1 && n) {
+			a = live[(r >> 4) % n];
+			assoc_free(t, a);
+			held[a->id] = false;
+			live[(r >> 4) % n] = live[n - 1];
+			n--;
+		} else if (op == 2 && n) {
+			/* A new peer list, in another order. */
+			bool idx;
+
+			a = live[(r >> 4) % n];
+			idx = assoc_unindex_peers(t, a);
+			a->n_peers = 0;
+			for (unsigned int j = 0; j < 1 + (r >> 8) % 4; j++) {
+				const struct nat_addr *pa =
+					&peers[(r >> (10 + 3 * j)) % NPEER];
+
+				if (assoc_find_peer(a, pa) < 0 &&
+				    assoc_room_peers(t, a, a->n_peers + 1u))
+					a->peers[a->n_peers++].addr = *pa;
+			}
+			if (idx)
+				assoc_index_peers(t, a);
+		} else if (op == 3 && n) {
+			a = live[(r >> 4) % n];
+			cr_assert(assoc_cands_take(t, a));
+			held[a->id] = true;
+		} else if (op == 4 && n) {
+			a = live[(r >> 4) % n];
+			assoc_cands_drop(t, a);
+			held[a->id] = false;
+		}
+		idx_check(t, held, peers, NPEER);
+	}
+	assoc_table_destroy(t);
+}
+
+/* Previous tags (state files of older versions) are found by their keys,
+ * beside the live ones, and no longer once unlinked. */
+Test(assoc_table, previous_tag_keys)
+{
+	struct assoc_table *t;
+	struct assoc *a, *b;
+
+	cr_assert_eq(assoc_table_create(16, 4, 4, 1, &t), 0);
+	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, 5000, 3868, 7));
+	a = assoc_alloc(t, SEC);
+	a->port_inside = a->port_public = 5000;
+	a->port_peer = 3868;
+	a->tag_inside = 100;
+	a->tag_peer = 101;
+	a->prev_tag_inside = 7;
+	a->prev_tag_peer = 8;
+	assoc_link_all(t, a);
+	b = new_assoc(t, SEC, 5000, 200);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, 5000, 3868, 7), a);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_OUT_PREV, 5000, 3868, 8), a);
+	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, 5000, 3868, 8));
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5000, 3868, 100), a);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5000, 3868, 200), b);
+	assoc_unlink(t, a, ASSOC_KEY_IN_PREV);
+	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, 5000, 3868, 7));
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_OUT_PREV, 5000, 3868, 8), a);
+	assoc_free(t, a);
+	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_OUT_PREV, 5000, 3868, 8));
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_OUT_TAG, 5000, 3868, 201), b);
+	assoc_table_destroy(t);
+}
