@@ -512,7 +512,8 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 	enum drop_reason r;
 	uint64_t print;
 
-	memset(&x, 0, offsetof(struct xlate_ctx, asconf_ops));
+	memset(&x.a, 0, offsetof(struct xlate_ctx, asconf_ops) -
+			       offsetof(struct xlate_ctx, a));
 	x.e = e;
 	x.pkt = pkt;
 	x.v = v;
@@ -539,13 +540,14 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		return;
 	}
 	load_addrs(&x);
-	if ((x.ip.family == AF_INET && x.ip.proto == IPPROTO_ICMP) ||
-	    (x.ip.family == AF_INET6 && x.ip.proto == IPPROTO_ICMPV6)) {
-		icmp_process(&x);
-		return;
-	}
+	/* proto alone first: SCTP is the common case. */
 	if (x.ip.proto != IPPROTO_SCTP_NUM) {
-		engine_drop(&x, DROP_NOT_SCTP);
+		if ((x.ip.family == AF_INET && x.ip.proto == IPPROTO_ICMP) ||
+		    (x.ip.family == AF_INET6 &&
+		     x.ip.proto == IPPROTO_ICMPV6))
+			icmp_process(&x);
+		else
+			engine_drop(&x, DROP_NOT_SCTP);
 		return;
 	}
 	r = sctp_parse_header(&x.sv, pkt->data + x.ip.l4_off,

@@ -70,9 +70,16 @@ struct xlate_ctx {
 	struct engine_verdict *v;
 	enum engine_dir dir;
 	uint64_t now;
+	/*
+	 * Filled by the parsers before anything reads them, so not cleared
+	 * per packet: ip by ip_parse, src and dst from it, sv by
+	 * sctp_parse_header (count[] and first_off[] only by
+	 * sctp_parse_chunks, which every reader of them runs first).
+	 */
 	struct ip_view ip;
 	struct sctp_view sv;
 	struct nat_addr src, dst;
+	/* engine_process clears from here up to asconf_ops. */
 	struct assoc *a;
 
 	/* The plan (phase 2), applied by xlate_commit (phase 3). */

@@ -295,17 +295,22 @@ static void set_ip_addr(struct xlate_ctx *x, uint16_t off,
 			const struct nat_addr *na)
 {
 	uint8_t *d = x->pkt->data;
-	size_t len = nat_addr_len(na);
 
-	if (memcmp(d + off, na->bytes, len) == 0)
-		return;
 	if (x->ip.family == AF_INET) {
-		uint16_t c = sctp_get16(d + 10);
+		uint32_t old_be, new_be;
 
-		c = inet_csum_update_addr(c, d + off, na->bytes, 4);
-		sctp_put16(d + 10, c);
+		memcpy(&old_be, d + off, 4);
+		memcpy(&new_be, na->bytes, 4);
+		if (old_be == new_be)
+			return;
+		sctp_put16(d + 10, inet_csum_update32(sctp_get16(d + 10),
+						      sctp_get32(d + off),
+						      sctp_get32(na->bytes)));
+		memcpy(d + off, &new_be, 4);
+		return;
 	}
-	memcpy(d + off, na->bytes, len);
+	if (memcmp(d + off, na->bytes, nat_addr_len(na)) != 0)
+		memcpy(d + off, na->bytes, nat_addr_len(na));
 }
 
 /* Replace the first chunk by the scratch copy and fix every length. */
@@ -347,7 +352,9 @@ void xlate_commit(struct xlate_ctx *x)
 
 	sctp_put16(s + SCTP_OFF_SPORT, x->new_sport);
 	sctp_put16(s + SCTP_OFF_DPORT, x->new_dport);
-	new_ports = sctp_get32(s);
+	/* From the plan, not read back: a 32-bit load of two 16-bit
+	 * stores just made waits for them (no store forwarding). */
+	new_ports = (uint32_t)x->new_sport << 16 | x->new_dport;
 	csum = sctp_csum_get(s);
 	if (x->chunks_changed) {
 		sctp_csum_fill(s, x->sv.len);
@@ -368,8 +375,11 @@ void xlate_count(struct xlate_ctx *x)
 	struct assoc *a = x->a;
 
 	st->forwarded[x->dir & 1]++;
-	for (int i = 0; i < ENGINE_CS__COUNT; i++)
+	for (uint32_t m = x->sv.cats; m; m &= m - 1) {
+		unsigned int i = (unsigned int)__builtin_ctz(m);
+
 		st->chunks[i] += x->sv.count[i];
+	}
 	if (!a)
 		return;
 	a->last_seen = x->now;
