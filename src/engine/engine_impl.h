@@ -88,7 +88,6 @@ struct xlate_ctx {
 	int8_t local_idx;	/* locals[] entry of the inside side */
 	int8_t peer_idx;	/* peers[] entry of the outside side */
 	bool join_local;	/* outbound src joins the association */
-	struct assoc_local join;
 	uint32_t new_chunk_len;	/* > 0: scratch replaces the first chunk */
 	bool chunks_changed;	/* bytes inside chunks were rewritten */
 	bool defer_peer_check;	/* INIT ACK / ASCONF may name a new source */
@@ -115,6 +114,9 @@ struct xlate_ctx {
 	} asconf_acks[2];
 	bool asconf_new_src;	/* outbound src bound only by its ASCONF */
 	bool asconf_new_dst;	/* inbound dst: an Add IP this ACK confirms */
+	/* Not cleared either: plan_join fills it whole before it sets
+	 * join_local, and nothing reads it otherwise. */
+	struct assoc_local join;
 	/*
 	 * Last, and not cleared per packet (engine_process clears what
 	 * precedes it): each op is written whole as it is added, and DATA
