@@ -54,6 +54,11 @@ uint64_t engine_timeout_ns(const struct engine *e, enum assoc_state s)
 void engine_set_state(struct engine *e, struct assoc *a, enum assoc_state s,
 		      uint64_t now)
 {
+	/* The common case, DATA refreshing an established association. */
+	if (a->state == s && !(a->flags & ASSOC_F_HANDSHAKE)) {
+		assoc_set_expiry(e->table, a, now + engine_timeout_ns(e, s));
+		return;
+	}
 	if ((a->flags & ASSOC_F_HANDSHAKE) && s >= ASSOC_ESTABLISHED) {
 		a->flags &= (uint8_t)~ASSOC_F_HANDSHAKE;
 		e->stats.handshakes_live--;
@@ -466,16 +471,18 @@ static void no_state(struct xlate_ctx *x)
  * Other packets keep their checksum, patched for the ports only, so an
  * error stays detectable at the receiver.
  */
+#define CS_BIT(c)	(1u << ENGINE_CS_##c)
+#define CS_CHANGE_STATE							\
+	(CS_BIT(ABORT) | CS_BIT(SHUTDOWN) | CS_BIT(SHUTDOWN_ACK) |	\
+	 CS_BIT(SHUTDOWN_COMPLETE) | CS_BIT(COOKIE_ECHO) |		\
+	 CS_BIT(COOKIE_ACK) | CS_BIT(ASCONF) | CS_BIT(ASCONF_ACK))
+#define CS_ASCONF_ANY	(CS_BIT(ASCONF) | CS_BIT(ASCONF_ACK))
+
 static bool changes_state(const struct xlate_ctx *x)
 {
-	const uint16_t *n = x->sv.count;
-
 	return (x->cand >= 0 && x->cand_op != CAND_PASS) || x->join_local ||
-	       x->sv.first_type == SCTP_CID_INIT_ACK || n[ENGINE_CS_ABORT] ||
-	       n[ENGINE_CS_SHUTDOWN] || n[ENGINE_CS_SHUTDOWN_ACK] ||
-	       n[ENGINE_CS_SHUTDOWN_COMPLETE] || n[ENGINE_CS_COOKIE_ECHO] ||
-	       n[ENGINE_CS_COOKIE_ACK] || n[ENGINE_CS_ASCONF] ||
-	       n[ENGINE_CS_ASCONF_ACK];
+	       x->sv.first_type == SCTP_CID_INIT_ACK ||
+	       (x->sv.cats & CS_CHANGE_STATE);
 }
 
 /*
@@ -598,10 +605,10 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		r = handshake_init_ack(&x);
 	else if (r == DROP_NONE && x.cand >= 0 && x.cand_op == CAND_SELECT)
 		r = handshake_cand_plan(&x);
-	if (r == DROP_NONE && (x.sv.count[ENGINE_CS_ASCONF] ||
-			       x.sv.count[ENGINE_CS_ASCONF_ACK]))
+	if (r == DROP_NONE && (x.sv.cats & CS_ASCONF_ANY))
 		r = asconf_plan(&x);
-	if (r == DROP_NONE)
+	if (r == DROP_NONE && (e->conf.n_ppid_rules ||
+			       e->conf.ppid_default_deny))
 		r = ppid_filter(&x);
 	if (r != DROP_NONE) {
 		engine_drop(&x, r);
@@ -611,7 +618,7 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 	print = e->fast_on ? engine_fast_print(x.a) : 0;
 	if (x.cand >= 0)
 		handshake_cand_commit(&x);
-	if (x.sv.count[ENGINE_CS_ASCONF] || x.sv.count[ENGINE_CS_ASCONF_ACK])
+	if (x.sv.cats & CS_ASCONF_ANY)
 		asconf_commit(&x);
 	/* A candidate's packets leave the live association as it is. */
 	if (x.cand < 0 || x.cand_op == CAND_CONFIRM)

@@ -291,24 +291,43 @@ static void commit_join(struct xlate_ctx *x)
 	x->local_idx = (int8_t)(a->n_locals - 1);
 }
 
-static void set_ip_addr(struct xlate_ctx *x, uint16_t off,
-			const struct nat_addr *na)
+/*
+ * The new source and destination of an IPv4 header, its checksum
+ * patched once for both (RFC 1624 eqn. 3 with the terms of each changed
+ * word: the same value as two updates in a row, or a recompute).
+ */
+static void set_ip4_addrs(struct xlate_ctx *x)
+{
+	uint8_t *d = x->pkt->data;
+	uint8_t *so = d + x->ip.src_off, *dof = d + x->ip.dst_off;
+	uint32_t os = sctp_get32(so), od = sctp_get32(dof);
+	uint32_t ns = sctp_get32(x->new_src.bytes);
+	uint32_t nd = sctp_get32(x->new_dst.bytes);
+	uint64_t sum;
+
+	if (os == ns && od == nd)
+		return;
+	sum = (uint16_t)~sctp_get16(d + 10);
+	if (os != ns) {
+		sum += (uint16_t)~(os >> 16) + (uint16_t)~os;
+		sum += (ns >> 16) + (ns & 0xffff);
+		memcpy(so, x->new_src.bytes, 4);
+	}
+	if (od != nd) {
+		sum += (uint16_t)~(od >> 16) + (uint16_t)~od;
+		sum += (nd >> 16) + (nd & 0xffff);
+		memcpy(dof, x->new_dst.bytes, 4);
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sctp_put16(d + 10, (uint16_t)~sum);
+}
+
+static void set_ip6_addr(struct xlate_ctx *x, uint16_t off,
+			 const struct nat_addr *na)
 {
 	uint8_t *d = x->pkt->data;
 
-	if (x->ip.family == AF_INET) {
-		uint32_t old_be, new_be;
-
-		memcpy(&old_be, d + off, 4);
-		memcpy(&new_be, na->bytes, 4);
-		if (old_be == new_be)
-			return;
-		sctp_put16(d + 10, inet_csum_update32(sctp_get16(d + 10),
-						      sctp_get32(d + off),
-						      sctp_get32(na->bytes)));
-		memcpy(d + off, &new_be, 4);
-		return;
-	}
 	if (memcmp(d + off, na->bytes, nat_addr_len(na)) != 0)
 		memcpy(d + off, na->bytes, nat_addr_len(na));
 }
@@ -347,8 +366,12 @@ void xlate_commit(struct xlate_ctx *x)
 		commit_chunk(x);
 	else if (x->pkt->len > x->ip.total_len)
 		x->pkt->len = x->ip.total_len;	/* drop link padding */
-	set_ip_addr(x, x->ip.src_off, &x->new_src);
-	set_ip_addr(x, x->ip.dst_off, &x->new_dst);
+	if (x->ip.family == AF_INET) {
+		set_ip4_addrs(x);
+	} else {
+		set_ip6_addr(x, x->ip.src_off, &x->new_src);
+		set_ip6_addr(x, x->ip.dst_off, &x->new_dst);
+	}
 
 	sctp_put16(s + SCTP_OFF_SPORT, x->new_sport);
 	sctp_put16(s + SCTP_OFF_DPORT, x->new_dport);
