@@ -318,16 +318,30 @@ static bool peer_matches(const struct assoc *a, void *arg)
 			       &x->src) >= 0;
 }
 
-/* Both ends of the packet are the association's. */
+/*
+ * Both ends of the packet are the association's.  The peer address
+ * found is kept for xlate_plan: lookup() returns the association this
+ * says yes to, and nothing changes its peers before the plan.
+ */
 static bool ends_match(const struct assoc *a, void *arg)
 {
-	const struct xlate_ctx *x = arg;
+	struct xlate_ctx *x = arg;
+	int p;
 
-	if (x->dir == ENGINE_OUTBOUND)
-		return assoc_find_local_inside(a, &x->src) >= 0 &&
-		       assoc_find_peer(a, &x->dst) >= 0;
-	return assoc_find_local_public(a, &x->dst) >= 0 &&
-	       assoc_find_peer(a, &x->src) >= 0;
+	if (x->dir == ENGINE_OUTBOUND) {
+		if (assoc_find_local_inside(a, &x->src) < 0)
+			return false;
+		p = assoc_find_peer(a, &x->dst);
+	} else {
+		if (assoc_find_local_public(a, &x->dst) < 0)
+			return false;
+		p = assoc_find_peer(a, &x->src);
+	}
+	if (p < 0)
+		return false;
+	x->hint_a = a;
+	x->hint_peer = (int8_t)p;
+	return true;
 }
 
 struct tag_count {

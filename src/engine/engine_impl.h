@@ -81,6 +81,10 @@ struct xlate_ctx {
 	struct nat_addr src, dst;
 	/* engine_process clears from here up to asconf_ops. */
 	struct assoc *a;
+	/* The association the lookup matched by both ends, and the
+	 * peers[] entry it found (engine.c ends_match). */
+	const struct assoc *hint_a;
+	int8_t hint_peer;
 
 	/* The plan (phase 2), applied by xlate_commit (phase 3). */
 	struct nat_addr new_src, new_dst;

@@ -211,7 +211,8 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 	int li;
 
 	if (x->dir == ENGINE_OUTBOUND) {
-		x->peer_idx = (int8_t)assoc_find_peer(a, &x->dst);
+		x->peer_idx = x->hint_a == a ? x->hint_peer :
+			      (int8_t)assoc_find_peer(a, &x->dst);
 		/* A handshake's packets may use the addresses it offers;
 		 * an ASCONF-ACK the address a pending ASCONF came from
 		 * (asconf.c). */
@@ -255,7 +256,8 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 		x->asconf_new_dst = true;
 	}
 	x->local_idx = (int8_t)li;
-	x->peer_idx = (int8_t)assoc_find_peer(a, &x->src);
+	x->peer_idx = x->hint_a == a ? x->hint_peer :
+		      (int8_t)assoc_find_peer(a, &x->src);
 	if (x->peer_idx < 0 && !handshake_cand_peer_ok(x, &x->src)) {
 		/* An ASCONF adding its source may legitimise it; checked
 		 * once learned. */
