@@ -29,6 +29,7 @@ struct sctp_view {
 	/* Filled by sctp_parse_chunks(). */
 	uint16_t n_chunks;
 	bool m_bit;		/* an ERROR or ABORT carries the M bit */
+	uint32_t cats;		/* bit per category with count > 0 */
 	/* Chunks per ENGINE_CS_* category, and the offset (from sctp) of
 	 * the first chunk of each category, 0 when absent. */
 	uint16_t count[ENGINE_CS__COUNT];

@@ -54,6 +54,11 @@ uint64_t engine_timeout_ns(const struct engine *e, enum assoc_state s)
 void engine_set_state(struct engine *e, struct assoc *a, enum assoc_state s,
 		      uint64_t now)
 {
+	/* The common case, DATA refreshing an established association. */
+	if (a->state == s && !(a->flags & ASSOC_F_HANDSHAKE)) {
+		assoc_set_expiry(e->table, a, now + engine_timeout_ns(e, s));
+		return;
+	}
 	if ((a->flags & ASSOC_F_HANDSHAKE) && s >= ASSOC_ESTABLISHED) {
 		a->flags &= (uint8_t)~ASSOC_F_HANDSHAKE;
 		e->stats.handshakes_live--;
@@ -313,16 +318,30 @@ static bool peer_matches(const struct assoc *a, void *arg)
 			       &x->src) >= 0;
 }
 
-/* Both ends of the packet are the association's. */
+/*
+ * Both ends of the packet are the association's.  The peer address
+ * found is kept for xlate_plan: lookup() returns the association this
+ * says yes to, and nothing changes its peers before the plan.
+ */
 static bool ends_match(const struct assoc *a, void *arg)
 {
-	const struct xlate_ctx *x = arg;
+	struct xlate_ctx *x = arg;
+	int p;
 
-	if (x->dir == ENGINE_OUTBOUND)
-		return assoc_find_local_inside(a, &x->src) >= 0 &&
-		       assoc_find_peer(a, &x->dst) >= 0;
-	return assoc_find_local_public(a, &x->dst) >= 0 &&
-	       assoc_find_peer(a, &x->src) >= 0;
+	if (x->dir == ENGINE_OUTBOUND) {
+		if (assoc_find_local_inside(a, &x->src) < 0)
+			return false;
+		p = assoc_find_peer(a, &x->dst);
+	} else {
+		if (assoc_find_local_public(a, &x->dst) < 0)
+			return false;
+		p = assoc_find_peer(a, &x->src);
+	}
+	if (p < 0)
+		return false;
+	x->hint_a = a;
+	x->hint_peer = (int8_t)p;
+	return true;
 }
 
 struct tag_count {
@@ -466,16 +485,18 @@ static void no_state(struct xlate_ctx *x)
  * Other packets keep their checksum, patched for the ports only, so an
  * error stays detectable at the receiver.
  */
+#define CS_BIT(c)	(1u << ENGINE_CS_##c)
+#define CS_CHANGE_STATE							\
+	(CS_BIT(ABORT) | CS_BIT(SHUTDOWN) | CS_BIT(SHUTDOWN_ACK) |	\
+	 CS_BIT(SHUTDOWN_COMPLETE) | CS_BIT(COOKIE_ECHO) |		\
+	 CS_BIT(COOKIE_ACK) | CS_BIT(ASCONF) | CS_BIT(ASCONF_ACK))
+#define CS_ASCONF_ANY	(CS_BIT(ASCONF) | CS_BIT(ASCONF_ACK))
+
 static bool changes_state(const struct xlate_ctx *x)
 {
-	const uint16_t *n = x->sv.count;
-
 	return (x->cand >= 0 && x->cand_op != CAND_PASS) || x->join_local ||
-	       x->sv.first_type == SCTP_CID_INIT_ACK || n[ENGINE_CS_ABORT] ||
-	       n[ENGINE_CS_SHUTDOWN] || n[ENGINE_CS_SHUTDOWN_ACK] ||
-	       n[ENGINE_CS_SHUTDOWN_COMPLETE] || n[ENGINE_CS_COOKIE_ECHO] ||
-	       n[ENGINE_CS_COOKIE_ACK] || n[ENGINE_CS_ASCONF] ||
-	       n[ENGINE_CS_ASCONF_ACK];
+	       x->sv.first_type == SCTP_CID_INIT_ACK ||
+	       (x->sv.cats & CS_CHANGE_STATE);
 }
 
 /*
@@ -504,6 +525,28 @@ static void load_addrs(struct xlate_ctx *x)
 	}
 }
 
+/*
+ * Zero the per-packet plan (struct xlate_ctx from a up to asconf_ops) in
+ * straight 16-byte stores: a memset of this size compiles to rep stos,
+ * whose start-up costs more than the whole clear.
+ */
+#define PLAN_OFF	offsetof(struct xlate_ctx, a)
+#define PLAN_LEN	(offsetof(struct xlate_ctx, asconf_ops) - PLAN_OFF)
+
+static inline void clear_plan(struct xlate_ctx *x)
+{
+	typedef uint8_t v16 __attribute__((vector_size(16)));
+	const v16 z = { 0 };
+	uint8_t *p = (uint8_t *)x + PLAN_OFF;
+	size_t i;
+
+#pragma GCC unroll 16
+	for (i = 0; i + 16 <= PLAN_LEN; i += 16)
+		memcpy(p + i, &z, 16);
+	if (i < PLAN_LEN)	/* the rest, overlapping what is cleared */
+		memcpy(p + PLAN_LEN - 16, &z, 16);
+}
+
 void engine_process(struct engine *e, struct engine_pkt *pkt,
 		    enum engine_dir dir, uint64_t now_ns,
 		    struct engine_verdict *v)
@@ -512,7 +555,7 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 	enum drop_reason r;
 	uint64_t print;
 
-	memset(&x, 0, offsetof(struct xlate_ctx, asconf_ops));
+	clear_plan(&x);
 	x.e = e;
 	x.pkt = pkt;
 	x.v = v;
@@ -539,13 +582,14 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		return;
 	}
 	load_addrs(&x);
-	if ((x.ip.family == AF_INET && x.ip.proto == IPPROTO_ICMP) ||
-	    (x.ip.family == AF_INET6 && x.ip.proto == IPPROTO_ICMPV6)) {
-		icmp_process(&x);
-		return;
-	}
+	/* proto alone first: SCTP is the common case. */
 	if (x.ip.proto != IPPROTO_SCTP_NUM) {
-		engine_drop(&x, DROP_NOT_SCTP);
+		if ((x.ip.family == AF_INET && x.ip.proto == IPPROTO_ICMP) ||
+		    (x.ip.family == AF_INET6 &&
+		     x.ip.proto == IPPROTO_ICMPV6))
+			icmp_process(&x);
+		else
+			engine_drop(&x, DROP_NOT_SCTP);
 		return;
 	}
 	r = sctp_parse_header(&x.sv, pkt->data + x.ip.l4_off,
@@ -575,10 +619,10 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		r = handshake_init_ack(&x);
 	else if (r == DROP_NONE && x.cand >= 0 && x.cand_op == CAND_SELECT)
 		r = handshake_cand_plan(&x);
-	if (r == DROP_NONE && (x.sv.count[ENGINE_CS_ASCONF] ||
-			       x.sv.count[ENGINE_CS_ASCONF_ACK]))
+	if (r == DROP_NONE && (x.sv.cats & CS_ASCONF_ANY))
 		r = asconf_plan(&x);
-	if (r == DROP_NONE)
+	if (r == DROP_NONE && (e->conf.n_ppid_rules ||
+			       e->conf.ppid_default_deny))
 		r = ppid_filter(&x);
 	if (r != DROP_NONE) {
 		engine_drop(&x, r);
@@ -588,7 +632,7 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 	print = e->fast_on ? engine_fast_print(x.a) : 0;
 	if (x.cand >= 0)
 		handshake_cand_commit(&x);
-	if (x.sv.count[ENGINE_CS_ASCONF] || x.sv.count[ENGINE_CS_ASCONF_ACK])
+	if (x.sv.cats & CS_ASCONF_ANY)
 		asconf_commit(&x);
 	/* A candidate's packets leave the live association as it is. */
 	if (x.cand < 0 || x.cand_op == CAND_CONFIRM)

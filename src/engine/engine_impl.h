@@ -70,10 +70,21 @@ struct xlate_ctx {
 	struct engine_verdict *v;
 	enum engine_dir dir;
 	uint64_t now;
+	/*
+	 * Filled by the parsers before anything reads them, so not cleared
+	 * per packet: ip by ip_parse, src and dst from it, sv by
+	 * sctp_parse_header (count[] and first_off[] only by
+	 * sctp_parse_chunks, which every reader of them runs first).
+	 */
 	struct ip_view ip;
 	struct sctp_view sv;
 	struct nat_addr src, dst;
+	/* engine_process clears from here up to asconf_ops. */
 	struct assoc *a;
+	/* The association the lookup matched by both ends, and the
+	 * peers[] entry it found (engine.c ends_match). */
+	const struct assoc *hint_a;
+	int8_t hint_peer;
 
 	/* The plan (phase 2), applied by xlate_commit (phase 3). */
 	struct nat_addr new_src, new_dst;
@@ -81,7 +92,6 @@ struct xlate_ctx {
 	int8_t local_idx;	/* locals[] entry of the inside side */
 	int8_t peer_idx;	/* peers[] entry of the outside side */
 	bool join_local;	/* outbound src joins the association */
-	struct assoc_local join;
 	uint32_t new_chunk_len;	/* > 0: scratch replaces the first chunk */
 	bool chunks_changed;	/* bytes inside chunks were rewritten */
 	bool defer_peer_check;	/* INIT ACK / ASCONF may name a new source */
@@ -108,6 +118,9 @@ struct xlate_ctx {
 	} asconf_acks[2];
 	bool asconf_new_src;	/* outbound src bound only by its ASCONF */
 	bool asconf_new_dst;	/* inbound dst: an Add IP this ACK confirms */
+	/* Not cleared either: plan_join fills it whole before it sets
+	 * join_local, and nothing reads it otherwise. */
+	struct assoc_local join;
 	/*
 	 * Last, and not cleared per packet (engine_process clears what
 	 * precedes it): each op is written whole as it is added, and DATA

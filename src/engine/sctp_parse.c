@@ -6,6 +6,9 @@
 #include "sctp_parse.h"
 #include "sctp_wire.h"
 
+_Static_assert(ENGINE_CS__COUNT <= 32,
+	       "sctp_view.cats has a bit per category");
+
 enum engine_chunk_stat sctp_chunk_category(uint8_t type)
 {
 	switch (type) {
@@ -215,6 +218,7 @@ enum drop_reason sctp_parse_chunks(struct sctp_view *v, uint16_t max_chunks)
 	}
 	v->n_chunks = 0;
 	v->m_bit = false;
+	v->cats = 0;
 	while (off < v->len) {
 		const uint8_t *c = v->sctp + off;
 		uint32_t left = v->len - off;
@@ -236,15 +240,27 @@ enum drop_reason sctp_parse_chunks(struct sctp_view *v, uint16_t max_chunks)
 			return DROP_CHUNK_BAD_PADDING;
 		if (v->n_chunks >= max_chunks)
 			return DROP_TOO_MANY_CHUNKS;
-		if (v->n_chunks > 0 && (alone_seen || must_stand_alone(c[0])))
-			return DROP_MUST_STAND_ALONE;
-		alone_seen = must_stand_alone(c[0]);
-		r = check_chunk(v, c, clen);
-		if (r != DROP_NONE)
-			return r;
-		cat = sctp_chunk_category(c[0]);
-		if (v->count[cat]++ == 0)
+		if (c[0] == SCTP_CID_DATA) {
+			/* The common chunk, the same checks inline. */
+			if (v->n_chunks > 0 && alone_seen)
+				return DROP_MUST_STAND_ALONE;
+			if (clen < SCTP_DATA_MIN_LEN)
+				return DROP_CHUNK_TOO_SHORT;
+			cat = ENGINE_CS_DATA;
+		} else {
+			if (v->n_chunks > 0 &&
+			    (alone_seen || must_stand_alone(c[0])))
+				return DROP_MUST_STAND_ALONE;
+			alone_seen = must_stand_alone(c[0]);
+			r = check_chunk(v, c, clen);
+			if (r != DROP_NONE)
+				return r;
+			cat = sctp_chunk_category(c[0]);
+		}
+		if (v->count[cat]++ == 0) {
 			v->first_off[cat] = (uint16_t)off;
+			v->cats |= 1u << cat;
+		}
 		v->n_chunks++;
 		off += sctp_pad4(clen);
 	}

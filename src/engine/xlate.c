@@ -212,7 +212,8 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 	int li;
 
 	if (x->dir == ENGINE_OUTBOUND) {
-		x->peer_idx = (int8_t)assoc_find_peer(a, &x->dst);
+		x->peer_idx = x->hint_a == a ? x->hint_peer :
+			      (int8_t)assoc_find_peer(a, &x->dst);
 		/* A handshake's packets may use the addresses it offers;
 		 * an ASCONF-ACK the address a pending ASCONF came from
 		 * (asconf.c). */
@@ -256,7 +257,8 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 		x->asconf_new_dst = true;
 	}
 	x->local_idx = (int8_t)li;
-	x->peer_idx = (int8_t)assoc_find_peer(a, &x->src);
+	x->peer_idx = x->hint_a == a ? x->hint_peer :
+		      (int8_t)assoc_find_peer(a, &x->src);
 	if (x->peer_idx < 0 && !handshake_cand_peer_ok(x, &x->src)) {
 		/* An ASCONF adding its source may legitimise it; checked
 		 * once learned. */
@@ -292,21 +294,45 @@ static void commit_join(struct xlate_ctx *x)
 	x->local_idx = (int8_t)(a->n_locals - 1);
 }
 
-static void set_ip_addr(struct xlate_ctx *x, uint16_t off,
-			const struct nat_addr *na)
+/*
+ * The new source and destination of an IPv4 header, its checksum
+ * patched once for both (RFC 1624 eqn. 3 with the terms of each changed
+ * word: the same value as two updates in a row, or a recompute).
+ */
+static void set_ip4_addrs(struct xlate_ctx *x)
 {
 	uint8_t *d = x->pkt->data;
-	size_t len = nat_addr_len(na);
+	uint8_t *so = d + x->ip.src_off, *dof = d + x->ip.dst_off;
+	uint32_t os = sctp_get32(so), od = sctp_get32(dof);
+	uint32_t ns = sctp_get32(x->new_src.bytes);
+	uint32_t nd = sctp_get32(x->new_dst.bytes);
+	uint64_t sum;
 
-	if (memcmp(d + off, na->bytes, len) == 0)
+	if (os == ns && od == nd)
 		return;
-	if (x->ip.family == AF_INET) {
-		uint16_t c = sctp_get16(d + 10);
-
-		c = inet_csum_update_addr(c, d + off, na->bytes, 4);
-		sctp_put16(d + 10, c);
+	sum = (uint16_t)~sctp_get16(d + 10);
+	if (os != ns) {
+		sum += (uint16_t)~(os >> 16) + (uint16_t)~os;
+		sum += (ns >> 16) + (ns & 0xffff);
+		memcpy(so, x->new_src.bytes, 4);
 	}
-	memcpy(d + off, na->bytes, len);
+	if (od != nd) {
+		sum += (uint16_t)~(od >> 16) + (uint16_t)~od;
+		sum += (nd >> 16) + (nd & 0xffff);
+		memcpy(dof, x->new_dst.bytes, 4);
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sctp_put16(d + 10, (uint16_t)~sum);
+}
+
+static void set_ip6_addr(struct xlate_ctx *x, uint16_t off,
+			 const struct nat_addr *na)
+{
+	uint8_t *d = x->pkt->data;
+
+	if (memcmp(d + off, na->bytes, nat_addr_len(na)) != 0)
+		memcpy(d + off, na->bytes, nat_addr_len(na));
 }
 
 /* Replace the first chunk by the scratch copy and fix every length. */
@@ -343,12 +369,18 @@ void xlate_commit(struct xlate_ctx *x)
 		commit_chunk(x);
 	else if (x->pkt->len > x->ip.total_len)
 		x->pkt->len = x->ip.total_len;	/* drop link padding */
-	set_ip_addr(x, x->ip.src_off, &x->new_src);
-	set_ip_addr(x, x->ip.dst_off, &x->new_dst);
+	if (x->ip.family == AF_INET) {
+		set_ip4_addrs(x);
+	} else {
+		set_ip6_addr(x, x->ip.src_off, &x->new_src);
+		set_ip6_addr(x, x->ip.dst_off, &x->new_dst);
+	}
 
 	sctp_put16(s + SCTP_OFF_SPORT, x->new_sport);
 	sctp_put16(s + SCTP_OFF_DPORT, x->new_dport);
-	new_ports = sctp_get32(s);
+	/* From the plan, not read back: a 32-bit load of two 16-bit
+	 * stores just made waits for them (no store forwarding). */
+	new_ports = (uint32_t)x->new_sport << 16 | x->new_dport;
 	csum = sctp_csum_get(s);
 	if (x->chunks_changed) {
 		sctp_csum_fill(s, x->sv.len);
@@ -369,8 +401,11 @@ void xlate_count(struct xlate_ctx *x)
 	struct assoc *a = x->a;
 
 	st->forwarded[x->dir & 1]++;
-	for (int i = 0; i < ENGINE_CS__COUNT; i++)
+	for (uint32_t m = x->sv.cats; m; m &= m - 1) {
+		unsigned int i = (unsigned int)__builtin_ctz(m);
+
 		st->chunks[i] += x->sv.count[i];
+	}
 	if (!a)
 		return;
 	a->last_seen = x->now;

@@ -70,7 +70,7 @@ static double run(struct engine *e, const struct pb *tmpl,
 
 int main(void)
 {
-	static const uint16_t sizes[] = { 64, 512, 1400, 8900 };
+	static const uint16_t sizes[] = { 64, 512, 1200, 9000 };
 	static uint8_t payload[9000];
 	struct engine *e = fx_engine(MULTIHOME_UPLINKS);
 	struct pb p;
