@@ -37,6 +37,10 @@ void assoc_state_update(struct xlate_ctx *x)
 	 */
 	if (n[ENGINE_CS_SHUTDOWN] || n[ENGINE_CS_SHUTDOWN_ACK] ||
 	    a->state == ASSOC_SHUTDOWN) {
+		/* handshake.c: the peer's INIT from now on is not one of
+		 * this association's (RFC 9260 9.2). */
+		if (n[ENGINE_CS_SHUTDOWN_ACK] && x->dir == ENGINE_INBOUND)
+			a->flags |= ASSOC_F_PEER_SHUT_ACK;
 		engine_set_state(e, a, ASSOC_SHUTDOWN, x->now);
 		return;
 	}

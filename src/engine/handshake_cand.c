@@ -665,7 +665,7 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 	assoc_link(e->table, a, ASSOC_KEY_IN_TAG);
 	assoc_link(e->table, a, ASSOC_KEY_OUT_TAG);
 	take_peers(e, a, c);
-	a->flags &= (uint8_t)~ASSOC_F_NO_RESTART;
+	a->flags &= (uint8_t)~(ASSOC_F_NO_RESTART | ASSOC_F_PEER_SHUT_ACK);
 	if (c->flags & ASSOC_CAND_F_DR_INSIDE)
 		a->flags |= ASSOC_F_DR_INSIDE;
 	if (c->flags & ASSOC_CAND_F_DR_PEER)
@@ -683,6 +683,16 @@ static bool any_cand(const struct engine *e, const struct assoc *a,
 {
 	for (int i = 0; i < ASSOC_CANDS; i++)
 		if (cand_live(e, &a->cands[i], now))
+			return true;
+	return false;
+}
+
+bool handshake_cand_outbound(const struct engine *e, const struct assoc *a,
+			     uint64_t now)
+{
+	for (int i = 0; i < ASSOC_CANDS; i++)
+		if (cand_live(e, &a->cands[i], now) &&
+		    !(a->cands[i].flags & ASSOC_CAND_F_INBOUND))
 			return true;
 	return false;
 }
