@@ -501,7 +501,19 @@ void handshake_init(struct xlate_ctx *x)
 		engine_drop(x, DROP_NO_FORWARD_RULE);
 		return;
 	}
-	if (x->a && x->a->state == ASSOC_CLOSED) {
+	/*
+	 * Unless the inside host's new attempt is already on it: its INIT
+	 * passed before the old association's close did (the inside host
+	 * reconnecting from the same port, the SHUTDOWN COMPLETE of the old
+	 * one late), and the answers to it live in its candidate only.
+	 * Releasing the mapping on the INIT's retransmission would forget
+	 * the tag the peer answered with, and the COOKIE ECHO naming it
+	 * would find nothing (RFC 9260 5.1: the INIT is retransmitted until
+	 * an INIT ACK arrives, and the network may deliver a copy after it).
+	 */
+	if (x->a && x->a->state == ASSOC_CLOSED &&
+	    !(x->dir == ENGINE_OUTBOUND &&
+	      handshake_cand_has_tag(e, x->a, itag, true, x->now))) {
 		/* Its DOWN was reported when it closed. */
 		engine_release_assoc(e, x->a, ENGINE_EVR_NEW, x->now);
 		x->a = NULL;

@@ -652,7 +652,11 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 {
 	struct engine *e = x->e;
 	struct assoc *a = x->a;
-	bool restart = handshake_assoc_live(a) && (a->flags & ASSOC_F_UP);
+	/* A closed one's DOWN was reported when it closed: the inside
+	 * host's new association on its mapping (handshake.c) is new. */
+	bool closed = a->state == ASSOC_CLOSED;
+	bool restart = !closed && handshake_assoc_live(a) &&
+		       (a->flags & ASSOC_F_UP);
 
 	/* RFC 9260 5.2.4 A: the old association ends here. */
 	if (restart)
@@ -672,7 +676,7 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 		a->flags |= ASSOC_F_DR_PEER;
 	cand_clear_done(a, a->tag_inside, a->tag_peer);
 	engine_set_state(e, a, ASSOC_ESTABLISHED, x->now);
-	if (restart || !(a->flags & ASSOC_F_UP))
+	if (restart || closed || !(a->flags & ASSOC_F_UP))
 		engine_event_up(e, a,
 				restart ? ENGINE_EVR_RESTART : ENGINE_EVR_NEW,
 				x->now);
