@@ -103,6 +103,7 @@ struct assoc_cand {
 	uint32_t more[ASSOC_CAND_MORE]; /* inbound INIT: later answers */
 	uint8_t n_more, more_next;
 	uint64_t since;			/* INIT / INIT ACK / COOKIE ECHO */
+	uint64_t born;			/* its INIT */
 	uint8_t flags;			/* ASSOC_CAND_F_* */
 	uint8_t n_peers;
 	uint8_t n_init_peers;		/* peers[] named by the INIT itself */

@@ -156,7 +156,7 @@ static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 static void cand_reset(struct assoc_cand *c, uint8_t flags, uint64_t now)
 {
 	c->tag_inside = c->tag_peer = 0;
-	c->since = now;
+	c->since = c->born = now;
 	c->flags = (uint8_t)(flags | ASSOC_CAND_F_USED);
 	c->n_peers = c->n_init_peers = 0;
 	c->n_more = c->more_next = 0;
@@ -608,18 +608,32 @@ enum drop_reason handshake_cand_plan(struct xlate_ctx *x)
 /*
  * The completed handshake ends the candidates it answers: its own, the
  * other answers to its INITs, collision candidates sharing a tag with
- * it.  One sharing no tag with it is a newer handshake already on its
- * way (the peer, or the inside host, restarting again before this
- * one's last packet passed the box): it stays aside and may complete.
+ * it, and older handshakes it overtook.  One sharing no tag with it and
+ * begun after it, or not yet at its COOKIE ECHO, may be a newer
+ * handshake already on its way (the peer, or the inside host,
+ * restarting again before this one's last packet passed the box): it
+ * stays aside and may complete.
  */
-static void cand_clear_done(struct assoc *a, uint32_t tag_inside,
-			    uint32_t tag_peer)
+static void cand_clear_done(struct assoc *a, const struct assoc_cand *done)
 {
+	uint32_t tag_inside = done->tag_inside, tag_peer = done->tag_peer;
+	uint64_t born = done->born;
+
 	for (int i = 0; i < ASSOC_CANDS; i++) {
 		struct assoc_cand *c = &a->cands[i];
 
 		if (c->tag_inside == tag_inside || c->tag_peer == tag_peer ||
 		    cand_more_find(c, tag_inside) >= 0)
+			c->flags = 0;
+		/*
+		 * An older handshake, its COOKIE ECHO already seen before
+		 * this one's INIT passed: its cookie was made before this
+		 * one's tags existed, so it cannot carry them as Tie-Tags,
+		 * and an endpoint that took this one discards it (RFC 9260
+		 * 5.2.4 A, C).  Its COOKIE ACK still in the network is
+		 * stale and must not take the association back.
+		 */
+		else if ((c->flags & ASSOC_CAND_F_ECHOED) && c->born < born)
 			c->flags = 0;
 	}
 }
@@ -674,7 +688,7 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 		a->flags |= ASSOC_F_DR_INSIDE;
 	if (c->flags & ASSOC_CAND_F_DR_PEER)
 		a->flags |= ASSOC_F_DR_PEER;
-	cand_clear_done(a, a->tag_inside, a->tag_peer);
+	cand_clear_done(a, c);
 	engine_set_state(e, a, ASSOC_ESTABLISHED, x->now);
 	if (restart || closed || !(a->flags & ASSOC_F_UP))
 		engine_event_up(e, a,
@@ -750,6 +764,7 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 		n->tag_inside = c->tag_inside;
 		n->tag_peer = c->tag_peer;
 		n->flags = (uint8_t)(c->flags & ~ASSOC_CAND_F_ECHO_ANY);
+		n->born = c->born;
 		n->n_init_peers = n->n_peers = c->n_init_peers;
 		memcpy(n->peers, c->peers,
 		       c->n_init_peers * sizeof(c->peers[0]));
@@ -822,6 +837,7 @@ static struct assoc_cand *echo_learn(struct xlate_ctx *x,
 	if (n != from) {
 		n->tag_inside = from->tag_inside;
 		n->flags = from->flags;
+		n->born = from->born;
 		n->n_peers = from->n_peers;
 		n->n_init_peers = from->n_init_peers;
 		memcpy(n->peers, from->peers,
