@@ -123,21 +123,51 @@ bool handshake_cand_has_tag(const struct engine *e, const struct assoc *a,
 }
 
 /*
- * A free slot, else a stale one, else the oldest not selected.  A slot
- * for an inbound INIT's candidate never takes one of an outbound INIT:
- * anyone who knows the addresses and ports can send INITs (blind,
- * RFC 9260 5.2.1 collision candidates), and a few of them must not push
- * the inside host's own handshake out; NULL then, the INIT has none.
+ * Does c share a tag with a candidate a COOKIE ECHO selected?  In an INIT
+ * collision both INITs' candidates hold the same pair (RFC 9260 5.2.1),
+ * and either side's COOKIE ECHO selects either; once one is selected the
+ * other adds nothing, and goes with it when the handshake completes
+ * (cand_clear_done).
+ */
+static bool cand_redundant(const struct engine *e, const struct assoc *a,
+			   const struct assoc_cand *c, uint64_t now)
+{
+	if (c->flags & ASSOC_CAND_F_ECHOED)
+		return false;
+	for (int i = 0; i < ASSOC_CANDS; i++) {
+		const struct assoc_cand *o = &a->cands[i];
+
+		if (o == c || !cand_live(e, o, now) ||
+		    !(o->flags & ASSOC_CAND_F_ECHOED))
+			continue;
+		if ((c->tag_inside && c->tag_inside == o->tag_inside) ||
+		    (c->tag_peer && c->tag_peer == o->tag_peer))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A free slot, else a stale one, else the oldest not selected, the
+ * collision sibling of a selected one before any other (so a blind INIT
+ * and a collision's two candidates do not push out a peer's genuine
+ * restart).  A slot for an inbound INIT's candidate never takes one of
+ * an outbound INIT: anyone who knows the addresses and ports can send
+ * INITs (blind, RFC 9260 5.2.1 collision candidates), and a few of them
+ * must not push the inside host's own handshake out; NULL then, the
+ * INIT has none.
  */
 static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 				    uint64_t now, bool inbound)
 {
 	struct assoc_cand *best = NULL;
+	bool best_redundant = false;
 
 	if (!assoc_cands_take(e->table, a))
 		return NULL;
 	for (int i = 0; i < ASSOC_CANDS; i++) {
 		struct assoc_cand *c = &a->cands[i];
+		bool redundant;
 
 		if (!cand_live(e, c, now))
 			return c;
@@ -145,8 +175,14 @@ static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 			continue;
 		if (inbound && !(c->flags & ASSOC_CAND_F_INBOUND))
 			continue;
-		if (!best || c->since < best->since)
+		/* The collision sibling of a selected one first, then the
+		 * oldest. */
+		redundant = cand_redundant(e, a, c, now);
+		if (!best || (redundant && !best_redundant) ||
+		    (redundant == best_redundant && c->since < best->since)) {
 			best = c;
+			best_redundant = redundant;
+		}
 	}
 	if (!best && inbound)
 		return NULL;
