@@ -1618,3 +1618,31 @@ Test(handshake, new_attempt_survives_the_old_close)
 	cr_assert_eq(n[1], 1);
 	engine_destroy(e);
 }
+
+/*
+ * A COOKIE ECHO sent again after the handshake is answered by the peer
+ * (RFC 9260 5.2.4 D), but a copy reaching the box after the association
+ * ended would set it up again at a closed, listening peer, alone.
+ */
+Test(handshake, cookie_echo_after_the_close_goes_nowhere)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = shut_acked(e);
+	struct engine_verdict v;
+	struct pb p;
+
+	expect_fwd(out_cookie_echo(e, TP, 2 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN_COMPLETE,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	v = out_cookie_echo(e, TP, 2 * FX_SEC);
+	cr_assert_neq(v.action, ENGINE_FORWARD);
+	cookie_echo(&p, PEER1, PUB, 3868, port, TI);
+	cr_assert_neq(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC).action,
+		      ENGINE_FORWARD);
+	/* Its close still translates. */
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_SHUTDOWN_ACK, 0,
+			    2 * FX_SEC));
+	engine_destroy(e);
+}
