@@ -148,7 +148,8 @@ static bool cand_redundant(const struct engine *e, const struct assoc *a,
 }
 
 /*
- * A free slot, else a stale one, else the oldest not selected, the
+ * A free slot, else a stale one, else a selected copy of another
+ * selected one, else the oldest not selected, the
  * collision sibling of a selected one before any other (so a blind INIT
  * and a collision's two candidates do not push out a peer's genuine
  * restart).  A slot for an inbound INIT's candidate never takes one of
@@ -157,6 +158,33 @@ static bool cand_redundant(const struct engine *e, const struct assoc *a,
  * must not push the inside host's own handshake out; NULL then, the
  * INIT has none.
  */
+/*
+ * Is selected candidate c a copy of another: the same pair, selected by
+ * the same sides' COOKIE ECHOs (each INIT of a collision makes one,
+ * RFC 9260 5.2.1)?  The other confirms the handshake as well as c
+ * would.  An inbound INIT may take only a copy made by an inbound INIT.
+ */
+static bool cand_echoed_copy(const struct engine *e, const struct assoc *a,
+			     const struct assoc_cand *c, uint64_t now,
+			     bool inbound)
+{
+	uint8_t echo = c->flags & ASSOC_CAND_F_ECHO_ANY;
+
+	if (!(c->flags & ASSOC_CAND_F_ECHOED) || !c->tag_inside ||
+	    !c->tag_peer || (inbound && !(c->flags & ASSOC_CAND_F_INBOUND)))
+		return false;
+	for (int i = 0; i < ASSOC_CANDS; i++) {
+		const struct assoc_cand *o = &a->cands[i];
+
+		if (o != c && cand_live(e, o, now) &&
+		    o->tag_inside == c->tag_inside &&
+		    o->tag_peer == c->tag_peer &&
+		    (o->flags & echo) == echo)
+			return true;
+	}
+	return false;
+}
+
 static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 				    uint64_t now, bool inbound)
 {
@@ -171,8 +199,12 @@ static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 
 		if (!cand_live(e, c, now))
 			return c;
-		if (c->flags & ASSOC_CAND_F_ECHOED)
+		if (c->flags & ASSOC_CAND_F_ECHOED) {
+			/* A selected copy first of all: it adds nothing. */
+			if (cand_echoed_copy(e, a, c, now, inbound))
+				return c;
 			continue;
+		}
 		if (inbound && !(c->flags & ASSOC_CAND_F_INBOUND))
 			continue;
 		/* The collision sibling of a selected one first, then the
