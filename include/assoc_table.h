@@ -71,6 +71,9 @@ struct assoc_peer {
 #define ASSOC_F_NO_RESTART	(ASSOC_F_DR_INSIDE | ASSOC_F_DR_PEER)
 /* Queued for the fast path: its entries may have changed (engine_fast.h). */
 #define ASSOC_F_FAST_DIRTY	0x20
+/* The peer's SHUTDOWN ACK passed: it is in SHUTDOWN-ACK-SENT or closed,
+ * and sends no INIT for this association (RFC 9260 9.2). */
+#define ASSOC_F_PEER_SHUT_ACK	0x40
 
 /*
  * A handshake candidate (handshake_cand.c): the tags and peer addresses
@@ -105,6 +108,7 @@ struct assoc_cand {
 	uint32_t more[ASSOC_CAND_MORE]; /* inbound INIT: later answers */
 	uint8_t n_more, more_next;
 	uint64_t since;			/* INIT / INIT ACK / COOKIE ECHO */
+	uint64_t born;			/* its INIT */
 	uint8_t flags;			/* ASSOC_CAND_F_* */
 	uint8_t n_peers;
 	uint8_t n_init_peers;		/* peers[] named by the INIT itself */

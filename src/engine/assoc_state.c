@@ -26,6 +26,12 @@ void assoc_state_update(struct xlate_ctx *x)
 		engine_end_assoc(e, a, n[ENGINE_CS_ABORT] ? ENGINE_EVR_ABORT :
 				 ENGINE_EVR_SHUTDOWN, x->now);
 		engine_set_state(e, a, ASSOC_CLOSED, x->now);
+		/* The inside host's new attempt on the same mapping (its
+		 * INIT passed first, handshake.c) has the setup time. */
+		if (handshake_cand_outbound(e, a, x->now))
+			assoc_set_expiry(e->table, a,
+					 x->now + engine_timeout_ns(
+						 e, ASSOC_COOKIE_WAIT));
 		return;
 	}
 	if (a->state == ASSOC_CLOSED)
@@ -37,6 +43,10 @@ void assoc_state_update(struct xlate_ctx *x)
 	 */
 	if (n[ENGINE_CS_SHUTDOWN] || n[ENGINE_CS_SHUTDOWN_ACK] ||
 	    a->state == ASSOC_SHUTDOWN) {
+		/* handshake.c: the peer's INIT from now on is not one of
+		 * this association's (RFC 9260 9.2). */
+		if (n[ENGINE_CS_SHUTDOWN_ACK] && x->dir == ENGINE_INBOUND)
+			a->flags |= ASSOC_F_PEER_SHUT_ACK;
 		engine_set_state(e, a, ASSOC_SHUTDOWN, x->now);
 		return;
 	}

@@ -421,9 +421,18 @@ static struct assoc *lookup(struct xlate_ctx *x)
 	/* A COOKIE ECHO sent again after its handshake completed, by its
 	 * own endpoints: the peer answers it (RFC 9260 5.2.4 D); it changes
 	 * nothing here. */
-	return assoc_lookup_tag_match(
+	a = assoc_lookup_tag_match(
 		t, out ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG, here, peer,
 		x->sv.vtag, ends_match, x);
+	/*
+	 * Not once the association has ended (ABORT, SHUTDOWN COMPLETE):
+	 * its sender left COOKIE-ECHOED before, and a new attempt draws new
+	 * tags and a new cookie (RFC 9260 5.1).  A copy the network kept
+	 * would make a listening receiver, closed too, set the association
+	 * up again alone (5.1.5 checks only the cookie's lifetime): out of
+	 * the blue.
+	 */
+	return a && a->state == ASSOC_CLOSED ? NULL : a;
 }
 
 static void no_state(struct xlate_ctx *x)

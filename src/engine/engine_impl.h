@@ -201,6 +201,9 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 			 const uint8_t *chunk);
 bool handshake_cand_has_tag(const struct engine *e, const struct assoc *a,
 			    uint32_t tag, bool inside, uint64_t now);
+/* A handshake of the inside host's own INIT is in progress. */
+bool handshake_cand_outbound(const struct engine *e, const struct assoc *a,
+			     uint64_t now);
 struct assoc *handshake_cand_lookup(struct xlate_ctx *x);
 bool handshake_cand_peer_ok(const struct xlate_ctx *x,
 			    const struct nat_addr *peer);

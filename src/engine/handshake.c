@@ -420,6 +420,27 @@ static void init_inbound_forward(struct xlate_ctx *x, const uint8_t *chunk,
 	xlate_count(x);
 }
 
+/*
+ * The peer has acknowledged the inside host's SHUTDOWN (RFC 9260 9.2):
+ * it is in SHUTDOWN-ACK-SENT, where it discards an INIT and sends none,
+ * or closed.  An INIT from its address is then no restart of this
+ * association: it is the peer's new association, or a blind forgery,
+ * and the inside host, closed or reconnecting from the same port (its
+ * SHUTDOWN COMPLETE lost before the box), would take it for one of its
+ * own.  Like an INIT to a closed association it needs a [forward] rule
+ * -- unless the inside host's own INIT is already on this mapping: then
+ * it is an INIT collision of that new handshake (5.2.1) and goes in as
+ * one.
+ */
+static bool peer_shut_down(const struct xlate_ctx *x)
+{
+	const struct assoc *a = x->a;
+
+	return a->state == ASSOC_SHUTDOWN &&
+	       (a->flags & ASSOC_F_PEER_SHUT_ACK) &&
+	       !handshake_cand_outbound(x->e, a, x->now);
+}
+
 void handshake_init(struct xlate_ctx *x)
 {
 	struct engine *e = x->e;
@@ -458,15 +479,30 @@ void handshake_init(struct xlate_ctx *x)
 	 * that stray packets of its close still translate (a SHUTDOWN
 	 * COMPLETE the peer retransmits its SHUTDOWN ACK for, RFC 9260
 	 * 9.2): an inbound INIT no forward rule takes, perhaps a blind one
-	 * from the peer's address, is dropped without ending that.
+	 * from the peer's address, is dropped without ending that.  So is
+	 * one reaching a mapping the peer has acknowledged the shutdown of
+	 * (peer_shut_down()), which still translates its close.
 	 */
-	if (x->a && x->a->state == ASSOC_CLOSED && x->dir == ENGINE_INBOUND &&
+	if (x->a && x->dir == ENGINE_INBOUND &&
+	    (x->a->state == ASSOC_CLOSED || peer_shut_down(x)) &&
 	    addr_map_forward(&e->conf, &x->dst, x->sv.dport) < 0) {
 		x->a = NULL;
 		engine_drop(x, DROP_NO_FORWARD_RULE);
 		return;
 	}
-	if (x->a && x->a->state == ASSOC_CLOSED) {
+	/*
+	 * Unless the inside host's new attempt is already on it: its INIT
+	 * passed before the old association's close did (the inside host
+	 * reconnecting from the same port, the SHUTDOWN COMPLETE of the old
+	 * one late), and the answers to it live in its candidate only.
+	 * Releasing the mapping on the INIT's retransmission would forget
+	 * the tag the peer answered with, and the COOKIE ECHO naming it
+	 * would find nothing (RFC 9260 5.1: the INIT is retransmitted until
+	 * an INIT ACK arrives, and the network may deliver a copy after it).
+	 */
+	if (x->a && x->a->state == ASSOC_CLOSED &&
+	    !(x->dir == ENGINE_OUTBOUND &&
+	      handshake_cand_has_tag(e, x->a, itag, true, x->now))) {
 		/* Its DOWN was reported when it closed. */
 		engine_release_assoc(e, x->a, ENGINE_EVR_NEW, x->now);
 		x->a = NULL;

@@ -123,30 +123,98 @@ bool handshake_cand_has_tag(const struct engine *e, const struct assoc *a,
 }
 
 /*
- * A free slot, else a stale one, else the oldest not selected.  A slot
- * for an inbound INIT's candidate never takes one of an outbound INIT:
- * anyone who knows the addresses and ports can send INITs (blind,
- * RFC 9260 5.2.1 collision candidates), and a few of them must not push
- * the inside host's own handshake out; NULL then, the INIT has none.
+ * Does c share a tag with a candidate a COOKIE ECHO selected?  In an INIT
+ * collision both INITs' candidates hold the same pair (RFC 9260 5.2.1),
+ * and either side's COOKIE ECHO selects either; once one is selected the
+ * other adds nothing, and goes with it when the handshake completes
+ * (cand_clear_done).
  */
+static bool cand_redundant(const struct engine *e, const struct assoc *a,
+			   const struct assoc_cand *c, uint64_t now)
+{
+	if (c->flags & ASSOC_CAND_F_ECHOED)
+		return false;
+	for (int i = 0; i < ASSOC_CANDS; i++) {
+		const struct assoc_cand *o = &a->cands[i];
+
+		if (o == c || !cand_live(e, o, now) ||
+		    !(o->flags & ASSOC_CAND_F_ECHOED))
+			continue;
+		if ((c->tag_inside && c->tag_inside == o->tag_inside) ||
+		    (c->tag_peer && c->tag_peer == o->tag_peer))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A free slot, else a stale one, else a selected copy of another
+ * selected one, else the oldest not selected, the
+ * collision sibling of a selected one before any other (so a blind INIT
+ * and a collision's two candidates do not push out a peer's genuine
+ * restart).  A slot for an inbound INIT's candidate never takes one of
+ * an outbound INIT: anyone who knows the addresses and ports can send
+ * INITs (blind, RFC 9260 5.2.1 collision candidates), and a few of them
+ * must not push the inside host's own handshake out; NULL then, the
+ * INIT has none.
+ */
+/*
+ * Is selected candidate c a copy of another: the same pair, selected by
+ * the same sides' COOKIE ECHOs (each INIT of a collision makes one,
+ * RFC 9260 5.2.1)?  The other confirms the handshake as well as c
+ * would.  An inbound INIT may take only a copy made by an inbound INIT.
+ */
+static bool cand_echoed_copy(const struct engine *e, const struct assoc *a,
+			     const struct assoc_cand *c, uint64_t now,
+			     bool inbound)
+{
+	uint8_t echo = c->flags & ASSOC_CAND_F_ECHO_ANY;
+
+	if (!(c->flags & ASSOC_CAND_F_ECHOED) || !c->tag_inside ||
+	    !c->tag_peer || (inbound && !(c->flags & ASSOC_CAND_F_INBOUND)))
+		return false;
+	for (int i = 0; i < ASSOC_CANDS; i++) {
+		const struct assoc_cand *o = &a->cands[i];
+
+		if (o != c && cand_live(e, o, now) &&
+		    o->tag_inside == c->tag_inside &&
+		    o->tag_peer == c->tag_peer &&
+		    (o->flags & echo) == echo)
+			return true;
+	}
+	return false;
+}
+
 static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 				    uint64_t now, bool inbound)
 {
 	struct assoc_cand *best = NULL;
+	bool best_redundant = false;
 
 	if (!assoc_cands_take(e->table, a))
 		return NULL;
 	for (int i = 0; i < ASSOC_CANDS; i++) {
 		struct assoc_cand *c = &a->cands[i];
+		bool redundant;
 
 		if (!cand_live(e, c, now))
 			return c;
-		if (c->flags & ASSOC_CAND_F_ECHOED)
+		if (c->flags & ASSOC_CAND_F_ECHOED) {
+			/* A selected copy first of all: it adds nothing. */
+			if (cand_echoed_copy(e, a, c, now, inbound))
+				return c;
 			continue;
+		}
 		if (inbound && !(c->flags & ASSOC_CAND_F_INBOUND))
 			continue;
-		if (!best || c->since < best->since)
+		/* The collision sibling of a selected one first, then the
+		 * oldest. */
+		redundant = cand_redundant(e, a, c, now);
+		if (!best || (redundant && !best_redundant) ||
+		    (redundant == best_redundant && c->since < best->since)) {
 			best = c;
+			best_redundant = redundant;
+		}
 	}
 	if (!best && inbound)
 		return NULL;
@@ -156,7 +224,7 @@ static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 static void cand_reset(struct assoc_cand *c, uint8_t flags, uint64_t now)
 {
 	c->tag_inside = c->tag_peer = 0;
-	c->since = now;
+	c->since = c->born = now;
 	c->flags = (uint8_t)(flags | ASSOC_CAND_F_USED);
 	c->n_peers = c->n_init_peers = 0;
 	c->n_more = c->more_next = 0;
@@ -619,18 +687,32 @@ enum drop_reason handshake_cand_plan(struct xlate_ctx *x)
 /*
  * The completed handshake ends the candidates it answers: its own, the
  * other answers to its INITs, collision candidates sharing a tag with
- * it.  One sharing no tag with it is a newer handshake already on its
- * way (the peer, or the inside host, restarting again before this
- * one's last packet passed the box): it stays aside and may complete.
+ * it, and older handshakes it overtook.  One sharing no tag with it and
+ * begun after it, or not yet at its COOKIE ECHO, may be a newer
+ * handshake already on its way (the peer, or the inside host,
+ * restarting again before this one's last packet passed the box): it
+ * stays aside and may complete.
  */
-static void cand_clear_done(struct assoc *a, uint32_t tag_inside,
-			    uint32_t tag_peer)
+static void cand_clear_done(struct assoc *a, const struct assoc_cand *done)
 {
+	uint32_t tag_inside = done->tag_inside, tag_peer = done->tag_peer;
+	uint64_t born = done->born;
+
 	for (int i = 0; i < ASSOC_CANDS; i++) {
 		struct assoc_cand *c = &a->cands[i];
 
 		if (c->tag_inside == tag_inside || c->tag_peer == tag_peer ||
 		    cand_more_find(c, tag_inside) >= 0)
+			c->flags = 0;
+		/*
+		 * An older handshake, its COOKIE ECHO already seen before
+		 * this one's INIT passed: its cookie was made before this
+		 * one's tags existed, so it cannot carry them as Tie-Tags,
+		 * and an endpoint that took this one discards it (RFC 9260
+		 * 5.2.4 A, C).  Its COOKIE ACK still in the network is
+		 * stale and must not take the association back.
+		 */
+		else if ((c->flags & ASSOC_CAND_F_ECHOED) && c->born < born)
 			c->flags = 0;
 	}
 }
@@ -671,7 +753,11 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 {
 	struct engine *e = x->e;
 	struct assoc *a = x->a;
-	bool restart = handshake_assoc_live(a) && (a->flags & ASSOC_F_UP);
+	/* A closed one's DOWN was reported when it closed: the inside
+	 * host's new association on its mapping (handshake.c) is new. */
+	bool closed = a->state == ASSOC_CLOSED;
+	bool restart = !closed && handshake_assoc_live(a) &&
+		       (a->flags & ASSOC_F_UP);
 
 	/* RFC 9260 5.2.4 A: the old association ends here. */
 	if (restart)
@@ -684,14 +770,14 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 	assoc_link(e->table, a, ASSOC_KEY_IN_TAG);
 	assoc_link(e->table, a, ASSOC_KEY_OUT_TAG);
 	take_peers(e, a, c);
-	a->flags &= (uint8_t)~ASSOC_F_NO_RESTART;
+	a->flags &= (uint8_t)~(ASSOC_F_NO_RESTART | ASSOC_F_PEER_SHUT_ACK);
 	if (c->flags & ASSOC_CAND_F_DR_INSIDE)
 		a->flags |= ASSOC_F_DR_INSIDE;
 	if (c->flags & ASSOC_CAND_F_DR_PEER)
 		a->flags |= ASSOC_F_DR_PEER;
-	cand_clear_done(a, a->tag_inside, a->tag_peer);
+	cand_clear_done(a, c);
 	engine_set_state(e, a, ASSOC_ESTABLISHED, x->now);
-	if (restart || !(a->flags & ASSOC_F_UP))
+	if (restart || closed || !(a->flags & ASSOC_F_UP))
 		engine_event_up(e, a,
 				restart ? ENGINE_EVR_RESTART : ENGINE_EVR_NEW,
 				x->now);
@@ -702,6 +788,16 @@ static bool any_cand(const struct engine *e, const struct assoc *a,
 {
 	for (int i = 0; i < ASSOC_CANDS; i++)
 		if (cand_live(e, &a->cands[i], now))
+			return true;
+	return false;
+}
+
+bool handshake_cand_outbound(const struct engine *e, const struct assoc *a,
+			     uint64_t now)
+{
+	for (int i = 0; i < ASSOC_CANDS; i++)
+		if (cand_live(e, &a->cands[i], now) &&
+		    !(a->cands[i].flags & ASSOC_CAND_F_INBOUND))
 			return true;
 	return false;
 }
@@ -755,6 +851,7 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 		n->tag_inside = c->tag_inside;
 		n->tag_peer = c->tag_peer;
 		n->flags = (uint8_t)(c->flags & ~ASSOC_CAND_F_ECHO_ANY);
+		n->born = c->born;
 		n->n_init_peers = n->n_peers = c->n_init_peers;
 		memcpy(n->peers, c->peers,
 		       c->n_init_peers * sizeof(c->peers[0]));
@@ -827,6 +924,7 @@ static struct assoc_cand *echo_learn(struct xlate_ctx *x,
 	if (n != from) {
 		n->tag_inside = from->tag_inside;
 		n->flags = from->flags;
+		n->born = from->born;
 		n->n_peers = from->n_peers;
 		n->n_init_peers = from->n_init_peers;
 		memcpy(n->peers, from->peers,

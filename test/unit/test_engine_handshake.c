@@ -1512,3 +1512,137 @@ Test(handshake, collision_answer_passes_past_blind_inits)
 	works(e, port, TI, TP, 4 * FX_SEC);
 	engine_destroy(e);
 }
+
+/* ---- a mapping still closing when the inside host reconnects ---- */
+
+/* The inside host shut down and the peer acknowledged (RFC 9260 9.2);
+ * the inside host's SHUTDOWN COMPLETE has not passed the box yet. */
+static uint16_t shut_acked(struct engine *e)
+{
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_SHUTDOWN_ACK, 0,
+			    2 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_SHUTDOWN);
+	return port;
+}
+
+/*
+ * After its SHUTDOWN ACK the peer sends no INIT for the association
+ * (9.2): one from its address is a blind forgery or a new association,
+ * and without a [forward] rule it does not reach the inside host, which
+ * may be reconnecting from the same port.  The close still translates,
+ * and once the inside host's own INIT is on the mapping, the peer's INIT
+ * is a collision of that handshake (5.2.1) and goes in.
+ */
+Test(handshake, init_after_the_peers_shutdown_ack_dropped)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = shut_acked(e);
+	struct pb p;
+
+	expect_drop(in_init(e, PEER1, port, 0x66000001u, NULL, 2 * FX_SEC),
+		    DROP_NO_FORWARD_RULE);
+	cr_assert_eq(view(e).state, ASSOC_SHUTDOWN);
+	cr_assert_eq(view(e).tag_inside, TI);
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_SHUTDOWN_ACK, 0,
+			    2 * FX_SEC));
+	expect_fwd(out_init(e, HOST, PEER1, 0x11000002u, 3 * FX_SEC, &p));
+	cr_assert_eq(pkt_sport(p.buf), port);
+	expect_fwd(in_init(e, PEER1, port, 0x66000002u, NULL, 3 * FX_SEC));
+	engine_destroy(e);
+}
+
+/* Before the peer's SHUTDOWN ACK, the inside host in SHUTDOWN-SENT
+ * answers a restart INIT (5.2.2): it goes in. */
+Test(handshake, init_during_the_inside_hosts_shutdown_goes_in)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, NULL, 2 * FX_SEC));
+	cr_assert_eq(view(e).tag_inside, TI);
+	engine_destroy(e);
+}
+
+/*
+ * The inside host reconnects from the same port and its INIT, answered,
+ * passes before the old association's SHUTDOWN COMPLETE; the INIT sent
+ * again after that close must not forget the answer the host echoes.
+ */
+static void count_event(void *arg, const struct engine_event *ev)
+{
+	unsigned int *n = arg;
+
+	n[ev->type == ENGINE_EV_UP ? 0 : 1] += ev->type != ENGINE_EV_MOVED;
+	if (ev->type == ENGINE_EV_UP)
+		cr_assert_eq(ev->reason, ENGINE_EVR_NEW, "UP %s",
+			     engine_event_reason_name(
+				     (enum engine_event_reason)ev->reason));
+}
+
+Test(handshake, new_attempt_survives_the_old_close)
+{
+	const uint32_t ti2 = 0x11000002u, tp2 = 0x22000002u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	unsigned int n[2] = { 0, 0 };	/* UP, DOWN events */
+	uint16_t port;
+	struct pb p;
+
+	engine_set_event_cb(e, count_event, n);
+	port = shut_acked(e);
+
+	expect_fwd(out_init(e, HOST, PEER1, ti2, 3 * FX_SEC, &p));
+	expect_fwd(in_init_ack(e, PEER1, port, ti2, tp2, peer1_only,
+			       3 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN_COMPLETE,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	expect_fwd(out_init(e, HOST, PEER1, ti2, 4 * FX_SEC, &p));
+	cr_assert_eq(pkt_sport(p.buf), port);
+	expect_fwd(out_cookie_echo(e, tp2, 4 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, ti2, SCTP_CID_COOKIE_ACK, 0,
+			    4 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	works(e, port, ti2, tp2, 5 * FX_SEC);
+	/* The old association went down once, at its close; the new one
+	 * came up as new, not as a restart of it. */
+	cr_assert_eq(n[0], 2);
+	cr_assert_eq(n[1], 1);
+	engine_destroy(e);
+}
+
+/*
+ * A COOKIE ECHO sent again after the handshake is answered by the peer
+ * (RFC 9260 5.2.4 D), but a copy reaching the box after the association
+ * ended would set it up again at a closed, listening peer, alone.
+ */
+Test(handshake, cookie_echo_after_the_close_goes_nowhere)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = shut_acked(e);
+	struct engine_verdict v;
+	struct pb p;
+
+	expect_fwd(out_cookie_echo(e, TP, 2 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN_COMPLETE,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	v = out_cookie_echo(e, TP, 2 * FX_SEC);
+	cr_assert_neq(v.action, ENGINE_FORWARD);
+	cookie_echo(&p, PEER1, PUB, 3868, port, TI);
+	cr_assert_neq(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC).action,
+		      ENGINE_FORWARD);
+	/* Its close still translates. */
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_SHUTDOWN_ACK, 0,
+			    2 * FX_SEC));
+	engine_destroy(e);
+}
