@@ -37,7 +37,21 @@ PKG_CONFIG ?= pkg-config
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	-Wmissing-prototypes -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 $(WARNINGS) -Iinclude -Ibuild -MMD -MP
+CFLAGS  += -std=gnu11 $(WARNINGS) -MMD -MP
+# Include paths by directory: include/ holds the contracts between
+# directories, each directory's private headers sit beside its sources,
+# and a directory sees only its own, so the pure engine and config cannot
+# include a daemon header (README, Layout).  build/ holds the generated
+# gen/*.h tables and the BPF skeletons.
+SRC_DIRS   := engine conf ctl daemon
+INC_engine := -Iinclude -Isrc/engine -Ibuild
+INC_conf   := -Iinclude -Isrc/conf
+INC_ctl    := -Iinclude -Isrc/ctl
+INC_daemon := -Iinclude -Isrc/daemon -Ibuild
+# Tests, fuzzers and tools reach into every directory.
+INC_test   := -Iinclude $(SRC_DIRS:%=-Isrc/%) -Ibuild -Itest/unit
+# The include flags for a source file: its directory's, else the tests'.
+inc = $(or $(INC_$(word 2,$(subst /, ,$(1)))),$(INC_test))
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
@@ -109,7 +123,7 @@ all: $(if $(LIB_SRCS),build/libsctpalg.a) $(PROGS)
 build/%.o: %.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(DAEMON_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(call inc,$<) $(DAEMON_CFLAGS) -c $< -o $@
 
 build/libsctpalg.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -164,7 +178,7 @@ build/sctpalgctl: $(CTL_OBJS) build/libsctpalg.a
 build/san/%.o: %.c
 	$(call msg,CC-SAN,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN) -Isrc/engine -Itest/unit -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN) $(call inc,$<) -c $< -o $@
 
 # Daemon and control modules unit-tested in process (loop, log, control
 # socket, JSON, pidfile, daemonize, privdrop, state file).
@@ -199,15 +213,15 @@ check-unit: build/test/unit
 # config, state file) get a third of it each, so make check spends ~120 s
 # here.
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Iinclude -Ibuild -Isrc/engine \
-	-Itest/unit -fsanitize=fuzzer,address,undefined \
+FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) $(INC_test) \
+	-fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 FUZZ_SUPPORT := test/unit/pkt_build.c test/unit/engine_fixture.c
 # fuzz_ctl: the control socket's request reading.
 FUZZ_SUPPORT += src/ctl/ctl_proto.c src/ctl/ctl_filter.c src/ctl/cap_filter.c
 # The adversarial state harness, shared by fuzz_adversary and the unit tests.
 FUZZ_SUPPORT += test/unit/adv_harness.c
-FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h src/conf/*.h test/unit/*.h)
+FUZZ_HDRS := $(wildcard include/*.h src/*/*.h test/unit/*.h)
 
 build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_SUPPORT) $(FUZZ_HDRS) \
 		$(GEN_HDRS)
@@ -268,7 +282,7 @@ build/test/e2e/sctp_flood build/test/e2e/sctp_forge: $(GEN_HDRS)
 build/test/e2e/%: test/e2e/%.c $(SKELS)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(E2E_LIB_$*) $(E2E_LDLIBS_$*)
+	$(Q)$(CC) $(CFLAGS) $(INC_test) -o $@ $< $(E2E_LIB_$*) $(E2E_LDLIBS_$*)
 
 # Benchmark tools, at -O2, no sanitizers: bench_engine (the engine in
 # process) and the box benchmark's SCTP endpoints (test/bench/run.sh).
@@ -276,7 +290,7 @@ build/test/bench/%: test/bench/%.c build/libsctpalg.a test/unit/pkt_build.c \
 		test/unit/engine_fixture.c
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itest/unit -Ibuild/test/bench -o $@ $< \
+	$(Q)$(CC) $(CFLAGS) $(INC_test) -Ibuild/test/bench -o $@ $< \
 		test/unit/pkt_build.c test/unit/engine_fixture.c \
 		build/libsctpalg.a $(BENCH_LDLIBS_$*)
 
@@ -306,7 +320,7 @@ $(FAST_DIFF): test/fastpath/fast_diff.c src/daemon/fast_kv.c \
 		test/unit/engine_fixture.c $(SKELS)
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $(filter %.c,$^) \
+	$(Q)$(CC) $(CFLAGS) $(INC_test) -o $@ $(filter %.c,$^) \
 		build/libsctpalg.a $(call pc,--libs,libbpf)
 
 .PHONY: check-fastpath
@@ -437,7 +451,7 @@ bench: deps
 # cppcheck is a check stage: clean today, and cheap (2 s).
 CPPCHECK_FLAGS := -q --std=c11 --enable=warning,portability \
 	--error-exitcode=1 --inline-suppr --suppress=unknownMacro \
-	-Iinclude -Isrc/engine
+	$(INC_test)
 check-static:
 	@echo "== cppcheck"
 	$(Q)cppcheck $(CPPCHECK_FLAGS) $(LIB_SRCS) $(GEN_SRCS) $(DAEMON_SRCS) \
@@ -532,7 +546,7 @@ build/test/fuzz-corpus: test/fuzz/make_corpus.c test/unit/pkt_build.c \
 		test/unit/engine_fixture.c build/libsctpalg.a
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $^
+	$(Q)$(CC) $(CFLAGS) $(INC_test) -o $@ $^
 
 # ---- soak: the long end-to-end runs, a runner of parts ----
 # test_sctpalgd_hostile.sh's injector is Python (standard library only).
@@ -551,6 +565,6 @@ LIBSCTP_A := $(wildcard /usr/lib/x86_64-linux-gnu/libsctp.a)
 build/test/vm/ksctp_peer: test/vm/ksctp_peer.c
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -static -o $@ $< -l:libsctp.a
+	$(Q)$(CC) $(CFLAGS) $(INC_test) -static -o $@ $< -l:libsctp.a
 
 tools: $(if $(LIBSCTP_A),build/test/vm/ksctp_peer)
