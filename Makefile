@@ -52,10 +52,11 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 pc = $(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null)
 INIH_LIBS   := $(call pc,--libs,inih)
+JSONC_LIBS  := $(call pc,--libs,json-c)
 DAEMON_LIBS := $(call pc,--libs,libxdp libbpf liburing libnl-3.0 \
-	libnl-route-3.0 inih)
-DAEMON_CFLAGS := $(call pc,--cflags,libnl-3.0 libnl-route-3.0)
-UNIT_LIBS := $(call pc,--libs,criterion liburing) $(INIH_LIBS)
+	libnl-route-3.0 libnl-genl-3.0 inih json-c)
+DAEMON_CFLAGS := $(call pc,--cflags,libnl-3.0 libnl-route-3.0 libnl-genl-3.0)
+UNIT_LIBS := $(call pc,--libs,criterion liburing) $(INIH_LIBS) $(JSONC_LIBS)
 # BPF programs include <linux/*.h> and <asm/types.h> from the host's
 # multiarch directory.
 DEB_HOST_MULTIARCH ?= $(shell dpkg-architecture -qDEB_HOST_MULTIARCH \
@@ -96,9 +97,12 @@ DAEMON_SRCS := $(wildcard src/daemon/*.c)
 CTL_SRCS    := $(wildcard src/ctl/*.c)
 BPF_SRCS    := $(wildcard src/bpf/*.bpf.c)
 # The control protocol's half that sctpalgd links too: command names,
-# JSON, the associations and capture filters, pcapng blocks.
-CTL_SHARED_SRCS := $(addprefix src/ctl/,ctl_proto.c json.c ctl_filter.c \
+# the associations and capture filters, pcapng blocks.
+CTL_SHARED_SRCS := $(addprefix src/ctl/,ctl_proto.c ctl_filter.c \
 	cap_filter.c pcapng.c)
+# sctpalgctl's modules but its main (answers read with json-c, tables,
+# Prometheus output): unit-tested and fuzzed in process.
+CTL_LIB_SRCS := $(filter-out src/ctl/sctpalgctl.c,$(CTL_SRCS))
 # Daemon modules without AF_XDP, BPF or netlink, unit-tested in process.
 DAEMON_CORE_SRCS := $(addprefix src/daemon/,loop.c log.c assoc_log.c \
 	drop_log.c ctl_server.c ctl_render.c pidfile.c daemonize.c \
@@ -106,9 +110,8 @@ DAEMON_CORE_SRCS := $(addprefix src/daemon/,loop.c log.c assoc_log.c \
 # sctpalgd = library + SCTPALGD_SRCS; the unit tests = library +
 # UNIT_LINK_SRCS; the fuzzers = library + FUZZ_LINK_SRCS, from source.
 SCTPALGD_SRCS  := $(DAEMON_SRCS) $(CTL_SHARED_SRCS)
-UNIT_LINK_SRCS := $(DAEMON_CORE_SRCS) $(filter-out src/ctl/sctpalgctl.c,\
-	$(CTL_SRCS)) $(wildcard test/unit/*.c)
-FUZZ_LINK_SRCS := $(CTL_SHARED_SRCS) test/unit/pkt_build.c \
+UNIT_LINK_SRCS := $(DAEMON_CORE_SRCS) $(CTL_LIB_SRCS) $(wildcard test/unit/*.c)
+FUZZ_LINK_SRCS := $(CTL_LIB_SRCS) test/unit/pkt_build.c \
 	test/unit/engine_fixture.c test/unit/adv_harness.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=build/%.o)
@@ -182,7 +185,7 @@ build/sctpalgd build/san/sctpalgd:
 
 build/sctpalgctl: $(CTL_SRCS:%.c=build/%.o) build/libsctpalg.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(INIH_LIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(INIH_LIBS) $(JSONC_LIBS)
 
 build/test/unit: $(UNIT_LINK_SRCS:%.c=build/san/%.o) $(SAN_LIB_OBJS)
 	$(call msg,LD,$@)
@@ -195,7 +198,7 @@ build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_LINK_SRCS) $(GEN_HDRS) \
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(FUZZ_LINK_SRCS) \
-		$(INIH_LIBS)
+		$(INIH_LIBS) $(JSONC_LIBS)
 
 # ---- test tools: e2e helpers, benchmarks, fast-path differential ----
 # A tool is linked from the sources of its prerequisites (an e2e tool's

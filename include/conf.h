@@ -20,6 +20,12 @@
 #define CONF_PATH_LEN		256
 
 enum conf_backend { CONF_BACKEND_XDP = 0, CONF_BACKEND_PACKET };
+/* fast-path = (sctpalgd.conf(5)); fast_map.h */
+enum conf_fast_path {
+	CONF_FAST_PATH_OFF = 0,
+	CONF_FAST_PATH_XDP,	/* to every egress interface */
+	CONF_FAST_PATH_AUTO,	/* to those that take redirected frames */
+};
 /*
  * The AF_XDP modes, in the order of sctpalgd.conf(5): the one list of
  * their names, for the parser, the printer and the ports (xport.h).
@@ -43,7 +49,7 @@ struct conf {
 	enum conf_xdp_mode xdp_mode;
 	unsigned int queues;		/* 0 = every RX queue */
 	bool busy_poll;
-	bool fast_path;			/* fast-path = xdp (fast_map.h) */
+	enum conf_fast_path fast_path;
 	char control_socket[CONF_PATH_LEN];
 	char control_group[ENGINE_NAME_LEN];
 	char user[ENGINE_NAME_LEN];	/* "" = stay root */

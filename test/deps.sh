@@ -8,7 +8,9 @@ packages=(
 	# build: compilers, BPF, the daemon's libraries, the unit tests
 	build-essential clang llvm libclang-rt-14-dev pkg-config
 	libxdp-dev libbpf-dev bpftool liburing-dev libnl-3-dev
-	libnl-route-3-dev libinih-dev libcriterion-dev
+	libnl-route-3-dev libnl-genl-3-dev libinih-dev libcriterion-dev
+	# the control socket's JSON, both sides (sctpalgctl(8), JSON OUTPUT)
+	libjson-c-dev
 	# e2e: usrsctp endpoints, captures, namespaces and their tools
 	libusrsctp-dev tshark nftables iproute2 xdp-tools ethtool procps jq
 	# check-man, check-static, lint

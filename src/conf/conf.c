@@ -27,6 +27,7 @@ void conf_defaults(struct conf *c)
 	memset(c, 0, sizeof(*c));
 	c->backend = CONF_BACKEND_XDP;
 	c->xdp_mode = CONF_XDP_AUTO;
+	c->fast_path = CONF_FAST_PATH_AUTO;
 	strcpy(c->control_socket, "/run/sctpalg/sctpalgd.sock");
 	strcpy(c->control_group, "sctpalg");
 	c->log_level = LOG_INFO;

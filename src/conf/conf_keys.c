@@ -345,7 +345,10 @@ static const char *const multihome_modes[] = {
 	[MULTIHOME_OFF] = "off", [MULTIHOME_UPLINKS] = "uplinks",
 };
 static const char *const ppid_defaults[] = { "allow", "deny" };
-static const char *const fast_paths[] = { "off", "xdp" };
+static const char *const fast_paths[] = {
+	[CONF_FAST_PATH_OFF] = "off", [CONF_FAST_PATH_XDP] = "xdp",
+	[CONF_FAST_PATH_AUTO] = "auto",
+};
 
 #define N_OF(a)		(sizeof(a) / sizeof((a)[0]))
 #define FIELD(f)	offsetof(struct conf, f), sizeof(((struct conf *)0)->f)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctl_json.h"
 #include "ctl_print.h"
 
 #define TABLE_MAX_COLS	12
@@ -154,16 +155,16 @@ static void fmt_duration(char *buf, size_t len, unsigned long long s)
 		snprintf(buf, len, "%llud%02lluh", s / 86400, s / 3600 % 24);
 }
 
-static unsigned long long num(const struct json_value *obj, const char *k)
+static unsigned long long num(struct json_object *obj, const char *k)
 {
-	return (unsigned long long)json_get_u64(json_get(obj, k), 0);
+	return (unsigned long long)ctl_json_u64(ctl_json_get(obj, k), 0);
 }
 
 /* The uplink a row names: its name, else its index, "-" for none. */
-static void fmt_uplink(char *buf, size_t len, const struct json_value *o)
+static void fmt_uplink(char *buf, size_t len, struct json_object *o)
 {
-	const char *name = json_get_str(json_get(o, "uplink_name"), NULL);
-	long long idx = (long long)json_get_i64(json_get(o, "uplink"), -1);
+	const char *name = ctl_json_str(ctl_json_get(o, "uplink_name"), NULL);
+	long long idx = (long long)ctl_json_i64(ctl_json_get(o, "uplink"), -1);
 
 	if (name)
 		snprintf(buf, len, "%s", name);
@@ -177,12 +178,11 @@ static void fmt_uplink(char *buf, size_t len, const struct json_value *o)
  * The set of addresses under key `k` of the objects in arr (duplicates
  * and nulls left out), with the port: a malloc'ed string or NULL.
  */
-static char *fmt_addr_set(const struct json_value *arr, const char *k,
+static char *fmt_addr_set(struct json_object *arr, const char *k,
 			  unsigned long long port)
 {
-	const struct json_value *o, *p;
 	char *set = NULL, *out = NULL;
-	size_t len = 0;
+	size_t len = 0, i, j;
 	FILE *f = open_memstream(&set, &len);
 	unsigned int n = 0;
 	bool dup, v6;
@@ -191,13 +191,16 @@ static char *fmt_addr_set(const struct json_value *arr, const char *k,
 
 	if (!f)
 		return NULL;
-	for (o = arr ? arr->child : NULL; o; o = o->next) {
-		a = json_get_str(json_get(o, k), NULL);
+	for (i = 0; i < ctl_json_len(arr); i++) {
+		a = ctl_json_str(ctl_json_get(ctl_json_at(arr, i), k), NULL);
 		if (!a)
 			continue;
 		dup = false;
-		for (p = arr->child; p != o; p = p->next)
-			if (strcmp(json_get_str(json_get(p, k), ""), a) == 0)
+		for (j = 0; j < i; j++)
+			if (strcmp(ctl_json_str(
+					   ctl_json_get(ctl_json_at(arr, j), k),
+					   ""),
+				   a) == 0)
 				dup = true;
 		if (dup)
 			continue;
@@ -220,26 +223,25 @@ static char *fmt_addr_set(const struct json_value *arr, const char *k,
 }
 
 /* "vtag:3,address:1" for the classes that are not zero, else "-". */
-static void fmt_drops(char *buf, size_t len, const struct json_value *d)
+static void fmt_drops(char *buf, size_t len, struct json_object *d)
 {
-	const struct json_value *m;
+	struct json_object_iter m;
 	size_t off = 0;
 	int n;
 
 	snprintf(buf, len, "-");
-	for (m = d && d->type == JSON_OBJECT ? d->child : NULL; m;
-	     m = m->next) {
-		if (!m->key || json_get_u64(m, 0) == 0)
+	ctl_json_foreach (d, m) {
+		if (ctl_json_u64(m.val, 0) == 0)
 			continue;
 		n = snprintf(buf + off, len - off, "%s%s:%llu", off ? "," : "",
-			     m->key, (unsigned long long)json_get_u64(m, 0));
+			     m.key, (unsigned long long)ctl_json_u64(m.val, 0));
 		if (n < 0 || (size_t)n >= len - off)
 			break;
 		off += (size_t)n;
 	}
 }
 
-static int print_associations(FILE *f, const struct json_value *doc)
+static int print_associations(FILE *f, struct json_object *doc)
 {
 	static const char *const ahead[] = {
 		">ID",	  "STATE", "DIR",	  "INSIDE",
@@ -250,24 +252,26 @@ static int print_associations(FILE *f, const struct json_value *doc)
 		">ID", "PEER", "UPLINK", ">PKTS-OUT", ">BYTES-OUT",
 		">PKTS-IN", ">BYTES-IN",
 	};
-	const struct json_value *list = json_get(doc, "associations");
-	const struct json_value *a, *locals, *paths, *p;
+	struct json_object *list = ctl_json_get(doc, "associations");
+	struct json_object *a, *locals, *paths, *p;
 	struct table at, pt;
 	char d1[24], d2[24], d3[24], up[64], dr[96];
 	char *ins, *pub, *peer;
+	size_t i, j;
 	int ret;
 
-	if (!list || list->type != JSON_ARRAY)
+	if (!json_object_is_type(list, json_type_array))
 		return -EINVAL;
-	if (!list->child) {
+	if (!ctl_json_len(list)) {
 		fprintf(f, "no associations\n");
 		return 0;
 	}
 	table_init(&at, 12, ahead);
 	table_init(&pt, 7, phead);
-	for (a = list->child; a; a = a->next) {
-		locals = json_get(a, "locals");
-		paths = json_get(a, "paths");
+	for (i = 0; i < ctl_json_len(list); i++) {
+		a = ctl_json_at(list, i);
+		locals = ctl_json_get(a, "locals");
+		paths = ctl_json_get(a, "paths");
 		ins = fmt_addr_set(locals, "inside", num(a, "inside_port"));
 		pub = fmt_addr_set(locals, "public", num(a, "public_port"));
 		peer = fmt_addr_set(paths, "peer", num(a, "peer_port"));
@@ -275,10 +279,14 @@ static int print_associations(FILE *f, const struct json_value *doc)
 		fmt_duration(d2, sizeof(d2), num(a, "idle_s"));
 		fmt_duration(d3, sizeof(d3), num(a, "expires_s"));
 		table_cell(&at, "%llu", num(a, "id"));
-		table_cell(&at, "%s", json_get_str(json_get(a, "state"), "?"));
 		table_cell(&at, "%s",
-			   strcmp(json_get_str(json_get(a, "direction"), ""),
-				  "inbound") == 0 ? "in" : "out");
+			   ctl_json_str(ctl_json_get(a, "state"), "?"));
+		table_cell(
+			&at, "%s",
+			strcmp(ctl_json_str(ctl_json_get(a, "direction"), ""),
+			       "inbound") == 0 ?
+				"in" :
+				"out");
 		table_cell(&at, "%s", ins ? ins : "?");
 		table_cell(&at, "%s", pub ? pub : "?");
 		table_cell(&at, "%s", peer ? peer : "?");
@@ -287,17 +295,18 @@ static int print_associations(FILE *f, const struct json_value *doc)
 		table_cell(&at, "%s", d1);
 		table_cell(&at, "%s", d2);
 		table_cell(&at, "%s", d3);
-		fmt_drops(dr, sizeof(dr), json_get(a, "drops"));
+		fmt_drops(dr, sizeof(dr), ctl_json_get(a, "drops"));
 		table_cell(&at, "%s", dr);
 		free(ins);
 		free(pub);
 		free(peer);
 
-		for (p = paths ? paths->child : NULL; p; p = p->next) {
+		for (j = 0; j < ctl_json_len(paths); j++) {
+			p = ctl_json_at(paths, j);
 			fmt_uplink(up, sizeof(up), p);
 			table_cell(&pt, "%llu", num(a, "id"));
 			table_cell(&pt, "%s",
-				   json_get_str(json_get(p, "peer"), "?"));
+				   ctl_json_str(ctl_json_get(p, "peer"), "?"));
 			table_cell(&pt, "%s", up);
 			table_cell(&pt, "%llu", num(p, "pkts_out"));
 			table_cell(&pt, "%llu", num(p, "bytes_out"));
@@ -319,24 +328,25 @@ static int print_associations(FILE *f, const struct json_value *doc)
  * "name value" lines for the numeric members of obj; only the non-zero
  * ones when skip_zero ("none" if that leaves nothing).
  */
-static int print_counters(FILE *f, const char *title,
-			  const struct json_value *obj, bool skip_zero)
+static int print_counters(FILE *f, const char *title, struct json_object *obj,
+			  bool skip_zero)
 {
 	static const char *const head[] = { "", ">" };
-	const struct json_value *m;
+	struct json_object_iter m;
 	struct table t;
 	char *label, *c;
 	int ret;
 
-	if (!obj || obj->type != JSON_OBJECT)
+	if (!json_object_is_type(obj, json_type_object))
 		return -EINVAL;
 	table_init(&t, 2, head);
-	for (m = obj->child; m; m = m->next) {
-		if (m->type != JSON_NUMBER)
+	ctl_json_foreach (obj, m) {
+		if (!json_object_is_type(m.val, json_type_int) &&
+		    !json_object_is_type(m.val, json_type_double))
 			continue;
-		if (skip_zero && json_get_u64(m, 0) == 0)
+		if (skip_zero && ctl_json_u64(m.val, 0) == 0)
 			continue;
-		label = strdup(m->key);
+		label = strdup(m.key);
 		if (!label) {
 			table_free(&t);
 			return -ENOMEM;
@@ -345,7 +355,11 @@ static int print_counters(FILE *f, const char *title,
 			if (*c == '_')
 				*c = ' ';
 		table_cell(&t, "%s", label);
-		table_cell(&t, "%s", m->text);
+		/* The number as the daemon wrote it (json-c writes an
+		 * integer back exactly). */
+		table_cell(&t, "%s",
+			   json_object_to_json_string_ext(
+				   m.val, JSON_C_TO_STRING_PLAIN));
 		free(label);
 	}
 	fprintf(f, "%s:%s\n", title, t.nrows ? "" : " none");
@@ -354,31 +368,36 @@ static int print_counters(FILE *f, const char *title,
 	return ret;
 }
 
-static int print_interfaces(FILE *f, const struct json_value *list)
+static int print_interfaces(FILE *f, struct json_object *list)
 {
 	static const char *const head[] = {
 		"NAME", "MODE", ">QUEUES", "LINK", ">RX-PKTS", ">RX-BYTES",
 		">TX-PKTS", ">TX-BYTES", ">RX-DROP", ">TX-DROP",
 	};
-	const struct json_value *i;
+	struct json_object *i;
 	struct table t;
+	size_t k;
 	int ret;
 
-	if (!list || list->type != JSON_ARRAY)
+	if (!json_object_is_type(list, json_type_array))
 		return -EINVAL;
-	if (!list->child) {
+	if (!ctl_json_len(list)) {
 		fprintf(f, "interfaces: none\n");
 		return 0;
 	}
 	fprintf(f, "interfaces:\n");
 	table_init(&t, 10, head);
-	for (i = list->child; i; i = i->next) {
-		table_cell(&t, "%s", json_get_str(json_get(i, "name"), "?"));
-		table_cell(&t, "%s", json_get_str(json_get(i, "mode"), "?"));
+	for (k = 0; k < ctl_json_len(list); k++) {
+		i = ctl_json_at(list, k);
+		table_cell(&t, "%s",
+			   ctl_json_str(ctl_json_get(i, "name"), "?"));
+		table_cell(&t, "%s",
+			   ctl_json_str(ctl_json_get(i, "mode"), "?"));
 		table_cell(&t, "%llu", num(i, "queues"));
 		table_cell(&t, "%s",
-			   json_get_bool(json_get(i, "up"), false) ? "up"
-								   : "down");
+			   ctl_json_bool(ctl_json_get(i, "up"), false) ?
+				   "up" :
+				   "down");
 		table_cell(&t, "%llu", num(i, "rx_packets"));
 		table_cell(&t, "%llu", num(i, "rx_bytes"));
 		table_cell(&t, "%llu", num(i, "tx_packets"));
@@ -391,28 +410,29 @@ static int print_interfaces(FILE *f, const struct json_value *list)
 	return ret;
 }
 
-static int print_stats(FILE *f, const struct json_value *doc)
+static int print_stats(FILE *f, struct json_object *doc)
 {
 	int ret;
 
-	ret = print_counters(f, "engine", json_get(doc, "engine"), false);
+	ret = print_counters(f, "engine", ctl_json_get(doc, "engine"), false);
 	if (ret == 0)
-		ret = print_counters(f, "drops", json_get(doc, "drops"), true);
+		ret = print_counters(f, "drops", ctl_json_get(doc, "drops"),
+				     true);
 	if (ret == 0)
 		ret = print_counters(f, "translations",
-				     json_get(doc, "translations"), true);
+				     ctl_json_get(doc, "translations"), true);
 	/* A daemon older than the "datapath" object: nothing to print. */
-	if (ret == 0 && json_get(doc, "datapath"))
-		ret = print_counters(f, "datapath", json_get(doc, "datapath"),
-				     false);
+	if (ret == 0 && ctl_json_get(doc, "datapath"))
+		ret = print_counters(f, "datapath",
+				     ctl_json_get(doc, "datapath"), false);
 	if (ret == 0)
-		ret = print_interfaces(f, json_get(doc, "interfaces"));
+		ret = print_interfaces(f, ctl_json_get(doc, "interfaces"));
 	return ret;
 }
 
-int ctl_print(FILE *f, enum ctl_cmd cmd, const struct json_value *doc)
+int ctl_print(FILE *f, enum ctl_cmd cmd, struct json_object *doc)
 {
-	if (!doc || doc->type != JSON_OBJECT)
+	if (!json_object_is_type(doc, json_type_object))
 		return -EINVAL;
 	switch (cmd) {
 	case CTL_CMD_ASSOCIATIONS:
@@ -428,8 +448,8 @@ int ctl_print(FILE *f, enum ctl_cmd cmd, const struct json_value *doc)
 		return 0;
 	case CTL_CMD_VERSION:
 		fprintf(f, "%s %s\n",
-			json_get_str(json_get(doc, "program"), "sctpalgd"),
-			json_get_str(json_get(doc, "version"), "?"));
+			ctl_json_str(ctl_json_get(doc, "program"), "sctpalgd"),
+			ctl_json_str(ctl_json_get(doc, "version"), "?"));
 		return 0;
 	default:
 		return -EINVAL;
@@ -438,27 +458,28 @@ int ctl_print(FILE *f, enum ctl_cmd cmd, const struct json_value *doc)
 
 int ctl_print_event(FILE *f, const char *line, size_t len, bool json)
 {
-	struct json_value *ev;
+	struct json_object *ev;
 	const char *text;
 	char when[16] = "";
 	struct tm tm;
 	time_t t;
 	int ret = 0;
 
-	if (json_parse(line, len, &ev, NULL) < 0)
+	if (ctl_json_parse(line, len, &ev, NULL) < 0)
 		return -EINVAL;
-	text = json_get_str(json_get(ev, "text"), NULL);
-	if (ev->type != JSON_OBJECT || !json_get(ev, "event") || !text) {
+	text = ctl_json_str(ctl_json_get(ev, "text"), NULL);
+	if (!ctl_json_get(ev, "event") || !text) {
 		ret = -EINVAL;
 	} else if (json) {
 		fwrite(line, 1, len, f);
 		fputc('\n', f);
 	} else {
-		t = (time_t)(json_get_u64(json_get(ev, "time_ms"), 0) / 1000);
+		t = (time_t)(ctl_json_u64(ctl_json_get(ev, "time_ms"), 0) /
+			     1000);
 		if (localtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%H:%M:%S ", &tm);
 		fprintf(f, "%s%s\n", when, text);
 	}
-	json_free(ev);
+	json_object_put(ev);
 	return ret;
 }

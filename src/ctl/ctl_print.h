@@ -1,6 +1,6 @@
 /*
  * ctl_print: sctpalgctl's text output.  Takes a daemon answer already
- * parsed (json.h) and prints it for people: aligned tables for
+ * parsed (json-c) and prints it for people: aligned tables for
  * associations, paths and interfaces, name/value lists for counters.
  * Pure (writes to the FILE it is given), so it is unit-tested on
  * answers built by the daemon's own renderer.
@@ -13,7 +13,8 @@
 #include <stdio.h>
 
 #include "ctl_proto.h"
-#include "json.h"
+
+struct json_object;
 
 /*
  * Prints the answer `doc` to the command cmd.  0, or -EINVAL when the
@@ -21,7 +22,7 @@
  * printed and the caller should say so).  An {"ok":false} answer is
  * the caller's business: check it first.
  */
-int ctl_print(FILE *f, enum ctl_cmd cmd, const struct json_value *doc);
+int ctl_print(FILE *f, enum ctl_cmd cmd, struct json_object *doc);
 
 /*
  * One line of "monitor" (line, len bytes, no newline): with json as it

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "ctl_json.h"
 #include "ctl_prom.h"
 
 /* A family's HELP and TYPE lines, once, before its first sample. */
@@ -50,9 +51,9 @@ static void sample(FILE *f, const char *name, const char *label,
 	fprintf(f, " %llu\n", n);
 }
 
-static unsigned long long num(const struct json_value *obj, const char *k)
+static unsigned long long num(struct json_object *obj, const char *k)
 {
-	return (unsigned long long)json_get_u64(json_get(obj, k), 0);
+	return (unsigned long long)ctl_json_u64(ctl_json_get(obj, k), 0);
 }
 
 /* Engine members with a family of their own (the rest are generic). */
@@ -98,6 +99,12 @@ static const struct engine_metric *engine_metric(const char *key)
 	return NULL;
 }
 
+static bool is_number(struct json_object *v)
+{
+	return json_object_is_type(v, json_type_int) ||
+	       json_object_is_type(v, json_type_double);
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -109,26 +116,26 @@ static bool ends_with(const char *s, const char *suffix)
  * Members of obj with no family of their own: prefix_key_total as a
  * counter, or prefix_key as a gauge for "*_live".
  */
-static void generic_members(FILE *f, const struct json_value *obj,
+static void generic_members(FILE *f, struct json_object *obj,
 			    const char *prefix, const char *what)
 {
-	const struct json_value *m;
+	struct json_object_iter m;
 	char name[160], help[200];
 	bool gauge;
 
-	for (m = obj ? obj->child : NULL; m; m = m->next) {
-		if (m->type != JSON_NUMBER || engine_metric(m->key))
+	ctl_json_foreach (obj, m) {
+		if (!is_number(m.val) || engine_metric(m.key))
 			continue;
-		gauge = ends_with(m->key, "_live");
-		snprintf(name, sizeof(name), "%s%s%s", prefix, m->key,
+		gauge = ends_with(m.key, "_live");
+		snprintf(name, sizeof(name), "%s%s%s", prefix, m.key,
 			 gauge ? "" : "_total");
-		snprintf(help, sizeof(help), "%s counter %s", what, m->key);
+		snprintf(help, sizeof(help), "%s counter %s", what, m.key);
 		family(f, name, gauge ? "gauge" : "counter", help);
-		sample(f, name, NULL, NULL, json_get_u64(m, 0));
+		sample(f, name, NULL, NULL, ctl_json_u64(m.val, 0));
 	}
 }
 
-static void engine_families(FILE *f, const struct json_value *eng)
+static void engine_families(FILE *f, struct json_object *eng)
 {
 	const struct engine_metric *m;
 	size_t i;
@@ -136,7 +143,7 @@ static void engine_families(FILE *f, const struct json_value *eng)
 	for (i = 0; i < sizeof(engine_metrics) / sizeof(engine_metrics[0]);
 	     i++) {
 		m = &engine_metrics[i];
-		if (!json_get(eng, m->key))
+		if (!ctl_json_get(eng, m->key))
 			continue;
 		if (m->help)
 			family(f, m->name, m->type, m->help);
@@ -146,49 +153,52 @@ static void engine_families(FILE *f, const struct json_value *eng)
 }
 
 /* One family, one sample per numeric member of obj, labelled by its key. */
-static void labelled_family(FILE *f, const struct json_value *obj,
-			    const char *name, const char *label,
-			    const char *help)
+static void labelled_family(FILE *f, struct json_object *obj, const char *name,
+			    const char *label, const char *help)
 {
-	const struct json_value *m;
+	struct json_object_iter m;
 
-	if (!obj || obj->type != JSON_OBJECT)
+	if (!json_object_is_type(obj, json_type_object))
 		return;
 	family(f, name, "counter", help);
-	for (m = obj->child; m; m = m->next)
-		if (m->type == JSON_NUMBER)
-			sample(f, name, label, m->key, json_get_u64(m, 0));
+	ctl_json_foreach (obj, m)
+		if (is_number(m.val))
+			sample(f, name, label, m.key, ctl_json_u64(m.val, 0));
 }
 
 /*
  * A family over the elements of an array of objects: the element's
  * "name" as the label, member key as the value.
  */
-static void array_family(FILE *f, const struct json_value *arr,
-			 const char *name, const char *type, const char *label,
-			 const char *key, const char *help)
+static void array_family(FILE *f, struct json_object *arr, const char *name,
+			 const char *type, const char *label, const char *key,
+			 const char *help)
 {
-	const struct json_value *el;
+	struct json_object *el;
 	bool first = true;
+	size_t i;
 
-	for (el = arr ? arr->child : NULL; el; el = el->next) {
-		const struct json_value *v = json_get(el, key);
+	for (i = 0; i < ctl_json_len(arr); i++) {
+		struct json_object *v;
 		unsigned long long n;
 
+		el = ctl_json_at(arr, i);
+		v = ctl_json_get(el, key);
 		if (!v)
 			continue;
 		if (first)
 			family(f, name, type, help);
 		first = false;
-		n = v->type == JSON_BOOL ? json_get_bool(v, false)
-					 : json_get_u64(v, 0);
-		sample(f, name, label, json_get_str(json_get(el, "name"), "?"),
-		       n);
+		n = json_object_is_type(v, json_type_boolean) ?
+			    ctl_json_bool(v, false) :
+			    ctl_json_u64(v, 0);
+		sample(f, name, label,
+		       ctl_json_str(ctl_json_get(el, "name"), "?"), n);
 	}
 }
 
 /* Interfaces: the AF_XDP mode as an info-style gauge, then traffic. */
-static void interface_families(FILE *f, const struct json_value *ifs)
+static void interface_families(FILE *f, struct json_object *ifs)
 {
 	static const struct {
 		const char *key, *name, *type, *help;
@@ -210,18 +220,19 @@ static void interface_families(FILE *f, const struct json_value *ifs)
 		{ "tx_dropped", "sctpalg_interface_transmit_dropped_total",
 		  "counter", "Frames the interface's sockets could not send" },
 	};
-	const struct json_value *el;
+	struct json_object *el;
 	size_t i;
 
-	if (!ifs || !ifs->child)
+	if (!ctl_json_len(ifs))
 		return;
 	family(f, "sctpalg_interface_info", "gauge",
 	       "Interfaces the daemon serves, with their AF_XDP mode");
-	for (el = ifs->child; el; el = el->next) {
+	for (i = 0; i < ctl_json_len(ifs); i++) {
+		el = ctl_json_at(ifs, i);
 		fputs("sctpalg_interface_info{interface=\"", f);
-		label_value(f, json_get_str(json_get(el, "name"), "?"));
+		label_value(f, ctl_json_str(ctl_json_get(el, "name"), "?"));
 		fputs("\",mode=\"", f);
-		label_value(f, json_get_str(json_get(el, "mode"), "?"));
+		label_value(f, ctl_json_str(ctl_json_get(el, "mode"), "?"));
 		fputs("\"} 1\n", f);
 	}
 	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
@@ -229,7 +240,7 @@ static void interface_families(FILE *f, const struct json_value *ifs)
 			     m[i].key, m[i].help);
 }
 
-static void uplink_families(FILE *f, const struct json_value *ups)
+static void uplink_families(FILE *f, struct json_object *ups)
 {
 	static const struct {
 		const char *key, *name, *type, *help;
@@ -252,22 +263,21 @@ static void uplink_families(FILE *f, const struct json_value *ups)
 			     m[i].help);
 }
 
-int ctl_prom_stats(FILE *f, const struct json_value *doc)
+int ctl_prom_stats(FILE *f, struct json_object *doc)
 {
-	const struct json_value *eng = json_get(doc, "engine");
+	struct json_object *eng = ctl_json_get(doc, "engine");
 
-	if (!doc || doc->type != JSON_OBJECT || !eng ||
-	    eng->type != JSON_OBJECT)
+	if (!json_object_is_type(eng, json_type_object))
 		return -EINVAL;
 	engine_families(f, eng);
-	labelled_family(f, json_get(doc, "drops"), "sctpalg_drops_total",
+	labelled_family(f, ctl_json_get(doc, "drops"), "sctpalg_drops_total",
 			"reason", "Packets dropped, by reason");
-	labelled_family(f, json_get(doc, "translations"),
+	labelled_family(f, ctl_json_get(doc, "translations"),
 			"sctpalg_chunks_translated_total", "chunk",
 			"Chunks of forwarded packets, by chunk type");
-	generic_members(f, json_get(doc, "datapath"), "sctpalg_datapath_",
+	generic_members(f, ctl_json_get(doc, "datapath"), "sctpalg_datapath_",
 			"Datapath");
-	interface_families(f, json_get(doc, "interfaces"));
-	uplink_families(f, json_get(doc, "uplinks"));
+	interface_families(f, ctl_json_get(doc, "interfaces"));
+	uplink_families(f, ctl_json_get(doc, "uplinks"));
 	return 0;
 }

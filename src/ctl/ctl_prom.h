@@ -1,6 +1,6 @@
 /*
  * ctl_prom: sctpalgctl's Prometheus output.  Takes the daemon's answer
- * to "stats" (already parsed, json.h) and prints it in the Prometheus
+ * to "stats" (already parsed, json-c) and prints it in the Prometheus
  * text exposition format 0.0.4, for node_exporter's textfile collector
  * or any scraper: one family per counter with HELP and TYPE lines,
  * counters named *_total, labels for direction, drop reason, chunk type,
@@ -12,12 +12,12 @@
 
 #include <stdio.h>
 
-#include "json.h"
+struct json_object;
 
 /*
  * Prints the "stats" answer doc as metrics.  0, or -EINVAL when doc is
  * not a stats answer (nothing useful was printed).
  */
-int ctl_prom_stats(FILE *f, const struct json_value *doc);
+int ctl_prom_stats(FILE *f, struct json_object *doc);
 
 #endif

@@ -23,10 +23,10 @@
 
 #include "cap_filter.h"
 #include "ctl_filter.h"
+#include "ctl_json.h"
 #include "ctl_print.h"
 #include "ctl_prom.h"
 #include "ctl_proto.h"
-#include "json.h"
 #include "pcapng.h"
 
 /* An answer bigger than this is not one of ours. */
@@ -133,14 +133,14 @@ static char *recv_all(int fd, size_t *out_len)
  * refusal, which ends the program with the daemon's reason. */
 static void ctl_stream_hello(const char *what, const char *line, size_t len)
 {
-	struct json_value *doc;
+	struct json_object *doc;
 
-	if (json_parse(line, len, &doc, NULL) < 0)
+	if (ctl_json_parse(line, len, &doc, NULL) < 0)
 		errx(1, "malformed answer from sctpalgd");
-	if (!json_get_bool(json_get(doc, "ok"), false))
+	if (!ctl_json_bool(ctl_json_get(doc, "ok"), false))
 		errx(1, "%s: %s", what,
-		     json_get_str(json_get(doc, "error"), "failed"));
-	json_free(doc);
+		     ctl_json_str(ctl_json_get(doc, "error"), "failed"));
+	json_object_put(doc);
 }
 
 /*
@@ -479,7 +479,7 @@ static bool command_is_capture(int argc, char **argv)
 int main(int argc, char *argv[])
 {
 	const char *path = CTL_SOCKET_DEFAULT;
-	struct json_value *doc;
+	struct json_object *doc;
 	char req[CTL_REQUEST_MAX];
 	enum ctl_cmd cmd;
 	bool json = false, prom = false;
@@ -535,7 +535,7 @@ int main(int argc, char *argv[])
 	if (len == 0)
 		errx(1, "sctpalgd closed the connection without an answer");
 
-	ret = json_parse(answer, len, &doc, &off);
+	ret = ctl_json_parse(answer, len, &doc, &off);
 	if (ret < 0)
 		errx(1, "malformed answer from sctpalgd (at byte %zu)", off);
 	if (json) {
@@ -543,10 +543,10 @@ int main(int argc, char *argv[])
 		if (answer[len - 1] != '\n')
 			putchar('\n');
 	}
-	if (!json_get_bool(json_get(doc, "ok"), false)) {
+	if (!ctl_json_bool(ctl_json_get(doc, "ok"), false)) {
 		warnx("%s: %s", ctl_cmd_name(cmd),
-		      json_get_str(json_get(doc, "error"), "failed"));
-		json_free(doc);
+		      ctl_json_str(ctl_json_get(doc, "error"), "failed"));
+		json_object_put(doc);
 		free(answer);
 		return 1;
 	}
@@ -554,7 +554,7 @@ int main(int argc, char *argv[])
 		errx(1, "unexpected answer to %s", ctl_cmd_name(cmd));
 	if (!json && !prom && ctl_print(stdout, cmd, doc) < 0)
 		errx(1, "unexpected answer to %s", ctl_cmd_name(cmd));
-	json_free(doc);
+	json_object_put(doc);
 	free(answer);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		err(1, "stdout");

@@ -1,25 +1,42 @@
 /*
  * ctl_render: the JSON answers of the control socket.  What sctpalgctl(8)
- * documents as each command's output is written here, from the engine's
- * read-only views (engine_foreach_assoc(), engine_stats()) and what the
- * daemon passes in through struct ctl_ops.
+ * documents as each command's output is built here with json-c, from the
+ * engine's read-only views (engine_foreach_assoc(), engine_stats()) and
+ * what the daemon passes in through struct ctl_ops.
  *
  * Times go out as whole seconds relative to now (age, idle, expires in),
  * which is what a person reads and what survives a daemon restart; vtags
- * as plain numbers (sctpalgctl shows them in hex).
+ * as plain numbers (sctpalgctl shows them in hex).  Counters are json-c
+ * uint64 objects, written exactly.
+ *
+ * The text is compact (no spaces) and '/' is not escaped: scripts and
+ * sctpalgctl -j see exactly these bytes (sctpalgctl(8), JSON OUTPUT).
+ * Strings are written as valid UTF-8 whatever they hold (an interface
+ * or uplink name can be any bytes): a byte that is not part of a valid
+ * sequence becomes U+FFFD.
+ *
+ * A json-c tree costs several times its text (an object per member, a
+ * hash table per object), so "associations" is not built whole: its
+ * array serialises itself, one association's tree at a time, and the
+ * answer holds only the text of the ones already written.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <json-c/json.h>
 
 #include "ctl_server.h"
 #include "drop_reason.h"
 #include "engine.h"
-#include "json.h"
 #include "log.h"
 #include "nat_addr.h"
 #include "time_ns.h"
+
+#define CTL_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 static const char *const ctl_chunk_names[ENGINE_CS__COUNT] = {
 #define CTL_CHUNK_NAME(n, s) [ENGINE_CS_##n] = s,
@@ -28,10 +45,14 @@ static const char *const ctl_chunk_names[ENGINE_CS__COUNT] = {
 };
 
 struct ctl_render_ctx {
-	struct json_writer *w;
 	const struct ctl_ops *ops;
+	const struct engine *e;
 	uint64_t now_ns;
 	const struct ctl_filter *filter; /* associations; NULL: all */
+	int err; /* first failure (-ENOMEM), sticky */
+	/* While "associations" serialises: where its text goes. */
+	struct printbuf *pb;
+	bool first;
 };
 
 static uint64_t ctl_now_ns(const struct ctl_ops *ops)
@@ -45,102 +66,264 @@ static uint64_t ctl_secs(uint64_t a_ns, uint64_t b_ns)
 	return b_ns > a_ns ? (b_ns - a_ns) / NSEC_PER_SEC : 0;
 }
 
-static void ctl_kv_addr(struct json_writer *w, const char *k,
-			const struct nat_addr *a)
+/*
+ * json-c hands back NULL when it cannot allocate, and its add
+ * functions leave the value with the caller when they fail; these note
+ * the failure once (c->err) so the rendering code need not check every
+ * member, as the answer is refused as a whole anyway.
+ */
+static void ctl_add_ex(struct ctl_render_ctx *c, struct json_object *o,
+		       const char *k, struct json_object *v, unsigned int opts)
+{
+	if (!o || !v || json_object_object_add_ex(o, k, v, opts) < 0) {
+		json_object_put(v);
+		c->err = -ENOMEM;
+	}
+}
+
+/* k is a literal or in a static name table: json-c need not copy it. */
+static void ctl_add(struct ctl_render_ctx *c, struct json_object *o,
+		    const char *k, struct json_object *v)
+{
+	ctl_add_ex(c, o, k, v, JSON_C_OBJECT_ADD_CONSTANT_KEY);
+}
+
+static void ctl_push(struct ctl_render_ctx *c, struct json_object *arr,
+		     struct json_object *v)
+{
+	if (!arr || !v || json_object_array_add(arr, v) < 0) {
+		json_object_put(v);
+		c->err = -ENOMEM;
+	}
+}
+
+/*
+ * Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF), 0 if the bytes are not one.
+ */
+static size_t ctl_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/*
+ * A JSON string of s: json-c escapes what JSON requires but copies
+ * other bytes as they are, so invalid UTF-8 is replaced here first
+ * (RFC 8259, section 8.1: JSON text is UTF-8).
+ */
+static struct json_object *ctl_str(const char *s)
+{
+	static const char fffd[] = "\xef\xbf\xbd";
+	const unsigned char *u = (const unsigned char *)s;
+	struct json_object *v;
+	size_t n = strlen(s), i, k, out;
+	char *buf;
+
+	for (i = 0; i < n; i += k) {
+		k = ctl_utf8_len(u + i, n - i);
+		if (k == 0)
+			break;
+	}
+	if (i == n)
+		return n <= INT_MAX ? json_object_new_string_len(s, (int)n) :
+				      NULL;
+	if (n > INT_MAX / 3)
+		return NULL;
+	buf = malloc(n * 3);
+	if (!buf)
+		return NULL;
+	for (i = 0, out = 0; i < n; i += k ? k : 1) {
+		k = ctl_utf8_len(u + i, n - i);
+		if (k) {
+			memcpy(buf + out, s + i, k);
+			out += k;
+		} else {
+			memcpy(buf + out, fffd, 3);
+			out += 3;
+		}
+	}
+	v = json_object_new_string_len(buf, (int)out);
+	free(buf);
+	return v;
+}
+
+/* An address, or null (json-c's NULL object) for none. */
+static void ctl_add_addr(struct ctl_render_ctx *c, struct json_object *o,
+			 const char *k, const struct nat_addr *a)
 {
 	char buf[NAT_ADDR_STRLEN];
 
-	json_key(w, k);
-	if (a->family == 0)
-		json_null(w);
-	else
-		json_str(w, nat_addr_str(a, buf, sizeof(buf)));
+	if (a->family != 0)
+		ctl_add(c, o, k, ctl_str(nat_addr_str(a, buf, sizeof(buf))));
+	else if (!o || json_object_object_add_ex(
+			       o, k, NULL, JSON_C_OBJECT_ADD_CONSTANT_KEY) < 0)
+		c->err = -ENOMEM;
 }
 
 /* "uplink": index (-1: none) and "uplink_name" when the daemon has one. */
-static void ctl_kv_uplink(const struct ctl_render_ctx *c, int8_t uplink)
+static void ctl_add_uplink(struct ctl_render_ctx *c, struct json_object *o,
+			   int8_t uplink)
 {
 	const char *name = NULL;
 
-	json_kv_i64(c->w, "uplink", uplink);
+	ctl_add(c, o, "uplink", json_object_new_int64(uplink));
 	if (uplink >= 0 && c->ops->uplink_name)
 		name = c->ops->uplink_name(c->ops->arg, (unsigned int)uplink);
 	if (name)
-		json_kv_str(c->w, "uplink_name", name);
+		ctl_add(c, o, "uplink_name", ctl_str(name));
 }
 
-static int ctl_render_assoc(const struct engine_assoc_view *v, void *arg)
+static struct json_object *ctl_assoc(struct ctl_render_ctx *c,
+				     const struct engine_assoc_view *v)
 {
-	const struct ctl_render_ctx *c = arg;
-	struct json_writer *w = c->w;
+	struct json_object *o = json_object_new_object(), *d, *arr, *x;
 	unsigned int i;
 
+	ctl_add(c, o, "id", json_object_new_uint64(v->id));
+	ctl_add(c, o, "state",
+		ctl_str(assoc_state_name((enum assoc_state)v->state)));
+	ctl_add(c, o, "direction",
+		ctl_str(v->inbound ? "inbound" : "outbound"));
+	ctl_add(c, o, "inside_port", json_object_new_uint64(v->inside_port));
+	ctl_add(c, o, "public_port", json_object_new_uint64(v->public_port));
+	ctl_add(c, o, "peer_port", json_object_new_uint64(v->peer_port));
+	ctl_add(c, o, "tag_inside", json_object_new_uint64(v->tag_inside));
+	ctl_add(c, o, "tag_peer", json_object_new_uint64(v->tag_peer));
+	ctl_add(c, o, "age_s",
+		json_object_new_uint64(ctl_secs(v->created_ns, c->now_ns)));
+	ctl_add(c, o, "idle_s",
+		json_object_new_uint64(ctl_secs(v->last_seen_ns, c->now_ns)));
+	ctl_add(c, o, "expires_s",
+		json_object_new_uint64(ctl_secs(c->now_ns, v->expires_ns)));
+	/* Packets matched to it and dropped, by class (engine.h). */
+	d = json_object_new_object();
+	for (i = 0; i < ENGINE_ADC__COUNT; i++)
+		ctl_add(c, d, engine_assoc_drop_class_name(i),
+			json_object_new_uint64(v->drops[i]));
+	ctl_add(c, o, "drops", d);
+
+	arr = json_object_new_array();
+	for (i = 0; i < v->n_locals && i < sizeof(v->locals) /
+					   sizeof(v->locals[0]); i++) {
+		x = json_object_new_object();
+		ctl_add_addr(c, x, "inside", &v->locals[i].inside);
+		ctl_add_addr(c, x, "public", &v->locals[i].public_);
+		ctl_add_uplink(c, x, v->locals[i].uplink);
+		ctl_push(c, arr, x);
+	}
+	ctl_add(c, o, "locals", arr);
+
+	arr = json_object_new_array();
+	for (i = 0; i < v->n_paths && i < sizeof(v->paths) /
+					  sizeof(v->paths[0]); i++) {
+		x = json_object_new_object();
+		ctl_add_addr(c, x, "peer", &v->paths[i].peer);
+		ctl_add_uplink(c, x, v->paths[i].uplink);
+		ctl_add(c, x, "pkts_out",
+			json_object_new_uint64(v->paths[i].pkts_out));
+		ctl_add(c, x, "bytes_out",
+			json_object_new_uint64(v->paths[i].bytes_out));
+		ctl_add(c, x, "pkts_in",
+			json_object_new_uint64(v->paths[i].pkts_in));
+		ctl_add(c, x, "bytes_in",
+			json_object_new_uint64(v->paths[i].bytes_in));
+		ctl_push(c, arr, x);
+	}
+	ctl_add(c, o, "paths", arr);
+	if (!o)
+		c->err = -ENOMEM;
+	return o;
+}
+
+/* One association's text into the answer, its tree freed at once. */
+static int ctl_write_assoc(const struct engine_assoc_view *v, void *arg)
+{
+	struct ctl_render_ctx *c = arg;
+	struct json_object *o;
+	const char *text;
+	size_t n = 0;
+
+	if (c->err)
+		return 0;
 	if (c->filter &&
 	    !ctl_filter_match(c->filter, v, c->ops->uplink_name, c->ops->arg))
 		return 0;
-
-	json_obj_begin(w);
-	json_kv_u64(w, "id", v->id);
-	json_kv_str(w, "state", assoc_state_name((enum assoc_state)v->state));
-	json_kv_str(w, "direction", v->inbound ? "inbound" : "outbound");
-	json_kv_u64(w, "inside_port", v->inside_port);
-	json_kv_u64(w, "public_port", v->public_port);
-	json_kv_u64(w, "peer_port", v->peer_port);
-	json_kv_u64(w, "tag_inside", v->tag_inside);
-	json_kv_u64(w, "tag_peer", v->tag_peer);
-	json_kv_u64(w, "age_s", ctl_secs(v->created_ns, c->now_ns));
-	json_kv_u64(w, "idle_s", ctl_secs(v->last_seen_ns, c->now_ns));
-	json_kv_u64(w, "expires_s", ctl_secs(c->now_ns, v->expires_ns));
-	/* Packets matched to it and dropped, by class (engine.h). */
-	json_key(w, "drops");
-	json_obj_begin(w);
-	for (i = 0; i < ENGINE_ADC__COUNT; i++)
-		json_kv_u64(w, engine_assoc_drop_class_name(i), v->drops[i]);
-	json_obj_end(w);
-
-	json_key(w, "locals");
-	json_arr_begin(w);
-	for (i = 0; i < v->n_locals && i < sizeof(v->locals) /
-					   sizeof(v->locals[0]); i++) {
-		json_obj_begin(w);
-		ctl_kv_addr(w, "inside", &v->locals[i].inside);
-		ctl_kv_addr(w, "public", &v->locals[i].public_);
-		ctl_kv_uplink(c, v->locals[i].uplink);
-		json_obj_end(w);
-	}
-	json_arr_end(w);
-
-	json_key(w, "paths");
-	json_arr_begin(w);
-	for (i = 0; i < v->n_paths && i < sizeof(v->paths) /
-					  sizeof(v->paths[0]); i++) {
-		json_obj_begin(w);
-		ctl_kv_addr(w, "peer", &v->paths[i].peer);
-		ctl_kv_uplink(c, v->paths[i].uplink);
-		json_kv_u64(w, "pkts_out", v->paths[i].pkts_out);
-		json_kv_u64(w, "bytes_out", v->paths[i].bytes_out);
-		json_kv_u64(w, "pkts_in", v->paths[i].pkts_in);
-		json_kv_u64(w, "bytes_in", v->paths[i].bytes_in);
-		json_obj_end(w);
-	}
-	json_arr_end(w);
-	json_obj_end(w);
+	o = ctl_assoc(c, v);
+	text = c->err ?
+		       NULL :
+		       json_object_to_json_string_length(o, CTL_JSON_FLAGS, &n);
+	if (!text || n > INT_MAX ||
+	    (!c->first && printbuf_memappend(c->pb, ",", 1) < 0) ||
+	    printbuf_memappend(c->pb, text, (int)n) < 0)
+		c->err = -ENOMEM;
+	c->first = false;
+	json_object_put(o);
 	return 0;
 }
 
-static void ctl_render_associations(struct ctl_render_ctx *c,
-				    const struct engine *e)
+/* json-c's serializer of the "associations" array (see the top). */
+static int ctl_associations_to_json(struct json_object *jso,
+				    struct printbuf *pb, int level, int flags)
 {
-	json_key(c->w, "associations");
-	json_arr_begin(c->w);
-	engine_foreach_assoc(e, ctl_render_assoc, c);
-	json_arr_end(c->w);
+	struct ctl_render_ctx *c = json_object_get_userdata(jso);
+
+	(void)level;
+	(void)flags;
+	c->pb = pb;
+	c->first = true;
+	if (printbuf_memappend(pb, "[", 1) < 0)
+		c->err = -ENOMEM;
+	engine_foreach_assoc(c->e, ctl_write_assoc, c);
+	if (printbuf_memappend(pb, "]", 1) < 0)
+		c->err = -ENOMEM;
+	c->pb = NULL;
+	return c->err ? -1 : 0;
 }
 
-static void ctl_render_interfaces(struct ctl_render_ctx *c)
+static void ctl_render_associations(struct ctl_render_ctx *c,
+				    struct json_object *doc)
+{
+	struct json_object *arr = json_object_new_array();
+
+	if (arr)
+		json_object_set_serializer(arr, ctl_associations_to_json, c,
+					   NULL);
+	ctl_add(c, doc, "associations", arr);
+}
+
+static void ctl_render_interfaces(struct ctl_render_ctx *c,
+				  struct json_object *doc)
 {
 	struct ctl_if_info ifs[CTL_MAX_IFS];
-	struct json_writer *w = c->w;
+	struct json_object *arr, *o;
 	unsigned int n = 0, i;
 
 	if (c->ops->interfaces) {
@@ -149,24 +332,29 @@ static void ctl_render_interfaces(struct ctl_render_ctx *c)
 		if (n > CTL_MAX_IFS)
 			n = CTL_MAX_IFS;
 	}
-	json_key(w, "interfaces");
-	json_arr_begin(w);
+	arr = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		ifs[i].name[sizeof(ifs[i].name) - 1] = '\0';
-		json_obj_begin(w);
-		json_kv_str(w, "name", ifs[i].name);
-		json_kv_str(w, "mode", ifs[i].mode ? ifs[i].mode : "?");
-		json_kv_u64(w, "queues", ifs[i].queues);
-		json_kv_bool(w, "up", ifs[i].up);
-		json_kv_u64(w, "rx_packets", ifs[i].rx_packets);
-		json_kv_u64(w, "rx_bytes", ifs[i].rx_bytes);
-		json_kv_u64(w, "tx_packets", ifs[i].tx_packets);
-		json_kv_u64(w, "tx_bytes", ifs[i].tx_bytes);
-		json_kv_u64(w, "rx_dropped", ifs[i].rx_dropped);
-		json_kv_u64(w, "tx_dropped", ifs[i].tx_dropped);
-		json_obj_end(w);
+		o = json_object_new_object();
+		ctl_add(c, o, "name", ctl_str(ifs[i].name));
+		ctl_add(c, o, "mode", ctl_str(ifs[i].mode ? ifs[i].mode : "?"));
+		ctl_add(c, o, "queues", json_object_new_uint64(ifs[i].queues));
+		ctl_add(c, o, "up", json_object_new_boolean(ifs[i].up));
+		ctl_add(c, o, "rx_packets",
+			json_object_new_uint64(ifs[i].rx_packets));
+		ctl_add(c, o, "rx_bytes",
+			json_object_new_uint64(ifs[i].rx_bytes));
+		ctl_add(c, o, "tx_packets",
+			json_object_new_uint64(ifs[i].tx_packets));
+		ctl_add(c, o, "tx_bytes",
+			json_object_new_uint64(ifs[i].tx_bytes));
+		ctl_add(c, o, "rx_dropped",
+			json_object_new_uint64(ifs[i].rx_dropped));
+		ctl_add(c, o, "tx_dropped",
+			json_object_new_uint64(ifs[i].tx_dropped));
+		ctl_push(c, arr, o);
 	}
-	json_arr_end(w);
+	ctl_add(c, doc, "interfaces", arr);
 }
 
 /* Paths and their traffic, summed per uplink they leave by. */
@@ -202,167 +390,205 @@ static int ctl_sum_uplinks(const struct engine_assoc_view *v, void *arg)
  * which a stats request may afford; the packet path keeps no extra
  * per-uplink counter for it.
  */
-static void ctl_render_uplinks(struct ctl_render_ctx *c, const struct engine *e)
+static void ctl_render_uplinks(struct ctl_render_ctx *c,
+			       struct json_object *doc)
 {
 	struct uplink_sum sum[ENGINE_MAX_UPLINKS];
-	struct json_writer *w = c->w;
+	struct json_object *arr, *o;
 	const char *name;
 	unsigned int i;
 
 	memset(sum, 0, sizeof(sum));
-	engine_foreach_assoc(e, ctl_sum_uplinks, sum);
-	json_key(w, "uplinks");
-	json_arr_begin(w);
+	engine_foreach_assoc(c->e, ctl_sum_uplinks, sum);
+	arr = json_object_new_array();
 	for (i = 0; c->ops->uplink_name && i < ENGINE_MAX_UPLINKS; i++) {
 		name = c->ops->uplink_name(c->ops->arg, i);
 		if (!name)
 			break;
-		json_obj_begin(w);
-		json_kv_str(w, "name", name);
-		json_kv_u64(w, "paths", sum[i].paths);
-		json_kv_u64(w, "pkts_out", sum[i].pkts_out);
-		json_kv_u64(w, "bytes_out", sum[i].bytes_out);
-		json_kv_u64(w, "pkts_in", sum[i].pkts_in);
-		json_kv_u64(w, "bytes_in", sum[i].bytes_in);
-		json_obj_end(w);
+		o = json_object_new_object();
+		ctl_add(c, o, "name", ctl_str(name));
+		ctl_add(c, o, "paths", json_object_new_uint64(sum[i].paths));
+		ctl_add(c, o, "pkts_out",
+			json_object_new_uint64(sum[i].pkts_out));
+		ctl_add(c, o, "bytes_out",
+			json_object_new_uint64(sum[i].bytes_out));
+		ctl_add(c, o, "pkts_in",
+			json_object_new_uint64(sum[i].pkts_in));
+		ctl_add(c, o, "bytes_in",
+			json_object_new_uint64(sum[i].bytes_in));
+		ctl_push(c, arr, o);
 	}
-	json_arr_end(w);
+	ctl_add(c, doc, "uplinks", arr);
 }
 
-static void ctl_render_stats(struct ctl_render_ctx *c, const struct engine *e)
+static void ctl_render_stats(struct ctl_render_ctx *c, struct json_object *doc)
 {
-	const struct engine_stats *st = engine_stats(e);
-	struct json_writer *w = c->w;
+	const struct engine_stats *st = engine_stats(c->e);
+	struct json_object *o;
 	unsigned int i;
 
-	json_key(w, "engine");
-	json_obj_begin(w);
-	json_kv_u64(w, "packets_out", st->packets[ENGINE_OUTBOUND]);
-	json_kv_u64(w, "packets_in", st->packets[ENGINE_INBOUND]);
-	json_kv_u64(w, "forwarded_out", st->forwarded[ENGINE_OUTBOUND]);
-	json_kv_u64(w, "forwarded_in", st->forwarded[ENGINE_INBOUND]);
-	json_kv_u64(w, "replies", st->replies);
-	json_kv_u64(w, "assocs_live", st->assocs_live);
-	json_kv_u64(w, "handshakes_live", st->handshakes_live);
-	json_kv_u64(w, "handshakes_evicted", st->handshakes_evicted);
-	json_kv_u64(w, "assocs_created", st->assocs_created);
-	json_kv_u64(w, "assocs_expired", st->assocs_expired);
-	json_kv_u64(w, "assocs_ended", st->assocs_ended);
-	json_kv_u64(w, "assocs_removed", st->assocs_removed);
-	json_kv_u64(w, "csum_full", st->csum_full);
-	json_kv_u64(w, "csum_incremental", st->csum_incremental);
-	json_obj_end(w);
+	o = json_object_new_object();
+	ctl_add(c, o, "packets_out",
+		json_object_new_uint64(st->packets[ENGINE_OUTBOUND]));
+	ctl_add(c, o, "packets_in",
+		json_object_new_uint64(st->packets[ENGINE_INBOUND]));
+	ctl_add(c, o, "forwarded_out",
+		json_object_new_uint64(st->forwarded[ENGINE_OUTBOUND]));
+	ctl_add(c, o, "forwarded_in",
+		json_object_new_uint64(st->forwarded[ENGINE_INBOUND]));
+	ctl_add(c, o, "replies", json_object_new_uint64(st->replies));
+	ctl_add(c, o, "assocs_live", json_object_new_uint64(st->assocs_live));
+	ctl_add(c, o, "handshakes_live",
+		json_object_new_uint64(st->handshakes_live));
+	ctl_add(c, o, "handshakes_evicted",
+		json_object_new_uint64(st->handshakes_evicted));
+	ctl_add(c, o, "assocs_created",
+		json_object_new_uint64(st->assocs_created));
+	ctl_add(c, o, "assocs_expired",
+		json_object_new_uint64(st->assocs_expired));
+	ctl_add(c, o, "assocs_ended", json_object_new_uint64(st->assocs_ended));
+	ctl_add(c, o, "assocs_removed",
+		json_object_new_uint64(st->assocs_removed));
+	ctl_add(c, o, "csum_full", json_object_new_uint64(st->csum_full));
+	ctl_add(c, o, "csum_incremental",
+		json_object_new_uint64(st->csum_incremental));
+	ctl_add(c, doc, "engine", o);
 
 	/* Every reason, zero or not: a script can rely on the keys. */
-	json_key(w, "drops");
-	json_obj_begin(w);
+	o = json_object_new_object();
 	for (i = 0; i < DROP__COUNT; i++) {
 		if (i == DROP_NONE)
 			continue;
-		json_kv_u64(w, drop_reason_name((enum drop_reason)i),
-			    st->drops[i]);
+		ctl_add(c, o, drop_reason_name((enum drop_reason)i),
+			json_object_new_uint64(st->drops[i]));
 	}
-	json_obj_end(w);
+	ctl_add(c, doc, "drops", o);
 
-	json_key(w, "translations");
-	json_obj_begin(w);
+	o = json_object_new_object();
 	for (i = 0; i < ENGINE_CS__COUNT; i++)
-		json_kv_u64(w, ctl_chunk_names[i], st->chunks[i]);
-	json_obj_end(w);
+		ctl_add(c, o, ctl_chunk_names[i],
+			json_object_new_uint64(st->chunks[i]));
+	ctl_add(c, doc, "translations", o);
 
-	json_key(w, "datapath");
-	json_obj_begin(w);
+	o = json_object_new_object();
 	if (c->ops->counters) {
 		struct ctl_counter cs[CTL_MAX_COUNTERS];
 		unsigned int n = c->ops->counters(c->ops->arg, cs,
 						  CTL_MAX_COUNTERS);
 
-		for (i = 0; i < n; i++)
-			json_kv_u64(w, cs[i].name, cs[i].value);
+		/* The daemon's names need not outlive the call: copied. */
+		for (i = 0; i < n && i < CTL_MAX_COUNTERS; i++)
+			ctl_add_ex(c, o, cs[i].name,
+				   json_object_new_uint64(cs[i].value), 0);
 	}
-	json_obj_end(w);
+	ctl_add(c, doc, "datapath", o);
 
-	ctl_render_interfaces(c);
-	ctl_render_uplinks(c, e);
+	ctl_render_interfaces(c, doc);
+	ctl_render_uplinks(c, doc);
+}
+
+/*
+ * doc's text into a buffer of our own (the caller frees it; json-c's
+ * belongs to doc), then doc freed.  0 or -ENOMEM.
+ */
+static int ctl_finish(struct ctl_render_ctx *c, struct json_object *doc,
+		      char **out, size_t *len)
+{
+	const char *text = NULL;
+	size_t n = 0;
+	char *buf = NULL;
+
+	if (!doc)
+		c->err = -ENOMEM;
+	if (!c->err)
+		text = json_object_to_json_string_length(doc, CTL_JSON_FLAGS,
+							 &n);
+	if (text) {
+		buf = malloc(n + 1);
+		if (buf)
+			memcpy(buf, text, n + 1);
+	}
+	json_object_put(doc);
+	if (!buf)
+		return c->err ? c->err : -ENOMEM;
+	*out = buf;
+	if (len)
+		*len = n;
+	return 0;
 }
 
 int ctl_render_error(const char *why, char **out, size_t *len)
 {
-	struct json_writer w;
+	struct ctl_render_ctx c = { .err = 0 };
+	struct json_object *doc = json_object_new_object();
 
-	json_writer_init(&w, false);
-	json_obj_begin(&w);
-	json_kv_bool(&w, "ok", false);
-	json_kv_str(&w, "error", why);
-	json_obj_end(&w);
-	return json_writer_finish(&w, out, len);
+	ctl_add(&c, doc, "ok", json_object_new_boolean(0));
+	ctl_add(&c, doc, "error", ctl_str(why));
+	return ctl_finish(&c, doc, out, len);
 }
 
-int ctl_render(enum ctl_cmd cmd, const struct ctl_ops *ops, bool pretty,
-	       char **out, size_t *len)
+int ctl_render(enum ctl_cmd cmd, const struct ctl_ops *ops, char **out,
+	       size_t *len)
 {
-	return ctl_render_filtered(cmd, NULL, ops, pretty, out, len);
+	return ctl_render_filtered(cmd, NULL, ops, out, len);
 }
 
 int ctl_render_filtered(enum ctl_cmd cmd, const struct ctl_filter *filter,
-			const struct ctl_ops *ops, bool pretty, char **out,
-			size_t *len)
+			const struct ctl_ops *ops, char **out, size_t *len)
 {
-	struct ctl_render_ctx c;
-	struct json_writer w;
-	struct engine *e = ops->engine ? ops->engine(ops->arg) : NULL;
+	struct ctl_render_ctx c = { .ops = ops, .filter = filter };
+	struct json_object *doc;
+	struct engine *e;
 	char why[512];
 	unsigned int n;
 	int ret;
 
+	e = ops->engine ? ops->engine(ops->arg) : NULL;
+	c.e = e;
 	if (!e && cmd != CTL_CMD_VERSION && cmd != CTL_CMD_RELOAD)
 		return ctl_render_error("no engine", out, len);
 
-	json_writer_init(&w, pretty);
-	c.w = &w;
-	c.ops = ops;
 	c.now_ns = ctl_now_ns(ops);
-	c.filter = filter;
-	json_obj_begin(&w);
+	doc = json_object_new_object();
 	switch (cmd) {
 	case CTL_CMD_ASSOCIATIONS:
-		json_kv_bool(&w, "ok", true);
-		ctl_render_associations(&c, e);
+		ctl_add(&c, doc, "ok", json_object_new_boolean(1));
+		ctl_render_associations(&c, doc);
 		break;
 	case CTL_CMD_STATS:
-		json_kv_bool(&w, "ok", true);
-		ctl_render_stats(&c, e);
+		ctl_add(&c, doc, "ok", json_object_new_boolean(1));
+		ctl_render_stats(&c, doc);
 		break;
 	case CTL_CMD_RELOAD:
 		if (!ops->reload) {
-			json_kv_bool(&w, "ok", false);
-			json_kv_str(&w, "error", "reload is not supported");
+			ctl_add(&c, doc, "ok", json_object_new_boolean(0));
+			ctl_add(&c, doc, "error",
+				ctl_str("reload is not supported"));
 			break;
 		}
 		why[0] = '\0';
 		ret = ops->reload(ops->arg, why, sizeof(why));
-		json_kv_bool(&w, "ok", ret == 0);
+		ctl_add(&c, doc, "ok", json_object_new_boolean(ret == 0));
 		if (ret < 0)
-			json_kv_str(&w, "error",
-				    why[0] ? why : strerror(-ret));
+			ctl_add(&c, doc, "error",
+				ctl_str(why[0] ? why : strerror(-ret)));
 		break;
 	case CTL_CMD_FLUSH:
 		n = engine_flush(e);
-		json_kv_bool(&w, "ok", true);
-		json_kv_u64(&w, "removed", n);
+		ctl_add(&c, doc, "ok", json_object_new_boolean(1));
+		ctl_add(&c, doc, "removed", json_object_new_uint64(n));
 		break;
 	case CTL_CMD_VERSION:
-		json_kv_bool(&w, "ok", true);
-		json_kv_str(&w, "program", "sctpalgd");
-		json_kv_str(&w, "version", SCTPALG_VERSION);
+		ctl_add(&c, doc, "ok", json_object_new_boolean(1));
+		ctl_add(&c, doc, "program", ctl_str("sctpalgd"));
+		ctl_add(&c, doc, "version", ctl_str(SCTPALG_VERSION));
 		break;
 	default:
-		json_kv_bool(&w, "ok", false);
-		json_kv_str(&w, "error", "unknown command");
+		ctl_add(&c, doc, "ok", json_object_new_boolean(0));
+		ctl_add(&c, doc, "error", ctl_str("unknown command"));
 		break;
 	}
-	json_obj_end(&w);
-	ret = json_writer_finish(&w, out, len);
+	ret = ctl_finish(&c, doc, out, len);
 	if (ret < 0)
 		log_warnx("control: cannot render %s: %s; the client got an "
 			  "error (too many associations for one answer?)",

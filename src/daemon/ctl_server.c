@@ -252,7 +252,7 @@ static void ctl_client_answer(struct ctl_client *c, enum ctl_cmd cmd)
 		log_info("control: %s requested by uid %u pid %d",
 			 ctl_cmd_name(cmd), (unsigned int)c->uid, (int)c->pid);
 	if (ctl_render_filtered(cmd, filter.keys ? &filter : NULL, &s->ops,
-				false, &c->resp, &len) < 0) {
+				&c->resp, &len) < 0) {
 		ctl_client_close(c);
 		return;
 	}

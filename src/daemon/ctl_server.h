@@ -36,7 +36,6 @@
 #include "ctl_filter.h"
 #include "ctl_proto.h"
 #include "engine.h"
-#include "json.h"
 
 struct ctl_server;
 struct loop;
@@ -149,13 +148,12 @@ void ctl_server_publish(struct ctl_server *s, const char *line, size_t len);
  * The answer to cmd as JSON text (ctl_render.c); runs reload and flush.
  * 0 with *out to free, or -ENOMEM.
  */
-int ctl_render(enum ctl_cmd cmd, const struct ctl_ops *ops, bool pretty,
-	       char **out, size_t *len);
+int ctl_render(enum ctl_cmd cmd, const struct ctl_ops *ops, char **out,
+	       size_t *len);
 /* The same, "associations" keeping only those filter matches (NULL:
  * all; ctl_filter.h). */
 int ctl_render_filtered(enum ctl_cmd cmd, const struct ctl_filter *filter,
-			const struct ctl_ops *ops, bool pretty, char **out,
-			size_t *len);
+			const struct ctl_ops *ops, char **out, size_t *len);
 /* An {"ok":false,"error":why} answer. */
 int ctl_render_error(const char *why, char **out, size_t *len);
 

@@ -15,6 +15,7 @@
  * it.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -27,6 +28,7 @@
 #include "fast_kv.h"
 #include "fast_map.h"
 #include "log.h"
+#include "xdp_features.h"
 
 /* Keys installed for one association. */
 struct fm_keys {
@@ -34,6 +36,14 @@ struct fm_keys {
 	bool pending; /* some path waits for its next hop */
 	struct xdp_fast_key *k;
 	struct xdp_fast_val *v; /* as installed */
+};
+
+/* Egress interfaces whose redirect capability is followed (auto). */
+#define FM_MAX_EGRESS 64
+
+struct fm_egress {
+	int ifindex;
+	bool xmit; /* takes redirected frames (ndo_xdp_xmit) */
 };
 
 struct fast_map {
@@ -56,6 +66,12 @@ struct fast_map {
 	unsigned int max_ents;
 	uint32_t *ids;
 	struct fast_map_stats st;
+	enum conf_fast_path mode;
+	bool all_generic; /* every program in generic (SKB) mode */
+	int watch_fd; /* xdp_features notifications, or -1 */
+	struct xdp_features *xf; /* auto: NULL if the kernel cannot say */
+	unsigned int n_egress;
+	struct fm_egress egress[FM_MAX_EGRESS];
 };
 
 #define FM_IDS_BATCH 256
@@ -129,6 +145,7 @@ void fast_map_destroy(struct fast_map *fm)
 	free(fm->percpu);
 	free(fm->ents);
 	free(fm->ids);
+	xdp_features_close(fm->xf);
 	if (fm->map_fd >= 0)
 		close(fm->map_fd);
 	if (fm->stats_fd >= 0)
@@ -201,6 +218,83 @@ static void zero_slots(struct fast_map *fm, uint32_t id)
 }
 
 /*
+ * Whether the interface takes redirected frames: always with
+ * fast-path = xdp (the administrator says so); with auto, what its driver
+ * reports.  A frame redirected to an interface without ndo_xdp_xmit is
+ * dropped by the kernel without a trace, so an unknown answer is no.
+ * From programs in generic mode the kernel sends a redirected frame as an
+ * skb instead, which every interface takes.
+ */
+static bool xmit_query(struct fast_map *fm, int ifindex)
+{
+	char name[IF_NAMESIZE];
+	uint64_t flags = 0;
+	int r;
+
+	if (!fm->xf)
+		return false;
+	r = xdp_features_get(fm->xf, ifindex, &flags);
+	if (r && r != -ENODEV)
+		log_warnx("fast path: cannot read the XDP features of %s: %s",
+			  if_indextoname((unsigned int)ifindex, name) ?: "?",
+			  strerror(-r));
+	return !r && (flags & XDP_FEATURE_NDO_XMIT);
+}
+
+static void xmit_log(int ifindex, bool xmit)
+{
+	char name[IF_NAMESIZE];
+
+	if (!if_indextoname((unsigned int)ifindex, name))
+		return;
+	if (xmit)
+		log_info("fast path: %s takes redirected frames; its "
+			 "established associations use the fast path", name);
+	else
+		log_info("fast path: %s does not take redirected frames (its "
+			 "driver reports no ndo_xdp_xmit; a veth needs GRO or "
+			 "an XDP program on its peer); its packets take the "
+			 "slow path", name);
+}
+
+static bool redirect_ok(struct fast_map *fm, int ifindex)
+{
+	struct fm_egress *eg;
+
+	if (fm->mode != CONF_FAST_PATH_AUTO || fm->all_generic)
+		return true;
+	for (unsigned int i = 0; i < fm->n_egress; i++)
+		if (fm->egress[i].ifindex == ifindex)
+			return fm->egress[i].xmit;
+	if (fm->n_egress == FM_MAX_EGRESS)
+		return xmit_query(fm, ifindex);
+	eg = &fm->egress[fm->n_egress++];
+	eg->ifindex = ifindex;
+	eg->xmit = xmit_query(fm, ifindex);
+	xmit_log(ifindex, eg->xmit);
+	return eg->xmit;
+}
+
+/*
+ * Ask again: a veth's answer follows its peer's GRO and XDP settings,
+ * and nothing in our namespace announces a change there.  A change makes
+ * every association's entries be looked at again.
+ */
+static void redirect_recheck(struct fast_map *fm)
+{
+	for (unsigned int i = 0; i < fm->n_egress; i++) {
+		struct fm_egress *eg = &fm->egress[i];
+		bool xmit = xmit_query(fm, eg->ifindex);
+
+		if (xmit == eg->xmit)
+			continue;
+		eg->xmit = xmit;
+		xmit_log(eg->ifindex, xmit);
+		fm->all = true;
+	}
+}
+
+/*
  * Where the engine's packet would leave: the datapath's choice
  * (datapath_slow.c, dp_route()), which must be an interface our program
  * runs on and a resolved neighbour.  0, -ENOENT (slow path: no route or
@@ -221,6 +315,10 @@ static int next_hop(struct fast_map *fm, const struct engine_fast_entry *en,
 	if (kroute_lookup(fm->k, &en->new_dst, oif, gw, &nh) ||
 	    xport_if_lookup(fm->x, nh.ifindex) < 0) {
 		fm->st.no_route++;
+		return -ENOENT;
+	}
+	if (!redirect_ok(fm, nh.ifindex)) {
+		fm->st.no_xmit++;
 		return -ENOENT;
 	}
 	if (!nh.resolved) {
@@ -347,6 +445,25 @@ void fast_map_set_conf(struct fast_map *fm, const struct conf *c)
 	fm->all = true;
 }
 
+/* fast-path = auto: where to ask which interfaces take redirects. */
+static void follow_features(struct fast_map *fm)
+{
+	int r = xdp_features_open(&fm->xf);
+
+	if (r) {
+		log_warnx("fast path: the kernel cannot say which interfaces "
+			  "take redirected frames (%s); every packet takes the "
+			  "slow path, unless fast-path = xdp (sctpalgd.conf(5))",
+			  r == -ENOENT ? "no netdev netlink family: Linux 6.3 "
+					 "or later has it" : strerror(-r));
+		return;
+	}
+	fm->watch_fd = xdp_features_watch(fm->xf);
+	if (fm->watch_fd < 0)
+		log_info("fast path: no notifications of XDP feature changes "
+			 "(%s); asking once a second", strerror(-fm->watch_fd));
+}
+
 void fast_map_start(struct fast_map *fm, struct engine *e, struct kroute *k,
 		    struct xport *x, const struct conf *c)
 {
@@ -361,6 +478,13 @@ void fast_map_start(struct fast_map *fm, struct engine *e, struct kroute *k,
 		return;
 	}
 	fm->kroute_gen = kroute_stats(k)->invalidations;
+	fm->mode = c->fast_path;
+	fm->all_generic = xport_if_count(x) > 0;
+	for (unsigned int i = 0; i < xport_if_count(x); i++)
+		fm->all_generic &= xport_if_mode(x, i) == XPORT_MODE_GENERIC;
+	fm->watch_fd = -1;
+	if (fm->mode == CONF_FAST_PATH_AUTO && !fm->all_generic)
+		follow_features(fm);
 	fast_map_set_conf(fm, c);
 	engine_fast_enable(e, true);
 	engine_fast_set_sync(e, sync_expiry, fm);
@@ -395,6 +519,8 @@ void fast_map_tick(struct fast_map *fm, uint64_t now)
 
 	if (!fm->e || !fm->ents)
 		return;
+	if (fm->xf && fm->watch_fd < 0)
+		redirect_recheck(fm); /* no notifications: ask */
 	/* Routes, neighbours, links or addresses changed (kroute.c). */
 	gen = kroute_stats(fm->k)->invalidations;
 	if (gen != fm->kroute_gen) {
@@ -432,4 +558,17 @@ void fast_map_fold_all(struct fast_map *fm)
 void fast_map_stats(const struct fast_map *fm, struct fast_map_stats *out)
 {
 	*out = fm->st;
+}
+
+int fast_map_watch_fd(const struct fast_map *fm)
+{
+	return fm->xf ? fm->watch_fd : -1;
+}
+
+void fast_map_features_changed(struct fast_map *fm, uint64_t now)
+{
+	if (fm->xf && xdp_features_changed(fm->xf)) {
+		redirect_recheck(fm);
+		fast_map_sync(fm, now);
+	}
 }

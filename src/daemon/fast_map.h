@@ -50,6 +50,14 @@ void fast_map_tick(struct fast_map *fm, uint64_t now_ns);
  * installs them again.
  */
 void fast_map_pause(struct fast_map *fm, bool pause, uint64_t now_ns);
+/*
+ * With fast-path = auto: a socket that turns readable when an
+ * interface's XDP features change (whether it takes redirected frames),
+ * or -1 (then the tick asks).  When it does, call
+ * fast_map_features_changed(): entries follow at once.
+ */
+int fast_map_watch_fd(const struct fast_map *fm);
+void fast_map_features_changed(struct fast_map *fm, uint64_t now_ns);
 /* Fold every path's counters into the engine (sctpalgctl). */
 void fast_map_fold_all(struct fast_map *fm);
 
@@ -58,6 +66,7 @@ struct fast_map_stats {
 	uint64_t installs, removals;
 	uint64_t unresolved;	/* paths left to the slow path for now */
 	uint64_t no_route;	/* or not leaving by an XDP interface */
+	uint64_t no_xmit;	/* leaving by one that takes no redirects */
 	uint64_t recomputes;	/* every entry looked at again */
 };
 void fast_map_stats(const struct fast_map *fm, struct fast_map_stats *out);

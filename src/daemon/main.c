@@ -274,6 +274,14 @@ static void on_tick(void *arg, int res)
 	ports_flush(d->ports);
 }
 
+static void on_xdp_features(void *arg, int res)
+{
+	struct sctpalgd *d = arg;
+
+	(void)res;
+	fast_map_features_changed(d->fast, mono_ns());
+}
+
 static void on_netlink(void *arg, int res)
 {
 	struct sctpalgd *d = arg;
@@ -476,13 +484,14 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 	if (d->fast)
 		fast_map_stats(d->fast, &fs);
 	const struct ctl_counter fast[] = {
-		/* fast-path = xdp (1) or off (0); its entries now. */
+		/* fast-path = xdp or auto (1) or off (0); its entries now. */
 		{ "fast_path_enabled", d->fast != NULL },
 		{ "fast_path_entries", fs.entries },
 		{ "fast_path_installs", fs.installs },
 		{ "fast_path_removals", fs.removals },
 		{ "fast_path_unresolved", fs.unresolved },
 		{ "fast_path_no_route", fs.no_route },
+		{ "fast_path_no_xmit", fs.no_xmit },
 		{ "fast_path_recomputes", fs.recomputes },
 		{ "fast_path_folded_packets",
 		  engine_fast_folded_pkts(d->engine) },
@@ -647,7 +656,8 @@ static int run(struct sctpalgd *d)
 		return log_warnx("netlink: cannot follow routes and "
 				 "neighbours: %s; run sctpalgd as root",
 				 strerror(-r)), r;
-	if (d->conf.fast_path && d->conf.backend == CONF_BACKEND_XDP &&
+	if (d->conf.fast_path != CONF_FAST_PATH_OFF &&
+	    d->conf.backend == CONF_BACKEND_XDP &&
 	    (r = fast_map_create(&d->conf.engine, &d->fast))) {
 		log_warnx("fast path: cannot create its BPF maps: %s; every "
 			  "packet takes the slow path (AF_XDP)", strerror(-r));
@@ -668,11 +678,17 @@ static int run(struct sctpalgd *d)
 	if (d->fast) {
 		fast_map_start(d->fast, d->engine, d->kroute,
 			       ports_xport(d->ports), &d->conf);
-		log_info("fast path: xdp (established associations forwarded "
-			 "by the XDP program; everything else by the engine)");
+		log_info("fast path: %s (established associations forwarded "
+			 "by the XDP program%s; everything else by the engine)",
+			 d->conf.fast_path == CONF_FAST_PATH_AUTO ? "auto" :
+								    "xdp",
+			 d->conf.fast_path == CONF_FAST_PATH_AUTO ?
+				 " where the egress interface takes "
+				 "redirected frames" : "");
 	} else {
-		log_info("fast path: off%s", d->conf.fast_path ?
-			 " (backend = packet has no XDP program)" : "");
+		log_info("fast path: off%s",
+			 d->conf.fast_path != CONF_FAST_PATH_OFF ?
+				 " (backend = packet has no XDP program)" : "");
 	}
 	for (unsigned int i = 0; i < ports_nfds(d->ports); i++) {
 		d->socks[i] = (struct rx_arg){ .d = d, .sock = i };
@@ -689,6 +705,11 @@ static int run(struct sctpalgd *d)
 			     on_netlink, d)) < 0)
 		return log_warnx("event loop: cannot add the timer or the "
 				 "netlink socket: %s", strerror(-r)), r;
+	if (d->fast && fast_map_watch_fd(d->fast) >= 0 &&
+	    (r = loop_add_fd(d->loop, fast_map_watch_fd(d->fast), POLLIN, 0,
+			     on_xdp_features, d)) < 0)
+		return log_warnx("event loop: cannot add the netdev netlink "
+				 "socket: %s", strerror(-r)), r;
 	/* Uplinks already down at start. */
 	for (int u = 0; u < d->conf.engine.n_uplinks; u++) {
 		struct kroute_link kl;

@@ -57,7 +57,9 @@
 # BENCH_MODES ("kernel afxdp xdp limit"), BENCH_REPEAT (2, back to back on
 # the same associations; the tables show the run with the median
 # delivered rate), BENCH_MQ (1: the multi-queue case, 0: skip it),
-# BENCH_MQ_ASSOCS (10000), KEEP=1 keeps the logs.
+# BENCH_MQ_ASSOCS (10000), KEEP=1 keeps the logs, BENCH_PERF=DIR records
+# a perf profile of the box's CPU during the first run of each one-core
+# case into DIR (DIR/<case>.data and a flat DIR/<case>.txt by symbol).
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh
@@ -70,6 +72,7 @@ BENCH_ASSOCS=${BENCH_ASSOCS-1 10000 100000}
 BENCH_MODES=${BENCH_MODES:-kernel afxdp xdp limit}
 BENCH_MQ=${BENCH_MQ:-1}
 BENCH_MQ_ASSOCS=${BENCH_MQ_ASSOCS:-10000}
+BENCH_PERF=${BENCH_PERF:-}
 BIN=$REPO_ROOT/build/test/bench
 SCTPALGD=$REPO_ROOT/build/sctpalgd
 SCTPALGCTL=$REPO_ROOT/build/sctpalgctl
@@ -477,6 +480,28 @@ setup() {
 	fi
 }
 
+# perf_start NAME / perf_stop: with BENCH_PERF, a system-wide profile of
+# the box's CPU only (in the one-core case nothing else runs there), for
+# the duration of the run; perf_stop writes the flat profile by symbol.
+PERF_PID=""
+PERF_NAME=""
+perf_start() {
+	[ -n "$BENCH_PERF" ] || return 0
+	mkdir -p "$BENCH_PERF"
+	PERF_NAME=$1
+	perf record -q -g -a -C "$(box_cpus one)" -o "$BENCH_PERF/$1.data" \
+		-- sleep "$BENCH_SECONDS" >/dev/null 2>&1 &
+	PERF_PID=$!
+}
+perf_stop() {
+	[ -n "$PERF_PID" ] || return 0
+	wait "$PERF_PID" || say "    perf record failed for $PERF_NAME"
+	perf report -q -g none --no-children --sort comm,dso,symbol \
+		-i "$BENCH_PERF/$PERF_NAME.data" 2>/dev/null |
+		grep -v '^$' | head -n 40 >"$BENCH_PERF/$PERF_NAME.txt"
+	PERF_PID=""
+}
+
 # blast CASE ASSOCS SIZE REP: one timed run, results into R[].
 blast() {
 	local c=$1 n=$2 size=$3 rep=$4 name="blast-$1-$MODE-$2-$3-$4" d0 d1
@@ -506,8 +531,10 @@ blast() {
 	}
 	# shellcheck disable=SC2086
 	run_bg "$name" "$NS_CLI" $pin $cmd
+	[ "$c" = one ] && [ "$rep" = 1 ] && perf_start "$name"
 	wait_bg "$name" $((BENCH_SECONDS + 60)) ||
 		fail "$name: sctp_blast failed ($(tail -n 1 "$(out_of "$name")"))"
+	perf_stop
 	_last_delivered=-1
 	wait_for 10 "sink counter settled" settled
 	cpu_snap "$WORK/cpu1"

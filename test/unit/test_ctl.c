@@ -34,7 +34,7 @@
 #include "ctl_print.h"
 #include "ctl_server.h"
 #include "engine_fixture.h"
-#include "json.h"
+#include "ctl_json.h"
 #include "log.h"
 #include "loop.h"
 
@@ -241,20 +241,20 @@ static char *ask(const char *req)
 	return c.buf;
 }
 
-static struct json_value *ask_json(const char *req)
+static struct json_object *ask_json(const char *req)
 {
-	struct json_value *doc;
+	struct json_object *doc;
 	char *ans = ask(req);
 	size_t len = strlen(ans);
 
 	cr_assert_gt(len, 0, "no answer to %s", req);
 	cr_assert_eq(ans[len - 1], '\n', "answer is one line");
-	cr_assert_eq(json_parse(ans, len, &doc, NULL), 0, "JSON: %s", ans);
+	cr_assert_eq(ctl_json_parse(ans, len, &doc, NULL), 0, "JSON: %s", ans);
 	free(ans);
 	return doc;
 }
 
-static char *print_doc(enum ctl_cmd cmd, const struct json_value *doc)
+static char *print_doc(enum ctl_cmd cmd, struct json_object *doc)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -279,45 +279,50 @@ Test(ctl, socket_mode_0660)
 
 Test(ctl, version)
 {
-	struct json_value *d;
+	struct json_object *d;
 	char *txt;
 
 	start_server(0, 0);
 	d = ask_json("version\n");
-	cr_assert(json_get_bool(json_get(d, "ok"), false));
-	cr_assert_str_eq(json_get_str(json_get(d, "version"), ""),
+	cr_assert(ctl_json_bool(ctl_json_get(d, "ok"), false));
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "version"), ""),
 			 SCTPALG_VERSION);
 	txt = print_doc(CTL_CMD_VERSION, d);
 	cr_assert_str_eq(txt, "sctpalgd " SCTPALG_VERSION "\n");
 	free(txt);
-	json_free(d);
+	json_object_put(d);
 }
 
 Test(ctl, stats_has_every_counter)
 {
-	const struct json_value *drops, *tr, *ifs, *dp;
-	struct json_value *d;
+	struct json_object *drops, *tr, *ifs, *dp;
+	struct json_object *d;
 	char *txt;
 
 	start_server(0, 0);
 	d = ask_json("stats\r\n");
-	cr_assert(json_get_bool(json_get(d, "ok"), false));
-	drops = json_get(d, "drops");
-	cr_assert_eq(json_len(drops), DROP__COUNT - 1, "all but 'none'");
-	cr_assert_not_null(json_get(drops, "bad-checksum"));
-	tr = json_get(d, "translations");
-	cr_assert_eq(json_len(tr), ENGINE_CS__COUNT);
-	cr_assert_not_null(json_get(tr, "INIT-ACK"));
-	ifs = json_get(d, "interfaces");
-	cr_assert_eq(json_len(ifs), 2);
-	cr_assert_str_eq(json_get_str(json_get(ifs->child, "mode"), ""),
+	cr_assert(ctl_json_bool(ctl_json_get(d, "ok"), false));
+	drops = ctl_json_get(d, "drops");
+	cr_assert_eq(ctl_json_len(drops), DROP__COUNT - 1, "all but 'none'");
+	cr_assert_not_null(ctl_json_get(drops, "bad-checksum"));
+	tr = ctl_json_get(d, "translations");
+	cr_assert_eq(ctl_json_len(tr), ENGINE_CS__COUNT);
+	cr_assert_not_null(ctl_json_get(tr, "INIT-ACK"));
+	ifs = ctl_json_get(d, "interfaces");
+	cr_assert_eq(ctl_json_len(ifs), 2);
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(ctl_json_at(ifs, 0), "mode"),
+				      ""),
 			 "native");
-	cr_assert_eq(json_get_u64(json_get(ifs->child, "rx_packets"), 0), 7);
-	cr_assert_str_eq(json_get_str(json_get(ifs->child->next, "name"), ""),
+	cr_assert_eq(
+		ctl_json_u64(ctl_json_get(ctl_json_at(ifs, 0), "rx_packets"),
+			     0),
+		7);
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(ctl_json_at(ifs, 1), "name"),
+				      ""),
 			 "lan\"0");
-	dp = json_get(d, "datapath");
-	cr_assert_eq(json_len(dp), 2);
-	cr_assert_eq(json_get_u64(json_get(dp, "ip_reassembled"), 0), 3);
+	dp = ctl_json_get(d, "datapath");
+	cr_assert_eq(ctl_json_len(dp), 2);
+	cr_assert_eq(ctl_json_u64(ctl_json_get(dp, "ip_reassembled"), 0), 3);
 
 	txt = print_doc(CTL_CMD_STATS, d);
 	cr_assert_not_null(strstr(txt, "drops: none\n"), "%s", txt);
@@ -326,15 +331,15 @@ Test(ctl, stats_has_every_counter)
 	cr_assert_not_null(strstr(txt, "datapath:\n"), "%s", txt);
 	cr_assert_not_null(strstr(txt, "ip reassembled"), "%s", txt);
 	free(txt);
-	json_free(d);
+	json_object_put(d);
 }
 
 /* An outbound INIT makes one association; it shows with its sides. */
 Test(ctl, associations_after_init)
 {
-	const struct json_value *a, *locals, *paths;
+	struct json_object *a, *locals, *paths;
 	struct engine_verdict v;
-	struct json_value *d;
+	struct json_object *d;
 	struct pb p;
 	char *txt;
 
@@ -350,33 +355,46 @@ Test(ctl, associations_after_init)
 
 	start_server(0, 0);
 	d = ask_json("associations\n");
-	cr_assert(json_get_bool(json_get(d, "ok"), false));
-	cr_assert_eq(json_len(json_get(d, "associations")), 1);
-	a = json_get(d, "associations")->child;
-	cr_assert_str_eq(json_get_str(json_get(a, "state"), ""),
+	cr_assert(ctl_json_bool(ctl_json_get(d, "ok"), false));
+	cr_assert_eq(ctl_json_len(ctl_json_get(d, "associations")), 1);
+	a = ctl_json_at(ctl_json_get(d, "associations"), 0);
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(a, "state"), ""),
 			 "COOKIE-WAIT");
-	cr_assert_str_eq(json_get_str(json_get(a, "direction"), ""),
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(a, "direction"), ""),
 			 "outbound");
-	cr_assert_eq(json_get_u64(json_get(a, "inside_port"), 0), 5000);
-	cr_assert_eq(json_get_u64(json_get(a, "peer_port"), 0), 3868);
-	cr_assert_eq(json_get_u64(json_get(a, "tag_inside"), 0), 0x11111111);
-	cr_assert_eq(json_get_u64(json_get(a, "age_s"), 99), 10);
-	locals = json_get(a, "locals");
-	cr_assert_geq(json_len(locals), 1);
-	cr_assert_str_eq(json_get_str(json_get(locals->child, "inside"), ""),
-			 "192.168.1.10");
-	cr_assert_str_eq(json_get_str(json_get(locals->child, "public"), ""),
-			 "198.51.100.1");
-	cr_assert_eq(json_len(locals), 2);
-	cr_assert_str_eq(json_get_str(json_get(locals->child->next, "public"),
-				      ""), "203.0.113.1");
-	cr_assert_str_eq(json_get_str(json_get(locals->child->next,
-					       "uplink_name"), ""), "isp-two");
-	paths = json_get(a, "paths");
-	cr_assert_eq(json_len(paths), 1);
-	cr_assert_str_eq(json_get_str(json_get(paths->child, "peer"), ""),
-			 "198.51.100.100");
-	cr_assert_eq(json_get_u64(json_get(paths->child, "pkts_out"), 0), 1);
+	cr_assert_eq(ctl_json_u64(ctl_json_get(a, "inside_port"), 0), 5000);
+	cr_assert_eq(ctl_json_u64(ctl_json_get(a, "peer_port"), 0), 3868);
+	cr_assert_eq(ctl_json_u64(ctl_json_get(a, "tag_inside"), 0),
+		     0x11111111);
+	cr_assert_eq(ctl_json_u64(ctl_json_get(a, "age_s"), 99), 10);
+	locals = ctl_json_get(a, "locals");
+	cr_assert_geq(ctl_json_len(locals), 1);
+	cr_assert_str_eq(
+		ctl_json_str(ctl_json_get(ctl_json_at(locals, 0), "inside"),
+			     ""),
+		"192.168.1.10");
+	cr_assert_str_eq(
+		ctl_json_str(ctl_json_get(ctl_json_at(locals, 0), "public"),
+			     ""),
+		"198.51.100.1");
+	cr_assert_eq(ctl_json_len(locals), 2);
+	cr_assert_str_eq(
+		ctl_json_str(ctl_json_get(ctl_json_at(locals, 1), "public"),
+			     ""),
+		"203.0.113.1");
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(ctl_json_at(locals, 1),
+						   "uplink_name"),
+				      ""),
+			 "isp-two");
+	paths = ctl_json_get(a, "paths");
+	cr_assert_eq(ctl_json_len(paths), 1);
+	cr_assert_str_eq(
+		ctl_json_str(ctl_json_get(ctl_json_at(paths, 0), "peer"), ""),
+		"198.51.100.100");
+	cr_assert_eq(
+		ctl_json_u64(ctl_json_get(ctl_json_at(paths, 0), "pkts_out"),
+			     0),
+		1);
 
 	txt = print_doc(CTL_CMD_ASSOCIATIONS, d);
 	cr_assert_not_null(strstr(txt, "192.168.1.10:5000"), "%s", txt);
@@ -385,61 +403,61 @@ Test(ctl, associations_after_init)
 			   "%s", txt);
 	cr_assert_not_null(strstr(txt, "COOKIE-WAIT"), "%s", txt);
 	free(txt);
-	json_free(d);
+	json_object_put(d);
 
 	/* flush removes it and says how many. */
 	d = ask_json("flush\n");
-	cr_assert_eq(json_get_u64(json_get(d, "removed"), 0), 1);
-	json_free(d);
+	cr_assert_eq(ctl_json_u64(ctl_json_get(d, "removed"), 0), 1);
+	json_object_put(d);
 	d = ask_json("associations\n");
-	cr_assert_eq(json_len(json_get(d, "associations")), 0);
+	cr_assert_eq(ctl_json_len(ctl_json_get(d, "associations")), 0);
 	txt = print_doc(CTL_CMD_ASSOCIATIONS, d);
 	cr_assert_str_eq(txt, "no associations\n");
 	free(txt);
-	json_free(d);
+	json_object_put(d);
 }
 
 Test(ctl, reload_reports_the_reason)
 {
-	struct json_value *d;
+	struct json_object *d;
 
 	start_server(0, 0);
 	d = ask_json("reload\n");
-	cr_assert(json_get_bool(json_get(d, "ok"), false));
-	json_free(d);
+	cr_assert(ctl_json_bool(ctl_json_get(d, "ok"), false));
+	json_object_put(d);
 	fx.reload_ret = -EINVAL;
 	d = ask_json("reload\n");
-	cr_assert_not(json_get_bool(json_get(d, "ok"), true));
-	cr_assert_str_eq(json_get_str(json_get(d, "error"), ""),
+	cr_assert_not(ctl_json_bool(ctl_json_get(d, "ok"), true));
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "error"), ""),
 			 "/etc/x.conf:3: bad value");
-	json_free(d);
+	json_object_put(d);
 }
 
 Test(ctl, unknown_and_too_long)
 {
 	char req[CTL_REQUEST_MAX + 10];
-	struct json_value *d;
+	struct json_object *d;
 
 	start_server(0, 0);
 	d = ask_json("dance\n");
-	cr_assert_not(json_get_bool(json_get(d, "ok"), true));
-	cr_assert_str_eq(json_get_str(json_get(d, "error"), ""),
+	cr_assert_not(ctl_json_bool(ctl_json_get(d, "ok"), true));
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "error"), ""),
 			 "unknown command");
-	json_free(d);
+	json_object_put(d);
 
 	memset(req, 'a', sizeof(req) - 1);
 	req[sizeof(req) - 1] = '\0';
 	d = ask_json(req);
-	cr_assert_str_eq(json_get_str(json_get(d, "error"), ""),
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "error"), ""),
 			 "request too long");
-	json_free(d);
+	json_object_put(d);
 }
 
 /* A command without the newline is answered when the client shuts down
  * its side. */
 Test(ctl, request_ended_by_shutdown)
 {
-	struct json_value *doc;
+	struct json_object *doc;
 	struct client c;
 
 	start_server(0, 0);
@@ -447,9 +465,9 @@ Test(ctl, request_ended_by_shutdown)
 	cr_assert_eq(write(c.fd, "version", 7), 7);
 	cr_assert_eq(shutdown(c.fd, SHUT_WR), 0);
 	client_wait_eof(&c);
-	cr_assert_eq(json_parse(c.buf, c.len, &doc, NULL), 0);
-	cr_assert(json_get_bool(json_get(doc, "ok"), false));
-	json_free(doc);
+	cr_assert_eq(ctl_json_parse(c.buf, c.len, &doc, NULL), 0);
+	cr_assert(ctl_json_bool(ctl_json_get(doc, "ok"), false));
+	json_object_put(doc);
 	free(c.buf);
 }
 
@@ -472,7 +490,7 @@ Test(ctl, idle_client_cut_off)
 Test(ctl, client_cap)
 {
 	struct client idle, extra;
-	struct json_value *d;
+	struct json_object *d;
 
 	start_server(1, 60000);
 	client_open(&idle);
@@ -492,8 +510,8 @@ Test(ctl, client_cap)
 	fclose(idle.mem);
 	free(idle.buf);
 	d = ask_json("version\n");
-	cr_assert(json_get_bool(json_get(d, "ok"), false));
-	json_free(d);
+	cr_assert(ctl_json_bool(ctl_json_get(d, "ok"), false));
+	json_object_put(d);
 }
 
 /* A second server on a live socket is refused; a stale file is not. */
@@ -505,7 +523,7 @@ Test(ctl, stale_and_live_sockets)
 	struct ctl_ops ops = fx_ops();
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct ctl_server *second = NULL;
-	struct json_value *d;
+	struct json_object *d;
 	int fd;
 
 	start_server(0, 0);
@@ -522,8 +540,8 @@ Test(ctl, stale_and_live_sockets)
 	close(fd);
 	start_server(0, 0);
 	d = ask_json("version\n");
-	cr_assert(json_get_bool(json_get(d, "ok"), false));
-	json_free(d);
+	cr_assert(ctl_json_bool(ctl_json_get(d, "ok"), false));
+	json_object_put(d);
 }
 
 /* A regular file at the path is not ours to delete. */
@@ -579,7 +597,7 @@ static void client_drop(struct client *c)
 /* The answer to "version\n" on an open client. */
 static bool version_answered(struct client *c)
 {
-	struct json_value *d;
+	struct json_object *d;
 	bool ok;
 
 	cr_assert_eq(write(c->fd, "version\n", 8), 8);
@@ -588,9 +606,9 @@ static bool version_answered(struct client *c)
 		free(c->buf);
 		return false;
 	}
-	cr_assert_eq(json_parse(c->buf, c->len, &d, NULL), 0, "%s", c->buf);
-	ok = json_get_bool(json_get(d, "ok"), false);
-	json_free(d);
+	cr_assert_eq(ctl_json_parse(c->buf, c->len, &d, NULL), 0, "%s", c->buf);
+	ok = ctl_json_bool(ctl_json_get(d, "ok"), false);
+	json_object_put(d);
 	free(c->buf);
 	return ok;
 }
@@ -884,26 +902,26 @@ static void start_capture_server(void)
 
 Test(ctl, capture_not_available)
 {
-	struct json_value *d;
+	struct json_object *d;
 
 	start_server(0, 0);
 	d = ask_json("capture\n");
-	cr_assert_not(json_get_bool(json_get(d, "ok"), true));
-	cr_assert_str_eq(json_get_str(json_get(d, "error"), ""),
+	cr_assert_not(ctl_json_bool(ctl_json_get(d, "ok"), true));
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "error"), ""),
 			 "capture is not available");
-	json_free(d);
+	json_object_put(d);
 }
 
 Test(ctl, capture_request_checked_then_handed_over)
 {
-	struct json_value *d;
+	struct json_object *d;
 	char *ans;
 
 	start_capture_server();
 	d = ask_json("capture port 0\n");
-	cr_assert_not(json_get_bool(json_get(d, "ok"), true));
-	cr_assert(strstr(json_get_str(json_get(d, "error"), ""), "port 0"));
-	json_free(d);
+	cr_assert_not(ctl_json_bool(ctl_json_get(d, "ok"), true));
+	cr_assert(strstr(ctl_json_str(ctl_json_get(d, "error"), ""), "port 0"));
+	json_object_put(d);
 	cr_assert_eq(capx.calls, 0, "a bad request never reaches it");
 
 	ans = ask("capture if wan1 count 5 host 198.51.100.100\n");
@@ -919,12 +937,12 @@ Test(ctl, capture_request_checked_then_handed_over)
 	/* The module refuses: the client is told why, by the server. */
 	capx.ret = -EBUSY;
 	d = ask_json("capture\n");
-	cr_assert_not(json_get_bool(json_get(d, "ok"), true));
-	cr_assert_str_eq(json_get_str(json_get(d, "error"), ""),
+	cr_assert_not(ctl_json_bool(ctl_json_get(d, "ok"), true));
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "error"), ""),
 			 "2 captures are running already");
-	json_free(d);
+	json_object_put(d);
 	/* Handed-over connections hold no slot: plain commands still go. */
 	d = ask_json("version\n");
-	cr_assert(json_get_bool(json_get(d, "ok"), false));
-	json_free(d);
+	cr_assert(ctl_json_bool(ctl_json_get(d, "ok"), false));
+	json_object_put(d);
 }

@@ -24,7 +24,7 @@
 
 #include "ctl_server.h"
 #include "engine_fixture.h"
-#include "json.h"
+#include "ctl_json.h"
 #include "log.h"
 #include "loop.h"
 

@@ -22,7 +22,7 @@
 #include "ctl_server.h"
 #include "drop_reason.h"
 #include "engine_fixture.h"
-#include "json.h"
+#include "ctl_json.h"
 #include "sctp_wire.h"
 
 static struct engine *engine;
@@ -110,19 +110,18 @@ static char *metrics(void)
 		.counters = op_counters,
 		.uplink_name = op_uplink,
 	};
-	struct json_value *doc;
+	struct json_object *doc;
 	char *answer, *text;
 	size_t len, off, tlen;
 	FILE *f;
 
-	cr_assert_eq(ctl_render(CTL_CMD_STATS, &ops, false, &answer, &len),
-		     0);
-	cr_assert_eq(json_parse(answer, len, &doc, &off), 0);
+	cr_assert_eq(ctl_render(CTL_CMD_STATS, &ops, &answer, &len), 0);
+	cr_assert_eq(ctl_json_parse(answer, len, &doc, &off), 0);
 	f = open_memstream(&text, &tlen);
 	cr_assert_not_null(f);
 	cr_assert_eq(ctl_prom_stats(f, doc), 0);
 	fclose(f);
-	json_free(doc);
+	json_object_put(doc);
 	free(answer);
 	return text;
 }
@@ -262,13 +261,14 @@ Test(ctl_prom, figures_are_the_daemons)
 
 Test(ctl_prom, refuses_what_is_not_stats)
 {
-	struct json_value *doc;
+	struct json_object *doc;
 	size_t off;
 	FILE *f = fopen("/dev/null", "w");
 
-	cr_assert_eq(json_parse("{\"ok\":true,\"removed\":3}", 23, &doc, &off),
+	cr_assert_eq(ctl_json_parse("{\"ok\":true,\"removed\":3}", 23, &doc,
+				    &off),
 		     0);
 	cr_assert_eq(ctl_prom_stats(f, doc), -EINVAL);
-	json_free(doc);
+	json_object_put(doc);
 	fclose(f);
 }

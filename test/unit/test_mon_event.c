@@ -13,7 +13,7 @@
 
 #include "assoc_log.h"
 #include "ctl_print.h"
-#include "json.h"
+#include "ctl_json.h"
 #include "mon_event.h"
 
 static struct engine_config conf;
@@ -47,15 +47,15 @@ static void setup(void)
 
 TestSuite(mon_event, .init = setup);
 
-static struct json_value *parse_line(const char *buf, size_t n)
+static struct json_object *parse_line(const char *buf, size_t n)
 {
-	struct json_value *doc;
+	struct json_object *doc;
 
 	cr_assert_gt(n, 0);
 	cr_assert_eq(strlen(buf), n);
 	cr_assert_eq(buf[n - 1], '\n', "one line, newline-terminated");
 	cr_assert_null(memchr(buf, '\n', n - 1), "exactly one line");
-	cr_assert_eq(json_parse(buf, n, &doc, NULL), 0, "JSON: %s", buf);
+	cr_assert_eq(ctl_json_parse(buf, n, &doc, NULL), 0, "JSON: %s", buf);
 	return doc;
 }
 
@@ -69,29 +69,30 @@ Test(mon_event, moved_line)
 		.assoc = &view,
 	};
 	char buf[MON_LINE_MAX], text[768];
-	const struct json_value *m;
-	struct json_value *d;
+	struct json_object *m;
+	struct json_object *d;
 	size_t n;
 
 	n = mon_event_format(&ev, &conf, 1234567, buf, sizeof(buf));
 	d = parse_line(buf, n);
-	cr_assert_str_eq(json_get_str(json_get(d, "event"), ""), "moved");
-	cr_assert_str_eq(json_get_str(json_get(d, "reason"), ""),
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "event"), ""), "moved");
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "reason"), ""),
 			 "uplink-down");
-	cr_assert_eq(json_get_u64(json_get(d, "time_ms"), 0), 1234567);
-	cr_assert_eq(json_get_u64(json_get(d, "id"), 0), 7);
-	cr_assert_str_eq(json_get_str(json_get(d, "uplink"), ""), "isp1");
+	cr_assert_eq(ctl_json_u64(ctl_json_get(d, "time_ms"), 0), 1234567);
+	cr_assert_eq(ctl_json_u64(ctl_json_get(d, "id"), 0), 7);
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "uplink"), ""), "isp1");
 	/* Two locals share the inside address: listed once. */
-	cr_assert_eq(json_len(json_get(d, "inside")), 1);
-	cr_assert_eq(json_len(json_get(d, "public")), 2);
-	cr_assert_eq(json_len(json_get(d, "peer")), 2);
-	m = json_get(d, "moved");
-	cr_assert_eq(json_len(m), 1, "only paths[0] moved");
-	cr_assert_str_eq(json_get_str(json_get(m->child, "uplink"), ""),
+	cr_assert_eq(ctl_json_len(ctl_json_get(d, "inside")), 1);
+	cr_assert_eq(ctl_json_len(ctl_json_get(d, "public")), 2);
+	cr_assert_eq(ctl_json_len(ctl_json_get(d, "peer")), 2);
+	m = ctl_json_get(d, "moved");
+	cr_assert_eq(ctl_json_len(m), 1, "only paths[0] moved");
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(ctl_json_at(m, 0), "uplink"),
+				      ""),
 			 "isp\"2\\");
-	cr_assert_str_eq(json_get_str(json_get(d, "text"), ""),
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "text"), ""),
 			 assoc_log_format(&ev, &conf, text, sizeof(text)));
-	json_free(d);
+	json_object_put(d);
 }
 
 Test(mon_event, down_line_and_text_print)
@@ -108,16 +109,16 @@ Test(mon_event, down_line_and_text_print)
 	};
 	char buf[MON_LINE_MAX], *out = NULL;
 	size_t n, olen = 0;
-	struct json_value *d;
+	struct json_object *d;
 	FILE *f;
 
 	n = mon_event_format(&ev, &conf, 0, buf, sizeof(buf));
 	d = parse_line(buf, n);
-	cr_assert_str_eq(json_get_str(json_get(d, "event"), ""), "down");
-	cr_assert_eq(json_get_u64(json_get(d, "age_ms"), 0), 12300);
-	cr_assert_eq(json_get_u64(json_get(d, "packets_in"), 0), 198);
-	cr_assert(json_get_bool(json_get(d, "was_up"), false));
-	json_free(d);
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "event"), ""), "down");
+	cr_assert_eq(ctl_json_u64(ctl_json_get(d, "age_ms"), 0), 12300);
+	cr_assert_eq(ctl_json_u64(ctl_json_get(d, "packets_in"), 0), 198);
+	cr_assert(ctl_json_bool(ctl_json_get(d, "was_up"), false));
+	json_object_put(d);
 
 	/* sctpalgctl's text form: time, then the sentence. */
 	f = open_memstream(&out, &olen);
@@ -169,21 +170,21 @@ Test(mon_event, no_half_lines)
 Test(mon_event, drops_and_lost_lines)
 {
 	char buf[512];
-	struct json_value *d;
+	struct json_object *d;
 	size_t n;
 
 	n = mon_drops_format("vtag-mismatch", 1500, 1, 99, buf, sizeof(buf));
 	d = parse_line(buf, n);
-	cr_assert_str_eq(json_get_str(json_get(d, "event"), ""), "drops");
-	cr_assert_str_eq(json_get_str(json_get(d, "reason"), ""),
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "event"), ""), "drops");
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "reason"), ""),
 			 "vtag-mismatch");
-	cr_assert_eq(json_get_u64(json_get(d, "count"), 0), 1500);
-	cr_assert_str_eq(json_get_str(json_get(d, "text"), ""),
+	cr_assert_eq(ctl_json_u64(ctl_json_get(d, "count"), 0), 1500);
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "text"), ""),
 			 "1500 drops of reason vtag-mismatch in the last 1 s");
-	json_free(d);
+	json_object_put(d);
 	n = mon_lost_format(1, 99, buf, sizeof(buf));
 	d = parse_line(buf, n);
-	cr_assert_str_eq(json_get_str(json_get(d, "event"), ""), "lost");
-	cr_assert_eq(json_get_u64(json_get(d, "count"), 0), 1);
-	json_free(d);
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "event"), ""), "lost");
+	cr_assert_eq(ctl_json_u64(ctl_json_get(d, "count"), 0), 1);
+	json_object_put(d);
 }

@@ -10,7 +10,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "json.h"
+#include "ctl_json.h"
 #include "mon_event.h"
 #include "mon_watch.h"
 
@@ -146,7 +146,7 @@ Test(mon_watch, line)
 {
 	struct engine_config conf;
 	struct engine_assoc_view v;
-	struct json_value *d;
+	struct json_object *d;
 	char buf[MON_LINE_MAX];
 	size_t n;
 
@@ -158,17 +158,18 @@ Test(mon_watch, line)
 	n = mon_addrs_format(&v, 1, 1, &conf, 42, buf, sizeof(buf));
 	cr_assert_gt(n, 0);
 	cr_assert_eq(buf[n - 1], '\n');
-	cr_assert_eq(json_parse(buf, n, &d, NULL), 0, "%s", buf);
-	cr_assert_str_eq(json_get_str(json_get(d, "event"), ""), "addresses");
-	cr_assert_eq(json_len(json_get(d, "peer")), 2);
-	cr_assert_eq(json_len(json_get(d, "inside")), 1);
-	cr_assert_eq(json_get_u64(json_get(d, "peers_were"), 9), 1);
-	cr_assert_str_eq(json_get_str(json_get(d, "text"), ""),
+	cr_assert_eq(ctl_json_parse(buf, n, &d, NULL), 0, "%s", buf);
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "event"), ""),
+			 "addresses");
+	cr_assert_eq(ctl_json_len(ctl_json_get(d, "peer")), 2);
+	cr_assert_eq(ctl_json_len(ctl_json_get(d, "inside")), 1);
+	cr_assert_eq(ctl_json_u64(ctl_json_get(d, "peers_were"), 9), 1);
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "text"), ""),
 			 "association addresses changed (peer 1 -> 2, inside "
 			 "1 -> 1): 192.168.1.10:5000 -> 198.51.100.1:5000 -> "
 			 "198.51.100.100,203.0.113.100:80 vtags "
 			 "0x00001003/0x00000000");
-	json_free(d);
+	json_object_put(d);
 	cr_assert_eq(mon_addrs_format(&v, 1, 1, &conf, 42, buf, 40), 0);
 }
 
@@ -272,7 +273,7 @@ Test(mon_watch, drops_line)
 	uint32_t delta[ENGINE_ADC__COUNT] = { 0 };
 	struct engine_config conf;
 	struct engine_assoc_view v;
-	struct json_value *d;
+	struct json_object *d;
 	char buf[MON_LINE_MAX];
 	size_t n;
 
@@ -287,27 +288,30 @@ Test(mon_watch, drops_line)
 	cr_assert_gt(n, 0);
 	cr_assert_eq(buf[n - 1], '\n');
 	cr_assert_null(memchr(buf, '\n', n - 1), "one line");
-	cr_assert_eq(json_parse(buf, n, &d, NULL), 0, "%s", buf);
-	cr_assert_str_eq(json_get_str(json_get(d, "event"), ""),
+	cr_assert_eq(ctl_json_parse(buf, n, &d, NULL), 0, "%s", buf);
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "event"), ""),
 			 "assoc_drops");
-	cr_assert_eq(json_get_u64(json_get(d, "id"), 0), 3);
-	cr_assert_str_eq(json_get_str(json_get(d, "state"), ""),
+	cr_assert_eq(ctl_json_u64(ctl_json_get(d, "id"), 0), 3);
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "state"), ""),
 			 "ESTABLISHED");
-	cr_assert_eq(json_get_u64(json_get(d, "public_port"), 0), 5000);
-	cr_assert_eq(json_get_u64(json_get(d, "count"), 0), 21);
-	cr_assert_eq(json_get_u64(json_get(d, "interval_s"), 0), 1);
-	cr_assert_eq(json_get_u64(json_get(json_get(d, "drops"), "vtag"), 0),
-		     20);
-	cr_assert_eq(json_get_u64(json_get(json_get(d, "drops"), "other"), 0),
-		     1);
-	cr_assert_null(json_get(json_get(d, "drops"), "policy"),
+	cr_assert_eq(ctl_json_u64(ctl_json_get(d, "public_port"), 0), 5000);
+	cr_assert_eq(ctl_json_u64(ctl_json_get(d, "count"), 0), 21);
+	cr_assert_eq(ctl_json_u64(ctl_json_get(d, "interval_s"), 0), 1);
+	cr_assert_eq(
+		ctl_json_u64(ctl_json_get(ctl_json_get(d, "drops"), "vtag"), 0),
+		20);
+	cr_assert_eq(
+		ctl_json_u64(ctl_json_get(ctl_json_get(d, "drops"), "other"),
+			     0),
+		1);
+	cr_assert_null(ctl_json_get(ctl_json_get(d, "drops"), "policy"),
 		       "only the classes that grew");
-	cr_assert_str_eq(json_get_str(json_get(d, "text"), ""),
+	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "text"), ""),
 			 "association drops: 21 packets in the last 1 s "
 			 "(vtag 20, other 1): 192.168.1.10:5000 -> "
 			 "198.51.100.1:5000 -> 198.51.100.100:80 vtags "
 			 "0x00001003/0x00000000");
-	json_free(d);
+	json_object_put(d);
 	cr_assert_eq(mon_assoc_drops_format(&v, delta, 1, &conf, 42, buf, 60),
 		     0, "no half line");
 }
