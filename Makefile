@@ -103,10 +103,12 @@ CTL_SHARED_SRCS := $(addprefix src/ctl/,ctl_proto.c ctl_filter.c \
 # sctpalgctl's modules but its main (answers read with json-c, tables,
 # Prometheus output): unit-tested and fuzzed in process.
 CTL_LIB_SRCS := $(filter-out src/ctl/sctpalgctl.c,$(CTL_SRCS))
-# Daemon modules without AF_XDP, BPF or netlink, unit-tested in process.
+# Daemon modules without AF_XDP, BPF or netlink, unit-tested in process;
+# the datapath over a fake backend and kroute (test_datapath.c).
 DAEMON_CORE_SRCS := $(addprefix src/daemon/,loop.c log.c assoc_log.c \
 	drop_log.c ctl_server.c ctl_render.c pidfile.c daemonize.c \
-	privdrop.c state_file.c mon_event.c mon_watch.c capture.c)
+	privdrop.c state_file.c mon_event.c mon_watch.c capture.c) \
+	$(wildcard src/daemon/datapath*.c)
 # sctpalgd = library + SCTPALGD_SRCS; the unit tests = library +
 # UNIT_LINK_SRCS; the fuzzers = library + FUZZ_LINK_SRCS, from source.
 SCTPALGD_SRCS  := $(DAEMON_SRCS) $(CTL_SHARED_SRCS)
@@ -207,7 +209,7 @@ build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_LINK_SRCS) $(GEN_HDRS) \
 # engine in process (ENGINE_DRIVER).
 ENGINE_DRIVER := test/unit/pkt_build.c test/unit/engine_fixture.c \
 	build/libsctpalg.a
-TOOL_SRCS_xsk_forward := $(addprefix src/daemon/,xport.c xdp_prog.c fast_kv.c)
+TOOL_SRCS_xsk_forward := $(addprefix src/daemon/,xsk_port.c xdp_prog.c fast_kv.c)
 TOOL_LIBS_xsk_forward := $(call pc,--libs,libxdp libbpf)
 TOOL_LIBS_sctp_peer := $(or $(call pc,--libs,usrsctp),-lusrsctp) -lpthread
 TOOL_SRCS_kroute_probe := src/daemon/kroute.c src/daemon/log.c \

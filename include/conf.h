@@ -28,7 +28,7 @@ enum conf_fast_path {
 };
 /*
  * The AF_XDP modes, in the order of sctpalgd.conf(5): the one list of
- * their names, for the parser, the printer and the ports (xport.h).
+ * their names, for the parser, the printer and the ports (xsk_port.h).
  */
 #define CONF_XDP_MODES(X)						\
 	X(AUTO, "auto")							\

@@ -1,7 +1,8 @@
 /*
  * datapath_impl.h: the datapath's state, shared by datapath.c (the batch
- * loops) and datapath_slow.c (raw sockets, IP fragments, path MTU).
- * Private to those two files.
+ * loop), datapath_route.c (next hop and egress of every forwarded
+ * packet) and datapath_slow.c (raw sockets, IP fragments, path MTU).
+ * Private to those three files.
  */
 #ifndef SCTPALG_DATAPATH_IMPL_H
 #define SCTPALG_DATAPATH_IMPL_H
@@ -11,16 +12,15 @@
 #include "icmp_build.h"
 #include "log.h"
 
-#define RX_BATCH	64
+#define RX_BATCH	DATAPATH_RX_BATCH
 
 struct datapath {
 	struct engine *e;
-	struct xport *x;		/* backend = xdp */
-	struct pport *p;		/* backend = packet */
+	const struct datapath_ops *ops;	/* the backend's (datapath.h) */
+	void *ctx;
 	struct kroute *k;
-	int raw4, raw6;
-	/* Per port interface (xport's or pport's): its direction. */
-	bool inbound[XPORT_MAX_IFS];
+	/* Per backend interface: its direction. */
+	bool inbound[DATAPATH_MAX_IFS];
 	/* Per uplink: kernel ifindex and gateway. */
 	int uplink_ifindex[ENGINE_MAX_UPLINKS];
 	struct nat_addr gateway[ENGINE_MAX_UPLINKS];
@@ -45,13 +45,34 @@ struct datapath {
 	unsigned int cap_hit_cur;
 	unsigned int cap_hit[RX_BATCH];
 	/* The batch being worked on. */
-	struct xport_frame frames[RX_BATCH];
-	struct pport_pkt ppkts[RX_BATCH];
+	struct dp_frame frames[RX_BATCH];
 	struct engine_pkt pkts[RX_BATCH];
 	struct engine_verdict vs[RX_BATCH];
 	uint32_t l3_off[RX_BATCH];
 };
 
+/* The IP destination address of ip (IPv4 or IPv6, by its version). */
+static inline void dp_dst_of(const uint8_t *ip, struct nat_addr *dst)
+{
+	if ((ip[0] >> 4) == 4)
+		nat_addr_from_v4(dst, ip + 16);
+	else
+		nat_addr_from_v6(dst, ip + 24);
+}
+
+/* A frame that does not leave by a ring goes back to its backend. */
+static inline void dp_release(struct datapath *d, struct dp_frame *f)
+{
+	if (d->ops->release)
+		d->ops->release(d->ctx, f);
+}
+
+/* A forwarded packet: routed, then out by a TX ring or the raw sockets. */
+void dp_forward(struct datapath *d, struct dp_frame *f,
+		const struct engine_verdict *v, bool inbound, uint64_t now);
+/* A reply: back where f came from, to the sender. */
+void dp_reply(struct datapath *d, struct dp_frame *f,
+	      const struct engine_verdict *v);
 /* Out through a raw IP socket; oif > 0 pins the egress interface. */
 void dp_send_raw(struct datapath *d, const uint8_t *ip, uint32_t len,
 		 int oif);

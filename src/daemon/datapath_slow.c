@@ -1,15 +1,12 @@
 /*
- * datapath_slow.c: what leaves the datapath through the kernel's raw IP
- * sockets rather than a TX ring -- packets whose neighbour is not yet
- * resolved, every packet of backend = packet, reassembled IP fragments
- * cut again, and the path MTU work (cutting, or the router's ICMP error).
- * Rare next to the ring path, so one packet at a time.
+ * datapath_slow.c: what is rare next to the ring path, so done one
+ * packet at a time: the raw IP sockets' way out (packets whose neighbour
+ * is not yet resolved, every packet of a backend without TX rings), IP
+ * fragments reassembled and cut again, and the path MTU work (cutting,
+ * or the router's ICMP error, RFC 1191 / RFC 8201).  The per-packet
+ * route and egress decision is in datapath_route.c.
  */
-#define _GNU_SOURCE /* struct in6_pktinfo */
-#include <errno.h>
-#include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "datapath_impl.h"
 #include "ip_reasm.h"
@@ -19,70 +16,15 @@
 #define ICMP_TOKEN_NS 10000000ull /* 100 errors a second */
 #define ICMP_BURST    100
 
-static void dst_of(const uint8_t *ip, struct nat_addr *dst)
-{
-	if ((ip[0] >> 4) == 4)
-		nat_addr_from_v4(dst, ip + 16);
-	else
-		nat_addr_from_v6(dst, ip + 24);
-}
-
 /*
- * Out through the kernel: it routes, and resolves the neighbour.  oif
- * (when > 0) is the egress interface the route lookup chose, passed as
- * IP_PKTINFO / IPV6_PKTINFO so a path pinned to an uplink leaves by it.
+ * Out through the kernel (ops->send_raw): it routes, and resolves the
+ * neighbour; oif (when > 0) is the egress interface the route lookup
+ * chose, so a path pinned to an uplink leaves by it.
  */
 void dp_send_raw(struct datapath *d, const uint8_t *ip, uint32_t len, int oif)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		struct cmsghdr align;
-	} ctl = { 0 };
-	struct sockaddr_storage ss = { 0 };
-	struct iovec iov = {
-		.iov_base = (void *)(uintptr_t)ip,
-		.iov_len = len,
-	};
-	struct msghdr msg = {
-		.msg_name = &ss,
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-	};
-	struct cmsghdr *cm = (struct cmsghdr *)ctl.buf;
-	int fd;
+	int r;
 
-	if ((ip[0] >> 4) == 4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-		struct in_pktinfo pi = { .ipi_ifindex = oif };
-
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, ip + 16, 4);
-		msg.msg_namelen = sizeof(*sin);
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
-		fd = d->raw4;
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-		struct in6_pktinfo pi = { .ipi6_ifindex = (unsigned int)oif };
-
-		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr, ip + 24, 16);
-		sin6->sin6_scope_id = (uint32_t)oif;
-		msg.msg_namelen = sizeof(*sin6);
-		cm->cmsg_level = IPPROTO_IPV6;
-		cm->cmsg_type = IPV6_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
-		fd = d->raw6;
-	}
-	if (oif > 0)
-		msg.msg_control = ctl.buf;
-	else
-		msg.msg_controllen = 0;
 	if (__builtin_expect(d->cap_on, 0) && oif > 0) {
 		int pif = capture_port_if(d->cap, oif);
 
@@ -90,19 +32,19 @@ void dp_send_raw(struct datapath *d, const uint8_t *ip, uint32_t len, int oif)
 			capture_tx(d->cap, (unsigned int)pif, ip, len, 0,
 				   d->cap_hit_cur);
 	}
-	if (sendmsg(fd, &msg, 0) < 0) {
+	r = d->ops->send_raw(d->ctx, ip, len, oif);
+	if (r < 0) {
 		struct nat_addr dst;
 		char a[NAT_ADDR_STRLEN];
-		int err = errno;
 
 		d->st.raw_failed++;
-		dst_of(ip, &dst);
+		dp_dst_of(ip, &dst);
 		/* The packet is lost; the endpoints retransmit. */
 		log_ratelimited(&d->rl, LOG_WARNING,
 				"raw send to %s: %s: "
 				"packet dropped; check the route and firewall "
 				"toward it (ip route get %s, nft list ruleset)",
-				nat_addr_str(&dst, a, sizeof(a)), strerror(err),
+				nat_addr_str(&dst, a, sizeof(a)), strerror(-r),
 				a);
 		return;
 	}
@@ -120,31 +62,6 @@ static void send_fragment(void *arg, const uint8_t *frag, uint32_t len)
 
 	fo->d->st.frags_out++;
 	dp_send_raw(fo->d, frag, len, fo->oif);
-}
-
-/*
- * The next hop of a forwarded packet.  Pinned to an uplink (proxy
- * multihoming, or the source address's ISP): it leaves by that uplink,
- * through its gateway if one is configured.  -1 (counted) without route.
- */
-int dp_route(struct datapath *d, const uint8_t *ip,
-	     const struct engine_verdict *v, struct kroute_nexthop *nh)
-{
-	const struct nat_addr *gw = NULL;
-	struct nat_addr dst;
-	int oif = 0;
-
-	dst_of(ip, &dst);
-	if (v->uplink >= 0 && v->uplink < ENGINE_MAX_UPLINKS) {
-		oif = d->uplink_ifindex[v->uplink];
-		if (d->gateway[v->uplink].family == dst.family)
-			gw = &d->gateway[v->uplink];
-	}
-	if (kroute_lookup(d->k, &dst, oif, gw, nh)) {
-		d->st.no_route++;
-		return -1;
-	}
-	return 0;
 }
 
 /* RFC 1812 4.3.2.8: ICMP errors are rate-limited; a token a 10 ms. */

@@ -52,7 +52,7 @@ struct fast_map {
 	unsigned int ncpu;
 	struct engine *e;
 	struct kroute *k;
-	struct xport *x;
+	struct xsk_port *x;
 	int uplink_ifindex[ENGINE_MAX_UPLINKS];
 	struct nat_addr gateway[ENGINE_MAX_UPLINKS];
 	uint64_t kroute_gen; /* kroute invalidations seen */
@@ -296,7 +296,7 @@ static void redirect_recheck(struct fast_map *fm)
 
 /*
  * Where the engine's packet would leave: the datapath's choice
- * (datapath_slow.c, dp_route()), which must be an interface our program
+ * (datapath_route.c, dp_route()), which must be an interface our program
  * runs on and a resolved neighbour.  0, -ENOENT (slow path: no route or
  * not ours) or -EAGAIN (neighbour asked for, try again).
  */
@@ -313,7 +313,7 @@ static int next_hop(struct fast_map *fm, const struct engine_fast_entry *en,
 			gw = &fm->gateway[en->uplink];
 	}
 	if (kroute_lookup(fm->k, &en->new_dst, oif, gw, &nh) ||
-	    xport_if_lookup(fm->x, nh.ifindex) < 0) {
+	    xsk_port_if_lookup(fm->x, nh.ifindex) < 0) {
 		fm->st.no_route++;
 		return -ENOENT;
 	}
@@ -465,7 +465,7 @@ static void follow_features(struct fast_map *fm)
 }
 
 void fast_map_start(struct fast_map *fm, struct engine *e, struct kroute *k,
-		    struct xport *x, const struct conf *c)
+		    struct xsk_port *x, const struct conf *c)
 {
 	fm->e = e;
 	fm->k = k;
@@ -479,9 +479,10 @@ void fast_map_start(struct fast_map *fm, struct engine *e, struct kroute *k,
 	}
 	fm->kroute_gen = kroute_stats(k)->invalidations;
 	fm->mode = c->fast_path;
-	fm->all_generic = xport_if_count(x) > 0;
-	for (unsigned int i = 0; i < xport_if_count(x); i++)
-		fm->all_generic &= xport_if_mode(x, i) == XPORT_MODE_GENERIC;
+	fm->all_generic = xsk_port_if_count(x) > 0;
+	for (unsigned int i = 0; i < xsk_port_if_count(x); i++)
+		fm->all_generic &=
+			xsk_port_if_mode(x, i) == XSK_PORT_MODE_GENERIC;
 	fm->watch_fd = -1;
 	if (fm->mode == CONF_FAST_PATH_AUTO && !fm->all_generic)
 		follow_features(fm);

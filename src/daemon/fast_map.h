@@ -20,7 +20,7 @@
 #include "conf.h"
 #include "engine.h"
 #include "kroute.h"
-#include "xport.h"
+#include "xsk_port.h"
 
 struct fast_map;
 
@@ -36,7 +36,7 @@ int fast_map_stats_fd(const struct fast_map *fm);
  * before expiry); x: the interfaces a redirect may leave by.
  */
 void fast_map_start(struct fast_map *fm, struct engine *e, struct kroute *k,
-		    struct xport *x, const struct conf *c);
+		    struct xsk_port *x, const struct conf *c);
 /* Uplink interfaces and gateways (after a reload). */
 void fast_map_set_conf(struct fast_map *fm, const struct conf *c);
 /* Apply the engine's changes; cheap when there are none. */

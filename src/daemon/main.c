@@ -2,11 +2,11 @@
  * main.c: sctpalgd -- set-up, the event loop, reload and clean exit.
  *
  * Everything runs on one io_uring loop (loop.c): the ports (AF_XDP
- * sockets, or AF_PACKET rings with backend = packet; ports.c), a
+ * sockets, or AF_PACKET rings with backend = packet; backend.c), a
  * one-second tick for the engine's timers, signals through a signalfd
  * (SIGHUP reloads, SIGTERM / SIGINT exit), the kernel's netlink
  * notifications (kroute) and the control socket.  Exit detaches every XDP
- * program (xport_destroy) so the kernel handles SCTP again.
+ * program (backend_destroy) so the kernel handles SCTP again.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,12 +40,10 @@
 #include "pcapng.h"
 #include "mon_watch.h"
 #include "pidfile.h"
-#include "ports.h"
+#include "backend.h"
 #include "privdrop.h"
 #include "state_file.h"
 #include "time_ns.h"
-#include "xdp_prog.h"
-#include "xport.h"
 
 #define DEFAULT_CONF	"/etc/sctpalg/sctpalgd.conf"
 
@@ -62,7 +60,7 @@ struct sctpalgd {
 	struct conf conf;
 	struct loop *loop;
 	struct engine *engine;
-	struct ports *ports;
+	struct backend *backend;
 	struct kroute *kroute;
 	struct datapath *dp;
 	struct fast_map *fast;	/* fast-path = xdp; NULL: off */
@@ -70,7 +68,7 @@ struct sctpalgd {
 	struct pidfile *pidfile;
 	struct state_file *state;
 	uint64_t last_save_ns;	/* of the state file (state-interval) */
-	struct rx_arg socks[XPORT_MAX_SOCKETS];
+	struct rx_arg socks[BACKEND_MAX_FDS];
 	int exit_code;
 	struct assoc_log *alog;	/* one line per association up / down */
 	struct drop_log *dlog;	/* warnings when a limit drops packets */
@@ -94,8 +92,8 @@ static void on_rx(void *arg, int res)
 	if (res < 0)
 		return;
 	if (res & POLLERR)
-		ports_clear_error(ra->d->ports, ra->sock);
-	ports_rx(ra->d->ports, ra->d->dp, ra->sock, mono_ns());
+		backend_clear_error(ra->d->backend, ra->sock);
+	datapath_rx(ra->d->dp, ra->sock, mono_ns());
 	/* Associations the batch changed get their fast-path entries. */
 	if (ra->d->fast)
 		fast_map_sync(ra->d->fast, mono_ns());
@@ -107,7 +105,7 @@ static void on_flush(void *arg)
 {
 	struct sctpalgd *d = arg;
 
-	ports_flush(d->ports);
+	backend_flush(d->backend);
 	/*
 	 * A monitor just subscribed: take the reference pass now, not at
 	 * the next tick, or drops between the two would count as old
@@ -127,7 +125,7 @@ static void on_busy_poll(void *arg)
 {
 	struct sctpalgd *d = arg;
 
-	ports_busy_poll(d->ports, d->dp, mono_ns());
+	backend_busy_poll(d->backend, d->dp, mono_ns());
 	if (d->fast)
 		fast_map_sync(d->fast, mono_ns());
 }
@@ -271,7 +269,7 @@ static void on_tick(void *arg, int res)
 		state_file_checkpoint(d->state, d->engine, now);
 		d->last_save_ns = now;
 	}
-	ports_flush(d->ports);
+	backend_flush(d->backend);
 }
 
 static void on_xdp_features(void *arg, int res)
@@ -420,7 +418,7 @@ static unsigned int ctl_ifs(void *arg, struct ctl_if_info *ifs,
 			    unsigned int max)
 {
 	struct sctpalgd *d = arg;
-	unsigned int n = ports_if_info(d->ports, ifs, max);
+	unsigned int n = backend_if_info(d->backend, ifs, max);
 
 	for (unsigned int i = 0; i < n; i++) {
 		struct kroute_link kl;
@@ -503,7 +501,7 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 	for (unsigned int i = 0; i < sizeof(fast) / sizeof(fast[0]) && n < max;
 	     i++)
 		out[n++] = fast[i];
-	n += ports_counters(d->ports, out + n, max - n);
+	n += backend_counters(d->backend, out + n, max - n);
 	return n;
 }
 
@@ -526,22 +524,12 @@ static int ctl_capture(void *arg, int fd, const struct cap_req *r,
  */
 static int capture_setup(struct sctpalgd *d)
 {
-	struct capture_if ifs[XPORT_MAX_IFS];
-	const struct xport *x = ports_xport(d->ports);
-	const struct pport *p = ports_pport(d->ports);
-	unsigned int n = x ? xport_if_count(x) : pport_if_count(p);
+	struct capture_if ifs[DATAPATH_MAX_IFS];
+	uint16_t linktype;
+	unsigned int n = backend_capture_ifs(d->backend, ifs, DATAPATH_MAX_IFS,
+					     &linktype);
 
-	if (n > XPORT_MAX_IFS)
-		n = XPORT_MAX_IFS;
-	for (unsigned int i = 0; i < n; i++)
-		ifs[i] = (struct capture_if){
-			.name = x ? xport_if_name(x, i) : pport_if_name(p, i),
-			.ifindex = x ? xport_if_ifindex(x, i) :
-				       pport_if_ifindex(p, i),
-			.mac = x ? xport_if_mac(x, i) : NULL,
-		};
-	return capture_create(d->loop, x ? PCAPNG_LINK_ETHERNET :
-				       PCAPNG_LINK_RAW, ifs, n, &d->cap);
+	return capture_create(d->loop, linktype, ifs, n, &d->cap);
 }
 
 static const char *ctl_uplink(void *arg, unsigned int u)
@@ -575,22 +563,15 @@ static void startup_summary(const struct conf *c)
  */
 static int drop_privileges(struct sctpalgd *d)
 {
+	struct passwd *pw = getpwnam(d->conf.user);
 	struct privdrop_config pc = {
 		.user = d->conf.user,
-		.keep_caps = d->conf.backend == CONF_BACKEND_PACKET ? 0 :
-			     PRIVDROP_CAPS_XDP,
+		.keep_caps = backend_keep_caps(d->backend,
+					       pw && pw->pw_uid != 0),
 	};
-	const struct xport *x = ports_xport(d->ports);
-	struct passwd *pw = getpwnam(d->conf.user);
 	const char *why;
 	int r;
 
-	for (unsigned int i = 0; x && i < xport_if_count(x); i++) {
-		const struct xdp_prog *p = xport_if_prog(x, i);
-
-		if (p && !xdp_prog_is_legacy(p) && pw && pw->pw_uid != 0)
-			pc.keep_caps |= PRIVDROP_CAPS_XDP_PINS;
-	}
 	if (pw && (r = state_file_give_dir(d->state, pw->pw_uid,
 					   pw->pw_gid)) < 0)
 		log_warnx("state file %s: cannot give its directory to %s: "
@@ -663,13 +644,11 @@ static int run(struct sctpalgd *d)
 			  "packet takes the slow path (AF_XDP)", strerror(-r));
 		d->fast = NULL;
 	}
-	if ((r = ports_create(&d->conf, d->fast, &d->ports)))
+	if ((r = backend_create(&d->conf, d->fast, &d->backend)))
 		return r;
-	if ((r = datapath_create(d->engine, ports_xport(d->ports),
-				 ports_pport(d->ports), d->kroute, &d->conf,
-				 &d->dp)))
-		return log_warnx("raw sockets: %s; sctpalgd needs CAP_NET_RAW "
-				 "(run it as root)", strerror(-r)), r;
+	if ((r = datapath_create(d->engine, backend_datapath_ops(d->backend),
+				 d->backend, d->kroute, &d->conf, &d->dp)))
+		return log_warnx("datapath: %s", strerror(-r)), r;
 	if (capture_setup(d))
 		log_warnx("capture: out of memory; sctpalgctl capture will "
 			  "be refused");
@@ -677,7 +656,7 @@ static int run(struct sctpalgd *d)
 		datapath_set_capture(d->dp, d->cap);
 	if (d->fast) {
 		fast_map_start(d->fast, d->engine, d->kroute,
-			       ports_xport(d->ports), &d->conf);
+			       backend_xsk_port(d->backend), &d->conf);
 		log_info("fast path: %s (established associations forwarded "
 			 "by the XDP program%s; everything else by the engine)",
 			 d->conf.fast_path == CONF_FAST_PATH_AUTO ? "auto" :
@@ -690,9 +669,9 @@ static int run(struct sctpalgd *d)
 			 d->conf.fast_path != CONF_FAST_PATH_OFF ?
 				 " (backend = packet has no XDP program)" : "");
 	}
-	for (unsigned int i = 0; i < ports_nfds(d->ports); i++) {
+	for (unsigned int i = 0; i < backend_nfds(d->backend); i++) {
 		d->socks[i] = (struct rx_arg){ .d = d, .sock = i };
-		r = loop_add_fd(d->loop, ports_fd(d->ports, i), POLLIN, 0,
+		r = loop_add_fd(d->loop, backend_fd(d->backend, i), POLLIN, 0,
 				on_rx, &d->socks[i]);
 		if (r < 0)
 			return log_warnx("event loop: cannot watch the AF_XDP "
@@ -741,7 +720,7 @@ static void teardown(struct sctpalgd *d)
 	capture_destroy(d->cap);
 	d->cap = NULL;
 	datapath_destroy(d->dp);
-	ports_destroy(d->ports);	/* detaches the XDP programs */
+	backend_destroy(d->backend);	/* detaches the XDP programs */
 	if (d->fast)
 		fast_map_fold_all(d->fast);
 	fast_map_destroy(d->fast);

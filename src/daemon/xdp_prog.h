@@ -36,7 +36,7 @@ struct xdp_prog_fast {
  * sockets take; SCTP frames over it are dropped and counted
  * (dropped-too-big), 0 = no limit.  The program is multi-buffer aware
  * (xdp.frags).  fast: the fast path's maps and direction, NULL: no
- * fast path.  No fallback between modes here: the caller (xport) owns
+ * fast path.  No fallback between modes here: the caller (xsk_port) owns
  * the mode ladder.  0 or -errno.
  */
 int xdp_prog_attach(int ifindex, bool generic, unsigned int n_queues,

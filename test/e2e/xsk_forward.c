@@ -1,5 +1,5 @@
 /*
- * xsk_forward: a minimal forwarder on top of xport and xdp_prog, for
+ * xsk_forward: a minimal forwarder on top of xsk_port and xdp_prog, for
  * test_xdp_steer.sh.  Whatever the steering program sends to AF_XDP on
  * IF_A leaves by IF_B and the other way round.  Only the Ethernet header
  * is rewritten (destination = the MAC given for the egress interface,
@@ -27,7 +27,7 @@
 #include <xdp/libxdp.h>
 
 #include "xdp_prog.h"
-#include "xport.h"
+#include "xsk_port.h"
 
 #define BATCH 64
 
@@ -67,48 +67,52 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-static void print_setup(const struct xport *x)
+static void print_setup(const struct xsk_port *x)
 {
 	const struct xdp_prog *p;
 	unsigned int i;
 	int zc;
 
-	for (i = 0; i < xport_if_count(x); i++) {
-		p = xport_if_prog(x, i);
-		zc = xport_if_zc_probe(x, i);
+	for (i = 0; i < xsk_port_if_count(x); i++) {
+		p = xsk_port_if_prog(x, i);
+		zc = xsk_port_if_zc_probe(x, i);
 		printf("xsk_forward: %s mode %s xdp %s attach %s "
-		       "zc-probe %s\n", xport_if_name(x, i),
-		       xport_mode_name(xport_if_mode(x, i)),
+		       "zc-probe %s\n",
+		       xsk_port_if_name(x, i),
+		       xsk_port_mode_name(xsk_port_if_mode(x, i)),
 		       xdp_prog_is_generic(p) ? "generic" : "native",
 		       xdp_prog_is_legacy(p) ? "legacy" : "dispatcher",
-		       zc == 1 ? "not-tried" : zc ? strerror(-zc) : "ok");
+		       zc == 1 ? "not-tried" :
+		       zc      ? strerror(-zc) :
+				 "ok");
 		if (xdp_prog_stale_removed(p))
 			printf("xsk_forward: %s removed %u stale program(s)\n",
-			       xport_if_name(x, i), xdp_prog_stale_removed(p));
+			       xsk_port_if_name(x, i),
+			       xdp_prog_stale_removed(p));
 	}
 }
 
-static void print_counters(const struct xport *x)
+static void print_counters(const struct xsk_port *x)
 {
 	struct xdp_steer_count cnt[XDP_STEER__COUNT];
-	struct xport_if_stats is;
-	struct xport_stats st;
+	struct xsk_port_if_stats is;
+	struct xsk_port_stats st;
 	unsigned int i, c;
 
-	for (i = 0; i < xport_if_count(x); i++) {
-		if (xdp_prog_read_counters(xport_if_prog(x, i), cnt))
+	for (i = 0; i < xsk_port_if_count(x); i++) {
+		if (xdp_prog_read_counters(xsk_port_if_prog(x, i), cnt))
 			printf("xsk_forward: %s counters unreadable\n",
-			       xport_if_name(x, i));
+			       xsk_port_if_name(x, i));
 		else
 			for (c = 0; c < XDP_STEER__COUNT; c++)
 				printf("xsk_forward: %s counter %s %llu\n",
-				       xport_if_name(x, i),
+				       xsk_port_if_name(x, i),
 				       xdp_prog_counter_name(c),
 				       (unsigned long long)cnt[c].packets);
-		xport_if_stats(x, i, &is);
+		xsk_port_if_stats(x, i, &is);
 		printf("xsk_forward: %s rx %llu tx %llu tx-dropped %llu "
 		       "kernel-rx-dropped %llu kernel-tx-invalid %llu\n",
-		       xport_if_name(x, i),
+		       xsk_port_if_name(x, i),
 		       (unsigned long long)is.rx_packets,
 		       (unsigned long long)is.tx_packets,
 		       (unsigned long long)is.tx_dropped,
@@ -116,47 +120,47 @@ static void print_counters(const struct xport *x)
 					    is.k_rx_ring_full),
 		       (unsigned long long)is.k_tx_invalid);
 	}
-	xport_stats(x, &st);
+	xsk_port_stats(x, &st);
 	printf("xsk_forward: frames total %u free %u held %u fill %u tx %u "
-	       "errors %llu tx-kicks %llu: %s\n", st.frames_total,
-	       st.frames_free, st.frames_held, st.frames_fill, st.frames_tx,
-	       (unsigned long long)st.frame_errors,
+	       "errors %llu tx-kicks %llu: %s\n",
+	       st.frames_total, st.frames_free, st.frames_held, st.frames_fill,
+	       st.frames_tx, (unsigned long long)st.frame_errors,
 	       (unsigned long long)st.tx_kicks,
-	       xport_check_frames(x) ? "LEAK" : "ok");
+	       xsk_port_check_frames(x) ? "LEAK" : "ok");
 }
 
 /* One batch from one socket: rewrite L2, send out of the other side. */
-static void forward(struct xport *x, unsigned int sock,
+static void forward(struct xsk_port *x, unsigned int sock,
 		    const uint8_t peer_mac[2][6])
 {
-	struct xport_frame f[BATCH];
+	struct xsk_port_frame f[BATCH];
 	unsigned int n, i, out;
 	uint16_t type;
 	int l3;
 
-	n = xport_rx_batch(x, sock, f, BATCH);
+	n = xsk_port_rx_batch(x, sock, f, BATCH);
 	for (i = 0; i < n; i++) {
 		out = f[i].in_if ^ 1;
-		l3 = xport_l3_offset(&f[i], &type);
-		if (l3 < 0 ||
-		    xport_frame_set_eth(&f[i], (uint32_t)l3,
-					f[i].len - (uint32_t)l3, peer_mac[out],
-					xport_if_mac(x, out))) {
-			xport_frame_release(x, &f[i]);
+		l3 = xsk_port_l3_offset(&f[i], &type);
+		if (l3 < 0 || xsk_port_frame_set_eth(&f[i], (uint32_t)l3,
+						     f[i].len - (uint32_t)l3,
+						     peer_mac[out],
+						     xsk_port_if_mac(x, out))) {
+			xsk_port_frame_release(x, &f[i]);
 			continue;
 		}
-		xport_tx_frame(x, out, &f[i]);
+		xsk_port_tx_frame(x, out, &f[i]);
 	}
 }
 
 int main(int argc, char **argv)
 {
-	struct xport_if_config ifs[2];
-	struct xport_config cfg = { .ifs = ifs, .n_ifs = 2 };
-	struct pollfd pfd[XPORT_MAX_SOCKETS + 1];
+	struct xsk_port_if_config ifs[2];
+	struct xsk_port_config cfg = { .ifs = ifs, .n_ifs = 2 };
+	struct pollfd pfd[XSK_PORT_MAX_SOCKETS + 1];
 	uint8_t peer_mac[2][6];
 	char err[256] = "";
-	struct xport *x;
+	struct xsk_port *x;
 	unsigned int i, n;
 	sigset_t mask;
 	bool leak;
@@ -165,7 +169,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "m:v")) != -1) {
 		switch (opt) {
 		case 'm':
-			if (xport_mode_parse(optarg, &cfg.mode))
+			if (xsk_port_mode_parse(optarg, &cfg.mode))
 				usage();
 			break;
 		case 'v':
@@ -202,15 +206,15 @@ int main(int argc, char **argv)
 
 	cfg.err = err;
 	cfg.err_len = sizeof(err);
-	rc = xport_create(&cfg, &x);
+	rc = xsk_port_create(&cfg, &x);
 	if (rc) {
 		fprintf(stderr, "xsk_forward: %s\n", err);
 		return 1;
 	}
 	print_setup(x);
-	n = xport_nsocks(x);
+	n = xsk_port_nsocks(x);
 	for (i = 0; i < n; i++) {
-		pfd[i + 1].fd = xport_fd(x, i);
+		pfd[i + 1].fd = xsk_port_fd(x, i);
 		pfd[i + 1].events = POLLIN;
 	}
 	printf("xsk_forward: ready\n");
@@ -226,15 +230,15 @@ int main(int argc, char **argv)
 		for (i = 0; rc > 0 && i < n; i++)
 			if (pfd[i + 1].revents & POLLIN)
 				forward(x, i, (const uint8_t (*)[6])peer_mac);
-		xport_flush(x);
+		xsk_port_flush(x);
 	}
 
 	/* Let the last sends complete before counting frames. */
-	for (i = 0; i < 100 && xport_flush(x); i++)
+	for (i = 0; i < 100 && xsk_port_flush(x); i++)
 		usleep(1000);
 	print_counters(x);
-	leak = xport_check_frames(x) != 0;
-	xport_destroy(x);
+	leak = xsk_port_check_frames(x) != 0;
+	xsk_port_destroy(x);
 	printf("xsk_forward: detached\n");
 	return leak ? 1 : 0;
 }

@@ -1,5 +1,5 @@
 /*
- * xport: the AF_XDP ports of sctpalgd.  One AF_XDP socket per configured
+ * xsk_port: the AF_XDP ports of sctpalgd.  One AF_XDP socket per configured
  * interface and RX queue, all sharing one UMEM, so a frame received on any
  * interface can be sent out of any other without a copy.  The steering
  * program (xdp_prog) is attached to every interface here too, because the
@@ -14,22 +14,23 @@
  * with XDP_ZEROCOPY on queue 0).  The kernel gives every socket of a
  * shared UMEM the copy mode of the first one, so zero-copy is used only
  * when every interface has it; otherwise all run in copy mode and
- * xport_if_zc_probe() tells which interfaces could have had it.
+ * xsk_port_if_zc_probe() tells which interfaces could have had it.
  *
  * Jumbo frames (AF_XDP multi-buffer).  A UMEM frame is at most a page
  * (the kernel refuses larger chunks outside huge pages), so when an
  * interface's MTU does not fit in one frame the sockets are bound with
  * XDP_USE_SG: the kernel then hands a large packet over as a chain of
- * descriptors (XDP_PKT_CONTD on all but the last).  xport_rx_batch() gathers such a chain into a
- * bounce buffer (xport_frame.jumbo) and gives the UMEM frames back at
- * once; xport_tx_frame() cuts a bounce buffer into a chain again.  The
+ * descriptors (XDP_PKT_CONTD on all but the last).  xsk_port_rx_batch()
+ * gathers such a chain into a bounce buffer (xsk_port_frame.jumbo) and
+ * gives the UMEM frames back at once; xsk_port_tx_frame() cuts a bounce
+ * buffer into a chain again.  The
  * copy is the price of a contiguous packet for the engine; at an MTU that
- * fits a frame nothing changes.  A frame larger than XPORT_MAX_FRAME is
+ * fits a frame nothing changes.  A frame larger than XSK_PORT_MAX_FRAME is
  * dropped by the XDP program and counted (dropped-too-big).
  *
- * Data path, single-threaded: xport_rx_batch() per readable socket, then
- * for every frame either xport_tx_frame() or xport_frame_release(), then
- * one xport_flush() per loop iteration.  No allocation, no syscall per
+ * Data path, single-threaded: xsk_port_rx_batch() per readable socket, then
+ * for every frame either xsk_port_tx_frame() or xsk_port_frame_release(), then
+ * one xsk_port_flush() per loop iteration.  No allocation, no syscall per
  * packet: sends are submitted and kicked once per flush, and only when the
  * kernel asks for a wake-up (XDP_USE_NEED_WAKEUP).
  */
@@ -42,40 +43,40 @@
 
 #include "conf.h"
 
-struct xport;
+struct xsk_port;
 struct xdp_prog;
 
-#define XPORT_MAX_IFS		16
-#define XPORT_MAX_SOCKETS	64
-#define XPORT_ETH_HLEN		14
+#define XSK_PORT_MAX_IFS     16
+#define XSK_PORT_MAX_SOCKETS 64
+#define XSK_PORT_ETH_HLEN    14
 /*
  * The largest frame taken with multi-buffer: ENGINE_MAX_PKT (9216) bytes
  * of IP behind Ethernet and two VLAN tags.
  */
-#define XPORT_MAX_FRAME		(9216 + XPORT_ETH_HLEN + 8)
+#define XSK_PORT_MAX_FRAME   (9216 + XSK_PORT_ETH_HLEN + 8)
 /* Bounce buffers for gathered chains, and the size of each. */
-#define XPORT_JUMBO_BUFS	128
-#define XPORT_JUMBO_SIZE	16384
+#define XSK_PORT_JUMBO_BUFS  128
+#define XSK_PORT_JUMBO_SIZE  16384
 /* IFNAMSIZ, without <net/if.h>, which clashes with <linux/if.h>. */
-#define XPORT_IFNAMSIZ		16
+#define XSK_PORT_IFNAMSIZ    16
 
 /* The config's modes, by the same names (conf.h). */
-enum xport_mode {
-#define XPORT_MODE_ENUM(n, s) XPORT_MODE_##n,
-	CONF_XDP_MODES(XPORT_MODE_ENUM)
-#undef XPORT_MODE_ENUM
+enum xsk_port_mode {
+#define XSK_PORT_MODE_ENUM(n, s) XSK_PORT_MODE_##n,
+	CONF_XDP_MODES(XSK_PORT_MODE_ENUM)
+#undef XSK_PORT_MODE_ENUM
 };
 
-struct xport_if_config {
-	char name[XPORT_IFNAMSIZ];
+struct xsk_port_if_config {
+	char name[XSK_PORT_IFNAMSIZ];
 	unsigned int queues;		/* RX queues to serve; 0 = all */
 	bool inbound;			/* an uplink (the fast path's view) */
 };
 
-struct xport_config {
-	const struct xport_if_config *ifs;
-	unsigned int n_ifs;		/* 1..XPORT_MAX_IFS */
-	enum xport_mode mode;
+struct xsk_port_config {
+	const struct xsk_port_if_config *ifs;
+	unsigned int n_ifs;		/* 1..XSK_PORT_MAX_IFS */
+	enum xsk_port_mode mode;
 	/*
 	 * UMEM geometry.  A frame holds one packet: the kernel puts it
 	 * XDP_PACKET_HEADROOM (256) bytes in, so a 2048-byte frame takes
@@ -97,22 +98,22 @@ struct xport_config {
 };
 
 /*
- * One received frame; the caller owns it until xport_tx_frame() or
- * xport_frame_release().  Fast path: fields are read and written inline.
- * data may move (xport_frame_set_eth()), len may grow up to cap.
+ * One received frame; the caller owns it until xsk_port_tx_frame() or
+ * xsk_port_frame_release().  Fast path: fields are read and written inline.
+ * data may move (xsk_port_frame_set_eth()), len may grow up to cap.
  */
-struct xport_frame {
+struct xsk_port_frame {
 	uint8_t *data;		/* Ethernet header, inside the UMEM */
 	uint32_t len;
 	uint32_t cap;		/* bytes from data to the end of the frame */
 	uint32_t headroom;	/* bytes of the frame before data */
 	uint16_t sock;		/* socket it was received on */
-	uint16_t in_if;		/* xport interface index it came in on */
+	uint16_t in_if;	/* xsk_port interface it came in on */
 	int ifindex;		/* kernel ifindex it came in on */
 	uint16_t jumbo;		/* 0: in the UMEM; k: bounce buffer k - 1 */
 };
 
-struct xport_if_stats {
+struct xsk_port_if_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t tx_packets, tx_bytes;
 	uint64_t tx_dropped;		/* TX ring full or bad length */
@@ -121,7 +122,7 @@ struct xport_if_stats {
 	uint64_t k_rx_invalid, k_tx_invalid, k_tx_ring_empty;
 };
 
-struct xport_stats {
+struct xsk_port_stats {
 	uint64_t tx_kicks, fill_kicks, kick_errors;
 	uint64_t alloc_failed;
 	uint64_t frame_errors;		/* double release, bad completion */
@@ -136,71 +137,73 @@ struct xport_stats {
 };
 
 /* Attach, probe, create the UMEM and sockets.  0 or -errno. */
-int xport_create(const struct xport_config *cfg, struct xport **out);
+int xsk_port_create(const struct xsk_port_config *cfg, struct xsk_port **out);
 /* Detach the programs first (traffic goes back to the kernel), then free. */
-void xport_destroy(struct xport *x);
+void xsk_port_destroy(struct xsk_port *x);
 
 /* Sockets, for the event loop: poll each fd for POLLIN. */
-unsigned int xport_nsocks(const struct xport *x);
-int xport_fd(const struct xport *x, unsigned int sock);
-unsigned int xport_sock_if(const struct xport *x, unsigned int sock);
+unsigned int xsk_port_nsocks(const struct xsk_port *x);
+int xsk_port_fd(const struct xsk_port *x, unsigned int sock);
+unsigned int xsk_port_sock_if(const struct xsk_port *x, unsigned int sock);
 
 /* Up to max frames from one socket; refills its fill ring. */
-unsigned int xport_rx_batch(struct xport *x, unsigned int sock,
-			    struct xport_frame *frames, unsigned int max);
+unsigned int xsk_port_rx_batch(struct xsk_port *x, unsigned int sock,
+			       struct xsk_port_frame *frames, unsigned int max);
 /*
- * Queue f for sending on interface out_if (an xport interface index),
+ * Queue f for sending on interface out_if (an xsk_port interface index),
  * whatever socket it came from.  Always consumes f: on -ENOBUFS (TX ring
  * full) or -EINVAL (len 0 or beyond cap) the frame is freed and counted.
  */
-int xport_tx_frame(struct xport *x, unsigned int out_if,
-		   struct xport_frame *f);
-void xport_frame_release(struct xport *x, struct xport_frame *f);
+int xsk_port_tx_frame(struct xsk_port *x, unsigned int out_if,
+		      struct xsk_port_frame *f);
+void xsk_port_frame_release(struct xsk_port *x, struct xsk_port_frame *f);
 /*
  * Submit queued sends, kick where the kernel needs it, recycle completed
  * frames, top up fill rings.  Returns frames still in flight on TX: when
  * non-zero, call again soon (next loop turn or timer tick).
  */
-unsigned int xport_flush(struct xport *x);
+unsigned int xsk_port_flush(struct xsk_port *x);
 
 /*
- * L2 helpers.  xport_l3_offset(): offset of the IP header after Ethernet
+ * L2 helpers.  xsk_port_l3_offset(): offset of the IP header after Ethernet
  * and up to two VLAN tags, with the ethertype; -1 if not IPv4/IPv6 or
- * truncated.  xport_frame_set_eth(): turn f into an untagged Ethernet frame
+ * truncated.  xsk_port_frame_set_eth(): turn f into an untagged Ethernet frame
  * dst <- src carrying the l3_len-byte IP packet now at l3_off (tags
  * dropped, ethertype from the IP version).  0, -EINVAL, -ENOSPC.
  */
-int xport_l3_offset(const struct xport_frame *f, uint16_t *ethertype);
-int xport_frame_set_eth(struct xport_frame *f, uint32_t l3_off,
-			uint32_t l3_len, const uint8_t dst[6],
-			const uint8_t src[6]);
+int xsk_port_l3_offset(const struct xsk_port_frame *f, uint16_t *ethertype);
+int xsk_port_frame_set_eth(struct xsk_port_frame *f, uint32_t l3_off,
+			   uint32_t l3_len, const uint8_t dst[6],
+			   const uint8_t src[6]);
 
 /* Interfaces, in configuration order. */
-unsigned int xport_if_count(const struct xport *x);
-int xport_if_lookup(const struct xport *x, int ifindex);	/* or -1 */
-const char *xport_if_name(const struct xport *x, unsigned int i);
-int xport_if_ifindex(const struct xport *x, unsigned int i);
-const uint8_t *xport_if_mac(const struct xport *x, unsigned int i);
-enum xport_mode xport_if_mode(const struct xport *x, unsigned int i);
+unsigned int xsk_port_if_count(const struct xsk_port *x);
+/* The interface with kernel ifindex ifindex, or -1. */
+int xsk_port_if_lookup(const struct xsk_port *x, int ifindex);
+const char *xsk_port_if_name(const struct xsk_port *x, unsigned int i);
+int xsk_port_if_ifindex(const struct xsk_port *x, unsigned int i);
+const uint8_t *xsk_port_if_mac(const struct xsk_port *x, unsigned int i);
+enum xsk_port_mode xsk_port_if_mode(const struct xsk_port *x, unsigned int i);
 /*
  * Zero-copy probe: 0 if a zero-copy bind worked on this interface, -errno
  * of the try, or 1 if not tried (mode forced to native or generic, or the
  * interface runs generic XDP).
  */
-int xport_if_zc_probe(const struct xport *x, unsigned int i);
-const struct xdp_prog *xport_if_prog(const struct xport *x, unsigned int i);
-void xport_if_stats(const struct xport *x, unsigned int i,
-		    struct xport_if_stats *out);
+int xsk_port_if_zc_probe(const struct xsk_port *x, unsigned int i);
+const struct xdp_prog *xsk_port_if_prog(const struct xsk_port *x,
+					unsigned int i);
+void xsk_port_if_stats(const struct xsk_port *x, unsigned int i,
+		       struct xsk_port_if_stats *out);
 /* True when the sockets take multi-buffer chains (XDP_USE_SG). */
-bool xport_multibuf(const struct xport *x);
+bool xsk_port_multibuf(const struct xsk_port *x);
 /* The largest frame the sockets take (the XDP program drops larger). */
-uint32_t xport_max_frame(const struct xport *x);
-const char *xport_mode_name(enum xport_mode m);
+uint32_t xsk_port_max_frame(const struct xsk_port *x);
+const char *xsk_port_mode_name(enum xsk_port_mode m);
 /* Parse "auto|zerocopy|native|generic"; 0 or -EINVAL. */
-int xport_mode_parse(const char *s, enum xport_mode *m);
+int xsk_port_mode_parse(const char *s, enum xsk_port_mode *m);
 
-void xport_stats(const struct xport *x, struct xport_stats *out);
+void xsk_port_stats(const struct xsk_port *x, struct xsk_port_stats *out);
 /* 0 if every frame is accounted for, -EFAULT if one leaked. */
-int xport_check_frames(const struct xport *x);
+int xsk_port_check_frames(const struct xsk_port *x);
 
 #endif

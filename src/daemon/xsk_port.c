@@ -1,12 +1,12 @@
 /*
- * xport: AF_XDP sockets on one shared UMEM, the steering program on every
+ * xsk_port: AF_XDP sockets on one shared UMEM, the steering program on every
  * interface, and the frame accounting between them.
  *
  * Frames.  The UMEM is cut into n_frames equal frames (aligned mode).  At
  * any time a frame is in exactly one place: the free stack (user space),
  * a socket's fill ring or the kernel's RX path (in_fill), the caller's
  * hands (held), or a TX ring / the kernel's TX path until its completion
- * comes back (tx_inflight).  xport_check_frames() adds these up; a leak
+ * comes back (tx_inflight).  xsk_port_check_frames() adds these up; a leak
  * shows as a missing frame.
  *
  * Rings.  Each socket has its own fill and completion ring (the kernel
@@ -24,7 +24,7 @@
  * ran dry).  Copy-mode sendto() sends at most a small batch (32 in Linux)
  * and answers EAGAIN when more is left, so a kick repeats while it does.
  *
- * Multi-buffer (include/xport.h, "Jumbo frames").  A chain's descriptors
+ * Multi-buffer (xsk_port.h, "Jumbo frames").  A chain's descriptors
  * are published together (the kernel moves the RX producer once per
  * flush, after the whole packet), but a peek limited to max may end inside
  * one: the unread tail is handed back with xsk_ring_cons__cancel() and
@@ -60,9 +60,9 @@
 #endif
 
 #include "xdp_prog.h"
-#include "xport.h"
+#include "xsk_port.h"
 
-_Static_assert(XPORT_IFNAMSIZ == IF_NAMESIZE, "interface name size");
+_Static_assert(XSK_PORT_IFNAMSIZ == IF_NAMESIZE, "interface name size");
 
 #define DEFAULT_FRAME_SIZE	4096
 #define DEFAULT_FRAMES		4096
@@ -74,7 +74,7 @@ _Static_assert(XPORT_IFNAMSIZ == IF_NAMESIZE, "interface name size");
 #define COPY_TX_BATCH		32
 #define ZC_NOT_TRIED		1
 
-struct xport_sock {
+struct xsk_port_sock {
 	struct xsk_ring_cons rx;
 	struct xsk_ring_prod tx;
 	struct xsk_ring_prod fill;
@@ -88,20 +88,20 @@ struct xport_sock {
 	uint32_t in_fill;	/* given to the fill ring, not received */
 };
 
-struct xport_if {
-	char name[XPORT_IFNAMSIZ];
+struct xsk_port_if {
+	char name[XSK_PORT_IFNAMSIZ];
 	int ifindex;
 	uint8_t mac[6];
 	unsigned int mtu;
-	enum xport_mode mode;
+	enum xsk_port_mode mode;
 	int zc_probe;
 	unsigned int hw_queues;
 	unsigned int sock_base, n_socks;
 	struct xdp_prog *prog;
-	struct xport_if_stats st;
+	struct xsk_port_if_stats st;
 };
 
-struct xport {
+struct xsk_port {
 	uint8_t *area;
 	size_t area_len;
 	struct xsk_umem *umem;
@@ -116,35 +116,35 @@ struct xport {
 	bool sg;
 	uint32_t max_frame;
 	uint8_t *jumbo_area;
-	uint16_t jumbo_free[XPORT_JUMBO_BUFS];
+	uint16_t jumbo_free[XSK_PORT_JUMBO_BUFS];
 	uint32_t n_jumbo_free;
 	uint32_t jumbo_held;
 	unsigned int n_ifs, n_socks;
-	struct xport_stats st;
-	struct xport_if ifs[XPORT_MAX_IFS];
-	struct xport_sock socks[XPORT_MAX_SOCKETS];
+	struct xsk_port_stats st;
+	struct xsk_port_if ifs[XSK_PORT_MAX_IFS];
+	struct xsk_port_sock socks[XSK_PORT_MAX_SOCKETS];
 };
 
 static const char *const mode_names[] = {
-#define XPORT_MODE_NAME(n, s) [XPORT_MODE_##n] = s,
-	CONF_XDP_MODES(XPORT_MODE_NAME)
-#undef XPORT_MODE_NAME
+#define XSK_PORT_MODE_NAME(n, s) [XSK_PORT_MODE_##n] = s,
+	CONF_XDP_MODES(XSK_PORT_MODE_NAME)
+#undef XSK_PORT_MODE_NAME
 };
 
-const char *xport_mode_name(enum xport_mode m)
+const char *xsk_port_mode_name(enum xsk_port_mode m)
 {
 	if ((unsigned int)m >= sizeof(mode_names) / sizeof(mode_names[0]))
 		return "unknown";
 	return mode_names[m];
 }
 
-int xport_mode_parse(const char *s, enum xport_mode *m)
+int xsk_port_mode_parse(const char *s, enum xsk_port_mode *m)
 {
 	unsigned int i;
 
 	for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
 		if (!strcmp(s, mode_names[i])) {
-			*m = (enum xport_mode)i;
+			*m = (enum xsk_port_mode)i;
 			return 0;
 		}
 	}
@@ -153,7 +153,8 @@ int xport_mode_parse(const char *s, enum xport_mode *m)
 
 /* Say which step failed in cfg->err (if given); returns err. */
 __attribute__((format(printf, 3, 4)))
-static int fail(const struct xport_config *cfg, int err, const char *fmt, ...)
+static int fail(const struct xsk_port_config *cfg, int err,
+		const char *fmt, ...)
 {
 	va_list ap;
 	size_t n;
@@ -307,7 +308,7 @@ out_area:
 	return err;
 }
 
-static void free_push(struct xport *x, uint64_t addr)
+static void free_push(struct xsk_port *x, uint64_t addr)
 {
 	if (x->n_free >= x->n_frames) {
 		x->st.frame_errors++;
@@ -316,7 +317,7 @@ static void free_push(struct xport *x, uint64_t addr)
 	x->free_stack[x->n_free++] = addr & x->frame_mask;
 }
 
-static void refill(struct xport *x, struct xport_sock *s)
+static void refill(struct xsk_port *x, struct xsk_port_sock *s)
 {
 	uint32_t n, idx, i;
 
@@ -334,7 +335,7 @@ static void refill(struct xport *x, struct xport_sock *s)
 	s->in_fill += n;
 }
 
-static void kick_fill(struct xport *x, struct xport_sock *s)
+static void kick_fill(struct xsk_port *x, struct xsk_port_sock *s)
 {
 	if (!xsk_ring_prod__needs_wakeup(&s->fill))
 		return;
@@ -344,7 +345,7 @@ static void kick_fill(struct xport *x, struct xport_sock *s)
 		x->st.kick_errors++;
 }
 
-static void reclaim(struct xport *x, struct xport_sock *s)
+static void reclaim(struct xsk_port *x, struct xsk_port_sock *s)
 {
 	uint32_t n, idx, i;
 
@@ -357,7 +358,7 @@ static void reclaim(struct xport *x, struct xport_sock *s)
 	s->tx_inflight -= n;
 }
 
-static void kick_tx(struct xport *x, struct xport_sock *s)
+static void kick_tx(struct xsk_port *x, struct xsk_port_sock *s)
 {
 	unsigned int tries = s->tx_inflight / COPY_TX_BATCH + 2;
 
@@ -377,7 +378,7 @@ static void kick_tx(struct xport *x, struct xport_sock *s)
 		x->st.kick_errors++;
 }
 
-static void flush_sock(struct xport *x, struct xport_sock *s)
+static void flush_sock(struct xsk_port *x, struct xsk_port_sock *s)
 {
 	if (s->tx_queued) {
 		xsk_ring_prod__submit(&s->tx, s->tx_queued);
@@ -394,7 +395,7 @@ static void flush_sock(struct xport *x, struct xport_sock *s)
  * Linux chains at most MAX_SKB_FRAGS + 1 (18) descriptors, fewer than a
  * batch, so a chain cut by the peek is read whole on the next call.
  */
-static uint32_t chain_len(struct xport_sock *s, uint32_t idx, uint32_t i,
+static uint32_t chain_len(struct xsk_port_sock *s, uint32_t idx, uint32_t i,
 			  uint32_t n)
 {
 	uint32_t k;
@@ -410,8 +411,8 @@ static uint32_t chain_len(struct xport_sock *s, uint32_t idx, uint32_t i,
  * Gather the chain of descs [i, i + k) into a bounce buffer; its UMEM
  * frames go back to the free stack.  Returns false (counted) if dropped.
  */
-static bool gather(struct xport *x, struct xport_sock *s, uint32_t idx,
-		   uint32_t i, uint32_t k, struct xport_frame *f)
+static bool gather(struct xsk_port *x, struct xsk_port_sock *s, uint32_t idx,
+		   uint32_t i, uint32_t k, struct xsk_port_frame *f)
 {
 	const struct xdp_desc *d;
 	uint32_t j, len = 0, b;
@@ -430,10 +431,10 @@ static bool gather(struct xport *x, struct xport_sock *s, uint32_t idx,
 	if (ok) {
 		b = x->jumbo_free[--x->n_jumbo_free];
 		x->jumbo_held++;
-		buf = x->jumbo_area + (size_t)b * XPORT_JUMBO_SIZE;
+		buf = x->jumbo_area + (size_t)b * XSK_PORT_JUMBO_SIZE;
 		f->data = buf + XDP_PACKET_HEADROOM;
 		f->len = len;
-		f->cap = XPORT_JUMBO_SIZE - XDP_PACKET_HEADROOM;
+		f->cap = XSK_PORT_JUMBO_SIZE - XDP_PACKET_HEADROOM;
 		f->headroom = XDP_PACKET_HEADROOM;
 		f->jumbo = (uint16_t)(b + 1);
 		x->st.rx_multibuf++;
@@ -449,14 +450,14 @@ static bool gather(struct xport *x, struct xport_sock *s, uint32_t idx,
 	return ok;
 }
 
-unsigned int xport_rx_batch(struct xport *x, unsigned int sock,
-			    struct xport_frame *frames, unsigned int max)
+unsigned int xsk_port_rx_batch(struct xsk_port *x, unsigned int sock,
+			       struct xsk_port_frame *frames, unsigned int max)
 {
-	struct xport_sock *s = &x->socks[sock];
-	struct xport_if *ifc = &x->ifs[s->ifi];
+	struct xsk_port_sock *s = &x->socks[sock];
+	struct xsk_port_if *ifc = &x->ifs[s->ifi];
 	const struct xdp_desc *d;
 	uint32_t n, idx, i, k, off, out = 0, held = 0;
-	struct xport_frame *f;
+	struct xsk_port_frame *f;
 
 	n = xsk_ring_cons__peek(&s->rx, max, &idx);
 	if (!n) {
@@ -499,11 +500,11 @@ unsigned int xport_rx_batch(struct xport *x, unsigned int sock,
 	return out;
 }
 
-void xport_frame_release(struct xport *x, struct xport_frame *f)
+void xsk_port_frame_release(struct xsk_port *x, struct xsk_port_frame *f)
 {
 	if (f->jumbo) {
-		if (!x->jumbo_held || f->jumbo > XPORT_JUMBO_BUFS ||
-		    x->n_jumbo_free >= XPORT_JUMBO_BUFS) {
+		if (!x->jumbo_held || f->jumbo > XSK_PORT_JUMBO_BUFS ||
+		    x->n_jumbo_free >= XSK_PORT_JUMBO_BUFS) {
 			x->st.frame_errors++;
 			return;
 		}
@@ -524,8 +525,8 @@ void xport_frame_release(struct xport *x, struct xport_frame *f)
  * A gathered frame out as a chain: UMEM frames from the free stack, each
  * filled from its start, XDP_PKT_CONTD on all but the last descriptor.
  */
-static int tx_chain(struct xport *x, struct xport_sock *s,
-		    struct xport_frame *f)
+static int tx_chain(struct xsk_port *x, struct xsk_port_sock *s,
+		    struct xsk_port_frame *f)
 {
 	uint32_t k = (f->len + x->frame_size - 1) / x->frame_size;
 	uint32_t idx, j, off = 0, n;
@@ -557,15 +558,15 @@ static int tx_chain(struct xport *x, struct xport_sock *s,
 	/* A gathered packet the engine shrank may fit one frame. */
 	if (k > 1)
 		x->st.tx_multibuf++;
-	xport_frame_release(x, f);
+	xsk_port_frame_release(x, f);
 	return 0;
 }
 
-int xport_tx_frame(struct xport *x, unsigned int out_if,
-		   struct xport_frame *f)
+int xsk_port_tx_frame(struct xsk_port *x, unsigned int out_if,
+		      struct xsk_port_frame *f)
 {
-	struct xport_sock *s;
-	struct xport_if *ifc;
+	struct xsk_port_sock *s;
+	struct xsk_port_if *ifc;
 	struct xdp_desc *d;
 	uint32_t idx, q;
 	int err;
@@ -608,14 +609,14 @@ int xport_tx_frame(struct xport *x, unsigned int out_if,
 drop:
 	if (out_if < x->n_ifs)
 		x->ifs[out_if].st.tx_dropped++;
-	xport_frame_release(x, f);
+	xsk_port_frame_release(x, f);
 	return err;
 }
 
-unsigned int xport_flush(struct xport *x)
+unsigned int xsk_port_flush(struct xsk_port *x)
 {
 	unsigned int i, inflight = 0;
-	struct xport_sock *s;
+	struct xsk_port_sock *s;
 
 	for (i = 0; i < x->n_socks; i++) {
 		s = &x->socks[i];
@@ -631,13 +632,13 @@ static uint16_t rd16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-int xport_l3_offset(const struct xport_frame *f, uint16_t *ethertype)
+int xsk_port_l3_offset(const struct xsk_port_frame *f, uint16_t *ethertype)
 {
-	uint32_t off = XPORT_ETH_HLEN;
+	uint32_t off = XSK_PORT_ETH_HLEN;
 	uint16_t type;
 	int tags;
 
-	if (f->len < XPORT_ETH_HLEN)
+	if (f->len < XSK_PORT_ETH_HLEN)
 		return -1;
 	type = rd16(f->data + 12);
 	for (tags = 0; tags < 2 && (type == 0x8100 || type == 0x88a8);
@@ -653,9 +654,9 @@ int xport_l3_offset(const struct xport_frame *f, uint16_t *ethertype)
 	return (int)off;
 }
 
-int xport_frame_set_eth(struct xport_frame *f, uint32_t l3_off,
-			uint32_t l3_len, const uint8_t dst[6],
-			const uint8_t src[6])
+int xsk_port_frame_set_eth(struct xsk_port_frame *f, uint32_t l3_off,
+			   uint32_t l3_len, const uint8_t dst[6],
+			   const uint8_t src[6])
 {
 	uint8_t macs[12], *l3, *eth;
 	uint16_t type;
@@ -673,17 +674,17 @@ int xport_frame_set_eth(struct xport_frame *f, uint32_t l3_off,
 	default:
 		return -EINVAL;
 	}
-	if (l3_off < XPORT_ETH_HLEN &&
-	    f->headroom < XPORT_ETH_HLEN - l3_off)
+	if (l3_off < XSK_PORT_ETH_HLEN &&
+	    f->headroom < XSK_PORT_ETH_HLEN - l3_off)
 		return -ENOSPC;
 	/* The MACs may point into the header being overwritten. */
 	memcpy(macs, dst, 6);
 	memcpy(macs + 6, src, 6);
-	eth = l3 - XPORT_ETH_HLEN;
+	eth = l3 - XSK_PORT_ETH_HLEN;
 	f->headroom = (uint32_t)(eth - (f->data - f->headroom));
-	f->cap = f->cap - l3_off + XPORT_ETH_HLEN;
+	f->cap = f->cap - l3_off + XSK_PORT_ETH_HLEN;
 	f->data = eth;
-	f->len = XPORT_ETH_HLEN + l3_len;
+	f->len = XSK_PORT_ETH_HLEN + l3_len;
 	memcpy(eth, macs, 12);
 	eth[12] = (uint8_t)(type >> 8);
 	eth[13] = (uint8_t)type;
@@ -691,9 +692,9 @@ int xport_frame_set_eth(struct xport_frame *f, uint32_t l3_off,
 }
 
 /* Native XDP where the driver has it, else (auto only) generic. */
-static int attach_progs(struct xport *x, const struct xport_config *cfg)
+static int attach_progs(struct xsk_port *x, const struct xsk_port_config *cfg)
 {
-	struct xport_if *ifc;
+	struct xsk_port_if *ifc;
 	int err, native_err;
 	bool generic;
 	unsigned int i;
@@ -707,7 +708,7 @@ static int attach_progs(struct xport *x, const struct xport_config *cfg)
 		const struct xdp_prog_fast *f = cfg->fast ? &fast : NULL;
 
 		ifc = &x->ifs[i];
-		generic = cfg->mode == XPORT_MODE_GENERIC;
+		generic = cfg->mode == XSK_PORT_MODE_GENERIC;
 		err = xdp_prog_attach(ifc->ifindex, generic, ifc->hw_queues,
 				      x->max_frame, f, &ifc->prog);
 		/*
@@ -715,7 +716,7 @@ static int attach_progs(struct xport *x, const struct xport_config *cfg)
 		 * XDP" in several ways (EOPNOTSUPP, EINVAL for an MTU too
 		 * large for their XDP buffers, ...).
 		 */
-		if (err && cfg->mode == XPORT_MODE_AUTO) {
+		if (err && cfg->mode == XSK_PORT_MODE_AUTO) {
 			native_err = err;
 			generic = true;
 			err = xdp_prog_attach(ifc->ifindex, generic,
@@ -731,26 +732,28 @@ static int attach_progs(struct xport *x, const struct xport_config *cfg)
 			return fail(cfg, err, "%s: attaching the XDP program "
 				    "in %s mode", ifc->name,
 				    generic ? "generic" : "native");
-		ifc->mode = generic ? XPORT_MODE_GENERIC : XPORT_MODE_NATIVE;
+		ifc->mode = generic ? XSK_PORT_MODE_GENERIC :
+				      XSK_PORT_MODE_NATIVE;
 		ifc->zc_probe = ZC_NOT_TRIED;
 	}
 	return 0;
 }
 
 /* Returns whether the UMEM runs zero-copy; fills zc_probe per interface. */
-static int choose_zerocopy(struct xport *x, const struct xport_config *cfg,
-			   bool *zc)
+static int choose_zerocopy(struct xsk_port *x,
+			   const struct xsk_port_config *cfg, bool *zc)
 {
-	struct xport_if *ifc;
+	struct xsk_port_if *ifc;
 	unsigned int i;
 	bool all = true;
 
 	*zc = false;
-	if (cfg->mode != XPORT_MODE_AUTO && cfg->mode != XPORT_MODE_ZEROCOPY)
+	if (cfg->mode != XSK_PORT_MODE_AUTO &&
+	    cfg->mode != XSK_PORT_MODE_ZEROCOPY)
 		return 0;
 	for (i = 0; i < x->n_ifs; i++) {
 		ifc = &x->ifs[i];
-		if (ifc->mode != XPORT_MODE_NATIVE) {
+		if (ifc->mode != XSK_PORT_MODE_NATIVE) {
 			all = false;
 			continue;
 		}
@@ -758,18 +761,18 @@ static int choose_zerocopy(struct xport *x, const struct xport_config *cfg,
 					       x->sg);
 		if (ifc->zc_probe)
 			all = false;
-		if (cfg->mode == XPORT_MODE_ZEROCOPY && ifc->zc_probe)
+		if (cfg->mode == XSK_PORT_MODE_ZEROCOPY && ifc->zc_probe)
 			return fail(cfg, ifc->zc_probe, "%s: zero-copy AF_XDP "
 				    "bind", ifc->name);
 	}
 	*zc = all;
 	if (all)
 		for (i = 0; i < x->n_ifs; i++)
-			x->ifs[i].mode = XPORT_MODE_ZEROCOPY;
+			x->ifs[i].mode = XSK_PORT_MODE_ZEROCOPY;
 	return 0;
 }
 
-static int create_umem(struct xport *x, const struct xport_config *cfg,
+static int create_umem(struct xsk_port *x, const struct xsk_port_config *cfg,
 		       uint32_t frames_per_socket)
 {
 	struct xsk_umem_config ucfg = {
@@ -807,7 +810,7 @@ static int create_umem(struct xport *x, const struct xport_config *cfg,
 	return 0;
 }
 
-static int create_sockets(struct xport *x, const struct xport_config *cfg,
+static int create_sockets(struct xsk_port *x, const struct xsk_port_config *cfg,
 			  bool zc)
 {
 	struct xsk_socket_config scfg = {
@@ -817,8 +820,8 @@ static int create_sockets(struct xport *x, const struct xport_config *cfg,
 		.bind_flags = (zc ? XDP_ZEROCOPY : XDP_COPY) |
 			      XDP_USE_NEED_WAKEUP | (x->sg ? XDP_USE_SG : 0),
 	};
-	struct xport_sock *s;
-	struct xport_if *ifc;
+	struct xsk_port_sock *s;
+	struct xsk_port_if *ifc;
 	unsigned int i, q;
 	int err;
 
@@ -854,10 +857,10 @@ static int create_sockets(struct xport *x, const struct xport_config *cfg,
 	return 0;
 }
 
-static int setup_ifs(struct xport *x, const struct xport_config *cfg)
+static int setup_ifs(struct xsk_port *x, const struct xsk_port_config *cfg)
 {
-	const struct xport_if_config *ic;
-	struct xport_if *ifc;
+	const struct xsk_port_if_config *ic;
+	struct xsk_port_if *ifc;
 	unsigned int i, j;
 	int n, err;
 
@@ -890,9 +893,9 @@ static int setup_ifs(struct xport *x, const struct xport_config *cfg)
 			return fail(cfg, -ERANGE, "%s: %u queues configured, "
 				    "the device has %u", ifc->name,
 				    ifc->n_socks, ifc->hw_queues);
-		if (x->n_socks + ifc->n_socks > XPORT_MAX_SOCKETS)
+		if (x->n_socks + ifc->n_socks > XSK_PORT_MAX_SOCKETS)
 			return fail(cfg, -E2BIG, "more than %d AF_XDP sockets",
-				    XPORT_MAX_SOCKETS);
+				    XSK_PORT_MAX_SOCKETS);
 		ifc->sock_base = x->n_socks;
 		x->n_socks += ifc->n_socks;
 		x->n_ifs++;
@@ -906,41 +909,43 @@ static int setup_ifs(struct xport *x, const struct xport_config *cfg)
  * headroom: XDP_USE_SG sockets and bounce buffers.  The MTU is read once;
  * raising it later needs a restart (sctpalgd(8)).
  */
-static int setup_multibuf(struct xport *x, const struct xport_config *cfg)
+static int setup_multibuf(struct xsk_port *x, const struct xsk_port_config *cfg)
 {
 	uint32_t one = x->frame_size - XDP_PACKET_HEADROOM;
 	unsigned int i;
 
 	x->max_frame = one;
 	for (i = 0; i < x->n_ifs; i++)
-		if (x->ifs[i].mtu + XPORT_ETH_HLEN + 8 > one)
+		if (x->ifs[i].mtu + XSK_PORT_ETH_HLEN + 8 > one)
 			x->sg = true;
 	if (!x->sg)
 		return 0;
-	x->max_frame = XPORT_MAX_FRAME;
-	x->jumbo_area = mmap(NULL, (size_t)XPORT_JUMBO_BUFS * XPORT_JUMBO_SIZE,
+	x->max_frame = XSK_PORT_MAX_FRAME;
+	x->jumbo_area = mmap(NULL,
+			     (size_t)XSK_PORT_JUMBO_BUFS * XSK_PORT_JUMBO_SIZE,
 			     PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (x->jumbo_area == MAP_FAILED) {
 		x->jumbo_area = NULL;
 		return fail(cfg, -errno, "multi-buffer bounce buffers");
 	}
-	for (i = 0; i < XPORT_JUMBO_BUFS; i++)
-		x->jumbo_free[i] = (uint16_t)(XPORT_JUMBO_BUFS - 1 - i);
-	x->n_jumbo_free = XPORT_JUMBO_BUFS;
+	for (i = 0; i < XSK_PORT_JUMBO_BUFS; i++)
+		x->jumbo_free[i] = (uint16_t)(XSK_PORT_JUMBO_BUFS - 1 - i);
+	x->n_jumbo_free = XSK_PORT_JUMBO_BUFS;
 	return 0;
 }
 
-static int check_config(const struct xport_config *cfg, uint32_t *frames)
+static int check_config(const struct xsk_port_config *cfg, uint32_t *frames)
 {
 	uint32_t fs = cfg->frame_size ? cfg->frame_size : DEFAULT_FRAME_SIZE;
 	uint32_t rs = cfg->ring_size ? cfg->ring_size : DEFAULT_RING_SIZE;
 
 	*frames = cfg->frames_per_socket ? cfg->frames_per_socket :
 					   DEFAULT_FRAMES;
-	if (!cfg->n_ifs || cfg->n_ifs > XPORT_MAX_IFS || !cfg->ifs)
-		return fail(cfg, -EINVAL, "1 to %d interfaces", XPORT_MAX_IFS);
-	if ((unsigned int)cfg->mode > XPORT_MODE_GENERIC)
+	if (!cfg->n_ifs || cfg->n_ifs > XSK_PORT_MAX_IFS || !cfg->ifs)
+		return fail(cfg, -EINVAL, "1 to %d interfaces",
+			    XSK_PORT_MAX_IFS);
+	if ((unsigned int)cfg->mode > XSK_PORT_MODE_GENERIC)
 		return fail(cfg, -EINVAL, "unknown xdp mode %d", cfg->mode);
 	if (fs != 2048 && fs != 4096)
 		return fail(cfg, -EINVAL, "frame size %u (2048 or 4096)", fs);
@@ -953,10 +958,10 @@ static int check_config(const struct xport_config *cfg, uint32_t *frames)
 	return 0;
 }
 
-int xport_create(const struct xport_config *cfg, struct xport **out)
+int xsk_port_create(const struct xsk_port_config *cfg, struct xsk_port **out)
 {
 	uint32_t frames;
-	struct xport *x;
+	struct xsk_port *x;
 	bool zc;
 	int err;
 
@@ -965,7 +970,7 @@ int xport_create(const struct xport_config *cfg, struct xport **out)
 		return err;
 	x = calloc(1, sizeof(*x));
 	if (!x)
-		return fail(cfg, -ENOMEM, "xport");
+		return fail(cfg, -ENOMEM, "xsk_port");
 	x->frame_size = cfg->frame_size ? cfg->frame_size : DEFAULT_FRAME_SIZE;
 	x->frame_mask = ~(uint64_t)(x->frame_size - 1);
 	x->ring_size = cfg->ring_size ? cfg->ring_size : DEFAULT_RING_SIZE;
@@ -982,14 +987,14 @@ int xport_create(const struct xport_config *cfg, struct xport **out)
 	if (!err)
 		err = create_sockets(x, cfg, zc);
 	if (err) {
-		xport_destroy(x);
+		xsk_port_destroy(x);
 		return err;
 	}
 	*out = x;
 	return 0;
 }
 
-void xport_destroy(struct xport *x)
+void xsk_port_destroy(struct xsk_port *x)
 {
 	unsigned int i;
 
@@ -1012,31 +1017,31 @@ void xport_destroy(struct xport *x)
 	free(x->free_stack);
 	if (x->jumbo_area)
 		munmap(x->jumbo_area,
-		       (size_t)XPORT_JUMBO_BUFS * XPORT_JUMBO_SIZE);
+		       (size_t)XSK_PORT_JUMBO_BUFS * XSK_PORT_JUMBO_SIZE);
 	free(x);
 }
 
-unsigned int xport_nsocks(const struct xport *x)
+unsigned int xsk_port_nsocks(const struct xsk_port *x)
 {
 	return x->n_socks;
 }
 
-int xport_fd(const struct xport *x, unsigned int sock)
+int xsk_port_fd(const struct xsk_port *x, unsigned int sock)
 {
 	return x->socks[sock].fd;
 }
 
-unsigned int xport_sock_if(const struct xport *x, unsigned int sock)
+unsigned int xsk_port_sock_if(const struct xsk_port *x, unsigned int sock)
 {
 	return x->socks[sock].ifi;
 }
 
-unsigned int xport_if_count(const struct xport *x)
+unsigned int xsk_port_if_count(const struct xsk_port *x)
 {
 	return x->n_ifs;
 }
 
-int xport_if_lookup(const struct xport *x, int ifindex)
+int xsk_port_if_lookup(const struct xsk_port *x, int ifindex)
 {
 	unsigned int i;
 
@@ -1046,50 +1051,51 @@ int xport_if_lookup(const struct xport *x, int ifindex)
 	return -1;
 }
 
-const char *xport_if_name(const struct xport *x, unsigned int i)
+const char *xsk_port_if_name(const struct xsk_port *x, unsigned int i)
 {
 	return x->ifs[i].name;
 }
 
-int xport_if_ifindex(const struct xport *x, unsigned int i)
+int xsk_port_if_ifindex(const struct xsk_port *x, unsigned int i)
 {
 	return x->ifs[i].ifindex;
 }
 
-const uint8_t *xport_if_mac(const struct xport *x, unsigned int i)
+const uint8_t *xsk_port_if_mac(const struct xsk_port *x, unsigned int i)
 {
 	return x->ifs[i].mac;
 }
 
-enum xport_mode xport_if_mode(const struct xport *x, unsigned int i)
+enum xsk_port_mode xsk_port_if_mode(const struct xsk_port *x, unsigned int i)
 {
 	return x->ifs[i].mode;
 }
 
-int xport_if_zc_probe(const struct xport *x, unsigned int i)
+int xsk_port_if_zc_probe(const struct xsk_port *x, unsigned int i)
 {
 	return x->ifs[i].zc_probe;
 }
 
-bool xport_multibuf(const struct xport *x)
+bool xsk_port_multibuf(const struct xsk_port *x)
 {
 	return x->sg;
 }
 
-uint32_t xport_max_frame(const struct xport *x)
+uint32_t xsk_port_max_frame(const struct xsk_port *x)
 {
 	return x->max_frame;
 }
 
-const struct xdp_prog *xport_if_prog(const struct xport *x, unsigned int i)
+const struct xdp_prog *xsk_port_if_prog(const struct xsk_port *x,
+					unsigned int i)
 {
 	return x->ifs[i].prog;
 }
 
-void xport_if_stats(const struct xport *x, unsigned int i,
-		    struct xport_if_stats *out)
+void xsk_port_if_stats(const struct xsk_port *x, unsigned int i,
+		       struct xsk_port_if_stats *out)
 {
-	const struct xport_if *ifc = &x->ifs[i];
+	const struct xsk_port_if *ifc = &x->ifs[i];
 	struct xdp_statistics ks;
 	socklen_t len;
 	unsigned int q;
@@ -1109,7 +1115,7 @@ void xport_if_stats(const struct xport *x, unsigned int i,
 	}
 }
 
-void xport_stats(const struct xport *x, struct xport_stats *out)
+void xsk_port_stats(const struct xsk_port *x, struct xsk_port_stats *out)
 {
 	unsigned int i;
 
@@ -1119,7 +1125,7 @@ void xport_stats(const struct xport *x, struct xport_stats *out)
 	out->frames_held = x->held;
 	out->frames_fill = 0;
 	out->frames_tx = 0;
-	out->jumbo_total = x->sg ? XPORT_JUMBO_BUFS : 0;
+	out->jumbo_total = x->sg ? XSK_PORT_JUMBO_BUFS : 0;
 	out->jumbo_held = x->jumbo_held;
 	for (i = 0; i < x->n_socks; i++) {
 		out->frames_fill += x->socks[i].in_fill;
@@ -1127,11 +1133,11 @@ void xport_stats(const struct xport *x, struct xport_stats *out)
 	}
 }
 
-int xport_check_frames(const struct xport *x)
+int xsk_port_check_frames(const struct xsk_port *x)
 {
-	struct xport_stats st;
+	struct xsk_port_stats st;
 
-	xport_stats(x, &st);
+	xsk_port_stats(x, &st);
 	if (st.frame_errors || st.frames_free + st.frames_held +
 	    st.frames_fill + st.frames_tx != st.frames_total)
 		return -EFAULT;

@@ -1,5 +1,5 @@
 /*
- * pport: the packet backend's ports (backend = packet), for kernels or
+ * packet_port: the packet backend's ports (backend = packet), for kernels or
  * drivers without AF_XDP.  One AF_PACKET socket per configured interface
  * with a memory-mapped TPACKET_V2 RX ring; a classic BPF filter keeps only
  * SCTP and ICMP / ICMPv6 errors that quote SCTP, so the ring never fills
@@ -18,13 +18,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PPORT_MAX_IFS		16
+#define PACKET_PORT_MAX_IFS 16
 
-struct pport;
+struct packet_port;
 
-struct pport_config {
+struct packet_port_config {
 	const char *const *ifnames;
-	unsigned int n_ifs;		/* 1..PPORT_MAX_IFS */
+	unsigned int n_ifs;		/* 1..PACKET_PORT_MAX_IFS */
 	/* Optional: on failure, a sentence saying which step failed. */
 	char *err;
 	size_t err_len;
@@ -32,43 +32,45 @@ struct pport_config {
 
 /*
  * A received packet, in its ring slot: valid, and writable up to cap
- * bytes (the rest of the slot), until the next pport_rx_batch() on the
+ * bytes (the rest of the slot), until the next packet_port_rx_batch() on the
  * same interface.
  */
-struct pport_pkt {
+struct packet_port_pkt {
 	uint8_t *l3;			/* the IP header */
 	uint32_t len;			/* bytes from l3 */
 	uint32_t cap;
 };
 
-struct pport_if_stats {
+struct packet_port_if_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t truncated;		/* longer than a ring frame */
 	uint64_t k_dropped;		/* ring full (PACKET_STATISTICS) */
 };
 
-int pport_create(const struct pport_config *cfg, struct pport **out);
-void pport_destroy(struct pport *p);
+int packet_port_create(const struct packet_port_config *cfg,
+		       struct packet_port **out);
+void packet_port_destroy(struct packet_port *p);
 
-unsigned int pport_if_count(const struct pport *p);
-const char *pport_if_name(const struct pport *p, unsigned int i);
-int pport_if_ifindex(const struct pport *p, unsigned int i);
+unsigned int packet_port_if_count(const struct packet_port *p);
+const char *packet_port_if_name(const struct packet_port *p, unsigned int i);
+int packet_port_if_ifindex(const struct packet_port *p, unsigned int i);
 /* Poll for POLLIN. */
-int pport_fd(const struct pport *p, unsigned int i);
+int packet_port_fd(const struct packet_port *p, unsigned int i);
 
 /*
  * Up to max packets from interface i's ring, valid until
- * pport_rx_release() (or the next batch, which releases first).
+ * packet_port_rx_release() (or the next batch, which releases first).
  */
-unsigned int pport_rx_batch(struct pport *p, unsigned int i,
-			    struct pport_pkt *pkts, unsigned int max);
+unsigned int packet_port_rx_batch(struct packet_port *p, unsigned int i,
+				  struct packet_port_pkt *pkts,
+				  unsigned int max);
 /*
  * Hand the batch's ring slots back to the kernel.  Do it as soon as the
  * batch is done: the socket polls readable while a slot is held, so a
  * held batch would turn the event loop into a busy loop.
  */
-void pport_rx_release(struct pport *p, unsigned int i);
-void pport_if_stats(struct pport *p, unsigned int i,
-		    struct pport_if_stats *out);
+void packet_port_rx_release(struct packet_port *p, unsigned int i);
+void packet_port_if_stats(struct packet_port *p, unsigned int i,
+			  struct packet_port_if_stats *out);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * pport.c: AF_PACKET TPACKET_V2 RX rings for backend = packet; see
- * include/pport.h.
+ * packet_port.c: AF_PACKET TPACKET_V2 RX rings for backend = packet; see
+ * packet_port.h.
  *
  * Ring geometry.  A ring slot holds one whole frame of the interface's
  * MTU plus the TPACKET header and room for the engine to grow the packet
@@ -30,7 +30,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 
-#include "pport.h"
+#include "packet_port.h"
 
 #define RING_BYTES	(4u << 20)
 #define BLOCK_BYTES	(64u << 10)
@@ -38,7 +38,7 @@
 /* Growth room the engine may use in place (INIT address lists). */
 #define GROW_ROOM	256u
 
-struct pport_if {
+struct packet_port_if {
 	char name[IF_NAMESIZE];
 	int ifindex;
 	int fd;
@@ -47,12 +47,12 @@ struct pport_if {
 	uint32_t slot_size, n_slots;
 	uint32_t head;			/* next slot to look at */
 	uint32_t held;			/* slots of the last batch, before head */
-	struct pport_if_stats st;
+	struct packet_port_if_stats st;
 };
 
-struct pport {
+struct packet_port {
 	unsigned int n_ifs;
-	struct pport_if ifs[PPORT_MAX_IFS];
+	struct packet_port_if ifs[PACKET_PORT_MAX_IFS];
 };
 
 /*
@@ -88,7 +88,7 @@ static struct sock_filter sctp_filter[] = {
 	/* 19 */ BPF_STMT(BPF_RET | BPF_K, 0),
 };
 
-static int fail(const struct pport_config *cfg, int err, const char *fmt,
+static int fail(const struct packet_port_config *cfg, int err, const char *fmt,
 		...)
 {
 	va_list ap;
@@ -120,7 +120,8 @@ static int if_mtu(int fd, const char *name)
 	return ifr.ifr_mtu;
 }
 
-static int open_if(const struct pport_config *cfg, struct pport_if *pi)
+static int open_if(const struct packet_port_config *cfg,
+		   struct packet_port_if *pi)
 {
 	struct sock_fprog prog = {
 		.len = sizeof(sctp_filter) / sizeof(sctp_filter[0]),
@@ -180,26 +181,27 @@ static int open_if(const struct pport_config *cfg, struct pport_if *pi)
 	return 0;
 }
 
-int pport_create(const struct pport_config *cfg, struct pport **out)
+int packet_port_create(const struct packet_port_config *cfg,
+		       struct packet_port **out)
 {
-	struct pport *p;
+	struct packet_port *p;
 	int r;
 
-	if (!cfg->n_ifs || cfg->n_ifs > PPORT_MAX_IFS)
+	if (!cfg->n_ifs || cfg->n_ifs > PACKET_PORT_MAX_IFS)
 		return fail(cfg, -EINVAL, "between 1 and %d interfaces",
-			    PPORT_MAX_IFS);
+			    PACKET_PORT_MAX_IFS);
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < cfg->n_ifs; i++) {
-		struct pport_if *pi = &p->ifs[i];
+		struct packet_port_if *pi = &p->ifs[i];
 
 		pi->fd = -1;
 		snprintf(pi->name, sizeof(pi->name), "%s", cfg->ifnames[i]);
 		p->n_ifs = i + 1;
 		r = open_if(cfg, pi);
 		if (r) {
-			pport_destroy(p);
+			packet_port_destroy(p);
 			return r;
 		}
 	}
@@ -207,7 +209,7 @@ int pport_create(const struct pport_config *cfg, struct pport **out)
 	return 0;
 }
 
-void pport_destroy(struct pport *p)
+void packet_port_destroy(struct packet_port *p)
 {
 	if (!p)
 		return;
@@ -220,36 +222,36 @@ void pport_destroy(struct pport *p)
 	free(p);
 }
 
-unsigned int pport_if_count(const struct pport *p)
+unsigned int packet_port_if_count(const struct packet_port *p)
 {
 	return p->n_ifs;
 }
 
-const char *pport_if_name(const struct pport *p, unsigned int i)
+const char *packet_port_if_name(const struct packet_port *p, unsigned int i)
 {
 	return p->ifs[i].name;
 }
 
-int pport_if_ifindex(const struct pport *p, unsigned int i)
+int packet_port_if_ifindex(const struct packet_port *p, unsigned int i)
 {
 	return p->ifs[i].ifindex;
 }
 
-int pport_fd(const struct pport *p, unsigned int i)
+int packet_port_fd(const struct packet_port *p, unsigned int i)
 {
 	return p->ifs[i].fd;
 }
 
-static struct tpacket2_hdr *slot(struct pport_if *pi, uint32_t n)
+static struct tpacket2_hdr *slot(struct packet_port_if *pi, uint32_t n)
 {
 	return (struct tpacket2_hdr *)(pi->ring +
 				       (size_t)(n % pi->n_slots) *
 				       pi->slot_size);
 }
 
-void pport_rx_release(struct pport *p, unsigned int i)
+void packet_port_rx_release(struct packet_port *p, unsigned int i)
 {
-	struct pport_if *pi = &p->ifs[i];
+	struct packet_port_if *pi = &p->ifs[i];
 
 	for (uint32_t k = pi->held; k > 0; k--) {
 		struct tpacket2_hdr *h = slot(pi, pi->head + pi->n_slots - k);
@@ -260,13 +262,14 @@ void pport_rx_release(struct pport *p, unsigned int i)
 	pi->held = 0;
 }
 
-unsigned int pport_rx_batch(struct pport *p, unsigned int i,
-			    struct pport_pkt *pkts, unsigned int max)
+unsigned int packet_port_rx_batch(struct packet_port *p, unsigned int i,
+				  struct packet_port_pkt *pkts,
+				  unsigned int max)
 {
-	struct pport_if *pi = &p->ifs[i];
+	struct packet_port_if *pi = &p->ifs[i];
 	unsigned int n = 0;
 
-	pport_rx_release(p, i);
+	packet_port_rx_release(p, i);
 	while (n < max) {
 		struct tpacket2_hdr *h = slot(pi, pi->head);
 		uint32_t status = __atomic_load_n(&h->tp_status,
@@ -293,10 +296,10 @@ unsigned int pport_rx_batch(struct pport *p, unsigned int i,
 	return n;
 }
 
-void pport_if_stats(struct pport *p, unsigned int i,
-		    struct pport_if_stats *out)
+void packet_port_if_stats(struct packet_port *p, unsigned int i,
+			  struct packet_port_if_stats *out)
 {
-	struct pport_if *pi = &p->ifs[i];
+	struct packet_port_if *pi = &p->ifs[i];
 	struct tpacket_stats ks;
 	socklen_t len = sizeof(ks);
 

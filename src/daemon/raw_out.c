@@ -1,0 +1,110 @@
+/*
+ * raw_out.c: see raw_out.h.
+ */
+#define _GNU_SOURCE /* struct in6_pktinfo */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "raw_out.h"
+
+struct raw_out {
+	int raw4, raw6;
+};
+
+int raw_out_create(struct raw_out **out)
+{
+	struct raw_out *r = calloc(1, sizeof(*r));
+	int one = 1;
+
+	if (!r)
+		return -ENOMEM;
+	r->raw4 = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			 IPPROTO_RAW);
+	r->raw6 = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			 IPPROTO_RAW);
+	if (r->raw4 < 0 || r->raw6 < 0) {
+		int err = -errno;
+
+		raw_out_destroy(r);
+		return err;
+	}
+	setsockopt(r->raw4, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one));
+	*out = r;
+	return 0;
+}
+
+void raw_out_destroy(struct raw_out *r)
+{
+	if (!r)
+		return;
+	if (r->raw4 >= 0)
+		close(r->raw4);
+	if (r->raw6 >= 0)
+		close(r->raw6);
+	free(r);
+}
+
+/*
+ * oif, when > 0, is the egress interface the route lookup chose, passed
+ * as IP_PKTINFO / IPV6_PKTINFO so a path pinned to an uplink leaves by
+ * it (ip(7), ipv6(7)).
+ */
+int raw_out_send(struct raw_out *r, const uint8_t *ip, uint32_t len, int oif)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} ctl = { 0 };
+	struct sockaddr_storage ss = { 0 };
+	struct iovec iov = {
+		.iov_base = (void *)(uintptr_t)ip,
+		.iov_len = len,
+	};
+	struct msghdr msg = {
+		.msg_name = &ss,
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+	};
+	struct cmsghdr *cm = (struct cmsghdr *)ctl.buf;
+	int fd;
+
+	if ((ip[0] >> 4) == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		struct in_pktinfo pi = { .ipi_ifindex = oif };
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, ip + 16, 4);
+		msg.msg_namelen = sizeof(*sin);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+		fd = r->raw4;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		struct in6_pktinfo pi = { .ipi6_ifindex = (unsigned int)oif };
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, ip + 24, 16);
+		sin6->sin6_scope_id = (uint32_t)oif;
+		msg.msg_namelen = sizeof(*sin6);
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+		fd = r->raw6;
+	}
+	if (oif > 0)
+		msg.msg_control = ctl.buf;
+	else
+		msg.msg_controllen = 0;
+	if (sendmsg(fd, &msg, 0) < 0)
+		return -errno;
+	return 0;
+}
