@@ -1,11 +1,30 @@
 # sctpalg -- one non-recursive Makefile (Debian 12; no configure step).
+# The test runners are scripts under test/.  `make help` prints this.
 #
-#   make            build sctpalgd, sctpalgctl and the engine library
-#   make check      install missing packages (as root), build, run every test
-#   make demo       install, build, run the namespace demonstration
-#   make help       all targets
-#
-# V=1 shows full commands.
+# make [target] [V=1 full commands] [PREFIX=/usr/local] [DESTDIR=...]
+#   all          sctpalgd, sctpalgctl, build/libsctpalg.a (default)
+#   deps         install missing Debian packages (root; test/deps.sh)
+#   check        deps, all, tools, then every stage below, with a summary
+#   check-unit   Criterion unit tests under ASan + UBSan
+#   check-static cppcheck
+#   check-config golden config tests (test/config/run.sh)
+#   check-man    mandoc -Tlint -Wstyle on man/
+#   check-fuzz   libFuzzer targets briefly (FUZZ_SECONDS=60)
+#   check-fastpath    the XDP fast path against the engine (root)
+#   check-e2e    namespace end-to-end tests (root), most against
+#                build/san/sctpalgd (ASan + UBSan)
+#   check-completion  sctpalgctl's bash completion
+#   fuzz         the fuzzers for longer (FUZZ_SECONDS=600)
+#   demo         deps, all, then the namespace demonstration (root)
+#   bench        deps, all, tools, then the engine in process, and packets/s
+#                and CPU per packet through the box on veth: kernel NAT,
+#                sctpalgd (fast-path off, xdp), stateless XDP limit (root)
+#   soak         all, tools, then the long e2e runs (test/e2e/soak.sh, root)
+#   tools        e2e and benchmark helper programs
+#   lint         cppcheck, and clang-format on the changed lines
+#                (LINT_BASE=main for a branch)
+#   lint-all     clang-format differences over the whole tree
+#   install uninstall clean help
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -17,19 +36,6 @@ UNITDIR    ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= /usr/share/bash-completion/completions
 DESTDIR    ?=
 
-# Debian packages the build and the tests need; `make deps` installs the
-# missing ones.
-DEB_PACKAGES := build-essential clang llvm libclang-rt-14-dev pkg-config \
-	libxdp-dev libbpf-dev bpftool liburing-dev libnl-3-dev \
-	libnl-route-3-dev libnl-genl-3-dev libinih-dev libcriterion-dev \
-	libusrsctp-dev \
-	mandoc tshark nftables iproute2 xdp-tools ethtool procps jq cppcheck clang-format \
-	prometheus python3-prometheus-client
-# sctpalgctl's bash completion test (make check-completion).
-DEB_PACKAGES += bash-completion
-# The control socket's JSON, both sides (sctpalgctl(8), JSON OUTPUT).
-DEB_PACKAGES += libjson-c-dev
-
 CC      ?= gcc
 # Compiler for the programs run during the build (table generators).
 HOSTCC  ?= $(CC)
@@ -40,7 +46,7 @@ PKG_CONFIG ?= pkg-config
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	-Wmissing-prototypes -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 $(WARNINGS) -Iinclude -Ibuild -MMD -MP
+CFLAGS  += -std=gnu11 $(WARNINGS) -MMD -MP
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
@@ -50,14 +56,14 @@ JSONC_LIBS  := $(call pc,--libs,json-c)
 DAEMON_LIBS := $(call pc,--libs,libxdp libbpf liburing libnl-3.0 \
 	libnl-route-3.0 libnl-genl-3.0 inih json-c)
 DAEMON_CFLAGS := $(call pc,--cflags,libnl-3.0 libnl-route-3.0 libnl-genl-3.0)
-# Headers private to sctpalgd sit beside its sources.
-DAEMON_CFLAGS += -Isrc/daemon
-CRITERION_LIBS := $(call pc,--libs,criterion)
+UNIT_LIBS := $(call pc,--libs,criterion liburing) $(INIH_LIBS) $(JSONC_LIBS)
 # BPF programs include <linux/*.h> and <asm/types.h> from the host's
 # multiarch directory.
 DEB_HOST_MULTIARCH ?= $(shell dpkg-architecture -qDEB_HOST_MULTIARCH \
 	2>/dev/null || $(CC) -print-multiarch 2>/dev/null)
 MULTIARCH := $(or $(DEB_HOST_MULTIARCH),x86_64-linux-gnu)
+BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Iinclude -Ibuild \
+	-I/usr/include/$(MULTIARCH)
 
 ifeq ($(V),1)
 Q :=
@@ -67,7 +73,22 @@ Q := @
 msg = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
-# ---- sources ----
+# Include paths by directory: include/ holds the contracts between
+# directories, each directory's private headers sit beside its sources,
+# and a directory sees only its own, so the pure engine and config cannot
+# include a daemon header (README, Layout).  build/ holds the generated
+# gen/*.h tables and the BPF skeletons.
+SRC_DIRS   := engine conf ctl daemon
+INC_engine := -Iinclude -Isrc/engine -Ibuild
+INC_conf   := -Iinclude -Isrc/conf
+INC_ctl    := -Iinclude -Isrc/ctl
+INC_daemon := -Iinclude -Isrc/daemon -Ibuild $(DAEMON_CFLAGS)
+# Tests, fuzzers and tools reach into every directory.
+INC_test   := -Iinclude $(SRC_DIRS:%=-Isrc/%) -Ibuild -Itest/unit
+# The include flags for a source file: its directory's, else the tests'.
+inc = $(or $(INC_$(word 2,$(subst /, ,$(1)))),$(INC_test))
+
+# ---- sources, and the lists each program links ----
 # gen_*.c are build-time generators, not part of the library.
 GEN_SRCS    := $(wildcard src/engine/gen_*.c)
 LIB_SRCS    := $(filter-out $(GEN_SRCS),\
@@ -75,494 +96,242 @@ LIB_SRCS    := $(filter-out $(GEN_SRCS),\
 DAEMON_SRCS := $(wildcard src/daemon/*.c)
 CTL_SRCS    := $(wildcard src/ctl/*.c)
 BPF_SRCS    := $(wildcard src/bpf/*.bpf.c)
-UNIT_SRCS   := $(wildcard test/unit/*.c)
-FUZZ_SRCS   := $(wildcard test/fuzz/fuzz_*.c)
-E2E_TOOLS   := $(patsubst test/e2e/%.c,build/test/e2e/%,\
-	$(wildcard test/e2e/*.c))
-BENCH_TOOLS := $(patsubst test/bench/%.c,build/test/bench/%,\
-	$(filter-out %.bpf.c,$(wildcard test/bench/*.c)))
-MANPAGES    := $(wildcard man/*.[58])
-# systemd units: the daemon, and the metrics export for node_exporter.
-UNITS       := $(notdir $(wildcard conf/*.service conf/*.timer))
+# The control protocol's half that sctpalgd links too: command names,
+# the associations and capture filters, pcapng blocks.
+CTL_SHARED_SRCS := $(addprefix src/ctl/,ctl_proto.c ctl_filter.c \
+	cap_filter.c pcapng.c)
+# sctpalgctl's modules but its main (answers read with json-c, tables,
+# Prometheus output): unit-tested and fuzzed in process.
+CTL_LIB_SRCS := $(filter-out src/ctl/sctpalgctl.c,$(CTL_SRCS))
+# Daemon modules without AF_XDP, BPF or netlink, unit-tested in process;
+# the datapath over a fake backend and kroute (test_datapath.c).
+DAEMON_CORE_SRCS := $(addprefix src/daemon/,loop.c log.c assoc_log.c \
+	drop_log.c ctl_server.c ctl_render.c pidfile.c daemonize.c \
+	privdrop.c state_file.c mon_event.c mon_watch.c capture.c) \
+	$(wildcard src/daemon/datapath*.c)
+# sctpalgd = library + SCTPALGD_SRCS; the unit tests = library +
+# UNIT_LINK_SRCS; the fuzzers = library + FUZZ_LINK_SRCS, from source.
+SCTPALGD_SRCS  := $(DAEMON_SRCS) $(CTL_SHARED_SRCS)
+UNIT_LINK_SRCS := $(DAEMON_CORE_SRCS) $(CTL_LIB_SRCS) $(wildcard test/unit/*.c)
+FUZZ_LINK_SRCS := $(CTL_LIB_SRCS) test/unit/pkt_build.c \
+	test/unit/engine_fixture.c test/unit/adv_harness.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=build/%.o)
-SAN_OBJS  := $(LIB_SRCS:%.c=build/san/%.o)
-UNIT_OBJS := $(UNIT_SRCS:%.c=build/san/%.o)
-BPF_OBJS  := $(BPF_SRCS:src/bpf/%.c=build/bpf/%.o)
+SAN_LIB_OBJS := $(LIB_SRCS:%.c=build/san/%.o)
 SKELS     := $(BPF_SRCS:src/bpf/%.bpf.c=build/%.skel.h)
-DAEMON_OBJS := $(DAEMON_SRCS:%.c=build/%.o)
-CTL_OBJS  := $(CTL_SRCS:%.c=build/%.o)
-# The control protocol's shared half (command names) is linked into
-# sctpalgd as well as sctpalgctl.
-CTL_SHARED_OBJS := build/src/ctl/ctl_proto.o
-# The associations filter: parsed and applied in the daemon.
-CTL_SHARED_OBJS += build/src/ctl/ctl_filter.o
-# sctpalgctl capture: its request and filter, and the pcapng blocks.
-CTL_SHARED_OBJS += build/src/ctl/cap_filter.o build/src/ctl/pcapng.o
-FUZZERS   := $(FUZZ_SRCS:test/fuzz/%.c=build/fuzz/%)
+FUZZERS   := $(patsubst test/fuzz/%.c,build/fuzz/%,$(wildcard test/fuzz/fuzz_*.c))
+E2E_TOOLS := $(patsubst test/e2e/%.c,build/test/e2e/%,$(wildcard test/e2e/*.c))
+BENCH_TOOLS := $(patsubst test/bench/%.c,build/test/bench/%,\
+	$(filter-out %.bpf.c,$(wildcard test/bench/*.c)))
+FAST_DIFF := build/test/fastpath/fast_diff
+LIBSCTP_A := $(wildcard /usr/lib/$(MULTIARCH)/libsctp.a)
+MANPAGES  := $(wildcard man/*.[58])
+# systemd units: the daemon, and the metrics export for node_exporter.
+UNITS     := $(notdir $(wildcard conf/*.service conf/*.timer))
 
-PROGS := $(if $(wildcard src/daemon/main.c),build/sctpalgd) \
-	 $(if $(wildcard src/ctl/sctpalgctl.c),build/sctpalgctl)
-
-.PHONY: all check check-unit check-static check-config check-man \
-	check-fuzz check-e2e demo bench fuzz lint lint-all install uninstall \
-	clean help deps tools
 .DEFAULT_GOAL := all
+all: build/libsctpalg.a build/sctpalgd build/sctpalgctl
+tools: $(E2E_TOOLS) $(BENCH_TOOLS) $(FAST_DIFF) \
+	$(if $(LIBSCTP_A),build/test/vm/ksctp_peer)
 
-all: $(if $(LIB_SRCS),build/libsctpalg.a) $(PROGS)
-
-# ---- library (pure engine + config) ----
+# ---- objects: shipped (-O2), and sanitized for the tests ----
 build/%.o: %.c
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(DAEMON_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(call inc,$<) -c $< -o $@
+
+build/san/%.o: %.c
+	$(call msg,CC-SAN,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $(call inc,$<) -c $< -o $@
 
 build/libsctpalg.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-# ---- generated tables: a generator built for the build host, run ----
-# CRC32c tables (as Linux's lib/gen_crc32table.c); every rule that
-# compiles src/engine/crc32c.c depends on the header (-Ibuild finds it).
+# CRC32c tables (as Linux's lib/gen_crc32table.c): a generator built for
+# the build host, run; -Ibuild finds them as "gen/...".
 GEN_HDRS := build/gen/crc32c_table.h build/gen/crc32c_zeros.h
 build/gen/gen_crc32c_table: src/engine/gen_crc32c_table.c
 	$(call msg,HOSTCC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(HOSTCC) -std=gnu11 -O2 $(WARNINGS) -o $@ $<
-
-build/gen/crc32c_table.h: build/gen/gen_crc32c_table
+build/gen/crc32c_%.h: build/gen/gen_crc32c_table
 	$(call msg,GEN,$@)
-	$(Q)$< > $@.tmp && mv $@.tmp $@
-
-build/gen/crc32c_zeros.h: build/gen/gen_crc32c_table
-	$(call msg,GEN,$@)
-	$(Q)$< zeros > $@.tmp && mv $@.tmp $@
-
+	$(Q)$< $(filter zeros,$*) > $@.tmp && mv $@.tmp $@
 build/src/engine/crc32c.o build/san/src/engine/crc32c.o: $(GEN_HDRS)
 
-# ---- BPF: object, then a skeleton header embedding it ----
-build/bpf/%.bpf.o: src/bpf/%.bpf.c include/xdp_steer.h include/xdp_fast.h \
-		build/gen/crc32c_zeros.h src/bpf/fast_path.h
+# BPF: an object, then a skeleton header embedding it (the object is kept
+# for bpftool and llvm-objdump).  test/bench/xdp_limit.bpf.c is the
+# benchmark's yardstick, a stateless XDP NAT.
+define bpf_skel
 	$(call msg,BPF,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CLANG) -target bpf -O2 -g -Wall -Werror -Iinclude -Ibuild \
-		-I/usr/include/$(MULTIARCH) -c $< -o $@
+	@mkdir -p $(@D) $(dir $(1))
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(1)
+	$(Q)$(BPFTOOL) gen skeleton $(1) > $@.tmp && mv $@.tmp $@
+endef
+build/%.skel.h: src/bpf/%.bpf.c include/xdp_steer.h include/xdp_fast.h \
+		build/gen/crc32c_zeros.h src/bpf/fast_path.h
+	$(call bpf_skel,build/bpf/$*.bpf.o)
+build/test/bench/%.skel.h: test/bench/%.bpf.c
+	$(call bpf_skel,$(@:.skel.h=.bpf.o))
+$(SCTPALGD_SRCS:%.c=build/%.o) $(SCTPALGD_SRCS:%.c=build/san/%.o): $(SKELS)
 
-build/%.skel.h: build/bpf/%.bpf.o
-	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
-
-$(DAEMON_OBJS): $(SKELS)
-# The BPF object is only an intermediate of the skeleton; keep it (for
-# bpftool / llvm-objdump) instead of letting make delete it.
-.SECONDARY: $(BPF_OBJS)
-
-# ---- programs ----
-build/sctpalgd: $(DAEMON_OBJS) $(CTL_SHARED_OBJS) build/libsctpalg.a
+# ---- programs; the unit tests; the fuzzers (libFuzzer, clang) ----
+build/sctpalgd: $(SCTPALGD_SRCS:%.c=build/%.o) build/libsctpalg.a
+build/san/sctpalgd: $(SCTPALGD_SRCS:%.c=build/san/%.o) $(SAN_LIB_OBJS)
+build/sctpalgd build/san/sctpalgd:
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(DAEMON_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(if $(findstring /san/,$@),$(SAN)) -o $@ $^ \
+		$(DAEMON_LIBS)
 
-build/sctpalgctl: $(CTL_OBJS) build/libsctpalg.a
+build/sctpalgctl: $(CTL_SRCS:%.c=build/%.o) build/libsctpalg.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(INIH_LIBS) $(JSONC_LIBS)
 
-# ---- unit tests: one Criterion binary, everything sanitized ----
-build/san/%.o: %.c
-	$(call msg,CC-SAN,$@)
+build/test/unit: $(UNIT_LINK_SRCS:%.c=build/san/%.o) $(SAN_LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(UNIT_LIBS)
+
+FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) $(INC_test) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_LINK_SRCS) $(GEN_HDRS) \
+		$(wildcard include/*.h src/*/*.h test/unit/*.h)
+	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN) -Isrc/engine -Isrc/ctl -Itest/unit -c $< -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(FUZZ_LINK_SRCS) \
+		$(INIH_LIBS) $(JSONC_LIBS)
 
-# Daemon and control modules unit-tested in process (loop, log, control
-# socket, JSON, pidfile, daemonize, privdrop, state file).
-UNIT_DAEMON_SRCS := $(wildcard src/daemon/loop.c src/daemon/log.c \
-	src/daemon/assoc_log.c src/daemon/drop_log.c \
-	src/daemon/ctl_server.c src/daemon/ctl_render.c src/ctl/ctl_json.c \
-	src/ctl/ctl_proto.c src/ctl/ctl_print.c src/ctl/ctl_prom.c \
-	src/daemon/pidfile.c \
-	src/daemon/daemonize.c src/daemon/privdrop.c src/daemon/state_file.c)
-# sctpalgctl monitor's event lines.
-UNIT_DAEMON_SRCS += src/daemon/mon_event.c src/daemon/mon_watch.c \
-	src/ctl/ctl_filter.c
-# sctpalgctl capture: request, filter, pcapng blocks.
-UNIT_DAEMON_SRCS += src/ctl/cap_filter.c src/ctl/pcapng.c \
-	src/daemon/capture.c
-# The datapath, over a fake backend and kroute (test_datapath.c).
-UNIT_DAEMON_SRCS += $(wildcard src/daemon/datapath*.c)
-SAN_OBJS += $(UNIT_DAEMON_SRCS:%.c=build/san/%.o)
-
-build/test/unit: $(UNIT_OBJS) $(SAN_OBJS)
+# ---- test tools: e2e helpers, benchmarks, fast-path differential ----
+# A tool is linked from the sources of its prerequisites (an e2e tool's
+# are its program and TOOL_SRCS_<name>) and TOOL_LIBS_<name>.  Benchmarks (-O2, no sanitizers),
+# the fast-path differential test and the fuzz corpus generator drive the
+# engine in process (ENGINE_DRIVER).
+ENGINE_DRIVER := test/unit/pkt_build.c test/unit/engine_fixture.c \
+	build/libsctpalg.a
+TOOL_SRCS_xsk_forward := $(addprefix src/daemon/,xsk_port.c xdp_prog.c fast_kv.c)
+TOOL_LIBS_xsk_forward := $(call pc,--libs,libxdp libbpf)
+TOOL_LIBS_sctp_peer := $(or $(call pc,--libs,usrsctp),-lusrsctp) -lpthread
+TOOL_SRCS_kroute_probe := src/daemon/kroute.c src/daemon/log.c \
+	src/engine/nat_addr.c
+TOOL_LIBS_kroute_probe := $(DAEMON_CFLAGS) \
+	$(call pc,--libs,libnl-3.0 libnl-route-3.0)
+# The flood generator and the packet forger: the engine's own CRC32c.
+TOOL_SRCS_sctp_flood := src/engine/crc32c.c
+TOOL_SRCS_sctp_forge := src/engine/crc32c.c
+TOOL_LIBS_fast_diff := $(call pc,--libs,libbpf)
+TOOL_LIBS_xdp_limit := $(call pc,--libs,libbpf)
+# The kernel SCTP VM's peer (test/vm/, test/e2e/test_kernel_*.sh).
+TOOL_LIBS_ksctp_peer := -static -l:libsctp.a
+define link_tool
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(CRITERION_LIBS) $(INIH_LIBS) \
-		$(JSONC_LIBS) $(call pc,--libs,liburing)
+	$(Q)$(CC) $(CFLAGS) $(INC_test) -Ibuild/test/bench -o $@ \
+		$(filter %.c %.a,$^) $(TOOL_LIBS_$(@F))
+endef
+.SECONDEXPANSION:
+$(E2E_TOOLS): build/test/e2e/%: test/e2e/%.c $$(TOOL_SRCS_$$*) $(SKELS) \
+		$(GEN_HDRS)
+	$(link_tool)
+$(BENCH_TOOLS): build/test/bench/%: test/bench/%.c $(ENGINE_DRIVER)
+	$(link_tool)
+build/test/bench/xdp_limit: build/test/bench/xdp_limit.skel.h
+$(FAST_DIFF): test/fastpath/fast_diff.c src/daemon/fast_kv.c \
+		$(ENGINE_DRIVER) $(SKELS)
+	$(link_tool)
+# The fuzzers' seed corpus generator (run by hand, output committed).
+build/test/fuzz-corpus: test/fuzz/make_corpus.c $(ENGINE_DRIVER)
+	$(link_tool)
+build/test/vm/ksctp_peer: test/vm/ksctp_peer.c
+	$(link_tool)
 
+# ---- tests (README, Tests); each stage also runs alone ----
+CHECK_STAGES := check-unit check-static check-config check-man check-fuzz \
+	check-fastpath check-e2e check-completion
+FUZZ_SECONDS ?= 60
+FUZZ_REPLAY_ONLY ?= fuzz_adversary
+FAST_DIFF_PACKETS ?= 4000
+.PHONY: all tools deps check $(CHECK_STAGES) fuzz demo bench soak lint \
+	lint-all install uninstall clean help
+
+deps:
+	$(Q)bash test/deps.sh
+check: deps
+	$(Q)$(MAKE) --no-print-directory all tools
+	$(Q)MAKE="$(MAKE)" bash test/check.sh $(CHECK_STAGES)
 check-unit: build/test/unit
 	@echo "== unit tests (ASan + UBSan)"
 	$(Q)ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 	 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	 build/test/unit --jobs 2
-
-# ---- fuzzers (libFuzzer, clang) ----
-# FUZZ_SECONDS is fuzz_engine's budget; the smaller targets (parsers,
-# config, state file) get a third of it each, so make check spends ~120 s
-# here.
-FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) -Iinclude -Ibuild -Isrc/engine \
-	-Isrc/ctl -Itest/unit -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all
-FUZZ_SUPPORT := test/unit/pkt_build.c test/unit/engine_fixture.c
-# fuzz_ctl: the control socket's request reading.
-FUZZ_SUPPORT += src/ctl/ctl_proto.c src/ctl/ctl_filter.c src/ctl/cap_filter.c
-# fuzz_ctl_answer: sctpalgctl's reading of the answers (json-c).
-FUZZ_SUPPORT += src/ctl/ctl_json.c src/ctl/ctl_print.c src/ctl/ctl_prom.c
-# The adversarial state harness, shared by fuzz_adversary and the unit tests.
-FUZZ_SUPPORT += test/unit/adv_harness.c
-FUZZ_HDRS := $(wildcard include/*.h src/engine/*.h src/conf/*.h src/ctl/*.h \
-	test/unit/*.h)
-
-build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_SUPPORT) $(FUZZ_HDRS) \
-		$(GEN_HDRS)
-	$(call msg,FUZZ,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(filter %.c,$(LIB_SRCS)) \
-		$(FUZZ_SUPPORT) $(INIH_LIBS) $(JSONC_LIBS)
-
-# FUZZ_REPLAY_ONLY: targets make check runs over their committed corpus
-# only, without exploring.  fuzz_adversary still finds, within minutes
-# of exploring, schedules that break an invariant (test/fuzz/open/README;
-# README, Limits and known gaps: handshakes); make check runs its 300
-# fixed schedules in the unit tests and replays its corpus here, make
-# fuzz explores it.
-FUZZ_REPLAY_ONLY ?= fuzz_adversary
-check-fuzz: $(FUZZERS)
-	@echo "== fuzzers (fuzz_engine $(FUZZ_SECONDS) s, others a third;" \
-		"corpus only: $(or $(FUZZ_REPLAY_ONLY),none))"
-	$(Q)for f in $(FUZZERS); do \
-		n=$$(basename $$f); c=build/fuzz/corpus-$$n; \
-		t=$(FUZZ_SECONDS); [ $$n = fuzz_engine ] || t=$$((t / 3)); \
-		[ $$t -ge 1 ] || t=1; \
-		lim="-max_total_time=$$t"; \
-		case " $(FUZZ_REPLAY_ONLY) " in *" $$n "*) lim=-runs=0; t=0;; esac; \
-		rm -rf $$c; mkdir -p $$c; \
-		cp test/fuzz/corpus/$$n/* $$c/ 2>/dev/null; \
-		$$f $$lim -timeout=10 -print_final_stats=1 \
-		    -artifact_prefix=build/fuzz/$$n- $$c \
-		    > build/fuzz/$$n.log 2>&1; rc=$$?; \
-		runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' \
-			build/fuzz/$$n.log); \
-		echo "-- $$n: $$runs executions in $$t s, exit $$rc"; \
-		if [ $$rc -ne 0 ]; then \
-			grep -A30 -E '^==[0-9]+==|ERROR' build/fuzz/$$n.log | head -60; \
-			echo "FAIL: $$n (log build/fuzz/$$n.log)"; exit 1; \
-		fi; \
-	done
-
-fuzz:
-	$(MAKE) check-fuzz FUZZ_SECONDS=600 FUZZ_REPLAY_ONLY=
-	$(MAKE) check-fastpath FAST_DIFF_PACKETS=400000
-
-# ---- end-to-end tools and tests (root, namespaces) ----
-E2E_LIB_xsk_forward := src/daemon/xsk_port.c src/daemon/xdp_prog.c \
-	src/daemon/fast_kv.c
-E2E_LDLIBS_xsk_forward := $(call pc,--libs,libxdp libbpf)
-build/test/e2e/xsk_forward: CFLAGS += -Isrc/daemon
-E2E_LDLIBS_sctp_peer := $(or $(call pc,--libs,usrsctp),-lusrsctp) -lpthread
-E2E_LIB_kroute_probe := src/daemon/kroute.c src/daemon/log.c \
-	src/engine/nat_addr.c
-E2E_LDLIBS_kroute_probe := $(DAEMON_CFLAGS) \
-	$(call pc,--libs,libnl-3.0 libnl-route-3.0)
-# The flood generator computes CRC32c with the engine's own code.
-E2E_LIB_sctp_flood := src/engine/crc32c.c
-# The forgery test's packet forger: raw sockets, the repository's CRC32c.
-E2E_LIB_sctp_forge := src/engine/crc32c.c
-build/test/e2e/sctp_flood build/test/e2e/sctp_forge: $(GEN_HDRS)
-
-build/test/e2e/%: test/e2e/%.c $(SKELS)
-	$(call msg,LD,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(E2E_LIB_$*) $(E2E_LDLIBS_$*)
-
-# Benchmark tools, at -O2, no sanitizers: bench_engine (the engine in
-# process) and the box benchmark's SCTP endpoints (test/bench/run.sh).
-build/test/bench/%: test/bench/%.c build/libsctpalg.a test/unit/pkt_build.c \
-		test/unit/engine_fixture.c
-	$(call msg,LD,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itest/unit -Ibuild/test/bench -o $@ $< \
-		test/unit/pkt_build.c test/unit/engine_fixture.c \
-		build/libsctpalg.a $(BENCH_LDLIBS_$*)
-
-# The benchmark's yardstick: a stateless XDP NAT (test/bench/xdp_limit.bpf.c)
-# and its loader, built like src/bpf's programs (object, then skeleton).
-build/test/bench/xdp_limit.bpf.o: test/bench/xdp_limit.bpf.c
-	$(call msg,BPF,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CLANG) -target bpf -O2 -g -Wall -Werror -Iinclude \
-		-I/usr/include/$(MULTIARCH) -c $< -o $@
-
-build/test/bench/xdp_limit.skel.h: build/test/bench/xdp_limit.bpf.o
-	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
-
-build/test/bench/xdp_limit: build/test/bench/xdp_limit.skel.h
-BENCH_LDLIBS_xdp_limit := $(call pc,--libs,libbpf)
-.SECONDARY: build/test/bench/xdp_limit.bpf.o
-
-# The fast path's differential test: the engine in process against the
-# XDP program under BPF_PROG_RUN (root).  make check runs
-# FAST_DIFF_PACKETS packets, make fuzz a hundred times as many.
-FAST_DIFF := build/test/fastpath/fast_diff
-FAST_DIFF_PACKETS ?= 4000
-$(FAST_DIFF): test/fastpath/fast_diff.c src/daemon/fast_kv.c \
-		build/libsctpalg.a test/unit/pkt_build.c \
-		test/unit/engine_fixture.c $(SKELS)
-	$(call msg,LD,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $(filter %.c,$^) \
-		build/libsctpalg.a $(call pc,--libs,libbpf)
-
-.PHONY: check-fastpath
-check-fastpath: $(FAST_DIFF)
-	@echo "== fast path against the engine ($(FAST_DIFF_PACKETS) packets)"
-	$(Q)for seed in 1 2; do \
-		$(FAST_DIFF) $(FAST_DIFF_PACKETS) $$seed; rc=$$?; \
-		[ $$rc = 77 ] && { echo "SKIPPED, NOT RUN: check-fastpath" \
-			"(needs root and BPF)"; exit 0; }; \
-		[ $$rc = 0 ] || exit 1; \
-	done
-
-tools: $(E2E_TOOLS) $(BENCH_TOOLS) $(FAST_DIFF)
-
-# sctpalgd itself under ASan + UBSan (still -O2), for the e2e tests:
-# check-e2e runs them with it (see there).  Same objects as the unit
-# tests' where they overlap; the daemon-only ones need libnl's headers.
-SAN_DAEMON_OBJS := $(DAEMON_SRCS:%.c=build/san/%.o)
-$(SAN_DAEMON_OBJS): CFLAGS += $(DAEMON_CFLAGS)
-$(SAN_DAEMON_OBJS): $(SKELS)
-build/san/sctpalgd: $(SAN_DAEMON_OBJS) build/san/src/ctl/ctl_proto.o \
-		$(LIB_SRCS:%.c=build/san/%.o) \
-		build/san/src/ctl/ctl_filter.o build/san/src/ctl/cap_filter.o \
-		build/san/src/ctl/pcapng.o
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(DAEMON_LIBS)
-
-# check-e2e runs every test against the ASan + UBSan daemon
-# (build/san/sctpalgd, -O2; test/e2e/lib.sh san_env / san_check: any
-# report fails the test) except E2E_PLAIN, which run the shipped -O2
-# daemon, as do make demo and make bench.  The two plain ones are
-# variants of test_sctpalgd_multihome.sh (busy-poll, generic XDP) whose
-# code the sanitized multihome and packet runs cover; busy-poll spins a
-# core, the dearest thing to do under ASan on a shared machine.  The
-# sanitized daemon costs little wall time: the tests wait on traffic.
-# The flood test bounds the daemon's RSS, which means something only for
-# the shipped build (ASan's quarantine keeps freed memory resident); the
-# handshake budgets it floods run sanitized in the unit tests and the
-# hostile e2e test.
-E2E_PLAIN := test/e2e/test_sctpalgd_busy_poll.sh \
-	test/e2e/test_sctpalgd_generic.sh \
-	test/e2e/test_sctpalgd_flood.sh
-check-e2e: all tools build/san/sctpalgd
-	@echo "== end-to-end tests (network namespaces)"
-	$(Q)pass=0; fail=0; skip=0; failed=""; \
-	for t in test/e2e/test_*.sh; do \
-		[ -e "$$t" ] || continue; \
-		d=build/san/sctpalgd; \
-		case " $(E2E_PLAIN) " in *" $$t "*) d=build/sctpalgd;; esac; \
-		echo "-- $$t ($$d)"; \
-		SCTPALGD=$(CURDIR)/$$d bash $$t; rc=$$?; \
-		case $$rc in \
-		0) pass=$$((pass+1));; \
-		77) skip=$$((skip+1)); skipped="$$skipped $$t"; \
-		    echo "SKIPPED: $$t (see above why)";; \
-		*) fail=$$((fail+1)); failed="$$failed $$t";; \
-		esac; \
-	done; \
-	echo "e2e: $$pass passed, $$fail failed, $$skip skipped"; \
-	[ $$skip -eq 0 ] || echo "WARNING: SKIPPED, NOT RUN:$$skipped"; \
-	[ $$fail -eq 0 ] || { echo "FAILED:$$failed"; exit 1; }
-
-# ---- configuration golden tests and man pages ----
-# Through the daemon itself: sctpalgd -t -v (test/config/run.sh).
+check-static:
+	@echo "== cppcheck"
+	$(Q)cppcheck -q --std=c11 --enable=warning,portability \
+		--error-exitcode=1 --inline-suppr --suppress=unknownMacro \
+		$(INC_test) $(LIB_SRCS) $(GEN_SRCS) $(DAEMON_SRCS) $(CTL_SRCS)
+	@echo "cppcheck: clean"
 check-config: build/sctpalgd
 	@echo "== config golden tests"
 	$(Q)bash test/config/run.sh
-
-# Run inside man/: mandoc resolves .Xr between our own pages only there.
 check-man:
-	@echo "== man pages (mandoc -Tlint -Wstyle)"
-	$(Q)if [ -n "$(MANPAGES)" ]; then \
-		out=$$(cd man && mandoc -Tlint -Wstyle $(notdir $(MANPAGES)) 2>&1); \
-		if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
-		echo "$(words $(MANPAGES)) pages clean"; \
-	else echo "no man pages yet"; fi
-
-# ---- the top-level entry points ----
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
-		grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -z "$$missing" ]; then echo "== packages: all present"; exit 0; fi; \
-	if [ "$$(id -u)" != 0 ]; then \
-		echo "missing packages:$$missing (run make deps as root)"; exit 1; \
-	fi; \
-	echo "== installing:$$missing"; \
-	export DEBIAN_FRONTEND=noninteractive; \
-	apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends $$missing
-
-# Every stage runs even when an earlier test stage failed (a build failure
-# stops it), then one line per stage with its time.
-CHECK_STAGES := check-unit check-static check-config check-man check-fuzz \
-	check-fastpath check-e2e
-CHECK_STAGES += check-completion
-
-# conf/sctpalgctl (bash completion) against sctpalgctl's own command list.
-.PHONY: check-completion
+	$(Q)bash test/run_man.sh
+check-fuzz: $(FUZZERS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_REPLAY_ONLY="$(FUZZ_REPLAY_ONLY)" \
+		bash test/run_fuzz.sh $(FUZZERS)
+check-fastpath: $(FAST_DIFF)
+	$(Q)FAST_DIFF_PACKETS=$(FAST_DIFF_PACKETS) bash test/run_fastpath.sh
+check-e2e: all tools build/san/sctpalgd
+	$(Q)bash test/run_e2e.sh
 check-completion: build/sctpalgctl
 	@echo "== bash completion of sctpalgctl"
 	$(Q)bash test/completion/test_sctpalgctl.sh
-
-check: deps
+fuzz:
+	$(MAKE) check-fuzz FUZZ_SECONDS=600 FUZZ_REPLAY_ONLY=
+	$(MAKE) check-fastpath FAST_DIFF_PACKETS=400000
+demo bench: deps
 	$(Q)$(MAKE) --no-print-directory all tools
-	$(Q)sum=""; bad=""; \
-	for s in $(CHECK_STAGES); do \
-		t0=$$(date +%s); \
-		if $(MAKE) --no-print-directory $$s; then r=ok; \
-		else r=FAILED; bad="$$bad $$s"; fi; \
-		sum="$$sum$$(printf '  %-13s %-6s %4d s' $$s $$r \
-			$$(( $$(date +%s) - t0 )))\n"; \
-	done; \
-	echo "== make check summary"; printf "$$sum"; \
-	if [ -n "$$bad" ]; then echo "== make check: FAILED:$$bad"; exit 1; fi; \
-	echo "== make check: all passed"
-
-demo: deps
-	$(Q)$(MAKE) --no-print-directory all tools
-	$(Q)if [ -f test/e2e/demo.sh ]; then bash test/e2e/demo.sh; \
-	else bash test/e2e/kernel_nat_baseline.sh; fi
-
-bench: deps
-	$(Q)$(MAKE) --no-print-directory all tools
-	$(Q)if [ -f test/bench/run.sh ]; then bash test/bench/run.sh; \
-	else for b in $(BENCH_TOOLS); do $$b; done; fi
-
-# cppcheck is a check stage: clean today, and cheap (2 s).
-CPPCHECK_FLAGS := -q --std=c11 --enable=warning,portability \
-	--error-exitcode=1 --inline-suppr --suppress=unknownMacro \
-	-Iinclude -Isrc/engine -Isrc/daemon
-check-static:
-	@echo "== cppcheck"
-	$(Q)cppcheck $(CPPCHECK_FLAGS) $(LIB_SRCS) $(GEN_SRCS) $(DAEMON_SRCS) \
-		$(CTL_SRCS)
-	@echo "cppcheck: clean"
-
-# clang-format judges the lines you changed (uncommitted, against HEAD;
-# LINT_BASE=main for a branch), not the tree: hand-aligned kernel style
-# (tab-aligned comments and macros, early parameter breaks) is not
-# clang-format's fixed point, as in the kernel.  lint-all counts the
-# whole tree's differences, for information.
-LINT_SRCS := $(LIB_SRCS) $(GEN_SRCS) $(DAEMON_SRCS) $(CTL_SRCS) $(BPF_SRCS) \
-	$(wildcard include/*.h src/*/*.h)
-LINT_BASE ?= HEAD
+	$(Q)bash $(if $(filter demo,$@),test/e2e/demo.sh,test/bench/run.sh)
+soak: all tools
+	$(Q)bash test/e2e/soak.sh
 lint: check-static
-	@echo "== clang-format on the lines changed since $(LINT_BASE)"
-	$(Q)out=$$(git diff -U0 --no-color $(LINT_BASE) -- 'src/*.c' \
-		'src/*.h' 'include/*.h' 'test/*.c' 'test/*.h' | \
-		clang-format-diff -p1); \
-	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
-	echo "clang-format: the change is clean"
-
+	$(Q)bash test/lint.sh $(LINT_BASE)
 lint-all:
-	@echo "== clang-format, whole tree ($(words $(LINT_SRCS)) files)"
-	$(Q)n=0; for f in $(LINT_SRCS); do \
-		c=$$(clang-format --dry-run $$f 2>&1 | grep -c 'warning:'); \
-		[ $$c -eq 0 ] || { printf '  %-36s %4d\n' $$f $$c; n=$$((n + c)); }; \
-	done; echo "clang-format: $$n differences (information only)"
+	$(Q)bash test/lint.sh --all
 
+# ---- install ----
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(SYSCONFDIR)/sctpalg
-	$(if $(wildcard build/sctpalgd),install -m 755 build/sctpalgd $(DESTDIR)$(SBINDIR)/)
-	$(if $(wildcard build/sctpalgctl),install -m 755 build/sctpalgctl $(DESTDIR)$(BINDIR)/)
-	$(foreach m,$(filter %.5,$(MANPAGES)),install -m 644 $(m) $(DESTDIR)$(MANDIR)/man5/;)
-	$(foreach m,$(filter %.8,$(MANPAGES)),install -m 644 $(m) $(DESTDIR)$(MANDIR)/man8/;)
-	@if [ -f conf/sctpalgd.conf ] && \
-	    [ ! -e $(DESTDIR)$(SYSCONFDIR)/sctpalg/sctpalgd.conf ]; then \
-		install -m 640 conf/sctpalgd.conf $(DESTDIR)$(SYSCONFDIR)/sctpalg/; \
-	fi
-	@# The units name /usr/local/{s,}bin and /etc; follow SBINDIR,
+		$(DESTDIR)$(SYSCONFDIR)/sctpalg $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(BASHCOMPDIR)
+	install -m 755 build/sctpalgd $(DESTDIR)$(SBINDIR)/
+	install -m 755 build/sctpalgctl $(DESTDIR)$(BINDIR)/
+	install -m 644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
+	@[ -e $(DESTDIR)$(SYSCONFDIR)/sctpalg/sctpalgd.conf ] || \
+		install -m 640 conf/sctpalgd.conf $(DESTDIR)$(SYSCONFDIR)/sctpalg/
+	@# The units name /usr/local/{s,}bin and /etc: follow SBINDIR,
 	@# BINDIR, SYSCONFDIR.
-	@install -d $(DESTDIR)$(UNITDIR)
 	@for u in $(UNITS); do \
 		sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
 		    -e 's|/usr/local/bin/|$(BINDIR)/|g' \
-		    -e 's|/etc/sctpalg/|$(SYSCONFDIR)/sctpalg/|g' \
-		    conf/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
+		    -e 's|/etc/sctpalg/|$(SYSCONFDIR)/sctpalg/|g' conf/$$u \
+		    > $(DESTDIR)$(UNITDIR)/$$u && \
 		chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
-	install -d $(DESTDIR)$(BASHCOMPDIR)
 	install -m 644 conf/sctpalgctl $(DESTDIR)$(BASHCOMPDIR)/sctpalgctl
 
 uninstall:
-	rm -f $(DESTDIR)$(BASHCOMPDIR)/sctpalgctl
 	rm -f $(DESTDIR)$(SBINDIR)/sctpalgd $(DESTDIR)$(BINDIR)/sctpalgctl \
-		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
-	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(filter %.5,$(MANPAGES)))) \
+		$(DESTDIR)$(BASHCOMPDIR)/sctpalgctl \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(filter %.5,$(MANPAGES)))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(filter %.8,$(MANPAGES))))
 
 clean:
 	rm -rf build
 
 help:
-	@echo "make [target] [V=1] [PREFIX=/usr/local] [DESTDIR=...]"
-	@echo "  all          sctpalgd, sctpalgctl, build/libsctpalg.a (default)"
-	@echo "  deps         install missing Debian packages (root)"
-	@echo "  check        deps, all, then every stage below, with a summary"
-	@echo "  check-unit   Criterion unit tests under ASan + UBSan"
-	@echo "  check-static cppcheck"
-	@echo "  check-config golden config tests (test/config/run.sh)"
-	@echo "  check-man    mandoc -Tlint -Wstyle on man/"
-	@echo "  check-fuzz   libFuzzer targets briefly (FUZZ_SECONDS=$(FUZZ_SECONDS))"
-	@echo "  check-e2e    namespace end-to-end tests (root), most against"
-	@echo "               build/san/sctpalgd (ASan + UBSan)"
-	@echo "  fuzz         the fuzzers for longer (FUZZ_SECONDS=600)"
-	@echo "  demo         deps, all, then the namespace demonstration (root)"
-	@echo "  bench        deps, all, tools, then the engine in process, and packets/s"
-	@echo "               and CPU per packet through the box on veth: kernel NAT,"
-	@echo "               sctpalgd (fast-path off, xdp), stateless XDP limit (root)"
-	@echo "  soak         all, tools, then the long e2e runs (test/e2e/soak.sh, root)"
-	@echo "  tools        e2e and benchmark helper programs"
-	@echo "  lint         cppcheck, and clang-format on the changed lines"
-	@echo "  lint-all     clang-format differences over the whole tree"
-	@echo "  install uninstall clean help"
+	@sed -n '4,/^$$/s/^# \{0,1\}//p' Makefile
 
 -include $(shell find build -name '*.d' 2>/dev/null)
-
-# The fuzzers' seed corpus generator (run by hand, output committed).
-build/test/fuzz-corpus: test/fuzz/make_corpus.c test/unit/pkt_build.c \
-		test/unit/engine_fixture.c build/libsctpalg.a
-	$(call msg,LD,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $^
-
-# ---- soak: the long end-to-end runs, a runner of parts ----
-# test_sctpalgd_hostile.sh's injector is Python (standard library only).
-DEB_PACKAGES += python3
-.PHONY: soak
-soak: all tools
-	$(Q)bash test/e2e/soak.sh
-
-# ---- the kernel SCTP VM (test/vm/, used by test/e2e/test_kernel_*.sh) ----
-# qemu runs Debian's own kernel (fetched with apt-get download, never
-# installed) with busybox-static and ksctp_peer, a static lksctp program,
-# in its initramfs.  The tests skip (exit 77) when any of it is missing.
-DEB_PACKAGES += qemu-system-x86 busybox-static libsctp-dev cpio
-LIBSCTP_A := $(wildcard /usr/lib/x86_64-linux-gnu/libsctp.a)
-
-build/test/vm/ksctp_peer: test/vm/ksctp_peer.c
-	$(call msg,LD,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -static -o $@ $< -l:libsctp.a
-
-tools: $(if $(LIBSCTP_A),build/test/vm/ksctp_peer)

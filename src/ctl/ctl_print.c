@@ -1,6 +1,6 @@
 /*
  * ctl_print: turns the daemon's JSON answers into aligned text for
- * people (see include/ctl_print.h).  The JSON itself (sctpalgctl -j) is
+ * people (see ctl_print.h).  The JSON itself (sctpalgctl -j) is
  * the interface for scripts; this is only a view of it, so unknown
  * members are ignored and missing numbers print as 0.
  *

@@ -1,5 +1,5 @@
 /*
- * ctl_prom.c: see include/ctl_prom.h.
+ * ctl_prom.c: see ctl_prom.h.
  *
  * The families follow Prometheus' naming practice: an sctpalg_ prefix,
  * base units (bytes), *_total for counters, and one family with a label

@@ -1,5 +1,5 @@
 /*
- * assoc_log.c: association events to log lines.  See include/assoc_log.h.
+ * assoc_log.c: association events to log lines.  See assoc_log.h.
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * capture.c: "sctpalgctl capture" sessions.  See include/capture.h.
+ * capture.c: "sctpalgctl capture" sessions.  See capture.h.
  *
  * A session's ring holds the bytes still to send: its hello line, the
  * pcapng section and interface blocks, then one Enhanced Packet Block per

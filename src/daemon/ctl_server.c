@@ -1,6 +1,6 @@
 /*
  * ctl_server: the control socket's listener and connections, driven by
- * io_uring operations on the event loop (see include/ctl_server.h).
+ * io_uring operations on the event loop (see ctl_server.h).
  *
  * A connection goes through recv -> render -> send* -> close, with at
  * most one operation in flight, so its state is a plain sequence and it

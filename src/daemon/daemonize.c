@@ -1,6 +1,6 @@
 /*
  * daemonize: double fork with a start-up handshake (see
- * include/daemonize.h).
+ * daemonize.h).
  */
 #define _GNU_SOURCE		/* pipe2 */
 #include <errno.h>

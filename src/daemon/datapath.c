@@ -1,5 +1,5 @@
 /*
- * datapath.c: see include/datapath.h.  Set-up, counters and the batch
+ * datapath.c: see datapath.h.  Set-up, counters and the batch
  * loop, the same for both backends: receive, capture, IP fragments aside,
  * the engine, then each verdict to datapath_route.c (forward, reply) or
  * back to the backend.  The rare work is in datapath_slow.c.

@@ -1,5 +1,5 @@
 /*
- * drop_log.c: limit and policy drops to warnings.  See include/drop_log.h.
+ * drop_log.c: limit and policy drops to warnings.  See drop_log.h.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
  * fast_kv.c: engine fast-path entries as XDP map keys and values
- * (include/fast_kv.h).  Everything goes in network byte order, as the
+ * (fast_kv.h).  Everything goes in network byte order, as the
  * program compares and writes it straight from the packet.
  */
 #include <arpa/inet.h>

@@ -1,5 +1,5 @@
 /*
- * fast_map.c: the fast path's entries and counters (include/fast_map.h).
+ * fast_map.c: the fast path's entries and counters (fast_map.h).
  *
  * Entries are replaced whole for an association whenever the engine says
  * it changed: its old keys go, the engine's current list comes in.

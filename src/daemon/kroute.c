@@ -1,6 +1,6 @@
 /*
  * kroute: routes, neighbours and links from netlink (libnl-3), and the
- * lookup cache the packet path asks (see include/kroute.h).
+ * lookup cache the packet path asks (see kroute.h).
  *
  * Why ask the kernel (RTM_GETROUTE) on a miss instead of a longest-prefix
  * match over the cached route table: the kernel's answer is the kernel's

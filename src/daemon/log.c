@@ -1,6 +1,6 @@
 /*
  * log: stderr or syslog output, levels, and the rate limiter for messages
- * that can repeat.  See include/log.h for the conventions.
+ * that can repeat.  See log.h for the conventions.
  *
  * State is a handful of globals: logging is process-wide by nature (syslog
  * is too), and sctpalgd is single-threaded.

@@ -1,5 +1,5 @@
 /*
- * loop: the io_uring event loop (see include/loop.h for the contract).
+ * loop: the io_uring event loop (see loop.h for the contract).
  *
  * Every registration or operation lives in one slot of a fixed table.  A
  * request's user_data names its slot and says what it is:

@@ -559,7 +559,7 @@ static void startup_summary(const struct conf *c)
 
 /*
  * After set-up: the configured user, with only what the running daemon
- * still uses (include/privdrop.h, sctpalgd(8) CAPABILITIES).
+ * still uses (privdrop.h, sctpalgd(8) CAPABILITIES).
  */
 static int drop_privileges(struct sctpalgd *d)
 {

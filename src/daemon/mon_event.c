@@ -1,6 +1,6 @@
 /*
  * mon_event.c: association and drop events as monitor lines.  See
- * include/mon_event.h.
+ * mon_event.h.
  */
 #include <stdarg.h>
 #include <stdbool.h>

@@ -1,6 +1,6 @@
 /*
  * mon_watch.c: address changes of live associations by comparing passes.
- * See include/mon_watch.h.
+ * See mon_watch.h.
  */
 #include <errno.h>
 #include <stdbool.h>

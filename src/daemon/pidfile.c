@@ -1,6 +1,6 @@
 /*
  * pidfile: O_EXCL creation, a lifelong flock(2), stale files taken over
- * in place (see include/pidfile.h).
+ * in place (see pidfile.h).
  */
 #include <errno.h>
 #include <fcntl.h>

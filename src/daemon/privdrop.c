@@ -1,6 +1,6 @@
 /*
  * privdrop: become the configured user with only the capabilities that
- * are still needed (see include/privdrop.h for which and why).
+ * are still needed (see privdrop.h for which and why).
  *
  * The order matters.  The bounding set can only be shrunk while
  * CAP_SETPCAP is still held, so it goes first.  setresuid() away from

@@ -1,6 +1,6 @@
 /*
  * state_file.c: the association table on disk across a restart (see
- * include/state_file.h; the format is include/engine_persist.h's).
+ * state_file.h; the format is include/engine_persist.h's).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /*
  * assoc_table.c: association storage, the lookup hash and the timer wheel.
- * See include/assoc_table.h for the design.
+ * See assoc_table.h for the design.
  */
 #include <errno.h>
 #include <stdlib.h>

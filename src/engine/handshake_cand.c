@@ -640,7 +640,7 @@ static bool collides(const struct assoc *o, void *arg)
 
 /*
  * Packets are found by (ports, receiver's tag) and told apart by
- * address (include/assoc_table.h): two associations with the same key
+ * address (assoc_table.h): two associations with the same key
  * and a peer address in common could not be told apart, and one
  * host's packets would be taken for the other's.  The INIT ACK making
  * such a pair is refused; the initiator sends its INIT again and gets a

@@ -1,5 +1,5 @@
 /*
- * port_alloc.c: public port bindings (see include/port_alloc.h).
+ * port_alloc.c: public port bindings (see port_alloc.h).
  * One open hash of reference-counted bindings from a fixed pool.
  */
 #include <errno.h>

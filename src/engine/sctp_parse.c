@@ -1,6 +1,6 @@
 /*
  * sctp_parse.c: validate an SCTP packet and summarise its chunks (see
- * include/sctp_parse.h).  Reads only: the engine writes nothing until
+ * sctp_parse.h).  Reads only: the engine writes nothing until
  * this has accepted the whole packet.
  */
 #include "sctp_parse.h"

@@ -71,6 +71,7 @@ if [ ! -x "$PROBE" ]; then
 	mkdir -p "$(dirname "$PROBE")"
 	# shellcheck disable=SC2046
 	gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -I"$REPO_ROOT/include" \
+		-I"$REPO_ROOT/src/daemon" \
 		$(pkg-config --cflags libnl-3.0 libnl-route-3.0) \
 		"$E2E_DIR/kroute_probe.c" "$REPO_ROOT/src/daemon/kroute.c" \
 		"$REPO_ROOT/src/daemon/log.c" \

@@ -1,5 +1,5 @@
 /*
- * The datapath in process (include/datapath.h): the real batch loop,
+ * The datapath in process (src/daemon/datapath.h): the real batch loop,
  * route and egress code and the real engine, over a fake backend that
  * hands in built frames and records what leaves (by a TX ring or the raw
  * sockets), and a fake kroute whose answers each test sets (kroute.c is

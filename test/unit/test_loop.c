@@ -2,7 +2,7 @@
  * Unit tests for loop: the io_uring event loop driven by real file
  * descriptors (eventfds, pipes, socketpairs, a timerfd, a signalfd).
  *
- * What is checked is the contract in include/loop.h: level- versus
+ * What is checked is the contract in src/daemon/loop.h: level- versus
  * edge-triggered registrations, exactly-once operations, that loop_del()
  * silences a callback for good and hands a cancelled buffer back
  * untouched, stale ids, the flush hook.  No timing is asserted: every wait

@@ -1,5 +1,5 @@
 /*
- * test_port_alloc.c: public port bindings (include/port_alloc.h) on their
+ * test_port_alloc.c: public port bindings (src/engine/port_alloc.h) on their
  * own: reference counting, owners, the fixed pool, and port_alloc_pick()'s
  * choice of a port usable on every public address of an association.
  */
