@@ -21,7 +21,7 @@
 #define NODE_KEY(n)	((n) % ASSOC_KEY__COUNT)
 
 /*
- * The secondary indexes (include/assoc_table.h, assoc_lookup_peer and
+ * The secondary indexes (src/engine/assoc_table.h, assoc_lookup_peer and
  * assoc_lookup_cands), each with buckets of its own; d is 0 for the
  * inbound side (public port), 1 for the outbound one (inside port).
  * A peer index node is an association id, a peers[] index and d; a
