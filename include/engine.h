@@ -252,6 +252,20 @@ unsigned int engine_tick(struct engine *e, uint64_t now_ns);
 void engine_set_uplink_up(struct engine *e, unsigned int uplink, bool up);
 
 /*
+ * Whether the inside address `index` of [forward] rule `rule` (0: the
+ * first `inside` line) can be reached: the daemon decides from routes
+ * and link state (src/daemon/forward_link.c).  A new association goes to
+ * the inside address paired with the public address its INIT came to,
+ * else to the next usable one (sctpalgd.conf(5), `inside`).  Every
+ * address is usable until told otherwise; a reconfigure makes them all
+ * usable again.  Out-of-range indexes are ignored (and read as usable).
+ */
+void engine_set_forward_inside_up(struct engine *e, unsigned int rule,
+				  unsigned int index, bool up);
+bool engine_forward_inside_up(const struct engine *e, unsigned int rule,
+			      unsigned int index);
+
+/*
  * Apply a new, already checked config to live state: associations whose
  * mapping is still allowed stay, the others are ended and counted.
  * The table size cannot change (-EBUSY if max_assocs differs).

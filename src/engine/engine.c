@@ -788,6 +788,8 @@ int engine_reconfigure(struct engine *e, const struct engine_config *conf,
 	e->fast_all = e->fast_on;
 	reserve_forwards(e, false);
 	e->conf = *conf;
+	/* Rules may have moved: the daemon tells again (forward_link.c). */
+	memset(e->fwd_inside_down, 0, sizeof(e->fwd_inside_down));
 	hs_budget_reconfigure(e->budget, conf);
 	for (a = assoc_table_next(e->table, NULL); a; a = next) {
 		next = assoc_table_next(e->table, a);

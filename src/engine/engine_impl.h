@@ -50,6 +50,9 @@ struct engine {
 	uint64_t last_now;
 	/* Which public addresses of each [forward] rule hold their port. */
 	uint16_t fwd_held[ENGINE_MAX_FORWARDS];
+	/* Inside addresses of each [forward] rule the daemon found
+	 * unusable (forward_inside.c): bit k = the k-th `inside` line. */
+	uint16_t fwd_inside_down[ENGINE_MAX_FORWARDS];
 	/* ASCONF changes waiting for their ASCONF-ACK (asconf.c). */
 	struct asconf_table *asconf;
 	/* The fast path's change tracking (fast_entries.c). */
@@ -220,6 +223,24 @@ int handshake_ref_new_locals(struct xlate_ctx *x);
 void handshake_finish_new(struct xlate_ctx *x, const struct nat_addr *host);
 enum drop_reason handshake_port_check(struct xlate_ctx *x, uint16_t port,
 				      uint32_t itag);
+
+/*
+ * forward_inside.c: which inside address of [forward] rule f a new
+ * association arriving at public address pub goes to (an index: 0 the
+ * first `inside` line); that address; whether an inside address is
+ * usable (an address the rule does not name counts as usable).
+ * bind_new() makes the bindings of a new association of rule f from the
+ * INIT in x (no port references taken); join() those a retransmitted
+ * INIT of its handshake needs at another public address (handshake.c).
+ */
+unsigned int forward_inside_pick(const struct engine *e, int f,
+				 const struct nat_addr *pub);
+const struct nat_addr *forward_inside_addr(const struct engine_forward *fw,
+					   unsigned int k);
+bool forward_inside_usable(const struct engine *e, int f,
+			   const struct nat_addr *inside);
+void forward_inside_bind_new(struct xlate_ctx *x, int f);
+void forward_inside_join(struct xlate_ctx *x, uint32_t itag);
 
 /*
  * vtags_restore.c: an outbound packet with no state carrying an ASCONF

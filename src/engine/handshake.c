@@ -398,15 +398,7 @@ static void init_inbound_forward(struct xlate_ctx *x, const uint8_t *chunk,
 	a->port_public = fw->public_port;
 	a->port_peer = x->sv.sport;
 	x->locals_before = 0;
-	for (int i = 0; i < fw->n_public &&
-			assoc_room_locals(e->table, a, a->n_locals + 1u); i++) {
-		struct assoc_local *l = &a->locals[a->n_locals++];
-
-		l->inside = fw->inside_addr;
-		l->public_ = fw->public_addrs[i];
-		l->uplink = (int8_t)addr_map_public_uplink(&e->conf,
-							   &l->public_);
-	}
+	forward_inside_bind_new(x, f);
 	if (handshake_ref_new_locals(x)) {
 		abandon_new(x, DROP_PORTS_EXHAUSTED);
 		return;
@@ -541,6 +533,7 @@ void handshake_init(struct xlate_ctx *x)
 	 * from COOKIE-ECHOED, nor restart its setup timer, before the
 	 * other side accepted it.
 	 */
+	forward_inside_join(x, itag);
 	handshake_cand_init(x, x->a, itag, chunk);
 	plan_inbound_addrs(x);
 	xlate_commit(x);

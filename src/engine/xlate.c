@@ -116,21 +116,24 @@ int xlate_pick_public(const struct engine *e, const struct assoc *a,
  * link fails (sctpalgd.conf(5), `inside`).  So: the inside address the
  * rule names for `pub`, if bound; else, for a public address the rule
  * names none for, the first inside address the server listed for it;
- * else the first binding, as for any outbound association.
+ * else the first binding, as for any outbound association.  While that
+ * inside address is unusable (forward_inside.c), the first binding of
+ * `pub` to a usable one instead: where a new association went while the
+ * address paired with `pub` was down.
  */
 int xlate_inbound_local(const struct engine *e, const struct assoc *a,
 			const struct nat_addr *pub)
 {
 	const struct engine_forward *fw = NULL;
 	const struct nat_addr *named = NULL;
-	int first = -1, learned = -1;
+	int first = -1, learned = -1, hit = -1, pick;
 
 	if ((a->flags & ASSOC_F_INBOUND) && a->forward >= 0 &&
 	    a->forward < e->conf.n_forwards) {
 		fw = &e->conf.forwards[a->forward];
 		named = addr_map_forward_inside(fw, pub);
 	}
-	for (int i = 0; i < a->n_locals; i++) {
+	for (int i = 0; i < a->n_locals && hit < 0; i++) {
 		const struct assoc_local *l = &a->locals[i];
 
 		if (!nat_addr_eq(&l->public_, pub))
@@ -138,12 +141,20 @@ int xlate_inbound_local(const struct engine *e, const struct assoc *a,
 		if (first < 0)
 			first = i;
 		if (named && nat_addr_eq(&l->inside, named))
-			return i;
+			hit = i;
 		if (fw && !named && learned < 0 &&
 		    !nat_addr_eq(&l->inside, &a->locals[0].inside))
 			learned = i;
 	}
-	return learned >= 0 ? learned : first;
+	pick = hit >= 0 ? hit : learned >= 0 ? learned : first;
+	if (pick < 0 || !fw ||
+	    forward_inside_usable(e, a->forward, &a->locals[pick].inside))
+		return pick;
+	for (int i = 0; i < a->n_locals; i++)
+		if (nat_addr_eq(&a->locals[i].public_, pub) &&
+		    forward_inside_usable(e, a->forward, &a->locals[i].inside))
+			return i;
+	return pick;
 }
 
 void xlate_add_peer(struct engine *e, struct assoc *a,
