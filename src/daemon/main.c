@@ -33,6 +33,7 @@
 #include "engine.h"
 #include "engine_fast.h"
 #include "fast_map.h"
+#include "forward_link.h"
 #include "kroute.h"
 #include "log.h"
 #include "loop.h"
@@ -62,6 +63,7 @@ struct sctpalgd {
 	struct engine *engine;
 	struct backend *backend;
 	struct kroute *kroute;
+	struct forward_link *flink;	/* [forward] inside addresses */
 	struct datapath *dp;
 	struct fast_map *fast;	/* fast-path = xdp; NULL: off */
 	struct ctl_server *ctl;
@@ -256,6 +258,7 @@ static void on_tick(void *arg, int res)
 	if (d->fast)
 		fast_map_tick(d->fast, now);
 	datapath_tick(d->dp, now);
+	forward_link_check(d->flink, &d->conf.engine);
 	assoc_log_tick(d->alog, now);
 	drop_log_tick(d->dlog, engine_stats(d->engine), &d->conf.engine,
 		      now);
@@ -286,6 +289,7 @@ static void on_netlink(void *arg, int res)
 
 	(void)res;
 	kroute_process(d->kroute);
+	forward_link_netlink(d->flink, &d->conf.engine);
 }
 
 /* Link state of an uplink's interface moves its pinned peer addresses. */
@@ -382,6 +386,7 @@ static int reload(void *arg, char *why, size_t why_len)
 	}
 	warn_restart_needed(&d->conf, &next);
 	d->conf = next;
+	forward_link_check(d->flink, &d->conf.engine);
 	datapath_set_conf(d->dp, &d->conf);
 	if (d->fast)
 		fast_map_set_conf(d->fast, &d->conf);
@@ -637,6 +642,8 @@ static int run(struct sctpalgd *d)
 		return log_warnx("netlink: cannot follow routes and "
 				 "neighbours: %s; run sctpalgd as root",
 				 strerror(-r)), r;
+	if ((r = forward_link_create(d->engine, d->kroute, &d->flink)))
+		return log_warnx("forward links: %s", strerror(-r)), r;
 	if (d->conf.fast_path != CONF_FAST_PATH_OFF &&
 	    d->conf.backend == CONF_BACKEND_XDP &&
 	    (r = fast_map_create(&d->conf.engine, &d->fast))) {
@@ -698,6 +705,7 @@ static int run(struct sctpalgd *d)
 		if (ifi > 0 && !kroute_link(d->kroute, ifi, &kl) && !kl.up)
 			engine_set_uplink_up(d->engine, (unsigned int)u, false);
 	}
+	forward_link_check(d->flink, &d->conf.engine);
 	mkdir("/run/sctpalg", 0755);
 	if ((r = ctl_server_create(&ccfg, &cops, d->loop, &d->ctl)))
 		return log_warnx("control socket %s: %s; check "
@@ -727,6 +735,7 @@ static void teardown(struct sctpalgd *d)
 	if (d->engine)
 		state_file_save(d->state, d->engine, mono_ns());
 	state_file_close(d->state);
+	forward_link_destroy(d->flink);
 	kroute_destroy(d->kroute);
 	loop_destroy(d->loop);
 	engine_destroy(d->engine);
