@@ -12,7 +12,7 @@
 struct forward_link {
 	struct engine *e;
 	struct kroute *k;
-	uint64_t kroute_gen;	/* kroute invalidations looked at */
+	uint64_t kroute_gen; /* kroute invalidations looked at */
 };
 
 int forward_link_create(struct engine *e, struct kroute *k,
@@ -58,8 +58,7 @@ static const char *unusable(struct kroute *k, const struct engine_config *c,
 	return NULL;
 }
 
-void forward_link_check(struct forward_link *fl,
-			const struct engine_config *c)
+void forward_link_check(struct forward_link *fl, const struct engine_config *c)
 {
 	fl->kroute_gen = kroute_stats(fl->k)->invalidations;
 	for (unsigned int f = 0; f < c->n_forwards; f++) {
@@ -67,25 +66,28 @@ void forward_link_check(struct forward_link *fl,
 		unsigned int n = fw->n_inside > 1 ? fw->n_inside : 1;
 
 		for (unsigned int i = 0; i < n; i++) {
-			const struct nat_addr *in = i ? &fw->inside_addrs[i] :
-						       &fw->inside_addr;
-			const char *why = unusable(fl->k, c, in);
+			const struct nat_addr *in = &fw->inside_addrs[i];
+			const char *why, *next = "";
 			char b[NAT_ADDR_STRLEN];
 
+			if (i == 0)
+				in = &fw->inside_addr;
+			why = unusable(fl->k, c, in);
 			if (engine_forward_inside_up(fl->e, f, i) == !why)
 				continue;
 			engine_set_forward_inside_up(fl->e, f, i, !why);
+			nat_addr_str(in, b, sizeof(b));
+			if (n > 1)
+				next = ": new associations go to the next "
+				       "usable inside address";
 			if (why)
 				log_notice("[forward %s] inside address %s is "
-					   "unusable (%s)%s", fw->name,
-					   nat_addr_str(in, b, sizeof(b)), why,
-					   n > 1 ? ": new associations go to "
-						   "the next usable inside "
-						   "address" : "");
+					   "unusable (%s)%s",
+					   fw->name, b, why, next);
 			else
 				log_notice("[forward %s] inside address %s is "
-					   "usable again", fw->name,
-					   nat_addr_str(in, b, sizeof(b)));
+					   "usable again",
+					   fw->name, b);
 		}
 	}
 }

@@ -26,8 +26,7 @@ int forward_link_create(struct engine *e, struct kroute *k,
 void forward_link_destroy(struct forward_link *fl);
 
 /* Every inside address of c's rules, now (a tick, a reload). */
-void forward_link_check(struct forward_link *fl,
-			const struct engine_config *c);
+void forward_link_check(struct forward_link *fl, const struct engine_config *c);
 /* The same, only if kroute saw a route, address or link change since. */
 void forward_link_netlink(struct forward_link *fl,
 			  const struct engine_config *c);

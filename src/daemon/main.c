@@ -63,7 +63,7 @@ struct sctpalgd {
 	struct engine *engine;
 	struct backend *backend;
 	struct kroute *kroute;
-	struct forward_link *flink;	/* [forward] inside addresses */
+	struct forward_link *flink;
 	struct datapath *dp;
 	struct fast_map *fast;	/* fast-path = xdp; NULL: off */
 	struct ctl_server *ctl;

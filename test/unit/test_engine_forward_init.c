@@ -13,16 +13,16 @@
 #include "engine_fixture.h"
 #include "sctp_wire.h"
 
-#define TI	0x11111111u	/* the server's tag */
-#define TP	0x22222222u	/* the client's tag */
-#define PEER1	"198.51.100.100"
-#define PEER2	"203.0.113.100"
-#define PUB1	"198.51.100.1"	/* wan1 */
-#define PUB2	"203.0.113.1"	/* wan2 */
-#define PUB3	"198.51.100.3"	/* wan1 too */
-#define SRV1	"192.168.1.20"	/* the server on inside link 1 */
-#define SRV2	"192.168.2.20"	/* ... on inside link 2 */
-#define SRV3	"192.168.3.20"	/* ... on inside link 3 */
+#define TI    0x11111111u /* the server's tag */
+#define TP    0x22222222u /* the client's tag */
+#define PEER1 "198.51.100.100"
+#define PEER2 "203.0.113.100"
+#define PUB1  "198.51.100.1" /* wan1 */
+#define PUB2  "203.0.113.1" /* wan2 */
+#define PUB3  "198.51.100.3" /* wan1 too */
+#define SRV1  "192.168.1.20" /* the server on inside link 1 */
+#define SRV2  "192.168.2.20" /* ... on inside link 2 */
+#define SRV3  "192.168.3.20" /* ... on inside link 3 */
 
 static char sbuf[48], dbuf[48];
 
@@ -98,8 +98,7 @@ static const char *init_in(struct engine *e, const char *pub, uint64_t now)
 
 /* The server's INIT ACK from `srv`, listing SRV1 and, with `both`,
  * SRV2: from where does it leave? */
-static const char *init_ack_out2(struct engine *e, const char *srv,
-				 bool both)
+static const char *init_ack_out2(struct engine *e, const char *srv, bool both)
 {
 	static struct pb p;
 
@@ -127,8 +126,7 @@ static const char *init_ack_out(struct engine *e, const char *srv)
 
 /* The client's COOKIE ECHO to `pub`, the server's COOKIE ACK from `srv`:
  * the association is up.  Returns where the COOKIE ECHO went. */
-static const char *cookie_in(struct engine *e, const char *pub,
-			     const char *srv)
+static const char *cookie_in(struct engine *e, const char *pub, const char *srv)
 {
 	static char got[48];
 	struct pb p;
