@@ -339,3 +339,25 @@ Test(forward_init, out_of_range_is_ignored_and_reconfigure_resets)
 	cr_assert(engine_forward_inside_up(e, 0, 1));
 	engine_destroy(e);
 }
+
+Test(forward_init, another_family_is_no_candidate)
+{
+	struct engine_config c;
+	struct engine_forward *fw = &c.forwards[0];
+	struct engine *e;
+
+	/* PUB1 and an IPv6 public address, served by SRV1 and an IPv6
+	 * inside address: no translation between the two families. */
+	fx_config(&c, MULTIHOME_OFF);
+	c.uplinks[1].n_public = 2;
+	addr(&c.uplinks[1].public_addrs[1], "2001:db8:ff::1");
+	fw->n_public = 2;
+	addr(&fw->public_addrs[1], "2001:db8:ff::1");
+	fw->n_inside = 2;
+	fw->inside_addrs[0] = fw->inside_addr;
+	addr(&fw->inside_addrs[1], "2001:db8:aa::20");
+	cr_assert_eq(engine_create(&c, 7, &e), 0);
+	engine_set_forward_inside_up(e, 0, 0, false);
+	cr_assert_str_eq(init_in(e, PUB1, FX_SEC), SRV1);
+	engine_destroy(e);
+}
