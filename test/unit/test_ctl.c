@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "ctl_fixture.h"
 #include "ctl_print.h"
 #include "ctl_server.h"
 #include "engine_fixture.h"
@@ -38,78 +39,38 @@
 #include "log.h"
 #include "loop.h"
 
-struct fixture {
-	struct loop *loop;
-	struct engine *engine;
-	struct ctl_server *srv;
-	char path[108];
-	char dir[64];
-	uint64_t now;
-	int reload_ret;
-};
-
-static struct fixture fx;
+static struct ctl_fx fx;
+static uint64_t fx_now;
+static int fx_reload_ret;
 
 static struct engine *op_engine(void *arg)
 {
-	return ((struct fixture *)arg)->engine;
+	(void)arg;
+	return fx.engine;
 }
 
 static uint64_t op_now(void *arg)
 {
-	return ((struct fixture *)arg)->now;
-}
-
-static unsigned int op_ifs(void *arg, struct ctl_if_info *ifs,
-			   unsigned int max)
-{
 	(void)arg;
-	cr_assert_geq(max, 2);
-	strcpy(ifs[0].name, "wan1");
-	ifs[0].mode = "native";
-	ifs[0].queues = 2;
-	ifs[0].up = true;
-	ifs[0].rx_packets = 7;
-	strcpy(ifs[1].name, "lan\"0");	/* needs escaping */
-	ifs[1].mode = "generic";
-	ifs[1].queues = 1;
-	return 2;
-}
-
-static unsigned int op_counters(void *arg, struct ctl_counter *out,
-				unsigned int max)
-{
-	(void)arg;
-	cr_assert_geq(max, 2);
-	out[0] = (struct ctl_counter){ "raw_sent", 12 };
-	out[1] = (struct ctl_counter){ "ip_reassembled", 3 };
-	return 2;
-}
-
-static const char *op_uplink(void *arg, unsigned int i)
-{
-	(void)arg;
-	return i == 0 ? "isp-one" : i == 1 ? "isp-two" : NULL;
+	return fx_now;
 }
 
 static int op_reload(void *arg, char *why, size_t len)
 {
-	struct fixture *f = arg;
-
-	if (f->reload_ret)
+	(void)arg;
+	if (fx_reload_ret)
 		snprintf(why, len, "/etc/x.conf:3: bad value");
-	return f->reload_ret;
+	return fx_reload_ret;
 }
 
 static struct ctl_ops fx_ops(void)
 {
 	struct ctl_ops ops = {
-		.arg = &fx,
 		.engine = op_engine,
 		.now_ns = op_now,
-		.interfaces = op_ifs,
-		.counters = op_counters,
-		.uplink_name = op_uplink,
+		.interfaces = ctl_fx_interfaces,
+		.counters = ctl_fx_counters,
+		.uplink_name = ctl_fx_uplink_name,
 		.reload = op_reload,
 	};
 
@@ -120,45 +81,28 @@ static void start_server_cfg(struct ctl_server_config *cfg)
 {
 	struct ctl_ops ops = fx_ops();
 
-	cfg->path = fx.path;
-	cfg->uid = (uid_t)-1;
-	cfg->gid = (gid_t)-1;
-	cr_assert_eq(ctl_server_create(cfg, &ops, fx.loop, &fx.srv), 0);
+	ctl_fx_start(&fx, cfg, &ops);
 }
 
 static void start_server(unsigned int max_clients, uint32_t timeout_ms)
 {
 	struct ctl_server_config cfg = {
-		.path = fx.path,
-		.uid = (uid_t)-1,
-		.gid = (gid_t)-1,
 		.max_clients = max_clients,
 		.timeout_ms = timeout_ms,
 	};
-	struct ctl_ops ops = fx_ops();
 
-	cr_assert_eq(ctl_server_create(&cfg, &ops, fx.loop, &fx.srv), 0);
+	start_server_cfg(&cfg);
 }
 
 static void setup(void)
 {
-	memset(&fx, 0, sizeof(fx));
-	log_init("test_ctl", true, LOG_DAEMON);
-	log_setlevel(LOG_CRIT);	/* the expected refusals are not news */
-	strcpy(fx.dir, "/tmp/sctpalg-test-ctl.XXXXXX");
-	cr_assert_not_null(mkdtemp(fx.dir));
-	snprintf(fx.path, sizeof(fx.path), "%s/ctl.sock", fx.dir);
-	cr_assert_eq(loop_create(64, &fx.loop), 0);
-	fx.engine = fx_engine(MULTIHOME_OFF);
-	fx.now = 1000 * FX_SEC;
+	ctl_fx_setup(&fx, "test_ctl");
+	fx_now = 1000 * FX_SEC;
 }
 
 static void teardown(void)
 {
-	ctl_server_destroy(fx.srv);
-	loop_destroy(fx.loop);
-	engine_destroy(fx.engine);
-	rmdir(fx.dir);
+	ctl_fx_teardown(&fx);
 }
 
 /* A test client: one more fd on the loop, reading until EOF. */
@@ -319,7 +263,7 @@ Test(ctl, stats_has_every_counter)
 		7);
 	cr_assert_str_eq(ctl_json_str(ctl_json_get(ctl_json_at(ifs, 1), "name"),
 				      ""),
-			 "lan\"0");
+			 "lan\"0\\");
 	dp = ctl_json_get(d, "datapath");
 	cr_assert_eq(ctl_json_len(dp), 2);
 	cr_assert_eq(ctl_json_u64(ctl_json_get(dp, "ip_reassembled"), 0), 3);
@@ -327,7 +271,7 @@ Test(ctl, stats_has_every_counter)
 	txt = print_doc(CTL_CMD_STATS, d);
 	cr_assert_not_null(strstr(txt, "drops: none\n"), "%s", txt);
 	cr_assert_not_null(strstr(txt, "NAME"), "%s", txt);
-	cr_assert_not_null(strstr(txt, "wan1   native"), "%s", txt);
+	cr_assert_not_null(strstr(txt, "wan1    native"), "%s", txt);
 	cr_assert_not_null(strstr(txt, "datapath:\n"), "%s", txt);
 	cr_assert_not_null(strstr(txt, "ip reassembled"), "%s", txt);
 	free(txt);
@@ -425,7 +369,7 @@ Test(ctl, reload_reports_the_reason)
 	d = ask_json("reload\n");
 	cr_assert(ctl_json_bool(ctl_json_get(d, "ok"), false));
 	json_object_put(d);
-	fx.reload_ret = -EINVAL;
+	fx_reload_ret = -EINVAL;
 	d = ask_json("reload\n");
 	cr_assert_not(ctl_json_bool(ctl_json_get(d, "ok"), true));
 	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "error"), ""),

@@ -22,19 +22,14 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "ctl_fixture.h"
 #include "ctl_server.h"
 #include "engine_fixture.h"
 #include "ctl_json.h"
 #include "log.h"
 #include "loop.h"
 
-static struct {
-	struct loop *loop;
-	struct engine *engine;
-	struct ctl_server *srv;
-	char path[108];
-	char dir[64];
-} mx;
+static struct ctl_fx mx;
 
 struct sub {
 	int fd, id;
@@ -53,35 +48,22 @@ static struct engine *op_engine(void *arg)
 static void start(unsigned int max_clients, uint32_t idle_ms)
 {
 	struct ctl_server_config cfg = {
-		.path = mx.path,
-		.uid = (uid_t)-1,
-		.gid = (gid_t)-1,
 		.max_clients = max_clients,
 		.idle_ms = idle_ms,
 	};
 	struct ctl_ops ops = { .engine = op_engine };
 
-	cr_assert_eq(ctl_server_create(&cfg, &ops, mx.loop, &mx.srv), 0);
+	ctl_fx_start(&mx, &cfg, &ops);
 }
 
 static void setup(void)
 {
-	memset(&mx, 0, sizeof(mx));
-	log_init("test_ctl_monitor", true, LOG_DAEMON);
-	log_setlevel(LOG_CRIT);
-	strcpy(mx.dir, "/tmp/sctpalg-test-mon.XXXXXX");
-	cr_assert_not_null(mkdtemp(mx.dir));
-	snprintf(mx.path, sizeof(mx.path), "%s/ctl.sock", mx.dir);
-	cr_assert_eq(loop_create(64, &mx.loop), 0);
-	mx.engine = fx_engine(MULTIHOME_OFF);
+	ctl_fx_setup(&mx, "test_ctl_monitor");
 }
 
 static void teardown(void)
 {
-	ctl_server_destroy(mx.srv);
-	loop_destroy(mx.loop);
-	engine_destroy(mx.engine);
-	rmdir(mx.dir);
+	ctl_fx_teardown(&mx);
 }
 
 TestSuite(ctl_monitor, .init = setup, .fini = teardown, .timeout = 30);
