@@ -1,10 +1,16 @@
 /*
  * ctl_fixture: the control-socket tests' shared setup (ctl_fixture.h).
  */
+#define _GNU_SOURCE /* open_memstream */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "ctl_fixture.h"
 #include "engine_fixture.h"
@@ -38,6 +44,54 @@ void ctl_fx_start(struct ctl_fx *f, struct ctl_server_config *cfg,
 	cfg->uid = (uid_t)-1;
 	cfg->gid = (gid_t)-1;
 	cr_assert_eq(ctl_server_create(cfg, ops, f->loop, &f->srv), 0);
+}
+
+void ctl_fx_client_connect(struct ctl_fx *f, struct ctl_fx_client *c,
+			   int rcvbuf)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	memset(c, 0, sizeof(*c));
+	c->loop = f->loop;
+	c->id = -1;
+	strcpy(sun.sun_path, f->path);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	cr_assert_geq(c->fd, 0);
+	if (rcvbuf)
+		setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			   sizeof(rcvbuf));
+	cr_assert_eq(connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	c->mem = open_memstream(&c->buf, &c->len);
+	cr_assert_not_null(c->mem);
+}
+
+static void client_on_readable(void *arg, int res)
+{
+	struct ctl_fx_client *c = arg;
+	char tmp[4096];
+	ssize_t n;
+
+	cr_assert_geq(res, 0);
+	for (;;) {
+		n = read(c->fd, tmp, sizeof(tmp));
+		if (n > 0) {
+			fwrite(tmp, 1, (size_t)n, c->mem);
+			fflush(c->mem);
+			continue;
+		}
+		if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+			c->eof = true;
+			loop_del(c->loop, c->id);
+			c->id = -1;
+		}
+		return;
+	}
+}
+
+void ctl_fx_client_read(struct ctl_fx_client *c)
+{
+	c->id = loop_add_fd(c->loop, c->fd, POLLIN, 0, client_on_readable, c);
+	cr_assert_geq(c->id, 0);
 }
 
 unsigned int ctl_fx_interfaces(void *arg, struct ctl_if_info *ifs,

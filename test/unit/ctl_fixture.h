@@ -8,6 +8,9 @@
 #ifndef SCTPALG_TEST_CTL_FIXTURE_H
 #define SCTPALG_TEST_CTL_FIXTURE_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 #include "ctl_server.h"
 #include "loop.h"
 
@@ -25,6 +28,26 @@ void ctl_fx_teardown(struct ctl_fx *f);
 /* A server on f->path for cfg (its path, uid and gid filled in). */
 void ctl_fx_start(struct ctl_fx *f, struct ctl_server_config *cfg,
 		  const struct ctl_ops *ops);
+
+/*
+ * A test client: one more fd on the loop, reading into buf (a memstream,
+ * flushed after each read) until EOF.  id is its loop entry, -1 when it
+ * has none.
+ */
+struct ctl_fx_client {
+	struct loop *loop;
+	int fd, id;
+	bool eof;
+	char *buf;
+	size_t len;
+	FILE *mem;
+};
+
+/* Connects to f->path (rcvbuf: its SO_RCVBUF, if non-zero); no reading. */
+void ctl_fx_client_connect(struct ctl_fx *f, struct ctl_fx_client *c,
+			   int rcvbuf);
+/* From now on the loop reads what arrives. */
+void ctl_fx_client_read(struct ctl_fx_client *c);
 
 /*
  * Callbacks with fixed figures: interfaces "wan1" (native, 2 queues, up,

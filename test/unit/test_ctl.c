@@ -105,53 +105,15 @@ static void teardown(void)
 	ctl_fx_teardown(&fx);
 }
 
-/* A test client: one more fd on the loop, reading until EOF. */
-struct client {
-	int fd;
-	int id;
-	bool eof;
-	char *buf;
-	size_t len;
-	FILE *mem;
-};
-
-static void client_on_readable(void *arg, int res)
+/* A test client, reading until EOF (ctl_fixture.h). */
+static void client_open(struct ctl_fx_client *c)
 {
-	struct client *c = arg;
-	char tmp[4096];
-	ssize_t n;
-
-	cr_assert_geq(res, 0);
-	for (;;) {
-		n = read(c->fd, tmp, sizeof(tmp));
-		if (n > 0) {
-			fwrite(tmp, 1, (size_t)n, c->mem);
-			continue;
-		}
-		if (n == 0 || (n < 0 && errno == ECONNRESET)) {
-			c->eof = true;
-			loop_del(fx.loop, c->id);
-		}
-		return;
-	}
-}
-
-static void client_open(struct client *c)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-
-	memset(c, 0, sizeof(*c));
-	strcpy(sun.sun_path, fx.path);
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	cr_assert_geq(c->fd, 0);
-	cr_assert_eq(connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	c->mem = open_memstream(&c->buf, &c->len);
-	c->id = loop_add_fd(fx.loop, c->fd, POLLIN, 0, client_on_readable, c);
-	cr_assert_geq(c->id, 0);
+	ctl_fx_client_connect(&fx, c, 0);
+	ctl_fx_client_read(c);
 }
 
 /* A client of another uid: needs root; the socket must let it in. */
-static void client_open_as(struct client *c, uid_t uid)
+static void client_open_as(struct ctl_fx_client *c, uid_t uid)
 {
 	cr_assert_eq(seteuid(uid), 0);
 	client_open(c);
@@ -166,7 +128,7 @@ static void need_root(void)
 	cr_assert_eq(chmod(fx.dir, 0711), 0);
 }
 
-static void client_wait_eof(struct client *c)
+static void client_wait_eof(struct ctl_fx_client *c)
 {
 	while (!c->eof)
 		cr_assert_geq(loop_run_once(fx.loop, true), 0);
@@ -177,7 +139,7 @@ static void client_wait_eof(struct client *c)
 /* Sends req, returns the whole answer (to free). */
 static char *ask(const char *req)
 {
-	struct client c;
+	struct ctl_fx_client c;
 
 	client_open(&c);
 	cr_assert_eq(write(c.fd, req, strlen(req)), (ssize_t)strlen(req));
@@ -402,7 +364,7 @@ Test(ctl, unknown_and_too_long)
 Test(ctl, request_ended_by_shutdown)
 {
 	struct json_object *doc;
-	struct client c;
+	struct ctl_fx_client c;
 
 	start_server(0, 0);
 	client_open(&c);
@@ -418,7 +380,7 @@ Test(ctl, request_ended_by_shutdown)
 /* An idle client is disconnected by its deadline, without an answer. */
 Test(ctl, idle_client_cut_off)
 {
-	struct client c;
+	struct ctl_fx_client c;
 
 	start_server(0, 20);
 	client_open(&c);
@@ -433,7 +395,7 @@ Test(ctl, idle_client_cut_off)
  */
 Test(ctl, client_cap)
 {
-	struct client idle, extra;
+	struct ctl_fx_client idle, extra;
 	struct json_object *d;
 
 	start_server(1, 60000);
@@ -529,7 +491,7 @@ static void wait_admitted(uint64_t n)
 	}
 }
 
-static void client_drop(struct client *c)
+static void client_drop(struct ctl_fx_client *c)
 {
 	if (!c->eof)
 		loop_del(fx.loop, c->id);
@@ -539,7 +501,7 @@ static void client_drop(struct client *c)
 }
 
 /* The answer to "version\n" on an open client. */
-static bool version_answered(struct client *c)
+static bool version_answered(struct ctl_fx_client *c)
 {
 	struct json_object *d;
 	bool ok;
@@ -567,7 +529,7 @@ Test(ctl, idle_clients_of_one_uid_leave_root_in)
 	struct ctl_server_config cfg = {
 		.mode = 0666, .timeout_ms = 60000, .idle_ms = 60000,
 	};
-	struct client idle[10], root;
+	struct ctl_fx_client idle[10], root;
 	unsigned int i, connected = 0;
 
 	need_root();
@@ -600,7 +562,7 @@ Test(ctl, idle_clients_of_many_uids_leave_root_in)
 		.mode = 0666, .max_clients = 8, .timeout_ms = 60000,
 		.idle_ms = 60000,
 	};
-	struct client idle[8], late, root;
+	struct ctl_fx_client idle[8], late, root;
 	unsigned int i;
 
 	need_root();
@@ -624,7 +586,7 @@ Test(ctl, idle_clients_of_many_uids_leave_root_in)
 #define HOGS	12	/* under the listen backlog: connects never wait */
 
 struct hog {
-	struct client c;
+	struct ctl_fx_client c;
 	bool stop;
 	unsigned int reconnects;
 };
@@ -668,7 +630,7 @@ Test(ctl, reconnecting_hog_leaves_root_and_others_in)
 	struct ctl_server_config cfg = {
 		.mode = 0666, .timeout_ms = 60000, .idle_ms = 60000,
 	};
-	struct client root, other;
+	struct ctl_fx_client root, other;
 	unsigned int i, reconnects = 0;
 
 	need_root();
@@ -732,7 +694,7 @@ static void many_associations(unsigned int n)
 
 static void on_hangup(void *arg, int res)
 {
-	struct client *c = arg;
+	struct ctl_fx_client *c = arg;
 
 	(void)res;
 	c->eof = true;
@@ -751,7 +713,7 @@ Test(ctl, never_reading_client_is_cut_off)
 		.mode = 0666, .timeout_ms = 60000, .idle_ms = 200,
 	};
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct client stuck, root;
+	struct ctl_fx_client stuck, root;
 	char *all;
 	size_t full;
 	int avail = 0;
@@ -795,7 +757,7 @@ Test(ctl, idle_client_cut_off_before_deadline)
 	struct ctl_server_config cfg = {
 		.timeout_ms = 60000, .idle_ms = 50,
 	};
-	struct client c;
+	struct ctl_fx_client c;
 
 	start_server_cfg(&cfg);
 	client_open(&c);
