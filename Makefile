@@ -125,9 +125,6 @@ BENCH_TOOLS := $(patsubst test/bench/%.c,build/test/bench/%,\
 	$(filter-out %.bpf.c,$(wildcard test/bench/*.c)))
 FAST_DIFF := build/test/fastpath/fast_diff
 LIBSCTP_A := $(wildcard /usr/lib/$(MULTIARCH)/libsctp.a)
-MANPAGES  := $(wildcard man/*.[58])
-# systemd units: the daemon, and the metrics export for node_exporter.
-UNITS     := $(notdir $(wildcard conf/*.service conf/*.timer))
 
 .DEFAULT_GOAL := all
 all: build/libsctpalg.a build/sctpalgd build/sctpalgctl
@@ -135,15 +132,15 @@ tools: $(E2E_TOOLS) $(BENCH_TOOLS) $(FAST_DIFF) \
 	$(if $(LIBSCTP_A),build/test/vm/ksctp_peer)
 
 # ---- objects: shipped (-O2), and sanitized for the tests ----
+define compile
+	$(call msg,$(1),$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(2) $(call inc,$<) -c $< -o $@
+endef
 build/%.o: %.c
-	$(call msg,CC,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(call inc,$<) -c $< -o $@
-
+	$(call compile,CC)
 build/san/%.o: %.c
-	$(call msg,CC-SAN,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN) $(call inc,$<) -c $< -o $@
+	$(call compile,CC-SAN,$(SAN))
 
 build/libsctpalg.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -178,20 +175,21 @@ build/test/bench/%.skel.h: test/bench/%.bpf.c
 $(SCTPALGD_SRCS:%.c=build/%.o) $(SCTPALGD_SRCS:%.c=build/san/%.o): $(SKELS)
 
 # ---- programs; the unit tests; the fuzzers (libFuzzer, clang) ----
+# $(call link,FLAGS,LIBS): $@ from the objects, archives and sources
+# among its prerequisites (generated headers are prerequisites too).
+define link
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(1) -o $@ $(filter %.o %.a %.c,$^) $(2)
+endef
 build/sctpalgd: $(SCTPALGD_SRCS:%.c=build/%.o) build/libsctpalg.a
+	$(call link,,$(DAEMON_LIBS))
 build/san/sctpalgd: $(SCTPALGD_SRCS:%.c=build/san/%.o) $(SAN_LIB_OBJS)
-build/sctpalgd build/san/sctpalgd:
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $(if $(findstring /san/,$@),$(SAN)) -o $@ $^ \
-		$(DAEMON_LIBS)
-
+	$(call link,$(SAN),$(DAEMON_LIBS))
 build/sctpalgctl: $(CTL_SRCS:%.c=build/%.o) build/libsctpalg.a
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(INIH_LIBS) $(JSONC_LIBS)
-
+	$(call link,,$(INIH_LIBS) $(JSONC_LIBS))
 build/test/unit: $(UNIT_LINK_SRCS:%.c=build/san/%.o) $(SAN_LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(UNIT_LIBS)
+	$(call link,$(SAN),$(UNIT_LIBS))
 
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) $(INC_test) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -204,9 +202,9 @@ build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_LINK_SRCS) $(GEN_HDRS) \
 
 # ---- test tools: e2e helpers, benchmarks, fast-path differential ----
 # A tool is linked from the sources of its prerequisites (an e2e tool's
-# are its program and TOOL_SRCS_<name>) and TOOL_LIBS_<name>.  Benchmarks (-O2, no sanitizers),
-# the fast-path differential test and the fuzz corpus generator drive the
-# engine in process (ENGINE_DRIVER).
+# are its program and TOOL_SRCS_<name>) and TOOL_LIBS_<name>.
+# Benchmarks (-O2, no sanitizers), the fast-path differential test and
+# the fuzz corpus generator drive the engine in process (ENGINE_DRIVER).
 ENGINE_DRIVER := test/unit/pkt_build.c test/unit/engine_fixture.c \
 	build/libsctpalg.a
 TOOL_SRCS_xsk_forward := $(addprefix src/daemon/,xsk_port.c xdp_prog.c fast_kv.c)
@@ -223,12 +221,7 @@ TOOL_LIBS_fast_diff := $(call pc,--libs,libbpf)
 TOOL_LIBS_xdp_limit := $(call pc,--libs,libbpf)
 # The kernel SCTP VM's peer (test/vm/, test/e2e/test_kernel_*.sh).
 TOOL_LIBS_ksctp_peer := -static -l:libsctp.a
-define link_tool
-	$(call msg,LD,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(INC_test) -Ibuild/test/bench -o $@ \
-		$(filter %.c %.a,$^) $(TOOL_LIBS_$(@F))
-endef
+link_tool = $(call link,$(INC_test) -Ibuild/test/bench,$(TOOL_LIBS_$(@F)))
 .SECONDEXPANSION:
 $(E2E_TOOLS): build/test/e2e/%: test/e2e/%.c $$(TOOL_SRCS_$$*) $(SKELS) \
 		$(GEN_HDRS)
@@ -260,16 +253,9 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory all tools
 	$(Q)MAKE="$(MAKE)" bash test/check.sh $(CHECK_STAGES)
 check-unit: build/test/unit
-	@echo "== unit tests (ASan + UBSan)"
-	$(Q)ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
-	 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	 build/test/unit --jobs 2
+	$(Q)bash test/run_unit.sh
 check-static:
-	@echo "== cppcheck"
-	$(Q)cppcheck -q --std=c11 --enable=warning,portability \
-		--error-exitcode=1 --inline-suppr --suppress=unknownMacro \
-		$(INC_test) $(LIB_SRCS) $(GEN_SRCS) $(DAEMON_SRCS) $(CTL_SRCS)
-	@echo "cppcheck: clean"
+	$(Q)bash test/run_static.sh
 check-config: build/sctpalgd
 	@echo "== config golden tests"
 	$(Q)bash test/config/run.sh
@@ -298,35 +284,12 @@ lint: check-static
 lint-all:
 	$(Q)bash test/lint.sh --all
 
-# ---- install ----
+# ---- install (conf/install.sh) ----
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(SYSCONFDIR)/sctpalg $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(BASHCOMPDIR)
-	install -m 755 build/sctpalgd $(DESTDIR)$(SBINDIR)/
-	install -m 755 build/sctpalgctl $(DESTDIR)$(BINDIR)/
-	install -m 644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5/
-	install -m 644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
-	@[ -e $(DESTDIR)$(SYSCONFDIR)/sctpalg/sctpalgd.conf ] || \
-		install -m 640 conf/sctpalgd.conf $(DESTDIR)$(SYSCONFDIR)/sctpalg/
-	@# The units name /usr/local/{s,}bin and /etc: follow SBINDIR,
-	@# BINDIR, SYSCONFDIR.
-	@for u in $(UNITS); do \
-		sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
-		    -e 's|/usr/local/bin/|$(BINDIR)/|g' \
-		    -e 's|/etc/sctpalg/|$(SYSCONFDIR)/sctpalg/|g' conf/$$u \
-		    > $(DESTDIR)$(UNITDIR)/$$u && \
-		chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
-	done
-	install -m 644 conf/sctpalgctl $(DESTDIR)$(BASHCOMPDIR)/sctpalgctl
-
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/sctpalgd $(DESTDIR)$(BINDIR)/sctpalgctl \
-		$(DESTDIR)$(BASHCOMPDIR)/sctpalgctl \
-		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
-		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(filter %.5,$(MANPAGES)))) \
-		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(filter %.8,$(MANPAGES))))
+INSTALL_DIRS := DESTDIR SBINDIR BINDIR MANDIR SYSCONFDIR UNITDIR BASHCOMPDIR
+install uninstall:
+	$(Q)$(foreach d,$(INSTALL_DIRS),$(d)='$($(d))') bash conf/install.sh $@
 
 clean:
 	rm -rf build

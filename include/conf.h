@@ -93,9 +93,5 @@ int conf_print(const struct conf *c, FILE *f);
 /* The keys the parser knows, for the documentation checks. */
 size_t conf_key_count(void);
 struct conf_key conf_key_at(size_t i);
-/* "auto", "zerocopy", ...: the name the config file uses. */
-const char *conf_xdp_mode_name(enum conf_xdp_mode m);
-/* "error" .. "debug" for LOG_ERR .. LOG_DEBUG, NULL for any other. */
-const char *conf_log_level_name(int level);
 
 #endif

@@ -112,22 +112,11 @@ static const char *const log_levels[] = {
 	[LOG_NOTICE] = "notice", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
 };
 
-const char *conf_log_level_name(int level)
-{
-	return level >= LOG_ERR && level <= LOG_DEBUG ? log_levels[level] :
-							NULL;
-}
-
 static const char *const xdp_modes[CONF_XDP__COUNT] = {
 #define CONF_XDP_MODE_NAME(n, s) [CONF_XDP_##n] = s,
 	CONF_XDP_MODES(CONF_XDP_MODE_NAME)
 #undef CONF_XDP_MODE_NAME
 };
-
-const char *conf_xdp_mode_name(enum conf_xdp_mode m)
-{
-	return (unsigned int)m < CONF_XDP__COUNT ? xdp_modes[m] : "?";
-}
 
 /* ---- composite keys: their own parsers ---- */
 

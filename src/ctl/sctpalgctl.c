@@ -367,6 +367,11 @@ static int __attribute__((noreturn)) capture(int fd, const char *file)
 static int __attribute__((noreturn)) capture_main(const char *path, int argc,
 						  char **argv)
 {
+	/* The request's word for each option but -w (cap_filter.h). */
+	static const char *const opt_words[128] = {
+		['c'] = "count", ['d'] = "secs", ['i'] = "if",
+		['r'] = "rate",	 ['s'] = "snap",
+	};
 	char req[CTL_REQUEST_MAX], why[160];
 	const char *file = NULL;
 	struct cap_req r;
@@ -376,28 +381,12 @@ static int __attribute__((noreturn)) capture_main(const char *path, int argc,
 	off = (size_t)snprintf(req, sizeof(req), "capture");
 	optind = 0;	/* glibc: start afresh on the command's words */
 	while ((ch = getopt(argc, argv, "+c:d:i:r:s:w:")) != -1) {
-		switch (ch) {
-		case 'c':
-			req_add(req, sizeof(req), &off, "count", optarg);
-			break;
-		case 'd':
-			req_add(req, sizeof(req), &off, "secs", optarg);
-			break;
-		case 'i':
-			req_add(req, sizeof(req), &off, "if", optarg);
-			break;
-		case 'r':
-			req_add(req, sizeof(req), &off, "rate", optarg);
-			break;
-		case 's':
-			req_add(req, sizeof(req), &off, "snap", optarg);
-			break;
-		case 'w':
+		if (ch == 'w')
 			file = optarg;
-			break;
-		default:
+		else if (ch > 0 && ch < 128 && opt_words[ch])
+			req_add(req, sizeof(req), &off, opt_words[ch], optarg);
+		else
 			usage();
-		}
 	}
 	for (int i = optind; i < argc; i++)
 		req_add(req, sizeof(req), &off, NULL, argv[i]);

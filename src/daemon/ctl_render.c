@@ -88,6 +88,12 @@ static void ctl_add(struct ctl_render_ctx *c, struct json_object *o,
 	ctl_add_ex(c, o, k, v, JSON_C_OBJECT_ADD_CONSTANT_KEY);
 }
 
+static void ctl_add_u64(struct ctl_render_ctx *c, struct json_object *o,
+			const char *k, uint64_t v)
+{
+	ctl_add(c, o, k, json_object_new_uint64(v));
+}
+
 static void ctl_push(struct ctl_render_ctx *c, struct json_object *arr,
 		     struct json_object *v)
 {
@@ -207,27 +213,23 @@ static struct json_object *ctl_assoc(struct ctl_render_ctx *c,
 	struct json_object *o = json_object_new_object(), *d, *arr, *x;
 	unsigned int i;
 
-	ctl_add(c, o, "id", json_object_new_uint64(v->id));
+	ctl_add_u64(c, o, "id", v->id);
 	ctl_add(c, o, "state",
 		ctl_str(assoc_state_name((enum assoc_state)v->state)));
 	ctl_add(c, o, "direction",
 		ctl_str(v->inbound ? "inbound" : "outbound"));
-	ctl_add(c, o, "inside_port", json_object_new_uint64(v->inside_port));
-	ctl_add(c, o, "public_port", json_object_new_uint64(v->public_port));
-	ctl_add(c, o, "peer_port", json_object_new_uint64(v->peer_port));
-	ctl_add(c, o, "tag_inside", json_object_new_uint64(v->tag_inside));
-	ctl_add(c, o, "tag_peer", json_object_new_uint64(v->tag_peer));
-	ctl_add(c, o, "age_s",
-		json_object_new_uint64(ctl_secs(v->created_ns, c->now_ns)));
-	ctl_add(c, o, "idle_s",
-		json_object_new_uint64(ctl_secs(v->last_seen_ns, c->now_ns)));
-	ctl_add(c, o, "expires_s",
-		json_object_new_uint64(ctl_secs(c->now_ns, v->expires_ns)));
+	ctl_add_u64(c, o, "inside_port", v->inside_port);
+	ctl_add_u64(c, o, "public_port", v->public_port);
+	ctl_add_u64(c, o, "peer_port", v->peer_port);
+	ctl_add_u64(c, o, "tag_inside", v->tag_inside);
+	ctl_add_u64(c, o, "tag_peer", v->tag_peer);
+	ctl_add_u64(c, o, "age_s", ctl_secs(v->created_ns, c->now_ns));
+	ctl_add_u64(c, o, "idle_s", ctl_secs(v->last_seen_ns, c->now_ns));
+	ctl_add_u64(c, o, "expires_s", ctl_secs(c->now_ns, v->expires_ns));
 	/* Packets matched to it and dropped, by class (engine.h). */
 	d = json_object_new_object();
 	for (i = 0; i < ENGINE_ADC__COUNT; i++)
-		ctl_add(c, d, engine_assoc_drop_class_name(i),
-			json_object_new_uint64(v->drops[i]));
+		ctl_add_u64(c, d, engine_assoc_drop_class_name(i), v->drops[i]);
 	ctl_add(c, o, "drops", d);
 
 	arr = json_object_new_array();
@@ -247,14 +249,10 @@ static struct json_object *ctl_assoc(struct ctl_render_ctx *c,
 		x = json_object_new_object();
 		ctl_add_addr(c, x, "peer", &v->paths[i].peer);
 		ctl_add_uplink(c, x, v->paths[i].uplink);
-		ctl_add(c, x, "pkts_out",
-			json_object_new_uint64(v->paths[i].pkts_out));
-		ctl_add(c, x, "bytes_out",
-			json_object_new_uint64(v->paths[i].bytes_out));
-		ctl_add(c, x, "pkts_in",
-			json_object_new_uint64(v->paths[i].pkts_in));
-		ctl_add(c, x, "bytes_in",
-			json_object_new_uint64(v->paths[i].bytes_in));
+		ctl_add_u64(c, x, "pkts_out", v->paths[i].pkts_out);
+		ctl_add_u64(c, x, "bytes_out", v->paths[i].bytes_out);
+		ctl_add_u64(c, x, "pkts_in", v->paths[i].pkts_in);
+		ctl_add_u64(c, x, "bytes_in", v->paths[i].bytes_in);
 		ctl_push(c, arr, x);
 	}
 	ctl_add(c, o, "paths", arr);
@@ -338,20 +336,14 @@ static void ctl_render_interfaces(struct ctl_render_ctx *c,
 		o = json_object_new_object();
 		ctl_add(c, o, "name", ctl_str(ifs[i].name));
 		ctl_add(c, o, "mode", ctl_str(ifs[i].mode ? ifs[i].mode : "?"));
-		ctl_add(c, o, "queues", json_object_new_uint64(ifs[i].queues));
+		ctl_add_u64(c, o, "queues", ifs[i].queues);
 		ctl_add(c, o, "up", json_object_new_boolean(ifs[i].up));
-		ctl_add(c, o, "rx_packets",
-			json_object_new_uint64(ifs[i].rx_packets));
-		ctl_add(c, o, "rx_bytes",
-			json_object_new_uint64(ifs[i].rx_bytes));
-		ctl_add(c, o, "tx_packets",
-			json_object_new_uint64(ifs[i].tx_packets));
-		ctl_add(c, o, "tx_bytes",
-			json_object_new_uint64(ifs[i].tx_bytes));
-		ctl_add(c, o, "rx_dropped",
-			json_object_new_uint64(ifs[i].rx_dropped));
-		ctl_add(c, o, "tx_dropped",
-			json_object_new_uint64(ifs[i].tx_dropped));
+		ctl_add_u64(c, o, "rx_packets", ifs[i].rx_packets);
+		ctl_add_u64(c, o, "rx_bytes", ifs[i].rx_bytes);
+		ctl_add_u64(c, o, "tx_packets", ifs[i].tx_packets);
+		ctl_add_u64(c, o, "tx_bytes", ifs[i].tx_bytes);
+		ctl_add_u64(c, o, "rx_dropped", ifs[i].rx_dropped);
+		ctl_add_u64(c, o, "tx_dropped", ifs[i].tx_dropped);
 		ctl_push(c, arr, o);
 	}
 	ctl_add(c, doc, "interfaces", arr);
@@ -407,15 +399,11 @@ static void ctl_render_uplinks(struct ctl_render_ctx *c,
 			break;
 		o = json_object_new_object();
 		ctl_add(c, o, "name", ctl_str(name));
-		ctl_add(c, o, "paths", json_object_new_uint64(sum[i].paths));
-		ctl_add(c, o, "pkts_out",
-			json_object_new_uint64(sum[i].pkts_out));
-		ctl_add(c, o, "bytes_out",
-			json_object_new_uint64(sum[i].bytes_out));
-		ctl_add(c, o, "pkts_in",
-			json_object_new_uint64(sum[i].pkts_in));
-		ctl_add(c, o, "bytes_in",
-			json_object_new_uint64(sum[i].bytes_in));
+		ctl_add_u64(c, o, "paths", sum[i].paths);
+		ctl_add_u64(c, o, "pkts_out", sum[i].pkts_out);
+		ctl_add_u64(c, o, "bytes_out", sum[i].bytes_out);
+		ctl_add_u64(c, o, "pkts_in", sum[i].pkts_in);
+		ctl_add_u64(c, o, "bytes_in", sum[i].bytes_in);
 		ctl_push(c, arr, o);
 	}
 	ctl_add(c, doc, "uplinks", arr);
@@ -428,30 +416,20 @@ static void ctl_render_stats(struct ctl_render_ctx *c, struct json_object *doc)
 	unsigned int i;
 
 	o = json_object_new_object();
-	ctl_add(c, o, "packets_out",
-		json_object_new_uint64(st->packets[ENGINE_OUTBOUND]));
-	ctl_add(c, o, "packets_in",
-		json_object_new_uint64(st->packets[ENGINE_INBOUND]));
-	ctl_add(c, o, "forwarded_out",
-		json_object_new_uint64(st->forwarded[ENGINE_OUTBOUND]));
-	ctl_add(c, o, "forwarded_in",
-		json_object_new_uint64(st->forwarded[ENGINE_INBOUND]));
-	ctl_add(c, o, "replies", json_object_new_uint64(st->replies));
-	ctl_add(c, o, "assocs_live", json_object_new_uint64(st->assocs_live));
-	ctl_add(c, o, "handshakes_live",
-		json_object_new_uint64(st->handshakes_live));
-	ctl_add(c, o, "handshakes_evicted",
-		json_object_new_uint64(st->handshakes_evicted));
-	ctl_add(c, o, "assocs_created",
-		json_object_new_uint64(st->assocs_created));
-	ctl_add(c, o, "assocs_expired",
-		json_object_new_uint64(st->assocs_expired));
-	ctl_add(c, o, "assocs_ended", json_object_new_uint64(st->assocs_ended));
-	ctl_add(c, o, "assocs_removed",
-		json_object_new_uint64(st->assocs_removed));
-	ctl_add(c, o, "csum_full", json_object_new_uint64(st->csum_full));
-	ctl_add(c, o, "csum_incremental",
-		json_object_new_uint64(st->csum_incremental));
+	ctl_add_u64(c, o, "packets_out", st->packets[ENGINE_OUTBOUND]);
+	ctl_add_u64(c, o, "packets_in", st->packets[ENGINE_INBOUND]);
+	ctl_add_u64(c, o, "forwarded_out", st->forwarded[ENGINE_OUTBOUND]);
+	ctl_add_u64(c, o, "forwarded_in", st->forwarded[ENGINE_INBOUND]);
+	ctl_add_u64(c, o, "replies", st->replies);
+	ctl_add_u64(c, o, "assocs_live", st->assocs_live);
+	ctl_add_u64(c, o, "handshakes_live", st->handshakes_live);
+	ctl_add_u64(c, o, "handshakes_evicted", st->handshakes_evicted);
+	ctl_add_u64(c, o, "assocs_created", st->assocs_created);
+	ctl_add_u64(c, o, "assocs_expired", st->assocs_expired);
+	ctl_add_u64(c, o, "assocs_ended", st->assocs_ended);
+	ctl_add_u64(c, o, "assocs_removed", st->assocs_removed);
+	ctl_add_u64(c, o, "csum_full", st->csum_full);
+	ctl_add_u64(c, o, "csum_incremental", st->csum_incremental);
 	ctl_add(c, doc, "engine", o);
 
 	/* Every reason, zero or not: a script can rely on the keys. */
@@ -459,15 +437,14 @@ static void ctl_render_stats(struct ctl_render_ctx *c, struct json_object *doc)
 	for (i = 0; i < DROP__COUNT; i++) {
 		if (i == DROP_NONE)
 			continue;
-		ctl_add(c, o, drop_reason_name((enum drop_reason)i),
-			json_object_new_uint64(st->drops[i]));
+		ctl_add_u64(c, o, drop_reason_name((enum drop_reason)i),
+			    st->drops[i]);
 	}
 	ctl_add(c, doc, "drops", o);
 
 	o = json_object_new_object();
 	for (i = 0; i < ENGINE_CS__COUNT; i++)
-		ctl_add(c, o, ctl_chunk_names[i],
-			json_object_new_uint64(st->chunks[i]));
+		ctl_add_u64(c, o, ctl_chunk_names[i], st->chunks[i]);
 	ctl_add(c, doc, "translations", o);
 
 	o = json_object_new_object();
@@ -576,7 +553,7 @@ int ctl_render_filtered(enum ctl_cmd cmd, const struct ctl_filter *filter,
 	case CTL_CMD_FLUSH:
 		n = engine_flush(e);
 		ctl_add(&c, doc, "ok", json_object_new_boolean(1));
-		ctl_add(&c, doc, "removed", json_object_new_uint64(n));
+		ctl_add_u64(&c, doc, "removed", n);
 		break;
 	case CTL_CMD_VERSION:
 		ctl_add(&c, doc, "ok", json_object_new_boolean(1));

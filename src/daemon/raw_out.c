@@ -48,6 +48,19 @@ void raw_out_destroy(struct raw_out *r)
 	free(r);
 }
 
+/* The one control message of a send: level, type and its data. */
+static void raw_out_cmsg(struct msghdr *msg, int level, int type,
+			 const void *data, size_t len)
+{
+	struct cmsghdr *cm = (struct cmsghdr *)msg->msg_control;
+
+	cm->cmsg_level = level;
+	cm->cmsg_type = type;
+	cm->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(cm), data, len);
+	msg->msg_controllen = CMSG_SPACE(len);
+}
+
 /*
  * oif, when > 0, is the egress interface the route lookup chose, passed
  * as IP_PKTINFO / IPV6_PKTINFO so a path pinned to an uplink leaves by
@@ -68,8 +81,8 @@ int raw_out_send(struct raw_out *r, const uint8_t *ip, uint32_t len, int oif)
 		.msg_name = &ss,
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
+		.msg_control = ctl.buf,
 	};
-	struct cmsghdr *cm = (struct cmsghdr *)ctl.buf;
 	int fd;
 
 	if ((ip[0] >> 4) == 4) {
@@ -79,11 +92,7 @@ int raw_out_send(struct raw_out *r, const uint8_t *ip, uint32_t len, int oif)
 		sin->sin_family = AF_INET;
 		memcpy(&sin->sin_addr, ip + 16, 4);
 		msg.msg_namelen = sizeof(*sin);
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+		raw_out_cmsg(&msg, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
 		fd = r->raw4;
 	} else {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
@@ -93,17 +102,13 @@ int raw_out_send(struct raw_out *r, const uint8_t *ip, uint32_t len, int oif)
 		memcpy(&sin6->sin6_addr, ip + 24, 16);
 		sin6->sin6_scope_id = (uint32_t)oif;
 		msg.msg_namelen = sizeof(*sin6);
-		cm->cmsg_level = IPPROTO_IPV6;
-		cm->cmsg_type = IPV6_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+		raw_out_cmsg(&msg, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
 		fd = r->raw6;
 	}
-	if (oif > 0)
-		msg.msg_control = ctl.buf;
-	else
+	if (oif <= 0) {
+		msg.msg_control = NULL;
 		msg.msg_controllen = 0;
+	}
 	if (sendmsg(fd, &msg, 0) < 0)
 		return -errno;
 	return 0;

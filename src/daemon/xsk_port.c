@@ -176,39 +176,38 @@ static bool is_pow2(uint32_t v)
 	return v && !(v & (v - 1));
 }
 
-static int if_get_mac(const char *name, uint8_t mac[6])
+/* One interface ioctl on a throwaway socket: 0 or a negative errno. */
+static int if_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
 {
-	struct ifreq ifr;
 	int fd, err = 0;
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+	if (ioctl(fd, req, ifr))
 		err = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
 	close(fd);
+	return err;
+}
+
+static int if_get_mac(const char *name, uint8_t mac[6])
+{
+	struct ifreq ifr = { 0 };
+	int err = if_ioctl(name, SIOCGIFHWADDR, &ifr);
+
+	if (!err)
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
 	return err;
 }
 
 static int if_get_mtu(const char *name, unsigned int *mtu)
 {
-	struct ifreq ifr;
-	int fd, err = 0;
+	struct ifreq ifr = { 0 };
+	int err = if_ioctl(name, SIOCGIFMTU, &ifr);
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFMTU, &ifr))
-		err = -errno;
-	else
+	if (!err)
 		*mtu = ifr.ifr_mtu > 0 ? (unsigned int)ifr.ifr_mtu : 0;
-	close(fd);
 	return err;
 }
 
@@ -216,24 +215,13 @@ static int if_get_mtu(const char *name, unsigned int *mtu)
 static int if_rx_queues(const char *name)
 {
 	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
-	struct ifreq ifr;
-	int fd, n;
+	struct ifreq ifr = { .ifr_data = (void *)&ch };
+	int n = if_ioctl(name, SIOCETHTOOL, &ifr);
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	ifr.ifr_data = (void *)&ch;
-	if (ioctl(fd, SIOCETHTOOL, &ifr)) {
-		n = errno == EOPNOTSUPP ? 1 : -errno;
-	} else {
-		n = (int)(ch.combined_count + ch.rx_count);
-		if (n <= 0)
-			n = 1;
-	}
-	close(fd);
-	return n;
+	if (n)
+		return n == -EOPNOTSUPP ? 1 : n;
+	n = (int)(ch.combined_count + ch.rx_count);
+	return n > 0 ? n : 1;
 }
 
 /*

@@ -659,35 +659,15 @@ void assoc_unlink_all(struct assoc_table *t, struct assoc *a)
 	cands_unindex(t, a);
 }
 
-struct assoc *assoc_lookup_tag(const struct assoc_table *t,
-			       enum assoc_key k, uint16_t port_a,
-			       uint16_t port_b, uint32_t tag)
-{
-	uint32_t n;
-
-	if (is_prev(k) && !t->prev_linked)
-		return NULL;
-	n = *key_bucket(t, k, port_a, port_b, tag);
-
-	while (n != ASSOC_NONE) {
-		struct assoc *a = &t->slots[NODE_ID(n)];
-		uint16_t pa, pb;
-		uint32_t at;
-
-		if (NODE_KEY(n) == (uint32_t)k) {
-			key_of(a, k, &pa, &pb, &at);
-			if (pa == port_a && pb == port_b && at == tag)
-				return a;
-		}
-		n = *hnext_of(t, NODE_ID(n), NODE_KEY(n));
-	}
-	return NULL;
-}
-
-struct assoc *
-assoc_lookup_tag_match(const struct assoc_table *t, enum assoc_key k,
-		       uint16_t port_a, uint16_t port_b, uint32_t tag,
-		       bool (*match)(const struct assoc *, void *), void *arg)
+/*
+ * The chain walk behind every lookup by key: the first association whose
+ * key k is (port_a, port_b, tag) and for which match(a, arg) is true (no
+ * match: the first).  The port keys' tag is 0 (key_of()).
+ */
+static struct assoc *key_walk(const struct assoc_table *t, enum assoc_key k,
+			      uint16_t port_a, uint16_t port_b, uint32_t tag,
+			      bool (*match)(const struct assoc *, void *),
+			      void *arg)
 {
 	uint32_t n;
 
@@ -703,12 +683,26 @@ assoc_lookup_tag_match(const struct assoc_table *t, enum assoc_key k,
 		if (NODE_KEY(n) == (uint32_t)k) {
 			key_of(a, k, &pa, &pb, &at);
 			if (pa == port_a && pb == port_b && at == tag &&
-			    match(a, arg))
+			    (!match || match(a, arg)))
 				return a;
 		}
 		n = *hnext_of(t, NODE_ID(n), NODE_KEY(n));
 	}
 	return NULL;
+}
+
+struct assoc *assoc_lookup_tag(const struct assoc_table *t, enum assoc_key k,
+			       uint16_t port_a, uint16_t port_b, uint32_t tag)
+{
+	return key_walk(t, k, port_a, port_b, tag, NULL, NULL);
+}
+
+struct assoc *
+assoc_lookup_tag_match(const struct assoc_table *t, enum assoc_key k,
+		       uint16_t port_a, uint16_t port_b, uint32_t tag,
+		       bool (*match)(const struct assoc *, void *), void *arg)
+{
+	return key_walk(t, k, port_a, port_b, tag, match, arg);
 }
 
 struct assoc *assoc_lookup_ports(const struct assoc_table *t,
@@ -717,22 +711,7 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 				 bool (*match)(const struct assoc *, void *),
 				 void *arg)
 {
-	uint32_t n = *key_bucket(t, k, port_a, port_b, 0);
-
-	while (n != ASSOC_NONE) {
-		struct assoc *a = &t->slots[NODE_ID(n)];
-		uint16_t pa, pb;
-		uint32_t at;
-
-		if (NODE_KEY(n) == (uint32_t)k) {
-			key_of(a, k, &pa, &pb, &at);
-			if (pa == port_a && pb == port_b &&
-			    (!match || match(a, arg)))
-				return a;
-		}
-		n = *hnext_of(t, NODE_ID(n), NODE_KEY(n));
-	}
-	return NULL;
+	return key_walk(t, k, port_a, port_b, 0, match, arg);
 }
 
 /* ---- address lists ---- */

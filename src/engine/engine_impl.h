@@ -217,8 +217,8 @@ void handshake_cand_view_tags(const struct assoc *a, uint32_t *tag_inside,
 void handshake_cand_restore(const struct engine *e, struct assoc *a,
 			    uint64_t now);
 /* Pieces of a new association, shared with vtags_restore.c. */
-enum drop_reason handshake_check_limits(struct xlate_ctx *x,
-					const struct nat_addr *host);
+struct assoc *handshake_new_assoc(struct xlate_ctx *x,
+				  const struct nat_addr *host);
 int handshake_ref_new_locals(struct xlate_ctx *x);
 void handshake_finish_new(struct xlate_ctx *x, const struct nat_addr *host);
 enum drop_reason handshake_port_check(struct xlate_ctx *x, uint16_t port,

@@ -59,11 +59,22 @@ static bool in_match(const struct assoc *a, void *arg)
 	       assoc_find_peer(a, &x->src) >= 0;
 }
 
-/* Table, per-host, rate and slot limits, shared fairly under floods. */
-enum drop_reason handshake_check_limits(struct xlate_ctx *x,
-				       const struct nat_addr *host)
+/*
+ * A slot for a new association of `host`, once the table, per-host,
+ * rate and slot limits (shared fairly under floods, handshake_budget.c)
+ * admit it; NULL when refused, the packet dropped with the reason.
+ */
+struct assoc *handshake_new_assoc(struct xlate_ctx *x,
+				  const struct nat_addr *host)
 {
-	return hs_budget_admit(x, host);
+	enum drop_reason r = hs_budget_admit(x, host);
+	struct assoc *a = NULL;
+
+	if (r == DROP_NONE && !(a = assoc_alloc(x->e->table, x->now)))
+		r = DROP_TABLE_FULL;
+	if (r != DROP_NONE)
+		engine_drop(x, r);
+	return a;
 }
 
 /* Take port references for the bindings this packet added. */
@@ -283,16 +294,9 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 						DROP_NO_MAPPING);
 		return;
 	}
-	r = handshake_check_limits(x, &x->src);
-	if (r != DROP_NONE) {
-		engine_drop(x, r);
+	a = handshake_new_assoc(x, &x->src);
+	if (!a)
 		return;
-	}
-	a = assoc_alloc(e->table, x->now);
-	if (!a) {
-		engine_drop(x, DROP_TABLE_FULL);
-		return;
-	}
 	x->a = ca.self = a;
 	a->port_inside = x->sv.sport;
 	a->port_peer = x->sv.dport;
@@ -371,7 +375,6 @@ static void init_inbound_forward(struct xlate_ctx *x, const uint8_t *chunk,
 {
 	struct engine *e = x->e;
 	const struct engine_forward *fw;
-	enum drop_reason r;
 	struct assoc *a;
 	int f;
 
@@ -381,16 +384,9 @@ static void init_inbound_forward(struct xlate_ctx *x, const uint8_t *chunk,
 		return;
 	}
 	fw = &e->conf.forwards[f];
-	r = handshake_check_limits(x, &fw->inside_addr);
-	if (r != DROP_NONE) {
-		engine_drop(x, r);
+	a = handshake_new_assoc(x, &fw->inside_addr);
+	if (!a)
 		return;
-	}
-	a = assoc_alloc(e->table, x->now);
-	if (!a) {
-		engine_drop(x, DROP_TABLE_FULL);
-		return;
-	}
 	x->a = a;
 	a->flags = ASSOC_F_INBOUND;
 	a->forward = (int8_t)f;

@@ -76,13 +76,9 @@ bool vtags_restore(struct xlate_ctx *x)
 	    !sctp_csum_verify(x->sv.sctp, x->sv.len))
 		return false;
 
-	r = handshake_check_limits(x, &x->src);
-	if (r == DROP_NONE && !(a = assoc_alloc(e->table, x->now)))
-		r = DROP_TABLE_FULL;
-	if (r != DROP_NONE) {
-		engine_drop(x, r);
+	a = handshake_new_assoc(x, &x->src);
+	if (!a)
 		return true;
-	}
 	x->a = a;
 	a->port_inside = a->port_public = x->sv.sport;
 	a->port_peer = x->sv.dport;

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "ctl_fixture.h"
 #include "ctl_print.h"
 #include "ctl_server.h"
 #include "engine_fixture.h"
@@ -38,78 +39,38 @@
 #include "log.h"
 #include "loop.h"
 
-struct fixture {
-	struct loop *loop;
-	struct engine *engine;
-	struct ctl_server *srv;
-	char path[108];
-	char dir[64];
-	uint64_t now;
-	int reload_ret;
-};
-
-static struct fixture fx;
+static struct ctl_fx fx;
+static uint64_t fx_now;
+static int fx_reload_ret;
 
 static struct engine *op_engine(void *arg)
 {
-	return ((struct fixture *)arg)->engine;
+	(void)arg;
+	return fx.engine;
 }
 
 static uint64_t op_now(void *arg)
 {
-	return ((struct fixture *)arg)->now;
-}
-
-static unsigned int op_ifs(void *arg, struct ctl_if_info *ifs,
-			   unsigned int max)
-{
 	(void)arg;
-	cr_assert_geq(max, 2);
-	strcpy(ifs[0].name, "wan1");
-	ifs[0].mode = "native";
-	ifs[0].queues = 2;
-	ifs[0].up = true;
-	ifs[0].rx_packets = 7;
-	strcpy(ifs[1].name, "lan\"0");	/* needs escaping */
-	ifs[1].mode = "generic";
-	ifs[1].queues = 1;
-	return 2;
-}
-
-static unsigned int op_counters(void *arg, struct ctl_counter *out,
-				unsigned int max)
-{
-	(void)arg;
-	cr_assert_geq(max, 2);
-	out[0] = (struct ctl_counter){ "raw_sent", 12 };
-	out[1] = (struct ctl_counter){ "ip_reassembled", 3 };
-	return 2;
-}
-
-static const char *op_uplink(void *arg, unsigned int i)
-{
-	(void)arg;
-	return i == 0 ? "isp-one" : i == 1 ? "isp-two" : NULL;
+	return fx_now;
 }
 
 static int op_reload(void *arg, char *why, size_t len)
 {
-	struct fixture *f = arg;
-
-	if (f->reload_ret)
+	(void)arg;
+	if (fx_reload_ret)
 		snprintf(why, len, "/etc/x.conf:3: bad value");
-	return f->reload_ret;
+	return fx_reload_ret;
 }
 
 static struct ctl_ops fx_ops(void)
 {
 	struct ctl_ops ops = {
-		.arg = &fx,
 		.engine = op_engine,
 		.now_ns = op_now,
-		.interfaces = op_ifs,
-		.counters = op_counters,
-		.uplink_name = op_uplink,
+		.interfaces = ctl_fx_interfaces,
+		.counters = ctl_fx_counters,
+		.uplink_name = ctl_fx_uplink_name,
 		.reload = op_reload,
 	};
 
@@ -120,94 +81,39 @@ static void start_server_cfg(struct ctl_server_config *cfg)
 {
 	struct ctl_ops ops = fx_ops();
 
-	cfg->path = fx.path;
-	cfg->uid = (uid_t)-1;
-	cfg->gid = (gid_t)-1;
-	cr_assert_eq(ctl_server_create(cfg, &ops, fx.loop, &fx.srv), 0);
+	ctl_fx_start(&fx, cfg, &ops);
 }
 
 static void start_server(unsigned int max_clients, uint32_t timeout_ms)
 {
 	struct ctl_server_config cfg = {
-		.path = fx.path,
-		.uid = (uid_t)-1,
-		.gid = (gid_t)-1,
 		.max_clients = max_clients,
 		.timeout_ms = timeout_ms,
 	};
-	struct ctl_ops ops = fx_ops();
 
-	cr_assert_eq(ctl_server_create(&cfg, &ops, fx.loop, &fx.srv), 0);
+	start_server_cfg(&cfg);
 }
 
 static void setup(void)
 {
-	memset(&fx, 0, sizeof(fx));
-	log_init("test_ctl", true, LOG_DAEMON);
-	log_setlevel(LOG_CRIT);	/* the expected refusals are not news */
-	strcpy(fx.dir, "/tmp/sctpalg-test-ctl.XXXXXX");
-	cr_assert_not_null(mkdtemp(fx.dir));
-	snprintf(fx.path, sizeof(fx.path), "%s/ctl.sock", fx.dir);
-	cr_assert_eq(loop_create(64, &fx.loop), 0);
-	fx.engine = fx_engine(MULTIHOME_OFF);
-	fx.now = 1000 * FX_SEC;
+	ctl_fx_setup(&fx, "test_ctl");
+	fx_now = 1000 * FX_SEC;
 }
 
 static void teardown(void)
 {
-	ctl_server_destroy(fx.srv);
-	loop_destroy(fx.loop);
-	engine_destroy(fx.engine);
-	rmdir(fx.dir);
+	ctl_fx_teardown(&fx);
 }
 
-/* A test client: one more fd on the loop, reading until EOF. */
-struct client {
-	int fd;
-	int id;
-	bool eof;
-	char *buf;
-	size_t len;
-	FILE *mem;
-};
-
-static void client_on_readable(void *arg, int res)
+/* A test client, reading until EOF (ctl_fixture.h). */
+static void client_open(struct ctl_fx_client *c)
 {
-	struct client *c = arg;
-	char tmp[4096];
-	ssize_t n;
-
-	cr_assert_geq(res, 0);
-	for (;;) {
-		n = read(c->fd, tmp, sizeof(tmp));
-		if (n > 0) {
-			fwrite(tmp, 1, (size_t)n, c->mem);
-			continue;
-		}
-		if (n == 0 || (n < 0 && errno == ECONNRESET)) {
-			c->eof = true;
-			loop_del(fx.loop, c->id);
-		}
-		return;
-	}
-}
-
-static void client_open(struct client *c)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-
-	memset(c, 0, sizeof(*c));
-	strcpy(sun.sun_path, fx.path);
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	cr_assert_geq(c->fd, 0);
-	cr_assert_eq(connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	c->mem = open_memstream(&c->buf, &c->len);
-	c->id = loop_add_fd(fx.loop, c->fd, POLLIN, 0, client_on_readable, c);
-	cr_assert_geq(c->id, 0);
+	ctl_fx_client_connect(&fx, c, 0);
+	ctl_fx_client_read(c);
 }
 
 /* A client of another uid: needs root; the socket must let it in. */
-static void client_open_as(struct client *c, uid_t uid)
+static void client_open_as(struct ctl_fx_client *c, uid_t uid)
 {
 	cr_assert_eq(seteuid(uid), 0);
 	client_open(c);
@@ -222,7 +128,7 @@ static void need_root(void)
 	cr_assert_eq(chmod(fx.dir, 0711), 0);
 }
 
-static void client_wait_eof(struct client *c)
+static void client_wait_eof(struct ctl_fx_client *c)
 {
 	while (!c->eof)
 		cr_assert_geq(loop_run_once(fx.loop, true), 0);
@@ -233,7 +139,7 @@ static void client_wait_eof(struct client *c)
 /* Sends req, returns the whole answer (to free). */
 static char *ask(const char *req)
 {
-	struct client c;
+	struct ctl_fx_client c;
 
 	client_open(&c);
 	cr_assert_eq(write(c.fd, req, strlen(req)), (ssize_t)strlen(req));
@@ -319,7 +225,7 @@ Test(ctl, stats_has_every_counter)
 		7);
 	cr_assert_str_eq(ctl_json_str(ctl_json_get(ctl_json_at(ifs, 1), "name"),
 				      ""),
-			 "lan\"0");
+			 "lan\"0\\");
 	dp = ctl_json_get(d, "datapath");
 	cr_assert_eq(ctl_json_len(dp), 2);
 	cr_assert_eq(ctl_json_u64(ctl_json_get(dp, "ip_reassembled"), 0), 3);
@@ -327,7 +233,7 @@ Test(ctl, stats_has_every_counter)
 	txt = print_doc(CTL_CMD_STATS, d);
 	cr_assert_not_null(strstr(txt, "drops: none\n"), "%s", txt);
 	cr_assert_not_null(strstr(txt, "NAME"), "%s", txt);
-	cr_assert_not_null(strstr(txt, "wan1   native"), "%s", txt);
+	cr_assert_not_null(strstr(txt, "wan1    native"), "%s", txt);
 	cr_assert_not_null(strstr(txt, "datapath:\n"), "%s", txt);
 	cr_assert_not_null(strstr(txt, "ip reassembled"), "%s", txt);
 	free(txt);
@@ -425,7 +331,7 @@ Test(ctl, reload_reports_the_reason)
 	d = ask_json("reload\n");
 	cr_assert(ctl_json_bool(ctl_json_get(d, "ok"), false));
 	json_object_put(d);
-	fx.reload_ret = -EINVAL;
+	fx_reload_ret = -EINVAL;
 	d = ask_json("reload\n");
 	cr_assert_not(ctl_json_bool(ctl_json_get(d, "ok"), true));
 	cr_assert_str_eq(ctl_json_str(ctl_json_get(d, "error"), ""),
@@ -458,7 +364,7 @@ Test(ctl, unknown_and_too_long)
 Test(ctl, request_ended_by_shutdown)
 {
 	struct json_object *doc;
-	struct client c;
+	struct ctl_fx_client c;
 
 	start_server(0, 0);
 	client_open(&c);
@@ -474,7 +380,7 @@ Test(ctl, request_ended_by_shutdown)
 /* An idle client is disconnected by its deadline, without an answer. */
 Test(ctl, idle_client_cut_off)
 {
-	struct client c;
+	struct ctl_fx_client c;
 
 	start_server(0, 20);
 	client_open(&c);
@@ -489,7 +395,7 @@ Test(ctl, idle_client_cut_off)
  */
 Test(ctl, client_cap)
 {
-	struct client idle, extra;
+	struct ctl_fx_client idle, extra;
 	struct json_object *d;
 
 	start_server(1, 60000);
@@ -585,7 +491,7 @@ static void wait_admitted(uint64_t n)
 	}
 }
 
-static void client_drop(struct client *c)
+static void client_drop(struct ctl_fx_client *c)
 {
 	if (!c->eof)
 		loop_del(fx.loop, c->id);
@@ -595,7 +501,7 @@ static void client_drop(struct client *c)
 }
 
 /* The answer to "version\n" on an open client. */
-static bool version_answered(struct client *c)
+static bool version_answered(struct ctl_fx_client *c)
 {
 	struct json_object *d;
 	bool ok;
@@ -623,7 +529,7 @@ Test(ctl, idle_clients_of_one_uid_leave_root_in)
 	struct ctl_server_config cfg = {
 		.mode = 0666, .timeout_ms = 60000, .idle_ms = 60000,
 	};
-	struct client idle[10], root;
+	struct ctl_fx_client idle[10], root;
 	unsigned int i, connected = 0;
 
 	need_root();
@@ -656,7 +562,7 @@ Test(ctl, idle_clients_of_many_uids_leave_root_in)
 		.mode = 0666, .max_clients = 8, .timeout_ms = 60000,
 		.idle_ms = 60000,
 	};
-	struct client idle[8], late, root;
+	struct ctl_fx_client idle[8], late, root;
 	unsigned int i;
 
 	need_root();
@@ -680,7 +586,7 @@ Test(ctl, idle_clients_of_many_uids_leave_root_in)
 #define HOGS	12	/* under the listen backlog: connects never wait */
 
 struct hog {
-	struct client c;
+	struct ctl_fx_client c;
 	bool stop;
 	unsigned int reconnects;
 };
@@ -724,7 +630,7 @@ Test(ctl, reconnecting_hog_leaves_root_and_others_in)
 	struct ctl_server_config cfg = {
 		.mode = 0666, .timeout_ms = 60000, .idle_ms = 60000,
 	};
-	struct client root, other;
+	struct ctl_fx_client root, other;
 	unsigned int i, reconnects = 0;
 
 	need_root();
@@ -788,7 +694,7 @@ static void many_associations(unsigned int n)
 
 static void on_hangup(void *arg, int res)
 {
-	struct client *c = arg;
+	struct ctl_fx_client *c = arg;
 
 	(void)res;
 	c->eof = true;
@@ -807,7 +713,7 @@ Test(ctl, never_reading_client_is_cut_off)
 		.mode = 0666, .timeout_ms = 60000, .idle_ms = 200,
 	};
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct client stuck, root;
+	struct ctl_fx_client stuck, root;
 	char *all;
 	size_t full;
 	int avail = 0;
@@ -851,7 +757,7 @@ Test(ctl, idle_client_cut_off_before_deadline)
 	struct ctl_server_config cfg = {
 		.timeout_ms = 60000, .idle_ms = 50,
 	};
-	struct client c;
+	struct ctl_fx_client c;
 
 	start_server_cfg(&cfg);
 	client_open(&c);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_fixture.h"
 #include "ctl_json.h"
 #include "ctl_server.h"
 #include "engine_fixture.h"
@@ -72,22 +73,8 @@ static void one_association(void)
 {
 	static const char *const peers[] = { "198.51.100.100", "203.0.113.7",
 					     NULL };
-	struct pb p;
 
-	engine = fx_engine(MULTIHOME_UPLINKS);
-	fx_init(&p, "192.168.1.10", "198.51.100.100", 5000, 5001, 0x1111);
-	fx_run(engine, &p, ENGINE_OUTBOUND, FX_SEC);
-	fx_init_ack(&p, "198.51.100.100", "198.51.100.1", 5001, 5000, 0x1111,
-		    0xf2222222, peers);
-	fx_run(engine, &p, ENGINE_INBOUND, FX_SEC);
-	fx_chunk(&p, "192.168.1.10", "198.51.100.100", 5000, 5001, 0xf2222222,
-		 SCTP_CID_COOKIE_ECHO, 0);
-	fx_run(engine, &p, ENGINE_OUTBOUND, 2 * FX_SEC);
-	fx_chunk(&p, "198.51.100.100", "198.51.100.1", 5001, 5000, 0x1111,
-		 SCTP_CID_COOKIE_ACK, 0);
-	fx_run(engine, &p, ENGINE_INBOUND, 2 * FX_SEC);
-	fx_data(&p, "198.51.100.100", "198.51.100.1", 5001, 5000, 0x9999, 1);
-	fx_run(engine, &p, ENGINE_INBOUND, 3 * FX_SEC);
+	engine = ctl_fx_one_association(peers, 0xf2222222);
 }
 
 static void fini(void)

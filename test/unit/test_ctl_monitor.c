@@ -22,27 +22,14 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "ctl_fixture.h"
 #include "ctl_server.h"
 #include "engine_fixture.h"
 #include "ctl_json.h"
 #include "log.h"
 #include "loop.h"
 
-static struct {
-	struct loop *loop;
-	struct engine *engine;
-	struct ctl_server *srv;
-	char path[108];
-	char dir[64];
-} mx;
-
-struct sub {
-	int fd, id;
-	bool eof;
-	char *buf;
-	size_t len;
-	FILE *mem;
-};
+static struct ctl_fx mx;
 
 static struct engine *op_engine(void *arg)
 {
@@ -53,87 +40,39 @@ static struct engine *op_engine(void *arg)
 static void start(unsigned int max_clients, uint32_t idle_ms)
 {
 	struct ctl_server_config cfg = {
-		.path = mx.path,
-		.uid = (uid_t)-1,
-		.gid = (gid_t)-1,
 		.max_clients = max_clients,
 		.idle_ms = idle_ms,
 	};
 	struct ctl_ops ops = { .engine = op_engine };
 
-	cr_assert_eq(ctl_server_create(&cfg, &ops, mx.loop, &mx.srv), 0);
+	ctl_fx_start(&mx, &cfg, &ops);
 }
 
 static void setup(void)
 {
-	memset(&mx, 0, sizeof(mx));
-	log_init("test_ctl_monitor", true, LOG_DAEMON);
-	log_setlevel(LOG_CRIT);
-	strcpy(mx.dir, "/tmp/sctpalg-test-mon.XXXXXX");
-	cr_assert_not_null(mkdtemp(mx.dir));
-	snprintf(mx.path, sizeof(mx.path), "%s/ctl.sock", mx.dir);
-	cr_assert_eq(loop_create(64, &mx.loop), 0);
-	mx.engine = fx_engine(MULTIHOME_OFF);
+	ctl_fx_setup(&mx, "test_ctl_monitor");
 }
 
 static void teardown(void)
 {
-	ctl_server_destroy(mx.srv);
-	loop_destroy(mx.loop);
-	engine_destroy(mx.engine);
-	rmdir(mx.dir);
+	ctl_fx_teardown(&mx);
 }
 
 TestSuite(ctl_monitor, .init = setup, .fini = teardown, .timeout = 30);
 
-static void sub_on_readable(void *arg, int res)
-{
-	struct sub *c = arg;
-	char tmp[4096];
-	ssize_t n;
-
-	cr_assert_geq(res, 0);
-	for (;;) {
-		n = read(c->fd, tmp, sizeof(tmp));
-		if (n > 0) {
-			fwrite(tmp, 1, (size_t)n, c->mem);
-			fflush(c->mem);
-			continue;
-		}
-		if (n == 0 || (n < 0 && errno == ECONNRESET)) {
-			c->eof = true;
-			loop_del(mx.loop, c->id);
-			c->id = -1;
-		}
-		return;
-	}
-}
-
 /* Connects and sends req; reads only from sub_read() on. */
-static void sub_open(struct sub *c, const char *req, int rcvbuf)
+static void sub_open(struct ctl_fx_client *c, const char *req, int rcvbuf)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-
-	memset(c, 0, sizeof(*c));
-	c->id = -1;
-	strcpy(sun.sun_path, mx.path);
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	cr_assert_geq(c->fd, 0);
-	if (rcvbuf)
-		setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-			   sizeof(rcvbuf));
-	cr_assert_eq(connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	c->mem = open_memstream(&c->buf, &c->len);
+	ctl_fx_client_connect(&mx, c, rcvbuf);
 	cr_assert_eq(write(c->fd, req, strlen(req)), (ssize_t)strlen(req));
 }
 
-static void sub_read(struct sub *c)
+static void sub_read(struct ctl_fx_client *c)
 {
-	c->id = loop_add_fd(mx.loop, c->fd, POLLIN, 0, sub_on_readable, c);
-	cr_assert_geq(c->id, 0);
+	ctl_fx_client_read(c);
 }
 
-static void sub_close(struct sub *c)
+static void sub_close(struct ctl_fx_client *c)
 {
 	if (c->id >= 0)
 		loop_del(mx.loop, c->id);
@@ -142,12 +81,12 @@ static void sub_close(struct sub *c)
 	close(c->fd);
 }
 
-static bool has(const struct sub *c, const char *s)
+static bool has(const struct ctl_fx_client *c, const char *s)
 {
 	return c->buf && memmem(c->buf, c->len, s, strlen(s));
 }
 
-static void run_until_has(struct sub *c, const char *s)
+static void run_until_has(struct ctl_fx_client *c, const char *s)
 {
 	while (!has(c, s) && !c->eof)
 		cr_assert_geq(loop_run_once(mx.loop, true), 0);
@@ -187,7 +126,7 @@ static void on_timer(void *arg, int res)
 
 Test(ctl_monitor, streams_in_order_past_the_idle_time)
 {
-	struct sub c;
+	struct ctl_fx_client c;
 	bool fired = false;
 
 	start(0, 50);
@@ -214,7 +153,7 @@ Test(ctl_monitor, streams_in_order_past_the_idle_time)
 
 Test(ctl_monitor, slow_reader_told_what_it_lost)
 {
-	struct sub c;
+	struct ctl_fx_client c;
 	unsigned int i, last = 0;
 	uint64_t lost, sum = 0;
 	char want[64], *p, *q;
@@ -267,7 +206,7 @@ Test(ctl_monitor, slow_reader_told_what_it_lost)
 
 Test(ctl_monitor, stuck_reader_dropped_past_the_bound)
 {
-	struct sub c;
+	struct ctl_fx_client c;
 	unsigned int i;
 
 	start(0, 0);
@@ -288,7 +227,7 @@ Test(ctl_monitor, stuck_reader_dropped_past_the_bound)
 
 Test(ctl_monitor, half_the_slots_at_most)
 {
-	struct sub c[5];
+	struct ctl_fx_client c[5];
 	unsigned int i;
 
 	start(8, 0);

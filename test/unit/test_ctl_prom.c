@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_fixture.h"
 #include "ctl_prom.h"
 #include "ctl_server.h"
 #include "drop_reason.h"
@@ -39,65 +40,12 @@ static uint64_t op_now(void *arg)
 	return 5 * FX_SEC;
 }
 
-static unsigned int op_ifs(void *arg, struct ctl_if_info *ifs,
-			   unsigned int max)
-{
-	(void)arg;
-	cr_assert_geq(max, 2);
-	strcpy(ifs[0].name, "wan1");
-	ifs[0].mode = "native";
-	ifs[0].queues = 2;
-	ifs[0].up = true;
-	ifs[0].rx_packets = 7;
-	strcpy(ifs[1].name, "lan\"0\\");	/* needs escaping */
-	ifs[1].mode = "generic";
-	ifs[1].queues = 1;
-	return 2;
-}
-
-static unsigned int op_counters(void *arg, struct ctl_counter *out,
-				unsigned int max)
-{
-	(void)arg;
-	cr_assert_geq(max, 1);
-	out[0] = (struct ctl_counter){ "raw_sent", 12 };
-	return 1;
-}
-
-static const char *op_uplink(void *arg, unsigned int i)
-{
-	(void)arg;
-	return i == 0 ? "isp-one" : i == 1 ? "isp-two" : NULL;
-}
-
 /* One established association from 192.168.1.10 through uplink 0. */
 static void one_association(void)
 {
 	static const char *const peers[] = { "198.51.100.100", NULL };
-	struct engine_verdict v;
-	struct pb p;
 
-	/* Proxy multihoming pins every peer address to an uplink. */
-	engine = fx_engine(MULTIHOME_UPLINKS);
-	fx_init(&p, "192.168.1.10", "198.51.100.100", 5000, 5001, 0x1111);
-	v = fx_run(engine, &p, ENGINE_OUTBOUND, FX_SEC);
-	cr_assert_eq(v.action, ENGINE_FORWARD);
-	fx_init_ack(&p, "198.51.100.100", "198.51.100.1", 5001, 5000, 0x1111,
-		    0x2222, peers);
-	v = fx_run(engine, &p, ENGINE_INBOUND, FX_SEC);
-	cr_assert_eq(v.action, ENGINE_FORWARD);
-	fx_chunk(&p, "192.168.1.10", "198.51.100.100", 5000, 5001, 0x2222,
-		 SCTP_CID_COOKIE_ECHO, 0);
-	v = fx_run(engine, &p, ENGINE_OUTBOUND, 2 * FX_SEC);
-	cr_assert_eq(v.action, ENGINE_FORWARD);
-	fx_chunk(&p, "198.51.100.100", "198.51.100.1", 5001, 5000, 0x1111,
-		 SCTP_CID_COOKIE_ACK, 0);
-	v = fx_run(engine, &p, ENGINE_INBOUND, 2 * FX_SEC);
-	cr_assert_eq(v.action, ENGINE_FORWARD);
-	/* A DATA with a wrong tag: one vtag-mismatch drop. */
-	fx_data(&p, "198.51.100.100", "198.51.100.1", 5001, 5000, 0x9999, 1);
-	v = fx_run(engine, &p, ENGINE_INBOUND, 3 * FX_SEC);
-	cr_assert_eq(v.action, ENGINE_DROP);
+	engine = ctl_fx_one_association(peers, 0x2222);
 }
 
 /* The metrics text for the engine's stats, as sctpalgctl -p prints it. */
@@ -106,9 +54,9 @@ static char *metrics(void)
 	struct ctl_ops ops = {
 		.engine = op_engine,
 		.now_ns = op_now,
-		.interfaces = op_ifs,
-		.counters = op_counters,
-		.uplink_name = op_uplink,
+		.interfaces = ctl_fx_interfaces,
+		.counters = ctl_fx_counters,
+		.uplink_name = ctl_fx_uplink_name,
 	};
 	struct json_object *doc;
 	char *answer, *text;
