@@ -136,7 +136,8 @@ struct conflict_arg {
 	bool saw_transport, saw_vtag;
 };
 
-static bool shares_transport(const struct assoc *o, void *arg)
+/* Another association o already uses this transport address pair. */
+static bool transport_taken(const struct assoc *o, void *arg)
 {
 	const struct conflict_arg *ca = arg;
 
@@ -178,7 +179,7 @@ static bool port_conflict(uint16_t port, void *arg)
 	uint16_t peer = ca->x->sv.dport;
 
 	if (assoc_any_peer(t, ASSOC_KEY_IN_PORTS, port, peer, &ca->x->dst,
-			   shares_transport, ca)) {
+			   transport_taken, ca)) {
 		ca->saw_transport = true;
 		return true;
 	}
