@@ -62,8 +62,12 @@ struct assoc_table {
 	struct assoc *slots;
 	/* Address lists sized to what each association uses (class_pool.h). */
 	struct class_pool local_pool, peer_pool;
-	/* Handshake candidates, a block per association that has some. */
-	struct class_pool cand_pool;
+	/* Handshake candidates, a block per association that has some,
+	 * and their peer lists, each sized to what it holds. */
+	struct class_pool cand_pool, cand_peer_pool;
+	/* Drop counters (assoc_drops), by slot: calloc's pages are touched
+	 * only by associations that drop something (ASSOC_F_DROPS). */
+	uint32_t (*drops)[ASSOC_DROP_CLASSES];
 	uint32_t free_head;	/* free list through wnext */
 
 	uint32_t bucket_mask, port_mask;
@@ -106,14 +110,16 @@ static uint32_t pow2_at_least(uint32_t v)
  */
 static const struct assoc_cand cands_none[ASSOC_CANDS];
 #define CANDS_NONE	((struct assoc_cand *)(uintptr_t)cands_none)
+/* A candidate's peer list before its first peer: empty, read-only. */
+static const struct nat_addr cand_peers_none[1];
+#define CAND_PEERS_NONE	((struct nat_addr *)(uintptr_t)cand_peers_none)
 
-/* The index links, ASSOC_CANDS candidates, then their peer lists,
- * 8-byte aligned. */
-static size_t cands_block_size(uint8_t max_peers)
+/* The index links, then ASSOC_CANDS candidates (their peer lists are
+ * blocks of cand_peer_pool), 8-byte aligned. */
+static size_t cands_block_size(void)
 {
 	size_t n = sizeof(struct cand_hdr) +
-		   ASSOC_CANDS * sizeof(struct assoc_cand) +
-		   (size_t)ASSOC_CANDS * max_peers * sizeof(struct nat_addr);
+		   ASSOC_CANDS * sizeof(struct assoc_cand);
 
 	return (n + 7) & ~(size_t)7;
 }
@@ -152,12 +158,13 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	t->peer_buckets = malloc((t->peer_mask + 1) * sizeof(uint32_t));
 	t->cand_buckets = malloc((t->cand_mask + 1) * sizeof(uint32_t));
 
-	/* 128-byte slots on cache line boundaries: a slot is two lines,
-	 * its keys and ports in the first. */
+	/* 112-byte slots from a cache line boundary: keys and ports are
+	 * in a slot's first 32 bytes, so in one line. */
 	if (posix_memalign((void **)&t->slots, 64,
 			   (size_t)capacity * sizeof(*t->slots)))
 		t->slots = NULL;
 	t->prev_next = calloc((size_t)capacity * 2, sizeof(uint32_t));
+	t->drops = calloc(capacity, sizeof(*t->drops));
 	t->buckets = malloc(nbuckets * sizeof(*t->buckets));
 	t->port_buckets = malloc((t->port_mask + 1) * sizeof(uint32_t));
 	t->host_buckets = malloc((t->host_mask + 1) *
@@ -167,10 +174,13 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 			    max_locals, capacity) ||
 	    class_pool_init(&t->peer_pool, sizeof(struct assoc_peer),
 			    max_peers, capacity) ||
-	    class_pool_init(&t->cand_pool, cands_block_size(max_peers), 1,
-			    capacity))
+	    class_pool_init(&t->cand_pool, cands_block_size(), 1,
+			    capacity) ||
+	    class_pool_init(&t->cand_peer_pool, sizeof(struct nat_addr),
+			    max_peers, capacity * ASSOC_CANDS))
 		goto fail;
-	if (!t->slots || !t->prev_next || !t->buckets || !t->port_buckets ||
+	if (!t->slots || !t->prev_next || !t->drops || !t->buckets ||
+	    !t->port_buckets ||
 	    !t->host_buckets || !t->hosts || !t->peer_buckets ||
 	    !t->cand_buckets)
 		goto fail;
@@ -211,9 +221,11 @@ void assoc_table_destroy(struct assoc_table *t)
 		return;
 	free(t->slots);
 	free(t->prev_next);
+	free(t->drops);
 	class_pool_fini(&t->local_pool);
 	class_pool_fini(&t->peer_pool);
 	class_pool_fini(&t->cand_pool);
+	class_pool_fini(&t->cand_peer_pool);
 	free(t->buckets);
 	free(t->port_buckets);
 	free(t->peer_buckets);
@@ -870,23 +882,17 @@ bool assoc_cands_take(struct assoc_table *t, struct assoc *a)
 {
 	struct cand_hdr *h;
 	struct assoc_cand *c;
-	struct nat_addr *peers;
 
 	if (a->cands != CANDS_NONE)
 		return true;
-	/*
-	 * Only the header and the candidates are cleared: a candidate's
-	 * peer list is read up to its n_peers, which starts at 0, so the
-	 * lists (most of the block) are touched only as peers are added.
-	 */
 	h = class_pool_get_dirty(&t->cand_pool, 0);
 	if (!h)
 		return false;	/* never: one block per slot */
 	c = (struct assoc_cand *)(void *)(h + 1);
 	memset(h, 0, sizeof(*h) + ASSOC_CANDS * sizeof(*c));
-	peers = (struct nat_addr *)(c + ASSOC_CANDS);
+	/* Peer lists come as peers are added (assoc_cand_room_peers). */
 	for (int i = 0; i < ASSOC_CANDS; i++)
-		c[i].peers = &peers[(size_t)i * t->max_peers];
+		c[i].peers = CAND_PEERS_NONE;
 	a->cands = c;
 	/* Indexed with the association's keys (assoc_link_all). */
 	if (a->linked & (1u << ASSOC_KEY_IN_PORTS))
@@ -899,8 +905,49 @@ void assoc_cands_drop(struct assoc_table *t, struct assoc *a)
 	if (!a->cands || a->cands == CANDS_NONE)
 		return;
 	cands_unindex(t, a);
+	for (int i = 0; i < ASSOC_CANDS; i++)
+		if (a->cands[i].peers != CAND_PEERS_NONE)
+			class_pool_put(&t->cand_peer_pool,
+				       a->cands[i].peers_class,
+				       a->cands[i].peers);
 	class_pool_put(&t->cand_pool, 0, cand_hdr_of(a));
 	a->cands = CANDS_NONE;
+}
+
+bool assoc_cand_room_peers(struct assoc_table *t, struct assoc_cand *c,
+			   unsigned int n)
+{
+	int want = class_pool_class_for(&t->cand_peer_pool, n ? n : 1);
+	struct nat_addr *p;
+
+	if (n > t->max_peers || want < 0)
+		return false;
+	if (c->peers != CAND_PEERS_NONE && want <= c->peers_class)
+		return true;
+	p = class_pool_get_dirty(&t->cand_peer_pool, (unsigned int)want);
+	if (!p)
+		return false;	/* never: one list per candidate */
+	if (c->peers != CAND_PEERS_NONE) {
+		memcpy(p, c->peers, c->n_peers * sizeof(*p));
+		class_pool_put(&t->cand_peer_pool, c->peers_class, c->peers);
+	}
+	c->peers = p;
+	c->peers_class = (uint8_t)want;
+	return true;
+}
+
+const uint32_t *assoc_drops(const struct assoc_table *t,
+			    const struct assoc *a)
+{
+	static const uint32_t none[ASSOC_DROP_CLASSES];
+
+	return a->flags & ASSOC_F_DROPS ? t->drops[a->id] : none;
+}
+
+uint32_t *assoc_drops_w(struct assoc_table *t, struct assoc *a)
+{
+	a->flags |= ASSOC_F_DROPS;
+	return t->drops[a->id];
 }
 
 /*
@@ -938,6 +985,8 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 		return NULL;	/* never: one block per slot and pool */
 	t->free_head = a->wnext;
 	assoc_cands_drop(t, a);
+	if (a->flags & ASSOC_F_DROPS)
+		memset(t->drops[id], 0, sizeof(t->drops[id]));
 	memset(a, 0, sizeof(*a));
 	a->id = id;
 	a->locals = locals;

@@ -70,7 +70,7 @@ static void cand_add_peer(const struct engine *e, struct assoc_cand *c,
 			  const struct nat_addr *addr)
 {
 	if (nat_addr_is_any(addr) || cand_has_peer(c, addr, false) ||
-	    c->n_peers >= assoc_table_max_peers(e->table))
+	    !assoc_cand_room_peers(e->table, c, c->n_peers + 1u))
 		return;
 	c->peers[c->n_peers++] = *addr;
 }
@@ -852,6 +852,7 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 		n->tag_peer = c->tag_peer;
 		n->flags = (uint8_t)(c->flags & ~ASSOC_CAND_F_ECHO_ANY);
 		n->born = c->born;
+		assoc_cand_room_peers(x->e->table, n, c->n_init_peers);
 		n->n_init_peers = n->n_peers = c->n_init_peers;
 		memcpy(n->peers, c->peers,
 		       c->n_init_peers * sizeof(c->peers[0]));
@@ -925,6 +926,7 @@ static struct assoc_cand *echo_learn(struct xlate_ctx *x,
 		n->tag_inside = from->tag_inside;
 		n->flags = from->flags;
 		n->born = from->born;
+		assoc_cand_room_peers(x->e->table, n, from->n_peers);
 		n->n_peers = from->n_peers;
 		n->n_init_peers = from->n_init_peers;
 		memcpy(n->peers, from->peers,
