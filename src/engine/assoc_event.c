@@ -79,10 +79,13 @@ void engine_event_down(struct engine *e, const struct assoc *a,
 	/* A restart ends the association the old tags named: show those
 	 * (only the side that actually changed has a previous tag). */
 	if (why == ENGINE_EVR_RESTART) {
-		if (a->prev_tag_inside)
-			view.tag_inside = a->prev_tag_inside;
-		if (a->prev_tag_peer)
-			view.tag_peer = a->prev_tag_peer;
+		uint32_t pi = assoc_prev_tag_inside(e->table, a);
+		uint32_t pp = assoc_prev_tag_peer(e->table, a);
+
+		if (pi)
+			view.tag_inside = pi;
+		if (pp)
+			view.tag_peer = pp;
 	}
 	e->event_fn(e->event_arg, &ev);
 }

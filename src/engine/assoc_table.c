@@ -78,6 +78,10 @@ struct assoc_table {
 	 * pages are touched only by associations that have them. */
 	uint32_t prev_linked;
 	uint32_t *prev_next;
+	/* The previous tags themselves, two per slot, and how many slots
+	 * have any (none: nothing to read). */
+	uint32_t prev_set;
+	uint32_t *prev_tags;
 	uint32_t peer_mask, cand_mask;
 	uint32_t *peer_buckets, *cand_buckets;
 
@@ -158,12 +162,13 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	t->peer_buckets = malloc((t->peer_mask + 1) * sizeof(uint32_t));
 	t->cand_buckets = malloc((t->cand_mask + 1) * sizeof(uint32_t));
 
-	/* 112-byte slots from a cache line boundary: keys and ports are
+	/* 104-byte slots from a cache line boundary: keys and ports are
 	 * in a slot's first 32 bytes, so in one line. */
 	if (posix_memalign((void **)&t->slots, 64,
 			   (size_t)capacity * sizeof(*t->slots)))
 		t->slots = NULL;
 	t->prev_next = calloc((size_t)capacity * 2, sizeof(uint32_t));
+	t->prev_tags = calloc((size_t)capacity * 2, sizeof(uint32_t));
 	t->drops = calloc(capacity, sizeof(*t->drops));
 	t->buckets = malloc(nbuckets * sizeof(*t->buckets));
 	t->port_buckets = malloc((t->port_mask + 1) * sizeof(uint32_t));
@@ -179,7 +184,8 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	    class_pool_init(&t->cand_peer_pool, sizeof(struct nat_addr),
 			    max_peers, capacity * ASSOC_CANDS))
 		goto fail;
-	if (!t->slots || !t->prev_next || !t->drops || !t->buckets ||
+	if (!t->slots || !t->prev_next || !t->prev_tags || !t->drops ||
+	    !t->buckets ||
 	    !t->port_buckets ||
 	    !t->host_buckets || !t->hosts || !t->peer_buckets ||
 	    !t->cand_buckets)
@@ -221,6 +227,7 @@ void assoc_table_destroy(struct assoc_table *t)
 		return;
 	free(t->slots);
 	free(t->prev_next);
+	free(t->prev_tags);
 	free(t->drops);
 	class_pool_fini(&t->local_pool);
 	class_pool_fini(&t->peer_pool);
@@ -293,8 +300,8 @@ static inline uint32_t *key_bucket(const struct assoc_table *t,
 }
 
 /* The key fields of association a for key k. */
-static void key_of(const struct assoc *a, enum assoc_key k, uint16_t *pa,
-		   uint16_t *pb, uint32_t *tag)
+static void key_of(const struct assoc_table *t, const struct assoc *a,
+		   enum assoc_key k, uint16_t *pa, uint16_t *pb, uint32_t *tag)
 {
 	*pb = a->port_peer;
 	switch (k) {
@@ -308,11 +315,11 @@ static void key_of(const struct assoc *a, enum assoc_key k, uint16_t *pa,
 		break;
 	case ASSOC_KEY_IN_PREV:
 		*pa = a->port_public;
-		*tag = a->prev_tag_inside;
+		*tag = t->prev_tags[(size_t)a->id * 2];
 		break;
 	case ASSOC_KEY_OUT_PREV:
 		*pa = a->port_inside;
-		*tag = a->prev_tag_peer;
+		*tag = t->prev_tags[(size_t)a->id * 2 + 1];
 		break;
 	case ASSOC_KEY_IN_PORTS:
 		*pa = a->port_public;
@@ -347,7 +354,7 @@ void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 
 	if (a->linked & (1u << k))
 		return;
-	key_of(a, k, &pa, &pb, &tag);
+	key_of(t, a, k, &pa, &pb, &tag);
 	b = key_bucket(t, k, pa, pb, tag);
 	*hnext_of(t, a->id, k) = *b;
 	*b = NODE(a->id, k);
@@ -362,7 +369,7 @@ void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 
 	if (!(a->linked & (1u << k)))
 		return;
-	key_of(a, k, &pa, &pb, &tag);
+	key_of(t, a, k, &pa, &pb, &tag);
 	for (pp = key_bucket(t, k, pa, pb, tag); *pp != ASSOC_NONE;
 	     pp = hnext_of(t, NODE_ID(*pp), NODE_KEY(*pp))) {
 		if (*pp == node) {
@@ -651,9 +658,9 @@ void assoc_link_all(struct assoc_table *t, struct assoc *a)
 		assoc_link(t, a, ASSOC_KEY_IN_TAG);
 	if (a->tag_peer)
 		assoc_link(t, a, ASSOC_KEY_OUT_TAG);
-	if (a->prev_tag_inside)
+	if (assoc_prev_tag_inside(t, a))
 		assoc_link(t, a, ASSOC_KEY_IN_PREV);
-	if (a->prev_tag_peer)
+	if (assoc_prev_tag_peer(t, a))
 		assoc_link(t, a, ASSOC_KEY_OUT_PREV);
 	assoc_link(t, a, ASSOC_KEY_IN_PORTS);
 	assoc_link(t, a, ASSOC_KEY_OUT_PORTS);
@@ -687,7 +694,7 @@ struct assoc *assoc_lookup_tag(const struct assoc_table *t,
 		uint32_t at;
 
 		if (NODE_KEY(n) == (uint32_t)k) {
-			key_of(a, k, &pa, &pb, &at);
+			key_of(t, a, k, &pa, &pb, &at);
 			if (pa == port_a && pb == port_b && at == tag)
 				return a;
 		}
@@ -713,7 +720,7 @@ assoc_lookup_tag_match(const struct assoc_table *t, enum assoc_key k,
 		uint32_t at;
 
 		if (NODE_KEY(n) == (uint32_t)k) {
-			key_of(a, k, &pa, &pb, &at);
+			key_of(t, a, k, &pa, &pb, &at);
 			if (pa == port_a && pb == port_b && at == tag &&
 			    match(a, arg))
 				return a;
@@ -737,7 +744,7 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 		uint32_t at;
 
 		if (NODE_KEY(n) == (uint32_t)k) {
-			key_of(a, k, &pa, &pb, &at);
+			key_of(t, a, k, &pa, &pb, &at);
 			if (pa == port_a && pb == port_b &&
 			    (!match || match(a, arg)))
 				return a;
@@ -936,6 +943,31 @@ bool assoc_cand_room_peers(struct assoc_table *t, struct assoc_cand *c,
 	return true;
 }
 
+uint32_t assoc_prev_tag_inside(const struct assoc_table *t,
+			       const struct assoc *a)
+{
+	return t->prev_set ? t->prev_tags[(size_t)a->id * 2] : 0;
+}
+
+uint32_t assoc_prev_tag_peer(const struct assoc_table *t,
+			     const struct assoc *a)
+{
+	return t->prev_set ? t->prev_tags[(size_t)a->id * 2 + 1] : 0;
+}
+
+void assoc_set_prev_tags(struct assoc_table *t, const struct assoc *a,
+			 uint32_t inside, uint32_t peer)
+{
+	uint32_t *p = &t->prev_tags[(size_t)a->id * 2];
+	bool had = t->prev_set && (p[0] || p[1]);
+
+	if (!had && !inside && !peer)
+		return;		/* the common case: nothing touched */
+	p[0] = inside;
+	p[1] = peer;
+	t->prev_set += (uint32_t)(inside || peer) - (uint32_t)had;
+}
+
 const uint32_t *assoc_drops(const struct assoc_table *t,
 			    const struct assoc *a)
 {
@@ -987,6 +1019,7 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 	assoc_cands_drop(t, a);
 	if (a->flags & ASSOC_F_DROPS)
 		memset(t->drops[id], 0, sizeof(t->drops[id]));
+	assoc_set_prev_tags(t, a, 0, 0);
 	memset(a, 0, sizeof(*a));
 	a->id = id;
 	a->locals = locals;

@@ -38,8 +38,8 @@ enum assoc_key {
 	ASSOC_KEY_IN_PORTS,	/* public port, peer port */
 	ASSOC_KEY_OUT_PORTS,	/* inside port, peer port */
 	/* Keys whose links live outside the slot (assoc_table.c): */
-	ASSOC_KEY_IN_PREV,	/* ... prev_tag_inside (older state files) */
-	ASSOC_KEY_OUT_PREV,	/* ... prev_tag_peer */
+	ASSOC_KEY_IN_PREV,	/* ... previous tag_inside (older state files) */
+	ASSOC_KEY_OUT_PREV,	/* ... previous tag_peer */
 	ASSOC_KEY__COUNT
 };
 #define ASSOC_KEY__IN_SLOT	ASSOC_KEY_IN_PREV
@@ -131,9 +131,7 @@ struct assoc {
 	int8_t forward;		/* [forward] rule index or -1 */
 	uint16_t port_inside, port_public, port_peer;
 	uint32_t tag_inside, tag_peer;
-	/* 0 = none; restarts now wait in cands[], these come only from
-	 * state files of older versions and go when a handshake completes */
-	uint32_t prev_tag_inside, prev_tag_peer;
+	/* Previous tags: the table's (assoc_prev_tag_inside). */
 	uint64_t created, last_seen, expires;
 	/* Timer wheel. */
 	uint32_t wnext, wprev;
@@ -281,6 +279,20 @@ bool assoc_cand_room_peers(struct assoc_table *t, struct assoc_cand *c,
  * assoc_drops reads them (zeros for one that has none); assoc_drops_w
  * gives them to be counted in.  A new association starts at zero.
  */
+/*
+ * Previous tags, 0 for none: restarts now wait in cands[]; these come only
+ * from state files of older versions and go when a handshake completes.
+ * Kept outside the slot, for the few associations that have them.  Their
+ * keys (ASSOC_KEY_*_PREV) are derived from them: unlink those before
+ * setting them on a linked association.
+ */
+uint32_t assoc_prev_tag_inside(const struct assoc_table *t,
+			       const struct assoc *a);
+uint32_t assoc_prev_tag_peer(const struct assoc_table *t,
+			     const struct assoc *a);
+void assoc_set_prev_tags(struct assoc_table *t, const struct assoc *a,
+			 uint32_t inside, uint32_t peer);
+
 const uint32_t *assoc_drops(const struct assoc_table *t,
 			    const struct assoc *a);
 uint32_t *assoc_drops_w(struct assoc_table *t, struct assoc *a);

@@ -303,10 +303,11 @@ static bool tbit_matches(const struct assoc *a, void *arg)
 		return false;
 	if (x->dir == ENGINE_OUTBOUND)
 		return (vtag == a->tag_inside ||
-			(a->prev_tag_inside && vtag == a->prev_tag_inside)) &&
+			(vtag &&
+			 vtag == assoc_prev_tag_inside(x->e->table, a))) &&
 		       assoc_find_peer(a, &x->dst) >= 0;
 	return (vtag == a->tag_peer ||
-		(a->prev_tag_peer && vtag == a->prev_tag_peer)) &&
+		(vtag && vtag == assoc_prev_tag_peer(x->e->table, a))) &&
 	       assoc_find_peer(a, &x->src) >= 0;
 }
 

@@ -444,7 +444,8 @@ static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a)
 
 	if (x->dir != ENGINE_OUTBOUND ||
 	    x->sv.first_type != SCTP_CID_COOKIE_ECHO || !x->sv.vtag ||
-	    x->sv.vtag == a->tag_peer || x->sv.vtag == a->prev_tag_peer)
+	    x->sv.vtag == a->tag_peer ||
+	    x->sv.vtag == assoc_prev_tag_peer(x->e->table, a))
 		return -1;
 	for (int i = 0; i < ASSOC_CANDS; i++) {
 		const struct assoc_cand *c = &a->cands[i], *b;
@@ -1054,5 +1055,5 @@ void handshake_cand_restore(const struct engine *e, struct assoc *a,
 		cand_add_peer(e, c, &a->peers[i].addr);
 	c->n_init_peers = c->n_peers;
 	a->tag_inside = a->tag_peer = 0;
-	a->prev_tag_inside = a->prev_tag_peer = 0;
+	assoc_set_prev_tags(e->table, a, 0, 0);
 }
