@@ -49,10 +49,19 @@ struct cand_hdr {
 	uint32_t id;			/* the association */
 };
 
+/*
+ * Host chains (buckets and next) hold an entry's index complemented, so
+ * that 0 ends a chain: the buckets come zeroed from calloc, and only
+ * those of hosts in use are ever touched.  The free list holds plain
+ * indexes, ASSOC_NONE at its end.
+ */
+#define HOST_LINK(i)	(~(uint32_t)(i))
+#define HOST_END	0u
+
 struct host_entry {
 	struct nat_addr addr;
 	uint32_t count;
-	uint32_t next;		/* chain, or free list */
+	uint32_t next;		/* chain (HOST_LINK), or free list */
 };
 
 struct assoc_table {
@@ -172,8 +181,7 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	t->drops = calloc(capacity, sizeof(*t->drops));
 	t->buckets = malloc(nbuckets * sizeof(*t->buckets));
 	t->port_buckets = malloc((t->port_mask + 1) * sizeof(uint32_t));
-	t->host_buckets = malloc((t->host_mask + 1) *
-				 sizeof(*t->host_buckets));
+	t->host_buckets = calloc(t->host_mask + 1, sizeof(*t->host_buckets));
 	t->hosts = calloc(capacity, sizeof(*t->hosts));
 	if (class_pool_init(&t->local_pool, sizeof(struct assoc_local),
 			    max_locals, capacity) ||
@@ -201,8 +209,6 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	memset(t->buckets, 0xff, nbuckets * sizeof(*t->buckets));
 	huge_hint(t->port_buckets, (t->port_mask + 1) * sizeof(uint32_t));
 	memset(t->port_buckets, 0xff, (t->port_mask + 1) * sizeof(uint32_t));
-	memset(t->host_buckets, 0xff,
-	       (t->host_mask + 1) * sizeof(*t->host_buckets));
 	for (i = 0; i < WHEEL_SLOTS; i++)
 		t->wheel[i] = ASSOC_NONE;
 	for (i = 0; i < capacity; i++) {
@@ -1122,24 +1128,25 @@ static uint32_t *host_slot(const struct assoc_table *t,
 	uint32_t b = nat_addr_hash(host, t->seed) & t->host_mask;
 	uint32_t *pp = &t->host_buckets[b];
 
-	while (*pp != ASSOC_NONE && !nat_addr_eq(&t->hosts[*pp].addr, host))
-		pp = &t->hosts[*pp].next;
+	while (*pp != HOST_END &&
+	       !nat_addr_eq(&t->hosts[HOST_LINK(*pp)].addr, host))
+		pp = &t->hosts[HOST_LINK(*pp)].next;
 	return pp;
 }
 
 uint32_t assoc_host_count(const struct assoc_table *t,
 			  const struct nat_addr *host)
 {
-	uint32_t i = *host_slot(t, host);
+	uint32_t l = *host_slot(t, host);
 
-	return i == ASSOC_NONE ? 0 : t->hosts[i].count;
+	return l == HOST_END ? 0 : t->hosts[HOST_LINK(l)].count;
 }
 
 uint32_t assoc_host_add(struct assoc_table *t, const struct nat_addr *host)
 {
-	uint32_t *pp = host_slot(t, host), i = *pp;
+	uint32_t *pp = host_slot(t, host), i;
 
-	if (i == ASSOC_NONE) {
+	if (*pp == HOST_END) {
 		i = t->host_free;
 		if (i != ASSOC_NONE)
 			t->host_free = t->hosts[i].next;
@@ -1149,18 +1156,19 @@ uint32_t assoc_host_add(struct assoc_table *t, const struct nat_addr *host)
 			return 0;
 		t->hosts[i].addr = *host;
 		t->hosts[i].count = 0;
-		t->hosts[i].next = ASSOC_NONE;
-		*pp = i;
+		t->hosts[i].next = HOST_END;
+		*pp = HOST_LINK(i);
 	}
-	return ++t->hosts[i].count;
+	return ++t->hosts[HOST_LINK(*pp)].count;
 }
 
 void assoc_host_del(struct assoc_table *t, const struct nat_addr *host)
 {
-	uint32_t *pp = host_slot(t, host), i = *pp;
+	uint32_t *pp = host_slot(t, host), i;
 
-	if (i == ASSOC_NONE)
+	if (*pp == HOST_END)
 		return;
+	i = HOST_LINK(*pp);
 	if (--t->hosts[i].count == 0) {
 		*pp = t->hosts[i].next;
 		t->hosts[i].next = t->host_free;
