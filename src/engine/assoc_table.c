@@ -55,13 +55,13 @@ struct cand_hdr {
  * those of hosts in use are ever touched.  The free list holds plain
  * indexes, ASSOC_NONE at its end.
  */
-#define HOST_LINK(i)	(~(uint32_t)(i))
-#define HOST_END	0u
+#define HOST_LINK(i) (~(uint32_t)(i))
+#define HOST_END     0u
 
 struct host_entry {
 	struct nat_addr addr;
 	uint32_t count;
-	uint32_t next;		/* chain (HOST_LINK), or free list */
+	uint32_t next; /* chain (HOST_LINK), or free list */
 };
 
 struct assoc_table {
@@ -125,7 +125,7 @@ static const struct assoc_cand cands_none[ASSOC_CANDS];
 #define CANDS_NONE	((struct assoc_cand *)(uintptr_t)cands_none)
 /* A candidate's peer list before its first peer: empty, read-only. */
 static const struct nat_addr cand_peers_none[1];
-#define CAND_PEERS_NONE	((struct nat_addr *)(uintptr_t)cand_peers_none)
+#define CAND_PEERS_NONE ((struct nat_addr *)(uintptr_t)cand_peers_none)
 
 /* The index links, then ASSOC_CANDS candidates (their peer lists are
  * blocks of cand_peer_pool), 8-byte aligned. */
@@ -185,18 +185,15 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	t->hosts = calloc(capacity, sizeof(*t->hosts));
 	if (class_pool_init(&t->local_pool, sizeof(struct assoc_local),
 			    max_locals, capacity) ||
-	    class_pool_init(&t->peer_pool, sizeof(struct assoc_peer),
-			    max_peers, capacity) ||
-	    class_pool_init(&t->cand_pool, cands_block_size(), 1,
+	    class_pool_init(&t->peer_pool, sizeof(struct assoc_peer), max_peers,
 			    capacity) ||
+	    class_pool_init(&t->cand_pool, cands_block_size(), 1, capacity) ||
 	    class_pool_init(&t->cand_peer_pool, sizeof(struct nat_addr),
 			    max_peers, capacity * ASSOC_CANDS))
 		goto fail;
 	if (!t->slots || !t->prev_next || !t->prev_tags || !t->drops ||
-	    !t->buckets ||
-	    !t->port_buckets ||
-	    !t->host_buckets || !t->hosts || !t->peer_buckets ||
-	    !t->cand_buckets)
+	    !t->buckets || !t->port_buckets || !t->host_buckets || !t->hosts ||
+	    !t->peer_buckets || !t->cand_buckets)
 		goto fail;
 	huge_hint(t->peer_buckets, (t->peer_mask + 1) * sizeof(uint32_t));
 	huge_hint(t->cand_buckets, (t->cand_mask + 1) * sizeof(uint32_t));
@@ -939,7 +936,7 @@ bool assoc_cand_room_peers(struct assoc_table *t, struct assoc_cand *c,
 		return true;
 	p = class_pool_get_dirty(&t->cand_peer_pool, (unsigned int)want);
 	if (!p)
-		return false;	/* never: one list per candidate */
+		return false; /* never: one list per candidate */
 	if (c->peers != CAND_PEERS_NONE) {
 		memcpy(p, c->peers, c->n_peers * sizeof(*p));
 		class_pool_put(&t->cand_peer_pool, c->peers_class, c->peers);
@@ -955,8 +952,7 @@ uint32_t assoc_prev_tag_inside(const struct assoc_table *t,
 	return t->prev_set ? t->prev_tags[(size_t)a->id * 2] : 0;
 }
 
-uint32_t assoc_prev_tag_peer(const struct assoc_table *t,
-			     const struct assoc *a)
+uint32_t assoc_prev_tag_peer(const struct assoc_table *t, const struct assoc *a)
 {
 	return t->prev_set ? t->prev_tags[(size_t)a->id * 2 + 1] : 0;
 }
@@ -968,14 +964,13 @@ void assoc_set_prev_tags(struct assoc_table *t, const struct assoc *a,
 	bool had = t->prev_set && (p[0] || p[1]);
 
 	if (!had && !inside && !peer)
-		return;		/* the common case: nothing touched */
+		return; /* the common case: nothing touched */
 	p[0] = inside;
 	p[1] = peer;
 	t->prev_set += (uint32_t)(inside || peer) - (uint32_t)had;
 }
 
-const uint32_t *assoc_drops(const struct assoc_table *t,
-			    const struct assoc *a)
+const uint32_t *assoc_drops(const struct assoc_table *t, const struct assoc *a)
 {
 	static const uint32_t none[ASSOC_DROP_CLASSES];
 

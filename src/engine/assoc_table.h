@@ -38,8 +38,8 @@ enum assoc_key {
 	ASSOC_KEY_IN_PORTS,	/* public port, peer port */
 	ASSOC_KEY_OUT_PORTS,	/* inside port, peer port */
 	/* Keys whose links live outside the slot (assoc_table.c): */
-	ASSOC_KEY_IN_PREV,	/* ... previous tag_inside (older state files) */
-	ASSOC_KEY_OUT_PREV,	/* ... previous tag_peer */
+	ASSOC_KEY_IN_PREV, /* ... previous tag_inside (older state files) */
+	ASSOC_KEY_OUT_PREV, /* ... previous tag_peer */
 	ASSOC_KEY__COUNT
 };
 #define ASSOC_KEY__IN_SLOT	ASSOC_KEY_IN_PREV
@@ -112,9 +112,9 @@ struct assoc_cand {
 	uint8_t flags;			/* ASSOC_CAND_F_* */
 	uint8_t n_peers;
 	uint8_t n_init_peers;		/* peers[] named by the INIT itself */
-	uint8_t peers_class;		/* the table's business */
-	uint64_t since;			/* INIT / INIT ACK / COOKIE ECHO */
-	uint64_t born;			/* its INIT */
+	uint8_t peers_class; /* the table's business */
+	uint64_t since; /* INIT / INIT ACK / COOKIE ECHO */
+	uint64_t born; /* its INIT */
 	/* Grown on demand: assoc_cand_room_peers before writing. */
 	struct nat_addr *peers;
 };
@@ -152,7 +152,7 @@ struct assoc {
 
 /* Packets matched to an association but dropped, by enum
  * engine_assoc_drop_class (sctpalgctl associations). */
-#define ASSOC_DROP_CLASSES	4
+#define ASSOC_DROP_CLASSES 4
 
 struct assoc_table;
 
@@ -293,8 +293,7 @@ uint32_t assoc_prev_tag_peer(const struct assoc_table *t,
 void assoc_set_prev_tags(struct assoc_table *t, const struct assoc *a,
 			 uint32_t inside, uint32_t peer);
 
-const uint32_t *assoc_drops(const struct assoc_table *t,
-			    const struct assoc *a);
+const uint32_t *assoc_drops(const struct assoc_table *t, const struct assoc *a);
 uint32_t *assoc_drops_w(struct assoc_table *t, struct assoc *a);
 
 /* Address list helpers. */

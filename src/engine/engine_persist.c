@@ -535,8 +535,7 @@ static enum engine_restore_skip fill(struct engine *e, struct assoc *a,
 	a->port_peer = s->port_peer;
 	a->tag_inside = s->tag_inside;
 	a->tag_peer = s->tag_peer;
-	assoc_set_prev_tags(e->table, a, s->prev_tag_inside,
-			    s->prev_tag_peer);
+	assoc_set_prev_tags(e->table, a, s->prev_tag_inside, s->prev_tag_peer);
 	if (s->flags & REC_F_INBOUND) {
 		a->flags |= ASSOC_F_INBOUND;
 		if (!remap(m->forward, s->forward, &a->forward))
