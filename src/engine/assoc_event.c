@@ -29,10 +29,10 @@ void engine_set_event_cb(struct engine *e, engine_event_fn *fn, void *arg)
 	e->event_arg = arg;
 }
 
-static void emit(const struct assoc *a, struct engine_event *ev,
-		 struct engine_assoc_view *view)
+static void emit(const struct engine *e, const struct assoc *a,
+		 struct engine_event *ev, struct engine_assoc_view *view)
 {
-	engine_fill_view(a, view);
+	engine_fill_view(e, a, view);
 	ev->assoc = view;
 	ev->age_ns = ev->now_ns > a->created ? ev->now_ns - a->created : 0;
 	for (int i = 0; i < a->n_peers; i++) {
@@ -57,7 +57,7 @@ void engine_event_up(struct engine *e, struct assoc *a,
 	a->flags |= ASSOC_F_UP;
 	if (!e->event_fn)
 		return;
-	emit(a, &ev, &view);
+	emit(e, a, &ev, &view);
 	e->event_fn(e->event_arg, &ev);
 }
 
@@ -75,14 +75,17 @@ void engine_event_down(struct engine *e, const struct assoc *a,
 
 	if (!e->event_fn)
 		return;
-	emit(a, &ev, &view);
+	emit(e, a, &ev, &view);
 	/* A restart ends the association the old tags named: show those
 	 * (only the side that actually changed has a previous tag). */
 	if (why == ENGINE_EVR_RESTART) {
-		if (a->prev_tag_inside)
-			view.tag_inside = a->prev_tag_inside;
-		if (a->prev_tag_peer)
-			view.tag_peer = a->prev_tag_peer;
+		uint32_t pi = assoc_prev_tag_inside(e->table, a);
+		uint32_t pp = assoc_prev_tag_peer(e->table, a);
+
+		if (pi)
+			view.tag_inside = pi;
+		if (pp)
+			view.tag_peer = pp;
 	}
 	e->event_fn(e->event_arg, &ev);
 }
@@ -102,6 +105,6 @@ void engine_event_moved(struct engine *e, const struct assoc *a,
 
 	if (!e->event_fn)
 		return;
-	emit(a, &ev, &view);
+	emit(e, a, &ev, &view);
 	e->event_fn(e->event_arg, &ev);
 }

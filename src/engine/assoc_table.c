@@ -49,10 +49,19 @@ struct cand_hdr {
 	uint32_t id;			/* the association */
 };
 
+/*
+ * Host chains (buckets and next) hold an entry's index complemented, so
+ * that 0 ends a chain: the buckets come zeroed from calloc, and only
+ * those of hosts in use are ever touched.  The free list holds plain
+ * indexes, ASSOC_NONE at its end.
+ */
+#define HOST_LINK(i) (~(uint32_t)(i))
+#define HOST_END     0u
+
 struct host_entry {
 	struct nat_addr addr;
 	uint32_t count;
-	uint32_t next;		/* chain, or free list */
+	uint32_t next; /* chain (HOST_LINK), or free list */
 };
 
 struct assoc_table {
@@ -62,8 +71,12 @@ struct assoc_table {
 	struct assoc *slots;
 	/* Address lists sized to what each association uses (class_pool.h). */
 	struct class_pool local_pool, peer_pool;
-	/* Handshake candidates, a block per association that has some. */
-	struct class_pool cand_pool;
+	/* Handshake candidates, a block per association that has some,
+	 * and their peer lists, each sized to what it holds. */
+	struct class_pool cand_pool, cand_peer_pool;
+	/* Drop counters (assoc_drops), by slot: calloc's pages are touched
+	 * only by associations that drop something (ASSOC_F_DROPS). */
+	uint32_t (*drops)[ASSOC_DROP_CLASSES];
 	uint32_t free_head;	/* free list through wnext */
 
 	uint32_t bucket_mask, port_mask;
@@ -74,6 +87,10 @@ struct assoc_table {
 	 * pages are touched only by associations that have them. */
 	uint32_t prev_linked;
 	uint32_t *prev_next;
+	/* The previous tags themselves, two per slot, and how many slots
+	 * have any (none: nothing to read). */
+	uint32_t prev_set;
+	uint32_t *prev_tags;
 	uint32_t peer_mask, cand_mask;
 	uint32_t *peer_buckets, *cand_buckets;
 
@@ -106,14 +123,16 @@ static uint32_t pow2_at_least(uint32_t v)
  */
 static const struct assoc_cand cands_none[ASSOC_CANDS];
 #define CANDS_NONE	((struct assoc_cand *)(uintptr_t)cands_none)
+/* A candidate's peer list before its first peer: empty, read-only. */
+static const struct nat_addr cand_peers_none[1];
+#define CAND_PEERS_NONE ((struct nat_addr *)(uintptr_t)cand_peers_none)
 
-/* The index links, ASSOC_CANDS candidates, then their peer lists,
- * 8-byte aligned. */
-static size_t cands_block_size(uint8_t max_peers)
+/* The index links, then ASSOC_CANDS candidates (their peer lists are
+ * blocks of cand_peer_pool), 8-byte aligned. */
+static size_t cands_block_size(void)
 {
 	size_t n = sizeof(struct cand_hdr) +
-		   ASSOC_CANDS * sizeof(struct assoc_cand) +
-		   (size_t)ASSOC_CANDS * max_peers * sizeof(struct nat_addr);
+		   ASSOC_CANDS * sizeof(struct assoc_cand);
 
 	return (n + 7) & ~(size_t)7;
 }
@@ -152,27 +171,29 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	t->peer_buckets = malloc((t->peer_mask + 1) * sizeof(uint32_t));
 	t->cand_buckets = malloc((t->cand_mask + 1) * sizeof(uint32_t));
 
-	/* 128-byte slots on cache line boundaries: a slot is two lines,
-	 * its keys and ports in the first. */
+	/* 104-byte slots from a cache line boundary: keys and ports are
+	 * in a slot's first 32 bytes, so in one line. */
 	if (posix_memalign((void **)&t->slots, 64,
 			   (size_t)capacity * sizeof(*t->slots)))
 		t->slots = NULL;
 	t->prev_next = calloc((size_t)capacity * 2, sizeof(uint32_t));
+	t->prev_tags = calloc((size_t)capacity * 2, sizeof(uint32_t));
+	t->drops = calloc(capacity, sizeof(*t->drops));
 	t->buckets = malloc(nbuckets * sizeof(*t->buckets));
 	t->port_buckets = malloc((t->port_mask + 1) * sizeof(uint32_t));
-	t->host_buckets = malloc((t->host_mask + 1) *
-				 sizeof(*t->host_buckets));
+	t->host_buckets = calloc(t->host_mask + 1, sizeof(*t->host_buckets));
 	t->hosts = calloc(capacity, sizeof(*t->hosts));
 	if (class_pool_init(&t->local_pool, sizeof(struct assoc_local),
 			    max_locals, capacity) ||
-	    class_pool_init(&t->peer_pool, sizeof(struct assoc_peer),
-			    max_peers, capacity) ||
-	    class_pool_init(&t->cand_pool, cands_block_size(max_peers), 1,
-			    capacity))
+	    class_pool_init(&t->peer_pool, sizeof(struct assoc_peer), max_peers,
+			    capacity) ||
+	    class_pool_init(&t->cand_pool, cands_block_size(), 1, capacity) ||
+	    class_pool_init(&t->cand_peer_pool, sizeof(struct nat_addr),
+			    max_peers, capacity * ASSOC_CANDS))
 		goto fail;
-	if (!t->slots || !t->prev_next || !t->buckets || !t->port_buckets ||
-	    !t->host_buckets || !t->hosts || !t->peer_buckets ||
-	    !t->cand_buckets)
+	if (!t->slots || !t->prev_next || !t->prev_tags || !t->drops ||
+	    !t->buckets || !t->port_buckets || !t->host_buckets || !t->hosts ||
+	    !t->peer_buckets || !t->cand_buckets)
 		goto fail;
 	huge_hint(t->peer_buckets, (t->peer_mask + 1) * sizeof(uint32_t));
 	huge_hint(t->cand_buckets, (t->cand_mask + 1) * sizeof(uint32_t));
@@ -185,8 +206,6 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	memset(t->buckets, 0xff, nbuckets * sizeof(*t->buckets));
 	huge_hint(t->port_buckets, (t->port_mask + 1) * sizeof(uint32_t));
 	memset(t->port_buckets, 0xff, (t->port_mask + 1) * sizeof(uint32_t));
-	memset(t->host_buckets, 0xff,
-	       (t->host_mask + 1) * sizeof(*t->host_buckets));
 	for (i = 0; i < WHEEL_SLOTS; i++)
 		t->wheel[i] = ASSOC_NONE;
 	for (i = 0; i < capacity; i++) {
@@ -211,9 +230,12 @@ void assoc_table_destroy(struct assoc_table *t)
 		return;
 	free(t->slots);
 	free(t->prev_next);
+	free(t->prev_tags);
+	free(t->drops);
 	class_pool_fini(&t->local_pool);
 	class_pool_fini(&t->peer_pool);
 	class_pool_fini(&t->cand_pool);
+	class_pool_fini(&t->cand_peer_pool);
 	free(t->buckets);
 	free(t->port_buckets);
 	free(t->peer_buckets);
@@ -281,8 +303,8 @@ static inline uint32_t *key_bucket(const struct assoc_table *t,
 }
 
 /* The key fields of association a for key k. */
-static void key_of(const struct assoc *a, enum assoc_key k, uint16_t *pa,
-		   uint16_t *pb, uint32_t *tag)
+static void key_of(const struct assoc_table *t, const struct assoc *a,
+		   enum assoc_key k, uint16_t *pa, uint16_t *pb, uint32_t *tag)
 {
 	*pb = a->port_peer;
 	switch (k) {
@@ -296,11 +318,11 @@ static void key_of(const struct assoc *a, enum assoc_key k, uint16_t *pa,
 		break;
 	case ASSOC_KEY_IN_PREV:
 		*pa = a->port_public;
-		*tag = a->prev_tag_inside;
+		*tag = t->prev_tags[(size_t)a->id * 2];
 		break;
 	case ASSOC_KEY_OUT_PREV:
 		*pa = a->port_inside;
-		*tag = a->prev_tag_peer;
+		*tag = t->prev_tags[(size_t)a->id * 2 + 1];
 		break;
 	case ASSOC_KEY_IN_PORTS:
 		*pa = a->port_public;
@@ -335,7 +357,7 @@ void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 
 	if (a->linked & (1u << k))
 		return;
-	key_of(a, k, &pa, &pb, &tag);
+	key_of(t, a, k, &pa, &pb, &tag);
 	b = key_bucket(t, k, pa, pb, tag);
 	*hnext_of(t, a->id, k) = *b;
 	*b = NODE(a->id, k);
@@ -350,7 +372,7 @@ void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 
 	if (!(a->linked & (1u << k)))
 		return;
-	key_of(a, k, &pa, &pb, &tag);
+	key_of(t, a, k, &pa, &pb, &tag);
 	for (pp = key_bucket(t, k, pa, pb, tag); *pp != ASSOC_NONE;
 	     pp = hnext_of(t, NODE_ID(*pp), NODE_KEY(*pp))) {
 		if (*pp == node) {
@@ -639,9 +661,9 @@ void assoc_link_all(struct assoc_table *t, struct assoc *a)
 		assoc_link(t, a, ASSOC_KEY_IN_TAG);
 	if (a->tag_peer)
 		assoc_link(t, a, ASSOC_KEY_OUT_TAG);
-	if (a->prev_tag_inside)
+	if (assoc_prev_tag_inside(t, a))
 		assoc_link(t, a, ASSOC_KEY_IN_PREV);
-	if (a->prev_tag_peer)
+	if (assoc_prev_tag_peer(t, a))
 		assoc_link(t, a, ASSOC_KEY_OUT_PREV);
 	assoc_link(t, a, ASSOC_KEY_IN_PORTS);
 	assoc_link(t, a, ASSOC_KEY_OUT_PORTS);
@@ -681,7 +703,7 @@ static struct assoc *key_walk(const struct assoc_table *t, enum assoc_key k,
 		uint32_t at;
 
 		if (NODE_KEY(n) == (uint32_t)k) {
-			key_of(a, k, &pa, &pb, &at);
+			key_of(t, a, k, &pa, &pb, &at);
 			if (pa == port_a && pb == port_b && at == tag &&
 			    (!match || match(a, arg)))
 				return a;
@@ -849,23 +871,17 @@ bool assoc_cands_take(struct assoc_table *t, struct assoc *a)
 {
 	struct cand_hdr *h;
 	struct assoc_cand *c;
-	struct nat_addr *peers;
 
 	if (a->cands != CANDS_NONE)
 		return true;
-	/*
-	 * Only the header and the candidates are cleared: a candidate's
-	 * peer list is read up to its n_peers, which starts at 0, so the
-	 * lists (most of the block) are touched only as peers are added.
-	 */
 	h = class_pool_get_dirty(&t->cand_pool, 0);
 	if (!h)
 		return false;	/* never: one block per slot */
 	c = (struct assoc_cand *)(void *)(h + 1);
 	memset(h, 0, sizeof(*h) + ASSOC_CANDS * sizeof(*c));
-	peers = (struct nat_addr *)(c + ASSOC_CANDS);
+	/* Peer lists come as peers are added (assoc_cand_room_peers). */
 	for (int i = 0; i < ASSOC_CANDS; i++)
-		c[i].peers = &peers[(size_t)i * t->max_peers];
+		c[i].peers = CAND_PEERS_NONE;
 	a->cands = c;
 	/* Indexed with the association's keys (assoc_link_all). */
 	if (a->linked & (1u << ASSOC_KEY_IN_PORTS))
@@ -878,8 +894,72 @@ void assoc_cands_drop(struct assoc_table *t, struct assoc *a)
 	if (!a->cands || a->cands == CANDS_NONE)
 		return;
 	cands_unindex(t, a);
+	for (int i = 0; i < ASSOC_CANDS; i++)
+		if (a->cands[i].peers != CAND_PEERS_NONE)
+			class_pool_put(&t->cand_peer_pool,
+				       a->cands[i].peers_class,
+				       a->cands[i].peers);
 	class_pool_put(&t->cand_pool, 0, cand_hdr_of(a));
 	a->cands = CANDS_NONE;
+}
+
+bool assoc_cand_room_peers(struct assoc_table *t, struct assoc_cand *c,
+			   unsigned int n)
+{
+	int want = class_pool_class_for(&t->cand_peer_pool, n ? n : 1);
+	struct nat_addr *p;
+
+	if (n > t->max_peers || want < 0)
+		return false;
+	if (c->peers != CAND_PEERS_NONE && want <= c->peers_class)
+		return true;
+	p = class_pool_get_dirty(&t->cand_peer_pool, (unsigned int)want);
+	if (!p)
+		return false; /* never: one list per candidate */
+	if (c->peers != CAND_PEERS_NONE) {
+		memcpy(p, c->peers, c->n_peers * sizeof(*p));
+		class_pool_put(&t->cand_peer_pool, c->peers_class, c->peers);
+	}
+	c->peers = p;
+	c->peers_class = (uint8_t)want;
+	return true;
+}
+
+uint32_t assoc_prev_tag_inside(const struct assoc_table *t,
+			       const struct assoc *a)
+{
+	return t->prev_set ? t->prev_tags[(size_t)a->id * 2] : 0;
+}
+
+uint32_t assoc_prev_tag_peer(const struct assoc_table *t, const struct assoc *a)
+{
+	return t->prev_set ? t->prev_tags[(size_t)a->id * 2 + 1] : 0;
+}
+
+void assoc_set_prev_tags(struct assoc_table *t, const struct assoc *a,
+			 uint32_t inside, uint32_t peer)
+{
+	uint32_t *p = &t->prev_tags[(size_t)a->id * 2];
+	bool had = t->prev_set && (p[0] || p[1]);
+
+	if (!had && !inside && !peer)
+		return; /* the common case: nothing touched */
+	p[0] = inside;
+	p[1] = peer;
+	t->prev_set += (uint32_t)(inside || peer) - (uint32_t)had;
+}
+
+const uint32_t *assoc_drops(const struct assoc_table *t, const struct assoc *a)
+{
+	static const uint32_t none[ASSOC_DROP_CLASSES];
+
+	return a->flags & ASSOC_F_DROPS ? t->drops[a->id] : none;
+}
+
+uint32_t *assoc_drops_w(struct assoc_table *t, struct assoc *a)
+{
+	a->flags |= ASSOC_F_DROPS;
+	return t->drops[a->id];
 }
 
 /*
@@ -917,6 +997,9 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 		return NULL;	/* never: one block per slot and pool */
 	t->free_head = a->wnext;
 	assoc_cands_drop(t, a);
+	if (a->flags & ASSOC_F_DROPS)
+		memset(t->drops[id], 0, sizeof(t->drops[id]));
+	assoc_set_prev_tags(t, a, 0, 0);
 	memset(a, 0, sizeof(*a));
 	a->id = id;
 	a->locals = locals;
@@ -1019,24 +1102,25 @@ static uint32_t *host_slot(const struct assoc_table *t,
 	uint32_t b = nat_addr_hash(host, t->seed) & t->host_mask;
 	uint32_t *pp = &t->host_buckets[b];
 
-	while (*pp != ASSOC_NONE && !nat_addr_eq(&t->hosts[*pp].addr, host))
-		pp = &t->hosts[*pp].next;
+	while (*pp != HOST_END &&
+	       !nat_addr_eq(&t->hosts[HOST_LINK(*pp)].addr, host))
+		pp = &t->hosts[HOST_LINK(*pp)].next;
 	return pp;
 }
 
 uint32_t assoc_host_count(const struct assoc_table *t,
 			  const struct nat_addr *host)
 {
-	uint32_t i = *host_slot(t, host);
+	uint32_t l = *host_slot(t, host);
 
-	return i == ASSOC_NONE ? 0 : t->hosts[i].count;
+	return l == HOST_END ? 0 : t->hosts[HOST_LINK(l)].count;
 }
 
 uint32_t assoc_host_add(struct assoc_table *t, const struct nat_addr *host)
 {
-	uint32_t *pp = host_slot(t, host), i = *pp;
+	uint32_t *pp = host_slot(t, host), i;
 
-	if (i == ASSOC_NONE) {
+	if (*pp == HOST_END) {
 		i = t->host_free;
 		if (i != ASSOC_NONE)
 			t->host_free = t->hosts[i].next;
@@ -1046,18 +1130,19 @@ uint32_t assoc_host_add(struct assoc_table *t, const struct nat_addr *host)
 			return 0;
 		t->hosts[i].addr = *host;
 		t->hosts[i].count = 0;
-		t->hosts[i].next = ASSOC_NONE;
-		*pp = i;
+		t->hosts[i].next = HOST_END;
+		*pp = HOST_LINK(i);
 	}
-	return ++t->hosts[i].count;
+	return ++t->hosts[HOST_LINK(*pp)].count;
 }
 
 void assoc_host_del(struct assoc_table *t, const struct nat_addr *host)
 {
-	uint32_t *pp = host_slot(t, host), i = *pp;
+	uint32_t *pp = host_slot(t, host), i;
 
-	if (i == ASSOC_NONE)
+	if (*pp == HOST_END)
 		return;
+	i = HOST_LINK(*pp);
 	if (--t->hosts[i].count == 0) {
 		*pp = t->hosts[i].next;
 		t->hosts[i].next = t->host_free;

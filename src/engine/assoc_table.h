@@ -38,8 +38,8 @@ enum assoc_key {
 	ASSOC_KEY_IN_PORTS,	/* public port, peer port */
 	ASSOC_KEY_OUT_PORTS,	/* inside port, peer port */
 	/* Keys whose links live outside the slot (assoc_table.c): */
-	ASSOC_KEY_IN_PREV,	/* ... prev_tag_inside (older state files) */
-	ASSOC_KEY_OUT_PREV,	/* ... prev_tag_peer */
+	ASSOC_KEY_IN_PREV, /* ... previous tag_inside (older state files) */
+	ASSOC_KEY_OUT_PREV, /* ... previous tag_peer */
 	ASSOC_KEY__COUNT
 };
 #define ASSOC_KEY__IN_SLOT	ASSOC_KEY_IN_PREV
@@ -74,6 +74,8 @@ struct assoc_peer {
 /* The peer's SHUTDOWN ACK passed: it is in SHUTDOWN-ACK-SENT or closed,
  * and sends no INIT for this association (RFC 9260 9.2). */
 #define ASSOC_F_PEER_SHUT_ACK	0x40
+/* Its drop counters are in use (assoc_drops_w): the table's business. */
+#define ASSOC_F_DROPS		0x80
 
 /*
  * A handshake candidate (handshake_cand.c): the tags and peer addresses
@@ -107,12 +109,14 @@ struct assoc_cand {
 	uint32_t tag_inside, tag_peer;	/* 0: not offered yet */
 	uint32_t more[ASSOC_CAND_MORE]; /* inbound INIT: later answers */
 	uint8_t n_more, more_next;
-	uint64_t since;			/* INIT / INIT ACK / COOKIE ECHO */
-	uint64_t born;			/* its INIT */
 	uint8_t flags;			/* ASSOC_CAND_F_* */
 	uint8_t n_peers;
 	uint8_t n_init_peers;		/* peers[] named by the INIT itself */
-	struct nat_addr *peers;		/* room for max_peers */
+	uint8_t peers_class; /* the table's business */
+	uint64_t since; /* INIT / INIT ACK / COOKIE ECHO */
+	uint64_t born; /* its INIT */
+	/* Grown on demand: assoc_cand_room_peers before writing. */
+	struct nat_addr *peers;
 };
 
 /* Fields are public: the engine's fast path reads them inline. */
@@ -127,9 +131,7 @@ struct assoc {
 	int8_t forward;		/* [forward] rule index or -1 */
 	uint16_t port_inside, port_public, port_peer;
 	uint32_t tag_inside, tag_peer;
-	/* 0 = none; restarts now wait in cands[], these come only from
-	 * state files of older versions and go when a handshake completes */
-	uint32_t prev_tag_inside, prev_tag_peer;
+	/* Previous tags: the table's (assoc_prev_tag_inside). */
 	uint64_t created, last_seen, expires;
 	/* Timer wheel. */
 	uint32_t wnext, wprev;
@@ -145,10 +147,12 @@ struct assoc {
 	/* Handshake candidates (handshake_cand.c), ASSOC_CANDS of them;
 	 * restarts and collisions wait here until they complete. */
 	struct assoc_cand *cands;
-	/* Packets matched to it but dropped, by enum
-	 * engine_assoc_drop_class (sctpalgctl associations). */
-	uint32_t drops[4];
+	/* Its drop counters are the table's (assoc_drops). */
 };
+
+/* Packets matched to an association but dropped, by enum
+ * engine_assoc_drop_class (sctpalgctl associations). */
+#define ASSOC_DROP_CLASSES 4
 
 struct assoc_table;
 
@@ -261,6 +265,36 @@ bool assoc_room_peers(struct assoc_table *t, struct assoc *a, unsigned int n);
  */
 bool assoc_cands_take(struct assoc_table *t, struct assoc *a);
 void assoc_cands_drop(struct assoc_table *t, struct assoc *a);
+/*
+ * Room for n peers in candidate c of a block assoc_cands_take gave: its
+ * list grows from nothing as peers are added (pointers into it move).
+ * False only when n is over max_peers.
+ */
+bool assoc_cand_room_peers(struct assoc_table *t, struct assoc_cand *c,
+			   unsigned int n);
+
+/*
+ * Drop counters, ASSOC_DROP_CLASSES of them, outside the slot: only
+ * associations that have dropped something take room for them.
+ * assoc_drops reads them (zeros for one that has none); assoc_drops_w
+ * gives them to be counted in.  A new association starts at zero.
+ */
+/*
+ * Previous tags, 0 for none: restarts now wait in cands[]; these come only
+ * from state files of older versions and go when a handshake completes.
+ * Kept outside the slot, for the few associations that have them.  Their
+ * keys (ASSOC_KEY_*_PREV) are derived from them: unlink those before
+ * setting them on a linked association.
+ */
+uint32_t assoc_prev_tag_inside(const struct assoc_table *t,
+			       const struct assoc *a);
+uint32_t assoc_prev_tag_peer(const struct assoc_table *t,
+			     const struct assoc *a);
+void assoc_set_prev_tags(struct assoc_table *t, const struct assoc *a,
+			 uint32_t inside, uint32_t peer);
+
+const uint32_t *assoc_drops(const struct assoc_table *t, const struct assoc *a);
+uint32_t *assoc_drops_w(struct assoc_table *t, struct assoc *a);
 
 /* Address list helpers. */
 int assoc_find_peer(const struct assoc *a, const struct nat_addr *addr);

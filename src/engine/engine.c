@@ -116,14 +116,14 @@ enum engine_assoc_drop_class engine_assoc_drop_class(enum drop_reason r)
 	}
 }
 
-_Static_assert(sizeof(((struct assoc *)0)->drops) / sizeof(uint32_t) ==
-		       ENGINE_ADC__COUNT,
-	       "struct assoc keeps one counter per class");
+_Static_assert(ASSOC_DROP_CLASSES == ENGINE_ADC__COUNT,
+	       "the table keeps one counter per class");
 
 /* Counts a drop on the association the packet was matched to. */
-static void engine_drop_on(struct assoc *a, enum drop_reason r)
+static void engine_drop_on(struct assoc_table *t, struct assoc *a,
+			   enum drop_reason r)
 {
-	uint32_t *n = &a->drops[engine_assoc_drop_class(r)];
+	uint32_t *n = &assoc_drops_w(t, a)[engine_assoc_drop_class(r)];
 
 	if (*n != UINT32_MAX)
 		(*n)++;
@@ -132,7 +132,7 @@ static void engine_drop_on(struct assoc *a, enum drop_reason r)
 void engine_drop(struct xlate_ctx *x, enum drop_reason r)
 {
 	if (x->a && x->a->in_use)
-		engine_drop_on(x->a, r);
+		engine_drop_on(x->e->table, x->a, r);
 	x->v->action = ENGINE_DROP;
 	x->v->reason = (uint8_t)r;
 	x->v->len = x->pkt->len;
@@ -303,10 +303,11 @@ static bool tbit_matches(const struct assoc *a, void *arg)
 		return false;
 	if (x->dir == ENGINE_OUTBOUND)
 		return (vtag == a->tag_inside ||
-			(a->prev_tag_inside && vtag == a->prev_tag_inside)) &&
+			(vtag &&
+			 vtag == assoc_prev_tag_inside(x->e->table, a))) &&
 		       assoc_find_peer(a, &x->dst) >= 0;
 	return (vtag == a->tag_peer ||
-		(a->prev_tag_peer && vtag == a->prev_tag_peer)) &&
+		(vtag && vtag == assoc_prev_tag_peer(x->e->table, a))) &&
 	       assoc_find_peer(a, &x->src) >= 0;
 }
 
@@ -477,7 +478,7 @@ static void no_state(struct xlate_ctx *x)
 				      here, peer, peer_matches, x);
 	if (on_ports) {
 		/* Its ports, not its tag: the association's drop. */
-		engine_drop_on(on_ports, DROP_VTAG_MISMATCH);
+		engine_drop_on(x->e->table, on_ports, DROP_VTAG_MISMATCH);
 		engine_drop(x, DROP_VTAG_MISMATCH);
 		return;
 	}
@@ -825,7 +826,8 @@ const struct engine_stats *engine_stats(const struct engine *e)
 	return &e->stats;
 }
 
-void engine_fill_view(const struct assoc *a, struct engine_assoc_view *v)
+void engine_fill_view(const struct engine *e, const struct assoc *a,
+		      struct engine_assoc_view *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->id = a->id;
@@ -839,7 +841,7 @@ void engine_fill_view(const struct assoc *a, struct engine_assoc_view *v)
 	/* Not live yet: the handshake in progress. */
 	if (!v->tag_inside && !v->tag_peer)
 		handshake_cand_view_tags(a, &v->tag_inside, &v->tag_peer);
-	memcpy(v->drops, a->drops, sizeof(v->drops));
+	memcpy(v->drops, assoc_drops(e->table, a), sizeof(v->drops));
 	v->created_ns = a->created;
 	v->last_seen_ns = a->last_seen;
 	v->expires_ns = a->expires;
@@ -871,7 +873,7 @@ int engine_foreach_assoc(const struct engine *e,
 	int r;
 
 	while ((a = assoc_table_next(e->table, a))) {
-		engine_fill_view(a, &view);
+		engine_fill_view(e, a, &view);
 		r = fn(&view, arg);
 		if (r)
 			return r;

@@ -156,7 +156,8 @@ void engine_end_assoc(struct engine *e, struct assoc *a,
  */
 void engine_release_assoc(struct engine *e, struct assoc *a,
 			  enum engine_event_reason why, uint64_t now);
-void engine_fill_view(const struct assoc *a, struct engine_assoc_view *v);
+void engine_fill_view(const struct engine *e, const struct assoc *a,
+		      struct engine_assoc_view *v);
 bool engine_assoc_allowed(const struct engine_config *c,
 			  const struct assoc *a);
 bool token_bucket_take(struct token_bucket *b, uint32_t rate,

@@ -130,7 +130,8 @@ static bool saveable(const struct assoc *a)
 	return a->n_locals > 0;
 }
 
-static void w_record(struct wbuf *w, const struct assoc *a, uint64_t now)
+static void w_record(struct wbuf *w, const struct assoc_table *t,
+		     const struct assoc *a, uint64_t now)
 {
 	uint32_t tag_inside = a->tag_inside, tag_peer = a->tag_peer;
 
@@ -151,8 +152,8 @@ static void w_record(struct wbuf *w, const struct assoc *a, uint64_t now)
 	w_u16(w, 0);
 	w_u32(w, tag_inside);
 	w_u32(w, tag_peer);
-	w_u32(w, a->prev_tag_inside);
-	w_u32(w, a->prev_tag_peer);
+	w_u32(w, assoc_prev_tag_inside(t, a));
+	w_u32(w, assoc_prev_tag_peer(t, a));
 	w_u64(w, since(now, a->created));
 	w_u64(w, since(now, a->last_seen));
 	w_u64(w, a->expires > now ? a->expires - now : 0);
@@ -211,7 +212,7 @@ int engine_save(const struct engine *e,
 		w_name(&w, c->forwards[f].name);
 	while ((a = assoc_table_next(e->table, a)))
 		if (saveable(a))
-			w_record(&w, a, now_ns);
+			w_record(&w, e->table, a, now_ns);
 	w.crc = ~w.crc;
 	crc[0] = (uint8_t)(w.crc >> 24);
 	crc[1] = (uint8_t)(w.crc >> 16);
@@ -534,8 +535,7 @@ static enum engine_restore_skip fill(struct engine *e, struct assoc *a,
 	a->port_peer = s->port_peer;
 	a->tag_inside = s->tag_inside;
 	a->tag_peer = s->tag_peer;
-	a->prev_tag_inside = s->prev_tag_inside;
-	a->prev_tag_peer = s->prev_tag_peer;
+	assoc_set_prev_tags(e->table, a, s->prev_tag_inside, s->prev_tag_peer);
 	if (s->flags & REC_F_INBOUND) {
 		a->flags |= ASSOC_F_INBOUND;
 		if (!remap(m->forward, s->forward, &a->forward))

@@ -570,5 +570,5 @@ void handshake_clear_prev_tags(struct engine *e, struct assoc *a)
 {
 	assoc_unlink(e->table, a, ASSOC_KEY_IN_PREV);
 	assoc_unlink(e->table, a, ASSOC_KEY_OUT_PREV);
-	a->prev_tag_inside = a->prev_tag_peer = 0;
+	assoc_set_prev_tags(e->table, a, 0, 0);
 }

@@ -70,7 +70,7 @@ static void cand_add_peer(const struct engine *e, struct assoc_cand *c,
 			  const struct nat_addr *addr)
 {
 	if (nat_addr_is_any(addr) || cand_has_peer(c, addr, false) ||
-	    c->n_peers >= assoc_table_max_peers(e->table))
+	    !assoc_cand_room_peers(e->table, c, c->n_peers + 1u))
 		return;
 	c->peers[c->n_peers++] = *addr;
 }
@@ -444,7 +444,8 @@ static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a)
 
 	if (x->dir != ENGINE_OUTBOUND ||
 	    x->sv.first_type != SCTP_CID_COOKIE_ECHO || !x->sv.vtag ||
-	    x->sv.vtag == a->tag_peer || x->sv.vtag == a->prev_tag_peer)
+	    x->sv.vtag == a->tag_peer ||
+	    x->sv.vtag == assoc_prev_tag_peer(x->e->table, a))
 		return -1;
 	for (int i = 0; i < ASSOC_CANDS; i++) {
 		const struct assoc_cand *c = &a->cands[i], *b;
@@ -852,6 +853,7 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 		n->tag_peer = c->tag_peer;
 		n->flags = (uint8_t)(c->flags & ~ASSOC_CAND_F_ECHO_ANY);
 		n->born = c->born;
+		assoc_cand_room_peers(x->e->table, n, c->n_init_peers);
 		n->n_init_peers = n->n_peers = c->n_init_peers;
 		memcpy(n->peers, c->peers,
 		       c->n_init_peers * sizeof(c->peers[0]));
@@ -925,6 +927,7 @@ static struct assoc_cand *echo_learn(struct xlate_ctx *x,
 		n->tag_inside = from->tag_inside;
 		n->flags = from->flags;
 		n->born = from->born;
+		assoc_cand_room_peers(x->e->table, n, from->n_peers);
 		n->n_peers = from->n_peers;
 		n->n_init_peers = from->n_init_peers;
 		memcpy(n->peers, from->peers,
@@ -1052,5 +1055,5 @@ void handshake_cand_restore(const struct engine *e, struct assoc *a,
 		cand_add_peer(e, c, &a->peers[i].addr);
 	c->n_init_peers = c->n_peers;
 	a->tag_inside = a->tag_peer = 0;
-	a->prev_tag_inside = a->prev_tag_peer = 0;
+	assoc_set_prev_tags(e->table, a, 0, 0);
 }

@@ -109,10 +109,12 @@ static bool tag_ok(const struct xlate_ctx *x, const struct assoc *a,
 		   const struct quote *qt, bool inbound)
 {
 	uint32_t t = inbound ? a->tag_peer : a->tag_inside;
-	uint32_t pt = inbound ? a->prev_tag_peer : a->prev_tag_inside;
+	uint32_t pi = assoc_prev_tag_inside(x->e->table, a);
+	uint32_t pp = assoc_prev_tag_peer(x->e->table, a);
+	uint32_t pt = inbound ? pp : pi;
 	/* The tag the quoted packet's sender chose for itself. */
 	uint32_t own = inbound ? a->tag_inside : a->tag_peer;
-	uint32_t pown = inbound ? a->prev_tag_inside : a->prev_tag_peer;
+	uint32_t pown = inbound ? pi : pp;
 
 	/*
 	 * Tag 0 is an INIT's, and is believed only when the quote holds

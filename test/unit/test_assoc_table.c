@@ -161,6 +161,58 @@ Test(assoc_table, address_lists_grow_to_the_maximum_and_no_further)
 }
 
 /*
+ * Drop counters, previous tags and candidate peer lists live outside the
+ * slot, in the table's own storage: a slot's next association starts
+ * with none of them, and candidates' lists grow to max_peers, keep their
+ * order, and never share room.
+ */
+Test(assoc_table, side_storage_grows_and_a_new_life_starts_empty)
+{
+	struct assoc_table *t;
+	struct assoc *a, *b;
+	struct assoc_cand *c;
+	struct nat_addr x = { .family = 2 };
+
+	cr_assert_eq(assoc_table_create(1, 1, 5, 1, &t), 0);
+	a = assoc_alloc(t, SEC);
+	for (int i = 0; i < 4; i++)
+		cr_expect_eq(assoc_drops(t, a)[i], 0);
+	assoc_drops_w(t, a)[2] += 3;
+	assoc_drops_w(t, a)[0]++;
+	cr_expect_eq(assoc_drops(t, a)[2], 3);
+	cr_expect_eq(assoc_drops(t, a)[0], 1);
+	assoc_set_prev_tags(t, a, 7, 8);
+	cr_expect_eq(assoc_prev_tag_inside(t, a), 7);
+	cr_expect_eq(assoc_prev_tag_peer(t, a), 8);
+
+	cr_assert(assoc_cands_take(t, a));
+	for (int k = 0; k < ASSOC_CANDS; k++) {
+		c = &a->cands[k];
+		for (unsigned int i = 0; i < 5; i++) {
+			cr_assert(assoc_cand_room_peers(t, c, i + 1u));
+			x.bytes[0] = (uint8_t)(k * 16 + i);
+			c->peers[c->n_peers++] = x;
+		}
+		cr_expect_not(assoc_cand_room_peers(t, c, 6), "over max_peers");
+	}
+	for (int k = 0; k < ASSOC_CANDS; k++)
+		for (unsigned int i = 0; i < 5; i++)
+			cr_expect_eq(a->cands[k].peers[i].bytes[0], k * 16 + i);
+
+	assoc_free(t, a);
+	b = assoc_alloc(t, SEC);
+	cr_assert_eq(b, a, "the same slot");
+	for (int i = 0; i < 4; i++)
+		cr_expect_eq(assoc_drops(t, b)[i], 0, "a new life is zeroed");
+	cr_expect_eq(assoc_prev_tag_inside(t, b), 0);
+	cr_expect_eq(assoc_prev_tag_peer(t, b), 0);
+	cr_assert(assoc_cands_take(t, b));
+	for (int k = 0; k < ASSOC_CANDS; k++)
+		cr_expect_eq(b->cands[k].n_peers, 0);
+	assoc_table_destroy(t);
+}
+
+/*
  * The peer and candidate indexes (assoc_lookup_peer, assoc_lookup_cands)
  * against the port-pair walk they stand in for, through random changes
  * of ports, peer lists and candidate blocks: same answer, and the match
@@ -317,8 +369,7 @@ Test(assoc_table, previous_tag_keys)
 	a->port_peer = 3868;
 	a->tag_inside = 100;
 	a->tag_peer = 101;
-	a->prev_tag_inside = 7;
-	a->prev_tag_peer = 8;
+	assoc_set_prev_tags(t, a, 7, 8);
 	assoc_link_all(t, a);
 	b = new_assoc(t, SEC, 5000, 200);
 	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, 5000, 3868, 7), a);
