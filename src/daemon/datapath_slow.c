@@ -146,11 +146,11 @@ static bool icmp_error_allowed(const uint8_t *ip, uint32_t len)
 	    v.proto == (v.family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6))
 		return false;
 	s = ip + v.src_off;
-	if (v.family == AF_INET)	/* 0/8, loopback, multicast and up */
+	if (v.family == AF_INET) /* 0/8, loopback, multicast and up */
 		return s[0] != 0 && s[0] != 127 && s[0] < 224;
-	for (int i = 0; i < 16; i++)	/* :: */
+	for (int i = 0; i < 16; i++) /* :: */
 		if (s[i])
-			return s[0] != 0xff;	/* multicast */
+			return s[0] != 0xff; /* multicast */
 	return false;
 }
 

@@ -26,9 +26,8 @@ struct icmp_kind {
 };
 
 static uint32_t build4(const uint8_t *pkt, uint32_t len,
-		       const struct icmp_kind *k,
-		       const struct nat_addr *from, uint8_t *out,
-		       uint32_t cap)
+		       const struct icmp_kind *k, const struct nat_addr *from,
+		       uint8_t *out, uint32_t cap)
 {
 	uint32_t ihl = (uint32_t)(pkt[0] & 0x0f) * 4, quote, total;
 	uint8_t *icmp = out + 20;
@@ -56,9 +55,8 @@ static uint32_t build4(const uint8_t *pkt, uint32_t len,
 }
 
 static uint32_t build6(const uint8_t *pkt, uint32_t len,
-		       const struct icmp_kind *k,
-		       const struct nat_addr *from, uint8_t *out,
-		       uint32_t cap)
+		       const struct icmp_kind *k, const struct nat_addr *from,
+		       uint8_t *out, uint32_t cap)
 {
 	uint32_t quote, total;
 	uint8_t *icmp = out + 40;

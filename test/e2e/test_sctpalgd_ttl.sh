@@ -153,7 +153,7 @@ check "sctpalgctl: ttl-exceeded drops ($drops) >= errors sent ($te3)" \
 check "every client packet reached the server with TTL 1 ($srv_ttls)" \
 	[ "$srv_pkts" -gt 0 -a "$srv_ttls" = "1 " ]
 check "the server's reach the client one hop less ($srv_sent_ttl -> $cli_got_ttl)" \
-	[ -n "$srv_sent_ttl" -a "$(echo $srv_sent_ttl | wc -w)" = 1 -a \
+	[ -n "$srv_sent_ttl" -a "$(echo "$srv_sent_ttl" | wc -w)" = 1 -a \
 	  "$cli_got_ttl" = "$((${srv_sent_ttl% } - 1)) " ]
 if [ "$FAST_PATH" = xdp ]; then
 	check "DATA at TTL 2 took the fast path ($fast_before packets)" \

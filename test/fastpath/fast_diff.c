@@ -418,8 +418,7 @@ static void build(struct sample *s, const struct path *pa, enum damage dmg)
 	/* Larger frames are multi-buffer under BPF_PROG_RUN (past a page
 	 * less headroom and tail room): handed off. */
 	s->must_take = !slow && (dmg <= DMG_PADDING) && !s->hit_header &&
-		       s->ttl > 1 &&
-		       s->frame_len <= 3000 &&
+		       s->ttl > 1 && s->frame_len <= 3000 &&
 		       p->len <= XDP_FAST_MAX_PKT && p->len <= 9000 &&
 		       !(dmg == DMG_PADDING && p->len > 9000);
 }
@@ -427,8 +426,8 @@ static void build(struct sample *s, const struct path *pa, enum damage dmg)
 struct totals {
 	unsigned long taken, handed, engine_drops;
 	unsigned long by_dmg[DMG__COUNT];
-	unsigned long by_ttl[256];	/* taken, by the TTL sent */
-	unsigned long ttl_dropped;	/* TTL <= 1: engine's ttl-exceeded */
+	unsigned long by_ttl[256]; /* taken, by the TTL sent */
+	unsigned long ttl_dropped; /* TTL <= 1: engine's ttl-exceeded */
 };
 
 static int run_one(struct engine *e, const struct path *pa, enum damage dmg,
@@ -469,8 +468,7 @@ static int run_one(struct engine *e, const struct path *pa, enum damage dmg,
 		t->engine_drops++;
 	/* A damaged IPv4 header is refused before its TTL is read. */
 	if (s.ttl <= 1 && !(dmg == DMG_IP_CSUM && !pa->v6)) {
-		if (v.action != ENGINE_DROP ||
-		    v.reason != DROP_TTL_EXCEEDED) {
+		if (v.action != ENGINE_DROP || v.reason != DROP_TTL_EXCEEDED) {
 			fprintf(stderr,
 				"fast_diff: TTL %u not dropped as "
 				"ttl-exceeded by the engine (%s)\n",

@@ -562,8 +562,8 @@ Test(datapath_packet, hands_slots_back_after_an_empty_batch)
 
 /* ---- TTL / Hop Limit run out (RFC 1812 5.3.1, RFC 8200 3) ---- */
 
-#define LAN_ADDR	"192.168.1.1"	/* the box on lan0 */
-#define LAN_ADDR6	"2001:db8:aa::1"
+#define LAN_ADDR  "192.168.1.1" /* the box on lan0 */
+#define LAN_ADDR6 "2001:db8:aa::1"
 
 /* p with TTL / Hop Limit ttl, the IPv4 header sum made again. */
 static void with_ttl(struct pb *p, uint8_t ttl)
@@ -697,7 +697,7 @@ Test(datapath, time_exceeded_rate_limited_with_frag_needed)
 		for (unsigned int k = 0; k < 8; k++)
 			put(k, &p, true);
 		run();
-		fk.n_out = 0;	/* the record holds fewer */
+		fk.n_out = 0; /* the record holds fewer */
 	}
 	cr_assert_eq(datapath_stats(dp)->icmp_time_exceeded_sent, 100);
 	big_init(&p, 300);
@@ -705,8 +705,7 @@ Test(datapath, time_exceeded_rate_limited_with_frag_needed)
 	put(0, &p, true);
 	run();
 	cr_assert_eq(datapath_stats(dp)->too_big, 1);
-	cr_assert_eq(datapath_stats(dp)->icmp_too_big_sent, 0,
-		     "no token left");
+	cr_assert_eq(datapath_stats(dp)->icmp_too_big_sent, 0, "no token left");
 	cr_assert_eq(fk.n_out, 0);
 }
 
@@ -723,7 +722,8 @@ Test(datapath, fragments_at_ttl_1_answered_not_forwarded)
 	with_ttl(&p, 1);
 	fi.n = 0;
 	cr_assert_geq(ip_fragment(p.buf, p.len, 120, &info, scratch,
-				  keep_fragment, &fi), 0);
+				  keep_fragment, &fi),
+		      0);
 	for (unsigned int i = 0; i < fi.n; i++)
 		put(i, &fi.p[i], true);
 	run();

@@ -12,13 +12,13 @@
 #include "engine_fixture.h"
 #include "sctp_wire.h"
 
-#define TI	0x11111111u
-#define TP	0x22222222u
-#define HOST	"192.168.1.10"
-#define PEER1	"198.51.100.100"
-#define PUB1	"198.51.100.1"
-#define HOST6	"2001:db8:aa::10"
-#define PEER6	"2001:db8:ff::1"
+#define TI    0x11111111u
+#define TP    0x22222222u
+#define HOST  "192.168.1.10"
+#define PEER1 "198.51.100.100"
+#define PUB1  "198.51.100.1"
+#define HOST6 "2001:db8:aa::10"
+#define PEER6 "2001:db8:ff::1"
 
 /* The IPv4 header checksum from scratch (RFC 1071), not the engine's. */
 static void ip4_sum(uint8_t *ip)
@@ -55,8 +55,7 @@ static void expect(struct engine_verdict v, enum engine_action a)
 		     v.action, drop_reason_name(v.reason), a);
 }
 
-static void expect_ttl_drop(struct engine *e, struct pb *p,
-			    enum engine_dir dir)
+static void expect_ttl_drop(struct engine *e, struct pb *p, enum engine_dir dir)
 {
 	uint64_t before = engine_stats(e)->drops[DROP_TTL_EXCEEDED];
 	struct pb copy = *p;
