@@ -25,6 +25,10 @@
 #   - sctpalgctl counts icmp_time_exceeded_sent and the ttl-exceeded drop.
 # SCTPALG_FAST_PATH=xdp (test_sctpalgd_ttl_fast_path.sh): the same with
 # fast-path = xdp, and the DATA at TTL 2 must have taken the fast path.
+# SCTPALG_TTL_FAMILY=6 (test_sctpalgd_ttl_ipv6.sh, with fast-path = xdp):
+# the same over IPv6 (client 2001:db8:aa::10, box 2001:db8:aa::1 and
+# 2001:db8:1::1, server 2001:db8:1::100, no NAT66) with the Hop Limit and
+# ICMPv6 Time Exceeded (type 3 code 0, RFC 4443 3.3).
 # Exit: 0 pass, 1 fail, 77 skip.
 
 # shellcheck source=lib.sh
@@ -32,6 +36,7 @@
 
 SCTPALGCTL=$REPO_ROOT/build/sctpalgctl
 FAST_PATH=${SCTPALG_FAST_PATH:-off}
+FAMILY=${SCTPALG_TTL_FAMILY:-4}
 COUNT=300
 
 require_env
@@ -42,6 +47,34 @@ topo_create
 	box_conf 1
 	printf '\n[daemon]\nfast-path = %s\n' "$FAST_PATH"
 } > "$WORK/box.conf"
+if [ "$FAMILY" = 6 ]; then
+	CLI=2001:db8:aa::10
+	BOX_HOP=2001:db8:aa::1
+	BOX_UP=2001:db8:1::1
+	SRV=2001:db8:1::100
+	topo_enable_ipv6
+	ip -n "$NS_CLI" addr add "$CLI/64" dev lan0 nodad
+	ip -n "$NS_BOX" addr add "$BOX_HOP/64" dev lan0 nodad
+	ip -n "$NS_BOX" addr add "$BOX_UP/64" dev wan1 nodad
+	ip -n "$NS_SRV" addr add "$SRV/64" dev wan1 nodad
+	topo_wait_ipv6
+	ip -n "$NS_CLI" -6 route add default via "$BOX_HOP" dev lan0
+	ip -n "$NS_SRV" -6 route add 2001:db8:aa::/64 via "$BOX_UP" dev wan1
+	printf '\n[inside]\nnetwork = 2001:db8:aa::/64 uplink isp1\n' \
+		>> "$WORK/box.conf"
+	NFT_FAMILY=ip6 NFT_TTL="ip6 hoplimit"
+	CAPF=ip6 IPF=ipv6 TTLF=ipv6.hlim PROTOF=ipv6.nxt
+	TE_F='icmpv6.type == 3 && icmpv6.code == 0'
+	SUMS_OK='icmpv6.checksum.status == 1'
+else
+	CLI=$CLI_ADDR1 BOX_HOP=$BOX_LAN SRV=$SRV_ADDR1
+	NFT_FAMILY=ip NFT_TTL="ip ttl"
+	CAPF=ip IPF=ip TTLF=ip.ttl PROTOF=ip.proto
+	TE_F='icmp.type == 11 && icmp.code == 0'
+	SUMS_OK='icmp.checksum.status == 1 && ip.checksum.status == 1'
+fi
+say "--- sctpalgd.conf ---"
+grep -v '^$' "$WORK/box.conf"
 if [ "$FAST_PATH" = xdp ]; then
 	# A redirect to a veth is taken only when its peer runs NAPI
 	# (sctpalgd.conf(5), fast-path).
@@ -53,12 +86,12 @@ fi
 # client_ttl N: the TTL of every SCTP packet the client sends from now.
 client_ttl() {
 	n_cli nft -f - <<NFT || fail "nft in the client namespace"
-flush chain ip ttl_probe out
-add rule ip ttl_probe out ip protocol sctp ip ttl set $1
+flush chain $NFT_FAMILY ttl_probe out
+add rule $NFT_FAMILY ttl_probe out meta l4proto sctp $NFT_TTL set $1
 NFT
 }
 n_cli nft -f - <<NFT || skip "nftables cannot load a table here"
-table ip ttl_probe {
+table $NFT_FAMILY ttl_probe {
 	chain out {
 		type filter hook output priority 0; policy accept;
 	}
@@ -73,15 +106,15 @@ stat() { # JQ: a value of sctpalgctl -j stats
 te_sent() { stat '.datapath.icmp_time_exceeded_sent // 0'; }
 te_above() { [ "$(te_sent)" -gt "$1" ]; }
 
-run_bg cap-cli "$NS_CLI" dumpcap -q -i lan0 -f 'ip' -w "$WORK/cli.pcap"
+run_bg cap-cli "$NS_CLI" dumpcap -q -i lan0 -f "$CAPF" -w "$WORK/cli.pcap"
 CAPTURES+=(cli)
-run_bg cap-wan1 "$NS_SRV" dumpcap -q -i wan1 -f 'ip' -w "$WORK/wan1.pcap"
+run_bg cap-wan1 "$NS_SRV" dumpcap -q -i wan1 -f "$CAPF" -w "$WORK/wan1.pcap"
 CAPTURES+=(wan1)
 wait_for 5 "captures running" bash -c \
 	"[ -s '$WORK/cli.pcap' ] && [ -s '$WORK/wan1.pcap' ]"
 
-start_server srv "$SRV_ADDR1" --count "$COUNT" --timeout 90
-start_client cli "$CLI_ADDR1" "$SRV_ADDR1" --count "$COUNT" --interval 20 \
+start_server srv "$SRV" --count "$COUNT" --timeout 90
+start_client cli "$CLI" "$SRV" --count "$COUNT" --interval 20 \
 	--init-attempts 60 --path-max-retrans 20 --timeout 90
 
 # 1. TTL 1: the INITs stop at the box.
@@ -109,27 +142,26 @@ capture_stop cli
 capture_stop wan1
 drops=$(stat '.drops["ttl-exceeded"] // 0')
 
-te_f='icmp.type == 11 && icmp.code == 0'
-te_from=$(_tshark -r "$WORK/cli.pcap" -Y "$te_f" -T fields -e ip.src |
+te_f=$TE_F
+te_from=$(_tshark -r "$WORK/cli.pcap" -Y "$te_f" -T fields -e $IPF.src |
 	cut -d, -f1 | sort -u | tr '\n' ' ')
-quoted_src=$(_tshark -r "$WORK/cli.pcap" -Y "$te_f" -T fields -e ip.src |
+quoted_src=$(_tshark -r "$WORK/cli.pcap" -Y "$te_f" -T fields -e $IPF.src |
 	head -n 1 | cut -d, -f2)
 quoted_proto=$(_tshark -r "$WORK/cli.pcap" -Y "$te_f" -T fields \
-	-e ip.proto | head -n 1 | cut -d, -f2)
+	-e $PROTOF | head -n 1 | cut -d, -f2)
 te_ok=$(_tshark -r "$WORK/cli.pcap" -o ip.check_checksum:TRUE \
-	-Y "$te_f && icmp.checksum.status == 1 && ip.checksum.status == 1" |
-	wc -l)
+	-Y "$te_f && $SUMS_OK" | wc -l)
 te_at_cli=$(_tshark -r "$WORK/cli.pcap" -Y "$te_f" | wc -l)
 # What the client's packets arrive with at the server.
-srv_ttls=$(_tshark -r "$WORK/wan1.pcap" -Y "sctp && ip.dst == $SRV_ADDR1" \
-	-T fields -e ip.ttl | sort -u | tr '\n' ' ')
-srv_pkts=$(_tshark -r "$WORK/wan1.pcap" -Y "sctp && ip.dst == $SRV_ADDR1" |
+srv_ttls=$(_tshark -r "$WORK/wan1.pcap" -Y "sctp && $IPF.dst == $SRV" \
+	-T fields -e $TTLF | sort -u | tr '\n' ' ')
+srv_pkts=$(_tshark -r "$WORK/wan1.pcap" -Y "sctp && $IPF.dst == $SRV" |
 	wc -l)
 # The server's packets as they leave it and as they reach the client.
-srv_sent_ttl=$(_tshark -r "$WORK/wan1.pcap" -Y "sctp && ip.src == $SRV_ADDR1" \
-	-T fields -e ip.ttl | sort -u | tr '\n' ' ')
-cli_got_ttl=$(_tshark -r "$WORK/cli.pcap" -Y "sctp && ip.src == $SRV_ADDR1" \
-	-T fields -e ip.ttl | sort -u | tr '\n' ' ')
+srv_sent_ttl=$(_tshark -r "$WORK/wan1.pcap" -Y "sctp && $IPF.src == $SRV" \
+	-T fields -e $TTLF | sort -u | tr '\n' ' ')
+cli_got_ttl=$(_tshark -r "$WORK/cli.pcap" -Y "sctp && $IPF.src == $SRV" \
+	-T fields -e $TTLF | sort -u | tr '\n' ' ')
 
 say "Time Exceeded sent: $te1 at the INIT, $te3 after the DATA at TTL 1; at the client $te_at_cli from $te_from"
 say "TTLs at the server of the client's $srv_pkts packets: $srv_ttls"
@@ -141,9 +173,9 @@ check "server: every message received (exit $srv_rc)" [ "$srv_rc" = 0 ]
 check "no association from the TTL 1 INITs ($up_before created)" \
 	[ "$up_before" = 0 ]
 check "Time Exceeded from the box's LAN address ($te_from)" \
-	[ "$te_from" = "$BOX_LAN " ]
+	[ "$te_from" = "$BOX_HOP " ]
 check "it quotes the client's own SCTP packet ($quoted_src, $quoted_proto)" \
-	[ "$quoted_src" = "$CLI_ADDR1" -a "$quoted_proto" = 132 ]
+	[ "$quoted_src" = "$CLI" -a "$quoted_proto" = 132 ]
 check "valid IP and ICMP checksums ($te_ok of $te_at_cli)" \
 	[ "$te_at_cli" -gt 0 -a "$te_ok" = "$te_at_cli" ]
 check "the established association's DATA at TTL 1 answered too ($te2 -> $te3)" \
@@ -160,4 +192,4 @@ if [ "$FAST_PATH" = xdp ]; then
 		[ "${fast_before:-0}" -gt 0 ]
 fi
 [ $errors -eq 0 ] || fail "$errors check(s) failed"
-pass "TTL decremented and Time Exceeded (fast path $FAST_PATH)"
+pass "TTL decremented and Time Exceeded (IPv$FAMILY, fast path $FAST_PATH)"
