@@ -52,7 +52,8 @@
 	X(ASCONF_PENDING_FULL,	"asconf-pending-full")			\
 	X(INSIDE_ADDR_UNADVERTISED, "inside-address-unadvertised")	\
 	X(HANDSHAKE_TAG_COLLISION, "handshake-tag-collision")		\
-	X(INIT_ACK_LATE,	"init-ack-after-handshake")
+	X(INIT_ACK_LATE,	"init-ack-after-handshake")		\
+	X(TTL_EXCEEDED,		"ttl-exceeded")
 
 enum drop_reason {
 #define DROP_REASON_ENUM(name, str) DROP_##name,

@@ -1,7 +1,9 @@
 /*
- * icmp_build: the ICMP error a router sends when a packet does not fit
+ * icmp_build: the ICMP errors a router sends when a packet does not fit
  * the next link -- Fragmentation Needed (RFC 792, RFC 1191; for IPv4
- * packets with DF) or ICMPv6 Packet Too Big (RFC 4443 3.2).
+ * packets with DF) or ICMPv6 Packet Too Big (RFC 4443 3.2) -- or when
+ * its TTL / Hop Limit runs out -- Time Exceeded (RFC 792, RFC 1812
+ * 5.3.1; RFC 4443 3.3).
  *
  * The daemon meets packets that do not fit where a link on the box is
  * smaller than the one they came from (a PPPoE uplink with MTU 1492
@@ -37,5 +39,14 @@ bool ip_may_not_fragment(const uint8_t *pkt, uint32_t len);
 uint32_t icmp_build_too_big(const uint8_t *pkt, uint32_t len, uint32_t mtu,
 			    const struct nat_addr *from, uint8_t *out,
 			    uint32_t cap);
+
+/*
+ * The same for Time Exceeded (code 0, in transit) about pkt, which is
+ * quoted as it arrived: the box does not translate a packet it does not
+ * forward, so its sender recognises it without the engine's help.
+ */
+uint32_t icmp_build_time_exceeded(const uint8_t *pkt, uint32_t len,
+				  const struct nat_addr *from, uint8_t *out,
+				  uint32_t cap);
 
 #endif

@@ -34,4 +34,22 @@ struct ip_view {
 enum drop_reason ip_parse(const uint8_t *buf, uint32_t len,
 			  struct ip_view *v);
 
+/*
+ * A router's hop count (RFC 1812 5.3.1, RFC 8200 3): the IPv4 TTL or
+ * IPv6 Hop Limit of a packet ip_parse() accepted.  A packet arriving
+ * with 1 or 0 is not forwarded: the engine drops it (ttl-exceeded) and
+ * the daemon answers with ICMP Time Exceeded.
+ */
+static inline uint8_t ip_hop_limit(const uint8_t *buf)
+{
+	return (buf[0] >> 4) == 4 ? buf[8] : buf[7];
+}
+
+/*
+ * One hop less on a packet being forwarded (its hop limit above 1), the
+ * IPv4 header checksum patched for it (RFC 1624 eqn. 3, RFC 1812
+ * 5.3.1: the same value as a recomputation).
+ */
+void ip_hop_limit_dec(uint8_t *buf);
+
 #endif

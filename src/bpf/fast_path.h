@@ -12,9 +12,14 @@
  * before, where the engine decides and counts.  The slow path is the
  * reference; the fast path never drops.
  *
+ * Like the engine it forwards as a router (RFC 1812 5.3.1, RFC 8200 3):
+ * one hop less on every packet it takes, and a packet arriving with TTL
+ * / Hop Limit 1 or 0 is handed off, for the engine to drop and the
+ * daemon to answer with ICMP Time Exceeded.
+ *
  * Handed off: multi-buffer frames, VLAN tags, IPv4 options and fragments,
  * IPv6 extension
- * headers, a damaged IPv4 header, packets over the egress MTU or over the
+ * headers, a damaged IPv4 header, TTL / Hop Limit 1 or 0, packets over the egress MTU or over the
  * engine's largest, any chunk other than DATA, I-DATA, SACK, NR-SACK,
  * HEARTBEAT, HEARTBEAT ACK, FORWARD TSN, I-FORWARD TSN, RE-CONFIG and
  * PAD (RFC 9260 3.2, RFC 8260, RFC 7053, RFC 6525, RFC 4820), a chunk the
@@ -282,6 +287,7 @@ __attribute__((noinline)) int fast_path(struct xdp_md *ctx)
 		ip = (void *)(eth + 1);
 		if ((void *)(ip + 1) > data_end || ip->version != 4 ||
 		    ip->ihl != 5 || ip->protocol != IPPROTO_SCTP ||
+		    ip->ttl <= 1 ||
 		    ip->frag_off & bpf_htons(IP4_MF | IP4_OFFSET) ||
 		    fast_ip4_sum((const __u16 *)ip) != 0xffff)
 			return -1;
@@ -293,7 +299,7 @@ __attribute__((noinline)) int fast_path(struct xdp_md *ctx)
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		ip6 = (void *)(eth + 1);
 		if ((void *)(ip6 + 1) > data_end || ip6->version != 6 ||
-		    ip6->nexthdr != IPPROTO_SCTP)
+		    ip6->nexthdr != IPPROTO_SCTP || ip6->hop_limit <= 1)
 			return -1;
 		total = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
 		l4_off = sizeof(*eth) + sizeof(*ip6);
@@ -329,11 +335,13 @@ __attribute__((noinline)) int fast_path(struct xdp_md *ctx)
 	if (ip) {
 		__builtin_memcpy(&ip->saddr, val->new_src, 4);
 		__builtin_memcpy(&ip->daddr, val->new_dst, 4);
+		ip->ttl--;
 		ip->check = 0;
 		ip->check = (__u16)~fast_ip4_sum((const __u16 *)ip);
 	} else if (ip6) {
 		__builtin_memcpy(&ip6->saddr, val->new_src, 16);
 		__builtin_memcpy(&ip6->daddr, val->new_dst, 16);
+		ip6->hop_limit--;
 		what = XDP_STEER_FAST_SCTP6;
 	}
 	old_ports = *(__u32 *)sh;

@@ -144,6 +144,11 @@ void datapath_rx(struct datapath *d, unsigned int src, uint64_t now)
 			dp_reply(d, &d->frames[i], &d->vs[i]);
 			break;
 		default:
+			if (__builtin_expect(
+				    d->vs[i].reason == DROP_TTL_EXCEEDED, 0))
+				dp_time_exceeded(d, d->pkts[i].data,
+						 d->pkts[i].len,
+						 d->frames[i].ifindex, now);
 			dp_release(d, &d->frames[i]);
 			break;
 		}

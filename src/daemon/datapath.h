@@ -116,6 +116,9 @@ struct datapath_stats {
 	/* Packets over the egress MTU; Fragmentation Needed / Packet Too
 	 * Big sent back about them (the rest were cut or rate-limited). */
 	uint64_t too_big, icmp_too_big_sent;
+	/* Time Exceeded sent about packets whose TTL / Hop Limit ran out
+	 * (the rest: rate-limited, about an ICMP error, no route back). */
+	uint64_t icmp_time_exceeded_sent;
 };
 const struct datapath_stats *datapath_stats(struct datapath *d);
 

@@ -1,7 +1,8 @@
 /*
  * datapath_impl.h: the datapath's state, shared by datapath.c (the batch
  * loop), datapath_route.c (next hop and egress of every forwarded
- * packet) and datapath_slow.c (raw sockets, IP fragments, path MTU).
+ * packet) and datapath_slow.c (raw sockets, IP fragments, path MTU,
+ * Time Exceeded).
  * Private to those three files.
  */
 #ifndef SCTPALG_DATAPATH_IMPL_H
@@ -82,6 +83,9 @@ int dp_route(struct datapath *d, const uint8_t *ip,
 /* A translated packet longer than nh's MTU: cut, or ICMP to its sender. */
 void dp_too_big(struct datapath *d, const uint8_t *ip, uint32_t len,
 		const struct kroute_nexthop *nh, bool inbound, uint64_t now);
+/* TTL / Hop Limit ran out (ttl-exceeded): ICMP Time Exceeded back. */
+void dp_time_exceeded(struct datapath *d, const uint8_t *ip, uint32_t len,
+		      int in_ifindex, uint64_t now);
 /* An IP fragment of SCTP, in from either backend. */
 void dp_fragment_in(struct datapath *d, const uint8_t *ip, uint32_t len,
 		    bool inbound, int in_ifindex, uint64_t now);

@@ -2,13 +2,16 @@
  * datapath_slow.c: what is rare next to the ring path, so done one
  * packet at a time: the raw IP sockets' way out (packets whose neighbour
  * is not yet resolved, every packet of a backend without TX rings), IP
- * fragments reassembled and cut again, and the path MTU work (cutting,
- * or the router's ICMP error, RFC 1191 / RFC 8201).  The per-packet
+ * fragments reassembled and cut again, the path MTU work (cutting,
+ * or the router's ICMP error, RFC 1191 / RFC 8201), and ICMP Time
+ * Exceeded for a packet whose TTL ran out (RFC 1812 5.3.1).  The per-packet
  * route and egress decision is in datapath_route.c.
  */
+#include <netinet/in.h>
 #include <string.h>
 
 #include "datapath_impl.h"
+#include "ip_parse.h"
 #include "ip_reasm.h"
 #include "log.h"
 #include "sctp_wire.h"
@@ -130,6 +133,62 @@ void dp_too_big(struct datapath *d, const uint8_t *ip, uint32_t len,
 }
 
 /*
+ * May a router send an ICMP error about this packet (RFC 1812 4.3.2.7,
+ * RFC 4443 2.4 (e))?  Not about an ICMP error (the engine sees no other
+ * ICMP), nor to a source that names no single host.
+ */
+static bool icmp_error_allowed(const uint8_t *ip, uint32_t len)
+{
+	struct ip_view v;
+	const uint8_t *s;
+
+	if (ip_parse(ip, len, &v) != DROP_NONE ||
+	    v.proto == (v.family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6))
+		return false;
+	s = ip + v.src_off;
+	if (v.family == AF_INET) /* 0/8, loopback, multicast and up */
+		return s[0] != 0 && s[0] != 127 && s[0] < 224;
+	for (int i = 0; i < 16; i++) /* :: */
+		if (s[i])
+			return s[0] != 0xff; /* multicast */
+	return false;
+}
+
+/*
+ * A packet that arrived with TTL / Hop Limit 1 or 0 (the engine dropped
+ * it, ttl-exceeded): its sender gets Time Exceeded (RFC 1812 5.3.1, RFC
+ * 4443 3.3) from the box's address toward it, the kernel's preferred
+ * source on the way back out of the interface it came in by, which is
+ * what traceroute shows for this hop.  The packet is quoted as it came:
+ * nothing was translated.  Shares the ICMP rate limit (RFC 1812 4.3.2.8).
+ */
+void dp_time_exceeded(struct datapath *d, const uint8_t *ip, uint32_t len,
+		      int in_ifindex, uint64_t now)
+{
+	struct kroute_nexthop nh;
+	struct nat_addr to;
+	uint32_t n;
+
+	if (!icmp_error_allowed(ip, len) || !icmp_token(d, now))
+		return;
+	if ((ip[0] >> 4) == 4)
+		nat_addr_from_v4(&to, ip + 12);
+	else
+		nat_addr_from_v6(&to, ip + 8);
+	if (kroute_lookup(d->k, &to, in_ifindex, NULL, &nh) &&
+	    kroute_lookup(d->k, &to, 0, NULL, &nh)) {
+		d->st.no_route++;
+		return;
+	}
+	n = icmp_build_time_exceeded(ip, len, &nh.src, d->icmp_buf,
+				     sizeof(d->icmp_buf));
+	if (!n)
+		return;
+	d->st.icmp_time_exceeded_sent++;
+	dp_send_raw(d, d->icmp_buf, n, nh.ifindex);
+}
+
+/*
  * An IP fragment of SCTP: kept until its datagram is whole, which then
  * goes through the engine alone and leaves through the raw sockets, cut
  * again to the route's MTU and no larger than the sender's own fragments.
@@ -163,6 +222,11 @@ void dp_fragment_in(struct datapath *d, const uint8_t *ip, uint32_t len,
 	} else if (v.action == ENGINE_REPLY) {
 		d->st.replies++;
 		dp_send_raw(d, o.data, v.len, in_ifindex);
+	} else if (v.reason == DROP_TTL_EXCEEDED) {
+		/* The datagram's TTL is its first fragment's (ip_reasm.h);
+		 * the error quotes it whole, as Linux does after
+		 * defragmenting. */
+		dp_time_exceeded(d, o.data, o.len, in_ifindex, now);
 	}
 	ip_reasm_release(d->reasm, &o);
 }

@@ -470,6 +470,7 @@ static unsigned int ctl_counters(void *arg, struct ctl_counter *out,
 		{ "ip_fragment_too_big", s->frag_too_big },
 		{ "over_mtu", s->too_big },
 		{ "icmp_too_big_sent", s->icmp_too_big_sent },
+		{ "icmp_time_exceeded_sent", s->icmp_time_exceeded_sent },
 		{ "control_refused", cs.refused_full + cs.refused_uid },
 		{ "control_timeouts", cs.timed_out },
 		/* sctpalgctl monitor */

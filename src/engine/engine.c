@@ -591,6 +591,17 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		engine_drop(&x, r);
 		return;
 	}
+	/*
+	 * A router forwards no packet whose TTL / Hop Limit would reach 0
+	 * (RFC 1812 5.3.1, RFC 8200 3), SCTP or ICMP error: dropped before
+	 * it can change any state, as its receiver will never see it.  The
+	 * daemon answers the sender (ICMP Time Exceeded); never about an
+	 * ICMP error (RFC 1812 4.3.2.7).
+	 */
+	if (__builtin_expect(ip_hop_limit(pkt->data) <= 1, 0)) {
+		engine_drop(&x, DROP_TTL_EXCEEDED);
+		return;
+	}
 	load_addrs(&x);
 	/* proto alone first: SCTP is the common case. */
 	if (x.ip.proto != IPPROTO_SCTP_NUM) {

@@ -245,6 +245,8 @@ void icmp_process(struct xlate_ctx *x)
 						     old_ports,
 						     sctp_get32(qt.sctp), slen));
 	}
+	/* Forwarded like any packet: one hop less (RFC 1812 5.3.1). */
+	ip_hop_limit_dec(d);
 	if (!nat_addr_eq(&outer_src, &x->src))
 		put_addr(d + x->ip.src_off, &outer_src, v4 ? d + 10 : NULL);
 	if (!nat_addr_eq(&outer_dst, &x->dst))

@@ -1,6 +1,7 @@
 /*
  * ip_parse.c: validate the IPv4 / IPv6 header of a packet and find its
- * transport payload (see include/ip_parse.h).  Reads only.
+ * transport payload (see include/ip_parse.h).  Reads only, but for
+ * ip_hop_limit_dec(), the one header field a router itself changes.
  */
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -120,4 +121,19 @@ enum drop_reason ip_parse(const uint8_t *buf, uint32_t len,
 	default:
 		return DROP_IP_BAD_HEADER;
 	}
+}
+
+void ip_hop_limit_dec(uint8_t *buf)
+{
+	uint16_t old;
+
+	if ((buf[0] >> 4) != 4) {
+		buf[7]--;
+		return;
+	}
+	/* TTL is the high byte of the word it shares with the protocol. */
+	old = sctp_get16(buf + 8);
+	buf[8]--;
+	sctp_put16(buf + 10, inet_csum_update16(sctp_get16(buf + 10), old,
+						sctp_get16(buf + 8)));
 }

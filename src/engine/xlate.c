@@ -380,6 +380,8 @@ void xlate_commit(struct xlate_ctx *x)
 		commit_chunk(x);
 	else if (x->pkt->len > x->ip.total_len)
 		x->pkt->len = x->ip.total_len;	/* drop link padding */
+	/* Forwarded: one hop less (checked > 1 before the plan). */
+	ip_hop_limit_dec(x->pkt->data);
 	if (x->ip.family == AF_INET) {
 		set_ip4_addrs(x);
 	} else {

@@ -6,8 +6,9 @@
  * header checksum patched for it (RFC 1624), the next hop's MAC
  * addresses, and is redirected to the uplink.  The port is kept, so the
  * SCTP CRC32c, which covers no pseudo-header (RFC 9260 6.8), stays
- * valid.  No lookup, no state, no TTL change (sctpalgd's fast path does
- * not change it either): what is left is what XDP on veth costs.
+ * valid.  No lookup, no state, no TTL change (sctpalgd's fast path
+ * decrements it, one byte under the checksum it sums anyway): what is
+ * left is what XDP on veth costs.
  *
  * Everything else passes to the kernel.  The rule is set by the loader
  * (test/bench/xdp_limit.c) in read-only data before the program loads.

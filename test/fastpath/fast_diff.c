@@ -17,6 +17,9 @@
  * unknown peer addresses, link padding; and every chunk type that
  * changes state or is rewritten (INIT, INIT ACK, ABORT, SHUTDOWN*,
  * COOKIE*, ERROR, AUTH, ASCONF*, unknown ones), which must be handed off.
+ * TTL / Hop Limit: mostly 64, a quarter of the packets 0, 1, 2 or 255;
+ * 0 and 1 must be handed off (the engine drops them, ttl-exceeded), the
+ * others taken with one hop less (RFC 1812 5.3.1, RFC 8200 3).
  *
  *   fast_diff [iterations [seed [bench]]]  (root: BPF_PROG_RUN)
  * Exit 0 on success, 1 on a mismatch, 77 when BPF cannot be used.
@@ -319,6 +322,7 @@ static void add_chunk(struct pb *p, uint8_t type, uint32_t room)
 struct sample {
 	struct pb pb;
 	uint32_t frame_len;
+	uint8_t ttl;
 	bool must_take;
 	bool hit_header; /* DMG_PAYLOAD changed a chunk header */
 };
@@ -339,6 +343,8 @@ static bool in_chunk_header(const struct pb *p, uint32_t off)
 	}
 	return false;
 }
+
+static const uint8_t ttl_edges[] = { 0, 1, 2, 255 };
 
 /* Build a packet on path pa; must_take: the fast path has to take it. */
 static void build(struct sample *s, const struct path *pa, enum damage dmg)
@@ -372,6 +378,8 @@ static void build(struct sample *s, const struct path *pa, enum damage dmg)
 
 		add_chunk(p, t, left / (n - i));
 	}
+	s->ttl = rnd() % 4 ? 64 : ttl_edges[rnd() % sizeof(ttl_edges)];
+	p->buf[pa->v6 ? 7 : 8] = s->ttl;
 	p->zero_csum = dmg == DMG_ZERO_CSUM;
 	pb_finish(p);
 	s->frame_len = ETH_HLEN + p->len;
@@ -410,7 +418,7 @@ static void build(struct sample *s, const struct path *pa, enum damage dmg)
 	/* Larger frames are multi-buffer under BPF_PROG_RUN (past a page
 	 * less headroom and tail room): handed off. */
 	s->must_take = !slow && (dmg <= DMG_PADDING) && !s->hit_header &&
-		       s->frame_len <= 3000 &&
+		       s->ttl > 1 && s->frame_len <= 3000 &&
 		       p->len <= XDP_FAST_MAX_PKT && p->len <= 9000 &&
 		       !(dmg == DMG_PADDING && p->len > 9000);
 }
@@ -418,6 +426,8 @@ static void build(struct sample *s, const struct path *pa, enum damage dmg)
 struct totals {
 	unsigned long taken, handed, engine_drops;
 	unsigned long by_dmg[DMG__COUNT];
+	unsigned long by_ttl[256]; /* taken, by the TTL sent */
+	unsigned long ttl_dropped; /* TTL <= 1: engine's ttl-exceeded */
 };
 
 static int run_one(struct engine *e, const struct path *pa, enum damage dmg,
@@ -456,6 +466,18 @@ static int run_one(struct engine *e, const struct path *pa, enum damage dmg,
 	engine_process(e, &pkt, pa->dir, now, &v);
 	if (v.action != ENGINE_FORWARD)
 		t->engine_drops++;
+	/* A damaged IPv4 header is refused before its TTL is read. */
+	if (s.ttl <= 1 && !(dmg == DMG_IP_CSUM && !pa->v6)) {
+		if (v.action != ENGINE_DROP || v.reason != DROP_TTL_EXCEEDED) {
+			fprintf(stderr,
+				"fast_diff: TTL %u not dropped as "
+				"ttl-exceeded by the engine (%s)\n",
+				s.ttl,
+				drop_reason_name((enum drop_reason)v.reason));
+			return -1;
+		}
+		t->ttl_dropped++;
+	}
 
 	if (o.retval == XDP_PASS) {
 		if (s.must_take) {
@@ -475,6 +497,7 @@ static int run_one(struct engine *e, const struct path *pa, enum damage dmg,
 	}
 	t->taken++;
 	t->by_dmg[dmg]++;
+	t->by_ttl[s.ttl]++;
 	if (v.action != ENGINE_FORWARD) {
 		fprintf(stderr,
 			"fast_diff: fast path forwarded what the "
@@ -689,8 +712,13 @@ int main(int argc, char **argv)
 	       "zero-csum %lu, padding %lu\n",
 	       t.by_dmg[DMG_NONE], t.by_dmg[DMG_CRC], t.by_dmg[DMG_PAYLOAD],
 	       t.by_dmg[DMG_ZERO_CSUM], t.by_dmg[DMG_PADDING]);
+	printf("fast_diff: TTL 0 / 1 handed off and dropped: %lu; taken "
+	       "with TTL 2: %lu, 255: %lu\n",
+	       t.ttl_dropped, t.by_ttl[2], t.by_ttl[255]);
 	if (!changed || !t.taken || !t.handed)
 		fail("the run did not cover both paths and both port cases");
+	if (!t.ttl_dropped || !t.by_ttl[2] || !t.by_ttl[255])
+		fail("the run did not cover TTL 0 / 1, 2 and 255");
 	if (argc > 3 && !strcmp(argv[3], "bench")) {
 		clear_map();
 		bench_one(64, true, false);

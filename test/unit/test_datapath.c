@@ -559,3 +559,179 @@ Test(datapath_packet, hands_slots_back_after_an_empty_batch)
 	cr_assert_eq(fk.n_out, 0);
 	cr_assert_eq(fk.rx_done, 1);
 }
+
+/* ---- TTL / Hop Limit run out (RFC 1812 5.3.1, RFC 8200 3) ---- */
+
+#define LAN_ADDR  "192.168.1.1" /* the box on lan0 */
+#define LAN_ADDR6 "2001:db8:aa::1"
+
+/* p with TTL / Hop Limit ttl, the IPv4 header sum made again. */
+static void with_ttl(struct pb *p, uint8_t ttl)
+{
+	uint32_t sum = 0;
+
+	if (p->v6) {
+		p->buf[7] = ttl;
+		return;
+	}
+	p->buf[8] = ttl;
+	p->buf[10] = p->buf[11] = 0;
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)p->buf[i] << 8 | p->buf[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sctp_put16(p->buf + 10, (uint16_t)~sum);
+}
+
+/* The box's answer on the way back to the host: raw, out of lan0. */
+static void route_back_by_lan0(const char *src)
+{
+	fk.nh.ifindex = 10;
+	cr_assert_eq(nat_addr_parse(&fk.nh.src, src), 0);
+}
+
+/* fk.out[i] is Time Exceeded from `from` to the host about p as sent. */
+static void expect_time_exceeded(unsigned int i, const struct pb *p,
+				 const char *from, const char *to)
+{
+	const struct sent *s = &fk.out[i];
+	uint32_t h = pkt_l3_hlen(s->buf);
+	bool v6 = p->v6;
+
+	cr_assert(!s->ring);
+	cr_assert_eq(s->oif, 10, "out of lan0, where it came from");
+	cr_assert_eq(s->buf[v6 ? 6 : 9], v6 ? 58 : 1, "ICMP");
+	cr_assert_eq(s->buf[h], v6 ? 3 : 11, "time exceeded");
+	cr_assert_eq(s->buf[h + 1], 0, "in transit");
+	cr_assert_str_eq(pkt_src(s->buf, sbuf), from, "from the box");
+	cr_assert_str_eq(pkt_dst(s->buf, dbuf), to, "to the sender");
+	if (!v6)
+		cr_assert(pkt_verify_ip4_csum(s->buf));
+	cr_assert(pkt_verify_icmp_csum(s->buf, s->len));
+	cr_assert_eq(s->len, h + 8 + p->len, "the whole packet quoted");
+	cr_assert(!memcmp(s->buf + h + 8, p->buf, p->len),
+		  "quoted as it came, untranslated");
+}
+
+Test(datapath, ttl_1_answered_with_time_exceeded_not_forwarded)
+{
+	struct pb p;
+
+	route_back_by_lan0(LAN_ADDR);
+	fx_init(&p, HOST, PEER1, 5000, 3868, 0x11111111);
+	with_ttl(&p, 1);
+	put(0, &p, true);
+	run();
+	cr_assert_eq(fk.n_out, 1, "the error only");
+	expect_time_exceeded(0, &p, LAN_ADDR, HOST);
+	cr_assert_eq(fk.asked_oif, 10, "routed back by lan0");
+	cr_assert_eq(fk.released, 1);
+	cr_assert_eq(engine_stats(eng)->drops[DROP_TTL_EXCEEDED], 1);
+	cr_assert_eq(engine_stats(eng)->assocs_live, 0);
+	cr_assert_eq(datapath_stats(dp)->icmp_time_exceeded_sent, 1);
+}
+
+Test(datapath, ttl_0_and_ipv6_hop_limit_1_answered_too)
+{
+	struct pb p4, p6;
+
+	route_back_by_lan0(LAN_ADDR);
+	fx_init(&p4, HOST, PEER1, 5000, 3868, 0x11111111);
+	with_ttl(&p4, 0);
+	put(0, &p4, true);
+	run();
+	cr_assert_eq(fk.n_out, 1);
+	expect_time_exceeded(0, &p4, LAN_ADDR, HOST);
+
+	route_back_by_lan0(LAN_ADDR6);
+	fx_init(&p6, "2001:db8:aa::10", "2001:db8:ff::1", 5000, 3868,
+		0x11111111);
+	with_ttl(&p6, 1);
+	put(0, &p6, true);
+	run();
+	cr_assert_eq(fk.n_out, 2);
+	expect_time_exceeded(1, &p6, LAN_ADDR6, "2001:db8:aa::10");
+	cr_assert_eq(datapath_stats(dp)->icmp_time_exceeded_sent, 2);
+}
+
+Test(datapath, ttl_2_forwarded_with_ttl_1)
+{
+	struct pb p;
+
+	fx_init(&p, HOST, PEER1, 5000, 3868, 0x11111111);
+	with_ttl(&p, 2);
+	put(0, &p, true);
+	run();
+	cr_assert_eq(fk.n_out, 1);
+	cr_assert(fk.out[0].ring);
+	cr_assert_eq(ip_of(&fk.out[0])[8], 1);
+	cr_assert(pkt_verify_ip4_csum(ip_of(&fk.out[0])));
+	cr_assert_eq(datapath_stats(dp)->icmp_time_exceeded_sent, 0);
+}
+
+/* RFC 1812 4.3.2.7: no ICMP error about an ICMP error. */
+Test(datapath, icmp_error_at_ttl_1_dropped_unanswered)
+{
+	struct pb q, p;
+
+	route_back_by_lan0(LAN_ADDR);
+	fx_data(&q, PEER1, HOST, 3868, 5000, 0x11111111, 46);
+	pb_icmp4_error(&p, HOST, PEER1, 3, 3, 0, q.buf, 28);
+	with_ttl(&p, 1);
+	put(0, &p, true);
+	run();
+	cr_assert_eq(fk.n_out, 0);
+	cr_assert_eq(engine_stats(eng)->drops[DROP_TTL_EXCEEDED], 1);
+	cr_assert_eq(datapath_stats(dp)->icmp_time_exceeded_sent, 0);
+}
+
+/* RFC 1812 4.3.2.8: 100 a second, shared with Fragmentation Needed. */
+Test(datapath, time_exceeded_rate_limited_with_frag_needed)
+{
+	struct pb p;
+
+	route_back_by_lan0(LAN_ADDR);
+	fx_init(&p, HOST, PEER1, 5000, 3868, 0x11111111);
+	with_ttl(&p, 1);
+	for (unsigned int b = 0; b < 13; b++) {
+		for (unsigned int k = 0; k < 8; k++)
+			put(k, &p, true);
+		run();
+		fk.n_out = 0; /* the record holds fewer */
+	}
+	cr_assert_eq(datapath_stats(dp)->icmp_time_exceeded_sent, 100);
+	big_init(&p, 300);
+	fk.nh.mtu = 200;
+	put(0, &p, true);
+	run();
+	cr_assert_eq(datapath_stats(dp)->too_big, 1);
+	cr_assert_eq(datapath_stats(dp)->icmp_too_big_sent, 0, "no token left");
+	cr_assert_eq(fk.n_out, 0);
+}
+
+/* A datagram reassembled by the box keeps its first fragment's TTL. */
+Test(datapath, fragments_at_ttl_1_answered_not_forwarded)
+{
+	static uint8_t scratch[65536];
+	static struct frags_in fi;
+	struct ip_frag_info info = { .id = 0x4343 };
+	struct pb p;
+
+	route_back_by_lan0(LAN_ADDR);
+	big_init(&p, 300);
+	with_ttl(&p, 1);
+	fi.n = 0;
+	cr_assert_geq(ip_fragment(p.buf, p.len, 120, &info, scratch,
+				  keep_fragment, &fi),
+		      0);
+	for (unsigned int i = 0; i < fi.n; i++)
+		put(i, &fi.p[i], true);
+	run();
+	cr_assert_eq(datapath_stats(dp)->reassembled, 1);
+	cr_assert_eq(datapath_stats(dp)->frags_out, 0, "nothing forwarded");
+	cr_assert_eq(fk.n_out, 1);
+	cr_assert_eq(engine_stats(eng)->drops[DROP_TTL_EXCEEDED], 1);
+	cr_assert_eq(datapath_stats(dp)->icmp_time_exceeded_sent, 1);
+	cr_assert_eq(fk.out[0].buf[20], 11, "time exceeded");
+	cr_assert_str_eq(pkt_dst(fk.out[0].buf, dbuf), HOST);
+}
