@@ -85,21 +85,31 @@ say "--- sctpalgd.conf ---"
 grep -v '^$' "$WORK/box.conf"
 start_sctpalgd "$WORK/box.conf"
 
-# _logged N PATTERN: the box's log has at least N lines matching.
-_logged() { [ "$(grep -cE -- "$2" "$(out_of box)")" -ge "$1" ]; }
+# _count PATTERN: how many lines of the box's log match so far.
+_count() { grep -cE -- "$1" "$(out_of box)"; }
 
-# saw N WHAT PATTERN: waits (up to 15 s) for the N-th such log line, a
-# check rather than a fatal wait, so that a daemon that never says it
-# still shows what happens to the association.
+# saw BEFORE WHAT PATTERN: waits (up to 30 s) for a matching log line
+# beyond the BEFORE ones logged before the change, a check rather than a
+# fatal wait, so that a daemon that never says it still shows what
+# happens to the association.  Counting from BEFORE matters: the same
+# line may already be in the log from start-up (a veth's carrier comes
+# up after the daemon first looks).
 saw() {
-	local n=15
+	local n=30
 
-	while [ $n -gt 0 ] && ! _logged "$1" "$3"; do
+	while [ $n -gt 0 ] && [ "$(_count "$3")" -le "$1" ]; do
 		sleep 1
 		n=$((n - 1))
 	done
-	check "$2" _logged "$1" "$3"
+	check "$2" [ "$(_count "$3")" -gt "$1" ]
 }
+
+# The daemon's last word on 192.168.1.10, if any, is that it is usable.
+_a_usable() {
+	! grep -E "inside address $CLI_ADDR1 is (unusable|usable again)" \
+		"$(out_of box)" | tail -n 1 | grep -q unusable
+}
+wait_for 30 "sctpalgd finds $CLI_ADDR1 usable after start-up" _a_usable
 
 # round NAME: one new association from the client to $BOX_WAN1 (then
 # $BOX_WAN2), COUNT messages, captured on link B and the uplinks.
@@ -169,21 +179,26 @@ round() {
 
 # 1. The box's end of link A down: no route to 192.168.1.10 but the
 #    default one by isp1.
+P_UPLINK="inside address $CLI_ADDR1 is unusable \\(routed out by an uplink\\)"
+P_BACK="inside address $CLI_ADDR1 is usable again"
+P_NO_CARRIER="inside address $CLI_ADDR1 is unusable \\(its route's link is down\\)"
+before=$(_count "$P_UPLINK")
 link_down "$NS_BOX" lan0
 say "inside link A down at the box (lan0)"
-saw 1 "sctpalgd found $CLI_ADDR1 unusable (routed out by an uplink)" \
-	"inside address $CLI_ADDR1 is unusable \(routed out by an uplink\)"
+saw "$before" "sctpalgd found $CLI_ADDR1 unusable (routed out by an uplink)" \
+	"$P_UPLINK"
 round box-down
 
 # 2. Link A back, then its far end down: the box keeps its route, over a
 #    link without carrier.
+before=$(_count "$P_BACK")
 link_up "$NS_BOX" lan0
-saw 1 "link A back: sctpalgd found $CLI_ADDR1 usable again" \
-	"inside address $CLI_ADDR1 is usable again"
+saw "$before" "link A back: sctpalgd found $CLI_ADDR1 usable again" "$P_BACK"
+before=$(_count "$P_NO_CARRIER")
 link_down "$NS_CLI" lan0
 say "inside link A down at the server (box lan0 without carrier)"
-saw 1 "sctpalgd found $CLI_ADDR1 unusable (its link is down)" \
-	"inside address $CLI_ADDR1 is unusable \(its route's link is down\)"
+saw "$before" "sctpalgd found $CLI_ADDR1 unusable (its link is down)" \
+	"$P_NO_CARRIER"
 round carrier-lost
 
 stop_bg box
