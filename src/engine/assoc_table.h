@@ -51,6 +51,10 @@ struct assoc_local {
 	int8_t uplink;		/* -1: not bound to an uplink (no NAT66) */
 };
 
+/* A counter 4-byte aligned (the compiler emits accesses fit for that):
+ * struct assoc_peer is then 60 bytes, not 64. */
+typedef uint64_t assoc_counter __attribute__((aligned(4)));
+
 /* One peer address (a path), the uplink it is pinned to, and counters. */
 struct assoc_peer {
 	struct nat_addr addr;
@@ -58,7 +62,7 @@ struct assoc_peer {
 	/* The peer index's chains (assoc_lookup_peer), inbound and
 	 * outbound; the table's business. */
 	uint32_t pnext[2];
-	uint64_t pkts_out, bytes_out, pkts_in, bytes_in;
+	assoc_counter pkts_out, bytes_out, pkts_in, bytes_in;
 };
 
 #define ASSOC_F_INBOUND		0x01	/* created by a [forward] rule */

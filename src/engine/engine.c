@@ -360,6 +360,26 @@ static bool count_tag(const struct assoc *a, void *arg)
 }
 
 /*
+ * One walk of the tag's chain for lookup_live: the first association
+ * whose ends match, and meanwhile the count of all on the key, for when
+ * none does (a second walk of the same chain cost a set-up's COOKIE ACK
+ * one more pass).
+ */
+struct live_walk {
+	struct xlate_ctx *x;
+	struct tag_count tc;
+};
+
+static bool ends_or_count(const struct assoc *a, void *arg)
+{
+	struct live_walk *w = arg;
+
+	if (ends_match(a, w->x))
+		return true;
+	return count_tag(a, &w->tc);
+}
+
+/*
  * The live association a tag names.  Tags are chosen by the endpoints,
  * so two associations may share one key (found by tag, told apart
  * by address): the one whose addresses the packet has wins.  Otherwise
@@ -371,14 +391,14 @@ static struct assoc *lookup_live(struct xlate_ctx *x, enum assoc_key k,
 				 uint16_t here, uint16_t peer)
 {
 	const struct assoc_table *t = x->e->table;
-	struct tag_count tc = { 0 };
+	struct live_walk w = { .x = x };
 	struct assoc *a;
 
-	a = assoc_lookup_tag_match(t, k, here, peer, x->sv.vtag, ends_match, x);
+	a = assoc_lookup_tag_match(t, k, here, peer, x->sv.vtag, ends_or_count,
+				   &w);
 	if (a)
 		return a;
-	assoc_lookup_tag_match(t, k, here, peer, x->sv.vtag, count_tag, &tc);
-	return tc.n == 1 ? assoc_by_id(t, tc.first) : NULL;
+	return w.tc.n == 1 ? assoc_by_id(t, w.tc.first) : NULL;
 }
 
 static struct assoc *lookup(struct xlate_ctx *x)
