@@ -107,6 +107,9 @@ struct assoc_cand {
 	uint32_t tag_inside, tag_peer;	/* 0: not offered yet */
 	uint32_t more[ASSOC_CAND_MORE]; /* inbound INIT: later answers */
 	uint8_t n_more, more_next;
+	/* Bit i: locals[i] existed when the inside host's INIT / INIT ACK
+	 * of this pair passed, and it did not list that address. */
+	uint32_t left_out;
 	uint64_t since;			/* INIT / INIT ACK / COOKIE ECHO */
 	uint64_t born;			/* its INIT */
 	uint8_t flags;			/* ASSOC_CAND_F_* */
