@@ -535,7 +535,8 @@ static void make_cookie(const struct ep *e, uint8_t *c, uint32_t my_tag,
 	put32(c + 4, peer_tag);
 	put32(c + 8, my_tsn);
 	put32(c + 12, peer_tsn);
-	put32(c + 16, (uint32_t)n);
+	/* The peer's addresses, and how many of ours the INIT ACK lists. */
+	put32(c + 16, (uint32_t)n | (uint32_t)e->n_addrs << 16);
 	put32(c + 20, e->my_tag);	/* tie-tags, RFC 9260 5.2.2 */
 	for (int i = 0; i < n && i < MAX_ADDRS; i++)
 		put32(c + 24 + 4 * i, peer_addrs[i]);
@@ -816,10 +817,18 @@ static void cookie_echo_in(struct world *w, struct ep *e,
 		return;		/* 5.2.4 C: discard */
 	}
 	if (adopt) {
-		int n = (int)get32(c + 16), n_own = e->n_addrs;
+		int n = (int)(get32(c + 16) & 0xffff);
+		int n_own = (int)(get32(c + 16) >> 16);
 		uint32_t own[MAX_ADDRS];
 
-		/* A restart keeps the addresses our INIT ACK listed. */
+		/*
+		 * A restart keeps the addresses our INIT ACK listed, the
+		 * only ones the peer knows in the new association (RFC 9260
+		 * 5.2.2): not one an ASCONF of the old association added
+		 * after the INIT ACK left (ours only grow, in order).
+		 */
+		if (n_own > e->n_addrs)
+			n_own = e->n_addrs;
 		memcpy(own, e->addrs, sizeof(own));
 		ep_reset(e);
 		ep_base_addrs(w, e);
