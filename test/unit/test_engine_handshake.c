@@ -1646,3 +1646,41 @@ Test(handshake, cookie_echo_after_the_close_goes_nowhere)
 			    2 * FX_SEC));
 	engine_destroy(e);
 }
+
+/*
+ * A blind INIT from the peer's address arrives first and the inside host
+ * answers it late, after the peer's genuine restart INIT that came next;
+ * then two more blind INITs fill the candidates and a third needs room.
+ * The INIT longest in the box goes: the blind one, not the restart that
+ * its late answer would have made look the oldest.  The inside host
+ * answers every INIT (RFC 9260 5.2.2), so an answer says nothing of the
+ * INIT it answers; the genuine restart completes within a round trip.
+ */
+Test(handshake, late_answer_to_a_blind_init_does_not_age_the_restart)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, NULL, 2 * FX_SEC));
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 3 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 3 * FX_SEC, &p));
+	expect_fwd(out_init_ack(e, PEER1, 0x66000001u, 0x77000001u,
+				4 * FX_SEC, &p));
+	for (uint32_t i = 2; i <= 4; i++) {
+		expect_fwd(in_init(e, PEER1, port, 0x66000000u + i, NULL,
+				   (3 + i) * FX_SEC));
+		expect_fwd(out_init_ack(e, PEER1, 0x66000000u + i,
+					0x77000000u + i, (3 + i) * FX_SEC,
+					&p));
+	}
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 8 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 8 * FX_SEC));
+	cr_assert_eq(view(e).tag_inside, ti2);
+	cr_assert_eq(view(e).tag_peer, tp2);
+	works(e, port, ti2, tp2, 8 * FX_SEC);
+	engine_destroy(e);
+}
