@@ -156,11 +156,12 @@ static bool cand_redundant(const struct engine *e, const struct assoc *a,
  * an outbound INIT: anyone who knows the addresses and ports can send
  * INITs (blind, RFC 9260 5.2.1 collision candidates), and a few of them
  * must not push the inside host's own handshake out; NULL then, the
- * INIT has none.  Inbound candidates are aged by their INIT's arrival,
- * not by their last packet: the inside host answers every INIT (RFC
- * 9260 5.2.2), so a late answer to an older blind INIT says nothing for
- * it, and must not make the peer's restart, arrived after it, the one
- * to go.
+ * INIT has none.  Candidates are aged by their INIT's arrival, not by
+ * their last packet: the inside host answers every INIT (RFC 9260
+ * 5.2.2), so a late answer to an older blind INIT says nothing for it,
+ * and must not make the peer's restart, arrived after it and perhaps
+ * not answered yet, the one to go (for a new inbound INIT or for the
+ * inside host's own).
  */
 /*
  * Is selected candidate c a copy of another: the same pair, selected by
@@ -215,9 +216,7 @@ static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 		 * oldest. */
 		redundant = cand_redundant(e, a, c, now);
 		if (!best || (redundant && !best_redundant) ||
-		    (redundant == best_redundant &&
-		     (inbound ? c->born < best->born :
-				c->since < best->since))) {
+		    (redundant == best_redundant && c->born < best->born)) {
 			best = c;
 			best_redundant = redundant;
 		}

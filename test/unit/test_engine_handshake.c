@@ -1692,3 +1692,39 @@ Test(handshake, late_answer_to_a_blind_init_does_not_age_the_restart)
 	works(e, port, ti2, tp2, 8 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * The same when the inside host's own INIT needs the room: both ends
+ * restart, the peer's INIT not yet answered, and the candidates full of
+ * blind INITs, one older than the peer's but answered after it arrived.
+ * The oldest INIT goes, so the inside host's collision answer to the
+ * peer's INIT (RFC 9260 5.2.1) still finds its candidate.
+ */
+Test(handshake, own_init_pushes_out_the_oldest_inbound_init)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, NULL, 2 * FX_SEC));
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 3 * FX_SEC));
+	for (uint32_t i = 2; i <= 3; i++) {
+		expect_fwd(in_init(e, PEER1, port, 0x66000000u + i, NULL,
+				   4 * FX_SEC));
+		expect_fwd(out_init_ack(e, PEER1, 0x66000000u + i,
+					0x77000000u + i, 4 * FX_SEC, &p));
+	}
+	expect_fwd(out_init_ack(e, PEER1, 0x66000001u, 0x77000001u,
+				5 * FX_SEC, &p));
+	expect_fwd(out_init(e, HOST, PEER1, ti2, 6 * FX_SEC, &p));
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 6 * FX_SEC, &p));
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 7 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 7 * FX_SEC));
+	cr_assert_eq(view(e).tag_inside, ti2);
+	cr_assert_eq(view(e).tag_peer, tp2);
+	works(e, port, ti2, tp2, 8 * FX_SEC);
+	engine_destroy(e);
+}
