@@ -117,6 +117,10 @@ struct world {
 	/* The tags both ends last agreed on: during a restart the box
 	 * rightly still takes them (it cannot know yet). */
 	uint32_t agreed_a, agreed_z;
+	/* The pair agreed before them: both ends may agree on a restart's
+	 * tags before its COOKIE ACK reaches the box, which until then
+	 * rightly still holds this one (README, Handshakes and restarts). */
+	uint32_t prev_a, prev_z;
 	/* And A's addresses then: the box holds them until a restart
 	 * completes, as it must (a restart may fail). */
 	uint32_t agreed_addrs[MAX_ADDRS];
@@ -1345,6 +1349,22 @@ static bool check_xlate(struct world *w, const struct qpkt *q,
 	return true;
 }
 
+static int held_one(const struct engine_assoc_view *v, void *arg)
+{
+	const uint32_t *pair = arg;
+
+	return v->tag_inside == pair[0] && v->tag_peer == pair[1];
+}
+
+/* Does the box still hold the previous agreed pair as its live one? */
+static bool box_holds_prev(const struct world *w)
+{
+	uint32_t pair[2] = { w->prev_a, w->prev_z };
+
+	return w->prev_a && w->box_assoc &&
+	       engine_foreach_assoc(w->e, held_one, pair) > 0;
+}
+
 /* May a forged packet that the box forwarded pass (a live tag between
  * the association's addresses and ports)? */
 static bool forged_may_pass(const struct world *w, const struct pview *v)
@@ -1363,7 +1383,9 @@ static bool forged_may_pass(const struct world *w, const struct pview *v)
 	bool live_tag = (a->st != EP_CLOSED &&
 			 v->vtag == (tbit ? a->peer_tag : a->my_tag)) ||
 			(w->box_assoc &&
-			 v->vtag == (tbit ? w->agreed_z : w->agreed_a));
+			 v->vtag == (tbit ? w->agreed_z : w->agreed_a)) ||
+			(v->vtag == (tbit ? w->prev_z : w->prev_a) &&
+			 box_holds_prev(w));
 
 	if (v->type == SCTP_CID_INIT && v->vtag == 0)
 		live_tag = true;	/* a restart looks just like it */
@@ -1621,6 +1643,10 @@ static void deliver_some(struct world *w, uint8_t arg, bool lose_after)
 
 static void note_established(struct world *w)
 {
+	if (agree(w) && w->ep[WHO_A].my_tag != w->agreed_a) {
+		w->prev_a = w->agreed_a;
+		w->prev_z = w->agreed_z;
+	}
 	if (agree(w)) {
 		w->agreed_a = w->ep[WHO_A].my_tag;
 		w->agreed_z = w->ep[WHO_Z].my_tag;
