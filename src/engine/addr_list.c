@@ -187,6 +187,17 @@ static bool listed_here(const struct xlate_ctx *x, const uint8_t *chunk,
 	return false;
 }
 
+uint32_t addr_list_left_out(const struct xlate_ctx *x, const struct assoc *a,
+			     const uint8_t *chunk)
+{
+	uint32_t m = 0;
+
+	for (int i = 0; i < a->n_locals && i < 32; i++)
+		if (!listed_here(x, chunk, &a->locals[i].inside))
+			m |= 1u << i;
+	return m;
+}
+
 static unsigned int distinct_public(const struct assoc *a)
 {
 	unsigned int n = 0;

@@ -607,14 +607,6 @@ static void remove_peer_at(struct engine *e, struct assoc *a, int i)
 		assoc_index_peers(e->table, a);
 }
 
-static void remove_local_at(struct engine *e, struct assoc *a, int i)
-{
-	port_alloc_unref(e->ports, &a->locals[i].public_, a->port_public);
-	memmove(&a->locals[i], &a->locals[i + 1],
-		(size_t)(a->n_locals - i - 1) * sizeof(a->locals[0]));
-	a->n_locals--;
-}
-
 /* An inside host's Add IP, accepted: its binding joins the association. */
 static void add_local(struct engine *e, struct assoc *a,
 		      struct asconf_pend_op *op)
@@ -673,7 +665,7 @@ static void apply_op(struct engine *e, struct assoc *a,
 			if (any ? !nat_addr_eq(&l->public_, &p->src) :
 				  (nat_addr_eq(&l->inside, &op->addr) &&
 				   !nat_addr_eq(&l->inside, &p->src_inside)))
-				remove_local_at(e, a, i);
+				xlate_remove_local(e, a, i);
 		}
 	}
 }

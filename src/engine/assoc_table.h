@@ -112,6 +112,9 @@ struct assoc_peer {
 struct assoc_cand {
 	uint32_t tag_inside, tag_peer;	/* 0: not offered yet */
 	uint32_t more[ASSOC_CAND_MORE]; /* inbound INIT: later answers */
+	/* Bit i: locals[i] existed when the inside host's INIT / INIT ACK
+	 * of this pair passed, and it did not list that address. */
+	uint32_t left_out;
 	uint8_t n_more, more_next;
 	uint8_t flags;			/* ASSOC_CAND_F_* */
 	uint8_t n_peers;

@@ -451,9 +451,15 @@ static struct assoc *lookup(struct xlate_ctx *x)
 	 * tags and a new cookie (RFC 9260 5.1).  A copy the network kept
 	 * would make a listening receiver, closed too, set the association
 	 * up again alone (5.1.5 checks only the cookie's lifetime): out of
-	 * the blue.
+	 * the blue.  Nor once the peer's SHUTDOWN ACK has passed: the inside
+	 * host sent SHUTDOWN and the peer answered it, both from ESTABLISHED
+	 * or later (9.2), so neither is in COOKIE-ECHOED, which alone sends
+	 * COOKIE ECHO (5.1 C, E).  A copy then finds the peer in
+	 * SHUTDOWN-ACK-SENT, where its COOKIE ACK is of no use (5.2.4 D),
+	 * or already closed, where it revives the association alone.
 	 */
-	return a && a->state == ASSOC_CLOSED ? NULL : a;
+	return a && (a->state == ASSOC_CLOSED ||
+		     (a->flags & ASSOC_F_PEER_SHUT_ACK)) ? NULL : a;
 }
 
 static void no_state(struct xlate_ctx *x)

@@ -176,6 +176,7 @@ int8_t xlate_pin_uplink(const struct engine *e, const struct assoc *a,
 			unsigned int peer_idx);
 void xlate_add_peer(struct engine *e, struct assoc *a,
 		    const struct nat_addr *addr);
+void xlate_remove_local(struct engine *e, struct assoc *a, int i);
 
 /* handshake.c: INIT and INIT ACK in both directions. */
 void handshake_init(struct xlate_ctx *x);
@@ -217,6 +218,8 @@ void handshake_cand_view_tags(const struct assoc *a, uint32_t *tag_inside,
 			      uint32_t *tag_peer);
 void handshake_cand_restore(const struct engine *e, struct assoc *a,
 			    uint64_t now);
+/* locals[i] is gone: the candidates' bits above it move down. */
+void handshake_cand_local_gone(struct assoc *a, int i);
 /* Pieces of a new association, shared with vtags_restore.c. */
 struct assoc *handshake_new_assoc(struct xlate_ctx *x,
 				  const struct nat_addr *host);
@@ -260,6 +263,9 @@ bool vtags_restore(struct xlate_ctx *x);
 enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
 				   bool check_port);
 enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk);
+/* Bit i: the chunk (x->src's INIT / INIT ACK) leaves a->locals[i] out. */
+uint32_t addr_list_left_out(const struct xlate_ctx *x, const struct assoc *a,
+			     const uint8_t *chunk);
 
 /*
  * assoc_event.c: report an association event to the callback, if any.

@@ -156,7 +156,12 @@ static bool cand_redundant(const struct engine *e, const struct assoc *a,
  * an outbound INIT: anyone who knows the addresses and ports can send
  * INITs (blind, RFC 9260 5.2.1 collision candidates), and a few of them
  * must not push the inside host's own handshake out; NULL then, the
- * INIT has none.
+ * INIT has none.  Candidates are aged by their INIT's arrival, not by
+ * their last packet: the inside host answers every INIT (RFC 9260
+ * 5.2.2), so a late answer to an older blind INIT says nothing for it,
+ * and must not make the peer's restart, arrived after it and perhaps
+ * not answered yet, the one to go (for a new inbound INIT or for the
+ * inside host's own).
  */
 /*
  * Is selected candidate c a copy of another: the same pair, selected by
@@ -211,7 +216,7 @@ static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 		 * oldest. */
 		redundant = cand_redundant(e, a, c, now);
 		if (!best || (redundant && !best_redundant) ||
-		    (redundant == best_redundant && c->since < best->since)) {
+		    (redundant == best_redundant && c->born < best->born)) {
 			best = c;
 			best_redundant = redundant;
 		}
@@ -228,6 +233,7 @@ static void cand_reset(struct assoc_cand *c, uint8_t flags, uint64_t now)
 	c->flags = (uint8_t)(flags | ASSOC_CAND_F_USED);
 	c->n_peers = c->n_init_peers = 0;
 	c->n_more = c->more_next = 0;
+	c->left_out = 0;
 }
 
 void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
@@ -262,6 +268,8 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 			cand_add_peer(e, c, &x->dst);
 			c->n_init_peers = c->n_peers;
 		}
+		if (!inbound)
+			c->left_out &= addr_list_left_out(x, a, chunk);
 		return;
 	}
 	/*
@@ -294,6 +302,7 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 		if (dr)
 			c->flags |= ASSOC_CAND_F_DR_INSIDE;
 		cand_add_peer(e, c, &x->dst);
+		c->left_out = addr_list_left_out(x, a, chunk);
 	}
 	c->n_init_peers = c->n_peers;
 }
@@ -750,6 +759,38 @@ static void take_peers(struct engine *e, struct assoc *a,
 		a->peers[i].uplink = xlate_pin_uplink(e, a, i);
 }
 
+/*
+ * The new association has the inside addresses its INIT / INIT ACK
+ * listed (RFC 9260 5.2.2: a restart is a new association, with the
+ * addresses its handshake names), not those an ASCONF added to the old
+ * one: a binding the inside host left out would still take packets the
+ * peer never learnt of, a blind INIT to its public address among them.
+ * locals[0] owns the port bindings and stays; bindings made since the
+ * chunk passed (an address joining, an Add IP) have no bit.
+ */
+static void drop_left_out(struct engine *e, struct assoc *a,
+			  const struct assoc_cand *c)
+{
+	uint32_t m = c->left_out;
+
+	for (int i = a->n_locals - 1; i > 0; i--)
+		if (i < 32 && (m & (1u << i)))
+			xlate_remove_local(e, a, i);
+}
+
+void handshake_cand_local_gone(struct assoc *a, int i)
+{
+	/* Without a block, a->cands is shared and all zero: read only. */
+	for (int k = 0; k < ASSOC_CANDS; k++) {
+		struct assoc_cand *c = &a->cands[k];
+		uint32_t below = i < 32 ? (1u << i) - 1u : ~0u;
+		uint32_t above = i < 31 ? c->left_out >> (i + 1) << i : 0;
+
+		if (c->left_out)
+			c->left_out = (c->left_out & below) | above;
+	}
+}
+
 static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 {
 	struct engine *e = x->e;
@@ -763,6 +804,7 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 	/* RFC 9260 5.2.4 A: the old association ends here. */
 	if (restart)
 		engine_event_down(e, a, ENGINE_EVR_RESTART, x->now);
+	drop_left_out(e, a, c);
 	assoc_unlink(e->table, a, ASSOC_KEY_IN_TAG);
 	assoc_unlink(e->table, a, ASSOC_KEY_OUT_TAG);
 	handshake_clear_prev_tags(e, a);
@@ -809,6 +851,13 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 	bool out = x->dir == ENGINE_OUTBOUND;
 	uint32_t *t;
 
+	/* The inside host's answer lists its addresses (5.2.2 for a
+	 * restart): those it leaves out go if this pair completes. */
+	if (out) {
+		uint32_t lo = addr_list_left_out(x, x->a, chunk);
+
+		c->left_out = c->tag_inside ? c->left_out & lo : lo;
+	}
 	if (x->cand_copy && out) {
 		/*
 		 * The inside host's next answer to the peer's INIT (a copy
@@ -854,6 +903,7 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 		n->flags = (uint8_t)(c->flags & ~ASSOC_CAND_F_ECHO_ANY);
 		n->born = c->born;
 		assoc_cand_room_peers(x->e->table, n, c->n_init_peers);
+		n->left_out = c->left_out;
 		n->n_init_peers = n->n_peers = c->n_init_peers;
 		memcpy(n->peers, c->peers,
 		       c->n_init_peers * sizeof(c->peers[0]));
@@ -928,6 +978,7 @@ static struct assoc_cand *echo_learn(struct xlate_ctx *x,
 		n->flags = from->flags;
 		n->born = from->born;
 		assoc_cand_room_peers(x->e->table, n, from->n_peers);
+		n->left_out = from->left_out;
 		n->n_peers = from->n_peers;
 		n->n_init_peers = from->n_init_peers;
 		memcpy(n->peers, from->peers,

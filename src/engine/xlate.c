@@ -175,6 +175,21 @@ void xlate_add_peer(struct engine *e, struct assoc *a,
 }
 
 /*
+ * An inside binding leaves the association: an accepted Delete IP
+ * (asconf.c), or an address a completed restart's INIT / INIT ACK left
+ * out (handshake_cand.c).  Callers keep locals[0], which owns the port
+ * bindings.
+ */
+void xlate_remove_local(struct engine *e, struct assoc *a, int i)
+{
+	port_alloc_unref(e->ports, &a->locals[i].public_, a->port_public);
+	memmove(&a->locals[i], &a->locals[i + 1],
+		(size_t)(a->n_locals - i - 1) * sizeof(a->locals[0]));
+	a->n_locals--;
+	handshake_cand_local_gone(a, i);
+}
+
+/*
  * An inside address the INIT never listed joins by vtag (stacks leave
  * private addresses out of an INIT to a public peer, then send from
  * them), as long as the public address it maps to is one the peer was

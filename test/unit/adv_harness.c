@@ -117,6 +117,10 @@ struct world {
 	/* The tags both ends last agreed on: during a restart the box
 	 * rightly still takes them (it cannot know yet). */
 	uint32_t agreed_a, agreed_z;
+	/* The pair agreed before them: both ends may agree on a restart's
+	 * tags before its COOKIE ACK reaches the box, which until then
+	 * rightly still holds this one (README, Handshakes and restarts). */
+	uint32_t prev_a, prev_z;
 	/* And A's addresses then: the box holds them until a restart
 	 * completes, as it must (a restart may fail). */
 	uint32_t agreed_addrs[MAX_ADDRS];
@@ -535,7 +539,8 @@ static void make_cookie(const struct ep *e, uint8_t *c, uint32_t my_tag,
 	put32(c + 4, peer_tag);
 	put32(c + 8, my_tsn);
 	put32(c + 12, peer_tsn);
-	put32(c + 16, (uint32_t)n);
+	/* The peer's addresses, and how many of ours the INIT ACK lists. */
+	put32(c + 16, (uint32_t)n | (uint32_t)e->n_addrs << 16);
 	put32(c + 20, e->my_tag);	/* tie-tags, RFC 9260 5.2.2 */
 	for (int i = 0; i < n && i < MAX_ADDRS; i++)
 		put32(c + 24 + 4 * i, peer_addrs[i]);
@@ -816,10 +821,18 @@ static void cookie_echo_in(struct world *w, struct ep *e,
 		return;		/* 5.2.4 C: discard */
 	}
 	if (adopt) {
-		int n = (int)get32(c + 16), n_own = e->n_addrs;
+		int n = (int)(get32(c + 16) & 0xffff);
+		int n_own = (int)(get32(c + 16) >> 16);
 		uint32_t own[MAX_ADDRS];
 
-		/* A restart keeps the addresses our INIT ACK listed. */
+		/*
+		 * A restart keeps the addresses our INIT ACK listed, the
+		 * only ones the peer knows in the new association (RFC 9260
+		 * 5.2.2): not one an ASCONF of the old association added
+		 * after the INIT ACK left (ours only grow, in order).
+		 */
+		if (n_own > e->n_addrs)
+			n_own = e->n_addrs;
 		memcpy(own, e->addrs, sizeof(own));
 		ep_reset(e);
 		ep_base_addrs(w, e);
@@ -1336,6 +1349,22 @@ static bool check_xlate(struct world *w, const struct qpkt *q,
 	return true;
 }
 
+static int held_one(const struct engine_assoc_view *v, void *arg)
+{
+	const uint32_t *pair = arg;
+
+	return v->tag_inside == pair[0] && v->tag_peer == pair[1];
+}
+
+/* Does the box still hold the previous agreed pair as its live one? */
+static bool box_holds_prev(const struct world *w)
+{
+	uint32_t pair[2] = { w->prev_a, w->prev_z };
+
+	return w->prev_a && w->box_assoc &&
+	       engine_foreach_assoc(w->e, held_one, pair) > 0;
+}
+
 /* May a forged packet that the box forwarded pass (a live tag between
  * the association's addresses and ports)? */
 static bool forged_may_pass(const struct world *w, const struct pview *v)
@@ -1354,7 +1383,9 @@ static bool forged_may_pass(const struct world *w, const struct pview *v)
 	bool live_tag = (a->st != EP_CLOSED &&
 			 v->vtag == (tbit ? a->peer_tag : a->my_tag)) ||
 			(w->box_assoc &&
-			 v->vtag == (tbit ? w->agreed_z : w->agreed_a));
+			 v->vtag == (tbit ? w->agreed_z : w->agreed_a)) ||
+			(v->vtag == (tbit ? w->prev_z : w->prev_a) &&
+			 box_holds_prev(w));
 
 	if (v->type == SCTP_CID_INIT && v->vtag == 0)
 		live_tag = true;	/* a restart looks just like it */
@@ -1612,6 +1643,10 @@ static void deliver_some(struct world *w, uint8_t arg, bool lose_after)
 
 static void note_established(struct world *w)
 {
+	if (agree(w) && w->ep[WHO_A].my_tag != w->agreed_a) {
+		w->prev_a = w->agreed_a;
+		w->prev_z = w->agreed_z;
+	}
 	if (agree(w)) {
 		w->agreed_a = w->ep[WHO_A].my_tag;
 		w->agreed_z = w->ep[WHO_Z].my_tag;

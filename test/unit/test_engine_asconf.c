@@ -837,3 +837,130 @@ Test(asconf, new_source_right_after_a_restart)
 	cr_assert_eq(view(e).tag_peer, tp2);
 	engine_destroy(e);
 }
+
+/* The inside host adds HOST11B by ASCONF; the peer accepts it. */
+static void host_adds_second_address(struct engine *e)
+{
+	struct pb p;
+
+	pb_ip4(&p, HOST11B, PEER1);
+	pb_sctp(&p, 5000, 3868, TP);
+	pb_auth(&p);
+	pb_asconf(&p, 20, "0.0.0.0");
+	pb_asconf_param(&p, SCTP_PARAM_ADD_IP, 1, "0.0.0.0");
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));
+	pb_ip4(&p, PEER1, PUB11B);
+	pb_sctp(&p, 3868, 5000, TI);
+	pb_auth(&p);
+	pb_asconf_ack(&p, 20);
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+	cr_assert_eq(locals_of(e, HOST11B), 1);
+}
+
+/* A blind INIT from the peer's address to pub, with its own tag. */
+static struct engine_verdict blind_init(struct engine *e, const char *pub,
+					uint16_t port, uint64_t now)
+{
+	struct pb p;
+
+	pb_ip4(&p, PEER1, pub);
+	pb_sctp(&p, 3868, port, 0);
+	pb_init(&p, SCTP_CID_INIT, 0x5a5a5a5au);
+	pb_finish(&p);
+	return fx_run(e, &p, ENGINE_INBOUND, now);
+}
+
+/*
+ * The peer restarts after the inside host added HOST11B by ASCONF; the
+ * host's INIT ACK lists HOST11 only.  The new association (RFC 9260
+ * 5.2.2) has no HOST11B: once it completes, nothing reaches the host at
+ * PUB11B, a blind INIT included.  Until then the old one still has it.
+ */
+Test(asconf, restart_drops_an_address_its_init_ack_left_out)
+{
+	static const char *const host[] = { HOST11, NULL };
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, HOST11, false);
+	uint32_t base;
+	struct pb p;
+
+	host_adds_second_address(e);
+	base = port_alloc_in_use(e->ports);
+	pb_ip4(&p, PEER1, PUB11);
+	pb_sctp(&p, 3868, port, 0);
+	pb_init(&p, SCTP_CID_INIT, tp2);
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+	fx_init_ack(&p, HOST11, PEER1, 5000, 3868, tp2, ti2, host);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));
+	pb_ip4(&p, PEER1, PUB11);
+	pb_sctp(&p, 3868, port, ti2);
+	pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
+	pb_bytes(&p, "cookie-cookie-cookie", 20);
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+	cr_assert_eq(locals_of(e, HOST11B), 1, "gone before the restart was");
+	fx_chunk(&p, HOST11, PEER1, 5000, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));
+	cr_assert_eq(view(e).tag_inside, ti2);
+	cr_assert_eq(locals_of(e, HOST11B), 0);
+	cr_assert_eq(locals_of(e, HOST11), 1);
+	cr_assert_eq(port_alloc_in_use(e->ports), base - 1,
+		     "the binding's port reference is given back");
+	expect_drop(blind_init(e, PUB11B, port, NOW), DROP_NO_FORWARD_RULE);
+	fx_data(&p, HOST11, PEER1, 5000, 3868, tp2, 46);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));
+	engine_destroy(e);
+}
+
+/*
+ * The same when the inside host restarts: its INIT lists HOST11 only,
+ * the peer's COOKIE ACK completes it.  An address its INIT does list
+ * stays.
+ */
+Test(asconf, host_restart_keeps_only_the_addresses_its_init_lists)
+{
+	static const char *const peer[] = { PEER1, NULL };
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	for (int listed = 0; listed < 2; listed++) {
+		port = establish(e, HOST11, false);
+		host_adds_second_address(e);
+		pb_ip4(&p, HOST11, PEER1);
+		pb_sctp(&p, 5000, 3868, 0);
+		pb_init(&p, SCTP_CID_INIT, ti2);
+		if (listed)
+			pb_param_addr(&p, HOST11B);
+		pb_finish(&p);
+		expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));
+		fx_init_ack(&p, PEER1, PUB11, 3868, port, ti2, tp2, peer);
+		expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+		pb_ip4(&p, HOST11, PEER1);
+		pb_sctp(&p, 5000, 3868, tp2);
+		pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
+		pb_bytes(&p, "cookie-cookie-cookie", 20);
+		pb_finish(&p);
+		expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));
+		cr_assert_eq(locals_of(e, HOST11B), 1);
+		fx_chunk(&p, PEER1, PUB11, 3868, port, ti2,
+			 SCTP_CID_COOKIE_ACK, 0);
+		expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+		cr_assert_eq(view(e).tag_inside, ti2);
+		cr_assert_eq(locals_of(e, HOST11B), (unsigned int)listed);
+		fx_data(&p, PEER1, PUB11B, 3868, port, ti2, 46);
+		if (listed)
+			expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+		else
+			expect_drop(blind_init(e, PUB11B, port, NOW),
+				    DROP_NO_FORWARD_RULE);
+		engine_destroy(e);
+		e = fx_engine(MULTIHOME_OFF);
+	}
+	engine_destroy(e);
+}

@@ -1622,7 +1622,10 @@ Test(handshake, new_attempt_survives_the_old_close)
 /*
  * A COOKIE ECHO sent again after the handshake is answered by the peer
  * (RFC 9260 5.2.4 D), but a copy reaching the box after the association
- * ended would set it up again at a closed, listening peer, alone.
+ * ended would set it up again at a closed, listening peer, alone.  So
+ * would one after the peer's SHUTDOWN ACK (the peer may close before the
+ * copy arrives), when neither end is in COOKIE-ECHOED, the only state
+ * that sends one (5.1 C, E): dropped already then, both ways.
  */
 Test(handshake, cookie_echo_after_the_close_goes_nowhere)
 {
@@ -1631,7 +1634,12 @@ Test(handshake, cookie_echo_after_the_close_goes_nowhere)
 	struct engine_verdict v;
 	struct pb p;
 
-	expect_fwd(out_cookie_echo(e, TP, 2 * FX_SEC));
+	cr_assert_neq(out_cookie_echo(e, TP, 2 * FX_SEC).action,
+		      ENGINE_FORWARD);
+	cookie_echo(&p, PEER1, PUB, 3868, port, TI);
+	cr_assert_neq(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC).action,
+		      ENGINE_FORWARD);
+	cr_assert_eq(view(e).state, ASSOC_SHUTDOWN);
 	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN_COMPLETE,
 		 0);
 	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
@@ -1644,5 +1652,79 @@ Test(handshake, cookie_echo_after_the_close_goes_nowhere)
 	/* Its close still translates. */
 	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_SHUTDOWN_ACK, 0,
 			    2 * FX_SEC));
+	engine_destroy(e);
+}
+
+/*
+ * A blind INIT from the peer's address arrives first and the inside host
+ * answers it late, after the peer's genuine restart INIT that came next;
+ * then two more blind INITs fill the candidates and a third needs room.
+ * The INIT longest in the box goes: the blind one, not the restart that
+ * its late answer would have made look the oldest.  The inside host
+ * answers every INIT (RFC 9260 5.2.2), so an answer says nothing of the
+ * INIT it answers; the genuine restart completes within a round trip.
+ */
+Test(handshake, late_answer_to_a_blind_init_does_not_age_the_restart)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, NULL, 2 * FX_SEC));
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 3 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 3 * FX_SEC, &p));
+	expect_fwd(out_init_ack(e, PEER1, 0x66000001u, 0x77000001u,
+				4 * FX_SEC, &p));
+	for (uint32_t i = 2; i <= 4; i++) {
+		expect_fwd(in_init(e, PEER1, port, 0x66000000u + i, NULL,
+				   (3 + i) * FX_SEC));
+		expect_fwd(out_init_ack(e, PEER1, 0x66000000u + i,
+					0x77000000u + i, (3 + i) * FX_SEC,
+					&p));
+	}
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 8 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 8 * FX_SEC));
+	cr_assert_eq(view(e).tag_inside, ti2);
+	cr_assert_eq(view(e).tag_peer, tp2);
+	works(e, port, ti2, tp2, 8 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * The same when the inside host's own INIT needs the room: both ends
+ * restart, the peer's INIT not yet answered, and the candidates full of
+ * blind INITs, one older than the peer's but answered after it arrived.
+ * The oldest INIT goes, so the inside host's collision answer to the
+ * peer's INIT (RFC 9260 5.2.1) still finds its candidate.
+ */
+Test(handshake, own_init_pushes_out_the_oldest_inbound_init)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, NULL, 2 * FX_SEC));
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 3 * FX_SEC));
+	for (uint32_t i = 2; i <= 3; i++) {
+		expect_fwd(in_init(e, PEER1, port, 0x66000000u + i, NULL,
+				   4 * FX_SEC));
+		expect_fwd(out_init_ack(e, PEER1, 0x66000000u + i,
+					0x77000000u + i, 4 * FX_SEC, &p));
+	}
+	expect_fwd(out_init_ack(e, PEER1, 0x66000001u, 0x77000001u,
+				5 * FX_SEC, &p));
+	expect_fwd(out_init(e, HOST, PEER1, ti2, 6 * FX_SEC, &p));
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 6 * FX_SEC, &p));
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 7 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 7 * FX_SEC));
+	cr_assert_eq(view(e).tag_inside, ti2);
+	cr_assert_eq(view(e).tag_peer, tp2);
+	works(e, port, ti2, tp2, 8 * FX_SEC);
 	engine_destroy(e);
 }
