@@ -15,7 +15,9 @@
 #           the least a NAT on this path can cost
 # with 1, 10,000 and 100,000 established associations (DATA spread over
 # them round-robin), at 64 and 1200 IP bytes.  Then the multi-queue case:
-# veths with two queues, the box's work on both cores, for xdp and limit.
+# veths with two queues, the box's work on both cores, for kernel, xdp and
+# limit, one queue against two in alternating rounds, with the share of
+# the box's lan0 packets each RX queue took (ethtool -S).
 # Figures, not a test: nothing is judged on speed.  It exits non-zero only
 # when the setup is broken (handshakes fail, nothing gets through, a NAT
 # does not start, packets through the box are not what was sent).
@@ -46,18 +48,27 @@
 #
 # Placement, one-core table: the generator and the sink on CPU 0, the box
 # (lan0's NAPI thread, sctpalgd) on CPU 1.  Multi-queue: lan0 and wan1
-# with two queues, one lan0 NAPI thread on each CPU, the generator and
-# the sink wherever the scheduler puts them; against the same with one
-# queue.  There the generator sends through the (noqueue) qdisc path, so
-# that the flow hash spreads the associations over the queues (with
-# PACKET_QDISC_BYPASS the sending CPU picks the queue).
+# with two queues, one lan0 NAPI thread on each CPU, against the same with
+# one queue (its NAPI thread on either CPU); sctpalgd (queues = all, one
+# AF_XDP socket per queue, checked) on both.  Two generators, one pinned
+# to each CPU with half of the associations, sending by
+# PACKET_QDISC_BYPASS: the sending CPU picks the veth queue, so CPU k's
+# frames go to RX queue k, polled on CPU k (BENCH_MQ_GEN=1: one
+# generator through the (noqueue) qdisc path, where the flow hash spreads
+# the associations over the queues and every frame of queue 1 wakes the
+# other CPU).  The sink floats.  The box's and the sink's NAPI threads
+# run SCHED_FIFO there (BENCH_MQ_RT=0: not), as a softirq preempts
+# user tasks: else the generators and whatever else runs on the machine
+# take their CPU, and the rings overflow on the way into the box.
 #
 # Environment: BENCH_SECONDS (2) per run, BENCH_SIZES ("64 1200"),
 # BENCH_ASSOCS ("1 10000 100000"; empty: only the multi-queue case),
 # BENCH_MODES ("kernel afxdp xdp limit"), BENCH_REPEAT (2, back to back on
 # the same associations; the tables show the run with the median
 # delivered rate), BENCH_MQ (1: the multi-queue case, 0: skip it),
-# BENCH_MQ_ASSOCS (10000), KEEP=1 keeps the logs, BENCH_PERF=DIR records
+# BENCH_MQ_ASSOCS (10000), BENCH_MQ_GEN (2, above), BENCH_MQ_ROUNDS (2: one queue, two queues,
+# one queue, two queues, each round set up afresh and run BENCH_REPEAT
+# times: a load that comes and goes hits both), KEEP=1 keeps the logs, BENCH_PERF=DIR records
 # a perf profile of the box's CPU during the first run of each one-core
 # case into DIR (DIR/<case>.data and a flat DIR/<case>.txt by symbol).
 
@@ -72,6 +83,9 @@ BENCH_ASSOCS=${BENCH_ASSOCS-1 10000 100000}
 BENCH_MODES=${BENCH_MODES:-kernel afxdp xdp limit}
 BENCH_MQ=${BENCH_MQ:-1}
 BENCH_MQ_ASSOCS=${BENCH_MQ_ASSOCS:-10000}
+BENCH_MQ_ROUNDS=${BENCH_MQ_ROUNDS:-2}
+BENCH_MQ_GEN=${BENCH_MQ_GEN:-2}
+BENCH_MQ_RT=${BENCH_MQ_RT:-1}
 BENCH_PERF=${BENCH_PERF:-}
 BIN=$REPO_ROOT/build/test/bench
 SCTPALGD=$REPO_ROOT/build/sctpalgd
@@ -83,11 +97,13 @@ NEXT_DPORT=5001		# every set-up its own destination ports
 
 declare -A R=()		# R[case,nat,assocs,size,rep,field]
 ROWS=()			# "case nat assocs size", table order
+MQRUNS=()		# multi-queue runs' R[] keys, in the order they ran
 QUEUES=1
 BOX_NAPI=""		# the box's lan0 NAPI threads
 SRV_NAPI=""		# the server's wan1 NAPI threads
 MODE=""			# the NAT in place now
 ASSOC_FILE=""		# its associations (sctp_blast --save)
+REP0=0			# runs numbered from REP0 + 1 (multi-queue rounds)
 
 label() {
 	case $1 in
@@ -155,6 +171,23 @@ thread_share() {
 		echo $(($(task_ns "$p") - t))
 	done <"$1" | awk -v s="$2" '{ printf "%s%.0f%%", (NR > 1 ? "+" : ""),
 		$1 / s / 1e7 }'
+}
+
+# queue_snap FILE: frames each RX queue of the box's lan0 took so far
+# (veth's rx_queue_N_xdp_packets: every frame its NAPI polled, with or
+# without an XDP program).
+queue_snap() {
+	ip netns exec "$NS_BOX" ethtool -S lan0 |
+		awk '$1 ~ /^rx_queue_[0-9]+_xdp_packets:$/ { print $2 }' >"$1"
+}
+
+# queue_share BEFORE AFTER: each RX queue's share of the frames between
+# two snapshots, "50%+50%": whether the flows reached both queues.
+queue_share() {
+	paste -d ' ' "$1" "$2" | awk '{ d[NR] = $2 - $1; t += d[NR] }
+		END { for (i = 1; i <= NR; i++)
+			printf "%s%.0f%%", (i > 1 ? "+" : ""),
+				(t ? 100 * d[i] / t : 0) }'
 }
 
 # daemon_pids: the box's processes (sctpalgd; xdp_limit's loader, which
@@ -287,12 +320,23 @@ outside_cpus() {
 # place CASE: threads the NAPIs (again: attaching XDP may replace them)
 # and pins the box's and the sink's threads.
 place() {
+	local p
+
 	BOX_NAPI=$(napi_thread "$NS_BOX" lan0 | tr '\n' ' ')
 	SRV_NAPI=$(napi_thread "$NS_SRV" wan1 | tr '\n' ' ')
 	# shellcheck disable=SC2086  # lists of PIDs
 	pin "$(box_cpus "$1")" $BOX_NAPI
 	# shellcheck disable=SC2086
 	pin "$(outside_cpus "$1")" $SRV_NAPI
+	# Multi-queue: the NAPI threads preempt user tasks, as NAPI in a
+	# softirq would, so that the generators and other jobs on the
+	# machine do not take the box's (and the sink's) CPU away.
+	if [ "$1" != one ] && [ "$BENCH_MQ_RT" = 1 ]; then
+		# shellcheck disable=SC2086
+		for p in $BOX_NAPI $SRV_NAPI; do
+			chrt -f -p 50 "$p" >/dev/null || fail "chrt $p"
+		done
+	fi
 	if [ -n "${BG_PID[box]:-}" ]; then
 		taskset -a -p -c "$(box_cpus "$1" | tr ' ' ',')" \
 			"${BG_PID[box]}" >/dev/null || fail "taskset sctpalgd"
@@ -424,6 +468,12 @@ nat_start() {
 			grep_out box 'fast path: xdp' ||
 				fail "sctpalgd: no 'fast path: xdp' in its log"
 		fi
+		# queues = all: an AF_XDP socket on every RX queue.
+		modes=$(n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" -j stats |
+			jq -r '[.. | objects | select(.name? == "lan0") |
+				.queues][0] // empty')
+		[ "$modes" = "$QUEUES" ] ||
+			fail "sctpalgd serves ${modes:-?} queue(s) of lan0's $QUEUES"
 		;;
 	limit)
 		run_bg limit "$NS_BOX" "$BIN/xdp_limit" --ifname lan0 \
@@ -468,6 +518,9 @@ setup() {
 		fail "$MODE: handshakes through the box failed: $(tail -n 2 "$(out_of "$name")" | tr '\n' ' ')"
 	secs=$(sed -n 's/.* in \([0-9.]*\) s .*/\1/p' "$(out_of "$name")")
 	say "  $n associations set up in $secs s: $(grep -c . "$ASSOC_FILE") established"
+	# Halves for the multi-queue case's two generators.
+	awk -v f="$ASSOC_FILE" '{ print > (f "." (NR > '"$((n / 2))"')) }' \
+		"$ASSOC_FILE"
 	if [ "$MODE" = xdp ]; then
 		# Each established association: one entry per direction.
 		wait_for 30 "fast path entries for $n associations" \
@@ -502,23 +555,44 @@ perf_stop() {
 	PERF_PID=""
 }
 
+# gen_field sum|max KEY NAME...: KEY of the generators' RESULT lines,
+# summed or the largest.
+gen_field() {
+	local how=$1 key=$2 g
+
+	shift 2
+	for g in "$@"; do
+		result_field "$g" "$key"
+	done | awk -v how="$how" '{ s += $1; if ($1 > m) m = $1 }
+		END { if (how == "sum") print s; else print m }'
+}
+
 # blast CASE ASSOCS SIZE REP: one timed run, results into R[].
 blast() {
 	local c=$1 n=$2 size=$3 rep=$4 name="blast-$1-$MODE-$2-$3-$4" d0 d1
 	local k="$c,$MODE,$n,$size,$rep" pin="" cmd b0 b1 s0 s1 p0 p1 i0 o0
+	local gens g gcmd
 
 	[ "$c" = one ] && pin="taskset -c $(outside_cpus one)"
-	cmd="$BIN/sctp_blast --src $CLI_ADDR1 --dst $SRV_ADDR1 --sport $SPORT --dport $SCTP_PORT --assocs $n --ifname lan0 --dmac $BOX_MAC --ip-len $size --seconds $BENCH_SECONDS"
-	# Multi-queue: the flow hash, not the generator's CPU, picks the queue.
-	[ "$c" = one ] || cmd="$cmd --via-qdisc"
-	if [ -n "$ASSOC_FILE" ]; then
-		cmd="$cmd --load $ASSOC_FILE"
+	cmd="$BIN/sctp_blast --src $CLI_ADDR1 --dst $SRV_ADDR1 --dport $SCTP_PORT --ifname lan0 --dmac $BOX_MAC --ip-len $size --seconds $BENCH_SECONDS"
+	gens=("$name")
+	if [ "$c" = one ] || [ "$BENCH_MQ_GEN" = 1 ]; then
+		cmd="$cmd --sport $SPORT --assocs $n"
+		# Multi-queue: the flow hash, not the generator's CPU, picks
+		# the queue.
+		[ "$c" = one ] || cmd="$cmd --via-qdisc"
+		if [ -n "$ASSOC_FILE" ]; then
+			cmd="$cmd --load $ASSOC_FILE"
+		else
+			cmd="$cmd --no-handshake"
+		fi
+		[ "$rep" = 1 ] && [ "$size" = "${BENCH_SIZES%% *}" ] &&
+			say "  ip netns exec $NS_CLI ${pin:+$pin }${cmd//$WORK\//}"
 	else
-		cmd="$cmd --no-handshake"
+		gens=("$name-0" "$name-1")
 	fi
-	[ "$rep" = 1 ] && [ "$size" = "${BENCH_SIZES%% *}" ] &&
-		say "  ip netns exec $NS_CLI ${pin:+$pin }${cmd//$WORK\//}"
 	d0=$(delivered)
+	queue_snap "$WORK/queues0"
 	i0=$(drops_in)
 	o0=$(drops_out)
 	cpu_snap "$WORK/cpu0"
@@ -529,11 +603,34 @@ blast() {
 		p0=$(task_ns $(daemon_pids))
 		s0=$(task_ns $SRV_NAPI)
 	}
-	# shellcheck disable=SC2086
-	run_bg "$name" "$NS_CLI" $pin $cmd
+	if [ "${#gens[@]}" = 1 ]; then
+		# shellcheck disable=SC2086
+		run_bg "$name" "$NS_CLI" $pin $cmd
+	else
+		# Two generators, one pinned to each CPU, each with half of the
+		# associations, by PACKET_QDISC_BYPASS: there the sending CPU
+		# picks the veth queue (packet_pick_tx_queue()), so with two
+		# queues CPU k's frames go to RX queue k, whose NAPI thread
+		# runs on CPU k: a NIC's RSS queue with its IRQ on its core.
+		# With one queue both feed queue 0.
+		for g in 0 1; do
+			gcmd="$cmd --sport $((SPORT + g * (n / 2))) --assocs $(((n + 1 - g) / 2))"
+			if [ -n "$ASSOC_FILE" ]; then
+				gcmd="$gcmd --load $ASSOC_FILE.$g"
+			else
+				gcmd="$gcmd --no-handshake"
+			fi
+			[ "$rep" = 1 ] && [ "$size" = "${BENCH_SIZES%% *}" ] &&
+				say "  ip netns exec $NS_CLI taskset -c $g ${gcmd//$WORK\//}"
+			# shellcheck disable=SC2086
+			run_bg "$name-$g" "$NS_CLI" taskset -c "$g" $gcmd
+		done
+	fi
 	[ "$c" = one ] && [ "$rep" = 1 ] && perf_start "$name"
-	wait_bg "$name" $((BENCH_SECONDS + 60)) ||
-		fail "$name: sctp_blast failed ($(tail -n 1 "$(out_of "$name")"))"
+	for g in "${gens[@]}"; do
+		wait_bg "$g" $((BENCH_SECONDS + 60)) ||
+			fail "$g: sctp_blast failed ($(tail -n 1 "$(out_of "$g")"))"
+	done
 	perf_stop
 	_last_delivered=-1
 	wait_for 10 "sink counter settled" settled
@@ -545,33 +642,45 @@ blast() {
 		s1=$(task_ns $SRV_NAPI)
 	}
 	d1=$(delivered)
+	queue_snap "$WORK/queues1"
+	R[$k,queues]=$(queue_share "$WORK/queues0" "$WORK/queues1")
+	R[$k,load]=$(cut -d ' ' -f 1 /proc/loadavg)
+	R[$c,$MODE,$n,$size,nrep]=$rep
 	R[$k,threads]=$(thread_share "$WORK/threads0" "$BENCH_SECONDS")
 	R[$k,in]=$(($(drops_in) - i0))
 	R[$k,out]=$(($(drops_out) - o0))
 	# What the box forwarded: delivered, and lost after the box.
 	R[$k,fwd]=$((d1 - d0 + R[$k,out]))
 
-	R[$k,offered]=$(result_field "$name" offered)
-	R[$k,gen]=$(result_field "$name" cpu_s)
-	R[$k,frame]=$(result_field "$name" frame_len)
+	# Two generators: their sums, over the longer of their runs.
+	R[$k,offered]=$(gen_field sum offered "${gens[@]}")
+	R[$k,gen]=$(gen_field sum cpu_s "${gens[@]}")
+	R[$k,frame]=$(result_field "${gens[0]}" frame_len)
 	R[$k,delivered]=$((d1 - d0))
-	R[$k,secs]=$(result_field "$name" secs)
+	R[$k,secs]=$(gen_field max secs "${gens[@]}")
 	R[$k,napi]=$((b1 - b0))
 	R[$k,daemon]=$((p1 - p0))
 	R[$k,box]=$((b1 - b0 + p1 - p0))
 	R[$k,sink]=$((s1 - s0))
 	R[$k,cpu]=$(cpu_busy "$WORK/cpu0" "$WORK/cpu1")
 	[ "$rep" = 1 ] && ROWS+=("$c $MODE $n $size")
-	printf '    %5s B run %s: offered %s/s, delivered %s/s, box %s ns per packet forwarded (NAPI %s + daemon %s; %s of a core, NAPI threads %s), generator %s ns/pkt, sink %s ns/pkt; dropped into the box %s, out of it %s; %s\n' \
+	[ "$c" = one ] || MQRUNS+=("$k")
+	printf '    %5s B run %s: offered %s/s, delivered %s/s, box %s ns per packet forwarded (NAPI %s + daemon %s; %s of a core, NAPI threads %s, RX queues %s), generator %s ns/pkt, sink %s ns/pkt; dropped into the box %s, out of it %s; %s, load %s\n' \
 		"$size" "$rep" "$(pps "${R[$k,offered]}" "${R[$k,secs]}")" \
 		"$(pps "${R[$k,delivered]}" "${R[$k,secs]}")" \
 		"$(per "${R[$k,box]}" "${R[$k,fwd]}")" \
 		"$(per "${R[$k,napi]}" "${R[$k,fwd]}")" \
 		"$(per "${R[$k,daemon]}" "${R[$k,fwd]}")" \
 		"$(core "${R[$k,box]}" "${R[$k,secs]}")" "${R[$k,threads]}" \
+		"${R[$k,queues]}" \
 		"$(per "$(awk -v s="${R[$k,gen]}" 'BEGIN { printf "%.0f", s * 1e9 }')" "${R[$k,offered]}")" \
 		"$(per "${R[$k,sink]}" "${R[$k,delivered]}")" "${R[$k,in]}" \
-		"${R[$k,out]}" "${R[$k,cpu]}"
+		"${R[$k,out]}" "${R[$k,cpu]}" "${R[$k,load]}"
+	# Two queues, and one of them took nothing: the flows did not spread,
+	# the figures would be one queue's.
+	if [ "$QUEUES" -gt 1 ] && grep -qE '(^|\+)0%' <<<"${R[$k,queues]}"; then
+		fail "$MODE: $QUEUES RX queues but one took no frames (${R[$k,queues]})"
+	fi
 	[ "${R[$k,delivered]}" -gt 0 ] ||
 		fail "$MODE ($n associations, $size B): nothing delivered, the set-up is broken"
 }
@@ -629,7 +738,7 @@ core() { awk -v c="$1" -v t="$2" 'BEGIN { printf "%.0f%%", (t > 0 ? c / t / 1e7 
 med_rep() {
 	local r
 
-	for r in $(seq 1 "$BENCH_REPEAT"); do
+	for r in $(seq 1 "${R[$1,$2,$3,$4,nrep]}"); do
 		echo "$(pps "${R[$1,$2,$3,$4,$r,delivered]}" "${R[$1,$2,$3,$4,$r,secs]}") $r"
 	done | sort -n | awk '{ v[NR] = $2 } END { print v[int((NR + 1) / 2)] }'
 }
@@ -657,7 +766,7 @@ run_case() {
 	for n in "$@"; do
 		for mode in $BENCH_MODES; do
 			case $c/$mode in
-			mq*/xdp | mq*/limit | one/*) ;;
+			mq*/kernel | mq*/xdp | mq*/limit | one/*) ;;
 			*) continue ;;
 			esac
 			say ""
@@ -672,7 +781,7 @@ run_case() {
 				;;
 			esac
 			setup "$n"
-			for rep in $(seq 1 "$BENCH_REPEAT"); do
+			for rep in $(seq $((REP0 + 1)) $((REP0 + BENCH_REPEAT))); do
 				for s in $BENCH_SIZES; do
 					blast "$c" "$n" "$s" "$rep"
 				done
@@ -719,11 +828,17 @@ if [ "$BENCH_MQ" = 1 ] && [ "$NCPU" -ge 2 ]; then
 	say ""
 	say "== 3. multi-queue: $BENCH_MQ_ASSOCS associations, the box on both CPUs"
 	say "   (generator and sink too, wherever the scheduler puts them),"
-	say "   one queue on lan0 and wan1 against two"
-	for q in 1 2; do
-		links "$q"
-		run_case "mq$q" "$BENCH_MQ_ASSOCS"
+	say "   one queue on lan0 and wan1 against two, $BENCH_MQ_ROUNDS round(s)"
+	for round in $(seq 1 "$BENCH_MQ_ROUNDS"); do
+		REP0=$(((round - 1) * BENCH_REPEAT))
+		for q in 1 2; do
+			say ""
+			say "-- round $round: $q queue(s)"
+			links "$q"
+			run_case "mq$q" "$BENCH_MQ_ASSOCS"
+		done
 	done
+	REP0=0
 fi
 
 say ""
@@ -731,7 +846,8 @@ machine_load "after the runs ($((SECONDS - T0)) s)"
 
 # ---------------------------------------------------------------- tables
 say ""
-say "== 4. every run: median of $BENCH_REPEAT runs of $BENCH_SECONDS s, DATA client -> server"
+say "== 4. every case: the median of its runs of $BENCH_SECONDS s ($BENCH_REPEAT, multi-queue"
+say "   $((BENCH_REPEAT * BENCH_MQ_ROUNDS))), DATA client -> server"
 say "   offered: frames the generator handed to the veth; delivered: DATA"
 say "   counted by the server's sink; lost in, out: dropped on the way into"
 say "   the box (its lan0 ring full) and out of it (the sink's ring full);"
@@ -781,21 +897,43 @@ done
 if [ "$BENCH_MQ" = 1 ] && [ "$NCPU" -ge 2 ]; then
 	say ""
 	say "== 6. multi-queue, $BENCH_MQ_ASSOCS associations, the box's work on both CPUs:"
-	say "   DATA packets/s delivered, the box's CPU ns per packet forwarded, one"
-	say "   queue against two"
-	printf '%-5s | %-18s | %-18s | %-18s | %-18s\n' "" "xdp, 1 queue" \
-		"xdp, 2 queues" "limit, 1 queue" "limit, 2 queues"
-	printf '%-5s | %9s %8s | %9s %8s | %9s %8s | %9s %8s\n' "IP B" \
-		pkt/s ns/pkt pkt/s ns/pkt pkt/s ns/pkt pkt/s ns/pkt
-	for s in $BENCH_SIZES; do
-		read -r -a v <<<"$(cell mq1 xdp "$BENCH_MQ_ASSOCS" "$s") $(cell mq2 xdp "$BENCH_MQ_ASSOCS" "$s") $(cell mq1 limit "$BENCH_MQ_ASSOCS" "$s") $(cell mq2 limit "$BENCH_MQ_ASSOCS" "$s")"
-		printf '%-5s | %9s %8s | %9s %8s | %9s %8s | %9s %8s\n' \
-			"$s" "${v[@]}"
+	say "   every run in the order it ran (rounds alternate one queue and two);"
+	say "   box ns: the box's CPU per packet forwarded; core: the box's time"
+	say "   in cores; RX queues: each lan0 RX queue's share of the frames the"
+	say "   box took (ethtool -S rx_queue_N_xdp_packets); gen ns: the"
+	say "   generator's CPU per offered packet; load: 1-minute load average"
+	printf '%-6s %6s %5s %5s %10s %11s %6s %5s %9s %7s %5s  %s\n' NAT \
+		queues run "IP B" "offered/s" "delivered/s" "box ns" core \
+		"RX queues" "gen ns" load CPU
+	for k in "${MQRUNS[@]}"; do
+		IFS=, read -r c nat n size r <<<"$k"
+		printf '%-6s %6s %5s %5s %10s %11s %6s %5s %9s %7s %5s  %s\n' \
+			"$nat" "${c#mq}" "$r" "$size" \
+			"$(pps "${R[$k,offered]}" "${R[$k,secs]}")" \
+			"$(pps "${R[$k,delivered]}" "${R[$k,secs]}")" \
+			"$(per "${R[$k,box]}" "${R[$k,fwd]}")" \
+			"$(awk -v c="${R[$k,box]}" -v t="${R[$k,secs]}" 'BEGIN { printf "%.2f", (t > 0 ? c / t / 1e9 : 0) }')" \
+			"${R[$k,queues]}" \
+			"$(per "$(awk -v s="${R[$k,gen]}" 'BEGIN { printf "%.0f", s * 1e9 }')" "${R[$k,offered]}")" \
+			"${R[$k,load]}" "${R[$k,cpu]}"
+	done
+	say ""
+	say "   median run of each: DATA packets/s delivered and the box's CPU ns"
+	say "   per packet forwarded, one queue against two"
+	printf '%-6s %5s | %-18s | %-18s\n' "" "" "1 queue" "2 queues"
+	printf '%-6s %5s | %9s %8s | %9s %8s\n' NAT "IP B" pkt/s ns/pkt pkt/s ns/pkt
+	for nat in $BENCH_MODES; do
+		[ "$nat" = afxdp ] && continue
+		for s in $BENCH_SIZES; do
+			read -r -a v <<<"$(cell mq1 "$nat" "$BENCH_MQ_ASSOCS" "$s") $(cell mq2 "$nat" "$BENCH_MQ_ASSOCS" "$s")"
+			printf '%-6s %5s | %9s %8s | %9s %8s\n' "$nat" "$s" "${v[@]}"
+		done
 	done
 fi
 say ""
 say "command: make bench (bash test/bench/run.sh; BENCH_SECONDS=$BENCH_SECONDS" \
 	"BENCH_REPEAT=$BENCH_REPEAT BENCH_SIZES=\"$BENCH_SIZES\"" \
 	"BENCH_ASSOCS=\"$BENCH_ASSOCS\" BENCH_MODES=\"$BENCH_MODES\"" \
-	"BENCH_MQ=$BENCH_MQ BENCH_MQ_ASSOCS=$BENCH_MQ_ASSOCS), $(date -u +%Y-%m-%d)"
+	"BENCH_MQ=$BENCH_MQ BENCH_MQ_ASSOCS=$BENCH_MQ_ASSOCS" \
+	"BENCH_MQ_ROUNDS=$BENCH_MQ_ROUNDS), $(date -u +%Y-%m-%d)"
 exit 0
