@@ -122,6 +122,7 @@ struct assoc_cand {
 	uint8_t peers_class; /* the table's business */
 	uint64_t since; /* INIT / INIT ACK / COOKIE ECHO */
 	uint64_t born; /* its INIT */
+	uint64_t heard; /* its INIT's latest copy, as engine inits_heard */
 	/* Grown on demand: assoc_cand_room_peers before writing. */
 	struct nat_addr *peers;
 };

@@ -53,6 +53,9 @@ struct engine {
 	/* Inside addresses of each [forward] rule the daemon found
 	 * unusable (forward_inside.c): bit k = the k-th `inside` line. */
 	uint16_t fwd_inside_down[ENGINE_MAX_FORWARDS];
+	/* INIT copies seen, counted: the order candidates go in when one
+	 * must make room (handshake_cand.c; time may tie). */
+	uint64_t inits_heard;
 	/* ASCONF changes waiting for their ASCONF-ACK (asconf.c). */
 	struct asconf_table *asconf;
 	/* The fast path's change tracking (fast_entries.c). */

@@ -156,8 +156,8 @@ static bool cand_redundant(const struct engine *e, const struct assoc *a,
  * an outbound INIT: anyone who knows the addresses and ports can send
  * INITs (blind, RFC 9260 5.2.1 collision candidates), and a few of them
  * must not push the inside host's own handshake out; NULL then, the
- * INIT has none.  Candidates are aged by their INIT's arrival, not by
- * their last packet: the inside host answers every INIT (RFC 9260
+ * INIT has none.  Candidates are aged by their INIT's latest copy, not
+ * by their last packet: the inside host answers every INIT (RFC 9260
  * 5.2.2), so a late answer to an older blind INIT says nothing for it,
  * and must not make the peer's restart, arrived after it and perhaps
  * not answered yet, the one to go (for a new inbound INIT or for the
@@ -216,7 +216,7 @@ static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 		 * oldest. */
 		redundant = cand_redundant(e, a, c, now);
 		if (!best || (redundant && !best_redundant) ||
-		    (redundant == best_redundant && c->born < best->born)) {
+		    (redundant == best_redundant && c->heard < best->heard)) {
 			best = c;
 			best_redundant = redundant;
 		}
@@ -224,6 +224,22 @@ static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 	if (!best && inbound)
 		return NULL;
 	return best ? best : &a->cands[0];
+}
+
+/* Every candidate of this INIT (copies too) heard again now. */
+static void cand_heard_again(struct engine *e, struct assoc *a,
+			     bool inbound, uint32_t itag, uint64_t now)
+{
+	uint64_t heard = ++e->inits_heard;
+
+	for (int i = 0; i < ASSOC_CANDS; i++) {
+		struct assoc_cand *c = &a->cands[i];
+
+		if (cand_live(e, c, now) &&
+		    !!(c->flags & ASSOC_CAND_F_INBOUND) == inbound &&
+		    (inbound ? c->tag_peer : c->tag_inside) == itag)
+			c->heard = heard;
+	}
 }
 
 static void cand_reset(struct assoc_cand *c, uint8_t flags, uint64_t now)
@@ -253,16 +269,20 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 	if (handshake_assoc_live(a) &&
 	    itag == (inbound ? a->tag_peer : a->tag_inside))
 		return;
-	/* A retransmission: same INIT, same tag.  It does not refresh the
-	 * candidate (retransmissions keep nothing alive), but an INIT sent
-	 * to another address of the peer (RFC 9260 5.1) may be answered
-	 * from there. */
+	/* A retransmission: same INIT, same tag.  It does not keep the
+	 * candidate alive longer (retransmissions keep nothing alive), but
+	 * it puts it behind INITs heard only before it when one must make
+	 * room: a peer restarting retransmits its INIT until it is
+	 * answered (RFC 9260 5.1, T1-init), and blind INITs sent once in
+	 * between must not push it out.  An INIT sent to another address
+	 * of the peer (RFC 9260 5.1) may be answered from there. */
 	for (int i = 0; i < ASSOC_CANDS; i++) {
 		c = &a->cands[i];
 		if (!cand_live(e, c, x->now) ||
 		    !!(c->flags & ASSOC_CAND_F_INBOUND) != inbound ||
 		    (inbound ? c->tag_peer : c->tag_inside) != itag)
 			continue;
+		cand_heard_again(e, a, inbound, itag, x->now);
 		if (!inbound && c->n_init_peers == c->n_peers &&
 		    !cand_has_peer(c, &x->dst, false)) {
 			cand_add_peer(e, c, &x->dst);
@@ -292,6 +312,7 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 	if (!c)
 		return;
 	cand_reset(c, inbound ? ASSOC_CAND_F_INBOUND : 0, x->now);
+	c->heard = ++e->inits_heard;
 	if (inbound) {
 		c->tag_peer = itag;
 		if (dr)
@@ -902,6 +923,7 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 		n->tag_peer = c->tag_peer;
 		n->flags = (uint8_t)(c->flags & ~ASSOC_CAND_F_ECHO_ANY);
 		n->born = c->born;
+		n->heard = c->heard;
 		assoc_cand_room_peers(x->e->table, n, c->n_init_peers);
 		n->left_out = c->left_out;
 		n->n_init_peers = n->n_peers = c->n_init_peers;
@@ -977,6 +999,7 @@ static struct assoc_cand *echo_learn(struct xlate_ctx *x,
 		n->tag_inside = from->tag_inside;
 		n->flags = from->flags;
 		n->born = from->born;
+		n->heard = from->heard;
 		assoc_cand_room_peers(x->e->table, n, from->n_peers);
 		n->left_out = from->left_out;
 		n->n_peers = from->n_peers;

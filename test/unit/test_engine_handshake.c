@@ -1728,3 +1728,42 @@ Test(handshake, own_init_pushes_out_the_oldest_inbound_init)
 	works(e, port, ti2, tp2, 8 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * The peer restarts and retransmits its INIT (T1-init, RFC 9260 5.1)
+ * while blind INITs from its address fill the candidates, all within the
+ * same instant; a fourth blind INIT needs room.  The restart was heard
+ * again after the first three, so one of them goes, not the restart:
+ * its COOKIE ECHO with the first answer's tag (5.2.3) completes it.
+ * Blind INITs each sent once must not outlast an INIT its sender keeps
+ * repeating.
+ */
+Test(handshake, retransmitted_restart_outlasts_blind_inits)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 2 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 2 * FX_SEC, &p));
+	for (uint32_t i = 1; i <= 3; i++) {
+		expect_fwd(in_init(e, PEER1, port, 0x66000000u + i, NULL,
+				   3 * FX_SEC));
+		expect_fwd(out_init_ack(e, PEER1, 0x66000000u + i,
+					0x77000000u + i, 3 * FX_SEC, &p));
+	}
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 3 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp2, 0x55555555u, 3 * FX_SEC, &p));
+	expect_fwd(in_init(e, PEER1, port, 0x66000004u, NULL, 3 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, 0x66000004u, 0x77000004u,
+				3 * FX_SEC, &p));
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 4 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 4 * FX_SEC));
+	cr_assert_eq(view(e).tag_inside, ti2);
+	cr_assert_eq(view(e).tag_peer, tp2);
+	works(e, port, ti2, tp2, 5 * FX_SEC);
+	engine_destroy(e);
+}
