@@ -112,7 +112,7 @@ static bool source_translated(const struct engine_config *c,
 }
 
 enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
-				   bool check_port)
+				   bool check_port, bool bind_listed)
 {
 	const struct engine_config *c = &x->e->conf;
 	struct assoc *a = x->a;
@@ -145,7 +145,8 @@ enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
 		    assoc_find_local_inside(a, &in) >= 0 ||
 		    map_local(x, &in, &l))
 			continue;	/* kept, or unmappable: removed */
-		add_local(x, &l, check_port);
+		if (bind_listed)
+			add_local(x, &l, check_port);
 	}
 	/*
 	 * Proxy multihoming lends the uplinks' addresses to a translated
@@ -154,8 +155,8 @@ enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
 	 * uplinks' IPv6 addresses too would make its packets leave from an
 	 * address other than the one its INIT names.
 	 */
-	if (c->multihome == MULTIHOME_UPLINKS && !(a->flags & ASSOC_F_INBOUND) &&
-	    source_translated(c, &x->src)) {
+	if (bind_listed && c->multihome == MULTIHOME_UPLINKS &&
+	    !(a->flags & ASSOC_F_INBOUND) && source_translated(c, &x->src)) {
 		for (unsigned int u = 0; u < c->n_uplinks; u++) {
 			l.inside = x->src;
 			l.uplink = (int8_t)u;

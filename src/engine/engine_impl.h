@@ -261,10 +261,12 @@ bool vtags_restore(struct xlate_ctx *x);
  * addr_list.c: the address parameters of an outbound INIT / INIT ACK.
  * collect() adds the inside addresses it lists (and, with proxy
  * multihoming, the other uplinks) to x->a->locals from x->locals_before
- * on; emit() writes the rewritten chunk into e->scratch.
+ * on, or with bind_listed false only the source, when it has none;
+ * emit() writes the rewritten chunk into e->scratch, advertising only
+ * bound addresses.
  */
 enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
-				   bool check_port);
+				   bool check_port, bool bind_listed);
 enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk);
 /* Bit i: the chunk (x->src's INIT / INIT ACK) leaves a->locals[i] out. */
 uint32_t addr_list_left_out(const struct xlate_ctx *x, const struct assoc *a,

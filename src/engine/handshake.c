@@ -303,7 +303,7 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 	a->port_peer = x->sv.dport;
 	if (sibling)
 		preferred = sibling->port_public;
-	r = addr_list_collect(x, chunk, false);
+	r = addr_list_collect(x, chunk, false, true);
 	if (r != DROP_NONE) {
 		abandon_new(x, r);
 		return;
@@ -347,7 +347,7 @@ static void init_outbound_existing(struct xlate_ctx *x, const uint8_t *chunk,
 	struct assoc *a = x->a;
 	enum drop_reason r;
 
-	r = addr_list_collect(x, chunk, true);
+	r = addr_list_collect(x, chunk, true, true);
 	if (r == DROP_NONE)
 		r = addr_list_emit(x, chunk);
 	if (r == DROP_NONE && handshake_ref_new_locals(x))
@@ -542,6 +542,16 @@ void handshake_init(struct xlate_ctx *x)
  * it, and refused a tag that would collide).  The peer's addresses go
  * to the candidate at commit; the inside host's are rewritten here and
  * bound now, as every advertised address must be (addr_list.c).
+ *
+ * On a live association the INIT it answers may be a blind forgery (a
+ * restart or collision candidate, RFC 9260 5.2): the inside host
+ * answers every INIT (5.2.2), and a binding made for its answer would
+ * change the live mapping before the peer's COOKIE ECHO accepted
+ * anything.  So it binds no inside address the association does not
+ * have: an address it lists without a binding is left out of the list
+ * the peer gets, which costs a genuine restart only that address
+ * (packets from it are then unadvertised, as xlate.c tells, and an
+ * ASCONF of the host can add it).
  */
 enum drop_reason handshake_init_ack(struct xlate_ctx *x)
 {
@@ -552,7 +562,7 @@ enum drop_reason handshake_init_ack(struct xlate_ctx *x)
 	r = handshake_cand_plan(x);
 	if (r != DROP_NONE || x->dir == ENGINE_INBOUND)
 		return r;
-	r = addr_list_collect(x, chunk, true);
+	r = addr_list_collect(x, chunk, true, !handshake_assoc_live(a));
 	if (r == DROP_NONE)
 		r = addr_list_emit(x, chunk);
 	if (r == DROP_NONE && handshake_ref_new_locals(x))

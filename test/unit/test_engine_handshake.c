@@ -1767,3 +1767,35 @@ Test(handshake, retransmitted_restart_outlasts_blind_inits)
 	works(e, port, ti2, tp2, 5 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * The inside host answers a blind INIT on a live association (RFC 9260
+ * 5.2.2: it answers every INIT) and lists an address of its own the
+ * association has no binding for.  The answer binds nothing: the live
+ * mapping keeps its one binding until a COOKIE ECHO accepts the
+ * handshake, and the answer advertises only what is bound.
+ */
+Test(handshake, answer_to_a_blind_init_binds_no_new_address)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	char addrs[4][48];
+	struct pb p;
+
+	cr_assert_eq(view(e).n_locals, 1);
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, NULL, 2 * FX_SEC));
+	pb_ip4(&p, HOST, PEER1);
+	pb_sctp(&p, SPORT, 3868, 0x66000001u);
+	pb_init(&p, SCTP_CID_INIT_ACK, 0x77000001u);
+	pb_param_addr(&p, HOST);
+	pb_param_addr(&p, HOST2);
+	pb_param(&p, SCTP_PARAM_STATE_COOKIE, "host-cookie", 11);
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	cr_assert_eq(view(e).n_locals, 1, "the answer bound %u addresses",
+		     view(e).n_locals);
+	cr_assert_eq(pkt_init_addrs(p.buf, p.len, addrs, 4), 1);
+	cr_assert_str_eq(addrs[0], PUB);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
