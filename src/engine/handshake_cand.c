@@ -338,47 +338,36 @@ static bool tbit_packet(const struct xlate_ctx *x)
 }
 
 /*
- * Is the packet's peer address one candidate c may vouch for?  Its own
- * addresses, if the receiver's tag the packet carries is c's alone.  The
- * inside host answers an INIT during its own handshake with its own tag
- * (RFC 9260 5.2.1), so an inbound INIT's candidate may share the inside
- * tag with the live association or with the inside host's own INIT's
- * candidate; the addresses that INIT listed (perhaps a blind forgery's)
- * must not legitimise packets carrying that shared tag: only the INIT's
- * source does, and what the tag's other holders know -- the live
- * association and the inside host's own INIT, never another inbound
- * INIT, which may be a forgery listing the forger's address.
+ * Is the packet's peer address one candidate c may vouch for?  The live
+ * association's peers, and for a candidate of the inside host's own
+ * INIT the addresses it was sent to and the peer's INIT ACK listed (the
+ * peer's answer, from inside the exchange).  For a candidate of the
+ * peer's INIT only that INIT's source: the addresses an INIT lists are
+ * anyone's to write (a blind forgery lists the forger's own), and they
+ * join the association only when the handshake completes.  The inside
+ * host answers an INIT during its own handshake with its own tag (RFC
+ * 9260 5.2.1), so such a candidate may share the inside tag with the
+ * inside host's own INIT's candidate, whose peers vouch as well.
  */
 static bool cand_known_peer(const struct xlate_ctx *x, const struct assoc *a,
 			    const struct assoc_cand *c,
 			    const struct nat_addr *peer)
 {
 	uint32_t theirs = c->tag_inside;
-	bool shared = false;
 
 	if (assoc_find_peer(a, peer) >= 0)
 		return true;
-	if (x->dir == ENGINE_OUTBOUND || !(c->flags & ASSOC_CAND_F_INBOUND) ||
-	    !theirs)
+	if (x->dir == ENGINE_OUTBOUND || !(c->flags & ASSOC_CAND_F_INBOUND))
 		return cand_has_peer(c, peer, false);
-	/* A COOKIE ECHO comes back from where its INIT came (it answers
-	 * the INIT ACK sent there, RFC 9260 5.1): the addresses the INIT
-	 * only listed, perhaps a blind forger's own, do not select. */
-	if (a->tag_inside == theirs || x->sv.first_type == SCTP_CID_COOKIE_ECHO)
-		shared = true;
-	for (int i = 0; i < ASSOC_CANDS; i++) {
+	for (int i = 0; theirs && i < ASSOC_CANDS; i++) {
 		const struct assoc_cand *o = &a->cands[i];
 
-		if (o == c || !cand_live(x->e, o, x->now) ||
-		    o->tag_inside != theirs)
-			continue;
-		shared = true;
-		if (!(o->flags & ASSOC_CAND_F_INBOUND) &&
+		if (o != c && cand_live(x->e, o, x->now) &&
+		    o->tag_inside == theirs &&
+		    !(o->flags & ASSOC_CAND_F_INBOUND) &&
 		    cand_has_peer(o, peer, false))
 			return true;
 	}
-	if (!shared)
-		return cand_has_peer(c, peer, false);
 	return c->n_peers && nat_addr_eq(&c->peers[0], peer);
 }
 

@@ -1799,3 +1799,30 @@ Test(handshake, answer_to_a_blind_init_binds_no_new_address)
 	works(e, port, TI, TP, 3 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * A blind INIT from the peer's address listing the forger's own, which
+ * the inside host answers with a new tag; someone who learned that tag
+ * sends an ABORT from the listed address.  Only the INIT's source
+ * speaks for a peer's INIT before its handshake completes: the ABORT is
+ * dropped, and the answer's tag still works from there.
+ */
+Test(handshake, abort_from_an_address_the_init_only_listed)
+{
+	static const char *const evil[] = { EVIL, NULL };
+	const uint32_t ti2 = 0x33333333u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, 0x66000001u, evil, 2 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, 0x66000001u, ti2, 2 * FX_SEC, &p));
+	cr_assert_neq(in_chunk(e, EVIL, port, ti2, SCTP_CID_ABORT, 0,
+			       2 * FX_SEC).action,
+		      ENGINE_FORWARD, "the ABORT from the listed address passed");
+	expect_fwd(in_chunk(e, PEER1, port, ti2, SCTP_CID_ABORT, 0,
+			    2 * FX_SEC));
+	cr_assert_eq(view(e).tag_inside, TI);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
