@@ -87,7 +87,16 @@ struct assoc_peer {
  * becomes the live tag pair and peer list only when the COOKIE ECHO /
  * COOKIE ACK exchange that uses it is seen.  Not persisted.
  */
-#define ASSOC_CANDS		4	/* per association; oldest goes */
+/*
+ * Per association; the INIT heard longest ago goes.  Room for a peer's
+ * restart and the inside host's own INIT (both ends restarting, RFC 9260
+ * 5.2.1), the selected candidates waiting for their COOKIE ACK, and a
+ * few blind INITs past them: with 4, blind INITs arriving between the
+ * copies of a restart's INIT pushed it out in schedules the adversarial
+ * fuzzer found within minutes.  The block is held only while a
+ * handshake is in progress.
+ */
+#define ASSOC_CANDS		6
 #define ASSOC_CAND_F_USED	0x01
 #define ASSOC_CAND_F_INBOUND	0x02	/* the peer sent the INIT */
 #define ASSOC_CAND_F_ECHOED	0x04	/* a COOKIE ECHO selected it */

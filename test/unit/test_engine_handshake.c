@@ -1826,3 +1826,35 @@ Test(handshake, abort_from_an_address_the_init_only_listed)
 	works(e, port, TI, TP, 3 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * The peer restarts and the inside host answers; four blind INITs from
+ * the peer's address follow before the peer's COOKIE ECHO, each
+ * answered too (RFC 9260 5.2.2).  The association keeps room for the
+ * restart past them: its COOKIE ECHO with the answer's tag completes it.
+ */
+Test(handshake, restart_completes_past_four_blind_inits)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 2 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 2 * FX_SEC, &p));
+	for (uint32_t i = 1; i <= 4; i++) {
+		expect_fwd(in_init(e, PEER1, port, 0x66000000u + i, NULL,
+				   (2 + i) * FX_SEC));
+		expect_fwd(out_init_ack(e, PEER1, 0x66000000u + i,
+					0x77000000u + i, (2 + i) * FX_SEC,
+					&p));
+	}
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 7 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 7 * FX_SEC));
+	cr_assert_eq(view(e).tag_inside, ti2);
+	cr_assert_eq(view(e).tag_peer, tp2);
+	works(e, port, ti2, tp2, 8 * FX_SEC);
+	engine_destroy(e);
+}
