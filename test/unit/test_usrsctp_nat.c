@@ -43,7 +43,6 @@ static void world_up(void)
 	w.s2 = w.s;
 	w.server = &w.s;
 	cr_assert_eq(uep_listen(&w.s, w.r, URELAY_SERVER, SPORT), 0);
-	cr_assert_eq(uep_connect(&w.c, w.r, URELAY_CLIENT, CPORT, SPORT), 0);
 }
 
 static void world_down(void)
@@ -62,12 +61,12 @@ static void no_errors(void)
 	cr_assert_str_empty(w.s2.err, "%s", w.s2.err);
 }
 
+/* The live endpoints' work: a peer that crashed does nothing more. */
 static int step_all(void)
 {
 	uep_service(&w.c);
-	uep_service(&w.s);
-	uep_service(&w.s2);
-	return w.c.err[0] || w.s.err[0] || w.s2.err[0] ? -EPROTO : 0;
+	uep_service(w.server);
+	return w.c.err[0] || w.server->err[0] ? -EPROTO : 0;
 }
 
 static int until_up(void *arg)
@@ -76,6 +75,15 @@ static int until_up(void *arg)
 	if (step_all())
 		return -EPROTO;
 	return w.c.up && w.server->up && w.server->so ? 1 : 0;
+}
+
+static void run(urelay_step_fn *until, const char *what);
+
+/* The client connects, after the test has set its hooks. */
+static void connect_client(void)
+{
+	cr_assert_eq(uep_connect(&w.c, w.r, URELAY_CLIENT, CPORT, SPORT), 0);
+	run(until_up, "handshake");
 }
 
 /* Every message sent has arrived, and nothing waits for a SACK. */
@@ -98,6 +106,8 @@ static void run(urelay_step_fn *until, const char *what)
 	const struct urelay_stats *st = urelay_stats(w.r);
 	int rc = urelay_run(w.r, until, NULL, RUN_MS);
 
+	if (rc != 1)
+		dump(what);
 	no_errors();
 	cr_assert_eq(rc, 1,
 		     "%s: %d after %llu ms; c sent %u got %u, s sent %u got "
@@ -184,12 +194,22 @@ static unsigned int open_assocs(void)
 	return f.n;
 }
 
+static uint64_t idle_until_ms;
+
+static int until_idle_over(void *arg)
+{
+	(void)arg;
+	if (step_all())
+		return -EPROTO;
+	return urelay_stats(w.r)->ms >= idle_until_ms ? 1 : 0;
+}
+
 Test(usrsctp_nat, plain, .init = world_up, .fini = world_down,
      .timeout = 60)
 {
 	const struct urelay_stats *st = urelay_stats(w.r);
 
-	run(until_up, "handshake");
+	connect_client();
 	exchange(NMSG, "100 messages each way");
 	check_box();
 	cr_assert_eq(st->dropped[0] + st->dropped[1], 0,
@@ -197,6 +217,17 @@ Test(usrsctp_nat, plain, .init = world_up, .fini = world_down,
 		     drop_reason_name(st->last_drop_reason));
 	cr_assert_eq(w.c.restarts + w.s.restarts + w.c.lost + w.s.lost, 0);
 	dump("plain");
+
+	/* Quiet for longer than the box's established timeout (300 s by
+	 * default): usrsctp's HEARTBEATs (RFC 9260 8.3, every 30 s) keep
+	 * the mapping, and messages flow again. */
+	idle_until_ms = urelay_stats(w.r)->ms + 400000;
+	cr_assert_eq(urelay_run(w.r, until_idle_over, NULL, 500000), 1);
+	cr_assert_gt(engine_stats(urelay_engine(w.r))
+			     ->chunks[ENGINE_CS_HEARTBEAT],
+		     0);
+	exchange(NMSG, "100 more messages each way after 400 s");
+	check_box();
 
 	/* The SHUTDOWN exchange (RFC 9260 9.2) through the box ends it. */
 	uep_close(&w.c, false);
@@ -206,9 +237,15 @@ Test(usrsctp_nat, plain, .init = world_up, .fini = world_down,
 		     "the engine dropped a packet (%s)",
 		     drop_reason_name(st->last_drop_reason));
 }
+void uep_debug(struct uep *ep, char *buf, size_t len);
 static void dump(const char *what)
 {
 	const struct urelay_stats *st = urelay_stats(w.r);
+	char b1[200], b2[200];
+
+	uep_debug(&w.c, b1, sizeof b1);
+	uep_debug(w.server, b2, sizeof b2);
+	cr_log_info("client %s; server %s", b1, b2);
 
 	cr_log_info("%s: %llu ms; sent c %llu s %llu s2 %llu dead %llu; box in "
 		    "%llu/%llu out %llu/%llu fwd, dropped %llu/%llu (%s); "
@@ -232,4 +269,269 @@ static void dump(const char *what)
 		    (unsigned long long)st->sunk, w.c.next_send, w.c.next_recv,
 		    w.s.next_send, w.s.next_recv, w.s2.next_send,
 		    w.s2.next_recv);
+}
+
+/* ---- 2. loss, duplication and reordering between the hosts and the box */
+
+struct faults {
+	unsigned int inits;		/* the client's INITs at the box */
+	unsigned int init_acks;		/* INIT ACKs past the box */
+	uint32_t init_ack_tag[4];	/* their Initiate Tags */
+	unsigned int cookie_echoes, cookie_acks;	/* at the box */
+	unsigned int echoes_out, acks_out;	/* past it, copies too */
+	unsigned int data[2], sacks[2];	/* by hop */
+};
+
+static bool has(const uint8_t *ip, uint32_t len, uint8_t type)
+{
+	return pkt_find_chunk(ip, len, type, 0) != 0;
+}
+
+static enum urelay_fate fault(void *arg, enum urelay_hop hop,
+			      enum engine_dir dir, const uint8_t *ip,
+			      uint32_t len)
+{
+	struct faults *f = arg;
+	uint32_t off;
+	unsigned int n;
+
+	(void)dir;
+	if (has(ip, len, 1) && hop == URELAY_TO_BOX)
+		f->inits++;
+	if (has(ip, len, 2) && hop == URELAY_TO_HOST) {
+		/* The first INIT ACK never reaches the client: T1-init
+		 * expires, its INIT goes again and usrsctp's server answers
+		 * with a new tag (RFC 9260 5.1, 5.2.1). */
+		off = pkt_find_chunk(ip, len, 2, 0);
+		n = f->init_acks++;
+		if (n < 4)
+			f->init_ack_tag[n] = (uint32_t)ip[off + 4] << 24 |
+					     (uint32_t)ip[off + 5] << 16 |
+					     (uint32_t)ip[off + 6] << 8 |
+					     ip[off + 7];
+		return n == 0 ? URELAY_DROP : URELAY_PASS;
+	}
+	/* The COOKIE ECHO twice, the copy after the COOKIE ACK; the
+	 * COOKIE ACK twice at the box, and late at the client, after the
+	 * DATA that follows it. */
+	if (has(ip, len, 10)) {
+		if (hop == URELAY_TO_HOST)
+			f->echoes_out++;
+		else if (f->cookie_echoes++ == 0)
+			return URELAY_DUP;
+	}
+	if (has(ip, len, 11)) {
+		if (hop == URELAY_TO_HOST && f->acks_out++ < 2)
+			return URELAY_LATE;
+		if (hop == URELAY_TO_BOX && f->cookie_acks++ == 0)
+			return URELAY_DUP;
+	}
+	if (has(ip, len, 0)) {
+		n = f->data[hop]++;
+		if (n % (hop == URELAY_TO_BOX ? 11 : 13) == 5)
+			return URELAY_DROP;
+		if (n % 7 == 3)
+			return URELAY_LATE;
+		if (n % 17 == 9)
+			return URELAY_DUP;
+	} else if (has(ip, len, 3)) {
+		n = f->sacks[hop]++;
+		if (n % 9 == 4)
+			return URELAY_DROP;
+		if (n % 5 == 2)
+			return URELAY_LATE;
+	}
+	return URELAY_PASS;
+}
+
+Test(usrsctp_nat, loss_dup_reorder, .init = world_up, .fini = world_down,
+     .timeout = 60)
+{
+	const struct urelay_stats *st = urelay_stats(w.r);
+	struct faults f;
+
+	memset(&f, 0, sizeof(f));
+	urelay_set_faults(w.r, fault, &f);
+	connect_client();
+	exchange(NMSG, "100 messages each way");
+	dump("loss_dup_reorder");
+	check_box();
+	cr_assert_geq(f.inits, 2, "INIT sent %u times", f.inits);
+	cr_assert_geq(f.init_acks, 2);
+	cr_assert_neq(f.init_ack_tag[0], f.init_ack_tag[1],
+		      "usrsctp answered the INIT again with the same tag");
+	/* Both copies of each got through the box. */
+	cr_assert_geq(f.echoes_out, 2, "%u COOKIE ECHO past the box",
+		      f.echoes_out);
+	cr_assert_geq(f.acks_out, 2, "%u COOKIE ACK past the box",
+		      f.acks_out);
+	cr_assert_gt(st->fault_drops, 10);
+	cr_assert_eq(w.c.restarts + w.s.restarts + w.c.lost + w.s.lost, 0);
+}
+
+/* ---- 3. the peer restarts (RFC 9260 5.2.2) */
+
+static int until_restarted(void *arg)
+{
+	(void)arg;
+	if (step_all())
+		return -EPROTO;
+	return w.s2.up && w.c.restarts ? 1 : 0;
+}
+
+Test(usrsctp_nat, peer_restart, .init = world_up, .fini = world_down,
+     .timeout = 60)
+{
+	const struct urelay_stats *st = urelay_stats(w.r);
+	struct engine_assoc_view before, after;
+
+	connect_client();
+	exchange(NMSG / 2, "50 messages each way");
+	before = check_box();
+
+	/* The server process dies without a word (what usrsctp would still
+	 * send for the old socket is lost) and comes back on the same
+	 * address and port; its new INIT reaches the client's live
+	 * association through the box, which answers it as a restart. */
+	urelay_set_server(w.r, URELAY_SERVER2);
+	w.server = &w.s2;
+	cr_assert_eq(uep_connect(&w.s2, w.r, URELAY_SERVER2, SPORT, CPORT), 0);
+	run(until_restarted, "restart");
+	dump("restarted");
+	cr_assert_eq(w.c.restarts, 1);
+	cr_assert_eq(w.c.lost, 0);
+
+	/* A new association on the client's old socket: numbering starts
+	 * again, nothing of the old one may arrive. */
+	w.c.next_send = w.c.send_to = w.c.next_recv = 0;
+	exchange(NMSG / 2, "50 messages each way after the restart");
+	dump("peer_restart");
+	after = check_box();
+	cr_assert_neq(after.tag_inside, before.tag_inside);
+	cr_assert_neq(after.tag_peer, before.tag_peer);
+	cr_assert_eq(after.id, before.id, "the restart made a new mapping");
+	cr_assert_eq(w.c.restarts, 1);
+	cr_assert_eq(w.c.lost + w.s2.lost, 0);
+	cr_assert_eq(st->dropped[0] + st->dropped[1], 0,
+		     "the engine dropped a packet (%s)",
+		     drop_reason_name(st->last_drop_reason));
+}
+
+/* ---- 4. blind INITs from the peer's addresses while messages flow */
+
+#define PEER2	"203.0.113.100"	/* the peer's other address (fixture) */
+#define NFORGED	40
+
+struct forger {
+	uint32_t rng;
+	unsigned int steps, n;
+	uint32_t tags[NFORGED];
+	unsigned int inits_to_client;
+};
+
+static struct forger fg;
+
+static uint32_t xorshift(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+static void forge(void)
+{
+	struct pb p;
+	uint32_t itag = xorshift(&fg.rng);
+	const char *src = URELAY_PEER;
+	uint16_t sport = SPORT;
+
+	switch (fg.n % 4) {
+	case 0:
+		itag = 0;		/* invalid (RFC 9260 3.3.2) */
+		break;
+	case 2:
+		src = PEER2;		/* not in the association */
+		break;
+	case 3:
+		sport = SPORT + 1;	/* another peer port */
+		break;
+	default:
+		break;
+	}
+	fg.tags[fg.n++] = itag;
+	fx_init(&p, src, URELAY_PUBLIC, sport, CPORT, itag);
+	urelay_inject(w.r, ENGINE_INBOUND, p.buf, p.len);
+}
+
+static int until_delivered_forging(void *arg)
+{
+	if (fg.n < NFORGED && ++fg.steps % 7 == 0)
+		forge();
+	return until_delivered(arg);
+}
+
+/* The client's answers to forged INITs go nowhere: they carry the
+ * forged tag (or 0), or leave for an address that is not the server. */
+static bool sink(void *arg, const uint8_t *ip, uint32_t len)
+{
+	char dst[48];
+	uint32_t vtag = pkt_vtag(ip);
+	unsigned int i;
+
+	(void)arg;
+	pkt_dst(ip, dst);
+	if (!strcmp(dst, URELAY_INSIDE)) {
+		if (has(ip, len, 1))
+			fg.inits_to_client++;
+		return false;
+	}
+	if (strcmp(dst, URELAY_PEER) || vtag == 0)
+		return true;	/* the live association sends no INIT */
+	for (i = 0; i < fg.n; i++)
+		if (fg.tags[i] == vtag)
+			return true;
+	return false;
+}
+
+Test(usrsctp_nat, blind_inits, .init = world_up, .fini = world_down,
+     .timeout = 60)
+{
+	const struct urelay_stats *st = urelay_stats(w.r);
+	struct engine_assoc_view before, after;
+
+	memset(&fg, 0, sizeof(fg));
+	fg.rng = 0x9e3779b9u;
+	connect_client();
+	urelay_set_sink(w.r, sink, NULL);
+	exchange(1, "one message each way");
+	before = check_box();
+
+	w.c.send_to += NMSG;
+	w.server->send_to += NMSG;
+	while (fg.n < NFORGED || w.c.next_recv < w.server->send_to ||
+	       w.server->next_recv < w.c.send_to) {
+		int rc = urelay_run(w.r, until_delivered_forging, NULL,
+				    RUN_MS);
+
+		no_errors();
+		cr_assert(rc == 1 || (rc == -ETIMEDOUT && fg.n < NFORGED),
+			  "%d: c got %u, s got %u", rc, w.c.next_recv,
+			  w.server->next_recv);
+		/* delivered before the forgeries ran out: more messages */
+		if (fg.n < NFORGED) {
+			w.c.send_to += 1;
+			w.server->send_to += 1;
+		}
+	}
+	dump("blind_inits");
+	cr_log_info("blind_inits: %u forged, %u INITs reached the client, "
+		    "%llu answers sunk",
+		    fg.n, fg.inits_to_client, (unsigned long long)st->sunk);
+	after = check_box();
+	cr_assert_eq(w.c.next_recv, w.server->send_to);
+	cr_assert_eq(w.server->next_recv, w.c.send_to);
+	cr_assert_eq(after.tag_inside, before.tag_inside);
+	cr_assert_eq(after.tag_peer, before.tag_peer);
+	cr_assert_eq(w.c.restarts + w.s.restarts + w.c.lost + w.s.lost, 0);
 }

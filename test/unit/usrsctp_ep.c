@@ -265,3 +265,17 @@ void uep_close(struct uep *ep, bool abort)
 		ep->lso = NULL;
 	}
 }
+
+void uep_debug(struct uep *ep, char *buf, size_t len);
+void uep_debug(struct uep *ep, char *buf, size_t len)
+{
+	struct sctp_status st;
+	socklen_t l = sizeof(st);
+
+	memset(&st, 0, sizeof(st));
+	if (!ep->so || usrsctp_getsockopt(ep->so, IPPROTO_SCTP, SCTP_STATUS, &st, &l) < 0) {
+		snprintf(buf, len, "no status");
+		return;
+	}
+	snprintf(buf, len, "state %d rwnd %u unack %u pend %u rto %u srtt %u cwnd %u pstate %d", st.sstat_state, st.sstat_rwnd, st.sstat_unackdata, st.sstat_penddata, st.sstat_primary.spinfo_rto, st.sstat_primary.spinfo_srtt, st.sstat_primary.spinfo_cwnd, st.sstat_primary.spinfo_state);
+}

@@ -3,11 +3,15 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define SCTP_DEBUG 1	/* usrsctp_sysctl_set_sctp_debug_on() */
 #include <usrsctp.h>
 
 #include "engine_fixture.h"
+#include "usrsctp_clock.h"
 #include "usrsctp_relay.h"
 
 #define IP4_HLEN	20
@@ -95,6 +99,55 @@ static struct urelay_pkt *pkt_new(enum urelay_hop hop, enum engine_dir dir,
 	return p;
 }
 
+/* URELAY_TRACE=1: every packet and its fate on stderr, for debugging. */
+static void trace(const struct urelay *r, const char *what,
+		  const struct urelay_pkt *p)
+{
+	static int on = -1;
+	uint32_t off, hlen;
+	char s[48], d[48];
+
+	if (on < 0)
+		on = getenv("URELAY_TRACE") != NULL;
+	if (!on)
+		return;
+	hlen = pkt_l3_hlen(p->buf);
+	fprintf(stderr, "%6llu %-8s %s %s:%u > %s:%u vtag %08x:",
+		(unsigned long long)r->st.ms, what,
+		p->hop == URELAY_TO_BOX ? "to-box " : "to-host",
+		pkt_src(p->buf, s), pkt_sport(p->buf), pkt_dst(p->buf, d),
+		pkt_dport(p->buf), pkt_vtag(p->buf));
+	for (off = hlen + 12; off + 4 <= p->len;) {
+		uint32_t clen = (uint32_t)p->buf[off + 2] << 8 |
+				p->buf[off + 3];
+
+		fprintf(stderr, " %u", p->buf[off]);
+		if (p->buf[off] == 0 && clen >= 8)
+			fprintf(stderr, "(tsn %u)",
+				(uint32_t)p->buf[off + 4] << 24 |
+					(uint32_t)p->buf[off + 5] << 16 |
+					(uint32_t)p->buf[off + 6] << 8 |
+					p->buf[off + 7]);
+		if (p->buf[off] == 3 && clen >= 8)
+			fprintf(stderr, "(cum %u)",
+				(uint32_t)p->buf[off + 4] << 24 |
+					(uint32_t)p->buf[off + 5] << 16 |
+					(uint32_t)p->buf[off + 6] << 8 |
+					p->buf[off + 7]);
+		if (clen < 4)
+			break;
+		off += (clen + 3) & ~3u;
+	}
+	{
+		char a[8][48];
+		unsigned int i, n = pkt_init_addrs(p->buf, p->len, a, 8);
+
+		for (i = 0; i < n; i++)
+			fprintf(stderr, " addr %s", a[i]);
+	}
+	fputc('\n', stderr);
+}
+
 /* Put a packet on its hop, through the fault hook. */
 static void send_hop(struct urelay *r, struct urelay_pkt *p, bool faults)
 {
@@ -103,6 +156,8 @@ static void send_hop(struct urelay *r, struct urelay_pkt *p, bool faults)
 
 	if (faults && r->fault)
 		fate = r->fault(r->fault_arg, p->hop, p->dir, p->buf, p->len);
+	trace(r, fate == URELAY_DROP ? "drop" : fate == URELAY_LATE ? "late" :
+		 fate == URELAY_DUP ? "dup" : "pass", p);
 	switch (fate) {
 	case URELAY_DROP:
 		r->st.fault_drops++;
@@ -192,6 +247,15 @@ static int conn_output(void *addr, void *buf, size_t len, uint8_t tos,
 	return 0;
 }
 
+static void usrsctp_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
 static uint32_t ip4(const char *s)
 {
 	struct in_addr a;
@@ -216,7 +280,9 @@ int urelay_create(enum multihome_mode mh, struct urelay **out)
 	r->public_ = ip4(URELAY_PUBLIC);
 	fifo_init(&r->flight);
 	fifo_init(&r->late);
-	usrsctp_init_nothreads(0, conn_output, NULL);
+	usrsctp_init_nothreads(0, conn_output, usrsctp_debug);
+	if (getenv("URELAY_USRSCTP_DEBUG"))
+		usrsctp_sysctl_set_sctp_debug_on(SCTP_DEBUG_ALL);
 	/* The engine checks every CRC32c (README, How a packet goes
 	 * through): the stacks must compute and verify them. */
 	usrsctp_disable_crc32c_offload();
@@ -240,8 +306,10 @@ void urelay_destroy(struct urelay *r)
 	fifo_free(&r->flight);
 	fifo_free(&r->late);
 	/* Closed sockets linger until usrsctp's timers free them. */
-	for (i = 0; i < 600 && usrsctp_finish() != 0; i++)
+	for (i = 0; i < 600 && usrsctp_finish() != 0; i++) {
+		uclock_advance(1000);
 		usrsctp_handle_timers(1000);
+	}
 	engine_destroy(r->eng);
 	free(r);
 }
@@ -284,6 +352,7 @@ static void through_box(struct urelay *r, struct urelay_pkt *p)
 	r->st.to_box[p->dir]++;
 	engine_process(r->eng, &ep, p->dir, r->now_ns, &v);
 	if (v.action == ENGINE_DROP) {
+		trace(r, drop_reason_name(v.reason), p);
 		r->st.dropped[p->dir]++;
 		r->st.last_drop_reason = v.reason;
 		free(p);
@@ -377,6 +446,7 @@ int urelay_run(struct urelay *r, urelay_step_fn *step, void *arg,
 			return -ETIMEDOUT;
 		r->st.ms += URELAY_TICK_MS;
 		r->now_ns += URELAY_TICK_MS * (FX_SEC / 1000);
+		uclock_advance(URELAY_TICK_MS);
 		usrsctp_handle_timers(URELAY_TICK_MS);
 		if (r->st.ms % 1000 == 0)
 			engine_tick(r->eng, r->now_ns);
