@@ -39,8 +39,8 @@ static int setup(struct socket *so)
 	ev.se_assoc_id = SCTP_FUTURE_ASSOC;
 	ev.se_type = SCTP_ASSOC_CHANGE;
 	ev.se_on = 1;
-	if (usrsctp_setsockopt(so, IPPROTO_SCTP, SCTP_EVENT, &ev,
-			       sizeof(ev)) < 0)
+	if (usrsctp_setsockopt(so, IPPROTO_SCTP, SCTP_EVENT, &ev, sizeof(ev)) <
+	    0)
 		return -errno;
 	return 0;
 }
@@ -266,16 +266,21 @@ void uep_close(struct uep *ep, bool abort)
 	}
 }
 
-void uep_debug(struct uep *ep, char *buf, size_t len);
-void uep_debug(struct uep *ep, char *buf, size_t len)
+void uep_describe(struct uep *ep, char *buf, size_t len)
 {
 	struct sctp_status st;
 	socklen_t l = sizeof(st);
 
 	memset(&st, 0, sizeof(st));
-	if (!ep->so || usrsctp_getsockopt(ep->so, IPPROTO_SCTP, SCTP_STATUS, &st, &l) < 0) {
-		snprintf(buf, len, "no status");
+	if (!ep->so || usrsctp_getsockopt(ep->so, IPPROTO_SCTP, SCTP_STATUS,
+					  &st, &l) < 0) {
+		snprintf(buf, len, "no association");
 		return;
 	}
-	snprintf(buf, len, "state %d rwnd %u unack %u pend %u rto %u srtt %u cwnd %u pstate %d", st.sstat_state, st.sstat_rwnd, st.sstat_unackdata, st.sstat_penddata, st.sstat_primary.spinfo_rto, st.sstat_primary.spinfo_srtt, st.sstat_primary.spinfo_cwnd, st.sstat_primary.spinfo_state);
+	snprintf(buf, len,
+		 "state %d unacked %u pending %u rto %u srtt %u cwnd %u "
+		 "path state %d",
+		 st.sstat_state, st.sstat_unackdata, st.sstat_penddata,
+		 st.sstat_primary.spinfo_rto, st.sstat_primary.spinfo_srtt,
+		 st.sstat_primary.spinfo_cwnd, st.sstat_primary.spinfo_state);
 }

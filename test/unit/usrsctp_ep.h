@@ -14,25 +14,26 @@
 #define SCTPALG_TEST_USRSCTP_EP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "usrsctp_relay.h"
 
-#define UEP_MSG_LEN	64
+#define UEP_MSG_LEN 64
 
 struct socket;
 
 struct uep {
-	char id;		/* in every message it sends */
-	char peer_id;		/* expected in every message it reads */
-	struct socket *lso;	/* listening (a server before accept) */
-	struct socket *so;	/* the association's socket */
-	uint32_t send_to;	/* send until next_send reaches it */
+	char id; /* in every message it sends */
+	char peer_id; /* expected in every message it reads */
+	struct socket *lso; /* listening (a server before accept) */
+	struct socket *so; /* the association's socket */
+	uint32_t send_to; /* send until next_send reaches it */
 	uint32_t next_send, next_recv;
-	bool up;		/* COMM_UP seen, or accepted */
-	bool eof;		/* the peer shut down */
-	unsigned int restarts, lost;	/* RESTART; COMM_LOST, CANT_STR */
-	char err[160];		/* the first problem seen, "" if none */
+	bool up; /* COMM_UP seen, or accepted */
+	bool eof; /* the peer shut down */
+	unsigned int restarts, lost; /* RESTART; COMM_LOST, CANT_STR */
+	char err[160]; /* the first problem seen, "" if none */
 };
 
 /* A client bound to (end, port), connecting to (end, peer_port); a
@@ -44,6 +45,8 @@ int uep_listen(struct uep *ep, struct urelay *r, enum urelay_end end,
 void uep_service(struct uep *ep);
 /* Nothing the endpoint sent waits for an acknowledgement. */
 bool uep_idle(struct uep *ep);
+/* Its association's SCTP_STATUS in words, for a failure's log. */
+void uep_describe(struct uep *ep, char *buf, size_t len);
 /* Close (abort: SO_LINGER 0, or the SHUTDOWN exchange). */
 void uep_close(struct uep *ep, bool abort);
 

@@ -7,20 +7,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#define SCTP_DEBUG 1	/* usrsctp_sysctl_set_sctp_debug_on() */
+#define SCTP_DEBUG 1 /* usrsctp_sysctl_set_sctp_debug_on() */
 #include <usrsctp.h>
 
 #include "engine_fixture.h"
 #include "usrsctp_clock.h"
 #include "usrsctp_relay.h"
 
-#define IP4_HLEN	20
+#define IP4_HLEN 20
 
 struct urelay_pkt {
 	struct urelay_pkt *next;
-	uint8_t hop;		/* enum urelay_hop */
-	uint8_t dir;		/* enum engine_dir */
-	uint16_t wait;		/* late: packets still to let pass */
+	uint8_t hop; /* enum urelay_hop */
+	uint8_t dir; /* enum engine_dir */
+	uint16_t wait; /* late: packets still to let pass */
 	uint32_t len;
 	uint8_t buf[PB_MAX];
 };
@@ -32,22 +32,22 @@ struct urelay_fifo {
 /* usrsctp hands back the AF_CONN address: it leads to the relay. */
 struct urelay_conn {
 	struct urelay *r;
-	uint8_t end;		/* enum urelay_end */
+	uint8_t end; /* enum urelay_end */
 };
 
 struct urelay {
 	struct engine *eng;
 	uint64_t now_ns;
 	struct urelay_conn conns[URELAY__ENDS];
-	uint8_t server;		/* enum urelay_end */
-	bool closing;		/* urelay_destroy: the stacks talk to nobody */
+	uint8_t server; /* enum urelay_end */
+	bool closing; /* urelay_destroy: the stacks talk to nobody */
 	struct urelay_fifo flight, late;
 	urelay_fault_fn *fault;
 	void *fault_arg;
 	urelay_sink_fn *sink;
 	void *sink_arg;
 	struct urelay_stats st;
-	uint32_t inside, peer, public_;	/* network order */
+	uint32_t inside, peer, public_; /* network order */
 };
 
 static void fifo_init(struct urelay_fifo *f)
@@ -156,8 +156,12 @@ static void send_hop(struct urelay *r, struct urelay_pkt *p, bool faults)
 
 	if (faults && r->fault)
 		fate = r->fault(r->fault_arg, p->hop, p->dir, p->buf, p->len);
-	trace(r, fate == URELAY_DROP ? "drop" : fate == URELAY_LATE ? "late" :
-		 fate == URELAY_DUP ? "dup" : "pass", p);
+	trace(r,
+	      fate == URELAY_DROP ? "drop" :
+	      fate == URELAY_LATE ? "late" :
+	      fate == URELAY_DUP  ? "dup" :
+				    "pass",
+	      p);
 	switch (fate) {
 	case URELAY_DROP:
 		r->st.fault_drops++;
@@ -200,9 +204,9 @@ static void ip4_header(uint8_t *h, uint32_t src, uint32_t dst, uint32_t len)
 	h[0] = 0x45;
 	h[2] = (uint8_t)(len >> 8);
 	h[3] = (uint8_t)len;
-	h[6] = 0x40;		/* DF */
-	h[8] = 64;		/* TTL */
-	h[9] = 132;		/* SCTP */
+	h[6] = 0x40; /* DF */
+	h[8] = 64; /* TTL */
+	h[9] = 132; /* SCTP */
 	memcpy(h + 12, &src, 4);
 	memcpy(h + 16, &dst, 4);
 	sum = ip4_csum(h);
@@ -234,7 +238,7 @@ static int conn_output(void *addr, void *buf, size_t len, uint8_t tos,
 		dst = r->public_;
 		dir = ENGINE_INBOUND;
 	} else {
-		r->st.dead++;	/* a peer that crashed says nothing more */
+		r->st.dead++; /* a peer that crashed says nothing more */
 		return 0;
 	}
 	p = pkt_new(URELAY_TO_BOX, dir, NULL, 0);
@@ -345,8 +349,7 @@ void urelay_inject(struct urelay *r, enum engine_dir dir, const uint8_t *ip,
 
 static void through_box(struct urelay *r, struct urelay_pkt *p)
 {
-	struct engine_pkt ep = { .data = p->buf, .len = p->len,
-				 .cap = PB_MAX };
+	struct engine_pkt ep = { .data = p->buf, .len = p->len, .cap = PB_MAX };
 	struct engine_verdict v;
 
 	r->st.to_box[p->dir]++;

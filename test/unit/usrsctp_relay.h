@@ -29,41 +29,41 @@
 
 #include "engine.h"
 
-#define URELAY_INSIDE	"192.168.1.10"
-#define URELAY_PEER	"198.51.100.100"
-#define URELAY_PUBLIC	"198.51.100.1"
+#define URELAY_INSIDE "192.168.1.10"
+#define URELAY_PEER   "198.51.100.100"
+#define URELAY_PUBLIC "198.51.100.1"
 
 /* A delayed packet comes after this many others have passed. */
-#define URELAY_LATE_BY	4
+#define URELAY_LATE_BY 4
 /* The clock's step when nothing is in flight. */
-#define URELAY_TICK_MS	10
+#define URELAY_TICK_MS 10
 
 struct urelay;
 
 /* The stacks' AF_CONN addresses: which end a packet leaves or reaches. */
 enum urelay_end {
-	URELAY_CLIENT = 0,	/* the inside host */
-	URELAY_SERVER,		/* the peer */
-	URELAY_SERVER2,		/* the peer again, after a restart */
+	URELAY_CLIENT = 0, /* the inside host */
+	URELAY_SERVER, /* the peer */
+	URELAY_SERVER2, /* the peer again, after a restart */
 	URELAY__ENDS
 };
 
 enum urelay_hop {
-	URELAY_TO_BOX = 0,	/* sent by a host, not yet through the engine */
-	URELAY_TO_HOST,		/* forwarded by the engine, not yet delivered */
+	URELAY_TO_BOX = 0, /* sent by a host, not yet through the engine */
+	URELAY_TO_HOST, /* forwarded by the engine, not yet delivered */
 };
 
 enum urelay_fate {
 	URELAY_PASS = 0,
 	URELAY_DROP,
-	URELAY_LATE,		/* held back while URELAY_LATE_BY others pass */
-	URELAY_DUP,		/* passes now, and a copy comes late */
+	URELAY_LATE, /* held back while URELAY_LATE_BY others pass */
+	URELAY_DUP, /* passes now, and a copy comes late */
 };
 
 /* ip: the IPv4 packet as it is on that hop. */
 typedef enum urelay_fate urelay_fault_fn(void *arg, enum urelay_hop hop,
-					 enum engine_dir dir,
-					 const uint8_t *ip, uint32_t len);
+					 enum engine_dir dir, const uint8_t *ip,
+					 uint32_t len);
 /* True: a forwarded packet goes to the sink, not to its destination. */
 typedef bool urelay_sink_fn(void *arg, const uint8_t *ip, uint32_t len);
 /* The endpoints' work, after each packet and each clock step: non-zero
@@ -71,19 +71,19 @@ typedef bool urelay_sink_fn(void *arg, const uint8_t *ip, uint32_t len);
 typedef int urelay_step_fn(void *arg);
 
 struct urelay_stats {
-	uint64_t sent[URELAY__ENDS];	/* packets a stack handed over */
-	uint64_t bad_crc;		/* of those, CRC32c did not verify */
-	uint64_t dead;			/* from a peer end that went down */
+	uint64_t sent[URELAY__ENDS]; /* packets a stack handed over */
+	uint64_t bad_crc; /* of those, CRC32c did not verify */
+	uint64_t dead; /* from a peer end that went down */
 	uint64_t injected;
-	uint64_t to_box[2];		/* by enum engine_dir */
+	uint64_t to_box[2]; /* by enum engine_dir */
 	uint64_t forwarded[2], replies, dropped[2];
-	uint8_t last_drop_reason;	/* enum drop_reason */
+	uint8_t last_drop_reason; /* enum drop_reason */
 	uint64_t fault_drops, fault_late, fault_dups;
 	uint64_t delivered[URELAY__ENDS], sunk, unroutable;
 	/* The verification tag of the last DATA or SACK packet delivered
 	 * to each end: what its stack uses now. */
 	uint32_t last_vtag[URELAY__ENDS];
-	uint64_t ms;			/* fake time elapsed */
+	uint64_t ms; /* fake time elapsed */
 };
 
 /* Initialises usrsctp (once per process) and an engine_fixture engine. */
