@@ -31,10 +31,10 @@ struct world {
 
 static struct world w;
 
-static void world_up(void)
+static void world_create(enum multihome_mode mh)
 {
 	memset(&w, 0, sizeof(w));
-	cr_assert_eq(urelay_create(MULTIHOME_OFF, &w.r), 0);
+	cr_assert_eq(urelay_create(mh, &w.r), 0);
 	w.c.id = 'c';
 	w.c.peer_id = 's';
 	w.s.id = 's';
@@ -42,6 +42,20 @@ static void world_up(void)
 	w.s2 = w.s;
 	w.server = &w.s;
 	cr_assert_eq(uep_listen(&w.s, w.r, URELAY_SERVER, SPORT), 0);
+}
+
+static void world_up(void)
+{
+	world_create(MULTIHOME_OFF);
+}
+
+/* multihome = uplinks: the box adds both uplinks' public addresses to
+ * the client's INIT, which grows and gets a new CRC32c.  usrsctp's AF_CONN
+ * socket has no use for IPv4 addresses and keeps its one path, but it
+ * must accept the packet. */
+static void world_up_uplinks(void)
+{
+	world_create(MULTIHOME_UPLINKS);
 }
 
 static void world_down(void)
@@ -234,9 +248,24 @@ static int until_idle_over(void *arg)
 	return urelay_stats(w.r)->ms >= idle_until_ms ? 1 : 0;
 }
 
-Test(usrsctp_nat, plain, .init = world_up, .fini = world_down, .timeout = 60)
+/* How many address parameters the INIT that reached the server had. */
+static unsigned int init_addrs = ~0u;
+
+static bool watch_init(void *arg, const uint8_t *ip, uint32_t len)
+{
+	char a[8][48];
+
+	(void)arg;
+	if (pkt_find_chunk(ip, len, 1, 0) && pkt_dport(ip) == SPORT)
+		init_addrs = pkt_init_addrs(ip, len, a, 8);
+	return false;
+}
+
+static void plain(void)
 {
 	const struct urelay_stats *st = urelay_stats(w.r);
+
+	urelay_set_sink(w.r, watch_init, NULL);
 
 	connect_client();
 	exchange(NMSG, "100 messages each way");
@@ -265,6 +294,19 @@ Test(usrsctp_nat, plain, .init = world_up, .fini = world_down, .timeout = 60)
 	cr_assert_eq(st->dropped[0] + st->dropped[1], 0,
 		     "the engine dropped a packet (%s)",
 		     drop_reason_name(st->last_drop_reason));
+}
+
+Test(usrsctp_nat, plain, .init = world_up, .fini = world_down, .timeout = 60)
+{
+	plain();
+	cr_assert_eq(init_addrs, 0, "the INIT listed %u addresses", init_addrs);
+}
+
+Test(usrsctp_nat, plain_multihome_uplinks, .init = world_up_uplinks,
+     .fini = world_down, .timeout = 60)
+{
+	plain();
+	cr_assert_eq(init_addrs, 2, "the INIT listed %u addresses", init_addrs);
 }
 
 /* ---- 2. loss, duplication and reordering between the hosts and the box */

@@ -290,7 +290,6 @@ int urelay_create(enum multihome_mode mh, struct urelay **out)
 	/* The engine checks every CRC32c (README, How a packet goes
 	 * through): the stacks must compute and verify them. */
 	usrsctp_disable_crc32c_offload();
-	usrsctp_sysctl_set_sctp_ecn_enable(0);
 	for (i = 0; i < URELAY__ENDS; i++) {
 		r->conns[i].r = r;
 		r->conns[i].end = (uint8_t)i;
