@@ -122,28 +122,19 @@ static int until_up(void *arg)
 	return w.c.up && w.server->up && w.server->so ? 1 : 0;
 }
 
-static void run(urelay_step_fn *until, const char *what);
-
-/* The client connects, after the test has set its hooks. */
-static void connect_client(void)
-{
-	cr_assert_eq(uep_connect(&w.c, w.r, URELAY_CLIENT, CPORT, SPORT), 0);
-	run(until_up, "handshake");
-}
-
 /* Every message sent has arrived, and nothing waits for a SACK. */
 static int until_delivered(void *arg)
 {
+	bool sent, got;
+
 	(void)arg;
 	if (step_all())
 		return -EPROTO;
-	return w.c.next_send == w.c.send_to &&
-			       w.server->next_send == w.server->send_to &&
-			       w.server->next_recv == w.c.send_to &&
-			       w.c.next_recv == w.server->send_to &&
-			       uep_idle(&w.c) && uep_idle(w.server) ?
-		       1 :
-		       0;
+	sent = w.c.next_send == w.c.send_to &&
+	       w.server->next_send == w.server->send_to;
+	got = w.server->next_recv == w.c.send_to &&
+	      w.c.next_recv == w.server->send_to;
+	return sent && got && uep_idle(&w.c) && uep_idle(w.server) ? 1 : 0;
 }
 
 static void run(urelay_step_fn *until, const char *what)
@@ -162,6 +153,13 @@ static void run(urelay_step_fn *until, const char *what)
 		     (unsigned long long)st->dropped[ENGINE_OUTBOUND],
 		     (unsigned long long)st->dropped[ENGINE_INBOUND],
 		     drop_reason_name(st->last_drop_reason));
+}
+
+/* The client connects, after the test has set its hooks. */
+static void connect_client(void)
+{
+	cr_assert_eq(uep_connect(&w.c, w.r, URELAY_CLIENT, CPORT, SPORT), 0);
+	run(until_up, "handshake");
 }
 
 /* Both ways, n more messages each. */
@@ -338,8 +336,9 @@ static enum urelay_fate fault(void *arg, enum urelay_hop hop,
 		f->inits++;
 	if (has(ip, len, 2) && hop == URELAY_TO_HOST) {
 		/* The first INIT ACK never reaches the client: T1-init
-		 * expires, its INIT goes again and usrsctp's server answers
-		 * with a new tag (RFC 9260 5.1, 5.2.1). */
+		 * expires, its INIT goes again (RFC 9260 5.1) and usrsctp's
+		 * server, holding no state, answers with a new tag: the
+		 * box has seen two and must follow the one used. */
 		off = pkt_find_chunk(ip, len, 2, 0);
 		n = f->init_acks++;
 		if (n < 4)
@@ -419,8 +418,9 @@ static int until_restarted(void *arg)
 /* The restart's own handshake hit: its first INIT ACK lost past the box
  * (the restarted peer sends its INIT again, RFC 9260 5.1 T1-init), its
  * COOKIE ECHO twice, the copy late, and its first COOKIE ACK lost before
- * the box (the box learns the new tags from the COOKIE ECHO sent again,
- * or the first packet that uses them: README, Handshakes and restarts). */
+ * the box (the box takes the new tags from the exchange that completes
+ * after all, or the first packet using them: README, Handshakes and
+ * restarts). */
 struct restart_faults {
 	unsigned int init_acks, echoes, acks;
 	uint32_t init_ack_tag[2];

@@ -20,6 +20,10 @@
  * forwarded packets away from their destination (answers to forged
  * packets).  usrsctp can be initialised once per process: one relay per
  * process (Criterion runs each test in its own).
+ *
+ * Debugging: URELAY_TRACE=1 prints every packet on each hop with its
+ * fate (chunk types, TSNs, cumulative TSN ACKs, INIT addresses), and
+ * URELAY_USRSCTP_DEBUG=1 turns on usrsctp's own debug output.
  */
 #ifndef SCTPALG_TEST_USRSCTP_RELAY_H
 #define SCTPALG_TEST_USRSCTP_RELAY_H
