@@ -513,7 +513,8 @@ Test(usrsctp_nat, peer_restart_lossy, .init = world_up, .fini = world_down,
 	restart(true);
 }
 
-/* ---- 4. blind INITs from the peer's addresses while messages flow */
+/* ---- 4. blind INITs from the peer's addresses while messages flow, and
+ * a known tag from a foreign address */
 
 #define PEER2	"203.0.113.100" /* the peer's other address (fixture) */
 #define NFORGED 40
@@ -522,6 +523,7 @@ struct forger {
 	uint32_t rng;
 	unsigned int steps, n;
 	uint32_t tags[NFORGED];
+	uint32_t live_tag; /* the client's tag, known to this attacker */
 	unsigned int inits_to_client;
 };
 
@@ -542,7 +544,7 @@ static void forge(void)
 	const char *src = URELAY_PEER;
 	uint16_t sport = SPORT;
 
-	switch (fg.n % 4) {
+	switch (fg.n % 5) {
 	case 0:
 		itag = 0; /* invalid (RFC 9260 3.3.2) */
 		break;
@@ -552,6 +554,15 @@ static void forge(void)
 	case 3:
 		sport = SPORT + 1; /* another peer port */
 		break;
+	case 4:
+		/* Not an INIT: an ABORT with the live tag, from an address
+		 * outside the association.  Through the box, it would end
+		 * the association at the client. */
+		fg.tags[fg.n++] = 0;
+		fx_chunk(&p, PEER2, URELAY_PUBLIC, SPORT, CPORT, fg.live_tag, 6,
+			 0);
+		urelay_inject(w.r, ENGINE_INBOUND, p.buf, p.len);
+		return;
 	default:
 		break;
 	}
@@ -610,6 +621,7 @@ Test(usrsctp_nat, blind_inits, .init = world_up, .fini = world_down,
 	urelay_set_sink(w.r, sink, NULL);
 	exchange(1, "one message each way");
 	before = check_box();
+	fg.live_tag = before.tag_inside;
 
 	run(until_forged_delivered, "messages under forged INITs");
 	log_state(CR_LOG_INFO, "blind_inits");
