@@ -25,8 +25,9 @@
 
 struct world {
 	struct urelay *r;
-	struct uep c, s, s2;
+	struct uep c, s, s2, c2;
 	struct uep *server; /* the live one of s and s2 */
+	struct uep *client; /* the live one of c and c2 */
 };
 
 static struct world w;
@@ -40,7 +41,9 @@ static void world_create(enum multihome_mode mh)
 	w.s.id = 's';
 	w.s.peer_id = 'c';
 	w.s2 = w.s;
+	w.c2 = w.c;
 	w.server = &w.s;
+	w.client = &w.c;
 	cr_assert_eq(uep_listen(&w.s, w.r, URELAY_SERVER, SPORT), 0);
 }
 
@@ -63,6 +66,7 @@ static void world_down(void)
 	uep_close(&w.c, true);
 	uep_close(&w.s, true);
 	uep_close(&w.s2, true);
+	uep_close(&w.c2, true);
 	urelay_destroy(w.r);
 	w.r = NULL;
 }
@@ -72,6 +76,7 @@ static void no_errors(void)
 	cr_assert_str_empty(w.c.err, "%s", w.c.err);
 	cr_assert_str_empty(w.s.err, "%s", w.s.err);
 	cr_assert_str_empty(w.s2.err, "%s", w.s2.err);
+	cr_assert_str_empty(w.c2.err, "%s", w.c2.err);
 }
 
 /* What happened so far, in the log: with --verbose, or a warning when a
@@ -81,37 +86,41 @@ static void log_state(enum criterion_severity sev, const char *what)
 	const struct urelay_stats *st = urelay_stats(w.r);
 	char c[160], srv[160];
 
-	uep_describe(&w.c, c, sizeof(c));
+	uep_describe(w.client, c, sizeof(c));
 	uep_describe(w.server, srv, sizeof(srv));
 	cr_log(sev, "%s: client %s; server %s", what, c, srv);
 	cr_log(sev,
-	       "%s: %llu ms; sent c %llu s %llu s2 %llu dead %llu; box in "
-	       "%llu/%llu out %llu/%llu fwd, dropped %llu/%llu (%s); "
-	       "faults drop %llu late %llu dup %llu; sunk %llu; c %u/%u "
-	       "s %u/%u s2 %u/%u",
+	       "%s: %llu ms; packets sent c %llu s %llu s2 %llu c2 %llu, by "
+	       "crashed hosts %llu; box fwd/in in %llu/%llu out %llu/%llu, "
+	       "dropped in %llu out %llu (last %s); faults drop %llu late "
+	       "%llu dup %llu; sunk %llu; messages sent/got client %u/%u "
+	       "server %u/%u",
 	       what, (unsigned long long)st->ms,
-	       (unsigned long long)st->sent[0], (unsigned long long)st->sent[1],
-	       (unsigned long long)st->sent[2], (unsigned long long)st->dead,
-	       (unsigned long long)st->forwarded[1],
-	       (unsigned long long)st->to_box[1],
-	       (unsigned long long)st->forwarded[0],
-	       (unsigned long long)st->to_box[0],
-	       (unsigned long long)st->dropped[1],
-	       (unsigned long long)st->dropped[0],
+	       (unsigned long long)st->sent[URELAY_CLIENT],
+	       (unsigned long long)st->sent[URELAY_SERVER],
+	       (unsigned long long)st->sent[URELAY_SERVER2],
+	       (unsigned long long)st->sent[URELAY_CLIENT2],
+	       (unsigned long long)st->dead,
+	       (unsigned long long)st->forwarded[ENGINE_INBOUND],
+	       (unsigned long long)st->to_box[ENGINE_INBOUND],
+	       (unsigned long long)st->forwarded[ENGINE_OUTBOUND],
+	       (unsigned long long)st->to_box[ENGINE_OUTBOUND],
+	       (unsigned long long)st->dropped[ENGINE_INBOUND],
+	       (unsigned long long)st->dropped[ENGINE_OUTBOUND],
 	       drop_reason_name(st->last_drop_reason),
 	       (unsigned long long)st->fault_drops,
 	       (unsigned long long)st->fault_late,
 	       (unsigned long long)st->fault_dups, (unsigned long long)st->sunk,
-	       w.c.next_send, w.c.next_recv, w.s.next_send, w.s.next_recv,
-	       w.s2.next_send, w.s2.next_recv);
+	       w.client->next_send, w.client->next_recv, w.server->next_send,
+	       w.server->next_recv);
 }
 
 /* The live endpoints' work: a peer that crashed does nothing more. */
 static int step_all(void)
 {
-	uep_service(&w.c);
+	uep_service(w.client);
 	uep_service(w.server);
-	return w.c.err[0] || w.server->err[0] ? -EPROTO : 0;
+	return w.client->err[0] || w.server->err[0] ? -EPROTO : 0;
 }
 
 static int until_up(void *arg)
@@ -119,7 +128,7 @@ static int until_up(void *arg)
 	(void)arg;
 	if (step_all())
 		return -EPROTO;
-	return w.c.up && w.server->up && w.server->so ? 1 : 0;
+	return w.client->up && w.server->up && w.server->so ? 1 : 0;
 }
 
 /* Every message sent has arrived, and nothing waits for a SACK. */
@@ -130,11 +139,11 @@ static int until_delivered(void *arg)
 	(void)arg;
 	if (step_all())
 		return -EPROTO;
-	sent = w.c.next_send == w.c.send_to &&
+	sent = w.client->next_send == w.client->send_to &&
 	       w.server->next_send == w.server->send_to;
-	got = w.server->next_recv == w.c.send_to &&
-	      w.c.next_recv == w.server->send_to;
-	return sent && got && uep_idle(&w.c) && uep_idle(w.server) ? 1 : 0;
+	got = w.server->next_recv == w.client->send_to &&
+	      w.client->next_recv == w.server->send_to;
+	return sent && got && uep_idle(w.client) && uep_idle(w.server) ? 1 : 0;
 }
 
 static void run(urelay_step_fn *until, const char *what)
@@ -148,8 +157,9 @@ static void run(urelay_step_fn *until, const char *what)
 	cr_assert_eq(rc, 1,
 		     "%s: %d after %llu ms; c sent %u got %u, s sent %u got "
 		     "%u; engine dropped %llu out %llu in (last %s)",
-		     what, rc, (unsigned long long)st->ms, w.c.next_send,
-		     w.c.next_recv, w.server->next_send, w.server->next_recv,
+		     what, rc, (unsigned long long)st->ms, w.client->next_send,
+		     w.client->next_recv, w.server->next_send,
+		     w.server->next_recv,
 		     (unsigned long long)st->dropped[ENGINE_OUTBOUND],
 		     (unsigned long long)st->dropped[ENGINE_INBOUND],
 		     drop_reason_name(st->last_drop_reason));
@@ -165,11 +175,11 @@ static void connect_client(void)
 /* Both ways, n more messages each. */
 static void exchange(uint32_t n, const char *what)
 {
-	w.c.send_to += n;
+	w.client->send_to += n;
 	w.server->send_to += n;
 	run(until_delivered, what);
-	cr_assert_eq(w.c.next_recv, w.server->send_to);
-	cr_assert_eq(w.server->next_recv, w.c.send_to);
+	cr_assert_eq(w.client->next_recv, w.server->send_to);
+	cr_assert_eq(w.server->next_recv, w.client->send_to);
 }
 
 struct found {
@@ -195,6 +205,7 @@ static struct engine_assoc_view check_box(void)
 {
 	const struct urelay_stats *st = urelay_stats(w.r);
 	enum urelay_end srv = w.server == &w.s ? URELAY_SERVER : URELAY_SERVER2;
+	enum urelay_end cli = w.client == &w.c ? URELAY_CLIENT : URELAY_CLIENT2;
 	struct found f;
 
 	memset(&f, 0, sizeof(f));
@@ -204,9 +215,9 @@ static struct engine_assoc_view check_box(void)
 		     assoc_state_name(f.v.state));
 	cr_assert_eq(f.v.inside_port, CPORT);
 	cr_assert_eq(f.v.peer_port, SPORT);
-	cr_assert_eq(f.v.tag_inside, st->last_vtag[URELAY_CLIENT],
+	cr_assert_eq(f.v.tag_inside, st->last_vtag[cli],
 		     "box %08x, client uses %08x", f.v.tag_inside,
-		     st->last_vtag[URELAY_CLIENT]);
+		     st->last_vtag[cli]);
 	cr_assert_eq(f.v.tag_peer, st->last_vtag[srv],
 		     "box %08x, server uses %08x", f.v.tag_peer,
 		     st->last_vtag[srv]);
@@ -511,6 +522,51 @@ Test(usrsctp_nat, peer_restart_lossy, .init = world_up, .fini = world_down,
      .timeout = 60)
 {
 	restart(true);
+}
+
+/* The inside host restarts: it crashes and reconnects from the same
+ * port (a NAT's common case, a host rebooted behind it).  Its new INIT
+ * goes out through the live mapping; the box must present it on the
+ * same public port, or the server sees a new association instead of a
+ * restart of the old one. */
+static int until_inside_restarted(void *arg)
+{
+	(void)arg;
+	if (step_all())
+		return -EPROTO;
+	return w.c2.up && w.s.restarts ? 1 : 0;
+}
+
+Test(usrsctp_nat, inside_restart, .init = world_up, .fini = world_down,
+     .timeout = 60)
+{
+	const struct urelay_stats *st = urelay_stats(w.r);
+	struct engine_assoc_view before, after;
+
+	connect_client();
+	exchange(NMSG / 2, "50 messages each way");
+	before = check_box();
+
+	urelay_set_client(w.r, URELAY_CLIENT2);
+	w.client = &w.c2;
+	cr_assert_eq(uep_connect(&w.c2, w.r, URELAY_CLIENT2, CPORT, SPORT), 0);
+	run(until_inside_restarted, "inside restart");
+	log_state(CR_LOG_INFO, "inside restarted");
+	cr_assert_eq(w.s.restarts, 1);
+	cr_assert_eq(w.s.lost, 0);
+
+	w.s.next_send = w.s.send_to = w.s.next_recv = 0;
+	exchange(NMSG / 2, "50 messages each way after the restart");
+	log_state(CR_LOG_INFO, "inside_restart");
+	after = check_box();
+	cr_assert_neq(after.tag_inside, before.tag_inside);
+	cr_assert_neq(after.tag_peer, before.tag_peer);
+	cr_assert_eq(after.public_port, before.public_port);
+	cr_assert_eq(w.s.restarts, 1);
+	cr_assert_eq(w.s.lost + w.c2.lost, 0);
+	cr_assert_eq(st->dropped[0] + st->dropped[1], 0,
+		     "the engine dropped a packet (%s)",
+		     drop_reason_name(st->last_drop_reason));
 }
 
 /* ---- 4. blind INITs from the peer's addresses while messages flow, and

@@ -39,7 +39,7 @@ struct urelay {
 	struct engine *eng;
 	uint64_t now_ns;
 	struct urelay_conn conns[URELAY__ENDS];
-	uint8_t server; /* enum urelay_end */
+	uint8_t server, client; /* enum urelay_end */
 	bool closing; /* urelay_destroy: the stacks talk to nobody */
 	struct urelay_fifo flight, late;
 	urelay_fault_fn *fault;
@@ -231,7 +231,7 @@ static int conn_output(void *addr, void *buf, size_t len, uint8_t tos,
 	if (len + IP4_HLEN > PB_MAX)
 		abort(); /* usrsctp's MTU is far below */
 	r->st.sent[c->end]++;
-	if (c->end == URELAY_CLIENT) {
+	if (c->end == r->client) {
 		src = r->inside;
 		dst = r->peer;
 		dir = ENGINE_OUTBOUND;
@@ -240,7 +240,7 @@ static int conn_output(void *addr, void *buf, size_t len, uint8_t tos,
 		dst = r->public_;
 		dir = ENGINE_INBOUND;
 	} else {
-		r->st.dead++; /* a peer that crashed says nothing more */
+		r->st.dead++; /* a host that crashed says nothing more */
 		return 0;
 	}
 	p = pkt_new(URELAY_TO_BOX, dir, NULL, 0);
@@ -281,6 +281,7 @@ int urelay_create(enum multihome_mode mh, struct urelay **out)
 	r->eng = fx_engine(mh);
 	r->now_ns = FX_SEC;
 	r->server = URELAY_SERVER;
+	r->client = URELAY_CLIENT;
 	r->inside = ip4(URELAY_INSIDE);
 	r->peer = ip4(URELAY_PEER);
 	r->public_ = ip4(URELAY_PUBLIC);
@@ -327,6 +328,11 @@ void *urelay_conn(struct urelay *r, enum urelay_end end)
 void urelay_set_server(struct urelay *r, enum urelay_end end)
 {
 	r->server = (uint8_t)end;
+}
+
+void urelay_set_client(struct urelay *r, enum urelay_end end)
+{
+	r->client = (uint8_t)end;
 }
 
 void urelay_set_faults(struct urelay *r, urelay_fault_fn *fn, void *arg)
@@ -382,7 +388,7 @@ static void to_host(struct urelay *r, struct urelay_pkt *p)
 		return;
 	}
 	if (dst == r->inside) {
-		end = URELAY_CLIENT;
+		end = (enum urelay_end)r->client;
 	} else if (dst == r->peer) {
 		end = (enum urelay_end)r->server;
 	} else {

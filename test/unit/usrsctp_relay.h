@@ -49,6 +49,7 @@ enum urelay_end {
 	URELAY_CLIENT = 0, /* the inside host */
 	URELAY_SERVER, /* the peer */
 	URELAY_SERVER2, /* the peer again, after a restart */
+	URELAY_CLIENT2, /* the inside host again, after a restart */
 	URELAY__ENDS
 };
 
@@ -97,9 +98,11 @@ void urelay_destroy(struct urelay *r);
 
 /* The AF_CONN address to bind and connect an end's socket with. */
 void *urelay_conn(struct urelay *r, enum urelay_end end);
-/* The peer end packets to URELAY_PEER reach (URELAY_SERVER at first);
- * the other peer ends are down: what they send is lost. */
+/* The end packets to URELAY_PEER reach (URELAY_SERVER at first), and
+ * the one packets to URELAY_INSIDE reach (URELAY_CLIENT): the other ends
+ * are down (crashed), what they send is lost. */
 void urelay_set_server(struct urelay *r, enum urelay_end end);
+void urelay_set_client(struct urelay *r, enum urelay_end end);
 
 void urelay_set_faults(struct urelay *r, urelay_fault_fn *fn, void *arg);
 void urelay_set_sink(struct urelay *r, urelay_sink_fn *fn, void *arg);
