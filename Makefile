@@ -56,7 +56,10 @@ JSONC_LIBS  := $(call pc,--libs,json-c)
 DAEMON_LIBS := $(call pc,--libs,libxdp libbpf liburing libnl-3.0 \
 	libnl-route-3.0 libnl-genl-3.0 inih json-c)
 DAEMON_CFLAGS := $(call pc,--cflags,libnl-3.0 libnl-route-3.0 libnl-genl-3.0)
-UNIT_LIBS := $(call pc,--libs,criterion liburing) $(INIH_LIBS) $(JSONC_LIBS)
+# usrsctp: test_usrsctp_nat.c runs real stacks through the engine
+# (AF_CONN, in process).
+UNIT_LIBS := $(call pc,--libs,criterion liburing) $(INIH_LIBS) $(JSONC_LIBS) \
+	$(or $(call pc,--libs,usrsctp),-lusrsctp)
 # BPF programs include <linux/*.h> and <asm/types.h> from the host's
 # multiarch directory.
 DEB_HOST_MULTIARCH ?= $(shell dpkg-architecture -qDEB_HOST_MULTIARCH \
