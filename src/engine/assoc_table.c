@@ -115,7 +115,7 @@ static uint32_t pow2_at_least(uint32_t v)
 }
 
 /*
- * What a->cands points at while the association has no candidates:
+ * What assoc_cands gives while the association has no candidates:
  * nothing in it is live, and a candidate is made only in a block of its
  * own (assoc_cands_take), so nobody writes here.  It is const, in
  * read-only memory: a write would fault at once rather than leak one
@@ -171,7 +171,7 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	t->peer_buckets = malloc((t->peer_mask + 1) * sizeof(uint32_t));
 	t->cand_buckets = malloc((t->cand_mask + 1) * sizeof(uint32_t));
 
-	/* 104-byte slots from a cache line boundary: keys and ports are
+	/* 96-byte slots from a cache line boundary: keys and ports are
 	 * in a slot's first 32 bytes, so in one line. */
 	if (posix_memalign((void **)&t->slots, 64,
 			   (size_t)capacity * sizeof(*t->slots)))
@@ -211,8 +211,7 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	for (i = 0; i < capacity; i++) {
 		struct assoc *a = &t->slots[i];
 
-		a->id = i;
-		a->cands = CANDS_NONE;
+		a->cands = ASSOC_NONE;
 		a->wnext = i + 1 < capacity ? i + 1 : ASSOC_NONE;
 	}
 	t->free_head = 0;
@@ -263,6 +262,18 @@ uint8_t assoc_table_max_locals(const struct assoc_table *t)
 uint8_t assoc_table_max_peers(const struct assoc_table *t)
 {
 	return t->max_peers;
+}
+
+/* A slot's index is the association's id: the slot need not hold it. */
+static inline uint32_t slot_id(const struct assoc_table *t,
+			       const struct assoc *a)
+{
+	return (uint32_t)(a - t->slots);
+}
+
+uint32_t assoc_id(const struct assoc_table *t, const struct assoc *a)
+{
+	return slot_id(t, a);
 }
 
 struct assoc *assoc_by_id(const struct assoc_table *t, uint32_t id)
@@ -318,11 +329,11 @@ static void key_of(const struct assoc_table *t, const struct assoc *a,
 		break;
 	case ASSOC_KEY_IN_PREV:
 		*pa = a->port_public;
-		*tag = t->prev_tags[(size_t)a->id * 2];
+		*tag = t->prev_tags[(size_t)slot_id(t, a) * 2];
 		break;
 	case ASSOC_KEY_OUT_PREV:
 		*pa = a->port_inside;
-		*tag = t->prev_tags[(size_t)a->id * 2 + 1];
+		*tag = t->prev_tags[(size_t)slot_id(t, a) * 2 + 1];
 		break;
 	case ASSOC_KEY_IN_PORTS:
 		*pa = a->port_public;
@@ -359,8 +370,8 @@ void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 		return;
 	key_of(t, a, k, &pa, &pb, &tag);
 	b = key_bucket(t, k, pa, pb, tag);
-	*hnext_of(t, a->id, k) = *b;
-	*b = NODE(a->id, k);
+	*hnext_of(t, slot_id(t, a), k) = *b;
+	*b = NODE(slot_id(t, a), k);
 	a->linked |= (uint8_t)(1u << k);
 	t->prev_linked += is_prev(k);
 }
@@ -368,7 +379,7 @@ void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 {
 	uint16_t pa, pb;
-	uint32_t tag, *pp, node = NODE(a->id, k);
+	uint32_t tag, *pp, node = NODE(slot_id(t, a), k);
 
 	if (!(a->linked & (1u << k)))
 		return;
@@ -376,7 +387,7 @@ void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 	for (pp = key_bucket(t, k, pa, pb, tag); *pp != ASSOC_NONE;
 	     pp = hnext_of(t, NODE_ID(*pp), NODE_KEY(*pp))) {
 		if (*pp == node) {
-			*pp = *hnext_of(t, a->id, k);
+			*pp = *hnext_of(t, slot_id(t, a), k);
 			break;
 		}
 	}
@@ -416,9 +427,10 @@ static inline uint32_t *peer_next(const struct assoc_table *t, uint32_t n)
 	return &t->slots[PNODE_ID(n)].peers[PNODE_IDX(n)].pnext[PNODE_D(n)];
 }
 
-static inline struct cand_hdr *cand_hdr_of(const struct assoc *a)
+static inline struct cand_hdr *cand_hdr_of(const struct assoc_table *t,
+					   const struct assoc *a)
 {
-	return (struct cand_hdr *)(void *)a->cands - 1;
+	return class_pool_block(&t->cand_pool, 0, a->cands);
 }
 
 static inline struct cand_hdr *cand_hdr_at(const struct assoc_table *t,
@@ -427,10 +439,10 @@ static inline struct cand_hdr *cand_hdr_at(const struct assoc_table *t,
 	return class_pool_block(&t->cand_pool, 0, CNODE_BLK(n));
 }
 
-static inline uint32_t cand_node(const struct assoc_table *t,
-				 const struct assoc *a, unsigned int d)
+/* The block's index names the node: a->cands is that index. */
+static inline uint32_t cand_node(const struct assoc *a, unsigned int d)
 {
-	return CNODE(class_pool_index(&t->cand_pool, 0, cand_hdr_of(a)), d);
+	return CNODE(a->cands, d);
 }
 
 static inline uint32_t *cand_next(const struct assoc_table *t, uint32_t n)
@@ -456,7 +468,7 @@ void assoc_index_new_peer(struct assoc_table *t, struct assoc *a)
 					 &a->peers[i].addr);
 
 		a->peers[i].pnext[d] = t->peer_buckets[b];
-		t->peer_buckets[b] = PNODE(a->id, i, d);
+		t->peer_buckets[b] = PNODE(slot_id(t, a), i, d);
 	}
 }
 
@@ -478,7 +490,7 @@ bool assoc_unindex_peers(struct assoc_table *t, struct assoc *a)
 		return false;
 	for (unsigned int i = 0; i < a->n_peers; i++) {
 		for (unsigned int d = 0; d < 2; d++) {
-			uint32_t node = PNODE(a->id, i, d), *pp;
+			uint32_t node = PNODE(slot_id(t, a), i, d), *pp;
 
 			pp = &t->peer_buckets[peer_bucket(
 				t, d, side_port(a, d), a->port_peer,
@@ -504,10 +516,10 @@ static void cands_index(struct assoc_table *t, struct assoc *a)
 {
 	struct cand_hdr *h;
 
-	if ((a->linked & LINK_CANDS) || a->cands == CANDS_NONE)
+	if ((a->linked & LINK_CANDS) || a->cands == ASSOC_NONE)
 		return;
-	h = cand_hdr_of(a);
-	h->id = a->id;
+	h = cand_hdr_of(t, a);
+	h->id = slot_id(t, a);
 	h->port_peer = a->port_peer;
 	for (unsigned int d = 0; d < 2; d++) {
 		uint32_t *head = cand_head(t, a, d);
@@ -516,8 +528,8 @@ static void cands_index(struct assoc_table *t, struct assoc *a)
 		h->next[d] = *head;
 		h->prev[d] = ASSOC_NONE;
 		if (*head != ASSOC_NONE)
-			*cand_prev(t, *head) = cand_node(t, a, d);
-		*head = cand_node(t, a, d);
+			*cand_prev(t, *head) = cand_node(a, d);
+		*head = cand_node(a, d);
 	}
 	a->linked |= LINK_CANDS;
 }
@@ -529,7 +541,7 @@ static void cands_unindex(struct assoc_table *t, struct assoc *a)
 
 	if (!(a->linked & LINK_CANDS))
 		return;
-	h = cand_hdr_of(a);
+	h = cand_hdr_of(t, a);
 	for (unsigned int d = 0; d < 2; d++) {
 		if (h->prev[d] == ASSOC_NONE)
 			*cand_head(t, a, d) = h->next[d];
@@ -786,7 +798,7 @@ static void wheel_remove(struct assoc_table *t, struct assoc *a)
 {
 	if (a->wprev != ASSOC_NONE)
 		t->slots[a->wprev].wnext = a->wnext;
-	else if (t->wheel[a->filed % WHEEL_SLOTS] == a->id)
+	else if (t->wheel[a->filed % WHEEL_SLOTS] == slot_id(t, a))
 		t->wheel[a->filed % WHEEL_SLOTS] = a->wnext;
 	if (a->wnext != ASSOC_NONE)
 		t->slots[a->wnext].wprev = a->wprev;
@@ -806,8 +818,8 @@ static void wheel_insert(struct assoc_table *t, struct assoc *a,
 	a->wprev = ASSOC_NONE;
 	a->wnext = t->wheel[s];
 	if (a->wnext != ASSOC_NONE)
-		t->slots[a->wnext].wprev = a->id;
-	t->wheel[s] = a->id;
+		t->slots[a->wnext].wprev = slot_id(t, a);
+	t->wheel[s] = slot_id(t, a);
 }
 
 void assoc_set_expiry(struct assoc_table *t, struct assoc *a,
@@ -872,7 +884,7 @@ bool assoc_cands_take(struct assoc_table *t, struct assoc *a)
 	struct cand_hdr *h;
 	struct assoc_cand *c;
 
-	if (a->cands != CANDS_NONE)
+	if (a->cands != ASSOC_NONE)
 		return true;
 	h = class_pool_get_dirty(&t->cand_pool, 0);
 	if (!h)
@@ -882,7 +894,7 @@ bool assoc_cands_take(struct assoc_table *t, struct assoc *a)
 	/* Peer lists come as peers are added (assoc_cand_room_peers). */
 	for (int i = 0; i < ASSOC_CANDS; i++)
 		c[i].peers = CAND_PEERS_NONE;
-	a->cands = c;
+	a->cands = class_pool_index(&t->cand_pool, 0, h);
 	/* Indexed with the association's keys (assoc_link_all). */
 	if (a->linked & (1u << ASSOC_KEY_IN_PORTS))
 		cands_index(t, a);
@@ -891,16 +903,25 @@ bool assoc_cands_take(struct assoc_table *t, struct assoc *a)
 
 void assoc_cands_drop(struct assoc_table *t, struct assoc *a)
 {
-	if (!a->cands || a->cands == CANDS_NONE)
+	struct assoc_cand *c = assoc_cands(t, a);
+
+	if (a->cands == ASSOC_NONE)
 		return;
 	cands_unindex(t, a);
 	for (int i = 0; i < ASSOC_CANDS; i++)
-		if (a->cands[i].peers != CAND_PEERS_NONE)
-			class_pool_put(&t->cand_peer_pool,
-				       a->cands[i].peers_class,
-				       a->cands[i].peers);
-	class_pool_put(&t->cand_pool, 0, cand_hdr_of(a));
-	a->cands = CANDS_NONE;
+		if (c[i].peers != CAND_PEERS_NONE)
+			class_pool_put(&t->cand_peer_pool, c[i].peers_class,
+				       c[i].peers);
+	class_pool_put(&t->cand_pool, 0, cand_hdr_of(t, a));
+	a->cands = ASSOC_NONE;
+}
+
+struct assoc_cand *assoc_cands(const struct assoc_table *t,
+			       const struct assoc *a)
+{
+	if (a->cands == ASSOC_NONE)
+		return CANDS_NONE;
+	return (struct assoc_cand *)(void *)(cand_hdr_of(t, a) + 1);
 }
 
 bool assoc_cand_room_peers(struct assoc_table *t, struct assoc_cand *c,
@@ -928,18 +949,18 @@ bool assoc_cand_room_peers(struct assoc_table *t, struct assoc_cand *c,
 uint32_t assoc_prev_tag_inside(const struct assoc_table *t,
 			       const struct assoc *a)
 {
-	return t->prev_set ? t->prev_tags[(size_t)a->id * 2] : 0;
+	return t->prev_set ? t->prev_tags[(size_t)slot_id(t, a) * 2] : 0;
 }
 
 uint32_t assoc_prev_tag_peer(const struct assoc_table *t, const struct assoc *a)
 {
-	return t->prev_set ? t->prev_tags[(size_t)a->id * 2 + 1] : 0;
+	return t->prev_set ? t->prev_tags[(size_t)slot_id(t, a) * 2 + 1] : 0;
 }
 
 void assoc_set_prev_tags(struct assoc_table *t, const struct assoc *a,
 			 uint32_t inside, uint32_t peer)
 {
-	uint32_t *p = &t->prev_tags[(size_t)a->id * 2];
+	uint32_t *p = &t->prev_tags[(size_t)slot_id(t, a) * 2];
 	bool had = t->prev_set && (p[0] || p[1]);
 
 	if (!had && !inside && !peer)
@@ -953,13 +974,13 @@ const uint32_t *assoc_drops(const struct assoc_table *t, const struct assoc *a)
 {
 	static const uint32_t none[ASSOC_DROP_CLASSES];
 
-	return a->flags & ASSOC_F_DROPS ? t->drops[a->id] : none;
+	return a->flags & ASSOC_F_DROPS ? t->drops[slot_id(t, a)] : none;
 }
 
 uint32_t *assoc_drops_w(struct assoc_table *t, struct assoc *a)
 {
 	a->flags |= ASSOC_F_DROPS;
-	return t->drops[a->id];
+	return t->drops[slot_id(t, a)];
 }
 
 /*
@@ -1001,10 +1022,9 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 		memset(t->drops[id], 0, sizeof(t->drops[id]));
 	assoc_set_prev_tags(t, a, 0, 0);
 	memset(a, 0, sizeof(*a));
-	a->id = id;
 	a->locals = locals;
 	a->peers = peers;
-	a->cands = CANDS_NONE;
+	a->cands = ASSOC_NONE;
 	a->forward = -1;
 	a->wnext = a->wprev = ASSOC_NONE;
 	for (int k = 0; k < ASSOC_KEY__IN_SLOT; k++)
@@ -1030,7 +1050,7 @@ void assoc_free(struct assoc_table *t, struct assoc *a)
 	a->expires = 0;
 	a->in_use = false;
 	a->wnext = t->free_head;
-	t->free_head = a->id;
+	t->free_head = slot_id(t, a);
 	t->live--;
 }
 
@@ -1086,7 +1106,7 @@ bool assoc_room_peers(struct assoc_table *t, struct assoc *a, unsigned int n)
 struct assoc *assoc_table_next(const struct assoc_table *t,
 			       const struct assoc *prev)
 {
-	uint32_t i = prev ? prev->id + 1 : 0;
+	uint32_t i = prev ? slot_id(t, prev) + 1 : 0;
 
 	for (; i < t->capacity; i++)
 		if (t->slots[i].in_use)

@@ -305,7 +305,7 @@ void hs_budget_track(struct engine *e, const struct assoc *a, uint64_t now)
 	struct nat_addr key;
 	unsigned int pool = 0;
 	struct hsb_src *s;
-	uint32_t j, id = a->id;
+	uint32_t j, id = assoc_id(e->table, a);
 
 	if (id >= b->n_assoc || b->of[id] != HSB_NONE)
 		return;
@@ -338,7 +338,7 @@ void hs_budget_track(struct engine *e, const struct assoc *a, uint64_t now)
 void hs_budget_untrack(struct engine *e, const struct assoc *a)
 {
 	struct hs_budget *b = e->budget;
-	uint32_t id = a->id, j;
+	uint32_t id = assoc_id(e->table, a), j;
 	struct hsb_src *s;
 
 	if (id >= b->n_assoc || b->of[id] == HSB_NONE)
