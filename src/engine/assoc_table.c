@@ -71,9 +71,10 @@ struct assoc_table {
 	struct assoc *slots;
 	/* Address lists sized to what each association uses (class_pool.h). */
 	struct class_pool local_pool, peer_pool;
-	/* Handshake candidates, a block per association that has some,
-	 * and their peer lists, each sized to what it holds. */
-	struct class_pool cand_pool, cand_peer_pool;
+	/* Handshake candidates, a block per association that has some
+	 * (CANDS_SMALL or ASSOC_CANDS of them, cands_pool), and their peer
+	 * lists, each sized to what it holds. */
+	struct class_pool cand_pool[2], cand_peer_pool;
 	/* Drop counters (assoc_drops), by slot: calloc's pages are touched
 	 * only by associations that drop something (ASSOC_F_DROPS). */
 	uint32_t (*drops)[ASSOC_DROP_CLASSES];
@@ -127,14 +128,33 @@ static const struct assoc_cand cands_none[ASSOC_CANDS];
 static const struct nat_addr cand_peers_none[1];
 #define CAND_PEERS_NONE ((struct nat_addr *)(uintptr_t)cand_peers_none)
 
-/* The index links, then ASSOC_CANDS candidates (their peer lists are
- * blocks of cand_peer_pool), 8-byte aligned. */
-static size_t cands_block_size(void)
-{
-	size_t n = sizeof(struct cand_hdr) +
-		   ASSOC_CANDS * sizeof(struct assoc_cand);
+/*
+ * A handshake needs one candidate; restarts, collisions and copies of an
+ * INIT answered twice need more.  A block starts with room for one and
+ * grows to ASSOC_CANDS when a second is wanted (assoc_cands_grow), so
+ * the handshakes in flight hold a third of the memory.  a->cands names
+ * the block and, in CANDS_BIG, which pool it is from.
+ */
+#define CANDS_SMALL	1
+#define CANDS_BIG	(1u << 30)
 
-	return (n + 7) & ~(size_t)7;
+static inline unsigned int cands_pool(uint32_t blk)
+{
+	return !!(blk & CANDS_BIG);
+}
+
+static inline unsigned int cands_room(uint32_t blk)
+{
+	return blk & CANDS_BIG ? ASSOC_CANDS : CANDS_SMALL;
+}
+
+/* The index links, then n candidates (their peer lists are blocks of
+ * cand_peer_pool), 8-byte aligned. */
+static size_t cands_block_size(unsigned int n)
+{
+	size_t b = sizeof(struct cand_hdr) + n * sizeof(struct assoc_cand);
+
+	return (b + 7) & ~(size_t)7;
 }
 
 int assoc_table_create(uint32_t capacity, uint8_t max_locals,
@@ -187,7 +207,10 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 			    max_locals, capacity) ||
 	    class_pool_init(&t->peer_pool, sizeof(struct assoc_peer), max_peers,
 			    capacity) ||
-	    class_pool_init(&t->cand_pool, cands_block_size(), 1, capacity) ||
+	    class_pool_init(&t->cand_pool[0], cands_block_size(CANDS_SMALL), 1,
+			    capacity) ||
+	    class_pool_init(&t->cand_pool[1], cands_block_size(ASSOC_CANDS),
+			    1, capacity) ||
 	    class_pool_init(&t->cand_peer_pool, sizeof(struct nat_addr),
 			    max_peers, capacity * ASSOC_CANDS))
 		goto fail;
@@ -233,7 +256,8 @@ void assoc_table_destroy(struct assoc_table *t)
 	free(t->drops);
 	class_pool_fini(&t->local_pool);
 	class_pool_fini(&t->peer_pool);
-	class_pool_fini(&t->cand_pool);
+	class_pool_fini(&t->cand_pool[0]);
+	class_pool_fini(&t->cand_pool[1]);
 	class_pool_fini(&t->cand_peer_pool);
 	free(t->buckets);
 	free(t->port_buckets);
@@ -427,16 +451,23 @@ static inline uint32_t *peer_next(const struct assoc_table *t, uint32_t n)
 	return &t->slots[PNODE_ID(n)].peers[PNODE_IDX(n)].pnext[PNODE_D(n)];
 }
 
+static inline struct cand_hdr *cand_block(const struct assoc_table *t,
+					  uint32_t blk)
+{
+	return class_pool_block(&t->cand_pool[cands_pool(blk)], 0,
+				blk & ~CANDS_BIG);
+}
+
 static inline struct cand_hdr *cand_hdr_of(const struct assoc_table *t,
 					   const struct assoc *a)
 {
-	return class_pool_block(&t->cand_pool, 0, a->cands);
+	return cand_block(t, a->cands);
 }
 
 static inline struct cand_hdr *cand_hdr_at(const struct assoc_table *t,
 					   uint32_t n)
 {
-	return class_pool_block(&t->cand_pool, 0, CNODE_BLK(n));
+	return cand_block(t, CNODE_BLK(n));
 }
 
 /* The block's index names the node: a->cands is that index. */
@@ -879,26 +910,67 @@ unsigned int assoc_table_expire(struct assoc_table *t, uint64_t now_ns,
 
 /* ---- allocation ---- */
 
+/* A cleared block of pool p (cands_pool), its name in blk. */
+static struct assoc_cand *cands_get(struct assoc_table *t, unsigned int p,
+				    uint32_t *blk)
+{
+	unsigned int n = p ? ASSOC_CANDS : CANDS_SMALL;
+	struct cand_hdr *h = class_pool_get_dirty(&t->cand_pool[p], 0);
+	struct assoc_cand *c;
+
+	if (!h)
+		return NULL;	/* never: one block of each per slot */
+	c = (struct assoc_cand *)(void *)(h + 1);
+	memset(h, 0, sizeof(*h) + n * sizeof(*c));
+	/* Peer lists come as peers are added (assoc_cand_room_peers). */
+	for (unsigned int i = 0; i < n; i++)
+		c[i].peers = CAND_PEERS_NONE;
+	*blk = class_pool_index(&t->cand_pool[p], 0, h) | (p ? CANDS_BIG : 0);
+	return c;
+}
+
 bool assoc_cands_take(struct assoc_table *t, struct assoc *a)
 {
-	struct cand_hdr *h;
-	struct assoc_cand *c;
+	uint32_t blk;
 
 	if (a->cands != ASSOC_NONE)
 		return true;
-	h = class_pool_get_dirty(&t->cand_pool, 0);
-	if (!h)
-		return false;	/* never: one block per slot */
-	c = (struct assoc_cand *)(void *)(h + 1);
-	memset(h, 0, sizeof(*h) + ASSOC_CANDS * sizeof(*c));
-	/* Peer lists come as peers are added (assoc_cand_room_peers). */
-	for (int i = 0; i < ASSOC_CANDS; i++)
-		c[i].peers = CAND_PEERS_NONE;
-	a->cands = class_pool_index(&t->cand_pool, 0, h);
+	if (!cands_get(t, 0, &blk))
+		return false;
+	a->cands = blk;
 	/* Indexed with the association's keys (assoc_link_all). */
 	if (a->linked & (1u << ASSOC_KEY_IN_PORTS))
 		cands_index(t, a);
 	return true;
+}
+
+bool assoc_cands_grow(struct assoc_table *t, struct assoc *a)
+{
+	struct assoc_cand *c;
+	bool idx;
+	uint32_t blk;
+
+	if (a->cands == ASSOC_NONE || (a->cands & CANDS_BIG))
+		return a->cands != ASSOC_NONE;
+	c = cands_get(t, 1, &blk);
+	if (!c)
+		return false;
+	/* The node's name changes with the block: out of the index and
+	 * back. */
+	idx = a->linked & LINK_CANDS;
+	cands_unindex(t, a);
+	memcpy(c, assoc_cands(t, a), CANDS_SMALL * sizeof(*c));
+	class_pool_put(&t->cand_pool[0], 0, cand_hdr_of(t, a));
+	a->cands = blk;
+	if (idx)
+		cands_index(t, a);
+	return true;
+}
+
+int assoc_cands_n(const struct assoc *a)
+{
+	return a->cands == ASSOC_NONE ? ASSOC_CANDS :
+					(int)cands_room(a->cands);
 }
 
 void assoc_cands_drop(struct assoc_table *t, struct assoc *a)
@@ -908,11 +980,12 @@ void assoc_cands_drop(struct assoc_table *t, struct assoc *a)
 	if (a->cands == ASSOC_NONE)
 		return;
 	cands_unindex(t, a);
-	for (int i = 0; i < ASSOC_CANDS; i++)
+	for (unsigned int i = 0; i < cands_room(a->cands); i++)
 		if (c[i].peers != CAND_PEERS_NONE)
 			class_pool_put(&t->cand_peer_pool, c[i].peers_class,
 				       c[i].peers);
-	class_pool_put(&t->cand_pool, 0, cand_hdr_of(t, a));
+	class_pool_put(&t->cand_pool[cands_pool(a->cands)], 0,
+		       cand_hdr_of(t, a));
 	a->cands = ASSOC_NONE;
 }
 

@@ -269,17 +269,21 @@ bool assoc_room_peers(struct assoc_table *t, struct assoc *a, unsigned int n);
 
 /*
  * Handshake candidates take memory only while an association has some:
- * assoc_cands_take gives it a block of ASSOC_CANDS (it cannot fail, as
- * growing lists cannot), assoc_cands_drop gives the block back once
- * none is live (handshake_cand.c decides).  assoc_cands gives the
- * ASSOC_CANDS candidates; without a block, a shared array in which
- * nothing is live, only to be read (pointers into a block stay valid
- * until it is dropped).
+ * assoc_cands_take gives it a block with room for one candidate,
+ * assoc_cands_grow one with room for ASSOC_CANDS, the first kept (both
+ * cannot fail, as growing lists cannot), assoc_cands_drop gives the
+ * block back once none is live (handshake_cand.c decides).
+ * assoc_cands gives the candidates, assoc_cands_n how many there is
+ * room for; without a block, ASSOC_CANDS in a shared array in which
+ * nothing is live, only to be read.  Pointers into a block stay valid
+ * until it grows or is dropped.
  */
 bool assoc_cands_take(struct assoc_table *t, struct assoc *a);
+bool assoc_cands_grow(struct assoc_table *t, struct assoc *a);
 void assoc_cands_drop(struct assoc_table *t, struct assoc *a);
 struct assoc_cand *assoc_cands(const struct assoc_table *t,
 			       const struct assoc *a);
+int assoc_cands_n(const struct assoc *a);
 /*
  * Room for n peers in candidate c of a block assoc_cands_take gave: its
  * list grows from nothing as peers are added (pointers into it move).

@@ -15,7 +15,8 @@
  * live association works unchanged, whatever forged or stale INIT,
  * INIT ACK or COOKIE ECHO arrives.
  *
- * Each association holds ASSOC_CANDS candidates, each forgotten after the
+ * Each association holds up to ASSOC_CANDS candidates (room for one until
+ * a second is wanted, assoc_cands_grow), each forgotten after the
  * setup timeout or when a newer one needs its slot.  An ABORT answering
  * a candidate (RFC 9260 5.2.2: "restart with new addresses", tag =
  * that INIT's Initiate Tag) ends the candidate only; it ends the
@@ -46,10 +47,11 @@ bool handshake_no_restart(const struct engine *e, const struct assoc *a,
 {
 	const uint8_t both = ASSOC_CAND_F_DR_INSIDE | ASSOC_CAND_F_DR_PEER;
 	const struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
 
 	if (handshake_assoc_live(a))
 		return (a->flags & ASSOC_F_NO_RESTART) == ASSOC_F_NO_RESTART;
-	for (int i = 0; i < ASSOC_CANDS; i++)
+	for (int i = 0; i < nc; i++)
 		if (cand_live(e, &cands[i], now) &&
 		    (cands[i].flags & both) == both)
 			return true;
@@ -112,8 +114,9 @@ bool handshake_cand_has_tag(const struct engine *e, const struct assoc *a,
 			    uint32_t tag, bool inside, uint64_t now)
 {
 	const struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
 
-	for (int i = 0; i < ASSOC_CANDS; i++) {
+	for (int i = 0; i < nc; i++) {
 		const struct assoc_cand *c = &cands[i];
 
 		if (!cand_live(e, c, now))
@@ -136,10 +139,11 @@ static bool cand_redundant(const struct engine *e, const struct assoc *a,
 			   const struct assoc_cand *c, uint64_t now)
 {
 	const struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
 
 	if (c->flags & ASSOC_CAND_F_ECHOED)
 		return false;
-	for (int i = 0; i < ASSOC_CANDS; i++) {
+	for (int i = 0; i < nc; i++) {
 		const struct assoc_cand *o = &cands[i];
 
 		if (o == c || !cand_live(e, o, now) ||
@@ -179,12 +183,13 @@ static bool cand_echoed_copy(const struct engine *e, const struct assoc *a,
 			     bool inbound)
 {
 	const struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
 	uint8_t echo = c->flags & ASSOC_CAND_F_ECHO_ANY;
 
 	if (!(c->flags & ASSOC_CAND_F_ECHOED) || !c->tag_inside ||
 	    !c->tag_peer || (inbound && !(c->flags & ASSOC_CAND_F_INBOUND)))
 		return false;
-	for (int i = 0; i < ASSOC_CANDS; i++) {
+	for (int i = 0; i < nc; i++) {
 		const struct assoc_cand *o = &cands[i];
 
 		if (o != c && cand_live(e, o, now) &&
@@ -201,11 +206,16 @@ static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 {
 	struct assoc_cand *best = NULL, *cands;
 	bool best_redundant = false;
+	int nc;
 
 	if (!assoc_cands_take(e->table, a))
 		return NULL;
+	/* A second candidate: room for ASSOC_CANDS. */
+	if (cand_live(e, assoc_cands(e->table, a), now))
+		assoc_cands_grow(e->table, a);
 	cands = assoc_cands(e->table, a);
-	for (int i = 0; i < ASSOC_CANDS; i++) {
+	nc = assoc_cands_n(a);
+	for (int i = 0; i < nc; i++) {
 		struct assoc_cand *c = &cands[i];
 		bool redundant;
 
@@ -248,6 +258,7 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 {
 	struct engine *e = x->e;
 	struct assoc_cand *cands = assoc_cands(e->table, a), *c;
+	int nc = assoc_cands_n(a);
 	bool inbound = x->dir == ENGINE_INBOUND;
 	bool dr = natsupp_disable_restart(chunk);
 
@@ -264,7 +275,7 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 	 * candidate (retransmissions keep nothing alive), but an INIT sent
 	 * to another address of the peer (RFC 9260 5.1) may be answered
 	 * from there. */
-	for (int i = 0; i < ASSOC_CANDS; i++) {
+	for (int i = 0; i < nc; i++) {
 		c = &cands[i];
 		if (!cand_live(e, c, x->now) ||
 		    !!(c->flags & ASSOC_CAND_F_INBOUND) != inbound ||
@@ -288,7 +299,7 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 	 * and that newer one's candidate must wait for its answer.
 	 */
 	if (!inbound)
-		for (int i = 0; i < ASSOC_CANDS; i++) {
+		for (int i = 0; i < nc; i++) {
 			c = &cands[i];
 			if (cand_live(e, c, x->now) && c->tag_peer &&
 			    !(c->flags &
@@ -340,6 +351,7 @@ static bool cand_known_peer(const struct xlate_ctx *x, const struct assoc *a,
 			    const struct nat_addr *peer)
 {
 	const struct assoc_cand *cands = assoc_cands(x->e->table, a);
+	int nc = assoc_cands_n(a);
 	uint32_t theirs = c->tag_inside;
 	bool shared = false;
 
@@ -353,7 +365,7 @@ static bool cand_known_peer(const struct xlate_ctx *x, const struct assoc *a,
 	 * only listed, perhaps a blind forger's own, do not select. */
 	if (a->tag_inside == theirs || x->sv.first_type == SCTP_CID_COOKIE_ECHO)
 		shared = true;
-	for (int i = 0; i < ASSOC_CANDS; i++) {
+	for (int i = 0; i < nc; i++) {
 		const struct assoc_cand *o = &cands[i];
 
 		if (o == c || !cand_live(x->e, o, x->now) ||
@@ -458,6 +470,7 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a)
 {
 	const struct assoc_cand *cands = assoc_cands(x->e->table, a);
+	int nc = assoc_cands_n(a);
 	int best = -1;
 
 	if (x->dir != ENGINE_OUTBOUND ||
@@ -465,7 +478,7 @@ static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a)
 	    x->sv.vtag == a->tag_peer ||
 	    x->sv.vtag == assoc_prev_tag_peer(x->e->table, a))
 		return -1;
-	for (int i = 0; i < ASSOC_CANDS; i++) {
+	for (int i = 0; i < nc; i++) {
 		const struct assoc_cand *c = &cands[i], *b;
 
 		if (!cand_live(x->e, c, x->now) ||
@@ -489,6 +502,7 @@ static bool cand_matches(const struct assoc *a, void *arg)
 {
 	struct xlate_ctx *x = arg;
 	const struct assoc_cand *cands = assoc_cands(x->e->table, a);
+	int nc = assoc_cands_n(a);
 	int dup = -1, empty = -1, any = -1, pick = -1;
 	uint8_t op = CAND_NONE;
 	uint32_t itag = 0;
@@ -517,7 +531,7 @@ static bool cand_matches(const struct assoc *a, void *arg)
 	    x->sv.len >= SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG + 4)
 		itag = sctp_get32(x->sv.sctp + SCTP_HDR_LEN +
 				  SCTP_INIT_OFF_ITAG);
-	for (int i = 0; i < ASSOC_CANDS && pick < 0; i++) {
+	for (int i = 0; i < nc && pick < 0; i++) {
 		const struct assoc_cand *c = &cands[i];
 		uint32_t got;
 
@@ -607,10 +621,11 @@ static bool peer_of(const struct engine *e, const struct assoc *o,
 		    const struct nat_addr *addr)
 {
 	const struct assoc_cand *cands = assoc_cands(e->table, o);
+	int nc = assoc_cands_n(o);
 
 	if (assoc_find_peer(o, addr) >= 0)
 		return true;
-	for (int i = 0; i < ASSOC_CANDS; i++)
+	for (int i = 0; i < nc; i++)
 		if ((cands[i].flags & ASSOC_CAND_F_USED) &&
 		    cand_has_peer(&cands[i], addr, false))
 			return true;
@@ -721,10 +736,11 @@ static void cand_clear_done(const struct engine *e, struct assoc *a,
 			    const struct assoc_cand *done)
 {
 	struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
 	uint32_t tag_inside = done->tag_inside, tag_peer = done->tag_peer;
 	uint64_t born = done->born;
 
-	for (int i = 0; i < ASSOC_CANDS; i++) {
+	for (int i = 0; i < nc; i++) {
 		struct assoc_cand *c = &cands[i];
 
 		if (c->tag_inside == tag_inside || c->tag_peer == tag_peer ||
@@ -800,8 +816,9 @@ void handshake_cand_local_gone(const struct engine *e, struct assoc *a,
 	/* Without a block, the candidates are shared and all zero: read
 	 * only. */
 	struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
 
-	for (int k = 0; k < ASSOC_CANDS; k++) {
+	for (int k = 0; k < nc; k++) {
 		struct assoc_cand *c = &cands[k];
 		uint32_t below = i < 32 ? (1u << i) - 1u : ~0u;
 		uint32_t above = i < 31 ? c->left_out >> (i + 1) << i : 0;
@@ -850,8 +867,9 @@ static bool any_cand(const struct engine *e, const struct assoc *a,
 		     uint64_t now)
 {
 	const struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
 
-	for (int i = 0; i < ASSOC_CANDS; i++)
+	for (int i = 0; i < nc; i++)
 		if (cand_live(e, &cands[i], now))
 			return true;
 	return false;
@@ -861,8 +879,9 @@ bool handshake_cand_outbound(const struct engine *e, const struct assoc *a,
 			     uint64_t now)
 {
 	const struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
 
-	for (int i = 0; i < ASSOC_CANDS; i++)
+	for (int i = 0; i < nc; i++)
 		if (cand_live(e, &cands[i], now) &&
 		    !(cands[i].flags & ASSOC_CAND_F_INBOUND))
 			return true;
@@ -897,6 +916,7 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 	}
 	if (x->cand_copy) {
 		struct assoc_cand *cands = assoc_cands(x->e->table, x->a);
+		int nc = assoc_cands_n(x->a);
 		struct assoc_cand *n = NULL;
 
 		/*
@@ -907,13 +927,13 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 		 * are the ones to keep, so a later one takes only a free
 		 * slot, never pushing out an answer or another handshake.
 		 */
-		for (int i = 0; i < ASSOC_CANDS && !n; i++)
+		for (int i = 0; i < nc && !n; i++)
 			if (!cand_live(x->e, &cands[i], x->now))
 				n = &cands[i];
 		if (!n || n == c) {
 			/* Passed, not kept: the inside host's COOKIE ECHO
 			 * may name it (cand_echo_learn). */
-			for (int i = 0; i < ASSOC_CANDS; i++) {
+			for (int i = 0; i < nc; i++) {
 				struct assoc_cand *o = &cands[i];
 
 				if (cand_live(x->e, o, x->now) &&
@@ -982,9 +1002,10 @@ static struct assoc_cand *echo_learn(struct xlate_ctx *x,
 {
 	struct assoc *a = x->a;
 	struct assoc_cand *cands = assoc_cands(x->e->table, a);
+	int nc = assoc_cands_n(a);
 	struct assoc_cand *n = NULL, *old = NULL;
 
-	for (int i = 0; i < ASSOC_CANDS && !n; i++) {
+	for (int i = 0; i < nc && !n; i++) {
 		struct assoc_cand *c = &cands[i];
 
 		if (!cand_live(x->e, c, x->now))
@@ -1020,8 +1041,15 @@ void handshake_cand_commit(struct xlate_ctx *x)
 {
 	struct engine *e = x->e;
 	struct assoc *a = x->a;
-	struct assoc_cand *cands = assoc_cands(e->table, a);
-	struct assoc_cand *c = &cands[x->cand];
+	struct assoc_cand *cands, *c;
+	int nc;
+
+	/* A copy takes a candidate of its own (commit_ack, echo_learn). */
+	if (x->cand_copy)
+		assoc_cands_grow(e->table, a);
+	cands = assoc_cands(e->table, a);
+	nc = assoc_cands_n(a);
+	c = &cands[x->cand];
 
 	switch (x->cand_op) {
 	case CAND_ACK:
@@ -1039,7 +1067,7 @@ void handshake_cand_commit(struct xlate_ctx *x)
 		 * is known only from the answer, carrying the sender's tag
 		 * (5.2.4): all are selected, the COOKIE ACK confirms one.
 		 */
-		for (int i = 0; i < ASSOC_CANDS; i++) {
+		for (int i = 0; i < nc; i++) {
 			struct assoc_cand *o = &cands[i];
 
 			if (o == c || (cand_live(e, o, x->now) &&
@@ -1093,9 +1121,10 @@ void handshake_cand_view_tags(const struct assoc_table *t,
 			      uint32_t *tag_peer)
 {
 	const struct assoc_cand *cands = assoc_cands(t, a);
+	int nc = assoc_cands_n(a);
 	const struct assoc_cand *best = NULL;
 
-	for (int i = 0; i < ASSOC_CANDS; i++) {
+	for (int i = 0; i < nc; i++) {
 		const struct assoc_cand *c = &cands[i];
 
 		if (!(c->flags & ASSOC_CAND_F_USED))

@@ -186,7 +186,13 @@ Test(assoc_table, side_storage_grows_and_a_new_life_starts_empty)
 	cr_expect_eq(assoc_prev_tag_peer(t, a), 8);
 
 	cr_assert(assoc_cands_take(t, a));
+	cr_expect_eq(assoc_cands_n(a), 1, "room for one at first");
 	for (int k = 0; k < ASSOC_CANDS; k++) {
+		/* A second one grows the block; the first moves with it. */
+		if (k == 1) {
+			cr_assert(assoc_cands_grow(t, a));
+			cr_expect_eq(assoc_cands_n(a), ASSOC_CANDS);
+		}
 		c = &assoc_cands(t, a)[k];
 		for (unsigned int i = 0; i < 5; i++) {
 			cr_assert(assoc_cand_room_peers(t, c, i + 1u));
@@ -208,6 +214,7 @@ Test(assoc_table, side_storage_grows_and_a_new_life_starts_empty)
 	cr_expect_eq(assoc_prev_tag_inside(t, b), 0);
 	cr_expect_eq(assoc_prev_tag_peer(t, b), 0);
 	cr_assert(assoc_cands_take(t, b));
+	cr_assert(assoc_cands_grow(t, b));
 	for (int k = 0; k < ASSOC_CANDS; k++)
 		cr_expect_eq(assoc_cands(t, b)[k].n_peers, 0);
 	assoc_table_destroy(t);
@@ -347,6 +354,9 @@ Test(assoc_table, indexes_agree_with_the_port_walk)
 		} else if (op == 3 && n) {
 			a = live[(r >> 4) % n];
 			cr_assert(assoc_cands_take(t, a));
+			/* Half the time grown: a block of another pool. */
+			if (r & 0x100000)
+				cr_assert(assoc_cands_grow(t, a));
 			held[assoc_id(t, a)] = true;
 		} else if (op == 4 && n) {
 			a = live[(r >> 4) % n];
