@@ -209,7 +209,8 @@ static int find_request(const struct xlate_ctx *x, uint32_t serial)
 	for (uint32_t i = 0; i < t->size; i++) {
 		const struct asconf_pend *p = &t->p[i];
 
-		if (pend_live(p, x->now) && p->assoc == assoc_id(x->e->table, x->a) &&
+		if (pend_live(p, x->now) &&
+		    p->assoc == assoc_id(x->e->table, x->a) &&
 		    p->dir == x->dir && p->serial == serial &&
 		    nat_addr_eq(&p->src, src))
 			return (int)i;
@@ -235,8 +236,9 @@ static int find_answered(const struct xlate_ctx *x, uint8_t dir,
 	for (uint32_t i = 0; i < t->size; i++) {
 		const struct asconf_pend *p = &t->p[i];
 
-		if (!pend_live(p, x->now) || p->assoc != assoc_id(x->e->table, x->a) ||
-		    p->dir != dir || p->serial != serial)
+		if (!pend_live(p, x->now) ||
+		    p->assoc != assoc_id(x->e->table, x->a) || p->dir != dir ||
+		    p->serial != serial)
 			continue;
 		if (nat_addr_eq(&p->src, &x->dst))
 			return (int)i;
@@ -711,8 +713,8 @@ static struct asconf_pend *take_slot(struct xlate_ctx *x)
 	for (uint32_t i = 0; i < t->size; i++) {
 		struct asconf_pend *p = &t->p[i];
 
-		if (!pend_live(p, x->now) || p->assoc != assoc_id(x->e->table, x->a) ||
-		    p->dir != x->dir)
+		if (!pend_live(p, x->now) ||
+		    p->assoc != assoc_id(x->e->table, x->a) || p->dir != x->dir)
 			continue;
 		n_own++;
 		if (may_replace(x, p) &&

@@ -135,8 +135,8 @@ static const struct nat_addr cand_peers_none[1];
  * the handshakes in flight hold a third of the memory.  a->cands names
  * the block and, in CANDS_BIG, which pool it is from.
  */
-#define CANDS_SMALL	1
-#define CANDS_BIG	(1u << 30)
+#define CANDS_SMALL 1
+#define CANDS_BIG   (1u << 30)
 
 static inline unsigned int cands_pool(uint32_t blk)
 {
@@ -209,8 +209,8 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 			    capacity) ||
 	    class_pool_init(&t->cand_pool[0], cands_block_size(CANDS_SMALL), 1,
 			    capacity) ||
-	    class_pool_init(&t->cand_pool[1], cands_block_size(ASSOC_CANDS),
-			    1, capacity) ||
+	    class_pool_init(&t->cand_pool[1], cands_block_size(ASSOC_CANDS), 1,
+			    capacity) ||
 	    class_pool_init(&t->cand_peer_pool, sizeof(struct nat_addr),
 			    max_peers, capacity * ASSOC_CANDS))
 		goto fail;
@@ -919,7 +919,7 @@ static struct assoc_cand *cands_get(struct assoc_table *t, unsigned int p,
 	struct assoc_cand *c;
 
 	if (!h)
-		return NULL;	/* never: one block of each per slot */
+		return NULL; /* never: one block of each per slot */
 	c = (struct assoc_cand *)(void *)(h + 1);
 	memset(h, 0, sizeof(*h) + n * sizeof(*c));
 	/* Peer lists come as peers are added (assoc_cand_room_peers). */
@@ -969,8 +969,7 @@ bool assoc_cands_grow(struct assoc_table *t, struct assoc *a)
 
 int assoc_cands_n(const struct assoc *a)
 {
-	return a->cands == ASSOC_NONE ? ASSOC_CANDS :
-					(int)cands_room(a->cands);
+	return a->cands == ASSOC_NONE ? ASSOC_CANDS : (int)cands_room(a->cands);
 }
 
 void assoc_cands_drop(struct assoc_table *t, struct assoc *a)

@@ -220,8 +220,7 @@ void handshake_cand_view_tags(const struct assoc_table *t,
 void handshake_cand_restore(const struct engine *e, struct assoc *a,
 			    uint64_t now);
 /* locals[i] is gone: the candidates' bits above it move down. */
-void handshake_cand_local_gone(const struct engine *e, struct assoc *a,
-			       int i);
+void handshake_cand_local_gone(const struct engine *e, struct assoc *a, int i);
 /* Pieces of a new association, shared with vtags_restore.c. */
 struct assoc *handshake_new_assoc(struct xlate_ctx *x,
 				  const struct nat_addr *host);

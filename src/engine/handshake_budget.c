@@ -41,7 +41,7 @@ struct hsb_src {
 	struct nat_addr key;	/* family 0: free */
 	uint8_t pool;
 	uint32_t half_open;
-	uint32_t oldest, newest;	/* links (struct hsb_link) */
+	uint32_t oldest, newest; /* links (struct hsb_link) */
 	uint32_t cnext, cprev;		/* the pool's count list */
 	int64_t tokens_milli;
 	uint64_t refill_ns;
@@ -60,7 +60,7 @@ struct hsb_pool {
 
 /* A half-open association in its source's FIFO. */
 struct hsb_link {
-	uint32_t assoc;		/* slot id */
+	uint32_t assoc; /* slot id */
 	uint32_t src;
 	uint32_t next, prev;
 };
@@ -72,7 +72,7 @@ struct hs_budget {
 	uint32_t src_rate, src_burst;
 	struct hsb_src *src;	/* mask + 1 entries, then one overflow
 				 * entry per pool */
-	uint32_t *of;		/* per association: its link or HSB_NONE */
+	uint32_t *of; /* per association: its link or HSB_NONE */
 	/* One link per half-open association: freed ones chained through
 	 * next, then those never used from link_fresh on (untouched, so
 	 * memory follows the handshakes in progress). */

@@ -810,8 +810,7 @@ static void drop_left_out(struct engine *e, struct assoc *a,
 			xlate_remove_local(e, a, i);
 }
 
-void handshake_cand_local_gone(const struct engine *e, struct assoc *a,
-			       int i)
+void handshake_cand_local_gone(const struct engine *e, struct assoc *a, int i)
 {
 	/* Without a block, the candidates are shared and all zero: read
 	 * only. */

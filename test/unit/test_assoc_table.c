@@ -270,7 +270,8 @@ static void idx_check(const struct assoc_table *t, const bool *held,
 				cr_assert_eq(got, want, "key %d port %u probe %u",
 					     k, port, i);
 				if (got)
-					cr_assert_eq(p.last_true, assoc_id(t, got));
+					cr_assert_eq(p.last_true,
+						     assoc_id(t, got));
 				cr_assert_eq(p.peer ?
 					     assoc_any_peer(t, ks[k], port, 3868,
 							    p.peer, idx_match,
