@@ -180,7 +180,7 @@ void asconf_forget(struct engine *e, const struct assoc *a)
 	struct asconf_table *t = e->asconf;
 
 	for (uint32_t i = 0; i < t->size && t->live; i++)
-		if (t->p[i].assoc == a->id)
+		if (t->p[i].assoc == assoc_id(e->table, a))
 			pend_release(e, &t->p[i]);
 }
 
@@ -209,7 +209,8 @@ static int find_request(const struct xlate_ctx *x, uint32_t serial)
 	for (uint32_t i = 0; i < t->size; i++) {
 		const struct asconf_pend *p = &t->p[i];
 
-		if (pend_live(p, x->now) && p->assoc == x->a->id &&
+		if (pend_live(p, x->now) &&
+		    p->assoc == assoc_id(x->e->table, x->a) &&
 		    p->dir == x->dir && p->serial == serial &&
 		    nat_addr_eq(&p->src, src))
 			return (int)i;
@@ -235,8 +236,9 @@ static int find_answered(const struct xlate_ctx *x, uint8_t dir,
 	for (uint32_t i = 0; i < t->size; i++) {
 		const struct asconf_pend *p = &t->p[i];
 
-		if (!pend_live(p, x->now) || p->assoc != x->a->id ||
-		    p->dir != dir || p->serial != serial)
+		if (!pend_live(p, x->now) ||
+		    p->assoc != assoc_id(x->e->table, x->a) || p->dir != dir ||
+		    p->serial != serial)
 			continue;
 		if (nat_addr_eq(&p->src, &x->dst))
 			return (int)i;
@@ -473,7 +475,7 @@ static bool untrusted(const struct xlate_ctx *x)
  */
 static bool may_replace(const struct xlate_ctx *x, const struct asconf_pend *p)
 {
-	return p->assoc == x->a->id && p->dir == x->dir &&
+	return p->assoc == assoc_id(x->e->table, x->a) && p->dir == x->dir &&
 	       (!untrusted(x) || p->untrusted);
 }
 
@@ -679,7 +681,7 @@ static void forget_older(struct engine *e, const struct assoc *a,
 	for (uint32_t i = 0; i < t->size && t->live; i++) {
 		struct asconf_pend *p = &t->p[i];
 
-		if (p->assoc == a->id && p->dir == dir &&
+		if (p->assoc == assoc_id(e->table, a) && p->dir == dir &&
 		    serial_before(p->serial, serial))
 			pend_release(e, p);
 	}
@@ -711,8 +713,8 @@ static struct asconf_pend *take_slot(struct xlate_ctx *x)
 	for (uint32_t i = 0; i < t->size; i++) {
 		struct asconf_pend *p = &t->p[i];
 
-		if (!pend_live(p, x->now) || p->assoc != x->a->id ||
-		    p->dir != x->dir)
+		if (!pend_live(p, x->now) ||
+		    p->assoc != assoc_id(x->e->table, x->a) || p->dir != x->dir)
 			continue;
 		n_own++;
 		if (may_replace(x, p) &&
@@ -753,7 +755,7 @@ static void commit_request(struct xlate_ctx *x, uint8_t c)
 		return;	/* none it may replace: the sender retransmits */
 	memset(p, 0, sizeof(*p));
 	e->asconf->live++;
-	p->assoc = a->id;
+	p->assoc = assoc_id(e->table, a);
 	p->dir = (uint8_t)x->dir;
 	p->untrusted = untrusted(x);
 	p->port = a->port_public;

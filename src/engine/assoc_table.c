@@ -71,9 +71,10 @@ struct assoc_table {
 	struct assoc *slots;
 	/* Address lists sized to what each association uses (class_pool.h). */
 	struct class_pool local_pool, peer_pool;
-	/* Handshake candidates, a block per association that has some,
-	 * and their peer lists, each sized to what it holds. */
-	struct class_pool cand_pool, cand_peer_pool;
+	/* Handshake candidates, a block per association that has some
+	 * (CANDS_SMALL or ASSOC_CANDS of them, cands_pool), and their peer
+	 * lists, each sized to what it holds. */
+	struct class_pool cand_pool[2], cand_peer_pool;
 	/* Drop counters (assoc_drops), by slot: calloc's pages are touched
 	 * only by associations that drop something (ASSOC_F_DROPS). */
 	uint32_t (*drops)[ASSOC_DROP_CLASSES];
@@ -115,7 +116,7 @@ static uint32_t pow2_at_least(uint32_t v)
 }
 
 /*
- * What a->cands points at while the association has no candidates:
+ * What assoc_cands gives while the association has no candidates:
  * nothing in it is live, and a candidate is made only in a block of its
  * own (assoc_cands_take), so nobody writes here.  It is const, in
  * read-only memory: a write would fault at once rather than leak one
@@ -127,14 +128,33 @@ static const struct assoc_cand cands_none[ASSOC_CANDS];
 static const struct nat_addr cand_peers_none[1];
 #define CAND_PEERS_NONE ((struct nat_addr *)(uintptr_t)cand_peers_none)
 
-/* The index links, then ASSOC_CANDS candidates (their peer lists are
- * blocks of cand_peer_pool), 8-byte aligned. */
-static size_t cands_block_size(void)
-{
-	size_t n = sizeof(struct cand_hdr) +
-		   ASSOC_CANDS * sizeof(struct assoc_cand);
+/*
+ * A handshake needs one candidate; restarts, collisions and copies of an
+ * INIT answered twice need more.  A block starts with room for one and
+ * grows to ASSOC_CANDS when a second is wanted (assoc_cands_grow), so
+ * the handshakes in flight hold a third of the memory.  a->cands names
+ * the block and, in CANDS_BIG, which pool it is from.
+ */
+#define CANDS_SMALL 1
+#define CANDS_BIG   (1u << 30)
 
-	return (n + 7) & ~(size_t)7;
+static inline unsigned int cands_pool(uint32_t blk)
+{
+	return !!(blk & CANDS_BIG);
+}
+
+static inline unsigned int cands_room(uint32_t blk)
+{
+	return blk & CANDS_BIG ? ASSOC_CANDS : CANDS_SMALL;
+}
+
+/* The index links, then n candidates (their peer lists are blocks of
+ * cand_peer_pool), 8-byte aligned. */
+static size_t cands_block_size(unsigned int n)
+{
+	size_t b = sizeof(struct cand_hdr) + n * sizeof(struct assoc_cand);
+
+	return (b + 7) & ~(size_t)7;
 }
 
 int assoc_table_create(uint32_t capacity, uint8_t max_locals,
@@ -171,7 +191,7 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	t->peer_buckets = malloc((t->peer_mask + 1) * sizeof(uint32_t));
 	t->cand_buckets = malloc((t->cand_mask + 1) * sizeof(uint32_t));
 
-	/* 104-byte slots from a cache line boundary: keys and ports are
+	/* 96-byte slots from a cache line boundary: keys and ports are
 	 * in a slot's first 32 bytes, so in one line. */
 	if (posix_memalign((void **)&t->slots, 64,
 			   (size_t)capacity * sizeof(*t->slots)))
@@ -187,7 +207,10 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 			    max_locals, capacity) ||
 	    class_pool_init(&t->peer_pool, sizeof(struct assoc_peer), max_peers,
 			    capacity) ||
-	    class_pool_init(&t->cand_pool, cands_block_size(), 1, capacity) ||
+	    class_pool_init(&t->cand_pool[0], cands_block_size(CANDS_SMALL), 1,
+			    capacity) ||
+	    class_pool_init(&t->cand_pool[1], cands_block_size(ASSOC_CANDS), 1,
+			    capacity) ||
 	    class_pool_init(&t->cand_peer_pool, sizeof(struct nat_addr),
 			    max_peers, capacity * ASSOC_CANDS))
 		goto fail;
@@ -211,8 +234,7 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	for (i = 0; i < capacity; i++) {
 		struct assoc *a = &t->slots[i];
 
-		a->id = i;
-		a->cands = CANDS_NONE;
+		a->cands = ASSOC_NONE;
 		a->wnext = i + 1 < capacity ? i + 1 : ASSOC_NONE;
 	}
 	t->free_head = 0;
@@ -234,7 +256,8 @@ void assoc_table_destroy(struct assoc_table *t)
 	free(t->drops);
 	class_pool_fini(&t->local_pool);
 	class_pool_fini(&t->peer_pool);
-	class_pool_fini(&t->cand_pool);
+	class_pool_fini(&t->cand_pool[0]);
+	class_pool_fini(&t->cand_pool[1]);
 	class_pool_fini(&t->cand_peer_pool);
 	free(t->buckets);
 	free(t->port_buckets);
@@ -263,6 +286,18 @@ uint8_t assoc_table_max_locals(const struct assoc_table *t)
 uint8_t assoc_table_max_peers(const struct assoc_table *t)
 {
 	return t->max_peers;
+}
+
+/* A slot's index is the association's id: the slot need not hold it. */
+static inline uint32_t slot_id(const struct assoc_table *t,
+			       const struct assoc *a)
+{
+	return (uint32_t)(a - t->slots);
+}
+
+uint32_t assoc_id(const struct assoc_table *t, const struct assoc *a)
+{
+	return slot_id(t, a);
 }
 
 struct assoc *assoc_by_id(const struct assoc_table *t, uint32_t id)
@@ -318,11 +353,11 @@ static void key_of(const struct assoc_table *t, const struct assoc *a,
 		break;
 	case ASSOC_KEY_IN_PREV:
 		*pa = a->port_public;
-		*tag = t->prev_tags[(size_t)a->id * 2];
+		*tag = t->prev_tags[(size_t)slot_id(t, a) * 2];
 		break;
 	case ASSOC_KEY_OUT_PREV:
 		*pa = a->port_inside;
-		*tag = t->prev_tags[(size_t)a->id * 2 + 1];
+		*tag = t->prev_tags[(size_t)slot_id(t, a) * 2 + 1];
 		break;
 	case ASSOC_KEY_IN_PORTS:
 		*pa = a->port_public;
@@ -359,8 +394,8 @@ void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 		return;
 	key_of(t, a, k, &pa, &pb, &tag);
 	b = key_bucket(t, k, pa, pb, tag);
-	*hnext_of(t, a->id, k) = *b;
-	*b = NODE(a->id, k);
+	*hnext_of(t, slot_id(t, a), k) = *b;
+	*b = NODE(slot_id(t, a), k);
 	a->linked |= (uint8_t)(1u << k);
 	t->prev_linked += is_prev(k);
 }
@@ -368,7 +403,7 @@ void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 {
 	uint16_t pa, pb;
-	uint32_t tag, *pp, node = NODE(a->id, k);
+	uint32_t tag, *pp, node = NODE(slot_id(t, a), k);
 
 	if (!(a->linked & (1u << k)))
 		return;
@@ -376,7 +411,7 @@ void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 	for (pp = key_bucket(t, k, pa, pb, tag); *pp != ASSOC_NONE;
 	     pp = hnext_of(t, NODE_ID(*pp), NODE_KEY(*pp))) {
 		if (*pp == node) {
-			*pp = *hnext_of(t, a->id, k);
+			*pp = *hnext_of(t, slot_id(t, a), k);
 			break;
 		}
 	}
@@ -416,21 +451,29 @@ static inline uint32_t *peer_next(const struct assoc_table *t, uint32_t n)
 	return &t->slots[PNODE_ID(n)].peers[PNODE_IDX(n)].pnext[PNODE_D(n)];
 }
 
-static inline struct cand_hdr *cand_hdr_of(const struct assoc *a)
+static inline struct cand_hdr *cand_block(const struct assoc_table *t,
+					  uint32_t blk)
 {
-	return (struct cand_hdr *)(void *)a->cands - 1;
+	return class_pool_block(&t->cand_pool[cands_pool(blk)], 0,
+				blk & ~CANDS_BIG);
+}
+
+static inline struct cand_hdr *cand_hdr_of(const struct assoc_table *t,
+					   const struct assoc *a)
+{
+	return cand_block(t, a->cands);
 }
 
 static inline struct cand_hdr *cand_hdr_at(const struct assoc_table *t,
 					   uint32_t n)
 {
-	return class_pool_block(&t->cand_pool, 0, CNODE_BLK(n));
+	return cand_block(t, CNODE_BLK(n));
 }
 
-static inline uint32_t cand_node(const struct assoc_table *t,
-				 const struct assoc *a, unsigned int d)
+/* The block's index names the node: a->cands is that index. */
+static inline uint32_t cand_node(const struct assoc *a, unsigned int d)
 {
-	return CNODE(class_pool_index(&t->cand_pool, 0, cand_hdr_of(a)), d);
+	return CNODE(a->cands, d);
 }
 
 static inline uint32_t *cand_next(const struct assoc_table *t, uint32_t n)
@@ -456,7 +499,7 @@ void assoc_index_new_peer(struct assoc_table *t, struct assoc *a)
 					 &a->peers[i].addr);
 
 		a->peers[i].pnext[d] = t->peer_buckets[b];
-		t->peer_buckets[b] = PNODE(a->id, i, d);
+		t->peer_buckets[b] = PNODE(slot_id(t, a), i, d);
 	}
 }
 
@@ -478,7 +521,7 @@ bool assoc_unindex_peers(struct assoc_table *t, struct assoc *a)
 		return false;
 	for (unsigned int i = 0; i < a->n_peers; i++) {
 		for (unsigned int d = 0; d < 2; d++) {
-			uint32_t node = PNODE(a->id, i, d), *pp;
+			uint32_t node = PNODE(slot_id(t, a), i, d), *pp;
 
 			pp = &t->peer_buckets[peer_bucket(
 				t, d, side_port(a, d), a->port_peer,
@@ -504,10 +547,10 @@ static void cands_index(struct assoc_table *t, struct assoc *a)
 {
 	struct cand_hdr *h;
 
-	if ((a->linked & LINK_CANDS) || a->cands == CANDS_NONE)
+	if ((a->linked & LINK_CANDS) || a->cands == ASSOC_NONE)
 		return;
-	h = cand_hdr_of(a);
-	h->id = a->id;
+	h = cand_hdr_of(t, a);
+	h->id = slot_id(t, a);
 	h->port_peer = a->port_peer;
 	for (unsigned int d = 0; d < 2; d++) {
 		uint32_t *head = cand_head(t, a, d);
@@ -516,8 +559,8 @@ static void cands_index(struct assoc_table *t, struct assoc *a)
 		h->next[d] = *head;
 		h->prev[d] = ASSOC_NONE;
 		if (*head != ASSOC_NONE)
-			*cand_prev(t, *head) = cand_node(t, a, d);
-		*head = cand_node(t, a, d);
+			*cand_prev(t, *head) = cand_node(a, d);
+		*head = cand_node(a, d);
 	}
 	a->linked |= LINK_CANDS;
 }
@@ -529,7 +572,7 @@ static void cands_unindex(struct assoc_table *t, struct assoc *a)
 
 	if (!(a->linked & LINK_CANDS))
 		return;
-	h = cand_hdr_of(a);
+	h = cand_hdr_of(t, a);
 	for (unsigned int d = 0; d < 2; d++) {
 		if (h->prev[d] == ASSOC_NONE)
 			*cand_head(t, a, d) = h->next[d];
@@ -786,7 +829,7 @@ static void wheel_remove(struct assoc_table *t, struct assoc *a)
 {
 	if (a->wprev != ASSOC_NONE)
 		t->slots[a->wprev].wnext = a->wnext;
-	else if (t->wheel[a->filed % WHEEL_SLOTS] == a->id)
+	else if (t->wheel[a->filed % WHEEL_SLOTS] == slot_id(t, a))
 		t->wheel[a->filed % WHEEL_SLOTS] = a->wnext;
 	if (a->wnext != ASSOC_NONE)
 		t->slots[a->wnext].wprev = a->wprev;
@@ -806,8 +849,8 @@ static void wheel_insert(struct assoc_table *t, struct assoc *a,
 	a->wprev = ASSOC_NONE;
 	a->wnext = t->wheel[s];
 	if (a->wnext != ASSOC_NONE)
-		t->slots[a->wnext].wprev = a->id;
-	t->wheel[s] = a->id;
+		t->slots[a->wnext].wprev = slot_id(t, a);
+	t->wheel[s] = slot_id(t, a);
 }
 
 void assoc_set_expiry(struct assoc_table *t, struct assoc *a,
@@ -867,40 +910,90 @@ unsigned int assoc_table_expire(struct assoc_table *t, uint64_t now_ns,
 
 /* ---- allocation ---- */
 
-bool assoc_cands_take(struct assoc_table *t, struct assoc *a)
+/* A cleared block of pool p (cands_pool), its name in blk. */
+static struct assoc_cand *cands_get(struct assoc_table *t, unsigned int p,
+				    uint32_t *blk)
 {
-	struct cand_hdr *h;
+	unsigned int n = p ? ASSOC_CANDS : CANDS_SMALL;
+	struct cand_hdr *h = class_pool_get_dirty(&t->cand_pool[p], 0);
 	struct assoc_cand *c;
 
-	if (a->cands != CANDS_NONE)
-		return true;
-	h = class_pool_get_dirty(&t->cand_pool, 0);
 	if (!h)
-		return false;	/* never: one block per slot */
+		return NULL; /* never: one block of each per slot */
 	c = (struct assoc_cand *)(void *)(h + 1);
-	memset(h, 0, sizeof(*h) + ASSOC_CANDS * sizeof(*c));
+	memset(h, 0, sizeof(*h) + n * sizeof(*c));
 	/* Peer lists come as peers are added (assoc_cand_room_peers). */
-	for (int i = 0; i < ASSOC_CANDS; i++)
+	for (unsigned int i = 0; i < n; i++)
 		c[i].peers = CAND_PEERS_NONE;
-	a->cands = c;
+	*blk = class_pool_index(&t->cand_pool[p], 0, h) | (p ? CANDS_BIG : 0);
+	return c;
+}
+
+bool assoc_cands_take(struct assoc_table *t, struct assoc *a)
+{
+	uint32_t blk;
+
+	if (a->cands != ASSOC_NONE)
+		return true;
+	if (!cands_get(t, 0, &blk))
+		return false;
+	a->cands = blk;
 	/* Indexed with the association's keys (assoc_link_all). */
 	if (a->linked & (1u << ASSOC_KEY_IN_PORTS))
 		cands_index(t, a);
 	return true;
 }
 
+bool assoc_cands_grow(struct assoc_table *t, struct assoc *a)
+{
+	struct assoc_cand *c;
+	bool idx;
+	uint32_t blk;
+
+	if (a->cands == ASSOC_NONE || (a->cands & CANDS_BIG))
+		return a->cands != ASSOC_NONE;
+	c = cands_get(t, 1, &blk);
+	if (!c)
+		return false;
+	/* The node's name changes with the block: out of the index and
+	 * back. */
+	idx = a->linked & LINK_CANDS;
+	cands_unindex(t, a);
+	memcpy(c, assoc_cands(t, a), CANDS_SMALL * sizeof(*c));
+	class_pool_put(&t->cand_pool[0], 0, cand_hdr_of(t, a));
+	a->cands = blk;
+	if (idx)
+		cands_index(t, a);
+	return true;
+}
+
+int assoc_cands_n(const struct assoc *a)
+{
+	return a->cands == ASSOC_NONE ? ASSOC_CANDS : (int)cands_room(a->cands);
+}
+
 void assoc_cands_drop(struct assoc_table *t, struct assoc *a)
 {
-	if (!a->cands || a->cands == CANDS_NONE)
+	struct assoc_cand *c = assoc_cands(t, a);
+
+	if (a->cands == ASSOC_NONE)
 		return;
 	cands_unindex(t, a);
-	for (int i = 0; i < ASSOC_CANDS; i++)
-		if (a->cands[i].peers != CAND_PEERS_NONE)
-			class_pool_put(&t->cand_peer_pool,
-				       a->cands[i].peers_class,
-				       a->cands[i].peers);
-	class_pool_put(&t->cand_pool, 0, cand_hdr_of(a));
-	a->cands = CANDS_NONE;
+	for (unsigned int i = 0; i < cands_room(a->cands); i++)
+		if (c[i].peers != CAND_PEERS_NONE)
+			class_pool_put(&t->cand_peer_pool, c[i].peers_class,
+				       c[i].peers);
+	class_pool_put(&t->cand_pool[cands_pool(a->cands)], 0,
+		       cand_hdr_of(t, a));
+	a->cands = ASSOC_NONE;
+}
+
+struct assoc_cand *assoc_cands(const struct assoc_table *t,
+			       const struct assoc *a)
+{
+	if (a->cands == ASSOC_NONE)
+		return CANDS_NONE;
+	return (struct assoc_cand *)(void *)(cand_hdr_of(t, a) + 1);
 }
 
 bool assoc_cand_room_peers(struct assoc_table *t, struct assoc_cand *c,
@@ -928,18 +1021,18 @@ bool assoc_cand_room_peers(struct assoc_table *t, struct assoc_cand *c,
 uint32_t assoc_prev_tag_inside(const struct assoc_table *t,
 			       const struct assoc *a)
 {
-	return t->prev_set ? t->prev_tags[(size_t)a->id * 2] : 0;
+	return t->prev_set ? t->prev_tags[(size_t)slot_id(t, a) * 2] : 0;
 }
 
 uint32_t assoc_prev_tag_peer(const struct assoc_table *t, const struct assoc *a)
 {
-	return t->prev_set ? t->prev_tags[(size_t)a->id * 2 + 1] : 0;
+	return t->prev_set ? t->prev_tags[(size_t)slot_id(t, a) * 2 + 1] : 0;
 }
 
 void assoc_set_prev_tags(struct assoc_table *t, const struct assoc *a,
 			 uint32_t inside, uint32_t peer)
 {
-	uint32_t *p = &t->prev_tags[(size_t)a->id * 2];
+	uint32_t *p = &t->prev_tags[(size_t)slot_id(t, a) * 2];
 	bool had = t->prev_set && (p[0] || p[1]);
 
 	if (!had && !inside && !peer)
@@ -953,13 +1046,13 @@ const uint32_t *assoc_drops(const struct assoc_table *t, const struct assoc *a)
 {
 	static const uint32_t none[ASSOC_DROP_CLASSES];
 
-	return a->flags & ASSOC_F_DROPS ? t->drops[a->id] : none;
+	return a->flags & ASSOC_F_DROPS ? t->drops[slot_id(t, a)] : none;
 }
 
 uint32_t *assoc_drops_w(struct assoc_table *t, struct assoc *a)
 {
 	a->flags |= ASSOC_F_DROPS;
-	return t->drops[a->id];
+	return t->drops[slot_id(t, a)];
 }
 
 /*
@@ -1001,10 +1094,9 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 		memset(t->drops[id], 0, sizeof(t->drops[id]));
 	assoc_set_prev_tags(t, a, 0, 0);
 	memset(a, 0, sizeof(*a));
-	a->id = id;
 	a->locals = locals;
 	a->peers = peers;
-	a->cands = CANDS_NONE;
+	a->cands = ASSOC_NONE;
 	a->forward = -1;
 	a->wnext = a->wprev = ASSOC_NONE;
 	for (int k = 0; k < ASSOC_KEY__IN_SLOT; k++)
@@ -1030,7 +1122,7 @@ void assoc_free(struct assoc_table *t, struct assoc *a)
 	a->expires = 0;
 	a->in_use = false;
 	a->wnext = t->free_head;
-	t->free_head = a->id;
+	t->free_head = slot_id(t, a);
 	t->live--;
 }
 
@@ -1086,7 +1178,7 @@ bool assoc_room_peers(struct assoc_table *t, struct assoc *a, unsigned int n)
 struct assoc *assoc_table_next(const struct assoc_table *t,
 			       const struct assoc *prev)
 {
-	uint32_t i = prev ? prev->id + 1 : 0;
+	uint32_t i = prev ? slot_id(t, prev) + 1 : 0;
 
 	for (; i < t->capacity; i++)
 		if (t->slots[i].in_use)

@@ -138,7 +138,7 @@ struct assoc_cand {
 
 /* Fields are public: the engine's fast path reads them inline. */
 struct assoc {
-	uint32_t id;
+	/* Its id is its index in the table (assoc_id). */
 	uint32_t hnext[ASSOC_KEY__IN_SLOT];
 	/* bit per enum assoc_key, then the two indexes (assoc_table.c) */
 	uint8_t linked;
@@ -148,6 +148,11 @@ struct assoc {
 	int8_t forward;		/* [forward] rule index or -1 */
 	uint16_t port_inside, port_public, port_peer;
 	uint32_t tag_inside, tag_peer;
+	/* Handshake candidates (handshake_cand.c), a block of ASSOC_CANDS
+	 * read through assoc_cands; restarts and collisions wait there
+	 * until they complete.  A 32-bit name for the block, not a
+	 * pointer: it fills the room before the 64-bit fields. */
+	uint32_t cands;
 	/* Previous tags: the table's (assoc_prev_tag_inside). */
 	uint64_t created, last_seen, expires;
 	/* Timer wheel. */
@@ -161,9 +166,6 @@ struct assoc {
 	uint8_t locals_class, peers_class;
 	struct assoc_local *locals;
 	struct assoc_peer *peers;
-	/* Handshake candidates (handshake_cand.c), ASSOC_CANDS of them;
-	 * restarts and collisions wait here until they complete. */
-	struct assoc_cand *cands;
 	/* Its drop counters are the table's (assoc_drops). */
 };
 
@@ -189,6 +191,8 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns);
 /* Unlinks every key and the timer, then frees the slot. */
 void assoc_free(struct assoc_table *t, struct assoc *a);
 struct assoc *assoc_by_id(const struct assoc_table *t, uint32_t id);
+/* Its index in the table, what assoc_by_id takes. */
+uint32_t assoc_id(const struct assoc_table *t, const struct assoc *a);
 
 void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k);
 void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k);
@@ -275,13 +279,21 @@ bool assoc_room_peers(struct assoc_table *t, struct assoc *a, unsigned int n);
 
 /*
  * Handshake candidates take memory only while an association has some:
- * assoc_cands_take gives it a block of ASSOC_CANDS (it cannot fail, as
- * growing lists cannot), assoc_cands_drop gives the block back once
- * none is live (handshake_cand.c decides).  Without a block, a->cands
- * is a shared array in which nothing is live; it is only read.
+ * assoc_cands_take gives it a block with room for one candidate,
+ * assoc_cands_grow one with room for ASSOC_CANDS, the first kept (both
+ * cannot fail, as growing lists cannot), assoc_cands_drop gives the
+ * block back once none is live (handshake_cand.c decides).
+ * assoc_cands gives the candidates, assoc_cands_n how many there is
+ * room for; without a block, ASSOC_CANDS in a shared array in which
+ * nothing is live, only to be read.  Pointers into a block stay valid
+ * until it grows or is dropped.
  */
 bool assoc_cands_take(struct assoc_table *t, struct assoc *a);
+bool assoc_cands_grow(struct assoc_table *t, struct assoc *a);
 void assoc_cands_drop(struct assoc_table *t, struct assoc *a);
+struct assoc_cand *assoc_cands(const struct assoc_table *t,
+			       const struct assoc *a);
+int assoc_cands_n(const struct assoc *a);
 /*
  * Room for n peers in candidate c of a block assoc_cands_take gave: its
  * list grows from nothing as peers are added (pointers into it move).

@@ -346,6 +346,7 @@ static bool ends_match(const struct assoc *a, void *arg)
 }
 
 struct tag_count {
+	const struct assoc_table *t;
 	uint32_t first;
 	unsigned int n;
 };
@@ -355,7 +356,7 @@ static bool count_tag(const struct assoc *a, void *arg)
 	struct tag_count *tc = arg;
 
 	if (!tc->n++)
-		tc->first = a->id;
+		tc->first = assoc_id(tc->t, a);
 	return false;
 }
 
@@ -391,7 +392,7 @@ static struct assoc *lookup_live(struct xlate_ctx *x, enum assoc_key k,
 				 uint16_t here, uint16_t peer)
 {
 	const struct assoc_table *t = x->e->table;
-	struct live_walk w = { .x = x };
+	struct live_walk w = { .x = x, .tc.t = t };
 	struct assoc *a;
 
 	a = assoc_lookup_tag_match(t, k, here, peer, x->sv.vtag, ends_or_count,
@@ -867,7 +868,7 @@ void engine_fill_view(const struct engine *e, const struct assoc *a,
 		      struct engine_assoc_view *v)
 {
 	memset(v, 0, sizeof(*v));
-	v->id = a->id;
+	v->id = assoc_id(e->table, a);
 	v->state = a->state;
 	v->inbound = a->flags & ASSOC_F_INBOUND;
 	v->inside_port = a->port_inside;
@@ -877,7 +878,8 @@ void engine_fill_view(const struct engine *e, const struct assoc *a,
 	v->tag_peer = a->tag_peer;
 	/* Not live yet: the handshake in progress. */
 	if (!v->tag_inside && !v->tag_peer)
-		handshake_cand_view_tags(a, &v->tag_inside, &v->tag_peer);
+		handshake_cand_view_tags(e->table, a, &v->tag_inside,
+					 &v->tag_peer);
 	memcpy(v->drops, assoc_drops(e->table, a), sizeof(v->drops));
 	v->created_ns = a->created;
 	v->last_seen_ns = a->last_seen;

@@ -101,7 +101,7 @@ struct xlate_ctx {
 	uint32_t new_chunk_len;	/* > 0: scratch replaces the first chunk */
 	bool chunks_changed;	/* bytes inside chunks were rewritten */
 	bool defer_peer_check;	/* INIT ACK / ASCONF may name a new source */
-	/* The handshake candidate (a->cands[]) the packet belongs to, -1:
+	/* The handshake candidate (assoc_cands) the packet belongs to, -1:
 	 * the live tag pair; what it does to it (enum cand_op). */
 	int8_t cand;
 	uint8_t cand_op;
@@ -217,12 +217,13 @@ bool handshake_cand_peer_ok(const struct xlate_ctx *x,
 			    const struct nat_addr *peer);
 enum drop_reason handshake_cand_plan(struct xlate_ctx *x);
 void handshake_cand_commit(struct xlate_ctx *x);
-void handshake_cand_view_tags(const struct assoc *a, uint32_t *tag_inside,
+void handshake_cand_view_tags(const struct assoc_table *t,
+			      const struct assoc *a, uint32_t *tag_inside,
 			      uint32_t *tag_peer);
 void handshake_cand_restore(const struct engine *e, struct assoc *a,
 			    uint64_t now);
 /* locals[i] is gone: the candidates' bits above it move down. */
-void handshake_cand_local_gone(struct assoc *a, int i);
+void handshake_cand_local_gone(const struct engine *e, struct assoc *a, int i);
 /* Pieces of a new association, shared with vtags_restore.c. */
 struct assoc *handshake_new_assoc(struct xlate_ctx *x,
 				  const struct nat_addr *host);

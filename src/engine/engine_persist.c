@@ -138,7 +138,7 @@ static void w_record(struct wbuf *w, const struct assoc_table *t,
 	/* A handshake not completed yet: its newest candidate's tags,
 	 * made a candidate again at restore (handshake_cand_restore). */
 	if (!handshake_assoc_live(a))
-		handshake_cand_view_tags(a, &tag_inside, &tag_peer);
+		handshake_cand_view_tags(t, a, &tag_inside, &tag_peer);
 	w_u8(w, a->state);
 	w_u8(w, a->flags & ASSOC_F_INBOUND ? REC_F_INBOUND : 0);
 	w_u8(w, index_byte(a->forward));

@@ -28,7 +28,7 @@ void engine_fast_mark(struct engine *e, struct assoc *a)
 		return;
 	}
 	a->flags |= ASSOC_F_FAST_DIRTY;
-	e->fast_ids[e->fast_n++] = a->id;
+	e->fast_ids[e->fast_n++] = assoc_id(e->table, a);
 }
 
 unsigned int engine_fast_changed(struct engine *e, uint32_t *ids,
@@ -139,7 +139,7 @@ unsigned int engine_fast_entries(const struct engine *e, uint32_t id,
 				    0) {
 				o = &out[n++];
 				memset(o, 0, sizeof(*o));
-				o->assoc_id = a->id;
+				o->assoc_id = assoc_id(e->table, a);
 				o->peer_idx = (uint8_t)p;
 				o->dir = ENGINE_OUTBOUND;
 				o->uplink = a->locals[li].uplink;
@@ -161,7 +161,7 @@ unsigned int engine_fast_entries(const struct engine *e, uint32_t id,
 				    0) {
 				o = &out[n++];
 				memset(o, 0, sizeof(*o));
-				o->assoc_id = a->id;
+				o->assoc_id = assoc_id(e->table, a);
 				o->peer_idx = (uint8_t)p;
 				o->dir = ENGINE_INBOUND;
 				o->uplink = -1;
@@ -217,7 +217,7 @@ void engine_fast_set_sync(struct engine *e, engine_fast_sync_fn *fn, void *arg)
 void engine_fast_sync(struct engine *e, struct assoc *a)
 {
 	if (e->fast_sync)
-		e->fast_sync(e->fast_sync_arg, e, a->id);
+		e->fast_sync(e->fast_sync_arg, e, assoc_id(e->table, a));
 }
 
 /*
@@ -229,7 +229,7 @@ bool engine_fast_sync_expiry(struct engine *e, struct assoc *a)
 {
 	if (!e->fast_sync || a->state != ASSOC_ESTABLISHED)
 		return false;
-	e->fast_sync(e->fast_sync_arg, e, a->id);
+	e->fast_sync(e->fast_sync_arg, e, assoc_id(e->table, a));
 	return a->expires > e->last_now;
 }
 

@@ -13,8 +13,9 @@
  * For the heaviest source in O(1), every source with half-open
  * associations sits in its pool's list for that count (counts above
  * HSB_LISTS - 1 share the last list); a source's half-open associations
- * form a FIFO, oldest first, threaded through arrays indexed by the
- * association's slot id.
+ * form a FIFO, oldest first, of links taken while they are half-open:
+ * only the association's link index is kept per slot, so an established
+ * association holds 4 bytes here, not its FIFO links.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -40,7 +41,7 @@ struct hsb_src {
 	struct nat_addr key;	/* family 0: free */
 	uint8_t pool;
 	uint32_t half_open;
-	uint32_t oldest, newest;	/* association ids */
+	uint32_t oldest, newest; /* links (struct hsb_link) */
 	uint32_t cnext, cprev;		/* the pool's count list */
 	int64_t tokens_milli;
 	uint64_t refill_ns;
@@ -57,6 +58,13 @@ struct hsb_pool {
 	uint32_t heads[HSB_LISTS];
 };
 
+/* A half-open association in its source's FIFO. */
+struct hsb_link {
+	uint32_t assoc; /* slot id */
+	uint32_t src;
+	uint32_t next, prev;
+};
+
 struct hs_budget {
 	uint32_t mask;		/* table size - 1 */
 	uint32_t n_assoc;
@@ -64,8 +72,12 @@ struct hs_budget {
 	uint32_t src_rate, src_burst;
 	struct hsb_src *src;	/* mask + 1 entries, then one overflow
 				 * entry per pool */
-	uint32_t *of;		/* per association: source or HSB_NONE */
-	uint32_t *next, *prev;	/* per association: FIFO links */
+	uint32_t *of; /* per association: its link or HSB_NONE */
+	/* One link per half-open association: freed ones chained through
+	 * next, then those never used from link_fresh on (untouched, so
+	 * memory follows the handshakes in progress). */
+	struct hsb_link *links;
+	uint32_t link_free, link_fresh;
 	struct hsb_pool pools[HSB_POOLS];
 };
 
@@ -126,9 +138,9 @@ int hs_budget_create(const struct engine_config *c, uint64_t seed,
 	b->seed = (uint32_t)(seed >> 17) ^ 0x5bd1e995u;
 	b->src = calloc(size + HSB_POOLS, sizeof(*b->src));
 	b->of = malloc(c->max_assocs * sizeof(*b->of));
-	b->next = malloc(c->max_assocs * sizeof(*b->next));
-	b->prev = malloc(c->max_assocs * sizeof(*b->prev));
-	if (!b->src || !b->of || !b->next || !b->prev) {
+	b->links = malloc(c->max_assocs * sizeof(*b->links));
+	b->link_free = HSB_NONE;
+	if (!b->src || !b->of || !b->links) {
 		hs_budget_destroy(b);
 		return -ENOMEM;
 	}
@@ -158,8 +170,7 @@ void hs_budget_destroy(struct hs_budget *b)
 		return;
 	free(b->src);
 	free(b->of);
-	free(b->next);
-	free(b->prev);
+	free(b->links);
 	free(b);
 }
 
@@ -261,6 +272,34 @@ static void list_add(struct hs_budget *b, uint32_t j)
 		pl->top = l;
 }
 
+/* Source j's oldest half-open association, NULL for none. */
+static struct assoc *oldest_of(const struct hs_budget *b,
+			       const struct assoc_table *t, uint32_t j)
+{
+	uint32_t l = b->src[j].oldest;
+
+	return l == HSB_NONE ? NULL : assoc_by_id(t, b->links[l].assoc);
+}
+
+/* A link from the free chain, else a fresh one: there is one per
+ * association, so there is always one. */
+static uint32_t link_take(struct hs_budget *b)
+{
+	uint32_t l = b->link_free;
+
+	if (l != HSB_NONE)
+		b->link_free = b->links[l].next;
+	else
+		l = b->link_fresh++;
+	return l;
+}
+
+static void link_put(struct hs_budget *b, uint32_t l)
+{
+	b->links[l].next = b->link_free;
+	b->link_free = l;
+}
+
 /*
  * The source to evict from for a source holding `mine`: the heaviest
  * one holding more, whose oldest half-open association is old enough
@@ -283,8 +322,7 @@ static uint32_t heaviest(struct hs_budget *b, unsigned int pool,
 
 		for (unsigned int n = 0; j != HSB_NONE && n < HSB_SCAN &&
 					 budget; n++, budget--) {
-			const struct assoc *a = assoc_by_id(t,
-							    b->src[j].oldest);
+			const struct assoc *a = oldest_of(b, t, j);
 
 			if (a && a->created < best_at &&
 			    now - a->created >= HSB_MIN_AGE) {
@@ -305,7 +343,8 @@ void hs_budget_track(struct engine *e, const struct assoc *a, uint64_t now)
 	struct nat_addr key;
 	unsigned int pool = 0;
 	struct hsb_src *s;
-	uint32_t j, id = a->id;
+	struct hsb_link *k;
+	uint32_t j, l, id = assoc_id(e->table, a);
 
 	if (id >= b->n_assoc || b->of[id] != HSB_NONE)
 		return;
@@ -324,35 +363,43 @@ void hs_budget_track(struct engine *e, const struct assoc *a, uint64_t now)
 		list_del(b, j);
 	s->half_open++;
 	list_add(b, j);
-	b->prev[id] = s->newest;
-	b->next[id] = HSB_NONE;
+	l = link_take(b);
+	k = &b->links[l];
+	k->assoc = id;
+	k->src = j;
+	k->prev = s->newest;
+	k->next = HSB_NONE;
 	if (s->newest != HSB_NONE)
-		b->next[s->newest] = id;
+		b->links[s->newest].next = l;
 	else
-		s->oldest = id;
-	s->newest = id;
-	b->of[id] = j;
+		s->oldest = l;
+	s->newest = l;
+	b->of[id] = l;
 	b->pools[pool].live++;
 }
 
 void hs_budget_untrack(struct engine *e, const struct assoc *a)
 {
 	struct hs_budget *b = e->budget;
-	uint32_t id = a->id, j;
+	uint32_t id = assoc_id(e->table, a), j, l;
+	const struct hsb_link *k;
 	struct hsb_src *s;
 
 	if (id >= b->n_assoc || b->of[id] == HSB_NONE)
 		return;
-	j = b->of[id];
+	l = b->of[id];
+	k = &b->links[l];
+	j = k->src;
 	s = &b->src[j];
-	if (b->prev[id] != HSB_NONE)
-		b->next[b->prev[id]] = b->next[id];
+	if (k->prev != HSB_NONE)
+		b->links[k->prev].next = k->next;
 	else
-		s->oldest = b->next[id];
-	if (b->next[id] != HSB_NONE)
-		b->prev[b->next[id]] = b->prev[id];
+		s->oldest = k->next;
+	if (k->next != HSB_NONE)
+		b->links[k->next].prev = k->prev;
 	else
-		s->newest = b->prev[id];
+		s->newest = k->prev;
+	link_put(b, l);
 	list_del(b, j);
 	s->half_open--;
 	if (s->half_open)
@@ -383,7 +430,7 @@ static bool evict(struct xlate_ctx *x, unsigned int pool, uint32_t me)
 
 	if (v == HSB_NONE || v == me)
 		return false;
-	a = assoc_by_id(e->table, b->src[v].oldest);
+	a = oldest_of(b, e->table, v);
 	if (!a || !(a->flags & ASSOC_F_HANDSHAKE) || a == x->a)
 		return false;
 	e->stats.handshakes_evicted++;

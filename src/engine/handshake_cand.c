@@ -15,7 +15,8 @@
  * live association works unchanged, whatever forged or stale INIT,
  * INIT ACK or COOKIE ECHO arrives.
  *
- * Each association holds ASSOC_CANDS candidates, each forgotten after the
+ * Each association holds up to ASSOC_CANDS candidates (room for one until
+ * a second is wanted, assoc_cands_grow), each forgotten after the
  * setup timeout or when a newer one needs its slot.  An ABORT answering
  * a candidate (RFC 9260 5.2.2: "restart with new addresses", tag =
  * that INIT's Initiate Tag) ends the candidate only; it ends the
@@ -45,12 +46,14 @@ bool handshake_no_restart(const struct engine *e, const struct assoc *a,
 			  uint64_t now)
 {
 	const uint8_t both = ASSOC_CAND_F_DR_INSIDE | ASSOC_CAND_F_DR_PEER;
+	const struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
 
 	if (handshake_assoc_live(a))
 		return (a->flags & ASSOC_F_NO_RESTART) == ASSOC_F_NO_RESTART;
-	for (int i = 0; i < ASSOC_CANDS; i++)
-		if (cand_live(e, &a->cands[i], now) &&
-		    (a->cands[i].flags & both) == both)
+	for (int i = 0; i < nc; i++)
+		if (cand_live(e, &cands[i], now) &&
+		    (cands[i].flags & both) == both)
 			return true;
 	return false;
 }
@@ -110,8 +113,11 @@ static int cand_more_find(const struct assoc_cand *c, uint32_t tag)
 bool handshake_cand_has_tag(const struct engine *e, const struct assoc *a,
 			    uint32_t tag, bool inside, uint64_t now)
 {
-	for (int i = 0; i < ASSOC_CANDS; i++) {
-		const struct assoc_cand *c = &a->cands[i];
+	const struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
+
+	for (int i = 0; i < nc; i++) {
+		const struct assoc_cand *c = &cands[i];
 
 		if (!cand_live(e, c, now))
 			continue;
@@ -132,10 +138,13 @@ bool handshake_cand_has_tag(const struct engine *e, const struct assoc *a,
 static bool cand_redundant(const struct engine *e, const struct assoc *a,
 			   const struct assoc_cand *c, uint64_t now)
 {
+	const struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
+
 	if (c->flags & ASSOC_CAND_F_ECHOED)
 		return false;
-	for (int i = 0; i < ASSOC_CANDS; i++) {
-		const struct assoc_cand *o = &a->cands[i];
+	for (int i = 0; i < nc; i++) {
+		const struct assoc_cand *o = &cands[i];
 
 		if (o == c || !cand_live(e, o, now) ||
 		    !(o->flags & ASSOC_CAND_F_ECHOED))
@@ -173,13 +182,15 @@ static bool cand_echoed_copy(const struct engine *e, const struct assoc *a,
 			     const struct assoc_cand *c, uint64_t now,
 			     bool inbound)
 {
+	const struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
 	uint8_t echo = c->flags & ASSOC_CAND_F_ECHO_ANY;
 
 	if (!(c->flags & ASSOC_CAND_F_ECHOED) || !c->tag_inside ||
 	    !c->tag_peer || (inbound && !(c->flags & ASSOC_CAND_F_INBOUND)))
 		return false;
-	for (int i = 0; i < ASSOC_CANDS; i++) {
-		const struct assoc_cand *o = &a->cands[i];
+	for (int i = 0; i < nc; i++) {
+		const struct assoc_cand *o = &cands[i];
 
 		if (o != c && cand_live(e, o, now) &&
 		    o->tag_inside == c->tag_inside &&
@@ -193,13 +204,19 @@ static bool cand_echoed_copy(const struct engine *e, const struct assoc *a,
 static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 				    uint64_t now, bool inbound)
 {
-	struct assoc_cand *best = NULL;
+	struct assoc_cand *best = NULL, *cands;
 	bool best_redundant = false;
+	int nc;
 
 	if (!assoc_cands_take(e->table, a))
 		return NULL;
-	for (int i = 0; i < ASSOC_CANDS; i++) {
-		struct assoc_cand *c = &a->cands[i];
+	/* A second candidate: room for ASSOC_CANDS. */
+	if (cand_live(e, assoc_cands(e->table, a), now))
+		assoc_cands_grow(e->table, a);
+	cands = assoc_cands(e->table, a);
+	nc = assoc_cands_n(a);
+	for (int i = 0; i < nc; i++) {
+		struct assoc_cand *c = &cands[i];
 		bool redundant;
 
 		if (!cand_live(e, c, now))
@@ -223,17 +240,18 @@ static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 	}
 	if (!best && inbound)
 		return NULL;
-	return best ? best : &a->cands[0];
+	return best ? best : &cands[0];
 }
 
 /* Every candidate of this INIT (copies too) heard again now. */
 static void cand_heard_again(struct engine *e, struct assoc *a,
 			     bool inbound, uint32_t itag, uint64_t now)
 {
+	struct assoc_cand *cands = assoc_cands(e->table, a);
 	uint64_t heard = ++e->inits_heard;
 
-	for (int i = 0; i < ASSOC_CANDS; i++) {
-		struct assoc_cand *c = &a->cands[i];
+	for (int i = 0; i < assoc_cands_n(a); i++) {
+		struct assoc_cand *c = &cands[i];
 
 		if (cand_live(e, c, now) &&
 		    !!(c->flags & ASSOC_CAND_F_INBOUND) == inbound &&
@@ -256,9 +274,10 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 			 const uint8_t *chunk)
 {
 	struct engine *e = x->e;
+	struct assoc_cand *cands = assoc_cands(e->table, a), *c;
+	int nc = assoc_cands_n(a);
 	bool inbound = x->dir == ENGINE_INBOUND;
 	bool dr = natsupp_disable_restart(chunk);
-	struct assoc_cand *c;
 
 	/*
 	 * A copy of the INIT that set up the live association, late from
@@ -276,8 +295,8 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 	 * answered (RFC 9260 5.1, T1-init), and blind INITs sent once in
 	 * between must not push it out.  An INIT sent to another address
 	 * of the peer (RFC 9260 5.1) may be answered from there. */
-	for (int i = 0; i < ASSOC_CANDS; i++) {
-		c = &a->cands[i];
+	for (int i = 0; i < nc; i++) {
+		c = &cands[i];
 		if (!cand_live(e, c, x->now) ||
 		    !!(c->flags & ASSOC_CAND_F_INBOUND) != inbound ||
 		    (inbound ? c->tag_peer : c->tag_inside) != itag)
@@ -301,8 +320,8 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 	 * and that newer one's candidate must wait for its answer.
 	 */
 	if (!inbound)
-		for (int i = 0; i < ASSOC_CANDS; i++) {
-			c = &a->cands[i];
+		for (int i = 0; i < nc; i++) {
+			c = &cands[i];
 			if (cand_live(e, c, x->now) && c->tag_peer &&
 			    !(c->flags &
 			      (ASSOC_CAND_F_INBOUND | ASSOC_CAND_F_ECHOED)))
@@ -353,14 +372,16 @@ static bool cand_known_peer(const struct xlate_ctx *x, const struct assoc *a,
 			    const struct assoc_cand *c,
 			    const struct nat_addr *peer)
 {
+	const struct assoc_cand *cands = assoc_cands(x->e->table, a);
+	int nc = assoc_cands_n(a);
 	uint32_t theirs = c->tag_inside;
 
 	if (assoc_find_peer(a, peer) >= 0)
 		return true;
 	if (x->dir == ENGINE_OUTBOUND || !(c->flags & ASSOC_CAND_F_INBOUND))
 		return cand_has_peer(c, peer, false);
-	for (int i = 0; theirs && i < ASSOC_CANDS; i++) {
-		const struct assoc_cand *o = &a->cands[i];
+	for (int i = 0; theirs && i < nc; i++) {
+		const struct assoc_cand *o = &cands[i];
 
 		if (o != c && cand_live(x->e, o, x->now) &&
 		    o->tag_inside == theirs &&
@@ -459,6 +480,8 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
  */
 static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a)
 {
+	const struct assoc_cand *cands = assoc_cands(x->e->table, a);
+	int nc = assoc_cands_n(a);
 	int best = -1;
 
 	if (x->dir != ENGINE_OUTBOUND ||
@@ -466,8 +489,8 @@ static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a)
 	    x->sv.vtag == a->tag_peer ||
 	    x->sv.vtag == assoc_prev_tag_peer(x->e->table, a))
 		return -1;
-	for (int i = 0; i < ASSOC_CANDS; i++) {
-		const struct assoc_cand *c = &a->cands[i], *b;
+	for (int i = 0; i < nc; i++) {
+		const struct assoc_cand *c = &cands[i], *b;
 
 		if (!cand_live(x->e, c, x->now) ||
 		    (c->flags & ASSOC_CAND_F_INBOUND) ||
@@ -478,7 +501,7 @@ static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a)
 			best = i;
 			continue;
 		}
-		b = &a->cands[best];
+		b = &cands[best];
 		if ((c->tag_peer && !b->tag_peer) ||
 		    (!!c->tag_peer == !!b->tag_peer && c->since > b->since))
 			best = i;
@@ -489,6 +512,8 @@ static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a)
 static bool cand_matches(const struct assoc *a, void *arg)
 {
 	struct xlate_ctx *x = arg;
+	const struct assoc_cand *cands = assoc_cands(x->e->table, a);
+	int nc = assoc_cands_n(a);
 	int dup = -1, empty = -1, any = -1, pick = -1;
 	uint8_t op = CAND_NONE;
 	uint32_t itag = 0;
@@ -517,8 +542,8 @@ static bool cand_matches(const struct assoc *a, void *arg)
 	    x->sv.len >= SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG + 4)
 		itag = sctp_get32(x->sv.sctp + SCTP_HDR_LEN +
 				  SCTP_INIT_OFF_ITAG);
-	for (int i = 0; i < ASSOC_CANDS && pick < 0; i++) {
-		const struct assoc_cand *c = &a->cands[i];
+	for (int i = 0; i < nc && pick < 0; i++) {
+		const struct assoc_cand *c = &cands[i];
 		uint32_t got;
 
 		if (!cand_live(x->e, c, x->now))
@@ -590,7 +615,8 @@ bool handshake_cand_peer_ok(const struct xlate_ctx *x,
 			    const struct nat_addr *peer)
 {
 	return x->cand >= 0 &&
-	       cand_has_peer(&x->a->cands[x->cand], peer, false);
+	       cand_has_peer(&assoc_cands(x->e->table, x->a)[x->cand], peer,
+			     false);
 }
 
 /* ---- an INIT ACK's tag must not be another association's ---- */
@@ -602,13 +628,17 @@ struct collide_arg {
 	bool inside; /* the tag names the inside host */
 };
 
-static bool peer_of(const struct assoc *o, const struct nat_addr *addr)
+static bool peer_of(const struct engine *e, const struct assoc *o,
+		    const struct nat_addr *addr)
 {
+	const struct assoc_cand *cands = assoc_cands(e->table, o);
+	int nc = assoc_cands_n(o);
+
 	if (assoc_find_peer(o, addr) >= 0)
 		return true;
-	for (int i = 0; i < ASSOC_CANDS; i++)
-		if ((o->cands[i].flags & ASSOC_CAND_F_USED) &&
-		    cand_has_peer(&o->cands[i], addr, false))
+	for (int i = 0; i < nc; i++)
+		if ((cands[i].flags & ASSOC_CAND_F_USED) &&
+		    cand_has_peer(&cands[i], addr, false))
 			return true;
 	return false;
 }
@@ -622,11 +652,11 @@ static bool shares_a_peer(const struct xlate_ctx *x, const struct assoc *o,
 	struct nat_addr addr;
 
 	for (int i = 0; i < c->n_peers; i++)
-		if (peer_of(o, &c->peers[i]))
+		if (peer_of(x->e, o, &c->peers[i]))
 			return true;
 	if (x->dir == ENGINE_OUTBOUND)
 		return false;
-	if (peer_of(o, &x->src))
+	if (peer_of(x->e, o, &x->src))
 		return true;
 	for (uint32_t off = sctp_param_first(chunk, SCTP_INIT_FIXED_LEN); off;
 	     off = sctp_param_next(chunk, off)) {
@@ -638,7 +668,7 @@ static bool shares_a_peer(const struct xlate_ctx *x, const struct assoc *o,
 			nat_addr_from_v6(&addr, p + 4);
 		else
 			continue;
-		if (peer_of(o, &addr))
+		if (peer_of(x->e, o, &addr))
 			return true;
 	}
 	return false;
@@ -673,7 +703,7 @@ enum drop_reason handshake_cand_plan(struct xlate_ctx *x)
 	bool learn = x->cand_op == CAND_SELECT && x->cand_copy;
 	struct collide_arg ca = {
 		.x = x,
-		.c = &a->cands[x->cand],
+		.c = &assoc_cands(x->e->table, a)[x->cand],
 		.tag = learn ? x->sv.vtag : x->cand_itag,
 		.inside = !learn && x->dir == ENGINE_OUTBOUND,
 	};
@@ -713,13 +743,16 @@ enum drop_reason handshake_cand_plan(struct xlate_ctx *x)
  * restarting again before this one's last packet passed the box): it
  * stays aside and may complete.
  */
-static void cand_clear_done(struct assoc *a, const struct assoc_cand *done)
+static void cand_clear_done(const struct engine *e, struct assoc *a,
+			    const struct assoc_cand *done)
 {
+	struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
 	uint32_t tag_inside = done->tag_inside, tag_peer = done->tag_peer;
 	uint64_t born = done->born;
 
-	for (int i = 0; i < ASSOC_CANDS; i++) {
-		struct assoc_cand *c = &a->cands[i];
+	for (int i = 0; i < nc; i++) {
+		struct assoc_cand *c = &cands[i];
 
 		if (c->tag_inside == tag_inside || c->tag_peer == tag_peer ||
 		    cand_more_find(c, tag_inside) >= 0)
@@ -788,11 +821,15 @@ static void drop_left_out(struct engine *e, struct assoc *a,
 			xlate_remove_local(e, a, i);
 }
 
-void handshake_cand_local_gone(struct assoc *a, int i)
+void handshake_cand_local_gone(const struct engine *e, struct assoc *a, int i)
 {
-	/* Without a block, a->cands is shared and all zero: read only. */
-	for (int k = 0; k < ASSOC_CANDS; k++) {
-		struct assoc_cand *c = &a->cands[k];
+	/* Without a block, the candidates are shared and all zero: read
+	 * only. */
+	struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
+
+	for (int k = 0; k < nc; k++) {
+		struct assoc_cand *c = &cands[k];
 		uint32_t below = i < 32 ? (1u << i) - 1u : ~0u;
 		uint32_t above = i < 31 ? c->left_out >> (i + 1) << i : 0;
 
@@ -828,7 +865,7 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 		a->flags |= ASSOC_F_DR_INSIDE;
 	if (c->flags & ASSOC_CAND_F_DR_PEER)
 		a->flags |= ASSOC_F_DR_PEER;
-	cand_clear_done(a, c);
+	cand_clear_done(e, a, c);
 	engine_set_state(e, a, ASSOC_ESTABLISHED, x->now);
 	if (restart || closed || !(a->flags & ASSOC_F_UP))
 		engine_event_up(e, a,
@@ -839,8 +876,11 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 static bool any_cand(const struct engine *e, const struct assoc *a,
 		     uint64_t now)
 {
-	for (int i = 0; i < ASSOC_CANDS; i++)
-		if (cand_live(e, &a->cands[i], now))
+	const struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
+
+	for (int i = 0; i < nc; i++)
+		if (cand_live(e, &cands[i], now))
 			return true;
 	return false;
 }
@@ -848,9 +888,12 @@ static bool any_cand(const struct engine *e, const struct assoc *a,
 bool handshake_cand_outbound(const struct engine *e, const struct assoc *a,
 			     uint64_t now)
 {
-	for (int i = 0; i < ASSOC_CANDS; i++)
-		if (cand_live(e, &a->cands[i], now) &&
-		    !(a->cands[i].flags & ASSOC_CAND_F_INBOUND))
+	const struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
+
+	for (int i = 0; i < nc; i++)
+		if (cand_live(e, &cands[i], now) &&
+		    !(cands[i].flags & ASSOC_CAND_F_INBOUND))
 			return true;
 	return false;
 }
@@ -882,6 +925,8 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 		return;
 	}
 	if (x->cand_copy) {
+		struct assoc_cand *cands = assoc_cands(x->e->table, x->a);
+		int nc = assoc_cands_n(x->a);
 		struct assoc_cand *n = NULL;
 
 		/*
@@ -892,14 +937,14 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 		 * are the ones to keep, so a later one takes only a free
 		 * slot, never pushing out an answer or another handshake.
 		 */
-		for (int i = 0; i < ASSOC_CANDS && !n; i++)
-			if (!cand_live(x->e, &x->a->cands[i], x->now))
-				n = &x->a->cands[i];
+		for (int i = 0; i < nc && !n; i++)
+			if (!cand_live(x->e, &cands[i], x->now))
+				n = &cands[i];
 		if (!n || n == c) {
 			/* Passed, not kept: the inside host's COOKIE ECHO
 			 * may name it (cand_echo_learn). */
-			for (int i = 0; i < ASSOC_CANDS; i++) {
-				struct assoc_cand *o = &x->a->cands[i];
+			for (int i = 0; i < nc; i++) {
+				struct assoc_cand *o = &cands[i];
 
 				if (cand_live(x->e, o, x->now) &&
 				    !(o->flags & ASSOC_CAND_F_INBOUND) &&
@@ -967,10 +1012,12 @@ static struct assoc_cand *echo_learn(struct xlate_ctx *x,
 				     struct assoc_cand *from)
 {
 	struct assoc *a = x->a;
+	struct assoc_cand *cands = assoc_cands(x->e->table, a);
+	int nc = assoc_cands_n(a);
 	struct assoc_cand *n = NULL, *old = NULL;
 
-	for (int i = 0; i < ASSOC_CANDS && !n; i++) {
-		struct assoc_cand *c = &a->cands[i];
+	for (int i = 0; i < nc && !n; i++) {
+		struct assoc_cand *c = &cands[i];
 
 		if (!cand_live(x->e, c, x->now))
 			n = c;
@@ -1006,7 +1053,15 @@ void handshake_cand_commit(struct xlate_ctx *x)
 {
 	struct engine *e = x->e;
 	struct assoc *a = x->a;
-	struct assoc_cand *c = &a->cands[x->cand];
+	struct assoc_cand *cands, *c;
+	int nc;
+
+	/* A copy takes a candidate of its own (commit_ack, echo_learn). */
+	if (x->cand_copy)
+		assoc_cands_grow(e->table, a);
+	cands = assoc_cands(e->table, a);
+	nc = assoc_cands_n(a);
+	c = &cands[x->cand];
 
 	switch (x->cand_op) {
 	case CAND_ACK:
@@ -1024,8 +1079,8 @@ void handshake_cand_commit(struct xlate_ctx *x)
 		 * is known only from the answer, carrying the sender's tag
 		 * (5.2.4): all are selected, the COOKIE ACK confirms one.
 		 */
-		for (int i = 0; i < ASSOC_CANDS; i++) {
-			struct assoc_cand *o = &a->cands[i];
+		for (int i = 0; i < nc; i++) {
+			struct assoc_cand *o = &cands[i];
 
 			if (o == c || (cand_live(e, o, x->now) &&
 				       cand_op(x, a, o) == CAND_SELECT))
@@ -1073,13 +1128,16 @@ static int cand_rank(const struct assoc *a, const struct assoc_cand *c)
 
 /* The tags of the handshake in progress, for an association not yet
  * live: the best ranked candidate, the newest of those. */
-void handshake_cand_view_tags(const struct assoc *a, uint32_t *tag_inside,
+void handshake_cand_view_tags(const struct assoc_table *t,
+			      const struct assoc *a, uint32_t *tag_inside,
 			      uint32_t *tag_peer)
 {
+	const struct assoc_cand *cands = assoc_cands(t, a);
+	int nc = assoc_cands_n(a);
 	const struct assoc_cand *best = NULL;
 
-	for (int i = 0; i < ASSOC_CANDS; i++) {
-		const struct assoc_cand *c = &a->cands[i];
+	for (int i = 0; i < nc; i++) {
+		const struct assoc_cand *c = &cands[i];
 
 		if (!(c->flags & ASSOC_CAND_F_USED))
 			continue;
@@ -1107,7 +1165,7 @@ void handshake_cand_restore(const struct engine *e, struct assoc *a,
 
 	if (!assoc_cands_take(e->table, a))
 		return;
-	c = &a->cands[0];
+	c = assoc_cands(e->table, a);
 	cand_reset(c, a->flags & ASSOC_F_INBOUND ? ASSOC_CAND_F_INBOUND : 0,
 		   now);
 	c->tag_inside = a->tag_inside;

@@ -186,7 +186,7 @@ void xlate_remove_local(struct engine *e, struct assoc *a, int i)
 	memmove(&a->locals[i], &a->locals[i + 1],
 		(size_t)(a->n_locals - i - 1) * sizeof(a->locals[0]));
 	a->n_locals--;
-	handshake_cand_local_gone(a, i);
+	handshake_cand_local_gone(e, a, i);
 }
 
 /*

@@ -100,7 +100,7 @@ Test(assoc_table, wheel_lazy_refresh_and_earlier_deadline)
 	expired = 0;
 	assoc_table_expire(t, 16 * SEC, on_expire, t);
 	cr_assert_eq(expired, 1);
-	cr_assert_null(assoc_by_id(t, b->id));
+	cr_assert_null(assoc_by_id(t, assoc_id(t, b)));
 	assoc_table_expire(t, 30 * SEC, on_expire, t);
 	cr_assert_eq(expired, 1, "refreshed entry survives its old slot");
 	assoc_table_expire(t, 501 * SEC, on_expire, t);
@@ -186,8 +186,14 @@ Test(assoc_table, side_storage_grows_and_a_new_life_starts_empty)
 	cr_expect_eq(assoc_prev_tag_peer(t, a), 8);
 
 	cr_assert(assoc_cands_take(t, a));
+	cr_expect_eq(assoc_cands_n(a), 1, "room for one at first");
 	for (int k = 0; k < ASSOC_CANDS; k++) {
-		c = &a->cands[k];
+		/* A second one grows the block; the first moves with it. */
+		if (k == 1) {
+			cr_assert(assoc_cands_grow(t, a));
+			cr_expect_eq(assoc_cands_n(a), ASSOC_CANDS);
+		}
+		c = &assoc_cands(t, a)[k];
 		for (unsigned int i = 0; i < 5; i++) {
 			cr_assert(assoc_cand_room_peers(t, c, i + 1u));
 			x.bytes[0] = (uint8_t)(k * 16 + i);
@@ -197,7 +203,8 @@ Test(assoc_table, side_storage_grows_and_a_new_life_starts_empty)
 	}
 	for (int k = 0; k < ASSOC_CANDS; k++)
 		for (unsigned int i = 0; i < 5; i++)
-			cr_expect_eq(a->cands[k].peers[i].bytes[0], k * 16 + i);
+			cr_expect_eq(assoc_cands(t, a)[k].peers[i].bytes[0],
+				     k * 16 + i);
 
 	assoc_free(t, a);
 	b = assoc_alloc(t, SEC);
@@ -207,8 +214,9 @@ Test(assoc_table, side_storage_grows_and_a_new_life_starts_empty)
 	cr_expect_eq(assoc_prev_tag_inside(t, b), 0);
 	cr_expect_eq(assoc_prev_tag_peer(t, b), 0);
 	cr_assert(assoc_cands_take(t, b));
+	cr_assert(assoc_cands_grow(t, b));
 	for (int k = 0; k < ASSOC_CANDS; k++)
-		cr_expect_eq(b->cands[k].n_peers, 0);
+		cr_expect_eq(assoc_cands(t, b)[k].n_peers, 0);
 	assoc_table_destroy(t);
 }
 
@@ -219,6 +227,7 @@ Test(assoc_table, side_storage_grows_and_a_new_life_starts_empty)
  * called last on the answer (what it records is the answer's own).
  */
 struct idx_probe {
+	const struct assoc_table *t;
 	const struct nat_addr *peer;	/* NULL: has candidates */
 	const bool *held;
 	uint32_t last_true;
@@ -227,12 +236,13 @@ struct idx_probe {
 static bool idx_match(const struct assoc *a, void *arg)
 {
 	struct idx_probe *p = arg;
-	bool m = p->peer ? assoc_find_peer(a, p->peer) >= 0 : p->held[a->id];
+	uint32_t id = assoc_id(p->t, a);
+	bool m = p->peer ? assoc_find_peer(a, p->peer) >= 0 : p->held[id];
 
 	/* Several may match, and which comes first then matters. */
-	m = m && a->id % 4 != 3;
+	m = m && id % 4 != 3;
 	if (m)
-		p->last_true = a->id;
+		p->last_true = id;
 	return m;
 }
 
@@ -244,7 +254,7 @@ static void idx_check(const struct assoc_table *t, const bool *held,
 
 	for (int k = 0; k < 2; k++) {
 		for (uint16_t port = 5000; port < 5003; port++) {
-			struct idx_probe p = { .held = held };
+			struct idx_probe p = { .t = t, .held = held };
 			struct assoc *want, *got;
 
 			for (unsigned int i = 0; i <= n_peers; i++) {
@@ -260,7 +270,8 @@ static void idx_check(const struct assoc_table *t, const bool *held,
 				cr_assert_eq(got, want, "key %d port %u probe %u",
 					     k, port, i);
 				if (got)
-					cr_assert_eq(p.last_true, got->id);
+					cr_assert_eq(p.last_true,
+						     assoc_id(t, got));
 				cr_assert_eq(p.peer ?
 					     assoc_any_peer(t, ks[k], port, 3868,
 							    p.peer, idx_match,
@@ -316,12 +327,12 @@ Test(assoc_table, indexes_agree_with_the_port_walk)
 				if (j == 0)
 					assoc_link_all(t, a);
 			}
-			held[a->id] = false;
+			held[assoc_id(t, a)] = false;
 			live[n++] = a;
 		} else if (op == 1 && n) {
 			a = live[(r >> 4) % n];
 			assoc_free(t, a);
-			held[a->id] = false;
+			held[assoc_id(t, a)] = false;
 			live[(r >> 4) % n] = live[n - 1];
 			n--;
 		} else if (op == 2 && n) {
@@ -344,11 +355,14 @@ Test(assoc_table, indexes_agree_with_the_port_walk)
 		} else if (op == 3 && n) {
 			a = live[(r >> 4) % n];
 			cr_assert(assoc_cands_take(t, a));
-			held[a->id] = true;
+			/* Half the time grown: a block of another pool. */
+			if (r & 0x100000)
+				cr_assert(assoc_cands_grow(t, a));
+			held[assoc_id(t, a)] = true;
 		} else if (op == 4 && n) {
 			a = live[(r >> 4) % n];
 			assoc_cands_drop(t, a);
-			held[a->id] = false;
+			held[assoc_id(t, a)] = false;
 		}
 		idx_check(t, held, peers, NPEER);
 	}
