@@ -283,7 +283,7 @@ bool assoc_room_peers(struct assoc_table *t, struct assoc *a, unsigned int n);
  * assoc_cands_grow one with room for ASSOC_CANDS, the first kept (both
  * cannot fail, as growing lists cannot), assoc_cands_drop gives the
  * block back once none is live (handshake_cand.c decides).
- * assoc_cands gives the candidates, assoc_cands_n how many there is
+ * assoc_cands gives the candidates, assoc_cands_n how many there are
  * room for; without a block, ASSOC_CANDS in a shared array in which
  * nothing is live, only to be read.  Pointers into a block stay valid
  * until it grows or is dropped.
