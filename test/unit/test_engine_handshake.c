@@ -171,6 +171,24 @@ static void works(struct engine *e, uint16_t port, uint32_t ti, uint32_t tp,
 	expect_fwd(in_data(e, PEER1, port, ti, now));
 }
 
+/*
+ * The peer's COOKIE ECHO for the restart pair (ti, tp) and the inside
+ * host's COOKIE ACK pass at `now`: the pair is live and carries DATA.
+ */
+static void restart_completes(struct engine *e, uint16_t port, uint32_t ti,
+			      uint32_t tp, uint64_t now)
+{
+	struct pb p;
+
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, now));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, now));
+	cr_assert_eq(view(e).tag_inside, ti);
+	cr_assert_eq(view(e).tag_peer, tp);
+	works(e, port, ti, tp, now + FX_SEC);
+}
+
 static uint16_t establish(struct engine *e, const char *const *peers,
 			  uint64_t now)
 {
@@ -418,11 +436,7 @@ Test(handshake, candidates_bounded_and_forgotten)
 	works(e, port, TI, TP, 31 * FX_SEC);
 	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 32 * FX_SEC));
 	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 32 * FX_SEC, &p));
-	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
-	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 32 * FX_SEC));
-	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
-	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 32 * FX_SEC));
-	works(e, port, ti2, tp2, 33 * FX_SEC);
+	restart_completes(e, port, ti2, tp2, 32 * FX_SEC);
 	engine_destroy(e);
 }
 
@@ -1380,11 +1394,7 @@ Test(handshake, late_init_copy_leaves_room_for_a_restart)
 	works(e, port, TI, TP, 2 * FX_SEC);
 	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 3 * FX_SEC));
 	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 3 * FX_SEC, &p));
-	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
-	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC));
-	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
-	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
-	works(e, port, ti2, tp2, 4 * FX_SEC);
+	restart_completes(e, port, ti2, tp2, 3 * FX_SEC);
 	engine_destroy(e);
 }
 
@@ -1683,13 +1693,7 @@ Test(handshake, late_answer_to_a_blind_init_does_not_age_the_restart)
 					0x77000000u + i, (3 + i) * FX_SEC,
 					&p));
 	}
-	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
-	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 8 * FX_SEC));
-	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
-	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 8 * FX_SEC));
-	cr_assert_eq(view(e).tag_inside, ti2);
-	cr_assert_eq(view(e).tag_peer, tp2);
-	works(e, port, ti2, tp2, 8 * FX_SEC);
+	restart_completes(e, port, ti2, tp2, 8 * FX_SEC);
 	engine_destroy(e);
 }
 
@@ -1719,13 +1723,7 @@ Test(handshake, own_init_pushes_out_the_oldest_inbound_init)
 				5 * FX_SEC, &p));
 	expect_fwd(out_init(e, HOST, PEER1, ti2, 6 * FX_SEC, &p));
 	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 6 * FX_SEC, &p));
-	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
-	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 7 * FX_SEC));
-	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
-	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 7 * FX_SEC));
-	cr_assert_eq(view(e).tag_inside, ti2);
-	cr_assert_eq(view(e).tag_peer, tp2);
-	works(e, port, ti2, tp2, 8 * FX_SEC);
+	restart_completes(e, port, ti2, tp2, 7 * FX_SEC);
 	engine_destroy(e);
 }
 
@@ -1758,13 +1756,7 @@ Test(handshake, retransmitted_restart_outlasts_blind_inits)
 	expect_fwd(in_init(e, PEER1, port, 0x66000004u, NULL, 3 * FX_SEC));
 	expect_fwd(out_init_ack(e, PEER1, 0x66000004u, 0x77000004u,
 				3 * FX_SEC, &p));
-	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
-	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 4 * FX_SEC));
-	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
-	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 4 * FX_SEC));
-	cr_assert_eq(view(e).tag_inside, ti2);
-	cr_assert_eq(view(e).tag_peer, tp2);
-	works(e, port, ti2, tp2, 5 * FX_SEC);
+	restart_completes(e, port, ti2, tp2, 4 * FX_SEC);
 	engine_destroy(e);
 }
 
@@ -1849,12 +1841,6 @@ Test(handshake, restart_completes_past_four_blind_inits)
 					0x77000000u + i, (2 + i) * FX_SEC,
 					&p));
 	}
-	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
-	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 7 * FX_SEC));
-	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
-	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 7 * FX_SEC));
-	cr_assert_eq(view(e).tag_inside, ti2);
-	cr_assert_eq(view(e).tag_peer, tp2);
-	works(e, port, ti2, tp2, 8 * FX_SEC);
+	restart_completes(e, port, ti2, tp2, 7 * FX_SEC);
 	engine_destroy(e);
 }
