@@ -48,7 +48,7 @@ static unsigned int distinct_inside(const struct assoc *a)
 }
 
 /* Add a binding unless it exists; false when it cannot be had. */
-static bool add_local(struct xlate_ctx *x, const struct assoc_local *l,
+static bool add_local(struct xlate_ctx *x, const struct assoc_bind *l,
 		      bool check_port)
 {
 	struct engine *e = x->e;
@@ -56,7 +56,7 @@ static bool add_local(struct xlate_ctx *x, const struct assoc_local *l,
 
 	for (int i = 0; i < a->n_locals; i++)
 		if (nat_addr_eq(&a->locals[i].inside, &l->inside) &&
-		    nat_addr_eq(&a->locals[i].public_, &l->public_))
+		    nat_addr_eq(local_public(e, &a->locals[i]), &l->public_))
 			return true;
 	if (!assoc_room_locals(e->table, a, a->n_locals + 1u))
 		return false;
@@ -68,7 +68,7 @@ static bool add_local(struct xlate_ctx *x, const struct assoc_local *l,
 				a->n_locals ? &a->locals[0].inside : &l->inside,
 				a->port_inside))
 		return false;
-	a->locals[a->n_locals++] = *l;
+	local_add(e, a, &l->inside, &l->public_, l->uplink);
 	return true;
 }
 
@@ -81,7 +81,7 @@ static bool add_local(struct xlate_ctx *x, const struct assoc_local *l,
  * (xlate_inbound_local).
  */
 static int map_local(struct xlate_ctx *x, const struct nat_addr *inside,
-		     struct assoc_local *l)
+		     struct assoc_bind *l)
 {
 	const struct engine_config *c = &x->e->conf;
 	const struct assoc *a = x->a;
@@ -116,7 +116,7 @@ enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
 {
 	const struct engine_config *c = &x->e->conf;
 	struct assoc *a = x->a;
-	struct assoc_local l;
+	struct assoc_bind l;
 	struct nat_addr in;
 	uint32_t off;
 	int err;
@@ -199,12 +199,14 @@ uint32_t addr_list_left_out(const struct xlate_ctx *x, const struct assoc *a,
 	return m;
 }
 
-static unsigned int distinct_public(const struct assoc *a)
+static unsigned int distinct_public(const struct engine *e,
+				    const struct assoc *a)
 {
 	unsigned int n = 0;
 
 	for (int i = 0; i < a->n_locals; i++)
-		if (assoc_find_local_public(a, &a->locals[i].public_) == i)
+		if (assoc_find_local_public(&e->pubs, a,
+					    local_public(e, &a->locals[i])) == i)
 			n++;
 	return n;
 }
@@ -222,7 +224,7 @@ enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk)
 	     off = sctp_param_next(chunk, off))
 		had_addrs |= is_addr_param(sctp_get16(chunk + off));
 	/* Nothing to say beyond the source address: leave it untouched. */
-	if (!had_addrs && distinct_public(a) <= 1) {
+	if (!had_addrs && distinct_public(x->e, a) <= 1) {
 		x->new_chunk_len = 0;
 		return DROP_NONE;
 	}
@@ -246,11 +248,11 @@ enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk)
 		pos += sctp_pad4(plen);
 	}
 	for (int i = 0; i < a->n_locals; i++) {
-		const struct nat_addr *p = &a->locals[i].public_;
+		const struct nat_addr *p = local_public(x->e, &a->locals[i]);
 		uint16_t plen = p->family == AF_INET ? SCTP_PARAM_IPV4_LEN :
 						       SCTP_PARAM_IPV6_LEN;
 
-		if (assoc_find_local_public(a, p) != i)
+		if (assoc_find_local_public(&x->e->pubs, a, p) != i)
 			continue;	/* advertised once */
 		/* An INIT / INIT ACK on an existing association (restart,
 		 * collision, RFC 9260 5.2.2) speaks for what the host lists

@@ -305,12 +305,13 @@ static enum drop_reason collect_ops(struct xlate_ctx *x, uint32_t coff)
 }
 
 /* Does a already bind inside to pub? */
-static bool has_local(const struct assoc *a, const struct nat_addr *inside,
+static bool has_local(const struct engine *e, const struct assoc *a,
+		      const struct nat_addr *inside,
 		      const struct nat_addr *pub)
 {
 	for (int i = 0; i < a->n_locals; i++)
 		if (nat_addr_eq(&a->locals[i].inside, inside) &&
-		    nat_addr_eq(&a->locals[i].public_, pub))
+		    nat_addr_eq(local_public(e, &a->locals[i]), pub))
 			return true;
 	return false;
 }
@@ -346,7 +347,7 @@ static enum drop_reason plan_outbound(struct xlate_ctx *x, bool covered,
 		}
 		op->public_ = pub;
 		op->uplink = up;
-		if (op->type != SCTP_PARAM_ADD_IP || has_local(a, &op->addr, &pub))
+		if (op->type != SCTP_PARAM_ADD_IP || has_local(e, a, &op->addr, &pub))
 			continue;
 		if (!port_alloc_can_ref(e->ports, &pub, a->port_public,
 					&a->locals[0].inside, a->port_inside))
@@ -616,7 +617,7 @@ static void add_local(struct engine *e, struct assoc *a,
 	struct nat_addr pub;
 	int8_t up;
 
-	if (!op->public_.family || has_local(a, &op->addr, &op->public_) ||
+	if (!op->public_.family || has_local(e, a, &op->addr, &op->public_) ||
 	    !assoc_room_locals(e->table, a, a->n_locals + 1u))
 		return;
 	/* A reload since the request may have taken the mapping away. */
@@ -627,10 +628,7 @@ static void add_local(struct engine *e, struct assoc *a,
 			    &a->locals[0].inside, a->port_inside)))
 		return;
 	op->bound = false;	/* the reference moves to locals[] */
-	a->locals[a->n_locals].inside = op->addr;
-	a->locals[a->n_locals].public_ = op->public_;
-	a->locals[a->n_locals].uplink = op->uplink;
-	a->n_locals++;
+	local_add(e, a, &op->addr, &op->public_, op->uplink);
 }
 
 static void apply_op(struct engine *e, struct assoc *a,
@@ -664,7 +662,7 @@ static void apply_op(struct engine *e, struct assoc *a,
 		for (int i = a->n_locals - 1; i > 0; i--) {
 			const struct assoc_local *l = &a->locals[i];
 
-			if (any ? !nat_addr_eq(&l->public_, &p->src) :
+			if (any ? !nat_addr_eq(local_public(e, l), &p->src) :
 				  (nat_addr_eq(&l->inside, &op->addr) &&
 				   !nat_addr_eq(&l->inside, &p->src_inside)))
 				xlate_remove_local(e, a, i);
@@ -819,7 +817,8 @@ void asconf_commit(struct xlate_ctx *x)
 	/* Indices may have moved. */
 	if (x->dir == ENGINE_INBOUND) {
 		x->peer_idx = (int8_t)assoc_find_peer(a, &x->src);
-		x->local_idx = (int8_t)assoc_find_local_public(a, &x->dst);
+		x->local_idx = (int8_t)assoc_find_local_public(&x->e->pubs, a,
+							      &x->dst);
 	} else {
 		x->peer_idx = (int8_t)assoc_find_peer(a, &x->dst);
 		x->local_idx = -1;

@@ -798,22 +798,25 @@ int assoc_find_local_inside(const struct assoc *a,
 	return -1;
 }
 
-int assoc_find_local_public(const struct assoc *a,
+int assoc_find_local_public(const struct pub_table *pt, const struct assoc *a,
 			    const struct nat_addr *public_)
 {
 	for (int i = 0; i < a->n_locals; i++)
-		if (nat_addr_eq(&a->locals[i].public_, public_))
+		if (nat_addr_eq(&pub_table_get(pt, a->locals[i].pub)->addr,
+				public_))
 			return i;
 	return -1;
 }
 
-bool assoc_shares_transport(const struct assoc *o, const struct assoc *a,
+bool assoc_shares_transport(const struct pub_table *pt, const struct assoc *o,
+			    const struct assoc *a,
 			    const struct nat_addr *peer)
 {
 	if (o == a || assoc_find_peer(o, peer) < 0)
 		return false;
 	for (int i = 0; i < a->n_locals; i++)
-		if (assoc_find_local_public(o, &a->locals[i].public_) >= 0)
+		if (assoc_find_local_public(pt, o,
+			&pub_table_get(pt, a->locals[i].pub)->addr) >= 0)
 			return true;
 	return false;
 }

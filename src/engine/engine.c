@@ -182,10 +182,11 @@ void engine_release_assoc(struct engine *e, struct assoc *a,
 	}
 	engine_fast_mark(e, a);
 	for (int i = 0; i < a->n_locals; i++)
-		port_alloc_unref(e->ports, &a->locals[i].public_,
+		port_alloc_unref(e->ports, local_public(e, &a->locals[i]),
 				 a->port_public);
 	if (a->n_locals)
 		assoc_host_del(e->table, &a->locals[0].inside);
+	local_truncate(e, a, 0);
 	if (a->flags & ASSOC_F_HANDSHAKE) {
 		e->stats.handshakes_live--;
 		hs_budget_untrack(e, a);
@@ -251,6 +252,10 @@ int engine_create(const struct engine_config *conf, uint64_t seed,
 				&e->ports);
 	if (err)
 		goto fail;
+	/* Distinct public addresses and uplinks: at most one per binding. */
+	err = pub_table_init(&e->pubs, conf->max_assocs * max_locals, seed);
+	if (err)
+		goto fail;
 	err = hs_budget_create(conf, seed, &e->budget);
 	if (err)
 		goto fail;
@@ -272,6 +277,7 @@ void engine_destroy(struct engine *e)
 		return;
 	assoc_table_destroy(e->table);
 	port_alloc_destroy(e->ports);
+	pub_table_fini(&e->pubs);
 	hs_budget_destroy(e->budget);
 	asconf_table_destroy(e->asconf);
 	free(e);
@@ -334,7 +340,7 @@ static bool ends_match(const struct assoc *a, void *arg)
 			return false;
 		p = assoc_find_peer(a, &x->dst);
 	} else {
-		if (assoc_find_local_public(a, &x->dst) < 0)
+		if (assoc_find_local_public(&x->e->pubs, a, &x->dst) < 0)
 			return false;
 		p = assoc_find_peer(a, &x->src);
 	}
@@ -677,7 +683,7 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		return;
 	}
 	/* Phase 3: commit. */
-	print = e->fast_on ? engine_fast_print(x.a) : 0;
+	print = e->fast_on ? engine_fast_print(e, x.a) : 0;
 	if (x.cand >= 0)
 		handshake_cand_commit(&x);
 	if (x.sv.cats & CS_ASCONF_ANY)
@@ -688,7 +694,7 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 	xlate_commit(&x);
 	xlate_count(&x);
 	/* Addresses, tags or paths changed: so may the fast path's entries. */
-	if (e->fast_on && engine_fast_print(x.a) != print)
+	if (e->fast_on && engine_fast_print(e, x.a) != print)
 		engine_fast_mark(e, x.a);
 }
 
@@ -773,7 +779,8 @@ void engine_set_uplink_up(struct engine *e, unsigned int uplink, bool up)
  * Is every address binding of a still what config c would make?  Shared
  * by reload and by restoring a saved table (engine_persist.c).
  */
-bool engine_assoc_allowed(const struct engine_config *c,
+bool engine_assoc_allowed(const struct engine *e,
+			  const struct engine_config *c,
 			  const struct assoc *a)
 {
 	if (a->flags & ASSOC_F_INBOUND) {
@@ -787,25 +794,26 @@ bool engine_assoc_allowed(const struct engine_config *c,
 		    !nat_addr_eq(&fw->inside_addr, &a->locals[0].inside))
 			return false;
 		for (int i = 0; i < a->n_locals; i++)
-			if (addr_map_forward(c, &a->locals[i].public_,
+			if (addr_map_forward(c, local_public(e, &a->locals[i]),
 					     a->port_public) != a->forward)
 				return false;
 		return true;
 	}
 	for (int i = 0; i < a->n_locals; i++) {
 		const struct assoc_local *l = &a->locals[i];
+		const struct pub_entry *pe = pub_table_get(&e->pubs, l->pub);
 		struct nat_addr pub;
 		int8_t up;
 
 		if (addr_map_inside(c, &l->inside, &pub, &up))
 			return false;
-		if (nat_addr_eq(&pub, &l->public_))
+		if (nat_addr_eq(&pub, &pe->addr))
 			continue;
 		/* A proxy-multihoming extra: still that uplink's address? */
-		if (l->uplink < 0 || c->multihome != MULTIHOME_UPLINKS ||
-		    addr_map_on_uplink(c, (unsigned int)l->uplink, &l->inside,
-				       &pub) ||
-		    !nat_addr_eq(&pub, &l->public_))
+		if (pe->uplink < 0 || c->multihome != MULTIHOME_UPLINKS ||
+		    addr_map_on_uplink(c, (unsigned int)pe->uplink,
+				       &l->inside, &pub) ||
+		    !nat_addr_eq(&pub, &pe->addr))
 			return false;
 	}
 	return true;
@@ -832,7 +840,7 @@ int engine_reconfigure(struct engine *e, const struct engine_config *conf,
 	hs_budget_reconfigure(e->budget, conf);
 	for (a = assoc_table_next(e->table, NULL); a; a = next) {
 		next = assoc_table_next(e->table, a);
-		if (!engine_assoc_allowed(conf, a)) {
+		if (!engine_assoc_allowed(e, conf, a)) {
 			e->stats.assocs_removed++;
 			engine_release_assoc(e, a, ENGINE_EVR_CONFIG,
 					     now_ns);
@@ -887,8 +895,8 @@ void engine_fill_view(const struct engine *e, const struct assoc *a,
 	v->n_locals = a->n_locals;
 	for (int i = 0; i < a->n_locals; i++) {
 		v->locals[i].inside = a->locals[i].inside;
-		v->locals[i].public_ = a->locals[i].public_;
-		v->locals[i].uplink = a->locals[i].uplink;
+		v->locals[i].public_ = *local_public(e, &a->locals[i]);
+		v->locals[i].uplink = local_uplink(e, &a->locals[i]);
 	}
 	v->n_paths = a->n_peers;
 	for (int i = 0; i < a->n_peers; i++) {

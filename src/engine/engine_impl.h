@@ -38,6 +38,8 @@ struct engine {
 	struct assoc_table *table;
 	struct hs_budget *budget;	/* handshake_budget.h */
 	struct port_alloc *ports;
+	/* The bindings' public addresses and uplinks (local_bind.c). */
+	struct pub_table pubs;
 	struct engine_stats stats;
 	uint64_t rng;
 	bool uplink_down[ENGINE_MAX_UPLINKS];
@@ -126,7 +128,7 @@ struct xlate_ctx {
 	bool asconf_new_dst;	/* inbound dst: an Add IP this ACK confirms */
 	/* Not cleared either: plan_join fills it whole before it sets
 	 * join_local, and nothing reads it otherwise. */
-	struct assoc_local join;
+	struct assoc_bind join;
 	/*
 	 * Last, and not cleared per packet (engine_process clears what
 	 * precedes it): each op is written whole as it is added, and DATA
@@ -161,7 +163,8 @@ void engine_release_assoc(struct engine *e, struct assoc *a,
 			  enum engine_event_reason why, uint64_t now);
 void engine_fill_view(const struct engine *e, const struct assoc *a,
 		      struct engine_assoc_view *v);
-bool engine_assoc_allowed(const struct engine_config *c,
+bool engine_assoc_allowed(const struct engine *e,
+			  const struct engine_config *c,
 			  const struct assoc *a);
 bool token_bucket_take(struct token_bucket *b, uint32_t rate,
 		       uint32_t burst, uint64_t now_ns);
@@ -180,6 +183,34 @@ int8_t xlate_pin_uplink(const struct engine *e, const struct assoc *a,
 void xlate_add_peer(struct engine *e, struct assoc *a,
 		    const struct nat_addr *addr);
 void xlate_remove_local(struct engine *e, struct assoc *a, int i);
+
+/*
+ * Bindings (local_bind.c): the public address and uplink of a->locals[i]
+ * are an entry of e->pubs the binding holds a reference on; these are
+ * the only writers of a binding, and keep the references (a binding
+ * moved within locals[] keeps its own).
+ *   local_add:      append one (room already made, assoc_room_locals);
+ *   local_remove:   drop locals[i], the later ones moving down;
+ *   local_truncate: drop every binding from locals[n] on.
+ * Port references (port_alloc.h) stay the callers' business.
+ */
+static inline const struct nat_addr *local_public(const struct engine *e,
+						  const struct assoc_local *l)
+{
+	return &pub_table_get(&e->pubs, l->pub)->addr;
+}
+
+static inline int8_t local_uplink(const struct engine *e,
+				  const struct assoc_local *l)
+{
+	return pub_table_get(&e->pubs, l->pub)->uplink;
+}
+
+void local_add(struct engine *e, struct assoc *a,
+	       const struct nat_addr *inside, const struct nat_addr *public_,
+	       int8_t uplink);
+void local_remove(struct engine *e, struct assoc *a, int i);
+void local_truncate(struct engine *e, struct assoc *a, int n);
 
 /* handshake.c: INIT and INIT ACK in both directions. */
 void handshake_init(struct xlate_ctx *x);
@@ -336,7 +367,7 @@ bool natsupp_vtags(const uint8_t *asconf_chunk, uint32_t *tag_inside,
  * packet; the sync before an established association expires.
  */
 void engine_fast_mark(struct engine *e, struct assoc *a);
-uint64_t engine_fast_print(const struct assoc *a);
+uint64_t engine_fast_print(const struct engine *e, const struct assoc *a);
 bool engine_fast_sync_expiry(struct engine *e, struct assoc *a);
 /* Fold what the fast path saw (before a DOWN event counts packets). */
 void engine_fast_sync(struct engine *e, struct assoc *a);

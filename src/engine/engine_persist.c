@@ -130,9 +130,10 @@ static bool saveable(const struct assoc *a)
 	return a->n_locals > 0;
 }
 
-static void w_record(struct wbuf *w, const struct assoc_table *t,
+static void w_record(struct wbuf *w, const struct engine *e,
 		     const struct assoc *a, uint64_t now)
 {
+	const struct assoc_table *t = e->table;
 	uint32_t tag_inside = a->tag_inside, tag_peer = a->tag_peer;
 
 	/* A handshake not completed yet: its newest candidate's tags,
@@ -159,8 +160,8 @@ static void w_record(struct wbuf *w, const struct assoc_table *t,
 	w_u64(w, a->expires > now ? a->expires - now : 0);
 	for (int i = 0; i < a->n_locals; i++) {
 		w_addr(w, &a->locals[i].inside);
-		w_addr(w, &a->locals[i].public_);
-		w_u8(w, index_byte(a->locals[i].uplink));
+		w_addr(w, local_public(e, &a->locals[i]));
+		w_u8(w, index_byte(local_uplink(e, &a->locals[i])));
 	}
 	for (int i = 0; i < a->n_peers; i++) {
 		const struct assoc_peer *p = &a->peers[i];
@@ -212,7 +213,7 @@ int engine_save(const struct engine *e,
 		w_name(&w, c->forwards[f].name);
 	while ((a = assoc_table_next(e->table, a)))
 		if (saveable(a))
-			w_record(&w, e->table, a, now_ns);
+			w_record(&w, e, a, now_ns);
 	w.crc = ~w.crc;
 	crc[0] = (uint8_t)(w.crc >> 24);
 	crc[1] = (uint8_t)(w.crc >> 16);
@@ -480,13 +481,20 @@ static bool remap(const int8_t *map, uint8_t idx, int8_t *out)
 	return idx == NO_INDEX || map[idx] >= 0;
 }
 
+struct shares_arg {
+	const struct engine *e;
+	const struct assoc *a;
+};
+
 /* Would any of a's peers see another association's public transport? */
 static bool shares_any_peer_transport(const struct assoc *o, void *arg)
 {
-	const struct assoc *a = arg;
+	const struct shares_arg *sa = arg;
+	const struct assoc *a = sa->a;
 
 	for (int p = 0; p < a->n_peers; p++)
-		if (assoc_shares_transport(o, a, &a->peers[p].addr))
+		if (assoc_shares_transport(&sa->e->pubs, o, a,
+					   &a->peers[p].addr))
 			return true;
 	return false;
 }
@@ -495,14 +503,16 @@ static bool shares_any_peer_transport(const struct assoc *o, void *arg)
 static enum engine_restore_skip ref_ports(struct engine *e, struct assoc *a)
 {
 	for (int i = 0; i < a->n_locals; i++) {
-		int err = port_alloc_ref(e->ports, &a->locals[i].public_,
+		int err = port_alloc_ref(e->ports,
+					 local_public(e, &a->locals[i]),
 					 a->port_public, &a->locals[0].inside,
 					 a->port_inside);
 
 		if (err) {
 			while (--i >= 0)
 				port_alloc_unref(e->ports,
-						 &a->locals[i].public_,
+						 local_public(e,
+							      &a->locals[i]),
 						 a->port_public);
 			return err == -ENOSPC ? ENGINE_RESTORE_SKIP_LIMITS :
 						ENGINE_RESTORE_SKIP_PORT_IN_USE;
@@ -517,10 +527,13 @@ static bool pin_valid(const struct engine *e, const struct assoc *a,
 {
 	if (u < 0 || e->conf.multihome != MULTIHOME_UPLINKS)
 		return false;
-	for (int i = 0; i < a->n_locals; i++)
-		if (a->locals[i].uplink == u &&
-		    a->locals[i].public_.family == family)
+	for (int i = 0; i < a->n_locals; i++) {
+		const struct pub_entry *pe = pub_table_get(&e->pubs,
+							   a->locals[i].pub);
+
+		if (pe->uplink == u && pe->addr.family == family)
 			return true;
+	}
 	return false;
 }
 
@@ -544,13 +557,13 @@ static enum engine_restore_skip fill(struct engine *e, struct assoc *a,
 	if (!assoc_room_locals(e->table, a, s->n_locals) ||
 	    !assoc_room_peers(e->table, a, s->n_peers))
 		return ENGINE_RESTORE_SKIP_LIMITS;
-	a->n_locals = s->n_locals;
 	for (int i = 0; i < s->n_locals; i++) {
-		a->locals[i].inside = s->locals[i].inside;
-		a->locals[i].public_ = s->locals[i].public_;
-		if (!remap(m->uplink, s->locals[i].uplink,
-			   &a->locals[i].uplink))
+		int8_t up;
+
+		if (!remap(m->uplink, s->locals[i].uplink, &up))
 			return ENGINE_RESTORE_SKIP_UPLINK_GONE;
+		local_add(e, a, &s->locals[i].inside, &s->locals[i].public_,
+			  up);
 	}
 	a->n_peers = s->n_peers;
 	for (int i = 0; i < s->n_peers; i++) {
@@ -596,23 +609,27 @@ static enum engine_restore_skip restore_one(struct engine *e,
 		return ENGINE_RESTORE_SKIP_LIMITS;
 	why = fill(e, a, s, m);
 	if (why == ENGINE_RESTORE_SKIP__COUNT &&
-	    !engine_assoc_allowed(c, a))
+	    !engine_assoc_allowed(e, c, a))
 		why = ENGINE_RESTORE_SKIP_NOT_ALLOWED;
 	if (why == ENGINE_RESTORE_SKIP__COUNT &&
 	    assoc_lookup_ports(e->table, ASSOC_KEY_IN_PORTS, a->port_public,
-			       a->port_peer, shares_any_peer_transport, a))
+			       a->port_peer, shares_any_peer_transport,
+			       &(struct shares_arg){ .e = e, .a = a }))
 		why = ENGINE_RESTORE_SKIP_PORT_IN_USE;
 	if (why == ENGINE_RESTORE_SKIP__COUNT)
 		why = ref_ports(e, a);
 	if (why == ENGINE_RESTORE_SKIP__COUNT &&
 	    !assoc_host_add(e->table, &a->locals[0].inside)) {
 		for (int i = 0; i < a->n_locals; i++)
-			port_alloc_unref(e->ports, &a->locals[i].public_,
+			port_alloc_unref(e->ports,
+					 local_public(e, &a->locals[i]),
 					 a->port_public);
 		why = ENGINE_RESTORE_SKIP_LIMITS;
 	}
 	if (why != ENGINE_RESTORE_SKIP__COUNT) {
-		assoc_free(e->table, a);	/* nothing linked or held yet */
+		/* Nothing linked or held yet but the bindings. */
+		local_truncate(e, a, 0);
+		assoc_free(e->table, a);
 		return why;
 	}
 

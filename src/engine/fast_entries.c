@@ -67,7 +67,7 @@ static uint64_t fnv(uint64_t h, const void *p, size_t len)
 	return h;
 }
 
-uint64_t engine_fast_print(const struct assoc *a)
+uint64_t engine_fast_print(const struct engine *e, const struct assoc *a)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 
@@ -75,9 +75,13 @@ uint64_t engine_fast_print(const struct assoc *a)
 	h = fnv(h, &a->tag_inside, sizeof(a->tag_inside));
 	h = fnv(h, &a->tag_peer, sizeof(a->tag_peer));
 	for (int i = 0; i < a->n_locals; i++) {
+		/* What the index names: a freed one may name another. */
+		const struct pub_entry *pe = pub_table_get(&e->pubs,
+							   a->locals[i].pub);
+
 		h = fnv(h, &a->locals[i].inside, sizeof(a->locals[i].inside));
-		h = fnv(h, &a->locals[i].public_, sizeof(a->locals[i].public_));
-		h = fnv(h, &a->locals[i].uplink, 1);
+		h = fnv(h, &pe->addr, sizeof(pe->addr));
+		h = fnv(h, &pe->uplink, 1);
 	}
 	for (int i = 0; i < a->n_peers; i++) {
 		h = fnv(h, &a->peers[i].addr, sizeof(a->peers[i].addr));
@@ -104,13 +108,14 @@ unsigned int engine_fast_max_entries(const struct engine *e)
 	       assoc_table_max_peers(e->table);
 }
 
-static bool seen_before(const struct assoc *a, int i, bool inside)
+static bool seen_before(const struct engine *e, const struct assoc *a,
+			int i, bool inside)
 {
 	for (int j = 0; j < i; j++)
 		if (nat_addr_eq(inside ? &a->locals[j].inside :
-					 &a->locals[j].public_,
+					 local_public(e, &a->locals[j]),
 				inside ? &a->locals[i].inside :
-					 &a->locals[i].public_))
+					 local_public(e, &a->locals[i])))
 			return true;
 	return false;
 }
@@ -129,12 +134,13 @@ unsigned int engine_fast_entries(const struct engine *e, uint32_t id,
 
 		for (int i = 0; i < a->n_locals && n < max; i++) {
 			const struct assoc_local *l = &a->locals[i];
+			const struct nat_addr *pub = local_public(e, l);
 			struct engine_fast_entry *o;
 			int li;
 
 			/* Outbound, from each inside address. */
 			if (l->inside.family == peer->family &&
-			    !seen_before(a, i, true) &&
+			    !seen_before(e, a, i, true) &&
 			    (li = xlate_pick_public(e, a, &l->inside, p)) >=
 				    0) {
 				o = &out[n++];
@@ -142,22 +148,22 @@ unsigned int engine_fast_entries(const struct engine *e, uint32_t id,
 				o->assoc_id = assoc_id(e->table, a);
 				o->peer_idx = (uint8_t)p;
 				o->dir = ENGINE_OUTBOUND;
-				o->uplink = a->locals[li].uplink;
+				o->uplink = local_uplink(e, &a->locals[li]);
 				o->max_chunks = e->conf.max_chunks;
 				o->sport = a->port_inside;
 				o->dport = a->port_peer;
 				o->vtag = a->tag_peer;
 				o->src = l->inside;
 				o->dst = *peer;
-				o->new_src = a->locals[li].public_;
+				o->new_src = *local_public(e, &a->locals[li]);
 				o->new_dst = *peer;
 				o->new_sport = a->port_public;
 				o->new_dport = a->port_peer;
 			}
 			/* Inbound, to each public address. */
-			if (n < max && l->public_.family == peer->family &&
-			    !seen_before(a, i, false) &&
-			    (li = xlate_inbound_local(e, a, &l->public_)) >=
+			if (n < max && pub->family == peer->family &&
+			    !seen_before(e, a, i, false) &&
+			    (li = xlate_inbound_local(e, a, pub)) >=
 				    0) {
 				o = &out[n++];
 				memset(o, 0, sizeof(*o));
@@ -170,7 +176,7 @@ unsigned int engine_fast_entries(const struct engine *e, uint32_t id,
 				o->dport = a->port_public;
 				o->vtag = a->tag_inside;
 				o->src = *peer;
-				o->dst = l->public_;
+				o->dst = *pub;
 				o->new_src = *peer;
 				o->new_dst = a->locals[li].inside;
 				o->new_sport = a->port_peer;

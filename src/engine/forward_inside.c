@@ -100,18 +100,15 @@ static void bind_one(struct xlate_ctx *x, const struct nat_addr *inside,
 {
 	struct engine *e = x->e;
 	struct assoc *a = x->a;
-	struct assoc_local *l;
 
 	for (int i = 0; i < a->n_locals; i++)
 		if (nat_addr_eq(&a->locals[i].inside, inside) &&
-		    nat_addr_eq(&a->locals[i].public_, pub))
+		    nat_addr_eq(local_public(e, &a->locals[i]), pub))
 			return;
 	if (!assoc_room_locals(e->table, a, a->n_locals + 1u))
 		return;
-	l = &a->locals[a->n_locals++];
-	l->inside = *inside;
-	l->public_ = *pub;
-	l->uplink = (int8_t)addr_map_public_uplink(&e->conf, pub);
+	local_add(e, a, inside, pub,
+		  (int8_t)addr_map_public_uplink(&e->conf, pub));
 }
 
 /*
@@ -164,5 +161,5 @@ void forward_inside_join(struct xlate_ctx *x, uint32_t itag)
 	x->locals_before = a->n_locals;
 	bind_chosen(x, a->forward);
 	if (handshake_ref_new_locals(x))
-		a->n_locals = x->locals_before;
+		local_truncate(e, a, x->locals_before);
 }

@@ -55,7 +55,7 @@ static bool in_match(const struct assoc *a, void *arg)
 {
 	const struct xlate_ctx *x = arg;
 
-	return assoc_find_local_public(a, &x->dst) >= 0 &&
+	return assoc_find_local_public(&x->e->pubs, a, &x->dst) >= 0 &&
 	       assoc_find_peer(a, &x->src) >= 0;
 }
 
@@ -84,11 +84,13 @@ int handshake_ref_new_locals(struct xlate_ctx *x)
 	const struct nat_addr *owner = &a->locals[0].inside;
 
 	for (int i = x->locals_before; i < a->n_locals; i++) {
-		if (port_alloc_ref(x->e->ports, &a->locals[i].public_,
+		if (port_alloc_ref(x->e->ports,
+				   local_public(x->e, &a->locals[i]),
 				   a->port_public, owner, a->port_inside)) {
 			while (--i >= x->locals_before)
 				port_alloc_unref(x->e->ports,
-						 &a->locals[i].public_,
+						 local_public(x->e,
+							      &a->locals[i]),
 						 a->port_public);
 			return -EADDRINUSE;
 		}
@@ -107,8 +109,8 @@ static void plan_outbound_addrs(struct xlate_ctx *x)
 	x->peer_idx = (int8_t)assoc_find_peer(a, &x->dst);
 	li = xlate_pick_public(x->e, a, &x->src, x->peer_idx);
 	x->local_idx = (int8_t)li;
-	x->new_src = a->locals[li].public_;
-	x->v->uplink = a->locals[li].uplink;
+	x->new_src = *local_public(x->e, &a->locals[li]);
+	x->v->uplink = local_uplink(x->e, &a->locals[li]);
 	x->new_dst = x->dst;
 	x->new_sport = a->port_public;
 	x->new_dport = x->sv.dport;
@@ -148,7 +150,8 @@ static bool transport_taken(const struct assoc *o, void *arg)
 	 */
 	if (ca->no_restart && handshake_no_restart(ca->x->e, o, ca->x->now))
 		return false;
-	return assoc_shares_transport(o, ca->self, &ca->x->dst);
+	return assoc_shares_transport(&ca->x->e->pubs, o, ca->self,
+				      &ca->x->dst);
 }
 
 /* A handshake of another association offers the same inside tag. */
@@ -209,7 +212,8 @@ void handshake_finish_new(struct xlate_ctx *x, const struct nat_addr *host)
 
 static void abandon_new(struct xlate_ctx *x, enum drop_reason r)
 {
-	x->a->n_locals = 0;	/* no references were taken */
+	/* No port references were taken. */
+	local_truncate(x->e, x->a, 0);
 	assoc_free(x->e->table, x->a);
 	x->a = NULL;
 	engine_drop(x, r);
@@ -231,7 +235,8 @@ enum drop_reason handshake_port_check(struct xlate_ctx *x, uint16_t port,
 	};
 
 	for (int i = 0; i < a->n_locals; i++)
-		if (!port_alloc_can_ref(x->e->ports, &a->locals[i].public_,
+		if (!port_alloc_can_ref(x->e->ports,
+					local_public(x->e, &a->locals[i]),
 					port, &a->locals[0].inside,
 					a->port_inside))
 			return DROP_PORT_COLLISION;
@@ -258,7 +263,8 @@ static void abandon_collision(struct xlate_ctx *x, const uint8_t *chunk,
 	enum drop_reason r = vtag ? DROP_VTAG_PORT_COLLISION :
 				    DROP_PORT_COLLISION;
 
-	x->a->n_locals = 0;	/* no references were taken */
+	/* No port references were taken. */
+	local_truncate(x->e, x->a, 0);
 	assoc_free(x->e->table, x->a);
 	x->a = NULL;
 	if (!mbit_reply(x, SCTP_CID_ABORT, itag, false,
@@ -309,8 +315,9 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 		return;
 	}
 	for (int i = 0; i < a->n_locals; i++)
-		if (assoc_find_local_public(a, &a->locals[i].public_) == i)
-			pubs[n++] = a->locals[i].public_;
+		if (assoc_find_local_public(&e->pubs, a,
+					    local_public(e, &a->locals[i])) == i)
+			pubs[n++] = *local_public(e, &a->locals[i]);
 	port = port_alloc_pick(e->ports, pubs, n, &x->src, x->sv.sport,
 			       c->port_min, c->port_max,
 			       preferred, &e->rng, port_conflict, &ca);
@@ -353,7 +360,7 @@ static void init_outbound_existing(struct xlate_ctx *x, const uint8_t *chunk,
 	if (r == DROP_NONE && handshake_ref_new_locals(x))
 		r = DROP_PORTS_EXHAUSTED;
 	if (r != DROP_NONE) {
-		a->n_locals = x->locals_before;
+		local_truncate(x->e, a, x->locals_before);
 		engine_drop(x, r);
 		return;
 	}
@@ -568,7 +575,7 @@ enum drop_reason handshake_init_ack(struct xlate_ctx *x)
 	if (r == DROP_NONE && handshake_ref_new_locals(x))
 		r = DROP_PORTS_EXHAUSTED;
 	if (r != DROP_NONE) {
-		a->n_locals = x->locals_before;
+		local_truncate(x->e, a, x->locals_before);
 		return r;
 	}
 	x->join_local = false; /* collect bound the source already */

@@ -529,7 +529,7 @@ static bool cand_matches(const struct assoc *a, void *arg)
 	 */
 	if (x->dir == ENGINE_OUTBOUND ?
 		    assoc_find_local_inside(a, &x->src) < 0 :
-		    assoc_find_local_public(a, &x->dst) < 0) {
+		    assoc_find_local_public(&x->e->pubs, a, &x->dst) < 0) {
 		if (x->dir != ENGINE_OUTBOUND ||
 		    x->sv.first_type == SCTP_CID_INIT_ACK ||
 		    x->sv.first_type == SCTP_CID_COOKIE_ECHO)

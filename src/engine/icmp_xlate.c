@@ -141,7 +141,8 @@ static bool quote_matches(const struct assoc *a, void *arg)
 	const struct quote *qt = m->qt;
 
 	if (m->x->dir == ENGINE_INBOUND)
-		return assoc_find_local_public(a, &qt->src) >= 0 &&
+		return assoc_find_local_public(&m->x->e->pubs, a,
+					       &qt->src) >= 0 &&
 		       assoc_find_peer(a, &qt->dst) >= 0 &&
 		       tag_ok(m->x, a, qt, true);
 	return assoc_find_local_inside(a, &qt->dst) >= 0 &&
@@ -211,9 +212,9 @@ void icmp_process(struct xlate_ctx *x)
 		}
 		li = xlate_pick_public(x->e, a, &qt.dst,
 				       assoc_find_peer(a, &qt.src));
-		quoted = a->locals[li].public_;
+		quoted = *local_public(x->e, &a->locals[li]);
 		new_port = a->port_public;
-		x->v->uplink = a->locals[li].uplink;
+		x->v->uplink = local_uplink(x->e, &a->locals[li]);
 		/* From the host itself, or from an inside router. */
 		if (nat_addr_eq(&x->src, &qt.dst)) {
 			outer_src = quoted;

@@ -41,7 +41,8 @@ static void refuse(struct xlate_ctx *x, const uint8_t *asconf,
 			 SCTP_CAUSE_VTAG_PORT_COLLISION :
 			 SCTP_CAUSE_PORT_COLLISION;
 
-	x->a->n_locals = 0;	/* no references were taken */
+	/* No port references were taken. */
+	local_truncate(x->e, x->a, 0);
 	assoc_free(x->e->table, x->a);
 	x->a = NULL;
 	/* The tag the host put in the packet, reflected (T bit). */
@@ -55,8 +56,9 @@ bool vtags_restore(struct xlate_ctx *x)
 	struct engine *e = x->e;
 	const uint8_t *asconf;
 	uint32_t tag_inside, tag_peer;
-	struct assoc_local *l;
+	struct nat_addr pub;
 	enum drop_reason r;
+	int8_t up;
 	struct assoc *a;
 	int err;
 
@@ -92,17 +94,15 @@ bool vtags_restore(struct xlate_ctx *x)
 	if (natsupp_asconf_disable_restart(asconf))
 		a->flags |= ASSOC_F_NO_RESTART;
 	x->locals_before = 0;
-	l = &a->locals[a->n_locals++];
-	l->inside = x->src;
-	err = addr_map_inside(&e->conf, &x->src, &l->public_, &l->uplink);
+	err = addr_map_inside(&e->conf, &x->src, &pub, &up);
 	if (err) {
-		a->n_locals = 0;
 		assoc_free(e->table, a);
 		x->a = NULL;
 		engine_drop(x, err == -ENOENT ? DROP_INSIDE_ADDR_UNKNOWN :
 						DROP_NO_MAPPING);
 		return true;
 	}
+	local_add(e, a, &x->src, &pub, up);
 	xlate_add_peer(e, a, &x->dst);
 	r = handshake_port_check(x, a->port_public, tag_inside);
 	if (r == DROP_NONE && handshake_ref_new_locals(x))

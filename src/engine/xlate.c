@@ -36,10 +36,12 @@ int8_t xlate_pin_uplink(const struct engine *e, const struct assoc *a,
 	if (e->conf.multihome != MULTIHOME_UPLINKS)
 		return -1;
 	for (int i = 0; i < a->n_locals; i++) {
-		int8_t u = a->locals[i].uplink;
+		const struct pub_entry *pe = pub_table_get(&e->pubs,
+							   a->locals[i].pub);
+		int8_t u = pe->uplink;
 		bool seen = false;
 
-		if (u < 0 || a->locals[i].public_.family != family ||
+		if (u < 0 || pe->addr.family != family ||
 		    e->uplink_down[u])
 			continue;
 		for (unsigned int j = 0; j < n; j++)
@@ -59,16 +61,20 @@ static bool uplink_dead(const struct engine *e, int8_t u)
  * A binding of the association on the uplink a peer address is pinned
  * to, whichever inside address it was made for; -1 when none.
  */
-static int pinned_local(const struct assoc *a, int peer_idx, uint8_t family)
+static int pinned_local(const struct engine *e, const struct assoc *a,
+			int peer_idx, uint8_t family)
 {
 	int8_t want = peer_idx >= 0 ? a->peers[peer_idx].uplink : -1;
 
 	if (want < 0)
 		return -1;
-	for (int i = 0; i < a->n_locals; i++)
-		if (a->locals[i].uplink == want &&
-		    a->locals[i].public_.family == family)
+	for (int i = 0; i < a->n_locals; i++) {
+		const struct pub_entry *pe = pub_table_get(&e->pubs,
+							   a->locals[i].pub);
+
+		if (pe->uplink == want && pe->addr.family == family)
 			return i;
+	}
 	return -1;
 }
 
@@ -83,11 +89,12 @@ int xlate_pick_public(const struct engine *e, const struct assoc *a,
 
 		if (!nat_addr_eq(&l->inside, inside))
 			continue;
-		if (want >= 0 && l->uplink == want)
+		if (want >= 0 && local_uplink(e, l) == want)
 			return i;
 		/* Otherwise the first binding on a live uplink. */
-		if (best < 0 || (uplink_dead(e, a->locals[best].uplink) &&
-				 !uplink_dead(e, l->uplink)))
+		if (best < 0 ||
+		    (uplink_dead(e, local_uplink(e, &a->locals[best])) &&
+		     !uplink_dead(e, local_uplink(e, l))))
 			best = i;
 	}
 	/*
@@ -99,7 +106,7 @@ int xlate_pick_public(const struct engine *e, const struct assoc *a,
 	 * port, and the pin must hold or the path leaves by an uplink that
 	 * cannot reach that peer address (or is down).
 	 */
-	if (best >= 0 && (pin = pinned_local(a, peer_idx,
+	if (best >= 0 && (pin = pinned_local(e, a, peer_idx,
 					     inside->family)) >= 0)
 		return pin;
 	return best;
@@ -136,7 +143,7 @@ int xlate_inbound_local(const struct engine *e, const struct assoc *a,
 	for (int i = 0; i < a->n_locals && hit < 0; i++) {
 		const struct assoc_local *l = &a->locals[i];
 
-		if (!nat_addr_eq(&l->public_, pub))
+		if (!nat_addr_eq(local_public(e, l), pub))
 			continue;
 		if (first < 0)
 			first = i;
@@ -151,7 +158,7 @@ int xlate_inbound_local(const struct engine *e, const struct assoc *a,
 	    forward_inside_usable(e, a->forward, &a->locals[pick].inside))
 		return pick;
 	for (int i = 0; i < a->n_locals; i++)
-		if (nat_addr_eq(&a->locals[i].public_, pub) &&
+		if (nat_addr_eq(local_public(e, &a->locals[i]), pub) &&
 		    forward_inside_usable(e, a->forward, &a->locals[i].inside))
 			return i;
 	return pick;
@@ -182,10 +189,9 @@ void xlate_add_peer(struct engine *e, struct assoc *a,
  */
 void xlate_remove_local(struct engine *e, struct assoc *a, int i)
 {
-	port_alloc_unref(e->ports, &a->locals[i].public_, a->port_public);
-	memmove(&a->locals[i], &a->locals[i + 1],
-		(size_t)(a->n_locals - i - 1) * sizeof(a->locals[0]));
-	a->n_locals--;
+	port_alloc_unref(e->ports, local_public(e, &a->locals[i]),
+			 a->port_public);
+	local_remove(e, a, i);
 	handshake_cand_local_gone(e, a, i);
 }
 
@@ -210,7 +216,7 @@ static enum drop_reason plan_join(struct xlate_ctx *x)
 {
 	struct engine *e = x->e;
 	struct assoc *a = x->a;
-	struct assoc_local *j = &x->join;
+	struct assoc_bind *j = &x->join;
 
 	if (!assoc_room_locals(e->table, a, a->n_locals + 1u))
 		return DROP_TOO_MANY_ADDRS;
@@ -221,7 +227,7 @@ static enum drop_reason plan_join(struct xlate_ctx *x)
 				&a->locals[0].inside, a->port_inside))
 		return DROP_PORTS_EXHAUSTED;
 	/* An INIT ACK advertises its own addresses (handshake.c). */
-	if (assoc_find_local_public(a, &j->public_) < 0 &&
+	if (assoc_find_local_public(&e->pubs, a, &j->public_) < 0 &&
 	    x->sv.first_type != SCTP_CID_INIT_ACK) {
 		if (!x->sv.count[ENGINE_CS_ASCONF])
 			return DROP_INSIDE_ADDR_UNADVERTISED;
@@ -257,15 +263,21 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 			x->new_src = x->join.public_;
 			x->v->uplink = x->join.uplink;
 			/* As in xlate_pick_public: the pin holds. */
-			li = pinned_local(a, x->peer_idx, x->src.family);
+			li = pinned_local(x->e, a, x->peer_idx,
+					  x->src.family);
 			if (li >= 0) {
-				x->new_src = a->locals[li].public_;
-				x->v->uplink = a->locals[li].uplink;
+				x->new_src = *local_public(x->e,
+							   &a->locals[li]);
+				x->v->uplink = local_uplink(x->e,
+							    &a->locals[li]);
 				li = -1;
 			}
 		} else {
-			x->new_src = a->locals[li].public_;
-			x->v->uplink = a->locals[li].uplink;
+			const struct pub_entry *pe =
+				pub_table_get(&x->e->pubs, a->locals[li].pub);
+
+			x->new_src = pe->addr;
+			x->v->uplink = pe->uplink;
 		}
 		x->local_idx = (int8_t)li;
 		x->new_dst = x->dst;
@@ -316,7 +328,8 @@ static void commit_join(struct xlate_ctx *x)
 		return;
 	port_alloc_ref(x->e->ports, &x->join.public_, a->port_public,
 		       &a->locals[0].inside, a->port_inside);
-	a->locals[a->n_locals++] = x->join;
+	local_add(x->e, a, &x->join.inside, &x->join.public_,
+		  x->join.uplink);
 	x->local_idx = (int8_t)(a->n_locals - 1);
 }
 

@@ -141,13 +141,13 @@ Test(assoc_table, address_lists_grow_to_the_maximum_and_no_further)
 		a->n_locals++;
 		/* A neighbour's list is never written over. */
 		cr_assert(assoc_room_locals(t, b, 1));
-		b->locals[0].uplink = 7;
+		b->locals[0].pub = 7;
 		b->n_locals = 1;
 	}
 	cr_expect_not(assoc_room_locals(t, a, 7), "over max_locals");
 	for (unsigned int i = 0; i < 6; i++)
 		cr_expect_eq(a->locals[i].inside.bytes[0], i + 1);
-	cr_expect_eq(b->locals[0].uplink, 7);
+	cr_expect_eq(b->locals[0].pub, 7u);
 	cr_expect(assoc_room_peers(t, a, 3));
 	cr_expect_not(assoc_room_peers(t, a, 4), "over max_peers");
 
