@@ -1880,6 +1880,15 @@ static void finish(struct world *w)
 	}
 }
 
+/* Every binding holds its public address (engine_fixture.h). */
+static void check_bindings(struct world *w)
+{
+	char why[160];
+
+	if (!w->failed && !fx_bindings_ok(w->e, why, sizeof(why)))
+		fail(w, ADV_INV_BINDING_REFS, NULL, 0, "%s", why);
+}
+
 int adv_run(const uint8_t *sched, size_t len, struct adv_report *rep,
 	    struct adv_stats *stats)
 {
@@ -1919,9 +1928,11 @@ int adv_run(const uint8_t *sched, size_t len, struct adv_report *rep,
 	while (w.spos + 2 <= w.slen && !w.failed) {
 		w.step++;
 		step(&w);
+		check_bindings(&w);
 	}
 	if (!w.failed)
 		finish(&w);
+	check_bindings(&w);
 	engine_destroy(w.e);
 	return w.failed;
 }

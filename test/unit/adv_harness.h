@@ -30,7 +30,9 @@
 	X(REPLY_HARMED, "the box's reply to a forged packet changed an "\
 	  "endpoint")							\
 	X(NO_CONVERGENCE, "the endpoints did not end in a working "	\
-	  "association")
+	  "association")						\
+	X(BINDING_REFS, "the bindings' references on their public "	\
+	  "addresses do not add up")
 
 enum adv_invariant {
 #define ADV_INV_ENUM(n, s) ADV_INV_##n,

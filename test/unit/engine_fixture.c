@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine_fixture.h"
+#include "engine_impl.h"
 
 static void addr(struct nat_addr *a, const char *s)
 {
@@ -123,4 +124,46 @@ void fx_init_ack(struct pb *p, const char *src, const char *dst,
 		pb_param_addr(p, *peer_addrs);
 	pb_param(p, 7, "cookie-cookie-cookie", 20);
 	pb_finish(p);
+}
+
+bool fx_bindings_ok(const struct engine *e, char *why, size_t n)
+{
+	const struct pub_table *pt = &e->pubs;
+	uint32_t *held = calloc(pt->fresh + 1u, sizeof(*held));
+	uint32_t live = 0;
+	bool ok = true;
+
+	if (!held)
+		abort();
+	for (const struct assoc *a = assoc_table_next(e->table, NULL);
+	     a && ok; a = assoc_table_next(e->table, a)) {
+		for (int i = 0; i < a->n_locals; i++) {
+			uint32_t k = a->locals[i].pub;
+
+			if (k >= pt->fresh || !pub_table_refs(pt, k)) {
+				snprintf(why, n, "association #%u binding %d "
+					 "names entry %u, not in use",
+					 assoc_id(e->table, a), i, k);
+				ok = false;
+				break;
+			}
+			held[k]++;
+		}
+	}
+	for (uint32_t k = 0; ok && k < pt->fresh; k++) {
+		if (held[k] != pub_table_refs(pt, k)) {
+			snprintf(why, n, "entry %u counts %u references, "
+				 "%u bindings hold it", k,
+				 pub_table_refs(pt, k), held[k]);
+			ok = false;
+		}
+		live += held[k] > 0;
+	}
+	if (ok && live != pub_table_live(pt)) {
+		snprintf(why, n, "%u entries held, the table says %u", live,
+			 pub_table_live(pt));
+		ok = false;
+	}
+	free(held);
+	return ok;
 }

@@ -13,6 +13,9 @@
 #ifndef SCTPALG_TEST_ENGINE_FIXTURE_H
 #define SCTPALG_TEST_ENGINE_FIXTURE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "engine.h"
 #include "pkt_build.h"
 #include "time_ns.h"
@@ -37,5 +40,14 @@ void fx_init(struct pb *p, const char *src, const char *dst, uint16_t sport,
 void fx_init_ack(struct pb *p, const char *src, const char *dst,
 		 uint16_t sport, uint16_t dport, uint32_t vtag, uint32_t itag,
 		 const char *const *peer_addrs);
+
+/*
+ * The bindings' references on the engine's public-address table
+ * (pub_table.h) add up: each live association's binding names an entry
+ * that is in use, each entry is held by exactly as many bindings as its
+ * count says, and no entry in use is held by none.  False, with why,
+ * when they do not.
+ */
+bool fx_bindings_ok(const struct engine *e, char *why, size_t n);
 
 #endif

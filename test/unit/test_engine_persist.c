@@ -145,6 +145,14 @@ static void populate(struct engine *e)
 	cr_assert_eq(engine_stats(e)->assocs_live, 4);
 }
 
+/* Restored or skipped, each binding holds its public address once. */
+static void expect_bindings_ok(const struct engine *e)
+{
+	char why[160];
+
+	cr_assert(fx_bindings_ok(e, why, sizeof(why)), "%s", why);
+}
+
 static struct membuf save(const struct engine *e)
 {
 	struct membuf m = { 0 };
@@ -307,6 +315,7 @@ Test(persist, round_trip_translates_identically)
 
 	free(m.p);
 	engine_destroy(e1);
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 }
 
@@ -341,6 +350,7 @@ Test(persist, timers_run_on_after_restore)
 	cr_assert_eq(engine_stats(e2)->assocs_expired, 3);
 	free(m.p);
 	engine_destroy(e1);
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 }
 
@@ -362,6 +372,7 @@ Test(persist, shorter_timeout_applies_to_restored)
 	cr_assert_eq(engine_stats(e2)->assocs_live, 0);
 	free(m.p);
 	engine_destroy(e1);
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 }
 
@@ -391,6 +402,7 @@ Test(persist, truncated_file_rejected_at_every_length)
 	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 4);
 	free(m.p);
 	engine_destroy(e1);
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 }
 
@@ -418,6 +430,7 @@ Test(persist, corrupt_byte_rejected_anywhere)
 	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 4);
 	free(m.p);
 	engine_destroy(e1);
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 }
 
@@ -451,6 +464,7 @@ Test(persist, foreign_and_future_files_say_why)
 	cr_assert_eq(engine_stats(e1)->assocs_live, 4);
 	free(m.p);
 	engine_destroy(e1);
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 }
 
@@ -476,6 +490,7 @@ Test(persist, empty_table_round_trips)
 	cr_assert_eq(rep.saved, 0);
 	free(m.p);
 	engine_destroy(e1);
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 }
 
@@ -523,6 +538,7 @@ Test(persist, removed_uplink_skips_its_associations)
 	cr_assert_eq(engine_stats(e2)->assocs_live, 2);
 	free(m.p);
 	engine_destroy(e1);
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 }
 
@@ -546,6 +562,7 @@ Test(persist, port_range_and_mapping_changes_skip)
 	e2 = engine_with(&c);
 	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 1);
 	cr_assert_eq(rep.by_reason[ENGINE_RESTORE_SKIP_PORT_RANGE], 3);
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 
 	/* 192.168.1.0/24 moved to wan2: A and C's inside host now map to
@@ -560,6 +577,7 @@ Test(persist, port_range_and_mapping_changes_skip)
 	cr_assert_str_eq(engine_restore_report_str(&rep, line, sizeof(line)),
 			 "2 skipped: 1 forward rule no longer configured, "
 			 "1 mapping no longer allowed");
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 
 	/* A table for two: the first two records fit. */
@@ -568,6 +586,7 @@ Test(persist, port_range_and_mapping_changes_skip)
 	e2 = engine_with(&c);
 	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 2);
 	cr_assert_eq(rep.by_reason[ENGINE_RESTORE_SKIP_LIMITS], 2);
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 	free(m.p);
 	engine_destroy(e1);
@@ -604,6 +623,7 @@ Test(persist, reordered_uplinks_map_by_name)
 	cr_assert_eq(pkt_sport(p.buf), 6000);
 	free(m.p);
 	engine_destroy(e1);
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 }
 
@@ -651,6 +671,7 @@ Test(persist, damage_behind_a_valid_checksum_is_safe)
 	cr_assert_gt(accepted, 0, "some damage is undetectable by design");
 	free(m.p);
 	engine_destroy(e1);
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 }
 
@@ -694,6 +715,7 @@ Test(persist, restored_associations_keep_having_been_up)
 	cr_assert_eq(d.down_never_up, 1, "B was only an INIT");
 	free(m.p);
 	engine_destroy(e1);
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 }
 
@@ -726,6 +748,7 @@ Test(persist, downtime_counts_against_restored_timers)
 	cr_assert_eq(a2.created_ns - a3.created_ns, 10 * FX_SEC);
 	free(m.p);
 	engine_destroy(e1);
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 	engine_destroy(e3);
 }
