@@ -83,19 +83,22 @@ int xlate_pick_public(const struct engine *e, const struct assoc *a,
 {
 	int8_t want = peer_idx >= 0 ? a->peers[peer_idx].uplink : -1;
 	int best = -1, pin;
+	bool best_dead = false;
 
 	for (int i = 0; i < a->n_locals; i++) {
 		const struct assoc_local *l = &a->locals[i];
+		int8_t u;
 
 		if (!nat_addr_eq(&l->inside, inside))
 			continue;
-		if (want >= 0 && local_uplink(e, l) == want)
+		u = local_uplink(e, l);
+		if (want >= 0 && u == want)
 			return i;
 		/* Otherwise the first binding on a live uplink. */
-		if (best < 0 ||
-		    (uplink_dead(e, local_uplink(e, &a->locals[best])) &&
-		     !uplink_dead(e, local_uplink(e, l))))
+		if (best < 0 || (best_dead && !uplink_dead(e, u))) {
 			best = i;
+			best_dead = uplink_dead(e, u);
+		}
 	}
 	/*
 	 * A multihomed host sends each path from the address its routes
