@@ -54,20 +54,21 @@ struct assoc_bind {
 };
 
 /*
- * A binding: one inside address, and its public address and uplink as
+ * A binding: one inside address, its uplink, and its public address as
  * an index into the engine's table of them (pub_table.h), on which it
- * holds a reference: 21 bytes, not 35 (README, Performance).  Packed:
+ * holds a reference: 22 bytes, not 35 (README, Performance).  Packed:
  * an association's list is an array of them (its block in a class_pool).
- * Read them with local_public / local_uplink; add and drop bindings only
+ * Read the public address with local_public; add and drop bindings only
  * through local_add, local_remove and local_truncate (engine_impl.h),
  * which keep the references.  The table (assoc_table.c) moves them
  * whole, references and all, when a list grows.
  */
 struct assoc_local {
 	struct nat_addr inside;
+	int8_t uplink;		/* -1: not bound to an uplink (no NAT66) */
 	uint32_t pub;
 } __attribute__((packed));
-_Static_assert(sizeof(struct assoc_local) == 21, "a binding is 21 bytes");
+_Static_assert(sizeof(struct assoc_local) == 22, "a binding is 22 bytes");
 
 /* A counter 4-byte aligned (the compiler emits accesses fit for that):
  * struct assoc_peer is then 60 bytes, not 64. */

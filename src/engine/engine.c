@@ -810,8 +810,8 @@ bool engine_assoc_allowed(const struct engine *e,
 		if (nat_addr_eq(&pub, &pe->addr))
 			continue;
 		/* A proxy-multihoming extra: still that uplink's address? */
-		if (pe->uplink < 0 || c->multihome != MULTIHOME_UPLINKS ||
-		    addr_map_on_uplink(c, (unsigned int)pe->uplink,
+		if (l->uplink < 0 || c->multihome != MULTIHOME_UPLINKS ||
+		    addr_map_on_uplink(c, (unsigned int)l->uplink,
 				       &l->inside, &pub) ||
 		    !nat_addr_eq(&pub, &pe->addr))
 			return false;
@@ -896,7 +896,7 @@ void engine_fill_view(const struct engine *e, const struct assoc *a,
 	for (int i = 0; i < a->n_locals; i++) {
 		v->locals[i].inside = a->locals[i].inside;
 		v->locals[i].public_ = *local_public(e, &a->locals[i]);
-		v->locals[i].uplink = local_uplink(e, &a->locals[i]);
+		v->locals[i].uplink = a->locals[i].uplink;
 	}
 	v->n_paths = a->n_peers;
 	for (int i = 0; i < a->n_peers; i++) {

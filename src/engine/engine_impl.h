@@ -185,8 +185,8 @@ void xlate_add_peer(struct engine *e, struct assoc *a,
 void xlate_remove_local(struct engine *e, struct assoc *a, int i);
 
 /*
- * Bindings (local_bind.c): the public address and uplink of a->locals[i]
- * are an entry of e->pubs the binding holds a reference on; these are
+ * Bindings (local_bind.c): the public address of a->locals[i] is an
+ * entry of e->pubs the binding holds a reference on; these are
  * the only writers of a binding, and keep the references (a binding
  * moved within locals[] keeps its own).
  *   local_add:      append one (room already made, assoc_room_locals);
@@ -198,12 +198,6 @@ static inline const struct nat_addr *local_public(const struct engine *e,
 						  const struct assoc_local *l)
 {
 	return &pub_table_get(&e->pubs, l->pub)->addr;
-}
-
-static inline int8_t local_uplink(const struct engine *e,
-				  const struct assoc_local *l)
-{
-	return pub_table_get(&e->pubs, l->pub)->uplink;
 }
 
 void local_add(struct engine *e, struct assoc *a,

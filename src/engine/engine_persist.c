@@ -161,7 +161,7 @@ static void w_record(struct wbuf *w, const struct engine *e,
 	for (int i = 0; i < a->n_locals; i++) {
 		w_addr(w, &a->locals[i].inside);
 		w_addr(w, local_public(e, &a->locals[i]));
-		w_u8(w, index_byte(local_uplink(e, &a->locals[i])));
+		w_u8(w, index_byte(a->locals[i].uplink));
 	}
 	for (int i = 0; i < a->n_peers; i++) {
 		const struct assoc_peer *p = &a->peers[i];
@@ -528,10 +528,9 @@ static bool pin_valid(const struct engine *e, const struct assoc *a,
 	if (u < 0 || e->conf.multihome != MULTIHOME_UPLINKS)
 		return false;
 	for (int i = 0; i < a->n_locals; i++) {
-		const struct pub_entry *pe = pub_table_get(&e->pubs,
-							   a->locals[i].pub);
+		const struct assoc_local *l = &a->locals[i];
 
-		if (pe->uplink == u && pe->addr.family == family)
+		if (l->uplink == u && local_public(e, l)->family == family)
 			return true;
 	}
 	return false;

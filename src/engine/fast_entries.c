@@ -81,7 +81,7 @@ uint64_t engine_fast_print(const struct engine *e, const struct assoc *a)
 
 		h = fnv(h, &a->locals[i].inside, sizeof(a->locals[i].inside));
 		h = fnv(h, &pe->addr, sizeof(pe->addr));
-		h = fnv(h, &pe->uplink, 1);
+		h = fnv(h, &a->locals[i].uplink, 1);
 	}
 	for (int i = 0; i < a->n_peers; i++) {
 		h = fnv(h, &a->peers[i].addr, sizeof(a->peers[i].addr));
@@ -148,7 +148,7 @@ unsigned int engine_fast_entries(const struct engine *e, uint32_t id,
 				o->assoc_id = assoc_id(e->table, a);
 				o->peer_idx = (uint8_t)p;
 				o->dir = ENGINE_OUTBOUND;
-				o->uplink = local_uplink(e, &a->locals[li]);
+				o->uplink = a->locals[li].uplink;
 				o->max_chunks = e->conf.max_chunks;
 				o->sport = a->port_inside;
 				o->dport = a->port_peer;

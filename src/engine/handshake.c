@@ -110,7 +110,7 @@ static void plan_outbound_addrs(struct xlate_ctx *x)
 	li = xlate_pick_public(x->e, a, &x->src, x->peer_idx);
 	x->local_idx = (int8_t)li;
 	x->new_src = *local_public(x->e, &a->locals[li]);
-	x->v->uplink = local_uplink(x->e, &a->locals[li]);
+	x->v->uplink = a->locals[li].uplink;
 	x->new_dst = x->dst;
 	x->new_sport = a->port_public;
 	x->new_dport = x->sv.dport;

@@ -214,7 +214,7 @@ void icmp_process(struct xlate_ctx *x)
 				       assoc_find_peer(a, &qt.src));
 		quoted = *local_public(x->e, &a->locals[li]);
 		new_port = a->port_public;
-		x->v->uplink = local_uplink(x->e, &a->locals[li]);
+		x->v->uplink = a->locals[li].uplink;
 		/* From the host itself, or from an inside router. */
 		if (nat_addr_eq(&x->src, &qt.dst)) {
 			outer_src = quoted;

@@ -1,7 +1,7 @@
 /*
  * local_bind.c: an association's inside-address bindings, whose public
- * address and uplink are held by reference in the engine's pub_table
- * (engine_impl.h, pub_table.h; README, Performance).
+ * address is held by reference in the engine's pub_table (engine_impl.h,
+ * pub_table.h; README, Performance).
  */
 #include <string.h>
 
@@ -14,7 +14,8 @@ void local_add(struct engine *e, struct assoc *a,
 	struct assoc_local *l = &a->locals[a->n_locals];
 
 	l->inside = *inside;
-	l->pub = pub_table_ref(&e->pubs, public_, uplink);
+	l->uplink = uplink;
+	l->pub = pub_table_ref(&e->pubs, public_);
 	a->n_locals++;
 }
 

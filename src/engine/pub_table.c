@@ -2,7 +2,7 @@
  * pub_table.c: reference-counted public addresses of the bindings
  * (pub_table.h).  One chained hash over a pool of entries, both on
  * reserved mappings; the buckets in use double (and the chains are
- * rebuilt from the pool) when the pairs outnumber them.
+ * rebuilt from the pool) when the addresses outnumber them.
  */
 #include <errno.h>
 #include <string.h>
@@ -57,9 +57,9 @@ void pub_table_fini(struct pub_table *pt)
 }
 
 static uint32_t bucket_of(const struct pub_table *pt,
-			  const struct nat_addr *addr, int8_t uplink)
+			  const struct nat_addr *addr)
 {
-	return nat_addr_hash(addr, pt->seed ^ (uint8_t)uplink) & pt->mask;
+	return nat_addr_hash(addr, pt->seed) & pt->mask;
 }
 
 /* Twice the buckets, every live entry chained again. */
@@ -75,21 +75,20 @@ static void grow(struct pub_table *pt)
 
 		if (!p->refs)
 			continue;
-		b = bucket_of(pt, &p->addr, p->uplink);
+		b = bucket_of(pt, &p->addr);
 		p->next = pt->buckets[b];
 		pt->buckets[b] = i;
 	}
 }
 
-uint32_t pub_table_ref(struct pub_table *pt, const struct nat_addr *addr,
-		       int8_t uplink)
+uint32_t pub_table_ref(struct pub_table *pt, const struct nat_addr *addr)
 {
-	uint32_t b = bucket_of(pt, addr, uplink), i;
+	uint32_t b = bucket_of(pt, addr), i;
 	struct pub_entry *p;
 
 	for (i = pt->buckets[b]; i != NONE; i = pt->pool[i].next) {
 		p = &pt->pool[i];
-		if (p->uplink == uplink && nat_addr_eq(&p->addr, addr)) {
+		if (nat_addr_eq(&p->addr, addr)) {
 			p->refs++;
 			return i;
 		}
@@ -103,7 +102,6 @@ uint32_t pub_table_ref(struct pub_table *pt, const struct nat_addr *addr,
 	}
 	p = &pt->pool[i];
 	p->addr = *addr;
-	p->uplink = uplink;
 	p->refs = 1;
 	pt->live++;
 	if (pt->live > pt->mask + 1 && pt->mask + 1 < pt->max_buckets) {
@@ -122,7 +120,7 @@ void pub_table_unref(struct pub_table *pt, uint32_t i)
 
 	if (--p->refs)
 		return;
-	pp = &pt->buckets[bucket_of(pt, &p->addr, p->uplink)];
+	pp = &pt->buckets[bucket_of(pt, &p->addr)];
 	while (*pp != i)
 		pp = &pt->pool[*pp].next;
 	*pp = p->next;

@@ -1,19 +1,19 @@
 /*
  * pub_table: the public addresses an association's bindings show, each
- * with the uplink it belongs to, held once however many bindings use it
- * (README, Performance).  An inside-address binding (struct assoc_local)
- * names its public address and uplink by an index into this table and
- * holds one reference on it; the entry goes when the last binding using
- * it goes.
+ * held once however many bindings use it (README, Performance).  An
+ * inside-address binding (struct assoc_local) names its public address
+ * by an index into this table and holds one reference on it; the entry
+ * goes when the last binding using it goes.
  *
- * They are few in most configurations (an uplink's public addresses) and
- * many in some (one per inside host of a `network` with `map`,
- * sctpalgd.conf(5)), so the table grows with the distinct pairs in use.
- * Its room (entries and hash buckets) is reserved when it is created for
- * as many pairs as there can be bindings, not committed: pages are
- * touched only as entries are first used, so taking a reference never
- * allocates and never fails, and resident memory follows the pairs in
- * use.  A freed entry's index is used again for the next new pair.
+ * They are few in most configurations (the uplinks' public addresses)
+ * and many in some (one per inside host of a `network` with `map`,
+ * sctpalgd.conf(5)), so the table grows with the distinct addresses in
+ * use.  Its room (entries and hash buckets) is reserved when it is
+ * created for as many addresses as there can be bindings, not
+ * committed: pages are touched only as entries are first used, so
+ * taking a reference never allocates and never fails, and resident
+ * memory follows the addresses in use.  A freed entry's index is used
+ * again for the next new address.
  */
 #ifndef SCTPALG_PUB_TABLE_H
 #define SCTPALG_PUB_TABLE_H
@@ -24,13 +24,12 @@
 
 struct pub_entry {
 	struct nat_addr addr;
-	int8_t uplink;		/* -1: not bound to an uplink (no NAT66) */
 	/* The table's business. */
 	uint32_t refs, next;
 };
 
 struct pub_table {
-	uint32_t capacity;	/* pairs there can be at once */
+	uint32_t capacity;	/* addresses there can be at once */
 	uint32_t live;		/* entries with references */
 	uint32_t mask;		/* buckets in use - 1 */
 	uint32_t max_buckets;
@@ -42,14 +41,13 @@ struct pub_table {
 	size_t pool_bytes, bucket_bytes;	/* the mappings */
 };
 
-/* Room for `capacity` distinct pairs.  0 or -errno. */
+/* Room for `capacity` distinct addresses.  0 or -errno. */
 int pub_table_init(struct pub_table *pt, uint32_t capacity, uint64_t seed);
 void pub_table_fini(struct pub_table *pt);
 
-/* A reference on (addr, uplink): the index of its entry, added if new.
- * Cannot fail while the references held are at most `capacity`. */
-uint32_t pub_table_ref(struct pub_table *pt, const struct nat_addr *addr,
-		       int8_t uplink);
+/* A reference on addr: the index of its entry, added if new.  Cannot
+ * fail while the references held are at most `capacity`. */
+uint32_t pub_table_ref(struct pub_table *pt, const struct nat_addr *addr);
 /* Drops a reference from pub_table_ref; the entry goes at zero. */
 void pub_table_unref(struct pub_table *pt, uint32_t i);
 
@@ -60,10 +58,10 @@ static inline const struct pub_entry *pub_table_get(const struct pub_table *pt,
 	return &pt->pool[i];
 }
 
-/* Distinct pairs in use; references on entry i. */
+/* Distinct addresses in use; references on entry i. */
 uint32_t pub_table_live(const struct pub_table *pt);
 uint32_t pub_table_refs(const struct pub_table *pt, uint32_t i);
-/* Buckets in use (grows with the pairs, for tests). */
+/* Buckets in use (grows with the addresses, for tests). */
 uint32_t pub_table_buckets(const struct pub_table *pt);
 
 #endif

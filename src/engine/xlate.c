@@ -36,12 +36,10 @@ int8_t xlate_pin_uplink(const struct engine *e, const struct assoc *a,
 	if (e->conf.multihome != MULTIHOME_UPLINKS)
 		return -1;
 	for (int i = 0; i < a->n_locals; i++) {
-		const struct pub_entry *pe = pub_table_get(&e->pubs,
-							   a->locals[i].pub);
-		int8_t u = pe->uplink;
+		int8_t u = a->locals[i].uplink;
 		bool seen = false;
 
-		if (u < 0 || pe->addr.family != family ||
+		if (u < 0 || local_public(e, &a->locals[i])->family != family ||
 		    e->uplink_down[u])
 			continue;
 		for (unsigned int j = 0; j < n; j++)
@@ -68,13 +66,10 @@ static int pinned_local(const struct engine *e, const struct assoc *a,
 
 	if (want < 0)
 		return -1;
-	for (int i = 0; i < a->n_locals; i++) {
-		const struct pub_entry *pe = pub_table_get(&e->pubs,
-							   a->locals[i].pub);
-
-		if (pe->uplink == want && pe->addr.family == family)
+	for (int i = 0; i < a->n_locals; i++)
+		if (a->locals[i].uplink == want &&
+		    local_public(e, &a->locals[i])->family == family)
 			return i;
-	}
 	return -1;
 }
 
@@ -83,22 +78,18 @@ int xlate_pick_public(const struct engine *e, const struct assoc *a,
 {
 	int8_t want = peer_idx >= 0 ? a->peers[peer_idx].uplink : -1;
 	int best = -1, pin;
-	bool best_dead = false;
 
 	for (int i = 0; i < a->n_locals; i++) {
 		const struct assoc_local *l = &a->locals[i];
-		int8_t u;
 
 		if (!nat_addr_eq(&l->inside, inside))
 			continue;
-		u = local_uplink(e, l);
-		if (want >= 0 && u == want)
+		if (want >= 0 && l->uplink == want)
 			return i;
 		/* Otherwise the first binding on a live uplink. */
-		if (best < 0 || (best_dead && !uplink_dead(e, u))) {
+		if (best < 0 || (uplink_dead(e, a->locals[best].uplink) &&
+				 !uplink_dead(e, l->uplink)))
 			best = i;
-			best_dead = uplink_dead(e, u);
-		}
 	}
 	/*
 	 * A multihomed host sends each path from the address its routes
@@ -271,16 +262,12 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 			if (li >= 0) {
 				x->new_src = *local_public(x->e,
 							   &a->locals[li]);
-				x->v->uplink = local_uplink(x->e,
-							    &a->locals[li]);
+				x->v->uplink = a->locals[li].uplink;
 				li = -1;
 			}
 		} else {
-			const struct pub_entry *pe =
-				pub_table_get(&x->e->pubs, a->locals[li].pub);
-
-			x->new_src = pe->addr;
-			x->v->uplink = pe->uplink;
+			x->new_src = *local_public(x->e, &a->locals[li]);
+			x->v->uplink = a->locals[li].uplink;
 		}
 		x->local_idx = (int8_t)li;
 		x->new_dst = x->dst;
