@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "engine_config.h"
 #include "nat_addr.h"
 #include "pub_table.h"
 
@@ -56,8 +57,11 @@ struct assoc_bind {
 /*
  * A binding: one inside address, its uplink, and its public address as
  * an index into the engine's table of them (pub_table.h), on which it
- * holds a reference: 22 bytes, not 35 (README, Performance).  Packed:
- * an association's list is an array of them (its block in a class_pool).
+ * holds a reference: 21 bytes, not 35 (README, Performance).  The index
+ * and the uplink share 32 bits: the table never holds more addresses
+ * than there can be bindings (PUB_TABLE_MAX), nor the config more than
+ * ENGINE_MAX_UPLINKS uplinks.  Packed: an association's list is an
+ * array of them (its block in a class_pool).
  * Read the public address with local_public; add and drop bindings only
  * through local_add, local_remove and local_truncate (engine_impl.h),
  * which keep the references.  The table (assoc_table.c) moves them
@@ -65,10 +69,12 @@ struct assoc_bind {
  */
 struct assoc_local {
 	struct nat_addr inside;
-	int8_t uplink;		/* -1: not bound to an uplink (no NAT66) */
-	uint32_t pub;
+	uint32_t pub : PUB_TABLE_BITS;
+	int32_t uplink : 32 - PUB_TABLE_BITS; /* -1: none (no NAT66) */
 } __attribute__((packed));
-_Static_assert(sizeof(struct assoc_local) == 22, "a binding is 22 bytes");
+_Static_assert(sizeof(struct assoc_local) == 21, "a binding is 21 bytes");
+_Static_assert(ENGINE_MAX_UPLINKS <= 1 << (31 - PUB_TABLE_BITS),
+	       "an uplink index fits beside the address index");
 
 /* A counter 4-byte aligned (the compiler emits accesses fit for that):
  * struct assoc_peer is then 60 bytes, not 64. */

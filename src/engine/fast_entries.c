@@ -78,10 +78,11 @@ uint64_t engine_fast_print(const struct engine *e, const struct assoc *a)
 		/* What the index names: a freed one may name another. */
 		const struct pub_entry *pe = pub_table_get(&e->pubs,
 							   a->locals[i].pub);
+		int8_t u = (int8_t)a->locals[i].uplink;
 
 		h = fnv(h, &a->locals[i].inside, sizeof(a->locals[i].inside));
 		h = fnv(h, &pe->addr, sizeof(pe->addr));
-		h = fnv(h, &a->locals[i].uplink, 1);
+		h = fnv(h, &u, 1);
 	}
 	for (int i = 0; i < a->n_peers; i++) {
 		h = fnv(h, &a->peers[i].addr, sizeof(a->peers[i].addr));

@@ -26,7 +26,7 @@ int pub_table_init(struct pub_table *pt, uint32_t capacity, uint64_t seed)
 	uint32_t nb = MIN_BUCKETS;
 
 	memset(pt, 0, sizeof(*pt));
-	if (capacity == 0 || capacity > (1u << 30))
+	if (capacity == 0 || capacity > PUB_TABLE_MAX)
 		return -EINVAL;
 	while (nb < capacity)
 		nb <<= 1;

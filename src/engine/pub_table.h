@@ -22,6 +22,12 @@
 
 #include "nat_addr.h"
 
+/* Indexes fit in PUB_TABLE_BITS bits (struct assoc_local): room for
+ * every binding of the largest table (ENGINE_ADDRS_MAX * 2 bindings
+ * for each of 1 << 22 associations, engine_config.c). */
+#define PUB_TABLE_BITS	27
+#define PUB_TABLE_MAX	(1u << PUB_TABLE_BITS)
+
 struct pub_entry {
 	struct nat_addr addr;
 	/* The table's business. */
@@ -41,7 +47,8 @@ struct pub_table {
 	size_t pool_bytes, bucket_bytes;	/* the mappings */
 };
 
-/* Room for `capacity` distinct addresses.  0 or -errno. */
+/* Room for `capacity` distinct addresses, at most PUB_TABLE_MAX.  0 or
+ * -errno. */
 int pub_table_init(struct pub_table *pt, uint32_t capacity, uint64_t seed);
 void pub_table_fini(struct pub_table *pt);
 
