@@ -220,6 +220,8 @@ void handshake_cand_commit(struct xlate_ctx *x);
 void handshake_cand_view_tags(const struct assoc_table *t,
 			      const struct assoc *a, uint32_t *tag_inside,
 			      uint32_t *tag_peer);
+uint8_t handshake_cand_view_dr(const struct assoc_table *t,
+			       const struct assoc *a);
 void handshake_cand_restore(const struct engine *e, struct assoc *a,
 			    uint64_t now);
 /* locals[i] is gone: the candidates' bits above it move down. */

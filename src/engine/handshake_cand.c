@@ -1128,9 +1128,8 @@ static int cand_rank(const struct assoc *a, const struct assoc_cand *c)
 
 /* The tags of the handshake in progress, for an association not yet
  * live: the best ranked candidate, the newest of those. */
-void handshake_cand_view_tags(const struct assoc_table *t,
-			      const struct assoc *a, uint32_t *tag_inside,
-			      uint32_t *tag_peer)
+static const struct assoc_cand *cand_view_best(const struct assoc_table *t,
+					       const struct assoc *a)
 {
 	const struct assoc_cand *cands = assoc_cands(t, a);
 	int nc = assoc_cands_n(a);
@@ -1146,17 +1145,39 @@ void handshake_cand_view_tags(const struct assoc_table *t,
 		     c->since >= best->since))
 			best = c;
 	}
+	return best;
+}
+
+void handshake_cand_view_tags(const struct assoc_table *t,
+			      const struct assoc *a, uint32_t *tag_inside,
+			      uint32_t *tag_peer)
+{
+	const struct assoc_cand *best = cand_view_best(t, a);
+
 	if (best) {
 		*tag_inside = best->tag_inside;
 		*tag_peer = best->tag_peer;
 	}
 }
 
+/* The Disable Restart seen for the pair view_tags shows, as ASSOC_F_DR_*
+ * (the candidate's bits have the same values). */
+uint8_t handshake_cand_view_dr(const struct assoc_table *t,
+			       const struct assoc *a)
+{
+	const struct assoc_cand *best = cand_view_best(t, a);
+
+	return best ? best->flags &
+			       (ASSOC_CAND_F_DR_INSIDE | ASSOC_CAND_F_DR_PEER) :
+		      0;
+}
+
 /*
  * A record saved mid-handshake holds its newest candidate's tags (and, in
- * files of older versions, the tags the handshake had reached): they are
- * a candidate again, with the association's peer addresses, so the
- * handshake can complete after a daemon restart.
+ * files of older versions, the tags the handshake had reached) and
+ * Disable Restart bits: they are a candidate again, with the
+ * association's peer addresses, so the handshake can complete after a
+ * daemon restart.
  */
 void handshake_cand_restore(const struct engine *e, struct assoc *a,
 			    uint64_t now)
@@ -1172,6 +1193,10 @@ void handshake_cand_restore(const struct engine *e, struct assoc *a,
 	c->tag_peer = a->tag_peer;
 	if (a->state == ASSOC_COOKIE_ECHOED)
 		c->flags |= ASSOC_CAND_F_ECHO_ANY;
+	/* Disable Restart as the saved candidate had it: the pair's, once
+	 * its handshake completes (handshake_cand_commit). */
+	c->flags |= a->flags & ASSOC_F_NO_RESTART;
+	a->flags &= (uint8_t)~ASSOC_F_NO_RESTART;
 	for (int i = 0; i < a->n_peers; i++)
 		cand_add_peer(e, c, &a->peers[i].addr);
 	c->n_init_peers = c->n_peers;
