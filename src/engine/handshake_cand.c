@@ -425,9 +425,14 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 			return CAND_ACK;
 		/* Answers the other side's INIT, from (to) an address that
 		 * INIT was for (RFC 9260 5.1: "the INIT ACK's destination
-		 * is the INIT's source"). */
+		 * is the INIT's source"); first looked for by that source
+		 * alone (handshake_cand_lookup). */
 		if (inb != out || !theirs || v != theirs)
 			return CAND_NONE;
+		if (x->cand_strict)
+			return c->n_peers && nat_addr_eq(&c->peers[0], peer) ?
+				       CAND_ACK :
+				       CAND_NONE;
 		return cand_has_peer(c, peer, true) ? CAND_ACK : CAND_NONE;
 	case SCTP_CID_COOKIE_ECHO:
 		/*
@@ -595,15 +600,35 @@ static bool cand_matches(const struct assoc *a, void *arg)
 struct assoc *handshake_cand_lookup(struct xlate_ctx *x)
 {
 	bool out = x->dir == ENGINE_OUTBOUND;
+	enum assoc_key k = out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS;
 	uint16_t here = out ? x->sv.sport : x->sv.dport;
 	uint16_t peer = out ? x->sv.dport : x->sv.sport;
-	struct assoc *a;
+	struct assoc *a = NULL;
 
 	x->cand_copy = false;
+	/*
+	 * The inside host's INIT ACK goes to the source of the INIT it
+	 * answers (RFC 9260 5.1).  A peer that sent its INIT again from
+	 * another of its addresses, the first copy lost or late beyond
+	 * the box, has an association for each source (an INIT from an
+	 * address the association does not know is a new one,
+	 * handshake_init), and the newer one's INIT may list the first
+	 * source.  An answer to the first copy belongs with the first
+	 * copy's association: the peer's COOKIE ECHO for it comes from
+	 * there, and only the INIT's source vouches for a COOKIE ECHO
+	 * (cand_known_peer).  So the INIT's source first, then any
+	 * address the INIT listed.
+	 */
+	if (out && x->sv.first_type == SCTP_CID_INIT_ACK) {
+		x->cand_strict = true;
+		a = assoc_lookup_cands(x->e->table, k, here, peer, cand_matches,
+				       x);
+		x->cand_strict = false;
+	}
 	/* Only an association with candidates matches (cand_matches). */
-	a = assoc_lookup_cands(x->e->table,
-			       out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
-			       here, peer, cand_matches, x);
+	if (!a)
+		a = assoc_lookup_cands(x->e->table, k, here, peer, cand_matches,
+				       x);
 	if (!a) {
 		x->cand = -1;
 		x->cand_op = CAND_NONE;
