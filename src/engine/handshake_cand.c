@@ -886,6 +886,7 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 	assoc_link(e->table, a, ASSOC_KEY_OUT_TAG);
 	take_peers(e, a, c);
 	a->flags &= (uint8_t)~(ASSOC_F_NO_RESTART | ASSOC_F_PEER_SHUT_ACK);
+	a->shut_by = 0;
 	if (c->flags & ASSOC_CAND_F_DR_INSIDE)
 		a->flags |= ASSOC_F_DR_INSIDE;
 	if (c->flags & ASSOC_CAND_F_DR_PEER)
