@@ -107,10 +107,12 @@ CTL_SHARED_SRCS := $(addprefix src/ctl/,ctl_proto.c ctl_filter.c \
 # Prometheus output): unit-tested and fuzzed in process.
 CTL_LIB_SRCS := $(filter-out src/ctl/sctpalgctl.c,$(CTL_SRCS))
 # Daemon modules without AF_XDP, BPF or netlink, unit-tested in process;
-# the datapath over a fake backend and kroute (test_datapath.c).
+# the datapath and forward_link over a fake backend and kroute
+# (test/unit/kroute_fake.h).
 DAEMON_CORE_SRCS := $(addprefix src/daemon/,loop.c log.c assoc_log.c \
 	drop_log.c ctl_server.c ctl_render.c pidfile.c daemonize.c \
-	privdrop.c state_file.c mon_event.c mon_watch.c capture.c) \
+	privdrop.c state_file.c mon_event.c mon_watch.c capture.c \
+	forward_link.c) \
 	$(wildcard src/daemon/datapath*.c)
 # sctpalgd = library + SCTPALGD_SRCS; the unit tests = library +
 # UNIT_LINK_SRCS; the fuzzers = library + FUZZ_LINK_SRCS, from source.

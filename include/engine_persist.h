@@ -7,15 +7,17 @@
  * into a freshly created engine.  The engine stays pure: the caller owns
  * the file (src/daemon/state_file.c writes it atomically).
  *
- * Format, version 1 -- every integer big-endian, nothing copied from a C
+ * Format, version 2 -- every integer big-endian, nothing copied from a C
  * struct, so neither padding nor the compiler decides the layout:
  *
  *   header    "SCTPALG\0" magic (8), u32 version, u32 flags (0),
  *             u64 file length (all bytes, checksum included),
  *             u8 uplink count, u8 forward count, u16 0, u32 record count,
  *             then 32-byte NUL-padded names: uplinks, then forwards
- *   record    u8 state, u8 flags (bit 0: [forward]), u8 forward (0xff:
- *             none), u8 local count, u8 peer count, u8 0, u16 0,
+ *   record    u8 state, u8 flags (bit 0: [forward]; bits 1, 2: the
+ *             inside host, the peer sent natsupp's Disable Restart),
+ *             u8 forward (0xff: none), u8 local count, u8 peer count,
+ *             u8 0, u16 0,
  *             u16 inside / public / peer port, u16 0,
  *             u32 inside tag, peer tag, previous inside / peer tag,
  *             u64 age, idle, remaining lifetime (ns, relative to the
@@ -32,8 +34,10 @@
  * config file is harmless and a removed uplink or rule is noticed.
  *
  * The format is private to sctpalgd.  A reader rejects any version it does
- * not know (the daemon then starts empty and says why); the version goes
- * up whenever the layout changes.
+ * not read (the daemon then starts empty and says why); the version goes
+ * up whenever the layout or the meaning of a field changes.  Version 1
+ * is version 2 without flag bits 1 and 2 (Disable Restart was not kept):
+ * read as such, its associations keep restart enabled, as they had.
  */
 #ifndef SCTPALG_ENGINE_PERSIST_H
 #define SCTPALG_ENGINE_PERSIST_H
@@ -43,7 +47,8 @@
 
 #include "engine.h"
 
-#define ENGINE_STATE_VERSION	1u
+#define ENGINE_STATE_VERSION	    2u
+#define ENGINE_STATE_VERSION_OLDEST 1u /* the oldest it reads */
 
 /* Why a saved association was not restored. */
 #define ENGINE_RESTORE_SKIPS(X)						\

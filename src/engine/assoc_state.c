@@ -47,6 +47,16 @@ void assoc_state_update(struct xlate_ctx *x)
 		 * this association's (RFC 9260 9.2). */
 		if (n[ENGINE_CS_SHUTDOWN_ACK] && x->dir == ENGINE_INBOUND)
 			a->flags |= ASSOC_F_PEER_SHUT_ACK;
+		/* engine.c: that end's COOKIE ECHO from now on is a copy
+		 * the network kept (RFC 9260 9.2, 5.1 C, E).  Only with the
+		 * live tags: the old pair's SHUTDOWN, late after a restart,
+		 * says nothing of the new pair's handshake. */
+		if (n[ENGINE_CS_SHUTDOWN] &&
+		    x->sv.vtag == (x->dir == ENGINE_OUTBOUND ? a->tag_peer :
+							       a->tag_inside))
+			a->shut_by |= x->dir == ENGINE_OUTBOUND ?
+					      ASSOC_SHUT_INSIDE :
+					      ASSOC_SHUT_PEER;
 		engine_set_state(e, a, ASSOC_SHUTDOWN, x->now);
 		return;
 	}

@@ -106,6 +106,10 @@ struct assoc_peer {
 /* Its drop counters are in use (assoc_drops_w): the table's business. */
 #define ASSOC_F_DROPS		0x80
 
+/* struct assoc shut_by: whose SHUTDOWN passed. */
+#define ASSOC_SHUT_INSIDE 0x01
+#define ASSOC_SHUT_PEER	  0x02
+
 /*
  * A handshake candidate (handshake_cand.c): the tags and peer addresses
  * one INIT and its INIT ACK offered, not yet accepted by both ends.  It
@@ -189,6 +193,10 @@ struct assoc {
 	/* Address lists, grown on demand (assoc_room_*); the size class of
 	 * each block is the table's business. */
 	uint8_t locals_class, peers_class;
+	/* Which ends' SHUTDOWN with the live tags passed (ASSOC_SHUT_*,
+	 * assoc_state.c): each is past COOKIE-ECHOED for them.  In the
+	 * padding before the pointers. */
+	uint8_t shut_by;
 	struct assoc_local *locals;
 	struct assoc_peer *peers;
 	/* Its drop counters are the table's (assoc_drops). */

@@ -463,10 +463,19 @@ static struct assoc *lookup(struct xlate_ctx *x)
 	 * or later (9.2), so neither is in COOKIE-ECHOED, which alone sends
 	 * COOKIE ECHO (5.1 C, E).  A copy then finds the peer in
 	 * SHUTDOWN-ACK-SENT, where its COOKIE ACK is of no use (5.2.4 D),
-	 * or already closed, where it revives the association alone.
+	 * or already closed, where it revives the association alone.  Nor
+	 * from an end whose own SHUTDOWN has passed, for the same reason:
+	 * the other end's SHUTDOWN ACKs may be late in the network while
+	 * it gives them up and closes (9.2); the copy would set the
+	 * association up again there while the sender, answered at last,
+	 * closes too.  The other end's copy still passes: after an INIT
+	 * collision it may still be in COOKIE-ECHOED (5.2.4 D).
 	 */
-	return a && (a->state == ASSOC_CLOSED ||
-		     (a->flags & ASSOC_F_PEER_SHUT_ACK)) ? NULL : a;
+	if (!a || a->state == ASSOC_CLOSED ||
+	    (a->flags & ASSOC_F_PEER_SHUT_ACK) ||
+	    (a->shut_by & (out ? ASSOC_SHUT_INSIDE : ASSOC_SHUT_PEER)))
+		return NULL;
+	return a;
 }
 
 static void no_state(struct xlate_ctx *x)

@@ -109,6 +109,9 @@ struct xlate_ctx {
 	uint8_t cand_op;
 	bool cand_copy; /* CAND_ACK: a new pair from the INIT's */
 	uint32_t cand_itag; /* CAND_ACK: the INIT ACK's Initiate Tag */
+	/* Looking for the INIT ACK's candidate by its INIT's source only
+	 * (handshake_cand_lookup). */
+	bool cand_strict;
 	uint8_t locals_before;	/* locals[] added by this packet start here */
 	/*
 	 * ASCONF / ASCONF-ACK, planned by asconf_plan, applied by
@@ -245,6 +248,8 @@ void handshake_cand_commit(struct xlate_ctx *x);
 void handshake_cand_view_tags(const struct assoc_table *t,
 			      const struct assoc *a, uint32_t *tag_inside,
 			      uint32_t *tag_peer);
+uint8_t handshake_cand_view_dr(const struct assoc_table *t,
+			       const struct assoc *a);
 void handshake_cand_restore(const struct engine *e, struct assoc *a,
 			    uint64_t now);
 /* locals[i] is gone: the candidates' bits above it move down. */

@@ -29,6 +29,10 @@ static const uint8_t state_magic[8] = "SCTPALG";
 #define TRAILER_LEN	4u
 #define NO_INDEX	0xffu
 #define REC_F_INBOUND	0x01u
+/* natsupp Disable Restart (0xC007) from the inside host, from the peer
+ * (ASSOC_F_DR_*); version 2 on. */
+#define REC_F_DR_INSIDE 0x02u
+#define REC_F_DR_PEER	0x04u
 /* Records never hold more than an engine can (ENGINE_ADDRS_MAX). */
 #define MAX_LOCALS	(ENGINE_ADDRS_MAX * 2)
 #define MAX_PEERS	ENGINE_ADDRS_MAX
@@ -135,13 +139,23 @@ static void w_record(struct wbuf *w, const struct engine *e,
 {
 	const struct assoc_table *t = e->table;
 	uint32_t tag_inside = a->tag_inside, tag_peer = a->tag_peer;
+	uint8_t dr = a->flags, flags = 0;
 
-	/* A handshake not completed yet: its newest candidate's tags,
-	 * made a candidate again at restore (handshake_cand_restore). */
-	if (!handshake_assoc_live(a))
+	/* A handshake not completed yet: its newest candidate's tags and
+	 * Disable Restart, made a candidate again at restore
+	 * (handshake_cand_restore). */
+	if (!handshake_assoc_live(a)) {
 		handshake_cand_view_tags(t, a, &tag_inside, &tag_peer);
+		dr = handshake_cand_view_dr(t, a);
+	}
+	if (a->flags & ASSOC_F_INBOUND)
+		flags |= REC_F_INBOUND;
+	if (dr & ASSOC_F_DR_INSIDE)
+		flags |= REC_F_DR_INSIDE;
+	if (dr & ASSOC_F_DR_PEER)
+		flags |= REC_F_DR_PEER;
 	w_u8(w, a->state);
-	w_u8(w, a->flags & ASSOC_F_INBOUND ? REC_F_INBOUND : 0);
+	w_u8(w, flags);
 	w_u8(w, index_byte(a->forward));
 	w_u8(w, a->n_locals);
 	w_u8(w, a->n_peers);
@@ -313,6 +327,7 @@ struct saved_assoc {
 };
 
 struct saved_header {
+	uint32_t version;
 	uint8_t n_uplinks, n_forwards;
 	uint32_t count;
 	char uplinks[ENGINE_MAX_UPLINKS][NAME_LEN];
@@ -322,6 +337,13 @@ struct saved_header {
 static bool index_ok(uint8_t v, uint8_t n)
 {
 	return v == NO_INDEX || v < n;
+}
+
+/* The record flags a file of this version may hold. */
+static uint8_t rec_flags_known(uint32_t version)
+{
+	return version >= 2 ? REC_F_INBOUND | REC_F_DR_INSIDE | REC_F_DR_PEER :
+			      REC_F_INBOUND;
 }
 
 /* Decode and check one record's structure; false if malformed. */
@@ -348,7 +370,7 @@ static bool r_record(struct rbuf *r, const struct saved_header *h,
 	s->idle = r_u64(r);
 	s->remaining = r_u64(r);
 	if (r->bad || s->state >= ASSOC__STATE_COUNT ||
-	    (s->flags & ~REC_F_INBOUND) ||
+	    (s->flags & ~rec_flags_known(h->version)) ||
 	    !index_ok(s->forward, h->n_forwards) ||
 	    ((s->flags & REC_F_INBOUND) && s->forward == NO_INDEX) ||
 	    s->n_locals == 0 || s->n_locals > MAX_LOCALS ||
@@ -407,12 +429,15 @@ static int check_file(const uint8_t *p, size_t len, struct saved_header *h,
 		return reject(rep, "truncated header");
 	r.off = sizeof(state_magic);
 	version = r_u32(&r);
-	if (version != ENGINE_STATE_VERSION) {
+	if (version < ENGINE_STATE_VERSION_OLDEST ||
+	    version > ENGINE_STATE_VERSION) {
 		snprintf(rep->error, sizeof(rep->error),
-			 "format version %u, this sctpalgd reads %u", version,
+			 "format version %u, this sctpalgd reads %u to %u",
+			 version, ENGINE_STATE_VERSION_OLDEST,
 			 ENGINE_STATE_VERSION);
 		return -EINVAL;
 	}
+	h->version = version;
 	if (r_u32(&r))
 		return reject(rep, "unknown format flags");
 	file_len = r_u64(&r);
@@ -548,6 +573,11 @@ static enum engine_restore_skip fill(struct engine *e, struct assoc *a,
 	a->tag_inside = s->tag_inside;
 	a->tag_peer = s->tag_peer;
 	assoc_set_prev_tags(e->table, a, s->prev_tag_inside, s->prev_tag_peer);
+	/* A version 1 file has none: restart stays enabled, as before. */
+	if (s->flags & REC_F_DR_INSIDE)
+		a->flags |= ASSOC_F_DR_INSIDE;
+	if (s->flags & REC_F_DR_PEER)
+		a->flags |= ASSOC_F_DR_PEER;
 	if (s->flags & REC_F_INBOUND) {
 		a->flags |= ASSOC_F_INBOUND;
 		if (!remap(m->forward, s->forward, &a->forward))

@@ -425,9 +425,14 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 			return CAND_ACK;
 		/* Answers the other side's INIT, from (to) an address that
 		 * INIT was for (RFC 9260 5.1: "the INIT ACK's destination
-		 * is the INIT's source"). */
+		 * is the INIT's source"); first looked for by that source
+		 * alone (handshake_cand_lookup). */
 		if (inb != out || !theirs || v != theirs)
 			return CAND_NONE;
+		if (x->cand_strict)
+			return c->n_peers && nat_addr_eq(&c->peers[0], peer) ?
+				       CAND_ACK :
+				       CAND_NONE;
 		return cand_has_peer(c, peer, true) ? CAND_ACK : CAND_NONE;
 	case SCTP_CID_COOKIE_ECHO:
 		/*
@@ -595,15 +600,35 @@ static bool cand_matches(const struct assoc *a, void *arg)
 struct assoc *handshake_cand_lookup(struct xlate_ctx *x)
 {
 	bool out = x->dir == ENGINE_OUTBOUND;
+	enum assoc_key k = out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS;
 	uint16_t here = out ? x->sv.sport : x->sv.dport;
 	uint16_t peer = out ? x->sv.dport : x->sv.sport;
-	struct assoc *a;
+	struct assoc *a = NULL;
 
 	x->cand_copy = false;
+	/*
+	 * The inside host's INIT ACK goes to the source of the INIT it
+	 * answers (RFC 9260 5.1).  A peer that sent its INIT again from
+	 * another of its addresses, the first copy lost or late beyond
+	 * the box, has an association for each source (an INIT from an
+	 * address the association does not know is a new one,
+	 * handshake_init), and the newer one's INIT may list the first
+	 * source.  An answer to the first copy belongs with the first
+	 * copy's association: the peer's COOKIE ECHO for it comes from
+	 * there, and only the INIT's source vouches for a COOKIE ECHO
+	 * (cand_known_peer).  So the INIT's source first, then any
+	 * address the INIT listed.
+	 */
+	if (out && x->sv.first_type == SCTP_CID_INIT_ACK) {
+		x->cand_strict = true;
+		a = assoc_lookup_cands(x->e->table, k, here, peer, cand_matches,
+				       x);
+		x->cand_strict = false;
+	}
 	/* Only an association with candidates matches (cand_matches). */
-	a = assoc_lookup_cands(x->e->table,
-			       out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
-			       here, peer, cand_matches, x);
+	if (!a)
+		a = assoc_lookup_cands(x->e->table, k, here, peer, cand_matches,
+				       x);
 	if (!a) {
 		x->cand = -1;
 		x->cand_op = CAND_NONE;
@@ -861,6 +886,7 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 	assoc_link(e->table, a, ASSOC_KEY_OUT_TAG);
 	take_peers(e, a, c);
 	a->flags &= (uint8_t)~(ASSOC_F_NO_RESTART | ASSOC_F_PEER_SHUT_ACK);
+	a->shut_by = 0;
 	if (c->flags & ASSOC_CAND_F_DR_INSIDE)
 		a->flags |= ASSOC_F_DR_INSIDE;
 	if (c->flags & ASSOC_CAND_F_DR_PEER)
@@ -1128,9 +1154,8 @@ static int cand_rank(const struct assoc *a, const struct assoc_cand *c)
 
 /* The tags of the handshake in progress, for an association not yet
  * live: the best ranked candidate, the newest of those. */
-void handshake_cand_view_tags(const struct assoc_table *t,
-			      const struct assoc *a, uint32_t *tag_inside,
-			      uint32_t *tag_peer)
+static const struct assoc_cand *cand_view_best(const struct assoc_table *t,
+					       const struct assoc *a)
 {
 	const struct assoc_cand *cands = assoc_cands(t, a);
 	int nc = assoc_cands_n(a);
@@ -1146,17 +1171,39 @@ void handshake_cand_view_tags(const struct assoc_table *t,
 		     c->since >= best->since))
 			best = c;
 	}
+	return best;
+}
+
+void handshake_cand_view_tags(const struct assoc_table *t,
+			      const struct assoc *a, uint32_t *tag_inside,
+			      uint32_t *tag_peer)
+{
+	const struct assoc_cand *best = cand_view_best(t, a);
+
 	if (best) {
 		*tag_inside = best->tag_inside;
 		*tag_peer = best->tag_peer;
 	}
 }
 
+/* The Disable Restart seen for the pair view_tags shows, as ASSOC_F_DR_*
+ * (the candidate's bits have the same values). */
+uint8_t handshake_cand_view_dr(const struct assoc_table *t,
+			       const struct assoc *a)
+{
+	const struct assoc_cand *best = cand_view_best(t, a);
+
+	return best ? best->flags &
+			       (ASSOC_CAND_F_DR_INSIDE | ASSOC_CAND_F_DR_PEER) :
+		      0;
+}
+
 /*
  * A record saved mid-handshake holds its newest candidate's tags (and, in
- * files of older versions, the tags the handshake had reached): they are
- * a candidate again, with the association's peer addresses, so the
- * handshake can complete after a daemon restart.
+ * files of older versions, the tags the handshake had reached) and
+ * Disable Restart bits: they are a candidate again, with the
+ * association's peer addresses, so the handshake can complete after a
+ * daemon restart.
  */
 void handshake_cand_restore(const struct engine *e, struct assoc *a,
 			    uint64_t now)
@@ -1172,6 +1219,10 @@ void handshake_cand_restore(const struct engine *e, struct assoc *a,
 	c->tag_peer = a->tag_peer;
 	if (a->state == ASSOC_COOKIE_ECHOED)
 		c->flags |= ASSOC_CAND_F_ECHO_ANY;
+	/* Disable Restart as the saved candidate had it: the pair's, once
+	 * its handshake completes (handshake_cand_commit). */
+	c->flags |= a->flags & ASSOC_F_NO_RESTART;
+	a->flags &= (uint8_t)~ASSOC_F_NO_RESTART;
 	for (int i = 0; i < a->n_peers; i++)
 		cand_add_peer(e, c, &a->peers[i].addr);
 	c->n_init_peers = c->n_peers;

@@ -2,8 +2,8 @@
  * The datapath in process (src/daemon/datapath.h): the real batch loop,
  * route and egress code and the real engine, over a fake backend that
  * hands in built frames and records what leaves (by a TX ring or the raw
- * sockets), and a fake kroute whose answers each test sets (kroute.c is
- * not linked into the unit tests; these definitions stand in for it).
+ * sockets), and a fake kroute whose answers each test sets
+ * (kroute_fake.h).
  *
  *   lan0 (ifindex 10) --- box --- wan1 (11)  uplink 0, 198.51.100.1
  *                              \- wan2 (12)  uplink 1, 203.0.113.1
@@ -18,6 +18,7 @@
 #include "datapath.h"
 #include "engine_fixture.h"
 #include "ip_reasm.h"
+#include "kroute_fake.h"
 #include "sctp_wire.h"
 
 #define HOST	"192.168.1.10"
@@ -57,44 +58,7 @@ static struct {
 	struct sent out[MAX_OUT];
 	unsigned int n_out;
 	unsigned int released, rx_done;
-	/* kroute's answer. */
-	int route_rc;
-	struct kroute_nexthop nh;
-	int asked_oif;
-	unsigned int resolves;
 } fk;
-
-/* ---- the fake kroute (link-time: kroute.c is not linked in) ---- */
-
-int kroute_ifindex(const struct kroute *k, const char *name)
-{
-	(void)k;
-	for (int i = 0; i < N_IFS; i++)
-		if (!strcmp(name, if_names[i]))
-			return if_index[i];
-	return 0;
-}
-
-int kroute_lookup(struct kroute *k, const struct nat_addr *dst, int oif,
-		  const struct nat_addr *gw, struct kroute_nexthop *nh)
-{
-	(void)k;
-	(void)dst;
-	(void)gw;
-	fk.asked_oif = oif;
-	*nh = fk.nh;
-	return fk.route_rc;
-}
-
-int kroute_resolve(struct kroute *k, const struct kroute_nexthop *nh,
-		   uint64_t now_ns)
-{
-	(void)k;
-	(void)nh;
-	(void)now_ns;
-	fk.resolves++;
-	return 0;
-}
 
 /* ---- the fake backend ---- */
 
@@ -228,15 +192,16 @@ static char sbuf[48], dbuf[48];
 static void setup_with(const struct datapath_ops *ops, bool ootb_reply)
 {
 	memset(&fk, 0, sizeof(fk));
+	kroute_fake_reset();
 	memset(&conf, 0, sizeof(conf));
 	fx_config(&conf.engine, MULTIHOME_OFF);
 	conf.engine.ootb_reply = ootb_reply;
 	cr_assert_eq(engine_create(&conf.engine, 7, &eng), 0);
 	/* kroute's default answer: wan1, resolved, MTU 1500. */
-	fk.nh.ifindex = 11;
-	fk.nh.resolved = true;
-	fk.nh.mtu = 1500;
-	memcpy(fk.nh.dst_mac, gw_mac, 6);
+	kroute_fake.nh.ifindex = 11;
+	kroute_fake.nh.resolved = true;
+	kroute_fake.nh.mtu = 1500;
+	memcpy(kroute_fake.nh.dst_mac, gw_mac, 6);
 	cr_assert_eq(datapath_create(eng, ops, NULL, NULL, &conf, &dp), 0);
 }
 
@@ -326,7 +291,7 @@ Test(datapath, forward_leaves_by_the_egress_ring_to_the_next_hop)
 	cr_assert_str_eq(pkt_dst(ip_of(s), dbuf), PEER1);
 	cr_assert(pkt_verify_crc(ip_of(s), s->len - ETH));
 	/* Pinned to the uplink the engine chose. */
-	cr_assert_eq(fk.asked_oif, 11);
+	cr_assert_eq(kroute_fake.asked_oif, 11);
 	cr_assert_eq(fk.released, 0);
 	cr_assert_eq(datapath_stats(dp)->raw_sent, 0);
 }
@@ -335,7 +300,7 @@ Test(datapath, no_route_sends_nothing_and_counts)
 {
 	struct pb p;
 
-	fk.route_rc = -1;
+	kroute_fake.route_rc = -1;
 	fx_init(&p, HOST, PEER1, 5000, 3868, 0x11111111);
 	put(0, &p, true);
 	run();
@@ -349,7 +314,7 @@ Test(datapath, unresolved_neighbour_leaves_raw_and_is_resolved)
 	struct pb p;
 	const struct sent *s;
 
-	fk.nh.resolved = false;
+	kroute_fake.nh.resolved = false;
 	fx_init(&p, HOST, PEER1, 5000, 3868, 0x11111111);
 	put(0, &p, true);
 	run();
@@ -359,7 +324,7 @@ Test(datapath, unresolved_neighbour_leaves_raw_and_is_resolved)
 	cr_assert_eq(s->oif, 11, "pinned to wan1");
 	cr_assert_eq(s->len, p.len, "the IP packet, no link header");
 	cr_assert_str_eq(pkt_src(s->buf, sbuf), PUB1);
-	cr_assert_eq(fk.resolves, 1, "resolution asked for");
+	cr_assert_eq(kroute_fake.resolves, 1, "resolution asked for");
 	cr_assert_eq(fk.released, 1);
 	cr_assert_eq(datapath_stats(dp)->unresolved, 1);
 	cr_assert_eq(datapath_stats(dp)->raw_sent, 1);
@@ -369,14 +334,14 @@ Test(datapath, egress_without_a_ring_leaves_raw)
 {
 	struct pb p;
 
-	fk.nh.ifindex = 99;	/* not one of the backend's */
+	kroute_fake.nh.ifindex = 99; /* not one of the backend's */
 	fx_init(&p, HOST, PEER1, 5000, 3868, 0x11111111);
 	put(0, &p, true);
 	run();
 	cr_assert_eq(fk.n_out, 1);
 	cr_assert(!fk.out[0].ring);
 	cr_assert_eq(fk.out[0].oif, 99);
-	cr_assert_eq(fk.resolves, 0, "resolved: nothing to ask");
+	cr_assert_eq(kroute_fake.resolves, 0, "resolved: nothing to ask");
 	cr_assert_eq(datapath_stats(dp)->unresolved, 0);
 }
 
@@ -387,7 +352,7 @@ Test(datapath, over_mtu_with_df_sends_frag_needed_to_the_host)
 	uint32_t h;
 
 	big_init(&p, 300);
-	fk.nh.mtu = 200;
+	kroute_fake.nh.mtu = 200;
 	put(0, &p, true);
 	run();
 	/* The packet does not leave; its sender hears why (RFC 1191). */
@@ -524,7 +489,8 @@ Test(datapath_packet, forwards_raw_pinned_to_the_route)
 {
 	struct pb p;
 
-	fk.nh.resolved = false;	/* the kernel resolves: not counted */
+	/* The kernel resolves: not counted. */
+	kroute_fake.nh.resolved = false;
 	fx_init(&p, HOST, PEER1, 5000, 3868, 0x11111111);
 	put(0, &p, false);
 	run();
@@ -534,7 +500,7 @@ Test(datapath_packet, forwards_raw_pinned_to_the_route)
 	cr_assert_eq(fk.out[0].len, p.len);
 	cr_assert_str_eq(pkt_src(fk.out[0].buf, sbuf), PUB1);
 	cr_assert_eq(datapath_stats(dp)->unresolved, 0);
-	cr_assert_eq(fk.resolves, 0);
+	cr_assert_eq(kroute_fake.resolves, 0);
 	cr_assert_eq(fk.rx_done, 1, "ring slots handed back");
 }
 
@@ -586,8 +552,8 @@ static void with_ttl(struct pb *p, uint8_t ttl)
 /* The box's answer on the way back to the host: raw, out of lan0. */
 static void route_back_by_lan0(const char *src)
 {
-	fk.nh.ifindex = 10;
-	cr_assert_eq(nat_addr_parse(&fk.nh.src, src), 0);
+	kroute_fake.nh.ifindex = 10;
+	cr_assert_eq(nat_addr_parse(&kroute_fake.nh.src, src), 0);
 }
 
 /* fk.out[i] is Time Exceeded from `from` to the host about p as sent. */
@@ -624,7 +590,7 @@ Test(datapath, ttl_1_answered_with_time_exceeded_not_forwarded)
 	run();
 	cr_assert_eq(fk.n_out, 1, "the error only");
 	expect_time_exceeded(0, &p, LAN_ADDR, HOST);
-	cr_assert_eq(fk.asked_oif, 10, "routed back by lan0");
+	cr_assert_eq(kroute_fake.asked_oif, 10, "routed back by lan0");
 	cr_assert_eq(fk.released, 1);
 	cr_assert_eq(engine_stats(eng)->drops[DROP_TTL_EXCEEDED], 1);
 	cr_assert_eq(engine_stats(eng)->assocs_live, 0);
@@ -701,7 +667,7 @@ Test(datapath, time_exceeded_rate_limited_with_frag_needed)
 	}
 	cr_assert_eq(datapath_stats(dp)->icmp_time_exceeded_sent, 100);
 	big_init(&p, 300);
-	fk.nh.mtu = 200;
+	kroute_fake.nh.mtu = 200;
 	put(0, &p, true);
 	run();
 	cr_assert_eq(datapath_stats(dp)->too_big, 1);

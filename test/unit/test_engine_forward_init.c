@@ -361,3 +361,188 @@ Test(forward_init, another_family_is_no_candidate)
 	cr_assert_str_eq(init_in(e, PUB1, FX_SEC), SRV1);
 	engine_destroy(e);
 }
+
+/* ---- the client's INIT again from another of its addresses ---- */
+
+#define TI1 0x33333333u /* the server's tag answering the first copy */
+
+struct events {
+	unsigned int up, down_never_up, down_was_up;
+};
+
+static void count_event(void *arg, const struct engine_event *ev)
+{
+	struct events *n = arg;
+
+	if (ev->type == ENGINE_EV_UP)
+		n->up++;
+	else if (ev->type == ENGINE_EV_DOWN && ev->was_up)
+		n->down_was_up++;
+	else if (ev->type == ENGINE_EV_DOWN)
+		n->down_never_up++;
+}
+
+/* The client's INIT (tag TP, listing PEER1 and PEER2) from `peer`. */
+static void init_from(struct engine *e, const char *peer, const char *pub,
+		      const char *srv, uint64_t now)
+{
+	struct pb p;
+
+	pb_ip4(&p, peer, pub);
+	pb_sctp(&p, 40000, 3868, 0);
+	pb_init(&p, SCTP_CID_INIT, TP);
+	pb_param_addr(&p, PEER1);
+	pb_param_addr(&p, PEER2);
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, now));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), srv);
+}
+
+/* The server's answer (tag itag) to the INIT from `peer`: it leaves
+ * from `pub`. */
+static void init_ack_to(struct engine *e, const char *srv, const char *peer,
+			uint32_t itag, const char *pub, uint64_t now)
+{
+	struct pb p;
+
+	pb_ip4(&p, srv, peer);
+	pb_sctp(&p, 3868, 40000, TP);
+	pb_init(&p, SCTP_CID_INIT_ACK, itag);
+	pb_param(&p, SCTP_PARAM_STATE_COOKIE, "server-cookie", 13);
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, now));
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), pub);
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), peer);
+}
+
+/* The client's COOKIE ECHO (tag itag) from `peer` and the server's
+ * COOKIE ACK: the association is up. */
+static void cookie_from(struct engine *e, const char *peer, const char *pub,
+			const char *srv, uint32_t itag, uint64_t now)
+{
+	struct pb p;
+
+	pb_ip4(&p, peer, pub);
+	pb_sctp(&p, 40000, 3868, itag);
+	pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
+	pb_bytes(&p, "server-cookie", 13);
+	pb_finish(&p);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, now));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), srv);
+	fx_chunk(&p, srv, peer, 3868, 40000, TP, SCTP_CID_COOKIE_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, now));
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), pub);
+}
+
+/* DATA both ways between `peer` and `srv` on the pair (itag, TP). */
+static void data_flows(struct engine *e, const char *peer, const char *pub,
+		       const char *srv, uint32_t itag, uint64_t now)
+{
+	struct pb p;
+
+	fx_data(&p, peer, pub, 40000, 3868, itag, 46);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, now));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), srv);
+	fx_data(&p, srv, peer, 3868, 40000, TP, 46);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, now));
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), pub);
+}
+
+/*
+ * The client's INIT reached the box from PEER1 and was lost beyond it;
+ * the client sends it again (RFC 9260 5.1, T1-init) from PEER2, to the
+ * same public address or (`pub2`) to the other.  The box knows no
+ * association with PEER2 and makes a second one (joining by the
+ * Initiate Tag would let anyone who knows their own tag join), which
+ * the server's answer, the COOKIE ECHO and what follows all use; the
+ * first, a handshake only, expires at the setup timeout having changed
+ * nothing (README, Limits and known gaps).
+ */
+static void init_again_from_another_source(bool pub2)
+{
+	struct engine *e = engine_n(pub2 ? 2 : 1, MULTIHOME_OFF);
+	const struct engine_stats *st = engine_stats(e);
+	const char *pub = pub2 ? PUB2 : PUB1, *srv = pub2 ? SRV2 : SRV1;
+	struct events ev = { 0 };
+
+	engine_set_event_cb(e, count_event, &ev);
+	init_from(e, PEER1, PUB1, SRV1, FX_SEC);
+	init_from(e, PEER2, pub, srv, 4 * FX_SEC);
+	cr_assert_eq(n_assocs(e), 2);
+	cr_assert_eq(st->handshakes_live, 2);
+	init_ack_to(e, srv, PEER2, TI, pub, 4 * FX_SEC);
+	cookie_from(e, PEER2, pub, srv, TI, 5 * FX_SEC);
+	cr_assert_eq(ev.up, 1);
+	data_flows(e, PEER2, pub, srv, TI, 6 * FX_SEC);
+	cr_assert_eq(n_assocs(e), 2);
+	cr_assert_eq(st->handshakes_live, 1, "the first one still waits");
+	/* The setup timeout (15 s) of the first passes. */
+	engine_tick(e, 20 * FX_SEC);
+	cr_assert_eq(n_assocs(e), 1);
+	cr_assert_eq(st->handshakes_live, 0);
+	cr_assert_eq(ev.down_never_up, 1);
+	cr_assert_eq(ev.down_was_up, 0);
+	data_flows(e, PEER2, pub, srv, TI, 21 * FX_SEC);
+	/* PEER1, which the INIT listed, is a path of it now. */
+	data_flows(e, PEER1, pub, srv, TI, 21 * FX_SEC);
+	engine_destroy(e);
+}
+
+Test(forward_init, init_again_from_another_source_same_public)
+{
+	init_again_from_another_source(false);
+}
+
+Test(forward_init, init_again_from_another_source_other_public)
+{
+	init_again_from_another_source(true);
+}
+
+/*
+ * The first copy was only late: the server answers both INITs, each to
+ * its source (RFC 9260 5.1), with two tags (it keeps no state before
+ * the COOKIE ECHO, 5.1.3), and the client takes the answer that reaches
+ * it first (5.2.3), so its COOKIE ECHO comes from the source of either
+ * INIT.  Each answer must stay with its own INIT's association: the
+ * second INIT lists PEER1 too, and an answer to the first that went to
+ * the second's association left its COOKIE ECHO, from PEER1, with
+ * nothing that vouches for it (only an INIT's source does).
+ */
+static void both_copies_answered(bool first_answer_first, bool take_first)
+{
+	struct engine *e = engine_n(1, MULTIHOME_OFF);
+	const struct engine_stats *st = engine_stats(e);
+	const char *peer = take_first ? PEER1 : PEER2;
+	uint32_t itag = take_first ? TI1 : TI;
+	struct events ev = { 0 };
+
+	engine_set_event_cb(e, count_event, &ev);
+	init_from(e, PEER1, PUB1, SRV1, FX_SEC);
+	init_from(e, PEER2, PUB1, SRV1, 4 * FX_SEC);
+	if (first_answer_first)
+		init_ack_to(e, SRV1, PEER1, TI1, PUB1, 4 * FX_SEC);
+	init_ack_to(e, SRV1, PEER2, TI, PUB1, 4 * FX_SEC);
+	if (!first_answer_first)
+		init_ack_to(e, SRV1, PEER1, TI1, PUB1, 4 * FX_SEC);
+	cookie_from(e, peer, PUB1, SRV1, itag, 5 * FX_SEC);
+	cr_assert_eq(ev.up, 1);
+	data_flows(e, peer, PUB1, SRV1, itag, 6 * FX_SEC);
+	engine_tick(e, 20 * FX_SEC);
+	cr_assert_eq(n_assocs(e), 1);
+	cr_assert_eq(st->handshakes_live, 0);
+	cr_assert_eq(ev.down_never_up, 1);
+	data_flows(e, peer, PUB1, SRV1, itag, 21 * FX_SEC);
+	engine_destroy(e);
+}
+
+Test(forward_init, both_copies_answered_first_taken)
+{
+	both_copies_answered(true, true);
+	both_copies_answered(false, true);
+}
+
+Test(forward_init, both_copies_answered_second_taken)
+{
+	both_copies_answered(true, false);
+	both_copies_answered(false, false);
+}

@@ -1666,6 +1666,77 @@ Test(handshake, cookie_echo_after_the_close_goes_nowhere)
 }
 
 /*
+ * Nor from an end whose own SHUTDOWN has passed (RFC 9260 9.2: sent
+ * from ESTABLISHED or later, past COOKIE-ECHOED, 5.1 C, E).  The peer's
+ * SHUTDOWN ACKs may still be in the network when it gives them up and
+ * closes; a copy of the inside host's COOKIE ECHO passing then set the
+ * association up again there, alone, while the inside host, answered at
+ * last by a late SHUTDOWN ACK, closed too
+ * (fuzz_adversary-stale-cookie-echo-during-shutdown).  The other end's
+ * COOKIE ECHO still passes: after an INIT collision it may still be in
+ * COOKIE-ECHOED, waiting for the COOKIE ACK it draws (5.2.4 D).
+ */
+Test(handshake, cookie_echo_after_its_senders_shutdown_goes_nowhere)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	cr_assert_neq(out_cookie_echo(e, TP, 2 * FX_SEC).action,
+		      ENGINE_FORWARD);
+	cookie_echo(&p, PEER1, PUB, 3868, port, TI);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC));
+	/* The shutdown itself still translates. */
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_SHUTDOWN_ACK, 0,
+			    3 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_SHUTDOWN);
+	engine_destroy(e);
+}
+
+/* The same for the peer's SHUTDOWN and its COOKIE ECHO. */
+Test(handshake, peer_cookie_echo_after_its_shutdown_goes_nowhere)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(
+		in_chunk(e, PEER1, port, TI, SCTP_CID_SHUTDOWN, 0, 2 * FX_SEC));
+	cookie_echo(&p, PEER1, PUB, 3868, port, TI);
+	cr_assert_neq(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC).action,
+		      ENGINE_FORWARD);
+	expect_fwd(out_cookie_echo(e, TP, 2 * FX_SEC));
+	engine_destroy(e);
+}
+
+/*
+ * A restart that completes after the inside host's SHUTDOWN (the peer's
+ * INIT goes in then, 5.2.2) is a new pair: a copy of a COOKIE ECHO with
+ * its tags passes as after any handshake (5.2.4 D); the old pair's
+ * SHUTDOWN, late, says nothing of it.
+ */
+Test(handshake, restart_after_the_inside_hosts_shutdown_forgets_it)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 3 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 3 * FX_SEC, &p));
+	restart_completes(e, port, ti2, tp2, 4 * FX_SEC);
+	expect_fwd(out_cookie_echo(e, tp2, 6 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN, 0);
+	fx_run(e, &p, ENGINE_OUTBOUND, 6 * FX_SEC);
+	expect_fwd(out_cookie_echo(e, tp2, 6 * FX_SEC));
+	engine_destroy(e);
+}
+
+/*
  * A blind INIT from the peer's address arrives first and the inside host
  * answers it late, after the peer's genuine restart INIT that came next;
  * then two more blind INITs fill the candidates and a third needs room.

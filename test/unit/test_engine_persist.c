@@ -447,11 +447,17 @@ Test(persist, foreign_and_future_files_say_why)
 
 	populate(e1);
 	m = save(e1);
-	m.p[11] = 2;	/* version, low byte */
+	m.p[11] = 3; /* version, low byte */
 	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep),
 		     -EINVAL);
-	cr_assert_str_eq(rep.error, "format version 2, this sctpalgd reads 1");
-	m.p[11] = 1;
+	cr_assert_str_eq(rep.error,
+			 "format version 3, this sctpalgd reads 1 to 2");
+	m.p[11] = 0;
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep),
+		     -EINVAL);
+	cr_assert_str_eq(rep.error,
+			 "format version 0, this sctpalgd reads 1 to 2");
+	m.p[11] = 2;
 	m.len -= 10;
 	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep),
 		     -EINVAL);
@@ -751,4 +757,214 @@ Test(persist, downtime_counts_against_restored_timers)
 	expect_bindings_ok(e2);
 	engine_destroy(e2);
 	engine_destroy(e3);
+}
+
+/* ---- natsupp Disable Restart (0xC007), kept from version 2 on ---- */
+
+#define HOST "192.168.1.10"
+#define TI_N 0x33333333u /* the host's new INIT on HOST:5000 */
+#define T_HS (T_SAVE - 5 * FX_SEC)
+
+static void handshake_dr_complete(struct engine *e, uint64_t now)
+{
+	struct pb p;
+
+	cookie(&p, HOST, PEER1, 5000, 3868, TP_A);
+	fwd(e, &p, ENGINE_OUTBOUND, now);
+	fx_chunk(&p, PEER1, "198.51.100.1", 3868, 5000, TI_A,
+		 SCTP_CID_COOKIE_ACK, 0);
+	fwd(e, &p, ENGINE_INBOUND, now);
+}
+
+static void init_dr(struct pb *p, uint32_t itag)
+{
+	pb_ip4(p, HOST, PEER1);
+	pb_sctp(p, 5000, 3868, 0);
+	pb_init(p, SCTP_CID_INIT, itag);
+	pb_param(p, SCTP_PARAM_DISABLE_RESTART, NULL, 0);
+	pb_finish(p);
+}
+
+/* HOST:5000 -> PEER1:3868, tags TI_A / TP_A, both ends sending Disable
+ * Restart, 5 s before the save; up to the INIT ACK only unless `up`. */
+static void handshake_dr(struct engine *e, bool up)
+{
+	struct pb p;
+
+	init_dr(&p, TI_A);
+	fwd(e, &p, ENGINE_OUTBOUND, T_HS);
+	cr_assert_eq(pkt_sport(p.buf), 5000);
+	pb_ip4(&p, PEER1, "198.51.100.1");
+	pb_sctp(&p, 3868, 5000, TI_A);
+	pb_init(&p, SCTP_CID_INIT_ACK, TP_A);
+	pb_param(&p, SCTP_PARAM_DISABLE_RESTART, NULL, 0);
+	pb_param(&p, SCTP_PARAM_STATE_COOKIE, "cookie-cookie-cookie", 20);
+	pb_finish(&p);
+	fwd(e, &p, ENGINE_INBOUND, T_HS);
+	if (up)
+		handshake_dr_complete(e, T_HS);
+}
+
+/*
+ * The host's INIT with a new tag and Disable Restart, on the mapping of
+ * an association both ends disabled restart for: a second association
+ * sharing the public port, not a restart of the first (the peer keeps
+ * the first, draft-ietf-tsvwg-natsupp-23 6.3.1, 6.3.2).  Returns how
+ * many associations there are then; the first must still translate.
+ */
+static unsigned int second_init(struct engine *e, uint64_t now)
+{
+	struct pb p;
+
+	init_dr(&p, TI_N);
+	fwd(e, &p, ENGINE_OUTBOUND, now);
+	cr_assert_eq(pkt_sport(p.buf), 5000, "the public port is shared");
+	fx_data(&p, PEER1, "198.51.100.1", 3868, 5000, TI_A, 46);
+	fwd(e, &p, ENGINE_INBOUND, now);
+	cr_assert_str_eq(pkt_dst(p.buf, (char[48]){ 0 }), HOST);
+	return engine_stats(e)->assocs_live;
+}
+
+Test(persist, disable_restart_survives_a_restore)
+{
+	struct engine *e1 = fx_engine(MULTIHOME_OFF);
+	struct engine *e2 = fx_engine(MULTIHOME_OFF);
+	struct engine_restore_report rep;
+	struct membuf m;
+
+	handshake_dr(e1, true);
+	m = save(e1);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 1,
+		     "%s", rep.error);
+	cr_assert_eq(second_init(e2, T_RESTORE + FX_SEC), 2,
+		     "the restored association was taken for a restart");
+	cr_assert_eq(engine_stats(e2)->assocs_created, 1, "the second one");
+	/* As the engine that saved it does. */
+	cr_assert_eq(second_init(e1, T_SAVE + FX_SEC), 2);
+	free(m.p);
+	engine_destroy(e1);
+	engine_destroy(e2);
+}
+
+/* Saved between INIT ACK and COOKIE ECHO: the candidate keeps the
+ * parameter, and the pair has it once the handshake completes. */
+Test(persist, disable_restart_of_a_handshake_survives_a_restore)
+{
+	struct engine *e1 = fx_engine(MULTIHOME_OFF);
+	struct engine *e2 = fx_engine(MULTIHOME_OFF);
+	struct engine_restore_report rep;
+	struct membuf m;
+
+	handshake_dr(e1, false);
+	m = save(e1);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 1,
+		     "%s", rep.error);
+	handshake_dr_complete(e2, T_RESTORE);
+	cr_assert_eq(second_init(e2, T_RESTORE + FX_SEC), 2,
+		     "the restored association was taken for a restart");
+	free(m.p);
+	engine_destroy(e1);
+	engine_destroy(e2);
+}
+
+/* Without the parameter on both ends it is a restart, restored or not. */
+Test(persist, restart_enabled_stays_enabled)
+{
+	struct engine *e1 = fx_engine(MULTIHOME_OFF);
+	struct engine *e2 = fx_engine(MULTIHOME_OFF);
+	struct engine_restore_report rep;
+	struct membuf m;
+	struct pb p;
+
+	init_dr(&p, TI_A);
+	fwd(e1, &p, ENGINE_OUTBOUND, T_HS);
+	fx_init_ack(&p, PEER1, "198.51.100.1", 3868, 5000, TI_A, TP_A, NULL);
+	fwd(e1, &p, ENGINE_INBOUND, T_HS);
+	handshake_dr_complete(e1, T_HS);
+	m = save(e1);
+	cr_assert_eq(engine_restore(e2, m.p, m.len, T_RESTORE, 0, &rep), 1,
+		     "%s", rep.error);
+	cr_assert_eq(second_init(e2, T_RESTORE + FX_SEC), 1);
+	free(m.p);
+	engine_destroy(e1);
+	engine_destroy(e2);
+}
+
+/*
+ * A version 1 file, as the sctpalgd before version 2 wrote it after
+ * handshake_dr(e, true) (saved 10 s after the INIT): it loads, and its
+ * association translates; version 1 kept no Disable Restart, so a new
+ * INIT is a restart of it, as it was for that sctpalgd.  Flag bits
+ * version 1 did not have make it malformed.
+ */
+static const uint8_t state_v1[] = {
+	0x53, 0x43, 0x54, 0x50, 0x41, 0x4c, 0x47, 0x00, 0x00, 0x00, 0x00, 0x01,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x11,
+	0x02, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x77, 0x61, 0x6e, 0x31,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x77, 0x61, 0x6e, 0x32, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x64, 0x69, 0x61, 0x6d, 0x65, 0x74, 0x65, 0x72, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0xff, 0x01,
+	0x01, 0x00, 0x00, 0x00, 0x13, 0x88, 0x13, 0x88, 0x0f, 0x1c, 0x00, 0x00,
+	0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x18, 0x71, 0x1a, 0x00,
+	0x00, 0x00, 0x00, 0x02, 0x18, 0x71, 0x1a, 0x00, 0x00, 0x00, 0x00, 0x43,
+	0xc0, 0xf3, 0x9e, 0x00, 0x04, 0xc0, 0xa8, 0x01, 0x0a, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0xc6, 0x33,
+	0x64, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x04, 0xc6, 0x33, 0x64, 0x64, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x68, 0x2e, 0x4b, 0xaf, 0x72
+};
+
+Test(persist, version_1_file_still_loads)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	struct engine_restore_report rep;
+	uint8_t bad[sizeof(state_v1)];
+	struct membuf m;
+	uint32_t crc;
+	struct pb p;
+
+	cr_assert_eq(engine_restore(e, state_v1, sizeof(state_v1), T_RESTORE, 0,
+				    &rep),
+		     1, "%s", rep.error);
+	fx_data(&p, HOST, PEER1, 5000, 3868, TP_A, 46);
+	fwd(e, &p, ENGINE_OUTBOUND, T_RESTORE);
+	cr_assert_eq(pkt_sport(p.buf), 5000);
+	cr_assert_eq(second_init(e, T_RESTORE + FX_SEC), 1);
+	/* Saved again, it is a version 2 file. */
+	m = save(e);
+	cr_assert_eq(m.p[11], 2);
+	free(m.p);
+	engine_destroy(e);
+
+	memcpy(bad, state_v1, sizeof(bad));
+	bad[129] = 0x06; /* the record's flags: Disable Restart */
+	crc = ~crc32c(~0u, bad, sizeof(bad) - 4);
+	bad[sizeof(bad) - 4] = (uint8_t)(crc >> 24);
+	bad[sizeof(bad) - 3] = (uint8_t)(crc >> 16);
+	bad[sizeof(bad) - 2] = (uint8_t)(crc >> 8);
+	bad[sizeof(bad) - 1] = (uint8_t)crc;
+	e = fx_engine(MULTIHOME_OFF);
+	cr_assert_eq(engine_restore(e, bad, sizeof(bad), T_RESTORE, 0, &rep),
+		     -EINVAL);
+	cr_assert_str_eq(rep.error, "malformed association record");
+	/* The same bits in a version 2 file: an association with it. */
+	bad[11] = 2;
+	crc = ~crc32c(~0u, bad, sizeof(bad) - 4);
+	bad[sizeof(bad) - 4] = (uint8_t)(crc >> 24);
+	bad[sizeof(bad) - 3] = (uint8_t)(crc >> 16);
+	bad[sizeof(bad) - 2] = (uint8_t)(crc >> 8);
+	bad[sizeof(bad) - 1] = (uint8_t)crc;
+	cr_assert_eq(engine_restore(e, bad, sizeof(bad), T_RESTORE, 0, &rep), 1,
+		     "%s", rep.error);
+	cr_assert_eq(second_init(e, T_RESTORE + FX_SEC), 2);
+	engine_destroy(e);
 }
