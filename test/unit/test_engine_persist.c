@@ -843,6 +843,7 @@ Test(persist, disable_restart_survives_a_restore)
 	cr_assert_eq(second_init(e1, T_SAVE + FX_SEC), 2);
 	free(m.p);
 	engine_destroy(e1);
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 }
 
@@ -864,6 +865,7 @@ Test(persist, disable_restart_of_a_handshake_survives_a_restore)
 		     "the restored association was taken for a restart");
 	free(m.p);
 	engine_destroy(e1);
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 }
 
@@ -887,6 +889,7 @@ Test(persist, restart_enabled_stays_enabled)
 	cr_assert_eq(second_init(e2, T_RESTORE + FX_SEC), 1);
 	free(m.p);
 	engine_destroy(e1);
+	expect_bindings_ok(e2);
 	engine_destroy(e2);
 }
 
