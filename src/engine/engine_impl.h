@@ -38,8 +38,6 @@ struct engine {
 	struct assoc_table *table;
 	struct hs_budget *budget;	/* handshake_budget.h */
 	struct port_alloc *ports;
-	/* The bindings' public addresses and uplinks (local_bind.c). */
-	struct pub_table pubs;
 	struct engine_stats stats;
 	uint64_t rng;
 	bool uplink_down[ENGINE_MAX_UPLINKS];
@@ -68,6 +66,8 @@ struct engine {
 	engine_fast_sync_fn *fast_sync;
 	void *fast_sync_arg;
 	uint64_t fast_folded;
+	/* The bindings' public addresses (local_bind.c). */
+	struct pub_table pubs;
 	/* Where a rewritten INIT / INIT ACK chunk is assembled. */
 	uint8_t scratch[ENGINE_MAX_PKT];
 };
