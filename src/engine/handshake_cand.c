@@ -129,14 +129,42 @@ bool handshake_cand_has_tag(const struct engine *e, const struct assoc *a,
 }
 
 /*
+ * The Initiate Tag of the inside host's newest INIT (its live candidate
+ * begun last), 0 if it has none: the tag it answers INITs with while
+ * that attempt lasts (RFC 9260 5.2.1).
+ */
+static uint32_t cand_own_tag(const struct engine *e, const struct assoc *a,
+			     uint64_t now)
+{
+	const struct assoc_cand *cands = assoc_cands(e->table, a);
+	const struct assoc_cand *best = NULL;
+	int nc = assoc_cands_n(a);
+
+	for (int i = 0; i < nc; i++) {
+		const struct assoc_cand *c = &cands[i];
+
+		if (cand_live(e, c, now) && !(c->flags & ASSOC_CAND_F_INBOUND) &&
+		    (!best || c->born > best->born))
+			best = c;
+	}
+	return best ? best->tag_inside : 0;
+}
+
+/*
  * Does c share a tag with a candidate a COOKIE ECHO selected?  In an INIT
  * collision both INITs' candidates hold the same pair (RFC 9260 5.2.1),
  * and either side's COOKIE ECHO selects either; once one is selected the
  * other adds nothing, and goes with it when the handshake completes
- * (cand_clear_done).
+ * (cand_clear_done).  Not once the inside host has begun a new attempt
+ * (`own`, its newest INIT's tag): it answers c's INIT with that tag now,
+ * not the selected one's, which only a COOKIE ACK already in the network
+ * can still complete.  Both ends restarting again after a collision,
+ * the peer's new INIT shares its tag with an answer to the inside host's
+ * abandoned INIT, which a late copy of the old COOKIE ECHO selected.
  */
 static bool cand_redundant(const struct engine *e, const struct assoc *a,
-			   const struct assoc_cand *c, uint64_t now)
+			   const struct assoc_cand *c, uint64_t now,
+			   uint32_t own)
 {
 	const struct assoc_cand *cands = assoc_cands(e->table, a);
 	int nc = assoc_cands_n(a);
@@ -147,7 +175,8 @@ static bool cand_redundant(const struct engine *e, const struct assoc *a,
 		const struct assoc_cand *o = &cands[i];
 
 		if (o == c || !cand_live(e, o, now) ||
-		    !(o->flags & ASSOC_CAND_F_ECHOED))
+		    !(o->flags & ASSOC_CAND_F_ECHOED) ||
+		    (own && o->tag_inside != own))
 			continue;
 		if ((c->tag_inside && c->tag_inside == o->tag_inside) ||
 		    (c->tag_peer && c->tag_peer == o->tag_peer))
@@ -202,7 +231,7 @@ static bool cand_echoed_copy(const struct engine *e, const struct assoc *a,
 }
 
 static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
-				    uint64_t now, bool inbound)
+				    uint64_t now, bool inbound, uint32_t own)
 {
 	struct assoc_cand *best = NULL, *cands;
 	bool best_redundant = false;
@@ -231,7 +260,7 @@ static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 			continue;
 		/* The collision sibling of a selected one first, then the
 		 * oldest. */
-		redundant = cand_redundant(e, a, c, now);
+		redundant = cand_redundant(e, a, c, now, own);
 		if (!best || (redundant && !best_redundant) ||
 		    (redundant == best_redundant && c->heard < best->heard)) {
 			best = c;
@@ -327,7 +356,8 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 			      (ASSOC_CAND_F_INBOUND | ASSOC_CAND_F_ECHOED)))
 				c->flags = 0;
 		}
-	c = cand_slot(e, a, x->now, inbound);
+	c = cand_slot(e, a, x->now, inbound,
+		      inbound ? cand_own_tag(e, a, x->now) : itag);
 	if (!c)
 		return;
 	cand_reset(c, inbound ? ASSOC_CAND_F_INBOUND : 0, x->now);
