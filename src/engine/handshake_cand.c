@@ -143,7 +143,8 @@ static uint32_t cand_own_tag(const struct engine *e, const struct assoc *a,
 	for (int i = 0; i < nc; i++) {
 		const struct assoc_cand *c = &cands[i];
 
-		if (cand_live(e, c, now) && !(c->flags & ASSOC_CAND_F_INBOUND) &&
+		if (cand_live(e, c, now) &&
+		    !(c->flags & ASSOC_CAND_F_INBOUND) &&
 		    (!best || c->born > best->born))
 			best = c;
 	}
