@@ -318,6 +318,16 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 	if (handshake_assoc_live(a) &&
 	    itag == (inbound ? a->tag_peer : a->tag_inside))
 		return;
+	/*
+	 * So is a copy of the INIT of the pair a completed restart
+	 * replaced: both ends have left it (their Tie-Tags predate the
+	 * new pair, RFC 9260 5.2.4), and late copies of its whole
+	 * handshake (INIT, INIT ACK, COOKIE ECHO, COOKIE ACK) must not
+	 * take the association back to it.  Tags are random: a genuine
+	 * new INIT does not bring a dead one back.
+	 */
+	if (itag && itag == assoc_gone_tag(e->table, a, !inbound))
+		return;
 	/* A retransmission: same INIT, same tag.  It does not keep the
 	 * candidate alive longer (retransmissions keep nothing alive), but
 	 * it puts it behind INITs heard only before it when one must make
@@ -518,7 +528,8 @@ static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a)
 	if (x->dir != ENGINE_OUTBOUND ||
 	    x->sv.first_type != SCTP_CID_COOKIE_ECHO || !x->sv.vtag ||
 	    x->sv.vtag == a->tag_peer ||
-	    x->sv.vtag == assoc_prev_tag_peer(x->e->table, a))
+	    x->sv.vtag == assoc_prev_tag_peer(x->e->table, a) ||
+	    x->sv.vtag == assoc_gone_tag(x->e->table, a, false))
 		return -1;
 	for (int i = 0; i < nc; i++) {
 		const struct assoc_cand *c = &cands[i], *b;
@@ -882,6 +893,9 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 	/* RFC 9260 5.2.4 A: the old association ends here. */
 	if (restart)
 		engine_event_down(e, a, ENGINE_EVR_RESTART, x->now);
+	if (handshake_assoc_live(a) && (a->tag_inside != c->tag_inside ||
+					a->tag_peer != c->tag_peer))
+		assoc_set_gone_tags(e->table, a, a->tag_inside, a->tag_peer);
 	drop_left_out(e, a, c);
 	assoc_unlink(e->table, a, ASSOC_KEY_IN_TAG);
 	assoc_unlink(e->table, a, ASSOC_KEY_OUT_TAG);

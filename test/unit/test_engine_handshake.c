@@ -1895,3 +1895,33 @@ Test(handshake, new_attempt_keeps_the_peers_init_past_an_old_selected_pair)
 	restart_completes(e, port, ti2, tp2, 9 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * The peer restarts and the restart completes; then late copies of the
+ * first handshake's four packets arrive, in order (the inside host's
+ * INIT, the peer's INIT ACK, the COOKIE ECHO, the COOKIE ACK).  Both
+ * ends have left that pair (RFC 9260 5.2.4: its cookie's Tie-Tags
+ * predate the restart), so the box must not take it back: the restart's
+ * pair stays live.
+ */
+Test(handshake, late_copy_of_an_old_handshake_sets_nothing_up)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 2 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 2 * FX_SEC, &p));
+	restart_completes(e, port, ti2, tp2, 3 * FX_SEC);
+	(void)out_init(e, HOST, PEER1, TI, 4 * FX_SEC, &p);
+	(void)in_init_ack(e, PEER1, port, TI, TP, peer1_only, 4 * FX_SEC);
+	(void)out_cookie_echo(e, TP, 4 * FX_SEC);
+	(void)in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+		       4 * FX_SEC);
+	cr_assert_eq(view(e).tag_inside, ti2, "tags %08x/%08x",
+		     view(e).tag_inside, view(e).tag_peer);
+	cr_assert_eq(view(e).tag_peer, tp2);
+	works(e, port, ti2, tp2, 5 * FX_SEC);
+	engine_destroy(e);
+}
