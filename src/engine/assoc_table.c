@@ -92,6 +92,10 @@ struct assoc_table {
 	 * have any (none: nothing to read). */
 	uint32_t prev_set;
 	uint32_t *prev_tags;
+	/* The pair a completed restart replaced, two per slot
+	 * (assoc_gone_tag); pages are written only by associations that
+	 * restarted. */
+	uint32_t *gone_tags;
 	uint32_t peer_mask, cand_mask;
 	uint32_t *peer_buckets, *cand_buckets;
 
@@ -198,6 +202,7 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 		t->slots = NULL;
 	t->prev_next = calloc((size_t)capacity * 2, sizeof(uint32_t));
 	t->prev_tags = calloc((size_t)capacity * 2, sizeof(uint32_t));
+	t->gone_tags = calloc((size_t)capacity * 2, sizeof(uint32_t));
 	t->drops = calloc(capacity, sizeof(*t->drops));
 	t->buckets = malloc(nbuckets * sizeof(*t->buckets));
 	t->port_buckets = malloc((t->port_mask + 1) * sizeof(uint32_t));
@@ -214,7 +219,8 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	    class_pool_init(&t->cand_peer_pool, sizeof(struct nat_addr),
 			    max_peers, capacity * ASSOC_CANDS))
 		goto fail;
-	if (!t->slots || !t->prev_next || !t->prev_tags || !t->drops ||
+	if (!t->slots || !t->prev_next || !t->prev_tags || !t->gone_tags ||
+	    !t->drops ||
 	    !t->buckets || !t->port_buckets || !t->host_buckets || !t->hosts ||
 	    !t->peer_buckets || !t->cand_buckets)
 		goto fail;
@@ -253,6 +259,7 @@ void assoc_table_destroy(struct assoc_table *t)
 	free(t->slots);
 	free(t->prev_next);
 	free(t->prev_tags);
+	free(t->gone_tags);
 	free(t->drops);
 	class_pool_fini(&t->local_pool);
 	class_pool_fini(&t->peer_pool);
@@ -1042,6 +1049,23 @@ void assoc_set_prev_tags(struct assoc_table *t, const struct assoc *a,
 	t->prev_set += (uint32_t)(inside || peer) - (uint32_t)had;
 }
 
+uint32_t assoc_gone_tag(const struct assoc_table *t, const struct assoc *a,
+			bool inside)
+{
+	return t->gone_tags[(size_t)slot_id(t, a) * 2 + (inside ? 0 : 1)];
+}
+
+void assoc_set_gone_tags(struct assoc_table *t, const struct assoc *a,
+			 uint32_t inside, uint32_t peer)
+{
+	uint32_t *p = &t->gone_tags[(size_t)slot_id(t, a) * 2];
+
+	if (!inside && !peer && !p[0] && !p[1])
+		return; /* the common case: the page stays untouched */
+	p[0] = inside;
+	p[1] = peer;
+}
+
 const uint32_t *assoc_drops(const struct assoc_table *t, const struct assoc *a)
 {
 	static const uint32_t none[ASSOC_DROP_CLASSES];
@@ -1093,6 +1117,7 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 	if (a->flags & ASSOC_F_DROPS)
 		memset(t->drops[id], 0, sizeof(t->drops[id]));
 	assoc_set_prev_tags(t, a, 0, 0);
+	assoc_set_gone_tags(t, a, 0, 0);
 	memset(a, 0, sizeof(*a));
 	a->locals = locals;
 	a->peers = peers;

@@ -330,6 +330,17 @@ uint32_t assoc_prev_tag_peer(const struct assoc_table *t,
 void assoc_set_prev_tags(struct assoc_table *t, const struct assoc *a,
 			 uint32_t inside, uint32_t peer);
 
+/*
+ * The tags of the pair a completed restart replaced, 0 for none: dead for
+ * both endpoints (RFC 9260 5.2.4), so late copies of its handshake must
+ * not set it up again (handshake_cand.c).  Outside the slot, written only
+ * for associations that restarted; not saved in the state file.
+ */
+uint32_t assoc_gone_tag(const struct assoc_table *t, const struct assoc *a,
+			bool inside);
+void assoc_set_gone_tags(struct assoc_table *t, const struct assoc *a,
+			 uint32_t inside, uint32_t peer);
+
 const uint32_t *assoc_drops(const struct assoc_table *t, const struct assoc *a);
 uint32_t *assoc_drops_w(struct assoc_table *t, struct assoc *a);
 
