@@ -15,10 +15,17 @@
 #define WHEEL_SLOTS	1024u
 #define WHEEL_TICK_NS	NSEC_PER_SEC
 
-/* A chain node is an association id and the key it is linked by. */
-#define NODE(id, k)	((id) * ASSOC_KEY__COUNT + (uint32_t)(k))
-#define NODE_ID(n)	((n) / ASSOC_KEY__COUNT)
-#define NODE_KEY(n)	((n) % ASSOC_KEY__COUNT)
+/*
+ * A chain node is an association id and the key it is linked by, in 3
+ * bits: a shift, not a division, between a bucket's load and the slot's
+ * (ids are below 1 << 24, assoc_table_create).
+ */
+#define NODE_KEY_BITS	3
+#define NODE(id, k)	((id) << NODE_KEY_BITS | (uint32_t)(k))
+#define NODE_ID(n)	((n) >> NODE_KEY_BITS)
+#define NODE_KEY(n)	((n) & ((1u << NODE_KEY_BITS) - 1))
+_Static_assert(ASSOC_KEY__COUNT <= 1 << NODE_KEY_BITS,
+	       "a chain node's key fits its bits");
 
 /*
  * The secondary indexes (src/engine/assoc_table.h, assoc_lookup_peer and
@@ -798,6 +805,48 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 				 void *arg)
 {
 	return key_walk(t, k, port_a, port_b, 0, match, arg);
+}
+
+struct assoc *assoc_lookup_tag_ends(const struct assoc_table *t,
+				    enum assoc_key k, uint16_t port_a,
+				    uint16_t port_b, uint32_t tag,
+				    const struct nat_addr *local,
+				    const struct nat_addr *peer,
+				    int *peer_idx, struct assoc **alone)
+{
+	bool in = k == ASSOC_KEY_IN_TAG || k == ASSOC_KEY_IN_PREV;
+	struct assoc *first = NULL;
+	unsigned int on_key = 0;
+	uint32_t n;
+
+	if (alone)
+		*alone = NULL;
+	if (is_prev(k) && !t->prev_linked)
+		return NULL;
+	for (n = *key_bucket(t, k, port_a, port_b, tag); n != ASSOC_NONE;
+	     n = *hnext_of(t, NODE_ID(n), NODE_KEY(n))) {
+		struct assoc *a = &t->slots[NODE_ID(n)];
+		uint16_t pa, pb;
+		uint32_t at;
+		int p;
+
+		if (NODE_KEY(n) != (uint32_t)k)
+			continue;
+		key_of(t, a, k, &pa, &pb, &at);
+		if (pa != port_a || pb != port_b || at != tag)
+			continue;
+		if ((in ? assoc_find_local_public(a, local) :
+			  assoc_find_local_inside(a, local)) >= 0 &&
+		    (p = assoc_find_peer(a, peer)) >= 0) {
+			*peer_idx = p;
+			return a;
+		}
+		if (!on_key++)
+			first = a;
+	}
+	if (alone && on_key == 1)
+		*alone = first;
+	return NULL;
 }
 
 /* ---- address lists ---- */
