@@ -726,8 +726,52 @@ bool assoc_any_cands(const struct assoc_table *t, enum assoc_key k,
 	return walk_cands(t, k, port_a, port_b, true, match, arg);
 }
 
+void assoc_prefetch_ports(const struct assoc_table *t, enum assoc_key k,
+			  uint16_t port_a, uint16_t port_b,
+			  const struct nat_addr *peer, uint32_t tag)
+{
+	unsigned int d = side_of(k);
+
+	__builtin_prefetch(&t->peer_buckets[peer_bucket(t, d, port_a, port_b,
+							peer)]);
+	__builtin_prefetch(&t->cand_buckets[ports_hash(t, d, port_a, port_b) &
+					    t->cand_mask]);
+	__builtin_prefetch(key_bucket(t, d ? ASSOC_KEY_OUT_TAG :
+					     ASSOC_KEY_IN_TAG,
+				      port_a, port_b, tag));
+}
+
+/*
+ * Start loading every bucket assoc_link_all is about to write: far apart
+ * in tables bigger than the caches, they were one miss after another.
+ */
+static void prefetch_links(const struct assoc_table *t, const struct assoc *a)
+{
+	for (int k = 0; k < ASSOC_KEY__IN_SLOT; k++) {
+		uint16_t pa, pb;
+		uint32_t tag;
+
+		if ((k == ASSOC_KEY_IN_TAG && !a->tag_inside) ||
+		    (k == ASSOC_KEY_OUT_TAG && !a->tag_peer))
+			continue;
+		key_of(t, a, (enum assoc_key)k, &pa, &pb, &tag);
+		__builtin_prefetch(key_bucket(t, (enum assoc_key)k, pa, pb,
+					      tag), 1);
+	}
+	for (unsigned int i = 0; i < a->n_peers; i++)
+		for (unsigned int d = 0; d < 2; d++)
+			__builtin_prefetch(
+				&t->peer_buckets[peer_bucket(
+					t, d, side_port(a, d), a->port_peer,
+					&a->peers[i].addr)], 1);
+	if (a->cands != ASSOC_NONE)
+		for (unsigned int d = 0; d < 2; d++)
+			__builtin_prefetch(cand_head(t, a, d), 1);
+}
+
 void assoc_link_all(struct assoc_table *t, struct assoc *a)
 {
+	prefetch_links(t, a);
 	if (a->tag_inside)
 		assoc_link(t, a, ASSOC_KEY_IN_TAG);
 	if (a->tag_peer)

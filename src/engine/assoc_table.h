@@ -232,6 +232,16 @@ struct assoc *assoc_lookup_tag_ends(const struct assoc_table *t,
 				    const struct nat_addr *local,
 				    const struct nat_addr *peer,
 				    int *peer_idx, struct assoc **alone);
+/*
+ * Start loading the buckets a new association's public port is checked
+ * against (handshake.c, port_conflict): on side k (ASSOC_KEY_IN_PORTS or
+ * ASSOC_KEY_OUT_PORTS), the peer index's for peer, the candidate
+ * index's and the tag key's for tag.  In a table bigger than the caches
+ * each is a miss; loaded together, they cost about one.  Changes nothing.
+ */
+void assoc_prefetch_ports(const struct assoc_table *t, enum assoc_key k,
+			  uint16_t port_a, uint16_t port_b,
+			  const struct nat_addr *peer, uint32_t tag);
 struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 				 enum assoc_key k, uint16_t port_a,
 				 uint16_t port_b,
