@@ -20,10 +20,10 @@
  * bits: a shift, not a division, between a bucket's load and the slot's
  * (ids are below 1 << 24, assoc_table_create).
  */
-#define NODE_KEY_BITS	3
-#define NODE(id, k)	((id) << NODE_KEY_BITS | (uint32_t)(k))
-#define NODE_ID(n)	((n) >> NODE_KEY_BITS)
-#define NODE_KEY(n)	((n) & ((1u << NODE_KEY_BITS) - 1))
+#define NODE_KEY_BITS 3
+#define NODE(id, k)   ((id) << NODE_KEY_BITS | (uint32_t)(k))
+#define NODE_ID(n)    ((n) >> NODE_KEY_BITS)
+#define NODE_KEY(n)   ((n) & ((1u << NODE_KEY_BITS) - 1))
 _Static_assert(ASSOC_KEY__COUNT <= 1 << NODE_KEY_BITS,
 	       "a chain node's key fits its bits");
 
@@ -338,13 +338,11 @@ static inline uint32_t mix32(uint32_t h)
  * (every packet with a tag waits for it).  The seed is secret, so the
  * endpoints, who choose the tags, cannot aim at one bucket.
  */
-static inline uint32_t key_hash(const struct assoc_table *t,
-				enum assoc_key k, uint16_t pa, uint16_t pb,
-				uint32_t tag)
+static inline uint32_t key_hash(const struct assoc_table *t, enum assoc_key k,
+				uint16_t pa, uint16_t pb, uint32_t tag)
 {
-	uint64_t h = (uint64_t)(t->seed ^ (uint32_t)k << 29 ^
-				((uint32_t)pa << 16 | pb)) << 32 |
-		     (tag ^ t->seed);
+	uint32_t hi = t->seed ^ (uint32_t)k << 29 ^ ((uint32_t)pa << 16 | pb);
+	uint64_t h = (uint64_t)hi << 32 | (tag ^ t->seed);
 
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
@@ -367,7 +365,8 @@ static inline uint32_t *key_bucket(const struct assoc_table *t,
 
 /* The key fields of association a for key k. */
 static inline void key_of(const struct assoc_table *t, const struct assoc *a,
-		   enum assoc_key k, uint16_t *pa, uint16_t *pb, uint32_t *tag)
+			  enum assoc_key k, uint16_t *pa, uint16_t *pb,
+			  uint32_t *tag)
 {
 	*pb = a->port_peer;
 	switch (k) {
@@ -732,12 +731,12 @@ void assoc_prefetch_ports(const struct assoc_table *t, enum assoc_key k,
 {
 	unsigned int d = side_of(k);
 
-	__builtin_prefetch(&t->peer_buckets[peer_bucket(t, d, port_a, port_b,
-							peer)]);
+	__builtin_prefetch(
+		&t->peer_buckets[peer_bucket(t, d, port_a, port_b, peer)]);
 	__builtin_prefetch(&t->cand_buckets[ports_hash(t, d, port_a, port_b) &
 					    t->cand_mask]);
-	__builtin_prefetch(key_bucket(t, d ? ASSOC_KEY_OUT_TAG :
-					     ASSOC_KEY_IN_TAG,
+	__builtin_prefetch(key_bucket(t,
+				      d ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG,
 				      port_a, port_b, tag));
 }
 
@@ -755,15 +754,16 @@ static void prefetch_links(const struct assoc_table *t, const struct assoc *a)
 		    (k == ASSOC_KEY_OUT_TAG && !a->tag_peer))
 			continue;
 		key_of(t, a, (enum assoc_key)k, &pa, &pb, &tag);
-		__builtin_prefetch(key_bucket(t, (enum assoc_key)k, pa, pb,
-					      tag), 1);
+		__builtin_prefetch(
+			key_bucket(t, (enum assoc_key)k, pa, pb, tag), 1);
 	}
 	for (unsigned int i = 0; i < a->n_peers; i++)
 		for (unsigned int d = 0; d < 2; d++)
 			__builtin_prefetch(
 				&t->peer_buckets[peer_bucket(
 					t, d, side_port(a, d), a->port_peer,
-					&a->peers[i].addr)], 1);
+					&a->peers[i].addr)],
+				1);
 	if (a->cands != ASSOC_NONE)
 		for (unsigned int d = 0; d < 2; d++)
 			__builtin_prefetch(cand_head(t, a, d), 1);
@@ -855,8 +855,8 @@ struct assoc *assoc_lookup_tag_ends(const struct assoc_table *t,
 				    enum assoc_key k, uint16_t port_a,
 				    uint16_t port_b, uint32_t tag,
 				    const struct nat_addr *local,
-				    const struct nat_addr *peer,
-				    int *peer_idx, struct assoc **alone)
+				    const struct nat_addr *peer, int *peer_idx,
+				    struct assoc **alone)
 {
 	bool in = k == ASSOC_KEY_IN_TAG || k == ASSOC_KEY_IN_PREV;
 	struct assoc *first = NULL;

@@ -230,8 +230,8 @@ struct assoc *assoc_lookup_tag_ends(const struct assoc_table *t,
 				    enum assoc_key k, uint16_t port_a,
 				    uint16_t port_b, uint32_t tag,
 				    const struct nat_addr *local,
-				    const struct nat_addr *peer,
-				    int *peer_idx, struct assoc **alone);
+				    const struct nat_addr *peer, int *peer_idx,
+				    struct assoc **alone);
 /*
  * Start loading the buckets a new association's public port is checked
  * against (handshake.c, port_conflict): on side k (ASSOC_KEY_IN_PORTS or

@@ -397,7 +397,7 @@ void xlate_commit(struct xlate_ctx *x)
 	if (x->new_chunk_len)
 		commit_chunk(x);
 	else if (x->pkt->len > x->ip.total_len)
-		x->pkt->len = x->ip.total_len;	/* drop link padding */
+		x->pkt->len = x->ip.total_len; /* drop link padding */
 	if (x->ip.family == AF_INET) {
 		set_ip4_addrs(x);
 	} else {
