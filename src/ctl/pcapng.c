@@ -74,9 +74,11 @@ static void put_ts(uint8_t *p, uint64_t ts)
 
 static size_t str_len(const char *s)
 {
-	size_t n = s ? strnlen(s, STR_MAX) : 0;
+	/* Not strnlen(s, STR_MAX): callers' buffers may be shorter than
+	 * STR_MAX, which GCC's link-time checks take for an overread. */
+	size_t n = s ? strlen(s) : 0;
 
-	return n;
+	return n < STR_MAX ? n : STR_MAX;
 }
 
 size_t pcapng_shb(uint8_t *buf, size_t cap, const char *appl)

@@ -15,10 +15,17 @@
 #define WHEEL_SLOTS	1024u
 #define WHEEL_TICK_NS	NSEC_PER_SEC
 
-/* A chain node is an association id and the key it is linked by. */
-#define NODE(id, k)	((id) * ASSOC_KEY__COUNT + (uint32_t)(k))
-#define NODE_ID(n)	((n) / ASSOC_KEY__COUNT)
-#define NODE_KEY(n)	((n) % ASSOC_KEY__COUNT)
+/*
+ * A chain node is an association id and the key it is linked by, in 3
+ * bits: a shift, not a division, between a bucket's load and the slot's
+ * (ids are below 1 << 24, assoc_table_create).
+ */
+#define NODE_KEY_BITS 3
+#define NODE(id, k)   ((id) << NODE_KEY_BITS | (uint32_t)(k))
+#define NODE_ID(n)    ((n) >> NODE_KEY_BITS)
+#define NODE_KEY(n)   ((n) & ((1u << NODE_KEY_BITS) - 1))
+_Static_assert(ASSOC_KEY__COUNT <= 1 << NODE_KEY_BITS,
+	       "a chain node's key fits its bits");
 
 /*
  * The secondary indexes (src/engine/assoc_table.h, assoc_lookup_peer and
@@ -92,6 +99,10 @@ struct assoc_table {
 	 * have any (none: nothing to read). */
 	uint32_t prev_set;
 	uint32_t *prev_tags;
+	/* The pair a completed restart replaced, two per slot
+	 * (assoc_gone_tag); pages are written only by associations that
+	 * restarted. */
+	uint32_t *gone_tags;
 	uint32_t peer_mask, cand_mask;
 	uint32_t *peer_buckets, *cand_buckets;
 
@@ -198,6 +209,7 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 		t->slots = NULL;
 	t->prev_next = calloc((size_t)capacity * 2, sizeof(uint32_t));
 	t->prev_tags = calloc((size_t)capacity * 2, sizeof(uint32_t));
+	t->gone_tags = calloc((size_t)capacity * 2, sizeof(uint32_t));
 	t->drops = calloc(capacity, sizeof(*t->drops));
 	t->buckets = malloc(nbuckets * sizeof(*t->buckets));
 	t->port_buckets = malloc((t->port_mask + 1) * sizeof(uint32_t));
@@ -214,7 +226,8 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	    class_pool_init(&t->cand_peer_pool, sizeof(struct nat_addr),
 			    max_peers, capacity * ASSOC_CANDS))
 		goto fail;
-	if (!t->slots || !t->prev_next || !t->prev_tags || !t->drops ||
+	if (!t->slots || !t->prev_next || !t->prev_tags || !t->gone_tags ||
+	    !t->drops ||
 	    !t->buckets || !t->port_buckets || !t->host_buckets || !t->hosts ||
 	    !t->peer_buckets || !t->cand_buckets)
 		goto fail;
@@ -253,6 +266,7 @@ void assoc_table_destroy(struct assoc_table *t)
 	free(t->slots);
 	free(t->prev_next);
 	free(t->prev_tags);
+	free(t->gone_tags);
 	free(t->drops);
 	class_pool_fini(&t->local_pool);
 	class_pool_fini(&t->peer_pool);
@@ -324,22 +338,42 @@ static inline uint32_t mix32(uint32_t h)
  * their chains hold every association of a port pair, and the tag keys,
  * which every packet with a tag is looked up by, would otherwise share
  * buckets with them.
+ *
+ * One round of a 64-bit finaliser (MurmurHash3's fmix64) over the whole
+ * key, ports and tag side by side: a bijection, so every key bit reaches
+ * every bucket bit, at half the latency of two dependent 32-bit rounds
+ * (every packet with a tag waits for it).  The seed is secret, so the
+ * endpoints, who choose the tags, cannot aim at one bucket.
  */
+static inline uint32_t key_hash(const struct assoc_table *t, enum assoc_key k,
+				uint16_t pa, uint16_t pb, uint32_t tag)
+{
+	uint32_t hi = t->seed ^ (uint32_t)k << 29 ^ ((uint32_t)pa << 16 | pb);
+	uint64_t h = (uint64_t)hi << 32 | (tag ^ t->seed);
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
 static inline uint32_t *key_bucket(const struct assoc_table *t,
 				   enum assoc_key k, uint16_t pa,
 				   uint16_t pb, uint32_t tag)
 {
-	uint32_t h = t->seed ^ ((uint32_t)k << 29);
+	uint32_t h = key_hash(t, k, pa, pb, tag);
 
-	h = mix32(mix32(h ^ ((uint32_t)pa << 16 | pb)) ^ tag);
 	if (k == ASSOC_KEY_IN_PORTS || k == ASSOC_KEY_OUT_PORTS)
 		return &t->port_buckets[h & t->port_mask];
 	return &t->buckets[h & t->bucket_mask];
 }
 
 /* The key fields of association a for key k. */
-static void key_of(const struct assoc_table *t, const struct assoc *a,
-		   enum assoc_key k, uint16_t *pa, uint16_t *pb, uint32_t *tag)
+static inline void key_of(const struct assoc_table *t, const struct assoc *a,
+			  enum assoc_key k, uint16_t *pa, uint16_t *pb,
+			  uint32_t *tag)
 {
 	*pb = a->port_peer;
 	switch (k) {
@@ -698,8 +732,53 @@ bool assoc_any_cands(const struct assoc_table *t, enum assoc_key k,
 	return walk_cands(t, k, port_a, port_b, true, match, arg);
 }
 
+void assoc_prefetch_ports(const struct assoc_table *t, enum assoc_key k,
+			  uint16_t port_a, uint16_t port_b,
+			  const struct nat_addr *peer, uint32_t tag)
+{
+	unsigned int d = side_of(k);
+
+	__builtin_prefetch(
+		&t->peer_buckets[peer_bucket(t, d, port_a, port_b, peer)]);
+	__builtin_prefetch(&t->cand_buckets[ports_hash(t, d, port_a, port_b) &
+					    t->cand_mask]);
+	__builtin_prefetch(key_bucket(t,
+				      d ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG,
+				      port_a, port_b, tag));
+}
+
+/*
+ * Start loading every bucket assoc_link_all is about to write: far apart
+ * in tables bigger than the caches, they were one miss after another.
+ */
+static void prefetch_links(const struct assoc_table *t, const struct assoc *a)
+{
+	for (int k = 0; k < ASSOC_KEY__IN_SLOT; k++) {
+		uint16_t pa, pb;
+		uint32_t tag;
+
+		if ((k == ASSOC_KEY_IN_TAG && !a->tag_inside) ||
+		    (k == ASSOC_KEY_OUT_TAG && !a->tag_peer))
+			continue;
+		key_of(t, a, (enum assoc_key)k, &pa, &pb, &tag);
+		__builtin_prefetch(
+			key_bucket(t, (enum assoc_key)k, pa, pb, tag), 1);
+	}
+	for (unsigned int i = 0; i < a->n_peers; i++)
+		for (unsigned int d = 0; d < 2; d++)
+			__builtin_prefetch(
+				&t->peer_buckets[peer_bucket(
+					t, d, side_port(a, d), a->port_peer,
+					&a->peers[i].addr)],
+				1);
+	if (a->cands != ASSOC_NONE)
+		for (unsigned int d = 0; d < 2; d++)
+			__builtin_prefetch(cand_head(t, a, d), 1);
+}
+
 void assoc_link_all(struct assoc_table *t, struct assoc *a)
 {
+	prefetch_links(t, a);
 	if (a->tag_inside)
 		assoc_link(t, a, ASSOC_KEY_IN_TAG);
 	if (a->tag_peer)
@@ -777,6 +856,49 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 				 void *arg)
 {
 	return key_walk(t, k, port_a, port_b, 0, match, arg);
+}
+
+struct assoc *assoc_lookup_tag_ends(const struct assoc_table *t,
+				    const struct pub_table *pt,
+				    enum assoc_key k, uint16_t port_a,
+				    uint16_t port_b, uint32_t tag,
+				    const struct nat_addr *local,
+				    const struct nat_addr *peer, int *peer_idx,
+				    struct assoc **alone)
+{
+	bool in = k == ASSOC_KEY_IN_TAG || k == ASSOC_KEY_IN_PREV;
+	struct assoc *first = NULL;
+	unsigned int on_key = 0;
+	uint32_t n;
+
+	if (alone)
+		*alone = NULL;
+	if (is_prev(k) && !t->prev_linked)
+		return NULL;
+	for (n = *key_bucket(t, k, port_a, port_b, tag); n != ASSOC_NONE;
+	     n = *hnext_of(t, NODE_ID(n), NODE_KEY(n))) {
+		struct assoc *a = &t->slots[NODE_ID(n)];
+		uint16_t pa, pb;
+		uint32_t at;
+		int p;
+
+		if (NODE_KEY(n) != (uint32_t)k)
+			continue;
+		key_of(t, a, k, &pa, &pb, &at);
+		if (pa != port_a || pb != port_b || at != tag)
+			continue;
+		if ((in ? assoc_find_local_public(pt, a, local) :
+			  assoc_find_local_inside(a, local)) >= 0 &&
+		    (p = assoc_find_peer(a, peer)) >= 0) {
+			*peer_idx = p;
+			return a;
+		}
+		if (!on_key++)
+			first = a;
+	}
+	if (alone && on_key == 1)
+		*alone = first;
+	return NULL;
 }
 
 /* ---- address lists ---- */
@@ -1045,6 +1167,23 @@ void assoc_set_prev_tags(struct assoc_table *t, const struct assoc *a,
 	t->prev_set += (uint32_t)(inside || peer) - (uint32_t)had;
 }
 
+uint32_t assoc_gone_tag(const struct assoc_table *t, const struct assoc *a,
+			bool inside)
+{
+	return t->gone_tags[(size_t)slot_id(t, a) * 2 + (inside ? 0 : 1)];
+}
+
+void assoc_set_gone_tags(struct assoc_table *t, const struct assoc *a,
+			 uint32_t inside, uint32_t peer)
+{
+	uint32_t *p = &t->gone_tags[(size_t)slot_id(t, a) * 2];
+
+	if (!inside && !peer && !p[0] && !p[1])
+		return; /* the common case: the page stays untouched */
+	p[0] = inside;
+	p[1] = peer;
+}
+
 const uint32_t *assoc_drops(const struct assoc_table *t, const struct assoc *a)
 {
 	static const uint32_t none[ASSOC_DROP_CLASSES];
@@ -1096,6 +1235,7 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 	if (a->flags & ASSOC_F_DROPS)
 		memset(t->drops[id], 0, sizeof(t->drops[id]));
 	assoc_set_prev_tags(t, a, 0, 0);
+	assoc_set_gone_tags(t, a, 0, 0);
 	memset(a, 0, sizeof(*a));
 	a->locals = locals;
 	a->peers = peers;

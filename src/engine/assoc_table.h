@@ -249,6 +249,34 @@ struct assoc *assoc_lookup_tag_match(const struct assoc_table *t,
 				     bool (*match)(const struct assoc *,
 						   void *),
 				     void *arg);
+/*
+ * The live association a tag key names for a packet (k: a tag key, its
+ * previous-tag key too): the first on the key whose own addresses are
+ * the packet's, a local one (public for an ASSOC_KEY_IN_* key, inside
+ * for an ASSOC_KEY_OUT_* one) and a peer one, whose peers[] index is
+ * then in *peer_idx.  None: NULL, and *alone (when not NULL) is the
+ * association on the key when it is the only one, else NULL.  The
+ * addresses are compared in the walk, not through a callback: every
+ * packet with a tag is looked up this way.  pt: the engine's public
+ * addresses, which the bindings name (pub_table.h).
+ */
+struct assoc *assoc_lookup_tag_ends(const struct assoc_table *t,
+				    const struct pub_table *pt,
+				    enum assoc_key k, uint16_t port_a,
+				    uint16_t port_b, uint32_t tag,
+				    const struct nat_addr *local,
+				    const struct nat_addr *peer, int *peer_idx,
+				    struct assoc **alone);
+/*
+ * Start loading the buckets a new association's public port is checked
+ * against (handshake.c, port_conflict): on side k (ASSOC_KEY_IN_PORTS or
+ * ASSOC_KEY_OUT_PORTS), the peer index's for peer, the candidate
+ * index's and the tag key's for tag.  In a table bigger than the caches
+ * each is a miss; loaded together, they cost about one.  Changes nothing.
+ */
+void assoc_prefetch_ports(const struct assoc_table *t, enum assoc_key k,
+			  uint16_t port_a, uint16_t port_b,
+			  const struct nat_addr *peer, uint32_t tag);
 struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 				 enum assoc_key k, uint16_t port_a,
 				 uint16_t port_b,
@@ -353,6 +381,17 @@ uint32_t assoc_prev_tag_inside(const struct assoc_table *t,
 uint32_t assoc_prev_tag_peer(const struct assoc_table *t,
 			     const struct assoc *a);
 void assoc_set_prev_tags(struct assoc_table *t, const struct assoc *a,
+			 uint32_t inside, uint32_t peer);
+
+/*
+ * The tags of the pair a completed restart replaced, 0 for none: dead for
+ * both endpoints (RFC 9260 5.2.4), so late copies of its handshake must
+ * not set it up again (handshake_cand.c).  Outside the slot, written only
+ * for associations that restarted; not saved in the state file.
+ */
+uint32_t assoc_gone_tag(const struct assoc_table *t, const struct assoc *a,
+			bool inside);
+void assoc_set_gone_tags(struct assoc_table *t, const struct assoc *a,
 			 uint32_t inside, uint32_t peer);
 
 const uint32_t *assoc_drops(const struct assoc_table *t, const struct assoc *a);

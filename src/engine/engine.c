@@ -326,64 +326,28 @@ static bool peer_matches(const struct assoc *a, void *arg)
 }
 
 /*
- * Both ends of the packet are the association's.  The peer address
- * found is kept for xlate_plan: lookup() returns the association this
- * says yes to, and nothing changes its peers before the plan.
+ * The association of tag key k whose addresses are the packet's (both
+ * ends), or NULL.  The peer address found is kept for xlate_plan:
+ * lookup() returns the association found, and nothing changes its peers
+ * before the plan.
  */
-static bool ends_match(const struct assoc *a, void *arg)
+static struct assoc *lookup_ends(struct xlate_ctx *x, enum assoc_key k,
+				 uint16_t here, uint16_t peer,
+				 struct assoc **alone)
 {
-	struct xlate_ctx *x = arg;
+	bool out = x->dir == ENGINE_OUTBOUND;
+	struct assoc *a;
 	int p;
 
-	if (x->dir == ENGINE_OUTBOUND) {
-		if (assoc_find_local_inside(a, &x->src) < 0)
-			return false;
-		p = assoc_find_peer(a, &x->dst);
-	} else {
-		if (assoc_find_local_public(&x->e->pubs, a, &x->dst) < 0)
-			return false;
-		p = assoc_find_peer(a, &x->src);
+	a = assoc_lookup_tag_ends(x->e->table, &x->e->pubs, k, here, peer,
+				  x->sv.vtag,
+				  out ? &x->src : &x->dst,
+				  out ? &x->dst : &x->src, &p, alone);
+	if (a) {
+		x->hint_a = a;
+		x->hint_peer = (int8_t)p;
 	}
-	if (p < 0)
-		return false;
-	x->hint_a = a;
-	x->hint_peer = (int8_t)p;
-	return true;
-}
-
-struct tag_count {
-	const struct assoc_table *t;
-	uint32_t first;
-	unsigned int n;
-};
-
-static bool count_tag(const struct assoc *a, void *arg)
-{
-	struct tag_count *tc = arg;
-
-	if (!tc->n++)
-		tc->first = assoc_id(tc->t, a);
-	return false;
-}
-
-/*
- * One walk of the tag's chain for lookup_live: the first association
- * whose ends match, and meanwhile the count of all on the key, for when
- * none does (a second walk of the same chain cost a set-up's COOKIE ACK
- * one more pass).
- */
-struct live_walk {
-	struct xlate_ctx *x;
-	struct tag_count tc;
-};
-
-static bool ends_or_count(const struct assoc *a, void *arg)
-{
-	struct live_walk *w = arg;
-
-	if (ends_match(a, w->x))
-		return true;
-	return count_tag(a, &w->tc);
+	return a;
 }
 
 /*
@@ -392,20 +356,17 @@ static bool ends_or_count(const struct assoc *a, void *arg)
  * by address): the one whose addresses the packet has wins.  Otherwise
  * (a new inside address joining, an unknown peer address xlate_plan
  * refuses) only an association alone with its tag is taken, so one
- * host's packets are never attached to another's association.
+ * host's packets are never attached to another's association.  One
+ * walk of the tag's chain finds both (a second walk of the same chain
+ * cost a set-up's COOKIE ACK one more pass).
  */
 static struct assoc *lookup_live(struct xlate_ctx *x, enum assoc_key k,
 				 uint16_t here, uint16_t peer)
 {
-	const struct assoc_table *t = x->e->table;
-	struct live_walk w = { .x = x, .tc.t = t };
-	struct assoc *a;
+	struct assoc *a, *alone;
 
-	a = assoc_lookup_tag_match(t, k, here, peer, x->sv.vtag, ends_or_count,
-				   &w);
-	if (a)
-		return a;
-	return w.tc.n == 1 ? assoc_by_id(t, w.tc.first) : NULL;
+	a = lookup_ends(x, k, here, peer, &alone);
+	return a ? a : alone;
 }
 
 static struct assoc *lookup(struct xlate_ctx *x)
@@ -449,9 +410,8 @@ static struct assoc *lookup(struct xlate_ctx *x)
 	/* A COOKIE ECHO sent again after its handshake completed, by its
 	 * own endpoints: the peer answers it (RFC 9260 5.2.4 D); it changes
 	 * nothing here. */
-	a = assoc_lookup_tag_match(
-		t, out ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG, here, peer,
-		x->sv.vtag, ends_match, x);
+	a = lookup_ends(x, out ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG, here,
+			peer, NULL);
 	/*
 	 * Not once the association has ended (ABORT, SHUTDOWN COMPLETE):
 	 * its sender left COOKIE-ECHOED before, and a new attempt draws new

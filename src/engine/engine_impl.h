@@ -90,7 +90,7 @@ struct xlate_ctx {
 	/* engine_process clears from here up to asconf_ops. */
 	struct assoc *a;
 	/* The association the lookup matched by both ends, and the
-	 * peers[] entry it found (engine.c ends_match). */
+	 * peers[] entry it found (engine.c lookup_ends). */
 	const struct assoc *hint_a;
 	int8_t hint_peer;
 

@@ -181,6 +181,8 @@ static bool port_conflict(uint16_t port, void *arg)
 	const struct assoc_table *t = ca->x->e->table;
 	uint16_t peer = ca->x->sv.dport;
 
+	assoc_prefetch_ports(t, ASSOC_KEY_IN_PORTS, port, peer, &ca->x->dst,
+			     ca->itag);
 	if (assoc_any_peer(t, ASSOC_KEY_IN_PORTS, port, peer, &ca->x->dst,
 			   transport_taken, ca)) {
 		ca->saw_transport = true;
@@ -318,6 +320,10 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 		if (assoc_find_local_public(&e->pubs, a,
 					    local_public(e, &a->locals[i])) == i)
 			pubs[n++] = *local_public(e, &a->locals[i]);
+	/* Its buckets load while the port bindings are looked at. */
+	if (preferred)
+		assoc_prefetch_ports(e->table, ASSOC_KEY_IN_PORTS, preferred,
+				     x->sv.dport, &x->dst, itag);
 	port = port_alloc_pick(e->ports, pubs, n, &x->src, x->sv.sport,
 			       c->port_min, c->port_max,
 			       preferred, &e->rng, port_conflict, &ca);

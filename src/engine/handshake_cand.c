@@ -129,14 +129,43 @@ bool handshake_cand_has_tag(const struct engine *e, const struct assoc *a,
 }
 
 /*
+ * The Initiate Tag of the inside host's newest INIT (its live candidate
+ * begun last), 0 if it has none: the tag it answers INITs with while
+ * that attempt lasts (RFC 9260 5.2.1).
+ */
+static uint32_t cand_own_tag(const struct engine *e, const struct assoc *a,
+			     uint64_t now)
+{
+	const struct assoc_cand *cands = assoc_cands(e->table, a);
+	const struct assoc_cand *best = NULL;
+	int nc = assoc_cands_n(a);
+
+	for (int i = 0; i < nc; i++) {
+		const struct assoc_cand *c = &cands[i];
+
+		if (cand_live(e, c, now) &&
+		    !(c->flags & ASSOC_CAND_F_INBOUND) &&
+		    (!best || c->born > best->born))
+			best = c;
+	}
+	return best ? best->tag_inside : 0;
+}
+
+/*
  * Does c share a tag with a candidate a COOKIE ECHO selected?  In an INIT
  * collision both INITs' candidates hold the same pair (RFC 9260 5.2.1),
  * and either side's COOKIE ECHO selects either; once one is selected the
  * other adds nothing, and goes with it when the handshake completes
- * (cand_clear_done).
+ * (cand_clear_done).  Not once the inside host has begun a new attempt
+ * (`own`, its newest INIT's tag): it answers c's INIT with that tag now,
+ * not the selected one's, which only a COOKIE ACK already in the network
+ * can still complete.  Both ends restarting again after a collision,
+ * the peer's new INIT shares its tag with an answer to the inside host's
+ * abandoned INIT, which a late copy of the old COOKIE ECHO selected.
  */
 static bool cand_redundant(const struct engine *e, const struct assoc *a,
-			   const struct assoc_cand *c, uint64_t now)
+			   const struct assoc_cand *c, uint64_t now,
+			   uint32_t own)
 {
 	const struct assoc_cand *cands = assoc_cands(e->table, a);
 	int nc = assoc_cands_n(a);
@@ -147,7 +176,8 @@ static bool cand_redundant(const struct engine *e, const struct assoc *a,
 		const struct assoc_cand *o = &cands[i];
 
 		if (o == c || !cand_live(e, o, now) ||
-		    !(o->flags & ASSOC_CAND_F_ECHOED))
+		    !(o->flags & ASSOC_CAND_F_ECHOED) ||
+		    (own && o->tag_inside != own))
 			continue;
 		if ((c->tag_inside && c->tag_inside == o->tag_inside) ||
 		    (c->tag_peer && c->tag_peer == o->tag_peer))
@@ -202,7 +232,7 @@ static bool cand_echoed_copy(const struct engine *e, const struct assoc *a,
 }
 
 static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
-				    uint64_t now, bool inbound)
+				    uint64_t now, bool inbound, uint32_t own)
 {
 	struct assoc_cand *best = NULL, *cands;
 	bool best_redundant = false;
@@ -231,7 +261,7 @@ static struct assoc_cand *cand_slot(const struct engine *e, struct assoc *a,
 			continue;
 		/* The collision sibling of a selected one first, then the
 		 * oldest. */
-		redundant = cand_redundant(e, a, c, now);
+		redundant = cand_redundant(e, a, c, now, own);
 		if (!best || (redundant && !best_redundant) ||
 		    (redundant == best_redundant && c->heard < best->heard)) {
 			best = c;
@@ -288,6 +318,16 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 	if (handshake_assoc_live(a) &&
 	    itag == (inbound ? a->tag_peer : a->tag_inside))
 		return;
+	/*
+	 * So is a copy of the INIT of the pair a completed restart
+	 * replaced: both ends have left it (their Tie-Tags predate the
+	 * new pair, RFC 9260 5.2.4), and late copies of its whole
+	 * handshake (INIT, INIT ACK, COOKIE ECHO, COOKIE ACK) must not
+	 * take the association back to it.  Tags are random: a genuine
+	 * new INIT does not bring a dead one back.
+	 */
+	if (itag && itag == assoc_gone_tag(e->table, a, !inbound))
+		return;
 	/* A retransmission: same INIT, same tag.  It does not keep the
 	 * candidate alive longer (retransmissions keep nothing alive), but
 	 * it puts it behind INITs heard only before it when one must make
@@ -327,7 +367,8 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 			      (ASSOC_CAND_F_INBOUND | ASSOC_CAND_F_ECHOED)))
 				c->flags = 0;
 		}
-	c = cand_slot(e, a, x->now, inbound);
+	c = cand_slot(e, a, x->now, inbound,
+		      inbound ? cand_own_tag(e, a, x->now) : itag);
 	if (!c)
 		return;
 	cand_reset(c, inbound ? ASSOC_CAND_F_INBOUND : 0, x->now);
@@ -492,7 +533,8 @@ static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a)
 	if (x->dir != ENGINE_OUTBOUND ||
 	    x->sv.first_type != SCTP_CID_COOKIE_ECHO || !x->sv.vtag ||
 	    x->sv.vtag == a->tag_peer ||
-	    x->sv.vtag == assoc_prev_tag_peer(x->e->table, a))
+	    x->sv.vtag == assoc_prev_tag_peer(x->e->table, a) ||
+	    x->sv.vtag == assoc_gone_tag(x->e->table, a, false))
 		return -1;
 	for (int i = 0; i < nc; i++) {
 		const struct assoc_cand *c = &cands[i], *b;
@@ -876,6 +918,9 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 	/* RFC 9260 5.2.4 A: the old association ends here. */
 	if (restart)
 		engine_event_down(e, a, ENGINE_EVR_RESTART, x->now);
+	if (handshake_assoc_live(a) && (a->tag_inside != c->tag_inside ||
+					a->tag_peer != c->tag_peer))
+		assoc_set_gone_tags(e->table, a, a->tag_inside, a->tag_peer);
 	drop_left_out(e, a, c);
 	assoc_unlink(e->table, a, ASSOC_KEY_IN_TAG);
 	assoc_unlink(e->table, a, ASSOC_KEY_OUT_TAG);

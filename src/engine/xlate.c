@@ -324,9 +324,10 @@ static void commit_join(struct xlate_ctx *x)
 }
 
 /*
- * The new source and destination of an IPv4 header, its checksum
- * patched once for both (RFC 1624 eqn. 3 with the terms of each changed
- * word: the same value as two updates in a row, or a recompute).
+ * The new source and destination of an IPv4 header and its TTL one less
+ * (forwarded: checked > 1 before the plan), the header checksum patched
+ * once for all three (RFC 1624 eqn. 3 with the terms of each changed
+ * word: the same value as three updates in a row, or a recompute).
  */
 static void set_ip4_addrs(struct xlate_ctx *x)
 {
@@ -335,11 +336,13 @@ static void set_ip4_addrs(struct xlate_ctx *x)
 	uint32_t os = sctp_get32(so), od = sctp_get32(dof);
 	uint32_t ns = sctp_get32(x->new_src.bytes);
 	uint32_t nd = sctp_get32(x->new_dst.bytes);
+	uint16_t ottl = sctp_get16(d + 8);
 	uint64_t sum;
 
-	if (os == ns && od == nd)
-		return;
+	/* TTL is the high byte of the word it shares with the protocol. */
 	sum = (uint16_t)~sctp_get16(d + 10);
+	sum += (uint16_t)~ottl + (uint16_t)(ottl - 0x100);
+	d[8]--;
 	if (os != ns) {
 		sum += (uint16_t)~(os >> 16) + (uint16_t)~os;
 		sum += (ns >> 16) + (ns & 0xffff);
@@ -397,12 +400,12 @@ void xlate_commit(struct xlate_ctx *x)
 	if (x->new_chunk_len)
 		commit_chunk(x);
 	else if (x->pkt->len > x->ip.total_len)
-		x->pkt->len = x->ip.total_len;	/* drop link padding */
-	/* Forwarded: one hop less (checked > 1 before the plan). */
-	ip_hop_limit_dec(x->pkt->data);
+		x->pkt->len = x->ip.total_len; /* drop link padding */
 	if (x->ip.family == AF_INET) {
 		set_ip4_addrs(x);
 	} else {
+		/* Forwarded: one hop less (checked > 1 before the plan). */
+		ip_hop_limit_dec(x->pkt->data);
 		set_ip6_addr(x, x->ip.src_off, &x->new_src);
 		set_ip6_addr(x, x->ip.dst_off, &x->new_dst);
 	}

@@ -1915,3 +1915,84 @@ Test(handshake, restart_completes_past_four_blind_inits)
 	restart_completes(e, port, ti2, tp2, 7 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * Both ends restart at once (an INIT collision, RFC 9260 5.2.1): the
+ * inside host, in COOKIE-WAIT, answers the peer's INIT and two blind ones
+ * from its address with its own tag, and the peer's COOKIE ECHO, which
+ * carries only that tag, selects all three; no COOKIE ACK passes.  Both
+ * restart again: the peer answers a late copy of the inside host's old
+ * INIT with its new tag, and a late copy of its old COOKIE ECHO selects
+ * that pair too.  The peer's new INIT arrives after a further blind one,
+ * then the inside host's new INIT needs room.  The inside host answers
+ * with its new tag now, so the peer's INIT is no sibling of the old
+ * attempt's selected pair: the blind INIT, heard longest ago, goes, and
+ * the inside host's answer to the peer (its collision INIT ACK) passes.
+ */
+Test(handshake, new_attempt_keeps_the_peers_init_past_an_old_selected_pair)
+{
+	const uint32_t ti1 = 0x33333333u, tp1 = 0x44444444u;
+	const uint32_t ti2 = 0x55555555u, tp2 = 0x66666666u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, ti1, 2 * FX_SEC, &p));
+	expect_fwd(in_init(e, PEER1, port, tp1, NULL, 2 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp1, ti1, 2 * FX_SEC, &p));
+	expect_fwd(in_init_ack(e, PEER1, port, ti1, tp1, peer1_only,
+			       2 * FX_SEC));
+	for (uint32_t i = 1; i <= 2; i++) {
+		expect_fwd(in_init(e, PEER1, port, 0x77000000u + i, NULL,
+				   3 * FX_SEC));
+		expect_fwd(out_init_ack(e, PEER1, 0x77000000u + i, ti1,
+					3 * FX_SEC, &p));
+	}
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti1);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 4 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, tp1, 4 * FX_SEC));
+	/* Both restart again; old packets still in the network. */
+	expect_fwd(out_init(e, HOST, PEER1, ti1, 5 * FX_SEC, &p));
+	expect_fwd(in_init_ack(e, PEER1, port, ti1, tp2, peer1_only,
+			       5 * FX_SEC));
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti1);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 5 * FX_SEC));
+	expect_fwd(in_init(e, PEER1, port, 0x77000003u, NULL, 6 * FX_SEC));
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 7 * FX_SEC));
+	expect_fwd(out_init(e, HOST, PEER1, ti2, 8 * FX_SEC, &p));
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 8 * FX_SEC, &p));
+	expect_fwd(in_init_ack(e, PEER1, port, ti2, tp2, peer1_only,
+			       8 * FX_SEC));
+	restart_completes(e, port, ti2, tp2, 9 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * The peer restarts and the restart completes; then late copies of the
+ * first handshake's four packets arrive, in order (the inside host's
+ * INIT, the peer's INIT ACK, the COOKIE ECHO, the COOKIE ACK).  Both
+ * ends have left that pair (RFC 9260 5.2.4: its cookie's Tie-Tags
+ * predate the restart), so the box must not take it back: the restart's
+ * pair stays live.
+ */
+Test(handshake, late_copy_of_an_old_handshake_sets_nothing_up)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 2 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 2 * FX_SEC, &p));
+	restart_completes(e, port, ti2, tp2, 3 * FX_SEC);
+	(void)out_init(e, HOST, PEER1, TI, 4 * FX_SEC, &p);
+	(void)in_init_ack(e, PEER1, port, TI, TP, peer1_only, 4 * FX_SEC);
+	(void)out_cookie_echo(e, TP, 4 * FX_SEC);
+	(void)in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+		       4 * FX_SEC);
+	cr_assert_eq(view(e).tag_inside, ti2, "tags %08x/%08x",
+		     view(e).tag_inside, view(e).tag_peer);
+	cr_assert_eq(view(e).tag_peer, tp2);
+	works(e, port, ti2, tp2, 5 * FX_SEC);
+	engine_destroy(e);
+}
