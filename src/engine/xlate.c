@@ -137,10 +137,15 @@ int xlate_inbound_local(const struct engine *e, const struct assoc *a,
 	for (int i = 0; i < a->n_locals && hit < 0; i++) {
 		const struct assoc_local *l = &a->locals[i];
 
-		if (!nat_addr_eq(local_public(e, l), pub))
+		/* Bindings of one public address name one entry of the
+		 * table: once one is found, the index tells the others. */
+		if (first >= 0 ? l->pub != a->locals[first].pub :
+				 !nat_addr_eq(local_public(e, l), pub))
 			continue;
 		if (first < 0)
 			first = i;
+		if (!fw)
+			break;	/* the first is the pick */
 		if (named && nat_addr_eq(&l->inside, named))
 			hit = i;
 		if (fw && !named && learned < 0 &&
@@ -152,7 +157,7 @@ int xlate_inbound_local(const struct engine *e, const struct assoc *a,
 	    forward_inside_usable(e, a->forward, &a->locals[pick].inside))
 		return pick;
 	for (int i = 0; i < a->n_locals; i++)
-		if (nat_addr_eq(local_public(e, &a->locals[i]), pub) &&
+		if (a->locals[i].pub == a->locals[pick].pub &&
 		    forward_inside_usable(e, a->forward, &a->locals[i].inside))
 			return i;
 	return pick;
