@@ -864,7 +864,7 @@ struct assoc *assoc_lookup_tag_ends(const struct assoc_table *t,
 				    uint16_t port_b, uint32_t tag,
 				    const struct nat_addr *local,
 				    const struct nat_addr *peer, int *peer_idx,
-				    struct assoc **alone)
+				    int *local_idx, struct assoc **alone)
 {
 	bool in = k == ASSOC_KEY_IN_TAG || k == ASSOC_KEY_IN_PREV;
 	struct assoc *first = NULL;
@@ -880,17 +880,18 @@ struct assoc *assoc_lookup_tag_ends(const struct assoc_table *t,
 		struct assoc *a = &t->slots[NODE_ID(n)];
 		uint16_t pa, pb;
 		uint32_t at;
-		int p;
+		int p, li;
 
 		if (NODE_KEY(n) != (uint32_t)k)
 			continue;
 		key_of(t, a, k, &pa, &pb, &at);
 		if (pa != port_a || pb != port_b || at != tag)
 			continue;
-		if ((in ? assoc_find_local_public(pt, a, local) :
-			  assoc_find_local_inside(a, local)) >= 0 &&
+		if ((li = in ? assoc_find_local_public(pt, a, local) :
+			       assoc_find_local_inside(a, local)) >= 0 &&
 		    (p = assoc_find_peer(a, peer)) >= 0) {
 			*peer_idx = p;
+			*local_idx = li;
 			return a;
 		}
 		if (!on_key++)

@@ -254,7 +254,8 @@ struct assoc *assoc_lookup_tag_match(const struct assoc_table *t,
  * previous-tag key too): the first on the key whose own addresses are
  * the packet's, a local one (public for an ASSOC_KEY_IN_* key, inside
  * for an ASSOC_KEY_OUT_* one) and a peer one, whose peers[] index is
- * then in *peer_idx.  None: NULL, and *alone (when not NULL) is the
+ * then in *peer_idx, and the first locals[] entry of that local address
+ * in *local_idx.  None: NULL, and *alone (when not NULL) is the
  * association on the key when it is the only one, else NULL.  The
  * addresses are compared in the walk, not through a callback: every
  * packet with a tag is looked up this way.  pt: the engine's public
@@ -266,7 +267,7 @@ struct assoc *assoc_lookup_tag_ends(const struct assoc_table *t,
 				    uint16_t port_b, uint32_t tag,
 				    const struct nat_addr *local,
 				    const struct nat_addr *peer, int *peer_idx,
-				    struct assoc **alone);
+				    int *local_idx, struct assoc **alone);
 /*
  * Start loading the buckets a new association's public port is checked
  * against (handshake.c, port_conflict): on side k (ASSOC_KEY_IN_PORTS or

@@ -337,15 +337,16 @@ static struct assoc *lookup_ends(struct xlate_ctx *x, enum assoc_key k,
 {
 	bool out = x->dir == ENGINE_OUTBOUND;
 	struct assoc *a;
-	int p;
+	int p, li;
 
 	a = assoc_lookup_tag_ends(x->e->table, &x->e->pubs, k, here, peer,
 				  x->sv.vtag,
 				  out ? &x->src : &x->dst,
-				  out ? &x->dst : &x->src, &p, alone);
+				  out ? &x->dst : &x->src, &p, &li, alone);
 	if (a) {
 		x->hint_a = a;
 		x->hint_peer = (int8_t)p;
+		x->hint_local = (int8_t)li;
 	}
 	return a;
 }

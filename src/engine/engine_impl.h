@@ -90,9 +90,10 @@ struct xlate_ctx {
 	/* engine_process clears from here up to asconf_ops. */
 	struct assoc *a;
 	/* The association the lookup matched by both ends, and the
-	 * peers[] entry it found (engine.c lookup_ends). */
+	 * peers[] and locals[] entries it found (engine.c lookup_ends):
+	 * the first binding of the packet's local address. */
 	const struct assoc *hint_a;
-	int8_t hint_peer;
+	int8_t hint_peer, hint_local;
 
 	/* The plan (phase 2), applied by xlate_commit (phase 3). */
 	struct nat_addr new_src, new_dst;

@@ -281,7 +281,12 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 		return DROP_NONE;
 	}
 
-	li = xlate_inbound_local(x->e, a, &x->dst);
+	/* Without a [forward] rule's pairing, the lookup's first binding
+	 * of the destination is xlate_inbound_local's answer. */
+	if (x->hint_a == a && !(a->flags & ASSOC_F_INBOUND))
+		li = x->hint_local;
+	else
+		li = xlate_inbound_local(x->e, a, &x->dst);
 	if (li < 0) {
 		/* The ASCONF-ACK confirming an Add IP of the inside host
 		 * (asconf.c sets new_dst). */
