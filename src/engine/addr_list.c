@@ -205,8 +205,8 @@ static unsigned int distinct_public(const struct engine *e,
 	unsigned int n = 0;
 
 	for (int i = 0; i < a->n_locals; i++)
-		if (assoc_find_local_public(&e->pubs, a,
-					    local_public(e, &a->locals[i])) == i)
+		if (assoc_find_local_public(
+			    &e->pubs, a, local_public(e, &a->locals[i])) == i)
 			n++;
 	return n;
 }

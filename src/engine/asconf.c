@@ -306,8 +306,7 @@ static enum drop_reason collect_ops(struct xlate_ctx *x, uint32_t coff)
 
 /* Does a already bind inside to pub? */
 static bool has_local(const struct engine *e, const struct assoc *a,
-		      const struct nat_addr *inside,
-		      const struct nat_addr *pub)
+		      const struct nat_addr *inside, const struct nat_addr *pub)
 {
 	for (int i = 0; i < a->n_locals; i++)
 		if (nat_addr_eq(&a->locals[i].inside, inside) &&
@@ -347,7 +346,8 @@ static enum drop_reason plan_outbound(struct xlate_ctx *x, bool covered,
 		}
 		op->public_ = pub;
 		op->uplink = up;
-		if (op->type != SCTP_PARAM_ADD_IP || has_local(e, a, &op->addr, &pub))
+		if (op->type != SCTP_PARAM_ADD_IP ||
+		    has_local(e, a, &op->addr, &pub))
 			continue;
 		if (!port_alloc_can_ref(e->ports, &pub, a->port_public,
 					&a->locals[0].inside, a->port_inside))
@@ -818,7 +818,7 @@ void asconf_commit(struct xlate_ctx *x)
 	if (x->dir == ENGINE_INBOUND) {
 		x->peer_idx = (int8_t)assoc_find_peer(a, &x->src);
 		x->local_idx = (int8_t)assoc_find_local_public(&x->e->pubs, a,
-							      &x->dst);
+							       &x->dst);
 	} else {
 		x->peer_idx = (int8_t)assoc_find_peer(a, &x->dst);
 		x->local_idx = -1;

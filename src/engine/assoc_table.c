@@ -932,14 +932,14 @@ int assoc_find_local_public(const struct pub_table *pt, const struct assoc *a,
 }
 
 bool assoc_shares_transport(const struct pub_table *pt, const struct assoc *o,
-			    const struct assoc *a,
-			    const struct nat_addr *peer)
+			    const struct assoc *a, const struct nat_addr *peer)
 {
 	if (o == a || assoc_find_peer(o, peer) < 0)
 		return false;
 	for (int i = 0; i < a->n_locals; i++)
-		if (assoc_find_local_public(pt, o,
-			&pub_table_get(pt, a->locals[i].pub)->addr) >= 0)
+		if (assoc_find_local_public(
+			    pt, o,
+			    &pub_table_get(pt, a->locals[i].pub)->addr) >= 0)
 			return true;
 	return false;
 }

@@ -410,8 +410,7 @@ int assoc_find_local_public(const struct pub_table *pt, const struct assoc *a,
  * see one transport address for both.
  */
 bool assoc_shares_transport(const struct pub_table *pt, const struct assoc *o,
-			    const struct assoc *a,
-			    const struct nat_addr *peer);
+			    const struct assoc *a, const struct nat_addr *peer);
 
 /* Timer wheel: set the deadline; the wheel refiles only when needed. */
 void assoc_set_expiry(struct assoc_table *t, struct assoc *a,

@@ -340,8 +340,7 @@ static struct assoc *lookup_ends(struct xlate_ctx *x, enum assoc_key k,
 	int p, li;
 
 	a = assoc_lookup_tag_ends(x->e->table, &x->e->pubs, k, here, peer,
-				  x->sv.vtag,
-				  out ? &x->src : &x->dst,
+				  x->sv.vtag, out ? &x->src : &x->dst,
 				  out ? &x->dst : &x->src, &p, &li, alone);
 	if (a) {
 		x->hint_a = a;
@@ -749,8 +748,7 @@ void engine_set_uplink_up(struct engine *e, unsigned int uplink, bool up)
  * Is every address binding of a still what config c would make?  Shared
  * by reload and by restoring a saved table (engine_persist.c).
  */
-bool engine_assoc_allowed(const struct engine *e,
-			  const struct engine_config *c,
+bool engine_assoc_allowed(const struct engine *e, const struct engine_config *c,
 			  const struct assoc *a)
 {
 	if (a->flags & ASSOC_F_INBOUND) {
@@ -781,8 +779,8 @@ bool engine_assoc_allowed(const struct engine *e,
 			continue;
 		/* A proxy-multihoming extra: still that uplink's address? */
 		if (l->uplink < 0 || c->multihome != MULTIHOME_UPLINKS ||
-		    addr_map_on_uplink(c, (unsigned int)l->uplink,
-				       &l->inside, &pub) ||
+		    addr_map_on_uplink(c, (unsigned int)l->uplink, &l->inside,
+				       &pub) ||
 		    !nat_addr_eq(&pub, &pe->addr))
 			return false;
 	}

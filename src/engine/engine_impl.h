@@ -167,8 +167,7 @@ void engine_release_assoc(struct engine *e, struct assoc *a,
 			  enum engine_event_reason why, uint64_t now);
 void engine_fill_view(const struct engine *e, const struct assoc *a,
 		      struct engine_assoc_view *v);
-bool engine_assoc_allowed(const struct engine *e,
-			  const struct engine_config *c,
+bool engine_assoc_allowed(const struct engine *e, const struct engine_config *c,
 			  const struct assoc *a);
 bool token_bucket_take(struct token_bucket *b, uint32_t rate,
 		       uint32_t burst, uint64_t now_ns);
@@ -204,9 +203,8 @@ static inline const struct nat_addr *local_public(const struct engine *e,
 	return &pub_table_get(&e->pubs, l->pub)->addr;
 }
 
-void local_add(struct engine *e, struct assoc *a,
-	       const struct nat_addr *inside, const struct nat_addr *public_,
-	       int8_t uplink);
+void local_add(struct engine *e, struct assoc *a, const struct nat_addr *inside,
+	       const struct nat_addr *public_, int8_t uplink);
 void local_remove(struct engine *e, struct assoc *a, int i);
 void local_truncate(struct engine *e, struct assoc *a, int n);
 

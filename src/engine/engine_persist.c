@@ -536,8 +536,7 @@ static enum engine_restore_skip ref_ports(struct engine *e, struct assoc *a)
 		if (err) {
 			while (--i >= 0)
 				port_alloc_unref(e->ports,
-						 local_public(e,
-							      &a->locals[i]),
+						 local_public(e, &a->locals[i]),
 						 a->port_public);
 			return err == -ENOSPC ? ENGINE_RESTORE_SKIP_LIMITS :
 						ENGINE_RESTORE_SKIP_PORT_IN_USE;
@@ -637,8 +636,7 @@ static enum engine_restore_skip restore_one(struct engine *e,
 	if (!a)
 		return ENGINE_RESTORE_SKIP_LIMITS;
 	why = fill(e, a, s, m);
-	if (why == ENGINE_RESTORE_SKIP__COUNT &&
-	    !engine_assoc_allowed(e, c, a))
+	if (why == ENGINE_RESTORE_SKIP__COUNT && !engine_assoc_allowed(e, c, a))
 		why = ENGINE_RESTORE_SKIP_NOT_ALLOWED;
 	if (why == ENGINE_RESTORE_SKIP__COUNT &&
 	    assoc_lookup_ports(e->table, ASSOC_KEY_IN_PORTS, a->port_public,

@@ -76,8 +76,8 @@ uint64_t engine_fast_print(const struct engine *e, const struct assoc *a)
 	h = fnv(h, &a->tag_peer, sizeof(a->tag_peer));
 	for (int i = 0; i < a->n_locals; i++) {
 		/* What the index names: a freed one may name another. */
-		const struct pub_entry *pe = pub_table_get(&e->pubs,
-							   a->locals[i].pub);
+		const struct pub_entry *pe =
+			pub_table_get(&e->pubs, a->locals[i].pub);
 		int8_t u = (int8_t)a->locals[i].uplink;
 
 		h = fnv(h, &a->locals[i].inside, sizeof(a->locals[i].inside));
@@ -109,8 +109,8 @@ unsigned int engine_fast_max_entries(const struct engine *e)
 	       assoc_table_max_peers(e->table);
 }
 
-static bool seen_before(const struct engine *e, const struct assoc *a,
-			int i, bool inside)
+static bool seen_before(const struct engine *e, const struct assoc *a, int i,
+			bool inside)
 {
 	for (int j = 0; j < i; j++)
 		if (nat_addr_eq(inside ? &a->locals[j].inside :
@@ -164,8 +164,7 @@ unsigned int engine_fast_entries(const struct engine *e, uint32_t id,
 			/* Inbound, to each public address. */
 			if (n < max && pub->family == peer->family &&
 			    !seen_before(e, a, i, false) &&
-			    (li = xlate_inbound_local(e, a, pub)) >=
-				    0) {
+			    (li = xlate_inbound_local(e, a, pub)) >= 0) {
 				o = &out[n++];
 				memset(o, 0, sizeof(*o));
 				o->assoc_id = assoc_id(e->table, a);

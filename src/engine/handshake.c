@@ -238,9 +238,8 @@ enum drop_reason handshake_port_check(struct xlate_ctx *x, uint16_t port,
 
 	for (int i = 0; i < a->n_locals; i++)
 		if (!port_alloc_can_ref(x->e->ports,
-					local_public(x->e, &a->locals[i]),
-					port, &a->locals[0].inside,
-					a->port_inside))
+					local_public(x->e, &a->locals[i]), port,
+					&a->locals[0].inside, a->port_inside))
 			return DROP_PORT_COLLISION;
 	if (port_conflict(port, &ca))
 		return ca.saw_vtag ? DROP_VTAG_PORT_COLLISION :
@@ -317,8 +316,8 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 		return;
 	}
 	for (int i = 0; i < a->n_locals; i++)
-		if (assoc_find_local_public(&e->pubs, a,
-					    local_public(e, &a->locals[i])) == i)
+		if (assoc_find_local_public(
+			    &e->pubs, a, local_public(e, &a->locals[i])) == i)
 			pubs[n++] = *local_public(e, &a->locals[i]);
 	/* Its buckets load while the port bindings are looked at. */
 	if (preferred)

@@ -141,8 +141,8 @@ static bool quote_matches(const struct assoc *a, void *arg)
 	const struct quote *qt = m->qt;
 
 	if (m->x->dir == ENGINE_INBOUND)
-		return assoc_find_local_public(&m->x->e->pubs, a,
-					       &qt->src) >= 0 &&
+		return assoc_find_local_public(&m->x->e->pubs, a, &qt->src) >=
+			       0 &&
 		       assoc_find_peer(a, &qt->dst) >= 0 &&
 		       tag_ok(m->x, a, qt, true);
 	return assoc_find_local_inside(a, &qt->dst) >= 0 &&

@@ -7,9 +7,8 @@
 
 #include "engine_impl.h"
 
-void local_add(struct engine *e, struct assoc *a,
-	       const struct nat_addr *inside, const struct nat_addr *public_,
-	       int8_t uplink)
+void local_add(struct engine *e, struct assoc *a, const struct nat_addr *inside,
+	       const struct nat_addr *public_, int8_t uplink)
 {
 	struct assoc_local *l = &a->locals[a->n_locals];
 

@@ -10,7 +10,7 @@
 
 #include "pub_table.h"
 
-#define NONE UINT32_MAX
+#define NONE	    UINT32_MAX
 #define MIN_BUCKETS 64u
 
 static void *reserve(size_t bytes)
@@ -105,7 +105,7 @@ uint32_t pub_table_ref(struct pub_table *pt, const struct nat_addr *addr)
 	p->refs = 1;
 	pt->live++;
 	if (pt->live > pt->mask + 1 && pt->mask + 1 < pt->max_buckets) {
-		grow(pt);	/* chains p too */
+		grow(pt); /* chains p too */
 		return i;
 	}
 	p->next = pt->buckets[b];

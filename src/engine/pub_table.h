@@ -25,8 +25,8 @@
 /* Indexes fit in PUB_TABLE_BITS bits (struct assoc_local): room for
  * every binding of the largest table (ENGINE_ADDRS_MAX * 2 bindings
  * for each of 1 << 22 associations, engine_config.c). */
-#define PUB_TABLE_BITS	27
-#define PUB_TABLE_MAX	(1u << PUB_TABLE_BITS)
+#define PUB_TABLE_BITS 27
+#define PUB_TABLE_MAX  (1u << PUB_TABLE_BITS)
 
 struct pub_entry {
 	struct nat_addr addr;
@@ -35,16 +35,16 @@ struct pub_entry {
 };
 
 struct pub_table {
-	uint32_t capacity;	/* addresses there can be at once */
-	uint32_t live;		/* entries with references */
-	uint32_t mask;		/* buckets in use - 1 */
+	uint32_t capacity; /* addresses there can be at once */
+	uint32_t live; /* entries with references */
+	uint32_t mask; /* buckets in use - 1 */
 	uint32_t max_buckets;
 	uint32_t seed;
 	/* Freed entries, chained; then those never used, from `fresh` on. */
 	uint32_t free_head, fresh;
 	uint32_t *buckets;
 	struct pub_entry *pool;
-	size_t pool_bytes, bucket_bytes;	/* the mappings */
+	size_t pool_bytes, bucket_bytes; /* the mappings */
 };
 
 /* Room for `capacity` distinct addresses, at most PUB_TABLE_MAX.  0 or

@@ -100,8 +100,8 @@ int xlate_pick_public(const struct engine *e, const struct assoc *a,
 	 * port, and the pin must hold or the path leaves by an uplink that
 	 * cannot reach that peer address (or is down).
 	 */
-	if (best >= 0 && (pin = pinned_local(e, a, peer_idx,
-					     inside->family)) >= 0)
+	if (best >= 0 &&
+	    (pin = pinned_local(e, a, peer_idx, inside->family)) >= 0)
 		return pin;
 	return best;
 }
@@ -145,7 +145,7 @@ int xlate_inbound_local(const struct engine *e, const struct assoc *a,
 		if (first < 0)
 			first = i;
 		if (!fw)
-			break;	/* the first is the pick */
+			break; /* the first is the pick */
 		if (named && nat_addr_eq(&l->inside, named))
 			hit = i;
 		if (fw && !named && learned < 0 &&
@@ -262,11 +262,10 @@ enum drop_reason xlate_plan(struct xlate_ctx *x)
 			x->new_src = x->join.public_;
 			x->v->uplink = x->join.uplink;
 			/* As in xlate_pick_public: the pin holds. */
-			li = pinned_local(x->e, a, x->peer_idx,
-					  x->src.family);
+			li = pinned_local(x->e, a, x->peer_idx, x->src.family);
 			if (li >= 0) {
-				x->new_src = *local_public(x->e,
-							   &a->locals[li]);
+				x->new_src =
+					*local_public(x->e, &a->locals[li]);
 				x->v->uplink = a->locals[li].uplink;
 				li = -1;
 			}
@@ -328,8 +327,7 @@ static void commit_join(struct xlate_ctx *x)
 		return;
 	port_alloc_ref(x->e->ports, &x->join.public_, a->port_public,
 		       &a->locals[0].inside, a->port_inside);
-	local_add(x->e, a, &x->join.inside, &x->join.public_,
-		  x->join.uplink);
+	local_add(x->e, a, &x->join.inside, &x->join.public_, x->join.uplink);
 	x->local_idx = (int8_t)(a->n_locals - 1);
 }
 

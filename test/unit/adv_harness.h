@@ -20,19 +20,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ADV_INVARIANTS(X)						\
-	X(NONE, "none")							\
-	X(LEGIT_LOST, "a packet the endpoints need was not forwarded")	\
-	X(BAD_XLATE, "a forwarded legitimate packet is mistranslated")	\
-	X(MAPPING_CHANGED, "a forged packet changed a mapping")	\
-	X(FORGED_FORWARDED, "a forged packet without a live tag and "	\
-	  "address pair was forwarded")					\
-	X(REPLY_HARMED, "the box's reply to a forged packet changed an "\
-	  "endpoint")							\
-	X(NO_CONVERGENCE, "the endpoints did not end in a working "	\
-	  "association")						\
-	X(BINDING_REFS, "the bindings' references on their public "	\
-	  "addresses do not add up")
+#define ADV_INVARIANTS(X)                                                \
+	X(NONE, "none")                                                  \
+	X(LEGIT_LOST, "a packet the endpoints need was not forwarded")   \
+	X(BAD_XLATE, "a forwarded legitimate packet is mistranslated")   \
+	X(MAPPING_CHANGED, "a forged packet changed a mapping")          \
+	X(FORGED_FORWARDED, "a forged packet without a live tag and "    \
+			    "address pair was forwarded")                \
+	X(REPLY_HARMED, "the box's reply to a forged packet changed an " \
+			"endpoint")                                      \
+	X(NO_CONVERGENCE, "the endpoints did not end in a working "      \
+			  "association")                                 \
+	X(BINDING_REFS, "the bindings' references on their public "      \
+			"addresses do not add up")
 
 enum adv_invariant {
 #define ADV_INV_ENUM(n, s) ADV_INV_##n,

@@ -135,13 +135,14 @@ bool fx_bindings_ok(const struct engine *e, char *why, size_t n)
 
 	if (!held)
 		abort();
-	for (const struct assoc *a = assoc_table_next(e->table, NULL);
-	     a && ok; a = assoc_table_next(e->table, a)) {
+	for (const struct assoc *a = assoc_table_next(e->table, NULL); a && ok;
+	     a = assoc_table_next(e->table, a)) {
 		for (int i = 0; i < a->n_locals; i++) {
 			uint32_t k = a->locals[i].pub;
 
 			if (k >= pt->fresh || !pub_table_refs(pt, k)) {
-				snprintf(why, n, "association #%u binding %d "
+				snprintf(why, n,
+					 "association #%u binding %d "
 					 "names entry %u, not in use",
 					 assoc_id(e->table, a), i, k);
 				ok = false;
@@ -152,9 +153,10 @@ bool fx_bindings_ok(const struct engine *e, char *why, size_t n)
 	}
 	for (uint32_t k = 0; ok && k < pt->fresh; k++) {
 		if (held[k] != pub_table_refs(pt, k)) {
-			snprintf(why, n, "entry %u counts %u references, "
-				 "%u bindings hold it", k,
-				 pub_table_refs(pt, k), held[k]);
+			snprintf(why, n,
+				 "entry %u counts %u references, "
+				 "%u bindings hold it",
+				 k, pub_table_refs(pt, k), held[k]);
 			ok = false;
 		}
 		live += held[k] > 0;

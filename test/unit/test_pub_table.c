@@ -92,7 +92,9 @@ Test(pub_table, entry_goes_at_zero_and_its_index_is_reused)
  * through the growth, and all of them can go and come back. */
 Test(pub_table, grows_with_distinct_addresses_and_empties)
 {
-	enum { N = 5000 };
+	enum {
+		N = 5000
+	};
 	static uint32_t idx[N];
 	struct pub_table pt;
 
@@ -150,10 +152,10 @@ Test(pub_table, full_table_takes_a_new_address_once_one_goes)
 
 /* ---- through the engine ---- */
 
-#define PEER1	"198.51.100.100"
-#define TI	0x11111111u
-#define TP	0x22222222u
-#define NOW	FX_SEC
+#define PEER1 "198.51.100.100"
+#define TI    0x11111111u
+#define TP    0x22222222u
+#define NOW   FX_SEC
 
 static char sbuf[48], dbuf[48];
 
@@ -171,8 +173,8 @@ static void expect_bindings_ok(const struct engine *e)
 }
 
 /* An INIT from host:5000 to PEER1:3868; its translated source. */
-static const char *init_from(struct engine *e, const char *host,
-			     uint32_t itag, uint64_t now)
+static const char *init_from(struct engine *e, const char *host, uint32_t itag,
+			     uint64_t now)
 {
 	struct pb p;
 
@@ -292,8 +294,8 @@ static uint16_t establish(struct engine *e, const char *host)
  * only: the box rewrites a named inside address), then the peer's ACK
  * to the public address ack_to. */
 static void host_asconf_acked(struct engine *e, const char *src,
-			      uint32_t serial, uint16_t type,
-			      const char *addr_, const char *ack_to)
+			      uint32_t serial, uint16_t type, const char *addr_,
+			      const char *ack_to)
 {
 	struct pb p;
 
