@@ -100,8 +100,10 @@ struct assoc_table {
 	uint32_t prev_set;
 	uint32_t *prev_tags;
 	/* The pair a completed restart replaced, two per slot
-	 * (assoc_gone_tag); pages are written only by associations that
-	 * restarted. */
+	 * (assoc_gone_tag), and how many slots have one: pages are read
+	 * and written only once an association restarted (a read of an
+	 * untouched page can cost a page too). */
+	uint32_t gone_set;
 	uint32_t *gone_tags;
 	uint32_t peer_mask, cand_mask;
 	uint32_t *peer_buckets, *cand_buckets;
@@ -1171,18 +1173,22 @@ void assoc_set_prev_tags(struct assoc_table *t, const struct assoc *a,
 uint32_t assoc_gone_tag(const struct assoc_table *t, const struct assoc *a,
 			bool inside)
 {
-	return t->gone_tags[(size_t)slot_id(t, a) * 2 + (inside ? 0 : 1)];
+	return t->gone_set ?
+		       t->gone_tags[(size_t)slot_id(t, a) * 2 + (inside ? 0 : 1)] :
+		       0;
 }
 
 void assoc_set_gone_tags(struct assoc_table *t, const struct assoc *a,
 			 uint32_t inside, uint32_t peer)
 {
 	uint32_t *p = &t->gone_tags[(size_t)slot_id(t, a) * 2];
+	bool had = t->gone_set && (p[0] || p[1]);
 
-	if (!inside && !peer && !p[0] && !p[1])
+	if (!had && !inside && !peer)
 		return; /* the common case: the page stays untouched */
 	p[0] = inside;
 	p[1] = peer;
+	t->gone_set += (uint32_t)(inside || peer) - (uint32_t)had;
 }
 
 const uint32_t *assoc_drops(const struct assoc_table *t, const struct assoc *a)
