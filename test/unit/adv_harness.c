@@ -122,9 +122,18 @@ struct world {
 	 * rightly still holds this one (README, Handshakes and restarts). */
 	uint32_t prev_a, prev_z;
 	/* And A's addresses then: the box holds them until a restart
-	 * completes, as it must (a restart may fail). */
+	 * completes, as it must (a restart may fail).  They include those
+	 * an ASCONF of that association added and the peer acknowledged
+	 * (RFC 5061 5.2; its ASCONF-ACK reports success, 4.1.2): from
+	 * then on they are the association's addresses as much as the
+	 * INIT's, until a restart's COOKIE ACK replaces the association
+	 * at the box (RFC 9260 5.2.4 A; the new one has only the
+	 * addresses its INIT ACK listed, 5.2.2). */
 	uint32_t agreed_addrs[MAX_ADDRS];
 	int n_agreed;
+	/* Likewise for the pair agreed before the last one. */
+	uint32_t prev_addrs[MAX_ADDRS];
+	int n_prev;
 	uint16_t pub_port;	/* learned from the first INIT through */
 	/* Schedule reader. */
 	const uint8_t *s;
@@ -1084,6 +1093,13 @@ static void ep_input(struct world *w, struct ep *e, const uint8_t *ip,
 		if (e->asconf_out && get32(v.ch + 4) == e->asconf_serial) {
 			e->asconf_out = false;
 			add_addr(e->addrs, &e->n_addrs, e->asconf_addr);
+			/* Both ends now hold it in the agreed association
+			 * (RFC 5061 5.2, 4.1.2): the box rightly binds it as long
+			 * as it holds that association, restart or not. */
+			if (e->who == WHO_A && e->my_tag == w->agreed_a &&
+			    w->box_assoc)
+				add_addr(w->agreed_addrs, &w->n_agreed,
+					 e->asconf_addr);
 			w->st->asconfs++;
 			trace(w, "%s: ASCONF acknowledged", who_names[e->who]);
 		}
@@ -1405,21 +1421,23 @@ static bool forged_may_pass(const struct world *w, const struct pview *v)
 {
 	const struct ep *a = &w->ep[WHO_A], *z = &w->ep[WHO_Z];
 	uint32_t in = inside_of(w, v->dst);
-	bool a_addr =
-		in_list(a->addrs, a->n_addrs, in) ||
-		(w->box_assoc && in_list(w->agreed_addrs, w->n_agreed, in));
-	bool live_addrs = in_list(z->addrs, z->n_addrs, v->src) &&
-			  v->sport == ZPORT && v->dport == w->pub_port &&
-			  a_addr;
 	bool tbit = (v->flags & SCTP_FLAG_T) &&
 		    (v->type == SCTP_CID_ABORT ||
 		     v->type == SCTP_CID_SHUTDOWN_COMPLETE);
+	bool prev_tag = v->vtag == (tbit ? w->prev_z : w->prev_a) &&
+			box_holds_prev(w);
+	bool a_addr =
+		in_list(a->addrs, a->n_addrs, in) ||
+		(w->box_assoc && in_list(w->agreed_addrs, w->n_agreed, in)) ||
+		(prev_tag && in_list(w->prev_addrs, w->n_prev, in));
+	bool live_addrs = in_list(z->addrs, z->n_addrs, v->src) &&
+			  v->sport == ZPORT && v->dport == w->pub_port &&
+			  a_addr;
 	bool live_tag = (a->st != EP_CLOSED &&
 			 v->vtag == (tbit ? a->peer_tag : a->my_tag)) ||
 			(w->box_assoc &&
 			 v->vtag == (tbit ? w->agreed_z : w->agreed_a)) ||
-			(v->vtag == (tbit ? w->prev_z : w->prev_a) &&
-			 box_holds_prev(w));
+			prev_tag;
 
 	if (v->type == SCTP_CID_INIT && v->vtag == 0)
 		live_tag = true;	/* a restart looks just like it */
@@ -1680,6 +1698,8 @@ static void note_established(struct world *w)
 	if (agree(w) && w->ep[WHO_A].my_tag != w->agreed_a) {
 		w->prev_a = w->agreed_a;
 		w->prev_z = w->agreed_z;
+		memcpy(w->prev_addrs, w->agreed_addrs, sizeof(w->prev_addrs));
+		w->n_prev = w->n_agreed;
 	}
 	if (agree(w)) {
 		w->agreed_a = w->ep[WHO_A].my_tag;
