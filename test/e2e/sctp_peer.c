@@ -148,6 +148,12 @@ struct opts {
 	 * (raw sockets); without this it aborts the others' as out of the
 	 * blue (RFC 9260 section 8.4). */
 	bool blackhole;
+	/* --start-on: usrsctp_init() starts reading the raw socket before
+	 * the blackhole setting can be made, and in that window this stack
+	 * aborts whatever else crosses the namespace.  Several peers of one
+	 * namespace are started first and let go together once each has
+	 * said READY (blackhole set), by creating this file. */
+	const char *start_on;
 	/* --add-addr: a local address added to the live association after
 	 * add_at messages (and removed after remove_at, 0: never, or on
 	 * SIGUSR2) by
@@ -1261,6 +1267,20 @@ static int run_client(struct peer *p)
 	return p->sent == p->unique && p->sent == count ? 0 : 1;
 }
 
+/* Block until PATH exists (the harness's go), at most TIMEOUT_S. */
+static void wait_for_start(const struct peer *p, const char *path,
+			   unsigned int timeout_s)
+{
+	int64_t deadline = now_ms() + (int64_t)timeout_s * 1000;
+
+	say(p, "READY");
+	while (access(path, F_OK) != 0) {
+		if (now_ms() > deadline)
+			die("%s did not appear within %u s", path, timeout_s);
+		usleep(10000);
+	}
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -1275,6 +1295,8 @@ static void usage(void)
 		"          --timeout S (60) --drain-timeout MS (10000)\n"
 		"          --progress N (10, 0 = off) --pathmtu BYTES (0: discover)\n"
 		"          --blackhole (never answer packets of other peers)\n"
+		"          --start-on FILE: print READY once set up, wait for FILE\n"
+		"          to exist before binding (start several peers together)\n"
 		"          --add-addr ADDR --add-at N [--remove-at M]: bindx() ADDR\n"
 		"          (configured, not bound, before start) onto the live\n"
 		"          association after N messages received, remove it after M\n"
@@ -1292,7 +1314,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		O_BIND = 256, O_CONNECT, O_PORT, O_LPORT, O_COUNT, O_INTERVAL,
 		O_HB, O_RTOMIN, O_RTOMAX, O_RTOINIT, O_PMR, O_INIT, O_SIZE,
 		O_PPID, O_TIMEOUT, O_DRAIN, O_PROGRESS, O_REPORT, O_PATHMTU,
-		O_BLACKHOLE, O_ADD_ADDR, O_ADD_AT, O_REMOVE_AT,
+		O_BLACKHOLE, O_ADD_ADDR, O_ADD_AT, O_REMOVE_AT, O_START_ON,
 	};
 	static const struct option lo[] = {
 		{ "bind", required_argument, NULL, O_BIND },
@@ -1300,6 +1322,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "port", required_argument, NULL, O_PORT },
 		{ "lport", required_argument, NULL, O_LPORT },
 		{ "blackhole", no_argument, NULL, O_BLACKHOLE },
+		{ "start-on", required_argument, NULL, O_START_ON },
 		{ "count", required_argument, NULL, O_COUNT },
 		{ "interval", required_argument, NULL, O_INTERVAL },
 		{ "hb-interval", required_argument, NULL, O_HB },
@@ -1360,6 +1383,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case O_BLACKHOLE:
 			o->blackhole = true;
+			break;
+		case O_START_ON:
+			o->start_on = optarg;
 			break;
 		case O_COUNT:
 			o->count = parse_uint(optarg, "count", MAX_SEQ);
@@ -1471,6 +1497,8 @@ int main(int argc, char **argv)
 	/* port 0: no UDP encapsulation, native SCTP over raw IP sockets */
 	usrsctp_init(0, NULL, NULL);
 	usrsctp_sysctl_set_sctp_blackhole(o.blackhole ? 2 : 0);
+	if (o.start_on)
+		wait_for_start(&p, o.start_on, o.timeout_s);
 	if (o.have_add) {
 		/*
 		 * Their defaults, said out loud: ASCONF needs AUTH (RFC

@@ -46,10 +46,17 @@ ports_of() { ctl -j associations "$@" | jq -r '[.associations[].peer_port] | joi
 start_server srv1 "$SRV_ADDR1" --count "$COUNT" --timeout 60 --blackhole
 SCTP_PORT=$PORT2 start_server srv2 "$SRV_ADDR1" --count "$COUNT" \
 	--timeout 60 --blackhole
+# The clients go together: a stack still starting up answers the other's
+# packets before --blackhole takes effect, which once aborted cli2's
+# handshake with cli1 not yet ready.
 start_client cli1 "$CLI_ADDR1" "$SRV_ADDR1" --count "$COUNT" \
-	--interval "$INTERVAL" --timeout 60 --blackhole
+	--interval "$INTERVAL" --timeout 60 --blackhole --start-on "$WORK/go"
 SCTP_PORT=$PORT2 start_client cli2 "$CLI_ADDR1" "$SRV_ADDR1" \
-	--count "$COUNT" --interval "$INTERVAL" --timeout 60 --blackhole
+	--count "$COUNT" --interval "$INTERVAL" --timeout 60 --blackhole \
+	--start-on "$WORK/go"
+clients_ready() { grep_out cli1 READY && grep_out cli2 READY; }
+wait_for 30 "both clients ready" clients_ready
+touch "$WORK/go"
 wait_for 30 "cli1 under way" progress_at_least cli1 acked 5
 wait_for 30 "cli2 under way" progress_at_least cli2 acked 5
 wait_for 10 "two established associations" \
