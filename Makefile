@@ -134,8 +134,9 @@ SAN_LIB_OBJS := $(LIB_SRCS:%.c=build/san/%.o)
 SKELS     := $(BPF_SRCS:src/bpf/%.bpf.c=build/%.skel.h)
 FUZZERS   := $(patsubst test/fuzz/%.c,build/fuzz/%,$(wildcard test/fuzz/fuzz_*.c))
 E2E_TOOLS := $(patsubst test/e2e/%.c,build/test/e2e/%,$(wildcard test/e2e/*.c))
+# test/bench/blast_*.c are parts of sctp_blast, not tools of their own.
 BENCH_TOOLS := $(patsubst test/bench/%.c,build/test/bench/%,\
-	$(filter-out %.bpf.c,$(wildcard test/bench/*.c)))
+	$(filter-out %.bpf.c test/bench/blast_%.c,$(wildcard test/bench/*.c)))
 FAST_DIFF := build/test/fastpath/fast_diff
 LIBSCTP_A := $(wildcard /usr/lib/$(MULTIARCH)/libsctp.a)
 
@@ -232,6 +233,9 @@ TOOL_SRCS_sctp_flood := src/engine/crc32c.c
 TOOL_SRCS_sctp_forge := src/engine/crc32c.c
 TOOL_LIBS_fast_diff := $(call pc,--libs,libbpf)
 TOOL_LIBS_xdp_limit := $(call pc,--libs,libbpf)
+# The DATA flood by BPF_PROG_RUN in live-frame mode (test/bench/blast_live.c).
+TOOL_SRCS_sctp_blast := test/bench/blast_live.c
+TOOL_LIBS_sctp_blast := $(call pc,--libs,libbpf)
 # The kernel SCTP VM's peer (test/vm/, test/e2e/test_kernel_*.sh).
 TOOL_LIBS_ksctp_peer := -static -l:libsctp.a
 link_tool = $(call link,$(INC_test) -Ibuild/test/bench,$(TOOL_LIBS_$(@F)))
@@ -239,9 +243,12 @@ link_tool = $(call link,$(INC_test) -Ibuild/test/bench,$(TOOL_LIBS_$(@F)))
 $(E2E_TOOLS): build/test/e2e/%: test/e2e/%.c $$(TOOL_SRCS_$$*) $(SKELS) \
 		$(GEN_HDRS)
 	$(link_tool)
-$(BENCH_TOOLS): build/test/bench/%: test/bench/%.c $(ENGINE_DRIVER)
+$(BENCH_TOOLS): build/test/bench/%: test/bench/%.c $$(TOOL_SRCS_$$*) \
+		$(ENGINE_DRIVER)
 	$(call link,$(LTO) $(INC_test) -Ibuild/test/bench,$(TOOL_LIBS_$(@F)))
 build/test/bench/xdp_limit: build/test/bench/xdp_limit.skel.h
+build/test/bench/sctp_blast: build/test/bench/xdp_live_gen.skel.h \
+	test/bench/blast_live.h
 $(FAST_DIFF): test/fastpath/fast_diff.c src/daemon/fast_kv.c \
 		$(ENGINE_DRIVER) $(SKELS)
 	$(link_tool)

@@ -71,6 +71,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blast_live.h"
 #include "crc32c.h"
 #include "pkt_build.h"
 #include "sctp_wire.h"
@@ -96,7 +97,7 @@ struct blast_opts {
 	uint8_t dmac[6];
 	double seconds;
 	unsigned int batch, assocs;
-	bool no_handshake, via_qdisc;
+	bool no_handshake, via_qdisc, xdp_live;
 };
 
 enum {
@@ -111,23 +112,6 @@ struct blast_assoc {
 	uint8_t state, cookie_len;
 	uint8_t cookie[BLAST_COOKIE_MAX];
 };
-
-/*
- * What the flood needs of an association, 12 bytes: 100,000 of them stay
- * in the generator's cache better than the handshake's state would.
- */
-struct blast_flow {
-	uint16_t sport, dport;
-	uint32_t peer_tag, csum; /* csum: of its DATA frame */
-};
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static uint32_t blast_tag(void)
 {
@@ -277,7 +261,7 @@ static long blast_handshakes(const struct blast_opts *o, struct blast_assoc *as)
 	}
 	while (lo < o->assocs) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		double t = now_s();
+		double t = blast_now();
 		ssize_t n;
 
 		/* The window: [lo, next), lo the oldest not yet done. */
@@ -444,11 +428,6 @@ static inline void blast_patch(uint8_t *e, const struct blast_flow *a)
 	sctp_csum_set(s, a->csum);
 }
 
-struct blast_count {
-	unsigned long long offered, refused;
-	double secs;
-};
-
 static int blast_flood(const struct blast_opts *o, struct blast_frames *f,
 		       const struct blast_flow *as, unsigned int n,
 		       struct blast_count *c)
@@ -489,7 +468,7 @@ static int blast_flood(const struct blast_opts *o, struct blast_frames *f,
 		blast_patch(f->buf[i], &as[i % n]);
 	}
 	memset(c, 0, sizeof(*c));
-	t0 = t = now_s();
+	t0 = t = blast_now();
 	end = t0 + o->seconds;
 	while (t < end) {
 		int sent = sendmmsg(fd, msgs, o->batch, 0);
@@ -524,11 +503,18 @@ static int blast_flood(const struct blast_opts *o, struct blast_frames *f,
 				if (++next == n)
 					next = 0;
 			}
-		t = now_s();
+		t = blast_now();
 	}
 	c->secs = t - t0;
 	close(fd);
 	return 0;
+}
+
+/* User and system CPU seconds. */
+static double rusage_s(const struct rusage *ru)
+{
+	return (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) +
+	       (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6;
 }
 
 static void usage(void)
@@ -539,7 +525,7 @@ static void usage(void)
 		"                  --save FILE | --ifname IF --dmac MAC "
 		"[--load FILE | --no-handshake]\n"
 		"                  [--ip-len BYTES] [--seconds S] [--batch N] "
-		"[--via-qdisc]\n");
+		"[--via-qdisc | --xdp-live]\n");
 	exit(2);
 }
 
@@ -560,6 +546,7 @@ static void parse_opts(int argc, char **argv, struct blast_opts *o)
 		{ "load", required_argument, NULL, 'r' },
 		{ "no-handshake", no_argument, NULL, 'x' },
 		{ "via-qdisc", no_argument, NULL, 'q' },
+		{ "xdp-live", no_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_mac = false;
@@ -610,6 +597,9 @@ static void parse_opts(int argc, char **argv, struct blast_opts *o)
 		case 'q':
 			o->via_qdisc = true;
 			break;
+		case 'X':
+			o->xdp_live = true;
+			break;
 		case 'm':
 			have_mac = sscanf(optarg,
 					  "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
@@ -626,7 +616,7 @@ static void parse_opts(int argc, char **argv, struct blast_opts *o)
 	    o->assocs > BLAST_MAX_ASSOCS || o->sport + span > 65536 ||
 	    o->dport + (o->assocs - 1) / BLAST_PORT_SPAN > 65535 ||
 	    (o->save && (o->load || o->no_handshake)) ||
-	    (o->load && o->no_handshake))
+	    (o->load && o->no_handshake) || (o->via_qdisc && o->xdp_live))
 		usage();
 	if (o->save)
 		return;
@@ -644,7 +634,7 @@ int main(int argc, char **argv)
 	struct blast_assoc *as;
 	struct blast_flow *flows;
 	struct blast_count c;
-	struct rusage ru;
+	struct rusage ru0, ru;
 	long n;
 
 	parse_opts(argc, argv, &o);
@@ -661,13 +651,13 @@ int main(int argc, char **argv)
 		}
 		n = o.assocs;
 	} else {
-		double t0 = now_s();
+		double t0 = blast_now();
 
 		n = blast_handshakes(&o, as);
 		if (n >= 0)
 			printf("ESTABLISHED n=%ld of %u in %.2f s "
 			       "(%s:%u.. -> %s:%u..)\n",
-			       n, o.assocs, now_s() - t0, o.src, o.sport, o.dst,
+			       n, o.assocs, blast_now() - t0, o.src, o.sport, o.dst,
 			       o.dport);
 		fflush(stdout);
 		/* 99 %: a loaded machine may lose a handshake ten times. */
@@ -690,18 +680,22 @@ int main(int argc, char **argv)
 						.dport = as[i].dport,
 						.peer_tag = as[i].peer_tag };
 	free(as);
-	if (blast_build(&o, flows, (unsigned int)n, &frames) ||
-	    blast_flood(&o, &frames, flows, (unsigned int)n, &c))
+	if (blast_build(&o, flows, (unsigned int)n, &frames))
 		return 1;
 	/* The generator's own CPU: user and system, the flood's share. */
+	getrusage(RUSAGE_SELF, &ru0);
+	if (o.xdp_live ? blast_live_flood(o.ifname, frames.buf[0], frames.len,
+					  flows, (unsigned int)n, o.seconds,
+					  &c) != 0
+		       : blast_flood(&o, &frames, flows, (unsigned int)n,
+				     &c) != 0)
+		return 1;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("RESULT ip_len=%u frame_len=%u assocs=%ld secs=%.3f "
 	       "offered=%llu refused=%llu offered_pps=%.0f cpu_s=%.3f\n",
 	       o.ip_len, frames.len, n, c.secs, c.offered, c.refused,
 	       (double)c.offered / c.secs,
-	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-		       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) /
-			       1e6);
+	       rusage_s(&ru) - rusage_s(&ru0));
 	free(flows);
 	return 0;
 }
