@@ -24,9 +24,10 @@
 #
 #   +------------------ cli ------------------+
 #   | sctp_blast: handshakes over raw IP, then|  generator: N real
-#   | DATA frames by AF_PACKET (qdisc bypass) |  associations, DATA only
+#   | DATA by BPF_PROG_RUN, XDP live frames   |  associations, DATA only
 #   +-------------------+---------------------+
-#                       | lan0 (veth, GRO on: NAPI)
+#                       | lan0 (veth, GRO on: NAPI; the DATA enters
+#                       |  the box's ring as xdp_frames, no skb)
 #   +------------------ box ------------------+
 #   | one NAT at a time (above)               |  the NAT under test
 #   +-------------------+---------------------+
@@ -46,22 +47,35 @@
 # sctpalgd's threads (/proc/PID/schedstat, nanoseconds), not that of
 # whatever else the machine runs.  The server's sink is not part of it.
 #
+# The generator (BENCH_GEN=live, the default): sctp_blast --xdp-live
+# runs test/bench/xdp_live_gen.bpf.c by BPF_PROG_RUN in live-frame mode
+# on the client's lan0, which sends every frame by XDP_TX through the
+# veth's ndo_xdp_xmit into the box's ring: about 50 ns of the
+# generator's CPU per packet, where AF_PACKET's skb took 700 to 1,000
+# ns and kept the offered load below what the box could take.
+# BENCH_GEN=packet: the AF_PACKET generator (PACKET_QDISC_BYPASS,
+# sendmmsg), for comparison; its skbs reach an XDP program in the box
+# only after veth copies them into an xdp_buff, which the box pays for.
+#
 # Placement, one-core table: the generator and the sink on CPU 0, the box
 # (lan0's NAPI thread, sctpalgd) on CPU 1.  Multi-queue: lan0 and wan1
 # with two queues, one lan0 NAPI thread on each CPU, against the same with
 # one queue (its NAPI thread on either CPU); sctpalgd (queues = all, one
 # AF_XDP socket per queue, checked) on both.  Two generators, one pinned
-# to each CPU with half of the associations, sending by
-# PACKET_QDISC_BYPASS: the sending CPU picks the veth queue, so CPU k's
-# frames go to RX queue k, polled on CPU k (BENCH_MQ_GEN=1: one
-# generator through the (noqueue) qdisc path, where the flow hash spreads
-# the associations over the queues and every frame of queue 1 wakes the
-# other CPU).  The sink floats.  The box's and the sink's NAPI threads
-# run SCHED_FIFO there (BENCH_MQ_RT=0: not), as a softirq preempts
-# user tasks: else the generators and whatever else runs on the machine
-# take their CPU, and the rings overflow on the way into the box.
+# to each CPU with half of the associations: the sending CPU picks the
+# veth queue (veth_select_rxq() for live frames, packet_pick_tx_queue()
+# with PACKET_QDISC_BYPASS), so CPU k's frames go to RX queue k, polled
+# on CPU k (BENCH_MQ_GEN=1: one AF_PACKET generator through the
+# (noqueue) qdisc path, where the flow hash spreads the associations
+# over the queues and every frame of queue 1 wakes the other CPU).  The
+# sink floats.  The box's and the sink's NAPI threads run SCHED_FIFO
+# (BENCH_MQ_RT=0: not), as a softirq preempts user tasks: else the
+# generators and whatever else runs on the machine take their CPU, and
+# the rings overflow on the way into the box; in the one-core case too,
+# except the box's with fast-path = off (place()).
 #
-# Environment: BENCH_SECONDS (2) per run, BENCH_SIZES ("64 1200"),
+# Environment: BENCH_GEN (live or packet, above), BENCH_SECONDS (2) per
+# run, BENCH_SIZES ("64 1200"),
 # BENCH_ASSOCS ("1 10000 100000"; empty: only the multi-queue case),
 # BENCH_MODES ("kernel afxdp xdp limit"), BENCH_REPEAT (2, back to back on
 # the same associations; the tables show the run with the median
@@ -337,18 +351,15 @@ place() {
 	# Multi-queue: the NAPI threads preempt user tasks, as NAPI in a
 	# softirq would, so that the generators and other jobs on the
 	# machine do not take the box's (and the sink's) CPU away.
-	# One core: the sink's NAPI thread preempts the generator it shares
-	# CPU 0 with.  The generator never sleeps; under the fair scheduler
-	# the two would take turns of milliseconds, and while the sink ran
-	# the box's ring would run dry and the box idle (the box's NAPI
-	# thread and sctpalgd are not made real-time: in afxdp mode the
-	# NAPI thread would starve sctpalgd).
+	# One core, the same: the sink's NAPI thread preempts the generator
+	# it shares CPU 0 with (the generator never sleeps; under the fair
+	# scheduler the two would take turns of milliseconds, and while the
+	# sink ran the box's ring would run dry and the box idle), and the
+	# box's preempts other jobs on CPU 1.  Not with fast-path = off:
+	# there the NAPI thread, always busy, would starve sctpalgd.
 	if [ "$BENCH_MQ_RT" = 1 ]; then
-		if [ "$1" = one ]; then
-			rt=$SRV_NAPI
-		else
-			rt="$BOX_NAPI $SRV_NAPI"
-		fi
+		rt="$BOX_NAPI $SRV_NAPI"
+		[ "$1" = one ] && [ "$MODE" = afxdp ] && rt=$SRV_NAPI
 		for p in $rt; do
 			chrt -f -p 50 "$p" >/dev/null || fail "chrt $p"
 		done
@@ -628,8 +639,9 @@ blast() {
 		run_bg "$name" "$NS_CLI" $pin $cmd
 	else
 		# Two generators, one pinned to each CPU, each with half of the
-		# associations, by PACKET_QDISC_BYPASS: there the sending CPU
-		# picks the veth queue (packet_pick_tx_queue()), so with two
+		# associations: the sending CPU picks the veth queue
+		# (veth_select_rxq(), or packet_pick_tx_queue() with
+		# PACKET_QDISC_BYPASS), so with two
 		# queues CPU k's frames go to RX queue k, whose NAPI thread
 		# runs on CPU k: a NIC's RSS queue with its IRQ on its core.
 		# With one queue both feed queue 0.
@@ -666,7 +678,6 @@ blast() {
 	R[$k,queues]=$(queue_share "$WORK/queues0" "$WORK/queues1")
 	R[$k,load]=$(cut -d ' ' -f 1 /proc/loadavg)
 	R[$c,$MODE,$n,$size,nrep]=$rep
-	R[$k,threads]=$(thread_share "$WORK/threads0" "$BENCH_SECONDS")
 	R[$k,in]=$(($(drops_in) - i0))
 	R[$k,out]=$(($(drops_out) - o0))
 	# What the box forwarded: delivered, and lost after the box.
@@ -678,6 +689,9 @@ blast() {
 	R[$k,frame]=$(result_field "${gens[0]}" frame_len)
 	R[$k,delivered]=$((d1 - d0))
 	R[$k,secs]=$(gen_field max secs "${gens[@]}")
+	# Over the generators' time: a flood's last call to the kernel may
+	# end after BENCH_SECONDS.
+	R[$k,threads]=$(thread_share "$WORK/threads0" "${R[$k,secs]}")
 	R[$k,napi]=$((b1 - b0))
 	R[$k,daemon]=$((p1 - p0))
 	R[$k,box]=$((b1 - b0 + p1 - p0))
@@ -840,6 +854,11 @@ grep -v '^$' "$WORK/box-xdp.conf" | sed 's/^/    /'
 say "  box-afxdp.conf: the same with fast-path = off"
 say "  limit: ip netns exec $NS_BOX $BIN/xdp_limit --ifname lan0 --out wan1" \
 	"--inside $CLI_NET.0/24 --public $BOX_WAN1 --dmac (server's wan1)"
+if [ "$BENCH_GEN" = live ]; then
+	say "  generator: sctp_blast --xdp-live (BPF_PROG_RUN, XDP live frames)"
+else
+	say "  generator: sctp_blast by AF_PACKET (BENCH_GEN=packet)"
+fi
 say "  one core: generator and sink on CPU 0, the box on CPU $(box_cpus one)"
 
 T0=$SECONDS

@@ -657,8 +657,8 @@ int main(int argc, char **argv)
 		if (n >= 0)
 			printf("ESTABLISHED n=%ld of %u in %.2f s "
 			       "(%s:%u.. -> %s:%u..)\n",
-			       n, o.assocs, blast_now() - t0, o.src, o.sport, o.dst,
-			       o.dport);
+			       n, o.assocs, blast_now() - t0, o.src, o.sport,
+			       o.dst, o.dport);
 		fflush(stdout);
 		/* 99 %: a loaded machine may lose a handshake ten times. */
 		if (n < 0 ||
@@ -684,18 +684,16 @@ int main(int argc, char **argv)
 		return 1;
 	/* The generator's own CPU: user and system, the flood's share. */
 	getrusage(RUSAGE_SELF, &ru0);
-	if (o.xdp_live ? blast_live_flood(o.ifname, frames.buf[0], frames.len,
-					  flows, (unsigned int)n, o.seconds,
-					  &c) != 0
-		       : blast_flood(&o, &frames, flows, (unsigned int)n,
-				     &c) != 0)
+	if (o.xdp_live ?
+		    blast_live_flood(o.ifname, frames.buf[0], frames.len, flows,
+				     (unsigned int)n, o.seconds, &c) != 0 :
+		    blast_flood(&o, &frames, flows, (unsigned int)n, &c) != 0)
 		return 1;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("RESULT ip_len=%u frame_len=%u assocs=%ld secs=%.3f "
 	       "offered=%llu refused=%llu offered_pps=%.0f cpu_s=%.3f\n",
 	       o.ip_len, frames.len, n, c.secs, c.offered, c.refused,
-	       (double)c.offered / c.secs,
-	       rusage_s(&ru) - rusage_s(&ru0));
+	       (double)c.offered / c.secs, rusage_s(&ru) - rusage_s(&ru0));
 	free(flows);
 	return 0;
 }
