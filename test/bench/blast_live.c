@@ -47,8 +47,9 @@
  * pages the box and the sink keep in their rings (256 each) overflowed
  * its recycling ring and came back through the page allocator, each new
  * page filled again from the template: 100 ns per packet in the
- * generator and 290 ns in the sink against 70 and 210 (limit, 10,000
- * associations, 64 bytes).  It also wakes the box once per 256 frames.
+ * generator and 290-300 in the sink against 70-75 and 210-230 with 256
+ * (the limit, 10,000 associations, 64 bytes, two runs of each).  It
+ * also wakes the box once per 256 frames, not 64.
  */
 #define LIVE_BATCH     256
 

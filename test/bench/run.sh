@@ -50,9 +50,9 @@
 # The generator (BENCH_GEN=live, the default): sctp_blast --xdp-live
 # runs test/bench/xdp_live_gen.bpf.c by BPF_PROG_RUN in live-frame mode
 # on the client's lan0, which sends every frame by XDP_TX through the
-# veth's ndo_xdp_xmit into the box's ring: about 50 ns of the
-# generator's CPU per packet, where AF_PACKET's skb took 700 to 1,000
-# ns and kept the offered load below what the box could take.
+# veth's ndo_xdp_xmit into the box's ring: 25 to 60 ns of the
+# generator's CPU per packet, where AF_PACKET's skbs took 560 to 640 ns
+# and kept the offered load below what the box could take.
 # BENCH_GEN=packet: the AF_PACKET generator (PACKET_QDISC_BYPASS,
 # sendmmsg), for comparison; its skbs reach an XDP program in the box
 # only after veth copies them into an xdp_buff, which the box pays for.
