@@ -72,7 +72,9 @@
 # (BENCH_MQ_RT=0: not), as a softirq preempts user tasks: else the
 # generators and whatever else runs on the machine take their CPU, and
 # the rings overflow on the way into the box; in the one-core case too,
-# except the box's with fast-path = off (place()).
+# except the box's with fast-path = off (place()).  The generators run
+# SCHED_FIFO below them (BENCH_GEN_RT=0: not): they take what the box
+# and the sink leave, and other jobs cannot take it from them.
 #
 # Environment: BENCH_GEN (live or packet, above), BENCH_SECONDS (2) per
 # run, BENCH_SIZES ("64 1200"),
@@ -100,6 +102,9 @@ BENCH_MQ_ASSOCS=${BENCH_MQ_ASSOCS:-10000}
 BENCH_MQ_ROUNDS=${BENCH_MQ_ROUNDS:-2}
 BENCH_MQ_GEN=${BENCH_MQ_GEN:-2}
 BENCH_MQ_RT=${BENCH_MQ_RT:-1}
+BENCH_GEN_RT=${BENCH_GEN_RT:-1}
+NAPI_PRIO=50		# SCHED_FIFO: the box's and the sink's NAPI threads
+GEN_PRIO=10		# ... above the generators
 BENCH_PERF=${BENCH_PERF:-}
 BENCH_GEN=${BENCH_GEN:-live}
 case $BENCH_GEN in
@@ -361,7 +366,7 @@ place() {
 		rt="$BOX_NAPI $SRV_NAPI"
 		[ "$1" = one ] && [ "$MODE" = afxdp ] && rt=$SRV_NAPI
 		for p in $rt; do
-			chrt -f -p 50 "$p" >/dev/null || fail "chrt $p"
+			chrt -f -p "$NAPI_PRIO" "$p" >/dev/null || fail "chrt $p"
 		done
 	fi
 	if [ -n "${BG_PID[box]:-}" ]; then
@@ -601,6 +606,11 @@ blast() {
 	local gens g gcmd
 
 	[ "$c" = one ] && pin="taskset -c $(outside_cpus one)"
+	# The generators run SCHED_FIFO too, below the box's and the sink's
+	# NAPI threads: they take what those leave, and other jobs on the
+	# machine cannot starve them (the box's ring would run dry).
+	[ "$BENCH_MQ_RT" = 1 ] && [ "$BENCH_GEN_RT" = 1 ] &&
+		pin="${pin:+$pin }chrt -f $GEN_PRIO"
 	cmd="$BIN/sctp_blast --src $CLI_ADDR1 --dst $SRV_ADDR1 --dport $SCTP_PORT --ifname lan0 --dmac $BOX_MAC --ip-len $size --seconds $BENCH_SECONDS"
 	gens=("$name")
 	if [ "$c" = one ] || [ "$BENCH_MQ_GEN" = 1 ]; then
@@ -653,9 +663,9 @@ blast() {
 				gcmd="$gcmd --no-handshake"
 			fi
 			[ "$rep" = 1 ] && [ "$size" = "${BENCH_SIZES%% *}" ] &&
-				say "  ip netns exec $NS_CLI taskset -c $g ${gcmd//$WORK\//}"
+				say "  ip netns exec $NS_CLI taskset -c $g ${pin:+$pin }${gcmd//$WORK\//}"
 			# shellcheck disable=SC2086
-			run_bg "$name-$g" "$NS_CLI" taskset -c "$g" $gcmd
+			run_bg "$name-$g" "$NS_CLI" taskset -c "$g" $pin $gcmd
 		done
 	fi
 	[ "$c" = one ] && [ "$rep" = 1 ] && perf_start "$name"
