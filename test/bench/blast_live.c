@@ -13,8 +13,9 @@
  * the frames.  The generator thus pays for neither an skb nor a copy nor
  * a syscall per packet: the AF_PACKET flood's cost was the skb.
  *
- * The frames the box's ring refused are not ours to count: the veth
- * counts them as its tx_dropped, as it does for AF_PACKET's skbs.
+ * "Offered" counts every frame the program sent; those the box's full
+ * ring refused the veth counts as its tx_dropped, as it does for
+ * AF_PACKET's skbs (run.sh's "in" losses).
  */
 #include <errno.h>
 #include <net/if.h>
