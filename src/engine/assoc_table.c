@@ -749,6 +749,106 @@ void assoc_prefetch_ports(const struct assoc_table *t, enum assoc_key k,
 				      port_a, port_b, tag));
 }
 
+/* ---- warming a batch's lookups (assoc_table.h, assoc_warm_*) ---- */
+
+enum { WARM_DONE, WARM_TAG, WARM_PEER, WARM_CANDS };
+
+void assoc_warm_tag(const struct assoc_table *t, struct assoc_warm *w,
+		    enum assoc_key k, uint16_t port_a, uint16_t port_b,
+		    uint32_t tag)
+{
+	w->head = key_bucket(t, k, port_a, port_b, tag);
+	w->kind = WARM_TAG;
+	w->step = 0;
+	__builtin_prefetch(w->head);
+}
+
+void assoc_warm_peer(const struct assoc_table *t, struct assoc_warm *w,
+		     enum assoc_key k, uint16_t port_a, uint16_t port_b,
+		     const struct nat_addr *peer)
+{
+	w->head = &t->peer_buckets[peer_bucket(t, side_of(k), port_a, port_b,
+					       peer)];
+	w->kind = WARM_PEER;
+	w->step = 0;
+	__builtin_prefetch(w->head);
+}
+
+void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm *w,
+		      enum assoc_key k, uint16_t port_a, uint16_t port_b)
+{
+	w->head = &t->cand_buckets[ports_hash(t, side_of(k), port_a, port_b) &
+				   t->cand_mask];
+	w->kind = WARM_CANDS;
+	w->step = 0;
+	__builtin_prefetch(w->head);
+}
+
+void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
+			 uint16_t port_a, uint16_t port_b)
+{
+	__builtin_prefetch(key_bucket(t, k, port_a, port_b, 0), 1);
+}
+
+/* Step 2 on: the node's memory has been asked for; start what the walk
+ * reads from there (a slot's lists, a block's association). */
+static void warm_node(const struct assoc_table *t, struct assoc_warm *w)
+{
+	const struct assoc *a;
+	const struct cand_hdr *h;
+
+	switch (w->kind) {
+	case WARM_TAG:
+		a = &t->slots[NODE_ID(w->node)];
+		__builtin_prefetch(a->locals);
+		__builtin_prefetch(a->peers);
+		break;
+	case WARM_PEER:
+		a = &t->slots[PNODE_ID(w->node)];
+		__builtin_prefetch(&a->peers[PNODE_IDX(w->node)]);
+		break;
+	case WARM_CANDS:
+		h = cand_hdr_at(t, w->node);
+		if (w->step == 2) {
+			__builtin_prefetch(&t->slots[h->id]);
+			return; /* then its locals */
+		}
+		__builtin_prefetch(t->slots[h->id].locals);
+		break;
+	}
+	w->kind = WARM_DONE;
+}
+
+void assoc_warm_step(const struct assoc_table *t, struct assoc_warm *w)
+{
+	const void *at;
+
+	if (w->kind == WARM_DONE)
+		return;
+	if (w->step++) {
+		warm_node(t, w);
+		return;
+	}
+	w->node = *w->head;
+	if (w->node == ASSOC_NONE) {
+		w->kind = WARM_DONE;
+		return;
+	}
+	switch (w->kind) {
+	case WARM_TAG:
+		at = &t->slots[NODE_ID(w->node)];
+		break;
+	case WARM_PEER:
+		at = &t->slots[PNODE_ID(w->node)];
+		break;
+	default: /* the header and the candidate after it */
+		at = cand_hdr_at(t, w->node);
+		__builtin_prefetch((const char *)at + 64);
+		break;
+	}
+	__builtin_prefetch(at);
+}
+
 /*
  * Start loading every bucket assoc_link_all is about to write: far apart
  * in tables bigger than the caches, they were one miss after another.

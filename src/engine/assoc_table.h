@@ -285,6 +285,44 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 				 void *arg);
 
 /*
+ * Warming a lookup before it is made (engine_process_batch, batch_warm.c):
+ * in a table bigger than the caches every step of a chain walk is a
+ * miss, one waiting for the other.  A batch's packets are independent
+ * until processed, so their walks' first steps can load together: the
+ * batch loop starts each packet's lookups a few packets ahead with
+ * assoc_warm_*, then calls assoc_warm_step on each a packet or two
+ * later, every call reading what the one before had loaded (a bucket,
+ * then the node it names) and starting the next load (the node, then
+ * the address lists or candidate it holds), as DPDK's rte_hash does for
+ * its bulk lookups.  Reads only, and only what the table holds at the
+ * time of the call: a packet processed in between that changed a chain
+ * makes the warming miss, never the lookup wrong.
+ */
+struct assoc_warm {
+	const uint32_t *head;	/* the bucket */
+	uint32_t node;		/* the first node, once read */
+	uint8_t kind, step;	/* the table's business */
+};
+/* The tag key k's chain for (port_a, port_b, tag): assoc_lookup_tag_ends. */
+void assoc_warm_tag(const struct assoc_table *t, struct assoc_warm *w,
+		    enum assoc_key k, uint16_t port_a, uint16_t port_b,
+		    uint32_t tag);
+/* The peer index's for peer on side k (a port key): assoc_lookup_peer. */
+void assoc_warm_peer(const struct assoc_table *t, struct assoc_warm *w,
+		     enum assoc_key k, uint16_t port_a, uint16_t port_b,
+		     const struct nat_addr *peer);
+/* The candidate index's on side k: assoc_lookup_cands, and the node a
+ * new block is linked before (cands_index writes it). */
+void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm *w,
+		      enum assoc_key k, uint16_t port_a, uint16_t port_b);
+/* The bucket a new association's port key k will be linked into. */
+void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
+			 uint16_t port_a, uint16_t port_b);
+/* One step further along w; nothing once its walk's loads are all
+ * started. */
+void assoc_warm_step(const struct assoc_table *t, struct assoc_warm *w);
+
+/*
  * Two indexes narrow a port-pair walk (k: ASSOC_KEY_IN_PORTS or
  * ASSOC_KEY_OUT_PORTS, ports as for assoc_lookup_ports) to the
  * associations that can match, so that many associations sharing a

@@ -1,0 +1,25 @@
+/*
+ * batch_warm: start loading what a batch's packets will look up before
+ * their turn comes (engine_process_batch; batch_warm.c says how).
+ */
+#ifndef SCTPALG_BATCH_WARM_H
+#define SCTPALG_BATCH_WARM_H
+
+#include "assoc_table.h"
+#include "engine.h"
+
+/* The most lookups one packet starts (an INIT from inside). */
+#define BATCH_WARM_MAX 5
+
+struct batch_warm {
+	struct assoc_warm w[BATCH_WARM_MAX];
+	uint8_t n;
+};
+
+/* Reads pkt's headers and starts loading the buckets of its lookups. */
+void batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
+		     enum engine_dir dir, struct batch_warm *bw);
+/* One step further along each of them (assoc_warm_step). */
+void batch_warm_step(const struct engine *e, struct batch_warm *bw);
+
+#endif
