@@ -299,9 +299,12 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
  * makes the warming miss, never the lookup wrong.
  */
 struct assoc_warm {
+	/* The table's business (assoc_table.c, warm_node). */
 	const uint32_t *head;	/* the bucket */
-	uint32_t node;		/* the first node, once read */
-	uint8_t kind, step;	/* the table's business */
+	uint32_t node;		/* the node last asked for */
+	uint32_t owner;		/* a candidate's association, to read */
+	uint16_t port_a, port_b;
+	uint8_t kind, phase, depth, d;
 };
 /* The tag key k's chain for (port_a, port_b, tag): assoc_lookup_tag_ends. */
 void assoc_warm_tag(const struct assoc_table *t, struct assoc_warm *w,
@@ -318,9 +321,9 @@ void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm *w,
 /* The bucket a new association's port key k will be linked into. */
 void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 			 uint16_t port_a, uint16_t port_b);
-/* One step further along w; nothing once its walk's loads are all
- * started. */
-void assoc_warm_step(const struct assoc_table *t, struct assoc_warm *w);
+/* One step further along w (the next node's memory, or what a node
+ * holds); false once its walk's loads are all started. */
+bool assoc_warm_step(const struct assoc_table *t, struct assoc_warm *w);
 
 /*
  * Two indexes narrow a port-pair walk (k: ASSOC_KEY_IN_PORTS or

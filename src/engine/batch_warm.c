@@ -22,50 +22,67 @@
  */
 #include <string.h>
 
+#include "addr_map.h"
 #include "batch_warm.h"
 #include "engine_impl.h"
 #include "sctp_wire.h"
 
 /* The parts of a packet's headers its lookups are keyed by. */
 struct warm_peek {
-	struct nat_addr src, dst;
+	struct nat_addr src, dst;	/* INIT only */
 	uint16_t sport, dport;
 	uint32_t vtag, itag;
 	uint8_t type;
 };
 
+/* Is it a set-up packet (the only ones warmed: see batch_warm_plan)? */
+static bool is_setup(uint8_t type)
+{
+	return type == SCTP_CID_INIT || type == SCTP_CID_INIT_ACK ||
+	       type == SCTP_CID_COOKIE_ECHO || type == SCTP_CID_COOKIE_ACK;
+}
+
 static bool peek(const uint8_t *d, uint32_t len, struct warm_peek *p)
 {
 	uint32_t l4;
 	const uint8_t *s;
+	bool v4;
 
 	if (len < 1)
 		return false;
-	if (d[0] >> 4 == 4) {
+	v4 = d[0] >> 4 == 4;
+	if (v4) {
 		l4 = (d[0] & 15u) * 4;
 		/* Not a later fragment: its bytes are not an SCTP header. */
 		if (l4 < 20 || len < l4 + SCTP_HDR_LEN + 4 ||
 		    d[9] != IPPROTO_SCTP_NUM || (sctp_get16(d + 6) & 0x3fff))
 			return false;
-		nat_addr_from_v4(&p->src, d + 12);
-		nat_addr_from_v4(&p->dst, d + 16);
 	} else if (d[0] >> 4 == 6) {
 		l4 = 40;
 		if (len < l4 + SCTP_HDR_LEN + 4 || d[6] != IPPROTO_SCTP_NUM)
 			return false;
-		nat_addr_from_v6(&p->src, d + 8);
-		nat_addr_from_v6(&p->dst, d + 24);
 	} else {
 		return false;
 	}
 	s = d + l4;
+	p->type = s[SCTP_HDR_LEN];
+	if (!is_setup(p->type))
+		return false;
 	p->sport = sctp_get16(s + SCTP_OFF_SPORT);
 	p->dport = sctp_get16(s + SCTP_OFF_DPORT);
 	p->vtag = sctp_get32(s + SCTP_OFF_VTAG);
-	p->type = s[SCTP_HDR_LEN];
+	if (p->type != SCTP_CID_INIT)
+		return true;
 	p->itag = len >= l4 + SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG + 4 ?
 			  sctp_get32(s + SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG) :
 			  0;
+	if (v4) {
+		nat_addr_from_v4(&p->src, d + 12);
+		nat_addr_from_v4(&p->dst, d + 16);
+	} else {
+		nat_addr_from_v6(&p->src, d + 8);
+		nat_addr_from_v6(&p->dst, d + 24);
+	}
 	return true;
 }
 
@@ -74,12 +91,43 @@ static struct assoc_warm *warm_slot(struct batch_warm *bw)
 	return &bw->w[bw->n++];
 }
 
+static void warm_bind(const struct engine *e, struct batch_warm *bw,
+		      const struct nat_addr *pub, uint16_t port)
+{
+	if (bw->n_bind < BATCH_WARM_BINDS)
+		bw->bind[bw->n_bind++] = port_alloc_warm(e->ports, pub, port);
+}
+
+/*
+ * The port bindings a new association from src keeps its port on, with
+ * port-preserve: its source's public address, and with proxy
+ * multihoming every uplink's (addr_list.c, addr_list_collect).
+ */
+static void plan_binds(const struct engine *e, const struct nat_addr *src,
+		       uint16_t port, struct batch_warm *bw)
+{
+	const struct engine_config *c = &e->conf;
+	struct nat_addr pub;
+	int8_t up;
+
+	if (addr_map_inside(c, src, &pub, &up))
+		return;
+	warm_bind(e, bw, &pub, port);
+	if (c->multihome != MULTIHOME_UPLINKS || up < 0)
+		return;
+	for (unsigned int u = 0; u < c->n_uplinks; u++)
+		if (u != (unsigned int)up &&
+		    !addr_map_on_uplink(c, u, src, &pub))
+			warm_bind(e, bw, &pub, port);
+}
+
 /*
  * An INIT from inside: handshake_init's look for a retransmission (the
  * peer index, outbound), then, with port-preserve, the public port it
- * would keep checked for conflicts (handshake.c, port_conflict: the peer
- * index, the candidate index and the tag key, inbound), then the keys
- * the new association is linked by (assoc_link_all).
+ * would keep checked against the port bindings and for conflicts
+ * (handshake.c, port_conflict: the peer index, the candidate index and
+ * the tag key, inbound), then the keys the new association is linked by
+ * (assoc_link_all).
  */
 static void plan_init_out(const struct engine *e, const struct warm_peek *p,
 			  struct batch_warm *bw)
@@ -101,9 +149,16 @@ static void plan_init_out(const struct engine *e, const struct warm_peek *p,
 		assoc_warm_tag(t, warm_slot(bw), ASSOC_KEY_IN_TAG, p->sport,
 			       p->dport, p->itag);
 	assoc_warm_port_key(t, ASSOC_KEY_IN_PORTS, p->sport, p->dport);
+	plan_binds(e, &p->src, p->sport, bw);
 }
 
-void batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
+/*
+ * Set-up packets only.  A DATA packet's lookup is one chain like a COOKIE
+ * ACK's, and in a table bigger than the caches would gain as much; but
+ * with one association (bench_engine) the peek and the passes over the
+ * batch cost it more than its lookup, and DATA is most of the traffic.
+ */
+bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 		     enum engine_dir dir, struct batch_warm *bw)
 {
 	const struct assoc_table *t = e->table;
@@ -111,9 +166,9 @@ void batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 	struct warm_peek p;
 	uint16_t here, peer;
 
-	bw->n = 0;
+	bw->n = bw->n_bind = 0;
 	if (pkt->len > pkt->cap || !peek(pkt->data, pkt->len, &p))
-		return;
+		return false;
 	here = out ? p.sport : p.dport;
 	peer = out ? p.dport : p.sport;
 	switch (p.type) {
@@ -131,7 +186,7 @@ void batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 				 out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
 				 here, peer);
 		break;
-	default:
+	default: /* COOKIE ACK: by its tag, as any packet after */
 		if (p.vtag)
 			assoc_warm_tag(t, warm_slot(bw),
 				       out ? ASSOC_KEY_OUT_TAG :
@@ -139,10 +194,18 @@ void batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 				       here, peer, p.vtag);
 		break;
 	}
+	return bw->n || bw->n_bind;
 }
 
-void batch_warm_step(const struct engine *e, struct batch_warm *bw)
+bool batch_warm_step(const struct engine *e, struct batch_warm *bw)
 {
+	bool more = false;
+
 	for (unsigned int i = 0; i < bw->n; i++)
-		assoc_warm_step(e->table, &bw->w[i]);
+		more |= assoc_warm_step(e->table, &bw->w[i]);
+	/* A binding is one step from its bucket. */
+	for (unsigned int i = 0; i < bw->n_bind; i++)
+		port_alloc_warm_step(e->ports, bw->bind[i]);
+	bw->n_bind = 0;
+	return more;
 }

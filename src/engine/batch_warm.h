@@ -8,18 +8,23 @@
 #include "assoc_table.h"
 #include "engine.h"
 
-/* The most lookups one packet starts (an INIT from inside). */
+/* The most lookups one packet starts (an INIT from inside), and the
+ * most port bindings (its source on each uplink). */
 #define BATCH_WARM_MAX 5
+#define BATCH_WARM_BINDS 4
 
 struct batch_warm {
 	struct assoc_warm w[BATCH_WARM_MAX];
-	uint8_t n;
+	const uint32_t *bind[BATCH_WARM_BINDS]; /* port_alloc_warm */
+	uint8_t n, n_bind;
 };
 
-/* Reads pkt's headers and starts loading the buckets of its lookups. */
-void batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
+/* Reads pkt's headers and starts loading the buckets of its lookups;
+ * false when it started none. */
+bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 		     enum engine_dir dir, struct batch_warm *bw);
-/* One step further along each of them (assoc_warm_step). */
-void batch_warm_step(const struct engine *e, struct batch_warm *bw);
+/* One step further along each of them (assoc_warm_step); false once
+ * none has a step left. */
+bool batch_warm_step(const struct engine *e, struct batch_warm *bw);
 
 #endif

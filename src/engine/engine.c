@@ -671,15 +671,15 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 /*
  * A batch is taken in chunks of WARM_CHUNK packets: every packet's
  * lookups are started (batch_warm.c), then walked a step further, for
- * the whole chunk at a time, WARM_STEPS times, then the packets are
- * processed in order.  Loads started one after the other overlap, their
- * TLB walks too (each of the table's arrays spans many pages, and a
- * software prefetch waits for its translation before it retires); one
- * started among a packet's own work mostly waited alone.  A chunk's
- * loads, a few lines per packet, fit the L2 cache many times over.
+ * the whole chunk at a time, until no walk has a step left (at most
+ * WARM_STEPS times), then the packets are processed in order.  Loads
+ * started one after the other overlap, their TLB walks too (each of the
+ * table's arrays spans many pages); one started among a packet's own
+ * work mostly waits alone.  A chunk's loads, a few lines per packet, fit
+ * the L2 cache many times over.
  */
 #define WARM_CHUNK	64
-#define WARM_STEPS	3
+#define WARM_STEPS	8
 
 void engine_process_batch(struct engine *e, struct engine_pkt *pkts,
 			  struct engine_verdict *vs, unsigned int n,
@@ -689,12 +689,16 @@ void engine_process_batch(struct engine *e, struct engine_pkt *pkts,
 
 	for (unsigned int at = 0; at < n; at += WARM_CHUNK) {
 		unsigned int m = n - at < WARM_CHUNK ? n - at : WARM_CHUNK;
+		bool more = false;
 
 		for (unsigned int i = 0; i < m; i++)
-			batch_warm_plan(e, &pkts[at + i], dir, &warm[i]);
-		for (unsigned int s = 0; s < WARM_STEPS; s++)
+			more |= batch_warm_plan(e, &pkts[at + i], dir,
+						&warm[i]);
+		for (unsigned int s = 0; more && s < WARM_STEPS; s++) {
+			more = false;
 			for (unsigned int i = 0; i < m; i++)
-				batch_warm_step(e, &warm[i]);
+				more |= batch_warm_step(e, &warm[i]);
+		}
 		for (unsigned int i = 0; i < m; i++)
 			engine_process(e, &pkts[at + i], dir, now_ns,
 				       &vs[at + i]);
