@@ -775,6 +775,7 @@ static void warm_start(struct assoc_warm *w, const uint32_t *head,
 	w->port_a = pa;
 	w->port_b = pb;
 	w->owner = ASSOC_NONE;
+	w->port_other = 0;
 	__builtin_prefetch(head);
 }
 
@@ -865,11 +866,19 @@ static void warm_read_node(const struct assoc_table *t, struct assoc_warm *w)
 		if (CNODE_D(n) == w->d && h->port[w->d] == w->port_a &&
 		    h->port_peer == w->port_b) {
 			w->owner = h->id;
+			if (!w->port_other)
+				w->port_other = h->port[!w->d];
 			__builtin_prefetch(&t->slots[h->id]);
 		}
 		warm_node(t, w, h->next[CNODE_D(n)]);
 		break;
 	}
+}
+
+bool assoc_warm_other_port(const struct assoc_warm *w, uint16_t *port)
+{
+	*port = w->port_other;
+	return w->port_other != 0;
 }
 
 bool assoc_warm_step(const struct assoc_table *t, struct assoc_warm *w)

@@ -304,6 +304,7 @@ struct assoc_warm {
 	uint32_t node;		/* the node last asked for */
 	uint32_t owner;		/* a candidate's association, to read */
 	uint16_t port_a, port_b;
+	uint16_t port_other;	/* see assoc_warm_other_port */
 	uint8_t kind, phase, depth, d;
 };
 /* The tag key k's chain for (port_a, port_b, tag): assoc_lookup_tag_ends. */
@@ -321,6 +322,13 @@ void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm *w,
 /* The bucket a new association's port key k will be linked into. */
 void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 			 uint16_t port_a, uint16_t port_b);
+/*
+ * A candidate walk (assoc_warm_cands) that has read a block on its key:
+ * true, with the port of that association's other side in *port (the
+ * inside port for an ASSOC_KEY_IN_PORTS walk), whose keys its packet's
+ * handling goes on to (handshake_cand_plan).
+ */
+bool assoc_warm_other_port(const struct assoc_warm *w, uint16_t *port);
 /* One step further along w (the next node's memory, or what a node
  * holds); false once its walk's loads are all started. */
 bool assoc_warm_step(const struct assoc_table *t, struct assoc_warm *w);

@@ -71,11 +71,11 @@ static bool peek(const uint8_t *d, uint32_t len, struct warm_peek *p)
 	p->sport = sctp_get16(s + SCTP_OFF_SPORT);
 	p->dport = sctp_get16(s + SCTP_OFF_DPORT);
 	p->vtag = sctp_get32(s + SCTP_OFF_VTAG);
-	if (p->type != SCTP_CID_INIT)
-		return true;
 	p->itag = len >= l4 + SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG + 4 ?
 			  sctp_get32(s + SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG) :
 			  0;
+	if (p->type != SCTP_CID_INIT)
+		return true;
 	if (v4) {
 		nat_addr_from_v4(&p->src, d + 12);
 		nat_addr_from_v4(&p->dst, d + 16);
@@ -167,6 +167,7 @@ bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 	uint16_t here, peer;
 
 	bw->n = bw->n_bind = 0;
+	bw->ack_tag = 0;
 	if (pkt->len > pkt->cap || !peek(pkt->data, pkt->len, &p))
 		return false;
 	here = out ? p.sport : p.dport;
@@ -180,6 +181,11 @@ bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 					here, peer, &p.src);
 		break;
 	case SCTP_CID_INIT_ACK:
+		/* The tag it offers, checked on the other side's keys. */
+		bw->ack_tag = p.itag;
+		bw->ack_peer_port = peer;
+		bw->ack_out = out;
+		/* fall through */
 	case SCTP_CID_COOKIE_ECHO:
 		/* Found among the candidates (engine.c, lookup). */
 		assoc_warm_cands(t, warm_slot(bw),
@@ -197,12 +203,41 @@ bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 	return bw->n || bw->n_bind;
 }
 
+/*
+ * An INIT ACK's tag must be no other association's on the side that
+ * receives it (handshake_cand.c, handshake_cand_plan): by its tag key and
+ * among the candidates of that side's ports.  Those ports are the
+ * association's, known once its candidate block has been read.
+ */
+static void warm_ack_tag(const struct engine *e, struct batch_warm *bw,
+			 bool walking)
+{
+	uint16_t port;
+
+	if (!assoc_warm_other_port(&bw->w[0], &port)) {
+		if (!walking) /* no candidate on its ports */
+			bw->ack_tag = 0;
+		return;
+	}
+	assoc_warm_tag(e->table, warm_slot(bw),
+		       bw->ack_out ? ASSOC_KEY_IN_TAG : ASSOC_KEY_OUT_TAG,
+		       port, bw->ack_peer_port, bw->ack_tag);
+	assoc_warm_cands(e->table, warm_slot(bw),
+			 bw->ack_out ? ASSOC_KEY_IN_PORTS : ASSOC_KEY_OUT_PORTS,
+			 port, bw->ack_peer_port);
+	bw->ack_tag = 0;
+}
+
 bool batch_warm_step(const struct engine *e, struct batch_warm *bw)
 {
 	bool more = false;
 
 	for (unsigned int i = 0; i < bw->n; i++)
 		more |= assoc_warm_step(e->table, &bw->w[i]);
+	if (bw->ack_tag) {
+		warm_ack_tag(e, bw, more);
+		more = true;
+	}
 	/* A binding is one step from its bucket. */
 	for (unsigned int i = 0; i < bw->n_bind; i++)
 		port_alloc_warm_step(e->ports, bw->bind[i]);

@@ -16,6 +16,11 @@
 struct batch_warm {
 	struct assoc_warm w[BATCH_WARM_MAX];
 	const uint32_t *bind[BATCH_WARM_BINDS]; /* port_alloc_warm */
+	/* An INIT ACK's Initiate Tag, whose keys are warmed once its
+	 * candidate is found (batch_warm_step), then 0. */
+	uint32_t ack_tag;
+	uint16_t ack_peer_port;
+	bool ack_out;
 	uint8_t n, n_bind;
 };
 
