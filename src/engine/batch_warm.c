@@ -36,10 +36,14 @@ struct warm_peek {
 };
 
 /* Is it a set-up packet (the only ones warmed: see batch_warm_plan)? */
+#define SETUP_TYPES                                                      \
+	(1u << SCTP_CID_INIT | 1u << SCTP_CID_INIT_ACK |                 \
+	 1u << SCTP_CID_COOKIE_ECHO | 1u << SCTP_CID_COOKIE_ACK)
+_Static_assert(SCTP_CID_COOKIE_ACK < 32, "the set-up types fit a mask");
+
 static bool is_setup(uint8_t type)
 {
-	return type == SCTP_CID_INIT || type == SCTP_CID_INIT_ACK ||
-	       type == SCTP_CID_COOKIE_ECHO || type == SCTP_CID_COOKIE_ACK;
+	return type < 32 && (SETUP_TYPES >> type & 1);
 }
 
 static bool peek(const uint8_t *d, uint32_t len, struct warm_peek *p)
@@ -48,6 +52,11 @@ static bool peek(const uint8_t *d, uint32_t len, struct warm_peek *p)
 	const uint8_t *s;
 	bool v4;
 
+	/* Every packet goes through here: IPv4 without options first,
+	 * and its first chunk's type before anything else. */
+	if (len >= 20 + SCTP_HDR_LEN + 4 && d[0] == 0x45 &&
+	    !is_setup(d[20 + SCTP_HDR_LEN]))
+		return false;
 	if (len < 1)
 		return false;
 	v4 = d[0] >> 4 == 4;
@@ -166,10 +175,11 @@ bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 	struct warm_peek p;
 	uint16_t here, peer;
 
-	bw->n = bw->n_bind = 0;
-	bw->ack_tag = 0;
+	/* Before anything is written: most packets stop here. */
 	if (pkt->len > pkt->cap || !peek(pkt->data, pkt->len, &p))
 		return false;
+	bw->n = bw->n_bind = 0;
+	bw->ack_tag = 0;
 	here = out ? p.sport : p.dport;
 	peer = out ? p.dport : p.sport;
 	switch (p.type) {

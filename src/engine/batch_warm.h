@@ -25,7 +25,7 @@ struct batch_warm {
 };
 
 /* Reads pkt's headers and starts loading the buckets of its lookups;
- * false when it started none. */
+ * false when it started none (then bw is not to be stepped). */
 bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 		     enum engine_dir dir, struct batch_warm *bw);
 /* One step further along each of them (assoc_warm_step); false once

@@ -689,14 +689,14 @@ void engine_process_batch(struct engine *e, struct engine_pkt *pkts,
 
 	for (unsigned int at = 0; at < n; at += WARM_CHUNK) {
 		unsigned int m = n - at < WARM_CHUNK ? n - at : WARM_CHUNK;
-		bool more = false;
+		unsigned int w = 0; /* packets warmed, in warm[] */
+		bool more = true;
 
 		for (unsigned int i = 0; i < m; i++)
-			more |= batch_warm_plan(e, &pkts[at + i], dir,
-						&warm[i]);
-		for (unsigned int s = 0; more && s < WARM_STEPS; s++) {
+			w += batch_warm_plan(e, &pkts[at + i], dir, &warm[w]);
+		for (unsigned int s = 0; w && more && s < WARM_STEPS; s++) {
 			more = false;
-			for (unsigned int i = 0; i < m; i++)
+			for (unsigned int i = 0; i < w; i++)
 				more |= batch_warm_step(e, &warm[i]);
 		}
 		for (unsigned int i = 0; i < m; i++)
