@@ -287,16 +287,15 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 /*
  * Warming a lookup before it is made (engine_process_batch, batch_warm.c):
  * in a table bigger than the caches every step of a chain walk is a
- * miss, one waiting for the other.  A batch's packets are independent
- * until processed, so their walks' first steps can load together: the
- * batch loop starts each packet's lookups a few packets ahead with
- * assoc_warm_*, then calls assoc_warm_step on each a packet or two
- * later, every call reading what the one before had loaded (a bucket,
- * then the node it names) and starting the next load (the node, then
- * the address lists or candidate it holds), as DPDK's rte_hash does for
- * its bulk lookups.  Reads only, and only what the table holds at the
- * time of the call: a packet processed in between that changed a chain
- * makes the warming miss, never the lookup wrong.
+ * miss, one waiting for the other.  The loads of different packets'
+ * walks do not wait for each other, so the batch loop starts the walks
+ * of all the packets of a chunk with assoc_warm_*, then calls
+ * assoc_warm_step on each of them in turn, round after round: every
+ * call reads what the one before had asked for (a bucket, then the node
+ * it names, then the next node) and asks for the next load, as DPDK's
+ * rte_hash does for its bulk lookups.  Reads only, before any packet of
+ * the chunk is processed: a packet that then changes a chain makes the
+ * warming of the ones after it miss, never their lookups wrong.
  */
 struct assoc_warm {
 	/* The table's business (assoc_table.c, warm_node). */

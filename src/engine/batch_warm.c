@@ -6,19 +6,20 @@
  * misses, a bucket, then a slot, then an address list or a candidate,
  * each load waiting for the one before; one packet at a time, a
  * handshake's four packets spent most of their time waiting (README,
- * Performance).  The packets of a batch are independent until
- * processed, so the batch loop reads each packet's header a few
- * packets ahead of its turn, starts the loads of the buckets its
- * lookups will read (assoc_warm_*, src/engine/assoc_table.h), and walks
- * them one step further on each of the next packets' turns; by its own
- * turn they are in the cache.
+ * Performance).  Different packets' loads need not wait for each
+ * other, so the batch loop (engine.c, engine_process_batch) reads the
+ * headers of a chunk's packets first, starts the loads of the buckets
+ * their lookups will read (assoc_warm_*, src/engine/assoc_table.h),
+ * then walks all of them one step further, round after round, and only
+ * then processes the packets: by a packet's turn its chains are in the
+ * cache, loaded together with the others'.
  *
  * Nothing here decides anything: the header is read again, in full, by
- * engine_process, and the warming only reads the table as it is at the
- * time, so packets of one batch that change each other's chains see
- * every change (it can only make a warming miss).  A packet the peek
- * does not understand (fragments, IPv6 extension headers, short ones)
- * is simply not warmed.
+ * engine_process, and the warming only reads the table as it is before
+ * the chunk, so packets of one batch that change each other's chains
+ * see every change (it can only make a warming miss).  A packet the
+ * peek does not understand (fragments, IPv6 extension headers, short
+ * ones) is simply not warmed.
  */
 #include <string.h>
 
