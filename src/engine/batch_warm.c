@@ -21,8 +21,6 @@
  * peek does not understand (fragments, IPv6 extension headers, short
  * ones) is simply not warmed.
  */
-#include <string.h>
-
 #include "addr_map.h"
 #include "batch_warm.h"
 #include "engine_impl.h"
