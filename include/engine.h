@@ -236,7 +236,12 @@ void engine_destroy(struct engine *e);
 void engine_process(struct engine *e, struct engine_pkt *pkt,
 		    enum engine_dir dir, uint64_t now_ns,
 		    struct engine_verdict *v);
-/* The same for a batch (the AF_XDP loop's unit of work). */
+/*
+ * The same for a batch (the AF_XDP loop's unit of work), with the same
+ * result for every packet as engine_process() on each in order; the
+ * set-up packets' lookups are started for the whole batch before any is
+ * processed, so that their cache misses overlap (README, Performance).
+ */
 void engine_process_batch(struct engine *e, struct engine_pkt *pkts,
 			  struct engine_verdict *vs, unsigned int n,
 			  enum engine_dir dir, uint64_t now_ns);

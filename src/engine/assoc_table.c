@@ -749,6 +749,163 @@ void assoc_prefetch_ports(const struct assoc_table *t, enum assoc_key k,
 				      port_a, port_b, tag));
 }
 
+/* ---- warming a batch's lookups (assoc_table.h, assoc_warm_*) ---- */
+
+/*
+ * A walk is warmed node by node along its chain, as the lookup will
+ * walk it (a lookup for a new association's key walks the whole chain,
+ * about one node on average in a full table, often two), up to
+ * WARM_DEPTH nodes.  w->phase says what was asked for last: nothing
+ * yet (the bucket), a node's slot or block, a peer node's entry.
+ */
+#define WARM_DEPTH 4
+
+enum { WARM_DONE, WARM_TAG, WARM_PEER, WARM_CANDS };
+enum { PHASE_BUCKET, PHASE_NODE, PHASE_PEER_ENTRY };
+
+static void warm_start(struct assoc_warm *w, const uint32_t *head,
+		       uint8_t kind, unsigned int d, uint16_t pa,
+		       uint16_t pb)
+{
+	w->head = head;
+	w->kind = kind;
+	w->phase = PHASE_BUCKET;
+	w->depth = 0;
+	w->d = (uint8_t)d;
+	w->port_a = pa;
+	w->port_b = pb;
+	w->owner = ASSOC_NONE;
+	w->port_other = 0;
+	__builtin_prefetch(head);
+}
+
+void assoc_warm_tag(const struct assoc_table *t, struct assoc_warm *w,
+		    enum assoc_key k, uint16_t port_a, uint16_t port_b,
+		    uint32_t tag)
+{
+	warm_start(w, key_bucket(t, k, port_a, port_b, tag), WARM_TAG, 0,
+		   port_a, port_b);
+}
+
+void assoc_warm_peer(const struct assoc_table *t, struct assoc_warm *w,
+		     enum assoc_key k, uint16_t port_a, uint16_t port_b,
+		     const struct nat_addr *peer)
+{
+	warm_start(w,
+		   &t->peer_buckets[peer_bucket(t, side_of(k), port_a, port_b,
+						peer)],
+		   WARM_PEER, side_of(k), port_a, port_b);
+}
+
+void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm *w,
+		      enum assoc_key k, uint16_t port_a, uint16_t port_b)
+{
+	warm_start(w,
+		   &t->cand_buckets[ports_hash(t, side_of(k), port_a, port_b) &
+				    t->cand_mask],
+		   WARM_CANDS, side_of(k), port_a, port_b);
+}
+
+void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
+			 uint16_t port_a, uint16_t port_b)
+{
+	__builtin_prefetch(key_bucket(t, k, port_a, port_b, 0), 1);
+}
+
+/* Ask for node n's memory (the phase after it reads it). */
+static void warm_node(const struct assoc_table *t, struct assoc_warm *w,
+		      uint32_t n)
+{
+	const char *at;
+
+	if (n == ASSOC_NONE || w->depth++ == WARM_DEPTH) {
+		w->kind = WARM_DONE;
+		return;
+	}
+	w->node = n;
+	w->phase = PHASE_NODE;
+	switch (w->kind) {
+	case WARM_TAG:
+		__builtin_prefetch(&t->slots[NODE_ID(n)]);
+		break;
+	case WARM_PEER:
+		__builtin_prefetch(&t->slots[PNODE_ID(n)]);
+		break;
+	default: /* the header and the candidate after it */
+		at = (const char *)cand_hdr_at(t, n);
+		__builtin_prefetch(at);
+		__builtin_prefetch(at + 64);
+		break;
+	}
+}
+
+/* Phase PHASE_NODE: the node's memory was asked for; read it. */
+static void warm_read_node(const struct assoc_table *t, struct assoc_warm *w)
+{
+	uint32_t n = w->node;
+	const struct assoc *a;
+	const struct cand_hdr *h;
+
+	switch (w->kind) {
+	case WARM_TAG:
+		/* The lists, for the one that matches (lookup_tag_ends). */
+		a = &t->slots[NODE_ID(n)];
+		__builtin_prefetch(a->locals);
+		__builtin_prefetch(a->peers);
+		warm_node(t, w, *hnext_of(t, NODE_ID(n), NODE_KEY(n)));
+		break;
+	case WARM_PEER:
+		a = &t->slots[PNODE_ID(n)];
+		__builtin_prefetch(&a->peers[PNODE_IDX(n)]);
+		w->phase = PHASE_PEER_ENTRY;
+		break;
+	default:
+		/* The association of a node on the key, then its inside
+		 * addresses (cand_matches reads both). */
+		h = cand_hdr_at(t, n);
+		if (CNODE_D(n) == w->d && h->port[w->d] == w->port_a &&
+		    h->port_peer == w->port_b) {
+			w->owner = h->id;
+			if (!w->port_other)
+				w->port_other = h->port[!w->d];
+			__builtin_prefetch(&t->slots[h->id]);
+		}
+		warm_node(t, w, h->next[CNODE_D(n)]);
+		break;
+	}
+}
+
+bool assoc_warm_other_port(const struct assoc_warm *w, uint16_t *port)
+{
+	*port = w->port_other;
+	return w->port_other != 0;
+}
+
+bool assoc_warm_step(const struct assoc_table *t, struct assoc_warm *w)
+{
+	if (w->owner != ASSOC_NONE) {
+		__builtin_prefetch(t->slots[w->owner].locals);
+		w->owner = ASSOC_NONE;
+	}
+	switch (w->kind == WARM_DONE ? -1 : w->phase) {
+	case PHASE_BUCKET:
+		warm_node(t, w, *w->head);
+		break;
+	case PHASE_NODE:
+		warm_read_node(t, w);
+		break;
+	case PHASE_PEER_ENTRY:
+		warm_node(t, w,
+			  t->slots[PNODE_ID(w->node)]
+				  .peers[PNODE_IDX(w->node)]
+				  .pnext[PNODE_D(w->node)]);
+		break;
+	default:
+		break;
+	}
+	return w->kind != WARM_DONE || w->owner != ASSOC_NONE;
+}
+
 /*
  * Start loading every bucket assoc_link_all is about to write: far apart
  * in tables bigger than the caches, they were one miss after another.

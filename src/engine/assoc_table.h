@@ -285,6 +285,54 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 				 void *arg);
 
 /*
+ * Warming a lookup before it is made (engine_process_batch, batch_warm.c):
+ * in a table bigger than the caches every step of a chain walk is a
+ * miss, one waiting for the other.  The loads of different packets'
+ * walks do not wait for each other, so the batch loop starts the walks
+ * of all the packets of a chunk with assoc_warm_*, then calls
+ * assoc_warm_step on each of them in turn, round after round: every
+ * call reads what the one before had asked for (a bucket, then the node
+ * it names, then the next node) and asks for the next load, as DPDK's
+ * rte_hash does for its bulk lookups.  Reads only, before any packet of
+ * the chunk is processed: a packet that then changes a chain makes the
+ * warming of the ones after it miss, never their lookups wrong.
+ */
+struct assoc_warm {
+	/* The table's business (assoc_table.c, warm_node). */
+	const uint32_t *head;	/* the bucket */
+	uint32_t node;		/* the node last asked for */
+	uint32_t owner;		/* a candidate's association, to read */
+	uint16_t port_a, port_b;
+	uint16_t port_other;	/* see assoc_warm_other_port */
+	uint8_t kind, phase, depth, d;
+};
+/* The tag key k's chain for (port_a, port_b, tag): assoc_lookup_tag_ends. */
+void assoc_warm_tag(const struct assoc_table *t, struct assoc_warm *w,
+		    enum assoc_key k, uint16_t port_a, uint16_t port_b,
+		    uint32_t tag);
+/* The peer index's for peer on side k (a port key): assoc_lookup_peer. */
+void assoc_warm_peer(const struct assoc_table *t, struct assoc_warm *w,
+		     enum assoc_key k, uint16_t port_a, uint16_t port_b,
+		     const struct nat_addr *peer);
+/* The candidate index's on side k: assoc_lookup_cands, and the node a
+ * new block is linked before (cands_index writes it). */
+void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm *w,
+		      enum assoc_key k, uint16_t port_a, uint16_t port_b);
+/* The bucket a new association's port key k will be linked into. */
+void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
+			 uint16_t port_a, uint16_t port_b);
+/*
+ * A candidate walk (assoc_warm_cands) that has read a block on its key:
+ * true, with the port of that association's other side in *port (the
+ * inside port for an ASSOC_KEY_IN_PORTS walk), whose keys its packet's
+ * handling goes on to (handshake_cand_plan).
+ */
+bool assoc_warm_other_port(const struct assoc_warm *w, uint16_t *port);
+/* One step further along w (the next node's memory, or what a node
+ * holds); false once its walk's loads are all started. */
+bool assoc_warm_step(const struct assoc_table *t, struct assoc_warm *w);
+
+/*
  * Two indexes narrow a port-pair walk (k: ASSOC_KEY_IN_PORTS or
  * ASSOC_KEY_OUT_PORTS, ports as for assoc_lookup_ports) to the
  * associations that can match, so that many associations sharing a

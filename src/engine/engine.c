@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "addr_map.h"
+#include "batch_warm.h"
 #include "crc32c.h"
 #include "engine_impl.h"
 #include "handshake_budget.h"
@@ -667,14 +668,40 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		engine_fast_mark(e, x.a);
 }
 
+/*
+ * A batch is taken in chunks of WARM_CHUNK packets: every packet's
+ * lookups are started (batch_warm.c), then walked a step further, for
+ * the whole chunk at a time, until no walk has a step left (at most
+ * WARM_STEPS times), then the packets are processed in order.  Loads
+ * started one after the other overlap, their TLB walks too (each of the
+ * table's arrays spans many pages); one started among a packet's own
+ * work mostly waits alone.  A chunk's loads, a few lines per packet, fit
+ * the L2 cache many times over.
+ */
+#define WARM_CHUNK	64
+#define WARM_STEPS	8
+
 void engine_process_batch(struct engine *e, struct engine_pkt *pkts,
 			  struct engine_verdict *vs, unsigned int n,
 			  enum engine_dir dir, uint64_t now_ns)
 {
-	for (unsigned int i = 0; i < n; i++) {
-		if (i + 1 < n)
-			__builtin_prefetch(pkts[i + 1].data);
-		engine_process(e, &pkts[i], dir, now_ns, &vs[i]);
+	struct batch_warm warm[WARM_CHUNK];
+
+	for (unsigned int at = 0; at < n; at += WARM_CHUNK) {
+		unsigned int m = n - at < WARM_CHUNK ? n - at : WARM_CHUNK;
+		unsigned int w = 0; /* packets warmed, in warm[] */
+		bool more = true;
+
+		for (unsigned int i = 0; i < m; i++)
+			w += batch_warm_plan(e, &pkts[at + i], dir, &warm[w]);
+		for (unsigned int s = 0; w && more && s < WARM_STEPS; s++) {
+			more = false;
+			for (unsigned int i = 0; i < w; i++)
+				more |= batch_warm_step(e, &warm[i]);
+		}
+		for (unsigned int i = 0; i < m; i++)
+			engine_process(e, &pkts[at + i], dir, now_ns,
+				       &vs[at + i]);
 	}
 }
 

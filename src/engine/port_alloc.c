@@ -90,6 +90,22 @@ static uint32_t *find(const struct port_alloc *pa, const struct nat_addr *pub,
 	return pp;
 }
 
+const uint32_t *port_alloc_warm(const struct port_alloc *pa,
+				const struct nat_addr *pub, uint16_t port)
+{
+	const uint32_t *b =
+		&pa->buckets[nat_addr_hash(pub, pa->seed ^ port) & pa->mask];
+
+	__builtin_prefetch(b);
+	return b;
+}
+
+void port_alloc_warm_step(const struct port_alloc *pa, const uint32_t *bucket)
+{
+	if (*bucket != NONE)
+		__builtin_prefetch(&pa->pool[*bucket]);
+}
+
 bool port_alloc_usable(const struct port_alloc *pa,
 		       const struct nat_addr *pub, uint16_t port,
 		       const struct nat_addr *owner, uint16_t owner_port)

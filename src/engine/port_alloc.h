@@ -30,6 +30,17 @@ void port_alloc_destroy(struct port_alloc *pa);
 bool port_alloc_usable(const struct port_alloc *pa,
 		       const struct nat_addr *pub, uint16_t port,
 		       const struct nat_addr *owner, uint16_t owner_port);
+/*
+ * Warming (src/engine/batch_warm.c): port_alloc_warm starts loading the
+ * bucket of (pub, port) and returns it; port_alloc_warm_step, called
+ * once it has had time to arrive, starts loading the binding it names.
+ * Reads only.
+ */
+const uint32_t *port_alloc_warm(const struct port_alloc *pa,
+				const struct nat_addr *pub, uint16_t port);
+void port_alloc_warm_step(const struct port_alloc *pa,
+			  const uint32_t *bucket);
+
 /* Take a reference: 0, -EADDRINUSE (another owner), -ENOSPC (pool). */
 int port_alloc_ref(struct port_alloc *pa, const struct nat_addr *pub,
 		   uint16_t port, const struct nat_addr *owner,

@@ -147,6 +147,11 @@ say "$ENGINE_OUT"
 say "== 1b. association set-up and memory in process: build/test/bench/bench_setup"
 SETUP_OUT=$("$BIN/bench_setup") || fail "bench_setup exited $?"
 say "$SETUP_OUT"
+# The same one packet per engine_process() call, as measured before
+# the engine took batches of set-up packets together (README, Performance).
+SETUP_ONE_OUT=$(BENCH_SETUP_BATCH=1 "$BIN/bench_setup") ||
+	fail "bench_setup (one by one) exited $?"
+say "$SETUP_ONE_OUT"
 
 # ---------------------------------------------------------------- helpers
 # cpu_snap FILE: per-CPU jiffies now.

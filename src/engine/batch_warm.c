@@ -1,0 +1,255 @@
+/*
+ * batch_warm.c: start loading what a batch's packets will look up before
+ * their turn (engine_process_batch).
+ *
+ * In a table of a million associations each lookup is a chain of cache
+ * misses, a bucket, then a slot, then an address list or a candidate,
+ * each load waiting for the one before; one packet at a time, a
+ * handshake's four packets spent most of their time waiting (README,
+ * Performance).  Different packets' loads need not wait for each
+ * other, so the batch loop (engine.c, engine_process_batch) reads the
+ * headers of a chunk's packets first, starts the loads of the buckets
+ * their lookups will read (assoc_warm_*, src/engine/assoc_table.h),
+ * then walks all of them one step further, round after round, and only
+ * then processes the packets: by a packet's turn its chains are in the
+ * cache, loaded together with the others'.
+ *
+ * Nothing here decides anything: the header is read again, in full, by
+ * engine_process, and the warming only reads the table as it is before
+ * the chunk, so packets of one batch that change each other's chains
+ * see every change (it can only make a warming miss).  A packet the
+ * peek does not understand (fragments, IPv6 extension headers, short
+ * ones) is simply not warmed.
+ */
+#include "addr_map.h"
+#include "batch_warm.h"
+#include "engine_impl.h"
+#include "sctp_wire.h"
+
+/* The parts of a packet's headers its lookups are keyed by. */
+struct warm_peek {
+	struct nat_addr src, dst;	/* INIT only */
+	uint16_t sport, dport;
+	uint32_t vtag, itag;
+	uint8_t type;
+};
+
+/* Is it a set-up packet (the only ones warmed: see batch_warm_plan)? */
+#define SETUP_TYPES                                                      \
+	(1u << SCTP_CID_INIT | 1u << SCTP_CID_INIT_ACK |                 \
+	 1u << SCTP_CID_COOKIE_ECHO | 1u << SCTP_CID_COOKIE_ACK)
+_Static_assert(SCTP_CID_COOKIE_ACK < 32, "the set-up types fit a mask");
+
+static bool is_setup(uint8_t type)
+{
+	return type < 32 && (SETUP_TYPES >> type & 1);
+}
+
+static bool peek(const uint8_t *d, uint32_t len, struct warm_peek *p)
+{
+	uint32_t l4;
+	const uint8_t *s;
+	bool v4;
+
+	/* Every packet goes through here: IPv4 without options first,
+	 * and its first chunk's type before anything else. */
+	if (len >= 20 + SCTP_HDR_LEN + 4 && d[0] == 0x45 &&
+	    !is_setup(d[20 + SCTP_HDR_LEN]))
+		return false;
+	if (len < 1)
+		return false;
+	v4 = d[0] >> 4 == 4;
+	if (v4) {
+		l4 = (d[0] & 15u) * 4;
+		/* Not a later fragment: its bytes are not an SCTP header. */
+		if (l4 < 20 || len < l4 + SCTP_HDR_LEN + 4 ||
+		    d[9] != IPPROTO_SCTP_NUM || (sctp_get16(d + 6) & 0x3fff))
+			return false;
+	} else if (d[0] >> 4 == 6) {
+		l4 = 40;
+		if (len < l4 + SCTP_HDR_LEN + 4 || d[6] != IPPROTO_SCTP_NUM)
+			return false;
+	} else {
+		return false;
+	}
+	s = d + l4;
+	p->type = s[SCTP_HDR_LEN];
+	if (!is_setup(p->type))
+		return false;
+	p->sport = sctp_get16(s + SCTP_OFF_SPORT);
+	p->dport = sctp_get16(s + SCTP_OFF_DPORT);
+	p->vtag = sctp_get32(s + SCTP_OFF_VTAG);
+	p->itag = len >= l4 + SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG + 4 ?
+			  sctp_get32(s + SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG) :
+			  0;
+	if (p->type != SCTP_CID_INIT)
+		return true;
+	if (v4) {
+		nat_addr_from_v4(&p->src, d + 12);
+		nat_addr_from_v4(&p->dst, d + 16);
+	} else {
+		nat_addr_from_v6(&p->src, d + 8);
+		nat_addr_from_v6(&p->dst, d + 24);
+	}
+	return true;
+}
+
+static struct assoc_warm *warm_slot(struct batch_warm *bw)
+{
+	return &bw->w[bw->n++];
+}
+
+static void warm_bind(const struct engine *e, struct batch_warm *bw,
+		      const struct nat_addr *pub, uint16_t port)
+{
+	if (bw->n_bind < BATCH_WARM_BINDS)
+		bw->bind[bw->n_bind++] = port_alloc_warm(e->ports, pub, port);
+}
+
+/*
+ * The port bindings a new association from src keeps its port on, with
+ * port-preserve: its source's public address, and with proxy
+ * multihoming every uplink's (addr_list.c, addr_list_collect).
+ */
+static void plan_binds(const struct engine *e, const struct nat_addr *src,
+		       uint16_t port, struct batch_warm *bw)
+{
+	const struct engine_config *c = &e->conf;
+	struct nat_addr pub;
+	int8_t up;
+
+	if (addr_map_inside(c, src, &pub, &up))
+		return;
+	warm_bind(e, bw, &pub, port);
+	if (c->multihome != MULTIHOME_UPLINKS || up < 0)
+		return;
+	for (unsigned int u = 0; u < c->n_uplinks; u++)
+		if (u != (unsigned int)up &&
+		    !addr_map_on_uplink(c, u, src, &pub))
+			warm_bind(e, bw, &pub, port);
+}
+
+/*
+ * An INIT from inside: handshake_init's look for a retransmission (the
+ * peer index, outbound), then, with port-preserve, the public port it
+ * would keep checked against the port bindings and for conflicts
+ * (handshake.c, port_conflict: the peer index, the candidate index and
+ * the tag key, inbound), then the keys the new association is linked by
+ * (assoc_link_all).
+ */
+static void plan_init_out(const struct engine *e, const struct warm_peek *p,
+			  struct batch_warm *bw)
+{
+	const struct assoc_table *t = e->table;
+
+	assoc_warm_peer(t, warm_slot(bw), ASSOC_KEY_OUT_PORTS, p->sport,
+			p->dport, &p->dst);
+	assoc_warm_cands(t, warm_slot(bw), ASSOC_KEY_OUT_PORTS, p->sport,
+			 p->dport);
+	assoc_warm_port_key(t, ASSOC_KEY_OUT_PORTS, p->sport, p->dport);
+	if (!e->conf.port_preserve)
+		return;
+	assoc_warm_peer(t, warm_slot(bw), ASSOC_KEY_IN_PORTS, p->sport,
+			p->dport, &p->dst);
+	assoc_warm_cands(t, warm_slot(bw), ASSOC_KEY_IN_PORTS, p->sport,
+			 p->dport);
+	if (p->itag)
+		assoc_warm_tag(t, warm_slot(bw), ASSOC_KEY_IN_TAG, p->sport,
+			       p->dport, p->itag);
+	assoc_warm_port_key(t, ASSOC_KEY_IN_PORTS, p->sport, p->dport);
+	plan_binds(e, &p->src, p->sport, bw);
+}
+
+/*
+ * Set-up packets only.  A DATA packet's lookup is one chain like a COOKIE
+ * ACK's, and in a table bigger than the caches would gain as much; but
+ * with one association (bench_engine) the peek and the passes over the
+ * batch cost it more than its lookup, and DATA is most of the traffic.
+ */
+bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
+		     enum engine_dir dir, struct batch_warm *bw)
+{
+	const struct assoc_table *t = e->table;
+	bool out = dir == ENGINE_OUTBOUND;
+	struct warm_peek p;
+	uint16_t here, peer;
+
+	/* Before anything is written: most packets stop here. */
+	if (pkt->len > pkt->cap || !peek(pkt->data, pkt->len, &p))
+		return false;
+	bw->n = bw->n_bind = 0;
+	bw->ack_tag = 0;
+	here = out ? p.sport : p.dport;
+	peer = out ? p.dport : p.sport;
+	switch (p.type) {
+	case SCTP_CID_INIT:
+		if (out)
+			plan_init_out(e, &p, bw);
+		else
+			assoc_warm_peer(t, warm_slot(bw), ASSOC_KEY_IN_PORTS,
+					here, peer, &p.src);
+		break;
+	case SCTP_CID_INIT_ACK:
+		/* The tag it offers, checked on the other side's keys. */
+		bw->ack_tag = p.itag;
+		bw->ack_peer_port = peer;
+		bw->ack_out = out;
+		/* fall through */
+	case SCTP_CID_COOKIE_ECHO:
+		/* Found among the candidates (engine.c, lookup). */
+		assoc_warm_cands(t, warm_slot(bw),
+				 out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
+				 here, peer);
+		break;
+	default: /* COOKIE ACK: by its tag, as any packet after */
+		if (p.vtag)
+			assoc_warm_tag(t, warm_slot(bw),
+				       out ? ASSOC_KEY_OUT_TAG :
+					     ASSOC_KEY_IN_TAG,
+				       here, peer, p.vtag);
+		break;
+	}
+	return bw->n || bw->n_bind;
+}
+
+/*
+ * An INIT ACK's tag must be no other association's on the side that
+ * receives it (handshake_cand.c, handshake_cand_plan): by its tag key and
+ * among the candidates of that side's ports.  Those ports are the
+ * association's, known once its candidate block has been read.
+ */
+static void warm_ack_tag(const struct engine *e, struct batch_warm *bw,
+			 bool walking)
+{
+	uint16_t port;
+
+	if (!assoc_warm_other_port(&bw->w[0], &port)) {
+		if (!walking) /* no candidate on its ports */
+			bw->ack_tag = 0;
+		return;
+	}
+	assoc_warm_tag(e->table, warm_slot(bw),
+		       bw->ack_out ? ASSOC_KEY_IN_TAG : ASSOC_KEY_OUT_TAG,
+		       port, bw->ack_peer_port, bw->ack_tag);
+	assoc_warm_cands(e->table, warm_slot(bw),
+			 bw->ack_out ? ASSOC_KEY_IN_PORTS : ASSOC_KEY_OUT_PORTS,
+			 port, bw->ack_peer_port);
+	bw->ack_tag = 0;
+}
+
+bool batch_warm_step(const struct engine *e, struct batch_warm *bw)
+{
+	bool more = false;
+
+	for (unsigned int i = 0; i < bw->n; i++)
+		more |= assoc_warm_step(e->table, &bw->w[i]);
+	if (bw->ack_tag) {
+		warm_ack_tag(e, bw, more);
+		more = true;
+	}
+	/* A binding is one step from its bucket. */
+	for (unsigned int i = 0; i < bw->n_bind; i++)
+		port_alloc_warm_step(e->ports, bw->bind[i]);
+	bw->n_bind = 0;
+	return more;
+}
