@@ -296,7 +296,7 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 	int port, err;
 	struct assoc *a;
 
-	err = addr_map_inside(c, &x->src, &probe, &up);
+	err = addr_list_map_src(x, &probe, &up);
 	if (err) {
 		engine_drop(x, err == -ENOENT ? DROP_INSIDE_ADDR_UNKNOWN :
 						DROP_NO_MAPPING);
