@@ -134,16 +134,9 @@ struct xlate_ctx {
 	/* Not cleared either: plan_join fills it whole before it sets
 	 * join_local, and nothing reads it otherwise. */
 	struct assoc_bind join;
-	/* Not cleared: addr_list_map_src fills it whole before it sets
-	 * src_mapped.  An INIT maps its source up to three times. */
-	struct src_map {
-		int err;
-		int8_t uplink;
-		struct nat_addr public_;
-	} src_map;
 	/*
-	 * Last, and not cleared per packet (engine_process clears what
-	 * precedes it): each op is written whole as it is added, and DATA
+	 * Not cleared per packet (engine_process clears what precedes
+	 * asconf_ops): each op is written whole as it is added, and DATA
 	 * should not pay for zeroing 16 of them.
 	 */
 	struct asconf_op {
@@ -157,6 +150,13 @@ struct xlate_ctx {
 		struct nat_addr addr;	/* as found (wildcard resolved) */
 		struct nat_addr public_;	/* outbound: what the peer sees */
 	} asconf_ops[16];
+	/* Not cleared either: addr_list_map_src fills it whole before it
+	 * sets src_mapped.  An INIT maps its source up to three times. */
+	struct src_map {
+		int err;
+		int8_t uplink;
+		struct nat_addr public_;
+	} src_map;
 };
 
 /* engine.c */
