@@ -151,7 +151,7 @@ struct xlate_ctx {
 		struct nat_addr public_;	/* outbound: what the peer sees */
 	} asconf_ops[16];
 	/* Not cleared either: addr_list_map_src fills it whole before it
-	 * sets src_mapped.  An INIT maps its source up to three times. */
+	 * sets src_mapped.  An INIT from inside needs it up to three times. */
 	struct src_map {
 		int err;
 		int8_t uplink;
