@@ -99,16 +99,36 @@ static int map_local(struct xlate_ctx *x, const struct nat_addr *inside,
 			return 0;
 		}
 	}
+	if (inside == &x->src)
+		return addr_list_map_src(x, &l->public_, &l->uplink);
 	return addr_map_inside(c, inside, &l->public_, &l->uplink);
 }
 
-static bool source_translated(const struct engine_config *c,
-			      const struct nat_addr *src)
+int addr_list_map_src(struct xlate_ctx *x, struct nat_addr *pub,
+		      int8_t *uplink)
+{
+	struct src_map *m = &x->src_map;
+
+	if (!x->src_mapped) {
+		m->public_ = (struct nat_addr){ 0 };
+		m->uplink = -1;
+		m->err = addr_map_inside(&x->e->conf, &x->src, &m->public_,
+					 &m->uplink);
+		x->src_mapped = true;
+	}
+	if (!m->err) {
+		*pub = m->public_;
+		*uplink = m->uplink;
+	}
+	return m->err;
+}
+
+static bool source_translated(struct xlate_ctx *x)
 {
 	struct nat_addr pub;
 	int8_t up;
 
-	return !addr_map_inside(c, src, &pub, &up) && up >= 0;
+	return !addr_list_map_src(x, &pub, &up) && up >= 0;
 }
 
 enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
@@ -156,7 +176,7 @@ enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
 	 * address other than the one its INIT names.
 	 */
 	if (bind_listed && c->multihome == MULTIHOME_UPLINKS &&
-	    !(a->flags & ASSOC_F_INBOUND) && source_translated(c, &x->src)) {
+	    !(a->flags & ASSOC_F_INBOUND) && source_translated(x)) {
 		for (unsigned int u = 0; u < c->n_uplinks; u++) {
 			l.inside = x->src;
 			l.uplink = (int8_t)u;

@@ -35,8 +35,11 @@ int addr_map_on_uplink(const struct engine_config *c, unsigned int uplink,
 			n++;
 	if (n == 0)
 		return -EADDRNOTAVAIL;
-	/* Seed 0 on purpose: the choice must survive a daemon restart. */
-	pick = nat_addr_hash(inside, 0) % n;
+	/*
+	 * Seed 0 on purpose: the choice must survive a daemon restart.  One
+	 * address, the usual case, is the choice whatever the hash.
+	 */
+	pick = n == 1 ? 0 : nat_addr_hash(inside, 0) % n;
 	for (unsigned int i = 0; i < u->n_public; i++) {
 		if (u->public_addrs[i].family != inside->family)
 			continue;

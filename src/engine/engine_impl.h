@@ -114,6 +114,7 @@ struct xlate_ctx {
 	 * (handshake_cand_lookup). */
 	bool cand_strict;
 	uint8_t locals_before;	/* locals[] added by this packet start here */
+	bool src_mapped;	/* src_map holds addr_map_inside of src */
 	/*
 	 * ASCONF / ASCONF-ACK, planned by asconf_plan, applied by
 	 * asconf_commit.  The ops of the packet's ASCONF chunks become
@@ -134,8 +135,8 @@ struct xlate_ctx {
 	 * join_local, and nothing reads it otherwise. */
 	struct assoc_bind join;
 	/*
-	 * Last, and not cleared per packet (engine_process clears what
-	 * precedes it): each op is written whole as it is added, and DATA
+	 * Not cleared per packet (engine_process clears what precedes
+	 * asconf_ops): each op is written whole as it is added, and DATA
 	 * should not pay for zeroing 16 of them.
 	 */
 	struct asconf_op {
@@ -149,6 +150,13 @@ struct xlate_ctx {
 		struct nat_addr addr;	/* as found (wildcard resolved) */
 		struct nat_addr public_;	/* outbound: what the peer sees */
 	} asconf_ops[16];
+	/* Not cleared either: addr_list_map_src fills it whole before it
+	 * sets src_mapped.  An INIT from inside needs it up to three times. */
+	struct src_map {
+		int err;
+		int8_t uplink;
+		struct nat_addr public_;
+	} src_map;
 };
 
 /* engine.c */
@@ -301,6 +309,9 @@ enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk);
 /* Bit i: the chunk (x->src's INIT / INIT ACK) leaves a->locals[i] out. */
 uint32_t addr_list_left_out(const struct xlate_ctx *x, const struct assoc *a,
 			     const uint8_t *chunk);
+/* addr_map_inside() of the packet's source, worked out once a packet. */
+int addr_list_map_src(struct xlate_ctx *x, struct nat_addr *pub,
+		      int8_t *uplink);
 
 /*
  * assoc_event.c: report an association event to the callback, if any.

@@ -296,7 +296,7 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 	int port, err;
 	struct assoc *a;
 
-	err = addr_map_inside(c, &x->src, &probe, &up);
+	err = addr_list_map_src(x, &probe, &up);
 	if (err) {
 		engine_drop(x, err == -ENOENT ? DROP_INSIDE_ADDR_UNKNOWN :
 						DROP_NO_MAPPING);
@@ -341,11 +341,13 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 		abandon_new(x, r);
 		return;
 	}
-	xlate_add_peer(e, a, &x->dst);
+	/* References first: with no peer yet, the peer is pinned to its
+	 * uplink once, by xlate_add_peer, over the complete bindings. */
 	if (handshake_ref_new_locals(x)) {
 		abandon_new(x, DROP_PORTS_EXHAUSTED);
 		return;
 	}
+	xlate_add_peer(e, a, &x->dst);
 	handshake_finish_new(x, &x->src);
 	handshake_cand_init(x, a, itag, chunk);
 	plan_outbound_addrs(x);
