@@ -131,9 +131,6 @@ struct xlate_ctx {
 	} asconf_acks[2];
 	bool asconf_new_src;	/* outbound src bound only by its ASCONF */
 	bool asconf_new_dst;	/* inbound dst: an Add IP this ACK confirms */
-	/* Not cleared either: plan_join fills it whole before it sets
-	 * join_local, and nothing reads it otherwise. */
-	struct assoc_bind join;
 	/*
 	 * Not cleared per packet (engine_process clears what precedes
 	 * asconf_ops): each op is written whole as it is added, and DATA
@@ -150,6 +147,9 @@ struct xlate_ctx {
 		struct nat_addr addr;	/* as found (wildcard resolved) */
 		struct nat_addr public_;	/* outbound: what the peer sees */
 	} asconf_ops[16];
+	/* Not cleared either: plan_join fills it whole before it sets
+	 * join_local or asconf_new_src, and nothing reads it otherwise. */
+	struct assoc_bind join;
 	/* Not cleared either: addr_list_map_src fills it whole before it
 	 * sets src_mapped.  An INIT from inside needs it up to three times. */
 	struct src_map {
