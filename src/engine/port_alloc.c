@@ -74,11 +74,17 @@ uint32_t port_alloc_in_use(const struct port_alloc *pa)
 	return pa->in_use;
 }
 
+/* The bucket of (pub, port): find() walks it, port_alloc_warm() loads it. */
+static uint32_t *bucket_of(const struct port_alloc *pa,
+			   const struct nat_addr *pub, uint16_t port)
+{
+	return &pa->buckets[nat_addr_hash(pub, pa->seed ^ port) & pa->mask];
+}
+
 static uint32_t *find(const struct port_alloc *pa, const struct nat_addr *pub,
 		      uint16_t port)
 {
-	uint32_t h = nat_addr_hash(pub, pa->seed ^ port) & pa->mask;
-	uint32_t *pp = &pa->buckets[h];
+	uint32_t *pp = bucket_of(pa, pub, port);
 
 	while (*pp != NONE) {
 		const struct binding *b = &pa->pool[*pp];
@@ -93,8 +99,7 @@ static uint32_t *find(const struct port_alloc *pa, const struct nat_addr *pub,
 const uint32_t *port_alloc_warm(const struct port_alloc *pa,
 				const struct nat_addr *pub, uint16_t port)
 {
-	const uint32_t *b =
-		&pa->buckets[nat_addr_hash(pub, pa->seed ^ port) & pa->mask];
+	const uint32_t *b = bucket_of(pa, pub, port);
 
 	__builtin_prefetch(b);
 	return b;
