@@ -138,11 +138,12 @@ E2E_TOOLS := $(patsubst test/e2e/%.c,build/test/e2e/%,$(wildcard test/e2e/*.c))
 BENCH_TOOLS := $(patsubst test/bench/%.c,build/test/bench/%,\
 	$(filter-out %.bpf.c test/bench/blast_%.c,$(wildcard test/bench/*.c)))
 FAST_DIFF := build/test/fastpath/fast_diff
+FAST_BENCH := build/test/fastpath/fast_bench
 LIBSCTP_A := $(wildcard /usr/lib/$(MULTIARCH)/libsctp.a)
 
 .DEFAULT_GOAL := all
 all: build/libsctpalg.a build/sctpalgd build/sctpalgctl
-tools: $(E2E_TOOLS) $(BENCH_TOOLS) $(FAST_DIFF) \
+tools: $(E2E_TOOLS) $(BENCH_TOOLS) $(FAST_DIFF) $(FAST_BENCH) \
 	$(if $(LIBSCTP_A),build/test/vm/ksctp_peer)
 
 # ---- objects: shipped (-O2), and sanitized for the tests ----
@@ -232,6 +233,7 @@ TOOL_LIBS_kroute_probe := $(DAEMON_CFLAGS) \
 TOOL_SRCS_sctp_flood := src/engine/crc32c.c
 TOOL_SRCS_sctp_forge := src/engine/crc32c.c
 TOOL_LIBS_fast_diff := $(call pc,--libs,libbpf)
+TOOL_LIBS_fast_bench := $(call pc,--libs,libbpf)
 TOOL_LIBS_xdp_limit := $(call pc,--libs,libbpf)
 # The DATA flood by BPF_PROG_RUN in live-frame mode (test/bench/blast_live.c).
 TOOL_SRCS_sctp_blast := test/bench/blast_live.c
@@ -251,6 +253,10 @@ build/test/bench/sctp_blast: build/test/bench/xdp_live_gen.skel.h \
 	test/bench/blast_live.h
 $(FAST_DIFF): test/fastpath/fast_diff.c src/daemon/fast_kv.c \
 		$(ENGINE_DRIVER) $(SKELS)
+	$(link_tool)
+# The fast path's program against the limit's, alone (figures).
+$(FAST_BENCH): test/fastpath/fast_bench.c src/daemon/fast_kv.c \
+		$(ENGINE_DRIVER) $(SKELS) build/test/bench/xdp_limit.skel.h
 	$(link_tool)
 # The fuzzers' seed corpus generator (run by hand, output committed).
 build/test/fuzz-corpus: test/fuzz/make_corpus.c $(ENGINE_DRIVER)
