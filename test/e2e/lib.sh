@@ -369,7 +369,11 @@ run_bg() {
 	local name=$1 ns=$2
 
 	shift 2
-	ip netns exec "$ns" "$@" >"$WORK/$name.out" 2>&1 &
+	# Emptied here rather than by the child's redirection, which may come
+	# after the caller first reads it: a reused NAME must not show the
+	# previous run's output.
+	: >"$WORK/$name.out"
+	ip netns exec "$ns" "$@" >>"$WORK/$name.out" 2>&1 &
 	BG_PID[$name]=$!
 }
 

@@ -359,10 +359,16 @@ no_xdp_left() {
 # The forwarder runs in the box with bpffs mounted in its own mount
 # namespace (ip netns exec gives it one), as libxdp's dispatcher needs.
 start_forwarder() {	# start_forwarder MODE
+	# Empty the output here, not in the background child: its own
+	# redirection may run after the caller's first look, which would then
+	# find the previous forwarder's "ready" and signal a process that has
+	# not set up its handlers yet.
+	: >"$TMP/fwd.out"
+	: >"$TMP/fwd.err"
 	ip netns exec "$B" sh -c '
 		mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 		exec "$@"' sh "$XSK_FORWARD" -m "$1" \
-		bl "$MAC_L0" br "$MAC_R0" >"$TMP/fwd.out" 2>"$TMP/fwd.err" &
+		bl "$MAC_L0" br "$MAC_R0" >>"$TMP/fwd.out" 2>>"$TMP/fwd.err" &
 	FWD=$!
 	PIDS+=("$FWD")
 }
