@@ -49,13 +49,16 @@ struct xdp_fast_val {
 
 /*
  * Per CPU, per path (assoc id * max peers + peer index): what the fast
- * path forwarded.  last_refresh_ns: the latest packet carrying a chunk
- * that refreshes the established timeout (DATA, I-DATA, HEARTBEAT,
- * HEARTBEAT ACK); bpf_ktime_get_coarse_ns(), CLOCK_MONOTONIC as of the
- * last timer tick: the clock the daemon hands the engine, up to a tick
- * (1 to 10 ms) behind, never ahead, so an idle timer expires at most a
- * tick late.  The exact clock cost a quarter of the program's time on this
- * VM (about 25 ns a packet, `fast_diff 100 1 bench`).
+ * path forwarded.  One flat array, CPU-major: CPU c's slot for path i is
+ * entry c * slots + i, so a CPU writes only its own lines and the daemon
+ * reads them all through one mapping (BPF_F_MMAPABLE).  last_refresh_ns:
+ * the latest packet carrying a chunk that refreshes the established
+ * timeout (DATA, I-DATA, HEARTBEAT, HEARTBEAT ACK);
+ * bpf_ktime_get_coarse_ns(), CLOCK_MONOTONIC as of the last timer tick:
+ * the clock the daemon hands the engine, up to a tick (1 to 10 ms)
+ * behind, never ahead, so an idle timer expires at most a tick late.  The
+ * exact clock cost a quarter of the program's time on this VM (about 25
+ * ns a packet, `fast_diff 100 1 bench`).
  */
 struct xdp_fast_stats {
 	__u64 pkts_out, bytes_out, pkts_in, bytes_in;

@@ -89,6 +89,7 @@ static int xsk_create(struct backend *p, const struct conf *c,
 		xc.fast = true;
 		xc.fast_entries_fd = fast_map_entries_fd(fm);
 		xc.fast_stats_fd = fast_map_stats_fd(fm);
+		xc.fast_stats_slots = fast_map_stats_slots(fm);
 	}
 	xc.mode = modes[c->xdp_mode];
 	xc.err = err;

@@ -8,16 +8,19 @@
  * two to that), so a change never loses a packet.
  *
  * Counters: the program adds to a per-CPU slot per path (assoc id * max
- * addresses + peer index).  A slot is zeroed when an association gets its
- * first entries; afterwards the daemon keeps the last sums it folded (the
- * shadow) and hands the engine only the difference, so nothing is
- * counted twice and no slot is written while the program may count in
- * it.
+ * addresses + peer index), in one flat array with every CPU's slots one
+ * after the other (include/xdp_fast.h), which the daemon reads and zeroes
+ * through a shared mapping, without a system call per path.  A slot is
+ * zeroed when an association gets its first entries; afterwards the
+ * daemon keeps the last sums it folded (the shadow) and hands the engine
+ * only the difference, so nothing is counted twice and no slot is
+ * written while the program may count in it.
  */
 #include <errno.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -61,7 +64,9 @@ struct fast_map {
 	bool any_pending;
 	struct fm_keys *keys; /* by assoc id */
 	struct xdp_fast_stats *shadow; /* by stats slot */
-	struct xdp_fast_stats *percpu; /* one lookup's worth */
+	uint32_t slots; /* per CPU */
+	struct xdp_fast_stats *counters; /* fast_stats, mapped: ncpu * slots */
+	size_t counters_len;
 	struct engine_fast_entry *ents;
 	unsigned int max_ents;
 	uint32_t *ids;
@@ -80,7 +85,7 @@ int fast_map_create(const struct engine_config *ec, struct fast_map **out)
 {
 	struct fast_map *fm = calloc(1, sizeof(*fm));
 	int ncpu = libbpf_num_possible_cpus();
-	uint32_t slots;
+	uint64_t slots, entries;
 	int err;
 
 	if (!fm)
@@ -93,7 +98,18 @@ int fast_map_create(const struct engine_config *ec, struct fast_map **out)
 	fm->ncpu = (unsigned int)ncpu;
 	fm->max_assocs = ec->max_assocs;
 	fm->max_peers = ec->max_addrs;
-	slots = fm->max_assocs * fm->max_peers;
+	slots = (uint64_t)fm->max_assocs * fm->max_peers;
+	entries = slots * fm->ncpu;
+	/* A BPF array's index and size are 32-bit. */
+	if (entries > UINT32_MAX / sizeof(struct xdp_fast_stats)) {
+		log_warnx("fast path: counters for %u CPUs x %u associations x "
+			  "%u addresses exceed a BPF array's 4 GiB; lower "
+			  "[limits] associations or [nat] max-addresses",
+			  fm->ncpu, fm->max_assocs, fm->max_peers);
+		err = -E2BIG;
+		goto fail;
+	}
+	fm->slots = (uint32_t)slots;
 	/* Two directions of two paths each for the usual association. */
 	fm->map_size = fm->max_assocs * 4u < 1024u ? 1024u :
 						     fm->max_assocs * 4u;
@@ -105,19 +121,31 @@ int fast_map_create(const struct engine_config *ec, struct fast_map **out)
 		err = -errno;
 		goto fail;
 	}
-	fm->stats_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "fast_stats",
-				      sizeof(uint32_t),
-				      sizeof(struct xdp_fast_stats), slots,
-				      NULL);
+	{
+		LIBBPF_OPTS(bpf_map_create_opts, o,
+			    .map_flags = BPF_F_MMAPABLE);
+
+		fm->stats_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY,
+					      "fast_stats", sizeof(uint32_t),
+					      sizeof(struct xdp_fast_stats),
+					      (uint32_t)entries, &o);
+	}
 	if (fm->stats_fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	fm->counters_len = entries * sizeof(struct xdp_fast_stats);
+	fm->counters = mmap(NULL, fm->counters_len, PROT_READ | PROT_WRITE,
+			    MAP_SHARED, fm->stats_fd, 0);
+	if (fm->counters == MAP_FAILED) {
+		fm->counters = NULL;
 		err = -errno;
 		goto fail;
 	}
 	fm->keys = calloc(fm->max_assocs, sizeof(*fm->keys));
 	fm->shadow = calloc(slots, sizeof(*fm->shadow));
-	fm->percpu = calloc(fm->ncpu, sizeof(*fm->percpu));
 	fm->ids = calloc(FM_IDS_BATCH, sizeof(*fm->ids));
-	if (!fm->keys || !fm->shadow || !fm->percpu || !fm->ids) {
+	if (!fm->keys || !fm->shadow || !fm->ids) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -142,7 +170,8 @@ void fast_map_destroy(struct fast_map *fm)
 	}
 	free(fm->keys);
 	free(fm->shadow);
-	free(fm->percpu);
+	if (fm->counters)
+		munmap(fm->counters, fm->counters_len);
 	free(fm->ents);
 	free(fm->ids);
 	xdp_features_close(fm->xf);
@@ -163,6 +192,11 @@ int fast_map_stats_fd(const struct fast_map *fm)
 	return fm->stats_fd;
 }
 
+uint32_t fast_map_stats_slots(const struct fast_map *fm)
+{
+	return fm->slots;
+}
+
 /* Fold one association's paths: the difference since the last fold. */
 static void fold_one(struct fast_map *fm, uint32_t id)
 {
@@ -172,10 +206,9 @@ static void fold_one(struct fast_map *fm, uint32_t id)
 		struct xdp_fast_stats sum = { 0 }, *sh = &fm->shadow[slot];
 		struct engine_fast_fold f;
 
-		if (bpf_map_lookup_elem(fm->stats_fd, &slot, fm->percpu))
-			continue;
 		for (unsigned int c = 0; c < fm->ncpu; c++) {
-			const struct xdp_fast_stats *v = &fm->percpu[c];
+			const struct xdp_fast_stats *v =
+				&fm->counters[(size_t)c * fm->slots + slot];
 
 			sum.pkts_out += v->pkts_out;
 			sum.bytes_out += v->bytes_out;
@@ -207,12 +240,13 @@ static void fold_one(struct fast_map *fm, uint32_t id)
 /* An association's first entries: its slots start from zero. */
 static void zero_slots(struct fast_map *fm, uint32_t id)
 {
-	memset(fm->percpu, 0, fm->ncpu * sizeof(*fm->percpu));
 	for (uint32_t p = 0; p < fm->max_peers; p++) {
 		uint32_t slot =
 			fast_kv_stats_idx(id, (uint8_t)p, fm->max_peers);
 
-		bpf_map_update_elem(fm->stats_fd, &slot, fm->percpu, BPF_ANY);
+		for (unsigned int c = 0; c < fm->ncpu; c++)
+			memset(&fm->counters[(size_t)c * fm->slots + slot], 0,
+			       sizeof(struct xdp_fast_stats));
 		memset(&fm->shadow[slot], 0, sizeof(fm->shadow[slot]));
 	}
 }

@@ -30,6 +30,8 @@ void fast_map_destroy(struct fast_map *fm);
 /* For xdp_prog_attach(): the maps every program instance reuses. */
 int fast_map_entries_fd(const struct fast_map *fm);
 int fast_map_stats_fd(const struct fast_map *fm);
+/* Counter slots per CPU in it (the program's fast_stats_slots). */
+uint32_t fast_map_stats_slots(const struct fast_map *fm);
 
 /*
  * Start following the engine (turns on its change tracking and the sync

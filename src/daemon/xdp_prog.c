@@ -128,6 +128,7 @@ int xdp_prog_attach(int ifindex, bool generic, unsigned int n_queues,
 		fast_kv_crc_tables((uint32_t(*)[256])(uintptr_t)
 					   p->skel->rodata->fast_crc_tab);
 		p->skel->rodata->fast_enabled = 1;
+		p->skel->rodata->fast_stats_slots = fast->stats_slots;
 		p->skel->rodata->fast_dir = fast->inbound ? XDP_FAST_INBOUND :
 							   XDP_FAST_OUTBOUND;
 		err = bpf_map__reuse_fd(p->skel->maps.fast_map,

@@ -691,6 +691,7 @@ static int attach_progs(struct xsk_port *x, const struct xsk_port_config *cfg)
 		struct xdp_prog_fast fast = {
 			.entries_fd = cfg->fast_entries_fd,
 			.stats_fd = cfg->fast_stats_fd,
+			.stats_slots = cfg->fast_stats_slots,
 			.inbound = cfg->ifs[i].inbound,
 		};
 		const struct xdp_prog_fast *f = cfg->fast ? &fast : NULL;

@@ -92,6 +92,7 @@ struct xsk_port_config {
 	/* The XDP fast path (fast_map.h): on when `fast`, sharing these. */
 	bool fast;
 	int fast_entries_fd, fast_stats_fd;
+	uint32_t fast_stats_slots;
 	/* Optional: on failure, a sentence saying which step failed. */
 	char *err;
 	size_t err_len;

@@ -85,7 +85,10 @@ static struct xdp_steer_bpf *load_fast(void)
 	s->rodata->fast_dir = XDP_FAST_OUTBOUND;
 	/* As fast_map_create() sizes them. */
 	bpf_map__set_max_entries(s->maps.fast_map, MAX_ASSOCS * 4u);
-	bpf_map__set_max_entries(s->maps.fast_stats, MAX_ASSOCS * MAX_PEERS);
+	s->rodata->fast_stats_slots = MAX_ASSOCS * MAX_PEERS;
+	bpf_map__set_max_entries(s->maps.fast_stats,
+				 MAX_ASSOCS * MAX_PEERS *
+					 (uint32_t)libbpf_num_possible_cpus());
 	if (xdp_steer_bpf__load(s)) {
 		xdp_steer_bpf__destroy(s);
 		return NULL;

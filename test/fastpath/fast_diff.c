@@ -84,7 +84,10 @@ static int load_progs(void)
 						   s->rodata->fast_crc_tab);
 		s->rodata->fast_dir = (uint8_t)dir;
 		bpf_map__set_max_entries(s->maps.fast_map, 4096);
-		bpf_map__set_max_entries(s->maps.fast_stats, 4096);
+		/* Slots per CPU as install() numbers them: 256 assocs * 8. */
+		s->rodata->fast_stats_slots = 2048;
+		bpf_map__set_max_entries(s->maps.fast_stats,
+					 2048u * (uint32_t)libbpf_num_possible_cpus());
 		if (dir == 1) {
 			bpf_map__reuse_fd(s->maps.fast_map,
 					  bpf_map__fd(skel[0]->maps.fast_map));
