@@ -48,7 +48,7 @@ struct xdp_fast_val {
 };
 
 /*
- * Per CPU, per path (assoc id * max peers + peer index): what the fast
+ * Per CPU, per path (peer index * max assocs + assoc id): what the fast
  * path forwarded.  One flat array, CPU-major: CPU c's slot for path i is
  * entry c * slots + i, so a CPU writes only its own lines and the daemon
  * reads them all through one mapping (BPF_F_MMAPABLE).  last_refresh_ns:

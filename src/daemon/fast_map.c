@@ -7,8 +7,8 @@
  * the same (the differential test, test/fastpath/fast_diff.c, holds the
  * two to that), so a change never loses a packet.
  *
- * Counters: the program adds to a per-CPU slot per path (assoc id * max
- * addresses + peer index), in one flat array with every CPU's slots one
+ * Counters: the program adds to a per-CPU slot per path (peer index *
+ * max associations + assoc id, fast_kv_stats_idx()), in one flat array with every CPU's slots one
  * after the other (include/xdp_fast.h), which the daemon reads and zeroes
  * through a shared mapping, without a system call per path.  A slot is
  * zeroed when an association gets its first entries; afterwards the
@@ -202,7 +202,7 @@ static void fold_one(struct fast_map *fm, uint32_t id)
 {
 	for (uint32_t p = 0; p < fm->max_peers; p++) {
 		uint32_t slot =
-			fast_kv_stats_idx(id, (uint8_t)p, fm->max_peers);
+			fast_kv_stats_idx(id, (uint8_t)p, fm->max_assocs);
 		struct xdp_fast_stats sum = { 0 }, *sh = &fm->shadow[slot];
 		struct engine_fast_fold f;
 
@@ -242,7 +242,7 @@ static void zero_slots(struct fast_map *fm, uint32_t id)
 {
 	for (uint32_t p = 0; p < fm->max_peers; p++) {
 		uint32_t slot =
-			fast_kv_stats_idx(id, (uint8_t)p, fm->max_peers);
+			fast_kv_stats_idx(id, (uint8_t)p, fm->max_assocs);
 
 		for (unsigned int c = 0; c < fm->ncpu; c++)
 			memset(&fm->counters[(size_t)c * fm->slots + slot], 0,
@@ -436,7 +436,7 @@ static void apply(struct fast_map *fm, uint32_t id, uint64_t now)
 		}
 		fast_kv_key(en, &ks->k[m]);
 		fast_kv_val(en, &hop,
-			    fast_kv_stats_idx(id, en->peer_idx, fm->max_peers),
+			    fast_kv_stats_idx(id, en->peer_idx, fm->max_assocs),
 			    &ks->v[m]);
 		was = find_key(ks->k, 0, old_n, &ks->k[m]);
 		if (was < 0 || memcmp(&ks->v[was], &ks->v[m], sizeof(ks->v[m]))) {

@@ -9,7 +9,8 @@
  * The maps are sized as sctpalgd sizes them for `associations = 262144`
  * (the bench's configuration, src/daemon/fast_map.c), one entry per
  * association (outbound DATA: one inside address, port 10000 + i % 50000,
- * a random tag, as sctp_blast sets them up), stats slot assoc * 8.
+ * a random tag, as sctp_blast sets them up), its path's stats slot as
+ * the daemon numbers it (fast_kv_stats_idx()).
  * Each packet is one BPF_PROG_RUN call of one run (the kernel's own
  * timing of that run, so the syscall is not in it), over the
  * associations round-robin in the order they were installed, as
@@ -153,7 +154,7 @@ static void install(int fd, const struct assoc *as, uint32_t n)
 		en.sport = en.new_sport = as[i].sport;
 		en.dport = en.new_dport = 3868;
 		fast_kv_key(&en, &k);
-		fast_kv_val(&en, &hop, fast_kv_stats_idx(i, 0, MAX_PEERS), &v);
+		fast_kv_val(&en, &hop, fast_kv_stats_idx(i, 0, MAX_ASSOCS), &v);
 		if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
 			die("map update");
 	}

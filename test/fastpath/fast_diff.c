@@ -198,7 +198,7 @@ static void install(struct engine *e)
 			memcpy(hop.src_mac, mac_self, 6);
 			fast_kv_key(&en[i], &k);
 			fast_kv_val(&en[i], &hop,
-				    fast_kv_stats_idx(id, en[i].peer_idx, 8),
+				    fast_kv_stats_idx(id, en[i].peer_idx, 256),
 				    &v);
 			if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
 				fail("map update");
