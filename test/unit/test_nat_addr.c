@@ -210,6 +210,87 @@ Test(nat_prefix, contains_edges)
 	cr_assert_not(nat_prefix_contains(&p0, &a));
 }
 
+/* The first bits of x and y agree, one bit at a time. */
+static bool ref_contains(const struct nat_prefix *p, const struct nat_addr *a)
+{
+	if (p->addr.family != a->family ||
+	    (a->family != AF_INET && a->family != AF_INET6) ||
+	    p->len > 8 * nat_addr_len(a))
+		return false;
+	for (unsigned int i = 0; i < p->len; i++) {
+		unsigned int byte = i / 8, shift = 7 - i % 8;
+
+		if ((p->addr.bytes[byte] >> shift & 1) !=
+		    (a->bytes[byte] >> shift & 1))
+			return false;
+	}
+	return true;
+}
+
+static uint64_t xorshift64(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/*
+ * The word-wise comparison against the bit-by-bit one, every prefix
+ * length of both families: random prefixes (host bits too, which the
+ * comparison must ignore), addresses that agree with them up to a
+ * random bit and then differ in it, and wholly random ones.
+ */
+Test(nat_prefix, contains_matches_reference)
+{
+	static const uint8_t fams[2] = { AF_INET, AF_INET6 };
+	uint64_t seed = 0x9e3779b97f4a7c15u;
+	unsigned int hits = 0, misses = 0;
+
+	for (unsigned int f = 0; f < 2; f++) {
+		unsigned int nbytes = fams[f] == AF_INET ? 4 : 16;
+
+		for (unsigned int len = 0; len <= 8 * nbytes; len++) {
+			for (unsigned int round = 0; round < 200; round++) {
+				struct nat_prefix p;
+				struct nat_addr a;
+				unsigned int flip;
+
+				memset(&p, 0, sizeof(p));
+				memset(&a, 0, sizeof(a));
+				p.addr.family = a.family = fams[f];
+				p.len = (uint8_t)len;
+				for (unsigned int i = 0; i < nbytes; i++)
+					p.addr.bytes[i] =
+						(uint8_t)xorshift64(&seed);
+				if (round % 3 == 0) {
+					for (unsigned int i = 0; i < nbytes;
+					     i++)
+						a.bytes[i] = (uint8_t)
+							xorshift64(&seed);
+				} else {
+					memcpy(a.bytes, p.addr.bytes, nbytes);
+					flip = (unsigned int)(xorshift64(&seed) %
+							      (8 * nbytes));
+					if (round % 3 == 1)
+						a.bytes[flip / 8] ^=
+							(uint8_t)(0x80 >>
+								  flip % 8);
+				}
+				bool want = ref_contains(&p, &a);
+
+				cr_assert_eq(nat_prefix_contains(&p, &a), want,
+					     "family %u len %u round %u",
+					     fams[f], len, round);
+				want ? hits++ : misses++;
+			}
+		}
+	}
+	/* Both answers were exercised. */
+	cr_assert_gt(hits, 1000);
+	cr_assert_gt(misses, 1000);
+}
+
 Test(nat_addr, is_any)
 {
 	struct nat_addr a;
