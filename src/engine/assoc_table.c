@@ -806,6 +806,14 @@ void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm *w,
 		   WARM_CANDS, side_of(k), port_a, port_b);
 }
 
+void assoc_warm_key_bucket(const struct assoc_table *t, enum assoc_key k,
+			   uint16_t port_a, uint16_t port_b, uint32_t tag)
+{
+	if (is_prev(k) && !t->prev_linked)
+		return;
+	__builtin_prefetch(key_bucket(t, k, port_a, port_b, tag));
+}
+
 void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 			 uint16_t port_a, uint16_t port_b)
 {

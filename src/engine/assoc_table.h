@@ -318,6 +318,13 @@ void assoc_warm_peer(const struct assoc_table *t, struct assoc_warm *w,
  * new block is linked before (cands_index writes it). */
 void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm *w,
 		      enum assoc_key k, uint16_t port_a, uint16_t port_b);
+/*
+ * The bucket of key k for (port_a, port_b, tag), to be read or written
+ * soon; nothing for a previous-tag key while none is linked (its
+ * lookups then skip the buckets, assoc_lookup_tag_ends).
+ */
+void assoc_warm_key_bucket(const struct assoc_table *t, enum assoc_key k,
+			   uint16_t port_a, uint16_t port_b, uint32_t tag);
 /* The bucket a new association's port key k will be linked into. */
 void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 			 uint16_t port_a, uint16_t port_b);

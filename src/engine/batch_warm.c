@@ -201,12 +201,24 @@ bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 				 out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
 				 here, peer);
 		break;
-	default: /* COOKIE ACK: by its tag, as any packet after */
-		if (p.vtag)
-			assoc_warm_tag(t, warm_slot(bw),
-				       out ? ASSOC_KEY_OUT_TAG :
-					     ASSOC_KEY_IN_TAG,
-				       here, peer, p.vtag);
+	default:
+		if (!p.vtag)
+			break;
+		/* COOKIE ACK: by its tag, as any packet after; while the
+		 * handshake is not complete no live tag is its own, so
+		 * engine.c's lookup goes on to the previous tags and then
+		 * finds it among the candidates of its ports, whose chain
+		 * it leaves when it completes (assoc_cands_drop). */
+		assoc_warm_tag(t, warm_slot(bw),
+			       out ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG,
+			       here, peer, p.vtag);
+		assoc_warm_key_bucket(t,
+				      out ? ASSOC_KEY_OUT_PREV :
+					    ASSOC_KEY_IN_PREV,
+				      here, peer, p.vtag);
+		assoc_warm_cands(t, warm_slot(bw),
+				 out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
+				 here, peer);
 		break;
 	}
 	return bw->n || bw->n_bind;
