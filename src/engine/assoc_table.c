@@ -776,6 +776,7 @@ static void warm_start(struct assoc_warm *w, const uint32_t *head,
 	w->port_b = pb;
 	w->owner = ASSOC_NONE;
 	w->port_other = 0;
+	w->tag_other = 0;
 	__builtin_prefetch(head);
 }
 
@@ -873,9 +874,15 @@ static void warm_read_node(const struct assoc_table *t, struct assoc_warm *w)
 		h = cand_hdr_at(t, n);
 		if (CNODE_D(n) == w->d && h->port[w->d] == w->port_a &&
 		    h->port_peer == w->port_b) {
+			const struct assoc_cand *c =
+				(const struct assoc_cand *)(const void *)(h + 1);
+
 			w->owner = h->id;
-			if (!w->port_other)
+			if (!w->port_other) {
 				w->port_other = h->port[!w->d];
+				w->tag_other = w->d ? c->tag_inside :
+						      c->tag_peer;
+			}
 			__builtin_prefetch(&t->slots[h->id]);
 		}
 		warm_node(t, w, h->next[CNODE_D(n)]);
@@ -887,6 +894,14 @@ bool assoc_warm_other_port(const struct assoc_warm *w, uint16_t *port)
 {
 	*port = w->port_other;
 	return w->port_other != 0;
+}
+
+bool assoc_warm_other_tag(const struct assoc_warm *w, uint16_t *port,
+			  uint32_t *tag)
+{
+	*port = w->port_other;
+	*tag = w->tag_other;
+	return w->port_other != 0 && w->tag_other != 0;
 }
 
 bool assoc_warm_step(const struct assoc_table *t, struct assoc_warm *w)

@@ -305,6 +305,7 @@ struct assoc_warm {
 	uint16_t port_a, port_b;
 	uint16_t port_other;	/* see assoc_warm_other_port */
 	uint8_t kind, phase, depth, d;
+	uint32_t tag_other;	/* see assoc_warm_other_tag */
 };
 /* The tag key k's chain for (port_a, port_b, tag): assoc_lookup_tag_ends. */
 void assoc_warm_tag(const struct assoc_table *t, struct assoc_warm *w,
@@ -335,6 +336,14 @@ void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
  * handling goes on to (handshake_cand_plan).
  */
 bool assoc_warm_other_port(const struct assoc_warm *w, uint16_t *port);
+/*
+ * The same, with the key of that association's other side a completed
+ * handshake will link it by (handshake_cand.c, promote): the other side's
+ * tag (tag_peer after an ASSOC_KEY_IN_PORTS walk) of the block's first
+ * candidate, in *tag; false while none is read or the tag is 0.
+ */
+bool assoc_warm_other_tag(const struct assoc_warm *w, uint16_t *port,
+			  uint32_t *tag);
 /* One step further along w (the next node's memory, or what a node
  * holds); false once its walk's loads are all started. */
 bool assoc_warm_step(const struct assoc_table *t, struct assoc_warm *w);

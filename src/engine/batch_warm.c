@@ -179,6 +179,7 @@ bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 		return false;
 	bw->n = bw->n_bind = 0;
 	bw->ack_tag = 0;
+	bw->confirm = false;
 	here = out ? p.sport : p.dport;
 	peer = out ? p.dport : p.sport;
 	switch (p.type) {
@@ -219,6 +220,9 @@ bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 		assoc_warm_cands(t, warm_slot(bw),
 				 out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
 				 here, peer);
+		bw->confirm = true;
+		bw->ack_peer_port = peer;
+		bw->ack_out = out;
 		break;
 	}
 	return bw->n || bw->n_bind;
@@ -249,6 +253,29 @@ static void warm_ack_tag(const struct engine *e, struct batch_warm *bw,
 	bw->ack_tag = 0;
 }
 
+/*
+ * A COOKIE ACK that completes a handshake links the association by both
+ * its tag keys (handshake_cand.c, promote): the one it was looked up by
+ * is warm, the other side's is known once its candidate block is read.
+ */
+static void warm_confirm(const struct engine *e, struct batch_warm *bw,
+			 bool walking)
+{
+	uint32_t tag;
+	uint16_t port;
+
+	if (!assoc_warm_other_tag(&bw->w[1], &port, &tag)) {
+		if (!walking)
+			bw->confirm = false;
+		return;
+	}
+	assoc_warm_key_bucket(e->table,
+			      bw->ack_out ? ASSOC_KEY_IN_TAG :
+					    ASSOC_KEY_OUT_TAG,
+			      port, bw->ack_peer_port, tag);
+	bw->confirm = false;
+}
+
 bool batch_warm_step(const struct engine *e, struct batch_warm *bw)
 {
 	bool more = false;
@@ -257,6 +284,10 @@ bool batch_warm_step(const struct engine *e, struct batch_warm *bw)
 		more |= assoc_warm_step(e->table, &bw->w[i]);
 	if (bw->ack_tag) {
 		warm_ack_tag(e, bw, more);
+		more = true;
+	}
+	if (bw->confirm) {
+		warm_confirm(e, bw, more);
 		more = true;
 	}
 	/* A binding is one step from its bucket. */

@@ -21,6 +21,9 @@ struct batch_warm {
 	uint32_t ack_tag;
 	uint16_t ack_peer_port;
 	bool ack_out;
+	/* A COOKIE ACK's: the other side's tag key, warmed once its
+	 * candidate walk (w[1]) has read a block, then false. */
+	bool confirm;
 	uint8_t n, n_bind;
 };
 
