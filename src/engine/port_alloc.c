@@ -128,10 +128,14 @@ bool port_alloc_can_ref(const struct port_alloc *pa,
 			const struct nat_addr *pub, uint16_t port,
 			const struct nat_addr *owner, uint16_t owner_port)
 {
-	if (!port_alloc_usable(pa, pub, port, owner, owner_port))
-		return false;
-	return *find(pa, pub, port) != NONE || pa->free_head != NONE ||
-	       pa->fresh < pa->capacity;
+	/* One walk: port_alloc_usable's, then room for a new one. */
+	uint32_t i = *find(pa, pub, port);
+	const struct binding *b;
+
+	if (i == NONE)
+		return pa->free_head != NONE || pa->fresh < pa->capacity;
+	b = &pa->pool[i];
+	return b->owner_port == owner_port && nat_addr_eq(&b->owner, owner);
 }
 
 int port_alloc_ref(struct port_alloc *pa, const struct nat_addr *pub,

@@ -300,6 +300,8 @@ Test(nat_addr, is_any)
 	cr_assert_not(nat_addr_is_any((a = addr("0.0.0.1"), &a)));
 	cr_assert_not(nat_addr_is_any((a = addr("::1"), &a)));
 	cr_assert_not(nat_addr_is_any((a = addr("8000::"), &a)));
+	cr_assert_not(nat_addr_is_any((a = addr("0:0:0:1::"), &a)));
+	cr_assert_not(nat_addr_is_any((a = addr("0.0.1.0"), &a)));
 	memset(&a, 0, sizeof(a));
 	cr_assert_not(nat_addr_is_any(&a));
 }
@@ -315,6 +317,7 @@ Test(nat_addr, is_unroutable)
 		"126.255.255.255", "128.0.0.1", "10.0.0.1", "192.168.1.1",
 		"192.0.2.1", "0.0.0.1", "2001:db8::1", "::2", "fec0::1",
 		"fe7f:ffff::1", "fc00::1", "ff02::1", "::ffff:10.0.0.1",
+		"::3", "::100", "1::1", "::1:0:0:0:1",
 	};
 	struct nat_addr a;
 	size_t i;
