@@ -815,6 +815,15 @@ void assoc_warm_key_bucket(const struct assoc_table *t, enum assoc_key k,
 	__builtin_prefetch(key_bucket(t, k, port_a, port_b, tag));
 }
 
+void assoc_warm_cands_bucket(const struct assoc_table *t, enum assoc_key k,
+			     uint16_t port_a, uint16_t port_b)
+{
+	__builtin_prefetch(&t->cand_buckets[ports_hash(t, side_of(k), port_a,
+						       port_b) &
+					    t->cand_mask],
+			   1);
+}
+
 void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 			 uint16_t port_a, uint16_t port_b)
 {

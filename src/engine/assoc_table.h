@@ -326,6 +326,10 @@ void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm *w,
  */
 void assoc_warm_key_bucket(const struct assoc_table *t, enum assoc_key k,
 			   uint16_t port_a, uint16_t port_b, uint32_t tag);
+/* The candidate index's bucket on side k, which a block leaving the
+ * index may write (assoc_cands_drop). */
+void assoc_warm_cands_bucket(const struct assoc_table *t, enum assoc_key k,
+			     uint16_t port_a, uint16_t port_b);
 /* The bucket a new association's port key k will be linked into. */
 void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 			 uint16_t port_a, uint16_t port_b);

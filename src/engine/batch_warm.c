@@ -255,8 +255,10 @@ static void warm_ack_tag(const struct engine *e, struct batch_warm *bw,
 
 /*
  * A COOKIE ACK that completes a handshake links the association by both
- * its tag keys (handshake_cand.c, promote): the one it was looked up by
- * is warm, the other side's is known once its candidate block is read.
+ * its tag keys (handshake_cand.c, promote) and takes its candidate block
+ * out of the index on both sides: the tag key it was looked up by and
+ * its own side's candidate chain are warm, the other side's keys known
+ * once its candidate block is read.
  */
 static void warm_confirm(const struct engine *e, struct batch_warm *bw,
 			 bool walking)
@@ -273,6 +275,11 @@ static void warm_confirm(const struct engine *e, struct batch_warm *bw,
 			      bw->ack_out ? ASSOC_KEY_IN_TAG :
 					    ASSOC_KEY_OUT_TAG,
 			      port, bw->ack_peer_port, tag);
+	/* The block leaves the candidate index on both sides. */
+	assoc_warm_cands_bucket(e->table,
+				bw->ack_out ? ASSOC_KEY_IN_PORTS :
+					      ASSOC_KEY_OUT_PORTS,
+				port, bw->ack_peer_port);
 	bw->confirm = false;
 }
 
