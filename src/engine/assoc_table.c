@@ -421,19 +421,33 @@ static inline uint32_t *hnext_of(const struct assoc_table *t, uint32_t id,
 	return &t->prev_next[(size_t)id * 2 + (k - ASSOC_KEY__IN_SLOT)];
 }
 
-void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
+/* Link key k at the head of b, its bucket (key_bucket). */
+static void link_at(struct assoc_table *t, struct assoc *a, enum assoc_key k,
+		    uint32_t *b)
 {
-	uint16_t pa, pb;
-	uint32_t tag, *b;
-
 	if (a->linked & (1u << k))
 		return;
-	key_of(t, a, k, &pa, &pb, &tag);
-	b = key_bucket(t, k, pa, pb, tag);
 	*hnext_of(t, slot_id(t, a), k) = *b;
 	*b = NODE(slot_id(t, a), k);
 	a->linked |= (uint8_t)(1u << k);
 	t->prev_linked += is_prev(k);
+}
+
+static uint32_t *bucket_of_key(const struct assoc_table *t,
+			       const struct assoc *a, enum assoc_key k)
+{
+	uint16_t pa, pb;
+	uint32_t tag;
+
+	key_of(t, a, k, &pa, &pb, &tag);
+	return key_bucket(t, k, pa, pb, tag);
+}
+
+void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
+{
+	if (a->linked & (1u << k))
+		return;
+	link_at(t, a, k, bucket_of_key(t, a, k));
 }
 
 void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k)
@@ -524,19 +538,24 @@ static inline uint32_t *cand_prev(const struct assoc_table *t, uint32_t n)
 	return &cand_hdr_at(t, n)->prev[CNODE_D(n)];
 }
 
+/* Peer i's node of side d at the head of bucket b (peer_bucket). */
+static void peer_link_at(struct assoc_table *t, struct assoc *a,
+			 unsigned int i, unsigned int d, uint32_t b)
+{
+	a->peers[i].pnext[d] = t->peer_buckets[b];
+	t->peer_buckets[b] = PNODE(slot_id(t, a), i, d);
+}
+
 void assoc_index_new_peer(struct assoc_table *t, struct assoc *a)
 {
 	unsigned int i = a->n_peers - 1u;
 
 	if (!(a->linked & LINK_PEERS) || !a->n_peers)
 		return;
-	for (unsigned int d = 0; d < 2; d++) {
-		uint32_t b = peer_bucket(t, d, side_port(a, d), a->port_peer,
-					 &a->peers[i].addr);
-
-		a->peers[i].pnext[d] = t->peer_buckets[b];
-		t->peer_buckets[b] = PNODE(slot_id(t, a), i, d);
-	}
+	for (unsigned int d = 0; d < 2; d++)
+		peer_link_at(t, a, i, d,
+			     peer_bucket(t, d, side_port(a, d), a->port_peer,
+					 &a->peers[i].addr));
 }
 
 void assoc_index_peers(struct assoc_table *t, struct assoc *a)
@@ -579,7 +598,9 @@ static uint32_t *cand_head(const struct assoc_table *t,
 					   a->port_peer) & t->cand_mask];
 }
 
-static void cands_index(struct assoc_table *t, struct assoc *a)
+/* heads: each side's bucket (cand_head). */
+static void cands_index_at(struct assoc_table *t, struct assoc *a,
+			   uint32_t *const heads[2])
 {
 	struct cand_hdr *h;
 
@@ -589,7 +610,7 @@ static void cands_index(struct assoc_table *t, struct assoc *a)
 	h->id = slot_id(t, a);
 	h->port_peer = a->port_peer;
 	for (unsigned int d = 0; d < 2; d++) {
-		uint32_t *head = cand_head(t, a, d);
+		uint32_t *head = heads[d];
 
 		h->port[d] = side_port(a, d);
 		h->next[d] = *head;
@@ -599,6 +620,17 @@ static void cands_index(struct assoc_table *t, struct assoc *a)
 		*head = cand_node(a, d);
 	}
 	a->linked |= LINK_CANDS;
+}
+
+static void cands_index(struct assoc_table *t, struct assoc *a)
+{
+	uint32_t *heads[2];
+
+	if ((a->linked & LINK_CANDS) || a->cands == ASSOC_NONE)
+		return;
+	heads[0] = cand_head(t, a, 0);
+	heads[1] = cand_head(t, a, 1);
+	cands_index_at(t, a, heads);
 }
 
 /* Doubly linked: a handshake's end unlinks it without a walk. */
@@ -939,49 +971,62 @@ bool assoc_warm_step(const struct assoc_table *t, struct assoc_warm *w)
 }
 
 /*
- * Start loading every bucket assoc_link_all is about to write: far apart
- * in tables bigger than the caches, they were one miss after another.
+ * Every bucket assoc_link_all writes is found first and its load
+ * started, then each is written: far apart in tables bigger than the
+ * caches, they were one miss after another.  Each bucket's hash is
+ * computed once (a new association's INIT links some eight).
  */
-static void prefetch_links(const struct assoc_table *t, const struct assoc *a)
-{
-	for (int k = 0; k < ASSOC_KEY__IN_SLOT; k++) {
-		uint16_t pa, pb;
-		uint32_t tag;
-
-		if ((k == ASSOC_KEY_IN_TAG && !a->tag_inside) ||
-		    (k == ASSOC_KEY_OUT_TAG && !a->tag_peer))
-			continue;
-		key_of(t, a, (enum assoc_key)k, &pa, &pb, &tag);
-		__builtin_prefetch(
-			key_bucket(t, (enum assoc_key)k, pa, pb, tag), 1);
-	}
-	for (unsigned int i = 0; i < a->n_peers; i++)
-		for (unsigned int d = 0; d < 2; d++)
-			__builtin_prefetch(
-				&t->peer_buckets[peer_bucket(
-					t, d, side_port(a, d), a->port_peer,
-					&a->peers[i].addr)],
-				1);
-	if (a->cands != ASSOC_NONE)
-		for (unsigned int d = 0; d < 2; d++)
-			__builtin_prefetch(cand_head(t, a, d), 1);
-}
-
 void assoc_link_all(struct assoc_table *t, struct assoc *a)
 {
-	prefetch_links(t, a);
-	if (a->tag_inside)
-		assoc_link(t, a, ASSOC_KEY_IN_TAG);
-	if (a->tag_peer)
-		assoc_link(t, a, ASSOC_KEY_OUT_TAG);
+	uint32_t *kb[ASSOC_KEY__IN_SLOT] = { NULL };
+	uint32_t pb[ENGINE_ADDRS_MAX][2], *heads[2] = { NULL, NULL };
+	bool peers = !(a->linked & LINK_PEERS), cands = false;
+	unsigned int np = a->n_peers;
+
+	_Static_assert(ENGINE_ADDRS_MAX >= 16, "max_peers fits pb");
+	for (int k = 0; k < ASSOC_KEY__IN_SLOT; k++) {
+		if ((a->linked & (1u << k)) ||
+		    (k == ASSOC_KEY_IN_TAG && !a->tag_inside) ||
+		    (k == ASSOC_KEY_OUT_TAG && !a->tag_peer))
+			continue;
+		kb[k] = bucket_of_key(t, a, (enum assoc_key)k);
+		__builtin_prefetch(kb[k], 1);
+	}
+	for (unsigned int i = 0; peers && i < np; i++)
+		for (unsigned int d = 0; d < 2; d++) {
+			pb[i][d] = peer_bucket(t, d, side_port(a, d),
+					       a->port_peer,
+					       &a->peers[i].addr);
+			__builtin_prefetch(&t->peer_buckets[pb[i][d]], 1);
+		}
+	if (!(a->linked & LINK_CANDS) && a->cands != ASSOC_NONE) {
+		cands = true;
+		for (unsigned int d = 0; d < 2; d++) {
+			heads[d] = cand_head(t, a, d);
+			__builtin_prefetch(heads[d], 1);
+		}
+	}
+	/* The tag keys, the previous tags', then the port keys: the
+	 * order the chains have always been built in. */
+	for (int k = ASSOC_KEY_IN_TAG; k <= ASSOC_KEY_OUT_TAG; k++)
+		if (kb[k])
+			link_at(t, a, (enum assoc_key)k, kb[k]);
 	if (assoc_prev_tag_inside(t, a))
 		assoc_link(t, a, ASSOC_KEY_IN_PREV);
 	if (assoc_prev_tag_peer(t, a))
 		assoc_link(t, a, ASSOC_KEY_OUT_PREV);
-	assoc_link(t, a, ASSOC_KEY_IN_PORTS);
-	assoc_link(t, a, ASSOC_KEY_OUT_PORTS);
-	assoc_index_peers(t, a);
-	cands_index(t, a);
+	for (int k = ASSOC_KEY_IN_PORTS; k <= ASSOC_KEY_OUT_PORTS; k++)
+		if (kb[k])
+			link_at(t, a, (enum assoc_key)k, kb[k]);
+	if (peers) {
+		/* In the order assoc_index_peers links them. */
+		a->linked |= LINK_PEERS;
+		for (unsigned int i = 0; i < np; i++)
+			for (unsigned int d = 0; d < 2; d++)
+				peer_link_at(t, a, i, d, pb[i][d]);
+	}
+	if (cands)
+		cands_index_at(t, a, heads);
 }
 
 void assoc_unlink_all(struct assoc_table *t, struct assoc *a)
