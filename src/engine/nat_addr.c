@@ -15,33 +15,13 @@
 
 #include "nat_addr.h"
 
-/*
- * Word loads, not memcmp calls: every INIT checks its addresses
- * (nat_addr_is_unroutable).  An IPv4 value's bytes after the address
- * are zero (nat_addr.h), but only its own four are read.
- */
-static inline void addr_words(const struct nat_addr *a, uint64_t *w0,
-			      uint64_t *w1)
-{
-	memcpy(w0, a->bytes, 8);
-	memcpy(w1, a->bytes + 8, 8);
-}
-
 bool nat_addr_is_any(const struct nat_addr *a)
 {
-	uint64_t w0, w1;
-	uint32_t v4;
+	static const uint8_t zero[16];
 
-	switch (a->family) {
-	case AF_INET:
-		memcpy(&v4, a->bytes, 4);
-		return v4 == 0;
-	case AF_INET6:
-		addr_words(a, &w0, &w1);
-		return (w0 | w1) == 0;
-	default:
+	if (a->family != AF_INET && a->family != AF_INET6)
 		return false;
-	}
+	return memcmp(a->bytes, zero, nat_addr_len(a)) == 0;
 }
 
 /*
@@ -52,7 +32,7 @@ bool nat_addr_is_any(const struct nat_addr *a)
  */
 bool nat_addr_is_unroutable(const struct nat_addr *a)
 {
-	uint64_t w0, w1;
+	static const uint8_t loop6[16] = { [15] = 1 };
 
 	switch (a->family) {
 	case AF_INET:
@@ -60,9 +40,7 @@ bool nat_addr_is_unroutable(const struct nat_addr *a)
 	case AF_INET6:
 		if (a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80)
 			return true;
-		/* :: or ::1: all zero but the last bit */
-		addr_words(a, &w0, &w1);
-		return (w0 | (be64toh(w1) & ~UINT64_C(1))) == 0;
+		return memcmp(a->bytes, loop6, 16) == 0 || nat_addr_is_any(a);
 	default:
 		return true;
 	}
