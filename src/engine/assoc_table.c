@@ -539,8 +539,8 @@ static inline uint32_t *cand_prev(const struct assoc_table *t, uint32_t n)
 }
 
 /* Peer i's node of side d at the head of bucket b (peer_bucket). */
-static void peer_link_at(struct assoc_table *t, struct assoc *a,
-			 unsigned int i, unsigned int d, uint32_t b)
+static void peer_link_at(struct assoc_table *t, struct assoc *a, unsigned int i,
+			 unsigned int d, uint32_t b)
 {
 	a->peers[i].pnext[d] = t->peer_buckets[b];
 	t->peer_buckets[b] = PNODE(slot_id(t, a), i, d);
@@ -850,10 +850,9 @@ void assoc_warm_key_bucket(const struct assoc_table *t, enum assoc_key k,
 void assoc_warm_cands_bucket(const struct assoc_table *t, enum assoc_key k,
 			     uint16_t port_a, uint16_t port_b)
 {
-	__builtin_prefetch(&t->cand_buckets[ports_hash(t, side_of(k), port_a,
-						       port_b) &
-					    t->cand_mask],
-			   1);
+	uint32_t h = ports_hash(t, side_of(k), port_a, port_b);
+
+	__builtin_prefetch(&t->cand_buckets[h & t->cand_mask], 1);
 }
 
 void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
@@ -915,8 +914,8 @@ static void warm_read_node(const struct assoc_table *t, struct assoc_warm *w)
 		h = cand_hdr_at(t, n);
 		if (CNODE_D(n) == w->d && h->port[w->d] == w->port_a &&
 		    h->port_peer == w->port_b) {
-			const struct assoc_cand *c =
-				(const struct assoc_cand *)(const void *)(h + 1);
+			/* The block's first candidate follows its header. */
+			const struct assoc_cand *c = (const void *)(h + 1);
 
 			w->owner = h->id;
 			if (!w->port_other) {
@@ -995,8 +994,7 @@ void assoc_link_all(struct assoc_table *t, struct assoc *a)
 	for (unsigned int i = 0; peers && i < np; i++)
 		for (unsigned int d = 0; d < 2; d++) {
 			pb[i][d] = peer_bucket(t, d, side_port(a, d),
-					       a->port_peer,
-					       &a->peers[i].addr);
+					       a->port_peer, &a->peers[i].addr);
 			__builtin_prefetch(&t->peer_buckets[pb[i][d]], 1);
 		}
 	if (!(a->linked & LINK_CANDS) && a->cands != ASSOC_NONE) {

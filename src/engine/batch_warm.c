@@ -171,6 +171,8 @@ bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 {
 	const struct assoc_table *t = e->table;
 	bool out = dir == ENGINE_OUTBOUND;
+	enum assoc_key k_tag = out ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG;
+	enum assoc_key k_prev = out ? ASSOC_KEY_OUT_PREV : ASSOC_KEY_IN_PREV;
 	struct warm_peek p;
 	uint16_t here, peer;
 
@@ -210,13 +212,8 @@ bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 		 * engine.c's lookup goes on to the previous tags and then
 		 * finds it among the candidates of its ports, whose chain
 		 * it leaves when it completes (assoc_cands_drop). */
-		assoc_warm_tag(t, warm_slot(bw),
-			       out ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG,
-			       here, peer, p.vtag);
-		assoc_warm_key_bucket(t,
-				      out ? ASSOC_KEY_OUT_PREV :
-					    ASSOC_KEY_IN_PREV,
-				      here, peer, p.vtag);
+		assoc_warm_tag(t, warm_slot(bw), k_tag, here, peer, p.vtag);
+		assoc_warm_key_bucket(t, k_prev, here, peer, p.vtag);
 		assoc_warm_cands(t, warm_slot(bw),
 				 out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
 				 here, peer);
@@ -271,10 +268,9 @@ static void warm_confirm(const struct engine *e, struct batch_warm *bw,
 			bw->confirm = false;
 		return;
 	}
-	assoc_warm_key_bucket(e->table,
-			      bw->ack_out ? ASSOC_KEY_IN_TAG :
-					    ASSOC_KEY_OUT_TAG,
-			      port, bw->ack_peer_port, tag);
+	assoc_warm_key_bucket(
+		e->table, bw->ack_out ? ASSOC_KEY_IN_TAG : ASSOC_KEY_OUT_TAG,
+		port, bw->ack_peer_port, tag);
 	/* The block leaves the candidate index on both sides. */
 	assoc_warm_cands_bucket(e->table,
 				bw->ack_out ? ASSOC_KEY_IN_PORTS :

@@ -236,6 +236,28 @@ static uint64_t xorshift64(uint64_t *s)
 }
 
 /*
+ * An address for prefix p in one of three ways: wholly random (kind 0),
+ * p's own bytes with one random bit flipped (1), or p's own bytes (2).
+ */
+static void addr_for(const struct nat_prefix *p, unsigned int nbytes,
+		     unsigned int kind, uint64_t *seed, struct nat_addr *a)
+{
+	unsigned int flip;
+
+	memset(a, 0, sizeof(*a));
+	a->family = p->addr.family;
+	if (kind == 0) {
+		for (unsigned int i = 0; i < nbytes; i++)
+			a->bytes[i] = (uint8_t)xorshift64(seed);
+		return;
+	}
+	memcpy(a->bytes, p->addr.bytes, nbytes);
+	flip = (unsigned int)(xorshift64(seed) % (8 * nbytes));
+	if (kind == 1)
+		a->bytes[flip / 8] ^= (uint8_t)(0x80 >> flip % 8);
+}
+
+/*
  * The word-wise comparison against the bit-by-bit one, every prefix
  * length of both families: random prefixes (host bits too, which the
  * comparison must ignore), addresses that agree with them up to a
@@ -254,31 +276,16 @@ Test(nat_prefix, contains_matches_reference)
 			for (unsigned int round = 0; round < 200; round++) {
 				struct nat_prefix p;
 				struct nat_addr a;
-				unsigned int flip;
+				bool want;
 
 				memset(&p, 0, sizeof(p));
-				memset(&a, 0, sizeof(a));
-				p.addr.family = a.family = fams[f];
+				p.addr.family = fams[f];
 				p.len = (uint8_t)len;
 				for (unsigned int i = 0; i < nbytes; i++)
 					p.addr.bytes[i] =
 						(uint8_t)xorshift64(&seed);
-				if (round % 3 == 0) {
-					for (unsigned int i = 0; i < nbytes;
-					     i++)
-						a.bytes[i] = (uint8_t)
-							xorshift64(&seed);
-				} else {
-					memcpy(a.bytes, p.addr.bytes, nbytes);
-					flip = (unsigned int)(xorshift64(&seed) %
-							      (8 * nbytes));
-					if (round % 3 == 1)
-						a.bytes[flip / 8] ^=
-							(uint8_t)(0x80 >>
-								  flip % 8);
-				}
-				bool want = ref_contains(&p, &a);
-
+				addr_for(&p, nbytes, round % 3, &seed, &a);
+				want = ref_contains(&p, &a);
 				cr_assert_eq(nat_prefix_contains(&p, &a), want,
 					     "family %u len %u round %u",
 					     fams[f], len, round);
@@ -314,10 +321,11 @@ Test(nat_addr, is_unroutable)
 		"fe80::5054:ddff:fe93:cb",
 	};
 	static const char *const no[] = {
-		"126.255.255.255", "128.0.0.1", "10.0.0.1", "192.168.1.1",
-		"192.0.2.1", "0.0.0.1", "2001:db8::1", "::2", "fec0::1",
-		"fe7f:ffff::1", "fc00::1", "ff02::1", "::ffff:10.0.0.1",
-		"::3", "::100", "1::1", "::1:0:0:0:1",
+		"126.255.255.255", "128.0.0.1",	   "10.0.0.1",	  "192.168.1.1",
+		"192.0.2.1",	   "0.0.0.1",	   "2001:db8::1", "::2",
+		"fec0::1",	   "fe7f:ffff::1", "fc00::1",	  "ff02::1",
+		"::ffff:10.0.0.1", "::3",	   "::100",	  "1::1",
+		"::1:0:0:0:1",
 	};
 	struct nat_addr a;
 	size_t i;
