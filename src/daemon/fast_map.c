@@ -8,13 +8,14 @@
  * two to that), so a change never loses a packet.
  *
  * Counters: the program adds to a per-CPU slot per path (peer index *
- * max associations + assoc id, fast_kv_stats_idx()), in one flat array with every CPU's slots one
- * after the other (include/xdp_fast.h), which the daemon reads and zeroes
- * through a shared mapping, without a system call per path.  A slot is
- * zeroed when an association gets its first entries; afterwards the
- * daemon keeps the last sums it folded (the shadow) and hands the engine
- * only the difference, so nothing is counted twice and no slot is
- * written while the program may count in it.
+ * max associations + assoc id, fast_kv_stats_idx()), in one flat array
+ * with every CPU's slots one after the other (include/xdp_fast.h), which
+ * the daemon reads and zeroes through a shared mapping, without a system
+ * call per path.  A slot is zeroed when an association gets its first
+ * entries; afterwards the daemon keeps the last sums it folded (the
+ * shadow) and hands the engine only the difference, so nothing is
+ * counted twice and no slot is written while the program may count in
+ * it.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -125,8 +126,8 @@ int fast_map_create(const struct engine_config *ec, struct fast_map **out)
 		LIBBPF_OPTS(bpf_map_create_opts, o,
 			    .map_flags = BPF_F_MMAPABLE);
 
-		fm->stats_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY,
-					      "fast_stats", sizeof(uint32_t),
+		fm->stats_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fast_stats",
+					      sizeof(uint32_t),
 					      sizeof(struct xdp_fast_stats),
 					      (uint32_t)entries, &o);
 	}

@@ -26,7 +26,7 @@ struct xdp_prog;
  */
 struct xdp_prog_fast {
 	int entries_fd, stats_fd;
-	uint32_t stats_slots;	/* per CPU (fast_map_stats_slots()) */
+	uint32_t stats_slots; /* per CPU (fast_map_stats_slots()) */
 	bool inbound;		/* an uplink: packets come from outside */
 };
 

@@ -86,8 +86,9 @@ static int load_progs(void)
 		bpf_map__set_max_entries(s->maps.fast_map, 4096);
 		/* Slots per CPU as install() numbers them: 256 assocs * 8. */
 		s->rodata->fast_stats_slots = 2048;
-		bpf_map__set_max_entries(s->maps.fast_stats,
-					 2048u * (uint32_t)libbpf_num_possible_cpus());
+		bpf_map__set_max_entries(
+			s->maps.fast_stats,
+			2048u * (uint32_t)libbpf_num_possible_cpus());
 		if (dir == 1) {
 			bpf_map__reuse_fd(s->maps.fast_map,
 					  bpf_map__fd(skel[0]->maps.fast_map));
