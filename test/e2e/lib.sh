@@ -292,10 +292,19 @@ topo_wait_ipv6() {
 	wait_for 5 "IPv6 addresses usable (no DAD pending)" _no_tentative
 }
 
+# Both ends of each veth: the box's too, whose state sctpalgd reads at
+# start (a [forward] rule's inside address behind a link not yet up is
+# skipped for new associations).  The kernel sets a veth's operational
+# state some time after the carrier (linkwatch), up to a second later.
 _links_up() {
-	ip -n "$NS_SRV" -o link show wan1 | grep -q 'state UP' &&
-		ip -n "$NS_SRV" -o link show wan2 | grep -q 'state UP' &&
-		ip -n "$NS_CLI" -o link show lan0 | grep -q 'state UP'
+	local ns dev
+
+	for ns in "$NS_SRV:wan1" "$NS_SRV:wan2" "$NS_CLI:lan0" \
+		"$NS_BOX:lan0" "$NS_BOX:wan1" "$NS_BOX:wan2"; do
+		dev=${ns#*:}
+		ns=${ns%%:*}
+		ip -n "$ns" -o link show "$dev" | grep -q 'state UP' || return 1
+	done
 }
 
 # topo_route_clients_per_uplink: routed (no NAT) mode.  The server reaches
