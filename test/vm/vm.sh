@@ -250,7 +250,8 @@ vm_start() {
 	accel=${SCTPALG_VM_ACCEL:-}
 	if [ -z "$accel" ]; then
 		accel=tcg
-		[ -w /dev/kvm ] && accel=kvm
+		# After one guest hung under KVM (nested KVM in some VMs), TCG.
+		[ -w /dev/kvm ] && [ -z "${VM_KVM_HUNG:-}" ] && accel=kvm
 	fi
 	VM_ACCEL_OF[$name]=$accel
 	local args=(-nodefaults -no-user-config -display none -no-reboot
@@ -270,14 +271,23 @@ vm_start() {
 			-device "virtio-net-pci,netdev=n$i,mac=52:54:00:5a:$(printf %02x "${#VM_PID_OF[@]}"):$(printf %02x $i)")
 		i=$((i + 1))
 	done
-	VM_ARGS_OF[$name]="$ns ${args[*]}"
+	# Quoted for the shell: -append's value holds spaces.
+	VM_ARGS_OF[$name]="$ns $(printf '%q ' "${args[@]}")"
+	_vm_launch "$name" "$ns" "${args[@]}"
+}
+
+# _vm_launch NAME NS QEMU_ARGS...: qemu for NAME, in NS ("-": none).
+_vm_launch() {
+	local name=$1 ns=$2
+
+	shift 2
 	: > "$WORK/$name.out"
 	if [ "$ns" = - ]; then
 		# no NIC: nothing of the host's network is reachable anyway
-		qemu-system-x86_64 "${args[@]}" >"$WORK/qemu-$name.out" 2>&1 &
+		qemu-system-x86_64 "$@" >"$WORK/qemu-$name.out" 2>&1 &
 		BG_PID[qemu-$name]=$!
 	else
-		run_bg "qemu-$name" "$ns" qemu-system-x86_64 "${args[@]}"
+		run_bg "qemu-$name" "$ns" qemu-system-x86_64 "$@"
 	fi
 	VM_PID_OF[$name]=${BG_PID[qemu-$name]}
 }
@@ -313,6 +323,7 @@ vm_wait_booted() {
 	fi
 	if [ "${VM_ACCEL_OF[$name]}" = kvm ] && [ -z "${SCTPALG_VM_ACCEL:-}" ]; then
 		say "VM $name: no init under KVM after 20 s; again under TCG"
+		VM_KVM_HUNG=1
 		stop_bg "qemu-$name"
 		SCTPALG_VM_ACCEL=tcg vm_restart_tcg "$name"
 		vm_wait_booted "$name"
@@ -323,14 +334,13 @@ vm_wait_booted() {
 
 vm_restart_tcg() {
 	local name=$1 ns rest
+	local -a args
 
 	read -r ns rest <<<"${VM_ARGS_OF[$name]}"
 	rest=${rest/-accel kvm -cpu host/-accel tcg -cpu max}
+	eval "args=($rest)"
 	VM_ACCEL_OF[$name]=tcg
-	: > "$WORK/$name.out"
-	# shellcheck disable=SC2086 # the arguments hold no spaces
-	run_bg "qemu-$name" "$ns" qemu-system-x86_64 $rest
-	VM_PID_OF[$name]=${BG_PID[qemu-$name]}
+	_vm_launch "$name" "$ns" "${args[@]}"
 }
 
 # vm_wait_done NAME TIMEOUT_S: the guest script ended (VM-DONE) and the VM
