@@ -35,6 +35,7 @@
 
 #include "engine_fast.h"
 #include "fast_kv.h"
+#include "fastpath_tool.h"
 #include "pkt_build.h"
 /* Generated code: bpftool casts the embedded object's const away. */
 #pragma GCC diagnostic push
@@ -45,26 +46,11 @@
 
 #define ETH_HLEN    14
 #define FRAME_LEN   (ETH_HLEN + 64)
-#define MAX_ASSOCS  262144u	/* the bench's `associations` */
-#define MAX_PEERS   8u		/* the engine's default max-addresses */
+#define MAX_ASSOCS  262144u /* the bench's `associations` */
+#define MAX_PEERS   8u /* the engine's default max-addresses */
 #define MIN_PACKETS 300000u
 #define INSIDE	    "192.168.1.10"
 #define SERVER	    "198.51.100.100"
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint32_t rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 11);
-}
-
-static int libbpf_quiet(enum libbpf_print_level l, const char *f, va_list a)
-{
-	return l == LIBBPF_WARN ? vfprintf(stderr, f, a) : 0;
-}
 
 static void die(const char *what)
 {
@@ -103,9 +89,9 @@ static struct xdp_limit_bpf *load_limit(void)
 
 	if (!s)
 		return NULL;
-	s->rodata->cfg_inside_net = htonl(0xc0a80100);	/* 192.168.1.0 */
+	s->rodata->cfg_inside_net = htonl(0xc0a80100); /* 192.168.1.0 */
 	s->rodata->cfg_inside_mask = htonl(0xffffff00);
-	s->rodata->cfg_public = htonl(0xcb007101);	/* 203.0.113.1 */
+	s->rodata->cfg_public = htonl(0xcb007101); /* 203.0.113.1 */
 	s->rodata->cfg_ifindex = 1;
 	if (xdp_limit_bpf__load(s)) {
 		xdp_limit_bpf__destroy(s);
@@ -170,8 +156,8 @@ static void clear(int fd)
 }
 
 /* ns per packet over the frames in order[] */
-static double run(int prog, uint8_t (*frames)[FRAME_LEN],
-		  const uint32_t *order, uint32_t n, bool must_redirect)
+static double run(int prog, uint8_t (*frames)[FRAME_LEN], const uint32_t *order,
+		  uint32_t n, bool must_redirect)
 {
 	uint8_t out[FRAME_LEN + 64];
 	uint64_t ns = 0, runs = 0;
@@ -213,8 +199,9 @@ int main(int argc, char **argv)
 	printf("%10s  %-9s  %8s  %8s  %6s\n", "assocs", "order", "fast",
 	       "limit", "ratio");
 	for (int c = 0; c < n_counts; c++) {
-		uint32_t n = argc > 1 ? (uint32_t)strtoul(argv[c + 1], NULL, 0) :
-					defaults[c];
+		uint32_t n = argc > 1 ?
+				     (uint32_t)strtoul(argv[c + 1], NULL, 0) :
+				     defaults[c];
 		struct assoc *as = calloc(n, sizeof(*as));
 		uint8_t(*frames)[FRAME_LEN] = calloc(n, FRAME_LEN);
 		uint32_t *order = calloc(n, sizeof(*order));
@@ -235,7 +222,8 @@ int main(int argc, char **argv)
 
 			if (shuffled)
 				for (uint32_t i = n - 1; i > 0; i--) {
-					uint32_t j = rnd() % (i + 1), t = order[i];
+					uint32_t j = rnd() % (i + 1),
+						 t = order[i];
 
 					order[i] = order[j];
 					order[j] = t;
@@ -245,7 +233,8 @@ int main(int argc, char **argv)
 			l = run(bpf_program__fd(limit->progs.xdp_limit), frames,
 				order, n, false);
 			printf("%10u  %-9s  %8.1f  %8.1f  %6.2f\n", n,
-			       shuffled ? "shuffled" : "installed", f, l, f / l);
+			       shuffled ? "shuffled" : "installed", f, l,
+			       f / l);
 		}
 		free(as);
 		free(frames);

@@ -37,6 +37,7 @@
 #include "engine_fast.h"
 #include "engine_fixture.h"
 #include "fast_kv.h"
+#include "fastpath_tool.h"
 #include "sctp_wire.h"
 /* Generated code: bpftool casts the embedded object's const away. */
 #pragma GCC diagnostic push
@@ -49,21 +50,6 @@
 #define PEER4B	 "198.51.100.101" /* never part of an association */
 #define PEER6	 "2001:db8:ff::1"
 #define PEER6B	 "2001:db8:ff::2"
-
-static uint64_t rng_state;
-
-static uint32_t rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 11);
-}
-
-static int libbpf_quiet(enum libbpf_print_level l, const char *f, va_list a)
-{
-	return l == LIBBPF_WARN ? vfprintf(stderr, f, a) : 0;
-}
 
 /* One program instance per direction, sharing the fast-path maps. */
 static struct xdp_steer_bpf *skel[2];
