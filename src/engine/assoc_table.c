@@ -421,12 +421,10 @@ static inline uint32_t *hnext_of(const struct assoc_table *t, uint32_t id,
 	return &t->prev_next[(size_t)id * 2 + (k - ASSOC_KEY__IN_SLOT)];
 }
 
-/* Link key k at the head of b, its bucket (key_bucket). */
+/* Link key k, not linked yet, at the head of b, its bucket (key_bucket). */
 static void link_at(struct assoc_table *t, struct assoc *a, enum assoc_key k,
 		    uint32_t *b)
 {
-	if (a->linked & (1u << k))
-		return;
 	*hnext_of(t, slot_id(t, a), k) = *b;
 	*b = NODE(slot_id(t, a), k);
 	a->linked |= (uint8_t)(1u << k);
@@ -598,15 +596,13 @@ static uint32_t *cand_head(const struct assoc_table *t,
 					   a->port_peer) & t->cand_mask];
 }
 
-/* heads: each side's bucket (cand_head). */
+/* A's candidate block, not indexed yet; heads: each side's bucket
+ * (cand_head). */
 static void cands_index_at(struct assoc_table *t, struct assoc *a,
 			   uint32_t *const heads[2])
 {
-	struct cand_hdr *h;
+	struct cand_hdr *h = cand_hdr_of(t, a);
 
-	if ((a->linked & LINK_CANDS) || a->cands == ASSOC_NONE)
-		return;
-	h = cand_hdr_of(t, a);
 	h->id = slot_id(t, a);
 	h->port_peer = a->port_peer;
 	for (unsigned int d = 0; d < 2; d++) {
@@ -978,11 +974,11 @@ bool assoc_warm_step(const struct assoc_table *t, struct assoc_warm *w)
 void assoc_link_all(struct assoc_table *t, struct assoc *a)
 {
 	uint32_t *kb[ASSOC_KEY__IN_SLOT] = { NULL };
+	/* n_peers <= max-addresses <= ENGINE_ADDRS_MAX (engine_config.h) */
 	uint32_t pb[ENGINE_ADDRS_MAX][2], *heads[2] = { NULL, NULL };
 	bool peers = !(a->linked & LINK_PEERS), cands = false;
 	unsigned int np = a->n_peers;
 
-	_Static_assert(ENGINE_ADDRS_MAX >= 16, "max_peers fits pb");
 	for (int k = 0; k < ASSOC_KEY__IN_SLOT; k++) {
 		if ((a->linked & (1u << k)) ||
 		    (k == ASSOC_KEY_IN_TAG && !a->tag_inside) ||
