@@ -9,7 +9,10 @@
  * check the engine makes against the association's list (README,
  * "Fast path") is already in the key.  The engine lists the keys
  * (engine_fast_entries()), the daemon adds the next hop and installs
- * them.
+ * them.  Two maps: IPv6 paths in fast_map6 under the general key and
+ * value below, IPv4 paths in fast_map4 under a 20-byte key and a 40-byte
+ * value (src/daemon/fast_kv.c): the kernel hashes and compares a quarter of
+ * the bytes, and an entry spans fewer cache lines (test/bench/HISTORY.md).
  */
 #ifndef SCTPALG_XDP_FAST_H
 #define SCTPALG_XDP_FAST_H
@@ -34,9 +37,8 @@ struct xdp_fast_key {
 	__u8 dst[16];
 };
 
-struct xdp_fast_val {
-	__u8 new_src[16];
-	__u8 new_dst[16];
+/* What a path's packets get, whatever the family. */
+struct xdp_fast_out {
 	__u16 new_sport, new_dport;	/* network order */
 	__u32 ifindex;			/* egress */
 	__u8 dst_mac[6];		/* the pinned next hop */
@@ -45,6 +47,30 @@ struct xdp_fast_val {
 	__u32 stats_idx;		/* into fast_stats */
 	__u16 max_chunks;		/* the engine's max-chunks */
 	__u16 pad;
+};
+
+struct xdp_fast_val {
+	struct xdp_fast_out out;
+	__u8 new_src[16];
+	__u8 new_dst[16];
+};
+
+/*
+ * fast_map4's: four-byte words only, so the program writes the key with
+ * whole-word stores that the kernel's hash reads back without a stall.
+ */
+struct xdp_fast_key4 {
+	__u32 dir;		/* XDP_FAST_OUTBOUND / _INBOUND */
+	__u16 sport, dport;
+	__u32 vtag;
+	__u8 src[4];
+	__u8 dst[4];
+};
+
+struct xdp_fast_val4 {
+	struct xdp_fast_out out;
+	__u8 new_src[4];
+	__u8 new_dst[4];
 };
 
 /*

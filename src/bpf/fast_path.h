@@ -2,8 +2,8 @@
 /*
  * fast_path.h: the XDP fast path of sctpalgd, included by xdp_steer.bpf.c.
  * For a packet of an established association whose chunks the engine
- * passes unchanged, found in fast_map by the key the engine installed
- * (include/xdp_fast.h), it does what the engine and the datapath would
+ * passes unchanged, found in fast_map4 or fast_map6 by the key the engine
+ * installed (include/xdp_fast.h), it does what the engine and the datapath would
  * (src/engine/xlate.c xlate_commit(), src/daemon/datapath.c forward()):
  * new addresses and ports, the IPv4 header checksum, the CRC32c patched
  * for the ports, link padding cut, the next hop's MACs, and a redirect to
@@ -58,13 +58,23 @@ const volatile __u32 fast_crc_tab[4][256];
  */
 const volatile __u32 fast_stats_slots = 0;
 
-/* Shared by every interface's program instance (bpf_map__reuse_fd). */
+/*
+ * Shared by every interface's program instance (bpf_map__reuse_fd); IPv4
+ * paths in fast_map4, IPv6 paths in fast_map6 (include/xdp_fast.h).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct xdp_fast_key4);
+	__type(value, struct xdp_fast_val4);
+} fast_map4 SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, struct xdp_fast_key);
 	__type(value, struct xdp_fast_val);
-} fast_map SEC(".maps");
+} fast_map6 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -288,8 +298,9 @@ __attribute__((noinline)) int fast_path(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
-	struct xdp_fast_key key = {};
-	struct xdp_fast_val *val;
+	struct xdp_fast_val4 *val4 = NULL;
+	struct xdp_fast_val *val6 = NULL;
+	const struct xdp_fast_out *out;
 	struct fast_sctp_hdr *sh;
 	__u32 frame = bpf_xdp_get_buff_len(ctx);
 	__u32 l4_off, total, old_ports, new_ports, csum, d;
@@ -305,7 +316,6 @@ __attribute__((noinline)) int fast_path(struct xdp_md *ctx)
 	 */
 	if ((void *)(eth + 1) > data_end || frame != data_end - data)
 		return -1;
-	key.dir = fast_dir;
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		ip = (void *)(eth + 1);
 		if ((void *)(ip + 1) > data_end || ip->version != 4 ||
@@ -316,9 +326,6 @@ __attribute__((noinline)) int fast_path(struct xdp_md *ctx)
 			return -1;
 		total = bpf_ntohs(ip->tot_len);
 		l4_off = sizeof(*eth) + sizeof(*ip);
-		key.family = 4;
-		__builtin_memcpy(key.src, &ip->saddr, 4);
-		__builtin_memcpy(key.dst, &ip->daddr, 4);
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		ip6 = (void *)(eth + 1);
 		if ((void *)(ip6 + 1) > data_end || ip6->version != 6 ||
@@ -326,9 +333,6 @@ __attribute__((noinline)) int fast_path(struct xdp_md *ctx)
 			return -1;
 		total = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
 		l4_off = sizeof(*eth) + sizeof(*ip6);
-		key.family = 6;
-		__builtin_memcpy(key.src, &ip6->saddr, 16);
-		__builtin_memcpy(key.dst, &ip6->daddr, 16);
 	} else {
 		return -1;
 	}
@@ -343,33 +347,61 @@ __attribute__((noinline)) int fast_path(struct xdp_md *ctx)
 	    frame - sizeof(*eth) > XDP_FAST_MAX_PKT ||
 	    total < l4_off - sizeof(*eth) + sizeof(*sh))
 		return -1;
-	key.sport = sh->sport;
-	key.dport = sh->dport;
-	key.vtag = sh->vtag;
-	val = bpf_map_lookup_elem(&fast_map, &key);
-	if (!val || total > val->mtu)
+	if (ip) {
+		struct xdp_fast_key4 key = {
+			.dir = fast_dir,
+			.vtag = sh->vtag,
+		};
+
+		/* Whole words: see struct xdp_fast_key4. */
+		*(__u32 *)&key.sport = *(__u32 *)sh;
+		*(__u32 *)key.src = ip->saddr;
+		*(__u32 *)key.dst = ip->daddr;
+		val4 = bpf_map_lookup_elem(&fast_map4, &key);
+		if (!val4)
+			return -1;
+		out = &val4->out;
+	} else if (ip6) {
+		struct xdp_fast_key key = {
+			.dir = fast_dir,
+			.family = 6,
+			.sport = sh->sport,
+			.dport = sh->dport,
+			.vtag = sh->vtag,
+		};
+
+		__builtin_memcpy(key.src, &ip6->saddr, 16);
+		__builtin_memcpy(key.dst, &ip6->daddr, 16);
+		val6 = bpf_map_lookup_elem(&fast_map6, &key);
+		if (!val6)
+			return -1;
+		out = &val6->out;
+	} else {
+		return -1; /* for the verifier: one of the two is set */
+	}
+	if (total > out->mtu)
 		return -1;
 	refresh = fast_walk(ctx, l4_off + sizeof(*sh), total + sizeof(*eth),
-			    val->max_chunks);
+			    out->max_chunks);
 	if (refresh < 0)
 		return -1;
 
 	/* Committed: nothing below hands off. */
-	if (ip) {
-		__builtin_memcpy(&ip->saddr, val->new_src, 4);
-		__builtin_memcpy(&ip->daddr, val->new_dst, 4);
+	if (ip && val4) {
+		__builtin_memcpy(&ip->saddr, val4->new_src, 4);
+		__builtin_memcpy(&ip->daddr, val4->new_dst, 4);
 		ip->ttl--;
 		ip->check = 0;
 		ip->check = (__u16)~fast_ip4_sum((const __u16 *)ip);
-	} else if (ip6) {
-		__builtin_memcpy(&ip6->saddr, val->new_src, 16);
-		__builtin_memcpy(&ip6->daddr, val->new_dst, 16);
+	} else if (ip6 && val6) {
+		__builtin_memcpy(&ip6->saddr, val6->new_src, 16);
+		__builtin_memcpy(&ip6->daddr, val6->new_dst, 16);
 		ip6->hop_limit--;
 		what = XDP_STEER_FAST_SCTP6;
 	}
 	old_ports = *(__u32 *)sh;
-	sh->sport = val->new_sport;
-	sh->dport = val->new_dport;
+	sh->sport = out->new_sport;
+	sh->dport = out->new_dport;
 	new_ports = *(__u32 *)sh;
 	csum = (__u32)sh->csum[0] | ((__u32)sh->csum[1] << 8) |
 	       ((__u32)sh->csum[2] << 16) | ((__u32)sh->csum[3] << 24);
@@ -381,15 +413,15 @@ __attribute__((noinline)) int fast_path(struct xdp_md *ctx)
 		sh->csum[2] = (__u8)(csum >> 16);
 		sh->csum[3] = (__u8)(csum >> 24);
 	}
-	__builtin_memcpy(eth->h_dest, val->dst_mac, 6);
-	__builtin_memcpy(eth->h_source, val->src_mac, 6);
-	fast_count(val->stats_idx, total, refresh);
+	__builtin_memcpy(eth->h_dest, out->dst_mac, 6);
+	__builtin_memcpy(eth->h_source, out->src_mac, 6);
+	fast_count(out->stats_idx, total, refresh);
 	/* Link padding goes, as the engine cuts it (xlate_commit()). */
 	if (frame > total + sizeof(*eth))
 		bpf_xdp_adjust_tail(ctx, -(int)(frame - total - sizeof(*eth)));
 	/* Flags 0: XDP_REDIRECT, or XDP_ABORTED for an unusable
 	 * ifindex, which the kernel traces; either way it was taken. */
-	return (bpf_redirect(val->ifindex, 0) == XDP_REDIRECT ? XDP_REDIRECT :
+	return (bpf_redirect(out->ifindex, 0) == XDP_REDIRECT ? XDP_REDIRECT :
 								XDP_ABORTED) |
 	       what << 8;
 }

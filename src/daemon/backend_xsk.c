@@ -87,7 +87,7 @@ static int xsk_create(struct backend *p, const struct conf *c,
 	}
 	if (fm) {
 		xc.fast = true;
-		xc.fast_entries_fd = fast_map_entries_fd(fm);
+		xc.fast_entries = *fast_map_entries(fm);
 		xc.fast_stats_fd = fast_map_stats_fd(fm);
 		xc.fast_stats_slots = fast_map_stats_slots(fm);
 	}

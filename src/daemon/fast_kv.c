@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <bpf/bpf.h>
+
 #include "fast_kv.h"
 
 static void put_addr(uint8_t out[16], const struct nat_addr *a)
@@ -70,15 +72,51 @@ void fast_kv_val(const struct engine_fast_entry *en,
 	memset(v, 0, sizeof(*v));
 	put_addr(v->new_src, &en->new_src);
 	put_addr(v->new_dst, &en->new_dst);
-	v->new_sport = htons(en->new_sport);
-	v->new_dport = htons(en->new_dport);
-	v->ifindex = (uint32_t)hop->ifindex;
-	memcpy(v->dst_mac, hop->dst_mac, 6);
-	memcpy(v->src_mac, hop->src_mac, 6);
+	v->out.new_sport = htons(en->new_sport);
+	v->out.new_dport = htons(en->new_dport);
+	v->out.ifindex = (uint32_t)hop->ifindex;
+	memcpy(v->out.dst_mac, hop->dst_mac, 6);
+	memcpy(v->out.src_mac, hop->src_mac, 6);
 	/* No MTU known: the engine's largest packet. */
-	v->mtu = hop->mtu ? hop->mtu : XDP_FAST_MAX_PKT;
-	v->stats_idx = stats_idx;
-	v->max_chunks = en->max_chunks < XDP_FAST_MAX_CHUNKS ?
-				en->max_chunks :
-				XDP_FAST_MAX_CHUNKS;
+	v->out.mtu = hop->mtu ? hop->mtu : XDP_FAST_MAX_PKT;
+	v->out.stats_idx = stats_idx;
+	v->out.max_chunks = en->max_chunks < XDP_FAST_MAX_CHUNKS ?
+				    en->max_chunks :
+				    XDP_FAST_MAX_CHUNKS;
+}
+
+/* An IPv4 path's key as fast_map4 takes it. */
+static void key4(const struct xdp_fast_key *k, struct xdp_fast_key4 *k4)
+{
+	memset(k4, 0, sizeof(*k4));
+	k4->dir = k->dir;
+	k4->sport = k->sport;
+	k4->dport = k->dport;
+	k4->vtag = k->vtag;
+	memcpy(k4->src, k->src, 4);
+	memcpy(k4->dst, k->dst, 4);
+}
+
+int fast_kv_install(const struct fast_kv_maps *m, const struct xdp_fast_key *k,
+		    const struct xdp_fast_val *v)
+{
+	struct xdp_fast_key4 k4;
+	struct xdp_fast_val4 v4 = { .out = v->out };
+
+	if (k->family == 6)
+		return bpf_map_update_elem(m->fd6, k, v, BPF_ANY);
+	key4(k, &k4);
+	memcpy(v4.new_src, v->new_src, 4);
+	memcpy(v4.new_dst, v->new_dst, 4);
+	return bpf_map_update_elem(m->fd4, &k4, &v4, BPF_ANY);
+}
+
+int fast_kv_remove(const struct fast_kv_maps *m, const struct xdp_fast_key *k)
+{
+	struct xdp_fast_key4 k4;
+
+	if (k->family == 6)
+		return bpf_map_delete_elem(m->fd6, k);
+	key4(k, &k4);
+	return bpf_map_delete_elem(m->fd4, &k4);
 }

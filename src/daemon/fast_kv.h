@@ -1,7 +1,8 @@
 /*
  * fast_kv: an engine fast-path entry (engine_fast.h) as the XDP program's
- * map key and value (xdp_fast.h).  Pure, so the daemon (fast_map.c) and
- * the differential test (test/fastpath/fast_diff.c) share it.
+ * map key and value (xdp_fast.h), and its installation in the map of its
+ * family.  Shared by the daemon (fast_map.c) and the fast path's tests
+ * and benchmark (test/fastpath/).
  */
 #ifndef SCTPALG_FAST_KV_H
 #define SCTPALG_FAST_KV_H
@@ -18,10 +19,23 @@ struct fast_kv_hop {
 	uint8_t dst_mac[6], src_mac[6];
 };
 
+/* The fast path's maps: fast_map4 and fast_map6 (xdp_fast.h). */
+struct fast_kv_maps {
+	int fd4, fd6;
+};
+
 void fast_kv_key(const struct engine_fast_entry *en, struct xdp_fast_key *k);
 void fast_kv_val(const struct engine_fast_entry *en,
 		 const struct fast_kv_hop *hop, uint32_t stats_idx,
 		 struct xdp_fast_val *v);
+/*
+ * Adds or replaces (one atomic map update) a path's entry in its
+ * family's map, an IPv4 path's narrowed to fast_map4's key and value /
+ * removes it: 0, or libbpf's negative error.
+ */
+int fast_kv_install(const struct fast_kv_maps *m, const struct xdp_fast_key *k,
+		    const struct xdp_fast_val *v);
+int fast_kv_remove(const struct fast_kv_maps *m, const struct xdp_fast_key *k);
 /*
  * tab[len] = x^(8 * len) modulo the CRC32c polynomial (reflected), len
  * 0..n-1: the factor that carries a change in the first bytes of an

@@ -51,7 +51,8 @@ struct fm_egress {
 };
 
 struct fast_map {
-	int map_fd, stats_fd;
+	struct fast_kv_maps maps; /* fast_map4, fast_map6 */
+	int stats_fd;
 	uint32_t max_assocs, max_peers, map_size;
 	unsigned int ncpu;
 	struct engine *e;
@@ -91,7 +92,7 @@ int fast_map_create(const struct engine_config *ec, struct fast_map **out)
 
 	if (!fm)
 		return -ENOMEM;
-	fm->map_fd = fm->stats_fd = -1;
+	fm->maps.fd4 = fm->maps.fd6 = fm->stats_fd = -1;
 	if (ncpu <= 0) {
 		err = ncpu ? ncpu : -EINVAL;
 		goto fail;
@@ -114,11 +115,29 @@ int fast_map_create(const struct engine_config *ec, struct fast_map **out)
 	/* Two directions of two paths each for the usual association. */
 	fm->map_size = fm->max_assocs * 4u < 1024u ? 1024u :
 						     fm->max_assocs * 4u;
-	fm->map_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "fast_map",
-				    sizeof(struct xdp_fast_key),
-				    sizeof(struct xdp_fast_val), fm->map_size,
-				    NULL);
-	if (fm->map_fd < 0) {
+	fm->maps.fd4 = bpf_map_create(BPF_MAP_TYPE_HASH, "fast_map4",
+				      sizeof(struct xdp_fast_key4),
+				      sizeof(struct xdp_fast_val4),
+				      fm->map_size, NULL);
+	if (fm->maps.fd4 < 0) {
+		err = -errno;
+		goto fail;
+	}
+	/*
+	 * Most paths are IPv4: the IPv6 map's entries are allocated as
+	 * they are installed rather than all up front (an update may then
+	 * fail for want of memory: that path goes the slow way).
+	 */
+	{
+		LIBBPF_OPTS(bpf_map_create_opts, o,
+			    .map_flags = BPF_F_NO_PREALLOC);
+
+		fm->maps.fd6 = bpf_map_create(BPF_MAP_TYPE_HASH, "fast_map6",
+					      sizeof(struct xdp_fast_key),
+					      sizeof(struct xdp_fast_val),
+					      fm->map_size, &o);
+	}
+	if (fm->maps.fd6 < 0) {
 		err = -errno;
 		goto fail;
 	}
@@ -176,16 +195,18 @@ void fast_map_destroy(struct fast_map *fm)
 	free(fm->ents);
 	free(fm->ids);
 	xdp_features_close(fm->xf);
-	if (fm->map_fd >= 0)
-		close(fm->map_fd);
+	if (fm->maps.fd4 >= 0)
+		close(fm->maps.fd4);
+	if (fm->maps.fd6 >= 0)
+		close(fm->maps.fd6);
 	if (fm->stats_fd >= 0)
 		close(fm->stats_fd);
 	free(fm);
 }
 
-int fast_map_entries_fd(const struct fast_map *fm)
+const struct fast_kv_maps *fast_map_entries(const struct fast_map *fm)
 {
-	return fm->map_fd;
+	return &fm->maps;
 }
 
 int fast_map_stats_fd(const struct fast_map *fm)
@@ -372,7 +393,7 @@ static int next_hop(struct fast_map *fm, const struct engine_fast_entry *en,
 static void drop_keys(struct fast_map *fm, struct fm_keys *ks)
 {
 	for (uint16_t i = 0; i < ks->n; i++)
-		if (!bpf_map_delete_elem(fm->map_fd, &ks->k[i]))
+		if (!fast_kv_remove(&fm->maps, &ks->k[i]))
 			fm->st.removals++;
 	fm->st.entries -= ks->n;
 	ks->n = 0;
@@ -441,8 +462,7 @@ static void apply(struct fast_map *fm, uint32_t id, uint64_t now)
 			    &ks->v[m]);
 		was = find_key(ks->k, 0, old_n, &ks->k[m]);
 		if (was < 0 || memcmp(&ks->v[was], &ks->v[m], sizeof(ks->v[m]))) {
-			if (bpf_map_update_elem(fm->map_fd, &ks->k[m], &ks->v[m],
-						BPF_ANY))
+			if (fast_kv_install(&fm->maps, &ks->k[m], &ks->v[m]))
 				continue; /* full: this path goes slow */
 			fm->st.installs++;
 		}
@@ -450,7 +470,7 @@ static void apply(struct fast_map *fm, uint32_t id, uint64_t now)
 	}
 	for (unsigned int i = 0; i < old_n; i++)
 		if (find_key(ks->k, old_n, m, &ks->k[i]) < 0 &&
-		    !bpf_map_delete_elem(fm->map_fd, &ks->k[i]))
+		    !fast_kv_remove(&fm->maps, &ks->k[i]))
 			fm->st.removals++;
 	memmove(ks->k, ks->k + old_n, (m - old_n) * sizeof(*ks->k));
 	memmove(ks->v, ks->v + old_n, (m - old_n) * sizeof(*ks->v));

@@ -28,7 +28,7 @@ struct fast_map;
 int fast_map_create(const struct engine_config *ec, struct fast_map **out);
 void fast_map_destroy(struct fast_map *fm);
 /* For xdp_prog_attach(): the maps every program instance reuses. */
-int fast_map_entries_fd(const struct fast_map *fm);
+const struct fast_kv_maps *fast_map_entries(const struct fast_map *fm);
 int fast_map_stats_fd(const struct fast_map *fm);
 /* Counter slots per CPU in it (the program's fast_stats_slots). */
 uint32_t fast_map_stats_slots(const struct fast_map *fm);

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fast_kv.h"
 #include "xdp_steer.h"
 
 struct xdp_prog;
@@ -25,7 +26,8 @@ struct xdp_prog;
  * every instance shares (fast_map.h) and the direction of its interface.
  */
 struct xdp_prog_fast {
-	int entries_fd, stats_fd;
+	struct fast_kv_maps entries; /* fast_map4, fast_map6 */
+	int stats_fd;
 	uint32_t stats_slots; /* per CPU (fast_map_stats_slots()) */
 	bool inbound;		/* an uplink: packets come from outside */
 };

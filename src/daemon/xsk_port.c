@@ -689,7 +689,7 @@ static int attach_progs(struct xsk_port *x, const struct xsk_port_config *cfg)
 
 	for (i = 0; i < x->n_ifs; i++) {
 		struct xdp_prog_fast fast = {
-			.entries_fd = cfg->fast_entries_fd,
+			.entries = cfg->fast_entries,
 			.stats_fd = cfg->fast_stats_fd,
 			.stats_slots = cfg->fast_stats_slots,
 			.inbound = cfg->ifs[i].inbound,

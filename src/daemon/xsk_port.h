@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "fast_kv.h"
 
 struct xsk_port;
 struct xdp_prog;
@@ -91,7 +92,8 @@ struct xsk_port_config {
 	uint32_t ring_size;		/* power of 2, >= 64; 0 = 2048 */
 	/* The XDP fast path (fast_map.h): on when `fast`, sharing these. */
 	bool fast;
-	int fast_entries_fd, fast_stats_fd;
+	struct fast_kv_maps fast_entries;
+	int fast_stats_fd;
 	uint32_t fast_stats_slots;
 	/* Optional: on failure, a sentence saying which step failed. */
 	char *err;

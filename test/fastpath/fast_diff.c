@@ -69,15 +69,18 @@ static int load_progs(void)
 			fast_kv_crc_tables((uint32_t(*)[256])(uintptr_t)
 						   s->rodata->fast_crc_tab);
 		s->rodata->fast_dir = (uint8_t)dir;
-		bpf_map__set_max_entries(s->maps.fast_map, 4096);
+		bpf_map__set_max_entries(s->maps.fast_map4, 4096);
+		bpf_map__set_max_entries(s->maps.fast_map6, 4096);
 		/* Slots per CPU as install() numbers them: 256 assocs * 8. */
 		s->rodata->fast_stats_slots = 2048;
 		bpf_map__set_max_entries(
 			s->maps.fast_stats,
 			2048u * (uint32_t)libbpf_num_possible_cpus());
 		if (dir == 1) {
-			bpf_map__reuse_fd(s->maps.fast_map,
-					  bpf_map__fd(skel[0]->maps.fast_map));
+			bpf_map__reuse_fd(s->maps.fast_map4,
+					  bpf_map__fd(skel[0]->maps.fast_map4));
+			bpf_map__reuse_fd(s->maps.fast_map6,
+					  bpf_map__fd(skel[0]->maps.fast_map6));
 			bpf_map__reuse_fd(
 				s->maps.fast_stats,
 				bpf_map__fd(skel[0]->maps.fast_stats));
@@ -149,22 +152,27 @@ static uint16_t establish(struct engine *e, const char *inside,
 	return port;
 }
 
+/* The maps both programs share. */
+static struct fast_kv_maps maps(void)
+{
+	return (struct fast_kv_maps){
+		.fd4 = bpf_map__fd(skel[0]->maps.fast_map4),
+		.fd6 = bpf_map__fd(skel[0]->maps.fast_map6),
+	};
+}
+
 static int clear_map(void)
 {
-	int fd = bpf_map__fd(skel[0]->maps.fast_map);
-	struct xdp_fast_key next;
+	struct fast_kv_maps m = maps();
 
-	while (!bpf_map_get_next_key(fd, NULL, &next))
-		if (bpf_map_delete_elem(fd, &next))
-			return -errno;
-	return 0;
+	return fast_maps_clear(&m);
 }
 
 /* Install every entry of the engine, as the daemon does. */
 static void install(struct engine *e)
 {
 	struct engine_fast_entry en[256];
-	int fd = bpf_map__fd(skel[0]->maps.fast_map);
+	struct fast_kv_maps m = maps();
 	uint32_t ids[64];
 	bool all;
 	unsigned int n_ids = engine_fast_changed(e, ids, 64, &all);
@@ -187,7 +195,7 @@ static void install(struct engine *e)
 			fast_kv_val(&en[i], &hop,
 				    fast_kv_stats_idx(id, en[i].peer_idx, 256),
 				    &v);
-			if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+			if (fast_kv_install(&m, &k, &v))
 				fail("map update");
 		}
 	}
@@ -632,7 +640,7 @@ static void bench_one(uint32_t ip_len, bool hit, bool keep_port)
 {
 	static uint8_t frame[PB_MAX + ETH_HLEN], out[PB_MAX + ETH_HLEN];
 	static struct pb p;
-	int fd = bpf_map__fd(skel[0]->maps.fast_map);
+	struct fast_kv_maps m = maps();
 	int prog = bpf_program__fd(skel[0]->progs.xdp_sctp_steer);
 	struct engine_fast_entry en = { 0 };
 	struct fast_kv_hop hop = { .ifindex = 1, .mtu = 9000 };
@@ -662,7 +670,7 @@ static void bench_one(uint32_t ip_len, bool hit, bool keep_port)
 		en.new_sport = keep_port ? en.sport : i ? 5000 : 6000;
 		fast_kv_key(&en, &k);
 		fast_kv_val(&en, &hop, 0, &v);
-		bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+		fast_kv_install(&m, &k, &v);
 	}
 	memset(frame, 0, ETH_HLEN);
 	frame[12] = 0x08;

@@ -1,15 +1,20 @@
 /*
  * fastpath_tool.h: what the fast path's test tools (fast_diff.c,
- * fast_bench.c) share: their random numbers and libbpf's messages.
+ * fast_bench.c) share: their random numbers, libbpf's messages and the
+ * emptying of the fast path's maps.
  */
 #ifndef SCTPALG_FASTPATH_TOOL_H
 #define SCTPALG_FASTPATH_TOOL_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+
+#include "fast_kv.h"
 
 /* xorshift64: the same packets again from the same seed. */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -27,6 +32,21 @@ static inline int libbpf_quiet(enum libbpf_print_level l, const char *f,
 			       va_list a)
 {
 	return l == LIBBPF_WARN ? vfprintf(stderr, f, a) : 0;
+}
+
+/* Deletes every entry of both maps: 0 or -errno. */
+static inline int fast_maps_clear(const struct fast_kv_maps *m)
+{
+	int fds[2] = { m->fd4, m->fd6 };
+
+	for (int i = 0; i < 2; i++) {
+		uint8_t key[sizeof(struct xdp_fast_key)];
+
+		while (!bpf_map_get_next_key(fds[i], NULL, key))
+			if (bpf_map_delete_elem(fds[i], key))
+				return -errno;
+	}
+	return 0;
 }
 
 #endif
