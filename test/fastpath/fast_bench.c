@@ -11,12 +11,23 @@
  * association (outbound DATA: one inside address, port 10000 + i % 50000,
  * a random tag, as sctp_blast sets them up), its path's stats slot as
  * the daemon numbers it (fast_kv_stats_idx()).
- * Each packet is one BPF_PROG_RUN call of one run (the kernel's own
- * timing of that run, so the syscall is not in it), over the
- * associations round-robin in the order they were installed, as
- * sctp_blast sends, then in a shuffled order; passes over them until
- * 300,000 packets were run.  The frame is copied in afresh each call, so
- * it is in the cache as a frame a NIC or veth just wrote would be.
+ * Two ways, each over the associations round-robin in the order they
+ * were installed, as sctp_blast sends, then in a shuffled order:
+ * - per call: each packet is one BPF_PROG_RUN call of one run (the
+ *   kernel's own timing of that run, so the system call is not in it);
+ *   passes over them until 300,000 packets were run.  The frame is
+ *   copied in afresh each call, so it is in the cache as a frame a NIC
+ *   or veth just wrote would be; but on a kernel with page-table
+ *   isolation every call enters the kernel with the TLB emptied, which
+ *   a NAPI poll does not.
+ * - in kernel: one BPF_PROG_RUN call repeats its frame WARM_REPEAT
+ *   times, and each association's entry rewrites the frame's source to
+ *   the next association's address in the order, so the repetitions walk
+ *   WARM_REPEAT entries in a row with no system call between (these
+ *   associations differ by inside address, 10.0.0.0 + i, not by port).
+ *   Each packet's lookup waits for the one before, as it finds its key
+ *   in what that one wrote: no two packets' cache misses overlap.  The
+ *   limit program rewrites the frame to its own source each time.
  *
  *   fast_bench [associations ...]    (root: BPF_PROG_RUN)
  * Figures, not a test: exit 0 unless the program could not run or a
@@ -52,6 +63,7 @@
 #define WARM_TTL    255u
 #define WARM_REPEAT 250u /* below WARM_TTL - 1: every one taken */
 #define INSIDE	    "192.168.1.10"
+#define CHAIN_NET   0x0a000000u /* 10.0.0.0/8: the in-kernel rows' sources */
 #define SERVER	    "198.51.100.100"
 #define PUBLIC	    "203.0.113.1"
 
@@ -88,15 +100,19 @@ static struct xdp_steer_bpf *load_fast(void)
 	return s;
 }
 
-/* The limit program, rewriting inside sources to public (host order). */
-static struct xdp_limit_bpf *load_limit(uint32_t public)
+/*
+ * The limit program, rewriting sources in the /24 or /8 (CHAIN_NET) net
+ * to public (host order).
+ */
+static struct xdp_limit_bpf *load_limit(uint32_t net, uint32_t public)
 {
 	struct xdp_limit_bpf *s = xdp_limit_bpf__open();
 
 	if (!s)
 		return NULL;
-	s->rodata->cfg_inside_net = htonl(0xc0a80100); /* 192.168.1.0 */
-	s->rodata->cfg_inside_mask = htonl(0xffffff00);
+	s->rodata->cfg_inside_net = htonl(net);
+	s->rodata->cfg_inside_mask = htonl(net == CHAIN_NET ? 0xff000000u :
+							      0xffffff00u);
 	s->rodata->cfg_public = htonl(public);
 	s->rodata->cfg_ifindex = 1;
 	if (xdp_limit_bpf__load(s)) {
@@ -111,12 +127,13 @@ struct assoc {
 	uint32_t vtag;
 };
 
-static void build_frame(uint8_t *frame, const struct assoc *a, uint8_t ttl)
+static void build_frame(uint8_t *frame, const char *src, const struct assoc *a,
+			uint8_t ttl)
 {
 	static struct pb p;
 
 	memset(&p, 0, sizeof(p));
-	pb_ip4(&p, INSIDE, SERVER);
+	pb_ip4(&p, src, SERVER);
 	p.buf[8] = ttl;
 	pb_sctp(&p, a->sport, 3868, a->vtag);
 	pb_data(&p, 1, 46, NULL, 0);
@@ -174,37 +191,6 @@ static void clear(const struct fast_kv_maps *m)
 		die("map delete");
 }
 
-/*
- * ns per packet with the caches and the TLB warm: one frame, run
- * WARM_REPEAT times by one BPF_PROG_RUN call, so the system call (and
- * on a kernel with page-table isolation the TLB it empties) is paid once
- * for all of them.  The fast path's two entries send the frame round,
- * INSIDE -> PUBLIC -> INSIDE, every repetition taken: the frame that
- * comes out has lost one TTL for each.  The limit program rewrites it
- * to its own source each time.
- */
-static double run_warm(int prog, const uint8_t *frame, bool fast)
-{
-	uint8_t out[FRAME_LEN + 64];
-	uint64_t ns = 0;
-	uint32_t calls = MIN_PACKETS / WARM_REPEAT;
-
-	for (uint32_t i = 0; i < calls; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
-			    .data_size_in = FRAME_LEN, .data_out = out,
-			    .data_size_out = sizeof(out),
-			    .repeat = WARM_REPEAT);
-
-		if (bpf_prog_test_run_opts(prog, &o))
-			die("BPF_PROG_RUN");
-		if (fast && (o.retval != XDP_REDIRECT ||
-			     out[ETH_HLEN + 8] != WARM_TTL - WARM_REPEAT))
-			die("a fast-path packet was handed off");
-		ns += o.duration; /* the kernel's mean over the repetitions */
-	}
-	return (double)ns / (double)calls;
-}
-
 /* ns per packet over the frames in order[] */
 static double run(int prog, uint8_t (*frames)[FRAME_LEN], const uint32_t *order,
 		  uint32_t n, bool must_redirect)
@@ -229,45 +215,112 @@ static double run(int prog, uint8_t (*frames)[FRAME_LEN], const uint32_t *order,
 	return (double)ns / (double)runs;
 }
 
-/* One association, the frame repeated in the kernel (run_warm()). */
-static void warm_row(struct xdp_steer_bpf *fast, struct xdp_limit_bpf *limit)
+/* The in-kernel rows' i-th source address. */
+static const char *chain_addr(uint32_t i)
 {
-	struct assoc a = { .sport = 10000, .vtag = rnd() | 1 };
-	struct fast_kv_maps m = maps_of(fast);
-	uint8_t frame[FRAME_LEN];
-	double f, l;
+	static char buf[INET_ADDRSTRLEN];
+	struct in_addr a = { .s_addr = htonl(CHAIN_NET + i) };
 
-	clear(&m);
-	install_one(&m, &a, fast_kv_stats_idx(0, 0, MAX_ASSOCS), INSIDE,
-		    PUBLIC);
-	install_one(&m, &a, fast_kv_stats_idx(1, 0, MAX_ASSOCS), PUBLIC,
-		    INSIDE);
-	build_frame(frame, &a, WARM_TTL);
-	f = run_warm(bpf_program__fd(fast->progs.xdp_sctp_steer), frame, true);
-	l = run_warm(bpf_program__fd(limit->progs.xdp_limit), frame, false);
-	printf("%10u  %-9s  %8.1f  %8.1f  %6.2f\n", 1u, "warm", f, l, f / l);
+	return inet_ntop(AF_INET, &a, buf, sizeof(buf));
+}
+
+/*
+ * Entries from order[k]'s source to order[k + 1]'s, round, installed in
+ * the associations' order as the per-call rows' are: the kernel hands
+ * out its preallocated elements in that order, so a walk in the order
+ * they were installed reads memory in a row.
+ */
+static void install_chain(const struct fast_kv_maps *m, const struct assoc *a,
+			  const uint32_t *order, uint32_t n)
+{
+	uint32_t *next = calloc(n, sizeof(*next));
+
+	if (!next)
+		die("out of memory");
+	for (uint32_t k = 0; k < n; k++)
+		next[order[k]] = order[(k + 1) % n];
+	for (uint32_t i = 0; i < n; i++) {
+		char src[INET_ADDRSTRLEN];
+
+		snprintf(src, sizeof(src), "%s", chain_addr(i));
+		install_one(m, a, fast_kv_stats_idx(i, 0, MAX_ASSOCS), src,
+			    chain_addr(next[i]));
+	}
+	free(next);
+}
+
+/*
+ * ns per packet in kernel (see the top): calls starting at every
+ * WARM_REPEAT-th association of the order until 300,000 packets were
+ * run.  Every repetition of the fast path's must be taken: the frame
+ * that comes out has lost one TTL for each, and its source is where the
+ * walk ended.
+ */
+static double run_chain(int prog, const struct assoc *a, const uint32_t *order,
+			uint32_t n, bool fast)
+{
+	static uint8_t frame[FRAME_LEN], out[FRAME_LEN + 64];
+	uint64_t ns = 0;
+	uint32_t calls = MIN_PACKETS / WARM_REPEAT;
+
+	for (uint32_t c = 0; c < calls; c++) {
+		uint32_t at = (uint32_t)(((uint64_t)c * WARM_REPEAT) % n);
+		uint32_t end = htonl(CHAIN_NET + order[(at + WARM_REPEAT) % n]);
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame,
+			    .data_size_in = FRAME_LEN, .data_out = out,
+			    .data_size_out = sizeof(out),
+			    .repeat = WARM_REPEAT);
+
+		build_frame(frame, chain_addr(order[at]), a, WARM_TTL);
+		if (bpf_prog_test_run_opts(prog, &o))
+			die("BPF_PROG_RUN");
+		if (fast && (o.retval != XDP_REDIRECT ||
+			     out[ETH_HLEN + 8] != WARM_TTL - WARM_REPEAT ||
+			     memcmp(out + ETH_HLEN + 12, &end, 4)))
+			die("a fast-path packet was handed off");
+		ns += o.duration; /* the kernel's mean over the repetitions */
+	}
+	return (double)ns / (double)calls;
+}
+
+static void shuffle(uint32_t *order, uint32_t n)
+{
+	for (uint32_t i = n - 1; i > 0; i--) {
+		uint32_t j = rnd() % (i + 1), t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
+}
+
+static void row(uint32_t n, const char *order, const char *how, double f,
+		double l)
+{
+	printf("%10u  %-9s  %-9s  %8.1f  %8.1f  %6.2f\n", n, order, how, f, l,
+	       f / l);
 }
 
 int main(int argc, char **argv)
 {
 	static const uint32_t defaults[] = { 1, 10000, 100000 };
 	struct xdp_steer_bpf *fast;
-	struct xdp_limit_bpf *limit, *limit_warm;
+	struct xdp_limit_bpf *limit, *limit_chain;
 	int n_counts = argc > 1 ? argc - 1 : 3;
 
 	libbpf_set_print(libbpf_quiet);
 	fast = load_fast();
-	limit = load_limit(0xcb007101); /* PUBLIC */
-	limit_warm = load_limit(0xc0a8010a); /* INSIDE */
-	if (!fast || !limit || !limit_warm) {
+	limit = load_limit(0xc0a80100, 0xcb007101); /* INSIDE's, PUBLIC */
+	/* Its public address inside: it rewrites every repetition. */
+	limit_chain = load_limit(CHAIN_NET, CHAIN_NET + 1);
+	if (!fast || !limit || !limit_chain) {
 		fprintf(stderr, "SKIP: fast_bench: cannot load the XDP "
 				"programs: needs root and BPF\n");
 		return 77;
 	}
 	printf("fast_bench: ns per 64-byte DATA packet, the program alone "
 	       "(BPF_PROG_RUN)\n");
-	printf("%10s  %-9s  %8s  %8s  %6s\n", "assocs", "order", "fast",
-	       "limit", "ratio");
+	printf("%10s  %-9s  %-9s  %8s  %8s  %6s\n", "assocs", "order", "run",
+	       "fast", "limit", "ratio");
 	for (int c = 0; c < n_counts; c++) {
 		uint32_t n = argc > 1 ?
 				     (uint32_t)strtoul(argv[c + 1], NULL, 0) :
@@ -282,37 +335,38 @@ int main(int argc, char **argv)
 		for (uint32_t i = 0; i < n; i++) {
 			as[i].sport = (uint16_t)(10000 + i % 50000);
 			as[i].vtag = rnd() | 1;
-			build_frame(frames[i], &as[i], 64);
+			build_frame(frames[i], INSIDE, &as[i], 64);
 			order[i] = i;
 		}
-		clear(&m);
-		install(&m, as, n);
 		for (int shuffled = 0; shuffled < 2; shuffled++) {
-			double f, l;
+			const char *name = shuffled ? "shuffled" : "installed";
+			/* The in-kernel rows' associations: one tag. */
+			struct assoc chain = { .sport = 10000, .vtag = 0x5ca1ab1e };
 
 			if (shuffled)
-				for (uint32_t i = n - 1; i > 0; i--) {
-					uint32_t j = rnd() % (i + 1),
-						 t = order[i];
-
-					order[i] = order[j];
-					order[j] = t;
-				}
-			f = run(bpf_program__fd(fast->progs.xdp_sctp_steer),
-				frames, order, n, true);
-			l = run(bpf_program__fd(limit->progs.xdp_limit), frames,
-				order, n, false);
-			printf("%10u  %-9s  %8.1f  %8.1f  %6.2f\n", n,
-			       shuffled ? "shuffled" : "installed", f, l,
-			       f / l);
+				shuffle(order, n);
+			clear(&m);
+			install(&m, as, n);
+			row(n, name, "per call",
+			    run(bpf_program__fd(fast->progs.xdp_sctp_steer),
+				frames, order, n, true),
+			    run(bpf_program__fd(limit->progs.xdp_limit), frames,
+				order, n, false));
+			clear(&m);
+			install_chain(&m, &chain, order, n);
+			row(n, name, "in kernel",
+			    run_chain(bpf_program__fd(fast->progs.xdp_sctp_steer),
+				      &chain, order, n, true),
+			    run_chain(bpf_program__fd(
+					      limit_chain->progs.xdp_limit),
+				      &chain, order, n, false));
 		}
 		free(as);
 		free(frames);
 		free(order);
 	}
-	warm_row(fast, limit_warm);
 	xdp_steer_bpf__destroy(fast);
 	xdp_limit_bpf__destroy(limit);
-	xdp_limit_bpf__destroy(limit_warm);
+	xdp_limit_bpf__destroy(limit_chain);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -34,17 +35,26 @@ static inline int libbpf_quiet(enum libbpf_print_level l, const char *f,
 	return l == LIBBPF_WARN ? vfprintf(stderr, f, a) : 0;
 }
 
-/* Deletes every entry of both maps: 0 or -errno. */
+/*
+ * Deletes every entry of both maps: 0 or -errno.  Walks on from the key
+ * it deletes: asking for the first key each time would scan the emptied
+ * buckets again and again.
+ */
 static inline int fast_maps_clear(const struct fast_kv_maps *m)
 {
 	int fds[2] = { m->fd4, m->fd6 };
 
 	for (int i = 0; i < 2; i++) {
-		uint8_t key[sizeof(struct xdp_fast_key)];
+		uint8_t key[sizeof(struct xdp_fast_key)],
+			next[sizeof(struct xdp_fast_key)];
+		int more = !bpf_map_get_next_key(fds[i], NULL, key);
 
-		while (!bpf_map_get_next_key(fds[i], NULL, key))
+		while (more) {
+			more = !bpf_map_get_next_key(fds[i], key, next);
 			if (bpf_map_delete_elem(fds[i], key))
 				return -errno;
+			memcpy(key, next, sizeof(key));
+		}
 	}
 	return 0;
 }
