@@ -111,8 +111,8 @@ static struct xdp_limit_bpf *load_limit(uint32_t net, uint32_t public)
 	if (!s)
 		return NULL;
 	s->rodata->cfg_inside_net = htonl(net);
-	s->rodata->cfg_inside_mask = htonl(net == CHAIN_NET ? 0xff000000u :
-							      0xffffff00u);
+	s->rodata->cfg_inside_mask =
+		htonl(net == CHAIN_NET ? 0xff000000u : 0xffffff00u);
 	s->rodata->cfg_public = htonl(public);
 	s->rodata->cfg_ifindex = 1;
 	if (xdp_limit_bpf__load(s)) {
@@ -146,8 +146,9 @@ static void build_frame(uint8_t *frame, const char *src, const struct assoc *a,
 }
 
 /* One outbound entry: frames from src to SERVER leave from new_src. */
-static void install_one(const struct fast_kv_maps *m, const struct assoc *a, uint32_t stats_idx,
-			const char *src, const char *new_src)
+static void install_one(const struct fast_kv_maps *m, const struct assoc *a,
+			uint32_t stats_idx, const char *src,
+			const char *new_src)
 {
 	struct fast_kv_hop hop = { .ifindex = 1, .mtu = 1500 };
 	struct engine_fast_entry en = { 0 };
@@ -341,7 +342,8 @@ int main(int argc, char **argv)
 		for (int shuffled = 0; shuffled < 2; shuffled++) {
 			const char *name = shuffled ? "shuffled" : "installed";
 			/* The in-kernel rows' associations: one tag. */
-			struct assoc chain = { .sport = 10000, .vtag = 0x5ca1ab1e };
+			struct assoc chain = { .sport = 10000,
+					       .vtag = 0x5ca1ab1e };
 
 			if (shuffled)
 				shuffle(order, n);
@@ -355,8 +357,9 @@ int main(int argc, char **argv)
 			clear(&m);
 			install_chain(&m, &chain, order, n);
 			row(n, name, "in kernel",
-			    run_chain(bpf_program__fd(fast->progs.xdp_sctp_steer),
-				      &chain, order, n, true),
+			    run_chain(
+				    bpf_program__fd(fast->progs.xdp_sctp_steer),
+				    &chain, order, n, true),
 			    run_chain(bpf_program__fd(
 					      limit_chain->progs.xdp_limit),
 				      &chain, order, n, false));

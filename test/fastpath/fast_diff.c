@@ -634,7 +634,7 @@ static int run_engine(bool preserve, unsigned long iterations, struct totals *t,
  * out redirected, or the figure would be the hand-off's.
  */
 #define BENCH_REPEAT 200u
-#define BENCH_CALLS 1000u
+#define BENCH_CALLS  1000u
 
 static void bench_one(uint32_t ip_len, bool hit, bool keep_port)
 {
@@ -690,7 +690,7 @@ static void bench_one(uint32_t ip_len, bool hit, bool keep_port)
 	printf("fast_diff bench: IPv4 %4u B, %s: %.1f ns per packet "
 	       "(verdict %u, %u runs)\n",
 	       ip_len,
-	       !hit	   ? "miss, handed off       " :
+	       !hit	 ? "miss, handed off       " :
 	       keep_port ? "fast path, port kept   " :
 			   "fast path, port changed",
 	       (double)ns / BENCH_CALLS, verdict, BENCH_CALLS * BENCH_REPEAT);
