@@ -59,22 +59,44 @@ const volatile __u32 fast_crc_tab[4][256];
 const volatile __u32 fast_stats_slots = 0;
 
 /*
- * Shared by every interface's program instance (bpf_map__reuse_fd); IPv4
- * paths in fast_map4, IPv6 paths in fast_map6 (include/xdp_fast.h).
+ * Shared by every interface's program instance (bpf_map__reuse_fd): IPv4
+ * paths in fast_map4, IPv6 paths in fast_map6 (include/xdp_fast.h), each
+ * the hash map in slot 0 of an array of maps, so that user space can put
+ * a bigger one in its place as the entries grow (src/daemon/fast_kv.c).
+ * A hash map's buckets and elements are allocated for its largest size:
+ * sized for every association the configuration allows, a few thousand
+ * entries would be strewn over megabytes, a cache and TLB miss each.
+ * The definitions below are templates; the maps are user space's.
  */
-struct {
+/* Sizes, not types: clang leaves types named only in here incomplete. */
+struct fast_map4 {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
-	__type(key, struct xdp_fast_key4);
-	__type(value, struct xdp_fast_val4);
-} fast_map4 SEC(".maps");
+	__uint(key_size, sizeof(struct xdp_fast_key4));
+	__uint(value_size, sizeof(struct xdp_fast_val4));
+};
+
+struct fast_map6 {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1024);
+	__uint(key_size, sizeof(struct xdp_fast_key));
+	__uint(value_size, sizeof(struct xdp_fast_val));
+};
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, struct xdp_fast_key);
-	__type(value, struct xdp_fast_val);
-} fast_map6 SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct fast_map4);
+} fast_maps4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct fast_map6);
+} fast_maps6 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -301,6 +323,8 @@ __attribute__((noinline)) int fast_path(struct xdp_md *ctx)
 	struct xdp_fast_val4 *val4 = NULL;
 	struct xdp_fast_val *val6 = NULL;
 	const struct xdp_fast_out *out;
+	__u32 zero = 0;
+	void *map;
 	struct fast_sctp_hdr *sh;
 	__u32 frame = bpf_xdp_get_buff_len(ctx);
 	__u32 l4_off, total, old_ports, new_ports, csum, d;
@@ -357,7 +381,8 @@ __attribute__((noinline)) int fast_path(struct xdp_md *ctx)
 		*(__u32 *)&key.sport = *(__u32 *)sh;
 		*(__u32 *)key.src = ip->saddr;
 		*(__u32 *)key.dst = ip->daddr;
-		val4 = bpf_map_lookup_elem(&fast_map4, &key);
+		map = bpf_map_lookup_elem(&fast_maps4, &zero);
+		val4 = map ? bpf_map_lookup_elem(map, &key) : NULL;
 		if (!val4)
 			return -1;
 		out = &val4->out;
@@ -372,7 +397,8 @@ __attribute__((noinline)) int fast_path(struct xdp_md *ctx)
 
 		__builtin_memcpy(key.src, &ip6->saddr, 16);
 		__builtin_memcpy(key.dst, &ip6->daddr, 16);
-		val6 = bpf_map_lookup_elem(&fast_map6, &key);
+		map = bpf_map_lookup_elem(&fast_maps6, &zero);
+		val6 = map ? bpf_map_lookup_elem(map, &key) : NULL;
 		if (!val6)
 			return -1;
 		out = &val6->out;

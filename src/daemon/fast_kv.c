@@ -4,8 +4,12 @@
  * program compares and writes it straight from the packet.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 
@@ -97,18 +101,170 @@ static void key4(const struct xdp_fast_key *k, struct xdp_fast_key4 *k4)
 	memcpy(k4->dst, k->dst, 4);
 }
 
-int fast_kv_install(const struct fast_kv_maps *m, const struct xdp_fast_key *k,
+/* A hash map for fast_map4 (v4) or fast_map6 of cap entries. */
+static int create_inner(bool v4, uint32_t cap)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o);
+
+	/*
+	 * Most paths are IPv4; IPv6 entries are allocated as they are
+	 * installed rather than all up front (fast_path.h's template).
+	 */
+	o.map_flags = v4 ? 0 : BPF_F_NO_PREALLOC;
+	return bpf_map_create(BPF_MAP_TYPE_HASH, v4 ? "fast_map4" : "fast_map6",
+			      v4 ? sizeof(struct xdp_fast_key4) :
+				   sizeof(struct xdp_fast_key),
+			      v4 ? sizeof(struct xdp_fast_val4) :
+				   sizeof(struct xdp_fast_val),
+			      cap, &o);
+}
+
+/* Every entry of one hash map into another, in batches. */
+static int copy_entries(int from, int to, uint32_t key_size, uint32_t val_size)
+{
+	enum { CHUNK = 4096 };
+	uint8_t *keys = malloc((size_t)CHUNK * key_size);
+	uint8_t *vals = malloc((size_t)CHUNK * val_size);
+	uint64_t batch = 0;
+	bool first = true;
+	int err = keys && vals ? 0 : -ENOMEM;
+
+	while (!err) {
+		uint32_t n = CHUNK, done;
+		int r = bpf_map_lookup_batch(from, first ? NULL : &batch,
+					     &batch, keys, vals, &n, NULL);
+
+		first = false;
+		if (r && r != -ENOENT) {
+			err = r;
+			break;
+		}
+		done = n;
+		if (n)
+			err = bpf_map_update_batch(to, keys, vals, &done, NULL);
+		if (r == -ENOENT)
+			break; /* that was the last batch */
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/*
+ * The family's map replaced by one of twice its entries holding the same
+ * entries.  The programs find the old one or the new one, both complete;
+ * nothing else writes to them meanwhile (the daemon's one thread).
+ */
+static int grow(struct fast_kv_maps *m, bool v4)
+{
+	uint32_t *cap = v4 ? &m->cap4 : &m->cap6;
+	int *fd = v4 ? &m->fd4 : &m->fd6, outer = v4 ? m->outer4 : m->outer6;
+	uint32_t bigger = *cap > m->max / 2 ? m->max : *cap * 2, zero = 0;
+	int nfd, err;
+
+	if (*cap >= m->max)
+		return -E2BIG;
+	nfd = create_inner(v4, bigger);
+	if (nfd < 0)
+		return nfd;
+	err = copy_entries(*fd, nfd,
+			   v4 ? sizeof(struct xdp_fast_key4) :
+				sizeof(struct xdp_fast_key),
+			   v4 ? sizeof(struct xdp_fast_val4) :
+				sizeof(struct xdp_fast_val));
+	if (!err)
+		err = bpf_map_update_elem(outer, &zero, &nfd, BPF_ANY);
+	if (err) {
+		close(nfd);
+		return err;
+	}
+	close(*fd);
+	*fd = nfd;
+	*cap = bigger;
+	return 0;
+}
+
+int fast_kv_maps_open(struct fast_kv_maps *m, int outer4, int outer6,
+		      uint32_t first, uint32_t max)
+{
+	uint32_t zero = 0;
+
+	*m = (struct fast_kv_maps){ .fd4 = -1, .fd6 = -1, .outer4 = -1,
+				    .outer6 = -1, .max = max };
+	m->cap4 = m->cap6 = max < first ? max : first;
+	m->fd4 = create_inner(true, m->cap4);
+	m->fd6 = create_inner(false, m->cap6);
+	if (m->fd4 < 0 || m->fd6 < 0)
+		return -errno;
+	if (outer4 < 0) {
+		LIBBPF_OPTS(bpf_map_create_opts, o4, .inner_map_fd = m->fd4);
+		LIBBPF_OPTS(bpf_map_create_opts, o6, .inner_map_fd = m->fd6);
+
+		outer4 = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS,
+					"fast_maps4", 4, 4, 1, &o4);
+		outer6 = outer4 < 0 ? -1 :
+				      bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS,
+						     "fast_maps6", 4, 4, 1, &o6);
+		if (outer6 < 0) {
+			int err = -errno;
+
+			if (outer4 >= 0)
+				close(outer4);
+			return err;
+		}
+	} else {
+		outer4 = dup(outer4);
+		outer6 = outer4 < 0 ? -1 : dup(outer6);
+		if (outer6 < 0) {
+			int err = -errno;
+
+			if (outer4 >= 0)
+				close(outer4);
+			return err;
+		}
+	}
+	m->outer4 = outer4;
+	m->outer6 = outer6;
+	if (bpf_map_update_elem(outer4, &zero, &m->fd4, BPF_ANY) ||
+	    bpf_map_update_elem(outer6, &zero, &m->fd6, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+void fast_kv_maps_close(struct fast_kv_maps *m)
+{
+	int *fds[] = { &m->fd4, &m->fd6, &m->outer4, &m->outer6 };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+int fast_kv_install(struct fast_kv_maps *m, const struct xdp_fast_key *k,
 		    const struct xdp_fast_val *v)
 {
 	struct xdp_fast_key4 k4;
 	struct xdp_fast_val4 v4 = { .out = v->out };
+	bool v6 = k->family == 6;
+	int err;
 
-	if (k->family == 6)
-		return bpf_map_update_elem(m->fd6, k, v, BPF_ANY);
-	key4(k, &k4);
-	memcpy(v4.new_src, v->new_src, 4);
-	memcpy(v4.new_dst, v->new_dst, 4);
-	return bpf_map_update_elem(m->fd4, &k4, &v4, BPF_ANY);
+	if (!v6) {
+		key4(k, &k4);
+		memcpy(v4.new_src, v->new_src, 4);
+		memcpy(v4.new_dst, v->new_dst, 4);
+	}
+	for (;;) {
+		err = v6 ? bpf_map_update_elem(m->fd6, k, v, BPF_ANY) :
+			   bpf_map_update_elem(m->fd4, &k4, &v4, BPF_ANY);
+		/* A full map says E2BIG; then a bigger one, and again. */
+		if (err != -E2BIG)
+			return err;
+		err = grow(m, !v6);
+		if (err)
+			return err;
+	}
 }
 
 int fast_kv_remove(const struct fast_kv_maps *m, const struct xdp_fast_key *k)

@@ -19,10 +19,28 @@ struct fast_kv_hop {
 	uint8_t dst_mac[6], src_mac[6];
 };
 
-/* The fast path's maps: fast_map4 and fast_map6 (xdp_fast.h). */
+/*
+ * The fast path's maps (src/bpf/fast_path.h): fast_map4 and fast_map6,
+ * each in slot 0 of an array of maps the programs look it up in, made
+ * bigger as entries are installed: from `first` entries (the daemon:
+ * FAST_KV_FIRST_CAP), doubled each time one is full, up to max.
+ */
 struct fast_kv_maps {
-	int fd4, fd6;
+	int fd4, fd6;	    /* the hash maps in use */
+	int outer4, outer6; /* arrays of maps, one slot each */
+	uint32_t cap4, cap6, max;
 };
+
+#define FAST_KV_FIRST_CAP 1024u
+
+/*
+ * Creates both hash maps and puts them in slot 0 of outer4 / outer6, or,
+ * with outer4 and outer6 -1, of arrays of maps made for them.  0 or
+ * -errno; fast_kv_maps_close() either way.
+ */
+int fast_kv_maps_open(struct fast_kv_maps *m, int outer4, int outer6,
+		      uint32_t first, uint32_t max);
+void fast_kv_maps_close(struct fast_kv_maps *m);
 
 void fast_kv_key(const struct engine_fast_entry *en, struct xdp_fast_key *k);
 void fast_kv_val(const struct engine_fast_entry *en,
@@ -30,10 +48,12 @@ void fast_kv_val(const struct engine_fast_entry *en,
 		 struct xdp_fast_val *v);
 /*
  * Adds or replaces (one atomic map update) a path's entry in its
- * family's map, an IPv4 path's narrowed to fast_map4's key and value /
- * removes it: 0, or libbpf's negative error.
+ * family's map, an IPv4 path's narrowed to fast_map4's key and value,
+ * replacing a full map by one twice its size first (the programs see
+ * the same entries in both) / removes it: 0, or libbpf's negative error
+ * (-E2BIG: full at max).
  */
-int fast_kv_install(const struct fast_kv_maps *m, const struct xdp_fast_key *k,
+int fast_kv_install(struct fast_kv_maps *m, const struct xdp_fast_key *k,
 		    const struct xdp_fast_val *v);
 int fast_kv_remove(const struct fast_kv_maps *m, const struct xdp_fast_key *k);
 /*

@@ -92,7 +92,9 @@ int fast_map_create(const struct engine_config *ec, struct fast_map **out)
 
 	if (!fm)
 		return -ENOMEM;
-	fm->maps.fd4 = fm->maps.fd6 = fm->stats_fd = -1;
+	fm->maps = (struct fast_kv_maps){ .fd4 = -1, .fd6 = -1, .outer4 = -1,
+					  .outer6 = -1 };
+	fm->stats_fd = -1;
 	if (ncpu <= 0) {
 		err = ncpu ? ncpu : -EINVAL;
 		goto fail;
@@ -115,32 +117,10 @@ int fast_map_create(const struct engine_config *ec, struct fast_map **out)
 	/* Two directions of two paths each for the usual association. */
 	fm->map_size = fm->max_assocs * 4u < 1024u ? 1024u :
 						     fm->max_assocs * 4u;
-	fm->maps.fd4 = bpf_map_create(BPF_MAP_TYPE_HASH, "fast_map4",
-				      sizeof(struct xdp_fast_key4),
-				      sizeof(struct xdp_fast_val4),
-				      fm->map_size, NULL);
-	if (fm->maps.fd4 < 0) {
-		err = -errno;
+	err = fast_kv_maps_open(&fm->maps, -1, -1, FAST_KV_FIRST_CAP,
+				fm->map_size);
+	if (err)
 		goto fail;
-	}
-	/*
-	 * Most paths are IPv4: the IPv6 map's entries are allocated as
-	 * they are installed rather than all up front (an update may then
-	 * fail for want of memory: that path goes the slow way).
-	 */
-	{
-		LIBBPF_OPTS(bpf_map_create_opts, o,
-			    .map_flags = BPF_F_NO_PREALLOC);
-
-		fm->maps.fd6 = bpf_map_create(BPF_MAP_TYPE_HASH, "fast_map6",
-					      sizeof(struct xdp_fast_key),
-					      sizeof(struct xdp_fast_val),
-					      fm->map_size, &o);
-	}
-	if (fm->maps.fd6 < 0) {
-		err = -errno;
-		goto fail;
-	}
 	{
 		LIBBPF_OPTS(bpf_map_create_opts, o,
 			    .map_flags = BPF_F_MMAPABLE);
@@ -195,10 +175,7 @@ void fast_map_destroy(struct fast_map *fm)
 	free(fm->ents);
 	free(fm->ids);
 	xdp_features_close(fm->xf);
-	if (fm->maps.fd4 >= 0)
-		close(fm->maps.fd4);
-	if (fm->maps.fd6 >= 0)
-		close(fm->maps.fd6);
+	fast_kv_maps_close(&fm->maps);
 	if (fm->stats_fd >= 0)
 		close(fm->stats_fd);
 	free(fm);
@@ -399,6 +376,23 @@ static void drop_keys(struct fast_map *fm, struct fm_keys *ks)
 	ks->n = 0;
 }
 
+/* One path's entry; a map made bigger for it is logged. */
+static int install(struct fast_map *fm, const struct xdp_fast_key *k,
+		   const struct xdp_fast_val *v)
+{
+	uint32_t cap4 = fm->maps.cap4, cap6 = fm->maps.cap6;
+	int err = fast_kv_install(&fm->maps, k, v);
+
+	if (fm->maps.cap4 != cap4 || fm->maps.cap6 != cap6)
+		log_info("fast path: room for %u IPv4 and %u IPv6 paths now "
+			 "(at most %u each)",
+			 fm->maps.cap4, fm->maps.cap6, fm->maps.max);
+	if (err && err != -E2BIG)
+		log_warnx("fast path: cannot install a path: %s; its packets "
+			  "take the slow path", strerror(-err));
+	return err;
+}
+
 static int find_key(const struct xdp_fast_key *keys, unsigned int from,
 		    unsigned int to, const struct xdp_fast_key *k)
 {
@@ -462,7 +456,7 @@ static void apply(struct fast_map *fm, uint32_t id, uint64_t now)
 			    &ks->v[m]);
 		was = find_key(ks->k, 0, old_n, &ks->k[m]);
 		if (was < 0 || memcmp(&ks->v[was], &ks->v[m], sizeof(ks->v[m]))) {
-			if (fast_kv_install(&fm->maps, &ks->k[m], &ks->v[m]))
+			if (install(fm, &ks->k[m], &ks->v[m]))
 				continue; /* full: this path goes slow */
 			fm->st.installs++;
 		}

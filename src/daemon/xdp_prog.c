@@ -131,11 +131,11 @@ int xdp_prog_attach(int ifindex, bool generic, unsigned int n_queues,
 		p->skel->rodata->fast_stats_slots = fast->stats_slots;
 		p->skel->rodata->fast_dir = fast->inbound ? XDP_FAST_INBOUND :
 							   XDP_FAST_OUTBOUND;
-		err = bpf_map__reuse_fd(p->skel->maps.fast_map4,
-					fast->entries.fd4);
+		err = bpf_map__reuse_fd(p->skel->maps.fast_maps4,
+					fast->entries.outer4);
 		if (!err)
-			err = bpf_map__reuse_fd(p->skel->maps.fast_map6,
-						fast->entries.fd6);
+			err = bpf_map__reuse_fd(p->skel->maps.fast_maps6,
+						fast->entries.outer6);
 		if (!err)
 			err = bpf_map__reuse_fd(p->skel->maps.fast_stats,
 						fast->stats_fd);

@@ -26,7 +26,7 @@ struct xdp_prog;
  * every instance shares (fast_map.h) and the direction of its interface.
  */
 struct xdp_prog_fast {
-	struct fast_kv_maps entries; /* fast_map4, fast_map6 */
+	struct fast_kv_maps entries; /* the arrays of maps: outer4, outer6 */
 	int stats_fd;
 	uint32_t stats_slots; /* per CPU (fast_map_stats_slots()) */
 	bool inbound;		/* an uplink: packets come from outside */

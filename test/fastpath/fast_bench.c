@@ -86,9 +86,6 @@ static struct xdp_steer_bpf *load_fast(void)
 		(uint32_t(*)[256])(uintptr_t)s->rodata->fast_crc_tab);
 	s->rodata->fast_dir = XDP_FAST_OUTBOUND;
 	/* As fast_map_create() sizes them. */
-	bpf_map__set_max_entries(s->maps.fast_map4, MAX_ASSOCS * 4u);
-	bpf_map__set_max_entries(s->maps.fast_map6, MAX_ASSOCS * 4u);
-	bpf_map__set_map_flags(s->maps.fast_map6, BPF_F_NO_PREALLOC);
 	s->rodata->fast_stats_slots = MAX_ASSOCS * MAX_PEERS;
 	bpf_map__set_max_entries(s->maps.fast_stats,
 				 MAX_ASSOCS * MAX_PEERS *
@@ -146,7 +143,7 @@ static void build_frame(uint8_t *frame, const char *src, const struct assoc *a,
 }
 
 /* One outbound entry: frames from src to SERVER leave from new_src. */
-static void install_one(const struct fast_kv_maps *m, const struct assoc *a,
+static void install_one(struct fast_kv_maps *m, const struct assoc *a,
 			uint32_t stats_idx, const char *src,
 			const char *new_src)
 {
@@ -170,7 +167,7 @@ static void install_one(const struct fast_kv_maps *m, const struct assoc *a,
 		die("map update");
 }
 
-static void install(const struct fast_kv_maps *m, const struct assoc *as,
+static void install(struct fast_kv_maps *m, const struct assoc *as,
 		    uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
@@ -178,12 +175,16 @@ static void install(const struct fast_kv_maps *m, const struct assoc *as,
 			    INSIDE, PUBLIC);
 }
 
+/* Its maps as the daemon makes them (fast_map.c), in the skeleton's. */
 static struct fast_kv_maps maps_of(struct xdp_steer_bpf *s)
 {
-	return (struct fast_kv_maps){
-		.fd4 = bpf_map__fd(s->maps.fast_map4),
-		.fd6 = bpf_map__fd(s->maps.fast_map6),
-	};
+	struct fast_kv_maps m;
+
+	if (fast_kv_maps_open(&m, bpf_map__fd(s->maps.fast_maps4),
+			      bpf_map__fd(s->maps.fast_maps6), FAST_KV_FIRST_CAP,
+			      MAX_ASSOCS * 4u))
+		die("fast path maps");
+	return m;
 }
 
 static void clear(const struct fast_kv_maps *m)
@@ -231,7 +232,7 @@ static const char *chain_addr(uint32_t i)
  * out its preallocated elements in that order, so a walk in the order
  * they were installed reads memory in a row.
  */
-static void install_chain(const struct fast_kv_maps *m, const struct assoc *a,
+static void install_chain(struct fast_kv_maps *m, const struct assoc *a,
 			  const uint32_t *order, uint32_t n)
 {
 	uint32_t *next = calloc(n, sizeof(*next));
@@ -307,6 +308,7 @@ int main(int argc, char **argv)
 	struct xdp_steer_bpf *fast;
 	struct xdp_limit_bpf *limit, *limit_chain;
 	int n_counts = argc > 1 ? argc - 1 : 3;
+	struct fast_kv_maps m;
 
 	libbpf_set_print(libbpf_quiet);
 	fast = load_fast();
@@ -318,6 +320,7 @@ int main(int argc, char **argv)
 				"programs: needs root and BPF\n");
 		return 77;
 	}
+	m = maps_of(fast);
 	printf("fast_bench: ns per 64-byte DATA packet, the program alone "
 	       "(BPF_PROG_RUN)\n");
 	printf("%10s  %-9s  %-9s  %8s  %8s  %6s\n", "assocs", "order", "run",
@@ -329,7 +332,6 @@ int main(int argc, char **argv)
 		struct assoc *as = calloc(n, sizeof(*as));
 		uint8_t(*frames)[FRAME_LEN] = calloc(n, FRAME_LEN);
 		uint32_t *order = calloc(n, sizeof(*order));
-		struct fast_kv_maps m = maps_of(fast);
 
 		if (!n || n > MAX_ASSOCS || !as || !frames || !order)
 			die("associations: 1 to 262144");
@@ -368,6 +370,7 @@ int main(int argc, char **argv)
 		free(frames);
 		free(order);
 	}
+	fast_kv_maps_close(&m);
 	xdp_steer_bpf__destroy(fast);
 	xdp_limit_bpf__destroy(limit);
 	xdp_limit_bpf__destroy(limit_chain);

@@ -69,18 +69,16 @@ static int load_progs(void)
 			fast_kv_crc_tables((uint32_t(*)[256])(uintptr_t)
 						   s->rodata->fast_crc_tab);
 		s->rodata->fast_dir = (uint8_t)dir;
-		bpf_map__set_max_entries(s->maps.fast_map4, 4096);
-		bpf_map__set_max_entries(s->maps.fast_map6, 4096);
 		/* Slots per CPU as install() numbers them: 256 assocs * 8. */
 		s->rodata->fast_stats_slots = 2048;
 		bpf_map__set_max_entries(
 			s->maps.fast_stats,
 			2048u * (uint32_t)libbpf_num_possible_cpus());
 		if (dir == 1) {
-			bpf_map__reuse_fd(s->maps.fast_map4,
-					  bpf_map__fd(skel[0]->maps.fast_map4));
-			bpf_map__reuse_fd(s->maps.fast_map6,
-					  bpf_map__fd(skel[0]->maps.fast_map6));
+			bpf_map__reuse_fd(s->maps.fast_maps4,
+					  bpf_map__fd(skel[0]->maps.fast_maps4));
+			bpf_map__reuse_fd(s->maps.fast_maps6,
+					  bpf_map__fd(skel[0]->maps.fast_maps6));
 			bpf_map__reuse_fd(
 				s->maps.fast_stats,
 				bpf_map__fd(skel[0]->maps.fast_stats));
@@ -152,27 +150,33 @@ static uint16_t establish(struct engine *e, const char *inside,
 	return port;
 }
 
-/* The maps both programs share. */
-static struct fast_kv_maps maps(void)
+/*
+ * The maps both programs share, as the daemon makes them (fast_map.c)
+ * but starting from one entry each, so that installing makes them grow
+ * and every packet after that is looked up in a replaced map.
+ */
+static struct fast_kv_maps fmaps = { .fd4 = -1, .fd6 = -1, .outer4 = -1,
+				     .outer6 = -1 };
+
+static struct fast_kv_maps *maps(void)
 {
-	return (struct fast_kv_maps){
-		.fd4 = bpf_map__fd(skel[0]->maps.fast_map4),
-		.fd6 = bpf_map__fd(skel[0]->maps.fast_map6),
-	};
+	if (fmaps.outer4 < 0 &&
+	    fast_kv_maps_open(&fmaps, bpf_map__fd(skel[0]->maps.fast_maps4),
+			      bpf_map__fd(skel[0]->maps.fast_maps6), 1, 4096))
+		fail("fast path maps");
+	return &fmaps;
 }
 
 static int clear_map(void)
 {
-	struct fast_kv_maps m = maps();
-
-	return fast_maps_clear(&m);
+	return fast_maps_clear(maps());
 }
 
 /* Install every entry of the engine, as the daemon does. */
 static void install(struct engine *e)
 {
 	struct engine_fast_entry en[256];
-	struct fast_kv_maps m = maps();
+	struct fast_kv_maps *m = maps();
 	uint32_t ids[64];
 	bool all;
 	unsigned int n_ids = engine_fast_changed(e, ids, 64, &all);
@@ -195,7 +199,7 @@ static void install(struct engine *e)
 			fast_kv_val(&en[i], &hop,
 				    fast_kv_stats_idx(id, en[i].peer_idx, 256),
 				    &v);
-			if (fast_kv_install(&m, &k, &v))
+			if (fast_kv_install(m, &k, &v))
 				fail("map update");
 		}
 	}
@@ -640,7 +644,7 @@ static void bench_one(uint32_t ip_len, bool hit, bool keep_port)
 {
 	static uint8_t frame[PB_MAX + ETH_HLEN], out[PB_MAX + ETH_HLEN];
 	static struct pb p;
-	struct fast_kv_maps m = maps();
+	struct fast_kv_maps *m = maps();
 	int prog = bpf_program__fd(skel[0]->progs.xdp_sctp_steer);
 	struct engine_fast_entry en = { 0 };
 	struct fast_kv_hop hop = { .ifindex = 1, .mtu = 9000 };
@@ -670,7 +674,7 @@ static void bench_one(uint32_t ip_len, bool hit, bool keep_port)
 		en.new_sport = keep_port ? en.sport : i ? 5000 : 6000;
 		fast_kv_key(&en, &k);
 		fast_kv_val(&en, &hop, 0, &v);
-		fast_kv_install(&m, &k, &v);
+		fast_kv_install(m, &k, &v);
 	}
 	memset(frame, 0, ETH_HLEN);
 	frame[12] = 0x08;
@@ -733,6 +737,10 @@ int main(int argc, char **argv)
 		fail("the run did not cover both paths and both port cases");
 	if (!t.ttl_dropped || !t.by_ttl[2] || !t.by_ttl[255])
 		fail("the run did not cover TTL 0 / 1, 2 and 255");
+	printf("fast_diff: maps grown from 1 to %u IPv4 and %u IPv6 entries\n",
+	       fmaps.cap4, fmaps.cap6);
+	if (fmaps.cap4 <= 1 || fmaps.cap6 <= 1)
+		fail("the run did not make both maps grow");
 	if (argc > 3 && !strcmp(argv[3], "bench")) {
 		clear_map();
 		bench_one(64, true, false);
@@ -741,6 +749,7 @@ int main(int argc, char **argv)
 		bench_one(64, false, false);
 		bench_one(1400, false, false);
 	}
+	fast_kv_maps_close(&fmaps);
 	for (xdp_steer_bpf__destroy(skel[0]), skel[0] = NULL; skel[1];
 	     xdp_steer_bpf__destroy(skel[1]), skel[1] = NULL)
 		;
