@@ -60,7 +60,7 @@ struct xdp_fast_val {
  * whole-word stores that the kernel's hash reads back without a stall.
  */
 struct xdp_fast_key4 {
-	__u32 dir;		/* XDP_FAST_OUTBOUND / _INBOUND */
+	__u32 dir; /* XDP_FAST_OUTBOUND / _INBOUND */
 	__u16 sport, dport;
 	__u32 vtag;
 	__u8 src[4];

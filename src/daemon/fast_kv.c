@@ -111,18 +111,19 @@ static int create_inner(bool v4, uint32_t cap)
 	 * installed rather than all up front (fast_path.h's template).
 	 */
 	o.map_flags = v4 ? 0 : BPF_F_NO_PREALLOC;
-	return bpf_map_create(BPF_MAP_TYPE_HASH, v4 ? "fast_map4" : "fast_map6",
-			      v4 ? sizeof(struct xdp_fast_key4) :
-				   sizeof(struct xdp_fast_key),
-			      v4 ? sizeof(struct xdp_fast_val4) :
-				   sizeof(struct xdp_fast_val),
-			      cap, &o);
+	return bpf_map_create(
+		BPF_MAP_TYPE_HASH, v4 ? "fast_map4" : "fast_map6",
+		v4 ? sizeof(struct xdp_fast_key4) : sizeof(struct xdp_fast_key),
+		v4 ? sizeof(struct xdp_fast_val4) : sizeof(struct xdp_fast_val),
+		cap, &o);
 }
 
 /* Every entry of one hash map into another, in batches. */
 static int copy_entries(int from, int to, uint32_t key_size, uint32_t val_size)
 {
-	enum { CHUNK = 4096 };
+	enum {
+		CHUNK = 4096
+	};
 	uint8_t *keys = malloc((size_t)CHUNK * key_size);
 	uint8_t *vals = malloc((size_t)CHUNK * val_size);
 	uint64_t batch = 0;
@@ -189,8 +190,9 @@ int fast_kv_maps_open(struct fast_kv_maps *m, int outer4, int outer6,
 {
 	uint32_t zero = 0;
 
-	*m = (struct fast_kv_maps){ .fd4 = -1, .fd6 = -1, .outer4 = -1,
-				    .outer6 = -1, .max = max };
+	*m = (struct fast_kv_maps){
+		.fd4 = -1, .fd6 = -1, .outer4 = -1, .outer6 = -1, .max = max
+	};
 	m->cap4 = m->cap6 = max < first ? max : first;
 	m->fd4 = create_inner(true, m->cap4);
 	m->fd6 = create_inner(false, m->cap6);
@@ -202,9 +204,10 @@ int fast_kv_maps_open(struct fast_kv_maps *m, int outer4, int outer6,
 
 		outer4 = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS,
 					"fast_maps4", 4, 4, 1, &o4);
-		outer6 = outer4 < 0 ? -1 :
-				      bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS,
-						     "fast_maps6", 4, 4, 1, &o6);
+		outer6 = outer4 < 0 ?
+				 -1 :
+				 bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS,
+						"fast_maps6", 4, 4, 1, &o6);
 		if (outer6 < 0) {
 			int err = -errno;
 

@@ -26,7 +26,7 @@ struct fast_kv_hop {
  * FAST_KV_FIRST_CAP), doubled each time one is full, up to max.
  */
 struct fast_kv_maps {
-	int fd4, fd6;	    /* the hash maps in use */
+	int fd4, fd6; /* the hash maps in use */
 	int outer4, outer6; /* arrays of maps, one slot each */
 	uint32_t cap4, cap6, max;
 };

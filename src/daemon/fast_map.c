@@ -92,8 +92,9 @@ int fast_map_create(const struct engine_config *ec, struct fast_map **out)
 
 	if (!fm)
 		return -ENOMEM;
-	fm->maps = (struct fast_kv_maps){ .fd4 = -1, .fd6 = -1, .outer4 = -1,
-					  .outer6 = -1 };
+	fm->maps = (struct fast_kv_maps){
+		.fd4 = -1, .fd6 = -1, .outer4 = -1, .outer6 = -1
+	};
 	fm->stats_fd = -1;
 	if (ncpu <= 0) {
 		err = ncpu ? ncpu : -EINVAL;
@@ -389,7 +390,8 @@ static int install(struct fast_map *fm, const struct xdp_fast_key *k,
 			 fm->maps.cap4, fm->maps.cap6, fm->maps.max);
 	if (err && err != -E2BIG)
 		log_warnx("fast path: cannot install a path: %s; its packets "
-			  "take the slow path", strerror(-err));
+			  "take the slow path",
+			  strerror(-err));
 	return err;
 }
 

@@ -167,8 +167,7 @@ static void install_one(struct fast_kv_maps *m, const struct assoc *a,
 		die("map update");
 }
 
-static void install(struct fast_kv_maps *m, const struct assoc *as,
-		    uint32_t n)
+static void install(struct fast_kv_maps *m, const struct assoc *as, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
 		install_one(m, &as[i], fast_kv_stats_idx(i, 0, MAX_ASSOCS),
@@ -181,8 +180,8 @@ static struct fast_kv_maps maps_of(struct xdp_steer_bpf *s)
 	struct fast_kv_maps m;
 
 	if (fast_kv_maps_open(&m, bpf_map__fd(s->maps.fast_maps4),
-			      bpf_map__fd(s->maps.fast_maps6), FAST_KV_FIRST_CAP,
-			      MAX_ASSOCS * 4u))
+			      bpf_map__fd(s->maps.fast_maps6),
+			      FAST_KV_FIRST_CAP, MAX_ASSOCS * 4u))
 		die("fast path maps");
 	return m;
 }

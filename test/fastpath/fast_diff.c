@@ -75,10 +75,12 @@ static int load_progs(void)
 			s->maps.fast_stats,
 			2048u * (uint32_t)libbpf_num_possible_cpus());
 		if (dir == 1) {
-			bpf_map__reuse_fd(s->maps.fast_maps4,
-					  bpf_map__fd(skel[0]->maps.fast_maps4));
-			bpf_map__reuse_fd(s->maps.fast_maps6,
-					  bpf_map__fd(skel[0]->maps.fast_maps6));
+			bpf_map__reuse_fd(
+				s->maps.fast_maps4,
+				bpf_map__fd(skel[0]->maps.fast_maps4));
+			bpf_map__reuse_fd(
+				s->maps.fast_maps6,
+				bpf_map__fd(skel[0]->maps.fast_maps6));
 			bpf_map__reuse_fd(
 				s->maps.fast_stats,
 				bpf_map__fd(skel[0]->maps.fast_stats));
@@ -155,8 +157,9 @@ static uint16_t establish(struct engine *e, const char *inside,
  * but starting from one entry each, so that installing makes them grow
  * and every packet after that is looked up in a replaced map.
  */
-static struct fast_kv_maps fmaps = { .fd4 = -1, .fd6 = -1, .outer4 = -1,
-				     .outer6 = -1 };
+static struct fast_kv_maps fmaps = {
+	.fd4 = -1, .fd6 = -1, .outer4 = -1, .outer6 = -1
+};
 
 static struct fast_kv_maps *maps(void)
 {
