@@ -833,6 +833,8 @@ void assoc_warm_tag(const struct assoc_table *t, struct assoc_warm *w,
 {
 	warm_start(w, key_bucket(t, k, port_a, port_b, tag), WARM_TAG, 0,
 		   port_a, port_b);
+	w->tag = tag;
+	w->key = (uint8_t)k;
 }
 
 void assoc_warm_peer(const struct assoc_table *t, struct assoc_warm *w,
@@ -911,10 +913,21 @@ static void warm_read_node(const struct assoc_table *t, struct assoc_warm *w)
 
 	switch (w->kind) {
 	case WARM_TAG:
-		/* The lists, for the one that matches (lookup_tag_ends). */
+		/* The lists of the one that matches (lookup_tag_ends reads
+		 * them); the chain's other associations, the only ones a
+		 * handshake's new tag meets, are only passed through. */
 		a = &t->slots[NODE_ID(n)];
-		__builtin_prefetch(a->locals);
-		__builtin_prefetch(a->peers);
+		if (NODE_KEY(n) == w->key) {
+			uint16_t pa, pb;
+			uint32_t tag;
+
+			key_of(t, a, w->key, &pa, &pb, &tag);
+			if (pa == w->port_a && pb == w->port_b &&
+			    tag == w->tag) {
+				__builtin_prefetch(a->locals);
+				__builtin_prefetch(a->peers);
+			}
+		}
 		warm_node(t, w, *hnext_of(t, NODE_ID(n), NODE_KEY(n)));
 		break;
 	case WARM_PEER:
