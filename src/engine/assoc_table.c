@@ -361,15 +361,28 @@ static inline uint32_t key_hash(const struct assoc_table *t, enum assoc_key k,
 	return (uint32_t)h;
 }
 
+/*
+ * The two sides' buckets of a port pair, in the indexes keyed by ports
+ * (port keys, peer addresses, candidates), are neighbours: the side is
+ * the index's lowest bit, not part of the hash.  A new association is
+ * linked on both sides at once, and with port preservation its public
+ * and inside ports are the same: its two buckets in each index are one
+ * cache line, not two (in a big table each is a miss).
+ */
+static inline uint32_t side_bucket(uint32_t h, uint32_t mask, unsigned int d)
+{
+	return (h & mask & ~1u) | (d & mask);
+}
+
 static inline uint32_t *key_bucket(const struct assoc_table *t,
 				   enum assoc_key k, uint16_t pa,
 				   uint16_t pb, uint32_t tag)
 {
-	uint32_t h = key_hash(t, k, pa, pb, tag);
-
 	if (k == ASSOC_KEY_IN_PORTS || k == ASSOC_KEY_OUT_PORTS)
-		return &t->port_buckets[h & t->port_mask];
-	return &t->buckets[h & t->bucket_mask];
+		return &t->port_buckets[side_bucket(
+			key_hash(t, ASSOC_KEY_IN_PORTS, pa, pb, tag),
+			t->port_mask, k == ASSOC_KEY_OUT_PORTS)];
+	return &t->buckets[key_hash(t, k, pa, pb, tag) & t->bucket_mask];
 }
 
 /* The key fields of association a for key k. */
@@ -479,19 +492,26 @@ static inline uint16_t side_port(const struct assoc *a, unsigned int d)
 	return d ? a->port_inside : a->port_public;
 }
 
-static inline uint32_t ports_hash(const struct assoc_table *t,
-				  unsigned int d, uint16_t pa, uint16_t pb)
+/* A port pair's hash, either side's (side_bucket). */
+static inline uint32_t ports_hash(const struct assoc_table *t, uint16_t pa,
+				  uint16_t pb)
 {
-	return mix32(t->seed ^ 0x9e3779b9u ^ (uint32_t)d << 31 ^
-		     ((uint32_t)pa << 16 | pb));
+	return mix32(t->seed ^ 0x9e3779b9u ^ ((uint32_t)pa << 16 | pb));
 }
 
 static inline uint32_t peer_bucket(const struct assoc_table *t,
 				   unsigned int d, uint16_t pa, uint16_t pb,
 				   const struct nat_addr *peer)
 {
-	return mix32(ports_hash(t, d, pa, pb) ^
-		     nat_addr_hash(peer, t->seed)) & t->peer_mask;
+	return side_bucket(mix32(ports_hash(t, pa, pb) ^
+				 nat_addr_hash(peer, t->seed)),
+			   t->peer_mask, d);
+}
+
+static inline uint32_t cand_bucket(const struct assoc_table *t, unsigned int d,
+				   uint16_t pa, uint16_t pb)
+{
+	return side_bucket(ports_hash(t, pa, pb), t->cand_mask, d);
 }
 
 static inline uint32_t *peer_next(const struct assoc_table *t, uint32_t n)
@@ -592,8 +612,8 @@ bool assoc_unindex_peers(struct assoc_table *t, struct assoc *a)
 static uint32_t *cand_head(const struct assoc_table *t,
 			   const struct assoc *a, unsigned int d)
 {
-	return &t->cand_buckets[ports_hash(t, d, side_port(a, d),
-					   a->port_peer) & t->cand_mask];
+	return &t->cand_buckets[cand_bucket(t, d, side_port(a, d),
+					    a->port_peer)];
 }
 
 /* A's candidate block, not indexed yet; heads: each side's bucket
@@ -714,7 +734,7 @@ static struct assoc *walk_cands(const struct assoc_table *t,
 				void *arg)
 {
 	unsigned int d = side_of(k);
-	uint32_t n = t->cand_buckets[ports_hash(t, d, pa, pb) & t->cand_mask];
+	uint32_t n = t->cand_buckets[cand_bucket(t, d, pa, pb)];
 	struct pick p = { 0 };
 
 	while (n != ASSOC_NONE) {
@@ -770,8 +790,7 @@ void assoc_prefetch_ports(const struct assoc_table *t, enum assoc_key k,
 
 	__builtin_prefetch(
 		&t->peer_buckets[peer_bucket(t, d, port_a, port_b, peer)]);
-	__builtin_prefetch(&t->cand_buckets[ports_hash(t, d, port_a, port_b) &
-					    t->cand_mask]);
+	__builtin_prefetch(&t->cand_buckets[cand_bucket(t, d, port_a, port_b)]);
 	__builtin_prefetch(key_bucket(t,
 				      d ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG,
 				      port_a, port_b, tag));
@@ -814,6 +833,8 @@ void assoc_warm_tag(const struct assoc_table *t, struct assoc_warm *w,
 {
 	warm_start(w, key_bucket(t, k, port_a, port_b, tag), WARM_TAG, 0,
 		   port_a, port_b);
+	w->tag = tag;
+	w->key = (uint8_t)k;
 }
 
 void assoc_warm_peer(const struct assoc_table *t, struct assoc_warm *w,
@@ -830,8 +851,7 @@ void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm *w,
 		      enum assoc_key k, uint16_t port_a, uint16_t port_b)
 {
 	warm_start(w,
-		   &t->cand_buckets[ports_hash(t, side_of(k), port_a, port_b) &
-				    t->cand_mask],
+		   &t->cand_buckets[cand_bucket(t, side_of(k), port_a, port_b)],
 		   WARM_CANDS, side_of(k), port_a, port_b);
 }
 
@@ -846,9 +866,9 @@ void assoc_warm_key_bucket(const struct assoc_table *t, enum assoc_key k,
 void assoc_warm_cands_bucket(const struct assoc_table *t, enum assoc_key k,
 			     uint16_t port_a, uint16_t port_b)
 {
-	uint32_t h = ports_hash(t, side_of(k), port_a, port_b);
-
-	__builtin_prefetch(&t->cand_buckets[h & t->cand_mask], 1);
+	__builtin_prefetch(
+		&t->cand_buckets[cand_bucket(t, side_of(k), port_a, port_b)],
+		1);
 }
 
 void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
@@ -893,10 +913,21 @@ static void warm_read_node(const struct assoc_table *t, struct assoc_warm *w)
 
 	switch (w->kind) {
 	case WARM_TAG:
-		/* The lists, for the one that matches (lookup_tag_ends). */
+		/* The lists of the one that matches (lookup_tag_ends reads
+		 * them); the chain's other associations, the only ones a
+		 * handshake's new tag meets, are only passed through. */
 		a = &t->slots[NODE_ID(n)];
-		__builtin_prefetch(a->locals);
-		__builtin_prefetch(a->peers);
+		if (NODE_KEY(n) == w->key) {
+			uint16_t pa, pb;
+			uint32_t tag;
+
+			key_of(t, a, w->key, &pa, &pb, &tag);
+			if (pa == w->port_a && pb == w->port_b &&
+			    tag == w->tag) {
+				__builtin_prefetch(a->locals);
+				__builtin_prefetch(a->peers);
+			}
+		}
 		warm_node(t, w, *hnext_of(t, NODE_ID(n), NODE_KEY(n)));
 		break;
 	case WARM_PEER:

@@ -306,6 +306,8 @@ struct assoc_warm {
 	uint16_t port_other;	/* see assoc_warm_other_port */
 	uint8_t kind, phase, depth, d;
 	uint32_t tag_other; /* see assoc_warm_other_tag */
+	uint32_t tag; /* a tag key's walk: its tag, and the key */
+	uint8_t key;
 };
 /* The tag key k's chain for (port_a, port_b, tag): assoc_lookup_tag_ends. */
 void assoc_warm_tag(const struct assoc_table *t, struct assoc_warm *w,

@@ -39,16 +39,25 @@ static bool out_match(const struct assoc *a, void *arg)
 	       assoc_find_peer(a, &x->dst) >= 0;
 }
 
+struct out_tag_arg {
+	struct xlate_ctx *x;
+	/* An association of the INIT's endpoints (out_match) was seen. */
+	bool saw_endpoints;
+};
+
 /* The association this INIT is a retransmission for. */
 static bool out_match_tag(const struct assoc *a, void *arg)
 {
-	const struct xlate_ctx *x = arg;
+	struct out_tag_arg *ota = arg;
+	const struct xlate_ctx *x = ota->x;
 	uint32_t itag = sctp_get32(x->sv.sctp + SCTP_HDR_LEN +
 				   SCTP_INIT_OFF_ITAG);
 
-	return (a->tag_inside == itag ||
-		handshake_cand_has_tag(x->e, a, itag, true, x->now)) &&
-	       out_match(a, arg);
+	if (!out_match(a, ota->x))
+		return false;
+	ota->saw_endpoints = true;
+	return a->tag_inside == itag ||
+	       handshake_cand_has_tag(x->e, a, itag, true, x->now);
 }
 
 static bool in_match(const struct assoc *a, void *arg)
@@ -134,6 +143,8 @@ struct conflict_arg {
 	struct assoc *self;
 	uint32_t itag;		/* the inside host's tag */
 	bool no_restart;	/* the INIT carries Disable Restart */
+	/* A port whose buckets the caller has started loading already. */
+	uint16_t warmed_port;
 	/* Why free ports were refused (natsupp collision causes). */
 	bool saw_transport, saw_vtag;
 };
@@ -181,8 +192,9 @@ static bool port_conflict(uint16_t port, void *arg)
 	const struct assoc_table *t = ca->x->e->table;
 	uint16_t peer = ca->x->sv.dport;
 
-	assoc_prefetch_ports(t, ASSOC_KEY_IN_PORTS, port, peer, &ca->x->dst,
-			     ca->itag);
+	if (port != ca->warmed_port)
+		assoc_prefetch_ports(t, ASSOC_KEY_IN_PORTS, port, peer,
+				     &ca->x->dst, ca->itag);
 	if (assoc_any_peer(t, ASSOC_KEY_IN_PORTS, port, peer, &ca->x->dst,
 			   transport_taken, ca)) {
 		ca->saw_transport = true;
@@ -323,6 +335,7 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 	if (preferred)
 		assoc_prefetch_ports(e->table, ASSOC_KEY_IN_PORTS, preferred,
 				     x->sv.dport, &x->dst, itag);
+	ca.warmed_port = preferred;
 	port = port_alloc_pick(e->ports, pubs, n, &x->src, x->sv.sport,
 			       c->port_min, c->port_max,
 			       preferred, &e->rng, port_conflict, &ca);
@@ -462,12 +475,16 @@ void handshake_init(struct xlate_ctx *x)
 	itag = sctp_get32(chunk + SCTP_INIT_OFF_ITAG);
 
 	if (x->dir == ENGINE_OUTBOUND) {
+		struct out_tag_arg ota = { .x = x };
+
 		/* A retransmission first: with restart disabled, one
-		 * endpoint pair may have several associations. */
+		 * endpoint pair may have several associations.  The walk
+		 * asks about every association on the chain, so when none
+		 * had the INIT's endpoints a second would find none. */
 		x->a = assoc_lookup_peer(e->table, ASSOC_KEY_OUT_PORTS,
 					 x->sv.sport, x->sv.dport, &x->dst,
-					 out_match_tag, x);
-		if (!x->a)
+					 out_match_tag, &ota);
+		if (!x->a && ota.saw_endpoints)
 			x->a = assoc_lookup_peer(e->table,
 						 ASSOC_KEY_OUT_PORTS,
 						 x->sv.sport, x->sv.dport,

@@ -446,8 +446,8 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 	uint32_t mine = out ? c->tag_inside : c->tag_peer;
 	uint32_t theirs = out ? c->tag_peer : c->tag_inside;
 	const struct nat_addr *peer = out ? &x->dst : &x->src;
-	bool known_peer = cand_known_peer(x, a, c, peer);
 	uint32_t v = x->sv.vtag;
+	uint8_t op;
 
 	switch (x->sv.first_type) {
 	case SCTP_CID_INIT_ACK:
@@ -488,25 +488,32 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 		if (!mine || !theirs ||
 		    (v != theirs && cand_more_find(c, v) < 0))
 			return CAND_NONE;
-		return known_peer ? CAND_SELECT : CAND_NONE;
+		op = CAND_SELECT;
+		break;
 	default:
+		if (tbit_packet(x))
+			op = mine && v == mine ? CAND_END : CAND_NONE;
+		else if (!theirs || v != theirs)
+			op = CAND_NONE;
+		else if (x->sv.first_type == SCTP_CID_ABORT)
+			op = CAND_END;
+		else if (x->sv.first_type == SCTP_CID_ERROR)
+			op = CAND_PASS; /* a Stale Cookie, say: no answer */
+		/* The answer to the COOKIE ECHO, by the side that received
+		 * it. */
+		else if ((c->flags & (out ? ASSOC_CAND_F_ECHO_IN :
+					    ASSOC_CAND_F_ECHO_OUT)) &&
+			 mine)
+			op = CAND_CONFIRM;
+		else
+			op = CAND_NONE;
 		break;
 	}
-	if (!known_peer)
-		return CAND_NONE;
-	if (tbit_packet(x))
-		return mine && v == mine ? CAND_END : CAND_NONE;
-	if (!theirs || v != theirs)
-		return CAND_NONE;
-	if (x->sv.first_type == SCTP_CID_ABORT)
-		return CAND_END;
-	if (x->sv.first_type == SCTP_CID_ERROR)
-		return CAND_PASS; /* a Stale Cookie, say: no answer */
-	/* The answer to the COOKIE ECHO, by the side that received it. */
-	if ((c->flags & (out ? ASSOC_CAND_F_ECHO_IN : ASSOC_CAND_F_ECHO_OUT)) &&
-	    mine)
-		return CAND_CONFIRM;
-	return CAND_NONE;
+	/* Only from (to) a peer address the handshake knows; asked last,
+	 * as the tags rule most packets out for less. */
+	if (op != CAND_NONE && !cand_known_peer(x, a, c, peer))
+		op = CAND_NONE;
+	return op;
 }
 
 /*
