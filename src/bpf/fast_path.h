@@ -3,8 +3,9 @@
  * fast_path.h: the XDP fast path of sctpalgd, included by xdp_steer.bpf.c.
  * For a packet of an established association whose chunks the engine
  * passes unchanged, found in fast_map4 or fast_map6 by the key the engine
- * installed (include/xdp_fast.h), it does what the engine and the datapath would
- * (src/engine/xlate.c xlate_commit(), src/daemon/datapath.c forward()):
+ * installed (include/xdp_fast.h), it does what the engine and the
+ * datapath would (src/engine/xlate.c xlate_commit(), src/daemon/
+ * datapath.c forward()):
  * new addresses and ports, the IPv4 header checksum, the CRC32c patched
  * for the ports, link padding cut, the next hop's MACs, and a redirect to
  * the egress interface.  Anything it is not sure of is handed to the
@@ -66,9 +67,9 @@ const volatile __u32 fast_stats_slots = 0;
  * A hash map's buckets and elements are allocated for its largest size:
  * sized for every association the configuration allows, a few thousand
  * entries would be strewn over megabytes, a cache and TLB miss each.
- * The definitions below are templates; the maps are user space's.
+ * The definitions below are templates (the maps are user space's), with
+ * sizes, not types: clang leaves types named only in here incomplete.
  */
-/* Sizes, not types: clang leaves types named only in here incomplete. */
 struct fast_map4 {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
