@@ -6,11 +6,14 @@
  * veth's transmit and the generator around it and moves by tens of
  * percent between runs; this shows the program alone, by BPF_PROG_RUN.
  *
- * The maps are sized as sctpalgd sizes them for `associations = 262144`
- * (the bench's configuration, src/daemon/fast_map.c), one entry per
- * association (outbound DATA: one inside address, port 10000 + i % 50000,
- * a random tag, as sctp_blast sets them up), its path's stats slot as
- * the daemon numbers it (fast_kv_stats_idx()).
+ * The maps are made as sctpalgd makes them for `associations = 262144`
+ * (the bench's configuration, src/daemon/fast_map.c): they grow with the
+ * entries, up to four per association, and never shrink, so a row has
+ * the maps its largest count needed so far.  One entry per association
+ * (outbound DATA: one inside address, port 10000 + i % 50000, a random
+ * tag, as sctp_blast sets them up), its path's stats slot as the daemon
+ * numbers it (fast_kv_stats_idx()).
+ *
  * Two ways, each over the associations round-robin in the order they
  * were installed, as sctp_blast sends, then in a shuffled order:
  * - per call: each packet is one BPF_PROG_RUN call of one run (the
