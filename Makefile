@@ -192,10 +192,16 @@ $(SCTPALGD_SRCS:%.c=build/%.o) $(SCTPALGD_SRCS:%.c=build/san/%.o): $(SKELS)
 # ---- programs; the unit tests; the fuzzers (libFuzzer, clang) ----
 # $(call link,FLAGS,LIBS): $@ from the objects, archives and sources
 # among its prerequisites (generated headers are prerequisites too).
+# Built from several sources at once, -MMD would write each one's
+# headers to the same $@.d, the last one's winning: the headers of all
+# of them go there instead, so that a change to any rebuilds $@.
 define link
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(1) -o $@ $(filter %.o %.a %.c,$^) $(2)
+	$(if $(word 2,$(filter %.c,$^)),$(Q)$(CC) \
+		$(filter-out -MMD -MP,$(CFLAGS)) $(1) -MM -MP -MT $@ \
+		$(filter %.c,$^) > $@.d)
 endef
 build/sctpalgd: $(SCTPALGD_SRCS:%.c=build/%.o) build/libsctpalg.a
 	$(call link,$(LTO),$(DAEMON_LIBS))
