@@ -202,34 +202,18 @@ int fast_kv_maps_open(struct fast_kv_maps *m, int outer4, int outer6,
 		LIBBPF_OPTS(bpf_map_create_opts, o4, .inner_map_fd = m->fd4);
 		LIBBPF_OPTS(bpf_map_create_opts, o6, .inner_map_fd = m->fd6);
 
-		outer4 = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS,
-					"fast_maps4", 4, 4, 1, &o4);
-		outer6 = outer4 < 0 ?
-				 -1 :
-				 bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS,
-						"fast_maps6", 4, 4, 1, &o6);
-		if (outer6 < 0) {
-			int err = -errno;
-
-			if (outer4 >= 0)
-				close(outer4);
-			return err;
-		}
+		m->outer4 = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS,
+					   "fast_maps4", 4, 4, 1, &o4);
+		m->outer6 = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS,
+					   "fast_maps6", 4, 4, 1, &o6);
 	} else {
-		outer4 = dup(outer4);
-		outer6 = outer4 < 0 ? -1 : dup(outer6);
-		if (outer6 < 0) {
-			int err = -errno;
-
-			if (outer4 >= 0)
-				close(outer4);
-			return err;
-		}
+		m->outer4 = dup(outer4);
+		m->outer6 = dup(outer6);
 	}
-	m->outer4 = outer4;
-	m->outer6 = outer6;
-	if (bpf_map_update_elem(outer4, &zero, &m->fd4, BPF_ANY) ||
-	    bpf_map_update_elem(outer6, &zero, &m->fd6, BPF_ANY))
+	if (m->outer4 < 0 || m->outer6 < 0)
+		return -errno;
+	if (bpf_map_update_elem(m->outer4, &zero, &m->fd4, BPF_ANY) ||
+	    bpf_map_update_elem(m->outer6, &zero, &m->fd6, BPF_ANY))
 		return -errno;
 	return 0;
 }
