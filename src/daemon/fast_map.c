@@ -377,10 +377,15 @@ static void drop_keys(struct fast_map *fm, struct fm_keys *ks)
 	ks->n = 0;
 }
 
-/* One path's entry; a map made bigger for it is logged. */
+/*
+ * One path's entry; a map made bigger for it is logged, and a failure
+ * (out of memory, say) rate-limited: associations set up in a flood
+ * could each fail the same way.
+ */
 static int install(struct fast_map *fm, const struct xdp_fast_key *k,
 		   const struct xdp_fast_val *v)
 {
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(5, 1000);
 	uint32_t cap4 = fm->maps.cap4, cap6 = fm->maps.cap6;
 	int err = fast_kv_install(&fm->maps, k, v);
 
@@ -389,9 +394,10 @@ static int install(struct fast_map *fm, const struct xdp_fast_key *k,
 			 "(at most %u each)",
 			 fm->maps.cap4, fm->maps.cap6, fm->maps.max);
 	if (err && err != -E2BIG)
-		log_warnx("fast path: cannot install a path: %s; its packets "
-			  "take the slow path",
-			  strerror(-err));
+		log_ratelimited(&rl, LOG_WARNING,
+				"fast path: cannot install a path: %s; its "
+				"packets take the slow path",
+				strerror(-err));
 	return err;
 }
 
