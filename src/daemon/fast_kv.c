@@ -152,20 +152,18 @@ static int copy_entries(int from, int to, uint32_t key_size, uint32_t val_size)
 }
 
 /*
- * The family's map replaced by one of twice its entries holding the same
+ * The family's map replaced by one of cap entries holding the same
  * entries.  The programs find the old one or the new one, both complete;
- * nothing else writes to them meanwhile (the daemon's one thread).
+ * nothing else writes to them meanwhile (the daemon's one thread).  The
+ * counters are in fast_stats, not in the entries: none is lost.
  */
-static int grow(struct fast_kv_maps *m, bool v4)
+static int resize(struct fast_kv_maps *m, bool v4, uint32_t cap)
 {
-	uint32_t *cap = v4 ? &m->cap4 : &m->cap6;
 	int *fd = v4 ? &m->fd4 : &m->fd6, outer = v4 ? m->outer4 : m->outer6;
-	uint32_t bigger = *cap > m->max / 2 ? m->max : *cap * 2, zero = 0;
+	uint32_t zero = 0;
 	int nfd, err;
 
-	if (*cap >= m->max)
-		return -E2BIG;
-	nfd = create_inner(v4, bigger);
+	nfd = create_inner(v4, cap);
 	if (nfd < 0)
 		return nfd;
 	err = copy_entries(*fd, nfd,
@@ -181,8 +179,35 @@ static int grow(struct fast_kv_maps *m, bool v4)
 	}
 	close(*fd);
 	*fd = nfd;
-	*cap = bigger;
+	*(v4 ? &m->cap4 : &m->cap6) = cap;
 	return 0;
+}
+
+/* Twice the entries, up to max: -E2BIG at max. */
+static int grow(struct fast_kv_maps *m, bool v4)
+{
+	uint32_t cap = v4 ? m->cap4 : m->cap6;
+
+	if (cap >= m->max)
+		return -E2BIG;
+	return resize(m, v4, cap > m->max / 2 ? m->max : cap * 2);
+}
+
+/*
+ * Half the entries once a quarter or fewer are in use, down to the
+ * first size: after a peak of associations the remaining entries are
+ * no longer strewn over the peak's buckets and elements (a cache and
+ * TLB miss each, fast_path.h), and the memory goes back.  Half, not a
+ * quarter: the map is then at most half full, and a few installs do not
+ * make it grow again at once.  A map that cannot be made smaller (out
+ * of memory) stays as it is: nothing is lost.
+ */
+static void maybe_shrink(struct fast_kv_maps *m, bool v4)
+{
+	uint32_t cap = v4 ? m->cap4 : m->cap6, n = v4 ? m->n4 : m->n6;
+
+	if (cap / 2 >= m->first && n <= cap / 4)
+		(void)resize(m, v4, cap / 2);
 }
 
 int fast_kv_maps_open(struct fast_kv_maps *m, int outer4, int outer6,
@@ -193,7 +218,7 @@ int fast_kv_maps_open(struct fast_kv_maps *m, int outer4, int outer6,
 	*m = (struct fast_kv_maps){
 		.fd4 = -1, .fd6 = -1, .outer4 = -1, .outer6 = -1, .max = max
 	};
-	m->cap4 = m->cap6 = max < first ? max : first;
+	m->first = m->cap4 = m->cap6 = max < first ? max : first;
 	m->fd4 = create_inner(true, m->cap4);
 	m->fd6 = create_inner(false, m->cap6);
 	if (m->fd4 < 0 || m->fd6 < 0)
@@ -235,6 +260,7 @@ int fast_kv_install(struct fast_kv_maps *m, const struct xdp_fast_key *k,
 	struct xdp_fast_key4 k4;
 	struct xdp_fast_val4 v4 = { .out = v->out };
 	bool v6 = k->family == 6;
+	uint64_t flags = BPF_NOEXIST;
 	int err;
 
 	if (!v6) {
@@ -242,9 +268,21 @@ int fast_kv_install(struct fast_kv_maps *m, const struct xdp_fast_key *k,
 		memcpy(v4.new_src, v->new_src, 4);
 		memcpy(v4.new_dst, v->new_dst, 4);
 	}
+	/*
+	 * Added (BPF_NOEXIST) or else replaced (BPF_EXIST), so that the
+	 * entries are counted for maybe_shrink(): the kernel does not say
+	 * which BPF_ANY did.  A replacement needs no room: the map keeps
+	 * spare elements for it.
+	 */
 	for (;;) {
-		err = v6 ? bpf_map_update_elem(m->fd6, k, v, BPF_ANY) :
-			   bpf_map_update_elem(m->fd4, &k4, &v4, BPF_ANY);
+		err = v6 ? bpf_map_update_elem(m->fd6, k, v, flags) :
+			   bpf_map_update_elem(m->fd4, &k4, &v4, flags);
+		if (!err && flags == BPF_NOEXIST)
+			(*(v6 ? &m->n6 : &m->n4))++;
+		if (err == -EEXIST && flags == BPF_NOEXIST) {
+			flags = BPF_EXIST;
+			continue;
+		}
 		/* A full map says E2BIG; then a bigger one, and again. */
 		if (err != -E2BIG)
 			return err;
@@ -254,12 +292,52 @@ int fast_kv_install(struct fast_kv_maps *m, const struct xdp_fast_key *k,
 	}
 }
 
-int fast_kv_remove(const struct fast_kv_maps *m, const struct xdp_fast_key *k)
+int fast_kv_remove(struct fast_kv_maps *m, const struct xdp_fast_key *k)
 {
 	struct xdp_fast_key4 k4;
+	bool v6 = k->family == 6;
+	int err;
 
-	if (k->family == 6)
-		return bpf_map_delete_elem(m->fd6, k);
-	key4(k, &k4);
-	return bpf_map_delete_elem(m->fd4, &k4);
+	if (v6) {
+		err = bpf_map_delete_elem(m->fd6, k);
+	} else {
+		key4(k, &k4);
+		err = bpf_map_delete_elem(m->fd4, &k4);
+	}
+	if (!err) {
+		(*(v6 ? &m->n6 : &m->n4))--;
+		maybe_shrink(m, !v6);
+	}
+	return err;
+}
+
+int fast_kv_clear(struct fast_kv_maps *m)
+{
+	int fds[2] = { m->fd4, m->fd6 };
+
+	/*
+	 * From the key just deleted: the kernel finds the next one after
+	 * it, where asking for the first key each time would walk the
+	 * emptied buckets again (quadratic).
+	 */
+	for (int i = 0; i < 2; i++) {
+		uint8_t key[sizeof(struct xdp_fast_key)],
+			next[sizeof(struct xdp_fast_key)];
+		int more = !bpf_map_get_next_key(fds[i], NULL, key);
+
+		while (more) {
+			more = !bpf_map_get_next_key(fds[i], key, next);
+			if (bpf_map_delete_elem(fds[i], key))
+				return -errno;
+			memcpy(key, next, sizeof(key));
+		}
+	}
+	m->n4 = m->n6 = 0;
+	if (m->cap4 > m->first) {
+		int err = resize(m, true, m->first);
+
+		if (err)
+			return err;
+	}
+	return m->cap6 > m->first ? resize(m, false, m->first) : 0;
 }

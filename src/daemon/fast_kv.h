@@ -21,14 +21,16 @@ struct fast_kv_hop {
 
 /*
  * The fast path's maps (src/bpf/fast_path.h): fast_map4 and fast_map6,
- * each in slot 0 of an array of maps the programs look it up in, made
- * bigger as entries are installed: from `first` entries (the daemon:
- * FAST_KV_FIRST_CAP), doubled each time one is full, up to max.
+ * each in slot 0 of an array of maps the programs look it up in, sized
+ * to the entries installed: from `first` entries (the daemon:
+ * FAST_KV_FIRST_CAP), doubled each time one is full, up to max, and
+ * halved, down to first, once a quarter or fewer are in use.
  */
 struct fast_kv_maps {
 	int fd4, fd6; /* the hash maps in use */
 	int outer4, outer6; /* arrays of maps, one slot each */
-	uint32_t cap4, cap6, max;
+	uint32_t cap4, cap6, first, max;
+	uint32_t n4, n6; /* entries in each */
 };
 
 #define FAST_KV_FIRST_CAP 1024u
@@ -50,12 +52,15 @@ void fast_kv_val(const struct engine_fast_entry *en,
  * Adds or replaces (one atomic map update) a path's entry in its
  * family's map, an IPv4 path's narrowed to fast_map4's key and value,
  * replacing a full map by one twice its size first (the programs see
- * the same entries in both) / removes it: 0, or libbpf's negative error
- * (-E2BIG: full at max).
+ * the same entries in both) / removes it, replacing a map a quarter
+ * full or less by one half its size: 0, or libbpf's negative error
+ * (-E2BIG: full at max; -ENOENT: no such entry).
  */
 int fast_kv_install(struct fast_kv_maps *m, const struct xdp_fast_key *k,
 		    const struct xdp_fast_val *v);
-int fast_kv_remove(const struct fast_kv_maps *m, const struct xdp_fast_key *k);
+int fast_kv_remove(struct fast_kv_maps *m, const struct xdp_fast_key *k);
+/* Every entry removed, both maps back to the first size: 0 or -errno. */
+int fast_kv_clear(struct fast_kv_maps *m);
 /*
  * tab[len] = x^(8 * len) modulo the CRC32c polynomial (reflected), len
  * 0..n-1: the factor that carries a change in the first bytes of an

@@ -368,10 +368,28 @@ static int next_hop(struct fast_map *fm, const struct engine_fast_entry *en,
 	return 0;
 }
 
+/* A map made bigger or smaller since cap4 / cap6 is logged. */
+static void note_room(const struct fast_map *fm, uint32_t cap4, uint32_t cap6)
+{
+	if (fm->maps.cap4 != cap4 || fm->maps.cap6 != cap6)
+		log_info("fast path: room for %u IPv4 and %u IPv6 paths now "
+			 "(at most %u each)",
+			 fm->maps.cap4, fm->maps.cap6, fm->maps.max);
+}
+
+static int remove_key(struct fast_map *fm, const struct xdp_fast_key *k)
+{
+	uint32_t cap4 = fm->maps.cap4, cap6 = fm->maps.cap6;
+	int err = fast_kv_remove(&fm->maps, k);
+
+	note_room(fm, cap4, cap6);
+	return err;
+}
+
 static void drop_keys(struct fast_map *fm, struct fm_keys *ks)
 {
 	for (uint16_t i = 0; i < ks->n; i++)
-		if (!fast_kv_remove(&fm->maps, &ks->k[i]))
+		if (!remove_key(fm, &ks->k[i]))
 			fm->st.removals++;
 	fm->st.entries -= ks->n;
 	ks->n = 0;
@@ -389,10 +407,7 @@ static int install(struct fast_map *fm, const struct xdp_fast_key *k,
 	uint32_t cap4 = fm->maps.cap4, cap6 = fm->maps.cap6;
 	int err = fast_kv_install(&fm->maps, k, v);
 
-	if (fm->maps.cap4 != cap4 || fm->maps.cap6 != cap6)
-		log_info("fast path: room for %u IPv4 and %u IPv6 paths now "
-			 "(at most %u each)",
-			 fm->maps.cap4, fm->maps.cap6, fm->maps.max);
+	note_room(fm, cap4, cap6);
 	if (err && err != -E2BIG)
 		log_ratelimited(&rl, LOG_WARNING,
 				"fast path: cannot install a path: %s; its "
@@ -472,7 +487,7 @@ static void apply(struct fast_map *fm, uint32_t id, uint64_t now)
 	}
 	for (unsigned int i = 0; i < old_n; i++)
 		if (find_key(ks->k, old_n, m, &ks->k[i]) < 0 &&
-		    !fast_kv_remove(&fm->maps, &ks->k[i]))
+		    !remove_key(fm, &ks->k[i]))
 			fm->st.removals++;
 	memmove(ks->k, ks->k + old_n, (m - old_n) * sizeof(*ks->k));
 	memmove(ks->v, ks->v + old_n, (m - old_n) * sizeof(*ks->v));

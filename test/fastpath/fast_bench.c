@@ -8,8 +8,9 @@
  *
  * The maps are made as sctpalgd makes them for `associations = 262144`
  * (the bench's configuration, src/daemon/fast_map.c): they grow with the
- * entries, up to four per association, and never shrink, so a row has
- * the maps its largest count needed so far.  One entry per association
+ * entries, up to four per association, and emptied between rows they go
+ * back to their first size, so a row has the maps its own count makes,
+ * as the daemon's do once associations end.  One entry per association
  * (outbound DATA: one inside address, port 10000 + i % 50000, a random
  * tag, as sctp_blast sets them up), its path's stats slot as the daemon
  * numbers it (fast_kv_stats_idx()).
@@ -189,9 +190,9 @@ static struct fast_kv_maps maps_of(struct xdp_steer_bpf *s)
 	return m;
 }
 
-static void clear(const struct fast_kv_maps *m)
+static void clear(struct fast_kv_maps *m)
 {
-	if (fast_maps_clear(m))
+	if (fast_kv_clear(m))
 		die("map delete");
 }
 

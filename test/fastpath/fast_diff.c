@@ -24,6 +24,7 @@
  *   fast_diff [iterations [seed [bench]]]  (root: BPF_PROG_RUN)
  * Exit 0 on success, 1 on a mismatch, 77 when BPF cannot be used.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,7 +173,7 @@ static struct fast_kv_maps *maps(void)
 
 static int clear_map(void)
 {
-	return fast_maps_clear(maps());
+	return fast_kv_clear(maps());
 }
 
 /* Install every entry of the engine, as the daemon does. */
@@ -643,6 +644,110 @@ static int run_engine(bool preserve, unsigned long iterations, struct totals *t,
 #define BENCH_REPEAT 200u
 #define BENCH_CALLS  1000u
 
+/* The id of map fd, or of the map in slot 0 of the array of maps outer. */
+static uint32_t map_id(int fd, int outer)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info), zero = 0, id = 0;
+
+	if (outer >= 0)
+		return bpf_map_lookup_elem(outer, &zero, &id) ? 0 : id;
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* Whether the entry under k is in its family's map in use. */
+static bool has_entry(const struct fast_kv_maps *m,
+		      const struct xdp_fast_key *k)
+{
+	struct xdp_fast_key4 k4 = { .dir = k->dir,
+				    .sport = k->sport,
+				    .dport = k->dport,
+				    .vtag = k->vtag };
+	uint8_t val[sizeof(struct xdp_fast_val)];
+
+	if (k->family == 6)
+		return !bpf_map_lookup_elem(m->fd6, k, val);
+	memcpy(k4.src, k->src, 4);
+	memcpy(k4.dst, k->dst, 4);
+	return !bpf_map_lookup_elem(m->fd4, &k4, val);
+}
+
+/*
+ * The maps' sizes follow the entries both ways, as associations come and
+ * go: SHRINK_PATHS paths of each family installed (the maps double),
+ * then removed one at a time in a random order.  After every removal
+ * each map is at most four times its entries or back at its first size,
+ * holds every entry not removed and none removed, and is the one the
+ * programs look up (slot 0 of its array of maps).
+ */
+#define SHRINK_PATHS 300u
+static void check_shrink(void)
+{
+	static struct xdp_fast_key keys[2 * SHRINK_PATHS];
+	struct fast_kv_maps *m = maps();
+	struct xdp_fast_val v = { .out.mtu = 9000 };
+	uint32_t n = 2 * SHRINK_PATHS, grown4, grown6, shrinks = 0;
+
+	if (fast_kv_clear(m) || m->cap4 != m->first || m->cap6 != m->first)
+		fail("emptied maps not back at their first size");
+	for (uint32_t i = 0; i < n; i++) {
+		struct xdp_fast_key *k = &keys[i];
+
+		memset(k, 0, sizeof(*k));
+		k->family = i % 2 ? 6 : 4;
+		k->sport = (uint16_t)rnd();
+		k->dport = htons(3868);
+		k->vtag = rnd() | 1;
+		/* An IPv4 address fills the first 4 bytes (fast_kv_key()). */
+		for (int b = 0; b < (k->family == 4 ? 4 : 16); b++) {
+			k->src[b] = (uint8_t)rnd();
+			k->dst[b] = (uint8_t)rnd();
+		}
+		if (fast_kv_install(m, k, &v))
+			fail("shrink: install");
+	}
+	grown4 = m->cap4;
+	grown6 = m->cap6;
+	if (m->n4 != SHRINK_PATHS || m->n6 != SHRINK_PATHS ||
+	    grown4 < SHRINK_PATHS || grown6 < SHRINK_PATHS)
+		fail("shrink: maps did not grow to their entries");
+	/* The same entry again replaces it: no second one counted. */
+	if (fast_kv_install(m, &keys[0], &v) || m->n4 != SHRINK_PATHS)
+		fail("shrink: a replaced entry was counted as new");
+	for (uint32_t i = n - 1; i > 0; i--) {
+		uint32_t j = rnd() % (i + 1);
+		struct xdp_fast_key t = keys[i];
+
+		keys[i] = keys[j];
+		keys[j] = t;
+	}
+	while (n) {
+		uint32_t cap4 = m->cap4, cap6 = m->cap6;
+
+		n--;
+		if (fast_kv_remove(m, &keys[n]) ||
+		    fast_kv_remove(m, &keys[n]) != -ENOENT)
+			fail("shrink: remove");
+		shrinks += (m->cap4 < cap4) + (m->cap6 < cap6);
+		if ((m->cap4 != m->first && m->n4 * 4 <= m->cap4) ||
+		    (m->cap6 != m->first && m->n6 * 4 <= m->cap6) ||
+		    m->cap4 < m->n4 || m->cap6 < m->n6)
+			fail("shrink: a map not sized to its entries");
+		if (map_id(m->fd4, -1) != map_id(-1, m->outer4) ||
+		    map_id(m->fd6, -1) != map_id(-1, m->outer6))
+			fail("shrink: the programs look up another map");
+		for (uint32_t i = 0; i < 2 * SHRINK_PATHS; i++)
+			if (has_entry(m, &keys[i]) != (i < n))
+				fail(i < n ? "shrink: an entry lost" :
+					     "shrink: a removed entry left");
+	}
+	if (m->cap4 != m->first || m->cap6 != m->first)
+		fail("shrink: maps not back at their first size");
+	printf("fast_diff: maps grown to %u IPv4 and %u IPv6 entries for %u "
+	       "paths each, shrunk %u times back to %u as they went\n",
+	       grown4, grown6, SHRINK_PATHS, shrinks, m->first);
+}
+
 static void bench_one(uint32_t ip_len, bool hit, bool keep_port)
 {
 	static uint8_t frame[PB_MAX + ETH_HLEN], out[PB_MAX + ETH_HLEN];
@@ -744,6 +849,7 @@ int main(int argc, char **argv)
 	       fmaps.cap4, fmaps.cap6);
 	if (fmaps.cap4 <= 1 || fmaps.cap6 <= 1)
 		fail("the run did not make both maps grow");
+	check_shrink();
 	if (argc > 3 && !strcmp(argv[3], "bench")) {
 		clear_map();
 		bench_one(64, true, false);

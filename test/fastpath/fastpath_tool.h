@@ -1,7 +1,6 @@
 /*
  * fastpath_tool.h: what the fast path's test tools (fast_diff.c,
- * fast_bench.c) share: their random numbers, libbpf's messages and the
- * emptying of the fast path's maps.
+ * fast_bench.c) share: their random numbers and libbpf's messages.
  */
 #ifndef SCTPALG_FASTPATH_TOOL_H
 #define SCTPALG_FASTPATH_TOOL_H
@@ -33,30 +32,6 @@ static inline int libbpf_quiet(enum libbpf_print_level l, const char *f,
 			       va_list a)
 {
 	return l == LIBBPF_WARN ? vfprintf(stderr, f, a) : 0;
-}
-
-/*
- * Deletes every entry of both maps: 0 or -errno.  Walks on from the key
- * it deletes: asking for the first key each time would scan the emptied
- * buckets again and again.
- */
-static inline int fast_maps_clear(const struct fast_kv_maps *m)
-{
-	int fds[2] = { m->fd4, m->fd6 };
-
-	for (int i = 0; i < 2; i++) {
-		uint8_t key[sizeof(struct xdp_fast_key)],
-			next[sizeof(struct xdp_fast_key)];
-		int more = !bpf_map_get_next_key(fds[i], NULL, key);
-
-		while (more) {
-			more = !bpf_map_get_next_key(fds[i], key, next);
-			if (bpf_map_delete_elem(fds[i], key))
-				return -errno;
-			memcpy(key, next, sizeof(key));
-		}
-	}
-	return 0;
 }
 
 #endif
