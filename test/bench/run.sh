@@ -300,14 +300,20 @@ mac_of() {
 }
 
 # napi_threads DEV: PIDs of the NAPI threads of devices named DEV (in
-# any namespace: names are not unique across namespaces).
+# any namespace: names are not unique across namespaces), in the order
+# of their NAPI ids ("napi/DEV-ID"): a veth adds its NAPIs queue by
+# queue, so that is RX queue 0, 1, ...  Not the order of the PIDs: the
+# kernel starts the threads from its list of the device's NAPIs, the
+# last queue's first.
 napi_threads() {
-	ps -eo pid=,comm= | awk -v p="napi/$1-" 'index($2, p) == 1 { print $1 }' |
-		sort
+	ps -eo pid=,comm= |
+		awk -v p="napi/$1-" 'index($2, p) == 1 {
+			print substr($2, length(p) + 1), $1 }' |
+		sort -n | awk '{ print $2 }'
 }
 
 # napi_thread NS DEV: DEV's NAPI polls in threads of their own (one per
-# queue); prints their PIDs.  Ours are the threads that appear when we
+# queue); prints their PIDs, RX queue 0's first.  Ours are the threads that appear when we
 # switch threading on; if another job does the same at that moment the
 # count is wrong and we try again.
 napi_thread() {
@@ -319,7 +325,7 @@ napi_thread() {
 		ip netns exec "$ns" sh -c "echo 1 > /sys/class/net/$dev/threaded" ||
 			fail "cannot thread $ns/$dev's NAPI"
 		after=$(napi_threads "$dev")
-		kt=$(comm -13 <(echo "$before") <(echo "$after"))
+		kt=$(grep -vxF -f <(echo "$before") <<<"$after")
 		if [ "$(echo "$kt" | grep -c .)" = "$QUEUES" ]; then
 			echo "$kt"
 			return 0
