@@ -107,6 +107,15 @@ struct assoc_table {
 	uint32_t *gone_tags;
 	uint32_t peer_mask, cand_mask;
 	uint32_t *peer_buckets, *cand_buckets;
+	/* Where each candidate pool's blocks are and how big (its one
+	 * class, as class_pool_block computes): every candidate walk and
+	 * warming step turns a block's name into its address, and these
+	 * sit by the index rather than in two pool descriptors a few
+	 * hundred bytes apart. */
+	struct {
+		uint8_t *base;
+		size_t size;
+	} cand_blocks[2];
 
 	uint32_t wheel[WHEEL_SLOTS];
 	uint64_t wheel_now;	/* last second processed */
@@ -233,6 +242,13 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	    !t->buckets || !t->port_buckets || !t->host_buckets || !t->hosts ||
 	    !t->peer_buckets || !t->cand_buckets)
 		goto fail;
+	for (unsigned int p = 0; p < 2; p++) {
+		t->cand_blocks[p].base =
+			class_pool_block(&t->cand_pool[p], 0, 0);
+		t->cand_blocks[p].size = (const uint8_t *)class_pool_block(
+						 &t->cand_pool[p], 0, 1) -
+					 t->cand_blocks[p].base;
+	}
 	huge_hint(t->peer_buckets, (t->peer_mask + 1) * sizeof(uint32_t));
 	huge_hint(t->cand_buckets, (t->cand_mask + 1) * sizeof(uint32_t));
 	memset(t->peer_buckets, 0xff, (t->peer_mask + 1) * sizeof(uint32_t));
@@ -522,8 +538,11 @@ static inline uint32_t *peer_next(const struct assoc_table *t, uint32_t n)
 static inline struct cand_hdr *cand_block(const struct assoc_table *t,
 					  uint32_t blk)
 {
-	return class_pool_block(&t->cand_pool[cands_pool(blk)], 0,
-				blk & ~CANDS_BIG);
+	unsigned int p = cands_pool(blk);
+
+	return (struct cand_hdr *)(void *)(t->cand_blocks[p].base +
+					   (size_t)(blk & ~CANDS_BIG) *
+						   t->cand_blocks[p].size);
 }
 
 static inline struct cand_hdr *cand_hdr_of(const struct assoc_table *t,
