@@ -896,6 +896,28 @@ void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 	__builtin_prefetch(key_bucket(t, k, port_a, port_b, 0), 1);
 }
 
+void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
+			  uint16_t port_a, uint16_t port_b,
+			  const struct nat_addr *peer)
+{
+	/* The buckets of the two sides differ in the side bit only
+	 * (side_bucket): each index's hash once, for both. */
+	uint32_t ch = ports_hash(t, port_a, port_b);
+	uint32_t ph = mix32(ch ^ nat_addr_hash(peer, t->seed));
+	uint32_t kh = key_hash(t, ASSOC_KEY_IN_PORTS, port_a, port_b, 0);
+
+	for (unsigned int d = 0; d < 2; d++) {
+		warm_start(&w[2 * d],
+			   &t->peer_buckets[side_bucket(ph, t->peer_mask, d)],
+			   WARM_PEER, d, port_a, port_b);
+		warm_start(&w[2 * d + 1],
+			   &t->cand_buckets[side_bucket(ch, t->cand_mask, d)],
+			   WARM_CANDS, d, port_a, port_b);
+		__builtin_prefetch(
+			&t->port_buckets[side_bucket(kh, t->port_mask, d)], 1);
+	}
+}
+
 /* Ask for node n's memory (the phase after it reads it). */
 static void warm_node(const struct assoc_table *t, struct assoc_warm *w,
 		      uint32_t n)
@@ -1034,15 +1056,30 @@ void assoc_link_all(struct assoc_table *t, struct assoc *a)
 		    (k == ASSOC_KEY_IN_TAG && !a->tag_inside) ||
 		    (k == ASSOC_KEY_OUT_TAG && !a->tag_peer))
 			continue;
-		kb[k] = bucket_of_key(t, a, (enum assoc_key)k);
+		/* With the same port on both sides (port preservation) the
+		 * two port keys' buckets differ in the side bit only
+		 * (side_bucket): one hash for both. */
+		if (k == ASSOC_KEY_OUT_PORTS && kb[ASSOC_KEY_IN_PORTS] &&
+		    a->port_inside == a->port_public)
+			kb[k] = kb[ASSOC_KEY_IN_PORTS] + (t->port_mask & 1);
+		else
+			kb[k] = bucket_of_key(t, a, (enum assoc_key)k);
 		__builtin_prefetch(kb[k], 1);
 	}
-	for (unsigned int i = 0; peers && i < np; i++)
-		for (unsigned int d = 0; d < 2; d++) {
-			pb[i][d] = peer_bucket(t, d, side_port(a, d),
-					       a->port_peer, &a->peers[i].addr);
+	for (unsigned int i = 0; peers && i < np; i++) {
+		/* peer_bucket's, its address hashed once for both sides */
+		uint32_t ah = nat_addr_hash(&a->peers[i].addr, t->seed);
+		uint32_t h =
+			mix32(ports_hash(t, a->port_public, a->port_peer) ^ ah);
+
+		pb[i][0] = side_bucket(h, t->peer_mask, 0);
+		if (a->port_inside != a->port_public)
+			h = mix32(ports_hash(t, a->port_inside, a->port_peer) ^
+				  ah);
+		pb[i][1] = side_bucket(h, t->peer_mask, 1);
+		for (unsigned int d = 0; d < 2; d++)
 			__builtin_prefetch(&t->peer_buckets[pb[i][d]], 1);
-		}
+	}
 	if (!(a->linked & LINK_CANDS) && a->cands != ASSOC_NONE) {
 		cands = true;
 		for (unsigned int d = 0; d < 2; d++) {
