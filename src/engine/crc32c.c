@@ -190,12 +190,12 @@ uint32_t sctp_csum_compute(const uint8_t *sctp, size_t len)
 	 * Callers pass at least the common header; shorter input still gets
 	 * a defined value (the bytes present, checksum bytes as zero).
 	 */
+	if (len <= SCTP_OFF_CSUM)
+		return ~crc32c(crc, sctp, len);
 #ifdef CRC32C_HAVE_SSE42
 	if (len > SCTP_HDR_LEN && crc32c_hw_available())
 		return sctp_csum_sse42(sctp, len);
 #endif
-	if (len <= SCTP_OFF_CSUM)
-		return ~crc32c(crc, sctp, len);
 	crc = crc32c(crc, sctp, SCTP_OFF_CSUM);
 	if (len <= SCTP_HDR_LEN)
 		return ~crc32c(crc, zero, len - SCTP_OFF_CSUM);
