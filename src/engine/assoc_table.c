@@ -107,6 +107,15 @@ struct assoc_table {
 	uint32_t *gone_tags;
 	uint32_t peer_mask, cand_mask;
 	uint32_t *peer_buckets, *cand_buckets;
+	/* Where each candidate pool's blocks are and how big (its one
+	 * class, as class_pool_block computes): every candidate walk and
+	 * warming step turns a block's name into its address, and these
+	 * sit by the index rather than in two pool descriptors a few
+	 * hundred bytes apart. */
+	struct {
+		uint8_t *base;
+		size_t size;
+	} cand_blocks[2];
 
 	uint32_t wheel[WHEEL_SLOTS];
 	uint64_t wheel_now;	/* last second processed */
@@ -233,6 +242,13 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	    !t->buckets || !t->port_buckets || !t->host_buckets || !t->hosts ||
 	    !t->peer_buckets || !t->cand_buckets)
 		goto fail;
+	for (unsigned int p = 0; p < 2; p++) {
+		t->cand_blocks[p].base =
+			class_pool_block(&t->cand_pool[p], 0, 0);
+		t->cand_blocks[p].size = (const uint8_t *)class_pool_block(
+						 &t->cand_pool[p], 0, 1) -
+					 t->cand_blocks[p].base;
+	}
 	huge_hint(t->peer_buckets, (t->peer_mask + 1) * sizeof(uint32_t));
 	huge_hint(t->cand_buckets, (t->cand_mask + 1) * sizeof(uint32_t));
 	memset(t->peer_buckets, 0xff, (t->peer_mask + 1) * sizeof(uint32_t));
@@ -522,8 +538,11 @@ static inline uint32_t *peer_next(const struct assoc_table *t, uint32_t n)
 static inline struct cand_hdr *cand_block(const struct assoc_table *t,
 					  uint32_t blk)
 {
-	return class_pool_block(&t->cand_pool[cands_pool(blk)], 0,
-				blk & ~CANDS_BIG);
+	unsigned int p = cands_pool(blk);
+
+	return (struct cand_hdr *)(void *)(t->cand_blocks[p].base +
+					   (size_t)(blk & ~CANDS_BIG) *
+						   t->cand_blocks[p].size);
 }
 
 static inline struct cand_hdr *cand_hdr_of(const struct assoc_table *t,
@@ -877,6 +896,28 @@ void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 	__builtin_prefetch(key_bucket(t, k, port_a, port_b, 0), 1);
 }
 
+void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
+			  uint16_t port_a, uint16_t port_b,
+			  const struct nat_addr *peer)
+{
+	/* The buckets of the two sides differ in the side bit only
+	 * (side_bucket): each index's hash once, for both. */
+	uint32_t ch = ports_hash(t, port_a, port_b);
+	uint32_t ph = mix32(ch ^ nat_addr_hash(peer, t->seed));
+	uint32_t kh = key_hash(t, ASSOC_KEY_IN_PORTS, port_a, port_b, 0);
+
+	for (unsigned int d = 0; d < 2; d++) {
+		warm_start(&w[2 * d],
+			   &t->peer_buckets[side_bucket(ph, t->peer_mask, d)],
+			   WARM_PEER, d, port_a, port_b);
+		warm_start(&w[2 * d + 1],
+			   &t->cand_buckets[side_bucket(ch, t->cand_mask, d)],
+			   WARM_CANDS, d, port_a, port_b);
+		__builtin_prefetch(
+			&t->port_buckets[side_bucket(kh, t->port_mask, d)], 1);
+	}
+}
+
 /* Ask for node n's memory (the phase after it reads it). */
 static void warm_node(const struct assoc_table *t, struct assoc_warm *w,
 		      uint32_t n)
@@ -1015,15 +1056,30 @@ void assoc_link_all(struct assoc_table *t, struct assoc *a)
 		    (k == ASSOC_KEY_IN_TAG && !a->tag_inside) ||
 		    (k == ASSOC_KEY_OUT_TAG && !a->tag_peer))
 			continue;
-		kb[k] = bucket_of_key(t, a, (enum assoc_key)k);
+		/* With the same port on both sides (port preservation) the
+		 * two port keys' buckets differ in the side bit only
+		 * (side_bucket): one hash for both. */
+		if (k == ASSOC_KEY_OUT_PORTS && kb[ASSOC_KEY_IN_PORTS] &&
+		    a->port_inside == a->port_public)
+			kb[k] = kb[ASSOC_KEY_IN_PORTS] + (t->port_mask & 1);
+		else
+			kb[k] = bucket_of_key(t, a, (enum assoc_key)k);
 		__builtin_prefetch(kb[k], 1);
 	}
-	for (unsigned int i = 0; peers && i < np; i++)
-		for (unsigned int d = 0; d < 2; d++) {
-			pb[i][d] = peer_bucket(t, d, side_port(a, d),
-					       a->port_peer, &a->peers[i].addr);
+	for (unsigned int i = 0; peers && i < np; i++) {
+		/* peer_bucket's, its address hashed once for both sides */
+		uint32_t ah = nat_addr_hash(&a->peers[i].addr, t->seed);
+		uint32_t h =
+			mix32(ports_hash(t, a->port_public, a->port_peer) ^ ah);
+
+		pb[i][0] = side_bucket(h, t->peer_mask, 0);
+		if (a->port_inside != a->port_public)
+			h = mix32(ports_hash(t, a->port_inside, a->port_peer) ^
+				  ah);
+		pb[i][1] = side_bucket(h, t->peer_mask, 1);
+		for (unsigned int d = 0; d < 2; d++)
 			__builtin_prefetch(&t->peer_buckets[pb[i][d]], 1);
-		}
+	}
 	if (!(a->linked & LINK_CANDS) && a->cands != ASSOC_NONE) {
 		cands = true;
 		for (unsigned int d = 0; d < 2; d++) {

@@ -336,6 +336,15 @@ void assoc_warm_cands_bucket(const struct assoc_table *t, enum assoc_key k,
 void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 			 uint16_t port_a, uint16_t port_b);
 /*
+ * The same ports on both sides (an INIT from inside that keeps its port):
+ * assoc_warm_peer and assoc_warm_cands on ASSOC_KEY_IN_PORTS into w[0]
+ * and w[1], on ASSOC_KEY_OUT_PORTS into w[2] and w[3], and
+ * assoc_warm_port_key on both.
+ */
+void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
+			  uint16_t port_a, uint16_t port_b,
+			  const struct nat_addr *peer);
+/*
  * A candidate walk (assoc_warm_cands) that has read a block on its key:
  * true, with the port of that association's other side in *port (the
  * inside port for an ASSOC_KEY_IN_PORTS walk), whose keys its packet's

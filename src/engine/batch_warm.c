@@ -142,21 +142,21 @@ static void plan_init_out(const struct engine *e, const struct warm_peek *p,
 {
 	const struct assoc_table *t = e->table;
 
-	assoc_warm_peer(t, warm_slot(bw), ASSOC_KEY_OUT_PORTS, p->sport,
-			p->dport, &p->dst);
-	assoc_warm_cands(t, warm_slot(bw), ASSOC_KEY_OUT_PORTS, p->sport,
-			 p->dport);
-	assoc_warm_port_key(t, ASSOC_KEY_OUT_PORTS, p->sport, p->dport);
-	if (!e->conf.port_preserve)
+	if (!e->conf.port_preserve) {
+		assoc_warm_peer(t, warm_slot(bw), ASSOC_KEY_OUT_PORTS, p->sport,
+				p->dport, &p->dst);
+		assoc_warm_cands(t, warm_slot(bw), ASSOC_KEY_OUT_PORTS,
+				 p->sport, p->dport);
+		assoc_warm_port_key(t, ASSOC_KEY_OUT_PORTS, p->sport, p->dport);
 		return;
-	assoc_warm_peer(t, warm_slot(bw), ASSOC_KEY_IN_PORTS, p->sport,
-			p->dport, &p->dst);
-	assoc_warm_cands(t, warm_slot(bw), ASSOC_KEY_IN_PORTS, p->sport,
-			 p->dport);
+	}
+	/* The public port it would keep is its inside port: both sides'
+	 * keys are (sport, dport). */
+	assoc_warm_port_pair(t, &bw->w[bw->n], p->sport, p->dport, &p->dst);
+	bw->n += 4;
 	if (p->itag)
 		assoc_warm_tag(t, warm_slot(bw), ASSOC_KEY_IN_TAG, p->sport,
 			       p->dport, p->itag);
-	assoc_warm_port_key(t, ASSOC_KEY_IN_PORTS, p->sport, p->dport);
 	plan_binds(e, &p->src, p->sport, bw);
 }
 

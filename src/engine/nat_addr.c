@@ -174,29 +174,3 @@ const char *nat_addr_str(const struct nat_addr *a, char *buf, size_t len)
 	snprintf(buf, len, "%s", text);
 	return buf;
 }
-
-/*
- * Table hashing: the seed is per table and random, so a peer cannot aim
- * addresses at one bucket.  Each 64-bit word goes through a multiply and
- * xor-shift round (the golden-ratio constant), and the result through
- * the splitmix64 finaliser so every input bit reaches the low 32 bits.
- */
-uint32_t nat_addr_hash(const struct nat_addr *a, uint32_t seed)
-{
-	const uint64_t k = 0x9e3779b97f4a7c15ull;
-	uint64_t h = ((uint64_t)seed << 32 | seed) ^ a->family;
-	uint64_t w;
-	size_t i;
-
-	for (i = 0; i < sizeof(a->bytes); i += sizeof(w)) {
-		memcpy(&w, a->bytes + i, sizeof(w));
-		h = (h ^ w) * k;
-		h ^= h >> 32;
-	}
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebull;
-	h ^= h >> 31;
-	return (uint32_t)h;
-}

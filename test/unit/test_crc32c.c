@@ -270,6 +270,31 @@ Test(sctp_csum, definition_and_field_layout)
 	cr_assert_eq(memcmp(p + 12, z + 12, sizeof(p) - 12), 0);
 }
 
+/* Every length and alignment, so the whole-packet paths (the header
+ * words, then the chunks' last bytes) all meet the definition. */
+Test(sctp_csum, definition_every_length_and_alignment)
+{
+	uint8_t buf[300 + 8], z[300];
+	uint64_t s = 9;
+
+	rnd_fill(&s, buf, sizeof(buf));
+	for (size_t off = 0; off < 8; off++) {
+		for (size_t len = 0; len <= 300; len++) {
+			const uint8_t *p = buf + off;
+
+			memcpy(z, p, len);
+			if (len > SCTP_OFF_CSUM)
+				memset(z + SCTP_OFF_CSUM, 0,
+				       len < SCTP_HDR_LEN ?
+					       len - SCTP_OFF_CSUM :
+					       4);
+			cr_assert_eq(sctp_csum_compute(p, len),
+				     ref_value(z, len), "len %zu off %zu", len,
+				     off);
+		}
+	}
+}
+
 Test(sctp_csum, short_input_never_verifies)
 {
 	uint8_t p[12] = { 0 };
