@@ -313,9 +313,9 @@ napi_threads() {
 }
 
 # napi_thread NS DEV: DEV's NAPI polls in threads of their own (one per
-# queue); prints their PIDs, RX queue 0's first.  Ours are the threads that appear when we
-# switch threading on; if another job does the same at that moment the
-# count is wrong and we try again.
+# queue); prints their PIDs, RX queue 0's first.  Ours are the threads
+# that appear when we switch threading on; if another job does the same
+# at that moment the count is wrong and we try again.
 napi_thread() {
 	local ns=$1 dev=$2 try before after kt
 

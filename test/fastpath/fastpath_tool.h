@@ -5,16 +5,11 @@
 #ifndef SCTPALG_FASTPATH_TOOL_H
 #define SCTPALG_FASTPATH_TOOL_H
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-
-#include "fast_kv.h"
 
 /* xorshift64: the same packets again from the same seed. */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
