@@ -2,6 +2,7 @@
 # The test runners are scripts under test/.  `make help` prints this.
 #
 # make [target] [V=1 full commands] [PREFIX=/usr/local] [DESTDIR=...] [LTO=]
+#      [-jN: jobs, every core by default]
 #   all          sctpalgd, sctpalgctl, build/libsctpalg.a (default)
 #   deps         install missing Debian packages (root; test/deps.sh)
 #   check        deps, all, tools, then every stage below, with a summary
@@ -25,6 +26,12 @@
 #                (LINT_BASE=main for a branch)
 #   lint-all     clang-format differences over the whole tree
 #   install uninstall clean help
+
+# Every core unless told (make -jN, -j1); not with clean, which would
+# race the build it precedes.  Sub-makes share the top one's jobs.
+ifeq ($(MAKELEVEL)$(filter clean,$(MAKECMDGOALS)),0)
+MAKEFLAGS += -j$(shell nproc)
+endif
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
