@@ -130,7 +130,7 @@ DAEMON_CORE_SRCS := $(addprefix src/daemon/,loop.c log.c assoc_log.c \
 	forward_link.c) \
 	$(wildcard src/daemon/datapath*.c)
 # sctpalgd = library + SCTPALGD_SRCS; the unit tests = library +
-# UNIT_LINK_SRCS; the fuzzers = library + FUZZ_LINK_SRCS, from source.
+# UNIT_LINK_SRCS; the fuzzers = library + FUZZ_LINK_SRCS (build/fuzz-obj).
 SCTPALGD_SRCS  := $(DAEMON_SRCS) $(CTL_SHARED_SRCS)
 UNIT_LINK_SRCS := $(DAEMON_CORE_SRCS) $(CTL_LIB_SRCS) $(wildcard test/unit/*.c)
 FUZZ_LINK_SRCS := $(CTL_LIB_SRCS) test/unit/pkt_build.c \
@@ -219,14 +219,24 @@ build/sctpalgctl: $(CTL_SRCS:%.c=build/%.o) build/libsctpalg.a
 build/test/unit: $(UNIT_LINK_SRCS:%.c=build/san/%.o) $(SAN_LIB_OBJS)
 	$(call link,$(SAN),$(UNIT_LIBS))
 
+# The library and FUZZ_LINK_SRCS are compiled once for all the fuzzers
+# (instrumented, without libFuzzer's main), each fuzzer's own file at
+# its link.
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) $(INC_test) \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-build/fuzz/%: test/fuzz/%.c $(LIB_SRCS) $(FUZZ_LINK_SRCS) $(GEN_HDRS) \
-		$(wildcard include/*.h src/*/*.h test/unit/*.h)
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJS := $(patsubst %.c,build/fuzz-obj/%.o,$(LIB_SRCS) $(FUZZ_LINK_SRCS))
+.SECONDARY: $(FUZZ_OBJS)
+build/fuzz-obj/src/engine/crc32c.o: $(GEN_HDRS)
+build/fuzz-obj/%.o: %.c
+	$(call msg,CC-FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
+		-c $< -o $@
+build/fuzz/%: test/fuzz/%.c $(FUZZ_OBJS)
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(FUZZ_LINK_SRCS) \
-		$(INIH_LIBS) $(JSONC_LIBS)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
+		$(FUZZ_OBJS) $(INIH_LIBS) $(JSONC_LIBS)
 
 # ---- test tools: e2e helpers, benchmarks, fast-path differential ----
 # A tool is linked from the sources of its prerequisites (an e2e tool's
