@@ -75,7 +75,8 @@ static int live_fill(struct xdp_live_gen_bpf *skel,
 
 int blast_live_flood(const char *ifname, const uint8_t *frame, uint32_t len,
 		     const struct blast_flow *flows, unsigned int n,
-		     double seconds, struct blast_count *c)
+		     unsigned int burst, double seconds,
+		     struct blast_count *c)
 {
 	struct xdp_md ctx = { .data_end = len };
 	struct xdp_live_gen_bpf *skel;
@@ -96,6 +97,7 @@ int blast_live_flood(const char *ifname, const uint8_t *frame, uint32_t len,
 		return -errno;
 	memcpy((void *)skel->rodata->cfg_head, frame, LIVE_HEAD_LEN);
 	skel->rodata->cfg_flows = n;
+	skel->rodata->cfg_burst = burst;
 	err = bpf_map__set_max_entries(skel->maps.flows, n);
 	if (!err)
 		err = xdp_live_gen_bpf__load(skel);

@@ -32,11 +32,13 @@ struct blast_count {
 
 /*
  * Sends association 0's Ethernet frame (len bytes, at least 64) and the
- * same for each of the n associations, round-robin, out of ifname
- * for seconds; what went into c.  Returns 0 or a negative errno.
+ * same for each of the n associations, round-robin, burst packets of
+ * each in a row, out of ifname for seconds; what went into c.  Returns 0
+ * or a negative errno.
  */
 int blast_live_flood(const char *ifname, const uint8_t *frame, uint32_t len,
 		     const struct blast_flow *flows, unsigned int n,
-		     double seconds, struct blast_count *c);
+		     unsigned int burst, double seconds,
+		     struct blast_count *c);
 
 #endif

@@ -89,7 +89,9 @@
 # one queue, two queues, each round set up afresh and run BENCH_REPEAT
 # times: a load that comes and goes hits both), KEEP=1 keeps the logs, BENCH_PERF=DIR records
 # a perf profile of the box's CPU during the first run of each one-core
-# case into DIR (DIR/<case>.data and a flat DIR/<case>.txt by symbol).
+# case into DIR (DIR/<case>.data and a flat DIR/<case>.txt by symbol),
+# BENCH_BURST (1: each DATA packet another association's; N: N packets of
+# an association in a row, as a sender with its window open sends them).
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh
@@ -110,6 +112,7 @@ NAPI_PRIO=50		# SCHED_FIFO: the box's and the sink's NAPI threads
 GEN_PRIO=10		# ... above the generators
 BENCH_PERF=${BENCH_PERF:-}
 BENCH_GEN=${BENCH_GEN:-live}
+BENCH_BURST=${BENCH_BURST:-1}
 case $BENCH_GEN in
 live) GEN_FLAG=--xdp-live ;;
 packet) GEN_FLAG="" ;;
@@ -632,6 +635,7 @@ blast() {
 	[ "$BENCH_MQ_RT" = 1 ] && [ "$BENCH_GEN_RT" = 1 ] &&
 		pin="${pin:+$pin }chrt -f $GEN_PRIO"
 	cmd="$BIN/sctp_blast --src $CLI_ADDR1 --dst $SRV_ADDR1 --dport $SCTP_PORT --ifname lan0 --dmac $BOX_MAC --ip-len $size --seconds $BENCH_SECONDS"
+	[ "$BENCH_BURST" = 1 ] || cmd="$cmd --burst $BENCH_BURST"
 	gens=("$name")
 	if [ "$c" = one ] || [ "$BENCH_MQ_GEN" = 1 ]; then
 		cmd="$cmd --sport $SPORT --assocs $n"
@@ -901,6 +905,11 @@ if [ "$BENCH_GEN" = live ]; then
 else
 	say "  generator: sctp_blast by AF_PACKET (BENCH_GEN=packet)"
 fi
+if [ "$BENCH_BURST" = 1 ]; then
+	say "  DATA: each packet the next association's, round-robin"
+else
+	say "  DATA: round-robin, $BENCH_BURST packets of an association in a row (BENCH_BURST)"
+fi
 say "  one core: generator and sink on CPU 0, the box on CPU $(box_cpus one)"
 
 T0=$SECONDS
@@ -1017,5 +1026,5 @@ say "command: make bench (bash test/bench/run.sh; BENCH_SECONDS=$BENCH_SECONDS" 
 	"BENCH_REPEAT=$BENCH_REPEAT BENCH_SIZES=\"$BENCH_SIZES\"" \
 	"BENCH_ASSOCS=\"$BENCH_ASSOCS\" BENCH_MODES=\"$BENCH_MODES\"" \
 	"BENCH_MQ=$BENCH_MQ BENCH_MQ_ASSOCS=$BENCH_MQ_ASSOCS" \
-	"BENCH_MQ_ROUNDS=$BENCH_MQ_ROUNDS), $(date -u +%Y-%m-%d)"
+	"BENCH_MQ_ROUNDS=$BENCH_MQ_ROUNDS BENCH_BURST=$BENCH_BURST), $(date -u +%Y-%m-%d)"
 exit 0

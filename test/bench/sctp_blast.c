@@ -42,7 +42,7 @@
  *              [--save FILE]                  handshakes only
  *   sctp_blast ... --ifname IF --dmac MAC [--load FILE | --no-handshake]
  *              [--ip-len BYTES] [--seconds S] [--batch N]
- *              [--via-qdisc | --xdp-live]
+ *              [--via-qdisc | --xdp-live] [--burst N]
  *
  * --via-qdisc: through dev_queue_xmit(), so that the flow hash, not the
  * sending CPU, picks the veth queue (a multi-queue box).
@@ -51,6 +51,9 @@
  * by an earlier --save, so several runs share one set-up.
  * --no-handshake: invent the peer's tags, for a stateless NAT that needs
  * no handshake.  Without either, handshake then flood.
+ * --burst N: N packets of an association in a row before the next one
+ * (default 1: every packet another association, the worst order for a
+ * NAT's caches; a sender with a window open sends several back to back).
  *
  * --ip-len is the IP packet's length, as bench_engine counts it: 48 bytes
  * of headers (IPv4, SCTP common header, DATA chunk header) and the rest
@@ -104,7 +107,7 @@ struct blast_opts {
 	uint16_t sport, dport, ip_len;
 	uint8_t dmac[6];
 	double seconds;
-	unsigned int batch, assocs;
+	unsigned int batch, assocs, burst;
 	bool no_handshake, via_qdisc, xdp_live;
 };
 
@@ -443,7 +446,7 @@ static int blast_flood(const struct blast_opts *o, struct blast_frames *f,
 	static struct mmsghdr msgs[BLAST_FRAMES];
 	static struct iovec iov[BLAST_FRAMES];
 	struct sockaddr_ll ll = { .sll_family = AF_PACKET };
-	unsigned int next = 0, k;
+	unsigned int next = 0, left = o->burst, k;
 	double t0, t, end;
 	int fd, one = 1;
 
@@ -473,7 +476,7 @@ static int blast_flood(const struct blast_opts *o, struct blast_frames *f,
 		iov[i] = (struct iovec){ f->buf[i], f->len };
 		msgs[i].msg_hdr =
 			(struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
-		blast_patch(f->buf[i], &as[i % n]);
+		blast_patch(f->buf[i], &as[i / o->burst % n]);
 	}
 	memset(c, 0, sizeof(*c));
 	t0 = t = blast_now();
@@ -500,14 +503,17 @@ static int blast_flood(const struct blast_opts *o, struct blast_frames *f,
 		}
 		c->offered += k;
 		/*
-		 * Round-robin: the k frames gone carry the next k
-		 * associations.  Rotating the frames instead would reorder
-		 * nothing worth the bookkeeping; with one association there
-		 * is nothing to patch.
+		 * Round-robin: the k frames gone carry the next k packets'
+		 * associations, --burst in a row each.  Rotating the frames
+		 * instead would reorder nothing worth the bookkeeping; with
+		 * one association there is nothing to patch.
 		 */
 		if (n > 1)
 			for (unsigned int i = 0; i < k; i++) {
 				blast_patch(f->buf[i], &as[next]);
+				if (--left)
+					continue;
+				left = o->burst;
 				if (++next == n)
 					next = 0;
 			}
@@ -533,7 +539,7 @@ static void usage(void)
 		"                  --save FILE | --ifname IF --dmac MAC "
 		"[--load FILE | --no-handshake]\n"
 		"                  [--ip-len BYTES] [--seconds S] [--batch N] "
-		"[--via-qdisc | --xdp-live]\n");
+		"[--via-qdisc | --xdp-live] [--burst N]\n");
 	exit(2);
 }
 
@@ -555,15 +561,18 @@ static void parse_opts(int argc, char **argv, struct blast_opts *o)
 		{ "no-handshake", no_argument, NULL, 'x' },
 		{ "via-qdisc", no_argument, NULL, 'q' },
 		{ "xdp-live", no_argument, NULL, 'X' },
+		{ "burst", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_mac = false;
 	unsigned int span;
 	int c;
 
-	*o = (struct blast_opts){
-		.ip_len = 64, .seconds = 3.0, .batch = BLAST_FRAMES, .assocs = 1
-	};
+	*o = (struct blast_opts){ .ip_len = 64,
+				  .seconds = 3.0,
+				  .batch = BLAST_FRAMES,
+				  .assocs = 1,
+				  .burst = 1 };
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -608,6 +617,9 @@ static void parse_opts(int argc, char **argv, struct blast_opts *o)
 		case 'X':
 			o->xdp_live = true;
 			break;
+		case 'B':
+			o->burst = (unsigned int)atoi(optarg);
+			break;
 		case 'm':
 			have_mac = sscanf(optarg,
 					  "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
@@ -631,7 +643,7 @@ static void parse_opts(int argc, char **argv, struct blast_opts *o)
 	/* At least 4 bytes of user data; within the veth's 1500 MTU. */
 	if (!o->ifname || !have_mac || o->ip_len < BLAST_HDRS + 4 ||
 	    o->ip_len > 1500 || o->ip_len % 4 || o->seconds <= 0 ||
-	    o->batch < 1 || o->batch > BLAST_FRAMES)
+	    o->batch < 1 || o->batch > BLAST_FRAMES || o->burst < 1)
 		usage();
 }
 
@@ -694,7 +706,8 @@ int main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru0);
 	if (o.xdp_live ?
 		    blast_live_flood(o.ifname, frames.buf[0], frames.len, flows,
-				     (unsigned int)n, o.seconds, &c) != 0 :
+				     (unsigned int)n, o.burst, o.seconds,
+				     &c) != 0 :
 		    blast_flood(&o, &frames, flows, (unsigned int)n, &c) != 0)
 		return 1;
 	getrusage(RUSAGE_SELF, &ru);

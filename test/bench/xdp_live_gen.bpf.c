@@ -13,7 +13,8 @@
  * ports, MACs, checksums) before it came back.  So every packet gets its
  * first 64 bytes -- Ethernet, IPv4, SCTP common header, DATA chunk
  * header -- from the template, then the SCTP common header of the next
- * association round-robin: ports, verification tag, and the CRC32c the
+ * association round-robin (cfg_burst packets of each in a row): ports,
+ * verification tag, and the CRC32c the
  * loader computed over the whole packet with that header.  The user data
  * after them no NAT touches.
  */
@@ -25,6 +26,7 @@
 
 const volatile __u64 cfg_head[LIVE_HEAD_WORDS]; /* association 0's frame */
 const volatile __u32 cfg_flows; /* entries in flows */
+const volatile __u32 cfg_burst = 1; /* packets of an association in a row */
 
 /* An association's SCTP common header as on the wire (RFC 9260 3.1). */
 struct live_sctp_hdr {
@@ -39,10 +41,11 @@ struct {
 } flows SEC(".maps");
 
 /*
- * The next association.  Each loader has its own copy of the program and
- * runs it on one CPU only, so a plain variable is enough.
+ * The association of the next packet, and how many packets of its burst
+ * have gone.  Each loader has its own copy of the program and runs it on
+ * one CPU only, so plain variables are enough.
  */
-__u32 next_flow;
+__u32 next_flow, burst_sent;
 
 SEC("xdp")
 int xdp_live_gen(struct xdp_md *ctx)
@@ -55,7 +58,10 @@ int xdp_live_gen(struct xdp_md *ctx)
 
 	if (data + LIVE_HEAD_WORDS * 8 > end)
 		return XDP_ABORTED;
-	next_flow = i + 1 < cfg_flows ? i + 1 : 0;
+	if (++burst_sent >= cfg_burst) {
+		burst_sent = 0;
+		next_flow = i + 1 < cfg_flows ? i + 1 : 0;
+	}
 	f = bpf_map_lookup_elem(&flows, &i);
 	if (!f)
 		return XDP_ABORTED;
