@@ -14,7 +14,7 @@
 # the longest first; the report comes in the order given.
 # Exit: 0 when every target ran clean; a finding prints its report.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 secs=${FUZZ_SECONDS:-60}
 replay=${FUZZ_REPLAY_ONLY-fuzz_adversary}
 jobs=${FUZZ_JOBS:-$(nproc)}
@@ -23,8 +23,8 @@ budget() { # NAME: seconds, 0 for a replay
 	case " $replay " in *" $1 "*) echo 0; return ;; esac
 	local t=$secs
 	[ "$1" = fuzz_engine ] || t=$((t / 3))
-	[ $t -ge 1 ] || t=1
-	echo $t
+	[ "$t" -ge 1 ] || t=1
+	echo "$t"
 }
 
 # run_one PATH: the target's log in build/fuzz/NAME.log, its exit status
@@ -37,7 +37,7 @@ run_one() {
 	rm -rf "$c"
 	mkdir -p "$c"
 	cp test/fuzz/corpus/"$n"/* "$c"/ 2>/dev/null
-	"$f" $lim -timeout=10 -print_final_stats=1 \
+	"$f" "$lim" -timeout=10 -print_final_stats=1 \
 		-artifact_prefix=build/fuzz/"$n"- "$c" >build/fuzz/"$n".log 2>&1
 	echo $? >build/fuzz/"$n".rc
 }
@@ -46,9 +46,10 @@ echo "== fuzzers (fuzz_engine $secs s, others a third;" \
 	"corpus only: ${replay:-none}; $jobs at once)"
 mkdir -p build/fuzz
 # The longest first, so that the others fill the remaining lanes.
-for f in $(for f in "$@"; do
-	echo "$(budget "$(basename "$f")") $f"
-done | sort -rn -k1,1 | cut -d' ' -f2-); do
+mapfile -t order < <(for t in "$@"; do
+	echo "$(budget "$(basename "$t")") $t"
+done | sort -rn -k1,1 | cut -d' ' -f2-)
+for f in "${order[@]}"; do
 	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
 		wait -n
 	done

@@ -75,8 +75,7 @@ static int live_fill(struct xdp_live_gen_bpf *skel,
 
 int blast_live_flood(const char *ifname, const uint8_t *frame, uint32_t len,
 		     const struct blast_flow *flows, unsigned int n,
-		     unsigned int burst, double seconds,
-		     struct blast_count *c)
+		     unsigned int burst, double seconds, struct blast_count *c)
 {
 	struct xdp_md ctx = { .data_end = len };
 	struct xdp_live_gen_bpf *skel;

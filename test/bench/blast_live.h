@@ -38,7 +38,6 @@ struct blast_count {
  */
 int blast_live_flood(const char *ifname, const uint8_t *frame, uint32_t len,
 		     const struct blast_flow *flows, unsigned int n,
-		     unsigned int burst, double seconds,
-		     struct blast_count *c);
+		     unsigned int burst, double seconds, struct blast_count *c);
 
 #endif
