@@ -801,6 +801,33 @@ bool assoc_any_cands(const struct assoc_table *t, enum assoc_key k,
 	return walk_cands(t, k, port_a, port_b, true, match, arg);
 }
 
+bool assoc_any_cands_of(const struct assoc_table *t, enum assoc_key k,
+			uint16_t port_a, uint16_t port_b,
+			bool (*match)(const struct assoc *,
+				      const struct assoc_cand *, int, void *),
+			void *arg)
+{
+	unsigned int d = side_of(k);
+	uint32_t n = t->cand_buckets[cand_bucket(t, d, port_a, port_b)];
+
+	/* walk_cands with any: the first match ends it. */
+	while (n != ASSOC_NONE) {
+		const struct cand_hdr *h = cand_hdr_at(t, n);
+		uint32_t blk = CNODE_BLK(n);
+		bool key = CNODE_D(n) == d && h->port[d] == port_a &&
+			   h->port_peer == port_b;
+
+		n = h->next[CNODE_D(n)];
+		/* The node's block is its association's a->cands. */
+		if (key &&
+		    match(&t->slots[h->id],
+			  (const struct assoc_cand *)(const void *)(h + 1),
+			  (int)cands_room(blk), arg))
+			return true;
+	}
+	return false;
+}
+
 void assoc_prefetch_ports(const struct assoc_table *t, enum assoc_key k,
 			  uint16_t port_a, uint16_t port_b,
 			  const struct nat_addr *peer, uint32_t tag)

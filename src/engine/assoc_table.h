@@ -395,6 +395,17 @@ struct assoc *assoc_lookup_cands(const struct assoc_table *t,
 bool assoc_any_cands(const struct assoc_table *t, enum assoc_key k,
 		     uint16_t port_a, uint16_t port_b,
 		     bool (*match)(const struct assoc *, void *), void *arg);
+/*
+ * assoc_any_cands for a test of the candidates alone: match gets each
+ * association (its address only: its slot need not be loaded) with its
+ * candidates and their number as assoc_cands and assoc_cands_n give
+ * them, taken from the block the walk has just read.
+ */
+bool assoc_any_cands_of(const struct assoc_table *t, enum assoc_key k,
+			uint16_t port_a, uint16_t port_b,
+			bool (*match)(const struct assoc *,
+				      const struct assoc_cand *, int, void *),
+			void *arg);
 
 /*
  * Code that changes a linked association's peer list (addresses or
