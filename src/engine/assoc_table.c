@@ -853,7 +853,15 @@ void assoc_prefetch_ports(const struct assoc_table *t, enum assoc_key k,
  */
 #define WARM_DEPTH 4
 
-enum { WARM_DONE, WARM_TAG, WARM_PEER, WARM_CANDS };
+/* WARM_CAND_BLOCKS: a candidate walk whose lookups read its blocks but
+ * not their associations (an INIT's: port_conflict, cands_index). */
+enum {
+	WARM_DONE,
+	WARM_TAG,
+	WARM_PEER,
+	WARM_CANDS,
+	WARM_CAND_BLOCKS
+};
 enum { PHASE_BUCKET, PHASE_NODE, PHASE_PEER_ENTRY };
 
 static void warm_start(struct assoc_warm *w, const uint32_t *head,
@@ -939,7 +947,7 @@ void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
 			   WARM_PEER, d, port_a, port_b);
 		warm_start(&w[2 * d + 1],
 			   &t->cand_buckets[side_bucket(ch, t->cand_mask, d)],
-			   WARM_CANDS, d, port_a, port_b);
+			   WARM_CAND_BLOCKS, d, port_a, port_b);
 		__builtin_prefetch(
 			&t->port_buckets[side_bucket(kh, t->port_mask, d)], 1);
 	}
@@ -1005,10 +1013,11 @@ static void warm_read_node(const struct assoc_table *t, struct assoc_warm *w)
 		break;
 	default:
 		/* The association of a node on the key, then its inside
-		 * addresses (cand_matches reads both). */
+		 * addresses (cand_matches reads both); WARM_CAND_BLOCKS
+		 * only follows the chain. */
 		h = cand_hdr_at(t, n);
-		if (CNODE_D(n) == w->d && h->port[w->d] == w->port_a &&
-		    h->port_peer == w->port_b) {
+		if (w->kind == WARM_CANDS && CNODE_D(n) == w->d &&
+		    h->port[w->d] == w->port_a && h->port_peer == w->port_b) {
 			/* The block's first candidate follows its header. */
 			const struct assoc_cand *c = (const void *)(h + 1);
 

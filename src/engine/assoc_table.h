@@ -339,7 +339,8 @@ void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
  * The same ports on both sides (an INIT from inside that keeps its port):
  * assoc_warm_peer and assoc_warm_cands on ASSOC_KEY_IN_PORTS into w[0]
  * and w[1], on ASSOC_KEY_OUT_PORTS into w[2] and w[3], and
- * assoc_warm_port_key on both.
+ * assoc_warm_port_key on both.  The candidate walks load the blocks
+ * only: an INIT reads no association of them (assoc_any_cands_of).
  */
 void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
 			  uint16_t port_a, uint16_t port_b,
