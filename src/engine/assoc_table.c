@@ -801,6 +801,33 @@ bool assoc_any_cands(const struct assoc_table *t, enum assoc_key k,
 	return walk_cands(t, k, port_a, port_b, true, match, arg);
 }
 
+bool assoc_any_cands_of(const struct assoc_table *t, enum assoc_key k,
+			uint16_t port_a, uint16_t port_b,
+			bool (*match)(const struct assoc *,
+				      const struct assoc_cand *, int, void *),
+			void *arg)
+{
+	unsigned int d = side_of(k);
+	uint32_t n = t->cand_buckets[cand_bucket(t, d, port_a, port_b)];
+
+	/* walk_cands with any: the first match ends it. */
+	while (n != ASSOC_NONE) {
+		const struct cand_hdr *h = cand_hdr_at(t, n);
+		uint32_t blk = CNODE_BLK(n);
+		bool key = CNODE_D(n) == d && h->port[d] == port_a &&
+			   h->port_peer == port_b;
+
+		n = h->next[CNODE_D(n)];
+		/* The node's block is its association's a->cands. */
+		if (key &&
+		    match(&t->slots[h->id],
+			  (const struct assoc_cand *)(const void *)(h + 1),
+			  (int)cands_room(blk), arg))
+			return true;
+	}
+	return false;
+}
+
 void assoc_prefetch_ports(const struct assoc_table *t, enum assoc_key k,
 			  uint16_t port_a, uint16_t port_b,
 			  const struct nat_addr *peer, uint32_t tag)
@@ -826,7 +853,15 @@ void assoc_prefetch_ports(const struct assoc_table *t, enum assoc_key k,
  */
 #define WARM_DEPTH 4
 
-enum { WARM_DONE, WARM_TAG, WARM_PEER, WARM_CANDS };
+/* WARM_CAND_BLOCKS: a candidate walk whose lookups read its blocks but
+ * not their associations (an INIT's: port_conflict, cands_index). */
+enum {
+	WARM_DONE,
+	WARM_TAG,
+	WARM_PEER,
+	WARM_CANDS,
+	WARM_CAND_BLOCKS
+};
 enum { PHASE_BUCKET, PHASE_NODE, PHASE_PEER_ENTRY };
 
 static void warm_start(struct assoc_warm *w, const uint32_t *head,
@@ -912,7 +947,7 @@ void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
 			   WARM_PEER, d, port_a, port_b);
 		warm_start(&w[2 * d + 1],
 			   &t->cand_buckets[side_bucket(ch, t->cand_mask, d)],
-			   WARM_CANDS, d, port_a, port_b);
+			   WARM_CAND_BLOCKS, d, port_a, port_b);
 		__builtin_prefetch(
 			&t->port_buckets[side_bucket(kh, t->port_mask, d)], 1);
 	}
@@ -978,10 +1013,11 @@ static void warm_read_node(const struct assoc_table *t, struct assoc_warm *w)
 		break;
 	default:
 		/* The association of a node on the key, then its inside
-		 * addresses (cand_matches reads both). */
+		 * addresses (cand_matches reads both); WARM_CAND_BLOCKS
+		 * only follows the chain. */
 		h = cand_hdr_at(t, n);
-		if (CNODE_D(n) == w->d && h->port[w->d] == w->port_a &&
-		    h->port_peer == w->port_b) {
+		if (w->kind == WARM_CANDS && CNODE_D(n) == w->d &&
+		    h->port[w->d] == w->port_a && h->port_peer == w->port_b) {
 			/* The block's first candidate follows its header. */
 			const struct assoc_cand *c = (const void *)(h + 1);
 

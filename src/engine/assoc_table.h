@@ -339,7 +339,8 @@ void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
  * The same ports on both sides (an INIT from inside that keeps its port):
  * assoc_warm_peer and assoc_warm_cands on ASSOC_KEY_IN_PORTS into w[0]
  * and w[1], on ASSOC_KEY_OUT_PORTS into w[2] and w[3], and
- * assoc_warm_port_key on both.
+ * assoc_warm_port_key on both.  The candidate walks load the blocks
+ * only: an INIT reads no association of them (assoc_any_cands_of).
  */
 void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
 			  uint16_t port_a, uint16_t port_b,
@@ -395,6 +396,17 @@ struct assoc *assoc_lookup_cands(const struct assoc_table *t,
 bool assoc_any_cands(const struct assoc_table *t, enum assoc_key k,
 		     uint16_t port_a, uint16_t port_b,
 		     bool (*match)(const struct assoc *, void *), void *arg);
+/*
+ * assoc_any_cands for a test of the candidates alone: match gets each
+ * association (its address only: its slot need not be loaded) with its
+ * candidates and their number as assoc_cands and assoc_cands_n give
+ * them, taken from the block the walk has just read.
+ */
+bool assoc_any_cands_of(const struct assoc_table *t, enum assoc_key k,
+			uint16_t port_a, uint16_t port_b,
+			bool (*match)(const struct assoc *,
+				      const struct assoc_cand *, int, void *),
+			void *arg);
 
 /*
  * Code that changes a linked association's peer list (addresses or

@@ -281,10 +281,17 @@ static void warm_confirm(const struct engine *e, struct batch_warm *bw,
 
 bool batch_warm_step(const struct engine *e, struct batch_warm *bw)
 {
-	bool more = false;
+	unsigned int live = 0;
+	bool more;
 
+	/* Walks done at the end of the list are not stepped again (a done
+	 * walk has no step left); warm_ack_tag and warm_confirm read theirs
+	 * before a new one takes the place. */
 	for (unsigned int i = 0; i < bw->n; i++)
-		more |= assoc_warm_step(e->table, &bw->w[i]);
+		if (assoc_warm_step(e->table, &bw->w[i]))
+			live = i + 1;
+	more = live != 0;
+	bw->n = live;
 	if (bw->ack_tag) {
 		warm_ack_tag(e, bw, more);
 		more = true;

@@ -16,6 +16,17 @@ static size_t block_bytes(const struct class_pool *p, unsigned int cls)
 	return p->entry_size << cls;
 }
 
+/* x with odd * x == 1 modulo 2^64: Newton's iteration doubles the bits
+ * right each step, from the 3 that odd * odd == 1 modulo 8 gives. */
+static uint64_t odd_inverse(uint64_t odd)
+{
+	uint64_t x = odd;
+
+	for (int i = 0; i < 5; i++)
+		x *= 2 - odd * x;
+	return x;
+}
+
 int class_pool_init(struct class_pool *p, size_t entry_size,
 		    unsigned int max_entries, uint32_t owners)
 {
@@ -29,6 +40,8 @@ int class_pool_init(struct class_pool *p, size_t entry_size,
 	if (n + 1 > CLASS_POOL_MAX_CLASSES)
 		return -EINVAL;
 	p->entry_size = entry_size;
+	p->entry_shift = (uint8_t)__builtin_ctzll(entry_size);
+	p->entry_inv = odd_inverse(entry_size >> p->entry_shift);
 	p->owners = owners;
 	p->n_classes = (uint8_t)(n + 1);
 	for (unsigned int k = 0; k < p->n_classes; k++) {
@@ -101,8 +114,7 @@ void *class_pool_get(struct class_pool *p, unsigned int cls)
 void class_pool_put(struct class_pool *p, unsigned int cls, void *block)
 {
 	struct class_pool_class *c = &p->cls[cls];
-	uint32_t i = (uint32_t)(((uint8_t *)block - c->base) /
-				block_bytes(p, cls));
+	uint32_t i = class_pool_index(p, cls, block);
 
 	memcpy(block, &c->free_head, sizeof(c->free_head));
 	c->free_head = i;

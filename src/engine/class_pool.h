@@ -21,7 +21,16 @@
 
 struct class_pool {
 	size_t entry_size;
+	/*
+	 * entry_size is entry_odd << entry_shift; entry_inv is entry_odd's
+	 * inverse modulo 2^64.  A block's offset is an exact multiple of its
+	 * size, so shifting out the power of two and multiplying by the
+	 * inverse gives its index without a division (Hacker's Delight,
+	 * 10-16, "Exact Division by Constants").
+	 */
+	uint64_t entry_inv;
 	uint32_t owners;
+	uint8_t entry_shift;
 	uint8_t n_classes;	/* class k holds 1 << k entries */
 	struct class_pool_class {
 		uint8_t *base;
@@ -63,8 +72,10 @@ static inline void *class_pool_block(const struct class_pool *p,
 static inline uint32_t class_pool_index(const struct class_pool *p,
 					unsigned int cls, const void *block)
 {
-	return (uint32_t)(((const uint8_t *)block - p->cls[cls].base) /
-			  (p->entry_size << cls));
+	uint64_t off = (uint64_t)((const uint8_t *)block - p->cls[cls].base);
+
+	/* off / (entry_size << cls), exactly (see entry_inv). */
+	return (uint32_t)((off >> (p->entry_shift + cls)) * p->entry_inv);
 }
 
 /* Bytes of the pool's mappings ever touched (resident at most). */

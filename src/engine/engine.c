@@ -686,18 +686,25 @@ void engine_process_batch(struct engine *e, struct engine_pkt *pkts,
 			  enum engine_dir dir, uint64_t now_ns)
 {
 	struct batch_warm warm[WARM_CHUNK];
+	/* The packets with a step left: one without has none later either
+	 * (batch_warm_step), so each round steps only those. */
+	uint8_t live[WARM_CHUNK];
 
 	for (unsigned int at = 0; at < n; at += WARM_CHUNK) {
 		unsigned int m = n - at < WARM_CHUNK ? n - at : WARM_CHUNK;
 		unsigned int w = 0; /* packets warmed, in warm[] */
-		bool more = true;
 
-		for (unsigned int i = 0; i < m; i++)
+		for (unsigned int i = 0; i < m; i++) {
+			live[w] = (uint8_t)w;
 			w += batch_warm_plan(e, &pkts[at + i], dir, &warm[w]);
-		for (unsigned int s = 0; w && more && s < WARM_STEPS; s++) {
-			more = false;
+		}
+		for (unsigned int s = 0; w && s < WARM_STEPS; s++) {
+			unsigned int left = 0;
+
 			for (unsigned int i = 0; i < w; i++)
-				more |= batch_warm_step(e, &warm[i]);
+				if (batch_warm_step(e, &warm[live[i]]))
+					live[left++] = live[i];
+			w = left;
 		}
 		for (unsigned int i = 0; i < m; i++)
 			engine_process(e, &pkts[at + i], dir, now_ns,

@@ -244,6 +244,10 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 			 const uint8_t *chunk);
 bool handshake_cand_has_tag(const struct engine *e, const struct assoc *a,
 			    uint32_t tag, bool inside, uint64_t now);
+/* The same over nc candidates (assoc_cands, assoc_cands_n). */
+bool handshake_cands_have_tag(const struct engine *e,
+			      const struct assoc_cand *cands, int nc,
+			      uint32_t tag, bool inside, uint64_t now);
 /* A handshake of the inside host's own INIT is in progress. */
 bool handshake_cand_outbound(const struct engine *e, const struct assoc *a,
 			     uint64_t now);

@@ -166,12 +166,14 @@ static bool transport_taken(const struct assoc *o, void *arg)
 }
 
 /* A handshake of another association offers the same inside tag. */
-static bool cand_tag_taken(const struct assoc *o, void *arg)
+static bool cand_tag_taken(const struct assoc *o,
+			   const struct assoc_cand *cands, int nc, void *arg)
 {
 	const struct conflict_arg *ca = arg;
 
 	return o != ca->self &&
-	       handshake_cand_has_tag(ca->x->e, o, ca->itag, true, ca->x->now);
+	       handshake_cands_have_tag(ca->x->e, cands, nc, ca->itag, true,
+					ca->x->now);
 }
 
 /*
@@ -200,8 +202,8 @@ static bool port_conflict(uint16_t port, void *arg)
 		ca->saw_transport = true;
 		return true;
 	}
-	if (assoc_any_cands(t, ASSOC_KEY_IN_PORTS, port, peer, cand_tag_taken,
-			    ca) ||
+	if (assoc_any_cands_of(t, ASSOC_KEY_IN_PORTS, port, peer,
+			       cand_tag_taken, ca) ||
 	    assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, port, peer, ca->itag) ||
 	    assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, port, peer, ca->itag)) {
 		ca->saw_vtag = true;

@@ -113,9 +113,14 @@ static int cand_more_find(const struct assoc_cand *c, uint32_t tag)
 bool handshake_cand_has_tag(const struct engine *e, const struct assoc *a,
 			    uint32_t tag, bool inside, uint64_t now)
 {
-	const struct assoc_cand *cands = assoc_cands(e->table, a);
-	int nc = assoc_cands_n(a);
+	return handshake_cands_have_tag(e, assoc_cands(e->table, a),
+					assoc_cands_n(a), tag, inside, now);
+}
 
+bool handshake_cands_have_tag(const struct engine *e,
+			      const struct assoc_cand *cands, int nc,
+			      uint32_t tag, bool inside, uint64_t now)
+{
 	for (int i = 0; i < nc; i++) {
 		const struct assoc_cand *c = &cands[i];
 

@@ -50,3 +50,33 @@ Test(class_pool, one_block_per_owner_never_runs_out_and_comes_back_zeroed)
 	cr_expect_eq(class_pool_touched(&p), 4 * 4 * 32, "no new pages");
 	class_pool_fini(&p);
 }
+
+Test(class_pool, index_by_inverse_matches_division)
+{
+	/* Entry sizes odd, even and with large powers of two, every class
+	 * each allows, and indices from the first to the last block. */
+	static const size_t sizes[] = { 4,   5,	  6,   7,   12,	  20,  24,  40,
+					48,  56,  60,  64,  72,	  96,  100, 136,
+					192, 255, 256, 384, 1000, 4096 };
+
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		struct class_pool p;
+		uint32_t owners = 5000;
+
+		cr_assert_eq(class_pool_init(&p, sizes[s], 128, owners), 0);
+		for (unsigned int k = 0; k < p.n_classes; k++) {
+			size_t bb = sizes[s] << k;
+
+			for (uint32_t i = 0; i < owners; i++) {
+				const uint8_t *b = class_pool_block(&p, k, i);
+				size_t off = (size_t)(b - p.cls[k].base);
+
+				cr_assert_eq(off / bb, i);
+				cr_assert_eq(class_pool_index(&p, k, b), i,
+					     "size %zu class %u index %u",
+					     sizes[s], k, i);
+			}
+		}
+		class_pool_fini(&p);
+	}
+}
