@@ -60,7 +60,7 @@ wait
 
 failed=""
 for f in "$@"; do
-	n=$(basename "$f") log=build/fuzz/$(basename "$f").log
+	n=$(basename "$f") log=build/fuzz/$n.log
 	rc=$(cat build/fuzz/"$n".rc 2>/dev/null || echo "none")
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	echo "-- $n: $runs executions in $(budget "$n") s, exit $rc"

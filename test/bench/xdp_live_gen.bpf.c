@@ -14,9 +14,8 @@
  * first 64 bytes -- Ethernet, IPv4, SCTP common header, DATA chunk
  * header -- from the template, then the SCTP common header of the next
  * association round-robin (cfg_burst packets of each in a row): ports,
- * verification tag, and the CRC32c the
- * loader computed over the whole packet with that header.  The user data
- * after them no NAT touches.
+ * verification tag, and the CRC32c the loader computed over the whole
+ * packet with that header.  The user data after them no NAT touches.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
