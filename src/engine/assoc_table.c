@@ -746,6 +746,26 @@ static struct assoc *walk_peer(const struct assoc_table *t, enum assoc_key k,
 	return pick_result(t, &p, k, pa, pb, any, match, arg);
 }
 
+/*
+ * The (side d, port pair)'s candidate chain, from node *n on: the next
+ * node of that key (ASSOC_NONE at the chain's end), *n moved past it.
+ * Other keys share a chain when their buckets collide.
+ */
+static inline uint32_t cand_chain_next(const struct assoc_table *t, uint32_t *n,
+				       unsigned int d, uint16_t pa, uint16_t pb)
+{
+	while (*n != ASSOC_NONE) {
+		uint32_t node = *n;
+		const struct cand_hdr *h = cand_hdr_at(t, node);
+
+		*n = h->next[CNODE_D(node)];
+		if (CNODE_D(node) == d && h->port[d] == pa &&
+		    h->port_peer == pb)
+			return node;
+	}
+	return ASSOC_NONE;
+}
+
 static struct assoc *walk_cands(const struct assoc_table *t,
 				enum assoc_key k, uint16_t pa, uint16_t pb,
 				bool any,
@@ -754,17 +774,13 @@ static struct assoc *walk_cands(const struct assoc_table *t,
 {
 	unsigned int d = side_of(k);
 	uint32_t n = t->cand_buckets[cand_bucket(t, d, pa, pb)];
+	uint32_t node;
 	struct pick p = { 0 };
 
-	while (n != ASSOC_NONE) {
-		const struct cand_hdr *h = cand_hdr_at(t, n);
-		bool key = CNODE_D(n) == d && h->port[d] == pa &&
-			   h->port_peer == pb;
-
-		n = h->next[CNODE_D(n)];
-		if (key && pick_add(&p, &t->slots[h->id], any, match, arg))
+	while ((node = cand_chain_next(t, &n, d, pa, pb)) != ASSOC_NONE)
+		if (pick_add(&p, &t->slots[cand_hdr_at(t, node)->id], any,
+			     match, arg))
 			break;
-	}
 	return pick_result(t, &p, k, pa, pb, any, match, arg);
 }
 
@@ -809,20 +825,16 @@ bool assoc_any_cands_of(const struct assoc_table *t, enum assoc_key k,
 {
 	unsigned int d = side_of(k);
 	uint32_t n = t->cand_buckets[cand_bucket(t, d, port_a, port_b)];
+	uint32_t node;
 
-	/* walk_cands with any: the first match ends it. */
-	while (n != ASSOC_NONE) {
-		const struct cand_hdr *h = cand_hdr_at(t, n);
-		uint32_t blk = CNODE_BLK(n);
-		bool key = CNODE_D(n) == d && h->port[d] == port_a &&
-			   h->port_peer == port_b;
+	while ((node = cand_chain_next(t, &n, d, port_a, port_b)) !=
+	       ASSOC_NONE) {
+		const struct cand_hdr *h = cand_hdr_at(t, node);
 
-		n = h->next[CNODE_D(n)];
 		/* The node's block is its association's a->cands. */
-		if (key &&
-		    match(&t->slots[h->id],
+		if (match(&t->slots[h->id],
 			  (const struct assoc_cand *)(const void *)(h + 1),
-			  (int)cands_room(blk), arg))
+			  (int)cands_room(CNODE_BLK(node)), arg))
 			return true;
 	}
 	return false;
