@@ -102,7 +102,7 @@ INC_conf   := -Iinclude -Isrc/conf
 INC_ctl    := -Iinclude -Isrc/ctl
 INC_daemon := -Iinclude -Isrc/daemon -Ibuild $(DAEMON_CFLAGS)
 # Tests, fuzzers and tools reach into every directory.
-INC_test   := -Iinclude $(SRC_DIRS:%=-Isrc/%) -Ibuild -Itest/unit
+INC_test   := -Iinclude $(SRC_DIRS:%=-Isrc/%) -Ibuild -Itest/unit -Itest/e2e
 # The include flags for a source file: its directory's, else the tests'.
 inc = $(or $(INC_$(word 2,$(subst /, ,$(1)))),$(INC_test))
 
@@ -140,7 +140,10 @@ LIB_OBJS  := $(LIB_SRCS:%.c=build/%.o)
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=build/san/%.o)
 SKELS     := $(BPF_SRCS:src/bpf/%.bpf.c=build/%.skel.h)
 FUZZERS   := $(patsubst test/fuzz/%.c,build/fuzz/%,$(wildcard test/fuzz/fuzz_*.c))
-E2E_TOOLS := $(patsubst test/e2e/%.c,build/test/e2e/%,$(wildcard test/e2e/*.c))
+# test/e2e/peer_common.c is a part of both test endpoints, sctp_peer and
+# test/vm/ksctp_peer, not a tool of its own.
+E2E_TOOLS := $(patsubst test/e2e/%.c,build/test/e2e/%,\
+	$(filter-out test/e2e/peer_common.c,$(wildcard test/e2e/*.c)))
 # test/bench/blast_*.c are parts of sctp_blast, not tools of their own.
 BENCH_TOOLS := $(patsubst test/bench/%.c,build/test/bench/%,\
 	$(filter-out %.bpf.c test/bench/blast_%.c,$(wildcard test/bench/*.c)))
@@ -247,6 +250,7 @@ ENGINE_DRIVER := test/unit/pkt_build.c test/unit/engine_fixture.c \
 	build/libsctpalg.a
 TOOL_SRCS_xsk_forward := $(addprefix src/daemon/,xsk_port.c xdp_prog.c fast_kv.c)
 TOOL_LIBS_xsk_forward := $(call pc,--libs,libxdp libbpf)
+TOOL_SRCS_sctp_peer := test/e2e/peer_common.c
 TOOL_LIBS_sctp_peer := $(or $(call pc,--libs,usrsctp),-lusrsctp) -lpthread
 TOOL_SRCS_kroute_probe := src/daemon/kroute.c src/daemon/log.c \
 	src/engine/nat_addr.c
@@ -284,7 +288,7 @@ $(FAST_BENCH): test/fastpath/fast_bench.c src/daemon/fast_kv.c \
 # The fuzzers' seed corpus generator (run by hand, output committed).
 build/test/fuzz-corpus: test/fuzz/make_corpus.c $(ENGINE_DRIVER)
 	$(link_tool)
-build/test/vm/ksctp_peer: test/vm/ksctp_peer.c
+build/test/vm/ksctp_peer: test/vm/ksctp_peer.c test/e2e/peer_common.c
 	$(link_tool)
 
 # ---- tests (README, Tests); each stage also runs alone ----

@@ -178,12 +178,14 @@ require_env() {
 	ensure_sctp_peer
 }
 
-# The Makefile builds the tool; until it has the rule, build it by hand
-# with the project's flags.  No usrsctp headers means skip, loudly.
+# The Makefile builds the tool (make tools); built here too, with the
+# project's flags, when missing or older than its sources.  No usrsctp
+# headers means skip, loudly.
 ensure_sctp_peer() {
-	local src="$E2E_DIR/sctp_peer.c"
+	local src="$E2E_DIR/sctp_peer.c" common="$E2E_DIR/peer_common.c"
 
-	if [ -x "$SCTP_PEER" ] && [ "$SCTP_PEER" -nt "$src" ]; then
+	if [ -x "$SCTP_PEER" ] && [ "$SCTP_PEER" -nt "$src" ] &&
+		[ "$SCTP_PEER" -nt "$common" ]; then
 		return 0
 	fi
 	[ -e /usr/include/usrsctp.h ] ||
@@ -192,7 +194,8 @@ ensure_sctp_peer() {
 	# build beside the target and rename: parallel tests never see half
 	if ! gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow \
 		-Wpointer-arith -Wcast-qual -Wmissing-prototypes \
-		-Wstrict-prototypes "$src" -lusrsctp -lpthread \
+		-Wstrict-prototypes -I"$E2E_DIR" "$src" "$common" \
+		-lusrsctp -lpthread \
 		-o "$SCTP_PEER.$$" ||
 		! mv -f "$SCTP_PEER.$$" "$SCTP_PEER"; then
 		fail "cannot build $SCTP_PEER"

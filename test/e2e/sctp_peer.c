@@ -13,8 +13,9 @@
  *
  * The client sends N numbered, time-stamped messages at a fixed interval;
  * the server answers every message with an ACK message carrying the same
- * sequence number.  Both sides print machine-readable lines (RESULT, PATH,
- * FROM, PEERS, EVENT, PROGRESS) that the shell tests parse:
+ * sequence number (test/e2e/peer_common.h, shared with the kernel SCTP
+ * peer test/vm/ksctp_peer.c).  Both sides print machine-readable lines
+ * (RESULT, PATH, FROM, PEERS, EVENT, PROGRESS) that the shell tests parse:
  *
  *   RESULT role=client sent=N acked=N lost=L max_gap_ms=G ...
  *   RESULT role=server received=N unique=U dup=D lost=L max_gap_ms=G ...
@@ -105,19 +106,12 @@
 
 #include <usrsctp.h>
 
-#define MAX_ADDRS	8
-#define MAX_SOURCES	16
+#include "peer_common.h"
+
 #define MAX_PATHS	16
-#define MSG_HDR_LEN	20
 #define MSG_MAX_LEN	16384
 #define RECV_BUF_LEN	65536
-/* bounds the seen-bitmap whatever a peer sends */
-#define MAX_SEQ		(1u << 24)
 #define PENDING_ACKS	65536
-
-#define MSG_MAGIC	0x53435450u	/* "SCTP" */
-#define MSG_DATA	1
-#define MSG_ACK		2
 
 enum mode { MODE_SERVER, MODE_CLIENT };
 
@@ -164,11 +158,6 @@ struct opts {
 	unsigned int remove_at;
 };
 
-struct src_count {
-	struct sockaddr_storage addr;
-	unsigned long n;
-};
-
 /* an ACK echoes the client's sequence number and send time stamp */
 struct pending_ack {
 	uint32_t seq;
@@ -196,9 +185,6 @@ struct peer {
 	uint8_t *partial;	/* message reassembly until MSG_EOR */
 	size_t partial_len;
 
-	/* per peer address the messages arrived from */
-	struct src_count src[MAX_SOURCES];
-	int nsrc;
 	/* union of peer addresses ever listed by usrsctp_getpaddrs */
 	struct sockaddr_storage peers[MAX_PATHS];
 	int npeers;
@@ -210,26 +196,10 @@ struct peer {
 	/* --add-addr progress: 0 not yet, 1 added, 2 removed */
 	int add_stage;
 
-	/* sequence bookkeeping */
-	uint8_t *seen;
-	size_t seen_cap;
-	unsigned long msgs;	/* messages of our protocol received */
-	unsigned long unique;
-	unsigned long dups;
-	unsigned long bad;	/* not our protocol */
-	unsigned long corrupt;	/* ours, but the payload was damaged */
-	size_t max_len;		/* longest message received */
-	unsigned long reordered;
-	uint32_t last_seq;
-	uint32_t max_seq;
-	bool any_seq;
-	int64_t last_arrival;
-	int64_t max_gap;
-	int64_t max_gap_at;	/* time the longest gap ended */
-	uint64_t max_rtt_ns;
+	/* what was sent and received */
+	struct msg_tally t;
 
-	/* client: sent messages; server: acks that could not be sent yet */
-	unsigned long sent;
+	/* server: acks that could not be sent yet */
 	struct pending_ack *pending;
 	size_t pending_head, pending_tail;
 };
@@ -238,74 +208,6 @@ static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t finish_signal;
 static volatile sig_atomic_t remove_signal;
 static int signal_efd = -1;
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t now_ms(void)
-{
-	return now_ns() / 1000000;
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static const char *addr_str(const struct sockaddr *sa, char *buf, size_t len)
-{
-	const void *a;
-
-	switch (sa->sa_family) {
-	case AF_INET:
-		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-		break;
-	case AF_INET6:
-		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-		break;
-	default:
-		snprintf(buf, len, "af%d", sa->sa_family);
-		return buf;
-	}
-	if (!inet_ntop(sa->sa_family, a, buf, len))
-		snprintf(buf, len, "?");
-	return buf;
-}
-
-static socklen_t sa_len(const struct sockaddr *sa)
-{
-	return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-					   sizeof(struct sockaddr_in);
-}
-
-static bool addr_equal(const struct sockaddr *a, const struct sockaddr *b)
-{
-	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
-	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
-
-	if (a->sa_family != b->sa_family)
-		return false;
-	if (a->sa_family == AF_INET)
-		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	if (a->sa_family == AF_INET6)
-		return !memcmp(&a6->sin6_addr, &b6->sin6_addr,
-			       sizeof(struct in6_addr));
-	return false;
-}
 
 /* Every output line carries the time since start: test logs read as a story. */
 static void say(const struct peer *p, const char *fmt, ...)
@@ -322,7 +224,7 @@ static void say(const struct peer *p, const char *fmt, ...)
 	putchar('\n');
 }
 
-static void __attribute__((noreturn)) die(const char *fmt, ...)
+void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -332,77 +234,6 @@ static void __attribute__((noreturn)) die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(1);
-}
-
-static int parse_addrs(const char *arg, struct sockaddr_storage *out, int max)
-{
-	char *copy = strdup(arg), *save = NULL, *tok;
-	int n = 0;
-
-	if (!copy)
-		die("out of memory");
-	for (tok = strtok_r(copy, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&out[n];
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out[n];
-
-		if (n == max)
-			die("too many addresses in '%s' (max %d)", arg, max);
-		memset(&out[n], 0, sizeof(out[n]));
-		if (inet_pton(AF_INET, tok, &sin->sin_addr) == 1)
-			sin->sin_family = AF_INET;
-		else if (inet_pton(AF_INET6, tok, &sin6->sin6_addr) == 1)
-			sin6->sin6_family = AF_INET6;
-		else
-			die("bad address '%s'", tok);
-		n++;
-	}
-	free(copy);
-	if (!n)
-		die("empty address list");
-	return n;
-}
-
-static unsigned int parse_uint(const char *arg, const char *name,
-			       unsigned int max)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(arg, &end, 0);
-	if (errno || *end || end == arg || v > max)
-		die("bad value '%s' for --%s (0..%u)", arg, name, max);
-	return v;
-}
-
-static void set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-}
-
-/*
- * bindx()/connectx() take a PACKED array of sockaddrs (each entry as long
- * as its family's sockaddr), not an array of sockaddr_storage.
- */
-static size_t pack_addrs(const struct sockaddr_storage *in, int n,
-			 uint16_t port, uint8_t *out)
-{
-	size_t off = 0;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		struct sockaddr_storage ss = in[i];
-		socklen_t l = sa_len((struct sockaddr *)&ss);
-
-		set_port(&ss, port);
-		memcpy(out + off, &ss, l);
-		off += l;
-	}
-	return off;
 }
 
 static bool any_v6(const struct opts *o)
@@ -767,46 +598,6 @@ static void handle_notification(struct peer *p, const uint8_t *buf, size_t len)
 	}
 }
 
-static void count_source(struct peer *p, const struct sockaddr *from)
-{
-	int i;
-
-	for (i = 0; i < p->nsrc; i++) {
-		if (addr_equal((struct sockaddr *)&p->src[i].addr, from)) {
-			p->src[i].n++;
-			return;
-		}
-	}
-	if (p->nsrc == MAX_SOURCES)
-		return;
-	memset(&p->src[p->nsrc], 0, sizeof(p->src[0]));
-	memcpy(&p->src[p->nsrc].addr, from, sa_len(from));
-	p->src[p->nsrc].n = 1;
-	p->nsrc++;
-}
-
-/* Marks seq seen; returns false for a duplicate. */
-static bool mark_seen(struct peer *p, uint32_t seq)
-{
-	if (seq >= p->seen_cap) {
-		size_t cap = p->seen_cap ? p->seen_cap : 1024;
-		uint8_t *n;
-
-		while (cap <= seq)
-			cap *= 2;
-		n = realloc(p->seen, cap);
-		if (!n)
-			die("out of memory");
-		memset(n + p->seen_cap, 0, cap - p->seen_cap);
-		p->seen = n;
-		p->seen_cap = cap;
-	}
-	if (p->seen[seq])
-		return false;
-	p->seen[seq] = 1;
-	return true;
-}
-
 static int send_msg(struct peer *p, uint8_t type, uint32_t seq,
 		    const uint8_t *stamp)
 {
@@ -814,14 +605,7 @@ static int send_msg(struct peer *p, uint8_t type, uint32_t seq,
 	struct sctp_sndinfo si;
 	size_t len = p->o->size;
 
-	memset(buf, 0, len);
-	put_u32(buf, MSG_MAGIC);
-	buf[4] = type;
-	put_u32(buf + 8, seq);
-	memcpy(buf + 12, stamp, 8);
-	/* a recognisable filler so a capture shows intact payload */
-	for (size_t i = MSG_HDR_LEN; i < len; i++)
-		buf[i] = (uint8_t)(seq + i);
+	msg_build(buf, len, type, seq, stamp);
 	memset(&si, 0, sizeof(si));
 	si.snd_ppid = htonl(p->o->ppid);
 	if (usrsctp_sendv(p->so, buf, len, NULL, 0, &si, sizeof(si),
@@ -871,12 +655,12 @@ static void maybe_change_addr(struct peer *p)
 
 	if (!o->have_add || !p->so)
 		return;
-	if (p->add_stage == 0 && p->unique >= o->add_at) {
+	if (p->add_stage == 0 && p->t.unique >= o->add_at) {
 		flag = SCTP_BINDX_ADD_ADDR;
 		what = "add";
 	} else if (p->add_stage == 1 &&
 		   (remove_signal ||
-		    (o->remove_at && p->unique >= o->remove_at))) {
+		    (o->remove_at && p->t.unique >= o->remove_at))) {
 		flag = SCTP_BINDX_REM_ADDR;
 		what = "remove";
 	} else {
@@ -892,79 +676,29 @@ static void maybe_change_addr(struct peer *p)
 		return;
 	}
 	/* The stack applies it asynchronously: no LOCAL list here. */
-	say(p, "EVENT bindx_%s addr=%s after=%lu", what, a, p->unique);
+	say(p, "EVENT bindx_%s addr=%s after=%lu", what, a, p->t.unique);
 }
 
 static void on_message(struct peer *p, const uint8_t *buf, size_t len,
 		       const struct sockaddr *from)
 {
-	uint8_t want = p->o->mode == MODE_SERVER ? MSG_DATA : MSG_ACK;
-	int64_t t = now_ms();
-	uint32_t seq;
+	bool server = p->o->mode == MODE_SERVER;
+	int64_t seq = tally_message(&p->t, buf, len, server, p->t0, from);
 
-	if (len < MSG_HDR_LEN || get_u32(buf) != MSG_MAGIC || buf[4] != want) {
-		p->bad++;
+	if (seq < 0)
 		return;
-	}
-	seq = get_u32(buf + 8);
-	if (seq >= MAX_SEQ || (p->o->mode == MODE_CLIENT && seq >= p->sent)) {
-		p->bad++;
-		return;
-	}
-	/* every byte of the filler send_msg() wrote: a damaged message
-	 * counts as not received */
-	for (size_t i = MSG_HDR_LEN; i < len; i++) {
-		if (buf[i] != (uint8_t)(seq + i)) {
-			p->corrupt++;
-			return;
-		}
-	}
-	if (len > p->max_len)
-		p->max_len = len;
-	p->msgs++;
-	count_source(p, from);
-	if (p->last_arrival) {
-		int64_t gap = t - p->last_arrival;
-
-		if (gap > p->max_gap) {
-			p->max_gap = gap;
-			p->max_gap_at = t - p->t0;
-		}
-	}
-	p->last_arrival = t;
-	if (!mark_seen(p, seq)) {
-		p->dups++;
-	} else {
-		p->unique++;
-		if (p->any_seq && seq < p->last_seq)
-			p->reordered++;
-		if (!p->any_seq || seq > p->max_seq)
-			p->max_seq = seq;
-		p->any_seq = true;
-		p->last_seq = seq;
-	}
-	if (p->o->mode == MODE_CLIENT) {
-		uint64_t sent_ns = 0, rtt;
-		int i;
-
-		/* same host, same CLOCK_MONOTONIC: the RTT is meaningful */
-		for (i = 0; i < 8; i++)
-			sent_ns = sent_ns << 8 | buf[12 + i];
-		rtt = (uint64_t)now_ns() - sent_ns;
-		if (rtt > p->max_rtt_ns)
-			p->max_rtt_ns = rtt;
-	} else {
-		queue_ack(p, seq, buf + 12);
+	if (server) {
+		queue_ack(p, (uint32_t)seq, msg_stamp(buf));
 		flush_pending_acks(p);
 	}
 	maybe_change_addr(p);
-	if (p->o->progress && p->msgs % p->o->progress == 0) {
+	if (p->o->progress && p->t.msgs % p->o->progress == 0) {
 		snapshot_paths(p);
 		if (p->o->mode == MODE_CLIENT)
-			say(p, "PROGRESS sent=%lu acked=%lu", p->sent,
-			    p->unique);
+			say(p, "PROGRESS sent=%lu acked=%lu", p->t.sent,
+			    p->t.unique);
 		else
-			say(p, "PROGRESS received=%lu", p->unique);
+			say(p, "PROGRESS received=%lu", p->t.unique);
 	}
 }
 
@@ -1006,7 +740,7 @@ static void drain(struct peer *p)
 		}
 		/* reassemble until end of record, as RFC 6458 section 3.1.3 */
 		if (p->partial_len + n > MSG_MAX_LEN) {
-			p->bad++;
+			p->t.bad++;
 			p->partial_len = 0;
 			continue;
 		}
@@ -1046,11 +780,7 @@ static void print_common(struct peer *p, FILE *f)
 			addr_str((struct sockaddr *)&p->peers[i], a,
 				 sizeof(a)));
 	fprintf(f, " count=%d\n", p->npeers);
-	for (i = 0; i < p->nsrc; i++)
-		fprintf(f, "FROM addr=%s count=%lu\n",
-			addr_str((struct sockaddr *)&p->src[i].addr, a,
-				 sizeof(a)),
-			p->src[i].n);
+	tally_print_sources(&p->t, f);
 	for (i = 0; i < p->npaths; i++)
 		fprintf(f, "PATH addr=%s state=%s srtt_ms=%u rto_ms=%u cwnd=%u mtu=%u snapshot_ms=%" PRId64 "\n",
 			addr_str((struct sockaddr *)&p->paths[i].addr, a,
@@ -1060,44 +790,14 @@ static void print_common(struct peer *p, FILE *f)
 			p->paths_at);
 }
 
-static unsigned long missing_seqs(const struct peer *p, unsigned long upto)
-{
-	unsigned long miss = 0, s;
-
-	for (s = 0; s < upto; s++)
-		if (s >= p->seen_cap || !p->seen[s])
-			miss++;
-	return miss;
-}
-
-static void print_result(struct peer *p, FILE *f)
-{
-	if (p->o->mode == MODE_CLIENT) {
-		fprintf(f, "RESULT role=client sent=%lu acked=%lu lost=%lu dup=%lu bad=%lu max_gap_ms=%" PRId64 " max_gap_end_ms=%" PRId64 " max_rtt_ms=%" PRIu64 " send_failed=%lu up=%d corrupt=%lu max_len=%zu\n",
-			p->sent, p->unique, p->sent - p->unique, p->dups,
-			p->bad, p->max_gap, p->max_gap_at,
-			p->max_rtt_ns / 1000000, p->send_failed, p->up,
-			p->corrupt, p->max_len);
-	} else {
-		/* lost: holes below the highest seq, plus the unseen tail */
-		unsigned long upto = p->any_seq ? p->max_seq + 1UL : 0;
-
-		if (p->o->count > upto)
-			upto = p->o->count;
-		fprintf(f, "RESULT role=server received=%lu unique=%lu dup=%lu lost=%lu reordered=%lu bad=%lu max_gap_ms=%" PRId64 " max_gap_end_ms=%" PRId64 " send_failed=%lu up=%d corrupt=%lu max_len=%zu\n",
-			p->msgs, p->unique, p->dups, missing_seqs(p, upto),
-			p->reordered, p->bad, p->max_gap, p->max_gap_at,
-			p->send_failed, p->up, p->corrupt, p->max_len);
-	}
-}
-
 static void report(struct peer *p)
 {
 	char tmp[PATH_MAX];
 	FILE *f;
 
 	print_common(p, stdout);
-	print_result(p, stdout);
+	tally_print_result(&p->t, stdout, p->o->mode == MODE_SERVER,
+			   p->o->count, p->send_failed, p->up);
 	fflush(stdout);
 	if (!p->o->report)
 		return;
@@ -1107,7 +807,8 @@ static void report(struct peer *p)
 	if (!f)
 		die("%s: %s", tmp, strerror(errno));
 	print_common(p, f);
-	print_result(p, f);
+	tally_print_result(&p->t, f, p->o->mode == MODE_SERVER, p->o->count,
+			   p->send_failed, p->up);
 	if (fclose(f) || rename(tmp, p->o->report))
 		die("%s: %s", p->o->report, strerror(errno));
 }
@@ -1183,7 +884,7 @@ out:
 	/* with --count: success means every message arrived exactly once */
 	if (!o->count)
 		return 0;
-	return p->unique == o->count && p->max_seq + 1 == o->count ? 0 : 1;
+	return p->t.unique == o->count && p->t.max_seq + 1 == o->count ? 0 : 1;
 }
 
 static int run_client(struct peer *p)
@@ -1216,21 +917,19 @@ static int run_client(struct peer *p)
 	while (!p->done) {
 		int64_t t = now_ms();
 
-		if (finish_signal && count > p->sent) {
-			say(p, "EVENT finish: %lu messages sent", p->sent);
-			count = p->sent;
+		if (finish_signal && count > p->t.sent) {
+			say(p, "EVENT finish: %lu messages sent", p->t.sent);
+			count = p->t.sent;
 		}
 
-		if (p->sent < count && t >= next_send) {
+		if (p->t.sent < count && t >= next_send) {
 			uint8_t stamp[8];
-			uint64_t ns = now_ns();
-			int i, r;
+			int r;
 
-			for (i = 7; i >= 0; i--, ns >>= 8)
-				stamp[i] = ns & 0xff;
-			r = send_msg(p, MSG_DATA, p->sent, stamp);
+			msg_stamp_now(stamp);
+			r = send_msg(p, MSG_DATA, p->t.sent, stamp);
 			if (r == 0) {
-				p->sent++;
+				p->t.sent++;
 				next_send += o->interval_ms;
 				/* never burst to catch up after a stall */
 				if (next_send < t)
@@ -1242,21 +941,21 @@ static int run_client(struct peer *p)
 				break;
 			}
 		}
-		if (p->sent == count) {
-			if (p->unique == count)
+		if (p->t.sent == count) {
+			if (p->t.unique == count)
 				break;
 			if (!drain_until)
 				drain_until = t + o->drain_ms;
 			else if (t >= drain_until) {
 				say(p, "EVENT drain timeout: %lu unacked",
-				    p->sent - p->unique);
+				    p->t.sent - p->t.unique);
 				break;
 			}
 		}
 		if (out_of_time(p, deadline))
 			break;
-		wait_events(p, p->sent < count ? next_send - t :
-			       drain_until - t);
+		wait_events(p, p->t.sent < count ? next_send - t :
+						   drain_until - t);
 		drain(p);
 		maybe_change_addr(p);
 	}
@@ -1264,7 +963,7 @@ static int run_client(struct peer *p)
 	report(p);
 	/* graceful SHUTDOWN (RFC 9260 section 9.2): the server sees EOF */
 	usrsctp_close(p->so);
-	return p->sent == p->unique && p->sent == count ? 0 : 1;
+	return p->t.sent == p->t.unique && p->t.sent == count ? 0 : 1;
 }
 
 /* Block until PATH exists (the harness's go), at most TIMEOUT_S. */
@@ -1515,7 +1214,7 @@ int main(int argc, char **argv)
 	/* let the SHUTDOWN handshake finish; usrsctp_finish fails until then */
 	for (i = 0; i < 50 && usrsctp_finish() != 0; i++)
 		usleep(100000);
-	free(p.seen);
+	free(p.t.seen);
 	free(p.partial);
 	free(p.pending);
 	close(p.efd);

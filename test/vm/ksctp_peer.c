@@ -3,8 +3,9 @@
  * ksctp_peer - the Linux kernel's SCTP as a test endpoint, run inside the
  * qemu VM of test/vm/vm.sh (this machine's own kernel has no SCTP module).
  * It speaks the application protocol of test/e2e/sctp_peer.c (the usrsctp
- * peer) and prints the same machine-readable lines, so the shell helpers of
- * test/e2e/lib.sh (result_field, progress_at_least) read either:
+ * peer; both in test/e2e/peer_common.c) and prints the same machine-readable
+ * lines, so the shell helpers of test/e2e/lib.sh (result_field,
+ * progress_at_least) read either:
  *
  *   ksctp_peer server --bind A[,A...] --port P [--count N]
  *   ksctp_peer client --bind A[,A...] --connect A[,A...] --port P
@@ -49,17 +50,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_ADDRS	8
-#define MAX_SOURCES	16
+#include "peer_common.h"
+
 #define MAX_PATHS	16
-#define MSG_HDR_LEN	20
 #define MSG_MAX_LEN	4096
 #define RECV_BUF_LEN	65536
-#define MAX_SEQ		(1u << 24)
-
-#define MSG_MAGIC	0x53435450u	/* "SCTP", as sctp_peer.c */
-#define MSG_DATA	1
-#define MSG_ACK		2
 
 enum mode { MODE_SERVER, MODE_CLIENT };
 
@@ -88,11 +83,6 @@ struct opts {
 	unsigned int progress;
 };
 
-struct src_count {
-	struct sockaddr_storage addr;
-	unsigned long n;
-};
-
 struct peer {
 	const struct opts *o;
 	int fd;
@@ -101,24 +91,10 @@ struct peer {
 	bool done;
 	uint8_t partial[MSG_MAX_LEN];
 	size_t partial_len;
-	struct src_count src[MAX_SOURCES];
-	int nsrc;
 	struct sockaddr_storage peers[MAX_PATHS];
 	int npeers;
 	unsigned long send_failed;
-	uint8_t *seen;
-	size_t seen_cap;
-	unsigned long msgs;
-	unsigned long unique;
-	unsigned long dups;
-	unsigned long bad;
-	uint32_t max_seq;
-	bool any_seq;
-	int64_t last_arrival;
-	int64_t max_gap;
-	int64_t max_gap_at;
-	uint64_t max_rtt_ns;
-	unsigned long sent;
+	struct msg_tally t; /* what was sent and received */
 	bool added;
 	/* server: acks the socket could not take yet (EAGAIN) */
 	uint32_t *pend_seq;
@@ -129,68 +105,6 @@ struct peer {
 #define PENDING_ACKS	65536
 
 static volatile sig_atomic_t stop_signal;
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t now_ms(void)
-{
-	return now_ns() / 1000000;
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static socklen_t sa_len(const struct sockaddr *sa)
-{
-	return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-					   sizeof(struct sockaddr_in);
-}
-
-static const char *addr_str(const struct sockaddr *sa, char *buf, size_t len)
-{
-	const void *a;
-
-	if (sa->sa_family == AF_INET)
-		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-	else if (sa->sa_family == AF_INET6)
-		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-	else {
-		snprintf(buf, len, "af%d", sa->sa_family);
-		return buf;
-	}
-	if (!inet_ntop(sa->sa_family, a, buf, len))
-		snprintf(buf, len, "?");
-	return buf;
-}
-
-static bool addr_equal(const struct sockaddr *a, const struct sockaddr *b)
-{
-	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
-	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
-
-	if (a->sa_family != b->sa_family)
-		return false;
-	if (a->sa_family == AF_INET)
-		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	return !memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr));
-}
 
 static void say(const struct peer *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -206,7 +120,7 @@ static void say(const struct peer *p, const char *fmt, ...)
 	putchar('\n');
 }
 
-static void __attribute__((noreturn)) die(const char *fmt, ...)
+void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -216,73 +130,6 @@ static void __attribute__((noreturn)) die(const char *fmt, ...)
 	va_end(ap);
 	printf("\nRESULT role=error\n");
 	exit(1);
-}
-
-static int parse_addrs(const char *arg, struct sockaddr_storage *out, int max)
-{
-	char *copy = strdup(arg), *save = NULL, *tok;
-	int n = 0;
-
-	if (!copy)
-		die("out of memory");
-	for (tok = strtok_r(copy, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&out[n];
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out[n];
-
-		if (n == max)
-			die("too many addresses in '%s'", arg);
-		memset(&out[n], 0, sizeof(out[n]));
-		if (inet_pton(AF_INET, tok, &sin->sin_addr) == 1)
-			sin->sin_family = AF_INET;
-		else if (inet_pton(AF_INET6, tok, &sin6->sin6_addr) == 1)
-			sin6->sin6_family = AF_INET6;
-		else
-			die("bad address '%s'", tok);
-		n++;
-	}
-	free(copy);
-	if (!n)
-		die("empty address list");
-	return n;
-}
-
-static unsigned int parse_uint(const char *arg, const char *name,
-			       unsigned int max)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(arg, &end, 0);
-	if (errno || *end || end == arg || v > max)
-		die("bad value '%s' for --%s (0..%u)", arg, name, max);
-	return v;
-}
-
-static void set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-}
-
-/* sctp_bindx()/sctp_connectx() take a packed array (RFC 6458 9.1). */
-static void pack_addrs(const struct sockaddr_storage *in, int n,
-		       uint16_t port, uint8_t *out)
-{
-	size_t off = 0;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		struct sockaddr_storage ss = in[i];
-		socklen_t l = sa_len((struct sockaddr *)&ss);
-
-		set_port(&ss, port);
-		memcpy(out + off, &ss, l);
-		off += l;
-	}
 }
 
 static bool any_v6(const struct opts *o)
@@ -542,58 +389,13 @@ static void handle_notification(struct peer *p, const uint8_t *buf, size_t len)
 	}
 }
 
-static void count_source(struct peer *p, const struct sockaddr *from)
-{
-	int i;
-
-	for (i = 0; i < p->nsrc; i++) {
-		if (addr_equal((struct sockaddr *)&p->src[i].addr, from)) {
-			p->src[i].n++;
-			return;
-		}
-	}
-	if (p->nsrc == MAX_SOURCES)
-		return;
-	memset(&p->src[p->nsrc], 0, sizeof(p->src[0]));
-	memcpy(&p->src[p->nsrc].addr, from, sa_len(from));
-	p->src[p->nsrc].n = 1;
-	p->nsrc++;
-}
-
-static bool mark_seen(struct peer *p, uint32_t seq)
-{
-	if (seq >= p->seen_cap) {
-		size_t cap = p->seen_cap ? p->seen_cap : 1024;
-		uint8_t *n;
-
-		while (cap <= seq)
-			cap *= 2;
-		n = realloc(p->seen, cap);
-		if (!n)
-			die("out of memory");
-		memset(n + p->seen_cap, 0, cap - p->seen_cap);
-		p->seen = n;
-		p->seen_cap = cap;
-	}
-	if (p->seen[seq])
-		return false;
-	p->seen[seq] = 1;
-	return true;
-}
-
 static int send_msg(struct peer *p, uint8_t type, uint32_t seq,
 		    const uint8_t *stamp)
 {
 	uint8_t buf[MSG_MAX_LEN];
-	size_t len = p->o->size, i;
+	size_t len = p->o->size;
 
-	memset(buf, 0, len);
-	put_u32(buf, MSG_MAGIC);
-	buf[4] = type;
-	put_u32(buf + 8, seq);
-	memcpy(buf + 12, stamp, 8);
-	for (i = MSG_HDR_LEN; i < len; i++)
-		buf[i] = (uint8_t)(seq + i);
+	msg_build(buf, len, type, seq, stamp);
 	if (sctp_sendmsg(p->fd, buf, len, NULL, 0, 0, 0, 0, 0, 0) < 0)
 		return -errno;
 	return 0;
@@ -613,56 +415,24 @@ static void flush_pending_acks(struct peer *p)
 static void on_message(struct peer *p, const uint8_t *buf, size_t len,
 		       const struct sockaddr *from)
 {
-	uint8_t want = p->o->mode == MODE_SERVER ? MSG_DATA : MSG_ACK;
-	int64_t t = now_ms();
-	uint32_t seq;
+	bool server = p->o->mode == MODE_SERVER;
+	int64_t seq = tally_message(&p->t, buf, len, server, p->t0, from);
 
-	if (len < MSG_HDR_LEN || get_u32(buf) != MSG_MAGIC || buf[4] != want) {
-		p->bad++;
+	if (seq < 0)
 		return;
-	}
-	seq = get_u32(buf + 8);
-	if (seq >= MAX_SEQ || (p->o->mode == MODE_CLIENT && seq >= p->sent)) {
-		p->bad++;
-		return;
-	}
-	p->msgs++;
-	count_source(p, from);
-	if (p->last_arrival && t - p->last_arrival > p->max_gap) {
-		p->max_gap = t - p->last_arrival;
-		p->max_gap_at = t - p->t0;
-	}
-	p->last_arrival = t;
-	if (!mark_seen(p, seq)) {
-		p->dups++;
-	} else {
-		p->unique++;
-		if (!p->any_seq || seq > p->max_seq)
-			p->max_seq = seq;
-		p->any_seq = true;
-	}
-	if (p->o->mode == MODE_CLIENT) {
-		uint64_t sent_ns = 0, rtt;
-		int i;
-
-		for (i = 0; i < 8; i++)
-			sent_ns = sent_ns << 8 | buf[12 + i];
-		rtt = (uint64_t)now_ns() - sent_ns;
-		if (rtt > p->max_rtt_ns)
-			p->max_rtt_ns = rtt;
-	} else if (p->pend_tail - p->pend_head < PENDING_ACKS) {
+	if (server && p->pend_tail - p->pend_head < PENDING_ACKS) {
 		size_t i = p->pend_tail++ % PENDING_ACKS;
 
-		p->pend_seq[i] = seq;
-		memcpy(p->pend_stamp[i], buf + 12, 8);
+		p->pend_seq[i] = (uint32_t)seq;
+		memcpy(p->pend_stamp[i], msg_stamp(buf), 8);
 		flush_pending_acks(p);
 	}
-	if (p->o->progress && p->msgs % p->o->progress == 0) {
+	if (p->o->progress && p->t.msgs % p->o->progress == 0) {
 		if (p->o->mode == MODE_CLIENT)
-			say(p, "PROGRESS sent=%lu acked=%lu", p->sent,
-			    p->unique);
+			say(p, "PROGRESS sent=%lu acked=%lu", p->t.sent,
+			    p->t.unique);
 		else
-			say(p, "PROGRESS received=%lu", p->unique);
+			say(p, "PROGRESS received=%lu", p->t.unique);
 		print_paths(p, "PATHINFO");
 	}
 }
@@ -701,7 +471,7 @@ static void drain(struct peer *p)
 			continue;
 		}
 		if (p->partial_len + n > MSG_MAX_LEN) {
-			p->bad++;
+			p->t.bad++;
 			p->partial_len = 0;
 			continue;
 		}
@@ -738,28 +508,9 @@ static void report(struct peer *p)
 		printf("%s%s", i ? "," : "",
 		       addr_str((struct sockaddr *)&p->peers[i], a, sizeof(a)));
 	printf(" count=%d\n", p->npeers);
-	for (i = 0; i < p->nsrc; i++)
-		printf("FROM addr=%s count=%lu\n",
-		       addr_str((struct sockaddr *)&p->src[i].addr, a,
-				sizeof(a)), p->src[i].n);
-	if (p->o->mode == MODE_CLIENT) {
-		printf("RESULT role=client sent=%lu acked=%lu lost=%lu dup=%lu bad=%lu max_gap_ms=%" PRId64 " max_gap_end_ms=%" PRId64 " max_rtt_ms=%" PRIu64 " send_failed=%lu up=%d\n",
-		       p->sent, p->unique, p->sent - p->unique, p->dups,
-		       p->bad, p->max_gap, p->max_gap_at,
-		       p->max_rtt_ns / 1000000, p->send_failed, p->up);
-	} else {
-		unsigned long upto = p->any_seq ? p->max_seq + 1UL : 0, miss = 0;
-		unsigned long s;
-
-		if (p->o->count > upto)
-			upto = p->o->count;
-		for (s = 0; s < upto; s++)
-			if (s >= p->seen_cap || !p->seen[s])
-				miss++;
-		printf("RESULT role=server received=%lu unique=%lu dup=%lu lost=%lu bad=%lu max_gap_ms=%" PRId64 " max_gap_end_ms=%" PRId64 " send_failed=%lu up=%d\n",
-		       p->msgs, p->unique, p->dups, miss, p->bad, p->max_gap,
-		       p->max_gap_at, p->send_failed, p->up);
-	}
+	tally_print_sources(&p->t, stdout);
+	tally_print_result(&p->t, stdout, p->o->mode == MODE_SERVER,
+			   p->o->count, p->send_failed, p->up);
 	fflush(stdout);
 }
 
@@ -832,7 +583,7 @@ out:
 		close(p->fd);
 	if (!o->count)
 		return 0;
-	return p->unique == o->count && p->max_seq + 1 == o->count ? 0 : 1;
+	return p->t.unique == o->count && p->t.max_seq + 1 == o->count ? 0 : 1;
 }
 
 /* Binding an address to a live association: an ASCONF (RFC 5061 4.2.1). */
@@ -879,18 +630,16 @@ static int run_client(struct peer *p)
 	while (!p->done) {
 		int64_t t = now_ms();
 
-		if (o->have_add && !p->added && p->unique >= o->add_at)
+		if (o->have_add && !p->added && p->t.unique >= o->add_at)
 			add_address(p);
-		if (p->sent < o->count && t >= next_send) {
+		if (p->t.sent < o->count && t >= next_send) {
 			uint8_t stamp[8];
-			uint64_t ns = now_ns();
-			int i, r;
+			int r;
 
-			for (i = 7; i >= 0; i--, ns >>= 8)
-				stamp[i] = ns & 0xff;
-			r = send_msg(p, MSG_DATA, p->sent, stamp);
+			msg_stamp_now(stamp);
+			r = send_msg(p, MSG_DATA, p->t.sent, stamp);
 			if (r == 0) {
-				p->sent++;
+				p->t.sent++;
 				next_send += o->interval_ms;
 				if (next_send < t)
 					next_send = t;
@@ -901,21 +650,23 @@ static int run_client(struct peer *p)
 				break;
 			}
 		}
-		if (p->sent == o->count) {
-			if (p->unique == o->count)
+		if (p->t.sent == o->count) {
+			if (p->t.unique == o->count)
 				break;
 			if (!drain_until)
 				drain_until = t + o->drain_ms;
 			else if (t >= drain_until) {
 				say(p, "EVENT drain timeout: %lu unacked",
-				    p->sent - p->unique);
+				    p->t.sent - p->t.unique);
 				break;
 			}
 		}
 		if (out_of_time(p, deadline))
 			break;
-		wait_events(p, p->sent < o->count ? next_send - t :
-			       drain_until - t, false);
+		wait_events(p,
+			    p->t.sent < o->count ? next_send - t :
+						   drain_until - t,
+			    false);
 		drain(p);
 	}
 	list_addrs(p, "PEERS", true);
@@ -930,7 +681,7 @@ static int run_client(struct peer *p)
 		fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) & ~O_NONBLOCK);
 	}
 	close(p->fd);
-	return p->sent == p->unique && p->sent == o->count ? 0 : 1;
+	return p->t.sent == p->t.unique && p->t.sent == o->count ? 0 : 1;
 }
 
 static void usage(void)
@@ -1096,7 +847,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	rc = o.mode == MODE_SERVER ? run_server(&p) : run_client(&p);
-	free(p.seen);
+	free(p.t.seen);
 	free(p.pend_seq);
 	free(p.pend_stamp);
 	return rc;

@@ -79,8 +79,10 @@ vm_require() {
 # lib.sh's sctp_peer.
 vm_build_peer() {
 	local src="$VM_DIR/ksctp_peer.c"
+	local common="$VM_DIR/../e2e/peer_common.c"
 
-	if [ -x "$KSCTP_PEER" ] && [ "$KSCTP_PEER" -nt "$src" ]; then
+	if [ -x "$KSCTP_PEER" ] && [ "$KSCTP_PEER" -nt "$src" ] &&
+		[ "$KSCTP_PEER" -nt "$common" ]; then
 		return 0
 	fi
 	[ -e /usr/lib/x86_64-linux-gnu/libsctp.a ] ||
@@ -88,7 +90,8 @@ vm_build_peer() {
 	mkdir -p "$(dirname "$KSCTP_PEER")"
 	gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow \
 		-Wpointer-arith -Wcast-qual -Wmissing-prototypes \
-		-Wstrict-prototypes -static "$src" -l:libsctp.a \
+		-Wstrict-prototypes -static -I"$VM_DIR/../e2e" "$src" \
+		"$common" -l:libsctp.a \
 		-o "$KSCTP_PEER.$$" && mv -f "$KSCTP_PEER.$$" "$KSCTP_PEER" ||
 		fail "cannot build $KSCTP_PEER"
 }
