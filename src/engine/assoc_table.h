@@ -151,8 +151,11 @@ struct assoc_cand {
 	uint32_t tag_inside, tag_peer;	/* 0: not offered yet */
 	uint32_t more[ASSOC_CAND_MORE]; /* inbound INIT: later answers */
 	/* Bit i: locals[i] existed when the inside host's INIT / INIT ACK
-	 * of this pair passed, and it did not list that address. */
+	 * of this pair passed, and it did not list that address.  Each
+	 * answer has its own: the peer learns the list of the one it
+	 * takes. */
 	uint32_t left_out;
+	uint32_t more_left_out[ASSOC_CAND_MORE];
 	uint8_t n_more, more_next;
 	uint8_t flags;			/* ASSOC_CAND_F_* */
 	uint8_t n_peers;

@@ -900,6 +900,15 @@ static void drop_left_out(struct engine *e, struct assoc *a,
 			xlate_remove_local(e, a, i);
 }
 
+/* A left_out mask once locals[i] has gone: the bits above i move down. */
+static uint32_t left_out_without(uint32_t m, int i)
+{
+	uint32_t below = i < 32 ? (1u << i) - 1u : ~0u;
+	uint32_t above = i < 31 ? m >> (i + 1) << i : 0;
+
+	return (m & below) | above;
+}
+
 void handshake_cand_local_gone(const struct engine *e, struct assoc *a, int i)
 {
 	/* Without a block, the candidates are shared and all zero: read
@@ -909,11 +918,13 @@ void handshake_cand_local_gone(const struct engine *e, struct assoc *a, int i)
 
 	for (int k = 0; k < nc; k++) {
 		struct assoc_cand *c = &cands[k];
-		uint32_t below = i < 32 ? (1u << i) - 1u : ~0u;
-		uint32_t above = i < 31 ? c->left_out >> (i + 1) << i : 0;
 
 		if (c->left_out)
-			c->left_out = (c->left_out & below) | above;
+			c->left_out = left_out_without(c->left_out, i);
+		for (int j = 0; j < c->n_more; j++)
+			if (c->more_left_out[j])
+				c->more_left_out[j] = left_out_without(
+					c->more_left_out[j], i);
 	}
 }
 
@@ -987,12 +998,26 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 	bool out = x->dir == ENGINE_OUTBOUND;
 	uint32_t *t;
 
-	/* The inside host's answer lists its addresses (5.2.2 for a
-	 * restart): those it leaves out go if this pair completes. */
+	/*
+	 * The inside host's answer lists its addresses (5.2.2 for a
+	 * restart): those it leaves out go if the peer takes this answer.
+	 * A copy of an answer the box has seen (same tag) keeps out only
+	 * what both left out.
+	 */
 	if (out) {
 		uint32_t lo = addr_list_left_out(x, x->a, chunk);
+		int m = x->cand_itag == c->tag_inside ?
+				-1 :
+				cand_more_find(c, x->cand_itag);
 
-		c->left_out = c->tag_inside ? c->left_out & lo : lo;
+		if (!c->tag_inside)
+			c->left_out = lo;
+		else if (m >= 0)
+			c->more_left_out[m] &= lo;
+		else if (!x->cand_copy)
+			c->left_out &= lo;
+		else
+			c->more_left_out[c->more_next] = lo;
 	}
 	if (x->cand_copy && out) {
 		/*
@@ -1043,6 +1068,8 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 		n->heard = c->heard;
 		assoc_cand_room_peers(x->e->table, n, c->n_init_peers);
 		n->left_out = c->left_out;
+		/* A free slot may hold an earlier candidate's answers. */
+		n->n_more = n->more_next = 0;
 		n->n_init_peers = n->n_peers = c->n_init_peers;
 		memcpy(n->peers, c->peers,
 		       c->n_init_peers * sizeof(c->peers[0]));
@@ -1075,8 +1102,12 @@ static void cand_select(const struct xlate_ctx *x, struct assoc_cand *c)
 
 	if (x->dir == ENGINE_INBOUND && x->sv.vtag != c->tag_inside &&
 	    (m = cand_more_find(c, x->sv.vtag)) >= 0) {
+		uint32_t left_out = c->more_left_out[m];
+
 		c->more[m] = c->tag_inside;
+		c->more_left_out[m] = c->left_out;
 		c->tag_inside = x->sv.vtag;
+		c->left_out = left_out;
 	}
 	c->flags |= ASSOC_CAND_F_ECHOED |
 		    (x->dir == ENGINE_INBOUND ? ASSOC_CAND_F_ECHO_IN :

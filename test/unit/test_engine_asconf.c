@@ -917,6 +917,68 @@ Test(asconf, restart_drops_an_address_its_init_ack_left_out)
 }
 
 /*
+ * The peer restarts and sends its INIT twice; the inside host answers
+ * each copy with a new tag (RFC 9260 5.2.2), one listing HOST11B and
+ * one not, and the peer takes whichever reaches it first (5.2.3).  The
+ * new association has the addresses of the answer its COOKIE ECHO
+ * names, whichever came first at the box: not those of both.
+ */
+Test(asconf, restart_keeps_the_addresses_of_the_answer_the_peer_took)
+{
+	static const char *const one[] = { HOST11, NULL };
+	static const char *const both[] = { HOST11, HOST11B, NULL };
+	static const struct {
+		bool first_lists_b, peer_takes_first;
+	} cases[] = { { false, true },
+		      { false, false },
+		      { true, false },
+		      { true, true } };
+	const uint32_t ti2 = 0x33333333u, ti3 = 0x55555555u, tp2 = 0x44444444u;
+
+	for (unsigned int k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct engine *e = fx_engine(MULTIHOME_OFF);
+		uint16_t port = establish(e, HOST11, false);
+		bool first_b = cases[k].first_lists_b;
+		uint32_t taken = cases[k].peer_takes_first ? ti2 : ti3;
+		bool keeps_b = cases[k].peer_takes_first == first_b;
+		struct pb p;
+
+		host_adds_second_address(e);
+		for (int copy = 0; copy < 2; copy++) {
+			pb_ip4(&p, PEER1, PUB11);
+			pb_sctp(&p, 3868, port, 0);
+			pb_init(&p, SCTP_CID_INIT, tp2);
+			pb_finish(&p);
+			expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+			fx_init_ack(&p, HOST11, PEER1, 5000, 3868, tp2,
+				    copy ? ti3 : ti2,
+				    (copy == 0) == first_b ? both : one);
+			expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));
+		}
+		pb_ip4(&p, PEER1, PUB11);
+		pb_sctp(&p, 3868, port, taken);
+		pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
+		pb_bytes(&p, "cookie-cookie-cookie", 20);
+		pb_finish(&p);
+		expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+		fx_chunk(&p, HOST11, PEER1, 5000, 3868, tp2,
+			 SCTP_CID_COOKIE_ACK, 0);
+		expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, NOW));
+		cr_assert_eq(view(e).tag_inside, taken, "case %u", k);
+		cr_assert_eq(locals_of(e, HOST11B), (unsigned int)keeps_b,
+			     "case %u", k);
+		if (keeps_b) {
+			fx_data(&p, PEER1, PUB11B, 3868, port, taken, 46);
+			expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+		} else {
+			expect_drop(blind_init(e, PUB11B, port, NOW),
+				    DROP_NO_FORWARD_RULE);
+		}
+		engine_destroy(e);
+	}
+}
+
+/*
  * The same when the inside host restarts: its INIT lists HOST11 only,
  * the peer's COOKIE ACK completes it.  An address its INIT does list
  * stays.
