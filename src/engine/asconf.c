@@ -629,6 +629,7 @@ static void add_local(struct engine *e, struct assoc *a,
 		return;
 	op->bound = false;	/* the reference moves to locals[] */
 	local_add(e, a, &op->addr, &op->public_, op->uplink);
+	handshake_cand_local_added(e, a, a->n_locals - 1);
 }
 
 static void apply_op(struct engine *e, struct assoc *a,

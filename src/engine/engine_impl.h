@@ -265,6 +265,8 @@ void handshake_cand_restore(const struct engine *e, struct assoc *a,
 			    uint64_t now);
 /* locals[i] is gone: the candidates' bits above it move down. */
 void handshake_cand_local_gone(const struct engine *e, struct assoc *a, int i);
+/* locals[i] joined by an Add IP: no answer that passed listed it. */
+void handshake_cand_local_added(const struct engine *e, struct assoc *a, int i);
 /* Pieces of a new association, shared with vtags_restore.c. */
 struct assoc *handshake_new_assoc(struct xlate_ctx *x,
 				  const struct nat_addr *host);

@@ -887,8 +887,11 @@ static void take_peers(struct engine *e, struct assoc *a,
  * addresses its handshake names), not those an ASCONF added to the old
  * one: a binding the inside host left out would still take packets the
  * peer never learnt of, a blind INIT to its public address among them.
- * locals[0] owns the port bindings and stays; bindings made since the
- * chunk passed (an address joining, an Add IP) have no bit.
+ * locals[0] owns the port bindings and stays.  An Add IP accepted
+ * after the chunk passed has its bit too (handshake_cand_local_added);
+ * an address joining by vtag has none: its public address is one the
+ * peer already knows (xlate.c), and it joins the new association the
+ * same way.
  */
 static void drop_left_out(struct engine *e, struct assoc *a,
 			  const struct assoc_cand *c)
@@ -925,6 +928,30 @@ void handshake_cand_local_gone(const struct engine *e, struct assoc *a, int i)
 			if (c->more_left_out[j])
 				c->more_left_out[j] = left_out_without(
 					c->more_left_out[j], i);
+	}
+}
+
+void handshake_cand_local_added(const struct engine *e, struct assoc *a, int i)
+{
+	struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
+	uint32_t bit = i < 32 ? 1u << i : 0;
+
+	/*
+	 * Every INIT or INIT ACK of the inside host that has passed went
+	 * out without this address: the peer learns it only through the
+	 * association that accepted the Add IP, not through a new one
+	 * those chunks set up (RFC 9260 5.2.2).  Answers passing from now
+	 * on have it in their list or leave it out themselves.
+	 */
+	for (int k = 0; k < nc && bit; k++) {
+		struct assoc_cand *c = &cands[k];
+
+		if (!(c->flags & ASSOC_CAND_F_USED) || !c->tag_inside)
+			continue;
+		c->left_out |= bit;
+		for (int j = 0; j < c->n_more; j++)
+			c->more_left_out[j] |= bit;
 	}
 }
 

@@ -979,6 +979,80 @@ Test(asconf, restart_keeps_the_addresses_of_the_answer_the_peer_took)
 }
 
 /*
+ * The inside host's Add IP of HOST11B, sent on the old association,
+ * completes only after the restart's answer (the peer restarting) or
+ * INIT (the host restarting) passed the box, listing HOST11 alone: the
+ * peer never learnt PUB11B through the new association, so once the
+ * restart completes nothing reaches the host there.  Until then the old
+ * association has it.
+ */
+Test(asconf, restart_drops_an_address_added_after_its_handshake_passed)
+{
+	static const char *const host[] = { HOST11, NULL };
+	static const char *const peer[] = { PEER1, NULL };
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+
+	for (int host_restarts = 0; host_restarts < 2; host_restarts++) {
+		struct engine *e = fx_engine(MULTIHOME_OFF);
+		uint16_t port = establish(e, HOST11, false);
+		enum engine_dir from_host = ENGINE_OUTBOUND;
+		struct pb p;
+
+		if (host_restarts) {
+			pb_ip4(&p, HOST11, PEER1);
+			pb_sctp(&p, 5000, 3868, 0);
+			pb_init(&p, SCTP_CID_INIT, ti2);
+			pb_finish(&p);
+			expect_fwd(fx_run(e, &p, from_host, NOW));
+		} else {
+			pb_ip4(&p, PEER1, PUB11);
+			pb_sctp(&p, 3868, port, 0);
+			pb_init(&p, SCTP_CID_INIT, tp2);
+			pb_finish(&p);
+			expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+			fx_init_ack(&p, HOST11, PEER1, 5000, 3868, tp2, ti2,
+				    host);
+			expect_fwd(fx_run(e, &p, from_host, NOW));
+		}
+		host_adds_second_address(e);
+		fx_data(&p, PEER1, PUB11B, 3868, port, TI, 46);
+		expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+		if (host_restarts) {
+			fx_init_ack(&p, PEER1, PUB11, 3868, port, ti2, tp2,
+				    peer);
+			expect_fwd(fx_run(e, &p, ENGINE_INBOUND, NOW));
+			pb_ip4(&p, HOST11, PEER1);
+			pb_sctp(&p, 5000, 3868, tp2);
+		} else {
+			pb_ip4(&p, PEER1, PUB11);
+			pb_sctp(&p, 3868, port, ti2);
+		}
+		pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
+		pb_bytes(&p, "cookie-cookie-cookie", 20);
+		pb_finish(&p);
+		expect_fwd(fx_run(e, &p,
+				  host_restarts ? from_host : ENGINE_INBOUND,
+				  NOW));
+		if (host_restarts)
+			fx_chunk(&p, PEER1, PUB11, 3868, port, ti2,
+				 SCTP_CID_COOKIE_ACK, 0);
+		else
+			fx_chunk(&p, HOST11, PEER1, 5000, 3868, tp2,
+				 SCTP_CID_COOKIE_ACK, 0);
+		expect_fwd(fx_run(e, &p,
+				  host_restarts ? ENGINE_INBOUND : from_host,
+				  NOW));
+		cr_assert_eq(view(e).tag_inside, ti2, "host restarts %d",
+			     host_restarts);
+		cr_assert_eq(locals_of(e, HOST11B), 0, "host restarts %d",
+			     host_restarts);
+		expect_drop(blind_init(e, PUB11B, port, NOW),
+			    DROP_NO_FORWARD_RULE);
+		engine_destroy(e);
+	}
+}
+
+/*
  * The same when the inside host restarts: its INIT lists HOST11 only,
  * the peer's COOKIE ACK completes it.  An address its INIT does list
  * stays.
