@@ -53,6 +53,7 @@
 	X(INSIDE_ADDR_UNADVERTISED, "inside-address-unadvertised")	\
 	X(HANDSHAKE_TAG_COLLISION, "handshake-tag-collision")		\
 	X(INIT_ACK_LATE,	"init-ack-after-handshake")		\
+	X(INIT_LATE,		"init-after-close")			\
 	X(TTL_EXCEEDED,		"ttl-exceeded")
 
 enum drop_reason {

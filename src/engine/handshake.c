@@ -513,6 +513,25 @@ void handshake_init(struct xlate_ctx *x)
 		return;
 	}
 	/*
+	 * A copy of the INIT that set up the closed association, late from
+	 * the network, is not a new attempt: its sender left COOKIE-WAIT
+	 * with that tag for good when the association came up (RFC 9260
+	 * 5.1: only COOKIE-WAIT retransmits the INIT), and a new attempt
+	 * draws a new tag.  Taken as new, it would hold the mapping in a
+	 * handshake nobody is making, which lets an INIT from the peer's
+	 * address in as a collision (5.2.1) while the inside host is not
+	 * even trying.  Before the association came up (the peer's ABORT
+	 * lost after the box), the same tag may be a genuine retransmission
+	 * and starts afresh.
+	 */
+	if (x->a && x->a->state == ASSOC_CLOSED && (x->a->flags & ASSOC_F_UP) &&
+	    itag == (x->dir == ENGINE_OUTBOUND ? x->a->tag_inside :
+						 x->a->tag_peer)) {
+		x->a = NULL;
+		engine_drop(x, DROP_INIT_LATE);
+		return;
+	}
+	/*
 	 * Unless the inside host's new attempt is already on it: its INIT
 	 * passed before the old association's close did (the inside host
 	 * reconnecting from the same port, the SHUTDOWN COMPLETE of the old

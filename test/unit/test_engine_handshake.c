@@ -1666,6 +1666,76 @@ Test(handshake, cookie_echo_after_the_close_goes_nowhere)
 }
 
 /*
+ * A copy of the INIT that set up an association, late from the network
+ * after the association closed: its sender is past it (RFC 9260 5.1
+ * retransmits the INIT only in COOKIE-WAIT; a new attempt draws a new
+ * tag).  It sets nothing up, so a blind INIT from the peer's address
+ * finds no handshake to collide with and stays out
+ * (fuzz_adversary-init-copy-after-close), and the peer's answer to the
+ * copy finds nothing either.  The inside host's real new attempt, with
+ * a new tag, works.
+ */
+Test(handshake, init_copy_after_the_close_sets_nothing_up)
+{
+	const uint32_t ti2 = 0x11000002u, tp2 = 0x22000002u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = shut_acked(e);
+	struct pb p;
+
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN_COMPLETE,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	expect_drop(out_init(e, HOST, PEER1, TI, 2 * FX_SEC, &p),
+		    DROP_INIT_LATE);
+	cr_assert_eq(view(e).state, ASSOC_CLOSED, "nothing set up");
+	expect_drop(in_init(e, PEER1, port, 0x5a5a5a5au, NULL, 2 * FX_SEC),
+		    DROP_NO_FORWARD_RULE);
+	cr_assert_neq(in_init_ack(e, PEER1, port, TI, tp2, peer1_only,
+				  2 * FX_SEC)
+			      .action,
+		      ENGINE_FORWARD);
+	/* Its close still translates. */
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_SHUTDOWN_ACK, 0,
+			    2 * FX_SEC));
+	expect_fwd(out_init(e, HOST, PEER1, ti2, 3 * FX_SEC, &p));
+	cr_assert_eq(pkt_sport(p.buf), port);
+	expect_fwd(
+		in_init_ack(e, PEER1, port, ti2, tp2, peer1_only, 3 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, tp2, 3 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, ti2, SCTP_CID_COOKIE_ACK, 0,
+			    3 * FX_SEC));
+	works(e, port, ti2, tp2, 4 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * The same tag before the association came up is the inside host still
+ * trying: the peer's ABORT closed the mapping but was lost after the
+ * box, and the host retransmits its INIT (RFC 9260 5.1, T1-init) to a
+ * peer that may listen by now.  It starts afresh, and completes.
+ */
+Test(handshake, init_retransmitted_after_an_abort_before_up_starts_afresh)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_ABORT, 0, FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	expect_fwd(out_init(e, HOST, PEER1, TI, 2 * FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, 2 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, TP, 2 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    2 * FX_SEC));
+	works(e, port, TI, TP, 3 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
  * Nor from an end whose own SHUTDOWN has passed (RFC 9260 9.2: sent
  * from ESTABLISHED or later, past COOKIE-ECHOED, 5.1 C, E).  The peer's
  * SHUTDOWN ACKs may still be in the network when it gives them up and
