@@ -459,9 +459,25 @@ static bool peer_shut_down(const struct xlate_ctx *x)
 	       !handshake_cand_outbound(x->e, a, x->now);
 }
 
+/*
+ * The new association on a closed one's mapping remembers the closed
+ * one's pair as a completed restart remembers the pair it replaced
+ * (assoc_gone_tag): late copies of the closed one's handshake must not
+ * set the mapping up again.  Its INIT copies then take no candidate, so
+ * the peer's answers to them and their COOKIE ECHO find none; a copy of
+ * that COOKIE ECHO passing would set the closed association up again at
+ * a peer that is listening (RFC 9260 5.1 D), alone.
+ */
+static void remember_closed_pair(struct xlate_ctx *x, const uint32_t gone[2])
+{
+	if (x->a && (gone[0] || gone[1]))
+		assoc_set_gone_tags(x->e->table, x->a, gone[0], gone[1]);
+}
+
 void handshake_init(struct xlate_ctx *x)
 {
 	struct engine *e = x->e;
+	uint32_t gone[2] = { 0, 0 }; /* a released closed association's */
 	const uint8_t *chunk;
 	enum drop_reason r;
 	uint32_t itag;
@@ -544,6 +560,10 @@ void handshake_init(struct xlate_ctx *x)
 	if (x->a && x->a->state == ASSOC_CLOSED &&
 	    !(x->dir == ENGINE_OUTBOUND &&
 	      handshake_cand_has_tag(e, x->a, itag, true, x->now))) {
+		if (x->a->flags & ASSOC_F_UP) {
+			gone[0] = x->a->tag_inside;
+			gone[1] = x->a->tag_peer;
+		}
 		/* Its DOWN was reported when it closed. */
 		engine_release_assoc(e, x->a, ENGINE_EVR_NEW, x->now);
 		x->a = NULL;
@@ -566,10 +586,12 @@ void handshake_init(struct xlate_ctx *x)
 			init_outbound_existing(x, chunk, itag);
 		else
 			init_outbound_new(x, chunk, itag, NULL);
+		remember_closed_pair(x, gone);
 		return;
 	}
 	if (!x->a) {
 		init_inbound_forward(x, chunk, itag);
+		remember_closed_pair(x, gone);
 		return;
 	}
 	/*

@@ -1710,6 +1710,52 @@ Test(handshake, init_copy_after_the_close_sets_nothing_up)
 }
 
 /*
+ * Once the inside host's new attempt has the mapping, the closed
+ * association's handshake, late from the network, must not take it: a
+ * copy of its INIT goes through but the peer's answer to it, and a copy
+ * of its old INIT ACK and COOKIE ECHO, are dropped.  The COOKIE ECHO
+ * would set the closed association up again at a listening peer, alone
+ * (RFC 9260 5.1 D; fuzz_adversary-closed-pair-revived), while the new
+ * attempt still completes.
+ */
+Test(handshake, closed_pair_stays_closed_under_a_new_attempt)
+{
+	const uint32_t ti2 = 0x11000002u, tp2 = 0x22000002u;
+	const uint32_t tp3 = 0x22000003u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = shut_acked(e);
+	struct pb p;
+
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN_COMPLETE,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	expect_fwd(out_init(e, HOST, PEER1, ti2, 3 * FX_SEC, &p));
+	cr_assert_eq(pkt_sport(p.buf), port);
+	expect_fwd(out_init(e, HOST, PEER1, TI, 3 * FX_SEC, &p));
+	cr_assert_neq(in_init_ack(e, PEER1, port, TI, tp3, peer1_only,
+				  3 * FX_SEC)
+			      .action,
+		      ENGINE_FORWARD, "an answer to the old INIT");
+	cr_assert_neq(in_init_ack(e, PEER1, port, TI, TP, peer1_only,
+				  3 * FX_SEC)
+			      .action,
+		      ENGINE_FORWARD, "the old INIT ACK");
+	cr_assert_neq(out_cookie_echo(e, TP, 3 * FX_SEC).action, ENGINE_FORWARD,
+		      "the old COOKIE ECHO");
+	cr_assert_neq(out_cookie_echo(e, tp3, 3 * FX_SEC).action,
+		      ENGINE_FORWARD);
+	expect_fwd(
+		in_init_ack(e, PEER1, port, ti2, tp2, peer1_only, 3 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, tp2, 3 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, ti2, SCTP_CID_COOKIE_ACK, 0,
+			    3 * FX_SEC));
+	cr_assert_eq(view(e).tag_inside, ti2);
+	cr_assert_eq(view(e).tag_peer, tp2);
+	works(e, port, ti2, tp2, 4 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
  * The same tag before the association came up is the inside host still
  * trying: the peer's ABORT closed the mapping but was lost after the
  * box, and the host retransmits its INIT (RFC 9260 5.1, T1-init) to a
