@@ -303,6 +303,7 @@ static void cand_reset(struct assoc_cand *c, uint8_t flags, uint64_t now)
 	c->n_peers = c->n_init_peers = 0;
 	c->n_more = c->more_next = 0;
 	c->left_out = 0;
+	c->collided = false;
 }
 
 void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
@@ -488,10 +489,16 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 		 * with its own tag (RFC 9260 5.2.1), so both INITs'
 		 * candidates hold the same pair, and either side's COOKIE
 		 * ECHO selects either: the one of the other side's INIT
-		 * may be gone, pushed out by blind INITs.
+		 * may be gone, pushed out by blind INITs.  The peer's
+		 * selects the inside host's INIT's only once the inside
+		 * host gave that pair to the peer's INIT as well: the
+		 * peer's answer to a late copy of an INIT the inside host
+		 * has given up holds the old tag too, and a late COOKIE
+		 * ECHO of the peer with it is not for that pair.
 		 */
 		if (!mine || !theirs ||
-		    (v != theirs && cand_more_find(c, v) < 0))
+		    (v != theirs && cand_more_find(c, v) < 0) ||
+		    (!out && !inb && !c->collided))
 			return CAND_NONE;
 		op = CAND_SELECT;
 		break;
@@ -1019,11 +1026,40 @@ bool handshake_cand_outbound(const struct engine *e, const struct assoc *a,
 	return false;
 }
 
+/*
+ * The peer's answer to the inside host's INIT made pair c: did the inside
+ * host already give the same pair to the peer's INIT (an INIT collision,
+ * RFC 9260 5.2.1, the inside host's answer first)?
+ */
+static bool pair_answered_back(const struct xlate_ctx *x,
+			       const struct assoc_cand *c)
+{
+	const struct assoc_cand *cands = assoc_cands(x->e->table, x->a);
+	int nc = assoc_cands_n(x->a);
+
+	for (int i = 0; i < nc; i++) {
+		const struct assoc_cand *o = &cands[i];
+
+		if (cand_live(x->e, o, x->now) &&
+		    (o->flags & ASSOC_CAND_F_INBOUND) &&
+		    o->tag_peer == c->tag_peer &&
+		    (o->tag_inside == c->tag_inside ||
+		     cand_more_find(o, c->tag_inside) >= 0))
+			return true;
+	}
+	return false;
+}
+
 static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 {
 	const uint8_t *chunk = x->sv.sctp + SCTP_HDR_LEN;
 	bool out = x->dir == ENGINE_OUTBOUND;
 	uint32_t *t;
+
+	/* Only the collision answer reaches the inside host's INIT's
+	 * candidate from inside (cand_op). */
+	if (out && !(c->flags & ASSOC_CAND_F_INBOUND))
+		c->collided = true;
 
 	/*
 	 * The inside host's answer lists its addresses (5.2.2 for a
@@ -1097,6 +1133,7 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 		n->left_out = c->left_out;
 		/* A free slot may hold an earlier candidate's answers. */
 		n->n_more = n->more_next = 0;
+		n->collided = false;
 		n->n_init_peers = n->n_peers = c->n_init_peers;
 		memcpy(n->peers, c->peers,
 		       c->n_init_peers * sizeof(c->peers[0]));
@@ -1111,6 +1148,9 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 		return; /* a duplicate: nothing new */
 	*t = x->cand_itag;
 	c->since = x->now;
+	if (!out && !(c->flags & ASSOC_CAND_F_INBOUND) &&
+	    pair_answered_back(x, c))
+		c->collided = true;
 	if (natsupp_disable_restart(chunk))
 		c->flags |= out ? ASSOC_CAND_F_DR_INSIDE : ASSOC_CAND_F_DR_PEER;
 	/* The peer's addresses; the inside host's are bindings already. */
@@ -1186,6 +1226,7 @@ static struct assoc_cand *echo_learn(struct xlate_ctx *x,
 	}
 	n->tag_peer = x->sv.vtag;
 	n->n_more = n->more_next = 0;
+	n->collided = false;
 	n->flags &= (uint8_t)~ASSOC_CAND_F_ECHO_ANY;
 	return n;
 }

@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "assoc_table.h"
 #include "engine_fixture.h"
 #include "sctp_wire.h"
 
@@ -1401,7 +1402,8 @@ Test(handshake, late_init_copy_leaves_room_for_a_restart)
 /*
  * Crossed INITs (RFC 9260 5.2.1) while blind INITs arrive from the
  * peer's address: the inside host answers every INIT with its own tag,
- * and the blind ones push the peer's INIT's candidate out.  The pair is
+ * and the blind ones, enough to fill every candidate slot, push the
+ * peer's INIT's candidate out.  The pair is
  * also the inside host's own INIT's (the peer answered it with its own
  * tag), so the peer's COOKIE ECHO and the host's COOKIE ACK complete
  * it there.
@@ -1417,7 +1419,7 @@ Test(handshake, collision_completes_past_blind_inits)
 	expect_fwd(in_init(e, PEER1, port, TP, NULL, FX_SEC));
 	expect_fwd(out_init_ack(e, PEER1, TP, TI, FX_SEC, &p));
 	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
-	for (uint32_t i = 1; i <= 4; i++) {
+	for (uint32_t i = 1; i <= ASSOC_CANDS - 1; i++) {
 		expect_fwd(in_init(e, PEER1, port, 0x66000000u + i, NULL,
 				   2 * FX_SEC));
 		expect_fwd(out_init_ack(e, PEER1, 0x66000000u + i, TI,
@@ -1491,8 +1493,9 @@ Test(handshake, cookie_echo_from_an_address_the_init_only_listed)
 }
 
 /*
- * Crossed INITs again, the blind INITs arriving before the inside host
- * answers the peer's INIT: its INIT ACK carries the pair its own INIT's
+ * Crossed INITs again, the blind INITs (enough to fill every candidate
+ * slot) arriving before the inside host answers the peer's INIT: its
+ * INIT ACK carries the pair its own INIT's
  * candidate already holds, and must pass though the peer's INIT's
  * candidate is gone.
  */
@@ -1506,7 +1509,7 @@ Test(handshake, collision_answer_passes_past_blind_inits)
 	port = pkt_sport(p.buf);
 	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, FX_SEC));
 	expect_fwd(in_init(e, PEER1, port, TP, NULL, FX_SEC));
-	for (uint32_t i = 1; i <= 4; i++) {
+	for (uint32_t i = 1; i <= ASSOC_CANDS - 1; i++) {
 		expect_fwd(in_init(e, PEER1, port, 0x66000000u + i, NULL,
 				   2 * FX_SEC));
 		expect_fwd(out_init_ack(e, PEER1, 0x66000000u + i, TI,
@@ -1520,6 +1523,43 @@ Test(handshake, collision_answer_passes_past_blind_inits)
 	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
 	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
 	works(e, port, TI, TP, 4 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * No collision: the peer answered a copy of the inside host's INIT (a
+ * late one, perhaps, of an attempt the host has given up) with tag tp2,
+ * and the host never gave that pair to any INIT of the peer.  A COOKIE
+ * ECHO of the peer carrying the host's INIT tag is then a late copy for
+ * another pair (the peer sends one only for an INIT ACK it got, RFC
+ * 9260 5.1 B): it must not select the pair, nor the host's COOKIE ACK
+ * for the pair it really set up with tp2 take it
+ * (fuzz_adversary-stale-cookie-echo-selects-mixed-pair).
+ */
+Test(handshake, peer_cookie_echo_selects_no_pair_the_host_never_gave)
+{
+	const uint32_t ti2 = 0x11000002u, tp2 = 0x22000002u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, ti2, 2 * FX_SEC, &p));
+	expect_fwd(
+		in_init_ack(e, PEER1, port, ti2, tp2, peer1_only, 2 * FX_SEC));
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	cr_assert_neq(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC).action,
+		      ENGINE_FORWARD);
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
+	(void)fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC);
+	cr_assert_eq(view(e).tag_inside, TI);
+	cr_assert_eq(view(e).tag_peer, TP);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	/* The host's own COOKIE ECHO for the pair still completes it. */
+	expect_fwd(out_cookie_echo(e, tp2, 3 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, ti2, SCTP_CID_COOKIE_ACK, 0,
+			    3 * FX_SEC));
+	cr_assert_eq(view(e).tag_inside, ti2);
+	works(e, port, ti2, tp2, 4 * FX_SEC);
 	engine_destroy(e);
 }
 
