@@ -150,10 +150,10 @@ struct assoc_peer {
 struct assoc_cand {
 	uint32_t tag_inside, tag_peer;	/* 0: not offered yet */
 	uint32_t more[ASSOC_CAND_MORE]; /* inbound INIT: later answers */
-	/* Bit i: locals[i] existed when the inside host's INIT / INIT ACK
-	 * of this pair passed, and it did not list that address.  Each
-	 * answer has its own: the peer learns the list of the one it
-	 * takes. */
+	/* Bit i: the inside host's INIT / INIT ACK of this pair passed
+	 * without locals[i] in its list (the binding existed and it left
+	 * it out, or an Add IP bound it afterwards).  Each answer has its
+	 * own: the peer learns the list of the one it takes. */
 	uint32_t left_out;
 	uint32_t more_left_out[ASSOC_CAND_MORE];
 	uint8_t n_more, more_next;
