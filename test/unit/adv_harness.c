@@ -1424,12 +1424,21 @@ static bool forged_may_pass(const struct world *w, const struct pview *v)
 	bool tbit = (v->flags & SCTP_FLAG_T) &&
 		    (v->type == SCTP_CID_ABORT ||
 		     v->type == SCTP_CID_SHUTDOWN_COMPLETE);
+	bool init = v->type == SCTP_CID_INIT && v->vtag == 0;
 	bool prev_tag = v->vtag == (tbit ? w->prev_z : w->prev_a) &&
 			box_holds_prev(w);
+	/*
+	 * An INIT names no pair: while the box still holds the previous
+	 * one (both ends agreed on a new pair whose COOKIE ACK has not
+	 * reached the box), that pair's addresses are the ones it serves,
+	 * and an INIT to one of them is the inside host's to judge, as
+	 * to any address of a live association.
+	 */
 	bool a_addr =
 		in_list(a->addrs, a->n_addrs, in) ||
 		(w->box_assoc && in_list(w->agreed_addrs, w->n_agreed, in)) ||
-		(prev_tag && in_list(w->prev_addrs, w->n_prev, in));
+		((prev_tag || (init && box_holds_prev(w))) &&
+		 in_list(w->prev_addrs, w->n_prev, in));
 	bool live_addrs = in_list(z->addrs, z->n_addrs, v->src) &&
 			  v->sport == ZPORT && v->dport == w->pub_port &&
 			  a_addr;
@@ -1439,7 +1448,7 @@ static bool forged_may_pass(const struct world *w, const struct pview *v)
 			 v->vtag == (tbit ? w->agreed_z : w->agreed_a)) ||
 			prev_tag;
 
-	if (v->type == SCTP_CID_INIT && v->vtag == 0)
+	if (init)
 		live_tag = true;	/* a restart looks just like it */
 	/*
 	 * The one packet from outside the association the box must let
