@@ -11,6 +11,9 @@
 #include "huge_hint.h"
 #include "time_ns.h"
 
+/* The tags of the dead pairs (assoc_tag_gone) per slot: inside, peer. */
+#define GONE_TAGS (ASSOC_GONE__COUNT * 2)
+
 /* Wheel of one-second slots: 1024 s covers every default timeout. */
 #define WHEEL_SLOTS	1024u
 #define WHEEL_TICK_NS	NSEC_PER_SEC
@@ -99,8 +102,8 @@ struct assoc_table {
 	 * have any (none: nothing to read). */
 	uint32_t prev_set;
 	uint32_t *prev_tags;
-	/* The pair a completed restart replaced, two per slot
-	 * (assoc_gone_tag), and how many slots have one: pages are read
+	/* Pairs dead for both endpoints, GONE_TAGS per slot
+	 * (assoc_tag_gone), and how many slots have any: pages are read
 	 * and written only once an association restarted (a read of an
 	 * untouched page can cost a page too). */
 	uint32_t gone_set;
@@ -220,7 +223,7 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 		t->slots = NULL;
 	t->prev_next = calloc((size_t)capacity * 2, sizeof(uint32_t));
 	t->prev_tags = calloc((size_t)capacity * 2, sizeof(uint32_t));
-	t->gone_tags = calloc((size_t)capacity * 2, sizeof(uint32_t));
+	t->gone_tags = calloc((size_t)capacity * GONE_TAGS, sizeof(uint32_t));
 	t->drops = calloc(capacity, sizeof(*t->drops));
 	t->buckets = malloc(nbuckets * sizeof(*t->buckets));
 	t->port_buckets = malloc((t->port_mask + 1) * sizeof(uint32_t));
@@ -1533,25 +1536,45 @@ void assoc_set_prev_tags(struct assoc_table *t, const struct assoc *a,
 	t->prev_set += (uint32_t)(inside || peer) - (uint32_t)had;
 }
 
-uint32_t assoc_gone_tag(const struct assoc_table *t, const struct assoc *a,
-			bool inside)
+bool assoc_tag_gone(const struct assoc_table *t, const struct assoc *a,
+		    uint32_t tag, bool inside)
 {
-	return t->gone_set ?
-		       t->gone_tags[(size_t)slot_id(t, a) * 2 + (inside ? 0 : 1)] :
-		       0;
+	const uint32_t *p;
+
+	if (!t->gone_set || !tag)
+		return false;
+	p = &t->gone_tags[(size_t)slot_id(t, a) * GONE_TAGS + (inside ? 0 : 1)];
+	for (int k = 0; k < ASSOC_GONE__COUNT; k++)
+		if (p[k * 2] == tag)
+			return true;
+	return false;
+}
+
+static bool any_gone(const uint32_t *p)
+{
+	for (int k = 0; k < GONE_TAGS; k++)
+		if (p[k])
+			return true;
+	return false;
 }
 
 void assoc_set_gone_tags(struct assoc_table *t, const struct assoc *a,
-			 uint32_t inside, uint32_t peer)
+			 enum assoc_gone which, uint32_t inside, uint32_t peer)
 {
-	uint32_t *p = &t->gone_tags[(size_t)slot_id(t, a) * 2];
-	bool had = t->gone_set && (p[0] || p[1]);
+	uint32_t *p = &t->gone_tags[(size_t)slot_id(t, a) * GONE_TAGS];
+	bool had = t->gone_set && any_gone(p);
 
 	if (!had && !inside && !peer)
 		return; /* the common case: the page stays untouched */
-	p[0] = inside;
-	p[1] = peer;
-	t->gone_set += (uint32_t)(inside || peer) - (uint32_t)had;
+	p[which * 2] = inside;
+	p[which * 2 + 1] = peer;
+	t->gone_set += (uint32_t)any_gone(p) - (uint32_t)had;
+}
+
+void assoc_clear_gone_tags(struct assoc_table *t, const struct assoc *a)
+{
+	for (int k = 0; k < ASSOC_GONE__COUNT; k++)
+		assoc_set_gone_tags(t, a, (enum assoc_gone)k, 0, 0);
 }
 
 const uint32_t *assoc_drops(const struct assoc_table *t, const struct assoc *a)
@@ -1605,7 +1628,7 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 	if (a->flags & ASSOC_F_DROPS)
 		memset(t->drops[id], 0, sizeof(t->drops[id]));
 	assoc_set_prev_tags(t, a, 0, 0);
-	assoc_set_gone_tags(t, a, 0, 0);
+	assoc_clear_gone_tags(t, a);
 	memset(a, 0, sizeof(*a));
 	a->locals = locals;
 	a->peers = peers;

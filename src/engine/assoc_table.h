@@ -483,15 +483,26 @@ void assoc_set_prev_tags(struct assoc_table *t, const struct assoc *a,
 			 uint32_t inside, uint32_t peer);
 
 /*
- * The tags of the pair a completed restart replaced, 0 for none: dead for
- * both endpoints (RFC 9260 5.2.4), so late copies of its handshake must
- * not set it up again (handshake_cand.c).  Outside the slot, written only
- * for associations that restarted; not saved in the state file.
+ * Pairs dead for both endpoints, whose handshakes' late copies (INIT,
+ * INIT ACK, COOKIE ECHO, COOKIE ACK) must not set the association up
+ * again (handshake_cand.c): the one a completed restart replaced (RFC
+ * 9260 5.2.4), and the furthest of the handshakes it left unfinished,
+ * older than it and already answered by a COOKIE ECHO (an endpoint that
+ * took the new pair discards its cookie, 5.2.4 A, C).  Outside the
+ * slot, written only for associations that restarted; not saved in
+ * the state file.  assoc_tag_gone: is tag (non-zero) the inside
+ * (inside) or peer tag of one of them?
  */
-uint32_t assoc_gone_tag(const struct assoc_table *t, const struct assoc *a,
-			bool inside);
+enum assoc_gone {
+	ASSOC_GONE_REPLACED,
+	ASSOC_GONE_ABANDONED,
+	ASSOC_GONE__COUNT
+};
+bool assoc_tag_gone(const struct assoc_table *t, const struct assoc *a,
+		    uint32_t tag, bool inside);
 void assoc_set_gone_tags(struct assoc_table *t, const struct assoc *a,
-			 uint32_t inside, uint32_t peer);
+			 enum assoc_gone which, uint32_t inside, uint32_t peer);
+void assoc_clear_gone_tags(struct assoc_table *t, const struct assoc *a);
 
 const uint32_t *assoc_drops(const struct assoc_table *t, const struct assoc *a);
 uint32_t *assoc_drops_w(struct assoc_table *t, struct assoc *a);

@@ -462,7 +462,7 @@ static bool peer_shut_down(const struct xlate_ctx *x)
 /*
  * The new association on a closed one's mapping remembers the closed
  * one's pair as a completed restart remembers the pair it replaced
- * (assoc_gone_tag): late copies of the closed one's handshake must not
+ * (assoc_tag_gone): late copies of the closed one's handshake must not
  * set the mapping up again.  Its INIT copies then take no candidate, so
  * the peer's answers to them and their COOKIE ECHO find none; a copy of
  * that COOKIE ECHO passing would set the closed association up again at
@@ -471,7 +471,8 @@ static bool peer_shut_down(const struct xlate_ctx *x)
 static void remember_closed_pair(struct xlate_ctx *x, const uint32_t gone[2])
 {
 	if (x->a && (gone[0] || gone[1]))
-		assoc_set_gone_tags(x->e->table, x->a, gone[0], gone[1]);
+		assoc_set_gone_tags(x->e->table, x->a, ASSOC_GONE_REPLACED,
+				    gone[0], gone[1]);
 }
 
 void handshake_init(struct xlate_ctx *x)

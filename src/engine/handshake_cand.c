@@ -332,7 +332,7 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 	 * take the association back to it.  Tags are random: a genuine
 	 * new INIT does not bring a dead one back.
 	 */
-	if (itag && itag == assoc_gone_tag(e->table, a, !inbound))
+	if (assoc_tag_gone(e->table, a, itag, !inbound))
 		return;
 	/* A retransmission: same INIT, same tag.  It does not keep the
 	 * candidate alive longer (retransmissions keep nothing alive), but
@@ -553,7 +553,7 @@ static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a)
 	    x->sv.first_type != SCTP_CID_COOKIE_ECHO || !x->sv.vtag ||
 	    x->sv.vtag == a->tag_peer ||
 	    x->sv.vtag == assoc_prev_tag_peer(x->e->table, a) ||
-	    x->sv.vtag == assoc_gone_tag(x->e->table, a, false))
+	    assoc_tag_gone(x->e->table, a, x->sv.vtag, false))
 		return -1;
 	for (int i = 0; i < nc; i++) {
 		const struct assoc_cand *c = &cands[i], *b;
@@ -829,6 +829,21 @@ enum drop_reason handshake_cand_plan(struct xlate_ctx *x)
  * restarting again before this one's last packet passed the box): it
  * stays aside and may complete.
  */
+/*
+ * Of two unfinished handshakes, which got further: a COOKIE ECHO from
+ * both sides (an INIT collision both ends completed) before one from
+ * one side, then the INIT heard last.
+ */
+static bool further(const struct assoc_cand *c, const struct assoc_cand *o)
+{
+	int ec = __builtin_popcount(
+		c->flags & (ASSOC_CAND_F_ECHO_IN | ASSOC_CAND_F_ECHO_OUT));
+	int eo = __builtin_popcount(
+		o->flags & (ASSOC_CAND_F_ECHO_IN | ASSOC_CAND_F_ECHO_OUT));
+
+	return ec != eo ? ec > eo : c->heard > o->heard;
+}
+
 static void cand_clear_done(const struct engine *e, struct assoc *a,
 			    const struct assoc_cand *done)
 {
@@ -836,24 +851,34 @@ static void cand_clear_done(const struct engine *e, struct assoc *a,
 	int nc = assoc_cands_n(a);
 	uint32_t tag_inside = done->tag_inside, tag_peer = done->tag_peer;
 	uint64_t born = done->born;
+	const struct assoc_cand *furthest = NULL;
 
 	for (int i = 0; i < nc; i++) {
 		struct assoc_cand *c = &cands[i];
 
 		if (c->tag_inside == tag_inside || c->tag_peer == tag_peer ||
-		    cand_more_find(c, tag_inside) >= 0)
+		    cand_more_find(c, tag_inside) >= 0) {
 			c->flags = 0;
-		/*
-		 * An older handshake, its COOKIE ECHO already seen before
-		 * this one's INIT passed: its cookie was made before this
-		 * one's tags existed, so it cannot carry them as Tie-Tags,
-		 * and an endpoint that took this one discards it (RFC 9260
-		 * 5.2.4 A, C).  Its COOKIE ACK still in the network is
-		 * stale and must not take the association back.
-		 */
-		else if ((c->flags & ASSOC_CAND_F_ECHOED) && c->born < born)
+		} else if ((c->flags & ASSOC_CAND_F_ECHOED) && c->born < born) {
+			/*
+			 * An older handshake, its COOKIE ECHO already seen
+			 * before this one's INIT passed: its cookie was
+			 * made before this one's tags existed, so it cannot
+			 * carry them as Tie-Tags, and an endpoint that took
+			 * this one discards it (RFC 9260 5.2.4 A, C).  Its
+			 * COOKIE ACK still in the network is stale and must
+			 * not take the association back, nor late copies
+			 * of its whole handshake set it up again.
+			 */
+			if (c->tag_inside && c->tag_peer &&
+			    (!furthest || further(c, furthest)))
+				furthest = c;
 			c->flags = 0;
+		}
 	}
+	if (furthest)
+		assoc_set_gone_tags(e->table, a, ASSOC_GONE_ABANDONED,
+				    furthest->tag_inside, furthest->tag_peer);
 }
 
 /* The candidate's peer list replaces the live one; counters stay. */
@@ -977,7 +1002,8 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 		engine_event_down(e, a, ENGINE_EVR_RESTART, x->now);
 	if (handshake_assoc_live(a) && (a->tag_inside != c->tag_inside ||
 					a->tag_peer != c->tag_peer))
-		assoc_set_gone_tags(e->table, a, a->tag_inside, a->tag_peer);
+		assoc_set_gone_tags(e->table, a, ASSOC_GONE_REPLACED,
+				    a->tag_inside, a->tag_peer);
 	drop_left_out(e, a, c);
 	assoc_unlink(e->table, a, ASSOC_KEY_IN_TAG);
 	assoc_unlink(e->table, a, ASSOC_KEY_OUT_TAG);

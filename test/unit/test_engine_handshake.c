@@ -2152,3 +2152,43 @@ Test(handshake, late_copy_of_an_old_handshake_sets_nothing_up)
 	works(e, port, ti2, tp2, 5 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * The same for a handshake the box never saw complete: the peer
+ * restarts, its COOKIE ECHO passes but the inside host's COOKIE ACK is
+ * lost before the box, and both ends are on that pair when the peer
+ * restarts again and that one completes.  The first restart's whole
+ * handshake, late from the network, must not take the association to
+ * it (fuzz_adversary-abandoned-restart-revived): its cookie predates
+ * the live pair, and both ends discard it (RFC 9260 5.2.4 A, C).
+ */
+Test(handshake, late_copy_of_an_abandoned_restart_sets_nothing_up)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	const uint32_t ti3 = 0x55555555u, tp3 = 0x66666666u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 2 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 2 * FX_SEC, &p));
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC));
+	expect_fwd(in_init(e, PEER1, port, tp3, NULL, 3 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp3, ti3, 3 * FX_SEC, &p));
+	restart_completes(e, port, ti3, tp3, 3 * FX_SEC);
+	(void)in_init(e, PEER1, port, tp2, NULL, 5 * FX_SEC);
+	cr_assert_neq(out_init_ack(e, PEER1, tp2, ti2, 5 * FX_SEC, &p).action,
+		      ENGINE_FORWARD);
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	cr_assert_neq(fx_run(e, &p, ENGINE_INBOUND, 5 * FX_SEC).action,
+		      ENGINE_FORWARD);
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
+	cr_assert_neq(fx_run(e, &p, ENGINE_OUTBOUND, 5 * FX_SEC).action,
+		      ENGINE_FORWARD);
+	cr_assert_eq(view(e).tag_inside, ti3, "tags %08x/%08x",
+		     view(e).tag_inside, view(e).tag_peer);
+	cr_assert_eq(view(e).tag_peer, tp3);
+	works(e, port, ti3, tp3, 6 * FX_SEC);
+	engine_destroy(e);
+}
