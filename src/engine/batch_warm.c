@@ -115,12 +115,20 @@ static void plan_binds(const struct engine *e, const struct nat_addr *src,
 		       uint16_t port, struct batch_warm *bw)
 {
 	const struct engine_config *c = &e->conf;
+	struct src_map *m = &bw->src_map;
 	struct nat_addr pub;
 	int8_t up;
 
-	if (addr_map_inside(c, src, &pub, &up))
+	/* As addr_list_map_src maps it, for engine_process to take. */
+	m->public_ = (struct nat_addr){ 0 };
+	m->uplink = -1;
+	m->err = addr_map_inside(c, src, &m->public_, &m->uplink);
+	bw->src = *src;
+	bw->src_mapped = true;
+	if (m->err)
 		return;
-	warm_bind(e, bw, &pub, port);
+	warm_bind(e, bw, &m->public_, port);
+	up = m->uplink;
 	if (c->multihome != MULTIHOME_UPLINKS || up < 0)
 		return;
 	for (unsigned int u = 0; u < c->n_uplinks; u++)
@@ -182,6 +190,7 @@ bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 	bw->n = bw->n_bind = 0;
 	bw->ack_tag = 0;
 	bw->confirm = false;
+	bw->src_mapped = false;
 	here = out ? p.sport : p.dport;
 	peer = out ? p.dport : p.sport;
 	switch (p.type) {

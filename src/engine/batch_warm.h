@@ -7,6 +7,7 @@
 
 #include "assoc_table.h"
 #include "engine.h"
+#include "engine_impl.h"
 
 /* The most lookups one packet starts (an INIT from inside), and the
  * most port bindings (its source on each uplink). */
@@ -25,6 +26,13 @@ struct batch_warm {
 	 * candidate walk (w[1]) has read a block, then false. */
 	bool confirm;
 	uint8_t n, n_bind;
+	/* An INIT from inside, with port-preserve: its source's mapping
+	 * (addr_map_inside), which the bindings' warming needed and which
+	 * engine_process takes instead of mapping the source again, if
+	 * its source is `src` (src_mapped). */
+	bool src_mapped;
+	struct nat_addr src;
+	struct src_map src_map;
 };
 
 /* Reads pkt's headers and starts loading the buckets of its lookups;

@@ -560,9 +560,10 @@ static inline void clear_plan(struct xlate_ctx *x)
 		memcpy(p + PLAN_LEN - 16, &z, 16);
 }
 
-void engine_process(struct engine *e, struct engine_pkt *pkt,
+/* `warm`: what the batch's warming of this packet found, or NULL. */
+static void process(struct engine *e, struct engine_pkt *pkt,
 		    enum engine_dir dir, uint64_t now_ns,
-		    struct engine_verdict *v)
+		    struct engine_verdict *v, const struct batch_warm *warm)
 {
 	struct xlate_ctx x;
 	enum drop_reason r;
@@ -606,6 +607,12 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		return;
 	}
 	load_addrs(&x);
+	/* The warming mapped an INIT's source already: the same packet's,
+	 * unless its header reads otherwise now. */
+	if (warm && warm->src_mapped && nat_addr_eq(&warm->src, &x.src)) {
+		x.src_map = warm->src_map;
+		x.src_mapped = true;
+	}
 	/* proto alone first: SCTP is the common case. */
 	if (x.ip.proto != IPPROTO_SCTP_NUM) {
 		if ((x.ip.family == AF_INET && x.ip.proto == IPPROTO_ICMP) ||
@@ -668,6 +675,13 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 		engine_fast_mark(e, x.a);
 }
 
+void engine_process(struct engine *e, struct engine_pkt *pkt,
+		    enum engine_dir dir, uint64_t now_ns,
+		    struct engine_verdict *v)
+{
+	process(e, pkt, dir, now_ns, v, NULL);
+}
+
 /*
  * A batch is taken in chunks of WARM_CHUNK packets: every packet's
  * lookups are started (batch_warm.c), then walked a step further, for
@@ -689,14 +703,21 @@ void engine_process_batch(struct engine *e, struct engine_pkt *pkts,
 	/* The packets with a step left: one without has none later either
 	 * (batch_warm_step), so each round steps only those. */
 	uint8_t live[WARM_CHUNK];
+	/* Each packet's warming, NULL if it had none. */
+	const struct batch_warm *warm_of[WARM_CHUNK];
 
 	for (unsigned int at = 0; at < n; at += WARM_CHUNK) {
 		unsigned int m = n - at < WARM_CHUNK ? n - at : WARM_CHUNK;
 		unsigned int w = 0; /* packets warmed, in warm[] */
 
 		for (unsigned int i = 0; i < m; i++) {
+			bool warmed;
+
 			live[w] = (uint8_t)w;
-			w += batch_warm_plan(e, &pkts[at + i], dir, &warm[w]);
+			warmed = batch_warm_plan(e, &pkts[at + i], dir,
+						 &warm[w]);
+			warm_of[i] = warmed ? &warm[w] : NULL;
+			w += warmed;
 		}
 		for (unsigned int s = 0; w && s < WARM_STEPS; s++) {
 			unsigned int left = 0;
@@ -707,8 +728,8 @@ void engine_process_batch(struct engine *e, struct engine_pkt *pkts,
 			w = left;
 		}
 		for (unsigned int i = 0; i < m; i++)
-			engine_process(e, &pkts[at + i], dir, now_ns,
-				       &vs[at + i]);
+			process(e, &pkts[at + i], dir, now_ns, &vs[at + i],
+				warm_of[i]);
 	}
 }
 

@@ -72,6 +72,14 @@ struct engine {
 	uint8_t scratch[ENGINE_MAX_PKT];
 };
 
+/* addr_map_inside of a packet's source: err, else its public address and
+ * uplink (addr_list_map_src). */
+struct src_map {
+	int err;
+	int8_t uplink;
+	struct nat_addr public_;
+};
+
 struct xlate_ctx {
 	struct engine *e;
 	struct engine_pkt *pkt;
@@ -150,13 +158,10 @@ struct xlate_ctx {
 	/* Not cleared either: plan_join fills it whole before it sets
 	 * join_local or asconf_new_src, and nothing reads it otherwise. */
 	struct assoc_bind join;
-	/* Not cleared either: addr_list_map_src fills it whole before it
-	 * sets src_mapped.  An INIT from inside needs it up to three times. */
-	struct src_map {
-		int err;
-		int8_t uplink;
-		struct nat_addr public_;
-	} src_map;
+	/* Not cleared either: addr_list_map_src, or the batch's warming of
+	 * an INIT (engine_process_batch), fills it whole before src_mapped
+	 * is set.  An INIT from inside needs it up to three times. */
+	struct src_map src_map;
 };
 
 /* engine.c */
