@@ -79,6 +79,10 @@ struct hs_budget {
 	struct hsb_link *links;
 	uint32_t link_free, link_fresh;
 	struct hsb_pool pools[HSB_POOLS];
+	/* The entry hs_budget_admit found or took last, HSB_NONE for
+	 * none: the new association's hs_budget_track looks there first
+	 * (src_find). */
+	uint32_t admitted;
 };
 
 /*
@@ -153,6 +157,7 @@ int hs_budget_create(const struct engine_config *c, uint64_t seed,
 	 */
 	for (uint32_t i = size; i < size + HSB_POOLS; i++)
 		b->src[i].oldest = b->src[i].newest = HSB_NONE;
+	b->admitted = HSB_NONE;
 	for (unsigned int p = 0; p < HSB_POOLS; p++) {
 		b->src[size + p].pool = (uint8_t)p;
 		memset(b->pools[p].heads, 0xff, sizeof(b->pools[p].heads));
@@ -237,6 +242,27 @@ static uint32_t src_get(struct hs_budget *b, unsigned int pool,
 	s->tokens_milli = (int64_t)b->src_burst * MILLI;
 	s->refill_ns = s->seen_ns = now;
 	return victim;
+}
+
+/*
+ * src_get for a source that has its entry already, the common case in
+ * hs_budget_track: the entry hs_budget_admit left in b->admitted, if it
+ * holds this key.  A key is in one entry at most, among those src_get
+ * probes for it (src_get only takes one when it found none), so that
+ * is the entry src_get would return, without hashing the key again.
+ */
+static uint32_t src_find(struct hs_budget *b, unsigned int pool,
+			 const struct nat_addr *key, uint64_t now)
+{
+	const struct hsb_src *s;
+
+	if (b->admitted <= b->mask) {
+		s = &b->src[b->admitted];
+		if (s->key.family && s->pool == pool &&
+		    nat_addr_eq(&s->key, key))
+			return b->admitted;
+	}
+	return src_get(b, pool, key, now);
 }
 
 static uint32_t list_of(const struct hsb_src *s)
@@ -357,7 +383,7 @@ void hs_budget_track(struct engine *e, const struct assoc *a, uint64_t now)
 	} else {
 		src_key(&key, &a->locals[0].inside, false);
 	}
-	j = key.family ? src_get(b, pool, &key, now) : overflow_of(b, pool);
+	j = key.family ? src_find(b, pool, &key, now) : overflow_of(b, pool);
 	s = &b->src[j];
 	if (s->half_open)
 		list_del(b, j);
@@ -488,6 +514,7 @@ enum drop_reason hs_budget_admit(struct xlate_ctx *x,
 
 	/* Rate: the source's own share first, then the pool's bucket. */
 	me = src_get(b, pool, &key, x->now);
+	b->admitted = me;
 	s = &b->src[me];
 	pl = &b->pools[pool];
 	s->seen_ns = x->now;
