@@ -86,16 +86,24 @@ struct assoc *handshake_new_assoc(struct xlate_ctx *x,
 	return a;
 }
 
-/* Take port references for the bindings this packet added. */
-int handshake_ref_new_locals(struct xlate_ctx *x)
+/*
+ * Take port references for the bindings this packet added; `buckets`,
+ * if not NULL, holds each one's port_alloc_bucket (buckets[i] for
+ * locals[i]).
+ */
+static int ref_new_locals(struct xlate_ctx *x, const uint32_t *buckets)
 {
 	struct assoc *a = x->a;
 	const struct nat_addr *owner = &a->locals[0].inside;
 
 	for (int i = x->locals_before; i < a->n_locals; i++) {
-		if (port_alloc_ref(x->e->ports,
-				   local_public(x->e, &a->locals[i]),
-				   a->port_public, owner, a->port_inside)) {
+		const struct nat_addr *pub = local_public(x->e, &a->locals[i]);
+		uint32_t bucket = buckets ? buckets[i] :
+					    port_alloc_bucket(x->e->ports, pub,
+							      a->port_public);
+
+		if (port_alloc_ref_at(x->e->ports, bucket, pub, a->port_public,
+				      owner, a->port_inside)) {
 			while (--i >= x->locals_before)
 				port_alloc_unref(x->e->ports,
 						 local_public(x->e,
@@ -108,6 +116,11 @@ int handshake_ref_new_locals(struct xlate_ctx *x)
 	for (unsigned int i = 0; i < a->n_peers; i++)
 		a->peers[i].uplink = xlate_pin_uplink(x->e, a, i);
 	return 0;
+}
+
+int handshake_ref_new_locals(struct xlate_ctx *x)
+{
+	return ref_new_locals(x, NULL);
 }
 
 static void plan_outbound_addrs(struct xlate_ctx *x)
@@ -299,6 +312,11 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 	struct engine *e = x->e;
 	const struct engine_config *c = &e->conf;
 	struct nat_addr pubs[ENGINE_ADDRS_MAX * 2], probe;
+	/* The port bindings' buckets: of pubs[k] for the port picked,
+	 * then of each local's public address (ref_new_locals). */
+	uint32_t pub_buckets[ENGINE_ADDRS_MAX * 2];
+	uint32_t local_buckets[ENGINE_ADDRS_MAX * 2];
+	uint8_t pub_of[ENGINE_ADDRS_MAX * 2];
 	struct conflict_arg ca = {
 		.x = x, .itag = itag,
 		.no_restart = natsupp_disable_restart(chunk),
@@ -329,18 +347,26 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 		abandon_new(x, r);
 		return;
 	}
-	for (int i = 0; i < a->n_locals; i++)
-		if (assoc_find_local_public(
-			    &e->pubs, a, local_public(e, &a->locals[i])) == i)
+	for (int i = 0; i < a->n_locals; i++) {
+		int first = assoc_find_local_public(
+			&e->pubs, a, local_public(e, &a->locals[i]));
+
+		if (first == i) {
+			pub_of[i] = (uint8_t)n;
 			pubs[n++] = *local_public(e, &a->locals[i]);
+		} else {
+			pub_of[i] = pub_of[first];
+		}
+	}
 	/* Its buckets load while the port bindings are looked at. */
 	if (preferred)
 		assoc_prefetch_ports(e->table, ASSOC_KEY_IN_PORTS, preferred,
 				     x->sv.dport, &x->dst, itag);
 	ca.warmed_port = preferred;
-	port = port_alloc_pick(e->ports, pubs, n, &x->src, x->sv.sport,
-			       c->port_min, c->port_max,
-			       preferred, &e->rng, port_conflict, &ca);
+	port = port_alloc_pick_buckets(e->ports, pubs, n, &x->src, x->sv.sport,
+				       c->port_min, c->port_max, preferred,
+				       &e->rng, port_conflict, &ca,
+				       pub_buckets);
 	if (port < 0 && (ca.saw_vtag || ca.saw_transport)) {
 		/* A new tag would have fitted: say so first. */
 		abandon_collision(x, chunk, itag, ca.saw_vtag);
@@ -358,7 +384,9 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 	}
 	/* References first: with no peer yet, the peer is pinned to its
 	 * uplink once, by xlate_add_peer, over the complete bindings. */
-	if (handshake_ref_new_locals(x)) {
+	for (int i = 0; i < a->n_locals; i++)
+		local_buckets[i] = pub_buckets[pub_of[i]];
+	if (ref_new_locals(x, local_buckets)) {
 		abandon_new(x, DROP_PORTS_EXHAUSTED);
 		return;
 	}

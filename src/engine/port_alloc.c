@@ -74,17 +74,25 @@ uint32_t port_alloc_in_use(const struct port_alloc *pa)
 	return pa->in_use;
 }
 
+uint32_t port_alloc_bucket(const struct port_alloc *pa,
+			   const struct nat_addr *pub, uint16_t port)
+{
+	return nat_addr_hash(pub, pa->seed ^ port) & pa->mask;
+}
+
 /* The bucket of (pub, port): find() walks it, port_alloc_warm() loads it. */
 static uint32_t *bucket_of(const struct port_alloc *pa,
 			   const struct nat_addr *pub, uint16_t port)
 {
-	return &pa->buckets[nat_addr_hash(pub, pa->seed ^ port) & pa->mask];
+	return &pa->buckets[port_alloc_bucket(pa, pub, port)];
 }
 
-static uint32_t *find(const struct port_alloc *pa, const struct nat_addr *pub,
-		      uint16_t port)
+/* The link to (pub, port)'s binding in its bucket's chain, or to the
+ * chain's end (NONE) when there is none. */
+static uint32_t *find_at(const struct port_alloc *pa, uint32_t bucket,
+			 const struct nat_addr *pub, uint16_t port)
 {
-	uint32_t *pp = bucket_of(pa, pub, port);
+	uint32_t *pp = &pa->buckets[bucket];
 
 	while (*pp != NONE) {
 		const struct binding *b = &pa->pool[*pp];
@@ -94,6 +102,12 @@ static uint32_t *find(const struct port_alloc *pa, const struct nat_addr *pub,
 		pp = &pa->pool[*pp].next;
 	}
 	return pp;
+}
+
+static uint32_t *find(const struct port_alloc *pa, const struct nat_addr *pub,
+		      uint16_t port)
+{
+	return find_at(pa, port_alloc_bucket(pa, pub, port), pub, port);
 }
 
 const uint32_t *port_alloc_warm(const struct port_alloc *pa,
@@ -111,17 +125,25 @@ void port_alloc_warm_step(const struct port_alloc *pa, const uint32_t *bucket)
 		__builtin_prefetch(&pa->pool[*bucket]);
 }
 
-bool port_alloc_usable(const struct port_alloc *pa,
-		       const struct nat_addr *pub, uint16_t port,
-		       const struct nat_addr *owner, uint16_t owner_port)
+static bool usable_at(const struct port_alloc *pa, uint32_t bucket,
+		      const struct nat_addr *pub, uint16_t port,
+		      const struct nat_addr *owner, uint16_t owner_port)
 {
-	uint32_t i = *find(pa, pub, port);
+	uint32_t i = *find_at(pa, bucket, pub, port);
 	const struct binding *b;
 
 	if (i == NONE)
 		return true;
 	b = &pa->pool[i];
 	return b->owner_port == owner_port && nat_addr_eq(&b->owner, owner);
+}
+
+bool port_alloc_usable(const struct port_alloc *pa, const struct nat_addr *pub,
+		       uint16_t port, const struct nat_addr *owner,
+		       uint16_t owner_port)
+{
+	return usable_at(pa, port_alloc_bucket(pa, pub, port), pub, port, owner,
+			 owner_port);
 }
 
 bool port_alloc_can_ref(const struct port_alloc *pa,
@@ -142,7 +164,15 @@ int port_alloc_ref(struct port_alloc *pa, const struct nat_addr *pub,
 		   uint16_t port, const struct nat_addr *owner,
 		   uint16_t owner_port)
 {
-	uint32_t *pp = find(pa, pub, port), i = *pp;
+	return port_alloc_ref_at(pa, port_alloc_bucket(pa, pub, port), pub,
+				 port, owner, owner_port);
+}
+
+int port_alloc_ref_at(struct port_alloc *pa, uint32_t bucket,
+		      const struct nat_addr *pub, uint16_t port,
+		      const struct nat_addr *owner, uint16_t owner_port)
+{
+	uint32_t *pp = find_at(pa, bucket, pub, port), i = *pp;
 	struct binding *b;
 
 	if (i != NONE) {
@@ -190,14 +220,21 @@ void port_alloc_unref(struct port_alloc *pa, const struct nat_addr *pub,
 	pa->in_use--;
 }
 
+/* Each public address's bucket for port goes to buckets[] (if not
+ * NULL) as it is looked at. */
 static bool usable_everywhere(const struct port_alloc *pa,
 			      const struct nat_addr *pubs, unsigned int n,
-			      const struct nat_addr *owner,
-			      uint16_t owner_port, uint16_t port)
+			      const struct nat_addr *owner, uint16_t owner_port,
+			      uint16_t port, uint32_t *buckets)
 {
-	for (unsigned int i = 0; i < n; i++)
-		if (!port_alloc_usable(pa, &pubs[i], port, owner, owner_port))
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t bucket = port_alloc_bucket(pa, &pubs[i], port);
+
+		if (buckets)
+			buckets[i] = bucket;
+		if (!usable_at(pa, bucket, &pubs[i], port, owner, owner_port))
 			return false;
+	}
 	return true;
 }
 
@@ -220,12 +257,25 @@ int port_alloc_pick(const struct port_alloc *pa,
 		    uint64_t *rng,
 		    bool (*conflict)(uint16_t port, void *arg), void *arg)
 {
+	return port_alloc_pick_buckets(pa, pubs, n, owner, owner_port, min, max,
+				       preferred, rng, conflict, arg, NULL);
+}
+
+int port_alloc_pick_buckets(const struct port_alloc *pa,
+			    const struct nat_addr *pubs, unsigned int n,
+			    const struct nat_addr *owner, uint16_t owner_port,
+			    uint16_t min, uint16_t max, uint16_t preferred,
+			    uint64_t *rng,
+			    bool (*conflict)(uint16_t port, void *arg),
+			    void *arg, uint32_t *buckets)
+{
 	uint32_t range, start, i;
 
 	if (min == 0 || min > max)
 		return -1;
 	if (preferred >= min && preferred <= max &&
-	    usable_everywhere(pa, pubs, n, owner, owner_port, preferred) &&
+	    usable_everywhere(pa, pubs, n, owner, owner_port, preferred,
+			      buckets) &&
 	    !(conflict && conflict(preferred, arg)))
 		return preferred;
 	/*
@@ -238,7 +288,8 @@ int port_alloc_pick(const struct port_alloc *pa,
 	for (i = 0; i < range; i++) {
 		uint16_t port = (uint16_t)(min + (start + i) % range);
 
-		if (usable_everywhere(pa, pubs, n, owner, owner_port, port) &&
+		if (usable_everywhere(pa, pubs, n, owner, owner_port, port,
+				      buckets) &&
 		    !(conflict && conflict(port, arg)))
 			return port;
 	}

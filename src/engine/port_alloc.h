@@ -45,6 +45,17 @@ void port_alloc_warm_step(const struct port_alloc *pa,
 int port_alloc_ref(struct port_alloc *pa, const struct nat_addr *pub,
 		   uint16_t port, const struct nat_addr *owner,
 		   uint16_t owner_port);
+/*
+ * The hash bucket of (pub, port), which a lookup starts from: the same
+ * for the life of pa, so a caller looking one binding up several times
+ * (port_alloc_pick_buckets, then port_alloc_ref_at) hashes it once.
+ */
+uint32_t port_alloc_bucket(const struct port_alloc *pa,
+			   const struct nat_addr *pub, uint16_t port);
+/* port_alloc_ref, bucket being port_alloc_bucket(pa, pub, port). */
+int port_alloc_ref_at(struct port_alloc *pa, uint32_t bucket,
+		      const struct nat_addr *pub, uint16_t port,
+		      const struct nat_addr *owner, uint16_t owner_port);
 void port_alloc_unref(struct port_alloc *pa, const struct nat_addr *pub,
 		      uint16_t port);
 uint32_t port_alloc_in_use(const struct port_alloc *pa);
@@ -65,5 +76,14 @@ int port_alloc_pick(const struct port_alloc *pa,
 		    uint16_t min, uint16_t max, uint16_t preferred,
 		    uint64_t *rng,
 		    bool (*conflict)(uint16_t port, void *arg), void *arg);
+/* port_alloc_pick, which also leaves in buckets[i], when it returns a
+ * port, the bucket of (pubs[i], port) for port_alloc_ref_at. */
+int port_alloc_pick_buckets(const struct port_alloc *pa,
+			    const struct nat_addr *pubs, unsigned int n,
+			    const struct nat_addr *owner, uint16_t owner_port,
+			    uint16_t min, uint16_t max, uint16_t preferred,
+			    uint64_t *rng,
+			    bool (*conflict)(uint16_t port, void *arg),
+			    void *arg, uint32_t *buckets);
 
 #endif

@@ -257,3 +257,41 @@ Test(port_alloc, pick_is_repeatable_from_the_same_state)
 					     65535, 0, &b, NULL, NULL));
 	port_alloc_destroy(pa);
 }
+
+/* port_alloc_pick_buckets hands back the buckets of the port it picked,
+ * the preferred one or one after refusals, and port_alloc_ref_at with
+ * them takes the same bindings as port_alloc_ref. */
+Test(port_alloc, pick_buckets_are_those_of_the_port_picked)
+{
+	struct port_alloc *pa = make(64);
+	struct nat_addr pubs[2] = { addr("198.51.100.1"), addr("203.0.113.1") };
+	struct nat_addr host = addr("192.168.1.10");
+	struct nat_addr other = addr("192.168.1.11");
+	uint32_t buckets[2];
+	unsigned int asked = 0;
+	uint64_t rng = 9;
+	int port;
+
+	for (uint16_t pref = 3000; pref < 3020; pref++) {
+		port = port_alloc_pick_buckets(pa, pubs, 2, &host, pref, 3000,
+					       3040, pref, &rng, refuse_even,
+					       &asked, buckets);
+		cr_assert(port >= 3000 && port % 2 == 1, "got %d", port);
+		for (int i = 0; i < 2; i++) {
+			cr_assert_eq(buckets[i],
+				     port_alloc_bucket(pa, &pubs[i],
+						       (uint16_t)port));
+			cr_assert_eq(port_alloc_ref_at(pa, buckets[i], &pubs[i],
+						       (uint16_t)port, &host,
+						       pref),
+				     0);
+		}
+		/* Bound now: another owner is refused, its owner is not. */
+		cr_assert_not(port_alloc_usable(pa, &pubs[1], (uint16_t)port,
+						&other, pref));
+		cr_assert(port_alloc_usable(pa, &pubs[0], (uint16_t)port, &host,
+					    pref));
+	}
+	cr_assert_eq(port_alloc_in_use(pa), 40);
+	port_alloc_destroy(pa);
+}
