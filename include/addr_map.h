@@ -31,6 +31,14 @@ int addr_map_inside_net(const struct engine_config *c,
 int addr_map_inside(const struct engine_config *c,
 		    const struct nat_addr *inside, struct nat_addr *pub,
 		    int8_t *uplink);
+/*
+ * addr_map_inside, also telling whether *pub is its uplink's address for
+ * inside (addr_map_on_uplink(c, *uplink, inside)): not when 1:1 mapped
+ * or untranslated.
+ */
+int addr_map_inside_how(const struct engine_config *c,
+			const struct nat_addr *inside, struct nat_addr *pub,
+			int8_t *uplink, bool *on_uplink);
 
 /* The public address inside shows on a given uplink (proxy multihoming). */
 int addr_map_on_uplink(const struct engine_config *c, unsigned int uplink,

@@ -112,8 +112,8 @@ int addr_list_map_src(struct xlate_ctx *x, struct nat_addr *pub,
 	if (!x->src_mapped) {
 		m->public_ = (struct nat_addr){ 0 };
 		m->uplink = -1;
-		m->err = addr_map_inside(&x->e->conf, &x->src, &m->public_,
-					 &m->uplink);
+		m->err = addr_map_inside_how(&x->e->conf, &x->src, &m->public_,
+					     &m->uplink, &m->on_uplink);
 		x->src_mapped = true;
 	}
 	if (!m->err) {
@@ -138,6 +138,8 @@ enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
 	struct assoc *a = x->a;
 	struct assoc_bind l;
 	struct nat_addr in;
+	/* The source was bound here, to its mapping (map_local). */
+	bool src_bound = false;
 	uint32_t off;
 	int err;
 
@@ -149,6 +151,7 @@ enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
 						DROP_NO_MAPPING;
 		if (!add_local(x, &l, check_port))
 			return DROP_PORTS_EXHAUSTED;
+		src_bound = true;
 	}
 	for (off = sctp_param_first(chunk, SCTP_INIT_FIXED_LEN); off;
 	     off = sctp_param_next(chunk, off)) {
@@ -178,6 +181,12 @@ enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
 	if (bind_listed && c->multihome == MULTIHOME_UPLINKS &&
 	    !(a->flags & ASSOC_F_INBOUND) && source_translated(x)) {
 		for (unsigned int u = 0; u < c->n_uplinks; u++) {
+			/* The source's own uplink's address for it is what
+			 * it was mapped to: bound above, and add_local
+			 * would find it so. */
+			if (src_bound && x->src_map.on_uplink &&
+			    u == (unsigned int)x->src_map.uplink)
+				continue;
 			l.inside = x->src;
 			l.uplink = (int8_t)u;
 			if (addr_map_on_uplink(c, u, &x->src, &l.public_))

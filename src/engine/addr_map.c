@@ -76,10 +76,20 @@ int addr_map_inside(const struct engine_config *c,
 		    const struct nat_addr *inside, struct nat_addr *pub,
 		    int8_t *uplink)
 {
+	bool on_uplink;
+
+	return addr_map_inside_how(c, inside, pub, uplink, &on_uplink);
+}
+
+int addr_map_inside_how(const struct engine_config *c,
+			const struct nat_addr *inside, struct nat_addr *pub,
+			int8_t *uplink, bool *on_uplink)
+{
 	int n = addr_map_inside_net(c, inside);
 	const struct engine_inside_net *net;
 	unsigned int u;
 
+	*on_uplink = false;
 	if (n < 0)
 		return -ENOENT;
 	net = &c->nets[n];
@@ -96,6 +106,7 @@ int addr_map_inside(const struct engine_config *c,
 		return 0;
 	}
 	*uplink = (int8_t)u;
+	*on_uplink = true;
 	return addr_map_on_uplink(c, u, inside, pub);
 }
 

@@ -122,7 +122,8 @@ static void plan_binds(const struct engine *e, const struct nat_addr *src,
 	/* As addr_list_map_src maps it, for engine_process to take. */
 	m->public_ = (struct nat_addr){ 0 };
 	m->uplink = -1;
-	m->err = addr_map_inside(c, src, &m->public_, &m->uplink);
+	m->err = addr_map_inside_how(c, src, &m->public_, &m->uplink,
+				     &m->on_uplink);
 	bw->src = *src;
 	bw->src_mapped = true;
 	if (m->err)

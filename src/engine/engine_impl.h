@@ -73,10 +73,12 @@ struct engine {
 };
 
 /* addr_map_inside of a packet's source: err, else its public address and
- * uplink (addr_list_map_src). */
+ * uplink, and whether that is the uplink's address for it
+ * (addr_map_inside_how; addr_list_map_src). */
 struct src_map {
 	int err;
 	int8_t uplink;
+	bool on_uplink;
 	struct nat_addr public_;
 };
 
