@@ -1689,6 +1689,9 @@ bool assoc_room_locals(struct assoc_table *t, struct assoc *a,
 
 	if (n > t->max_locals)
 		return false;
+	/* The block holds them already: the common case, nothing moves. */
+	if (n <= class_pool_entries(a->locals_class))
+		return true;
 	l = grow_list(&t->local_pool, a->locals, &a->locals_class,
 		      a->n_locals, sizeof(*l), n);
 	if (!l)
@@ -1703,6 +1706,8 @@ bool assoc_room_peers(struct assoc_table *t, struct assoc *a, unsigned int n)
 
 	if (n > t->max_peers)
 		return false;
+	if (n <= class_pool_entries(a->peers_class))
+		return true;
 	p = grow_list(&t->peer_pool, a->peers, &a->peers_class, a->n_peers,
 		      sizeof(*p), n);
 	if (!p)
