@@ -30,6 +30,14 @@ int addr_map_on_uplink(const struct engine_config *c, unsigned int uplink,
 	if (uplink >= c->n_uplinks)
 		return -EADDRNOTAVAIL;
 	u = &c->uplinks[uplink];
+	/* One address, the usual case: it, if of the family (what the
+	 * count and pick below come to). */
+	if (u->n_public == 1) {
+		if (u->public_addrs[0].family != inside->family)
+			return -EADDRNOTAVAIL;
+		*pub = u->public_addrs[0];
+		return 0;
+	}
 	for (unsigned int i = 0; i < u->n_public; i++)
 		if (u->public_addrs[i].family == inside->family)
 			n++;
