@@ -5,6 +5,8 @@
 #ifndef SCTPALG_DROP_REASON_H
 #define SCTPALG_DROP_REASON_H
 
+/* One reason a line, names aligned. */
+/* clang-format off */
 #define DROP_REASONS(X)							\
 	X(NONE,			"none")					\
 	X(IP_TRUNCATED,		"ip-truncated")				\
@@ -55,6 +57,7 @@
 	X(INIT_ACK_LATE,	"init-ack-after-handshake")		\
 	X(INIT_LATE,		"init-after-close")			\
 	X(TTL_EXCEEDED,		"ttl-exceeded")
+/* clang-format on */
 
 enum drop_reason {
 #define DROP_REASON_ENUM(name, str) DROP_##name,
