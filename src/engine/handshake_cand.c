@@ -821,15 +821,6 @@ enum drop_reason handshake_cand_plan(struct xlate_ctx *x)
 /* ---- commit ---- */
 
 /*
- * The completed handshake ends the candidates it answers: its own, the
- * other answers to its INITs, collision candidates sharing a tag with
- * it, and older handshakes it overtook.  One sharing no tag with it and
- * begun after it, or not yet at its COOKIE ECHO, may be a newer
- * handshake already on its way (the peer, or the inside host,
- * restarting again before this one's last packet passed the box): it
- * stays aside and may complete.
- */
-/*
  * Of two unfinished handshakes, which got further: a COOKIE ECHO from
  * both sides (an INIT collision both ends completed) before one from
  * one side, then the INIT heard last.
@@ -844,6 +835,16 @@ static bool further(const struct assoc_cand *c, const struct assoc_cand *o)
 	return ec != eo ? ec > eo : c->heard > o->heard;
 }
 
+/*
+ * The completed handshake ends the candidates it answers: its own, the
+ * other answers to its INITs, collision candidates sharing a tag with
+ * it, and older handshakes it overtook.  One sharing no tag with it and
+ * begun after it, or not yet at its COOKIE ECHO, may be a newer
+ * handshake already on its way (the peer, or the inside host,
+ * restarting again before this one's last packet passed the box): it
+ * stays aside and may complete.  The furthest older one's pair is
+ * remembered as dead (assoc_tag_gone).
+ */
 static void cand_clear_done(const struct engine *e, struct assoc *a,
 			    const struct assoc_cand *done)
 {
