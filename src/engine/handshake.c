@@ -363,10 +363,9 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 		assoc_prefetch_ports(e->table, ASSOC_KEY_IN_PORTS, preferred,
 				     x->sv.dport, &x->dst, itag);
 	ca.warmed_port = preferred;
-	port = port_alloc_pick_buckets(e->ports, pubs, n, &x->src, x->sv.sport,
-				       c->port_min, c->port_max, preferred,
-				       &e->rng, port_conflict, &ca,
-				       pub_buckets);
+	port = port_alloc_pick(e->ports, pubs, n, &x->src, x->sv.sport,
+			       c->port_min, c->port_max, preferred, &e->rng,
+			       port_conflict, &ca, pub_buckets);
 	if (port < 0 && (ca.saw_vtag || ca.saw_transport)) {
 		/* A new tag would have fitted: say so first. */
 		abandon_collision(x, chunk, itag, ca.saw_vtag);

@@ -250,24 +250,12 @@ static uint64_t next_random(uint64_t *s)
 	return x * 0x2545f4914f6cdd1dull;
 }
 
-int port_alloc_pick(const struct port_alloc *pa,
-		    const struct nat_addr *pubs, unsigned int n,
-		    const struct nat_addr *owner, uint16_t owner_port,
-		    uint16_t min, uint16_t max, uint16_t preferred,
-		    uint64_t *rng,
-		    bool (*conflict)(uint16_t port, void *arg), void *arg)
-{
-	return port_alloc_pick_buckets(pa, pubs, n, owner, owner_port, min, max,
-				       preferred, rng, conflict, arg, NULL);
-}
-
-int port_alloc_pick_buckets(const struct port_alloc *pa,
-			    const struct nat_addr *pubs, unsigned int n,
-			    const struct nat_addr *owner, uint16_t owner_port,
-			    uint16_t min, uint16_t max, uint16_t preferred,
-			    uint64_t *rng,
-			    bool (*conflict)(uint16_t port, void *arg),
-			    void *arg, uint32_t *buckets)
+int port_alloc_pick(const struct port_alloc *pa, const struct nat_addr *pubs,
+		    unsigned int n, const struct nat_addr *owner,
+		    uint16_t owner_port, uint16_t min, uint16_t max,
+		    uint16_t preferred, uint64_t *rng,
+		    bool (*conflict)(uint16_t port, void *arg), void *arg,
+		    uint32_t *buckets)
 {
 	uint32_t range, start, i;
 

@@ -48,7 +48,7 @@ int port_alloc_ref(struct port_alloc *pa, const struct nat_addr *pub,
 /*
  * The hash bucket of (pub, port), which a lookup starts from: the same
  * for the life of pa, so a caller looking one binding up several times
- * (port_alloc_pick_buckets, then port_alloc_ref_at) hashes it once.
+ * (port_alloc_pick, then port_alloc_ref_at) hashes it once.
  */
 uint32_t port_alloc_bucket(const struct port_alloc *pa,
 			   const struct nat_addr *pub, uint16_t port);
@@ -69,21 +69,14 @@ bool port_alloc_can_ref(const struct port_alloc *pa,
  * owner and free of conflict(port, arg).  `preferred` (port preservation)
  * is tried first when non-zero and in range, then a pseudo-random start
  * from *rng and a linear probe over the whole range.  -1 if none.
+ * buckets, if not NULL, gets for each pubs[i] the bucket of (pubs[i],
+ * port) of the port returned, for port_alloc_ref_at.
  */
-int port_alloc_pick(const struct port_alloc *pa,
-		    const struct nat_addr *pubs, unsigned int n,
-		    const struct nat_addr *owner, uint16_t owner_port,
-		    uint16_t min, uint16_t max, uint16_t preferred,
-		    uint64_t *rng,
-		    bool (*conflict)(uint16_t port, void *arg), void *arg);
-/* port_alloc_pick, which also leaves in buckets[i], when it returns a
- * port, the bucket of (pubs[i], port) for port_alloc_ref_at. */
-int port_alloc_pick_buckets(const struct port_alloc *pa,
-			    const struct nat_addr *pubs, unsigned int n,
-			    const struct nat_addr *owner, uint16_t owner_port,
-			    uint16_t min, uint16_t max, uint16_t preferred,
-			    uint64_t *rng,
-			    bool (*conflict)(uint16_t port, void *arg),
-			    void *arg, uint32_t *buckets);
+int port_alloc_pick(const struct port_alloc *pa, const struct nat_addr *pubs,
+		    unsigned int n, const struct nat_addr *owner,
+		    uint16_t owner_port, uint16_t min, uint16_t max,
+		    uint16_t preferred, uint64_t *rng,
+		    bool (*conflict)(uint16_t port, void *arg), void *arg,
+		    uint32_t *buckets);
 
 #endif

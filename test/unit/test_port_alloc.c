@@ -1,6 +1,6 @@
 /*
  * test_port_alloc.c: public port bindings (src/engine/port_alloc.h) on their
- * own: reference counting, owners, the fixed pool, and port_alloc_pick()'s
+ * own: reference counting, owners, the fixed pool, and port_alloc_pick's
  * choice of a port usable on every public address of an association.
  */
 #include <criterion/criterion.h>
@@ -177,18 +177,20 @@ Test(port_alloc, pick_prefers_the_inside_port)
 	uint64_t rng = 7;
 
 	cr_assert_eq(port_alloc_pick(pa, pubs, 2, &host, 5000, 1024, 65535,
-				     5000, &rng, NULL, NULL), 5000);
+				     5000, &rng, NULL, NULL, NULL),
+		     5000);
 	/* Taken on the second public address only: still not usable. */
 	cr_assert_eq(port_alloc_ref(pa, &pubs[1], 5000, &other, 5000), 0);
-	int port = port_alloc_pick(pa, pubs, 2, &host, 5000, 1024, 65535,
-				   5000, &rng, NULL, NULL);
+	int port = port_alloc_pick(pa, pubs, 2, &host, 5000, 1024, 65535, 5000,
+				   &rng, NULL, NULL, NULL);
 	cr_assert(port >= 1024 && port != 5000, "got %d", port);
 	/* The owner of the binding may have it again. */
-	cr_assert_eq(port_alloc_pick(pa, pubs + 1, 1, &other, 5000, 1024,
-				     65535, 5000, &rng, NULL, NULL), 5000);
+	cr_assert_eq(port_alloc_pick(pa, pubs + 1, 1, &other, 5000, 1024, 65535,
+				     5000, &rng, NULL, NULL, NULL),
+		     5000);
 	/* A preferred port outside the range is not taken. */
 	port = port_alloc_pick(pa, pubs, 1, &host, 80, 1024, 2047, 80, &rng,
-			       NULL, NULL);
+			       NULL, NULL, NULL);
 	cr_assert(port >= 1024 && port <= 2047, "got %d", port);
 	port_alloc_destroy(pa);
 }
@@ -208,13 +210,15 @@ Test(port_alloc, pick_finds_the_last_free_port)
 		uint64_t rng = seed;
 
 		cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 1, 2000, 2009,
-					     0, &rng, NULL, NULL), 2006);
+					     0, &rng, NULL, NULL, NULL),
+			     2006);
 		cr_assert_neq(rng, seed, "the generator advances");
 	}
 	cr_assert_eq(port_alloc_ref(pa, &pub, 2006, &other, 2006), 0);
 	uint64_t rng = 3;
-	cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 1, 2000, 2009, 0,
-				     &rng, NULL, NULL), -1, "range full");
+	cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 1, 2000, 2009, 0, &rng,
+				     NULL, NULL, NULL),
+		     -1, "range full");
 	port_alloc_destroy(pa);
 }
 
@@ -229,17 +233,20 @@ Test(port_alloc, pick_skips_conflicts_and_bad_ranges)
 
 	for (int i = 0; i < 20; i++) {
 		port = port_alloc_pick(pa, &pub, 1, &host, 4000, 3000, 3010,
-				       3004, &rng, refuse_even, &asked);
+				       3004, &rng, refuse_even, &asked, NULL);
 		cr_assert(port >= 3000 && port <= 3010 && port % 2 == 1,
 			  "got %d", port);
 	}
 	cr_assert_gt(asked, 20, "the preferred port was asked about too");
-	cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 4000, 3000, 3000,
-				     0, &rng, refuse_even, &asked), -1);
-	cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 4000, 0, 10, 0,
-				     &rng, NULL, NULL), -1, "port 0");
-	cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 4000, 20, 10, 0,
-				     &rng, NULL, NULL), -1, "min > max");
+	cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 4000, 3000, 3000, 0,
+				     &rng, refuse_even, &asked, NULL),
+		     -1);
+	cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 4000, 0, 10, 0, &rng,
+				     NULL, NULL, NULL),
+		     -1, "port 0");
+	cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 4000, 20, 10, 0, &rng,
+				     NULL, NULL, NULL),
+		     -1, "min > max");
 	port_alloc_destroy(pa);
 }
 
@@ -251,14 +258,14 @@ Test(port_alloc, pick_is_repeatable_from_the_same_state)
 	uint64_t a = 42, b = 42;
 
 	for (int i = 0; i < 10; i++)
-		cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 1, 1024,
-					     65535, 0, &a, NULL, NULL),
-			     port_alloc_pick(pa, &pub, 1, &host, 1, 1024,
-					     65535, 0, &b, NULL, NULL));
+		cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 1, 1024, 65535,
+					     0, &a, NULL, NULL, NULL),
+			     port_alloc_pick(pa, &pub, 1, &host, 1, 1024, 65535,
+					     0, &b, NULL, NULL, NULL));
 	port_alloc_destroy(pa);
 }
 
-/* port_alloc_pick_buckets hands back the buckets of the port it picked,
+/* port_alloc_pick hands back the buckets of the port it picked,
  * the preferred one or one after refusals, and port_alloc_ref_at with
  * them takes the same bindings as port_alloc_ref. */
 Test(port_alloc, pick_buckets_are_those_of_the_port_picked)
@@ -273,9 +280,9 @@ Test(port_alloc, pick_buckets_are_those_of_the_port_picked)
 	int port;
 
 	for (uint16_t pref = 3000; pref < 3020; pref++) {
-		port = port_alloc_pick_buckets(pa, pubs, 2, &host, pref, 3000,
-					       3040, pref, &rng, refuse_even,
-					       &asked, buckets);
+		port = port_alloc_pick(pa, pubs, 2, &host, pref, 3000, 3040,
+				       pref, &rng, refuse_even, &asked,
+				       buckets);
 		cr_assert(port >= 3000 && port % 2 == 1, "got %d", port);
 		for (int i = 0; i < 2; i++) {
 			cr_assert_eq(buckets[i],
