@@ -1803,7 +1803,9 @@ Test(handshake, closed_pair_stays_closed_under_a_new_attempt)
  * The same tag before the association came up is the inside host still
  * trying: the peer's ABORT closed the mapping but was lost after the
  * box, and the host retransmits its INIT (RFC 9260 5.1, T1-init) to a
- * peer that may listen by now.  It starts afresh, and completes.
+ * peer that may listen by now.  It starts afresh, and completes: a
+ * check for late INIT copies that looked at the closed mapping's
+ * handshake, not at the pair it had agreed, would refuse it.
  */
 Test(handshake, init_retransmitted_after_an_abort_before_up_starts_afresh)
 {
