@@ -566,10 +566,10 @@ void handshake_init(struct xlate_ctx *x)
 	 * address in as a collision (5.2.1) while the inside host is not
 	 * even trying.  Before the association came up (the peer's ABORT
 	 * lost after the box), the same tag may be a genuine retransmission
-	 * and starts afresh: the tags were still its candidate's then, not
-	 * the association's.
+	 * and starts afresh: the tags were still its candidate's then, and
+	 * the association's own are 0, which no INIT carries (5.1 A).
 	 */
-	if (x->a && x->a->state == ASSOC_CLOSED && handshake_assoc_live(x->a) &&
+	if (x->a && x->a->state == ASSOC_CLOSED &&
 	    itag == (x->dir == ENGINE_OUTBOUND ? x->a->tag_inside :
 						 x->a->tag_peer)) {
 		x->a = NULL;
