@@ -518,12 +518,18 @@ static inline uint32_t ports_hash(const struct assoc_table *t, uint16_t pa,
 	return mix32(t->seed ^ 0x9e3779b9u ^ ((uint32_t)pa << 16 | pb));
 }
 
+/* A peer address's hash with its port pair's, either side's. */
+static inline uint32_t peer_hash(const struct assoc_table *t, uint32_t ph,
+				 const struct nat_addr *peer)
+{
+	return mix32(ph ^ nat_addr_hash(peer, t->seed));
+}
+
 static inline uint32_t peer_bucket(const struct assoc_table *t,
 				   unsigned int d, uint16_t pa, uint16_t pb,
 				   const struct nat_addr *peer)
 {
-	return side_bucket(mix32(ports_hash(t, pa, pb) ^
-				 nat_addr_hash(peer, t->seed)),
+	return side_bucket(peer_hash(t, ports_hash(t, pa, pb), peer),
 			   t->peer_mask, d);
 }
 
@@ -726,14 +732,14 @@ static struct assoc *pick_result(const struct assoc_table *t,
 	return p->first;
 }
 
-static struct assoc *walk_peer(const struct assoc_table *t, enum assoc_key k,
-			       uint16_t pa, uint16_t pb,
-			       const struct nat_addr *peer, bool any,
-			       bool (*match)(const struct assoc *, void *),
-			       void *arg)
+/* peer_h: peer_hash of (pa, pb) and peer. */
+static struct assoc *
+walk_peer(const struct assoc_table *t, enum assoc_key k, uint16_t pa,
+	  uint16_t pb, const struct nat_addr *peer, uint32_t peer_h, bool any,
+	  bool (*match)(const struct assoc *, void *), void *arg)
 {
 	unsigned int d = side_of(k);
-	uint32_t n = t->peer_buckets[peer_bucket(t, d, pa, pb, peer)];
+	uint32_t n = t->peer_buckets[side_bucket(peer_h, t->peer_mask, d)];
 	struct pick p = { 0 };
 
 	for (; n != ASSOC_NONE; n = *peer_next(t, n)) {
@@ -793,7 +799,9 @@ struct assoc *assoc_lookup_peer(const struct assoc_table *t,
 				bool (*match)(const struct assoc *, void *),
 				void *arg)
 {
-	return walk_peer(t, k, port_a, port_b, peer, false, match, arg);
+	return walk_peer(t, k, port_a, port_b, peer,
+			 peer_hash(t, ports_hash(t, port_a, port_b), peer),
+			 false, match, arg);
 }
 
 bool assoc_any_peer(const struct assoc_table *t, enum assoc_key k,
@@ -801,7 +809,26 @@ bool assoc_any_peer(const struct assoc_table *t, enum assoc_key k,
 		    const struct nat_addr *peer,
 		    bool (*match)(const struct assoc *, void *), void *arg)
 {
-	return walk_peer(t, k, port_a, port_b, peer, true, match, arg);
+	return walk_peer(t, k, port_a, port_b, peer,
+			 peer_hash(t, ports_hash(t, port_a, port_b), peer),
+			 true, match, arg);
+}
+
+struct assoc *assoc_lookup_peer_h(const struct assoc_table *t, enum assoc_key k,
+				  const struct assoc_pair_hash *h,
+				  bool (*match)(const struct assoc *, void *),
+				  void *arg)
+{
+	return walk_peer(t, k, h->port_a, h->port_b, &h->peer, h->peer_h, false,
+			 match, arg);
+}
+
+bool assoc_any_peer_h(const struct assoc_table *t, enum assoc_key k,
+		      const struct assoc_pair_hash *h,
+		      bool (*match)(const struct assoc *, void *), void *arg)
+{
+	return walk_peer(t, k, h->port_a, h->port_b, &h->peer, h->peer_h, true,
+			 match, arg);
 }
 
 struct assoc *assoc_lookup_cands(const struct assoc_table *t,
@@ -820,14 +847,15 @@ bool assoc_any_cands(const struct assoc_table *t, enum assoc_key k,
 	return walk_cands(t, k, port_a, port_b, true, match, arg);
 }
 
-bool assoc_any_cands_of(const struct assoc_table *t, enum assoc_key k,
-			uint16_t port_a, uint16_t port_b,
-			bool (*match)(const struct assoc *,
-				      const struct assoc_cand *, int, void *),
-			void *arg)
+/* ph: ports_hash of (port_a, port_b). */
+static bool any_cands_of(const struct assoc_table *t, enum assoc_key k,
+			 uint16_t port_a, uint16_t port_b, uint32_t ph,
+			 bool (*match)(const struct assoc *,
+				       const struct assoc_cand *, int, void *),
+			 void *arg)
 {
 	unsigned int d = side_of(k);
-	uint32_t n = t->cand_buckets[cand_bucket(t, d, port_a, port_b)];
+	uint32_t n = t->cand_buckets[side_bucket(ph, t->cand_mask, d)];
 	uint32_t node;
 
 	while ((node = cand_chain_next(t, &n, d, port_a, port_b)) !=
@@ -843,18 +871,71 @@ bool assoc_any_cands_of(const struct assoc_table *t, enum assoc_key k,
 	return false;
 }
 
+bool assoc_any_cands_of(const struct assoc_table *t, enum assoc_key k,
+			uint16_t port_a, uint16_t port_b,
+			bool (*match)(const struct assoc *,
+				      const struct assoc_cand *, int, void *),
+			void *arg)
+{
+	return any_cands_of(t, k, port_a, port_b, ports_hash(t, port_a, port_b),
+			    match, arg);
+}
+
+bool assoc_any_cands_of_h(const struct assoc_table *t, enum assoc_key k,
+			  const struct assoc_pair_hash *h,
+			  bool (*match)(const struct assoc *,
+					const struct assoc_cand *, int, void *),
+			  void *arg)
+{
+	return any_cands_of(t, k, h->port_a, h->port_b, h->ports, match, arg);
+}
+
+static inline void pair_hash(const struct assoc_table *t, uint16_t port_a,
+			     uint16_t port_b, const struct nat_addr *peer,
+			     struct assoc_pair_hash *h)
+{
+	h->peer = *peer;
+	h->port_a = port_a;
+	h->port_b = port_b;
+	h->ports = ports_hash(t, port_a, port_b);
+	h->peer_h = peer_hash(t, h->ports, peer);
+	h->port_key = key_hash(t, ASSOC_KEY_IN_PORTS, port_a, port_b, 0);
+}
+
+void assoc_pair_hash(const struct assoc_table *t, uint16_t port_a,
+		     uint16_t port_b, const struct nat_addr *peer,
+		     struct assoc_pair_hash *h)
+{
+	pair_hash(t, port_a, port_b, peer, h);
+}
+
+static void prefetch_ports(const struct assoc_table *t, unsigned int d,
+			   uint16_t port_a, uint16_t port_b, uint32_t ph,
+			   uint32_t peer_h, uint32_t tag)
+{
+	__builtin_prefetch(
+		&t->peer_buckets[side_bucket(peer_h, t->peer_mask, d)]);
+	__builtin_prefetch(&t->cand_buckets[side_bucket(ph, t->cand_mask, d)]);
+	__builtin_prefetch(key_bucket(t,
+				      d ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG,
+				      port_a, port_b, tag));
+}
+
 void assoc_prefetch_ports(const struct assoc_table *t, enum assoc_key k,
 			  uint16_t port_a, uint16_t port_b,
 			  const struct nat_addr *peer, uint32_t tag)
 {
-	unsigned int d = side_of(k);
+	uint32_t ph = ports_hash(t, port_a, port_b);
 
-	__builtin_prefetch(
-		&t->peer_buckets[peer_bucket(t, d, port_a, port_b, peer)]);
-	__builtin_prefetch(&t->cand_buckets[cand_bucket(t, d, port_a, port_b)]);
-	__builtin_prefetch(key_bucket(t,
-				      d ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG,
-				      port_a, port_b, tag));
+	prefetch_ports(t, side_of(k), port_a, port_b, ph,
+		       peer_hash(t, ph, peer), tag);
+}
+
+void assoc_prefetch_ports_h(const struct assoc_table *t, enum assoc_key k,
+			    const struct assoc_pair_hash *h, uint32_t tag)
+{
+	prefetch_ports(t, side_of(k), h->port_a, h->port_b, h->ports, h->peer_h,
+		       tag);
 }
 
 /* ---- warming a batch's lookups (assoc_table.h, assoc_warm_*) ---- */
@@ -948,13 +1029,17 @@ void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 
 void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
 			  uint16_t port_a, uint16_t port_b,
-			  const struct nat_addr *peer)
+			  const struct nat_addr *peer,
+			  struct assoc_pair_hash *h)
 {
 	/* The buckets of the two sides differ in the side bit only
 	 * (side_bucket): each index's hash once, for both. */
-	uint32_t ch = ports_hash(t, port_a, port_b);
-	uint32_t ph = mix32(ch ^ nat_addr_hash(peer, t->seed));
-	uint32_t kh = key_hash(t, ASSOC_KEY_IN_PORTS, port_a, port_b, 0);
+	uint32_t ch, ph, kh;
+
+	pair_hash(t, port_a, port_b, peer, h);
+	ch = h->ports;
+	ph = h->peer_h;
+	kh = h->port_key;
 
 	for (unsigned int d = 0; d < 2; d++) {
 		warm_start(&w[2 * d],
@@ -1096,12 +1181,23 @@ bool assoc_warm_step(const struct assoc_table *t, struct assoc_warm *w)
  */
 void assoc_link_all(struct assoc_table *t, struct assoc *a)
 {
+	assoc_link_all_h(t, a, NULL);
+}
+
+void assoc_link_all_h(struct assoc_table *t, struct assoc *a,
+		      const struct assoc_pair_hash *h)
+{
 	uint32_t *kb[ASSOC_KEY__IN_SLOT] = { NULL };
 	/* n_peers <= max-addresses <= ENGINE_ADDRS_MAX (engine_config.h) */
 	uint32_t pb[ENGINE_ADDRS_MAX][2], *heads[2] = { NULL, NULL };
 	bool peers = !(a->linked & LINK_PEERS), cands = false;
 	unsigned int np = a->n_peers;
+	/* Which sides' ports are h's pair (bit d: side_port(a, d)). */
+	unsigned int on_h = 0;
 
+	if (h && a->port_peer == h->port_b)
+		on_h = (a->port_public == h->port_a) |
+		       (a->port_inside == h->port_a) << 1;
 	for (int k = 0; k < ASSOC_KEY__IN_SLOT; k++) {
 		if ((a->linked & (1u << k)) ||
 		    (k == ASSOC_KEY_IN_TAG && !a->tag_inside) ||
@@ -1113,28 +1209,55 @@ void assoc_link_all(struct assoc_table *t, struct assoc *a)
 		if (k == ASSOC_KEY_OUT_PORTS && kb[ASSOC_KEY_IN_PORTS] &&
 		    a->port_inside == a->port_public)
 			kb[k] = kb[ASSOC_KEY_IN_PORTS] + (t->port_mask & 1);
+		else if ((k == ASSOC_KEY_IN_PORTS ||
+			  k == ASSOC_KEY_OUT_PORTS) &&
+			 (on_h >> side_of((enum assoc_key)k) & 1))
+			kb[k] = &t->port_buckets[side_bucket(
+				h->port_key, t->port_mask,
+				side_of((enum assoc_key)k))];
 		else
 			kb[k] = bucket_of_key(t, a, (enum assoc_key)k);
 		__builtin_prefetch(kb[k], 1);
 	}
 	for (unsigned int i = 0; peers && i < np; i++) {
-		/* peer_bucket's, its address hashed once for both sides */
-		uint32_t ah = nat_addr_hash(&a->peers[i].addr, t->seed);
-		uint32_t h =
-			mix32(ports_hash(t, a->port_public, a->port_peer) ^ ah);
+		/* peer_bucket's, its address hashed once at most for both
+		 * sides */
+		const struct nat_addr *addr = &a->peers[i].addr;
+		bool h_peer = on_h && nat_addr_eq(addr, &h->peer);
+		bool hashed = false;
+		uint32_t ah = 0, ph;
 
-		pb[i][0] = side_bucket(h, t->peer_mask, 0);
-		if (a->port_inside != a->port_public)
-			h = mix32(ports_hash(t, a->port_inside, a->port_peer) ^
-				  ah);
-		pb[i][1] = side_bucket(h, t->peer_mask, 1);
+		if (h_peer && (on_h & 1)) {
+			ph = h->peer_h;
+		} else {
+			ah = nat_addr_hash(addr, t->seed);
+			hashed = true;
+			ph = mix32(ports_hash(t, a->port_public, a->port_peer) ^
+				   ah);
+		}
+		pb[i][0] = side_bucket(ph, t->peer_mask, 0);
+		if (a->port_inside != a->port_public) {
+			if (h_peer && (on_h & 2)) {
+				ph = h->peer_h;
+			} else {
+				if (!hashed)
+					ah = nat_addr_hash(addr, t->seed);
+				ph = mix32(ports_hash(t, a->port_inside,
+						      a->port_peer) ^
+					   ah);
+			}
+		}
+		pb[i][1] = side_bucket(ph, t->peer_mask, 1);
 		for (unsigned int d = 0; d < 2; d++)
 			__builtin_prefetch(&t->peer_buckets[pb[i][d]], 1);
 	}
 	if (!(a->linked & LINK_CANDS) && a->cands != ASSOC_NONE) {
 		cands = true;
 		for (unsigned int d = 0; d < 2; d++) {
-			heads[d] = cand_head(t, a, d);
+			heads[d] = on_h >> d & 1 ?
+					   &t->cand_buckets[side_bucket(
+						   h->ports, t->cand_mask, d)] :
+					   cand_head(t, a, d);
 			__builtin_prefetch(heads[d], 1);
 		}
 	}

@@ -238,6 +238,29 @@ void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k);
 void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k);
 /* Link every key whose fields are set (tags non-zero). */
 void assoc_link_all(struct assoc_table *t, struct assoc *a);
+
+/*
+ * The hashes of one port pair (port_a on side 0's ports, port_b the
+ * peer's) in the indexes keyed by it, and of a peer address with it in
+ * the peer index: the same for both sides (side_bucket).  An INIT from
+ * inside looks its pair up, checks it and links the new association by
+ * it, some ten hashings of the same fields; assoc_pair_hash works them
+ * out once (the batch's warming already has) for the _h variants below.
+ */
+struct assoc_pair_hash {
+	struct nat_addr peer;
+	uint16_t port_a, port_b; /* port_a 0: none worked out */
+	uint32_t ports; /* the candidate index's */
+	uint32_t peer_h; /* the peer index's, with peer */
+	uint32_t port_key; /* the port keys' */
+};
+void assoc_pair_hash(const struct assoc_table *t, uint16_t port_a,
+		     uint16_t port_b, const struct nat_addr *peer,
+		     struct assoc_pair_hash *h);
+/* assoc_link_all, taking from h (NULL: none) the hashes of whichever
+ * of a's keys are h's pair. */
+void assoc_link_all_h(struct assoc_table *t, struct assoc *a,
+		      const struct assoc_pair_hash *h);
 void assoc_unlink_all(struct assoc_table *t, struct assoc *a);
 
 /*
@@ -285,6 +308,8 @@ struct assoc *assoc_lookup_tag_ends(const struct assoc_table *t,
 void assoc_prefetch_ports(const struct assoc_table *t, enum assoc_key k,
 			  uint16_t port_a, uint16_t port_b,
 			  const struct nat_addr *peer, uint32_t tag);
+void assoc_prefetch_ports_h(const struct assoc_table *t, enum assoc_key k,
+			    const struct assoc_pair_hash *h, uint32_t tag);
 struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 				 enum assoc_key k, uint16_t port_a,
 				 uint16_t port_b,
@@ -347,11 +372,13 @@ void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
  * assoc_warm_peer and assoc_warm_cands on ASSOC_KEY_IN_PORTS into w[0]
  * and w[1], on ASSOC_KEY_OUT_PORTS into w[2] and w[3], and
  * assoc_warm_port_key on both.  The candidate walks load the blocks
- * only: an INIT reads no association of them (assoc_any_cands_of).
+ * only: an INIT reads no association of them (assoc_any_cands_of).  The
+ * hashes it worked out are left in *h (assoc_pair_hash).
  */
 void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
 			  uint16_t port_a, uint16_t port_b,
-			  const struct nat_addr *peer);
+			  const struct nat_addr *peer,
+			  struct assoc_pair_hash *h);
 /*
  * A candidate walk (assoc_warm_cands) that has read a block on its key:
  * true, with the port of that association's other side in *port (the
@@ -395,6 +422,14 @@ bool assoc_any_peer(const struct assoc_table *t, enum assoc_key k,
 		    uint16_t port_a, uint16_t port_b,
 		    const struct nat_addr *peer,
 		    bool (*match)(const struct assoc *, void *), void *arg);
+/* The same for h's pair and peer (assoc_pair_hash). */
+struct assoc *assoc_lookup_peer_h(const struct assoc_table *t, enum assoc_key k,
+				  const struct assoc_pair_hash *h,
+				  bool (*match)(const struct assoc *, void *),
+				  void *arg);
+bool assoc_any_peer_h(const struct assoc_table *t, enum assoc_key k,
+		      const struct assoc_pair_hash *h,
+		      bool (*match)(const struct assoc *, void *), void *arg);
 struct assoc *assoc_lookup_cands(const struct assoc_table *t,
 				 enum assoc_key k, uint16_t port_a,
 				 uint16_t port_b,
@@ -414,6 +449,11 @@ bool assoc_any_cands_of(const struct assoc_table *t, enum assoc_key k,
 			bool (*match)(const struct assoc *,
 				      const struct assoc_cand *, int, void *),
 			void *arg);
+bool assoc_any_cands_of_h(const struct assoc_table *t, enum assoc_key k,
+			  const struct assoc_pair_hash *h,
+			  bool (*match)(const struct assoc *,
+					const struct assoc_cand *, int, void *),
+			  void *arg);
 
 /*
  * Code that changes a linked association's peer list (addresses or

@@ -161,7 +161,8 @@ static void plan_init_out(const struct engine *e, const struct warm_peek *p,
 	}
 	/* The public port it would keep is its inside port: both sides'
 	 * keys are (sport, dport). */
-	assoc_warm_port_pair(t, &bw->w[bw->n], p->sport, p->dport, &p->dst);
+	assoc_warm_port_pair(t, &bw->w[bw->n], p->sport, p->dport, &p->dst,
+			     &bw->pair);
 	bw->n += 4;
 	if (p->itag)
 		assoc_warm_tag(t, warm_slot(bw), ASSOC_KEY_IN_TAG, p->sport,
@@ -192,6 +193,7 @@ bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 	bw->ack_tag = 0;
 	bw->confirm = false;
 	bw->src_mapped = false;
+	bw->pair.port_a = 0;
 	here = out ? p.sport : p.dport;
 	peer = out ? p.dport : p.sport;
 	switch (p.type) {

@@ -224,7 +224,9 @@ void local_remove(struct engine *e, struct assoc *a, int i);
 void local_truncate(struct engine *e, struct assoc *a, int n);
 
 /* handshake.c: INIT and INIT ACK in both directions. */
-void handshake_init(struct xlate_ctx *x);
+/* pair: the INIT's port pair hashes if the batch's warming has them
+ * (batch_warm.h), else NULL. */
+void handshake_init(struct xlate_ctx *x, const struct assoc_pair_hash *pair);
 enum drop_reason handshake_init_ack(struct xlate_ctx *x);
 void handshake_clear_prev_tags(struct engine *e, struct assoc *a);
 
@@ -278,7 +280,10 @@ void handshake_cand_local_added(const struct engine *e, struct assoc *a, int i);
 struct assoc *handshake_new_assoc(struct xlate_ctx *x,
 				  const struct nat_addr *host);
 int handshake_ref_new_locals(struct xlate_ctx *x);
-void handshake_finish_new(struct xlate_ctx *x, const struct nat_addr *host);
+/* pair: hashes of the new association's port pair and peer, or NULL
+ * (assoc_link_all_h). */
+void handshake_finish_new(struct xlate_ctx *x, const struct nat_addr *host,
+			  const struct assoc_pair_hash *pair);
 enum drop_reason handshake_port_check(struct xlate_ctx *x, uint16_t port,
 				      uint32_t itag);
 

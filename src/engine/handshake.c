@@ -158,6 +158,8 @@ struct conflict_arg {
 	bool no_restart;	/* the INIT carries Disable Restart */
 	/* A port whose buckets the caller has started loading already. */
 	uint16_t warmed_port;
+	/* The hashes of (pair->port_a, peer port) and the peer, or NULL. */
+	const struct assoc_pair_hash *pair;
 	/* Why free ports were refused (natsupp collision causes). */
 	bool saw_transport, saw_vtag;
 };
@@ -207,16 +209,23 @@ static bool port_conflict(uint16_t port, void *arg)
 	const struct assoc_table *t = ca->x->e->table;
 	uint16_t peer = ca->x->sv.dport;
 
+	const struct assoc_pair_hash *h =
+		ca->pair && ca->pair->port_a == port ? ca->pair : NULL;
+
 	if (port != ca->warmed_port)
 		assoc_prefetch_ports(t, ASSOC_KEY_IN_PORTS, port, peer,
 				     &ca->x->dst, ca->itag);
-	if (assoc_any_peer(t, ASSOC_KEY_IN_PORTS, port, peer, &ca->x->dst,
-			   transport_taken, ca)) {
+	if (h ? assoc_any_peer_h(t, ASSOC_KEY_IN_PORTS, h, transport_taken,
+				 ca) :
+		assoc_any_peer(t, ASSOC_KEY_IN_PORTS, port, peer, &ca->x->dst,
+			       transport_taken, ca)) {
 		ca->saw_transport = true;
 		return true;
 	}
-	if (assoc_any_cands_of(t, ASSOC_KEY_IN_PORTS, port, peer,
-			       cand_tag_taken, ca) ||
+	if ((h ? assoc_any_cands_of_h(t, ASSOC_KEY_IN_PORTS, h, cand_tag_taken,
+				      ca) :
+		 assoc_any_cands_of(t, ASSOC_KEY_IN_PORTS, port, peer,
+				    cand_tag_taken, ca)) ||
 	    assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, port, peer, ca->itag) ||
 	    assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, port, peer, ca->itag)) {
 		ca->saw_vtag = true;
@@ -225,12 +234,13 @@ static bool port_conflict(uint16_t port, void *arg)
 	return false;
 }
 
-void handshake_finish_new(struct xlate_ctx *x, const struct nat_addr *host)
+void handshake_finish_new(struct xlate_ctx *x, const struct nat_addr *host,
+			  const struct assoc_pair_hash *pair)
 {
 	struct engine *e = x->e;
 	struct assoc *a = x->a;
 
-	assoc_link_all(e->table, a);
+	assoc_link_all_h(e->table, a, pair);
 	assoc_host_add(e->table, host);
 	a->flags |= ASSOC_F_HANDSHAKE;
 	e->stats.handshakes_live++;
@@ -304,10 +314,13 @@ static void abandon_collision(struct xlate_ctx *x, const uint8_t *chunk,
 
 /*
  * `sibling`: a live association of the same endpoints with restart
- * disabled on both ends, whose public port this one shares.
+ * disabled on both ends, whose public port this one shares.  `pair`: the
+ * hashes of (the INIT's source port, its destination port) and its
+ * destination; `warmed`: the batch's warming has loaded their buckets.
  */
 static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
-			      uint32_t itag, const struct assoc *sibling)
+			      uint32_t itag, const struct assoc *sibling,
+			      const struct assoc_pair_hash *pair, bool warmed)
 {
 	struct engine *e = x->e;
 	const struct engine_config *c = &e->conf;
@@ -318,8 +331,10 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 	uint32_t local_buckets[ENGINE_ADDRS_MAX * 2];
 	uint8_t pub_of[ENGINE_ADDRS_MAX * 2];
 	struct conflict_arg ca = {
-		.x = x, .itag = itag,
+		.x = x,
+		.itag = itag,
 		.no_restart = natsupp_disable_restart(chunk),
+		.pair = pair,
 	};
 	uint16_t preferred = c->port_preserve ? x->sv.sport : 0;
 	unsigned int n = 0;
@@ -358,8 +373,13 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 			pub_of[i] = pub_of[first];
 		}
 	}
-	/* Its buckets load while the port bindings are looked at. */
-	if (preferred)
+	/* Its buckets load while the port bindings are looked at (the
+	 * warming's, batch_warm.c, loaded the INIT's own port's and its
+	 * tag's already). */
+	if (preferred == pair->port_a && !warmed)
+		assoc_prefetch_ports_h(e->table, ASSOC_KEY_IN_PORTS, pair,
+				       itag);
+	else if (preferred && preferred != pair->port_a)
 		assoc_prefetch_ports(e->table, ASSOC_KEY_IN_PORTS, preferred,
 				     x->sv.dport, &x->dst, itag);
 	ca.warmed_port = preferred;
@@ -390,7 +410,7 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 		return;
 	}
 	xlate_add_peer(e, a, &x->dst);
-	handshake_finish_new(x, &x->src);
+	handshake_finish_new(x, &x->src, pair);
 	handshake_cand_init(x, a, itag, chunk);
 	plan_outbound_addrs(x);
 	xlate_commit(x);
@@ -458,7 +478,7 @@ static void init_inbound_forward(struct xlate_ctx *x, const uint8_t *chunk,
 	}
 	/* The INIT's source; what it lists waits with the candidate. */
 	xlate_add_peer(e, a, &x->src);
-	handshake_finish_new(x, &fw->inside_addr);
+	handshake_finish_new(x, &fw->inside_addr, NULL);
 	handshake_cand_init(x, a, itag, chunk);
 	plan_inbound_addrs(x);
 	xlate_commit(x);
@@ -502,13 +522,15 @@ static void remember_closed_pair(struct xlate_ctx *x, const uint32_t gone[2])
 				    gone[0], gone[1]);
 }
 
-void handshake_init(struct xlate_ctx *x)
+void handshake_init(struct xlate_ctx *x, const struct assoc_pair_hash *pair)
 {
 	struct engine *e = x->e;
 	uint32_t gone[2] = { 0, 0 }; /* a released closed association's */
+	struct assoc_pair_hash own;
 	const uint8_t *chunk;
 	enum drop_reason r;
 	uint32_t itag;
+	bool warmed = false;
 
 	r = sctp_parse_chunks(&x->sv, e->conf.max_chunks);
 	if (r == DROP_NONE && !sctp_csum_verify(x->sv.sctp, x->sv.len))
@@ -523,18 +545,25 @@ void handshake_init(struct xlate_ctx *x)
 	if (x->dir == ENGINE_OUTBOUND) {
 		struct out_tag_arg ota = { .x = x };
 
+		/* The warming's hashes, if they are this header's. */
+		warmed = pair && pair->port_a == x->sv.sport &&
+			 pair->port_b == x->sv.dport &&
+			 nat_addr_eq(&pair->peer, &x->dst);
+		if (!warmed) {
+			assoc_pair_hash(e->table, x->sv.sport, x->sv.dport,
+					&x->dst, &own);
+			pair = &own;
+		}
 		/* A retransmission first: with restart disabled, one
 		 * endpoint pair may have several associations.  The walk
 		 * asks about every association on the chain, so when none
 		 * had the INIT's endpoints a second would find none. */
-		x->a = assoc_lookup_peer(e->table, ASSOC_KEY_OUT_PORTS,
-					 x->sv.sport, x->sv.dport, &x->dst,
-					 out_match_tag, &ota);
+		x->a = assoc_lookup_peer_h(e->table, ASSOC_KEY_OUT_PORTS, pair,
+					   out_match_tag, &ota);
 		if (!x->a && ota.saw_endpoints)
-			x->a = assoc_lookup_peer(e->table,
-						 ASSOC_KEY_OUT_PORTS,
-						 x->sv.sport, x->sv.dport,
-						 &x->dst, out_match, x);
+			x->a = assoc_lookup_peer_h(e->table,
+						   ASSOC_KEY_OUT_PORTS, pair,
+						   out_match, x);
 	} else {
 		x->a = assoc_lookup_peer(e->table, ASSOC_KEY_IN_PORTS,
 					 x->sv.dport, x->sv.sport, &x->src,
@@ -610,11 +639,11 @@ void handshake_init(struct xlate_ctx *x)
 		    !handshake_cand_has_tag(e, x->a, itag, true, x->now) &&
 		    handshake_no_restart(e, x->a, x->now) &&
 		    natsupp_disable_restart(chunk))
-			init_outbound_new(x, chunk, itag, x->a);
+			init_outbound_new(x, chunk, itag, x->a, pair, warmed);
 		else if (x->a)
 			init_outbound_existing(x, chunk, itag);
 		else
-			init_outbound_new(x, chunk, itag, NULL);
+			init_outbound_new(x, chunk, itag, NULL, pair, warmed);
 		remember_closed_pair(x, gone);
 		return;
 	}

@@ -111,7 +111,7 @@ bool vtags_restore(struct xlate_ctx *x)
 		refuse(x, asconf, r);
 		return true;
 	}
-	handshake_finish_new(x, &x->src);
+	handshake_finish_new(x, &x->src, NULL);
 	engine_set_state(e, a, ASSOC_ESTABLISHED, x->now);
 	engine_event_up(e, a, ENGINE_EVR_NEW, x->now);
 	return false;

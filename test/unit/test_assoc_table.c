@@ -246,6 +246,41 @@ static bool idx_match(const struct assoc *a, void *arg)
 	return m;
 }
 
+static bool idx_cands_held(const struct assoc *a,
+			   const struct assoc_cand *cands, int n, void *arg)
+{
+	const struct idx_probe *p = arg;
+
+	(void)cands;
+	(void)n;
+	return p->held[assoc_id(p->t, a)];
+}
+
+/* The _h variants (assoc_pair_hash) answer as the others do. */
+static void idx_check_h(const struct assoc_table *t, enum assoc_key k,
+			uint16_t port, struct idx_probe *p,
+			const struct assoc *want)
+{
+	static const struct nat_addr none;
+	struct assoc_pair_hash h;
+
+	assoc_pair_hash(t, port, 3868, p->peer ? p->peer : &none, &h);
+	if (p->peer) {
+		struct assoc *got;
+
+		p->last_true = ASSOC_NONE;
+		got = assoc_lookup_peer_h(t, k, &h, idx_match, p);
+		cr_assert_eq(got, want);
+		if (got)
+			cr_assert_eq(p->last_true, assoc_id(t, got));
+		cr_assert_eq(assoc_any_peer_h(t, k, &h, idx_match, p),
+			     want != NULL);
+		return;
+	}
+	cr_assert_eq(assoc_any_cands_of_h(t, k, &h, idx_cands_held, p),
+		     assoc_any_cands_of(t, k, port, 3868, idx_cands_held, p));
+}
+
 static void idx_check(const struct assoc_table *t, const bool *held,
 		      const struct nat_addr *peers, unsigned int n_peers)
 {
@@ -279,9 +314,28 @@ static void idx_check(const struct assoc_table *t, const bool *held,
 					     assoc_any_cands(t, ks[k], port, 3868,
 							     idx_match, &p),
 					     want != NULL);
+				idx_check_h(t, ks[k], port, &p, want);
 			}
 		}
 	}
+}
+
+/* assoc_link_all, or (r's bits 21 to 25) assoc_link_all_h with the hashes
+ * of one of its sides' pairs and any peer: the _h variants take a's
+ * keys' hashes from h only where they are h's pair. */
+static void link_some_way(struct assoc_table *t, struct assoc *a,
+			  unsigned int r, const struct nat_addr *peers,
+			  unsigned int n_peers)
+{
+	struct assoc_pair_hash h;
+
+	if (!(r & 0x200000)) {
+		assoc_link_all(t, a);
+		return;
+	}
+	assoc_pair_hash(t, r & 0x400000 ? a->port_public : a->port_inside,
+			a->port_peer, &peers[(r >> 23) % n_peers], &h);
+	assoc_link_all_h(t, a, &h);
 }
 
 Test(assoc_table, indexes_agree_with_the_port_walk)
@@ -325,7 +379,7 @@ Test(assoc_table, indexes_agree_with_the_port_walk)
 				a->peers[a->n_peers++].addr = *pa;
 				assoc_index_new_peer(t, a);
 				if (j == 0)
-					assoc_link_all(t, a);
+					link_some_way(t, a, r, peers, NPEER);
 			}
 			held[assoc_id(t, a)] = false;
 			live[n++] = a;
