@@ -892,7 +892,7 @@ bool assoc_any_cands_of_h(const struct assoc_table *t, enum assoc_key k,
 
 static inline void pair_hash(const struct assoc_table *t, uint16_t port_a,
 			     uint16_t port_b, const struct nat_addr *peer,
-			     struct assoc_pair_hash *h)
+			     uint32_t tag, struct assoc_pair_hash *h)
 {
 	h->peer = *peer;
 	h->port_a = port_a;
@@ -900,13 +900,15 @@ static inline void pair_hash(const struct assoc_table *t, uint16_t port_a,
 	h->ports = ports_hash(t, port_a, port_b);
 	h->peer_h = peer_hash(t, h->ports, peer);
 	h->port_key = key_hash(t, ASSOC_KEY_IN_PORTS, port_a, port_b, 0);
+	h->tag = tag;
+	h->tag_key = key_hash(t, ASSOC_KEY_IN_TAG, port_a, port_b, tag);
 }
 
 void assoc_pair_hash(const struct assoc_table *t, uint16_t port_a,
-		     uint16_t port_b, const struct nat_addr *peer,
+		     uint16_t port_b, const struct nat_addr *peer, uint32_t tag,
 		     struct assoc_pair_hash *h)
 {
-	pair_hash(t, port_a, port_b, peer, h);
+	pair_hash(t, port_a, port_b, peer, tag, h);
 }
 
 static void prefetch_ports(const struct assoc_table *t, unsigned int d,
@@ -987,6 +989,15 @@ void assoc_warm_tag(const struct assoc_table *t, struct assoc_warm *w,
 	w->key = (uint8_t)k;
 }
 
+void assoc_warm_in_tag_h(const struct assoc_table *t, struct assoc_warm *w,
+			 const struct assoc_pair_hash *h)
+{
+	warm_start(w, &t->buckets[h->tag_key & t->bucket_mask], WARM_TAG, 0,
+		   h->port_a, h->port_b);
+	w->tag = h->tag;
+	w->key = ASSOC_KEY_IN_TAG;
+}
+
 void assoc_warm_peer(const struct assoc_table *t, struct assoc_warm *w,
 		     enum assoc_key k, uint16_t port_a, uint16_t port_b,
 		     const struct nat_addr *peer)
@@ -1029,14 +1040,14 @@ void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 
 void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
 			  uint16_t port_a, uint16_t port_b,
-			  const struct nat_addr *peer,
+			  const struct nat_addr *peer, uint32_t tag,
 			  struct assoc_pair_hash *h)
 {
 	/* The buckets of the two sides differ in the side bit only
 	 * (side_bucket): each index's hash once, for both. */
 	uint32_t ch, ph, kh;
 
-	pair_hash(t, port_a, port_b, peer, h);
+	pair_hash(t, port_a, port_b, peer, tag, h);
 	ch = h->ports;
 	ph = h->peer_h;
 	kh = h->port_key;
@@ -1209,6 +1220,9 @@ void assoc_link_all_h(struct assoc_table *t, struct assoc *a,
 		if (k == ASSOC_KEY_OUT_PORTS && kb[ASSOC_KEY_IN_PORTS] &&
 		    a->port_inside == a->port_public)
 			kb[k] = kb[ASSOC_KEY_IN_PORTS] + (t->port_mask & 1);
+		else if (k == ASSOC_KEY_IN_TAG && (on_h & 1) &&
+			 a->tag_inside == h->tag)
+			kb[k] = &t->buckets[h->tag_key & t->bucket_mask];
 		else if ((k == ASSOC_KEY_IN_PORTS ||
 			  k == ASSOC_KEY_OUT_PORTS) &&
 			 (on_h >> side_of((enum assoc_key)k) & 1))
@@ -1299,17 +1313,12 @@ void assoc_unlink_all(struct assoc_table *t, struct assoc *a)
  * key k is (port_a, port_b, tag) and for which match(a, arg) is true (no
  * match: the first).  The port keys' tag is 0 (key_of()).
  */
-static struct assoc *key_walk(const struct assoc_table *t, enum assoc_key k,
-			      uint16_t port_a, uint16_t port_b, uint32_t tag,
-			      bool (*match)(const struct assoc *, void *),
-			      void *arg)
+static struct assoc *key_walk_from(const struct assoc_table *t,
+				   enum assoc_key k, uint16_t port_a,
+				   uint16_t port_b, uint32_t tag, uint32_t n,
+				   bool (*match)(const struct assoc *, void *),
+				   void *arg)
 {
-	uint32_t n;
-
-	if (is_prev(k) && !t->prev_linked)
-		return NULL;
-	n = *key_bucket(t, k, port_a, port_b, tag);
-
 	while (n != ASSOC_NONE) {
 		struct assoc *a = &t->slots[NODE_ID(n)];
 		uint16_t pa, pb;
@@ -1326,10 +1335,30 @@ static struct assoc *key_walk(const struct assoc_table *t, enum assoc_key k,
 	return NULL;
 }
 
+static struct assoc *key_walk(const struct assoc_table *t, enum assoc_key k,
+			      uint16_t port_a, uint16_t port_b, uint32_t tag,
+			      bool (*match)(const struct assoc *, void *),
+			      void *arg)
+{
+	if (is_prev(k) && !t->prev_linked)
+		return NULL;
+	return key_walk_from(t, k, port_a, port_b, tag,
+			     *key_bucket(t, k, port_a, port_b, tag), match,
+			     arg);
+}
+
 struct assoc *assoc_lookup_tag(const struct assoc_table *t, enum assoc_key k,
 			       uint16_t port_a, uint16_t port_b, uint32_t tag)
 {
 	return key_walk(t, k, port_a, port_b, tag, NULL, NULL);
+}
+
+struct assoc *assoc_lookup_in_tag_h(const struct assoc_table *t,
+				    const struct assoc_pair_hash *h)
+{
+	return key_walk_from(t, ASSOC_KEY_IN_TAG, h->port_a, h->port_b, h->tag,
+			     t->buckets[h->tag_key & t->bucket_mask], NULL,
+			     NULL);
 }
 
 struct assoc *

@@ -242,10 +242,11 @@ void assoc_link_all(struct assoc_table *t, struct assoc *a);
 /*
  * The hashes of one port pair (port_a on side 0's ports, port_b the
  * peer's) in the indexes keyed by it, and of a peer address with it in
- * the peer index: the same for both sides (side_bucket).  An INIT from
- * inside looks its pair up, checks it and links the new association by
- * it, some ten hashings of the same fields; assoc_pair_hash works them
- * out once (the batch's warming already has) for the _h variants below.
+ * the peer index: the same for both sides (side_bucket); and of the
+ * ASSOC_KEY_IN_TAG key (port_a, port_b, tag).  An INIT from inside looks
+ * its pair up, checks it and links the new association by it, some
+ * twelve hashings of the same fields; assoc_pair_hash works them out
+ * once (the batch's warming already has) for the _h variants below.
  */
 struct assoc_pair_hash {
 	struct nat_addr peer;
@@ -253,9 +254,10 @@ struct assoc_pair_hash {
 	uint32_t ports; /* the candidate index's */
 	uint32_t peer_h; /* the peer index's, with peer */
 	uint32_t port_key; /* the port keys' */
+	uint32_t tag, tag_key; /* the inbound tag key's */
 };
 void assoc_pair_hash(const struct assoc_table *t, uint16_t port_a,
-		     uint16_t port_b, const struct nat_addr *peer,
+		     uint16_t port_b, const struct nat_addr *peer, uint32_t tag,
 		     struct assoc_pair_hash *h);
 /* assoc_link_all, taking from h (NULL: none) the hashes of whichever
  * of a's keys are h's pair. */
@@ -272,6 +274,9 @@ void assoc_unlink_all(struct assoc_table *t, struct assoc *a);
 struct assoc *assoc_lookup_tag(const struct assoc_table *t,
 			       enum assoc_key k, uint16_t port_a,
 			       uint16_t port_b, uint32_t tag);
+/* The same for ASSOC_KEY_IN_TAG (h->port_a, h->port_b, h->tag). */
+struct assoc *assoc_lookup_in_tag_h(const struct assoc_table *t,
+				    const struct assoc_pair_hash *h);
 /* The same, walking every association with that tag for match(). */
 struct assoc *assoc_lookup_tag_match(const struct assoc_table *t,
 				     enum assoc_key k, uint16_t port_a,
@@ -367,17 +372,20 @@ void assoc_warm_cands_bucket(const struct assoc_table *t, enum assoc_key k,
 /* The bucket a new association's port key k will be linked into. */
 void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 			 uint16_t port_a, uint16_t port_b);
+/* assoc_warm_tag for ASSOC_KEY_IN_TAG (h->port_a, h->port_b, h->tag). */
+void assoc_warm_in_tag_h(const struct assoc_table *t, struct assoc_warm *w,
+			 const struct assoc_pair_hash *h);
 /*
  * The same ports on both sides (an INIT from inside that keeps its port):
  * assoc_warm_peer and assoc_warm_cands on ASSOC_KEY_IN_PORTS into w[0]
  * and w[1], on ASSOC_KEY_OUT_PORTS into w[2] and w[3], and
  * assoc_warm_port_key on both.  The candidate walks load the blocks
  * only: an INIT reads no association of them (assoc_any_cands_of).  The
- * hashes it worked out are left in *h (assoc_pair_hash).
+ * hashes it worked out, tag's too, are left in *h (assoc_pair_hash).
  */
 void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
 			  uint16_t port_a, uint16_t port_b,
-			  const struct nat_addr *peer,
+			  const struct nat_addr *peer, uint32_t tag,
 			  struct assoc_pair_hash *h);
 /*
  * A candidate walk (assoc_warm_cands) that has read a block on its key:

@@ -162,11 +162,10 @@ static void plan_init_out(const struct engine *e, const struct warm_peek *p,
 	/* The public port it would keep is its inside port: both sides'
 	 * keys are (sport, dport). */
 	assoc_warm_port_pair(t, &bw->w[bw->n], p->sport, p->dport, &p->dst,
-			     &bw->pair);
+			     p->itag, &bw->pair);
 	bw->n += 4;
 	if (p->itag)
-		assoc_warm_tag(t, warm_slot(bw), ASSOC_KEY_IN_TAG, p->sport,
-			       p->dport, p->itag);
+		assoc_warm_in_tag_h(t, warm_slot(bw), &bw->pair);
 	plan_binds(e, &p->src, p->sport, bw);
 }
 

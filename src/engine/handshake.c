@@ -211,6 +211,7 @@ static bool port_conflict(uint16_t port, void *arg)
 
 	const struct assoc_pair_hash *h =
 		ca->pair && ca->pair->port_a == port ? ca->pair : NULL;
+	bool h_tag = h && h->tag == ca->itag;
 
 	if (port != ca->warmed_port)
 		assoc_prefetch_ports(t, ASSOC_KEY_IN_PORTS, port, peer,
@@ -226,7 +227,9 @@ static bool port_conflict(uint16_t port, void *arg)
 				      ca) :
 		 assoc_any_cands_of(t, ASSOC_KEY_IN_PORTS, port, peer,
 				    cand_tag_taken, ca)) ||
-	    assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, port, peer, ca->itag) ||
+	    (h_tag ? assoc_lookup_in_tag_h(t, h) :
+		     assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, port, peer,
+				      ca->itag)) ||
 	    assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, port, peer, ca->itag)) {
 		ca->saw_vtag = true;
 		return true;
@@ -551,7 +554,7 @@ void handshake_init(struct xlate_ctx *x, const struct assoc_pair_hash *pair)
 			 nat_addr_eq(&pair->peer, &x->dst);
 		if (!warmed) {
 			assoc_pair_hash(e->table, x->sv.sport, x->sv.dport,
-					&x->dst, &own);
+					&x->dst, itag, &own);
 			pair = &own;
 		}
 		/* A retransmission first: with restart disabled, one

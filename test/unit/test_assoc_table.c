@@ -264,7 +264,7 @@ static void idx_check_h(const struct assoc_table *t, enum assoc_key k,
 	static const struct nat_addr none;
 	struct assoc_pair_hash h;
 
-	assoc_pair_hash(t, port, 3868, p->peer ? p->peer : &none, &h);
+	assoc_pair_hash(t, port, 3868, p->peer ? p->peer : &none, 0, &h);
 	if (p->peer) {
 		struct assoc *got;
 
@@ -334,7 +334,8 @@ static void link_some_way(struct assoc_table *t, struct assoc *a,
 		return;
 	}
 	assoc_pair_hash(t, r & 0x400000 ? a->port_public : a->port_inside,
-			a->port_peer, &peers[(r >> 23) % n_peers], &h);
+			a->port_peer, &peers[(r >> 23) % n_peers],
+			r & 0x4000000 ? a->tag_inside : a->tag_inside + 1, &h);
 	assoc_link_all_h(t, a, &h);
 }
 
@@ -419,6 +420,60 @@ Test(assoc_table, indexes_agree_with_the_port_walk)
 			held[assoc_id(t, a)] = false;
 		}
 		idx_check(t, held, peers, NPEER);
+	}
+	assoc_table_destroy(t);
+}
+
+static bool every_assoc(const struct assoc *a, void *arg)
+{
+	(void)a;
+	(void)arg;
+	return true;
+}
+
+/* Linked with a pair's hashes (assoc_link_all_h), an association is found
+ * by every key as if linked without; the hashes of another tag or pair
+ * are not taken for its. */
+Test(assoc_table, link_with_pair_hashes)
+{
+	static const uint8_t b4[4] = { 100, 64, 0, 1 };
+	struct assoc_pair_hash h, other;
+	struct nat_addr peer;
+	struct assoc_table *t;
+	struct assoc *a, *b;
+
+	nat_addr_from_v4(&peer, b4);
+	cr_assert_eq(assoc_table_create(64, 4, 4, 3, &t), 0);
+	assoc_pair_hash(t, 5000, 3868, &peer, 100, &h);
+	assoc_pair_hash(t, 5001, 3868, &peer, 300, &other);
+	a = assoc_alloc(t, SEC);
+	b = assoc_alloc(t, SEC);
+	a->port_inside = a->port_public = 5000;
+	b->port_inside = b->port_public = 5001;
+	a->port_peer = b->port_peer = 3868;
+	a->tag_inside = 100;
+	b->tag_inside = 200; /* not other's tag */
+	a->peers[a->n_peers++].addr = peer;
+	b->peers[b->n_peers++].addr = peer;
+	cr_assert(assoc_cands_take(t, a));
+	assoc_link_all_h(t, a, &h);
+	assoc_link_all_h(t, b, &other);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5000, 3868, 100), a);
+	cr_assert_eq(assoc_lookup_in_tag_h(t, &h), a);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5001, 3868, 200), b);
+	cr_assert_null(assoc_lookup_in_tag_h(t, &other));
+	for (int k = ASSOC_KEY_IN_PORTS; k <= ASSOC_KEY_OUT_PORTS; k++) {
+		cr_assert_eq(assoc_lookup_ports(t, k, 5000, 3868, every_assoc,
+						NULL),
+			     a);
+		cr_assert_eq(assoc_lookup_peer_h(t, k, &h, every_assoc, NULL),
+			     a);
+		cr_assert_eq(assoc_lookup_peer(t, k, 5001, 3868, &peer,
+					       every_assoc, NULL),
+			     b);
+		cr_assert_eq(assoc_lookup_cands(t, k, 5000, 3868, every_assoc,
+						NULL),
+			     a);
 	}
 	assoc_table_destroy(t);
 }
