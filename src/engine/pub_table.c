@@ -44,6 +44,9 @@ int pub_table_init(struct pub_table *pt, uint32_t capacity, uint64_t seed)
 	memset(pt->buckets, 0xff, MIN_BUCKETS * sizeof(*pt->buckets));
 	pt->free_head = NONE;
 	pt->seed = (uint32_t)(seed >> 11);
+	for (unsigned int i = 0; i < sizeof(pt->recent) / sizeof(pt->recent[0]);
+	     i++)
+		pt->recent[i] = NONE;
 	return 0;
 }
 
@@ -81,15 +84,40 @@ static void grow(struct pub_table *pt)
 	}
 }
 
+/* An address's slot in pt->recent: the bytes of an IPv4 address, the
+ * first and last four of an IPv6 one, folded, which tells apart the few
+ * addresses of most configurations (uplinks' addresses often end alike:
+ * the last byte alone would not). */
+static uint32_t *recent_slot(struct pub_table *pt, const struct nat_addr *addr)
+{
+	uint32_t w0, w3;
+
+	memcpy(&w0, addr->bytes, 4);
+	memcpy(&w3, addr->bytes + 12, 4);
+	w0 ^= w3;
+	w0 ^= w0 >> 16;
+	w0 ^= w0 >> 8;
+	return &pt->recent[w0 % (sizeof(pt->recent) / sizeof(pt->recent[0]))];
+}
+
 uint32_t pub_table_ref(struct pub_table *pt, const struct nat_addr *addr)
 {
-	uint32_t b = bucket_of(pt, addr), i;
+	uint32_t *r = recent_slot(pt, addr), b, i = *r;
 	struct pub_entry *p;
 
+	/* Live entries hold distinct addresses: a live one with addr is
+	 * its only entry. */
+	if (i != NONE && pt->pool[i].refs &&
+	    nat_addr_eq(&pt->pool[i].addr, addr)) {
+		pt->pool[i].refs++;
+		return i;
+	}
+	b = bucket_of(pt, addr);
 	for (i = pt->buckets[b]; i != NONE; i = pt->pool[i].next) {
 		p = &pt->pool[i];
 		if (nat_addr_eq(&p->addr, addr)) {
 			p->refs++;
+			*r = i;
 			return i;
 		}
 	}
@@ -104,6 +132,7 @@ uint32_t pub_table_ref(struct pub_table *pt, const struct nat_addr *addr)
 	p->addr = *addr;
 	p->refs = 1;
 	pt->live++;
+	*r = i;
 	if (pt->live > pt->mask + 1 && pt->mask + 1 < pt->max_buckets) {
 		grow(pt); /* chains p too */
 		return i;

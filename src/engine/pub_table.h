@@ -42,6 +42,14 @@ struct pub_table {
 	uint32_t seed;
 	/* Freed entries, chained; then those never used, from `fresh` on. */
 	uint32_t free_head, fresh;
+	/*
+	 * The entry last referenced for an address in each of a few
+	 * slots (recent_slot), found without hashing or walking a chain
+	 * if it still holds that address: most bindings name one of the
+	 * few uplink addresses, a new association two or more of them.
+	 * May name an entry since freed or reused (the entry says).
+	 */
+	uint32_t recent[8];
 	uint32_t *buckets;
 	struct pub_entry *pool;
 	size_t pool_bytes, bucket_bytes; /* the mappings */

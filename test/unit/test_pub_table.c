@@ -350,3 +350,50 @@ Test(bindings, asconf_adds_and_deletes_keep_references)
 	cr_assert_str_eq(data_in_to(e, "198.18.0.10"), "10.9.0.10");
 	engine_destroy(e);
 }
+
+/*
+ * References taken and dropped at random on addresses that share the
+ * slots of the recently referenced (pub_table.h, recent): each live
+ * address keeps one entry, its own, with its count of references.
+ */
+Test(pub_table, recent_entries_stay_right)
+{
+	enum {
+		N = 24
+	};
+	struct pub_table pt;
+	struct nat_addr as[N];
+	uint32_t refs[N] = { 0 }, idx[N];
+	uint64_t rng = 99;
+
+	for (unsigned int i = 0; i < N; i++)
+		as[i] = nth(i); /* IPv4 and IPv6, more than the slots */
+	cr_assert_eq(pub_table_init(&pt, 4 * N, 5), 0);
+	for (int step = 0; step < 20000; step++) {
+		unsigned int k, live = 0;
+
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		k = (unsigned int)(rng >> 33) % N;
+		if ((rng >> 60) & 1 && refs[k]) {
+			pub_table_unref(&pt, idx[k]);
+			refs[k]--;
+		} else {
+			uint32_t i = pub_table_ref(&pt, &as[k]);
+
+			if (refs[k])
+				cr_assert_eq(i, idx[k], "step %d", step);
+			idx[k] = i;
+			refs[k]++;
+		}
+		for (unsigned int j = 0; j < N; j++) {
+			if (!refs[j])
+				continue;
+			live++;
+			cr_assert_eq(pub_table_refs(&pt, idx[j]), refs[j]);
+			cr_assert(nat_addr_eq(&pub_table_get(&pt, idx[j])->addr,
+					      &as[j]));
+		}
+		cr_assert_eq(pub_table_live(&pt), live);
+	}
+	pub_table_fini(&pt);
+}
