@@ -882,21 +882,15 @@ static void cand_clear_done(const struct engine *e, struct assoc *a,
 				    furthest->tag_inside, furthest->tag_peer);
 }
 
-/* The candidate's peer list replaces the live one; counters stay. */
-static void take_peers(struct engine *e, struct assoc *a,
-		       const struct assoc_cand *c)
+/* a's peer list becomes c's, each address keeping its entry (counters,
+ * pin) if it had one. */
+static void replace_peers(struct engine *e, struct assoc *a,
+			  const struct assoc_cand *c)
 {
 	struct assoc_peer old[ENGINE_ADDRS_MAX];
 	uint8_t n_old = a->n_peers;
-	bool indexed;
+	bool indexed = assoc_unindex_peers(e->table, a);
 
-	if (!assoc_room_peers(e->table, a, c->n_peers))
-		return;		/* never: candidates hold max_peers at most */
-	/* Its index entries stay when the list does (most handshakes). */
-	indexed = n_old == c->n_peers;
-	for (int i = 0; indexed && i < n_old; i++)
-		indexed = nat_addr_eq(&a->peers[i].addr, &c->peers[i]);
-	indexed = !indexed && assoc_unindex_peers(e->table, a);
 	memcpy(old, a->peers, n_old * sizeof(old[0]));
 	a->n_peers = 0;
 	for (int i = 0; i < c->n_peers; i++) {
@@ -910,6 +904,25 @@ static void take_peers(struct engine *e, struct assoc *a,
 	}
 	if (indexed)
 		assoc_index_peers(e->table, a);
+}
+
+/* The candidate's peer list replaces the live one; counters stay. */
+static void take_peers(struct engine *e, struct assoc *a,
+		       const struct assoc_cand *c)
+{
+	uint8_t n_old = a->n_peers;
+	bool same;
+
+	if (!assoc_room_peers(e->table, a, c->n_peers))
+		return; /* never: candidates hold max_peers at most */
+	/* The list stays (most handshakes): so do its index entries and
+	 * the entries themselves, as each address of a list is there once
+	 * and would be given its old entry back. */
+	same = n_old == c->n_peers;
+	for (int i = 0; same && i < n_old; i++)
+		same = nat_addr_eq(&a->peers[i].addr, &c->peers[i]);
+	if (!same)
+		replace_peers(e, a, c);
 	for (unsigned int i = 0; i < a->n_peers; i++)
 		a->peers[i].uplink = xlate_pin_uplink(e, a, i);
 }
