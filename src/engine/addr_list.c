@@ -228,14 +228,12 @@ uint32_t addr_list_left_out(const struct xlate_ctx *x, const struct assoc *a,
 	return m;
 }
 
-static unsigned int distinct_public(const struct engine *e,
-				    const struct assoc *a)
+static unsigned int distinct_public(const struct assoc *a)
 {
 	unsigned int n = 0;
 
 	for (int i = 0; i < a->n_locals; i++)
-		if (assoc_find_local_public(
-			    &e->pubs, a, local_public(e, &a->locals[i])) == i)
+		if (assoc_first_same_public(a, i) == i)
 			n++;
 	return n;
 }
@@ -253,7 +251,7 @@ enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk)
 	     off = sctp_param_next(chunk, off))
 		had_addrs |= is_addr_param(sctp_get16(chunk + off));
 	/* Nothing to say beyond the source address: leave it untouched. */
-	if (!had_addrs && distinct_public(x->e, a) <= 1) {
+	if (!had_addrs && distinct_public(a) <= 1) {
 		x->new_chunk_len = 0;
 		return DROP_NONE;
 	}
@@ -281,7 +279,7 @@ enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk)
 		uint16_t plen = p->family == AF_INET ? SCTP_PARAM_IPV4_LEN :
 						       SCTP_PARAM_IPV6_LEN;
 
-		if (assoc_find_local_public(&x->e->pubs, a, p) != i)
+		if (assoc_first_same_public(a, i) != i)
 			continue;	/* advertised once */
 		/* An INIT / INIT ACK on an existing association (restart,
 		 * collision, RFC 9260 5.2.2) speaks for what the host lists

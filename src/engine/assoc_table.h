@@ -562,6 +562,19 @@ int assoc_find_local_inside(const struct assoc *a,
 int assoc_find_local_public(const struct pub_table *pt, const struct assoc *a,
 			    const struct nat_addr *public_);
 /*
+ * The first of a's bindings with the public address of locals[i]
+ * (assoc_find_local_public of it), told by the entry the bindings name:
+ * a live address has one entry in the pub_table.
+ */
+static inline int assoc_first_same_public(const struct assoc *a, int i)
+{
+	int j = 0;
+
+	while (a->locals[j].pub != a->locals[i].pub)
+		j++;
+	return j;
+}
+/*
  * o is another association that has peer among its peer addresses and one
  * of a's public addresses among its own: on the same ports, that peer would
  * see one transport address for both.

@@ -366,8 +366,7 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 		return;
 	}
 	for (int i = 0; i < a->n_locals; i++) {
-		int first = assoc_find_local_public(
-			&e->pubs, a, local_public(e, &a->locals[i]));
+		int first = assoc_first_same_public(a, i);
 
 		if (first == i) {
 			pub_of[i] = (uint8_t)n;
