@@ -319,11 +319,11 @@ static void abandon_collision(struct xlate_ctx *x, const uint8_t *chunk,
  * `sibling`: a live association of the same endpoints with restart
  * disabled on both ends, whose public port this one shares.  `pair`: the
  * hashes of (the INIT's source port, its destination port) and its
- * destination; `warmed`: the batch's warming has loaded their buckets.
+ * destination.
  */
 static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 			      uint32_t itag, const struct assoc *sibling,
-			      const struct assoc_pair_hash *pair, bool warmed)
+			      const struct assoc_pair_hash *pair)
 {
 	struct engine *e = x->e;
 	const struct engine_config *c = &e->conf;
@@ -375,13 +375,13 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 			pub_of[i] = pub_of[first];
 		}
 	}
-	/* Its buckets load while the port bindings are looked at (the
-	 * warming's, batch_warm.c, loaded the INIT's own port's and its
-	 * tag's already). */
-	if (preferred == pair->port_a && !warmed)
+	/* Its buckets load while the port bindings are looked at: the
+	 * batch's warming (batch_warm.c) loaded the INIT's own port's, but
+	 * the chunk's other packets may have pushed them out to L2 since. */
+	if (preferred == pair->port_a)
 		assoc_prefetch_ports_h(e->table, ASSOC_KEY_IN_PORTS, pair,
 				       itag);
-	else if (preferred && preferred != pair->port_a)
+	else if (preferred)
 		assoc_prefetch_ports(e->table, ASSOC_KEY_IN_PORTS, preferred,
 				     x->sv.dport, &x->dst, itag);
 	ca.warmed_port = preferred;
@@ -532,7 +532,6 @@ void handshake_init(struct xlate_ctx *x, const struct assoc_pair_hash *pair)
 	const uint8_t *chunk;
 	enum drop_reason r;
 	uint32_t itag;
-	bool warmed = false;
 
 	r = sctp_parse_chunks(&x->sv, e->conf.max_chunks);
 	if (r == DROP_NONE && !sctp_csum_verify(x->sv.sctp, x->sv.len))
@@ -548,10 +547,9 @@ void handshake_init(struct xlate_ctx *x, const struct assoc_pair_hash *pair)
 		struct out_tag_arg ota = { .x = x };
 
 		/* The warming's hashes, if they are this header's. */
-		warmed = pair && pair->port_a == x->sv.sport &&
-			 pair->port_b == x->sv.dport &&
-			 nat_addr_eq(&pair->peer, &x->dst);
-		if (!warmed) {
+		if (!pair || pair->port_a != x->sv.sport ||
+		    pair->port_b != x->sv.dport ||
+		    !nat_addr_eq(&pair->peer, &x->dst)) {
 			assoc_pair_hash(e->table, x->sv.sport, x->sv.dport,
 					&x->dst, itag, &own);
 			pair = &own;
@@ -641,11 +639,11 @@ void handshake_init(struct xlate_ctx *x, const struct assoc_pair_hash *pair)
 		    !handshake_cand_has_tag(e, x->a, itag, true, x->now) &&
 		    handshake_no_restart(e, x->a, x->now) &&
 		    natsupp_disable_restart(chunk))
-			init_outbound_new(x, chunk, itag, x->a, pair, warmed);
+			init_outbound_new(x, chunk, itag, x->a, pair);
 		else if (x->a)
 			init_outbound_existing(x, chunk, itag);
 		else
-			init_outbound_new(x, chunk, itag, NULL, pair, warmed);
+			init_outbound_new(x, chunk, itag, NULL, pair);
 		remember_closed_pair(x, gone);
 		return;
 	}
