@@ -890,9 +890,9 @@ bool assoc_any_cands_of_h(const struct assoc_table *t, enum assoc_key k,
 	return any_cands_of(t, k, h->port_a, h->port_b, h->ports, match, arg);
 }
 
-static inline void pair_hash(const struct assoc_table *t, uint16_t port_a,
-			     uint16_t port_b, const struct nat_addr *peer,
-			     uint32_t tag, struct assoc_pair_hash *h)
+void assoc_pair_hash(const struct assoc_table *t, uint16_t port_a,
+		     uint16_t port_b, const struct nat_addr *peer, uint32_t tag,
+		     struct assoc_pair_hash *h)
 {
 	h->peer = *peer;
 	h->port_a = port_a;
@@ -902,13 +902,6 @@ static inline void pair_hash(const struct assoc_table *t, uint16_t port_a,
 	h->port_key = key_hash(t, ASSOC_KEY_IN_PORTS, port_a, port_b, 0);
 	h->tag = tag;
 	h->tag_key = key_hash(t, ASSOC_KEY_IN_TAG, port_a, port_b, tag);
-}
-
-void assoc_pair_hash(const struct assoc_table *t, uint16_t port_a,
-		     uint16_t port_b, const struct nat_addr *peer, uint32_t tag,
-		     struct assoc_pair_hash *h)
-{
-	pair_hash(t, port_a, port_b, peer, tag, h);
 }
 
 static void prefetch_ports(const struct assoc_table *t, unsigned int d,
@@ -989,15 +982,6 @@ void assoc_warm_tag(const struct assoc_table *t, struct assoc_warm *w,
 	w->key = (uint8_t)k;
 }
 
-void assoc_warm_in_tag_h(const struct assoc_table *t, struct assoc_warm *w,
-			 const struct assoc_pair_hash *h)
-{
-	warm_start(w, &t->buckets[h->tag_key & t->bucket_mask], WARM_TAG, 0,
-		   h->port_a, h->port_b);
-	w->tag = h->tag;
-	w->key = ASSOC_KEY_IN_TAG;
-}
-
 void assoc_warm_peer(const struct assoc_table *t, struct assoc_warm *w,
 		     enum assoc_key k, uint16_t port_a, uint16_t port_b,
 		     const struct nat_addr *peer)
@@ -1040,17 +1024,13 @@ void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 
 void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
 			  uint16_t port_a, uint16_t port_b,
-			  const struct nat_addr *peer, uint32_t tag,
-			  struct assoc_pair_hash *h)
+			  const struct nat_addr *peer)
 {
 	/* The buckets of the two sides differ in the side bit only
 	 * (side_bucket): each index's hash once, for both. */
-	uint32_t ch, ph, kh;
-
-	pair_hash(t, port_a, port_b, peer, tag, h);
-	ch = h->ports;
-	ph = h->peer_h;
-	kh = h->port_key;
+	uint32_t ch = ports_hash(t, port_a, port_b);
+	uint32_t ph = mix32(ch ^ nat_addr_hash(peer, t->seed));
+	uint32_t kh = key_hash(t, ASSOC_KEY_IN_PORTS, port_a, port_b, 0);
 
 	for (unsigned int d = 0; d < 2; d++) {
 		warm_start(&w[2 * d],

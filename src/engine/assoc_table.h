@@ -246,11 +246,11 @@ void assoc_link_all(struct assoc_table *t, struct assoc *a);
  * ASSOC_KEY_IN_TAG key (port_a, port_b, tag).  An INIT from inside looks
  * its pair up, checks it and links the new association by it, some
  * twelve hashings of the same fields; assoc_pair_hash works them out
- * once (the batch's warming already has) for the _h variants below.
+ * once for the _h variants below.
  */
 struct assoc_pair_hash {
 	struct nat_addr peer;
-	uint16_t port_a, port_b; /* port_a 0: none worked out */
+	uint16_t port_a, port_b;
 	uint32_t ports; /* the candidate index's */
 	uint32_t peer_h; /* the peer index's, with peer */
 	uint32_t port_key; /* the port keys' */
@@ -372,21 +372,16 @@ void assoc_warm_cands_bucket(const struct assoc_table *t, enum assoc_key k,
 /* The bucket a new association's port key k will be linked into. */
 void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 			 uint16_t port_a, uint16_t port_b);
-/* assoc_warm_tag for ASSOC_KEY_IN_TAG (h->port_a, h->port_b, h->tag). */
-void assoc_warm_in_tag_h(const struct assoc_table *t, struct assoc_warm *w,
-			 const struct assoc_pair_hash *h);
 /*
  * The same ports on both sides (an INIT from inside that keeps its port):
  * assoc_warm_peer and assoc_warm_cands on ASSOC_KEY_IN_PORTS into w[0]
  * and w[1], on ASSOC_KEY_OUT_PORTS into w[2] and w[3], and
  * assoc_warm_port_key on both.  The candidate walks load the blocks
- * only: an INIT reads no association of them (assoc_any_cands_of).  The
- * hashes it worked out, tag's too, are left in *h (assoc_pair_hash).
+ * only: an INIT reads no association of them (assoc_any_cands_of).
  */
 void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
 			  uint16_t port_a, uint16_t port_b,
-			  const struct nat_addr *peer, uint32_t tag,
-			  struct assoc_pair_hash *h);
+			  const struct nat_addr *peer);
 /*
  * A candidate walk (assoc_warm_cands) that has read a block on its key:
  * true, with the port of that association's other side in *port (the

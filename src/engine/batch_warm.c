@@ -161,11 +161,11 @@ static void plan_init_out(const struct engine *e, const struct warm_peek *p,
 	}
 	/* The public port it would keep is its inside port: both sides'
 	 * keys are (sport, dport). */
-	assoc_warm_port_pair(t, &bw->w[bw->n], p->sport, p->dport, &p->dst,
-			     p->itag, &bw->pair);
+	assoc_warm_port_pair(t, &bw->w[bw->n], p->sport, p->dport, &p->dst);
 	bw->n += 4;
 	if (p->itag)
-		assoc_warm_in_tag_h(t, warm_slot(bw), &bw->pair);
+		assoc_warm_tag(t, warm_slot(bw), ASSOC_KEY_IN_TAG, p->sport,
+			       p->dport, p->itag);
 	plan_binds(e, &p->src, p->sport, bw);
 }
 
@@ -192,7 +192,6 @@ bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 	bw->ack_tag = 0;
 	bw->confirm = false;
 	bw->src_mapped = false;
-	bw->pair.port_a = 0;
 	here = out ? p.sport : p.dport;
 	peer = out ? p.dport : p.sport;
 	switch (p.type) {

@@ -33,9 +33,6 @@ struct batch_warm {
 	bool src_mapped;
 	struct nat_addr src;
 	struct src_map src_map;
-	/* The same INIT's port pair hashes (assoc_warm_port_pair), which
-	 * handshake_init takes if they are its own; port_a 0: none. */
-	struct assoc_pair_hash pair;
 };
 
 /* Reads pkt's headers and starts loading the buckets of its lookups;

@@ -630,7 +630,7 @@ static void process(struct engine *e, struct engine_pkt *pkt,
 		return;
 	}
 	if (x.sv.first_type == SCTP_CID_INIT) {
-		handshake_init(&x, warm ? &warm->pair : NULL);
+		handshake_init(&x);
 		return;
 	}
 

@@ -224,9 +224,7 @@ void local_remove(struct engine *e, struct assoc *a, int i);
 void local_truncate(struct engine *e, struct assoc *a, int n);
 
 /* handshake.c: INIT and INIT ACK in both directions. */
-/* pair: the INIT's port pair hashes if the batch's warming has them
- * (batch_warm.h), else NULL. */
-void handshake_init(struct xlate_ctx *x, const struct assoc_pair_hash *pair);
+void handshake_init(struct xlate_ctx *x);
 enum drop_reason handshake_init_ack(struct xlate_ctx *x);
 void handshake_clear_prev_tags(struct engine *e, struct assoc *a);
 

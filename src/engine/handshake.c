@@ -524,11 +524,12 @@ static void remember_closed_pair(struct xlate_ctx *x, const uint32_t gone[2])
 				    gone[0], gone[1]);
 }
 
-void handshake_init(struct xlate_ctx *x, const struct assoc_pair_hash *pair)
+void handshake_init(struct xlate_ctx *x)
 {
 	struct engine *e = x->e;
 	uint32_t gone[2] = { 0, 0 }; /* a released closed association's */
-	struct assoc_pair_hash own;
+	/* The port pair hashes of an INIT from inside. */
+	struct assoc_pair_hash pair;
 	const uint8_t *chunk;
 	enum drop_reason r;
 	uint32_t itag;
@@ -546,23 +547,17 @@ void handshake_init(struct xlate_ctx *x, const struct assoc_pair_hash *pair)
 	if (x->dir == ENGINE_OUTBOUND) {
 		struct out_tag_arg ota = { .x = x };
 
-		/* The warming's hashes, if they are this header's. */
-		if (!pair || pair->port_a != x->sv.sport ||
-		    pair->port_b != x->sv.dport ||
-		    !nat_addr_eq(&pair->peer, &x->dst)) {
-			assoc_pair_hash(e->table, x->sv.sport, x->sv.dport,
-					&x->dst, itag, &own);
-			pair = &own;
-		}
+		assoc_pair_hash(e->table, x->sv.sport, x->sv.dport, &x->dst,
+				itag, &pair);
 		/* A retransmission first: with restart disabled, one
 		 * endpoint pair may have several associations.  The walk
 		 * asks about every association on the chain, so when none
 		 * had the INIT's endpoints a second would find none. */
-		x->a = assoc_lookup_peer_h(e->table, ASSOC_KEY_OUT_PORTS, pair,
+		x->a = assoc_lookup_peer_h(e->table, ASSOC_KEY_OUT_PORTS, &pair,
 					   out_match_tag, &ota);
 		if (!x->a && ota.saw_endpoints)
 			x->a = assoc_lookup_peer_h(e->table,
-						   ASSOC_KEY_OUT_PORTS, pair,
+						   ASSOC_KEY_OUT_PORTS, &pair,
 						   out_match, x);
 	} else {
 		x->a = assoc_lookup_peer(e->table, ASSOC_KEY_IN_PORTS,
@@ -639,11 +634,11 @@ void handshake_init(struct xlate_ctx *x, const struct assoc_pair_hash *pair)
 		    !handshake_cand_has_tag(e, x->a, itag, true, x->now) &&
 		    handshake_no_restart(e, x->a, x->now) &&
 		    natsupp_disable_restart(chunk))
-			init_outbound_new(x, chunk, itag, x->a, pair);
+			init_outbound_new(x, chunk, itag, x->a, &pair);
 		else if (x->a)
 			init_outbound_existing(x, chunk, itag);
 		else
-			init_outbound_new(x, chunk, itag, NULL, pair);
+			init_outbound_new(x, chunk, itag, NULL, &pair);
 		remember_closed_pair(x, gone);
 		return;
 	}

@@ -7,8 +7,17 @@
 
 #include "engine_impl.h"
 
-void local_add(struct engine *e, struct assoc *a, const struct nat_addr *inside,
-	       const struct nat_addr *public_, int8_t uplink)
+/*
+ * Out of line, as it was before pub_table_ref grew its recent entries:
+ * LTO otherwise inlines it into xlate_commit and engine_process, which
+ * reach it only for an address joining an association, and the DATA
+ * path's registers were allocated worse for it (bench_engine, README
+ * Performance).
+ */
+__attribute__((noinline)) void local_add(struct engine *e, struct assoc *a,
+					 const struct nat_addr *inside,
+					 const struct nat_addr *public_,
+					 int8_t uplink)
 {
 	struct assoc_local *l = &a->locals[a->n_locals];
 
