@@ -500,6 +500,19 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 		    (v != theirs && cand_more_find(c, v) < 0) ||
 		    (!out && !inb && !c->collided))
 			return CAND_NONE;
+		/*
+		 * With its receiver's tag of the association's own pair,
+		 * live or closed, it is that pair's COOKIE ECHO, sent again
+		 * or late, and lookup() judges it so (not once the pair has
+		 * closed, say).  An endpoint answers INITs with its own tag
+		 * only while its handshake lasts (RFC 9260 5.2.1), and with
+		 * new tags once the pair is agreed (5.2.2): a candidate
+		 * holding that tag with another is made of answers sent
+		 * before, to INITs their sender has given up (5.1).
+		 */
+		if (handshake_assoc_live(a) &&
+		    v == (out ? a->tag_peer : a->tag_inside))
+			return CAND_NONE;
 		op = CAND_SELECT;
 		break;
 	default:
