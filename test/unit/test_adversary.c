@@ -60,13 +60,14 @@ Test(adversary, seeded_schedules, .timeout = 120)
 				 sizeof(seeds) - strlen(seeds), " %llu(%d)",
 				 (unsigned long long)seed, inv);
 	}
-	fprintf(stderr, "adversary: %llu schedules, %llu steps, %llu "
+	fprintf(stderr,
+		"adversary: %llu schedules, %llu steps, %llu "
 		"legitimate packets (%llu required), %llu forged (%llu "
 		"allowed through), %llu answers to forgeries, %llu "
 		"handshakes, %llu restarts, %llu collisions, %llu shutdowns, "
-		"%llu ASCONFs, %llu messages delivered\n",
-		(unsigned long long)(hi - lo + 1),
-		(unsigned long long)st.steps,
+		"%llu ASCONFs, %llu handshakes given up, %llu messages "
+		"delivered\n",
+		(unsigned long long)(hi - lo + 1), (unsigned long long)st.steps,
 		(unsigned long long)st.legit_pkts,
 		(unsigned long long)st.must_pass,
 		(unsigned long long)st.attack_pkts,
@@ -77,6 +78,7 @@ Test(adversary, seeded_schedules, .timeout = 120)
 		(unsigned long long)st.collisions,
 		(unsigned long long)st.shutdowns,
 		(unsigned long long)st.asconfs,
+		(unsigned long long)st.init_give_ups,
 		(unsigned long long)st.data_delivered);
 	for (int i = 1; i < ADV_INV__COUNT; i++)
 		if (by_inv[i])
