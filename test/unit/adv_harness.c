@@ -1533,6 +1533,25 @@ static bool box_holds_prev(const struct world *w)
 	       engine_foreach_assoc(w->e, held_one, pair) > 0;
 }
 
+/*
+ * Does the box hold the pair the peer is ESTABLISHED with?  The inside
+ * host may have left it unseen: it gives a handshake up after
+ * Max.Init.Retransmits and says nothing (RFC 9260 5.1), also when the
+ * peer took its COOKIE ECHO and only the COOKIE ACKs were lost after the
+ * box.  Until the host's new INIT restarts the association at the peer
+ * (5.2.2), or the peer's retransmissions give it up (8.2), that pair is
+ * as live as any the box can know of: a packet with its tag toward the
+ * inside host is one the peer would send.
+ */
+static bool box_holds_peers_pair(const struct world *w)
+{
+	const struct ep *z = &w->ep[WHO_Z];
+	uint32_t pair[2] = { z->peer_tag, z->my_tag };
+
+	return z->st >= EP_ESTABLISHED && z->peer_tag &&
+	       engine_foreach_assoc(w->e, held_one, pair) > 0;
+}
+
 /* May a forged packet that the box forwarded pass (a live tag between
  * the association's addresses and ports)? */
 static bool forged_may_pass(const struct world *w, const struct pview *v)
@@ -1560,11 +1579,13 @@ static bool forged_may_pass(const struct world *w, const struct pview *v)
 	bool live_addrs = in_list(z->addrs, z->n_addrs, v->src) &&
 			  v->sport == ZPORT && v->dport == w->pub_port &&
 			  a_addr;
-	bool live_tag = (a->st != EP_CLOSED &&
-			 v->vtag == (tbit ? a->peer_tag : a->my_tag)) ||
-			(w->box_assoc &&
-			 v->vtag == (tbit ? w->agreed_z : w->agreed_a)) ||
-			prev_tag;
+	bool live_tag =
+		(a->st != EP_CLOSED &&
+		 v->vtag == (tbit ? a->peer_tag : a->my_tag)) ||
+		(w->box_assoc &&
+		 v->vtag == (tbit ? w->agreed_z : w->agreed_a)) ||
+		prev_tag ||
+		(!tbit && v->vtag == z->peer_tag && box_holds_peers_pair(w));
 
 	if (init)
 		live_tag = true;	/* a restart looks just like it */
