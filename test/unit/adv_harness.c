@@ -122,6 +122,7 @@ struct world {
 	uint64_t now;
 	uint64_t step;
 	uint64_t rng;
+	uint32_t max_init_retx; /* Max.Init.Retransmits of both ends */
 	bool reacting;		/* endpoint input caused by a forgery */
 	bool box_assoc;		/* the box holds the endpoints' association */
 	/* The tags both ends last agreed on: during a restart the box
@@ -806,7 +807,7 @@ static void ep_timeout(struct world *w, struct ep *e)
 	switch (e->st) {
 	case EP_COOKIE_WAIT:
 	case EP_COOKIE_ECHOED:
-		if (++e->init_retx > INIT_RETX_MAX) {
+		if (++e->init_retx > w->max_init_retx) {
 			/*
 			 * RFC 9260 5.1: after Max.Init.Retransmits the
 			 * endpoint aborts the initialization (no ABORT goes
@@ -2064,6 +2065,12 @@ static void check_bindings(struct world *w)
 int adv_run(const uint8_t *sched, size_t len, struct adv_report *rep,
 	    struct adv_stats *stats)
 {
+	return adv_run_retx(sched, len, INIT_RETX_MAX, rep, stats);
+}
+
+int adv_run_retx(const uint8_t *sched, size_t len, uint32_t max_init_retx,
+		 struct adv_report *rep, struct adv_stats *stats)
+{
 	static struct world w;
 	struct adv_stats dummy;
 	struct engine_config c;
@@ -2074,6 +2081,7 @@ int adv_run(const uint8_t *sched, size_t len, struct adv_report *rep,
 	memset(&dummy, 0, sizeof(dummy));
 	w.rep = rep;
 	w.st = stats ? stats : &dummy;
+	w.max_init_retx = max_init_retx;
 	w.s = sched;
 	w.slen = len;
 	for (size_t i = 0; i < len && i < 8; i++)
