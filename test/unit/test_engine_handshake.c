@@ -1894,6 +1894,27 @@ Test(handshake, closed_pairs_cookie_echo_selects_no_late_answer)
 	engine_destroy(e);
 }
 
+/*
+ * While the association lives, a pair sharing its tag is no stale one:
+ * the inside host, its COOKIE ACK lost after the box, is still in
+ * COOKIE-ECHOED when the peer restarts, and answers the peer's INIT
+ * with its own tag, the live one (RFC 9260 5.2.1).  The peer's COOKIE
+ * ECHO with that tag selects the restart's pair, and the inside host's
+ * COOKIE ACK confirms it (5.2.4 B at the inside host).
+ */
+Test(handshake, restart_answered_from_cookie_echoed_keeps_the_live_tag)
+{
+	const uint32_t tp2 = 0x22000002u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 2 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp2, TI, 2 * FX_SEC, &p));
+	restart_completes(e, port, TI, tp2, 3 * FX_SEC);
+	engine_destroy(e);
+}
+
 /* The same for the peer's SHUTDOWN and its COOKIE ECHO. */
 Test(handshake, peer_cookie_echo_after_its_shutdown_goes_nowhere)
 {
