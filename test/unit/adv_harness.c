@@ -96,6 +96,8 @@ struct ep {
 	/* T1-init or T1-cookie expiries in this state of this attempt. */
 	uint32_t init_retx;
 	uint64_t t1_sent_step; /* its last INIT / COOKIE ECHO */
+	/* The pair it was ESTABLISHED with before a restart replaced it. */
+	uint32_t left_tag, left_peer;
 	/* ASCONF (RFC 5061): one outstanding request. */
 	bool asconf_out, asconf_auth;
 	uint32_t asconf_serial, asconf_addr, peer_serial;
@@ -923,6 +925,10 @@ static void cookie_echo_in(struct world *w, struct ep *e, const struct pview *v)
 		if (n_own > e->n_addrs)
 			n_own = e->n_addrs;
 		memcpy(own, e->addrs, sizeof(own));
+		if (e->st >= EP_ESTABLISHED) {
+			e->left_tag = e->my_tag;
+			e->left_peer = e->peer_tag;
+		}
 		ep_reset(e);
 		ep_base_addrs(w, e);
 		if (n_own > e->n_addrs) {
@@ -1553,6 +1559,27 @@ static bool box_holds_peers_pair(const struct world *w)
 	       engine_foreach_assoc(w->e, held_one, pair) > 0;
 }
 
+/*
+ * Is v's tag the inside host's in a pair an endpoint left for a restart,
+ * the box still holding it, the restart's COOKIE ACK not yet past?  The
+ * endpoint held it ESTABLISHED, so the box took it rightly, and keeps it
+ * until that COOKIE ACK passes (RFC 9260 5.2.4 A; a restart may fail).
+ * The other end need not hold it any more, nor ever have: after an INIT
+ * collision it may have given its COOKIE ECHO up (5.1) before the COOKIE
+ * ACK reached it, and started again.
+ */
+static bool box_holds_left_pair(const struct world *w, uint32_t vtag)
+{
+	const struct ep *a = &w->ep[WHO_A], *z = &w->ep[WHO_Z];
+	uint32_t by_a[2] = { a->left_tag, a->left_peer };
+	uint32_t by_z[2] = { z->left_peer, z->left_tag };
+
+	return (a->left_tag && vtag == a->left_tag &&
+		engine_foreach_assoc(w->e, held_one, by_a) > 0) ||
+	       (z->left_peer && vtag == z->left_peer &&
+		engine_foreach_assoc(w->e, held_one, by_z) > 0);
+}
+
 /* May a forged packet that the box forwarded pass (a live tag between
  * the association's addresses and ports)? */
 static bool forged_may_pass(const struct world *w, const struct pview *v)
@@ -1586,7 +1613,8 @@ static bool forged_may_pass(const struct world *w, const struct pview *v)
 		(w->box_assoc &&
 		 v->vtag == (tbit ? w->agreed_z : w->agreed_a)) ||
 		prev_tag ||
-		(!tbit && v->vtag == z->peer_tag && box_holds_peers_pair(w));
+		(!tbit && v->vtag == z->peer_tag && box_holds_peers_pair(w)) ||
+		(!tbit && box_holds_left_pair(w, v->vtag));
 
 	if (init)
 		live_tag = true;	/* a restart looks just like it */
