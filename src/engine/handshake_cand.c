@@ -500,6 +500,21 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 		    (v != theirs && cand_more_find(c, v) < 0) ||
 		    (!out && !inb && !c->collided))
 			return CAND_NONE;
+		/*
+		 * With its receiver's tag of an association that has
+		 * closed, it is that association's COOKIE ECHO, late, and
+		 * lookup() drops it as such.  Both ends have left the pair
+		 * (ABORT, SHUTDOWN COMPLETE) and answer INITs with new tags
+		 * (RFC 9260 5.1, 5.2.2): a candidate holding that tag with
+		 * another is made of answers sent before, to INITs their
+		 * sender has given up (5.1).  Not while the association
+		 * lives: an end whose COOKIE ACK was lost is still in
+		 * COOKIE-ECHOED and answers a restart with the live tag
+		 * (5.2.1).
+		 */
+		if (a->state == ASSOC_CLOSED && handshake_assoc_live(a) &&
+		    v == (out ? a->tag_peer : a->tag_inside))
+			return CAND_NONE;
 		op = CAND_SELECT;
 		break;
 	default:

@@ -41,6 +41,12 @@
 #define COOKIE_LEN	(4 * 7 + 4 * MAX_ADDRS)
 #define TRACE_LINES	60
 #define SHUT_RETX_MAX	3
+/*
+ * Max.Init.Retransmits (RFC 9260 16, 8 by default, as in Linux, FreeBSD
+ * and usrsctp): T1-init and T1-cookie expire this many times, each
+ * retransmitting, then the endpoint gives up the attempt (5.1, 6.3.3).
+ */
+#define INIT_RETX_MAX	8
 
 static const char *const adv_inv_names[ADV_INV__COUNT] = {
 #define ADV_INV_NAME(n, s) [ADV_INV_##n] = #n ": " s,
@@ -87,6 +93,11 @@ struct ep {
 	bool data_out;			/* one DATA outstanding */
 	uint32_t data_tsn, data_seq, sent_seq;
 	uint32_t shut_retx;
+	/* T1-init or T1-cookie expiries in this state of this attempt. */
+	uint32_t init_retx;
+	uint64_t t1_sent_step; /* its last INIT / COOKIE ECHO */
+	/* The pair it was ESTABLISHED with before a restart replaced it. */
+	uint32_t left_tag, left_peer;
 	/* ASCONF (RFC 5061): one outstanding request. */
 	bool asconf_out, asconf_auth;
 	uint32_t asconf_serial, asconf_addr, peer_serial;
@@ -98,6 +109,7 @@ struct qpkt {
 	enum who from;
 	bool dup;		/* a copy the network made */
 	bool reaction;		/* an answer to a forged packet */
+	uint64_t sent_step; /* when it left its sender (copies too) */
 	uint32_t id;
 	char what[64];
 };
@@ -112,6 +124,7 @@ struct world {
 	uint64_t now;
 	uint64_t step;
 	uint64_t rng;
+	uint32_t max_init_retx; /* Max.Init.Retransmits of both ends */
 	bool reacting;		/* endpoint input caused by a forgery */
 	bool box_assoc;		/* the box holds the endpoints' association */
 	/* The tags both ends last agreed on: during a restart the box
@@ -463,6 +476,7 @@ static struct qpkt *enqueue(struct world *w, const struct pb *p,
 	q->from = from;
 	q->dup = false;
 	q->reaction = from != WHO_ATT && w->reacting;
+	q->sent_step = w->step;
 	q->id = w->next_id++;
 	snprintf(q->what, sizeof(q->what), "%s", what);
 	return q;
@@ -526,6 +540,7 @@ static void send_init(struct world *w, struct ep *e)
 	init_fixed(&p, SCTP_CID_INIT, e->my_tag, e->init_tsn);
 	for (int i = 0; i < e->n_addrs; i++)
 		param_ip4(&p, e->addrs[i]);
+	e->t1_sent_step = w->step;
 	send_pkt(w, e, &p, "INIT");
 }
 
@@ -618,6 +633,7 @@ static void send_cookie_echo(struct world *w, struct ep *e)
 	start_ep(&p, e, e->peer_tag, 0);
 	pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
 	pb_bytes(&p, e->cookie, COOKIE_LEN);
+	e->t1_sent_step = w->step;
 	send_pkt(w, e, &p, "COOKIE-ECHO");
 }
 
@@ -709,6 +725,7 @@ static void ep_reset(struct ep *e)
 	e->data_out = e->asconf_out = false;
 	e->n_peer = 0;
 	e->shut_retx = 0;
+	e->init_retx = 0;
 }
 
 static void ep_base_addrs(struct world *w, struct ep *e)
@@ -757,14 +774,60 @@ static void ep_established(struct world *w, struct ep *e)
 	(void)w;
 }
 
+/*
+ * The last T1 expiry before an endpoint gives up comes at least RTO.Max
+ * (60 s, RFC 9260 16) after its last INIT or COOKIE ECHO: the RTO
+ * doubles at each expiry (6.3.3 E2, which T1 follows, 5.1) from at least
+ * RTO.Min (1 s) and Max.Init.Retransmits (8) doublings pass RTO.Max.
+ * No network holds a packet that long, so everything the endpoint sent
+ * until then has been delivered or lost; the schedule's steps, which
+ * compress time, must not deliver it after the new attempt's INIT.
+ * Lost, then.
+ */
+static void forget_old_packets(struct world *w, const struct ep *e)
+{
+	int n = 0, kept = 0;
+
+	for (int i = 0; i < w->nq; i++) {
+		if (w->q[i].from == e->who &&
+		    w->q[i].sent_step <= e->t1_sent_step) {
+			n++;
+			continue;
+		}
+		if (kept != i)
+			w->q[kept] = w->q[i];
+		kept++;
+	}
+	w->nq = kept;
+	if (n)
+		trace(w, "network has lost %d older packets of %s", n,
+		      who_names[e->who]);
+}
+
 static void ep_timeout(struct world *w, struct ep *e)
 {
 	switch (e->st) {
 	case EP_COOKIE_WAIT:
-		send_init(w, e);	/* the same tag: RFC 9260 5.1 */
-		break;
 	case EP_COOKIE_ECHOED:
-		send_cookie_echo(w, e);
+		if (++e->init_retx > w->max_init_retx) {
+			/*
+			 * RFC 9260 5.1: after Max.Init.Retransmits the
+			 * endpoint aborts the initialization (no ABORT goes
+			 * out: there is no association) and tells its user,
+			 * which, like an application reconnecting, starts
+			 * again with a new INIT and a new tag.
+			 */
+			trace(w, "%s gives up %s, connects again",
+			      who_names[e->who], ep_state_names[e->st]);
+			w->st->init_give_ups++;
+			forget_old_packets(w, e);
+			ep_connect(w, e);
+			break;
+		}
+		if (e->st == EP_COOKIE_WAIT)
+			send_init(w, e); /* the same tag: RFC 9260 5.1 */
+		else
+			send_cookie_echo(w, e);
 		break;
 	case EP_SHUTDOWN_SENT:
 		send_shutdown(w, e);
@@ -798,36 +861,55 @@ static bool cookie_ok(const struct ep *e, const uint8_t *c, uint16_t len)
 	       cookie_mac(e, c);
 }
 
-static void cookie_echo_in(struct world *w, struct ep *e,
-			   const struct pview *v)
-{
-	const uint8_t *c = v->ch + 4;
-	uint32_t ctag, cpeer;
-	bool adopt = false;
+/* What an endpoint does with a COOKIE ECHO (RFC 9260 5.1 D, 5.2.4). */
+enum cookie_verdict {
+	COOKIE_DISCARD = 0,
+	COOKIE_NEW, /* a new association: listening, 5.1 D */
+	COOKIE_RESTART, /* 5.2.4 A */
+	COOKIE_COLLISION, /* 5.2.4 B */
+	COOKIE_SAME, /* 5.2.4 D: both tags match */
+};
 
-	if (!cookie_ok(e, c, (uint16_t)(v->clen - 4)))
-		return;		/* 5.1.5: a bad MAC is discarded */
+static enum cookie_verdict cookie_verdict(const struct ep *e, uint32_t vtag,
+					  const uint8_t *c, uint16_t len)
+{
+	uint32_t ctag, cpeer;
+
+	if (!cookie_ok(e, c, len))
+		return COOKIE_DISCARD; /* 5.1.5: a bad MAC is discarded */
 	ctag = get32(c);
 	cpeer = get32(c + 4);
-	if (v->vtag != ctag)
-		return;
-	if (e->st == EP_CLOSED) {
-		if (e->who != WHO_Z)
-			return;	/* A does not listen: out of the blue */
-		adopt = true;
-	} else if (e->my_tag != ctag && e->peer_tag != cpeer) {
+	if (vtag != ctag)
+		return COOKIE_DISCARD;
+	if (e->st == EP_CLOSED) /* A does not listen: out of the blue */
+		return e->who == WHO_Z ? COOKIE_NEW : COOKIE_DISCARD;
+	if (e->my_tag != ctag && e->peer_tag != cpeer)
 		/* 5.2.4 A: the peer restarted; the tie-tag must match. */
-		if (get32(c + 20) != e->my_tag)
-			return;
-		adopt = true;
+		return get32(c + 20) == e->my_tag ? COOKIE_RESTART :
+						    COOKIE_DISCARD;
+	if (e->my_tag == ctag && e->peer_tag != cpeer)
+		return COOKIE_COLLISION;
+	if (e->my_tag != ctag)
+		return COOKIE_DISCARD; /* 5.2.4 C */
+	return COOKIE_SAME;
+}
+
+static void cookie_echo_in(struct world *w, struct ep *e, const struct pview *v)
+{
+	const uint8_t *c = v->ch + 4;
+	enum cookie_verdict cv;
+	bool adopt;
+
+	cv = cookie_verdict(e, v->vtag, c, (uint16_t)(v->clen - 4));
+	if (cv == COOKIE_DISCARD)
+		return;
+	adopt = cv != COOKIE_SAME;
+	if (cv == COOKIE_RESTART) {
 		w->st->restarts++;
 		trace(w, "%s: peer restart (5.2.4 A)", who_names[e->who]);
-	} else if (e->my_tag == ctag && e->peer_tag != cpeer) {
-		adopt = true;	/* 5.2.4 B: collision */
+	} else if (cv == COOKIE_COLLISION) {
 		w->st->collisions++;
 		trace(w, "%s: INIT collision (5.2.4 B)", who_names[e->who]);
-	} else if (e->my_tag != ctag) {
-		return;		/* 5.2.4 C: discard */
 	}
 	if (adopt) {
 		int n = (int)(get32(c + 16) & 0xffff);
@@ -843,14 +925,18 @@ static void cookie_echo_in(struct world *w, struct ep *e,
 		if (n_own > e->n_addrs)
 			n_own = e->n_addrs;
 		memcpy(own, e->addrs, sizeof(own));
+		if (e->st >= EP_ESTABLISHED) {
+			e->left_tag = e->my_tag;
+			e->left_peer = e->peer_tag;
+		}
 		ep_reset(e);
 		ep_base_addrs(w, e);
 		if (n_own > e->n_addrs) {
 			memcpy(e->addrs, own, sizeof(own));
 			e->n_addrs = n_own;
 		}
-		e->my_tag = ctag;
-		e->peer_tag = cpeer;
+		e->my_tag = get32(c);
+		e->peer_tag = get32(c + 4);
 		e->next_tsn = get32(c + 8);
 		e->peer_cum = get32(c + 12) - 1;
 		e->peer_port = v->sport;
@@ -895,6 +981,8 @@ static void init_ack_in(struct world *w, struct ep *e, const struct pview *v)
 	}
 	e->peer_port = v->sport;
 	e->st = EP_COOKIE_ECHOED;
+	/* T1-init stops, T1-cookie starts with its own count (5.1 C). */
+	e->init_retx = 0;
 	send_cookie_echo(w, e);
 }
 
@@ -1141,6 +1229,40 @@ static bool inside_known(const struct world *w, const struct pview *v,
 	       pub_of(w, inside_of(w, v->dst)) == v->dst;
 }
 
+/* The State Cookie an INIT ACK carries, NULL if none of ours. */
+static const uint8_t *init_ack_cookie(const struct pview *v)
+{
+	for (uint32_t off = 20; off + 4 <= v->clen;) {
+		const uint8_t *pp = v->ch + off;
+		uint16_t pl = get16(pp + 2);
+
+		if (pl < 4)
+			break;
+		if (get16(pp) == SCTP_PARAM_STATE_COOKIE &&
+		    pl == 4 + COOKIE_LEN && off + pl <= v->clen)
+			return pp + 4;
+		off += (pl + 3u) & ~3u;
+	}
+	return NULL;
+}
+
+/*
+ * Can the cookie still set an association up at the end that made it?
+ * An INIT ACK and the COOKIE ECHO that returns its cookie are needed
+ * only then.  Once that end has given its attempt up (RFC 9260 5.1: after
+ * Max.Init.Retransmits it aborts the initialization) and started another
+ * with a new tag, neither the cookie's tags nor its Tie-Tags match its
+ * new state, and it silently discards the COOKIE ECHO (5.2.4: every
+ * combination but A to D); its partner, which took the INIT ACK, times
+ * out and starts again too.  The box may pass such a packet or not.
+ */
+static bool cookie_takes(const struct ep *maker, uint32_t vtag,
+			 const uint8_t *c, uint32_t len)
+{
+	return c && len == COOKIE_LEN &&
+	       cookie_verdict(maker, vtag, c, (uint16_t)len) != COOKIE_DISCARD;
+}
+
 static bool must_pass(const struct world *w, const struct qpkt *q)
 {
 	const struct ep *s, *r;
@@ -1157,9 +1279,12 @@ static bool must_pass(const struct world *w, const struct qpkt *q)
 		       get32(v.ch + 4) == s->my_tag &&
 		       (q->from == WHO_A || w->box_assoc);
 	case SCTP_CID_INIT_ACK:
-		return r->st == EP_COOKIE_WAIT && v.vtag == r->my_tag;
+		return r->st == EP_COOKIE_WAIT && v.vtag == r->my_tag &&
+		       cookie_takes(s, get32(v.ch + 4), init_ack_cookie(&v),
+				    COOKIE_LEN);
 	case SCTP_CID_COOKIE_ECHO:
-		return s->st == EP_COOKIE_ECHOED && v.vtag == s->peer_tag;
+		return s->st == EP_COOKIE_ECHOED && v.vtag == s->peer_tag &&
+		       cookie_takes(r, v.vtag, v.ch + 4, v.clen - 4u);
 	case SCTP_CID_COOKIE_ACK:
 		return r->st == EP_COOKIE_ECHOED && v.vtag == r->my_tag;
 	case SCTP_CID_SHUTDOWN_COMPLETE:
@@ -1415,6 +1540,46 @@ static bool box_holds_prev(const struct world *w)
 	       engine_foreach_assoc(w->e, held_one, pair) > 0;
 }
 
+/*
+ * Does the box hold the pair the peer is ESTABLISHED with?  The inside
+ * host may have left it unseen: it gives a handshake up after
+ * Max.Init.Retransmits and says nothing (RFC 9260 5.1), also when the
+ * peer took its COOKIE ECHO and only the COOKIE ACKs were lost after the
+ * box.  Until the host's new INIT restarts the association at the peer
+ * (5.2.2), or the peer's retransmissions give it up (8.2), that pair is
+ * as live as any the box can know of: a packet with its tag toward the
+ * inside host is one the peer would send.
+ */
+static bool box_holds_peers_pair(const struct world *w)
+{
+	const struct ep *z = &w->ep[WHO_Z];
+	uint32_t pair[2] = { z->peer_tag, z->my_tag };
+
+	return z->st >= EP_ESTABLISHED && z->peer_tag &&
+	       engine_foreach_assoc(w->e, held_one, pair) > 0;
+}
+
+/*
+ * Is v's tag the inside host's in a pair an endpoint left for a restart,
+ * the box still holding it, the restart's COOKIE ACK not yet past?  The
+ * endpoint held it ESTABLISHED, so the box took it rightly, and keeps it
+ * until that COOKIE ACK passes (RFC 9260 5.2.4 A; a restart may fail).
+ * The other end need not hold it any more, nor ever have: after an INIT
+ * collision it may have given its COOKIE ECHO up (5.1) before the COOKIE
+ * ACK reached it, and started again.
+ */
+static bool box_holds_left_pair(const struct world *w, uint32_t vtag)
+{
+	const struct ep *a = &w->ep[WHO_A], *z = &w->ep[WHO_Z];
+	uint32_t by_a[2] = { a->left_tag, a->left_peer };
+	uint32_t by_z[2] = { z->left_peer, z->left_tag };
+
+	return (a->left_tag && vtag == a->left_tag &&
+		engine_foreach_assoc(w->e, held_one, by_a) > 0) ||
+	       (z->left_peer && vtag == z->left_peer &&
+		engine_foreach_assoc(w->e, held_one, by_z) > 0);
+}
+
 /* May a forged packet that the box forwarded pass (a live tag between
  * the association's addresses and ports)? */
 static bool forged_may_pass(const struct world *w, const struct pview *v)
@@ -1442,11 +1607,14 @@ static bool forged_may_pass(const struct world *w, const struct pview *v)
 	bool live_addrs = in_list(z->addrs, z->n_addrs, v->src) &&
 			  v->sport == ZPORT && v->dport == w->pub_port &&
 			  a_addr;
-	bool live_tag = (a->st != EP_CLOSED &&
-			 v->vtag == (tbit ? a->peer_tag : a->my_tag)) ||
-			(w->box_assoc &&
-			 v->vtag == (tbit ? w->agreed_z : w->agreed_a)) ||
-			prev_tag;
+	bool live_tag =
+		(a->st != EP_CLOSED &&
+		 v->vtag == (tbit ? a->peer_tag : a->my_tag)) ||
+		(w->box_assoc &&
+		 v->vtag == (tbit ? w->agreed_z : w->agreed_a)) ||
+		prev_tag ||
+		(!tbit && v->vtag == z->peer_tag && box_holds_peers_pair(w)) ||
+		(!tbit && box_holds_left_pair(w, v->vtag));
 
 	if (init)
 		live_tag = true;	/* a restart looks just like it */
@@ -1925,6 +2093,12 @@ static void check_bindings(struct world *w)
 int adv_run(const uint8_t *sched, size_t len, struct adv_report *rep,
 	    struct adv_stats *stats)
 {
+	return adv_run_retx(sched, len, INIT_RETX_MAX, rep, stats);
+}
+
+int adv_run_retx(const uint8_t *sched, size_t len, uint32_t max_init_retx,
+		 struct adv_report *rep, struct adv_stats *stats)
+{
 	static struct world w;
 	struct adv_stats dummy;
 	struct engine_config c;
@@ -1935,6 +2109,7 @@ int adv_run(const uint8_t *sched, size_t len, struct adv_report *rep,
 	memset(&dummy, 0, sizeof(dummy));
 	w.rep = rep;
 	w.st = stats ? stats : &dummy;
+	w.max_init_retx = max_init_retx;
 	w.s = sched;
 	w.slen = len;
 	for (size_t i = 0; i < len && i < 8; i++)

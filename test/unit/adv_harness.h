@@ -52,6 +52,7 @@ struct adv_stats {
 	uint64_t reactions;		/* endpoint answers to forgeries */
 	uint64_t handshakes;		/* both ends reached ESTABLISHED */
 	uint64_t restarts, collisions, shutdowns, asconfs;
+	uint64_t init_give_ups; /* Max.Init.Retransmits reached */
 	uint64_t data_delivered;
 };
 
@@ -70,6 +71,16 @@ struct adv_report {
  */
 int adv_run(const uint8_t *sched, size_t len, struct adv_report *rep,
 	    struct adv_stats *stats);
+
+/*
+ * The same with both endpoints' Max.Init.Retransmits (RFC 9260 16; an
+ * application may set it, sinit_max_attempts in RFC 6458 8.1.3):
+ * adv_run uses the default, 8.  UINT32_MAX retransmits without end, as
+ * the model did before it kept to the bound: schedules found then
+ * replay so.
+ */
+int adv_run_retx(const uint8_t *sched, size_t len, uint32_t max_init_retx,
+		 struct adv_report *rep, struct adv_stats *stats);
 
 /* A schedule of len bytes from a seed (deterministic). */
 void adv_schedule_from_seed(uint64_t seed, uint8_t *buf, size_t len);

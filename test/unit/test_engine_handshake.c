@@ -1852,6 +1852,69 @@ Test(handshake, cookie_echo_after_its_senders_shutdown_goes_nowhere)
 	engine_destroy(e);
 }
 
+/*
+ * Nor once the association has closed, whatever candidate its tag
+ * selects.  The inside host gave its first INIT up (RFC 9260 5.1,
+ * Max.Init.Retransmits) and tried again, while the peer, in COOKIE-WAIT
+ * after its own INIT, answered both with its tag (5.2.1); the second
+ * attempt completed and both ends shut it down.  Then the peer's answer
+ * to a late copy of the first INIT filled that INIT's candidate with
+ * the closed pair's peer tag, and a late copy of the inside host's
+ * COOKIE ECHO of the closed pair selected it: it set the association up
+ * again at the listening peer, alone (5.1 D; the harness's
+ * fuzz_adversary-init-copy-after-close-2 under that retransmission
+ * bound).
+ */
+Test(handshake, closed_pairs_cookie_echo_selects_no_late_answer)
+{
+	const uint32_t ti0 = 0x11000000u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, ti0, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, TP, NULL, FX_SEC));
+	expect_fwd(out_init(e, HOST, PEER1, TI, 2 * FX_SEC, &p));
+	cr_assert_eq(pkt_sport(p.buf), port);
+	host_attempt_completes(e, port, TI, TP, 2 * FX_SEC);
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 4 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_SHUTDOWN_ACK, 0,
+			    4 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN_COMPLETE,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 4 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	/* Whether it passes or not, the inside host discards it (5.2.3). */
+	in_init_ack(e, PEER1, port, ti0, TP, peer1_only, 5 * FX_SEC);
+	cr_assert_neq(out_cookie_echo(e, TP, 5 * FX_SEC).action, ENGINE_FORWARD,
+		      "the closed pair's COOKIE ECHO");
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	engine_destroy(e);
+}
+
+/*
+ * While the association lives, a pair sharing its tag is no stale one:
+ * the inside host, its COOKIE ACK lost after the box, is still in
+ * COOKIE-ECHOED when the peer restarts, and answers the peer's INIT
+ * with its own tag, the live one (RFC 9260 5.2.1).  The peer's COOKIE
+ * ECHO with that tag selects the restart's pair, and the inside host's
+ * COOKIE ACK confirms it (5.2.4 B at the inside host).
+ */
+Test(handshake, restart_answered_from_cookie_echoed_keeps_the_live_tag)
+{
+	const uint32_t tp2 = 0x22000002u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 2 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp2, TI, 2 * FX_SEC, &p));
+	restart_completes(e, port, TI, tp2, 3 * FX_SEC);
+	engine_destroy(e);
+}
+
 /* The same for the peer's SHUTDOWN and its COOKIE ECHO. */
 Test(handshake, peer_cookie_echo_after_its_shutdown_goes_nowhere)
 {
