@@ -22,6 +22,9 @@ void assoc_state_update(struct xlate_ctx *x)
 	struct engine *e = x->e;
 	struct assoc *a = x->a;
 
+	/* Another association's close (engine.c, lookup_closed_pair). */
+	if (x->closed_pair)
+		return;
 	if (n[ENGINE_CS_ABORT] || n[ENGINE_CS_SHUTDOWN_COMPLETE]) {
 		engine_end_assoc(e, a, n[ENGINE_CS_ABORT] ? ENGINE_EVR_ABORT :
 				 ENGINE_EVR_SHUTDOWN, x->now);

@@ -439,6 +439,57 @@ static struct assoc *lookup(struct xlate_ctx *x)
 	return a;
 }
 
+/*
+ * The end of a closed association whose mapping a new one has taken
+ * (handshake.c, remember_closed_pair): the inside host reconnects from
+ * the same port after its SHUTDOWN COMPLETE, which the box passed, was
+ * lost beyond it.  The peer, still in SHUTDOWN-ACK-SENT, answers the new
+ * INIT with its SHUTDOWN ACK again (RFC 9260 9.2), which the inside host,
+ * in COOKIE-WAIT, answers with a SHUTDOWN COMPLETE with the T bit (8.4
+ * (5), 8.5.1 C); until that reaches the peer, the peer discards every
+ * INIT of the new attempt.  So a packet holding nothing but a SHUTDOWN
+ * ACK or SHUTDOWN COMPLETE, with a tag of the pair the association
+ * remembers as dead (the receiver's, or with the T bit the sender's,
+ * 8.5.1), between the association's own addresses, is translated as the
+ * closed one would have been, and changes nothing (x->closed_pair,
+ * assoc_state_update): neither chunk sets anything up, and the receiver
+ * checks the tag.
+ */
+static bool closed_pair_matches(const struct assoc *a, void *arg)
+{
+	const struct xlate_ctx *x = arg;
+	bool out = x->dir == ENGINE_OUTBOUND;
+	bool tbit = x->sv.first_flags & SCTP_FLAG_T;
+
+	return assoc_tag_gone(x->e->table, a, x->sv.vtag, out == tbit) &&
+	       peer_matches(a, arg) &&
+	       (out ? assoc_find_local_inside(a, &x->src) :
+		      assoc_find_local_public(&x->e->pubs, a, &x->dst)) >= 0;
+}
+
+static bool lookup_closed_pair(struct xlate_ctx *x)
+{
+	const uint32_t ends = 1u << ENGINE_CS_SHUTDOWN_ACK |
+			      1u << ENGINE_CS_SHUTDOWN_COMPLETE;
+	bool out = x->dir == ENGINE_OUTBOUND;
+	struct assoc *a;
+
+	if (!x->sv.vtag ||
+	    sctp_parse_chunks(&x->sv, x->e->conf.max_chunks) != DROP_NONE ||
+	    (x->sv.cats & ~ends))
+		return false;
+	a = assoc_lookup_ports(x->e->table,
+			       out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
+			       out ? x->sv.sport : x->sv.dport,
+			       out ? x->sv.dport : x->sv.sport,
+			       closed_pair_matches, x);
+	if (!a)
+		return false;
+	x->a = a;
+	x->closed_pair = true;
+	return true;
+}
+
 static void no_state(struct xlate_ctx *x)
 {
 	uint16_t here = x->dir == ENGINE_OUTBOUND ? x->sv.sport : x->sv.dport;
@@ -473,6 +524,10 @@ static void no_state(struct xlate_ctx *x)
 	 * collision it must be told about, not a tag mismatch.
 	 */
 	if (vtags_restore(x) || x->a)
+		return;
+	if ((x->sv.first_type == SCTP_CID_SHUTDOWN_ACK ||
+	     x->sv.first_type == SCTP_CID_SHUTDOWN_COMPLETE) &&
+	    lookup_closed_pair(x))
 		return;
 	on_ports = assoc_lookup_ports(x->e->table,
 				      x->dir == ENGINE_OUTBOUND ?

@@ -119,6 +119,9 @@ struct xlate_ctx {
 	int8_t cand;
 	uint8_t cand_op;
 	bool cand_copy; /* CAND_ACK: a new pair from the INIT's */
+	/* The end of the closed pair the association remembers as dead
+	 * (engine.c, lookup_closed_pair): translated, changes nothing. */
+	bool closed_pair;
 	uint32_t cand_itag; /* CAND_ACK: the INIT ACK's Initiate Tag */
 	/* Looking for the INIT ACK's candidate by its INIT's source only
 	 * (handshake_cand_lookup). */

@@ -1638,6 +1638,90 @@ Test(handshake, init_during_the_inside_hosts_shutdown_goes_in)
 }
 
 /*
+ * The inside host's SHUTDOWN COMPLETE passes the box and is lost beyond
+ * it; the host, closed, reconnects from the same port.  The peer, still
+ * in SHUTDOWN-ACK-SENT, discards the new INIT and sends its SHUTDOWN ACK
+ * again (RFC 9260 9.2), which the host in COOKIE-WAIT answers with a
+ * T-bit SHUTDOWN COMPLETE (8.4 (5), 8.5.1 C): both must pass, or the
+ * peer refuses the host's INITs until it gives its SHUTDOWN ACK up.
+ * Neither may change the new association, and nothing else of the
+ * closed pair passes: no other chunk, no other tag, no other address,
+ * no T bit on the wrong side, no damaged checksum.
+ */
+Test(handshake, closed_pairs_end_passes_while_the_host_reconnects)
+{
+	const uint32_t ti2 = 0x11000002u, tp2 = 0x22000002u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = shut_acked(e);
+	struct engine_assoc_view v0;
+	struct pb p;
+
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN_COMPLETE,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 2 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	expect_fwd(out_init(e, HOST, PEER1, ti2, 3 * FX_SEC, &p));
+	cr_assert_eq(pkt_sport(p.buf), port);
+	v0 = view(e);
+	cr_assert_eq(v0.state, ASSOC_COOKIE_WAIT);
+
+	/* The peer's SHUTDOWN ACK again, to the inside host. */
+	fx_chunk(&p, PEER1, PUB, 3868, port, TI, SCTP_CID_SHUTDOWN_ACK, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC));
+	cr_assert_str_eq(pkt_dst(p.buf, dbuf), HOST);
+	cr_assert_eq(pkt_dport(p.buf), SPORT);
+	cr_assert(pkt_verify_crc(p.buf, p.len));
+	cr_assert_eq(view(e).state, ASSOC_COOKIE_WAIT);
+	/* The host's answer, T bit, its own old tag reflected. */
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TI, SCTP_CID_SHUTDOWN_COMPLETE,
+		 SCTP_FLAG_T);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	cr_assert_str_eq(pkt_src(p.buf, sbuf), PUB);
+	cr_assert_eq(pkt_sport(p.buf), port);
+	cr_assert_eq(pkt_vtag(p.buf), TI);
+	cr_assert(pkt_verify_crc(p.buf, p.len));
+	cr_assert_eq(view(e).state, ASSOC_COOKIE_WAIT);
+	/* A late copy of the first SHUTDOWN COMPLETE, the peer's tag. */
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN_COMPLETE,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_COOKIE_WAIT);
+
+	/* Nothing else of the closed pair. */
+	expect_drop(in_data(e, PEER1, port, TI, 3 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	expect_drop(in_chunk(e, PEER1, port, TI ^ 1, SCTP_CID_SHUTDOWN_ACK, 0,
+			     3 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	expect_drop(in_chunk(e, PEER1, port, TI, SCTP_CID_SHUTDOWN_COMPLETE,
+			     SCTP_FLAG_T, 3 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	expect_drop(in_chunk(e, PEER2, port, TI, SCTP_CID_SHUTDOWN_ACK, 0,
+			     3 * FX_SEC),
+		    DROP_OUT_OF_THE_BLUE);
+	expect_drop(in_chunk(e, PEER1, port, TI, SCTP_CID_ABORT, 0, 3 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	pb_ip4(&p, PEER1, PUB);
+	pb_sctp(&p, 3868, port, TI);
+	pb_simple(&p, SCTP_CID_SHUTDOWN_ACK, 0);
+	pb_data(&p, 1, 0, "late", 4);
+	pb_finish(&p);
+	expect_drop(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC),
+		    DROP_VTAG_MISMATCH);
+	fx_chunk(&p, PEER1, PUB, 3868, port, TI, SCTP_CID_SHUTDOWN_ACK, 0);
+	p.buf[20 + 8] ^= 1; /* the CRC32c */
+	cr_assert_neq(fx_run(e, &p, ENGINE_INBOUND, 3 * FX_SEC).action,
+		      ENGINE_FORWARD);
+	cr_assert_eq(view(e).state, v0.state);
+	cr_assert_eq(view(e).tag_inside, v0.tag_inside);
+	cr_assert_eq(view(e).tag_peer, v0.tag_peer);
+
+	/* The peer closed at last: the host's attempt completes. */
+	host_attempt_completes(e, port, ti2, tp2, 4 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
  * The inside host reconnects from the same port and its INIT, answered,
  * passes before the old association's SHUTDOWN COMPLETE; the INIT sent
  * again after that close must not forget the answer the host echoes.
