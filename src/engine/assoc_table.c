@@ -1044,9 +1044,10 @@ void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
 	}
 }
 
-/* Ask for node n's memory (the phase after it reads it). */
-static void warm_node(const struct assoc_table *t, struct assoc_warm *w,
-		      uint32_t n)
+/* Ask for node n's memory (the phase after it reads it).  Inline: each
+ * caller but one knows the walk's kind, which settles the switch. */
+static inline __attribute__((always_inline)) void
+warm_node(const struct assoc_table *t, struct assoc_warm *w, uint32_t n)
 {
 	const char *at;
 
