@@ -1044,9 +1044,10 @@ void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
 	}
 }
 
-/* Ask for node n's memory (the phase after it reads it). */
-static void warm_node(const struct assoc_table *t, struct assoc_warm *w,
-		      uint32_t n)
+/* Ask for node n's memory (the phase after it reads it).  Inline: each
+ * caller but one knows the walk's kind, which settles the switch. */
+static inline __attribute__((always_inline)) void
+warm_node(const struct assoc_table *t, struct assoc_warm *w, uint32_t n)
 {
 	const char *at;
 
@@ -1065,6 +1066,7 @@ static void warm_node(const struct assoc_table *t, struct assoc_warm *w,
 		break;
 	default: /* the header and the candidate after it */
 		at = (const char *)cand_hdr_at(t, n);
+		w->blk = at; /* for warm_read_node: the bucket is read */
 		__builtin_prefetch(at);
 		__builtin_prefetch(at + 64);
 		break;
@@ -1106,7 +1108,7 @@ static void warm_read_node(const struct assoc_table *t, struct assoc_warm *w)
 		/* The association of a node on the key, then its inside
 		 * addresses (cand_matches reads both); WARM_CAND_BLOCKS
 		 * only follows the chain. */
-		h = cand_hdr_at(t, n);
+		h = w->blk;
 		if (w->kind == WARM_CANDS && CNODE_D(n) == w->d &&
 		    h->port[w->d] == w->port_a && h->port_peer == w->port_b) {
 			/* The block's first candidate follows its header. */

@@ -336,7 +336,10 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
  */
 struct assoc_warm {
 	/* The table's business (assoc_table.c, warm_node). */
-	const uint32_t *head;	/* the bucket */
+	union {
+		const uint32_t *head; /* the bucket, until its node */
+		const void *blk; /* the candidate node's header */
+	};
 	uint32_t node;		/* the node last asked for */
 	uint32_t owner;		/* a candidate's association, to read */
 	uint16_t port_a, port_b;
