@@ -5,7 +5,8 @@
  * sockets (usrsctp_init(0, ...)), so it works on kernels without an SCTP
  * module.  One binary, two modes:
  *
- *   sctp_peer server --bind A[,A...] --port P [--count N] [--report FILE]
+ *   sctp_peer server --bind A[,A...] --port P [--count N] [--accept K]
+ *                    [--report FILE]
  *   sctp_peer client --bind A[,A...] --connect A[,A...] --port P [--lport L]
  *                    --count N --interval MS [tunables]
  *   either: --add-addr A --add-at N [--remove-at M]: bindx() A onto the
@@ -19,6 +20,13 @@
  *
  *   RESULT role=client sent=N acked=N lost=L max_gap_ms=G ...
  *   RESULT role=server received=N unique=U dup=D lost=L max_gap_ms=G ...
+ *
+ * A server with --accept K serves K associations one after another on one
+ * listening socket, which stays open until the last is accepted, so an
+ * association still closing in the stack (SHUTDOWN-ACK-SENT, RFC 9260
+ * 9.2) meets the next INIT from the same address and port: one RESULT
+ * line per association, each held to --count
+ * (test/e2e/test_sctpalgd_reconnect.sh).
  *
  * "lost" is what a user would notice: messages never acknowledged (client)
  * or sequence numbers never seen (server).  "max_gap_ms" is the longest
@@ -124,6 +132,7 @@ struct opts {
 	uint16_t port;
 	uint16_t lport;
 	unsigned int count;
+	unsigned int accepts; /* server: associations to serve in turn */
 	unsigned int interval_ms;
 	unsigned int size;
 	uint32_t ppid;
@@ -834,23 +843,35 @@ static bool out_of_time(const struct peer *p, int64_t deadline)
 	return false;
 }
 
-static int run_server(struct peer *p)
+/* --accept: what the next association starts from. */
+static void forget_association(struct peer *p)
+{
+	free(p->t.seen);
+	memset(&p->t, 0, sizeof(p->t));
+	p->so = NULL;
+	p->up = false;
+	p->done = false;
+	p->partial_len = 0;
+	p->pending_head = p->pending_tail = 0;
+	p->npeers = 0;
+	p->npaths = 0;
+}
+
+/*
+ * Accepts one association on *LSO and serves it until it ends: 0 when it
+ * delivered --count messages (or without --count), else 1.  LAST closes
+ * the listening socket once accepted: nothing else is to come up.
+ */
+static int serve_one(struct peer *p, struct socket **lso, bool last,
+		     int64_t deadline)
 {
 	const struct opts *o = p->o;
-	int64_t deadline = p->t0 + (int64_t)o->timeout_s * 1000;
-	struct socket *lso;
 
-	lso = make_socket(p, o->port);
-	print_tunables(p, lso);
-	if (usrsctp_listen(lso, 1) < 0)
-		die("usrsctp_listen: %s", strerror(errno));
-	make_nonblocking(p, lso);
-	say(p, "LISTEN port %u", o->port);
 	while (!p->so) {
 		struct sockaddr_storage ss;
 		socklen_t l = sizeof(ss);
 
-		p->so = usrsctp_accept(lso, (struct sockaddr *)&ss, &l);
+		p->so = usrsctp_accept(*lso, (struct sockaddr *)&ss, &l);
 		if (p->so)
 			break;
 		if (errno != EWOULDBLOCK && errno != EAGAIN)
@@ -859,8 +880,10 @@ static int run_server(struct peer *p)
 			goto out;
 		wait_events(p, deadline - now_ms());
 	}
-	usrsctp_close(lso);
-	lso = NULL;
+	if (last) {
+		usrsctp_close(*lso);
+		*lso = NULL;
+	}
 	make_nonblocking(p, p->so);
 	set_assoc_pathmtu(p, p->so);
 	say(p, "ACCEPT");
@@ -877,14 +900,38 @@ static int run_server(struct peer *p)
 	}
 out:
 	report(p);
-	if (lso)
-		usrsctp_close(lso);
 	if (p->so)
 		usrsctp_close(p->so);
 	/* with --count: success means every message arrived exactly once */
 	if (!o->count)
 		return 0;
 	return p->t.unique == o->count && p->t.max_seq + 1 == o->count ? 0 : 1;
+}
+
+static int run_server(struct peer *p)
+{
+	const struct opts *o = p->o;
+	int64_t deadline = p->t0 + (int64_t)o->timeout_s * 1000;
+	unsigned int n;
+	struct socket *lso;
+	int rc = 0;
+
+	lso = make_socket(p, o->port);
+	print_tunables(p, lso);
+	if (usrsctp_listen(lso, 1) < 0)
+		die("usrsctp_listen: %s", strerror(errno));
+	make_nonblocking(p, lso);
+	say(p, "LISTEN port %u", o->port);
+	for (n = 0; n < o->accepts && !stop_signal && now_ms() < deadline;
+	     n++) {
+		if (n)
+			forget_association(p);
+		rc |= serve_one(p, &lso, n + 1 == o->accepts, deadline);
+	}
+	if (lso)
+		usrsctp_close(lso);
+	/* stopped early: the associations never served count as failed */
+	return rc || n < o->accepts ? 1 : 0;
 }
 
 static int run_client(struct peer *p)
@@ -984,7 +1031,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: sctp_peer server --bind ADDR[,ADDR...] --port P [--count N]\n"
-		"                        [--report FILE] [tunables]\n"
+		"                        [--accept K] [--report FILE] [tunables]\n"
 		"       sctp_peer client --bind ADDR[,ADDR...] --connect ADDR[,ADDR...]\n"
 		"                        --port P [--lport L] --count N --interval MS\n"
 		"                        [--report FILE] [tunables]\n"
@@ -1003,7 +1050,9 @@ static void usage(void)
 		"SIGUSR1 (client): no new message after it, exit once the sent ones\n"
 		"      are acknowledged (--count is then an upper bound)\n"
 		"exit: client 0 when every message was acknowledged, 1 otherwise;\n"
-		"      server (with --count) 0 when all N arrived, 1 otherwise\n");
+		"      server (with --count) 0 when all N arrived, 1 otherwise\n"
+		"--accept K (server, 1): K associations in turn on one listening\n"
+		"      socket, each must deliver --count; a RESULT line for each\n");
 	exit(2);
 }
 
@@ -1013,7 +1062,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		O_BIND = 256, O_CONNECT, O_PORT, O_LPORT, O_COUNT, O_INTERVAL,
 		O_HB, O_RTOMIN, O_RTOMAX, O_RTOINIT, O_PMR, O_INIT, O_SIZE,
 		O_PPID, O_TIMEOUT, O_DRAIN, O_PROGRESS, O_REPORT, O_PATHMTU,
-		O_BLACKHOLE, O_ADD_ADDR, O_ADD_AT, O_REMOVE_AT, O_START_ON,
+		O_BLACKHOLE,
+		O_ACCEPT,
+		O_ADD_ADDR,
+		O_ADD_AT,
+		O_REMOVE_AT,
+		O_START_ON,
 	};
 	static const struct option lo[] = {
 		{ "bind", required_argument, NULL, O_BIND },
@@ -1021,6 +1075,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "port", required_argument, NULL, O_PORT },
 		{ "lport", required_argument, NULL, O_LPORT },
 		{ "blackhole", no_argument, NULL, O_BLACKHOLE },
+		{ "accept", required_argument, NULL, O_ACCEPT },
 		{ "start-on", required_argument, NULL, O_START_ON },
 		{ "count", required_argument, NULL, O_COUNT },
 		{ "interval", required_argument, NULL, O_INTERVAL },
@@ -1061,6 +1116,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->rto_init = 300;
 	o->pmr = 1;
 	o->init_attempts = 8;
+	o->accepts = 1;
 	o->timeout_s = 60;
 	o->drain_ms = 10000;
 	o->progress = 10;
@@ -1082,6 +1138,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case O_BLACKHOLE:
 			o->blackhole = true;
+			break;
+		case O_ACCEPT:
+			o->accepts = parse_uint(optarg, "accept", 1000);
 			break;
 		case O_START_ON:
 			o->start_on = optarg;
@@ -1151,6 +1210,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		usage();
 	if (o->mode == MODE_CLIENT && (!o->nconn || !o->count || !o->port))
 		usage();
+	if (!o->accepts)
+		die("--accept must be at least 1");
 	if (o->have_add && (!o->add_at ||
 			    (o->remove_at && o->remove_at <= o->add_at)))
 		die("--add-addr needs --add-at N >= 1 and --remove-at > N");
