@@ -6,8 +6,7 @@
 # Handshakes and restarts; engine.c, lookup_closed_pair).
 #
 #   client ns  lan0: 192.168.1.10, sctp_peer client --lport 3868, twice
-#        |     (nft: counts INITs and T-bit SHUTDOWN COMPLETEs out,
-#        |      SHUTDOWN ACKs in)
+#        |     (nft: counts INITs out, SHUTDOWN ACKs in)
 #   box ns     sctpalgd: lan0 inside, wan1 = isp1 198.51.100.1
 #        |wan1
 #   server ns  198.51.100.100, sctp_peer server --accept 2 (one listening
@@ -36,11 +35,15 @@
 #     reached the server (its capture on wan1, and its nft counter);
 #   - the box counted no vtag-mismatch drop.
 # Why it can fail: a box that forgets the closed pair when the new INIT
-# takes its mapping drops that SHUTDOWN ACK (and the T-bit SHUTDOWN
-# COMPLETE): then no SHUTDOWN ACK reaches the client after its INIT (the
-# wait for it times out), none is on the inside capture, and the server
-# refuses the INITs until it gives up its SHUTDOWN ACK.  The client may
-# still get through after that, so the exit codes alone would not show it.
+# takes its mapping drops that SHUTDOWN ACK as a vtag mismatch: then no
+# SHUTDOWN ACK reaches the client after its INIT (the poll for it gives
+# up, none is on the inside capture), the box counts vtag-mismatch drops,
+# and the server refuses the INITs until it gives its SHUTDOWN ACK up.
+# The exit codes alone need not show it: with fewer SHUTDOWN ACK
+# retransmissions on the server than INIT attempts on the client, the
+# client gets through after that.  Seen with engine.c as before the fix
+# (lookup_closed_pair reverted): 18 vtag-mismatch drops, no SHUTDOWN ACK
+# after the INIT, and the client gave up after its 8 INIT attempts.
 # The time from the second client's start to its association up is
 # printed, never judged.
 # Exit: 0 pass, 1 fail, 77 skip.
@@ -65,11 +68,9 @@ n_cli nft -f - <<'NFT' || fail "client nftables counters"
 table inet seen {
 	counter init_out {}
 	counter shutdown_ack_in {}
-	counter sc_t_out {}
 	chain output {
 		type filter hook output priority 0; policy accept;
 		meta l4proto sctp @th,96,8 1 counter name init_out
-		meta l4proto sctp @th,96,8 14 @th,111,1 1 counter name sc_t_out
 	}
 	chain input {
 		type filter hook input priority 0; policy accept;
@@ -102,6 +103,20 @@ nft_count() {
 sc_lost() { [ "$(nft_count n_srv lose_sc lost)" -gt 0 ]; }
 init_sent_since() { [ "$(nft_count n_cli seen init_out)" -gt "$1" ]; }
 sack_in_since() { [ "$(nft_count n_cli seen shutdown_ack_in)" -gt "$1" ]; }
+# poll_until TIMEOUT_S CMD...: wait_for's polling, but says whether CMD
+# came true instead of ending the test, so a box that drops the SHUTDOWN
+# ACK still gets to its counters and captures below.
+poll_until() {
+	local n=$(($1 * 10))
+
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
 ctl() { n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" "$@"; }
 now_ms() { date +%s%3N; }
 
@@ -123,16 +138,23 @@ start_client cli2 "$CLI_ADDR1" "$SRV_ADDR1" --lport "$LPORT" \
 	--count "$COUNT" --interval "$INTERVAL" --timeout 30
 wait_for 10 "the second client's INIT" init_sent_since "$inits"
 sacks=$(nft_count n_cli seen shutdown_ack_in)
-wait_for 10 "a SHUTDOWN ACK reaching the client after its new INIT" \
-	sack_in_since "$sacks"
+poll_until 10 sack_in_since "$sacks"
+sack_seen=$?
+sc_t_kept=$(nft_count n_srv seen sc_t_in)
 n_srv nft delete table inet lose_sc || fail "removing the drop"
 wait_bg cli2 40
 cli2_rc=$?
-wait_bg srv 30
-srv_rc=$?
+if [ "$cli2_rc" = 0 ]; then
+	wait_bg srv 30
+	srv_rc=$?
+else
+	# the second association never came: the server would wait for it
+	stop_bg srv
+	srv_rc=1
+fi
 ctl -j stats > "$WORK/stats.json"
 say "--- sctpalgctl stats (after) ---"
-ctl stats | grep -A40 '^drops' || true
+ctl stats | sed -n '/^drops/,/^translations/p' | sed '$d'
 capture_stop lan
 capture_stop wan1
 stop_bg box
@@ -151,7 +173,7 @@ sack_old=$(awk -F'\t' -v old="$old_tag" -v from="${init2:-999999999}" \
 sc_t_lan=$(awk -F'\t' -v from="${init2:-999999999}" \
 	'$1 > from && $3 == "14" && $6 ~ /1|True/' "$WORK/lan.tsv" | wc -l)
 sc_t_wan=$(pcap_chunk_summary wan1 'sctp.shutdown_complete_t_bit == 1')
-sc_t_in=$(nft_count n_srv seen sc_t_in)
+sc_t_in=$(( $(nft_count n_srv seen sc_t_in) - sc_t_kept ))
 vtag_drops=$(jq -r '.drops["vtag-mismatch"] // 0' "$WORK/stats.json")
 # The reconnect's first message: the first DATA (alone or bundled) the
 # client sent after its second INIT; timed from the second client's start
@@ -169,7 +191,8 @@ cut -f1-6 "$WORK/lan.tsv"
 say "old tag $old_tag; second INIT at frame ${init2:-none}"
 say "SHUTDOWN ACKs with the old tag to the client after it: $sack_old"
 say "T-bit SHUTDOWN COMPLETEs from the client after it: $sc_t_lan;" \
-	"on the server's link: $sc_t_wan; into the server: $sc_t_in"
+	"on the server's link: $sc_t_wan; into the server once let through:" \
+	"$sc_t_in (dropped before: $sc_t_kept)"
 say "box: vtag-mismatch drops: $vtag_drops"
 say "reconnect: first message ${gap:-never seen}"
 grep -E 'RESULT' "$(out_of srv)"
@@ -181,11 +204,13 @@ check "server: both associations delivered all $COUNT (exit 0)" \
 	[ "$srv_rc" = 0 ]
 check "server: two RESULT lines with received=$COUNT" \
 	[ "$(grep -c "RESULT role=server received=$COUNT " "$(out_of srv)")" = 2 ]
+check "a SHUTDOWN ACK reached the client after its new INIT (nft)" \
+	[ "$sack_seen" = 0 ]
 check "a second INIT with a new tag on the inside link" [ -n "$init2" ]
 check "SHUTDOWN ACK with the old tag reached the client after it" \
 	[ "$sack_old" -gt 0 ]
 check "the client's T-bit SHUTDOWN COMPLETE after it" [ "$sc_t_lan" -gt 0 ]
-check "and reached the server" [ "$sc_t_in" -gt 0 ]
+check "and one reached the server once let through" [ "$sc_t_in" -gt 0 ]
 check "no vtag-mismatch drop in the box" [ "$vtag_drops" = 0 ]
 check "CRC32c valid on the outside ($(pcap_crc_bad wan1) bad)" \
 	[ "$(pcap_crc_bad wan1)" = 0 ]
