@@ -122,7 +122,13 @@ now_ms() { date +%s%3N; }
 
 capture_start lan "$NS_CLI" lan0
 capture_start wan1 "$NS_SRV" wan1
-start_server srv "$SRV_ADDR1" --count "$COUNT" --accept 2 --timeout 60
+# The server gives its SHUTDOWN ACK up after Association.Max.Retrans (10
+# in usrsctp) retransmissions, about 4 s with the default RTO ceiling of
+# 0.5 s: 2 s makes it about 13 s, room for a loaded machine between the
+# first client's end and the second's INIT.  (If it gave up first, no
+# SHUTDOWN ACK would follow the new INIT: the test fails, never passes.)
+start_server srv "$SRV_ADDR1" --count "$COUNT" --accept 2 --timeout 60 \
+	--rto-max 2000
 
 say "--- 1: first association, its SHUTDOWN COMPLETE lost beyond the box"
 start_client cli1 "$CLI_ADDR1" "$SRV_ADDR1" --lport "$LPORT" \
