@@ -248,9 +248,10 @@ static uint32_t src_get(struct hs_budget *b, unsigned int pool,
  * src_get for a source that has its entry already, the common case in
  * hs_budget_track, and in hs_budget_admit for a source that sent the
  * INIT before too (a host opening many associations): the entry
- * hs_budget_admit left in b->admitted, if it holds this key.  A key is in one entry at most, among those src_get
- * probes for it (src_get only takes one when it found none), so that
- * is the entry src_get would return, without hashing the key again.
+ * hs_budget_admit left in b->admitted, if it holds this key.  A key is
+ * in one entry at most, among those src_get probes for it (src_get only
+ * takes one when it found none), so that is the entry src_get would
+ * return, without hashing the key again.
  */
 static inline uint32_t src_find(struct hs_budget *b, unsigned int pool,
 				const struct nat_addr *key, uint64_t now)
