@@ -142,19 +142,29 @@ _wait_pid_gone() {
 	return 1
 }
 
-# wait_for TIMEOUT_S WHAT CMD [ARGS...]: polls CMD every 100 ms until it
-# succeeds; fails the test (saying WHAT) on timeout.  Never a bare sleep.
-wait_for() {
-	local timeout=$1 what=$2 n
+# poll_until TIMEOUT_S CMD [ARGS...]: polls CMD every 100 ms until it
+# succeeds (0), or 1 on timeout, for a test that checks what happened
+# either way.  Never a bare sleep.
+poll_until() {
+	local n=$(($1 * 10))
 
-	shift 2
-	n=$((timeout * 10))
+	shift
 	while [ "$n" -gt 0 ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 		n=$((n - 1))
 	done
-	fail "timed out after ${timeout}s waiting for: $what"
+	return 1
+}
+
+# wait_for TIMEOUT_S WHAT CMD [ARGS...]: poll_until, failing the test
+# (saying WHAT) on timeout.
+wait_for() {
+	local timeout=$1 what=$2
+
+	shift 2
+	poll_until "$timeout" "$@" ||
+		fail "timed out after ${timeout}s waiting for: $what"
 }
 
 n_cli() { ip netns exec "$NS_CLI" "$@"; }

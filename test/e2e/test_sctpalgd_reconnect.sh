@@ -104,20 +104,6 @@ nft_count() {
 sc_lost() { [ "$(nft_count n_srv lose_sc lost)" -gt 0 ]; }
 init_sent_since() { [ "$(nft_count n_cli seen init_out)" -gt "$1" ]; }
 sack_in_since() { [ "$(nft_count n_cli seen shutdown_ack_in)" -gt "$1" ]; }
-# poll_until TIMEOUT_S CMD...: wait_for's polling, but says whether CMD
-# came true instead of ending the test, so a box that drops the SHUTDOWN
-# ACK still gets to its counters and captures below.
-poll_until() {
-	local n=$(($1 * 10))
-
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 ctl() { n_box "$SCTPALGCTL" -s "$WORK/ctl.sock" "$@"; }
 now_ms() { date +%s%3N; }
 
@@ -145,6 +131,8 @@ start_client cli2 "$CLI_ADDR1" "$SRV_ADDR1" --lport "$LPORT" \
 	--count "$COUNT" --interval "$INTERVAL" --timeout 30
 wait_for 10 "the second client's INIT" init_sent_since "$inits"
 sacks=$(nft_count n_cli seen shutdown_ack_in)
+# Not wait_for: a box that drops the SHUTDOWN ACK must still get to the
+# counters and captures below.
 poll_until 10 sack_in_since "$sacks"
 sack_seen=$?
 sc_t_kept=$(nft_count n_srv seen sc_t_in)
