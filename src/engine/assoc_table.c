@@ -955,10 +955,13 @@ enum {
 };
 enum { PHASE_BUCKET, PHASE_NODE, PHASE_PEER_ENTRY };
 
-static void warm_start(struct assoc_warm *w, const uint32_t *head,
-		       uint8_t kind, unsigned int d, uint16_t pa,
-		       uint16_t pb)
+static struct assoc_warm *warm_start(struct assoc_warm_list *l,
+				     const uint32_t *head, uint8_t kind,
+				     unsigned int d, uint16_t pa, uint16_t pb)
 {
+	struct assoc_warm *w = &l->w[l->n++];
+
+	l->live[l->n_live++] = w;
 	w->head = head;
 	w->kind = kind;
 	w->phase = PHASE_BUCKET;
@@ -969,35 +972,54 @@ static void warm_start(struct assoc_warm *w, const uint32_t *head,
 	w->owner = ASSOC_NONE;
 	w->port_other = 0;
 	w->tag_other = 0;
+	w->then = ASSOC_WARM_THEN_NONE;
 	__builtin_prefetch(head);
+	return w;
 }
 
-void assoc_warm_tag(const struct assoc_table *t, struct assoc_warm *w,
+void assoc_warm_tag(const struct assoc_table *t, struct assoc_warm_list *l,
 		    enum assoc_key k, uint16_t port_a, uint16_t port_b,
 		    uint32_t tag)
 {
-	warm_start(w, key_bucket(t, k, port_a, port_b, tag), WARM_TAG, 0,
-		   port_a, port_b);
+	struct assoc_warm *w;
+
+	w = warm_start(l, key_bucket(t, k, port_a, port_b, tag), WARM_TAG, 0,
+		       port_a, port_b);
 	w->tag = tag;
 	w->key = (uint8_t)k;
 }
 
-void assoc_warm_peer(const struct assoc_table *t, struct assoc_warm *w,
+void assoc_warm_peer(const struct assoc_table *t, struct assoc_warm_list *l,
 		     enum assoc_key k, uint16_t port_a, uint16_t port_b,
 		     const struct nat_addr *peer)
 {
-	warm_start(w,
+	warm_start(l,
 		   &t->peer_buckets[peer_bucket(t, side_of(k), port_a, port_b,
 						peer)],
 		   WARM_PEER, side_of(k), port_a, port_b);
 }
 
-void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm *w,
+void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm_list *l,
 		      enum assoc_key k, uint16_t port_a, uint16_t port_b)
 {
-	warm_start(w,
+	warm_start(l,
 		   &t->cand_buckets[cand_bucket(t, side_of(k), port_a, port_b)],
 		   WARM_CANDS, side_of(k), port_a, port_b);
+}
+
+void assoc_warm_cands_then(const struct assoc_table *t,
+			   struct assoc_warm_list *l, enum assoc_key k,
+			   uint16_t port_a, uint16_t port_b, unsigned int then,
+			   uint32_t tag)
+{
+	struct assoc_warm *w;
+
+	w = warm_start(l,
+		       &t->cand_buckets[cand_bucket(t, side_of(k), port_a,
+						    port_b)],
+		       WARM_CANDS, side_of(k), port_a, port_b);
+	w->then = (uint8_t)then;
+	w->tag = tag;
 }
 
 void assoc_warm_key_bucket(const struct assoc_table *t, enum assoc_key k,
@@ -1008,23 +1030,15 @@ void assoc_warm_key_bucket(const struct assoc_table *t, enum assoc_key k,
 	__builtin_prefetch(key_bucket(t, k, port_a, port_b, tag));
 }
 
-void assoc_warm_cands_bucket(const struct assoc_table *t, enum assoc_key k,
-			     uint16_t port_a, uint16_t port_b)
-{
-	__builtin_prefetch(
-		&t->cand_buckets[cand_bucket(t, side_of(k), port_a, port_b)],
-		1);
-}
-
 void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 			 uint16_t port_a, uint16_t port_b)
 {
 	__builtin_prefetch(key_bucket(t, k, port_a, port_b, 0), 1);
 }
 
-void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
-			  uint16_t port_a, uint16_t port_b,
-			  const struct nat_addr *peer)
+void assoc_warm_port_pair(const struct assoc_table *t,
+			  struct assoc_warm_list *l, uint16_t port_a,
+			  uint16_t port_b, const struct nat_addr *peer)
 {
 	/* The buckets of the two sides differ in the side bit only
 	 * (side_bucket): each index's hash once, for both. */
@@ -1033,10 +1047,10 @@ void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
 	uint32_t kh = key_hash(t, ASSOC_KEY_IN_PORTS, port_a, port_b, 0);
 
 	for (unsigned int d = 0; d < 2; d++) {
-		warm_start(&w[2 * d],
+		warm_start(l,
 			   &t->peer_buckets[side_bucket(ph, t->peer_mask, d)],
 			   WARM_PEER, d, port_a, port_b);
-		warm_start(&w[2 * d + 1],
+		warm_start(l,
 			   &t->cand_buckets[side_bucket(ch, t->cand_mask, d)],
 			   WARM_CAND_BLOCKS, d, port_a, port_b);
 		__builtin_prefetch(
@@ -1073,8 +1087,40 @@ warm_node(const struct assoc_table *t, struct assoc_warm *w, uint32_t n)
 	}
 }
 
+/*
+ * A candidate walk has read its first block on its key, from the
+ * association's other side's port and tag: its follow-up (struct
+ * assoc_warm, then), into l.  The walks it starts are on the other
+ * side: key !d of the tag keys, candidate index side !d.
+ */
+static void warm_then(const struct assoc_table *t, struct assoc_warm_list *l,
+		      const struct assoc_warm *w)
+{
+	unsigned int other = !w->d;
+
+	if (w->then == ASSOC_WARM_THEN_ACK_TAG) {
+		assoc_warm_tag(t, l, (enum assoc_key)other, w->port_other,
+			       w->port_b, w->tag);
+		warm_start(l,
+			   &t->cand_buckets[cand_bucket(t, other,
+							w->port_other,
+							w->port_b)],
+			   WARM_CANDS, other, w->port_other, w->port_b);
+	} else if (w->tag_other) {
+		__builtin_prefetch(key_bucket(t, (enum assoc_key)other,
+					      w->port_other, w->port_b,
+					      w->tag_other));
+		/* The block leaves the candidate index on both sides. */
+		__builtin_prefetch(&t->cand_buckets[cand_bucket(t, other,
+							       w->port_other,
+							       w->port_b)],
+				   1);
+	}
+}
+
 /* Phase PHASE_NODE: the node's memory was asked for; read it. */
-static void warm_read_node(const struct assoc_table *t, struct assoc_warm *w)
+static void warm_read_node(const struct assoc_table *t,
+			   struct assoc_warm_list *l, struct assoc_warm *w)
 {
 	uint32_t n = w->node;
 	const struct assoc *a;
@@ -1119,6 +1165,8 @@ static void warm_read_node(const struct assoc_table *t, struct assoc_warm *w)
 				w->port_other = h->port[!w->d];
 				w->tag_other = w->d ? c->tag_inside :
 						      c->tag_peer;
+				if (w->then && w->port_other)
+					warm_then(t, l, w);
 			}
 			__builtin_prefetch(&t->slots[h->id]);
 		}
@@ -1127,21 +1175,8 @@ static void warm_read_node(const struct assoc_table *t, struct assoc_warm *w)
 	}
 }
 
-bool assoc_warm_other_port(const struct assoc_warm *w, uint16_t *port)
-{
-	*port = w->port_other;
-	return w->port_other != 0;
-}
-
-bool assoc_warm_other_tag(const struct assoc_warm *w, uint16_t *port,
-			  uint32_t *tag)
-{
-	*port = w->port_other;
-	*tag = w->tag_other;
-	return w->port_other != 0 && w->tag_other != 0;
-}
-
-bool assoc_warm_step(const struct assoc_table *t, struct assoc_warm *w)
+static inline bool warm_step(const struct assoc_table *t,
+			     struct assoc_warm_list *l, struct assoc_warm *w)
 {
 	if (w->owner != ASSOC_NONE) {
 		__builtin_prefetch(t->slots[w->owner].locals);
@@ -1152,7 +1187,7 @@ bool assoc_warm_step(const struct assoc_table *t, struct assoc_warm *w)
 		warm_node(t, w, *w->head);
 		break;
 	case PHASE_NODE:
-		warm_read_node(t, w);
+		warm_read_node(t, l, w);
 		break;
 	case PHASE_PEER_ENTRY:
 		warm_node(t, w,
@@ -1164,6 +1199,25 @@ bool assoc_warm_step(const struct assoc_table *t, struct assoc_warm *w)
 		break;
 	}
 	return w->kind != WARM_DONE || w->owner != ASSOC_NONE;
+}
+
+bool assoc_warm_round(const struct assoc_table *t, struct assoc_warm_list *l)
+{
+	unsigned int n = l->n_live, left = 0;
+
+	/* A step's follow-up walks are listed after the round's (warm_then
+	 * appends them at l->n_live), then moved down behind the walks
+	 * with a step left. */
+	for (unsigned int i = 0; i < n; i++) {
+		struct assoc_warm *w = l->live[i];
+
+		if (warm_step(t, l, w))
+			l->live[left++] = w;
+	}
+	for (unsigned int i = n; i < l->n_live; i++)
+		l->live[left++] = l->live[i];
+	l->n_live = left;
+	return left != 0;
 }
 
 /*

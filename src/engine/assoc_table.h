@@ -326,10 +326,10 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
  * in a table bigger than the caches every step of a chain walk is a
  * miss, one waiting for the other.  The loads of different packets'
  * walks do not wait for each other, so the batch loop starts the walks
- * of all the packets of a chunk with assoc_warm_*, then calls
- * assoc_warm_step on each of them in turn, round after round: every
- * call reads what the one before had asked for (a bucket, then the node
- * it names, then the next node) and asks for the next load, as DPDK's
+ * of all the packets of a chunk with assoc_warm_*, into one list, then
+ * steps the list with assoc_warm_round, round after round: every step
+ * reads what the one before had asked for (a bucket, then the node it
+ * names, then the next node) and asks for the next load, as DPDK's
  * rte_hash does for its bulk lookups.  Reads only, before any packet of
  * the chunk is processed: a packet that then changes a chain makes the
  * warming of the ones after it miss, never their lookups wrong.
@@ -343,24 +343,55 @@ struct assoc_warm {
 	uint32_t node;		/* the node last asked for */
 	uint32_t owner;		/* a candidate's association, to read */
 	uint16_t port_a, port_b;
-	uint16_t port_other;	/* see assoc_warm_other_port */
+	uint16_t port_other;	/* a candidate's other side's port */
 	uint8_t kind, phase, depth, d;
-	uint32_t tag_other; /* see assoc_warm_other_tag */
-	uint32_t tag; /* a tag key's walk: its tag, and the key */
+	uint32_t tag_other;	/* ... and that side's tag */
+	/* A tag key's walk: its tag, and the key; a candidate walk's
+	 * follow-up (assoc_warm_cands_then): an INIT ACK's tag. */
+	uint32_t tag;
 	uint8_t key;
+	uint8_t then;		/* the follow-up, once port_other is read */
 };
+
+/*
+ * A chunk's walks: w[0..n) started, live[0..n_live) those with a step
+ * left.  The caller provides room for every walk its packets start,
+ * follow-ups (assoc_warm_cands_then) included.
+ */
+struct assoc_warm_list {
+	struct assoc_warm *w;
+	struct assoc_warm **live;
+	unsigned int n, n_live;
+};
+
 /* The tag key k's chain for (port_a, port_b, tag): assoc_lookup_tag_ends. */
-void assoc_warm_tag(const struct assoc_table *t, struct assoc_warm *w,
+void assoc_warm_tag(const struct assoc_table *t, struct assoc_warm_list *l,
 		    enum assoc_key k, uint16_t port_a, uint16_t port_b,
 		    uint32_t tag);
 /* The peer index's for peer on side k (a port key): assoc_lookup_peer. */
-void assoc_warm_peer(const struct assoc_table *t, struct assoc_warm *w,
+void assoc_warm_peer(const struct assoc_table *t, struct assoc_warm_list *l,
 		     enum assoc_key k, uint16_t port_a, uint16_t port_b,
 		     const struct nat_addr *peer);
 /* The candidate index's on side k: assoc_lookup_cands, and the node a
  * new block is linked before (cands_index writes it). */
-void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm *w,
+void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm_list *l,
 		      enum assoc_key k, uint16_t port_a, uint16_t port_b);
+/*
+ * The same, and once the walk has read a block on its key, the keys of
+ * that association's other side its packet's handling goes on to:
+ * ASSOC_WARM_THEN_ACK_TAG, an INIT ACK's (handshake_cand.c,
+ * handshake_cand_plan), the walks of tag `tag` on the other side's tag
+ * key and of its candidates, two more walks in l;
+ * ASSOC_WARM_THEN_CONFIRM, a COOKIE ACK's that completes the handshake
+ * (handshake_cand.c, promote), the buckets of the other side's tag key
+ * (by that side's tag of the block's first candidate) and candidate
+ * index, which it writes.
+ */
+enum { ASSOC_WARM_THEN_NONE, ASSOC_WARM_THEN_ACK_TAG, ASSOC_WARM_THEN_CONFIRM };
+void assoc_warm_cands_then(const struct assoc_table *t,
+			   struct assoc_warm_list *l, enum assoc_key k,
+			   uint16_t port_a, uint16_t port_b, unsigned int then,
+			   uint32_t tag);
 /*
  * The bucket of key k for (port_a, port_b, tag), to be read or written
  * soon; nothing for a previous-tag key while none is linked (its
@@ -368,41 +399,22 @@ void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm *w,
  */
 void assoc_warm_key_bucket(const struct assoc_table *t, enum assoc_key k,
 			   uint16_t port_a, uint16_t port_b, uint32_t tag);
-/* The candidate index's bucket on side k, which a block leaving the
- * index may write (assoc_cands_drop). */
-void assoc_warm_cands_bucket(const struct assoc_table *t, enum assoc_key k,
-			     uint16_t port_a, uint16_t port_b);
 /* The bucket a new association's port key k will be linked into. */
 void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 			 uint16_t port_a, uint16_t port_b);
 /*
  * The same ports on both sides (an INIT from inside that keeps its port):
- * assoc_warm_peer and assoc_warm_cands on ASSOC_KEY_IN_PORTS into w[0]
- * and w[1], on ASSOC_KEY_OUT_PORTS into w[2] and w[3], and
+ * assoc_warm_peer and assoc_warm_cands on both sides, and
  * assoc_warm_port_key on both.  The candidate walks load the blocks
  * only: an INIT reads no association of them (assoc_any_cands_of).
  */
-void assoc_warm_port_pair(const struct assoc_table *t, struct assoc_warm w[4],
-			  uint16_t port_a, uint16_t port_b,
-			  const struct nat_addr *peer);
-/*
- * A candidate walk (assoc_warm_cands) that has read a block on its key:
- * true, with the port of that association's other side in *port (the
- * inside port for an ASSOC_KEY_IN_PORTS walk), whose keys its packet's
- * handling goes on to (handshake_cand_plan).
- */
-bool assoc_warm_other_port(const struct assoc_warm *w, uint16_t *port);
-/*
- * The same, with the key of that association's other side a completed
- * handshake will link it by (handshake_cand.c, promote): the other side's
- * tag (tag_peer after an ASSOC_KEY_IN_PORTS walk) of the block's first
- * candidate, in *tag; false while none is read or the tag is 0.
- */
-bool assoc_warm_other_tag(const struct assoc_warm *w, uint16_t *port,
-			  uint32_t *tag);
-/* One step further along w (the next node's memory, or what a node
- * holds); false once its walk's loads are all started. */
-bool assoc_warm_step(const struct assoc_table *t, struct assoc_warm *w);
+void assoc_warm_port_pair(const struct assoc_table *t,
+			  struct assoc_warm_list *l, uint16_t port_a,
+			  uint16_t port_b, const struct nat_addr *peer);
+/* One step further along each walk with a step left (the next node's
+ * memory, or what a node holds); the walks a step starts are stepped
+ * from the next round.  False once no walk has a step left. */
+bool assoc_warm_round(const struct assoc_table *t, struct assoc_warm_list *l);
 
 /*
  * Two indexes narrow a port-pair walk (k: ASSOC_KEY_IN_PORTS or

@@ -94,15 +94,10 @@ static bool peek(const uint8_t *d, uint32_t len, struct warm_peek *p)
 	return true;
 }
 
-static struct assoc_warm *warm_slot(struct batch_warm *bw)
-{
-	return &bw->w[bw->n++];
-}
-
 static void warm_bind(const struct engine *e, struct batch_warm *bw,
-		      const struct nat_addr *pub, uint16_t port)
+		      const struct nat_addr *pub, uint16_t port, unsigned int *n)
 {
-	if (bw->n_bind < BATCH_WARM_BINDS)
+	if ((*n)++ < BATCH_WARM_BINDS)
 		bw->bind[bw->n_bind++] = port_alloc_warm(e->ports, pub, port);
 }
 
@@ -111,12 +106,16 @@ static void warm_bind(const struct engine *e, struct batch_warm *bw,
  * port-preserve: its source's public address, and with proxy
  * multihoming every uplink's (addr_list.c, addr_list_collect).
  */
-static void plan_binds(const struct engine *e, const struct nat_addr *src,
-		       uint16_t port, struct batch_warm *bw)
+static const struct batch_warm_src *plan_binds(const struct engine *e,
+					       const struct nat_addr *src,
+					       uint16_t port,
+					       struct batch_warm *bw)
 {
 	const struct engine_config *c = &e->conf;
-	struct src_map *m = &bw->src_map;
+	struct batch_warm_src *s = &bw->src[bw->n_src++];
+	struct src_map *m = &s->map;
 	struct nat_addr pub;
+	unsigned int n = 0;
 	int8_t up;
 
 	/* As addr_list_map_src maps it, for engine_process to take. */
@@ -124,18 +123,18 @@ static void plan_binds(const struct engine *e, const struct nat_addr *src,
 	m->uplink = -1;
 	m->err = addr_map_inside_how(c, src, &m->public_, &m->uplink,
 				     &m->on_uplink);
-	bw->src = *src;
-	bw->src_mapped = true;
+	s->src = *src;
 	if (m->err)
-		return;
-	warm_bind(e, bw, &m->public_, port);
+		return s;
+	warm_bind(e, bw, &m->public_, port, &n);
 	up = m->uplink;
 	if (c->multihome != MULTIHOME_UPLINKS || up < 0)
-		return;
+		return s;
 	for (unsigned int u = 0; u < c->n_uplinks; u++)
 		if (u != (unsigned int)up &&
 		    !addr_map_on_uplink(c, u, src, &pub))
-			warm_bind(e, bw, &pub, port);
+			warm_bind(e, bw, &pub, port, &n);
+	return s;
 }
 
 /*
@@ -146,27 +145,35 @@ static void plan_binds(const struct engine *e, const struct nat_addr *src,
  * the tag key, inbound), then the keys the new association is linked by
  * (assoc_link_all).
  */
-static void plan_init_out(const struct engine *e, const struct warm_peek *p,
-			  struct batch_warm *bw)
+static const struct batch_warm_src *plan_init_out(const struct engine *e,
+						  const struct warm_peek *p,
+						  struct batch_warm *bw)
 {
 	const struct assoc_table *t = e->table;
 
 	if (!e->conf.port_preserve) {
-		assoc_warm_peer(t, warm_slot(bw), ASSOC_KEY_OUT_PORTS, p->sport,
+		assoc_warm_peer(t, &bw->list, ASSOC_KEY_OUT_PORTS, p->sport,
 				p->dport, &p->dst);
-		assoc_warm_cands(t, warm_slot(bw), ASSOC_KEY_OUT_PORTS,
-				 p->sport, p->dport);
+		assoc_warm_cands(t, &bw->list, ASSOC_KEY_OUT_PORTS, p->sport,
+				 p->dport);
 		assoc_warm_port_key(t, ASSOC_KEY_OUT_PORTS, p->sport, p->dport);
-		return;
+		return NULL;
 	}
 	/* The public port it would keep is its inside port: both sides'
 	 * keys are (sport, dport). */
-	assoc_warm_port_pair(t, &bw->w[bw->n], p->sport, p->dport, &p->dst);
-	bw->n += 4;
+	assoc_warm_port_pair(t, &bw->list, p->sport, p->dport, &p->dst);
 	if (p->itag)
-		assoc_warm_tag(t, warm_slot(bw), ASSOC_KEY_IN_TAG, p->sport,
+		assoc_warm_tag(t, &bw->list, ASSOC_KEY_IN_TAG, p->sport,
 			       p->dport, p->itag);
-	plan_binds(e, &p->src, p->sport, bw);
+	return plan_binds(e, &p->src, p->sport, bw);
+}
+
+void batch_warm_begin(struct batch_warm *bw)
+{
+	bw->list.w = bw->w;
+	bw->list.live = bw->live;
+	bw->list.n = bw->list.n_live = 0;
+	bw->n_bind = bw->n_src = 0;
 }
 
 /*
@@ -175,44 +182,40 @@ static void plan_init_out(const struct engine *e, const struct warm_peek *p,
  * with one association (bench_engine) the peek and the passes over the
  * batch cost it more than its lookup, and DATA is most of the traffic.
  */
-bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
-		     enum engine_dir dir, struct batch_warm *bw)
+const struct batch_warm_src *batch_warm_plan(const struct engine *e,
+					     const struct engine_pkt *pkt,
+					     enum engine_dir dir,
+					     struct batch_warm *bw)
 {
 	const struct assoc_table *t = e->table;
 	bool out = dir == ENGINE_OUTBOUND;
 	enum assoc_key k_tag = out ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG;
 	enum assoc_key k_prev = out ? ASSOC_KEY_OUT_PREV : ASSOC_KEY_IN_PREV;
+	enum assoc_key k_ports = out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS;
 	struct warm_peek p;
 	uint16_t here, peer;
 
-	/* Before anything is written: most packets stop here. */
+	/* Most packets stop here. */
 	if (pkt->len > pkt->cap || !peek(pkt->data, pkt->len, &p))
-		return false;
-	bw->n = bw->n_bind = 0;
-	bw->ack_tag = 0;
-	bw->confirm = false;
-	bw->src_mapped = false;
+		return NULL;
 	here = out ? p.sport : p.dport;
 	peer = out ? p.dport : p.sport;
 	switch (p.type) {
 	case SCTP_CID_INIT:
 		if (out)
-			plan_init_out(e, &p, bw);
-		else
-			assoc_warm_peer(t, warm_slot(bw), ASSOC_KEY_IN_PORTS,
-					here, peer, &p.src);
+			return plan_init_out(e, &p, bw);
+		assoc_warm_peer(t, &bw->list, ASSOC_KEY_IN_PORTS, here, peer,
+				&p.src);
 		break;
 	case SCTP_CID_INIT_ACK:
-		/* The tag it offers, checked on the other side's keys. */
-		bw->ack_tag = p.itag;
-		bw->ack_peer_port = peer;
-		bw->ack_out = out;
-		/* fall through */
+		/* Found among the candidates (engine.c, lookup); the tag it
+		 * offers is checked on the other side's keys, known once
+		 * the candidate is read (handshake_cand_plan). */
+		assoc_warm_cands_then(t, &bw->list, k_ports, here, peer,
+				      ASSOC_WARM_THEN_ACK_TAG, p.itag);
+		break;
 	case SCTP_CID_COOKIE_ECHO:
-		/* Found among the candidates (engine.c, lookup). */
-		assoc_warm_cands(t, warm_slot(bw),
-				 out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
-				 here, peer);
+		assoc_warm_cands(t, &bw->list, k_ports, here, peer);
 		break;
 	default:
 		if (!p.vtag)
@@ -221,98 +224,28 @@ bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
 		 * handshake is not complete no live tag is its own, so
 		 * engine.c's lookup goes on to the previous tags and then
 		 * finds it among the candidates of its ports, whose chain
-		 * it leaves when it completes (assoc_cands_drop). */
-		assoc_warm_tag(t, warm_slot(bw), k_tag, here, peer, p.vtag);
+		 * it leaves when it completes (assoc_cands_drop), linked
+		 * by the other side's tag key too (promote). */
+		assoc_warm_tag(t, &bw->list, k_tag, here, peer, p.vtag);
 		assoc_warm_key_bucket(t, k_prev, here, peer, p.vtag);
-		assoc_warm_cands(t, warm_slot(bw),
-				 out ? ASSOC_KEY_OUT_PORTS : ASSOC_KEY_IN_PORTS,
-				 here, peer);
-		bw->confirm = true;
-		bw->ack_peer_port = peer;
-		bw->ack_out = out;
+		assoc_warm_cands_then(t, &bw->list, k_ports, here, peer,
+				      ASSOC_WARM_THEN_CONFIRM, 0);
 		break;
 	}
-	return bw->n || bw->n_bind;
+	return NULL;
 }
 
-/*
- * An INIT ACK's tag must be no other association's on the side that
- * receives it (handshake_cand.c, handshake_cand_plan): by its tag key and
- * among the candidates of that side's ports.  Those ports are the
- * association's, known once its candidate block has been read.
- */
-static void warm_ack_tag(const struct engine *e, struct batch_warm *bw,
-			 bool walking)
+void batch_warm_run(const struct engine *e, struct batch_warm *bw,
+		    unsigned int rounds)
 {
-	uint16_t port;
+	const struct assoc_table *t = e->table;
 
-	if (!assoc_warm_other_port(&bw->w[0], &port)) {
-		if (!walking) /* no candidate on its ports */
-			bw->ack_tag = 0;
+	if (!rounds || (!bw->list.n_live && !bw->n_bind))
 		return;
-	}
-	assoc_warm_tag(e->table, warm_slot(bw),
-		       bw->ack_out ? ASSOC_KEY_IN_TAG : ASSOC_KEY_OUT_TAG,
-		       port, bw->ack_peer_port, bw->ack_tag);
-	assoc_warm_cands(e->table, warm_slot(bw),
-			 bw->ack_out ? ASSOC_KEY_IN_PORTS : ASSOC_KEY_OUT_PORTS,
-			 port, bw->ack_peer_port);
-	bw->ack_tag = 0;
-}
-
-/*
- * A COOKIE ACK that completes a handshake links the association by both
- * its tag keys (handshake_cand.c, promote) and takes its candidate block
- * out of the index on both sides: the tag key it was looked up by and
- * its own side's candidate chain are warm, the other side's keys known
- * once its candidate block is read.
- */
-static void warm_confirm(const struct engine *e, struct batch_warm *bw,
-			 bool walking)
-{
-	uint32_t tag;
-	uint16_t port;
-
-	if (!assoc_warm_other_tag(&bw->w[1], &port, &tag)) {
-		if (!walking)
-			bw->confirm = false;
-		return;
-	}
-	assoc_warm_key_bucket(
-		e->table, bw->ack_out ? ASSOC_KEY_IN_TAG : ASSOC_KEY_OUT_TAG,
-		port, bw->ack_peer_port, tag);
-	/* The block leaves the candidate index on both sides. */
-	assoc_warm_cands_bucket(e->table,
-				bw->ack_out ? ASSOC_KEY_IN_PORTS :
-					      ASSOC_KEY_OUT_PORTS,
-				port, bw->ack_peer_port);
-	bw->confirm = false;
-}
-
-bool batch_warm_step(const struct engine *e, struct batch_warm *bw)
-{
-	unsigned int live = 0;
-	bool more;
-
-	/* Walks done at the end of the list are not stepped again (a done
-	 * walk has no step left); warm_ack_tag and warm_confirm read theirs
-	 * before a new one takes the place. */
-	for (unsigned int i = 0; i < bw->n; i++)
-		if (assoc_warm_step(e->table, &bw->w[i]))
-			live = i + 1;
-	more = live != 0;
-	bw->n = live;
-	if (bw->ack_tag) {
-		warm_ack_tag(e, bw, more);
-		more = true;
-	}
-	if (bw->confirm) {
-		warm_confirm(e, bw, more);
-		more = true;
-	}
+	assoc_warm_round(t, &bw->list);
 	/* A binding is one step from its bucket. */
 	for (unsigned int i = 0; i < bw->n_bind; i++)
 		port_alloc_warm_step(e->ports, bw->bind[i]);
-	bw->n_bind = 0;
-	return more;
+	for (unsigned int r = 1; r < rounds && bw->list.n_live; r++)
+		assoc_warm_round(t, &bw->list);
 }

@@ -9,38 +9,47 @@
 #include "engine.h"
 #include "engine_impl.h"
 
-/* The most lookups one packet starts (an INIT from inside), and the
- * most port bindings (its source on each uplink). */
+/* A chunk: the packets warmed together (engine_process_batch). */
+#define BATCH_WARM_CHUNK 64
+/* The most walks one packet starts, follow-ups included (an INIT from
+ * inside; an INIT ACK's three), and the most port bindings (its source
+ * on each uplink). */
 #define BATCH_WARM_MAX 5
 #define BATCH_WARM_BINDS 4
 
-struct batch_warm {
-	struct assoc_warm w[BATCH_WARM_MAX];
-	const uint32_t *bind[BATCH_WARM_BINDS]; /* port_alloc_warm */
-	/* An INIT ACK's Initiate Tag, whose keys are warmed once its
-	 * candidate is found (batch_warm_step), then 0. */
-	uint32_t ack_tag;
-	uint16_t ack_peer_port;
-	bool ack_out;
-	/* A COOKIE ACK's: the other side's tag key, warmed once its
-	 * candidate walk (w[1]) has read a block, then false. */
-	bool confirm;
-	uint8_t n, n_bind;
-	/* An INIT from inside, with port-preserve: its source's mapping
-	 * (addr_map_inside), which the bindings' warming needed and which
-	 * engine_process takes instead of mapping the source again, if
-	 * its source is `src` (src_mapped). */
-	bool src_mapped;
+/*
+ * An INIT from inside, with port-preserve: its source's mapping
+ * (addr_map_inside), which the bindings' warming needed and which
+ * engine_process takes instead of mapping the source again, if its
+ * source is still `src`.
+ */
+struct batch_warm_src {
 	struct nat_addr src;
-	struct src_map src_map;
+	struct src_map map;
 };
 
+/* A chunk's warming: its walks and bindings, whichever packet's. */
+struct batch_warm {
+	struct assoc_warm_list list;
+	unsigned int n_bind, n_src;
+	struct assoc_warm w[BATCH_WARM_CHUNK * BATCH_WARM_MAX];
+	struct assoc_warm *live[BATCH_WARM_CHUNK * BATCH_WARM_MAX];
+	const uint32_t *bind[BATCH_WARM_CHUNK * BATCH_WARM_BINDS];
+	struct batch_warm_src src[BATCH_WARM_CHUNK];
+};
+
+/* Before a chunk's first batch_warm_plan. */
+void batch_warm_begin(struct batch_warm *bw);
 /* Reads pkt's headers and starts loading the buckets of its lookups;
- * false when it started none (then bw is not to be stepped). */
-bool batch_warm_plan(const struct engine *e, const struct engine_pkt *pkt,
-		     enum engine_dir dir, struct batch_warm *bw);
-/* One step further along each of them (assoc_warm_step); false once
- * none has a step left. */
-bool batch_warm_step(const struct engine *e, struct batch_warm *bw);
+ * the source mapping it made on the way (engine_process takes it), or
+ * NULL.  At most BATCH_WARM_CHUNK packets per chunk. */
+const struct batch_warm_src *batch_warm_plan(const struct engine *e,
+					     const struct engine_pkt *pkt,
+					     enum engine_dir dir,
+					     struct batch_warm *bw);
+/* Walks them all, round after round, until every load is started (at
+ * most `rounds` rounds). */
+void batch_warm_run(const struct engine *e, struct batch_warm *bw,
+		    unsigned int rounds);
 
 #endif

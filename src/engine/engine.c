@@ -615,10 +615,10 @@ static inline void clear_plan(struct xlate_ctx *x)
 		memcpy(p + PLAN_LEN - 16, &z, 16);
 }
 
-/* `warm`: what the batch's warming of this packet found, or NULL. */
+/* `warm`: the source mapping the batch's warming made, or NULL. */
 static void process(struct engine *e, struct engine_pkt *pkt,
 		    enum engine_dir dir, uint64_t now_ns,
-		    struct engine_verdict *v, const struct batch_warm *warm)
+		    struct engine_verdict *v, const struct batch_warm_src *warm)
 {
 	struct xlate_ctx x;
 	enum drop_reason r;
@@ -664,8 +664,8 @@ static void process(struct engine *e, struct engine_pkt *pkt,
 	load_addrs(&x);
 	/* The warming mapped an INIT's source already: the same packet's,
 	 * unless its header reads otherwise now. */
-	if (warm && warm->src_mapped && nat_addr_eq(&warm->src, &x.src)) {
-		x.src_map = warm->src_map;
+	if (warm && nat_addr_eq(&warm->src, &x.src)) {
+		x.src_map = warm->map;
 		x.src_mapped = true;
 	}
 	/* proto alone first: SCTP is the common case. */
@@ -738,53 +738,37 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
 }
 
 /*
- * A batch is taken in chunks of WARM_CHUNK packets: every packet's
- * lookups are started (batch_warm.c), then walked a step further, for
- * the whole chunk at a time, until no walk has a step left (at most
- * WARM_STEPS times), then the packets are processed in order.  Loads
- * started one after the other overlap, their TLB walks too (each of the
- * table's arrays spans many pages); one started among a packet's own
- * work mostly waits alone.  A chunk's loads, a few lines per packet, fit
- * the L2 cache many times over.
+ * A batch is taken in chunks of BATCH_WARM_CHUNK packets: every packet's
+ * lookups are started (batch_warm.c), then all the chunk's walks are
+ * taken a step further, round after round, until no walk has a step
+ * left (at most WARM_ROUNDS rounds), then the packets are processed in
+ * order.  Loads started one after the other overlap, their TLB walks
+ * too (each of the table's arrays spans many pages); one started among
+ * a packet's own work mostly waits alone.  A chunk's loads, a few lines
+ * per packet, fit the L2 cache many times over.
  */
-#define WARM_CHUNK	64
-#define WARM_STEPS	8
+#define WARM_ROUNDS	8
 
 void engine_process_batch(struct engine *e, struct engine_pkt *pkts,
 			  struct engine_verdict *vs, unsigned int n,
 			  enum engine_dir dir, uint64_t now_ns)
 {
-	struct batch_warm warm[WARM_CHUNK];
-	/* The packets with a step left: one without has none later either
-	 * (batch_warm_step), so each round steps only those. */
-	uint8_t live[WARM_CHUNK];
-	/* Each packet's warming, NULL if it had none. */
-	const struct batch_warm *warm_of[WARM_CHUNK];
+	struct batch_warm warm;
+	/* Each packet's source mapping, NULL if the warming made none. */
+	const struct batch_warm_src *src_of[BATCH_WARM_CHUNK];
 
-	for (unsigned int at = 0; at < n; at += WARM_CHUNK) {
-		unsigned int m = n - at < WARM_CHUNK ? n - at : WARM_CHUNK;
-		unsigned int w = 0; /* packets warmed, in warm[] */
+	for (unsigned int at = 0; at < n; at += BATCH_WARM_CHUNK) {
+		unsigned int m = n - at < BATCH_WARM_CHUNK ? n - at :
+							     BATCH_WARM_CHUNK;
 
-		for (unsigned int i = 0; i < m; i++) {
-			bool warmed;
-
-			live[w] = (uint8_t)w;
-			warmed = batch_warm_plan(e, &pkts[at + i], dir,
-						 &warm[w]);
-			warm_of[i] = warmed ? &warm[w] : NULL;
-			w += warmed;
-		}
-		for (unsigned int s = 0; w && s < WARM_STEPS; s++) {
-			unsigned int left = 0;
-
-			for (unsigned int i = 0; i < w; i++)
-				if (batch_warm_step(e, &warm[live[i]]))
-					live[left++] = live[i];
-			w = left;
-		}
+		batch_warm_begin(&warm);
+		for (unsigned int i = 0; i < m; i++)
+			src_of[i] = batch_warm_plan(e, &pkts[at + i], dir,
+						    &warm);
+		batch_warm_run(e, &warm, WARM_ROUNDS);
 		for (unsigned int i = 0; i < m; i++)
 			process(e, &pkts[at + i], dir, now_ns, &vs[at + i],
-				warm_of[i]);
+				src_of[i]);
 	}
 }
 
