@@ -939,32 +939,35 @@ void assoc_prefetch_ports_h(const struct assoc_table *t, enum assoc_key k,
  * A walk is warmed node by node along its chain, as the lookup will
  * walk it (a lookup for a new association's key walks the whole chain,
  * about one node on average in a full table, often two), up to
- * WARM_DEPTH nodes.  w->phase says what was asked for last: nothing
- * yet (the bucket), a node's slot or block, a peer node's entry.
+ * WARM_DEPTH nodes.  w->state says what kind of walk it is and what it
+ * asked for last, so what its next step reads: one switch per step.
  */
 #define WARM_DEPTH 4
 
-/* WARM_CAND_BLOCKS: a candidate walk whose lookups read its blocks but
- * not their associations (an INIT's: port_conflict, cands_index). */
+/* The CAND_BLOCKS walks' lookups read the blocks but not their
+ * associations (an INIT's: port_conflict, cands_index). */
 enum {
 	WARM_DONE,
-	WARM_TAG,
-	WARM_PEER,
-	WARM_CANDS,
-	WARM_CAND_BLOCKS
+	TAG_BUCKET,
+	TAG_NODE,
+	PEER_BUCKET,
+	PEER_NODE,
+	PEER_ENTRY,
+	CANDS_BUCKET,
+	CANDS_NODE,
+	CAND_BLOCKS_BUCKET,
+	CAND_BLOCKS_NODE
 };
-enum { PHASE_BUCKET, PHASE_NODE, PHASE_PEER_ENTRY };
 
 static struct assoc_warm *warm_start(struct assoc_warm_list *l,
-				     const uint32_t *head, uint8_t kind,
+				     const uint32_t *head, uint8_t bucket,
 				     unsigned int d, uint16_t pa, uint16_t pb)
 {
 	struct assoc_warm *w = &l->w[l->n++];
 
 	l->live[l->n_live++] = w;
 	w->head = head;
-	w->kind = kind;
-	w->phase = PHASE_BUCKET;
+	w->state = bucket;
 	w->depth = 0;
 	w->d = (uint8_t)d;
 	w->port_a = pa;
@@ -983,7 +986,7 @@ void assoc_warm_tag(const struct assoc_table *t, struct assoc_warm_list *l,
 {
 	struct assoc_warm *w;
 
-	w = warm_start(l, key_bucket(t, k, port_a, port_b, tag), WARM_TAG, 0,
+	w = warm_start(l, key_bucket(t, k, port_a, port_b, tag), TAG_BUCKET, 0,
 		       port_a, port_b);
 	w->tag = tag;
 	w->key = (uint8_t)k;
@@ -996,7 +999,7 @@ void assoc_warm_peer(const struct assoc_table *t, struct assoc_warm_list *l,
 	warm_start(l,
 		   &t->peer_buckets[peer_bucket(t, side_of(k), port_a, port_b,
 						peer)],
-		   WARM_PEER, side_of(k), port_a, port_b);
+		   PEER_BUCKET, side_of(k), port_a, port_b);
 }
 
 void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm_list *l,
@@ -1004,7 +1007,7 @@ void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm_list *l,
 {
 	warm_start(l,
 		   &t->cand_buckets[cand_bucket(t, side_of(k), port_a, port_b)],
-		   WARM_CANDS, side_of(k), port_a, port_b);
+		   CANDS_BUCKET, side_of(k), port_a, port_b);
 }
 
 void assoc_warm_cands_then(const struct assoc_table *t,
@@ -1014,10 +1017,9 @@ void assoc_warm_cands_then(const struct assoc_table *t,
 {
 	struct assoc_warm *w;
 
-	w = warm_start(l,
-		       &t->cand_buckets[cand_bucket(t, side_of(k), port_a,
-						    port_b)],
-		       WARM_CANDS, side_of(k), port_a, port_b);
+	w = warm_start(
+		l, &t->cand_buckets[cand_bucket(t, side_of(k), port_a, port_b)],
+		CANDS_BUCKET, side_of(k), port_a, port_b);
 	w->then = (uint8_t)then;
 	w->tag = tag;
 }
@@ -1049,38 +1051,39 @@ void assoc_warm_port_pair(const struct assoc_table *t,
 	for (unsigned int d = 0; d < 2; d++) {
 		warm_start(l,
 			   &t->peer_buckets[side_bucket(ph, t->peer_mask, d)],
-			   WARM_PEER, d, port_a, port_b);
+			   PEER_BUCKET, d, port_a, port_b);
 		warm_start(l,
 			   &t->cand_buckets[side_bucket(ch, t->cand_mask, d)],
-			   WARM_CAND_BLOCKS, d, port_a, port_b);
+			   CAND_BLOCKS_BUCKET, d, port_a, port_b);
 		__builtin_prefetch(
 			&t->port_buckets[side_bucket(kh, t->port_mask, d)], 1);
 	}
 }
 
-/* Ask for node n's memory (the phase after it reads it).  Inline: each
- * caller but one knows the walk's kind, which settles the switch. */
+/* Ask for node n's memory; the walk's next step is `at_node`, which
+ * reads it.  Every caller knows which, and so the load to ask for. */
 static inline __attribute__((always_inline)) void
-warm_node(const struct assoc_table *t, struct assoc_warm *w, uint32_t n)
+warm_node(const struct assoc_table *t, struct assoc_warm *w, uint32_t n,
+	  uint8_t at_node)
 {
 	const char *at;
 
 	if (n == ASSOC_NONE || w->depth++ == WARM_DEPTH) {
-		w->kind = WARM_DONE;
+		w->state = WARM_DONE;
 		return;
 	}
 	w->node = n;
-	w->phase = PHASE_NODE;
-	switch (w->kind) {
-	case WARM_TAG:
+	w->state = at_node;
+	switch (at_node) {
+	case TAG_NODE:
 		__builtin_prefetch(&t->slots[NODE_ID(n)]);
 		break;
-	case WARM_PEER:
+	case PEER_NODE:
 		__builtin_prefetch(&t->slots[PNODE_ID(n)]);
 		break;
 	default: /* the header and the candidate after it */
 		at = (const char *)cand_hdr_at(t, n);
-		w->blk = at; /* for warm_read_node: the bucket is read */
+		w->blk = at; /* for warm_read_cand: the bucket is read */
 		__builtin_prefetch(at);
 		__builtin_prefetch(at + 64);
 		break;
@@ -1102,103 +1105,116 @@ static void warm_then(const struct assoc_table *t, struct assoc_warm_list *l,
 		assoc_warm_tag(t, l, (enum assoc_key)other, w->port_other,
 			       w->port_b, w->tag);
 		warm_start(l,
-			   &t->cand_buckets[cand_bucket(t, other,
-							w->port_other,
+			   &t->cand_buckets[cand_bucket(t, other, w->port_other,
 							w->port_b)],
-			   WARM_CANDS, other, w->port_other, w->port_b);
+			   CANDS_BUCKET, other, w->port_other, w->port_b);
 	} else if (w->tag_other) {
 		__builtin_prefetch(key_bucket(t, (enum assoc_key)other,
 					      w->port_other, w->port_b,
 					      w->tag_other));
 		/* The block leaves the candidate index on both sides. */
-		__builtin_prefetch(&t->cand_buckets[cand_bucket(t, other,
-							       w->port_other,
-							       w->port_b)],
+		__builtin_prefetch(&t->cand_buckets[cand_bucket(
+					   t, other, w->port_other, w->port_b)],
 				   1);
 	}
 }
 
-/* Phase PHASE_NODE: the node's memory was asked for; read it. */
-static void warm_read_node(const struct assoc_table *t,
+/* TAG_NODE: the node's slot was asked for; read it. */
+static void warm_read_tag(const struct assoc_table *t, struct assoc_warm *w)
+{
+	uint32_t n = w->node;
+	const struct assoc *a = &t->slots[NODE_ID(n)];
+
+	/* The lists of the one that matches (lookup_tag_ends reads them);
+	 * the chain's other associations, the only ones a handshake's new
+	 * tag meets, are only passed through. */
+	if (NODE_KEY(n) == w->key) {
+		uint16_t pa, pb;
+		uint32_t tag;
+
+		key_of(t, a, w->key, &pa, &pb, &tag);
+		if (pa == w->port_a && pb == w->port_b && tag == w->tag) {
+			__builtin_prefetch(a->locals);
+			__builtin_prefetch(a->peers);
+		}
+	}
+	warm_node(t, w, *hnext_of(t, NODE_ID(n), NODE_KEY(n)), TAG_NODE);
+}
+
+/* CANDS_NODE: the node's block was asked for; read it. */
+static void warm_read_cand(const struct assoc_table *t,
 			   struct assoc_warm_list *l, struct assoc_warm *w)
 {
 	uint32_t n = w->node;
-	const struct assoc *a;
-	const struct cand_hdr *h;
+	const struct cand_hdr *h = w->blk;
 
-	switch (w->kind) {
-	case WARM_TAG:
-		/* The lists of the one that matches (lookup_tag_ends reads
-		 * them); the chain's other associations, the only ones a
-		 * handshake's new tag meets, are only passed through. */
-		a = &t->slots[NODE_ID(n)];
-		if (NODE_KEY(n) == w->key) {
-			uint16_t pa, pb;
-			uint32_t tag;
+	/* The association of a node on the key, then its inside addresses
+	 * (cand_matches reads both). */
+	if (CNODE_D(n) == w->d && h->port[w->d] == w->port_a &&
+	    h->port_peer == w->port_b) {
+		/* The block's first candidate follows its header. */
+		const struct assoc_cand *c = (const void *)(h + 1);
 
-			key_of(t, a, w->key, &pa, &pb, &tag);
-			if (pa == w->port_a && pb == w->port_b &&
-			    tag == w->tag) {
-				__builtin_prefetch(a->locals);
-				__builtin_prefetch(a->peers);
-			}
+		w->owner = h->id;
+		if (!w->port_other) {
+			w->port_other = h->port[!w->d];
+			w->tag_other = w->d ? c->tag_inside : c->tag_peer;
+			if (w->then && w->port_other)
+				warm_then(t, l, w);
 		}
-		warm_node(t, w, *hnext_of(t, NODE_ID(n), NODE_KEY(n)));
-		break;
-	case WARM_PEER:
-		a = &t->slots[PNODE_ID(n)];
-		__builtin_prefetch(&a->peers[PNODE_IDX(n)]);
-		w->phase = PHASE_PEER_ENTRY;
-		break;
-	default:
-		/* The association of a node on the key, then its inside
-		 * addresses (cand_matches reads both); WARM_CAND_BLOCKS
-		 * only follows the chain. */
-		h = w->blk;
-		if (w->kind == WARM_CANDS && CNODE_D(n) == w->d &&
-		    h->port[w->d] == w->port_a && h->port_peer == w->port_b) {
-			/* The block's first candidate follows its header. */
-			const struct assoc_cand *c = (const void *)(h + 1);
-
-			w->owner = h->id;
-			if (!w->port_other) {
-				w->port_other = h->port[!w->d];
-				w->tag_other = w->d ? c->tag_inside :
-						      c->tag_peer;
-				if (w->then && w->port_other)
-					warm_then(t, l, w);
-			}
-			__builtin_prefetch(&t->slots[h->id]);
-		}
-		warm_node(t, w, h->next[CNODE_D(n)]);
-		break;
+		__builtin_prefetch(&t->slots[h->id]);
 	}
+	warm_node(t, w, h->next[CNODE_D(n)], CANDS_NODE);
 }
 
 static inline bool warm_step(const struct assoc_table *t,
 			     struct assoc_warm_list *l, struct assoc_warm *w)
 {
+	const struct cand_hdr *h;
+
 	if (w->owner != ASSOC_NONE) {
 		__builtin_prefetch(t->slots[w->owner].locals);
 		w->owner = ASSOC_NONE;
 	}
-	switch (w->kind == WARM_DONE ? -1 : w->phase) {
-	case PHASE_BUCKET:
-		warm_node(t, w, *w->head);
+	switch (w->state) {
+	case TAG_BUCKET:
+		warm_node(t, w, *w->head, TAG_NODE);
 		break;
-	case PHASE_NODE:
-		warm_read_node(t, l, w);
+	case TAG_NODE:
+		warm_read_tag(t, w);
 		break;
-	case PHASE_PEER_ENTRY:
+	case PEER_BUCKET:
+		warm_node(t, w, *w->head, PEER_NODE);
+		break;
+	case PEER_NODE:
+		__builtin_prefetch(
+			&t->slots[PNODE_ID(w->node)].peers[PNODE_IDX(w->node)]);
+		w->state = PEER_ENTRY;
+		break;
+	case PEER_ENTRY:
 		warm_node(t, w,
 			  t->slots[PNODE_ID(w->node)]
 				  .peers[PNODE_IDX(w->node)]
-				  .pnext[PNODE_D(w->node)]);
+				  .pnext[PNODE_D(w->node)],
+			  PEER_NODE);
+		break;
+	case CANDS_BUCKET:
+		warm_node(t, w, *w->head, CANDS_NODE);
+		break;
+	case CANDS_NODE:
+		warm_read_cand(t, l, w);
+		break;
+	case CAND_BLOCKS_BUCKET:
+		warm_node(t, w, *w->head, CAND_BLOCKS_NODE);
+		break;
+	case CAND_BLOCKS_NODE:
+		h = w->blk;
+		warm_node(t, w, h->next[CNODE_D(w->node)], CAND_BLOCKS_NODE);
 		break;
 	default:
 		break;
 	}
-	return w->kind != WARM_DONE || w->owner != ASSOC_NONE;
+	return w->state != WARM_DONE || w->owner != ASSOC_NONE;
 }
 
 bool assoc_warm_round(const struct assoc_table *t, struct assoc_warm_list *l)

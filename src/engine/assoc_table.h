@@ -343,14 +343,14 @@ struct assoc_warm {
 	uint32_t node;		/* the node last asked for */
 	uint32_t owner;		/* a candidate's association, to read */
 	uint16_t port_a, port_b;
-	uint16_t port_other;	/* a candidate's other side's port */
-	uint8_t kind, phase, depth, d;
-	uint32_t tag_other;	/* ... and that side's tag */
+	uint16_t port_other; /* a candidate's other side's port */
+	uint8_t state, depth, d;
+	uint32_t tag_other; /* ... and that side's tag */
 	/* A tag key's walk: its tag, and the key; a candidate walk's
 	 * follow-up (assoc_warm_cands_then): an INIT ACK's tag. */
 	uint32_t tag;
 	uint8_t key;
-	uint8_t then;		/* the follow-up, once port_other is read */
+	uint8_t then; /* the follow-up, once port_other is read */
 };
 
 /*
@@ -387,7 +387,11 @@ void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm_list *l,
  * (by that side's tag of the block's first candidate) and candidate
  * index, which it writes.
  */
-enum { ASSOC_WARM_THEN_NONE, ASSOC_WARM_THEN_ACK_TAG, ASSOC_WARM_THEN_CONFIRM };
+enum {
+	ASSOC_WARM_THEN_NONE,
+	ASSOC_WARM_THEN_ACK_TAG,
+	ASSOC_WARM_THEN_CONFIRM
+};
 void assoc_warm_cands_then(const struct assoc_table *t,
 			   struct assoc_warm_list *l, enum assoc_key k,
 			   uint16_t port_a, uint16_t port_b, unsigned int then,

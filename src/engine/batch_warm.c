@@ -95,7 +95,8 @@ static bool peek(const uint8_t *d, uint32_t len, struct warm_peek *p)
 }
 
 static void warm_bind(const struct engine *e, struct batch_warm *bw,
-		      const struct nat_addr *pub, uint16_t port, unsigned int *n)
+		      const struct nat_addr *pub, uint16_t port,
+		      unsigned int *n)
 {
 	if ((*n)++ < BATCH_WARM_BINDS)
 		bw->bind[bw->n_bind++] = port_alloc_warm(e->ports, pub, port);

@@ -747,7 +747,7 @@ void engine_process(struct engine *e, struct engine_pkt *pkt,
  * a packet's own work mostly waits alone.  A chunk's loads, a few lines
  * per packet, fit the L2 cache many times over.
  */
-#define WARM_ROUNDS	8
+#define WARM_ROUNDS 8
 
 void engine_process_batch(struct engine *e, struct engine_pkt *pkts,
 			  struct engine_verdict *vs, unsigned int n,
@@ -763,8 +763,8 @@ void engine_process_batch(struct engine *e, struct engine_pkt *pkts,
 
 		batch_warm_begin(&warm);
 		for (unsigned int i = 0; i < m; i++)
-			src_of[i] = batch_warm_plan(e, &pkts[at + i], dir,
-						    &warm);
+			src_of[i] =
+				batch_warm_plan(e, &pkts[at + i], dir, &warm);
 		batch_warm_run(e, &warm, WARM_ROUNDS);
 		for (unsigned int i = 0; i < m; i++)
 			process(e, &pkts[at + i], dir, now_ns, &vs[at + i],
