@@ -955,6 +955,10 @@ enum {
 	PEER_ENTRY,
 	CANDS_BUCKET,
 	CANDS_NODE,
+	/* A node on the key was read: its association's addresses, then
+	 * the next node (or nothing more). */
+	CANDS_OWNER_NODE,
+	CANDS_OWNER,
 	CAND_BLOCKS_BUCKET,
 	CAND_BLOCKS_NODE
 };
@@ -972,7 +976,6 @@ static struct assoc_warm *warm_start(struct assoc_warm_list *l,
 	w->d = (uint8_t)d;
 	w->port_a = pa;
 	w->port_b = pb;
-	w->owner = ASSOC_NONE;
 	w->port_other = 0;
 	w->tag_other = 0;
 	w->then = ASSOC_WARM_THEN_NONE;
@@ -1147,24 +1150,28 @@ static void warm_read_cand(const struct assoc_table *t,
 {
 	uint32_t n = w->node;
 	const struct cand_hdr *h = w->blk;
+	const struct assoc_cand *c;
 
 	/* The association of a node on the key, then its inside addresses
 	 * (cand_matches reads both). */
-	if (CNODE_D(n) == w->d && h->port[w->d] == w->port_a &&
-	    h->port_peer == w->port_b) {
-		/* The block's first candidate follows its header. */
-		const struct assoc_cand *c = (const void *)(h + 1);
-
-		w->owner = h->id;
-		if (!w->port_other) {
-			w->port_other = h->port[!w->d];
-			w->tag_other = w->d ? c->tag_inside : c->tag_peer;
-			if (w->then && w->port_other)
-				warm_then(t, l, w);
-		}
-		__builtin_prefetch(&t->slots[h->id]);
+	if (CNODE_D(n) != w->d || h->port[w->d] != w->port_a ||
+	    h->port_peer != w->port_b) {
+		warm_node(t, w, h->next[CNODE_D(n)], CANDS_NODE);
+		return;
 	}
-	warm_node(t, w, h->next[CNODE_D(n)], CANDS_NODE);
+	/* The block's first candidate follows its header. */
+	c = (const void *)(h + 1);
+	w->owner = h->id;
+	if (!w->port_other) {
+		w->port_other = h->port[!w->d];
+		w->tag_other = w->d ? c->tag_inside : c->tag_peer;
+		if (w->then && w->port_other)
+			warm_then(t, l, w);
+	}
+	__builtin_prefetch(&t->slots[h->id]);
+	warm_node(t, w, h->next[CNODE_D(n)], CANDS_OWNER_NODE);
+	if (w->state == WARM_DONE)
+		w->state = CANDS_OWNER;
 }
 
 static inline bool warm_step(const struct assoc_table *t,
@@ -1172,10 +1179,6 @@ static inline bool warm_step(const struct assoc_table *t,
 {
 	const struct cand_hdr *h;
 
-	if (w->owner != ASSOC_NONE) {
-		__builtin_prefetch(t->slots[w->owner].locals);
-		w->owner = ASSOC_NONE;
-	}
 	switch (w->state) {
 	case TAG_BUCKET:
 		warm_node(t, w, *w->head, TAG_NODE);
@@ -1201,8 +1204,15 @@ static inline bool warm_step(const struct assoc_table *t,
 	case CANDS_BUCKET:
 		warm_node(t, w, *w->head, CANDS_NODE);
 		break;
+	case CANDS_OWNER_NODE:
+		__builtin_prefetch(t->slots[w->owner].locals);
+		/* fall through */
 	case CANDS_NODE:
 		warm_read_cand(t, l, w);
+		break;
+	case CANDS_OWNER:
+		__builtin_prefetch(t->slots[w->owner].locals);
+		w->state = WARM_DONE;
 		break;
 	case CAND_BLOCKS_BUCKET:
 		warm_node(t, w, *w->head, CAND_BLOCKS_NODE);
@@ -1214,7 +1224,7 @@ static inline bool warm_step(const struct assoc_table *t,
 	default:
 		break;
 	}
-	return w->state != WARM_DONE || w->owner != ASSOC_NONE;
+	return w->state != WARM_DONE;
 }
 
 bool assoc_warm_round(const struct assoc_table *t, struct assoc_warm_list *l)
