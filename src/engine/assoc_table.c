@@ -775,11 +775,16 @@ static inline uint32_t cand_chain_next(const struct assoc_table *t, uint32_t *n,
 	return ASSOC_NONE;
 }
 
-static struct assoc *walk_cands(const struct assoc_table *t,
-				enum assoc_key k, uint16_t pa, uint16_t pb,
-				bool any,
-				bool (*match)(const struct assoc *, void *),
-				void *arg)
+/*
+ * Inline into each lookup: its match() is then a direct call.  The
+ * handshake's INIT ACK, COOKIE ECHO and COOKIE ACK each walk a chain
+ * (handshake_cand_lookup), and the call through the pointer kept the
+ * walk and pick_result out of line, with their own frames.
+ */
+static inline __attribute__((always_inline)) struct assoc *
+walk_cands(const struct assoc_table *t, enum assoc_key k, uint16_t pa,
+	   uint16_t pb, bool any, bool (*match)(const struct assoc *, void *),
+	   void *arg)
 {
 	unsigned int d = side_of(k);
 	uint32_t n = t->cand_buckets[cand_bucket(t, d, pa, pb)];
