@@ -758,7 +758,9 @@ walk_peer(const struct assoc_table *t, enum assoc_key k, uint16_t pa,
 /*
  * The (side d, port pair)'s candidate chain, from node *n on: the next
  * node of that key (ASSOC_NONE at the chain's end), *n moved past it.
- * Other keys share a chain when their buckets collide.
+ * Other keys share a chain when their buckets collide, of side d only:
+ * a side's buckets are its own (side_bucket's low bit), so each node
+ * links on by next[d].
  */
 static inline uint32_t cand_chain_next(const struct assoc_table *t, uint32_t *n,
 				       unsigned int d, uint16_t pa, uint16_t pb)
@@ -767,9 +769,8 @@ static inline uint32_t cand_chain_next(const struct assoc_table *t, uint32_t *n,
 		uint32_t node = *n;
 		const struct cand_hdr *h = cand_hdr_at(t, node);
 
-		*n = h->next[CNODE_D(node)];
-		if (CNODE_D(node) == d && h->port[d] == pa &&
-		    h->port_peer == pb)
+		*n = h->next[d];
+		if (h->port[d] == pa && h->port_peer == pb)
 			return node;
 	}
 	return ASSOC_NONE;
