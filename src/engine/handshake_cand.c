@@ -451,10 +451,12 @@ static bool cand_known_peer(const struct xlate_ctx *x, const struct assoc *a,
  * What packet x does to candidate c of a.  `mine` is the sender's own tag
  * of the pair, `theirs` the receiver's, which is what a packet carries
  * (RFC 9260 8.5) except for the T-bit ones (8.5.1).  live_idx: as for
- * cand_known_peer.
+ * cand_known_peer.  Inline: called, it had cand_matches save its loop's
+ * registers around each candidate.
  */
-static uint8_t cand_op_at(const struct xlate_ctx *x, const struct assoc *a,
-			  const struct assoc_cand *c, int live_idx)
+static inline __attribute__((always_inline)) uint8_t
+cand_op_at(const struct xlate_ctx *x, const struct assoc *a,
+	   const struct assoc_cand *c, int live_idx)
 {
 	bool out = x->dir == ENGINE_OUTBOUND;
 	bool inb = c->flags & ASSOC_CAND_F_INBOUND;
