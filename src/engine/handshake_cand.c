@@ -548,8 +548,10 @@ cand_op_at(const struct xlate_ctx *x, const struct assoc *a,
 		break;
 	}
 	/* Only from (to) a peer address the handshake knows; asked last,
-	 * as the tags rule most packets out for less. */
-	if (op != CAND_NONE && !cand_known_peer(x, a, c, peer, live_idx))
+	 * as the tags rule most packets out for less.  A live peer needs
+	 * no call. */
+	if (op != CAND_NONE && live_idx < 0 &&
+	    !cand_known_peer(x, a, c, peer, live_idx))
 		op = CAND_NONE;
 	return op;
 }
