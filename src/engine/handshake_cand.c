@@ -844,15 +844,18 @@ enum drop_reason handshake_cand_plan(struct xlate_ctx *x)
 {
 	const struct assoc *a = x->a;
 	bool learn = x->cand_op == CAND_SELECT && x->cand_copy;
-	struct collide_arg ca = {
+	struct collide_arg ca;
+
+	/* A COOKIE ECHO's pair was checked when its INIT ACK made it
+	 * (most COOKIE ECHOs): nothing to work out. */
+	if (x->cand_op != CAND_ACK && !learn)
+		return DROP_NONE;
+	ca = (struct collide_arg){
 		.x = x,
 		.c = &assoc_cands(x->e->table, a)[x->cand],
 		.tag = learn ? x->sv.vtag : x->cand_itag,
 		.inside = !learn && x->dir == ENGINE_OUTBOUND,
 	};
-
-	if (x->cand_op != CAND_ACK && !learn)
-		return DROP_NONE;
 	if (!ca.tag)
 		return DROP_INIT_ZERO_TAG;
 	/* Another association holds the tag live (found by its key) or in
