@@ -758,7 +758,9 @@ walk_peer(const struct assoc_table *t, enum assoc_key k, uint16_t pa,
 /*
  * The (side d, port pair)'s candidate chain, from node *n on: the next
  * node of that key (ASSOC_NONE at the chain's end), *n moved past it.
- * Other keys share a chain when their buckets collide.
+ * Other keys share a chain when their buckets collide, of side d only:
+ * a side's buckets are its own (side_bucket's low bit), so each node
+ * links on by next[d].
  */
 static inline uint32_t cand_chain_next(const struct assoc_table *t, uint32_t *n,
 				       unsigned int d, uint16_t pa, uint16_t pb)
@@ -767,19 +769,23 @@ static inline uint32_t cand_chain_next(const struct assoc_table *t, uint32_t *n,
 		uint32_t node = *n;
 		const struct cand_hdr *h = cand_hdr_at(t, node);
 
-		*n = h->next[CNODE_D(node)];
-		if (CNODE_D(node) == d && h->port[d] == pa &&
-		    h->port_peer == pb)
+		*n = h->next[d];
+		if (h->port[d] == pa && h->port_peer == pb)
 			return node;
 	}
 	return ASSOC_NONE;
 }
 
-static struct assoc *walk_cands(const struct assoc_table *t,
-				enum assoc_key k, uint16_t pa, uint16_t pb,
-				bool any,
-				bool (*match)(const struct assoc *, void *),
-				void *arg)
+/*
+ * Inline into each lookup: its match() is then a direct call.  The
+ * handshake's INIT ACK, COOKIE ECHO and COOKIE ACK each walk a chain
+ * (handshake_cand_lookup), and the call through the pointer kept the
+ * walk and pick_result out of line, with their own frames.
+ */
+static inline __attribute__((always_inline)) struct assoc *
+walk_cands(const struct assoc_table *t, enum assoc_key k, uint16_t pa,
+	   uint16_t pb, bool any, bool (*match)(const struct assoc *, void *),
+	   void *arg)
 {
 	unsigned int d = side_of(k);
 	uint32_t n = t->cand_buckets[cand_bucket(t, d, pa, pb)];

@@ -403,6 +403,9 @@ static bool tbit_packet(const struct xlate_ctx *x)
 	       (x->sv.first_flags & SCTP_FLAG_T);
 }
 
+/* A live_idx (cand_known_peer) its caller has not looked for. */
+#define PEER_NOT_ASKED (-2)
+
 /*
  * Is the packet's peer address one candidate c may vouch for?  The live
  * association's peers, and for a candidate of the inside host's own
@@ -414,19 +417,24 @@ static bool tbit_packet(const struct xlate_ctx *x)
  * host answers an INIT during its own handshake with its own tag (RFC
  * 9260 5.2.1), so such a candidate may share the inside tag with the
  * inside host's own INIT's candidate, whose peers vouch as well.
+ * live_idx: assoc_find_peer(a, peer), or PEER_NOT_ASKED.
  */
 static bool cand_known_peer(const struct xlate_ctx *x, const struct assoc *a,
 			    const struct assoc_cand *c,
-			    const struct nat_addr *peer)
+			    const struct nat_addr *peer, int live_idx)
 {
-	const struct assoc_cand *cands = assoc_cands(x->e->table, a);
-	int nc = assoc_cands_n(a);
+	const struct assoc_cand *cands;
 	uint32_t theirs = c->tag_inside;
+	int nc;
 
-	if (assoc_find_peer(a, peer) >= 0)
+	if (live_idx == PEER_NOT_ASKED)
+		live_idx = assoc_find_peer(a, peer);
+	if (live_idx >= 0)
 		return true;
 	if (x->dir == ENGINE_OUTBOUND || !(c->flags & ASSOC_CAND_F_INBOUND))
 		return cand_has_peer(c, peer, false);
+	cands = assoc_cands(x->e->table, a);
+	nc = assoc_cands_n(a);
 	for (int i = 0; theirs && i < nc; i++) {
 		const struct assoc_cand *o = &cands[i];
 
@@ -442,10 +450,13 @@ static bool cand_known_peer(const struct xlate_ctx *x, const struct assoc *a,
 /*
  * What packet x does to candidate c of a.  `mine` is the sender's own tag
  * of the pair, `theirs` the receiver's, which is what a packet carries
- * (RFC 9260 8.5) except for the T-bit ones (8.5.1).
+ * (RFC 9260 8.5) except for the T-bit ones (8.5.1).  live_idx: as for
+ * cand_known_peer.  Inline: called, it had cand_matches save its loop's
+ * registers around each candidate.
  */
-static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
-		       const struct assoc_cand *c)
+static inline __attribute__((always_inline)) uint8_t
+cand_op_at(const struct xlate_ctx *x, const struct assoc *a,
+	   const struct assoc_cand *c, int live_idx)
 {
 	bool out = x->dir == ENGINE_OUTBOUND;
 	bool inb = c->flags & ASSOC_CAND_F_INBOUND;
@@ -537,10 +548,24 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
 		break;
 	}
 	/* Only from (to) a peer address the handshake knows; asked last,
-	 * as the tags rule most packets out for less. */
-	if (op != CAND_NONE && !cand_known_peer(x, a, c, peer))
+	 * as the tags rule most packets out for less.  A live peer needs
+	 * no call. */
+	if (op != CAND_NONE && live_idx < 0 &&
+	    !cand_known_peer(x, a, c, peer, live_idx))
 		op = CAND_NONE;
 	return op;
+}
+
+/*
+ * cand_op_at without the peer looked for.  Out of line: engine.c's process
+ * inlines handshake_cand_commit, which calls it, and inlined it moved
+ * the registers of process on DATA's path.
+ */
+__attribute__((noinline)) static uint8_t cand_op(const struct xlate_ctx *x,
+						 const struct assoc *a,
+						 const struct assoc_cand *c)
+{
+	return cand_op_at(x, a, c, PEER_NOT_ASKED);
 }
 
 /*
@@ -557,8 +582,10 @@ static uint8_t cand_op(const struct xlate_ctx *x, const struct assoc *a,
  * newest (the answers of an abandoned attempt go when a new one starts,
  * handshake_cand_init).  A copy of the live pair's tag is the
  * handshake's own COOKIE ECHO sent again, not a new pair.  -1: none.
+ * live_idx: as for cand_known_peer.
  */
-static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a)
+static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a,
+			   int live_idx)
 {
 	const struct assoc_cand *cands = assoc_cands(x->e->table, a);
 	int nc = assoc_cands_n(a);
@@ -576,7 +603,7 @@ static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a)
 		if (!cand_live(x->e, c, x->now) ||
 		    (c->flags & ASSOC_CAND_F_INBOUND) ||
 		    !(c->flags & ASSOC_CAND_F_OVERFLOW) || !c->tag_inside ||
-		    !cand_known_peer(x, a, c, &x->dst))
+		    !cand_known_peer(x, a, c, &x->dst, live_idx))
 			continue;
 		if (best < 0) {
 			best = i;
@@ -590,12 +617,20 @@ static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a)
 	return best;
 }
 
+/*
+ * Does packet x belong to a candidate of a?  If so, which and what it
+ * does to it (x->cand, x->cand_op), and the addresses' entries the test
+ * found, as lookup_ends (engine.c) leaves them for xlate_plan.
+ */
 static bool cand_matches(const struct assoc *a, void *arg)
 {
 	struct xlate_ctx *x = arg;
 	const struct assoc_cand *cands = assoc_cands(x->e->table, a);
+	const struct nat_addr *peer = x->dir == ENGINE_OUTBOUND ? &x->dst :
+								  &x->src;
 	int nc = assoc_cands_n(a);
 	int dup = -1, empty = -1, any = -1, pick = -1;
+	int local, live_idx;
 	uint8_t op = CAND_NONE;
 	uint32_t itag = 0;
 	bool new_src = false;
@@ -608,15 +643,18 @@ static bool cand_matches(const struct assoc *a, void *arg)
 	 * confirm; xlate_plan then judges the address as on a live
 	 * association.
 	 */
-	if (x->dir == ENGINE_OUTBOUND ?
-		    assoc_find_local_inside(a, &x->src) < 0 :
-		    assoc_find_local_public(&x->e->pubs, a, &x->dst) < 0) {
+	local = x->dir == ENGINE_OUTBOUND ?
+			assoc_find_local_inside(a, &x->src) :
+			assoc_find_local_public(&x->e->pubs, a, &x->dst);
+	if (local < 0) {
 		if (x->dir != ENGINE_OUTBOUND ||
 		    x->sv.first_type == SCTP_CID_INIT_ACK ||
 		    x->sv.first_type == SCTP_CID_COOKIE_ECHO)
 			return false;
 		new_src = true;
 	}
+	/* Once for all its candidates (cand_known_peer), and for the plan. */
+	live_idx = assoc_find_peer(a, peer);
 	/* Chunks are validated later (phase 2): read only what is there;
 	 * a short INIT ACK is dropped then. */
 	if (x->sv.first_type == SCTP_CID_INIT_ACK &&
@@ -629,7 +667,7 @@ static bool cand_matches(const struct assoc *a, void *arg)
 
 		if (!cand_live(x->e, c, x->now))
 			continue;
-		op = cand_op(x, a, c);
+		op = cand_op_at(x, a, c, live_idx);
 		if (op == CAND_NONE || (new_src && op != CAND_CONFIRM))
 			continue;
 		if (op != CAND_ACK) {
@@ -659,7 +697,7 @@ static bool cand_matches(const struct assoc *a, void *arg)
 		pick = any;
 		x->cand_copy = true;
 	} else if (pick < 0) {
-		pick = cand_echo_learn(x, a);
+		pick = cand_echo_learn(x, a, live_idx);
 		op = CAND_SELECT;
 		x->cand_copy = pick >= 0;
 	}
@@ -670,6 +708,10 @@ static bool cand_matches(const struct assoc *a, void *arg)
 	x->cand = (int8_t)pick;
 	x->cand_op = op;
 	x->cand_itag = itag;
+	/* Nothing changes a's peers or bindings before the plan. */
+	x->hint_a = a;
+	x->hint_peer = (int8_t)live_idx;
+	x->hint_local = (int8_t)local;
 	return true;
 }
 
@@ -802,15 +844,18 @@ enum drop_reason handshake_cand_plan(struct xlate_ctx *x)
 {
 	const struct assoc *a = x->a;
 	bool learn = x->cand_op == CAND_SELECT && x->cand_copy;
-	struct collide_arg ca = {
+	struct collide_arg ca;
+
+	/* A COOKIE ECHO's pair was checked when its INIT ACK made it
+	 * (most COOKIE ECHOs): nothing to work out. */
+	if (x->cand_op != CAND_ACK && !learn)
+		return DROP_NONE;
+	ca = (struct collide_arg){
 		.x = x,
 		.c = &assoc_cands(x->e->table, a)[x->cand],
 		.tag = learn ? x->sv.vtag : x->cand_itag,
 		.inside = !learn && x->dir == ENGINE_OUTBOUND,
 	};
-
-	if (x->cand_op != CAND_ACK && !learn)
-		return DROP_NONE;
 	if (!ca.tag)
 		return DROP_INIT_ZERO_TAG;
 	/* Another association holds the tag live (found by its key) or in
