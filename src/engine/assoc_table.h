@@ -335,7 +335,7 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
  * warming of the ones after it miss, never their lookups wrong.
  */
 struct assoc_warm {
-	/* The table's business (assoc_table.c, warm_node). */
+	/* The table's business (assoc_warm.c, warm_node). */
 	union {
 		const uint32_t *head; /* the bucket, until its node */
 		const void *blk; /* the candidate node's header */
