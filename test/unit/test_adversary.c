@@ -65,8 +65,8 @@ Test(adversary, seeded_schedules, .timeout = 120)
 		"legitimate packets (%llu required), %llu forged (%llu "
 		"allowed through), %llu answers to forgeries, %llu "
 		"handshakes, %llu restarts, %llu collisions, %llu shutdowns, "
-		"%llu ASCONFs, %llu handshakes given up, %llu messages "
-		"delivered\n",
+		"%llu ASCONFs, %llu handshakes given up (the clock run on "
+		"%llu s), %llu messages delivered\n",
 		(unsigned long long)(hi - lo + 1), (unsigned long long)st.steps,
 		(unsigned long long)st.legit_pkts,
 		(unsigned long long)st.must_pass,
@@ -79,6 +79,7 @@ Test(adversary, seeded_schedules, .timeout = 120)
 		(unsigned long long)st.shutdowns,
 		(unsigned long long)st.asconfs,
 		(unsigned long long)st.init_give_ups,
+		(unsigned long long)st.clock_secs,
 		(unsigned long long)st.data_delivered);
 	for (int i = 1; i < ADV_INV__COUNT; i++)
 		if (by_inv[i])
