@@ -853,12 +853,13 @@ static bool further(const struct assoc_cand *c, const struct assoc_cand *o)
 /*
  * The completed handshake ends the candidates it answers: its own, the
  * other answers to its INITs, collision candidates sharing a tag with
- * it, and older handshakes it overtook.  One sharing no tag with it and
- * begun after it, or not yet at its COOKIE ECHO, may be a newer
- * handshake already on its way (the peer, or the inside host,
- * restarting again before this one's last packet passed the box): it
- * stays aside and may complete.  The furthest older one's pair is
- * remembered as dead (assoc_tag_gone).
+ * it, older handshakes it overtook, and the inside host's older
+ * attempts.  One sharing no tag with it and begun after it, or a peer's
+ * INIT older but not yet at its COOKIE ECHO, may be a newer handshake
+ * already on its way (the peer, or the inside host, restarting again
+ * before this one's last packet passed the box): it stays aside and may
+ * complete.  The furthest older one's pair is remembered as dead
+ * (assoc_tag_gone).
  */
 static void cand_clear_done(const struct engine *e, struct assoc *a,
 			    const struct assoc_cand *done)
@@ -889,6 +890,24 @@ static void cand_clear_done(const struct engine *e, struct assoc *a,
 			if (c->tag_inside && c->tag_peer &&
 			    (!furthest || further(c, furthest)))
 				furthest = c;
+			c->flags = 0;
+		} else if (!(c->flags &
+			     (ASSOC_CAND_F_INBOUND | ASSOC_CAND_F_DR_INSIDE)) &&
+			   c->born < born) {
+			/*
+			 * An INIT of the inside host's with another tag,
+			 * heard before this handshake's: an attempt it gave
+			 * up (RFC 9260 5.1), perhaps within the setup
+			 * timeout (sinit_max_attempts, RFC 6458 8.1.3).  One
+			 * attempt at a time on a port pair: while it waited
+			 * on that one it would have answered this
+			 * handshake's INIT with its tag (5.2.1).  Left
+			 * live, it would pass a blind INIT from the peer's
+			 * address as its collision.  Not under Disable
+			 * Restart, where two associations may share the
+			 * ports, told apart by their tags
+			 * (draft-ietf-tsvwg-natsupp-23 6.2.1).
+			 */
 			c->flags = 0;
 		}
 	}

@@ -1622,6 +1622,35 @@ Test(handshake, init_after_the_peers_shutdown_ack_dropped)
 	engine_destroy(e);
 }
 
+/*
+ * The same after an attempt the inside host gave up unanswered (RFC 9260
+ * 5.1; an application may make that a matter of seconds,
+ * sinit_max_attempts in RFC 6458 8.1.3) before it connected again from
+ * the same port with a new tag, which completed.  The first INIT is
+ * dead: a host has one attempt at a time on a port pair, and still
+ * waiting on it, it would have answered with its tag (5.2.1).  Heard
+ * within the setup timeout, it must not pass a blind INIT from the
+ * peer's address as that attempt's collision.
+ */
+Test(handshake, completed_attempt_retires_the_hosts_abandoned_init)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, 0x11000001u, FX_SEC, &p));
+	port = establish(e, peer1_only, 2 * FX_SEC);
+	cr_assert_eq(port, pkt_sport(p.buf));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_SHUTDOWN_ACK, 0,
+			    3 * FX_SEC));
+	expect_drop(in_init(e, PEER1, port, 0x66000001u, NULL, 4 * FX_SEC),
+		    DROP_NO_FORWARD_RULE);
+	cr_assert_eq(view(e).tag_inside, TI);
+	engine_destroy(e);
+}
+
 /* Before the peer's SHUTDOWN ACK, the inside host in SHUTDOWN-SENT
  * answers a restart INIT (5.2.2): it goes in. */
 Test(handshake, init_during_the_inside_hosts_shutdown_goes_in)
