@@ -1130,6 +1130,18 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 	bool out = x->dir == ENGINE_OUTBOUND;
 	uint32_t *t;
 
+	/*
+	 * An answer offering its sender's tag of a pair the association
+	 * remembers as dead (assoc_tag_gone) is a late one: an endpoint
+	 * answers with its own tag only from the COOKIE-WAIT or
+	 * COOKIE-ECHOED it had with it (RFC 9260 5.2.1), which it left
+	 * for the pair that replaced or overtook it.  It passes, its
+	 * receiver discards it (5.2.3), but it fills no candidate: with
+	 * late copies of the COOKIE ECHO and COOKIE ACK of that pair, it
+	 * would take the association back to it.
+	 */
+	if (assoc_tag_gone(x->e->table, x->a, x->cand_itag, out))
+		return;
 	/* Only the collision answer reaches the inside host's INIT's
 	 * candidate from inside (cand_op). */
 	if (out && !(c->flags & ASSOC_CAND_F_INBOUND))

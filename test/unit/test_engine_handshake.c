@@ -2369,3 +2369,46 @@ Test(handshake, late_copy_of_an_abandoned_restart_sets_nothing_up)
 	works(e, port, ti3, tp3, 6 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * Both ends restart at once (RFC 9260 5.2.1); the peer answers the inside
+ * host's INIT with its own tag and the host's COOKIE ECHO passes, but the
+ * host's own collision answer to the peer's INIT is still in the network
+ * when the host restarts again and that handshake completes.  The first
+ * pair is dead (remembered so, assoc_tag_gone), yet the peer's INIT's
+ * candidate, unanswered, stayed aside.  The late collision answer,
+ * carrying the dead inside tag, must not fill it: with the late copies
+ * of the peer's COOKIE ECHO and COOKIE ACK it took the association back
+ * to the dead pair (fuzz_adversary-late-collision-answer-revives).
+ */
+Test(handshake, late_collision_answer_with_a_dead_tag_sets_nothing_up)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	const uint32_t ti3 = 0x55555555u, tp3 = 0x66666666u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, ti2, 2 * FX_SEC, &p));
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 2 * FX_SEC));
+	expect_fwd(
+		in_init_ack(e, PEER1, port, ti2, tp2, peer1_only, 2 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, tp2, 2 * FX_SEC));
+	expect_fwd(out_init(e, HOST, PEER1, ti3, 3 * FX_SEC, &p));
+	expect_fwd(
+		in_init_ack(e, PEER1, port, ti3, tp3, peer1_only, 3 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, tp3, 3 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, ti3, SCTP_CID_COOKIE_ACK, 0,
+			    3 * FX_SEC));
+	cr_assert_eq(view(e).tag_inside, ti3);
+	(void)out_init_ack(e, PEER1, tp2, ti2, 4 * FX_SEC, &p);
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	(void)fx_run(e, &p, ENGINE_INBOUND, 4 * FX_SEC);
+	(void)out_cookie_echo(e, tp2, 4 * FX_SEC);
+	(void)in_chunk(e, PEER1, port, ti2, SCTP_CID_COOKIE_ACK, 0, 4 * FX_SEC);
+	cr_assert_eq(view(e).tag_inside, ti3, "tags %08x/%08x",
+		     view(e).tag_inside, view(e).tag_peer);
+	cr_assert_eq(view(e).tag_peer, tp3);
+	works(e, port, ti3, tp3, 5 * FX_SEC);
+	engine_destroy(e);
+}
