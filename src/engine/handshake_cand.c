@@ -1394,8 +1394,23 @@ static int cand_rank(const struct assoc *a, const struct assoc_cand *c)
 	return (c->flags & ASSOC_CAND_F_ECHOED ? 2 : 0) + (origin ? 1 : 0);
 }
 
+/*
+ * Between two of a rank: the inside host's newer INIT (a new attempt
+ * replaces the last, RFC 9260 5.1), but the peer's older one.  A later
+ * INIT from the peer's address may be a blind forgery, answered like any
+ * (5.2.1, 5.2.2): it must not take the handshake in progress's place in
+ * the view and the state file.
+ */
+static bool cand_view_before(const struct assoc_cand *c,
+			     const struct assoc_cand *best)
+{
+	if (c->flags & ASSOC_CAND_F_INBOUND)
+		return c->born < best->born;
+	return c->since >= best->since;
+}
+
 /* The tags of the handshake in progress, for an association not yet
- * live: the best ranked candidate, the newest of those. */
+ * live: the best ranked candidate (cand_view_before between equals). */
 static const struct assoc_cand *cand_view_best(const struct assoc_table *t,
 					       const struct assoc *a)
 {
@@ -1410,7 +1425,7 @@ static const struct assoc_cand *cand_view_best(const struct assoc_table *t,
 			continue;
 		if (!best || cand_rank(a, c) > cand_rank(a, best) ||
 		    (cand_rank(a, c) == cand_rank(a, best) &&
-		     c->since >= best->since))
+		     cand_view_before(c, best)))
 			best = c;
 	}
 	return best;

@@ -2412,3 +2412,32 @@ Test(handshake, late_collision_answer_with_a_dead_tag_sets_nothing_up)
 	works(e, port, ti3, tp3, 5 * FX_SEC);
 	engine_destroy(e);
 }
+
+/*
+ * What the view and the state file show of a handshake not complete yet
+ * (handshake_cand_view_tags): the inside host's INIT, unanswered, gone
+ * with the setup timeout while its collision with the peer's INIT goes on
+ * (RFC 9260 5.2.1: the host answered with its own tag), a blind INIT from
+ * the peer's address, and the host's answer to it with the same tag,
+ * must not take the peer's INIT's place there: the later of two INITs
+ * from the peer's address is no more likely the real one.
+ */
+Test(handshake, blind_init_takes_no_collisions_place_in_the_view)
+{
+	const uint64_t later = 16 * FX_SEC + FX_SEC / 2;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, TP, NULL, 2 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, TP, TI, 2 * FX_SEC, &p));
+	if (in_init(e, PEER1, port, 0x66000001u, NULL, later).action ==
+	    ENGINE_FORWARD)
+		(void)out_init_ack(e, PEER1, 0x66000001u, TI, later, &p);
+	cr_assert_eq(view(e).tag_inside, TI, "tags %08x/%08x",
+		     view(e).tag_inside, view(e).tag_peer);
+	cr_assert_eq(view(e).tag_peer, TP);
+	engine_destroy(e);
+}
