@@ -1874,6 +1874,54 @@ Test(handshake, init_copy_after_the_close_sets_nothing_up)
 }
 
 /*
+ * The same for a copy of the INIT of the pair a restart replaced before
+ * the association closed: both ends left that tag with the restart
+ * (RFC 9260 5.2.4 A), and the box remembers the pair as dead
+ * (assoc_tag_gone).  Taken as new on the closed mapping, whose release
+ * forgot the dead pair, it let the peer's late answer and the inside
+ * host's late COOKIE ECHO of that pair through, and the peer, listening,
+ * set the association up again alone (5.1 D;
+ * fuzz_adversary-replaced-init-after-close).
+ */
+Test(handshake, replaced_pairs_init_after_the_close_sets_nothing_up)
+{
+	const uint32_t ti2 = 0x11000002u, tp2 = 0x22000002u;
+	const uint32_t ti3 = 0x11000003u, tp3 = 0x22000003u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, ti2, 2 * FX_SEC, &p));
+	expect_fwd(in_init_ack(e, PEER1, port, ti2, tp2, peer1_only,
+			       2 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, tp2, 2 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, ti2, SCTP_CID_COOKIE_ACK, 0,
+			    2 * FX_SEC));
+	cr_assert_eq(view(e).tag_inside, ti2);
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_SHUTDOWN, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, ti2, SCTP_CID_SHUTDOWN_ACK, 0,
+			    3 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_SHUTDOWN_COMPLETE,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	expect_drop(out_init(e, HOST, PEER1, TI, 3 * FX_SEC, &p),
+		    DROP_INIT_LATE);
+	cr_assert_eq(view(e).state, ASSOC_CLOSED, "nothing set up");
+	cr_assert_neq(in_init_ack(e, PEER1, port, TI, TP, peer1_only,
+				  3 * FX_SEC)
+			      .action,
+		      ENGINE_FORWARD);
+	cr_assert_neq(out_cookie_echo(e, TP, 3 * FX_SEC).action,
+		      ENGINE_FORWARD);
+	expect_fwd(out_init(e, HOST, PEER1, ti3, 4 * FX_SEC, &p));
+	cr_assert_eq(pkt_sport(p.buf), port);
+	host_attempt_completes(e, port, ti3, tp3, 4 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
  * Once the inside host's new attempt has the mapping, the closed
  * association's handshake, late from the network, must not take it: a
  * copy of its INIT goes through but the peer's answer to it, and a copy
