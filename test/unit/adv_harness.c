@@ -895,7 +895,10 @@ static uint64_t ep_next_timer(const struct ep *e)
 		return e->timer_ns + rto_after(e->shut_retx);
 	case EP_ESTABLISHED:
 		/* T3-rtx for what is outstanding, else a HEARTBEAT every
-		 * HB.interval plus the RTO (8.3). */
+		 * HB.interval plus the RTO (8.3).  (A multihomed endpoint
+		 * would also heartbeat its idle paths meanwhile: left out,
+		 * the box may let the association expire a minute before
+		 * the endpoint gives it up.) */
 		return e->timer_ns + rto_after(e->errors) +
 		       (e->data_out || e->asconf_out ? 0 : HB_INTERVAL_NS);
 	default:
@@ -918,9 +921,9 @@ static void ep_timer_runs(struct world *w, struct ep *e)
 		 * listens.
 		 */
 		trace(w,
-		      "%s: %u transmissions unanswered, the association "
-		      "fails (8.1)",
-		      who_names[e->who], ASSOC_MAX_RETRANS + 1);
+		      "%s: Association.Max.Retrans exceeded, the "
+		      "association fails (8.1)",
+		      who_names[e->who]);
 		ep_reset(e);
 		if (e->who == WHO_A)
 			ep_connect(w, e);
