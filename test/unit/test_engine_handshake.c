@@ -1892,8 +1892,8 @@ Test(handshake, replaced_pairs_init_after_the_close_sets_nothing_up)
 	struct pb p;
 
 	expect_fwd(out_init(e, HOST, PEER1, ti2, 2 * FX_SEC, &p));
-	expect_fwd(in_init_ack(e, PEER1, port, ti2, tp2, peer1_only,
-			       2 * FX_SEC));
+	expect_fwd(
+		in_init_ack(e, PEER1, port, ti2, tp2, peer1_only, 2 * FX_SEC));
 	expect_fwd(out_cookie_echo(e, tp2, 2 * FX_SEC));
 	expect_fwd(in_chunk(e, PEER1, port, ti2, SCTP_CID_COOKIE_ACK, 0,
 			    2 * FX_SEC));
