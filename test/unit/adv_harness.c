@@ -109,8 +109,9 @@ struct ep {
 	uint64_t t1_sent_step; /* its last INIT / COOKIE ECHO */
 	uint64_t t1_start_ns; /* this state's first INIT / COOKIE ECHO */
 	uint64_t timer_ns; /* when it last armed a retransmission timer */
-	/* When this attempt's INIT passed the box, for the box's setup
-	 * timeout (handshake_forgotten()); 0: not yet. */
+	/* When this attempt's INIT passed the box, or its latest COOKIE
+	 * ECHO, for the box's setup timeout (handshake_forgotten()); 0:
+	 * not yet. */
 	uint64_t init_pass_ns;
 	/* Retransmissions and HEARTBEATs unanswered while the clock ran
 	 * (clock_runs()): the association's error count (RFC 9260 8.1). */
@@ -1464,28 +1465,32 @@ static bool cookie_takes(const struct ep *maker, uint32_t vtag,
 /*
  * Has the box had time to forget the handshake of e's INIT?  It keeps
  * a handshake for its setup timeout from the INIT, which its
- * retransmissions do not extend (sctpalgd.conf(5), [timeouts]); e's
- * T1-init and T1-cookie run for minutes (RFC 9260 5.1, 6.3.3), so
- * after the clock has run (clock_runs()) the answers and COOKIE ECHOs
- * of a handshake may come too late for any box with that timeout.  A
- * copy of the INIT passing after that starts the handshake afresh
- * (note_init_passed()).
+ * retransmissions do not extend (sctpalgd.conf(5), [timeouts]), or from
+ * its latest COOKIE ECHO; e's T1-init and T1-cookie run for minutes
+ * (RFC 9260 5.1, 6.3.3), so after the clock has run (clock_runs()) the
+ * answers and COOKIE ECHOs of a handshake may come too late for any box
+ * with that timeout.  A copy of the INIT passing after that starts the
+ * handshake afresh (note_passed()).
  */
 static bool handshake_forgotten(const struct world *w, const struct ep *e)
 {
 	return e->init_pass_ns && w->now - e->init_pass_ns >= w->setup_ns;
 }
 
-static void note_init_passed(struct world *w, const struct qpkt *q,
-			     const struct pview *v)
+static void note_passed(struct world *w, const struct qpkt *q,
+			const struct pview *v)
 {
 	struct ep *s;
 
-	if (q->from == WHO_ATT || v->type != SCTP_CID_INIT)
+	if (q->from == WHO_ATT)
 		return;
 	s = &w->ep[q->from];
-	if (s->st == EP_COOKIE_WAIT && get32(v->ch + 4) == s->my_tag &&
+	if (v->type == SCTP_CID_INIT && s->st == EP_COOKIE_WAIT &&
+	    get32(v->ch + 4) == s->my_tag &&
 	    (!s->init_pass_ns || handshake_forgotten(w, s)))
+		s->init_pass_ns = w->now;
+	if (v->type == SCTP_CID_COOKIE_ECHO && s->st == EP_COOKIE_ECHOED &&
+	    v->vtag == s->peer_tag && s->init_pass_ns)
 		s->init_pass_ns = w->now;
 }
 
@@ -1977,7 +1982,7 @@ static void deliver(struct world *w, int i, bool lose_after)
 	} else if (!check_xlate(w, &q, buf, vd.len)) {
 		return;
 	} else {
-		note_init_passed(w, &q, &v);
+		note_passed(w, &q, &v);
 	}
 	if (lose_after) {
 		trace(w, "  ... and is lost after the box");
