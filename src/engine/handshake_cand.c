@@ -1334,6 +1334,21 @@ void handshake_cand_commit(struct xlate_ctx *x)
 	switch (x->cand_op) {
 	case CAND_ACK:
 		commit_ack(x, c);
+		/*
+		 * The inside host's answer to the peer's INIT on a mapping
+		 * still in its handshake: a step of the peer's handshake,
+		 * begun perhaps late in the setup timeout of the INIT that
+		 * set the mapping up (both ends restarting, RFC 9260 5.2.1).
+		 * The mapping lasts the setup timeout from here, or the
+		 * peer's COOKIE ECHO may find it gone.
+		 */
+		if (x->dir == ENGINE_OUTBOUND &&
+		    (a->state == ASSOC_COOKIE_WAIT ||
+		     a->state == ASSOC_COOKIE_ECHOED))
+			assoc_set_expiry(
+				e->table, a,
+				x->now + engine_timeout_ns(e,
+							   ASSOC_COOKIE_WAIT));
 		break;
 	case CAND_SELECT:
 		if (x->cand_copy)

@@ -2489,3 +2489,28 @@ Test(handshake, blind_init_takes_no_collisions_place_in_the_view)
 	cr_assert_eq(view(e).tag_peer, TP);
 	engine_destroy(e);
 }
+
+/*
+ * The setup timeout runs from the INIT that set the mapping up, and its
+ * retransmissions do not extend it (sctpalgd.conf(5)); but the peer's
+ * INIT, arriving late in it, starts a handshake of its own (both ends
+ * restarting, RFC 9260 5.2.1), and the inside host's answer to it is a
+ * step of that one: the mapping lasts the setup timeout from the answer,
+ * so the peer's COOKIE ECHO a second later still finds it.
+ */
+Test(handshake, inside_hosts_answer_keeps_the_mapping_for_the_peers_handshake)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, TP, NULL, 15 * FX_SEC));
+	expect_fwd(
+		out_init_ack(e, PEER1, TP, TI, 15 * FX_SEC + FX_SEC / 2, &p));
+	engine_tick(e, 16 * FX_SEC + FX_SEC / 2);
+	cookie_echo(&p, PEER1, PUB, 3868, port, TI);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 16 * FX_SEC + FX_SEC / 2));
+	engine_destroy(e);
+}
