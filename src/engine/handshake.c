@@ -591,11 +591,16 @@ void handshake_init(struct xlate_ctx *x)
 	 * even trying.  Before the association came up (the peer's ABORT
 	 * lost after the box), the same tag may be a genuine retransmission
 	 * and starts afresh: the tags were still its candidate's then, and
-	 * the association's own are 0, which no INIT carries (5.1 A).
+	 * the association's own are 0, which no INIT carries (5.1 A).  So
+	 * is a copy of the INIT of a pair the closed one remembers as dead
+	 * (assoc_tag_gone: one a restart replaced, 5.2.4 A): its release
+	 * would forget that pair, and the late answer and COOKIE ECHO of it
+	 * would set it up again at a listening peer (5.1 D).
 	 */
 	if (x->a && x->a->state == ASSOC_CLOSED &&
-	    itag == (x->dir == ENGINE_OUTBOUND ? x->a->tag_inside :
-						 x->a->tag_peer)) {
+	    (itag == (x->dir == ENGINE_OUTBOUND ? x->a->tag_inside :
+						  x->a->tag_peer) ||
+	     assoc_tag_gone(e->table, x->a, itag, x->dir == ENGINE_OUTBOUND))) {
 		x->a = NULL;
 		engine_drop(x, DROP_INIT_LATE);
 		return;

@@ -898,12 +898,13 @@ static bool further(const struct assoc_cand *c, const struct assoc_cand *o)
 /*
  * The completed handshake ends the candidates it answers: its own, the
  * other answers to its INITs, collision candidates sharing a tag with
- * it, and older handshakes it overtook.  One sharing no tag with it and
- * begun after it, or not yet at its COOKIE ECHO, may be a newer
- * handshake already on its way (the peer, or the inside host,
- * restarting again before this one's last packet passed the box): it
- * stays aside and may complete.  The furthest older one's pair is
- * remembered as dead (assoc_tag_gone).
+ * it, older handshakes it overtook, and the inside host's older
+ * attempts.  One sharing no tag with it and begun after it, or a peer's
+ * INIT older but not yet at its COOKIE ECHO, may be a newer handshake
+ * already on its way (the peer, or the inside host, restarting again
+ * before this one's last packet passed the box): it stays aside and may
+ * complete.  The furthest older one's pair is remembered as dead
+ * (assoc_tag_gone).
  */
 static void cand_clear_done(const struct engine *e, struct assoc *a,
 			    const struct assoc_cand *done)
@@ -934,6 +935,24 @@ static void cand_clear_done(const struct engine *e, struct assoc *a,
 			if (c->tag_inside && c->tag_peer &&
 			    (!furthest || further(c, furthest)))
 				furthest = c;
+			c->flags = 0;
+		} else if (!(c->flags &
+			     (ASSOC_CAND_F_INBOUND | ASSOC_CAND_F_DR_INSIDE)) &&
+			   c->born < born) {
+			/*
+			 * An INIT of the inside host's with another tag,
+			 * heard before this handshake's: an attempt it gave
+			 * up (RFC 9260 5.1), perhaps within the setup
+			 * timeout (sinit_max_attempts, RFC 6458 8.1.3).  One
+			 * attempt at a time on a port pair: while it waited
+			 * on that one it would have answered this
+			 * handshake's INIT with its tag (5.2.1).  Left
+			 * live, it would pass a blind INIT from the peer's
+			 * address as its collision.  Not under Disable
+			 * Restart, where two associations may share the
+			 * ports, told apart by their tags
+			 * (draft-ietf-tsvwg-natsupp-23 6.2.1).
+			 */
 			c->flags = 0;
 		}
 	}
@@ -1156,6 +1175,18 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 	bool out = x->dir == ENGINE_OUTBOUND;
 	uint32_t *t;
 
+	/*
+	 * An answer offering its sender's tag of a pair the association
+	 * remembers as dead (assoc_tag_gone) is a late one: an endpoint
+	 * answers with its own tag only from the COOKIE-WAIT or
+	 * COOKIE-ECHOED it had with it (RFC 9260 5.2.1), which it left
+	 * for the pair that replaced or overtook it.  It passes, its
+	 * receiver discards it (5.2.3), but it fills no candidate: with
+	 * late copies of the COOKIE ECHO and COOKIE ACK of that pair, it
+	 * would take the association back to it.
+	 */
+	if (assoc_tag_gone(x->e->table, x->a, x->cand_itag, out))
+		return;
 	/* Only the collision answer reaches the inside host's INIT's
 	 * candidate from inside (cand_op). */
 	if (out && !(c->flags & ASSOC_CAND_F_INBOUND))
@@ -1348,6 +1379,21 @@ void handshake_cand_commit(struct xlate_ctx *x)
 	switch (x->cand_op) {
 	case CAND_ACK:
 		commit_ack(x, c);
+		/*
+		 * The inside host's answer to the peer's INIT on a mapping
+		 * still in its handshake: a step of the peer's handshake,
+		 * begun perhaps late in the setup timeout of the INIT that
+		 * set the mapping up (both ends restarting, RFC 9260 5.2.1).
+		 * The mapping lasts the setup timeout from here, or the
+		 * peer's COOKIE ECHO may find it gone.
+		 */
+		if (x->dir == ENGINE_OUTBOUND &&
+		    (a->state == ASSOC_COOKIE_WAIT ||
+		     a->state == ASSOC_COOKIE_ECHOED))
+			assoc_set_expiry(
+				e->table, a,
+				x->now + engine_timeout_ns(e,
+							   ASSOC_COOKIE_WAIT));
 		break;
 	case CAND_SELECT:
 		if (x->cand_copy)
@@ -1408,8 +1454,23 @@ static int cand_rank(const struct assoc *a, const struct assoc_cand *c)
 	return (c->flags & ASSOC_CAND_F_ECHOED ? 2 : 0) + (origin ? 1 : 0);
 }
 
+/*
+ * Between two of a rank: the inside host's newer INIT (a new attempt
+ * replaces the last, RFC 9260 5.1), but the peer's older one.  A later
+ * INIT from the peer's address may be a blind forgery, answered like any
+ * (5.2.1, 5.2.2): it must not take the handshake in progress's place in
+ * the view and the state file.
+ */
+static bool cand_view_before(const struct assoc_cand *c,
+			     const struct assoc_cand *best)
+{
+	if (c->flags & ASSOC_CAND_F_INBOUND)
+		return c->born < best->born;
+	return c->since >= best->since;
+}
+
 /* The tags of the handshake in progress, for an association not yet
- * live: the best ranked candidate, the newest of those. */
+ * live: the best ranked candidate (cand_view_before between equals). */
 static const struct assoc_cand *cand_view_best(const struct assoc_table *t,
 					       const struct assoc *a)
 {
@@ -1424,7 +1485,7 @@ static const struct assoc_cand *cand_view_best(const struct assoc_table *t,
 			continue;
 		if (!best || cand_rank(a, c) > cand_rank(a, best) ||
 		    (cand_rank(a, c) == cand_rank(a, best) &&
-		     c->since >= best->since))
+		     cand_view_before(c, best)))
 			best = c;
 	}
 	return best;

@@ -47,6 +47,17 @@
  * retransmitting, then the endpoint gives up the attempt (5.1, 6.3.3).
  */
 #define INIT_RETX_MAX	8
+/*
+ * The timers' real durations (RFC 9260 16): RTO.Initial and RTO.Min
+ * (1 s), RTO.Max (60 s), HB.interval (30 s), Association.Max.Retrans
+ * (10).  Steps compress time (STEP_NS); at a give-up the clock runs on
+ * for what the attempt really took (clock_runs()), and the other
+ * endpoint's timers run with it.
+ */
+#define RTO_MIN_NS	  FX_SEC
+#define RTO_MAX_NS	  (60 * FX_SEC)
+#define HB_INTERVAL_NS	  (30 * FX_SEC)
+#define ASSOC_MAX_RETRANS 10
 
 static const char *const adv_inv_names[ADV_INV__COUNT] = {
 #define ADV_INV_NAME(n, s) [ADV_INV_##n] = #n ": " s,
@@ -96,6 +107,15 @@ struct ep {
 	/* T1-init or T1-cookie expiries in this state of this attempt. */
 	uint32_t init_retx;
 	uint64_t t1_sent_step; /* its last INIT / COOKIE ECHO */
+	uint64_t t1_start_ns; /* this state's first INIT / COOKIE ECHO */
+	uint64_t timer_ns; /* when it last armed a retransmission timer */
+	/* When this attempt's INIT passed the box, or its latest COOKIE
+	 * ECHO, for the box's setup timeout (handshake_forgotten()); 0:
+	 * not yet. */
+	uint64_t init_pass_ns;
+	/* Retransmissions and HEARTBEATs unanswered while the clock ran
+	 * (clock_runs()): the association's error count (RFC 9260 8.1). */
+	uint32_t errors;
 	/* The pair it was ESTABLISHED with before a restart replaced it. */
 	uint32_t left_tag, left_peer;
 	/* ASCONF (RFC 5061): one outstanding request. */
@@ -127,6 +147,12 @@ struct world {
 	uint32_t max_init_retx; /* Max.Init.Retransmits of both ends */
 	bool reacting;		/* endpoint input caused by a forgery */
 	bool box_assoc;		/* the box holds the endpoints' association */
+	/* The box holds no association any more: the next outbound packet
+	 * may leave from another public port (a new mapping). */
+	bool port_free;
+	bool clock_running; /* inside clock_runs() */
+	uint64_t ticked_sec; /* the box's timers last ran then */
+	uint64_t setup_ns; /* the box's setup timeout */
 	/* The tags both ends last agreed on: during a restart the box
 	 * rightly still takes them (it cannot know yet). */
 	uint32_t agreed_a, agreed_z;
@@ -541,6 +567,7 @@ static void send_init(struct world *w, struct ep *e)
 	for (int i = 0; i < e->n_addrs; i++)
 		param_ip4(&p, e->addrs[i]);
 	e->t1_sent_step = w->step;
+	e->timer_ns = w->now;
 	send_pkt(w, e, &p, "INIT");
 }
 
@@ -634,6 +661,7 @@ static void send_cookie_echo(struct world *w, struct ep *e)
 	pb_chunk_begin(&p, SCTP_CID_COOKIE_ECHO, 0);
 	pb_bytes(&p, e->cookie, COOKIE_LEN);
 	e->t1_sent_step = w->step;
+	e->timer_ns = w->now;
 	send_pkt(w, e, &p, "COOKIE-ECHO");
 }
 
@@ -656,7 +684,18 @@ static void send_shutdown(struct world *w, struct ep *e)
 	start_ep(&p, e, e->peer_tag, 0);
 	pb_chunk_begin(&p, SCTP_CID_SHUTDOWN, 0);
 	pb_u32(&p, e->peer_cum);
+	e->timer_ns = w->now;
 	send_pkt(w, e, &p, "SHUTDOWN");
+}
+
+static void send_heartbeat(struct world *w, struct ep *e, int path)
+{
+	struct pb p;
+
+	start_ep(&p, e, e->peer_tag, path);
+	pb_heartbeat(&p, SCTP_CID_HEARTBEAT, "hb");
+	e->timer_ns = w->now;
+	send_pkt(w, e, &p, "HEARTBEAT");
 }
 
 static void send_shutdown_ack(struct world *w, struct ep *e)
@@ -665,6 +704,7 @@ static void send_shutdown_ack(struct world *w, struct ep *e)
 
 	start_ep(&p, e, e->peer_tag, 0);
 	pb_chunk_begin(&p, SCTP_CID_SHUTDOWN_ACK, 0);
+	e->timer_ns = w->now;
 	send_pkt(w, e, &p, "SHUTDOWN-ACK");
 }
 
@@ -726,6 +766,7 @@ static void ep_reset(struct ep *e)
 	e->n_peer = 0;
 	e->shut_retx = 0;
 	e->init_retx = 0;
+	e->errors = 0;
 }
 
 static void ep_base_addrs(struct world *w, struct ep *e)
@@ -753,6 +794,8 @@ static void ep_connect(struct world *w, struct ep *e)
 	e->my_tag = rnd32(w);
 	e->init_tsn = rnd32(w);
 	e->next_tsn = e->init_tsn;
+	e->t1_start_ns = w->now;
+	e->init_pass_ns = 0;
 	if (e->who == WHO_A) {
 		e->n_peer = 1;
 		e->peer_addrs[0] = ip4("198.51.100.100");
@@ -771,7 +814,8 @@ static void ep_established(struct world *w, struct ep *e)
 	e->data_out = false;
 	e->asconf_out = false;
 	e->shut_retx = 0;
-	(void)w;
+	e->errors = 0;
+	e->timer_ns = w->now;
 }
 
 /*
@@ -804,6 +848,156 @@ static void forget_old_packets(struct world *w, const struct ep *e)
 		      who_names[e->who]);
 }
 
+static void deliver(struct world *w, int i, bool lose_after);
+static void ep_timeout(struct world *w, struct ep *e);
+
+/* The RTO after n expiries: doubled each time (RFC 9260 6.3.3 E2). */
+static uint64_t rto_after(uint32_t n)
+{
+	return n >= 6 ? RTO_MAX_NS : RTO_MIN_NS << n;
+}
+
+static int any_assoc(const struct engine_assoc_view *v, void *arg)
+{
+	(void)v;
+	(void)arg;
+	return 1;
+}
+
+/*
+ * The box's timers run about once a second in the daemon (engine_tick);
+ * when they have expired every association, the next mapping may take
+ * another public port.
+ */
+static void box_tick(struct world *w)
+{
+	if (w->now / FX_SEC == w->ticked_sec)
+		return;
+	w->ticked_sec = w->now / FX_SEC;
+	engine_tick(w->e, w->now);
+	if (engine_foreach_assoc(w->e, any_assoc, NULL) == 0) {
+		if (w->box_assoc)
+			trace(w, "the box has let the association expire");
+		w->box_assoc = false;
+		w->port_free = true;
+	}
+}
+
+/* When e's next retransmission timer (or HEARTBEAT) is due. */
+static uint64_t ep_next_timer(const struct ep *e)
+{
+	switch (e->st) {
+	case EP_COOKIE_WAIT:
+	case EP_COOKIE_ECHOED:
+		return e->timer_ns + rto_after(e->init_retx);
+	case EP_SHUTDOWN_SENT:
+		return e->timer_ns + rto_after(e->errors);
+	case EP_SHUTDOWN_ACK_SENT:
+		return e->timer_ns + rto_after(e->shut_retx);
+	case EP_ESTABLISHED:
+		/* T3-rtx for what is outstanding, else a HEARTBEAT every
+		 * HB.interval plus the RTO (8.3).  (A multihomed endpoint
+		 * would also heartbeat its idle paths meanwhile: left out,
+		 * the box may let the association expire a minute before
+		 * the endpoint gives it up.) */
+		return e->timer_ns + rto_after(e->errors) +
+		       (e->data_out || e->asconf_out ? 0 : HB_INTERVAL_NS);
+	default:
+		return UINT64_MAX;
+	}
+}
+
+/* e's timer expires while the clock runs (clock_runs()). */
+static void ep_timer_runs(struct world *w, struct ep *e)
+{
+	if (e->st != EP_ESTABLISHED && e->st != EP_SHUTDOWN_SENT) {
+		ep_timeout(w, e); /* T1 and its give-up; T2 in 9.2 */
+		return;
+	}
+	if (++e->errors > ASSOC_MAX_RETRANS) {
+		/*
+		 * RFC 9260 8.1 (9.2 for SHUTDOWN): the peer is unreachable,
+		 * the association closes without a word.  The inside host's
+		 * application connects again, as after a give-up; the peer
+		 * listens.
+		 */
+		trace(w,
+		      "%s: Association.Max.Retrans exceeded, the "
+		      "association fails (8.1)",
+		      who_names[e->who]);
+		ep_reset(e);
+		if (e->who == WHO_A)
+			ep_connect(w, e);
+		return;
+	}
+	if (e->st == EP_ESTABLISHED && !e->data_out && !e->asconf_out)
+		send_heartbeat(w, e, (int)e->errors);
+	else
+		ep_timeout(w, e);
+	e->timer_ns = w->now;
+}
+
+/*
+ * Endpoint e gives an attempt up: in real time that is at least the 9
+ * T1 expiries after this state's first INIT or COOKIE ECHO (1 + 2 + ...
+ * + 32 + 60 + 60 + 60 = 243 s with the RTO doubling from RTO.Initial to
+ * RTO.Max, RFC 9260 6.3.3, 5.1, 16), which the schedule's steps
+ * compressed into a few milliseconds.  Let that time pass, with
+ * everything that happens in it:
+ *
+ * - what is in the network reaches the box now (no network holds a
+ *   packet for minutes) and is lost beyond it: e heard nothing that
+ *   would have kept it from giving up, and the other end nothing either;
+ * - the other endpoint's timers run at their real rate: it retransmits
+ *   (and may give its own attempt up and start again), sends HEARTBEATs
+ *   when idle, gives its association up after Association.Max.Retrans
+ *   unanswered (8.1), all through the box and lost beyond it;
+ * - the box's timers run (about once a second, as in the daemon): its
+ *   handshake candidates, its setup timeout, and its idle timeout of an
+ *   association no HEARTBEAT refreshed.
+ *
+ * The oracle judges every packet that reaches the box meanwhile as any
+ * other, and takes the box's expiry of an association as a real box's.
+ * Returns whether the clock ran (false: the attempt already took its
+ * real time, or the clock is already running for the other endpoint).
+ */
+static bool clock_runs(struct world *w, struct ep *e)
+{
+	struct ep *o = &w->ep[!e->who];
+	uint64_t until = e->t1_start_ns, from = w->now;
+
+	for (uint32_t k = 0; k <= w->max_init_retx && k < 64; k++)
+		until += rto_after(k);
+	if (w->clock_running || until <= w->now)
+		return false;
+	w->clock_running = true;
+	trace(w,
+	      "the clock runs %llu s to %s's give-up; beyond the box the "
+	      "network loses everything",
+	      (unsigned long long)((until - w->now) / FX_SEC),
+	      who_names[e->who]);
+	if (o->st == EP_ESTABLISHED && o->timer_ns < w->now)
+		o->timer_ns = w->now; /* idle from here on */
+	while (!w->failed) {
+		uint64_t t;
+
+		while (w->nq && !w->failed)
+			deliver(w, 0, true);
+		t = ep_next_timer(o);
+		if (w->failed || t > until)
+			break;
+		if (t > w->now)
+			w->now = t;
+		box_tick(w);
+		ep_timer_runs(w, o);
+	}
+	w->now = until;
+	box_tick(w);
+	w->st->clock_secs += (until - from) / FX_SEC;
+	w->clock_running = false;
+	return true;
+}
+
 static void ep_timeout(struct world *w, struct ep *e)
 {
 	switch (e->st) {
@@ -820,7 +1014,10 @@ static void ep_timeout(struct world *w, struct ep *e)
 			trace(w, "%s gives up %s, connects again",
 			      who_names[e->who], ep_state_names[e->st]);
 			w->st->init_give_ups++;
-			forget_old_packets(w, e);
+			if (!clock_runs(w, e))
+				forget_old_packets(w, e);
+			if (w->failed)
+				break;
 			ep_connect(w, e);
 			break;
 		}
@@ -983,6 +1180,7 @@ static void init_ack_in(struct world *w, struct ep *e, const struct pview *v)
 	e->st = EP_COOKIE_ECHOED;
 	/* T1-init stops, T1-cookie starts with its own count (5.1 C). */
 	e->init_retx = 0;
+	e->t1_start_ns = w->now;
 	send_cookie_echo(w, e);
 }
 
@@ -1126,6 +1324,7 @@ static void ep_input(struct world *w, struct ep *e, const uint8_t *ip,
 	}
 	if (v.vtag != e->my_tag || e->st < EP_COOKIE_ECHOED)
 		return;
+	e->errors = 0; /* the peer is there (RFC 9260 8.1, 8.3) */
 	switch (v.type) {
 	case SCTP_CID_COOKIE_ACK:
 		if (e->st == EP_COOKIE_ECHOED)
@@ -1263,6 +1462,38 @@ static bool cookie_takes(const struct ep *maker, uint32_t vtag,
 	       cookie_verdict(maker, vtag, c, (uint16_t)len) != COOKIE_DISCARD;
 }
 
+/*
+ * Has the box had time to forget the handshake of e's INIT?  It keeps
+ * a handshake for its setup timeout from the INIT, which its
+ * retransmissions do not extend (sctpalgd.conf(5), [timeouts]), or from
+ * its latest COOKIE ECHO; e's T1-init and T1-cookie run for minutes
+ * (RFC 9260 5.1, 6.3.3), so after the clock has run (clock_runs()) the
+ * answers and COOKIE ECHOs of a handshake may come too late for any box
+ * with that timeout.  A copy of the INIT passing after that starts the
+ * handshake afresh (note_passed()).
+ */
+static bool handshake_forgotten(const struct world *w, const struct ep *e)
+{
+	return e->init_pass_ns && w->now - e->init_pass_ns >= w->setup_ns;
+}
+
+static void note_passed(struct world *w, const struct qpkt *q,
+			const struct pview *v)
+{
+	struct ep *s;
+
+	if (q->from == WHO_ATT)
+		return;
+	s = &w->ep[q->from];
+	if (v->type == SCTP_CID_INIT && s->st == EP_COOKIE_WAIT &&
+	    get32(v->ch + 4) == s->my_tag &&
+	    (!s->init_pass_ns || handshake_forgotten(w, s)))
+		s->init_pass_ns = w->now;
+	if (v->type == SCTP_CID_COOKIE_ECHO && s->st == EP_COOKIE_ECHOED &&
+	    v->vtag == s->peer_tag && s->init_pass_ns)
+		s->init_pass_ns = w->now;
+}
+
 static bool must_pass(const struct world *w, const struct qpkt *q)
 {
 	const struct ep *s, *r;
@@ -1281,12 +1512,15 @@ static bool must_pass(const struct world *w, const struct qpkt *q)
 	case SCTP_CID_INIT_ACK:
 		return r->st == EP_COOKIE_WAIT && v.vtag == r->my_tag &&
 		       cookie_takes(s, get32(v.ch + 4), init_ack_cookie(&v),
-				    COOKIE_LEN);
+				    COOKIE_LEN) &&
+		       !handshake_forgotten(w, r);
 	case SCTP_CID_COOKIE_ECHO:
 		return s->st == EP_COOKIE_ECHOED && v.vtag == s->peer_tag &&
-		       cookie_takes(r, v.vtag, v.ch + 4, v.clen - 4u);
+		       cookie_takes(r, v.vtag, v.ch + 4, v.clen - 4u) &&
+		       !handshake_forgotten(w, s);
 	case SCTP_CID_COOKIE_ACK:
-		return r->st == EP_COOKIE_ECHOED && v.vtag == r->my_tag;
+		return r->st == EP_COOKIE_ECHOED && v.vtag == r->my_tag &&
+		       !handshake_forgotten(w, r);
 	case SCTP_CID_SHUTDOWN_COMPLETE:
 		return !(v.flags & SCTP_FLAG_T) &&
 		       r->st == EP_SHUTDOWN_ACK_SENT && v.vtag == r->my_tag;
@@ -1499,8 +1733,12 @@ static bool check_xlate(struct world *w, const struct qpkt *q,
 		return false;
 	}
 	if (q->from == WHO_A) {
-		if (!w->pub_port)	/* a new association's first */
+		if (!w->pub_port || w->port_free) {
+			/* A new association's first, or a new mapping's
+			 * after the box let the last one expire. */
 			w->pub_port = o.sport;
+			w->port_free = false;
+		}
 		if (o.src != pub_of(w, in.src) || o.dst != in.dst ||
 		    o.sport != w->pub_port || o.dport != in.dport ||
 		    pkt_contains_addr(out, len, ip4s(in.src, a))) {
@@ -1743,6 +1981,8 @@ static void deliver(struct world *w, int i, bool lose_after)
 		w->st->attack_forwarded++;
 	} else if (!check_xlate(w, &q, buf, vd.len)) {
 		return;
+	} else {
+		note_passed(w, &q, &v);
 	}
 	if (lose_after) {
 		trace(w, "  ... and is lost after the box");
@@ -1903,6 +2143,7 @@ static void step(struct world *w)
 	uint8_t op = sbyte(w), arg = sbyte(w);
 
 	w->now += STEP_NS;
+	box_tick(w);
 	w->st->steps++;
 	switch (op % 24) {
 	case 0:
@@ -1956,12 +2197,9 @@ static void step(struct world *w)
 	}
 	case 13:
 		if (agree(w) && a->st == EP_ESTABLISHED) {
-			struct pb p;
 			struct ep *e = arg & 1 ? z : a;
 
-			start_ep(&p, e, e->peer_tag, arg >> 1);
-			pb_heartbeat(&p, SCTP_CID_HEARTBEAT, "hb");
-			send_pkt(w, e, &p, "HEARTBEAT");
+			send_heartbeat(w, e, arg >> 1);
 		}
 		break;
 	case 14:
@@ -2040,6 +2278,7 @@ static void drain(struct world *w)
 			return;
 		w->step++;
 		w->now += STEP_NS;
+		box_tick(w);
 		ep_timeout(w, &w->ep[WHO_A]);
 		ep_timeout(w, &w->ep[WHO_Z]);
 	}
@@ -2122,6 +2361,8 @@ int adv_run_retx(const uint8_t *sched, size_t len, uint32_t max_init_retx,
 	if (engine_create(&c, seed, &w.e))
 		abort();
 	w.now = FX_SEC;
+	w.ticked_sec = 1;
+	w.setup_ns = (uint64_t)c.timeout_setup * FX_SEC;
 	for (int i = 0; i < 2; i++) {
 		w.ep[i].who = (enum who)i;
 		w.ep[i].secret = rnd32(&w);

@@ -53,6 +53,7 @@ struct adv_stats {
 	uint64_t handshakes;		/* both ends reached ESTABLISHED */
 	uint64_t restarts, collisions, shutdowns, asconfs;
 	uint64_t init_give_ups; /* Max.Init.Retransmits reached */
+	uint64_t clock_secs; /* the clock ran on at give-ups */
 	uint64_t data_delivered;
 };
 

@@ -1622,6 +1622,35 @@ Test(handshake, init_after_the_peers_shutdown_ack_dropped)
 	engine_destroy(e);
 }
 
+/*
+ * The same after an attempt the inside host gave up unanswered (RFC 9260
+ * 5.1; an application may make that a matter of seconds,
+ * sinit_max_attempts in RFC 6458 8.1.3) before it connected again from
+ * the same port with a new tag, which completed.  The first INIT is
+ * dead: a host has one attempt at a time on a port pair, and still
+ * waiting on it, it would have answered with its tag (5.2.1).  Heard
+ * within the setup timeout, it must not pass a blind INIT from the
+ * peer's address as that attempt's collision.
+ */
+Test(handshake, completed_attempt_retires_the_hosts_abandoned_init)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, 0x11000001u, FX_SEC, &p));
+	port = establish(e, peer1_only, 2 * FX_SEC);
+	cr_assert_eq(port, pkt_sport(p.buf));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, TP, SCTP_CID_SHUTDOWN, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_SHUTDOWN_ACK, 0,
+			    3 * FX_SEC));
+	expect_drop(in_init(e, PEER1, port, 0x66000001u, NULL, 4 * FX_SEC),
+		    DROP_NO_FORWARD_RULE);
+	cr_assert_eq(view(e).tag_inside, TI);
+	engine_destroy(e);
+}
+
 /* Before the peer's SHUTDOWN ACK, the inside host in SHUTDOWN-SENT
  * answers a restart INIT (5.2.2): it goes in. */
 Test(handshake, init_during_the_inside_hosts_shutdown_goes_in)
@@ -1841,6 +1870,54 @@ Test(handshake, init_copy_after_the_close_sets_nothing_up)
 	expect_fwd(out_init(e, HOST, PEER1, ti2, 3 * FX_SEC, &p));
 	cr_assert_eq(pkt_sport(p.buf), port);
 	host_attempt_completes(e, port, ti2, tp2, 3 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * The same for a copy of the INIT of the pair a restart replaced before
+ * the association closed: both ends left that tag with the restart
+ * (RFC 9260 5.2.4 A), and the box remembers the pair as dead
+ * (assoc_tag_gone).  Taken as new on the closed mapping, whose release
+ * forgot the dead pair, it let the peer's late answer and the inside
+ * host's late COOKIE ECHO of that pair through, and the peer, listening,
+ * set the association up again alone (5.1 D;
+ * fuzz_adversary-replaced-init-after-close).
+ */
+Test(handshake, replaced_pairs_init_after_the_close_sets_nothing_up)
+{
+	const uint32_t ti2 = 0x11000002u, tp2 = 0x22000002u;
+	const uint32_t ti3 = 0x11000003u, tp3 = 0x22000003u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, ti2, 2 * FX_SEC, &p));
+	expect_fwd(
+		in_init_ack(e, PEER1, port, ti2, tp2, peer1_only, 2 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, tp2, 2 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, ti2, SCTP_CID_COOKIE_ACK, 0,
+			    2 * FX_SEC));
+	cr_assert_eq(view(e).tag_inside, ti2);
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_SHUTDOWN, 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, ti2, SCTP_CID_SHUTDOWN_ACK, 0,
+			    3 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_SHUTDOWN_COMPLETE,
+		 0);
+	expect_fwd(fx_run(e, &p, ENGINE_OUTBOUND, 3 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_CLOSED);
+	expect_drop(out_init(e, HOST, PEER1, TI, 3 * FX_SEC, &p),
+		    DROP_INIT_LATE);
+	cr_assert_eq(view(e).state, ASSOC_CLOSED, "nothing set up");
+	cr_assert_neq(in_init_ack(e, PEER1, port, TI, TP, peer1_only,
+				  3 * FX_SEC)
+			      .action,
+		      ENGINE_FORWARD);
+	cr_assert_neq(out_cookie_echo(e, TP, 3 * FX_SEC).action,
+		      ENGINE_FORWARD);
+	expect_fwd(out_init(e, HOST, PEER1, ti3, 4 * FX_SEC, &p));
+	cr_assert_eq(pkt_sport(p.buf), port);
+	host_attempt_completes(e, port, ti3, tp3, 4 * FX_SEC);
 	engine_destroy(e);
 }
 
@@ -2338,5 +2415,102 @@ Test(handshake, late_copy_of_an_abandoned_restart_sets_nothing_up)
 		     view(e).tag_inside, view(e).tag_peer);
 	cr_assert_eq(view(e).tag_peer, tp3);
 	works(e, port, ti3, tp3, 6 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * Both ends restart at once (RFC 9260 5.2.1); the peer answers the inside
+ * host's INIT with its own tag and the host's COOKIE ECHO passes, but the
+ * host's own collision answer to the peer's INIT is still in the network
+ * when the host restarts again and that handshake completes.  The first
+ * pair is dead (remembered so, assoc_tag_gone), yet the peer's INIT's
+ * candidate, unanswered, stayed aside.  The late collision answer,
+ * carrying the dead inside tag, must not fill it: with the late copies
+ * of the peer's COOKIE ECHO and COOKIE ACK it took the association back
+ * to the dead pair (fuzz_adversary-late-collision-answer-revives).
+ */
+Test(handshake, late_collision_answer_with_a_dead_tag_sets_nothing_up)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	const uint32_t ti3 = 0x55555555u, tp3 = 0x66666666u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, ti2, 2 * FX_SEC, &p));
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 2 * FX_SEC));
+	expect_fwd(
+		in_init_ack(e, PEER1, port, ti2, tp2, peer1_only, 2 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, tp2, 2 * FX_SEC));
+	expect_fwd(out_init(e, HOST, PEER1, ti3, 3 * FX_SEC, &p));
+	expect_fwd(
+		in_init_ack(e, PEER1, port, ti3, tp3, peer1_only, 3 * FX_SEC));
+	expect_fwd(out_cookie_echo(e, tp3, 3 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, ti3, SCTP_CID_COOKIE_ACK, 0,
+			    3 * FX_SEC));
+	cr_assert_eq(view(e).tag_inside, ti3);
+	(void)out_init_ack(e, PEER1, tp2, ti2, 4 * FX_SEC, &p);
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	(void)fx_run(e, &p, ENGINE_INBOUND, 4 * FX_SEC);
+	(void)out_cookie_echo(e, tp2, 4 * FX_SEC);
+	(void)in_chunk(e, PEER1, port, ti2, SCTP_CID_COOKIE_ACK, 0, 4 * FX_SEC);
+	cr_assert_eq(view(e).tag_inside, ti3, "tags %08x/%08x",
+		     view(e).tag_inside, view(e).tag_peer);
+	cr_assert_eq(view(e).tag_peer, tp3);
+	works(e, port, ti3, tp3, 5 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * What the view and the state file show of a handshake not complete yet
+ * (handshake_cand_view_tags): the inside host's INIT, unanswered, gone
+ * with the setup timeout while its collision with the peer's INIT goes on
+ * (RFC 9260 5.2.1: the host answered with its own tag), a blind INIT from
+ * the peer's address, and the host's answer to it with the same tag,
+ * must not take the peer's INIT's place there: the later of two INITs
+ * from the peer's address is no more likely the real one.
+ */
+Test(handshake, blind_init_takes_no_collisions_place_in_the_view)
+{
+	const uint64_t later = 16 * FX_SEC + FX_SEC / 2;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, TP, NULL, 2 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, TP, TI, 2 * FX_SEC, &p));
+	if (in_init(e, PEER1, port, 0x66000001u, NULL, later).action ==
+	    ENGINE_FORWARD)
+		(void)out_init_ack(e, PEER1, 0x66000001u, TI, later, &p);
+	cr_assert_eq(view(e).tag_inside, TI, "tags %08x/%08x",
+		     view(e).tag_inside, view(e).tag_peer);
+	cr_assert_eq(view(e).tag_peer, TP);
+	engine_destroy(e);
+}
+
+/*
+ * The setup timeout runs from the INIT that set the mapping up, and its
+ * retransmissions do not extend it (sctpalgd.conf(5)); but the peer's
+ * INIT, arriving late in it, starts a handshake of its own (both ends
+ * restarting, RFC 9260 5.2.1), and the inside host's answer to it is a
+ * step of that one: the mapping lasts the setup timeout from the answer,
+ * so the peer's COOKIE ECHO a second later still finds it.
+ */
+Test(handshake, inside_hosts_answer_keeps_the_mapping_for_the_peers_handshake)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, TP, NULL, 15 * FX_SEC));
+	expect_fwd(
+		out_init_ack(e, PEER1, TP, TI, 15 * FX_SEC + FX_SEC / 2, &p));
+	engine_tick(e, 16 * FX_SEC + FX_SEC / 2);
+	cookie_echo(&p, PEER1, PUB, 3868, port, TI);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 16 * FX_SEC + FX_SEC / 2));
 	engine_destroy(e);
 }
