@@ -161,9 +161,10 @@ struct assoc_cand {
 	uint8_t n_peers;
 	uint8_t n_init_peers;		/* peers[] named by the INIT itself */
 	uint8_t peers_class; /* the table's business */
-	/* The inside host's INIT: its answer to the peer's INIT carried
-	 * this pair too (an INIT collision, RFC 9260 5.2.1), so the
-	 * peer's COOKIE ECHO may name it.  In the padding. */
+	/* Both ends answered each other's INIT with this pair (an INIT
+	 * collision, RFC 9260 5.2.1), so the COOKIE ECHO of the end
+	 * that did not send this candidate's INIT may name it too.  In
+	 * the padding. */
 	bool collided;
 	uint64_t since; /* INIT / INIT ACK / COOKIE ECHO */
 	uint64_t born; /* its INIT */

@@ -505,11 +505,17 @@ cand_op_at(const struct xlate_ctx *x, const struct assoc *a,
 		 * host gave that pair to the peer's INIT as well: the
 		 * peer's answer to a late copy of an INIT the inside host
 		 * has given up holds the old tag too, and a late COOKIE
-		 * ECHO of the peer with it is not for that pair.
+		 * ECHO of the peer with it is not for that pair.  Alike
+		 * the other way: the inside host's selects the peer's
+		 * INIT's only once the peer's answer to the host's INIT
+		 * carried that pair (pair_answered_back); the host's
+		 * answer to a late copy of an INIT the peer has given up
+		 * holds the peer's old tag, and a late COOKIE ECHO of the
+		 * host's with it belongs to an older pair.
 		 */
 		if (!mine || !theirs ||
 		    (v != theirs && cand_more_find(c, v) < 0) ||
-		    (!out && !inb && !c->collided))
+		    (inb == out && !c->collided))
 			return CAND_NONE;
 		/*
 		 * With its receiver's tag of an association that has
@@ -1148,25 +1154,30 @@ bool handshake_cand_outbound(const struct engine *e, const struct assoc *a,
 /*
  * The peer's answer to the inside host's INIT made pair c: did the inside
  * host already give the same pair to the peer's INIT (an INIT collision,
- * RFC 9260 5.2.1, the inside host's answer first)?
+ * RFC 9260 5.2.1, the inside host's answer first)?  The peer's INIT's
+ * candidates holding it are marked so: the inside host's COOKIE ECHO may
+ * name them now (cand_op_at).
  */
 static bool pair_answered_back(const struct xlate_ctx *x,
 			       const struct assoc_cand *c)
 {
-	const struct assoc_cand *cands = assoc_cands(x->e->table, x->a);
+	struct assoc_cand *cands = assoc_cands(x->e->table, x->a);
 	int nc = assoc_cands_n(x->a);
+	bool found = false;
 
 	for (int i = 0; i < nc; i++) {
-		const struct assoc_cand *o = &cands[i];
+		struct assoc_cand *o = &cands[i];
 
 		if (cand_live(x->e, o, x->now) &&
 		    (o->flags & ASSOC_CAND_F_INBOUND) &&
 		    o->tag_peer == c->tag_peer &&
 		    (o->tag_inside == c->tag_inside ||
-		     cand_more_find(o, c->tag_inside) >= 0))
-			return true;
+		     cand_more_find(o, c->tag_inside) >= 0)) {
+			o->collided = true;
+			found = true;
+		}
 	}
-	return false;
+	return found;
 }
 
 static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)

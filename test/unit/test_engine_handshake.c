@@ -1579,6 +1579,37 @@ Test(handshake, peer_cookie_echo_selects_no_pair_the_host_never_gave)
 	engine_destroy(e);
 }
 
+/*
+ * The mirror of the one above: the peer restarts and the inside host
+ * answers its INIT with ti2, but no answer of the peer carrying tp2 as
+ * its own tag passed the box, so the host never got one (RFC 9260 5.1 B:
+ * a COOKIE ECHO answers an INIT ACK).  A COOKIE ECHO of the host with
+ * tp2 is a late copy for an older pair (an old INIT collision, whose
+ * answers the box passed long ago): it must not select (ti2, tp2), nor
+ * the peer's COOKIE ACK then take the association there
+ * (fuzz_adversary-late-cookie-echo-of-old-collision).
+ */
+Test(handshake, host_cookie_echo_selects_no_pair_the_peer_never_gave)
+{
+	const uint32_t ti2 = 0x11000002u, tp2 = 0x22000002u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 2 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 2 * FX_SEC, &p));
+	cr_assert_neq(out_cookie_echo(e, tp2, 2 * FX_SEC).action,
+		      ENGINE_FORWARD);
+	(void)in_chunk(e, PEER1, port, ti2, SCTP_CID_COOKIE_ACK, 0, 2 * FX_SEC);
+	cr_assert_eq(view(e).tag_inside, TI, "tags %08x/%08x",
+		     view(e).tag_inside, view(e).tag_peer);
+	cr_assert_eq(view(e).tag_peer, TP);
+	works(e, port, TI, TP, 3 * FX_SEC);
+	/* The peer's own COOKIE ECHO for the pair still completes it. */
+	restart_completes(e, port, ti2, tp2, 3 * FX_SEC);
+	engine_destroy(e);
+}
+
 /* ---- a mapping still closing when the inside host reconnects ---- */
 
 /* The inside host shut down and the peer acknowledged (RFC 9260 9.2);
