@@ -948,7 +948,7 @@ void engine_fill_view(const struct engine *e, const struct assoc *a,
 	v->tag_peer = a->tag_peer;
 	/* Not live yet: the handshake in progress. */
 	if (!v->tag_inside && !v->tag_peer)
-		handshake_cand_view_tags(e->table, a, &v->tag_inside,
+		handshake_cand_view_tags(e, a, e->last_now, &v->tag_inside,
 					 &v->tag_peer);
 	memcpy(v->drops, assoc_drops(e->table, a), sizeof(v->drops));
 	v->created_ns = a->created;

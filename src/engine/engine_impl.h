@@ -266,11 +266,11 @@ bool handshake_cand_peer_ok(const struct xlate_ctx *x,
 			    const struct nat_addr *peer);
 enum drop_reason handshake_cand_plan(struct xlate_ctx *x);
 void handshake_cand_commit(struct xlate_ctx *x);
-void handshake_cand_view_tags(const struct assoc_table *t,
-			      const struct assoc *a, uint32_t *tag_inside,
+void handshake_cand_view_tags(const struct engine *e, const struct assoc *a,
+			      uint64_t now, uint32_t *tag_inside,
 			      uint32_t *tag_peer);
-uint8_t handshake_cand_view_dr(const struct assoc_table *t,
-			       const struct assoc *a);
+uint8_t handshake_cand_view_dr(const struct engine *e, const struct assoc *a,
+			       uint64_t now);
 void handshake_cand_restore(const struct engine *e, struct assoc *a,
 			    uint64_t now);
 /* locals[i] is gone: the candidates' bits above it move down. */

@@ -145,8 +145,8 @@ static void w_record(struct wbuf *w, const struct engine *e,
 	 * Disable Restart, made a candidate again at restore
 	 * (handshake_cand_restore). */
 	if (!handshake_assoc_live(a)) {
-		handshake_cand_view_tags(t, a, &tag_inside, &tag_peer);
-		dr = handshake_cand_view_dr(t, a);
+		handshake_cand_view_tags(e, a, now, &tag_inside, &tag_peer);
+		dr = handshake_cand_view_dr(e, a, now);
 	}
 	if (a->flags & ASSOC_F_INBOUND)
 		flags |= REC_F_INBOUND;

@@ -1480,33 +1480,44 @@ static bool cand_view_before(const struct assoc_cand *c,
 	return c->since >= best->since;
 }
 
-/* The tags of the handshake in progress, for an association not yet
- * live: the best ranked candidate (cand_view_before between equals). */
-static const struct assoc_cand *cand_view_best(const struct assoc_table *t,
-					       const struct assoc *a)
+/*
+ * The tags of the handshake in progress, for an association not yet
+ * live: the best ranked candidate (cand_view_before between equals).
+ * One past the setup timeout can no longer complete (cand_live): any
+ * live one goes before it.  Otherwise an INIT taking its slot, a blind
+ * one as readily as the peer's, would change what the view and the
+ * state file show of the handshakes that can still complete.
+ */
+static const struct assoc_cand *
+cand_view_best(const struct engine *e, const struct assoc *a, uint64_t now)
 {
-	const struct assoc_cand *cands = assoc_cands(t, a);
+	const struct assoc_cand *cands = assoc_cands(e->table, a);
 	int nc = assoc_cands_n(a);
 	const struct assoc_cand *best = NULL;
+	bool best_live = false;
 
 	for (int i = 0; i < nc; i++) {
 		const struct assoc_cand *c = &cands[i];
+		bool live = cand_live(e, c, now);
 
-		if (!(c->flags & ASSOC_CAND_F_USED))
+		if (!(c->flags & ASSOC_CAND_F_USED) || (best_live && !live))
 			continue;
-		if (!best || cand_rank(a, c) > cand_rank(a, best) ||
+		if (!best || (live && !best_live) ||
+		    cand_rank(a, c) > cand_rank(a, best) ||
 		    (cand_rank(a, c) == cand_rank(a, best) &&
-		     cand_view_before(c, best)))
+		     cand_view_before(c, best))) {
 			best = c;
+			best_live = live;
+		}
 	}
 	return best;
 }
 
-void handshake_cand_view_tags(const struct assoc_table *t,
-			      const struct assoc *a, uint32_t *tag_inside,
+void handshake_cand_view_tags(const struct engine *e, const struct assoc *a,
+			      uint64_t now, uint32_t *tag_inside,
 			      uint32_t *tag_peer)
 {
-	const struct assoc_cand *best = cand_view_best(t, a);
+	const struct assoc_cand *best = cand_view_best(e, a, now);
 
 	if (best) {
 		*tag_inside = best->tag_inside;
@@ -1516,10 +1527,10 @@ void handshake_cand_view_tags(const struct assoc_table *t,
 
 /* The Disable Restart seen for the pair view_tags shows, as ASSOC_F_DR_*
  * (the candidate's bits have the same values). */
-uint8_t handshake_cand_view_dr(const struct assoc_table *t,
-			       const struct assoc *a)
+uint8_t handshake_cand_view_dr(const struct engine *e, const struct assoc *a,
+			       uint64_t now)
 {
-	const struct assoc_cand *best = cand_view_best(t, a);
+	const struct assoc_cand *best = cand_view_best(e, a, now);
 
 	return best ? best->flags &
 			       (ASSOC_CAND_F_DR_INSIDE | ASSOC_CAND_F_DR_PEER) :

@@ -1897,8 +1897,12 @@ static void deliver(struct world *w, int i, bool lose_after)
 	if (!pview(q.buf, q.len, &v))
 		memset(&v, 0, sizeof(v));
 	memcpy(buf, q.buf, q.len);
-	if (watch)
+	/* At the packet's time: a handshake past its setup timeout since
+	 * the box's last packet is not the forged one's doing. */
+	if (watch) {
+		fx_view_at(w->e, w->now);
 		snapshot(w, &before);
+	}
 	/* Through the batch entry the daemon uses (its warming of the
 	 * lookups included), a batch of one: the endpoints react to each
 	 * packet before the next is sent. */

@@ -169,3 +169,8 @@ bool fx_bindings_ok(const struct engine *e, char *why, size_t n)
 	free(held);
 	return ok;
 }
+
+void fx_view_at(struct engine *e, uint64_t now)
+{
+	e->last_now = now;
+}

@@ -50,4 +50,11 @@ void fx_init_ack(struct pb *p, const char *src, const char *dst,
  */
 bool fx_bindings_ok(const struct engine *e, char *why, size_t n);
 
+/*
+ * The engine's views (engine_foreach_assoc) read the latest time a call
+ * handed it: this makes it now, as if asked at that instant, without the
+ * expiry work of engine_tick.
+ */
+void fx_view_at(struct engine *e, uint64_t now);
+
 #endif

@@ -2522,6 +2522,32 @@ Test(handshake, blind_init_takes_no_collisions_place_in_the_view)
 }
 
 /*
+ * The view and the state file show a handshake that can still complete:
+ * the inside host's INIT, 15.5 s old and past the setup timeout, can no
+ * longer, while the collision the peer's INIT began at 15 s can.  Shown
+ * the old one instead, the view changed to the collision as soon as any
+ * INIT, a blind one too, took the old one's slot
+ * (fuzz_adversary-blind-init-takes-a-stale-slot).
+ */
+Test(handshake, view_shows_a_live_handshake_before_one_past_the_timeout)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, TP, NULL, 15 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, TP, TI, 15 * FX_SEC, &p));
+	engine_tick(e, 16 * FX_SEC + FX_SEC / 2);
+	cr_assert_eq(view(e).state, ASSOC_COOKIE_WAIT);
+	cr_assert_eq(view(e).tag_peer, TP, "tags %08x/%08x", view(e).tag_inside,
+		     view(e).tag_peer);
+	cr_assert_eq(view(e).tag_inside, TI);
+	engine_destroy(e);
+}
+
+/*
  * The setup timeout runs from the INIT that set the mapping up, and its
  * retransmissions do not extend it (sctpalgd.conf(5)); but the peer's
  * INIT, arriving late in it, starts a handshake of its own (both ends
