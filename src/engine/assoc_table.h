@@ -166,6 +166,11 @@ struct assoc_cand {
 	 * that did not send this candidate's INIT may name it too.  In
 	 * the padding. */
 	bool collided;
+	/* The peer's INIT, not answered yet with this tag: the peer
+	 * answered the inside host's INIT of this tag with its own
+	 * (collided once the inside host's answer carries it).  0: none.
+	 * In the padding too. */
+	uint32_t peer_answered;
 	uint64_t since; /* INIT / INIT ACK / COOKIE ECHO */
 	uint64_t born; /* its INIT */
 	uint64_t heard; /* its INIT's latest copy, as engine inits_heard */

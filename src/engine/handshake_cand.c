@@ -304,6 +304,7 @@ static void cand_reset(struct assoc_cand *c, uint8_t flags, uint64_t now)
 	c->n_more = c->more_next = 0;
 	c->left_out = 0;
 	c->collided = false;
+	c->peer_answered = 0;
 }
 
 void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
@@ -1156,7 +1157,9 @@ bool handshake_cand_outbound(const struct engine *e, const struct assoc *a,
  * host already give the same pair to the peer's INIT (an INIT collision,
  * RFC 9260 5.2.1, the inside host's answer first)?  The peer's INIT's
  * candidates holding it are marked so: the inside host's COOKIE ECHO may
- * name them now (cand_op_at).
+ * name them now (cand_op_at).  Those not holding it yet keep the host's
+ * tag for its answer (commit_ack): c may be gone by then, retired as
+ * answered when the host seems to begin a new attempt.
  */
 static bool pair_answered_back(const struct xlate_ctx *x,
 			       const struct assoc_cand *c)
@@ -1168,13 +1171,16 @@ static bool pair_answered_back(const struct xlate_ctx *x,
 	for (int i = 0; i < nc; i++) {
 		struct assoc_cand *o = &cands[i];
 
-		if (cand_live(x->e, o, x->now) &&
-		    (o->flags & ASSOC_CAND_F_INBOUND) &&
-		    o->tag_peer == c->tag_peer &&
-		    (o->tag_inside == c->tag_inside ||
-		     cand_more_find(o, c->tag_inside) >= 0)) {
+		if (!cand_live(x->e, o, x->now) ||
+		    !(o->flags & ASSOC_CAND_F_INBOUND) ||
+		    o->tag_peer != c->tag_peer)
+			continue;
+		if (o->tag_inside == c->tag_inside ||
+		    cand_more_find(o, c->tag_inside) >= 0) {
 			o->collided = true;
 			found = true;
+		} else {
+			o->peer_answered = c->tag_inside;
 		}
 	}
 	return found;
@@ -1199,8 +1205,11 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 	if (assoc_tag_gone(x->e->table, x->a, x->cand_itag, out))
 		return;
 	/* Only the collision answer reaches the inside host's INIT's
-	 * candidate from inside (cand_op). */
-	if (out && !(c->flags & ASSOC_CAND_F_INBOUND))
+	 * candidate from inside (cand_op); the peer's INIT's is one once
+	 * the peer answered the tag this answer carries with its own
+	 * (pair_answered_back). */
+	if (out && (!(c->flags & ASSOC_CAND_F_INBOUND) ||
+		    (x->cand_itag && c->peer_answered == x->cand_itag)))
 		c->collided = true;
 
 	/*
@@ -1276,6 +1285,7 @@ static void commit_ack(struct xlate_ctx *x, struct assoc_cand *c)
 		/* A free slot may hold an earlier candidate's answers. */
 		n->n_more = n->more_next = 0;
 		n->collided = false;
+		n->peer_answered = 0;
 		n->n_init_peers = n->n_peers = c->n_init_peers;
 		memcpy(n->peers, c->peers,
 		       c->n_init_peers * sizeof(c->peers[0]));
@@ -1369,6 +1379,7 @@ static struct assoc_cand *echo_learn(struct xlate_ctx *x,
 	n->tag_peer = x->sv.vtag;
 	n->n_more = n->more_next = 0;
 	n->collided = false;
+	n->peer_answered = 0;
 	n->flags &= (uint8_t)~ASSOC_CAND_F_ECHO_ANY;
 	return n;
 }

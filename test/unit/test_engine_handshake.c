@@ -1610,6 +1610,38 @@ Test(handshake, host_cookie_echo_selects_no_pair_the_peer_never_gave)
 	engine_destroy(e);
 }
 
+/*
+ * Crossed INITs (RFC 9260 5.2.1), the peer's answer first: it fills the
+ * inside host's INIT's candidate (TI, TP).  A late copy of the host's
+ * INIT of an attempt it gave up (ti0, answered and retired) looks like a
+ * new attempt and retires that candidate too; the host's collision
+ * answer, carrying TI, then fills only the peer's INIT's.  The peer did
+ * answer TI with TP, so the host's COOKIE ECHO for the pair must pass
+ * and the handshake complete there.
+ */
+Test(handshake, host_cookie_echo_passes_when_its_inits_candidate_retired)
+{
+	const uint32_t ti0 = 0x11000001u, tp0 = 0x22000001u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, ti0, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init_ack(e, PEER1, port, ti0, tp0, peer1_only, FX_SEC));
+	expect_fwd(out_init(e, HOST, PEER1, TI, 2 * FX_SEC, &p));
+	expect_fwd(in_init(e, PEER1, port, TP, NULL, 2 * FX_SEC));
+	expect_fwd(in_init_ack(e, PEER1, port, TI, TP, peer1_only, 2 * FX_SEC));
+	expect_fwd(out_init(e, HOST, PEER1, ti0, 2 * FX_SEC, &p));
+	expect_fwd(out_init_ack(e, PEER1, TP, TI, 2 * FX_SEC, &p));
+	expect_fwd(out_cookie_echo(e, TP, 3 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
+			    3 * FX_SEC));
+	cr_assert_eq(view(e).state, ASSOC_ESTABLISHED);
+	works(e, port, TI, TP, 4 * FX_SEC);
+	engine_destroy(e);
+}
+
 /* ---- a mapping still closing when the inside host reconnects ---- */
 
 /* The inside host shut down and the peer acknowledged (RFC 9260 9.2);
