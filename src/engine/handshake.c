@@ -31,6 +31,10 @@
 #include "handshake_budget.h"
 #include "sctp_wire.h"
 
+/* How long the inside host's answer to the peer's INIT has to come back
+ * before the mapping may expire (handshake_init). */
+#define INIT_ANSWER_GRACE_NS NSEC_PER_SEC
+
 static bool out_match(const struct assoc *a, void *arg)
 {
 	const struct xlate_ctx *x = arg;
@@ -667,6 +671,19 @@ void handshake_init(struct xlate_ctx *x)
 	plan_inbound_addrs(x);
 	xlate_commit(x);
 	xlate_count(x);
+	/*
+	 * Its answer must still find the mapping: the inside host's answer
+	 * starts the setup timer again (handshake_cand_commit), and the
+	 * host answers at once (RFC 9260 5.1), but an INIT passing in the
+	 * timer's last moments would see the mapping expire before the
+	 * answer came back.  A second for it, no more: longer would let
+	 * anyone who knows the ports keep a handshake alive with INITs.
+	 */
+	if (x->v->action == ENGINE_FORWARD &&
+	    (x->a->state == ASSOC_COOKIE_WAIT ||
+	     x->a->state == ASSOC_COOKIE_ECHOED) &&
+	    x->a->expires < x->now + INIT_ANSWER_GRACE_NS)
+		assoc_set_expiry(e->table, x->a, x->now + INIT_ANSWER_GRACE_NS);
 }
 
 /*

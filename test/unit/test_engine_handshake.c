@@ -2603,3 +2603,27 @@ Test(handshake, inside_hosts_answer_keeps_the_mapping_for_the_peers_handshake)
 	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 16 * FX_SEC + FX_SEC / 2));
 	engine_destroy(e);
 }
+
+/*
+ * The peer's INIT passing a millisecond before the setup timeout of the
+ * INIT that set the mapping up ends: the inside host's answer, back a
+ * few milliseconds later, must still find the mapping (and start the
+ * timer again, above).  Nothing else the peer sends extends it.
+ */
+Test(handshake, peers_init_at_the_setup_timeouts_end_leaves_time_to_answer)
+{
+	const uint64_t end = 16 * FX_SEC, ms = FX_SEC / 1000;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_fwd(in_init(e, PEER1, port, TP, NULL, end - ms));
+	engine_tick(e, end + ms);
+	expect_fwd(out_init_ack(e, PEER1, TP, TI, end + 2 * ms, &p));
+	engine_tick(e, end + 5 * FX_SEC);
+	cookie_echo(&p, PEER1, PUB, 3868, port, TI);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, end + 5 * FX_SEC));
+	engine_destroy(e);
+}
