@@ -47,7 +47,8 @@ void assoc_prefetch_ports_h(const struct assoc_table *t, enum assoc_key k,
 #define WARM_DEPTH 4
 
 /* The CAND_BLOCKS walks' lookups read the blocks but not their
- * associations (an INIT's: port_conflict, cands_index). */
+ * associations (an INIT's: port_conflict, cands_index; an INIT ACK's
+ * collision test on the other side, warm_then). */
 enum {
 	WARM_DONE,
 	TAG_BUCKET,
@@ -199,7 +200,10 @@ warm_node(const struct assoc_table *t, struct assoc_warm *w, uint32_t n,
  * A candidate walk has read its first block on its key, from the
  * association's other side's port and tag: its follow-up (struct
  * assoc_warm, then), into l.  The walks it starts are on the other
- * side: key !d of the tag keys, candidate index side !d.
+ * side: key !d of the tag keys, candidate index side !d.  The INIT ACK's
+ * collision test (handshake_cand_plan) reads the other side's chain
+ * for associations other than the one the walk just found: the blocks
+ * on it, not that association again (its slot is asked for already).
  */
 static void warm_then(const struct assoc_table *t, struct assoc_warm_list *l,
 		      const struct assoc_warm *w)
@@ -212,7 +216,7 @@ static void warm_then(const struct assoc_table *t, struct assoc_warm_list *l,
 		warm_start(l,
 			   &t->cand_buckets[cand_bucket(t, other, w->port_other,
 							w->port_b)],
-			   CANDS_BUCKET, other, w->port_other, w->port_b);
+			   CAND_BLOCKS_BUCKET, other, w->port_other, w->port_b);
 	} else if (w->tag_other) {
 		__builtin_prefetch(key_bucket(t, (enum assoc_key)other,
 					      w->port_other, w->port_b,
