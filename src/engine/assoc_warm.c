@@ -4,6 +4,8 @@
  * assoc_table.h, above struct assoc_warm).  Reads only: what a packet
  * later changes makes a warming miss, never a lookup wrong.
  */
+#include <stddef.h>
+
 #include "assoc_table_impl.h"
 
 static void prefetch_ports(const struct assoc_table *t, unsigned int d,
@@ -166,6 +168,11 @@ void assoc_warm_port_pair(const struct assoc_table *t,
 	}
 }
 
+/* Where a block's first candidate's tags end, from the block's start. */
+#define CAND_TAGS_END                                                      \
+	(sizeof(struct cand_hdr) + offsetof(struct assoc_cand, tag_peer) + \
+	 sizeof(uint32_t))
+
 /* Ask for node n's memory; the walk's next step is `at_node`, which
  * reads it.  Every caller knows which, and so the load to ask for. */
 static inline __attribute__((always_inline)) void
@@ -187,11 +194,20 @@ warm_node(const struct assoc_table *t, struct assoc_warm *w, uint32_t n,
 	case PEER_NODE:
 		__builtin_prefetch(&t->slots[PNODE_ID(n)]);
 		break;
-	default: /* the header and the candidate after it */
+	case CAND_BLOCKS_NODE: /* the header and the candidate after it */
 		at = (const char *)cand_hdr_at(t, n);
 		w->blk = at; /* for warm_read_cand: the bucket is read */
 		__builtin_prefetch(at);
 		__builtin_prefetch(at + 64);
+		break;
+	default:
+		/* The header and its candidate's tags (warm_read_cand): the
+		 * rest only once it is on the key, as most nodes are
+		 * passed. */
+		at = (const char *)cand_hdr_at(t, n);
+		w->blk = at;
+		__builtin_prefetch(at);
+		__builtin_prefetch(at + CAND_TAGS_END - 1);
 		break;
 	}
 }
@@ -265,8 +281,12 @@ static void warm_read_cand(const struct assoc_table *t,
 		warm_node(t, w, h->next[CNODE_D(n)], CANDS_NODE);
 		return;
 	}
-	/* The block's first candidate follows its header. */
+	/* The block's first candidate follows its header: cand_matches
+	 * reads all of it. */
 	c = (const void *)(h + 1);
+	__builtin_prefetch(c);
+	__builtin_prefetch((const char *)c + 64);
+	__builtin_prefetch((const char *)(c + 1) - 1);
 	w->owner = h->id;
 	if (!w->port_other) {
 		w->port_other = h->port[!w->d];
@@ -274,7 +294,10 @@ static void warm_read_cand(const struct assoc_table *t,
 		if (w->then && w->port_other)
 			warm_then(t, l, w);
 	}
+	/* 96 bytes: the slot spans two lines, its lists' pointers in the
+	 * second. */
 	__builtin_prefetch(&t->slots[h->id]);
+	__builtin_prefetch(&t->slots[h->id].peers);
 	warm_node(t, w, h->next[CNODE_D(n)], CANDS_OWNER_NODE);
 	if (w->state == WARM_DONE)
 		w->state = CANDS_OWNER;
@@ -312,12 +335,14 @@ static inline bool warm_step(const struct assoc_table *t,
 		break;
 	case CANDS_OWNER_NODE:
 		__builtin_prefetch(t->slots[w->owner].locals);
+		__builtin_prefetch(t->slots[w->owner].peers);
 		/* fall through */
 	case CANDS_NODE:
 		warm_read_cand(t, l, w);
 		break;
 	case CANDS_OWNER:
 		__builtin_prefetch(t->slots[w->owner].locals);
+		__builtin_prefetch(t->slots[w->owner].peers);
 		w->state = WARM_DONE;
 		break;
 	case CAND_BLOCKS_BUCKET:
