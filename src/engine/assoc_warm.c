@@ -307,6 +307,7 @@ static inline bool warm_step(const struct assoc_table *t,
 			     struct assoc_warm_list *l, struct assoc_warm *w)
 {
 	const struct cand_hdr *h;
+	const struct assoc_cand *cand;
 
 	switch (w->state) {
 	case TAG_BUCKET:
@@ -343,6 +344,11 @@ static inline bool warm_step(const struct assoc_table *t,
 	case CANDS_OWNER:
 		__builtin_prefetch(t->slots[w->owner].locals);
 		__builtin_prefetch(t->slots[w->owner].peers);
+		/* The walk stopped at the node found: its block is still the
+		 * walk's, and its candidate was asked for.  Its peers (an
+		 * INIT ACK's test, a COOKIE ACK's promotion read them). */
+		cand = (const void *)((const struct cand_hdr *)w->blk + 1);
+		__builtin_prefetch(cand->peers);
 		w->state = WARM_DONE;
 		break;
 	case CAND_BLOCKS_BUCKET:
