@@ -4,6 +4,8 @@
  * assoc_table.h, above struct assoc_warm).  Reads only: what a packet
  * later changes makes a warming miss, never a lookup wrong.
  */
+#include <stddef.h>
+
 #include "assoc_table_impl.h"
 
 static void prefetch_ports(const struct assoc_table *t, unsigned int d,
@@ -47,7 +49,8 @@ void assoc_prefetch_ports_h(const struct assoc_table *t, enum assoc_key k,
 #define WARM_DEPTH 4
 
 /* The CAND_BLOCKS walks' lookups read the blocks but not their
- * associations (an INIT's: port_conflict, cands_index). */
+ * associations (an INIT's: port_conflict, cands_index; an INIT ACK's
+ * collision test on the other side, warm_then). */
 enum {
 	WARM_DONE,
 	TAG_BUCKET,
@@ -165,6 +168,11 @@ void assoc_warm_port_pair(const struct assoc_table *t,
 	}
 }
 
+/* Where a block's first candidate's tags end, from the block's start. */
+#define CAND_TAGS_END                                                      \
+	(sizeof(struct cand_hdr) + offsetof(struct assoc_cand, tag_peer) + \
+	 sizeof(uint32_t))
+
 /* Ask for node n's memory; the walk's next step is `at_node`, which
  * reads it.  Every caller knows which, and so the load to ask for. */
 static inline __attribute__((always_inline)) void
@@ -186,11 +194,20 @@ warm_node(const struct assoc_table *t, struct assoc_warm *w, uint32_t n,
 	case PEER_NODE:
 		__builtin_prefetch(&t->slots[PNODE_ID(n)]);
 		break;
-	default: /* the header and the candidate after it */
+	case CAND_BLOCKS_NODE: /* the header and the candidate after it */
 		at = (const char *)cand_hdr_at(t, n);
 		w->blk = at; /* for warm_read_cand: the bucket is read */
 		__builtin_prefetch(at);
 		__builtin_prefetch(at + 64);
+		break;
+	default:
+		/* The header and its candidate's tags (warm_read_cand): the
+		 * rest only once it is on the key, as most nodes are
+		 * passed. */
+		at = (const char *)cand_hdr_at(t, n);
+		w->blk = at;
+		__builtin_prefetch(at);
+		__builtin_prefetch(at + CAND_TAGS_END - 1);
 		break;
 	}
 }
@@ -199,7 +216,10 @@ warm_node(const struct assoc_table *t, struct assoc_warm *w, uint32_t n,
  * A candidate walk has read its first block on its key, from the
  * association's other side's port and tag: its follow-up (struct
  * assoc_warm, then), into l.  The walks it starts are on the other
- * side: key !d of the tag keys, candidate index side !d.
+ * side: key !d of the tag keys, candidate index side !d.  The INIT ACK's
+ * collision test (handshake_cand_plan) reads the other side's chain
+ * for associations other than the one the walk just found: the blocks
+ * on it, not that association again (its slot is asked for already).
  */
 static void warm_then(const struct assoc_table *t, struct assoc_warm_list *l,
 		      const struct assoc_warm *w)
@@ -212,7 +232,7 @@ static void warm_then(const struct assoc_table *t, struct assoc_warm_list *l,
 		warm_start(l,
 			   &t->cand_buckets[cand_bucket(t, other, w->port_other,
 							w->port_b)],
-			   CANDS_BUCKET, other, w->port_other, w->port_b);
+			   CAND_BLOCKS_BUCKET, other, w->port_other, w->port_b);
 	} else if (w->tag_other) {
 		__builtin_prefetch(key_bucket(t, (enum assoc_key)other,
 					      w->port_other, w->port_b,
@@ -261,8 +281,12 @@ static void warm_read_cand(const struct assoc_table *t,
 		warm_node(t, w, h->next[CNODE_D(n)], CANDS_NODE);
 		return;
 	}
-	/* The block's first candidate follows its header. */
+	/* The block's first candidate follows its header: cand_matches
+	 * reads all of it. */
 	c = (const void *)(h + 1);
+	__builtin_prefetch(c);
+	__builtin_prefetch((const char *)c + 64);
+	__builtin_prefetch((const char *)(c + 1) - 1);
 	w->owner = h->id;
 	if (!w->port_other) {
 		w->port_other = h->port[!w->d];
@@ -270,7 +294,10 @@ static void warm_read_cand(const struct assoc_table *t,
 		if (w->then && w->port_other)
 			warm_then(t, l, w);
 	}
+	/* 96 bytes: the slot spans two lines, its lists' pointers in the
+	 * second. */
 	__builtin_prefetch(&t->slots[h->id]);
+	__builtin_prefetch(&t->slots[h->id].peers);
 	warm_node(t, w, h->next[CNODE_D(n)], CANDS_OWNER_NODE);
 	if (w->state == WARM_DONE)
 		w->state = CANDS_OWNER;
@@ -280,6 +307,7 @@ static inline bool warm_step(const struct assoc_table *t,
 			     struct assoc_warm_list *l, struct assoc_warm *w)
 {
 	const struct cand_hdr *h;
+	const struct assoc_cand *cand;
 
 	switch (w->state) {
 	case TAG_BUCKET:
@@ -308,12 +336,19 @@ static inline bool warm_step(const struct assoc_table *t,
 		break;
 	case CANDS_OWNER_NODE:
 		__builtin_prefetch(t->slots[w->owner].locals);
+		__builtin_prefetch(t->slots[w->owner].peers);
 		/* fall through */
 	case CANDS_NODE:
 		warm_read_cand(t, l, w);
 		break;
 	case CANDS_OWNER:
 		__builtin_prefetch(t->slots[w->owner].locals);
+		__builtin_prefetch(t->slots[w->owner].peers);
+		/* The walk stopped at the node found: its block is still the
+		 * walk's, and its candidate was asked for.  Its peers (an
+		 * INIT ACK's test, a COOKIE ACK's promotion read them). */
+		cand = (const void *)((const struct cand_hdr *)w->blk + 1);
+		__builtin_prefetch(cand->peers);
 		w->state = WARM_DONE;
 		break;
 	case CAND_BLOCKS_BUCKET:

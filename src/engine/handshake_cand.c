@@ -449,6 +449,47 @@ static bool cand_known_peer(const struct xlate_ctx *x, const struct assoc *a,
 }
 
 /*
+ * What INIT ACK x does to candidate c: CAND_ACK or CAND_NONE (cand_op_at).
+ * Its own function: cand_matches has a loop of its own for INIT ACKs,
+ * whose candidates need none of the other packets' tests.
+ */
+static inline __attribute__((always_inline)) uint8_t
+cand_op_ack(const struct xlate_ctx *x, const struct assoc_cand *c)
+{
+	bool out = x->dir == ENGINE_OUTBOUND;
+	bool inb = c->flags & ASSOC_CAND_F_INBOUND;
+	uint32_t mine = out ? c->tag_inside : c->tag_peer;
+	uint32_t theirs = out ? c->tag_peer : c->tag_inside;
+	const struct nat_addr *peer = out ? &x->dst : &x->src;
+	uint32_t v = x->sv.vtag;
+
+	/*
+	 * The inside host's answer in an INIT collision carries its own
+	 * tag (RFC 9260 5.2.1) to the peer's, the pair its own INIT's
+	 * candidate holds once the peer answered it alike: nothing new,
+	 * whether or not the peer's INIT's candidate is still there (blind
+	 * INITs may have pushed it out).
+	 */
+	if (out && !inb && mine && theirs && v == theirs &&
+	    x->sv.len >= SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG + 4 &&
+	    sctp_get32(x->sv.sctp + SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG) ==
+		    mine &&
+	    cand_has_peer(c, peer, false))
+		return CAND_ACK;
+	/* Answers the other side's INIT, from (to) an address that INIT
+	 * was for (RFC 9260 5.1: "the INIT ACK's destination is the INIT's
+	 * source"); first looked for by that source alone
+	 * (handshake_cand_lookup). */
+	if (inb != out || !theirs || v != theirs)
+		return CAND_NONE;
+	if (x->cand_strict)
+		return c->n_peers && nat_addr_eq(&c->peers[0], peer) ?
+			       CAND_ACK :
+			       CAND_NONE;
+	return cand_has_peer(c, peer, true) ? CAND_ACK : CAND_NONE;
+}
+
+/*
  * What packet x does to candidate c of a.  `mine` is the sender's own tag
  * of the pair, `theirs` the receiver's, which is what a packet carries
  * (RFC 9260 8.5) except for the T-bit ones (8.5.1).  live_idx: as for
@@ -469,30 +510,7 @@ cand_op_at(const struct xlate_ctx *x, const struct assoc *a,
 
 	switch (x->sv.first_type) {
 	case SCTP_CID_INIT_ACK:
-		/*
-		 * The inside host's answer in an INIT collision carries its
-		 * own tag (RFC 9260 5.2.1) to the peer's, the pair its own
-		 * INIT's candidate holds once the peer answered it alike:
-		 * nothing new, whether or not the peer's INIT's candidate
-		 * is still there (blind INITs may have pushed it out).
-		 */
-		if (out && !inb && mine && theirs && v == theirs &&
-		    x->sv.len >= SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG + 4 &&
-		    sctp_get32(x->sv.sctp + SCTP_HDR_LEN +
-			       SCTP_INIT_OFF_ITAG) == mine &&
-		    cand_has_peer(c, peer, false))
-			return CAND_ACK;
-		/* Answers the other side's INIT, from (to) an address that
-		 * INIT was for (RFC 9260 5.1: "the INIT ACK's destination
-		 * is the INIT's source"); first looked for by that source
-		 * alone (handshake_cand_lookup). */
-		if (inb != out || !theirs || v != theirs)
-			return CAND_NONE;
-		if (x->cand_strict)
-			return c->n_peers && nat_addr_eq(&c->peers[0], peer) ?
-				       CAND_ACK :
-				       CAND_NONE;
-		return cand_has_peer(c, peer, true) ? CAND_ACK : CAND_NONE;
+		return cand_op_ack(x, c);
 	case SCTP_CID_COOKIE_ECHO:
 		/*
 		 * Sent by the INIT's sender with the INIT ACK's tag: for
@@ -625,6 +643,43 @@ static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a,
 }
 
 /*
+ * The candidate of a an INIT ACK answers, -1 if none (cand_matches); *copy:
+ * a new answer to an INIT answered already.  A duplicate INIT ACK lands
+ * on its own pair; a new tag fills the INIT's pair, or a copy of it (one
+ * INIT sent twice, answered twice).  itag: the INIT ACK's Initiate Tag.
+ */
+static int cand_ack_pick(const struct xlate_ctx *x, const struct assoc *a,
+			 uint32_t itag, bool *copy)
+{
+	const struct assoc_cand *cands = assoc_cands(x->e->table, a);
+	bool out = x->dir == ENGINE_OUTBOUND;
+	int nc = assoc_cands_n(a);
+	int empty = -1, any = -1;
+
+	*copy = false;
+	for (int i = 0; i < nc; i++) {
+		const struct assoc_cand *c = &cands[i];
+		uint32_t got;
+
+		if (!cand_live(x->e, c, x->now) ||
+		    cand_op_ack(x, c) == CAND_NONE)
+			continue;
+		got = out ? c->tag_inside : c->tag_peer;
+		if (got == itag ||
+		    (out && itag && cand_more_find(c, itag) >= 0))
+			return i;
+		if (!got && empty < 0)
+			empty = i;
+		else if (any < 0)
+			any = i;
+	}
+	if (empty >= 0)
+		return empty;
+	*copy = any >= 0;
+	return any;
+}
+
+/*
  * Does packet x belong to a candidate of a?  If so, which and what it
  * does to it (x->cand, x->cand_op), and the addresses' entries the test
  * found, as lookup_ends (engine.c) leaves them for xlate_plan.
@@ -636,11 +691,11 @@ static bool cand_matches(const struct assoc *a, void *arg)
 	const struct nat_addr *peer = x->dir == ENGINE_OUTBOUND ? &x->dst :
 								  &x->src;
 	int nc = assoc_cands_n(a);
-	int dup = -1, empty = -1, any = -1, pick = -1;
+	int pick = -1;
 	int local, live_idx;
 	uint8_t op = CAND_NONE;
 	uint32_t itag = 0;
-	bool new_src = false;
+	bool new_src = false, copy = false;
 
 	/*
 	 * Outbound from an inside address not bound yet: the inside host
@@ -662,56 +717,37 @@ static bool cand_matches(const struct assoc *a, void *arg)
 	}
 	/* Once for all its candidates (cand_known_peer), and for the plan. */
 	live_idx = assoc_find_peer(a, peer);
-	/* Chunks are validated later (phase 2): read only what is there;
-	 * a short INIT ACK is dropped then. */
-	if (x->sv.first_type == SCTP_CID_INIT_ACK &&
-	    x->sv.len >= SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG + 4)
-		itag = sctp_get32(x->sv.sctp + SCTP_HDR_LEN +
-				  SCTP_INIT_OFF_ITAG);
-	for (int i = 0; i < nc && pick < 0; i++) {
-		const struct assoc_cand *c = &cands[i];
-		uint32_t got;
+	if (x->sv.first_type == SCTP_CID_INIT_ACK) {
+		/* Chunks are validated later (phase 2): read only what is
+		 * there; a short INIT ACK is dropped then. */
+		if (x->sv.len >= SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG + 4)
+			itag = sctp_get32(x->sv.sctp + SCTP_HDR_LEN +
+					  SCTP_INIT_OFF_ITAG);
+		pick = cand_ack_pick(x, a, itag, &copy);
+		op = CAND_ACK;
+	} else {
+		/* An INIT ACK's is the only test that yields CAND_ACK. */
+		for (int i = 0; i < nc; i++) {
+			const struct assoc_cand *c = &cands[i];
 
-		if (!cand_live(x->e, c, x->now))
-			continue;
-		op = cand_op_at(x, a, c, live_idx);
-		if (op == CAND_NONE || (new_src && op != CAND_CONFIRM))
-			continue;
-		if (op != CAND_ACK) {
-			pick = i;
-			break;
+			if (!cand_live(x->e, c, x->now))
+				continue;
+			op = cand_op_at(x, a, c, live_idx);
+			if (op != CAND_NONE &&
+			    (!new_src || op == CAND_CONFIRM)) {
+				pick = i;
+				break;
+			}
 		}
-		/* A duplicate INIT ACK lands on its own pair; a new tag
-		 * fills the INIT's pair, or a copy of it (one INIT sent
-		 * twice, answered twice). */
-		got = x->dir == ENGINE_OUTBOUND ? c->tag_inside : c->tag_peer;
-		if (got == itag || (x->dir == ENGINE_OUTBOUND && itag &&
-				    cand_more_find(c, itag) >= 0))
-			dup = i;
-		else if (!got && empty < 0)
-			empty = i;
-		else if (any < 0)
-			any = i;
-		if (dup >= 0)
-			break;
+		if (pick < 0) {
+			pick = cand_echo_learn(x, a, live_idx);
+			op = CAND_SELECT;
+			copy = pick >= 0;
+		}
 	}
-	x->cand_copy = false;
-	if (pick < 0 && dup >= 0) {
-		pick = dup;
-	} else if (pick < 0 && empty >= 0) {
-		pick = empty;
-	} else if (pick < 0 && any >= 0) {
-		pick = any;
-		x->cand_copy = true;
-	} else if (pick < 0) {
-		pick = cand_echo_learn(x, a, live_idx);
-		op = CAND_SELECT;
-		x->cand_copy = pick >= 0;
-	}
+	x->cand_copy = copy;
 	if (pick < 0)
 		return false;
-	if (dup >= 0 || empty >= 0 || any >= 0)
-		op = CAND_ACK;
 	x->cand = (int8_t)pick;
 	x->cand_op = op;
 	x->cand_itag = itag;
