@@ -240,15 +240,27 @@ void port_alloc_unref(struct port_alloc *pa, const struct nat_addr *pub,
 	pa->in_use--;
 }
 
-/* Each public address's bucket for port goes to buckets[] (if not
- * NULL) as it is looked at. */
+/*
+ * Each public address's bucket for port goes to buckets[] (if not NULL).
+ * With several addresses all their buckets are asked for before any is
+ * walked: a new association's are mostly out of the cache by its turn
+ * (the batch's warming loaded them tens of packets before), and walked
+ * in turn each address's miss would wait for the one before.
+ */
 static bool usable_everywhere(const struct port_alloc *pa,
 			      const struct nat_addr *pubs, unsigned int n,
 			      const struct nat_addr *owner, uint16_t owner_port,
 			      uint16_t port, uint32_t *buckets)
 {
+	if (buckets && n > 1)
+		for (unsigned int i = 0; i < n; i++) {
+			buckets[i] = port_alloc_bucket(pa, &pubs[i], port);
+			__builtin_prefetch(&pa->buckets[buckets[i]]);
+		}
 	for (unsigned int i = 0; i < n; i++) {
-		uint32_t bucket = port_alloc_bucket(pa, &pubs[i], port);
+		uint32_t bucket = buckets && n > 1 ?
+					  buckets[i] :
+					  port_alloc_bucket(pa, &pubs[i], port);
 
 		if (buckets)
 			buckets[i] = bucket;
