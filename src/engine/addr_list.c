@@ -53,15 +53,20 @@ static bool add_local(struct xlate_ctx *x, const struct assoc_bind *l,
 {
 	struct engine *e = x->e;
 	struct assoc *a = x->a;
+	/* One pass tells both whether the binding exists and whether its
+	 * inside address is new (assoc_find_local_inside). */
+	bool inside_known = false;
 
-	for (int i = 0; i < a->n_locals; i++)
-		if (nat_addr_eq(&a->locals[i].inside, &l->inside) &&
-		    nat_addr_eq(local_public(e, &a->locals[i]), &l->public_))
+	for (int i = 0; i < a->n_locals; i++) {
+		if (!nat_addr_eq(&a->locals[i].inside, &l->inside))
+			continue;
+		if (nat_addr_eq(local_public(e, &a->locals[i]), &l->public_))
 			return true;
+		inside_known = true;
+	}
 	if (!assoc_room_locals(e->table, a, a->n_locals + 1u))
 		return false;
-	if (assoc_find_local_inside(a, &l->inside) < 0 &&
-	    distinct_inside(a) >= e->conf.max_addrs)
+	if (!inside_known && distinct_inside(a) >= e->conf.max_addrs)
 		return false;
 	if (check_port &&
 	    !port_alloc_can_ref(e->ports, &l->public_, a->port_public,
@@ -104,8 +109,8 @@ static int map_local(struct xlate_ctx *x, const struct nat_addr *inside,
 	return addr_map_inside(c, inside, &l->public_, &l->uplink);
 }
 
-int addr_list_map_src(struct xlate_ctx *x, struct nat_addr *pub,
-		      int8_t *uplink)
+/* The source's mapping, made once per packet. */
+static const struct src_map *src_map_of(struct xlate_ctx *x)
 {
 	struct src_map *m = &x->src_map;
 
@@ -116,6 +121,13 @@ int addr_list_map_src(struct xlate_ctx *x, struct nat_addr *pub,
 					     &m->uplink, &m->on_uplink);
 		x->src_mapped = true;
 	}
+	return m;
+}
+
+int addr_list_map_src(struct xlate_ctx *x, struct nat_addr *pub, int8_t *uplink)
+{
+	const struct src_map *m = src_map_of(x);
+
 	if (!m->err) {
 		*pub = m->public_;
 		*uplink = m->uplink;
@@ -125,10 +137,9 @@ int addr_list_map_src(struct xlate_ctx *x, struct nat_addr *pub,
 
 static bool source_translated(struct xlate_ctx *x)
 {
-	struct nat_addr pub;
-	int8_t up;
+	const struct src_map *m = src_map_of(x);
 
-	return !addr_list_map_src(x, &pub, &up) && up >= 0;
+	return !m->err && m->uplink >= 0;
 }
 
 enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
@@ -197,15 +208,12 @@ enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
 	return DROP_NONE;
 }
 
-/* Does the chunk list this inside address (or is it the source)? */
-static bool listed_here(const struct xlate_ctx *x, const uint8_t *chunk,
-			const struct nat_addr *inside)
+/* Does the chunk list this inside address? */
+static bool listed_in_chunk(const uint8_t *chunk, const struct nat_addr *inside)
 {
 	struct nat_addr l;
 	uint32_t off;
 
-	if (nat_addr_eq(inside, &x->src))
-		return true;
 	for (off = sctp_param_first(chunk, SCTP_INIT_FIXED_LEN); off;
 	     off = sctp_param_next(chunk, off)) {
 		if (!is_addr_param(sctp_get16(chunk + off)))
@@ -215,6 +223,14 @@ static bool listed_here(const struct xlate_ctx *x, const uint8_t *chunk,
 			return true;
 	}
 	return false;
+}
+
+/* Does the chunk list this inside address, or is it the source?  The
+ * source, nearly always: told without walking the chunk. */
+static inline bool listed_here(const struct xlate_ctx *x, const uint8_t *chunk,
+			       const struct nat_addr *inside)
+{
+	return nat_addr_eq(inside, &x->src) || listed_in_chunk(chunk, inside);
 }
 
 uint32_t addr_list_left_out(const struct xlate_ctx *x, const struct assoc *a,
@@ -228,14 +244,20 @@ uint32_t addr_list_left_out(const struct xlate_ctx *x, const struct assoc *a,
 	return m;
 }
 
-static unsigned int distinct_public(const struct assoc *a)
+/*
+ * Bit i set when locals[i] is the first binding with its public address
+ * (assoc_first_same_public): the bindings advertised, one per address.
+ */
+static uint32_t first_publics(const struct assoc *a)
 {
-	unsigned int n = 0;
+	uint32_t m = 0;
 
+	_Static_assert(ENGINE_ADDRS_MAX * 2 <= 32,
+		       "an association's bindings fit a 32-bit mask");
 	for (int i = 0; i < a->n_locals; i++)
 		if (assoc_first_same_public(a, i) == i)
-			n++;
-	return n;
+			m |= 1u << i;
+	return m;
 }
 
 enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk)
@@ -245,13 +267,14 @@ enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk)
 	uint32_t off, pos = SCTP_INIT_FIXED_LEN, end = SCTP_INIT_FIXED_LEN;
 	uint32_t room = x->pkt->cap < ENGINE_MAX_PKT ? x->pkt->cap :
 						       ENGINE_MAX_PKT;
+	uint32_t firsts = first_publics(a);
 	bool had_addrs = false;
 
 	for (off = sctp_param_first(chunk, SCTP_INIT_FIXED_LEN); off;
 	     off = sctp_param_next(chunk, off))
 		had_addrs |= is_addr_param(sctp_get16(chunk + off));
 	/* Nothing to say beyond the source address: leave it untouched. */
-	if (!had_addrs && distinct_public(a) <= 1) {
+	if (!had_addrs && __builtin_popcount(firsts) <= 1) {
 		x->new_chunk_len = 0;
 		return DROP_NONE;
 	}
@@ -279,7 +302,7 @@ enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk)
 		uint16_t plen = p->family == AF_INET ? SCTP_PARAM_IPV4_LEN :
 						       SCTP_PARAM_IPV6_LEN;
 
-		if (assoc_first_same_public(a, i) != i)
+		if (!(firsts >> i & 1))
 			continue;	/* advertised once */
 		/* An INIT / INIT ACK on an existing association (restart,
 		 * collision, RFC 9260 5.2.2) speaks for what the host lists

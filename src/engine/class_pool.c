@@ -73,10 +73,10 @@ void class_pool_fini(struct class_pool *p)
 
 int class_pool_class_for(const struct class_pool *p, unsigned int n)
 {
-	for (unsigned int k = 0; k < p->n_classes; k++)
-		if (n <= class_pool_entries(k))
-			return (int)k;
-	return -1;
+	/* The smallest k with n <= 1 << k: the bits of n - 1. */
+	unsigned int k = n <= 1 ? 0 : 32u - (unsigned int)__builtin_clz(n - 1);
+
+	return k < p->n_classes ? (int)k : -1;
 }
 
 void *class_pool_get_dirty(struct class_pool *p, unsigned int cls)

@@ -28,6 +28,28 @@ struct port_alloc {
 	struct binding *pool;
 };
 
+/*
+ * A table read at random, from a 2 MiB boundary when it spans one or more
+ * huge pages, so that all of it can be (huge_hint.h): from malloc's
+ * alignment, the part before the first boundary stays in 4 KiB pages,
+ * where each lookup also misses the TLB, and the bindings are taken from
+ * the pool's start.  Neither table needs zeroing: the buckets are filled
+ * here, and a binding is read only once port_alloc_ref_at wrote it.
+ */
+static void *table_alloc(size_t bytes)
+{
+	const size_t huge = (size_t)2 << 20;
+	void *p;
+
+	if (bytes < huge)
+		return malloc(bytes);
+	bytes = (bytes + huge - 1) & ~(huge - 1);
+	if (posix_memalign(&p, huge, bytes))
+		return NULL;
+	huge_hint(p, bytes);
+	return p;
+}
+
 int port_alloc_create(uint32_t capacity, uint64_t seed,
 		      struct port_alloc **out)
 {
@@ -43,14 +65,12 @@ int port_alloc_create(uint32_t capacity, uint64_t seed,
 	pa = calloc(1, sizeof(*pa));
 	if (!pa)
 		return -ENOMEM;
-	pa->buckets = malloc(nb * sizeof(*pa->buckets));
-	pa->pool = calloc(capacity, sizeof(*pa->pool));
+	pa->buckets = table_alloc(nb * sizeof(*pa->buckets));
+	pa->pool = table_alloc((size_t)capacity * sizeof(*pa->pool));
 	if (!pa->buckets || !pa->pool) {
 		port_alloc_destroy(pa);
 		return -ENOMEM;
 	}
-	huge_hint(pa->pool, capacity * sizeof(*pa->pool));
-	huge_hint(pa->buckets, nb * sizeof(*pa->buckets));
 	memset(pa->buckets, 0xff, nb * sizeof(*pa->buckets));
 	pa->free_head = NONE;
 	pa->capacity = capacity;
@@ -220,15 +240,27 @@ void port_alloc_unref(struct port_alloc *pa, const struct nat_addr *pub,
 	pa->in_use--;
 }
 
-/* Each public address's bucket for port goes to buckets[] (if not
- * NULL) as it is looked at. */
+/*
+ * Each public address's bucket for port goes to buckets[] (if not NULL).
+ * With several addresses all their buckets are asked for before any is
+ * walked: a new association's are mostly out of the cache by its turn
+ * (the batch's warming loaded them tens of packets before), and walked
+ * in turn each address's miss would wait for the one before.
+ */
 static bool usable_everywhere(const struct port_alloc *pa,
 			      const struct nat_addr *pubs, unsigned int n,
 			      const struct nat_addr *owner, uint16_t owner_port,
 			      uint16_t port, uint32_t *buckets)
 {
+	if (buckets && n > 1)
+		for (unsigned int i = 0; i < n; i++) {
+			buckets[i] = port_alloc_bucket(pa, &pubs[i], port);
+			__builtin_prefetch(&pa->buckets[buckets[i]]);
+		}
 	for (unsigned int i = 0; i < n; i++) {
-		uint32_t bucket = port_alloc_bucket(pa, &pubs[i], port);
+		uint32_t bucket = buckets && n > 1 ?
+					  buckets[i] :
+					  port_alloc_bucket(pa, &pubs[i], port);
 
 		if (buckets)
 			buckets[i] = bucket;
