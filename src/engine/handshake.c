@@ -657,6 +657,20 @@ void handshake_init(struct xlate_ctx *x)
 		return;
 	}
 	/*
+	 * A handshake past its setup timeout is over, though the tick that
+	 * releases it may not have run yet: an INIT finding it, a blind one
+	 * as readily as the peer's, must not take it back (nor keep it for
+	 * a second more, below).  Dropped as for no association; the
+	 * peer's next copy finds the port free.
+	 */
+	if ((x->a->state == ASSOC_COOKIE_WAIT ||
+	     x->a->state == ASSOC_COOKIE_ECHOED) &&
+	    x->a->expires <= x->now) {
+		x->a = NULL;
+		engine_drop(x, DROP_OUT_OF_THE_BLUE);
+		return;
+	}
+	/*
 	 * The peer restarts, our INITs crossed (RFC 9260 5.2), or someone
 	 * who knows the addresses and ports but no tag sends an INIT: the
 	 * inside host tells (it answers or ABORTs, 5.2.2), so it goes in,

@@ -2605,6 +2605,32 @@ Test(handshake, inside_hosts_answer_keeps_the_mapping_for_the_peers_handshake)
 }
 
 /*
+ * A mapping past its setup timeout, not yet released by the tick: an INIT
+ * from the peer's address (blind, perhaps) finds a handshake that is over.
+ * It must not take it back, nor keep it alive: dropped, the view
+ * unchanged, and the next tick releases the mapping
+ * (fuzz_adversary-blind-init-revives-expired-handshake).
+ */
+Test(handshake, init_finds_a_handshake_past_its_setup_timeout_over)
+{
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port;
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, TI, FX_SEC, &p));
+	port = pkt_sport(p.buf);
+	expect_drop(in_init(e, PEER1, port, 0x66000001u, NULL,
+			    16 * FX_SEC + FX_SEC / 2),
+		    DROP_OUT_OF_THE_BLUE);
+	cr_assert_eq(view(e).tag_inside, TI, "tags %08x/%08x",
+		     view(e).tag_inside, view(e).tag_peer);
+	cr_assert_eq(view(e).tag_peer, 0);
+	engine_tick(e, 17 * FX_SEC);
+	cr_assert_eq(engine_stats(e)->assocs_live, 0);
+	engine_destroy(e);
+}
+
+/*
  * The peer's INIT passing a millisecond before the setup timeout of the
  * INIT that set the mapping up ends: the inside host's answer, back a
  * few milliseconds later, must still find the mapping (and start the
