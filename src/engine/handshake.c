@@ -690,8 +690,12 @@ void handshake_init(struct xlate_ctx *x)
 	 * starts the setup timer again (handshake_cand_commit), and the
 	 * host answers at once (RFC 9260 5.1), but an INIT passing in the
 	 * timer's last moments would see the mapping expire before the
-	 * answer came back.  A second for it, no more: longer would let
-	 * anyone who knows the ports keep a handshake alive with INITs.
+	 * answer came back.  A second for it, no more: the answer starts
+	 * the timer itself, and an INIT the inside host leaves unanswered
+	 * (it ABORTs, or is gone) keeps the mapping no longer than that.
+	 * A blind INIT the host answers keeps the handshake as that answer
+	 * would anyway; how many such mappings a host holds is its
+	 * handshake budget's (handshake_budget.c).
 	 */
 	if (x->v->action == ENGINE_FORWARD &&
 	    (x->a->state == ASSOC_COOKIE_WAIT ||
