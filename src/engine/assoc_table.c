@@ -74,20 +74,22 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 	 */
 	t->peer_mask = pow2_at_least(capacity * 2) - 1;
 	t->cand_mask = pow2_at_least(capacity / 2 + 64) - 1;
-	t->peer_buckets = malloc((t->peer_mask + 1) * sizeof(uint32_t));
-	t->cand_buckets = malloc((t->cand_mask + 1) * sizeof(uint32_t));
-
-	/* 96-byte slots from a cache line boundary: keys and ports are
-	 * in a slot's first 32 bytes, so in one line. */
-	if (posix_memalign((void **)&t->slots, 64,
-			   (size_t)capacity * sizeof(*t->slots)))
-		t->slots = NULL;
+	/* The slots and every bucket array are read at random: in huge
+	 * pages from their first byte (huge_hint.h), and each filled below.
+	 * 96-byte slots from a cache line boundary at least: keys and
+	 * ports are in a slot's first 32 bytes, so in one line. */
+	t->peer_buckets =
+		huge_table_alloc((t->peer_mask + 1) * sizeof(uint32_t));
+	t->cand_buckets =
+		huge_table_alloc((t->cand_mask + 1) * sizeof(uint32_t));
+	t->slots = huge_table_alloc((size_t)capacity * sizeof(*t->slots));
 	t->prev_next = calloc((size_t)capacity * 2, sizeof(uint32_t));
 	t->prev_tags = calloc((size_t)capacity * 2, sizeof(uint32_t));
 	t->gone_tags = calloc((size_t)capacity * GONE_TAGS, sizeof(uint32_t));
 	t->drops = calloc(capacity, sizeof(*t->drops));
-	t->buckets = malloc(nbuckets * sizeof(*t->buckets));
-	t->port_buckets = malloc((t->port_mask + 1) * sizeof(uint32_t));
+	t->buckets = huge_table_alloc(nbuckets * sizeof(*t->buckets));
+	t->port_buckets =
+		huge_table_alloc((t->port_mask + 1) * sizeof(uint32_t));
 	t->host_buckets = calloc(t->host_mask + 1, sizeof(*t->host_buckets));
 	t->hosts = calloc(capacity, sizeof(*t->hosts));
 	if (class_pool_init(&t->local_pool, sizeof(struct assoc_local),
@@ -113,16 +115,11 @@ int assoc_table_create(uint32_t capacity, uint8_t max_locals,
 						 &t->cand_pool[p], 0, 1) -
 					 t->cand_blocks[p].base;
 	}
-	huge_hint(t->peer_buckets, (t->peer_mask + 1) * sizeof(uint32_t));
-	huge_hint(t->cand_buckets, (t->cand_mask + 1) * sizeof(uint32_t));
 	memset(t->peer_buckets, 0xff, (t->peer_mask + 1) * sizeof(uint32_t));
 	memset(t->cand_buckets, 0xff, (t->cand_mask + 1) * sizeof(uint32_t));
 
-	huge_hint(t->slots, (size_t)capacity * sizeof(*t->slots));
 	memset(t->slots, 0, (size_t)capacity * sizeof(*t->slots));
-	huge_hint(t->buckets, nbuckets * sizeof(*t->buckets));
 	memset(t->buckets, 0xff, nbuckets * sizeof(*t->buckets));
-	huge_hint(t->port_buckets, (t->port_mask + 1) * sizeof(uint32_t));
 	memset(t->port_buckets, 0xff, (t->port_mask + 1) * sizeof(uint32_t));
 	for (i = 0; i < WHEEL_SLOTS; i++)
 		t->wheel[i] = ASSOC_NONE;

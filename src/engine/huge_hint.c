@@ -2,6 +2,7 @@
  * huge_hint.c: see huge_hint.h.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "huge_hint.h"
@@ -15,4 +16,18 @@ void huge_hint(void *p, size_t bytes)
 
 	if (p && hi > lo)
 		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}
+
+void *huge_table_alloc(size_t bytes)
+{
+	size_t align = bytes >= HUGE_PAGE ? HUGE_PAGE : 64;
+	void *p;
+
+	/* Whole huge pages: the last one is backed whole anyway. */
+	bytes = (bytes + align - 1) & ~(align - 1);
+	if (posix_memalign(&p, align, bytes))
+		return NULL;
+	if (align == HUGE_PAGE)
+		huge_hint(p, bytes);
+	return p;
 }

@@ -16,4 +16,14 @@
 /* Hints the 2 MiB-aligned part of [p, p + bytes). */
 void huge_hint(void *p, size_t bytes);
 
+/*
+ * A table read at random, not zeroed, to be released with free(3): from
+ * a 2 MiB boundary and hinted when it spans one or more huge pages, so
+ * that all of it can be; from a cache line boundary otherwise.  From
+ * malloc's own alignment the part before the first boundary, up to
+ * 2 MiB, would stay in 4 KiB pages, where each lookup also misses the
+ * TLB.  NULL when out of memory.
+ */
+void *huge_table_alloc(size_t bytes);
+
 #endif

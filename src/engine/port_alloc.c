@@ -28,28 +28,6 @@ struct port_alloc {
 	struct binding *pool;
 };
 
-/*
- * A table read at random, from a 2 MiB boundary when it spans one or more
- * huge pages, so that all of it can be (huge_hint.h): from malloc's
- * alignment, the part before the first boundary stays in 4 KiB pages,
- * where each lookup also misses the TLB, and the bindings are taken from
- * the pool's start.  Neither table needs zeroing: the buckets are filled
- * here, and a binding is read only once port_alloc_ref_at wrote it.
- */
-static void *table_alloc(size_t bytes)
-{
-	const size_t huge = (size_t)2 << 20;
-	void *p;
-
-	if (bytes < huge)
-		return malloc(bytes);
-	bytes = (bytes + huge - 1) & ~(huge - 1);
-	if (posix_memalign(&p, huge, bytes))
-		return NULL;
-	huge_hint(p, bytes);
-	return p;
-}
-
 int port_alloc_create(uint32_t capacity, uint64_t seed,
 		      struct port_alloc **out)
 {
@@ -65,8 +43,10 @@ int port_alloc_create(uint32_t capacity, uint64_t seed,
 	pa = calloc(1, sizeof(*pa));
 	if (!pa)
 		return -ENOMEM;
-	pa->buckets = table_alloc(nb * sizeof(*pa->buckets));
-	pa->pool = table_alloc((size_t)capacity * sizeof(*pa->pool));
+	/* Neither table needs zeroing: the buckets are filled here, and a
+	 * binding is read only once port_alloc_ref_at wrote it. */
+	pa->buckets = huge_table_alloc(nb * sizeof(*pa->buckets));
+	pa->pool = huge_table_alloc((size_t)capacity * sizeof(*pa->pool));
 	if (!pa->buckets || !pa->pool) {
 		port_alloc_destroy(pa);
 		return -ENOMEM;
