@@ -49,15 +49,13 @@ int class_pool_init(struct class_pool *p, size_t entry_size,
 		void *m;
 
 		c->bytes = block_bytes(p, k) * owners;
-		m = mmap(NULL, c->bytes, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (m == MAP_FAILED) {
+		m = huge_map(c->bytes);
+		if (!m) {
 			c->bytes = 0;
 			class_pool_fini(p);
 			return -ENOMEM;
 		}
 		c->base = m;
-		huge_hint(m, c->bytes);
 		c->free_head = NONE;
 	}
 	return 0;

@@ -8,6 +8,7 @@
 #include "huge_hint.h"
 
 #define HUGE_PAGE	((uintptr_t)2 << 20)
+#define SMALL_PAGE	((uintptr_t)4096)
 
 void huge_hint(void *p, size_t bytes)
 {
@@ -30,4 +31,29 @@ void *huge_table_alloc(size_t bytes)
 	if (align == HUGE_PAGE)
 		huge_hint(p, bytes);
 	return p;
+}
+
+void *huge_map(size_t bytes)
+{
+	const int prot = PROT_READ | PROT_WRITE;
+	const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	size_t len = (bytes + SMALL_PAGE - 1) & ~(SMALL_PAGE - 1);
+	uintptr_t m, p;
+
+	if (len < HUGE_PAGE) {
+		void *small = mmap(NULL, len, prot, flags, -1, 0);
+
+		return small == MAP_FAILED ? NULL : small;
+	}
+	/* A huge page more, then the unaligned ends given back. */
+	m = (uintptr_t)mmap(NULL, len + HUGE_PAGE, prot, flags, -1, 0);
+	if ((void *)m == MAP_FAILED)
+		return NULL;
+	p = (m + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	if (p > m)
+		(void)munmap((void *)m, p - m);
+	if (m + HUGE_PAGE > p)
+		(void)munmap((void *)(p + len), m + HUGE_PAGE - p);
+	huge_hint((void *)p, len);
+	return (void *)p;
 }

@@ -26,4 +26,13 @@ void huge_hint(void *p, size_t bytes);
  */
 void *huge_table_alloc(size_t bytes);
 
+/*
+ * A reservation of zeroed memory for a pool taken from its start, backed
+ * only where touched, to be released with munmap(p, bytes): from a 2 MiB
+ * boundary and hinted when it spans one or more huge pages, as above (the
+ * pool's first blocks, the ones taken first, would otherwise be the part
+ * left in 4 KiB pages).  NULL when out of memory.
+ */
+void *huge_map(size_t bytes);
+
 #endif
