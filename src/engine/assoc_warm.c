@@ -251,10 +251,14 @@ static void warm_then(const struct assoc_table *t, struct assoc_warm_list *l,
 		__builtin_prefetch(key_bucket(t, (enum assoc_key)other,
 					      w->port_other, w->port_b,
 					      w->tag_other));
-		/* The block leaves the candidate index on both sides. */
-		__builtin_prefetch(&t->cand_buckets[cand_bucket(
-					   t, other, w->port_other, w->port_b)],
-				   1);
+		/* The block leaves the candidate index on both sides; the
+		 * other side's bucket, if the association kept its port,
+		 * shares a line with the one this walk read first. */
+		if (w->port_other != w->port_a)
+			__builtin_prefetch(
+				&t->cand_buckets[cand_bucket(
+					t, other, w->port_other, w->port_b)],
+				1);
 	}
 }
 
