@@ -387,7 +387,8 @@ void assoc_warm_cands(const struct assoc_table *t, struct assoc_warm_list *l,
  * that association's other side its packet's handling goes on to:
  * ASSOC_WARM_THEN_ACK_TAG, an INIT ACK's (handshake_cand.c,
  * handshake_cand_plan), the walks of tag `tag` on the other side's tag
- * key and of its candidates, two more walks in l;
+ * key and, unless the association kept its port (then this walk loads
+ * them), of its candidates: one or two more walks in l;
  * ASSOC_WARM_THEN_CONFIRM, a COOKIE ACK's that completes the handshake
  * (handshake_cand.c, promote), the buckets of the other side's tag key
  * (by that side's tag of the block's first candidate) and candidate
@@ -414,9 +415,11 @@ void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 			 uint16_t port_a, uint16_t port_b);
 /*
  * The same ports on both sides (an INIT from inside that keeps its port):
- * assoc_warm_peer and assoc_warm_cands on both sides, and
- * assoc_warm_port_key on both.  The candidate walks load the blocks
- * only: an INIT reads no association of them (assoc_any_cands_of).
+ * assoc_warm_peer and assoc_warm_cands, walked on side 0 only (what
+ * associations that kept their ports have on side 1 is the same
+ * memory: assoc_warm.c says why), and assoc_warm_port_key on both.
+ * The candidate walk loads the blocks only: an INIT reads no
+ * association of them (assoc_any_cands_of).
  */
 void assoc_warm_port_pair(const struct assoc_table *t,
 			  struct assoc_warm_list *l, uint16_t port_a,

@@ -151,21 +151,28 @@ void assoc_warm_port_pair(const struct assoc_table *t,
 			  uint16_t port_b, const struct nat_addr *peer)
 {
 	/* The buckets of the two sides differ in the side bit only
-	 * (side_bucket): each index's hash once, for both. */
+	 * (side_bucket): each index's hash once, for both, and one line
+	 * holds both buckets. */
 	uint32_t ch = ports_hash(t, port_a, port_b);
 	uint32_t ph = mix32(ch ^ nat_addr_hash(peer, t->seed));
 	uint32_t kh = key_hash(t, ASSOC_KEY_IN_PORTS, port_a, port_b, 0);
 
-	for (unsigned int d = 0; d < 2; d++) {
-		warm_start(l,
-			   &t->peer_buckets[side_bucket(ph, t->peer_mask, d)],
-			   PEER_BUCKET, d, port_a, port_b);
-		warm_start(l,
-			   &t->cand_buckets[side_bucket(ch, t->cand_mask, d)],
-			   CAND_BLOCKS_BUCKET, d, port_a, port_b);
-		__builtin_prefetch(
-			&t->port_buckets[side_bucket(kh, t->port_mask, d)], 1);
-	}
+	/*
+	 * One walk per index, side 0's (the inbound side port_conflict
+	 * walks in full).  With the same ports on both sides the two
+	 * sides' chains are a bucket pair, and an association that kept
+	 * its port, as with port-preserve most do, has its nodes on both
+	 * chains or on neither: its entry (peer index) or block (candidate
+	 * index) is the same memory whichever side it is reached from.
+	 * Walking side 1 as well loaded those lines a second time, for
+	 * the few that did not keep their port only.
+	 */
+	warm_start(l, &t->peer_buckets[side_bucket(ph, t->peer_mask, 0)],
+		   PEER_BUCKET, 0, port_a, port_b);
+	warm_start(l, &t->cand_buckets[side_bucket(ch, t->cand_mask, 0)],
+		   CAND_BLOCKS_BUCKET, 0, port_a, port_b);
+	__builtin_prefetch(&t->port_buckets[side_bucket(kh, t->port_mask, 0)],
+			   1);
 }
 
 /* Where a block's first candidate's tags end, from the block's start. */
@@ -229,18 +236,29 @@ static void warm_then(const struct assoc_table *t, struct assoc_warm_list *l,
 	if (w->then == ASSOC_WARM_THEN_ACK_TAG) {
 		assoc_warm_tag(t, l, (enum assoc_key)other, w->port_other,
 			       w->port_b, w->tag);
-		warm_start(l,
-			   &t->cand_buckets[cand_bucket(t, other, w->port_other,
-							w->port_b)],
-			   CAND_BLOCKS_BUCKET, other, w->port_other, w->port_b);
+		/* An association that kept its port: the other side's chain
+		 * is the other bucket of this walk's pair, and the blocks
+		 * of the associations that kept theirs, the ones on the
+		 * key among them, are on both (assoc_warm_port_pair): this
+		 * walk loads them. */
+		if (w->port_other != w->port_a)
+			warm_start(l,
+				   &t->cand_buckets[cand_bucket(
+					   t, other, w->port_other, w->port_b)],
+				   CAND_BLOCKS_BUCKET, other, w->port_other,
+				   w->port_b);
 	} else if (w->tag_other) {
 		__builtin_prefetch(key_bucket(t, (enum assoc_key)other,
 					      w->port_other, w->port_b,
 					      w->tag_other));
-		/* The block leaves the candidate index on both sides. */
-		__builtin_prefetch(&t->cand_buckets[cand_bucket(
-					   t, other, w->port_other, w->port_b)],
-				   1);
+		/* The block leaves the candidate index on both sides; the
+		 * other side's bucket, if the association kept its port,
+		 * shares a line with the one this walk read first. */
+		if (w->port_other != w->port_a)
+			__builtin_prefetch(
+				&t->cand_buckets[cand_bucket(
+					t, other, w->port_other, w->port_b)],
+				1);
 	}
 }
 

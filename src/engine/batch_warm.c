@@ -45,37 +45,47 @@ static bool is_setup(uint8_t type)
 	return type < 32 && (SETUP_TYPES >> type & 1);
 }
 
-static bool peek(const uint8_t *d, uint32_t len, struct warm_peek *p)
+/*
+ * Where the SCTP header of a packet that is not IPv4 without options
+ * starts (*l4), and whether it is IPv4: false if it has none the peek
+ * can read.
+ */
+static bool l4_slow(const uint8_t *d, uint32_t len, uint32_t *l4, bool *v4)
 {
-	uint32_t l4;
-	const uint8_t *s;
-	bool v4;
-
-	/* Every packet goes through here: IPv4 without options first,
-	 * and its first chunk's type before anything else. */
-	if (len >= 20 + SCTP_HDR_LEN + 4 && d[0] == 0x45 &&
-	    !is_setup(d[20 + SCTP_HDR_LEN]))
-		return false;
 	if (len < 1)
 		return false;
-	v4 = d[0] >> 4 == 4;
-	if (v4) {
-		l4 = (d[0] & 15u) * 4;
+	*v4 = d[0] >> 4 == 4;
+	if (*v4) {
+		*l4 = (d[0] & 15u) * 4;
 		/* Not a later fragment: its bytes are not an SCTP header. */
-		if (l4 < 20 || len < l4 + SCTP_HDR_LEN + 4 ||
+		return *l4 >= 20 && len >= *l4 + SCTP_HDR_LEN + 4 &&
+		       d[9] == IPPROTO_SCTP_NUM &&
+		       !(sctp_get16(d + 6) & 0x3fff) &&
+		       is_setup(d[*l4 + SCTP_HDR_LEN]);
+	}
+	*l4 = 40;
+	return d[0] >> 4 == 6 && len >= *l4 + SCTP_HDR_LEN + 4 &&
+	       d[6] == IPPROTO_SCTP_NUM && is_setup(d[*l4 + SCTP_HDR_LEN]);
+}
+
+static bool peek(const uint8_t *d, uint32_t len, struct warm_peek *p)
+{
+	uint32_t l4 = 20;
+	const uint8_t *s;
+	bool v4 = true;
+
+	/* Every packet goes through here: IPv4 without options first, and
+	 * its first chunk's type before anything else (most packets stop
+	 * there), then what l4_slow checks for the others. */
+	if (len >= 20 + SCTP_HDR_LEN + 4 && d[0] == 0x45) {
+		if (!is_setup(d[20 + SCTP_HDR_LEN]) ||
 		    d[9] != IPPROTO_SCTP_NUM || (sctp_get16(d + 6) & 0x3fff))
 			return false;
-	} else if (d[0] >> 4 == 6) {
-		l4 = 40;
-		if (len < l4 + SCTP_HDR_LEN + 4 || d[6] != IPPROTO_SCTP_NUM)
-			return false;
-	} else {
+	} else if (!l4_slow(d, len, &l4, &v4)) {
 		return false;
 	}
 	s = d + l4;
 	p->type = s[SCTP_HDR_LEN];
-	if (!is_setup(p->type))
-		return false;
 	p->sport = sctp_get16(s + SCTP_OFF_SPORT);
 	p->dport = sctp_get16(s + SCTP_OFF_DPORT);
 	p->vtag = sctp_get32(s + SCTP_OFF_VTAG);

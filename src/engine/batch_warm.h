@@ -12,9 +12,9 @@
 /* A chunk: the packets warmed together (engine_process_batch). */
 #define BATCH_WARM_CHUNK 64
 /* The most walks one packet starts, follow-ups included (an INIT from
- * inside; an INIT ACK's three), and the most port bindings (its source
- * on each uplink). */
-#define BATCH_WARM_MAX 5
+ * inside, with port-preserve; an INIT ACK's three), and the most port
+ * bindings (its source on each uplink). */
+#define BATCH_WARM_MAX	 3
 #define BATCH_WARM_BINDS 4
 
 /*
