@@ -142,6 +142,23 @@ static bool source_translated(struct xlate_ctx *x)
 	return !m->err && m->uplink >= 0;
 }
 
+/*
+ * The source's own binding and, with proxy multihoming, one per uplink
+ * besides the one it was mapped to (addr_list_collect below; an uplink
+ * without an address of the source's family adds none, hence "at
+ * most").  The addresses its INIT lists may add more: they are rare, and
+ * the list grows for them.  Sizing the list once from this spares every
+ * multihomed association a move to a larger block (assoc_alloc_for).
+ */
+unsigned int addr_list_src_bindings(struct xlate_ctx *x)
+{
+	const struct engine_config *c = &x->e->conf;
+
+	if (c->multihome != MULTIHOME_UPLINKS || !source_translated(x))
+		return 1;
+	return x->src_map.on_uplink ? c->n_uplinks : c->n_uplinks + 1u;
+}
+
 enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
 				   bool check_port, bool bind_listed)
 {

@@ -234,6 +234,14 @@ uint8_t assoc_table_max_peers(const struct assoc_table *t);
 
 /* A zeroed association, not linked anywhere; NULL when full. */
 struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns);
+/*
+ * The same, with room for `locals` bindings (at least one; at most the
+ * table's max_locals) from the start: a caller that knows how many it
+ * adds at once spares the list a move to a larger block
+ * (assoc_room_locals still grows it past that).
+ */
+struct assoc *assoc_alloc_for(struct assoc_table *t, uint64_t now_ns,
+			      unsigned int locals);
 /* Unlinks every key and the timer, then frees the slot. */
 void assoc_free(struct assoc_table *t, struct assoc *a);
 struct assoc *assoc_by_id(const struct assoc_table *t, uint32_t id);

@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 
 #include "assoc_table.h"
+#include "class_pool.h"
 #include "time_ns.h"
 
 #define SEC NSEC_PER_SEC
@@ -157,6 +158,55 @@ Test(assoc_table, address_lists_grow_to_the_maximum_and_no_further)
 	cr_expect_eq(a->n_locals, 0);
 	cr_expect_eq(a->locals[0].inside.family, 0, "a new life is zeroed");
 	cr_expect_eq(a->locals_class, 0);
+	assoc_table_destroy(t);
+}
+
+/*
+ * A list sized at allocation holds that many bindings without moving; a
+ * slot's next life of the same size keeps its block, cleared, and one
+ * of another size gets a block of its own size.
+ */
+Test(assoc_table, address_lists_sized_at_allocation)
+{
+	struct assoc_table *t;
+	struct assoc_local *block;
+	struct assoc *a;
+
+	cr_assert_eq(assoc_table_create(1, 6, 3, 1, &t), 0);
+	a = assoc_alloc_for(t, SEC, 2);
+	cr_assert_not_null(a);
+	cr_expect_eq(a->locals_class, 1);
+	block = a->locals;
+	for (unsigned int i = 0; i < 2; i++) {
+		cr_assert(assoc_room_locals(t, a, a->n_locals + 1u));
+		a->locals[a->n_locals].inside.family = 2;
+		a->locals[a->n_locals].pub = 5;
+		a->n_locals++;
+	}
+	cr_expect_eq(a->locals, block, "room for two: nothing moved");
+
+	assoc_free(t, a);
+	a = assoc_alloc_for(t, SEC, 2);
+	cr_assert_not_null(a);
+	cr_expect_eq(a->locals, block, "the same size keeps the block");
+	cr_expect_eq(a->n_locals, 0);
+	for (unsigned int i = 0; i < 2; i++) {
+		cr_expect_eq(a->locals[i].inside.family, 0, "cleared");
+		cr_expect_eq(a->locals[i].pub, 0u, "cleared");
+	}
+
+	assoc_free(t, a);
+	a = assoc_alloc_for(t, SEC, 1);
+	cr_assert_not_null(a);
+	cr_expect_eq(a->locals_class, 0, "one binding: the smallest block");
+	cr_expect_eq(a->locals[0].inside.family, 0);
+
+	assoc_free(t, a);
+	a = assoc_alloc_for(t, SEC, 200);
+	cr_assert_not_null(a);
+	cr_expect_eq(class_pool_entries(a->locals_class), 8,
+		     "no larger than max_locals needs");
+	cr_expect_not(assoc_room_locals(t, a, 7), "over max_locals");
 	assoc_table_destroy(t);
 }
 
