@@ -290,8 +290,10 @@ enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk)
 	for (off = sctp_param_first(chunk, SCTP_INIT_FIXED_LEN); off;
 	     off = sctp_param_next(chunk, off))
 		had_addrs |= is_addr_param(sctp_get16(chunk + off));
-	/* Nothing to say beyond the source address: leave it untouched. */
-	if (!had_addrs && __builtin_popcount(firsts) <= 1) {
+	/* Nothing to say beyond the source address: leave it untouched.
+	 * (At most one bit set, without a popcount the target may lack:
+	 * libgcc's takes twenty instructions.) */
+	if (!had_addrs && (firsts & (firsts - 1)) == 0) {
 		x->new_chunk_len = 0;
 		return DROP_NONE;
 	}

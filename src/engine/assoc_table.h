@@ -592,15 +592,19 @@ int assoc_find_local_public(const struct pub_table *pt, const struct assoc *a,
 /*
  * The first of a's bindings with the public address of locals[i]
  * (assoc_find_local_public of it), told by the entry the bindings name:
- * a live address has one entry in the pub_table.
+ * a live address has one entry in the pub_table.  Only the bindings
+ * before i are compared, each entry read once: a binding's entry is a
+ * bit field of a packed struct, a dozen instructions a read, and nearly
+ * every binding is the first of its address.
  */
 static inline int assoc_first_same_public(const struct assoc *a, int i)
 {
-	int j = 0;
+	uint32_t pub = a->locals[i].pub;
 
-	while (a->locals[j].pub != a->locals[i].pub)
-		j++;
-	return j;
+	for (int j = 0; j < i; j++)
+		if (a->locals[j].pub == pub)
+			return j;
+	return i;
 }
 /*
  * o is another association that has peer among its peer addresses and one

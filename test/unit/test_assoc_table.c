@@ -210,6 +210,24 @@ Test(assoc_table, address_lists_sized_at_allocation)
 	assoc_table_destroy(t);
 }
 
+/* Each binding's first binding of the same public address (entry). */
+Test(assoc_table, first_same_public)
+{
+	static const uint32_t pubs[] = { 5, 7, 5, 9, 7, 0 };
+	static const int first[] = { 0, 1, 0, 3, 1, 5 };
+	struct assoc_table *t;
+	struct assoc *a;
+
+	cr_assert_eq(assoc_table_create(1, 6, 1, 1, &t), 0);
+	a = assoc_alloc_for(t, SEC, 6);
+	cr_assert_not_null(a);
+	for (unsigned int i = 0; i < 6; i++)
+		a->locals[a->n_locals++].pub = pubs[i];
+	for (int i = 0; i < 6; i++)
+		cr_expect_eq(assoc_first_same_public(a, i), first[i], "%d", i);
+	assoc_table_destroy(t);
+}
+
 /*
  * Drop counters, previous tags and candidate peer lists live outside the
  * slot, in the table's own storage: a slot's next association starts
