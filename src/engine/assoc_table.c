@@ -830,7 +830,9 @@ int assoc_find_local_public(const struct pub_table *pt, const struct assoc *a,
 			    const struct nat_addr *public_)
 {
 	for (int i = 0; i < a->n_locals; i++)
-		if (nat_addr_eq(&pub_table_get(pt, a->locals[i].pub)->addr,
+		if (nat_addr_eq(&pub_table_get(pt,
+					       assoc_local_pub(&a->locals[i]))
+					 ->addr,
 				public_))
 			return i;
 	return -1;
@@ -844,7 +846,8 @@ bool assoc_shares_transport(const struct pub_table *pt, const struct assoc *o,
 	for (int i = 0; i < a->n_locals; i++)
 		if (assoc_find_local_public(
 			    pt, o,
-			    &pub_table_get(pt, a->locals[i].pub)->addr) >= 0)
+			    &pub_table_get(pt, assoc_local_pub(&a->locals[i]))
+				     ->addr) >= 0)
 			return true;
 	return false;
 }

@@ -27,6 +27,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "engine_config.h"
 #include "nat_addr.h"
@@ -62,7 +63,8 @@ struct assoc_bind {
  * than there can be bindings (PUB_TABLE_MAX), nor the config more than
  * ENGINE_MAX_UPLINKS uplinks.  Packed: an association's list is an
  * array of them (its block in a class_pool).
- * Read the public address with local_public; add and drop bindings only
+ * Read the public address with local_public (the entry with
+ * assoc_local_pub); add and drop bindings only
  * through local_add, local_remove and local_truncate (engine_impl.h),
  * which keep the references.  The table (assoc_table.c) moves them
  * whole, references and all, when a list grows.
@@ -75,6 +77,26 @@ struct assoc_local {
 _Static_assert(sizeof(struct assoc_local) == 21, "a binding is 21 bytes");
 _Static_assert(ENGINE_MAX_UPLINKS <= 1 << (31 - PUB_TABLE_BITS),
 	       "an uplink index fits beside the address index");
+
+/*
+ * l->pub, in one load.  GCC reads a bit field of a packed struct a byte
+ * at a time, a dozen instructions, and the INIT path reads this one a
+ * few dozen times.  Little-endian psABIs (x86-64, AArch64) allocate bit
+ * fields from the low bits of their storage unit, here the 32 bits
+ * after the address: pub is their low PUB_TABLE_BITS.  test_assoc_table.c
+ * checks that this reads what l->pub does.
+ */
+static inline uint32_t assoc_local_pub(const struct assoc_local *l)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint32_t w;
+
+	memcpy(&w, (const uint8_t *)l + sizeof(l->inside), sizeof(w));
+	return w & (PUB_TABLE_MAX - 1u);
+#else
+	return l->pub;
+#endif
+}
 
 /* A counter 4-byte aligned (the compiler emits accesses fit for that):
  * struct assoc_peer is then 60 bytes, not 64. */
@@ -593,16 +615,15 @@ int assoc_find_local_public(const struct pub_table *pt, const struct assoc *a,
  * The first of a's bindings with the public address of locals[i]
  * (assoc_find_local_public of it), told by the entry the bindings name:
  * a live address has one entry in the pub_table.  Only the bindings
- * before i are compared, each entry read once: a binding's entry is a
- * bit field of a packed struct, a dozen instructions a read, and nearly
- * every binding is the first of its address.
+ * before i are compared, each entry read once: nearly every binding is
+ * the first of its address.
  */
 static inline int assoc_first_same_public(const struct assoc *a, int i)
 {
-	uint32_t pub = a->locals[i].pub;
+	uint32_t pub = assoc_local_pub(&a->locals[i]);
 
 	for (int j = 0; j < i; j++)
-		if (a->locals[j].pub == pub)
+		if (assoc_local_pub(&a->locals[j]) == pub)
 			return j;
 	return i;
 }

@@ -218,7 +218,7 @@ void xlate_remove_local(struct engine *e, struct assoc *a, int i);
 static inline const struct nat_addr *local_public(const struct engine *e,
 						  const struct assoc_local *l)
 {
-	return &pub_table_get(&e->pubs, l->pub)->addr;
+	return &pub_table_get(&e->pubs, assoc_local_pub(l))->addr;
 }
 
 void local_add(struct engine *e, struct assoc *a, const struct nat_addr *inside,

@@ -2,6 +2,7 @@
  * test_assoc_table.c: the association table's keys and its timer wheel.
  */
 #include <criterion/criterion.h>
+#include <string.h>
 
 #include "assoc_table.h"
 #include "class_pool.h"
@@ -208,6 +209,27 @@ Test(assoc_table, address_lists_sized_at_allocation)
 		     "no larger than max_locals needs");
 	cr_expect_not(assoc_room_locals(t, a, 7), "over max_locals");
 	assoc_table_destroy(t);
+}
+
+/* assoc_local_pub reads the bit field, whatever its neighbours hold. */
+Test(assoc_table, local_pub_reads_the_bit_field)
+{
+	static const uint32_t pubs[] = { 0, 1, 0x2a5a5a5, PUB_TABLE_MAX - 1u };
+	static const int32_t uplinks[] = { -1, 0, 3, -16, 15 };
+	struct assoc_local l[3];
+
+	for (size_t i = 0; i < sizeof(pubs) / sizeof(pubs[0]); i++)
+		for (size_t u = 0; u < sizeof(uplinks) / sizeof(uplinks[0]);
+		     u++) {
+			memset(l, 0xa5, sizeof(l));
+			l[1].pub = pubs[i];
+			l[1].uplink = uplinks[u];
+			cr_expect_eq(assoc_local_pub(&l[1]), pubs[i]);
+			cr_expect_eq(l[1].pub, pubs[i]);
+			cr_expect_eq(l[1].uplink, uplinks[u]);
+			l[1].inside.bytes[15] = 0xff;
+			cr_expect_eq(assoc_local_pub(&l[1]), pubs[i]);
+		}
 }
 
 /* Each binding's first binding of the same public address (entry). */
