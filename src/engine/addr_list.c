@@ -318,8 +318,8 @@ enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk)
 	}
 	for (int i = 0; i < a->n_locals; i++) {
 		const struct nat_addr *p = local_public(x->e, &a->locals[i]);
-		uint16_t plen = p->family == AF_INET ? SCTP_PARAM_IPV4_LEN :
-						       SCTP_PARAM_IPV6_LEN;
+		bool v4 = p->family == AF_INET;
+		uint16_t plen = v4 ? SCTP_PARAM_IPV4_LEN : SCTP_PARAM_IPV6_LEN;
 
 		if (!(firsts >> i & 1))
 			continue;	/* advertised once */
@@ -330,10 +330,15 @@ enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk)
 			continue;
 		if (pos + plen > room)
 			return DROP_NO_ROOM;
-		sctp_put16(out + pos, p->family == AF_INET ?
-			   SCTP_PARAM_IPV4_ADDR : SCTP_PARAM_IPV6_ADDR);
+		sctp_put16(out + pos,
+			   v4 ? SCTP_PARAM_IPV4_ADDR : SCTP_PARAM_IPV6_ADDR);
 		sctp_put16(out + pos + 2, plen);
-		memcpy(out + pos + 4, p->bytes, nat_addr_len(p));
+		/* Constant lengths: a load and a store each, not a copy
+		 * loop over a length computed at run time. */
+		if (v4)
+			memcpy(out + pos + 4, p->bytes, 4);
+		else
+			memcpy(out + pos + 4, p->bytes, 16);
 		pos += plen;
 		end = pos;
 	}
