@@ -142,6 +142,23 @@ static bool source_translated(struct xlate_ctx *x)
 	return !m->err && m->uplink >= 0;
 }
 
+/*
+ * The source's own binding and, with proxy multihoming, one per uplink
+ * besides the one it was mapped to (addr_list_collect below; an uplink
+ * without an address of the source's family adds none, hence "at
+ * most").  The addresses its INIT lists may add more: they are rare, and
+ * the list grows for them.  Sizing the list once from this spares every
+ * multihomed association a move to a larger block (assoc_alloc_for).
+ */
+unsigned int addr_list_src_bindings(struct xlate_ctx *x)
+{
+	const struct engine_config *c = &x->e->conf;
+
+	if (c->multihome != MULTIHOME_UPLINKS || !source_translated(x))
+		return 1;
+	return x->src_map.on_uplink ? c->n_uplinks : c->n_uplinks + 1u;
+}
+
 enum drop_reason addr_list_collect(struct xlate_ctx *x, const uint8_t *chunk,
 				   bool check_port, bool bind_listed)
 {
@@ -273,8 +290,10 @@ enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk)
 	for (off = sctp_param_first(chunk, SCTP_INIT_FIXED_LEN); off;
 	     off = sctp_param_next(chunk, off))
 		had_addrs |= is_addr_param(sctp_get16(chunk + off));
-	/* Nothing to say beyond the source address: leave it untouched. */
-	if (!had_addrs && __builtin_popcount(firsts) <= 1) {
+	/* Nothing to say beyond the source address: leave it untouched.
+	 * (At most one bit set, without a popcount the target may lack:
+	 * libgcc's takes twenty instructions.) */
+	if (!had_addrs && (firsts & (firsts - 1)) == 0) {
 		x->new_chunk_len = 0;
 		return DROP_NONE;
 	}
@@ -299,8 +318,8 @@ enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk)
 	}
 	for (int i = 0; i < a->n_locals; i++) {
 		const struct nat_addr *p = local_public(x->e, &a->locals[i]);
-		uint16_t plen = p->family == AF_INET ? SCTP_PARAM_IPV4_LEN :
-						       SCTP_PARAM_IPV6_LEN;
+		bool v4 = p->family == AF_INET;
+		uint16_t plen = v4 ? SCTP_PARAM_IPV4_LEN : SCTP_PARAM_IPV6_LEN;
 
 		if (!(firsts >> i & 1))
 			continue;	/* advertised once */
@@ -311,10 +330,15 @@ enum drop_reason addr_list_emit(struct xlate_ctx *x, const uint8_t *chunk)
 			continue;
 		if (pos + plen > room)
 			return DROP_NO_ROOM;
-		sctp_put16(out + pos, p->family == AF_INET ?
-			   SCTP_PARAM_IPV4_ADDR : SCTP_PARAM_IPV6_ADDR);
+		sctp_put16(out + pos,
+			   v4 ? SCTP_PARAM_IPV4_ADDR : SCTP_PARAM_IPV6_ADDR);
 		sctp_put16(out + pos + 2, plen);
-		memcpy(out + pos + 4, p->bytes, nat_addr_len(p));
+		/* Constant lengths: a load and a store each, not a copy
+		 * loop over a length computed at run time. */
+		if (v4)
+			memcpy(out + pos + 4, p->bytes, 4);
+		else
+			memcpy(out + pos + 4, p->bytes, 16);
 		pos += plen;
 		end = pos;
 	}

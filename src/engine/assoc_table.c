@@ -827,7 +827,9 @@ int assoc_find_local_public(const struct pub_table *pt, const struct assoc *a,
 			    const struct nat_addr *public_)
 {
 	for (int i = 0; i < a->n_locals; i++)
-		if (nat_addr_eq(&pub_table_get(pt, a->locals[i].pub)->addr,
+		if (nat_addr_eq(&pub_table_get(pt,
+					       assoc_local_pub(&a->locals[i]))
+					 ->addr,
 				public_))
 			return i;
 	return -1;
@@ -841,7 +843,8 @@ bool assoc_shares_transport(const struct pub_table *pt, const struct assoc *o,
 	for (int i = 0; i < a->n_locals; i++)
 		if (assoc_find_local_public(
 			    pt, o,
-			    &pub_table_get(pt, a->locals[i].pub)->addr) >= 0)
+			    &pub_table_get(pt, assoc_local_pub(&a->locals[i]))
+				     ->addr) >= 0)
 			return true;
 	return false;
 }
@@ -1036,36 +1039,47 @@ uint32_t *assoc_drops_w(struct assoc_table *t, struct assoc *a)
 
 /*
  * A slot keeps its lists' blocks while free (a late reader of a freed
- * association sees its old addresses, not a pool's free chain); they go
- * back, or are cleared for reuse, when the slot is taken again.
+ * association sees its old addresses, not a pool's free chain).  When
+ * the slot is taken again a block of the class wanted is cleared and
+ * kept; any other goes back, for a block of that class.
  */
 static void *fresh_list(struct class_pool *pool, void *block, uint8_t cls,
-			size_t entry_size)
+			uint8_t want, size_t entry_size)
 {
-	if (block && cls == 0) {
-		memset(block, 0, entry_size);
+	if (block && cls == want) {
+		memset(block, 0, entry_size << want);
 		return block;
 	}
 	if (block)
 		class_pool_put(pool, cls, block);
-	return class_pool_get(pool, 0);
+	return class_pool_get(pool, want);
 }
 
 struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 {
+	return assoc_alloc_for(t, now_ns, 1);
+}
+
+struct assoc *assoc_alloc_for(struct assoc_table *t, uint64_t now_ns,
+			      unsigned int locals)
+{
 	struct assoc *a;
-	struct assoc_local *locals;
+	struct assoc_local *locals_block;
 	struct assoc_peer *peers;
 	uint32_t id = t->free_head;
+	/* Within the pool's classes: assoc_room_locals refuses more. */
+	uint8_t locals_class = (uint8_t)class_pool_class_for(
+		&t->local_pool,
+		locals < t->max_locals ? locals : t->max_locals);
 
 	if (id == ASSOC_NONE)
 		return NULL;
 	a = &t->slots[id];
-	locals = fresh_list(&t->local_pool, a->locals, a->locals_class,
-			    sizeof(*locals));
-	peers = fresh_list(&t->peer_pool, a->peers, a->peers_class,
+	locals_block = fresh_list(&t->local_pool, a->locals, a->locals_class,
+				  locals_class, sizeof(*locals_block));
+	peers = fresh_list(&t->peer_pool, a->peers, a->peers_class, 0,
 			   sizeof(*peers));
-	if (!locals || !peers)
+	if (!locals_block || !peers)
 		return NULL;	/* never: one block per slot and pool */
 	t->free_head = a->wnext;
 	assoc_cands_drop(t, a);
@@ -1074,7 +1088,8 @@ struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns)
 	assoc_set_prev_tags(t, a, 0, 0);
 	assoc_clear_gone_tags(t, a);
 	memset(a, 0, sizeof(*a));
-	a->locals = locals;
+	a->locals = locals_block;
+	a->locals_class = locals_class;
 	a->peers = peers;
 	a->cands = ASSOC_NONE;
 	a->forward = -1;

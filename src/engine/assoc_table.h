@@ -27,6 +27,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "engine_config.h"
 #include "nat_addr.h"
@@ -62,7 +63,8 @@ struct assoc_bind {
  * than there can be bindings (PUB_TABLE_MAX), nor the config more than
  * ENGINE_MAX_UPLINKS uplinks.  Packed: an association's list is an
  * array of them (its block in a class_pool).
- * Read the public address with local_public; add and drop bindings only
+ * Read the public address with local_public (the entry with
+ * assoc_local_pub); add and drop bindings only
  * through local_add, local_remove and local_truncate (engine_impl.h),
  * which keep the references.  The table (assoc_table.c) moves them
  * whole, references and all, when a list grows.
@@ -75,6 +77,26 @@ struct assoc_local {
 _Static_assert(sizeof(struct assoc_local) == 21, "a binding is 21 bytes");
 _Static_assert(ENGINE_MAX_UPLINKS <= 1 << (31 - PUB_TABLE_BITS),
 	       "an uplink index fits beside the address index");
+
+/*
+ * l->pub, in one load.  GCC reads a bit field of a packed struct a byte
+ * at a time, a dozen instructions, and the INIT path reads this one a
+ * few dozen times.  Little-endian psABIs (x86-64, AArch64) allocate bit
+ * fields from the low bits of their storage unit, here the 32 bits
+ * after the address: pub is their low PUB_TABLE_BITS.  test_assoc_table.c
+ * checks that this reads what l->pub does.
+ */
+static inline uint32_t assoc_local_pub(const struct assoc_local *l)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint32_t w;
+
+	memcpy(&w, (const uint8_t *)l + sizeof(l->inside), sizeof(w));
+	return w & (PUB_TABLE_MAX - 1u);
+#else
+	return l->pub;
+#endif
+}
 
 /* A counter 4-byte aligned (the compiler emits accesses fit for that):
  * struct assoc_peer is then 60 bytes, not 64. */
@@ -234,6 +256,14 @@ uint8_t assoc_table_max_peers(const struct assoc_table *t);
 
 /* A zeroed association, not linked anywhere; NULL when full. */
 struct assoc *assoc_alloc(struct assoc_table *t, uint64_t now_ns);
+/*
+ * The same, with room for `locals` bindings (at least one; at most the
+ * table's max_locals) from the start: a caller that knows how many it
+ * adds at once spares the list a move to a larger block
+ * (assoc_room_locals still grows it past that).
+ */
+struct assoc *assoc_alloc_for(struct assoc_table *t, uint64_t now_ns,
+			      unsigned int locals);
 /* Unlinks every key and the timer, then frees the slot. */
 void assoc_free(struct assoc_table *t, struct assoc *a);
 struct assoc *assoc_by_id(const struct assoc_table *t, uint32_t id);
@@ -587,15 +617,18 @@ int assoc_find_local_public(const struct pub_table *pt, const struct assoc *a,
 /*
  * The first of a's bindings with the public address of locals[i]
  * (assoc_find_local_public of it), told by the entry the bindings name:
- * a live address has one entry in the pub_table.
+ * a live address has one entry in the pub_table.  Only the bindings
+ * before i are compared, each entry read once: nearly every binding is
+ * the first of its address.
  */
 static inline int assoc_first_same_public(const struct assoc *a, int i)
 {
-	int j = 0;
+	uint32_t pub = assoc_local_pub(&a->locals[i]);
 
-	while (a->locals[j].pub != a->locals[i].pub)
-		j++;
-	return j;
+	for (int j = 0; j < i; j++)
+		if (assoc_local_pub(&a->locals[j]) == pub)
+			return j;
+	return i;
 }
 /*
  * o is another association that has peer among its peer addresses and one

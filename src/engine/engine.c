@@ -863,7 +863,8 @@ bool engine_assoc_allowed(const struct engine *e, const struct engine_config *c,
 	}
 	for (int i = 0; i < a->n_locals; i++) {
 		const struct assoc_local *l = &a->locals[i];
-		const struct pub_entry *pe = pub_table_get(&e->pubs, l->pub);
+		const struct pub_entry *pe =
+			pub_table_get(&e->pubs, assoc_local_pub(l));
 		struct nat_addr pub;
 		int8_t up;
 

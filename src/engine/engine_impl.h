@@ -218,7 +218,7 @@ void xlate_remove_local(struct engine *e, struct assoc *a, int i);
 static inline const struct nat_addr *local_public(const struct engine *e,
 						  const struct assoc_local *l)
 {
-	return &pub_table_get(&e->pubs, l->pub)->addr;
+	return &pub_table_get(&e->pubs, assoc_local_pub(l))->addr;
 }
 
 void local_add(struct engine *e, struct assoc *a, const struct nat_addr *inside,
@@ -279,7 +279,8 @@ void handshake_cand_local_gone(const struct engine *e, struct assoc *a, int i);
 void handshake_cand_local_added(const struct engine *e, struct assoc *a, int i);
 /* Pieces of a new association, shared with vtags_restore.c. */
 struct assoc *handshake_new_assoc(struct xlate_ctx *x,
-				  const struct nat_addr *host);
+				  const struct nat_addr *host,
+				  unsigned int locals);
 int handshake_ref_new_locals(struct xlate_ctx *x);
 /* pair: hashes of the new association's port pair and peer, or NULL
  * (assoc_link_all_h). */
@@ -331,6 +332,9 @@ uint32_t addr_list_left_out(const struct xlate_ctx *x, const struct assoc *a,
 /* addr_map_inside() of the packet's source, worked out once a packet. */
 int addr_list_map_src(struct xlate_ctx *x, struct nat_addr *pub,
 		      int8_t *uplink);
+/* How many bindings collect() gives a new association of the packet's
+ * source whose INIT lists no other address, at most. */
+unsigned int addr_list_src_bindings(struct xlate_ctx *x);
 
 /*
  * assoc_event.c: report an association event to the callback, if any.

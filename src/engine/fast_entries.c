@@ -77,7 +77,7 @@ uint64_t engine_fast_print(const struct engine *e, const struct assoc *a)
 	for (int i = 0; i < a->n_locals; i++) {
 		/* What the index names: a freed one may name another. */
 		const struct pub_entry *pe =
-			pub_table_get(&e->pubs, a->locals[i].pub);
+			pub_table_get(&e->pubs, assoc_local_pub(&a->locals[i]));
 		int8_t u = (int8_t)a->locals[i].uplink;
 
 		h = fnv(h, &a->locals[i].inside, sizeof(a->locals[i].inside));

@@ -73,17 +73,20 @@ static bool in_match(const struct assoc *a, void *arg)
 }
 
 /*
- * A slot for a new association of `host`, once the table, per-host,
- * rate and slot limits (shared fairly under floods, handshake_budget.c)
- * admit it; NULL when refused, the packet dropped with the reason.
+ * A slot for a new association of `host`, with room for `locals`
+ * bindings (assoc_alloc_for), once the table, per-host, rate and slot
+ * limits (shared fairly under floods, handshake_budget.c) admit it; NULL
+ * when refused, the packet dropped with the reason.
  */
 struct assoc *handshake_new_assoc(struct xlate_ctx *x,
-				  const struct nat_addr *host)
+				  const struct nat_addr *host,
+				  unsigned int locals)
 {
 	enum drop_reason r = hs_budget_admit(x, host);
 	struct assoc *a = NULL;
 
-	if (r == DROP_NONE && !(a = assoc_alloc(x->e->table, x->now)))
+	if (r == DROP_NONE &&
+	    !(a = assoc_alloc_for(x->e->table, x->now, locals)))
 		r = DROP_TABLE_FULL;
 	if (r != DROP_NONE)
 		engine_drop(x, r);
@@ -356,7 +359,7 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 						DROP_NO_MAPPING);
 		return;
 	}
-	a = handshake_new_assoc(x, &x->src);
+	a = handshake_new_assoc(x, &x->src, addr_list_src_bindings(x));
 	if (!a)
 		return;
 	x->a = ca.self = a;
@@ -467,7 +470,7 @@ static void init_inbound_forward(struct xlate_ctx *x, const uint8_t *chunk,
 		return;
 	}
 	fw = &e->conf.forwards[f];
-	a = handshake_new_assoc(x, &fw->inside_addr);
+	a = handshake_new_assoc(x, &fw->inside_addr, 1);
 	if (!a)
 		return;
 	x->a = a;

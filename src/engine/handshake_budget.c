@@ -190,14 +190,18 @@ void hs_budget_reconfigure(struct hs_budget *b,
 static void src_key(struct nat_addr *k, const struct nat_addr *a,
 		    bool outside)
 {
-	size_t keep;
-
-	*k = *a;
-	if (a->family == AF_INET)
-		keep = outside ? 3 : 4;
-	else
-		keep = outside ? 6 : 8;
-	memset(k->bytes + keep, 0, sizeof(k->bytes) - keep);
+	/* Copies of constant sizes, a few stores each: the length of a
+	 * memset computed from the family became a loop. */
+	*k = (struct nat_addr){ .family = a->family };
+	if (a->family == AF_INET) {
+		memcpy(k->bytes, a->bytes, 3);
+		if (!outside)
+			k->bytes[3] = a->bytes[3];
+	} else {
+		memcpy(k->bytes, a->bytes, 6);
+		if (!outside)
+			memcpy(k->bytes + 6, a->bytes + 6, 2);
+	}
 }
 
 static uint32_t overflow_of(const struct hs_budget *b, unsigned int pool)

@@ -29,7 +29,7 @@ __attribute__((noinline)) void local_add(struct engine *e, struct assoc *a,
 
 void local_remove(struct engine *e, struct assoc *a, int i)
 {
-	pub_table_unref(&e->pubs, a->locals[i].pub);
+	pub_table_unref(&e->pubs, assoc_local_pub(&a->locals[i]));
 	memmove(&a->locals[i], &a->locals[i + 1],
 		(size_t)(a->n_locals - i - 1) * sizeof(a->locals[0]));
 	a->n_locals--;
@@ -38,5 +38,6 @@ void local_remove(struct engine *e, struct assoc *a, int i)
 void local_truncate(struct engine *e, struct assoc *a, int n)
 {
 	while (a->n_locals > n)
-		pub_table_unref(&e->pubs, a->locals[--a->n_locals].pub);
+		pub_table_unref(&e->pubs,
+				assoc_local_pub(&a->locals[--a->n_locals]));
 }

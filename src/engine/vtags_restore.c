@@ -78,7 +78,7 @@ bool vtags_restore(struct xlate_ctx *x)
 	    !sctp_csum_verify(x->sv.sctp, x->sv.len))
 		return false;
 
-	a = handshake_new_assoc(x, &x->src);
+	a = handshake_new_assoc(x, &x->src, 1);
 	if (!a)
 		return true;
 	x->a = a;

@@ -139,7 +139,8 @@ int xlate_inbound_local(const struct engine *e, const struct assoc *a,
 
 		/* Bindings of one public address name one entry of the
 		 * table: once one is found, the index tells the others. */
-		if (first >= 0 ? l->pub != a->locals[first].pub :
+		if (first >= 0 ? assoc_local_pub(l) !=
+					 assoc_local_pub(&a->locals[first]) :
 				 !nat_addr_eq(local_public(e, l), pub))
 			continue;
 		if (first < 0)
@@ -157,7 +158,8 @@ int xlate_inbound_local(const struct engine *e, const struct assoc *a,
 	    forward_inside_usable(e, a->forward, &a->locals[pick].inside))
 		return pick;
 	for (int i = 0; i < a->n_locals; i++)
-		if (a->locals[i].pub == a->locals[pick].pub &&
+		if (assoc_local_pub(&a->locals[i]) ==
+			    assoc_local_pub(&a->locals[pick]) &&
 		    forward_inside_usable(e, a->forward, &a->locals[i].inside))
 			return i;
 	return pick;

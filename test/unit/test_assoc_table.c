@@ -2,8 +2,10 @@
  * test_assoc_table.c: the association table's keys and its timer wheel.
  */
 #include <criterion/criterion.h>
+#include <string.h>
 
 #include "assoc_table.h"
+#include "class_pool.h"
 #include "time_ns.h"
 
 #define SEC NSEC_PER_SEC
@@ -157,6 +159,94 @@ Test(assoc_table, address_lists_grow_to_the_maximum_and_no_further)
 	cr_expect_eq(a->n_locals, 0);
 	cr_expect_eq(a->locals[0].inside.family, 0, "a new life is zeroed");
 	cr_expect_eq(a->locals_class, 0);
+	assoc_table_destroy(t);
+}
+
+/*
+ * A list sized at allocation holds that many bindings without moving; a
+ * slot's next life of the same size keeps its block, cleared, and one
+ * of another size gets a block of its own size.
+ */
+Test(assoc_table, address_lists_sized_at_allocation)
+{
+	struct assoc_table *t;
+	struct assoc_local *block;
+	struct assoc *a;
+
+	cr_assert_eq(assoc_table_create(1, 6, 3, 1, &t), 0);
+	a = assoc_alloc_for(t, SEC, 2);
+	cr_assert_not_null(a);
+	cr_expect_eq(a->locals_class, 1);
+	block = a->locals;
+	for (unsigned int i = 0; i < 2; i++) {
+		cr_assert(assoc_room_locals(t, a, a->n_locals + 1u));
+		a->locals[a->n_locals].inside.family = 2;
+		a->locals[a->n_locals].pub = 5;
+		a->n_locals++;
+	}
+	cr_expect_eq(a->locals, block, "room for two: nothing moved");
+
+	assoc_free(t, a);
+	a = assoc_alloc_for(t, SEC, 2);
+	cr_assert_not_null(a);
+	cr_expect_eq(a->locals, block, "the same size keeps the block");
+	cr_expect_eq(a->n_locals, 0);
+	for (unsigned int i = 0; i < 2; i++) {
+		cr_expect_eq(a->locals[i].inside.family, 0, "cleared");
+		cr_expect_eq(a->locals[i].pub, 0u, "cleared");
+	}
+
+	assoc_free(t, a);
+	a = assoc_alloc_for(t, SEC, 1);
+	cr_assert_not_null(a);
+	cr_expect_eq(a->locals_class, 0, "one binding: the smallest block");
+	cr_expect_eq(a->locals[0].inside.family, 0);
+
+	assoc_free(t, a);
+	a = assoc_alloc_for(t, SEC, 200);
+	cr_assert_not_null(a);
+	cr_expect_eq(class_pool_entries(a->locals_class), 8,
+		     "no larger than max_locals needs");
+	cr_expect_not(assoc_room_locals(t, a, 7), "over max_locals");
+	assoc_table_destroy(t);
+}
+
+/* assoc_local_pub reads the bit field, whatever its neighbours hold. */
+Test(assoc_table, local_pub_reads_the_bit_field)
+{
+	static const uint32_t pubs[] = { 0, 1, 0x2a5a5a5, PUB_TABLE_MAX - 1u };
+	static const int32_t uplinks[] = { -1, 0, 3, -16, 15 };
+	struct assoc_local l[3];
+
+	for (size_t i = 0; i < sizeof(pubs) / sizeof(pubs[0]); i++)
+		for (size_t u = 0; u < sizeof(uplinks) / sizeof(uplinks[0]);
+		     u++) {
+			memset(l, 0xa5, sizeof(l));
+			l[1].pub = pubs[i];
+			l[1].uplink = uplinks[u];
+			cr_expect_eq(assoc_local_pub(&l[1]), pubs[i]);
+			cr_expect_eq(l[1].pub, pubs[i]);
+			cr_expect_eq(l[1].uplink, uplinks[u]);
+			l[1].inside.bytes[15] = 0xff;
+			cr_expect_eq(assoc_local_pub(&l[1]), pubs[i]);
+		}
+}
+
+/* Each binding's first binding of the same public address (entry). */
+Test(assoc_table, first_same_public)
+{
+	static const uint32_t pubs[] = { 5, 7, 5, 9, 7, 0 };
+	static const int first[] = { 0, 1, 0, 3, 1, 5 };
+	struct assoc_table *t;
+	struct assoc *a;
+
+	cr_assert_eq(assoc_table_create(1, 6, 1, 1, &t), 0);
+	a = assoc_alloc_for(t, SEC, 6);
+	cr_assert_not_null(a);
+	for (unsigned int i = 0; i < 6; i++)
+		a->locals[a->n_locals++].pub = pubs[i];
+	for (int i = 0; i < 6; i++)
+		cr_expect_eq(assoc_first_same_public(a, i), first[i], "%d", i);
 	assoc_table_destroy(t);
 }
 
