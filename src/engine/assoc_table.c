@@ -908,9 +908,12 @@ bool assoc_cands_grow(struct assoc_table *t, struct assoc *a)
 	return true;
 }
 
+/* None without a block: every loop over the candidates (an INIT's for a
+ * new association, for one) then ends at once, where it would look at
+ * ASSOC_CANDS of them only to find none live. */
 int assoc_cands_n(const struct assoc *a)
 {
-	return a->cands == ASSOC_NONE ? ASSOC_CANDS : (int)cands_room(a->cands);
+	return a->cands == ASSOC_NONE ? 0 : (int)cands_room(a->cands);
 }
 
 void assoc_cands_drop(struct assoc_table *t, struct assoc *a)

@@ -512,9 +512,10 @@ bool assoc_room_peers(struct assoc_table *t, struct assoc *a, unsigned int n);
  * cannot fail, as growing lists cannot), assoc_cands_drop gives the
  * block back once none is live (handshake_cand.c decides).
  * assoc_cands gives the candidates, assoc_cands_n how many there are
- * room for; without a block, ASSOC_CANDS in a shared array in which
- * nothing is live, only to be read.  Pointers into a block stay valid
- * until it grows or is dropped.
+ * room for; without a block, 0, and assoc_cands a shared array of
+ * ASSOC_CANDS in which nothing is live, only to be read (an index kept
+ * from before the block was dropped still reads within it).  Pointers
+ * into a block stay valid until it grows or is dropped.
  */
 bool assoc_cands_take(struct assoc_table *t, struct assoc *a);
 bool assoc_cands_grow(struct assoc_table *t, struct assoc *a);

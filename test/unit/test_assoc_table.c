@@ -185,6 +185,7 @@ Test(assoc_table, side_storage_grows_and_a_new_life_starts_empty)
 	cr_expect_eq(assoc_prev_tag_inside(t, a), 7);
 	cr_expect_eq(assoc_prev_tag_peer(t, a), 8);
 
+	cr_expect_eq(assoc_cands_n(a), 0, "none without a block");
 	cr_assert(assoc_cands_take(t, a));
 	cr_expect_eq(assoc_cands_n(a), 1, "room for one at first");
 	for (int k = 0; k < ASSOC_CANDS; k++) {
