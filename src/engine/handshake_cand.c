@@ -72,7 +72,10 @@ static bool cand_has_peer(const struct assoc_cand *c,
 static void cand_add_peer(const struct engine *e, struct assoc_cand *c,
 			  const struct nat_addr *addr)
 {
-	if (nat_addr_is_any(addr) || cand_has_peer(c, addr, false) ||
+	/* Known first: an INIT ACK's source and the address it lists are
+	 * mostly the INIT's destination, already there, and the unset
+	 * check is a memcmp call (never in the list either way). */
+	if (cand_has_peer(c, addr, false) || nat_addr_is_any(addr) ||
 	    !assoc_cand_room_peers(e->table, c, c->n_peers + 1u))
 		return;
 	c->peers[c->n_peers++] = *addr;
