@@ -1494,9 +1494,16 @@ void handshake_cand_commit(struct xlate_ctx *x)
 	/* The peer list may have changed: count the path it is now. */
 	x->peer_idx = (int8_t)assoc_find_peer(
 		a, x->dir == ENGINE_OUTBOUND ? &x->dst : &x->src);
-	/* Nothing left to wait for: the memory goes back (most
-	 * associations, once their handshake completes). */
-	if (!any_cand(e, a, x->now))
+	/*
+	 * Nothing left to wait for: the memory goes back (most
+	 * associations, once their handshake completes).  Only a
+	 * confirmation or an end takes candidates away: after any other
+	 * packet the one it matched is still live (cand_matches took a
+	 * live one, and nothing here ages or clears it), so the walk
+	 * would find it.
+	 */
+	if ((x->cand_op == CAND_CONFIRM || x->cand_op == CAND_END) &&
+	    !any_cand(e, a, x->now))
 		assoc_cands_drop(e->table, a);
 }
 
