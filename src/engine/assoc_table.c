@@ -223,6 +223,30 @@ void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 	link_at(t, a, k, bucket_of_key(t, a, k));
 }
 
+/*
+ * One call for both tag keys, in assoc_link's order (so the chains are
+ * as two assoc_link calls leave them): the key fields known without
+ * key_of's switch, the slot's id worked out once.  Every handshake
+ * completes with it (promote, handshake_cand.c).
+ */
+void assoc_link_tags(struct assoc_table *t, struct assoc *a)
+{
+	static const enum assoc_key keys[2] = { ASSOC_KEY_IN_TAG,
+						ASSOC_KEY_OUT_TAG };
+
+	for (int i = 0; i < 2; i++) {
+		enum assoc_key k = keys[i];
+		uint16_t pa = i ? a->port_inside : a->port_public;
+		uint32_t tag = i ? a->tag_peer : a->tag_inside;
+
+		if (a->linked & (1u << k))
+			continue;
+		link_at(t, a, k,
+			&t->buckets[key_hash(t, k, pa, a->port_peer, tag) &
+				    t->bucket_mask]);
+	}
+}
+
 void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 {
 	uint16_t pa, pb;

@@ -242,6 +242,9 @@ uint32_t assoc_id(const struct assoc_table *t, const struct assoc *a);
 
 void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k);
 void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k);
+/* assoc_link of ASSOC_KEY_IN_TAG, then of ASSOC_KEY_OUT_TAG: a completed
+ * handshake's new pair. */
+void assoc_link_tags(struct assoc_table *t, struct assoc *a);
 /* Link every key whose fields are set (tags non-zero). */
 void assoc_link_all(struct assoc_table *t, struct assoc *a);
 

@@ -1149,8 +1149,7 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 	handshake_clear_prev_tags(e, a);
 	a->tag_inside = c->tag_inside;
 	a->tag_peer = c->tag_peer;
-	assoc_link(e->table, a, ASSOC_KEY_IN_TAG);
-	assoc_link(e->table, a, ASSOC_KEY_OUT_TAG);
+	assoc_link_tags(e->table, a);
 	take_peers(e, a, c);
 	a->flags &= (uint8_t)~(ASSOC_F_NO_RESTART | ASSOC_F_PEER_SHUT_ACK);
 	a->shut_by = 0;

@@ -56,6 +56,42 @@ Test(assoc_table, keys_find_by_tag_and_ports)
 	assoc_table_destroy(t);
 }
 
+/* assoc_link_tags links what assoc_link of each tag key would, once. */
+Test(assoc_table, link_tags_as_assoc_link)
+{
+	struct assoc_table *t;
+	struct assoc *a, *b;
+
+	cr_assert_eq(assoc_table_create(16, 4, 4, 1, &t), 0);
+	a = new_assoc(t, SEC, 5000, 100);
+	b = new_assoc(t, SEC, 5000, 100);
+	assoc_unlink(t, a, ASSOC_KEY_IN_TAG);
+	assoc_unlink(t, a, ASSOC_KEY_OUT_TAG);
+	a->port_inside = 6000;
+	a->tag_inside = 300;
+	a->tag_peer = 400;
+	assoc_link_tags(t, a);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5000, 3868, 300), a);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_OUT_TAG, 6000, 3868, 400),
+		     a);
+	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_OUT_TAG, 5000, 3868, 400));
+	/* Linked already: nothing changes. */
+	assoc_link_tags(t, b);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5000, 3868, 100), b);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_OUT_TAG, 5000, 3868, 101),
+		     b);
+	assoc_unlink(t, b, ASSOC_KEY_IN_TAG);
+	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5000, 3868, 100));
+	/* One key linked, the other not. */
+	assoc_link_tags(t, b);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5000, 3868, 100), b);
+	assoc_free(t, a);
+	assoc_free(t, b);
+	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5000, 3868, 100));
+	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_OUT_TAG, 6000, 3868, 400));
+	assoc_table_destroy(t);
+}
+
 Test(assoc_table, full_table_refuses)
 {
 	struct assoc_table *t;
