@@ -470,6 +470,18 @@ bool assoc_any_cands(const struct assoc_table *t, enum assoc_key k,
 		     uint16_t port_a, uint16_t port_b,
 		     bool (*match)(const struct assoc *, void *), void *arg);
 /*
+ * assoc_lookup_cands with match given each association's candidates and
+ * their number, as assoc_cands and assoc_cands_n give them: taken from
+ * the block the walk has just read, where it has one (a handshake's
+ * INIT ACK, COOKIE ECHO and COOKIE ACK each look theirs up).
+ */
+struct assoc *
+assoc_lookup_cands_of(const struct assoc_table *t, enum assoc_key k,
+		      uint16_t port_a, uint16_t port_b,
+		      bool (*match)(const struct assoc *,
+				    const struct assoc_cand *, int, void *),
+		      void *arg);
+/*
  * assoc_any_cands for a test of the candidates alone: match gets each
  * association (its address only: its slot need not be loaded) with its
  * candidates and their number as assoc_cands and assoc_cands_n give

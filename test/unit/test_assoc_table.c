@@ -258,10 +258,11 @@ Test(assoc_table, side_storage_grows_and_a_new_life_starts_empty)
 }
 
 /*
- * The peer and candidate indexes (assoc_lookup_peer, assoc_lookup_cands)
- * against the port-pair walk they stand in for, through random changes
- * of ports, peer lists and candidate blocks: same answer, and the match
- * called last on the answer (what it records is the answer's own).
+ * The peer and candidate indexes (assoc_lookup_peer, assoc_lookup_cands,
+ * assoc_lookup_cands_of) against the port-pair walk they stand in for,
+ * through random changes of ports, peer lists and candidate blocks: same
+ * answer, and the match called last on the answer (what it records is
+ * the answer's own).
  */
 struct idx_probe {
 	const struct assoc_table *t;
@@ -291,6 +292,17 @@ static bool idx_cands_held(const struct assoc *a,
 	(void)cands;
 	(void)n;
 	return p->held[assoc_id(p->t, a)];
+}
+
+/* idx_match for assoc_lookup_cands_of: given a's own candidates. */
+static bool idx_match_of(const struct assoc *a, const struct assoc_cand *cands,
+			 int n, void *arg)
+{
+	struct idx_probe *p = arg;
+
+	cr_assert_eq(cands, assoc_cands(p->t, a));
+	cr_assert_eq(n, assoc_cands_n(a));
+	return idx_match(a, arg);
 }
 
 /* The _h variants (assoc_pair_hash) answer as the others do. */
@@ -344,6 +356,16 @@ static void idx_check(const struct assoc_table *t, const bool *held,
 				if (got)
 					cr_assert_eq(p.last_true,
 						     assoc_id(t, got));
+				if (!p.peer) {
+					p.last_true = ASSOC_NONE;
+					got = assoc_lookup_cands_of(
+						t, ks[k], port, 3868,
+						idx_match_of, &p);
+					cr_assert_eq(got, want);
+					if (got)
+						cr_assert_eq(p.last_true,
+							     assoc_id(t, got));
+				}
 				cr_assert_eq(p.peer ?
 					     assoc_any_peer(t, ks[k], port, 3868,
 							    p.peer, idx_match,
