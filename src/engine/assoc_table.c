@@ -220,6 +220,30 @@ void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 	link_at(t, a, k, bucket_of_key(t, a, k));
 }
 
+/*
+ * One call for both tag keys, in assoc_link's order (so the chains are
+ * as two assoc_link calls leave them): the key fields known without
+ * key_of's switch, the slot's id worked out once.  Every handshake
+ * completes with it (promote, handshake_cand.c).
+ */
+void assoc_link_tags(struct assoc_table *t, struct assoc *a)
+{
+	static const enum assoc_key keys[2] = { ASSOC_KEY_IN_TAG,
+						ASSOC_KEY_OUT_TAG };
+
+	for (int i = 0; i < 2; i++) {
+		enum assoc_key k = keys[i];
+		uint16_t pa = i ? a->port_inside : a->port_public;
+		uint32_t tag = i ? a->tag_peer : a->tag_inside;
+
+		if (a->linked & (1u << k))
+			continue;
+		link_at(t, a, k,
+			&t->buckets[key_hash(t, k, pa, a->port_peer, tag) &
+				    t->bucket_mask]);
+	}
+}
+
 void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k)
 {
 	uint16_t pa, pb;
@@ -362,14 +386,20 @@ struct pick {
 	bool first_last;
 };
 
+/* a matched (m) or not. */
+static void pick_note(struct pick *p, struct assoc *a, bool m)
+{
+	if (m && !p->n++)
+		p->first = a;
+	p->first_last = m && p->first == a;
+}
+
 static bool pick_add(struct pick *p, struct assoc *a, bool any,
 		     bool (*match)(const struct assoc *, void *), void *arg)
 {
 	bool m = match(a, arg);
 
-	if (m && !p->n++)
-		p->first = a;
-	p->first_last = m && p->first == a;
+	pick_note(p, a, m);
 	return any && m;
 }
 
@@ -507,6 +537,59 @@ bool assoc_any_cands(const struct assoc_table *t, enum assoc_key k,
 		     bool (*match)(const struct assoc *, void *), void *arg)
 {
 	return walk_cands(t, k, port_a, port_b, true, match, arg);
+}
+
+/* A match of assoc_lookup_cands_of where no block is at hand: the
+ * port-pair walk behind several matches. */
+struct match_of_arg {
+	const struct assoc_table *t;
+	bool (*match)(const struct assoc *, const struct assoc_cand *, int,
+		      void *);
+	void *arg;
+};
+
+static bool match_of_slot(const struct assoc *a, void *arg)
+{
+	const struct match_of_arg *m = arg;
+
+	return m->match(a, assoc_cands(m->t, a), assoc_cands_n(a), m->arg);
+}
+
+struct assoc *
+assoc_lookup_cands_of(const struct assoc_table *t, enum assoc_key k,
+		      uint16_t port_a, uint16_t port_b,
+		      bool (*match)(const struct assoc *,
+				    const struct assoc_cand *, int, void *),
+		      void *arg)
+{
+	unsigned int d = side_of(k);
+	uint32_t n = t->cand_buckets[cand_bucket(t, d, port_a, port_b)];
+	uint32_t node;
+	struct pick p = { 0 };
+
+	while ((node = cand_chain_next(t, &n, d, port_a, port_b)) !=
+	       ASSOC_NONE) {
+		const struct cand_hdr *h = cand_hdr_at(t, node);
+		struct assoc *a = &t->slots[h->id];
+
+		/* The node's block is its association's a->cands. */
+		pick_note(
+			&p, a,
+			match(a,
+			      (const struct assoc_cand *)(const void *)(h + 1),
+			      (int)cands_room(CNODE_BLK(node)), arg));
+	}
+	/* As pick_result. */
+	if (p.n > 1) {
+		struct match_of_arg m = { .t = t, .match = match, .arg = arg };
+
+		return assoc_lookup_ports(t, k, port_a, port_b, match_of_slot,
+					  &m);
+	}
+	if (p.n && !p.first_last)
+		match(p.first, assoc_cands(t, p.first), assoc_cands_n(p.first),
+		      arg);
+	return p.first;
 }
 
 /* ph: ports_hash of (port_a, port_b). */
@@ -908,9 +991,12 @@ bool assoc_cands_grow(struct assoc_table *t, struct assoc *a)
 	return true;
 }
 
+/* None without a block: every loop over the candidates (an INIT's for a
+ * new association, for one) then ends at once, where it would look at
+ * ASSOC_CANDS of them only to find none live. */
 int assoc_cands_n(const struct assoc *a)
 {
-	return a->cands == ASSOC_NONE ? ASSOC_CANDS : (int)cands_room(a->cands);
+	return a->cands == ASSOC_NONE ? 0 : (int)cands_room(a->cands);
 }
 
 void assoc_cands_drop(struct assoc_table *t, struct assoc *a)

@@ -272,6 +272,9 @@ uint32_t assoc_id(const struct assoc_table *t, const struct assoc *a);
 
 void assoc_link(struct assoc_table *t, struct assoc *a, enum assoc_key k);
 void assoc_unlink(struct assoc_table *t, struct assoc *a, enum assoc_key k);
+/* assoc_link of ASSOC_KEY_IN_TAG, then of ASSOC_KEY_OUT_TAG: a completed
+ * handshake's new pair. */
+void assoc_link_tags(struct assoc_table *t, struct assoc *a);
 /* Link every key whose fields are set (tags non-zero). */
 void assoc_link_all(struct assoc_table *t, struct assoc *a);
 
@@ -500,6 +503,18 @@ bool assoc_any_cands(const struct assoc_table *t, enum assoc_key k,
 		     uint16_t port_a, uint16_t port_b,
 		     bool (*match)(const struct assoc *, void *), void *arg);
 /*
+ * assoc_lookup_cands with match given each association's candidates and
+ * their number, as assoc_cands and assoc_cands_n give them: taken from
+ * the block the walk has just read, where it has one (a handshake's
+ * INIT ACK, COOKIE ECHO and COOKIE ACK each look theirs up).
+ */
+struct assoc *
+assoc_lookup_cands_of(const struct assoc_table *t, enum assoc_key k,
+		      uint16_t port_a, uint16_t port_b,
+		      bool (*match)(const struct assoc *,
+				    const struct assoc_cand *, int, void *),
+		      void *arg);
+/*
  * assoc_any_cands for a test of the candidates alone: match gets each
  * association (its address only: its slot need not be loaded) with its
  * candidates and their number as assoc_cands and assoc_cands_n give
@@ -545,9 +560,10 @@ bool assoc_room_peers(struct assoc_table *t, struct assoc *a, unsigned int n);
  * cannot fail, as growing lists cannot), assoc_cands_drop gives the
  * block back once none is live (handshake_cand.c decides).
  * assoc_cands gives the candidates, assoc_cands_n how many there are
- * room for; without a block, ASSOC_CANDS in a shared array in which
- * nothing is live, only to be read.  Pointers into a block stay valid
- * until it grows or is dropped.
+ * room for; without a block, 0, and assoc_cands a shared array of
+ * ASSOC_CANDS in which nothing is live, only to be read (an index kept
+ * from before the block was dropped still reads within it).  Pointers
+ * into a block stay valid until it grows or is dropped.
  */
 bool assoc_cands_take(struct assoc_table *t, struct assoc *a);
 bool assoc_cands_grow(struct assoc_table *t, struct assoc *a);

@@ -304,6 +304,28 @@ static void list_add(struct hs_budget *b, uint32_t j)
 		pl->top = l;
 }
 
+/*
+ * Source j's half-open count becomes n, in the list of its new count.
+ * One already at the head of the list it stays in (from HSB_LISTS - 1
+ * on: one inside host's many handshakes) stays where it is: taking it
+ * out and putting it back would leave the lists as they are.
+ */
+static void set_half_open(struct hs_budget *b, uint32_t j, uint32_t n)
+{
+	struct hsb_src *s = &b->src[j];
+	uint32_t l = n < HSB_LISTS ? n : HSB_LISTS - 1;
+
+	if (s->half_open && n && s->cprev == HSB_NONE && l == list_of(s)) {
+		s->half_open = n;
+		return;
+	}
+	if (s->half_open)
+		list_del(b, j);
+	s->half_open = n;
+	if (n)
+		list_add(b, j);
+}
+
 /* Source j's oldest half-open association, NULL for none. */
 static struct assoc *oldest_of(const struct hs_budget *b,
 			       const struct assoc_table *t, uint32_t j)
@@ -391,10 +413,7 @@ void hs_budget_track(struct engine *e, const struct assoc *a, uint64_t now)
 	}
 	j = key.family ? src_find(b, pool, &key, now) : overflow_of(b, pool);
 	s = &b->src[j];
-	if (s->half_open)
-		list_del(b, j);
-	s->half_open++;
-	list_add(b, j);
+	set_half_open(b, j, s->half_open + 1);
 	l = link_take(b);
 	k = &b->links[l];
 	k->assoc = id;
@@ -432,10 +451,7 @@ void hs_budget_untrack(struct engine *e, const struct assoc *a)
 	else
 		s->newest = k->prev;
 	link_put(b, l);
-	list_del(b, j);
-	s->half_open--;
-	if (s->half_open)
-		list_add(b, j);
+	set_half_open(b, j, s->half_open - 1);
 	b->of[id] = HSB_NONE;
 	b->pools[s->pool].live--;
 }

@@ -72,7 +72,10 @@ static bool cand_has_peer(const struct assoc_cand *c,
 static void cand_add_peer(const struct engine *e, struct assoc_cand *c,
 			  const struct nat_addr *addr)
 {
-	if (nat_addr_is_any(addr) || cand_has_peer(c, addr, false) ||
+	/* Known first: an INIT ACK's source and the address it lists are
+	 * mostly the INIT's destination, already there, and the unset
+	 * check is a memcmp call (never in the list either way). */
+	if (cand_has_peer(c, addr, false) || nat_addr_is_any(addr) ||
 	    !assoc_cand_room_peers(e->table, c, c->n_peers + 1u))
 		return;
 	c->peers[c->n_peers++] = *addr;
@@ -607,13 +610,12 @@ __attribute__((noinline)) static uint8_t cand_op(const struct xlate_ctx *x,
  * newest (the answers of an abandoned attempt go when a new one starts,
  * handshake_cand_init).  A copy of the live pair's tag is the
  * handshake's own COOKIE ECHO sent again, not a new pair.  -1: none.
- * live_idx: as for cand_known_peer.
+ * live_idx: as for cand_known_peer; cands, nc: a's (assoc_cands,
+ * assoc_cands_n).
  */
 static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a,
-			   int live_idx)
+			   const struct assoc_cand *cands, int nc, int live_idx)
 {
-	const struct assoc_cand *cands = assoc_cands(x->e->table, a);
-	int nc = assoc_cands_n(a);
 	int best = -1;
 
 	if (x->dir != ENGINE_OUTBOUND ||
@@ -646,14 +648,14 @@ static int cand_echo_learn(const struct xlate_ctx *x, const struct assoc *a,
  * The candidate of a an INIT ACK answers, -1 if none (cand_matches); *copy:
  * a new answer to an INIT answered already.  A duplicate INIT ACK lands
  * on its own pair; a new tag fills the INIT's pair, or a copy of it (one
- * INIT sent twice, answered twice).  itag: the INIT ACK's Initiate Tag.
+ * INIT sent twice, answered twice).  itag: the INIT ACK's Initiate Tag;
+ * cands, nc: a's.
  */
-static int cand_ack_pick(const struct xlate_ctx *x, const struct assoc *a,
-			 uint32_t itag, bool *copy)
+static int cand_ack_pick(const struct xlate_ctx *x,
+			 const struct assoc_cand *cands, int nc, uint32_t itag,
+			 bool *copy)
 {
-	const struct assoc_cand *cands = assoc_cands(x->e->table, a);
 	bool out = x->dir == ENGINE_OUTBOUND;
-	int nc = assoc_cands_n(a);
 	int empty = -1, any = -1;
 
 	*copy = false;
@@ -682,15 +684,16 @@ static int cand_ack_pick(const struct xlate_ctx *x, const struct assoc *a,
 /*
  * Does packet x belong to a candidate of a?  If so, which and what it
  * does to it (x->cand, x->cand_op), and the addresses' entries the test
- * found, as lookup_ends (engine.c) leaves them for xlate_plan.
+ * found, as lookup_ends (engine.c) leaves them for xlate_plan.  cands,
+ * nc: a's, from the block the index walk has read
+ * (assoc_lookup_cands_of).
  */
-static bool cand_matches(const struct assoc *a, void *arg)
+static bool cand_matches(const struct assoc *a, const struct assoc_cand *cands,
+			 int nc, void *arg)
 {
 	struct xlate_ctx *x = arg;
-	const struct assoc_cand *cands = assoc_cands(x->e->table, a);
 	const struct nat_addr *peer = x->dir == ENGINE_OUTBOUND ? &x->dst :
 								  &x->src;
-	int nc = assoc_cands_n(a);
 	int pick = -1;
 	int local, live_idx;
 	uint8_t op = CAND_NONE;
@@ -723,7 +726,7 @@ static bool cand_matches(const struct assoc *a, void *arg)
 		if (x->sv.len >= SCTP_HDR_LEN + SCTP_INIT_OFF_ITAG + 4)
 			itag = sctp_get32(x->sv.sctp + SCTP_HDR_LEN +
 					  SCTP_INIT_OFF_ITAG);
-		pick = cand_ack_pick(x, a, itag, &copy);
+		pick = cand_ack_pick(x, cands, nc, itag, &copy);
 		op = CAND_ACK;
 	} else {
 		/* An INIT ACK's is the only test that yields CAND_ACK. */
@@ -740,7 +743,7 @@ static bool cand_matches(const struct assoc *a, void *arg)
 			}
 		}
 		if (pick < 0) {
-			pick = cand_echo_learn(x, a, live_idx);
+			pick = cand_echo_learn(x, a, cands, nc, live_idx);
 			op = CAND_SELECT;
 			copy = pick >= 0;
 		}
@@ -782,14 +785,14 @@ struct assoc *handshake_cand_lookup(struct xlate_ctx *x)
 	 */
 	if (out && x->sv.first_type == SCTP_CID_INIT_ACK) {
 		x->cand_strict = true;
-		a = assoc_lookup_cands(x->e->table, k, here, peer, cand_matches,
-				       x);
+		a = assoc_lookup_cands_of(x->e->table, k, here, peer,
+					  cand_matches, x);
 		x->cand_strict = false;
 	}
 	/* Only an association with candidates matches (cand_matches). */
 	if (!a)
-		a = assoc_lookup_cands(x->e->table, k, here, peer, cand_matches,
-				       x);
+		a = assoc_lookup_cands_of(x->e->table, k, here, peer,
+					  cand_matches, x);
 	if (!a) {
 		x->cand = -1;
 		x->cand_op = CAND_NONE;
@@ -1146,8 +1149,7 @@ static void promote(struct xlate_ctx *x, struct assoc_cand *c)
 	handshake_clear_prev_tags(e, a);
 	a->tag_inside = c->tag_inside;
 	a->tag_peer = c->tag_peer;
-	assoc_link(e->table, a, ASSOC_KEY_IN_TAG);
-	assoc_link(e->table, a, ASSOC_KEY_OUT_TAG);
+	assoc_link_tags(e->table, a);
 	take_peers(e, a, c);
 	a->flags &= (uint8_t)~(ASSOC_F_NO_RESTART | ASSOC_F_PEER_SHUT_ACK);
 	a->shut_by = 0;
@@ -1491,9 +1493,16 @@ void handshake_cand_commit(struct xlate_ctx *x)
 	/* The peer list may have changed: count the path it is now. */
 	x->peer_idx = (int8_t)assoc_find_peer(
 		a, x->dir == ENGINE_OUTBOUND ? &x->dst : &x->src);
-	/* Nothing left to wait for: the memory goes back (most
-	 * associations, once their handshake completes). */
-	if (!any_cand(e, a, x->now))
+	/*
+	 * Nothing left to wait for: the memory goes back (most
+	 * associations, once their handshake completes).  Only a
+	 * confirmation or an end takes candidates away: after any other
+	 * packet the one it matched is still live (cand_matches took a
+	 * live one, and nothing here ages or clears it), so the walk
+	 * would find it.
+	 */
+	if ((x->cand_op == CAND_CONFIRM || x->cand_op == CAND_END) &&
+	    !any_cand(e, a, x->now))
 		assoc_cands_drop(e->table, a);
 }
 

@@ -58,6 +58,42 @@ Test(assoc_table, keys_find_by_tag_and_ports)
 	assoc_table_destroy(t);
 }
 
+/* assoc_link_tags links what assoc_link of each tag key would, once. */
+Test(assoc_table, link_tags_as_assoc_link)
+{
+	struct assoc_table *t;
+	struct assoc *a, *b;
+
+	cr_assert_eq(assoc_table_create(16, 4, 4, 1, &t), 0);
+	a = new_assoc(t, SEC, 5000, 100);
+	b = new_assoc(t, SEC, 5000, 100);
+	assoc_unlink(t, a, ASSOC_KEY_IN_TAG);
+	assoc_unlink(t, a, ASSOC_KEY_OUT_TAG);
+	a->port_inside = 6000;
+	a->tag_inside = 300;
+	a->tag_peer = 400;
+	assoc_link_tags(t, a);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5000, 3868, 300), a);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_OUT_TAG, 6000, 3868, 400),
+		     a);
+	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_OUT_TAG, 5000, 3868, 400));
+	/* Linked already: nothing changes. */
+	assoc_link_tags(t, b);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5000, 3868, 100), b);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_OUT_TAG, 5000, 3868, 101),
+		     b);
+	assoc_unlink(t, b, ASSOC_KEY_IN_TAG);
+	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5000, 3868, 100));
+	/* One key linked, the other not. */
+	assoc_link_tags(t, b);
+	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5000, 3868, 100), b);
+	assoc_free(t, a);
+	assoc_free(t, b);
+	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5000, 3868, 100));
+	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_OUT_TAG, 6000, 3868, 400));
+	assoc_table_destroy(t);
+}
+
 Test(assoc_table, full_table_refuses)
 {
 	struct assoc_table *t;
@@ -275,6 +311,7 @@ Test(assoc_table, side_storage_grows_and_a_new_life_starts_empty)
 	cr_expect_eq(assoc_prev_tag_inside(t, a), 7);
 	cr_expect_eq(assoc_prev_tag_peer(t, a), 8);
 
+	cr_expect_eq(assoc_cands_n(a), 0, "none without a block");
 	cr_assert(assoc_cands_take(t, a));
 	cr_expect_eq(assoc_cands_n(a), 1, "room for one at first");
 	for (int k = 0; k < ASSOC_CANDS; k++) {
@@ -311,10 +348,11 @@ Test(assoc_table, side_storage_grows_and_a_new_life_starts_empty)
 }
 
 /*
- * The peer and candidate indexes (assoc_lookup_peer, assoc_lookup_cands)
- * against the port-pair walk they stand in for, through random changes
- * of ports, peer lists and candidate blocks: same answer, and the match
- * called last on the answer (what it records is the answer's own).
+ * The peer and candidate indexes (assoc_lookup_peer, assoc_lookup_cands,
+ * assoc_lookup_cands_of) against the port-pair walk they stand in for,
+ * through random changes of ports, peer lists and candidate blocks: same
+ * answer, and the match called last on the answer (what it records is
+ * the answer's own).
  */
 struct idx_probe {
 	const struct assoc_table *t;
@@ -344,6 +382,17 @@ static bool idx_cands_held(const struct assoc *a,
 	(void)cands;
 	(void)n;
 	return p->held[assoc_id(p->t, a)];
+}
+
+/* idx_match for assoc_lookup_cands_of: given a's own candidates. */
+static bool idx_match_of(const struct assoc *a, const struct assoc_cand *cands,
+			 int n, void *arg)
+{
+	struct idx_probe *p = arg;
+
+	cr_assert_eq(cands, assoc_cands(p->t, a));
+	cr_assert_eq(n, assoc_cands_n(a));
+	return idx_match(a, arg);
 }
 
 /* The _h variants (assoc_pair_hash) answer as the others do. */
@@ -397,6 +446,16 @@ static void idx_check(const struct assoc_table *t, const bool *held,
 				if (got)
 					cr_assert_eq(p.last_true,
 						     assoc_id(t, got));
+				if (!p.peer) {
+					p.last_true = ASSOC_NONE;
+					got = assoc_lookup_cands_of(
+						t, ks[k], port, 3868,
+						idx_match_of, &p);
+					cr_assert_eq(got, want);
+					if (got)
+						cr_assert_eq(p.last_true,
+							     assoc_id(t, got));
+				}
 				cr_assert_eq(p.peer ?
 					     assoc_any_peer(t, ks[k], port, 3868,
 							    p.peer, idx_match,
