@@ -843,6 +843,11 @@ struct assoc *assoc_lookup_ports(const struct assoc_table *t,
 	return key_walk(t, k, port_a, port_b, 0, match, arg);
 }
 
+bool assoc_prev_tags_linked(const struct assoc_table *t)
+{
+	return t->prev_linked != 0;
+}
+
 struct assoc *assoc_lookup_tag_ends(const struct assoc_table *t,
 				    const struct pub_table *pt,
 				    enum assoc_key k, uint16_t port_a,

@@ -343,6 +343,11 @@ struct assoc *assoc_lookup_tag_ends(const struct assoc_table *t,
 				    const struct nat_addr *peer, int *peer_idx,
 				    int *local_idx, struct assoc **alone);
 /*
+ * Whether any previous-tag key (ASSOC_KEY_*_PREV, state files of older
+ * versions only) is linked: while none is, their lookups find nothing.
+ */
+bool assoc_prev_tags_linked(const struct assoc_table *t);
+/*
  * Start loading the buckets a new association's public port is checked
  * against (handshake.c, port_conflict): on side k (ASSOC_KEY_IN_PORTS or
  * ASSOC_KEY_OUT_PORTS), the peer index's for peer, the candidate

@@ -398,7 +398,9 @@ static struct assoc *lookup(struct xlate_ctx *x)
 	if (type != SCTP_CID_INIT_ACK && type != SCTP_CID_COOKIE_ECHO) {
 		a = lookup_live(x, out ? ASSOC_KEY_OUT_TAG : ASSOC_KEY_IN_TAG,
 				here, peer);
-		if (!a)
+		/* Not found by its tag (a COOKIE ACK, for one): by the
+		 * previous one, if any association still has one. */
+		if (!a && assoc_prev_tags_linked(t))
 			a = lookup_live(
 				x, out ? ASSOC_KEY_OUT_PREV : ASSOC_KEY_IN_PREV,
 				here, peer);

@@ -304,26 +304,34 @@ static void list_add(struct hs_budget *b, uint32_t j)
 		pl->top = l;
 }
 
+/* Source j's half-open count becomes n: out of its list, into n's. */
+static void relist(struct hs_budget *b, uint32_t j, uint32_t n)
+{
+	if (b->src[j].half_open)
+		list_del(b, j);
+	b->src[j].half_open = n;
+	if (n)
+		list_add(b, j);
+}
+
 /*
  * Source j's half-open count becomes n, in the list of its new count.
  * One already at the head of the list it stays in (from HSB_LISTS - 1
  * on: one inside host's many handshakes) stays where it is: taking it
- * out and putting it back would leave the lists as they are.
+ * out and putting it back would leave the lists as they are.  (With n
+ * nonzero, its list is not list 0, so the source is in a list now.)
+ * Inlined: this is the case of every handshake of such a host.
  */
-static void set_half_open(struct hs_budget *b, uint32_t j, uint32_t n)
+static inline __attribute__((always_inline)) void
+set_half_open(struct hs_budget *b, uint32_t j, uint32_t n)
 {
 	struct hsb_src *s = &b->src[j];
 	uint32_t l = n < HSB_LISTS ? n : HSB_LISTS - 1;
 
-	if (s->half_open && n && s->cprev == HSB_NONE && l == list_of(s)) {
+	if (n && s->cprev == HSB_NONE && l == list_of(s))
 		s->half_open = n;
-		return;
-	}
-	if (s->half_open)
-		list_del(b, j);
-	s->half_open = n;
-	if (n)
-		list_add(b, j);
+	else
+		relist(b, j, n);
 }
 
 /* Source j's oldest half-open association, NULL for none. */

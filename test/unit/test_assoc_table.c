@@ -636,6 +636,7 @@ Test(assoc_table, previous_tag_keys)
 
 	cr_assert_eq(assoc_table_create(16, 4, 4, 1, &t), 0);
 	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, 5000, 3868, 7));
+	cr_assert_not(assoc_prev_tags_linked(t));
 	a = assoc_alloc(t, SEC);
 	a->port_inside = a->port_public = 5000;
 	a->port_peer = 3868;
@@ -644,15 +645,18 @@ Test(assoc_table, previous_tag_keys)
 	assoc_set_prev_tags(t, a, 7, 8);
 	assoc_link_all(t, a);
 	b = new_assoc(t, SEC, 5000, 200);
+	cr_assert(assoc_prev_tags_linked(t));
 	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, 5000, 3868, 7), a);
 	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_OUT_PREV, 5000, 3868, 8), a);
 	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, 5000, 3868, 8));
 	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5000, 3868, 100), a);
 	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_IN_TAG, 5000, 3868, 200), b);
 	assoc_unlink(t, a, ASSOC_KEY_IN_PREV);
+	cr_assert(assoc_prev_tags_linked(t));
 	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_IN_PREV, 5000, 3868, 7));
 	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_OUT_PREV, 5000, 3868, 8), a);
 	assoc_free(t, a);
+	cr_assert_not(assoc_prev_tags_linked(t));
 	cr_assert_null(assoc_lookup_tag(t, ASSOC_KEY_OUT_PREV, 5000, 3868, 8));
 	cr_assert_eq(assoc_lookup_tag(t, ASSOC_KEY_OUT_TAG, 5000, 3868, 201), b);
 	assoc_table_destroy(t);
