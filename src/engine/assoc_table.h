@@ -452,16 +452,16 @@ void assoc_warm_key_bucket(const struct assoc_table *t, enum assoc_key k,
 void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 			 uint16_t port_a, uint16_t port_b);
 /*
- * The same ports on both sides (an INIT from inside that keeps its port):
- * assoc_warm_peer and assoc_warm_cands, walked on side 0 only (what
+ * The same ports on both sides (an INIT from inside that keeps its port),
+ * h being assoc_pair_hash of them and the peer: assoc_warm_peer and assoc_warm_cands, walked on side 0 only (what
  * associations that kept their ports have on side 1 is the same
  * memory: assoc_warm.c says why), and assoc_warm_port_key on both.
  * The candidate walk loads the blocks only: an INIT reads no
  * association of them (assoc_any_cands_of).
  */
 void assoc_warm_port_pair(const struct assoc_table *t,
-			  struct assoc_warm_list *l, uint16_t port_a,
-			  uint16_t port_b, const struct nat_addr *peer);
+			  struct assoc_warm_list *l,
+			  const struct assoc_pair_hash *h);
 /* One step further along each walk with a step left (the next node's
  * memory, or what a node holds); the walks a step starts are stepped
  * from the next round.  False once no walk has a step left. */

@@ -147,15 +147,14 @@ void assoc_warm_port_key(const struct assoc_table *t, enum assoc_key k,
 }
 
 void assoc_warm_port_pair(const struct assoc_table *t,
-			  struct assoc_warm_list *l, uint16_t port_a,
-			  uint16_t port_b, const struct nat_addr *peer)
+			  struct assoc_warm_list *l,
+			  const struct assoc_pair_hash *h)
 {
 	/* The buckets of the two sides differ in the side bit only
 	 * (side_bucket): each index's hash once, for both, and one line
 	 * holds both buckets. */
-	uint32_t ch = ports_hash(t, port_a, port_b);
-	uint32_t ph = mix32(ch ^ nat_addr_hash(peer, t->seed));
-	uint32_t kh = key_hash(t, ASSOC_KEY_IN_PORTS, port_a, port_b, 0);
+	uint16_t port_a = h->port_a, port_b = h->port_b;
+	uint32_t ch = h->ports, ph = h->peer_h, kh = h->port_key;
 
 	/*
 	 * One walk per index, side 0's (the inbound side port_conflict

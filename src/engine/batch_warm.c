@@ -117,13 +117,11 @@ static void warm_bind(const struct engine *e, struct batch_warm *bw,
  * port-preserve: its source's public address, and with proxy
  * multihoming every uplink's (addr_list.c, addr_list_collect).
  */
-static const struct batch_warm_src *plan_binds(const struct engine *e,
-					       const struct nat_addr *src,
-					       uint16_t port,
-					       struct batch_warm *bw)
+static void plan_binds(const struct engine *e, const struct nat_addr *src,
+		       uint16_t port, struct batch_warm_src *s,
+		       struct batch_warm *bw)
 {
 	const struct engine_config *c = &e->conf;
-	struct batch_warm_src *s = &bw->src[bw->n_src++];
 	struct src_map *m = &s->map;
 	struct nat_addr pub;
 	unsigned int n = 0;
@@ -136,16 +134,15 @@ static const struct batch_warm_src *plan_binds(const struct engine *e,
 				     &m->on_uplink);
 	s->src = *src;
 	if (m->err)
-		return s;
+		return;
 	warm_bind(e, bw, &m->public_, port, &n);
 	up = m->uplink;
 	if (c->multihome != MULTIHOME_UPLINKS || up < 0)
-		return s;
+		return;
 	for (unsigned int u = 0; u < c->n_uplinks; u++)
 		if (u != (unsigned int)up &&
 		    !addr_map_on_uplink(c, u, src, &pub))
 			warm_bind(e, bw, &pub, port, &n);
-	return s;
 }
 
 /*
@@ -161,6 +158,7 @@ static const struct batch_warm_src *plan_init_out(const struct engine *e,
 						  struct batch_warm *bw)
 {
 	const struct assoc_table *t = e->table;
+	struct batch_warm_src *s;
 
 	if (!e->conf.port_preserve) {
 		assoc_warm_peer(t, &bw->list, ASSOC_KEY_OUT_PORTS, p->sport,
@@ -171,12 +169,17 @@ static const struct batch_warm_src *plan_init_out(const struct engine *e,
 		return NULL;
 	}
 	/* The public port it would keep is its inside port: both sides'
-	 * keys are (sport, dport). */
-	assoc_warm_port_pair(t, &bw->list, p->sport, p->dport, &p->dst);
+	 * keys are (sport, dport).  Hashed once, here, for handshake_init
+	 * too. */
+	s = &bw->src[bw->n_src++];
+	assoc_pair_hash(t, p->sport, p->dport, &p->dst, p->itag, &s->pair);
+	assoc_warm_port_pair(t, &bw->list, &s->pair);
 	if (p->itag)
 		assoc_warm_tag(t, &bw->list, ASSOC_KEY_IN_TAG, p->sport,
 			       p->dport, p->itag);
-	return plan_binds(e, &p->src, p->sport, bw);
+	plan_binds(e, &p->src, p->sport, s, bw);
+	s->map.pair = &s->pair;
+	return s;
 }
 
 void batch_warm_begin(struct batch_warm *bw)

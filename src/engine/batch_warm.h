@@ -21,11 +21,14 @@
  * An INIT from inside, with port-preserve: its source's mapping
  * (addr_map_inside), which the bindings' warming needed and which
  * engine_process takes instead of mapping the source again, if its
- * source is still `src`.
+ * source is still `src`; and the hashes of its port pair and
+ * destination (assoc_pair_hash), which the mapping points to
+ * (src_map.pair) for handshake_init to take if they are still its.
  */
 struct batch_warm_src {
 	struct nat_addr src;
 	struct src_map map;
+	struct assoc_pair_hash pair;
 };
 
 /* A chunk's warming: its walks and bindings, whichever packet's. */

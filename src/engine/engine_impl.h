@@ -80,6 +80,9 @@ struct src_map {
 	int8_t uplink;
 	bool on_uplink;
 	struct nat_addr public_;
+	/* The batch's warming's hashes of an INIT's ports and destination
+	 * (batch_warm.h), or NULL: handshake_init checks they are its. */
+	const struct assoc_pair_hash *pair;
 };
 
 struct xlate_ctx {

@@ -535,8 +535,11 @@ void handshake_init(struct xlate_ctx *x)
 {
 	struct engine *e = x->e;
 	uint32_t gone[2] = { 0, 0 }; /* a released closed association's */
-	/* The port pair hashes of an INIT from inside. */
-	struct assoc_pair_hash pair;
+	/* The port pair hashes of an INIT from inside: the batch's
+	 * warming's (batch_warm.h) if they are of its ports, destination
+	 * and tag, else its own. */
+	struct assoc_pair_hash own;
+	const struct assoc_pair_hash *pair = &own;
 	const uint8_t *chunk;
 	enum drop_reason r;
 	uint32_t itag;
@@ -554,17 +557,25 @@ void handshake_init(struct xlate_ctx *x)
 	if (x->dir == ENGINE_OUTBOUND) {
 		struct out_tag_arg ota = { .x = x };
 
-		assoc_pair_hash(e->table, x->sv.sport, x->sv.dport, &x->dst,
-				itag, &pair);
+		const struct assoc_pair_hash *warm =
+			x->src_mapped ? x->src_map.pair : NULL;
+
+		if (warm && warm->port_a == x->sv.sport &&
+		    warm->port_b == x->sv.dport && warm->tag == itag &&
+		    nat_addr_eq(&warm->peer, &x->dst))
+			pair = warm;
+		else
+			assoc_pair_hash(e->table, x->sv.sport, x->sv.dport,
+					&x->dst, itag, &own);
 		/* A retransmission first: with restart disabled, one
 		 * endpoint pair may have several associations.  The walk
 		 * asks about every association on the chain, so when none
 		 * had the INIT's endpoints a second would find none. */
-		x->a = assoc_lookup_peer_h(e->table, ASSOC_KEY_OUT_PORTS, &pair,
+		x->a = assoc_lookup_peer_h(e->table, ASSOC_KEY_OUT_PORTS, pair,
 					   out_match_tag, &ota);
 		if (!x->a && ota.saw_endpoints)
 			x->a = assoc_lookup_peer_h(e->table,
-						   ASSOC_KEY_OUT_PORTS, &pair,
+						   ASSOC_KEY_OUT_PORTS, pair,
 						   out_match, x);
 	} else {
 		x->a = assoc_lookup_peer(e->table, ASSOC_KEY_IN_PORTS,
@@ -646,11 +657,11 @@ void handshake_init(struct xlate_ctx *x)
 		    !handshake_cand_has_tag(e, x->a, itag, true, x->now) &&
 		    handshake_no_restart(e, x->a, x->now) &&
 		    natsupp_disable_restart(chunk))
-			init_outbound_new(x, chunk, itag, x->a, &pair);
+			init_outbound_new(x, chunk, itag, x->a, pair);
 		else if (x->a)
 			init_outbound_existing(x, chunk, itag);
 		else
-			init_outbound_new(x, chunk, itag, NULL, &pair);
+			init_outbound_new(x, chunk, itag, NULL, pair);
 		remember_closed_pair(x, gone);
 		return;
 	}
