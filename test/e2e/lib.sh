@@ -383,6 +383,29 @@ sctp_src_fixup_show() {
 		grep -E 'saddr set' | sed -e 's/^[[:space:]]*/  /'
 }
 
+# sctp_deaf_to NS ADDR: from now on, NS drops every SCTP packet that
+# arrives for ADDR, as a host does once the address is gone.  For a host
+# about to delete ADDR from a live association (ASCONF Delete IP, RFC
+# 5061): usrsctp forgets the address as the ASCONF leaves, not when the
+# ASCONF-ACK comes (sctp_asconf.c, sctp_asconf_iterator_ep_end), so a
+# heartbeat or a retransmission the peer still sends to it finds no
+# association there and is answered with an out-of-the-blue ABORT (RFC
+# 9260 8.4), which ends the association.  That race belongs to the two
+# stacks, not to the box between them.
+sctp_deaf_to() {
+	local ns=$1 addr=$2 family=ip
+
+	case $addr in *:*) family=ip6 ;; esac
+	ip netns exec "$ns" nft -f - <<-EOF || fail "nft: drop SCTP to $addr in $ns"
+	table inet sctp_deaf_to {
+		chain input {
+			type filter hook input priority 0; policy accept;
+			meta l4proto sctp $family daddr $addr counter drop
+		}
+	}
+	EOF
+}
+
 link_down() { ip -n "$1" link set "$2" down || fail "link down $1/$2"; }
 link_up() { ip -n "$1" link set "$2" up || fail "link up $1/$2"; }
 

@@ -17,7 +17,10 @@
 #              address added
 #
 # The box takes an ASCONF's address change only on the successful
-# ASCONF-ACK that answers it (README, "Address changes").
+# ASCONF-ACK that answers it (README, "Address changes").  Before the
+# delete, the server namespace stops taking packets for 198.51.100.101
+# (lib.sh sctp_deaf_to: usrsctp would answer the client's heartbeat or
+# retransmission to it with an ABORT while the Delete IP is in flight).
 # What must hold:
 #   - the -j monitor shows an addresses event of the association whose
 #     peer list gains 198.51.100.101 (198.51.100.100 stays), then one
@@ -102,6 +105,7 @@ peers_added=$(assoc_peers)
 # through the box confirms it.
 wait_for 30 "the client confirmed $SRV_ADDR3" grep_out cli \
 	"peer_addr_change addr=$SRV_ADDR3 state=ADDR_CONFIRMED"
+sctp_deaf_to "$NS_SRV" "$SRV_ADDR3"
 kill -USR2 "${BG_PID[srv]}"
 wait_for 30 "the server unbound $SRV_ADDR3" grep_out srv 'EVENT bindx_remove '
 wait_for 30 "an addresses event without $SRV_ADDR3" \

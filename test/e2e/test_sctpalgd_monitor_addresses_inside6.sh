@@ -27,6 +27,9 @@
 # ip6 fix-up in the client namespace (the IPv6 twin of lib.sh
 # sctp_src_fixup) makes every SCTP packet leave from 2001:db8:aa::10, the
 # address the association began with, so only the ASCONF adds ::11.
+# Before the delete, the client namespace stops taking packets for ::11
+# (lib.sh sctp_deaf_to: usrsctp would answer the server's heartbeat or
+# retransmission to it with an ABORT while the Delete IP is in flight).
 #
 # What must hold:
 #   - the -j monitor shows an addresses event whose inside and public
@@ -119,6 +122,7 @@ added_event=$(jq -c 'select(.event == "addresses")' "$(out_of monjson)" |
 	tail -n 1)
 inside_added=$(assoc_inside)
 
+sctp_deaf_to "$NS_CLI" "$CLI6_NEW"
 kill -USR2 "${BG_PID[cli]}"
 wait_for 30 "the client unbound $CLI6_NEW" grep_out cli 'EVENT bindx_remove '
 wait_for 30 "an addresses event without $CLI6_NEW" \
