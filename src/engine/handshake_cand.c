@@ -298,6 +298,31 @@ static void cand_heard_again(struct engine *e, struct assoc *a,
 	}
 }
 
+/*
+ * Has the inside host used tag already: does a live candidate hold it as
+ * the host's (its INIT's tag, or its answer to the peer's INIT)?  *born:
+ * the earliest such candidate's INIT.
+ */
+static bool host_tag_used(const struct engine *e, const struct assoc *a,
+			  uint32_t tag, uint64_t now, uint64_t *born)
+{
+	const struct assoc_cand *cands = assoc_cands(e->table, a);
+	int nc = assoc_cands_n(a);
+	bool used = false;
+
+	for (int i = 0; i < nc; i++) {
+		const struct assoc_cand *c = &cands[i];
+
+		if (!cand_live(e, c, now) ||
+		    (c->tag_inside != tag && cand_more_find(c, tag) < 0))
+			continue;
+		if (!used || c->born < *born)
+			*born = c->born;
+		used = true;
+	}
+	return used;
+}
+
 static void cand_reset(struct assoc_cand *c, uint8_t flags, uint64_t now)
 {
 	c->tag_inside = c->tag_peer = 0;
@@ -318,6 +343,8 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 	int nc = assoc_cands_n(a);
 	bool inbound = x->dir == ENGINE_INBOUND;
 	bool dr = natsupp_disable_restart(chunk);
+	bool used = false;
+	uint64_t used_born = 0;
 
 	/*
 	 * A copy of the INIT that set up the live association, late from
@@ -368,15 +395,26 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 	 * unless a COOKIE ECHO already selected one.  Only answered ones
 	 * go: an INIT the network delayed may arrive after a newer one,
 	 * and that newer one's candidate must wait for its answer.
+	 *
+	 * Not a tag the inside host has used already: a live candidate
+	 * holds it as the host's, from an INIT ACK it answered the peer's
+	 * INIT with while that attempt lasted (5.2.1).  The INIT is then a
+	 * copy from that attempt, late in the network: the answered
+	 * candidate of a newer attempt stays, and the INIT's own
+	 * candidate is as old as that answer's, so that the newer
+	 * attempt's completion clears it (cand_clear_done) and late
+	 * copies of its whole handshake cannot take the association back.
 	 */
-	if (!inbound)
-		for (int i = 0; i < nc; i++) {
+	if (!inbound) {
+		used = host_tag_used(e, a, itag, x->now, &used_born);
+		for (int i = 0; i < nc && !used; i++) {
 			c = &cands[i];
 			if (cand_live(e, c, x->now) && c->tag_peer &&
 			    !(c->flags &
 			      (ASSOC_CAND_F_INBOUND | ASSOC_CAND_F_ECHOED)))
 				c->flags = 0;
 		}
+	}
 	c = cand_slot(e, a, x->now, inbound,
 		      inbound ? cand_own_tag(e, a, x->now) : itag);
 	if (!c)
@@ -390,6 +428,8 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 		cand_add_chunk_peers(e, c, &x->src, chunk);
 	} else {
 		c->tag_inside = itag;
+		if (used)
+			c->born = used_born;
 		if (dr)
 			c->flags |= ASSOC_CAND_F_DR_INSIDE;
 		cand_add_peer(e, c, &x->dst);

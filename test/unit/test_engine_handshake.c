@@ -173,6 +173,19 @@ static void works(struct engine *e, uint16_t port, uint32_t ti, uint32_t tp,
 }
 
 /*
+ * The association is on the pair (ti, tp), late copies of other
+ * handshakes notwithstanding, and carries DATA at `now`.
+ */
+static void still_on(struct engine *e, uint16_t port, uint32_t ti, uint32_t tp,
+		     uint64_t now)
+{
+	cr_assert_eq(view(e).tag_inside, ti, "tags %08x/%08x",
+		     view(e).tag_inside, view(e).tag_peer);
+	cr_assert_eq(view(e).tag_peer, tp);
+	works(e, port, ti, tp, now);
+}
+
+/*
  * The peer's COOKIE ECHO for the restart pair (ti, tp) and the inside
  * host's COOKIE ACK pass at `now`: the pair is live and carries DATA.
  */
@@ -1601,10 +1614,7 @@ Test(handshake, host_cookie_echo_selects_no_pair_the_peer_never_gave)
 	cr_assert_neq(out_cookie_echo(e, tp2, 2 * FX_SEC).action,
 		      ENGINE_FORWARD);
 	(void)in_chunk(e, PEER1, port, ti2, SCTP_CID_COOKIE_ACK, 0, 2 * FX_SEC);
-	cr_assert_eq(view(e).tag_inside, TI, "tags %08x/%08x",
-		     view(e).tag_inside, view(e).tag_peer);
-	cr_assert_eq(view(e).tag_peer, TP);
-	works(e, port, TI, TP, 3 * FX_SEC);
+	still_on(e, port, TI, TP, 3 * FX_SEC);
 	/* The peer's own COOKIE ECHO for the pair still completes it. */
 	restart_completes(e, port, ti2, tp2, 3 * FX_SEC);
 	engine_destroy(e);
@@ -2434,10 +2444,7 @@ Test(handshake, late_copy_of_an_old_handshake_sets_nothing_up)
 	(void)out_cookie_echo(e, TP, 4 * FX_SEC);
 	(void)in_chunk(e, PEER1, port, TI, SCTP_CID_COOKIE_ACK, 0,
 		       4 * FX_SEC);
-	cr_assert_eq(view(e).tag_inside, ti2, "tags %08x/%08x",
-		     view(e).tag_inside, view(e).tag_peer);
-	cr_assert_eq(view(e).tag_peer, tp2);
-	works(e, port, ti2, tp2, 5 * FX_SEC);
+	still_on(e, port, ti2, tp2, 5 * FX_SEC);
 	engine_destroy(e);
 }
 
@@ -2474,10 +2481,7 @@ Test(handshake, late_copy_of_an_abandoned_restart_sets_nothing_up)
 	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
 	cr_assert_neq(fx_run(e, &p, ENGINE_OUTBOUND, 5 * FX_SEC).action,
 		      ENGINE_FORWARD);
-	cr_assert_eq(view(e).tag_inside, ti3, "tags %08x/%08x",
-		     view(e).tag_inside, view(e).tag_peer);
-	cr_assert_eq(view(e).tag_peer, tp3);
-	works(e, port, ti3, tp3, 6 * FX_SEC);
+	still_on(e, port, ti3, tp3, 6 * FX_SEC);
 	engine_destroy(e);
 }
 
@@ -2517,10 +2521,86 @@ Test(handshake, late_collision_answer_with_a_dead_tag_sets_nothing_up)
 	(void)fx_run(e, &p, ENGINE_INBOUND, 4 * FX_SEC);
 	(void)out_cookie_echo(e, tp2, 4 * FX_SEC);
 	(void)in_chunk(e, PEER1, port, ti2, SCTP_CID_COOKIE_ACK, 0, 4 * FX_SEC);
-	cr_assert_eq(view(e).tag_inside, ti3, "tags %08x/%08x",
-		     view(e).tag_inside, view(e).tag_peer);
-	cr_assert_eq(view(e).tag_peer, tp3);
-	works(e, port, ti3, tp3, 5 * FX_SEC);
+	still_on(e, port, ti3, tp3, 5 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * Both ends restart at once (RFC 9260 5.2.1): the inside host's INIT ti2
+ * and the peer's INIT tp2 collide, each answers the other with its own
+ * tag, and the peer's COOKIE ECHO passes; the box sees no COOKIE ACK.
+ * Both restart again (host INIT ti3, answered with tp3).  The host's
+ * INIT ti2 is a new tag to the box now that ti3's has taken its slot,
+ * but the host has used it already (its collision answer): that INIT
+ * and its whole handshake, late from the network, are copies of the
+ * past.  Shared by the two tests below; returns the public port.
+ */
+static uint16_t both_restart_twice(struct engine *e, uint32_t ti2, uint32_t tp2,
+				   uint32_t ti3, uint32_t tp3)
+{
+	uint16_t port = establish(e, peer1_only, FX_SEC);
+	struct pb p;
+
+	expect_fwd(out_init(e, HOST, PEER1, ti2, 2 * FX_SEC, &p));
+	expect_fwd(in_init(e, PEER1, port, tp2, NULL, 2 * FX_SEC));
+	expect_fwd(out_init_ack(e, PEER1, tp2, ti2, 2 * FX_SEC, &p));
+	expect_fwd(
+		in_init_ack(e, PEER1, port, ti2, tp2, peer1_only, 2 * FX_SEC));
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	expect_fwd(fx_run(e, &p, ENGINE_INBOUND, 2 * FX_SEC));
+	expect_fwd(out_init(e, HOST, PEER1, ti3, 3 * FX_SEC, &p));
+	expect_fwd(
+		in_init_ack(e, PEER1, port, ti3, tp3, peer1_only, 3 * FX_SEC));
+	return port;
+}
+
+/*
+ * The late INIT ti2 arrives while the host's COOKIE ECHO for (ti3, tp3)
+ * is on its way: it is no new attempt, and must not push out the
+ * answered candidate of the host's newer one
+ * (fuzz_adversary-late-host-inits-after-restart-answer).
+ */
+Test(handshake, late_init_of_an_older_attempt_keeps_the_newer_answer)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	const uint32_t ti3 = 0x55555555u, tp3 = 0x66666666u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = both_restart_twice(e, ti2, tp2, ti3, tp3);
+	struct pb p;
+
+	(void)out_init(e, HOST, PEER1, ti2, 4 * FX_SEC, &p);
+	expect_fwd(out_cookie_echo(e, tp3, 4 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, ti3, SCTP_CID_COOKIE_ACK, 0,
+			    4 * FX_SEC));
+	still_on(e, port, ti3, tp3, 5 * FX_SEC);
+	engine_destroy(e);
+}
+
+/*
+ * Late copies of the first collision's handshake (the host's INIT ti2,
+ * the peer's INIT ACK, the peer's COOKIE ECHO) pass before the newer
+ * pair (ti3, tp3) completes, and the host's COOKIE ACK for (ti2, tp2)
+ * after: the association stays on the newer pair
+ * (fuzz_adversary-late-host-cookie-ack-reverts-pair).
+ */
+Test(handshake, late_cookie_ack_of_an_older_attempt_reverts_nothing)
+{
+	const uint32_t ti2 = 0x33333333u, tp2 = 0x44444444u;
+	const uint32_t ti3 = 0x55555555u, tp3 = 0x66666666u;
+	struct engine *e = fx_engine(MULTIHOME_OFF);
+	uint16_t port = both_restart_twice(e, ti2, tp2, ti3, tp3);
+	struct pb p;
+
+	(void)out_init(e, HOST, PEER1, ti2, 4 * FX_SEC, &p);
+	(void)in_init_ack(e, PEER1, port, ti2, tp2, peer1_only, 4 * FX_SEC);
+	cookie_echo(&p, PEER1, PUB, 3868, port, ti2);
+	(void)fx_run(e, &p, ENGINE_INBOUND, 4 * FX_SEC);
+	expect_fwd(out_cookie_echo(e, tp3, 4 * FX_SEC));
+	expect_fwd(in_chunk(e, PEER1, port, ti3, SCTP_CID_COOKIE_ACK, 0,
+			    4 * FX_SEC));
+	fx_chunk(&p, HOST, PEER1, SPORT, 3868, tp2, SCTP_CID_COOKIE_ACK, 0);
+	(void)fx_run(e, &p, ENGINE_OUTBOUND, 4 * FX_SEC);
+	still_on(e, port, ti3, tp3, 5 * FX_SEC);
 	engine_destroy(e);
 }
 
