@@ -406,7 +406,7 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 	 * copies of its whole handshake cannot take the association back.
 	 */
 	if (!inbound) {
-		used = host_tag_used(e, a, itag, x->now, &used_born);
+		used = nc && host_tag_used(e, a, itag, x->now, &used_born);
 		for (int i = 0; i < nc && !used; i++) {
 			c = &cands[i];
 			if (cand_live(e, c, x->now) && c->tag_peer &&
