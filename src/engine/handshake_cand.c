@@ -301,7 +301,9 @@ static void cand_heard_again(struct engine *e, struct assoc *a,
 /*
  * Has the inside host used tag already: does a live candidate hold it as
  * the host's (its INIT's tag, or its answer to the peer's INIT)?  *born:
- * the earliest such candidate's INIT.
+ * the latest such candidate's INIT.  The host's attempt with that tag
+ * lasted past that INIT (it answered the INIT with the tag, RFC 9260
+ * 5.2.1), and any newer attempt's INIT is later still.
  */
 static bool host_tag_used(const struct engine *e, const struct assoc *a,
 			  uint32_t tag, uint64_t now, uint64_t *born)
@@ -316,7 +318,7 @@ static bool host_tag_used(const struct engine *e, const struct assoc *a,
 		if (!cand_live(e, c, now) ||
 		    (c->tag_inside != tag && cand_more_find(c, tag) < 0))
 			continue;
-		if (!used || c->born < *born)
+		if (!used || c->born > *born)
 			*born = c->born;
 		used = true;
 	}
@@ -401,9 +403,10 @@ void handshake_cand_init(struct xlate_ctx *x, struct assoc *a, uint32_t itag,
 	 * INIT with while that attempt lasted (5.2.1).  The INIT is then a
 	 * copy from that attempt, late in the network: the answered
 	 * candidate of a newer attempt stays, and the INIT's own
-	 * candidate is as old as that answer's, so that the newer
-	 * attempt's completion clears it (cand_clear_done) and late
-	 * copies of its whole handshake cannot take the association back.
+	 * candidate is dated as that attempt (host_tag_used), older than
+	 * the newer one, so that the newer attempt's completion clears
+	 * it (cand_clear_done) and late copies of its whole handshake
+	 * cannot take the association back.
 	 */
 	if (!inbound) {
 		used = nc && host_tag_used(e, a, itag, x->now, &used_born);
