@@ -17,7 +17,27 @@ struct binding {
 	uint16_t port, owner_port;
 	uint32_t refs;
 	uint32_t next;
+	uint32_t displaced_next; /* port != owner_port: its slot's chain */
 };
+
+/*
+ * For port_alloc_pick's probe: which ports one public address has bound,
+ * a bit each.  Without it the probe looks every port up in the hash
+ * table, a cache miss or two each: on an address with most of its ports
+ * bound in a run (port preservation hands them out in the inside hosts'
+ * order) an INIT whose own port was taken probed tens of thousands.
+ */
+struct pub_ports {
+	struct nat_addr pub;
+	uint64_t bits[65536 / 64];
+};
+
+/* Addresses given a bitmap, the first ones bound; later ones probe as
+ * before.  A box has a handful (its uplinks' and forwards' public
+ * addresses). */
+#define PUB_PORTS_MAX	16
+/* Owners (inside address and port) hashed into this many chains. */
+#define DISPLACED_SLOTS 4096
 
 struct port_alloc {
 	uint32_t capacity, in_use, mask, seed;
@@ -26,6 +46,16 @@ struct port_alloc {
 	uint32_t free_head, fresh;
 	uint32_t *buckets;
 	struct binding *pool;
+	/* Bitmaps of the first PUB_PORTS_MAX public addresses bound;
+	 * never given back, so an address has one from its first binding
+	 * on or never. */
+	struct pub_ports *pub_ports;
+	unsigned int n_pub_ports;
+	/* Per owner hash, chained by displaced_next: the bindings on a
+	 * port other than their owner's own (a port not preserved).  A
+	 * bound port that is neither an owner's own nor in its chain is
+	 * someone else's. */
+	uint32_t displaced[DISPLACED_SLOTS];
 };
 
 int port_alloc_create(uint32_t capacity, uint64_t seed,
@@ -47,11 +77,14 @@ int port_alloc_create(uint32_t capacity, uint64_t seed,
 	 * binding is read only once port_alloc_ref_at wrote it. */
 	pa->buckets = huge_table_alloc(nb * sizeof(*pa->buckets));
 	pa->pool = huge_table_alloc((size_t)capacity * sizeof(*pa->pool));
-	if (!pa->buckets || !pa->pool) {
+	/* Zeroed pages from the kernel: touched as addresses bind. */
+	pa->pub_ports = calloc(PUB_PORTS_MAX, sizeof(*pa->pub_ports));
+	if (!pa->buckets || !pa->pool || !pa->pub_ports) {
 		port_alloc_destroy(pa);
 		return -ENOMEM;
 	}
 	memset(pa->buckets, 0xff, nb * sizeof(*pa->buckets));
+	memset(pa->displaced, 0xff, sizeof(pa->displaced));
 	pa->free_head = NONE;
 	pa->capacity = capacity;
 	pa->mask = nb - 1;
@@ -66,6 +99,7 @@ void port_alloc_destroy(struct port_alloc *pa)
 		return;
 	free(pa->buckets);
 	free(pa->pool);
+	free(pa->pub_ports);
 	free(pa);
 }
 
@@ -78,6 +112,64 @@ uint32_t port_alloc_bucket(const struct port_alloc *pa,
 			   const struct nat_addr *pub, uint16_t port)
 {
 	return nat_addr_hash(pub, pa->seed ^ port) & pa->mask;
+}
+
+/* pub's index among the bitmaps, -1 if it has none. */
+static int pub_ports_index(const struct port_alloc *pa,
+			   const struct nat_addr *pub)
+{
+	for (unsigned int i = 0; i < pa->n_pub_ports; i++)
+		if (nat_addr_eq(&pa->pub_ports[i].pub, pub))
+			return (int)i;
+	return -1;
+}
+
+/* pub's bitmap; with `add`, a new one if pub has none and there is room
+ * (pub has no binding then: it would have been given one at its first). */
+static struct pub_ports *pub_ports_of(struct port_alloc *pa,
+				      const struct nat_addr *pub, bool add)
+{
+	int i = pub_ports_index(pa, pub);
+
+	if (i >= 0)
+		return &pa->pub_ports[i];
+	if (!add || pa->n_pub_ports == PUB_PORTS_MAX)
+		return NULL;
+	pa->pub_ports[pa->n_pub_ports].pub = *pub;
+	return &pa->pub_ports[pa->n_pub_ports++];
+}
+
+static uint32_t displaced_slot(const struct port_alloc *pa,
+			       const struct nat_addr *owner,
+			       uint16_t owner_port)
+{
+	return nat_addr_hash(owner, ~pa->seed ^ owner_port) &
+	       (DISPLACED_SLOTS - 1);
+}
+
+/* A binding made (made true) or gone: the probe's bitmaps and chains. */
+static void note_binding(struct port_alloc *pa, uint32_t i, bool made)
+{
+	struct binding *b = &pa->pool[i];
+	struct pub_ports *pp = pub_ports_of(pa, &b->pub, made);
+	uint64_t bit = 1ull << (b->port & 63);
+	uint32_t *link;
+
+	if (pp && made)
+		pp->bits[b->port >> 6] |= bit;
+	else if (pp)
+		pp->bits[b->port >> 6] &= ~bit;
+	if (b->port == b->owner_port)
+		return;
+	link = &pa->displaced[displaced_slot(pa, &b->owner, b->owner_port)];
+	if (made) {
+		b->displaced_next = *link;
+		*link = i;
+		return;
+	}
+	while (*link != i)
+		link = &pa->pool[*link].displaced_next;
+	*link = b->displaced_next;
 }
 
 /* The bucket of (pub, port): find() walks it, port_alloc_warm() loads it. */
@@ -200,6 +292,7 @@ int port_alloc_ref_at(struct port_alloc *pa, uint32_t bucket,
 	b->next = NONE;
 	*pp = i;
 	pa->in_use++;
+	note_binding(pa, i, true);
 	return 0;
 }
 
@@ -218,6 +311,7 @@ void port_alloc_unref(struct port_alloc *pa, const struct nat_addr *pub,
 	b->next = pa->free_head;
 	pa->free_head = i;
 	pa->in_use--;
+	note_binding(pa, i, false);
 }
 
 /*
@@ -250,6 +344,73 @@ static bool usable_everywhere(const struct port_alloc *pa,
 	return true;
 }
 
+/* At most this many public addresses per pick use the bitmaps, and this
+ * many ports of the owner's bindings not on its own port. */
+#define PROBE_PUBS_MAX 8
+#define PROBE_OWN_MAX  16
+
+/* What the probe needs to skip bound ports without looking them up. */
+struct probe_skip {
+	const uint64_t *bits[PROBE_PUBS_MAX]; /* NULL: nothing bound */
+	uint16_t own[PROBE_OWN_MAX]; /* the owner's other ports */
+	unsigned int n_own;
+};
+
+/*
+ * Can the probe skip bound ports by the bitmaps?  A port bound on one of
+ * pubs is another owner's, and port_alloc_usable would say no, unless it
+ * is the owner's own port or one where the owner holds a binding too
+ * (ps->own, from its displaced chain; other owners hashed to the same
+ * chain may add ports, which are then looked up, no harm).  False when an
+ * address has bindings but no bitmap (past PUB_PORTS_MAX), or there are
+ * more addresses or such ports than ps holds: every port is looked up.
+ */
+static bool probe_skip_init(const struct port_alloc *pa,
+			    const struct nat_addr *pubs, unsigned int n,
+			    const struct nat_addr *owner, uint16_t owner_port,
+			    struct probe_skip *ps)
+{
+	uint32_t i = pa->displaced[displaced_slot(pa, owner, owner_port)];
+
+	if (n > PROBE_PUBS_MAX)
+		return false;
+	for (unsigned int k = 0; k < n; k++) {
+		int at = pub_ports_index(pa, &pubs[k]);
+
+		/* Without a bitmap: never bound, unless they ran out. */
+		if (at < 0 && pa->n_pub_ports == PUB_PORTS_MAX)
+			return false;
+		ps->bits[k] = at >= 0 ? pa->pub_ports[at].bits : NULL;
+	}
+	ps->n_own = 0;
+	for (; i != NONE; i = pa->pool[i].displaced_next) {
+		if (ps->n_own == PROBE_OWN_MAX)
+			return false;
+		ps->own[ps->n_own++] = pa->pool[i].port;
+	}
+	return true;
+}
+
+static bool probe_own(const struct probe_skip *ps, uint16_t port)
+{
+	for (unsigned int k = 0; k < ps->n_own; k++)
+		if (ps->own[k] == port)
+			return true;
+	return false;
+}
+
+/* The bits of ports [64 * word, 64 * word + 63] bound on any of pubs. */
+static uint64_t bound_word(const struct probe_skip *ps, unsigned int n,
+			   unsigned int word)
+{
+	uint64_t w = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (ps->bits[i])
+			w |= ps->bits[i][word];
+	return w;
+}
+
 static uint64_t next_random(uint64_t *s)
 {
 	/* xorshift64*: cheap, and the engine owns its state (no globals). */
@@ -269,7 +430,10 @@ int port_alloc_pick(const struct port_alloc *pa, const struct nat_addr *pubs,
 		    bool (*conflict)(uint16_t port, void *arg), void *arg,
 		    uint32_t *buckets)
 {
-	uint32_t range, start, i;
+	struct probe_skip ps = { .n_own = 0 };
+	uint32_t range, start, i, word = UINT32_MAX;
+	uint64_t bound = 0;
+	bool skip;
 
 	if (min == 0 || min > max)
 		return -1;
@@ -285,9 +449,20 @@ int port_alloc_pick(const struct port_alloc *pa, const struct nat_addr *pubs,
 	 */
 	range = (uint32_t)max - min + 1;
 	start = (uint32_t)(next_random(rng) % range);
+	skip = probe_skip_init(pa, pubs, n, owner, owner_port, &ps);
 	for (i = 0; i < range; i++) {
 		uint16_t port = (uint16_t)(min + (start + i) % range);
 
+		/* Bound to another owner: what usable_everywhere would
+		 * find, from a word the cache holds. */
+		if (skip && port != owner_port) {
+			if (port >> 6 != word) {
+				word = port >> 6;
+				bound = bound_word(&ps, n, word);
+			}
+			if ((bound >> (port & 63) & 1) && !probe_own(&ps, port))
+				continue;
+		}
 		if (usable_everywhere(pa, pubs, n, owner, owner_port, port,
 				      buckets) &&
 		    !(conflict && conflict(port, arg)))

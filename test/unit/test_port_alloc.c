@@ -302,3 +302,107 @@ Test(port_alloc, pick_buckets_are_those_of_the_port_picked)
 	cr_assert_eq(port_alloc_in_use(pa), 40);
 	port_alloc_destroy(pa);
 }
+
+/* The probe's generator (port_alloc.c, next_random: xorshift64*), for
+ * the reference scan below to start where port_alloc_pick does. */
+static uint64_t model_random(uint64_t *s)
+{
+	uint64_t x = *s ? *s : 0x9e3779b97f4a7c15ull;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+/* What port_alloc_pick must return: the preferred port if usable on
+ * every address, else the first usable port from the random start. */
+static int reference_pick(const struct port_alloc *pa,
+			  const struct nat_addr *pubs, unsigned int n,
+			  const struct nat_addr *owner, uint16_t owner_port,
+			  uint16_t min, uint16_t max, uint16_t preferred,
+			  uint64_t rng)
+{
+	uint32_t range = (uint32_t)max - min + 1, start;
+	bool ok = preferred >= min && preferred <= max;
+
+	for (unsigned int k = 0; ok && k < n; k++)
+		ok = port_alloc_usable(pa, &pubs[k], preferred, owner,
+				       owner_port);
+	if (ok)
+		return preferred;
+	start = (uint32_t)(model_random(&rng) % range);
+	for (uint32_t i = 0; i < range; i++) {
+		uint16_t port = (uint16_t)(min + (start + i) % range);
+
+		ok = true;
+		for (unsigned int k = 0; ok && k < n; k++)
+			ok = port_alloc_usable(pa, &pubs[k], port, owner,
+					       owner_port);
+		if (ok)
+			return port;
+	}
+	return -1;
+}
+
+/*
+ * The probe skips bound ports by per-address bitmaps when the owner holds
+ * no binding on a port not its own; it must pick exactly what looking
+ * every port up would.  Random bindings over a small range, preserved
+ * and displaced ones, references taken and dropped, three addresses of
+ * which a pick uses one or two, against the reference scan.
+ */
+Test(port_alloc, pick_skipping_bound_ports_matches_the_full_scan)
+{
+	const uint16_t min = 1024, max = 1024 + 199;
+	struct nat_addr pubs[3] = { addr("198.51.100.1"), addr("203.0.113.1"),
+				    addr("192.0.2.1") };
+	struct nat_addr hosts[4] = { addr("192.168.1.10"), addr("192.168.1.11"),
+				     addr("192.168.1.12"),
+				     addr("192.168.1.13") };
+	struct port_alloc *pa = make(4096);
+	uint64_t r = 7, picks = 0, displaced = 0;
+
+	for (int step = 0; step < 20000; step++) {
+		const struct nat_addr *owner = &hosts[model_random(&r) % 4];
+		uint16_t owner_port =
+			(uint16_t)(min + model_random(&r) % (max - min + 1));
+		unsigned int first = (unsigned int)(model_random(&r) % 2);
+		unsigned int n = 1 + (unsigned int)(model_random(&r) % 2);
+		uint64_t rng = model_random(&r), rng_copy = rng;
+		/* Without port preservation now and then: the probe may then
+		 * come to the owner's own port, bound to it. */
+		uint16_t preferred = model_random(&r) % 4 ? owner_port : 0;
+		int want, got;
+
+		if (model_random(&r) % 3 == 0) {
+			/* Drop a reference of a random binding, if any. */
+			uint16_t port =
+				(uint16_t)(min +
+					   model_random(&r) % (max - min + 1));
+
+			port_alloc_unref(pa, &pubs[model_random(&r) % 3], port);
+			continue;
+		}
+		want = reference_pick(pa, &pubs[first], n, owner, owner_port,
+				      min, max, preferred, rng);
+		got = port_alloc_pick(pa, &pubs[first], n, owner, owner_port,
+				      min, max, preferred, &rng_copy, NULL,
+				      NULL, NULL);
+		cr_assert_eq(got, want, "step %d: picked %d, the scan %d", step,
+			     got, want);
+		picks++;
+		if (got < 0)
+			continue;
+		displaced += got != owner_port;
+		for (unsigned int k = first; k < first + n; k++)
+			cr_assert_eq(port_alloc_ref(pa, &pubs[k], (uint16_t)got,
+						    owner, owner_port),
+				     0);
+	}
+	cr_assert_gt(picks, 10000);
+	cr_assert_gt(displaced, 1000, "ports not preserved: %lu",
+		     (unsigned long)displaced);
+	port_alloc_destroy(pa);
+}
