@@ -17,7 +17,11 @@ struct binding {
 	uint16_t port, owner_port;
 	uint32_t refs;
 	uint32_t next;
-	uint32_t displaced_next; /* port != owner_port: its slot's chain */
+	/* port_alloc_pick's probe, once it has begun (probe_ready): the
+	 * chain of its owner's slot if port != owner_port, and its
+	 * address's bitmap, 1 + its index, 0 for none. */
+	uint32_t displaced_next;
+	uint8_t pub_ports;
 };
 
 /*
@@ -46,6 +50,9 @@ struct port_alloc {
 	uint32_t free_head, fresh;
 	uint32_t *buckets;
 	struct binding *pool;
+	/* The probe's bookkeeping below, begun by the first probe: a box
+	 * whose ports are all preserved never pays for it. */
+	bool probe_ready;
 	/* Bitmaps of the first PUB_PORTS_MAX public addresses bound;
 	 * never given back, so an address has one from its first binding
 	 * on or never. */
@@ -124,19 +131,19 @@ static int pub_ports_index(const struct port_alloc *pa,
 	return -1;
 }
 
-/* pub's bitmap; with `add`, a new one if pub has none and there is room
- * (pub has no binding then: it would have been given one at its first). */
-static struct pub_ports *pub_ports_of(struct port_alloc *pa,
-				      const struct nat_addr *pub, bool add)
+/* pub's bitmap, 1 + its index, or a new one if pub has none and there
+ * is room (pub has no binding then: it would have been given one at its
+ * first); 0 for none. */
+static uint8_t pub_ports_add(struct port_alloc *pa, const struct nat_addr *pub)
 {
 	int i = pub_ports_index(pa, pub);
 
 	if (i >= 0)
-		return &pa->pub_ports[i];
-	if (!add || pa->n_pub_ports == PUB_PORTS_MAX)
-		return NULL;
+		return (uint8_t)(i + 1);
+	if (pa->n_pub_ports == PUB_PORTS_MAX)
+		return 0;
 	pa->pub_ports[pa->n_pub_ports].pub = *pub;
-	return &pa->pub_ports[pa->n_pub_ports++];
+	return (uint8_t)++pa->n_pub_ports;
 }
 
 static uint32_t displaced_slot(const struct port_alloc *pa,
@@ -147,26 +154,43 @@ static uint32_t displaced_slot(const struct port_alloc *pa,
 	       (DISPLACED_SLOTS - 1);
 }
 
-/* A binding made (made true) or gone: the probe's bitmaps and chains. */
-static void note_binding(struct port_alloc *pa, uint32_t i, bool made)
+/* The chain of the bindings displaced from their owner's own port. */
+static uint32_t *displaced_chain(struct port_alloc *pa, const struct binding *b)
+{
+	return &pa->displaced[displaced_slot(pa, &b->owner, b->owner_port)];
+}
+
+/* Binding i made: the probe's bitmaps and chains (once probe_ready). */
+static inline __attribute__((always_inline)) void
+note_made(struct port_alloc *pa, uint32_t i)
 {
 	struct binding *b = &pa->pool[i];
-	struct pub_ports *pp = pub_ports_of(pa, &b->pub, made);
-	uint64_t bit = 1ull << (b->port & 63);
-	uint32_t *link;
+	uint32_t *chain;
 
-	if (pp && made)
-		pp->bits[b->port >> 6] |= bit;
-	else if (pp)
-		pp->bits[b->port >> 6] &= ~bit;
+	b->pub_ports = pub_ports_add(pa, &b->pub);
+	if (b->pub_ports)
+		pa->pub_ports[b->pub_ports - 1].bits[b->port >> 6] |=
+			1ull << (b->port & 63);
 	if (b->port == b->owner_port)
 		return;
-	link = &pa->displaced[displaced_slot(pa, &b->owner, b->owner_port)];
-	if (made) {
-		b->displaced_next = *link;
-		*link = i;
+	chain = displaced_chain(pa, b);
+	b->displaced_next = *chain;
+	*chain = i;
+}
+
+/* Binding i gone: the same undone. */
+static inline __attribute__((always_inline)) void
+note_gone(struct port_alloc *pa, uint32_t i)
+{
+	struct binding *b = &pa->pool[i];
+	uint32_t *link;
+
+	if (b->pub_ports)
+		pa->pub_ports[b->pub_ports - 1].bits[b->port >> 6] &=
+			~(1ull << (b->port & 63));
+	if (b->port == b->owner_port)
 		return;
-	}
+	link = displaced_chain(pa, b);
 	while (*link != i)
 		link = &pa->pool[*link].displaced_next;
 	*link = b->displaced_next;
@@ -292,7 +316,8 @@ int port_alloc_ref_at(struct port_alloc *pa, uint32_t bucket,
 	b->next = NONE;
 	*pp = i;
 	pa->in_use++;
-	note_binding(pa, i, true);
+	if (pa->probe_ready)
+		note_made(pa, i);
 	return 0;
 }
 
@@ -311,7 +336,8 @@ void port_alloc_unref(struct port_alloc *pa, const struct nat_addr *pub,
 	b->next = pa->free_head;
 	pa->free_head = i;
 	pa->in_use--;
-	note_binding(pa, i, false);
+	if (pa->probe_ready)
+		note_gone(pa, i);
 }
 
 /*
@@ -391,6 +417,16 @@ static bool probe_skip_init(const struct port_alloc *pa,
 	return true;
 }
 
+/* The bookkeeping from the bindings there are (those never freed or
+ * freed and taken again, below `fresh`, with a reference). */
+static void probe_start(struct port_alloc *pa)
+{
+	for (uint32_t i = 0; i < pa->fresh; i++)
+		if (pa->pool[i].refs)
+			note_made(pa, i);
+	pa->probe_ready = true;
+}
+
 static bool probe_own(const struct probe_skip *ps, uint16_t port)
 {
 	for (unsigned int k = 0; k < ps->n_own; k++)
@@ -423,7 +459,7 @@ static uint64_t next_random(uint64_t *s)
 	return x * 0x2545f4914f6cdd1dull;
 }
 
-int port_alloc_pick(const struct port_alloc *pa, const struct nat_addr *pubs,
+int port_alloc_pick(struct port_alloc *pa, const struct nat_addr *pubs,
 		    unsigned int n, const struct nat_addr *owner,
 		    uint16_t owner_port, uint16_t min, uint16_t max,
 		    uint16_t preferred, uint64_t *rng,
@@ -449,6 +485,8 @@ int port_alloc_pick(const struct port_alloc *pa, const struct nat_addr *pubs,
 	 */
 	range = (uint32_t)max - min + 1;
 	start = (uint32_t)(next_random(rng) % range);
+	if (!pa->probe_ready)
+		probe_start(pa);
 	skip = probe_skip_init(pa, pubs, n, owner, owner_port, &ps);
 	for (i = 0; i < range; i++) {
 		uint16_t port = (uint16_t)(min + (start + i) % range);

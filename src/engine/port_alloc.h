@@ -70,9 +70,11 @@ bool port_alloc_can_ref(const struct port_alloc *pa,
  * is tried first when non-zero and in range, then a pseudo-random start
  * from *rng and a linear probe over the whole range.  -1 if none.
  * buckets, if not NULL, gets for each pubs[i] the bucket of (pubs[i],
- * port) of the port returned, for port_alloc_ref_at.
+ * port) of the port returned, for port_alloc_ref_at.  The first probe
+ * starts the bookkeeping (bitmaps of bound ports) that lets it and the
+ * next ones skip bound ports without looking each up.
  */
-int port_alloc_pick(const struct port_alloc *pa, const struct nat_addr *pubs,
+int port_alloc_pick(struct port_alloc *pa, const struct nat_addr *pubs,
 		    unsigned int n, const struct nat_addr *owner,
 		    uint16_t owner_port, uint16_t min, uint16_t max,
 		    uint16_t preferred, uint64_t *rng,

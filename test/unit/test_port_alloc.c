@@ -406,3 +406,49 @@ Test(port_alloc, pick_skipping_bound_ports_matches_the_full_scan)
 		     (unsigned long)displaced);
 	port_alloc_destroy(pa);
 }
+
+/*
+ * The probe's bookkeeping begins at the first probe, from the bindings
+ * already there: many bindings, displaced ones among them, made before
+ * any probe, then picks from every owner against the reference scan.
+ */
+Test(port_alloc, first_probe_knows_the_bindings_made_before_it)
+{
+	const uint16_t min = 2000, max = 2000 + 99;
+	struct nat_addr pubs[2] = { addr("198.51.100.1"), addr("203.0.113.1") };
+	struct nat_addr hosts[3] = { addr("192.168.1.10"), addr("192.168.1.11"),
+				     addr("192.168.1.12") };
+	struct port_alloc *pa = make(1024);
+	uint64_t r = 11;
+
+	/* Most ports bound, a fifth to an owner whose own port is
+	 * another (as a probe would have left them). */
+	for (uint16_t p = min; p <= max; p++) {
+		const struct nat_addr *owner = &hosts[p % 3];
+		uint16_t owner_port = p % 5 ? p : (uint16_t)(p + 1000);
+
+		if (p % 7 == 0)
+			continue;
+		for (int k = 0; k < 2; k++)
+			cr_assert_eq(port_alloc_ref(pa, &pubs[k], p, owner,
+						    owner_port),
+				     0);
+	}
+	for (int step = 0; step < 3000; step++) {
+		const struct nat_addr *owner = &hosts[model_random(&r) % 3];
+		uint16_t owner_port = (uint16_t)(min + model_random(&r) % 100);
+
+		if (model_random(&r) % 2)
+			owner_port = (uint16_t)(owner_port + 1000);
+		uint64_t rng = model_random(&r), rng_copy = rng;
+		unsigned int n = 1 + (unsigned int)(model_random(&r) % 2);
+		int want = reference_pick(pa, pubs, n, owner, owner_port, min,
+					  max, 0, rng);
+
+		cr_assert_eq(port_alloc_pick(pa, pubs, n, owner, owner_port,
+					     min, max, 0, &rng_copy, NULL, NULL,
+					     NULL),
+			     want, "step %d", step);
+	}
+	port_alloc_destroy(pa);
+}
