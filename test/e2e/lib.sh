@@ -406,6 +406,12 @@ sctp_deaf_to() {
 	EOF
 }
 
+# sctp_deaf_to_show NS: what sctp_deaf_to dropped there.
+sctp_deaf_to_show() {
+	ip netns exec "$1" nft list table inet sctp_deaf_to 2>/dev/null |
+		grep -E 'counter' | sed -e 's/^[[:space:]]*/  /'
+}
+
 link_down() { ip -n "$1" link set "$2" down || fail "link down $1/$2"; }
 link_up() { ip -n "$1" link set "$2" up || fail "link up $1/$2"; }
 

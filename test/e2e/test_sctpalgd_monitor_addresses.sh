@@ -131,6 +131,8 @@ say "--- server ---"
 grep -E 'EVENT|LOCAL|PEERS|RESULT' "$(out_of srv)" | sed 's/^/srv: /'
 say "--- client ---"
 grep -E 'EVENT|LOCAL|PEERS|RESULT' "$(out_of cli)" | sed 's/^/cli: /'
+say "--- dropped for $SRV_ADDR3 after the delete began (sctp_deaf_to) ---"
+sctp_deaf_to_show "$NS_SRV"
 
 stop_bg montext
 stop_bg monjson

@@ -150,6 +150,8 @@ say "--- server ---"
 grep -E 'EVENT|LOCAL|PEERS|RESULT' "$(out_of srv)" | sed 's/^/srv: /'
 say "--- client source fix-up ---"
 n_cli nft list table ip6 sctp_src_fixup | grep counter
+say "--- dropped for $CLI6_NEW after the delete began (sctp_deaf_to) ---"
+sctp_deaf_to_show "$NS_CLI"
 
 stop_bg montext
 stop_bg monjson
