@@ -52,14 +52,16 @@ uint64_t engine_timeout_ns(const struct engine *e, enum assoc_state s)
 	return (uint64_t)secs * NSEC_PER_SEC;
 }
 
-void engine_set_state(struct engine *e, struct assoc *a, enum assoc_state s,
-		      uint64_t now)
+/*
+ * engine_set_state for a handshake or a change of state.  Apart, and not
+ * inlined, so that the common case there saves none of the registers
+ * the handshake tracking (inlined here) takes.
+ */
+static __attribute__((noinline)) void change_state(struct engine *e,
+						   struct assoc *a,
+						   enum assoc_state s,
+						   uint64_t now)
 {
-	/* The common case, DATA refreshing an established association. */
-	if (a->state == s && !(a->flags & ASSOC_F_HANDSHAKE)) {
-		assoc_set_expiry(e->table, a, now + engine_timeout_ns(e, s));
-		return;
-	}
 	if ((a->flags & ASSOC_F_HANDSHAKE) && s >= ASSOC_ESTABLISHED) {
 		a->flags &= (uint8_t)~ASSOC_F_HANDSHAKE;
 		e->stats.handshakes_live--;
@@ -72,6 +74,17 @@ void engine_set_state(struct engine *e, struct assoc *a, enum assoc_state s,
 		engine_fast_mark(e, a);
 	a->state = (uint8_t)s;
 	assoc_set_expiry(e->table, a, now + engine_timeout_ns(e, s));
+}
+
+void engine_set_state(struct engine *e, struct assoc *a, enum assoc_state s,
+		      uint64_t now)
+{
+	/* The common case, DATA refreshing an established association. */
+	if (a->state == s && !(a->flags & ASSOC_F_HANDSHAKE)) {
+		assoc_set_expiry(e->table, a, now + engine_timeout_ns(e, s));
+		return;
+	}
+	change_state(e, a, s, now);
 }
 
 void engine_end_assoc(struct engine *e, struct assoc *a,
