@@ -30,9 +30,9 @@ const char *assoc_state_name(enum assoc_state s)
 	return (unsigned int)s < ASSOC__STATE_COUNT ? state_names[s] : "?";
 }
 
-uint64_t engine_timeout_ns(const struct engine *e, enum assoc_state s)
+uint64_t engine_conf_timeout_ns(const struct engine_config *c,
+				enum assoc_state s)
 {
-	const struct engine_config *c = &e->conf;
 	uint32_t secs;
 
 	switch (s) {
@@ -50,6 +50,14 @@ uint64_t engine_timeout_ns(const struct engine *e, enum assoc_state s)
 		break;
 	}
 	return (uint64_t)secs * NSEC_PER_SEC;
+}
+
+/* engine_timeout_ns's table, after conf changed. */
+static void cache_timeouts(struct engine *e)
+{
+	for (unsigned int s = 0; s < ASSOC__STATE_COUNT; s++)
+		e->timeout_ns[s] =
+			engine_conf_timeout_ns(&e->conf, (enum assoc_state)s);
 }
 
 /*
@@ -255,6 +263,7 @@ int engine_create(const struct engine_config *conf, uint64_t seed,
 	if (!e)
 		return -ENOMEM;
 	e->conf = *conf;
+	cache_timeouts(e);
 	e->rng = seed | 1;
 	/* Each inside address may show one public address per uplink. */
 	max_locals = (uint8_t)(conf->max_addrs * 2);
@@ -913,6 +922,7 @@ int engine_reconfigure(struct engine *e, const struct engine_config *conf,
 	e->fast_all = e->fast_on;
 	reserve_forwards(e, false);
 	e->conf = *conf;
+	cache_timeouts(e);
 	/* Rules may have moved: the daemon tells again (forward_link.c). */
 	memset(e->fwd_inside_down, 0, sizeof(e->fwd_inside_down));
 	hs_budget_reconfigure(e->budget, conf);
