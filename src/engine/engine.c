@@ -60,23 +60,11 @@ static void cache_timeouts(struct engine *e)
 			engine_conf_timeout_ns(&e->conf, (enum assoc_state)s);
 }
 
-/*
- * engine_set_state for a handshake or a change of state.  Apart, and not
- * inlined, so that the common case there saves none of the registers
- * the handshake tracking (inlined here) takes.
- */
-static __attribute__((noinline)) void change_state(struct engine *e,
-						   struct assoc *a,
-						   enum assoc_state s,
-						   uint64_t now)
+/* What every change of state ends with: the fast entries of one going
+ * into or out of ESTABLISHED, the state, the timer. */
+static inline void state_and_timer(struct engine *e, struct assoc *a,
+				   enum assoc_state s, uint64_t now)
 {
-	if ((a->flags & ASSOC_F_HANDSHAKE) && s >= ASSOC_ESTABLISHED) {
-		a->flags &= (uint8_t)~ASSOC_F_HANDSHAKE;
-		e->stats.handshakes_live--;
-		hs_budget_untrack(e, a);
-	} else if (a->flags & ASSOC_F_HANDSHAKE) {
-		hs_budget_track(e, a, now);
-	}
 	if (a->state != s &&
 	    (a->state == ASSOC_ESTABLISHED || s == ASSOC_ESTABLISHED))
 		engine_fast_mark(e, a);
@@ -84,15 +72,51 @@ static __attribute__((noinline)) void change_state(struct engine *e,
 	assoc_set_expiry(e->table, a, now + engine_timeout_ns(e, s));
 }
 
+/*
+ * A state below ESTABLISHED of an association in its handshake: the
+ * budget tracks it (hs_budget_track takes it in at the first such state
+ * and finds it there after).  The tracking is inlined here, and the
+ * registers it takes are saved here alone: not on a DATA refresh, nor
+ * at the handshake's end.
+ */
+static __attribute__((noinline)) void handshake_state(struct engine *e,
+						      struct assoc *a,
+						      enum assoc_state s,
+						      uint64_t now)
+{
+	hs_budget_track(e, a, now);
+	state_and_timer(e, a, s, now);
+}
+
+/* Any other change: the end of a handshake leaves the budget. */
+static __attribute__((noinline)) void change_state(struct engine *e,
+						   struct assoc *a,
+						   enum assoc_state s,
+						   uint64_t now)
+{
+	if (a->flags & ASSOC_F_HANDSHAKE) {
+		a->flags &= (uint8_t)~ASSOC_F_HANDSHAKE;
+		e->stats.handshakes_live--;
+		hs_budget_untrack(e, a);
+	}
+	state_and_timer(e, a, s, now);
+}
+
 void engine_set_state(struct engine *e, struct assoc *a, enum assoc_state s,
 		      uint64_t now)
 {
-	/* The common case, DATA refreshing an established association. */
-	if (a->state == s && !(a->flags & ASSOC_F_HANDSHAKE)) {
+	if (a->flags & ASSOC_F_HANDSHAKE) {
+		if (s < ASSOC_ESTABLISHED)
+			handshake_state(e, a, s, now);
+		else
+			change_state(e, a, s, now);
+	} else if (a->state != s) {
+		change_state(e, a, s, now);
+	} else {
+		/* The common case, DATA refreshing an established
+		 * association. */
 		assoc_set_expiry(e->table, a, now + engine_timeout_ns(e, s));
-		return;
 	}
-	change_state(e, a, s, now);
 }
 
 void engine_end_assoc(struct engine *e, struct assoc *a,
