@@ -43,8 +43,9 @@ static void emit(const struct engine *e, const struct assoc *a,
 	}
 }
 
-void engine_event_up(struct engine *e, struct assoc *a,
-		     enum engine_event_reason why, uint64_t now)
+/* engine_event_up (engine_impl.h) with a callback to call. */
+void engine_event_emit_up(struct engine *e, const struct assoc *a,
+			  enum engine_event_reason why, uint64_t now)
 {
 	struct engine_assoc_view view;
 	struct engine_event ev = {
@@ -54,9 +55,6 @@ void engine_event_up(struct engine *e, struct assoc *a,
 		.now_ns = now,
 	};
 
-	a->flags |= ASSOC_F_UP;
-	if (!e->event_fn)
-		return;
 	emit(e, a, &ev, &view);
 	e->event_fn(e->event_arg, &ev);
 }

@@ -32,6 +32,7 @@
 #include "engine_config.h"
 #include "nat_addr.h"
 #include "pub_table.h"
+#include "time_ns.h"
 
 #define ASSOC_NONE	UINT32_MAX
 
@@ -659,9 +660,39 @@ static inline int assoc_first_same_public(const struct assoc *a, int i)
 bool assoc_shares_transport(const struct pub_table *pt, const struct assoc *o,
 			    const struct assoc *a, const struct nat_addr *peer);
 
-/* Timer wheel: set the deadline; the wheel refiles only when needed. */
-void assoc_set_expiry(struct assoc_table *t, struct assoc *a,
-		      uint64_t expires_ns);
+/* The timer wheel's slots are seconds of the engine's clock. */
+#define WHEEL_TICK_NS NSEC_PER_SEC
+
+/*
+ * Does a deadline of expires_ns fall in the second an association was
+ * filed for (filed, struct assoc) or after it?  Then the wheel keeps it
+ * where it is and refiles it when it gets there.  The same as
+ * expires_ns / WHEEL_TICK_NS >= filed without the division: filed is
+ * 32 bits, so filed * WHEEL_TICK_NS fits in 64.
+ */
+static inline bool assoc_wheel_keeps(uint32_t filed, uint64_t expires_ns)
+{
+	return expires_ns >= (uint64_t)filed * WHEEL_TICK_NS;
+}
+
+/* assoc_wheel.c: file a at its deadline (remove it first if it had one). */
+void assoc_wheel_refile(struct assoc_table *t, struct assoc *a, bool was_filed);
+
+/*
+ * Timer wheel: set the deadline; the wheel refiles only when needed.
+ * Inline: every DATA chunk's refresh of an established association
+ * comes here and, its deadline only moving later, stops at the check.
+ */
+static inline void assoc_set_expiry(struct assoc_table *t, struct assoc *a,
+				    uint64_t expires_ns)
+{
+	uint64_t old = a->expires;
+
+	a->expires = expires_ns;
+	if (old && assoc_wheel_keeps(a->filed, expires_ns))
+		return;
+	assoc_wheel_refile(t, a, old != 0);
+}
 /*
  * Calls expire(a, arg) for every association whose deadline is <= now;
  * the callback must free it (assoc_free).  Returns the count.

@@ -16,8 +16,7 @@
 #define GONE_TAGS (ASSOC_GONE__COUNT * 2)
 
 /* Wheel of one-second slots: 1024 s covers every default timeout. */
-#define WHEEL_SLOTS   1024u
-#define WHEEL_TICK_NS NSEC_PER_SEC
+#define WHEEL_SLOTS 1024u
 
 /*
  * A chain node is an association id and the key it is linked by, in 3

@@ -40,18 +40,15 @@ static void wheel_insert(struct assoc_table *t, struct assoc *a,
 	t->wheel[s] = slot_id(t, a);
 }
 
-void assoc_set_expiry(struct assoc_table *t, struct assoc *a,
-		      uint64_t expires_ns)
+/*
+ * assoc_set_expiry (assoc_table.h) for a first deadline or an earlier
+ * one: a later deadline is lazy, the wheel refiles it when it gets there.
+ */
+void assoc_wheel_refile(struct assoc_table *t, struct assoc *a, bool was_filed)
 {
-	uint64_t old = a->expires;
-
-	a->expires = expires_ns;
-	/* Later deadline: lazy, the wheel refiles it when it gets there. */
-	if (old && expires_ns / WHEEL_TICK_NS >= a->filed)
-		return;
-	if (old)
+	if (was_filed)
 		assoc_wheel_remove(t, a);
-	wheel_insert(t, a, expires_ns);
+	wheel_insert(t, a, a->expires);
 }
 
 unsigned int assoc_table_expire(struct assoc_table *t, uint64_t now_ns,

@@ -30,9 +30,9 @@ const char *assoc_state_name(enum assoc_state s)
 	return (unsigned int)s < ASSOC__STATE_COUNT ? state_names[s] : "?";
 }
 
-uint64_t engine_timeout_ns(const struct engine *e, enum assoc_state s)
+uint64_t engine_conf_timeout_ns(const struct engine_config *c,
+				enum assoc_state s)
 {
-	const struct engine_config *c = &e->conf;
 	uint32_t secs;
 
 	switch (s) {
@@ -52,26 +52,71 @@ uint64_t engine_timeout_ns(const struct engine *e, enum assoc_state s)
 	return (uint64_t)secs * NSEC_PER_SEC;
 }
 
-void engine_set_state(struct engine *e, struct assoc *a, enum assoc_state s,
-		      uint64_t now)
+/* engine_timeout_ns's table, after conf changed. */
+static void cache_timeouts(struct engine *e)
 {
-	/* The common case, DATA refreshing an established association. */
-	if (a->state == s && !(a->flags & ASSOC_F_HANDSHAKE)) {
-		assoc_set_expiry(e->table, a, now + engine_timeout_ns(e, s));
-		return;
-	}
-	if ((a->flags & ASSOC_F_HANDSHAKE) && s >= ASSOC_ESTABLISHED) {
-		a->flags &= (uint8_t)~ASSOC_F_HANDSHAKE;
-		e->stats.handshakes_live--;
-		hs_budget_untrack(e, a);
-	} else if (a->flags & ASSOC_F_HANDSHAKE) {
-		hs_budget_track(e, a, now);
-	}
+	for (unsigned int s = 0; s < ASSOC__STATE_COUNT; s++)
+		e->timeout_ns[s] =
+			engine_conf_timeout_ns(&e->conf, (enum assoc_state)s);
+}
+
+/* What every change of state ends with: the fast entries of one going
+ * into or out of ESTABLISHED, the state, the timer. */
+static inline void state_and_timer(struct engine *e, struct assoc *a,
+				   enum assoc_state s, uint64_t now)
+{
 	if (a->state != s &&
 	    (a->state == ASSOC_ESTABLISHED || s == ASSOC_ESTABLISHED))
 		engine_fast_mark(e, a);
 	a->state = (uint8_t)s;
 	assoc_set_expiry(e->table, a, now + engine_timeout_ns(e, s));
+}
+
+/*
+ * A state below ESTABLISHED of an association in its handshake: the
+ * budget tracks it (hs_budget_track takes it in at the first such state
+ * and finds it there after).  The tracking is inlined here, and the
+ * registers it takes are saved here alone: not on a DATA refresh, nor
+ * at the handshake's end.
+ */
+static __attribute__((noinline)) void handshake_state(struct engine *e,
+						      struct assoc *a,
+						      enum assoc_state s,
+						      uint64_t now)
+{
+	hs_budget_track(e, a, now);
+	state_and_timer(e, a, s, now);
+}
+
+/* Any other change: the end of a handshake leaves the budget. */
+static __attribute__((noinline)) void change_state(struct engine *e,
+						   struct assoc *a,
+						   enum assoc_state s,
+						   uint64_t now)
+{
+	if (a->flags & ASSOC_F_HANDSHAKE) {
+		a->flags &= (uint8_t)~ASSOC_F_HANDSHAKE;
+		e->stats.handshakes_live--;
+		hs_budget_untrack(e, a);
+	}
+	state_and_timer(e, a, s, now);
+}
+
+void engine_set_state(struct engine *e, struct assoc *a, enum assoc_state s,
+		      uint64_t now)
+{
+	if (a->flags & ASSOC_F_HANDSHAKE) {
+		if (s < ASSOC_ESTABLISHED)
+			handshake_state(e, a, s, now);
+		else
+			change_state(e, a, s, now);
+	} else if (a->state != s) {
+		change_state(e, a, s, now);
+	} else {
+		/* The common case, DATA refreshing an established
+		 * association. */
+		assoc_set_expiry(e->table, a, now + engine_timeout_ns(e, s));
+	}
 }
 
 void engine_end_assoc(struct engine *e, struct assoc *a,
@@ -242,6 +287,7 @@ int engine_create(const struct engine_config *conf, uint64_t seed,
 	if (!e)
 		return -ENOMEM;
 	e->conf = *conf;
+	cache_timeouts(e);
 	e->rng = seed | 1;
 	/* Each inside address may show one public address per uplink. */
 	max_locals = (uint8_t)(conf->max_addrs * 2);
@@ -900,6 +946,7 @@ int engine_reconfigure(struct engine *e, const struct engine_config *conf,
 	e->fast_all = e->fast_on;
 	reserve_forwards(e, false);
 	e->conf = *conf;
+	cache_timeouts(e);
 	/* Rules may have moved: the daemon tells again (forward_link.c). */
 	memset(e->fwd_inside_down, 0, sizeof(e->fwd_inside_down));
 	hs_budget_reconfigure(e->budget, conf);

@@ -37,6 +37,10 @@ struct engine {
 	struct engine_config conf;
 	struct assoc_table *table;
 	struct hs_budget *budget;	/* handshake_budget.h */
+	/* engine_timeout_ns per state, from conf ([timeouts]): filled by
+	 * engine_create and engine_reconfigure, the only writers of conf.
+	 * Next to table, which every state change loads too. */
+	uint64_t timeout_ns[ASSOC__STATE_COUNT];
 	struct port_alloc *ports;
 	struct engine_stats stats;
 	uint64_t rng;
@@ -174,7 +178,18 @@ struct xlate_ctx {
 
 /* engine.c */
 void engine_drop(struct xlate_ctx *x, enum drop_reason r);
-uint64_t engine_timeout_ns(const struct engine *e, enum assoc_state s);
+/* The timeout of state s from conf: [timeouts] setup for the handshake's
+ * states (and any other value), else the state's own. */
+uint64_t engine_conf_timeout_ns(const struct engine_config *c,
+				enum assoc_state s);
+/* engine_conf_timeout_ns of the engine's conf, read from its table. */
+static inline uint64_t engine_timeout_ns(const struct engine *e,
+					 enum assoc_state s)
+{
+	return e->timeout_ns[(unsigned int)s < ASSOC__STATE_COUNT ?
+				     s :
+				     ASSOC_COOKIE_WAIT];
+}
 void engine_set_state(struct engine *e, struct assoc *a,
 		      enum assoc_state s, uint64_t now);
 /* ABORT / SHUTDOWN COMPLETE passed: count it and report DOWN (once). */
@@ -344,8 +359,17 @@ unsigned int addr_list_src_bindings(struct xlate_ctx *x);
  * engine_event_up() also marks the association ASSOC_F_UP (with or
  * without a callback), so DOWN knows whether it ever came up.
  */
-void engine_event_up(struct engine *e, struct assoc *a,
-		     enum engine_event_reason why, uint64_t now);
+void engine_event_emit_up(struct engine *e, const struct assoc *a,
+			  enum engine_event_reason why, uint64_t now);
+/* Inline: with no callback (the engine alone, as its tests and
+ * benchmarks run it; sctpalgd always sets one) an UP is one flag. */
+static inline void engine_event_up(struct engine *e, struct assoc *a,
+				   enum engine_event_reason why, uint64_t now)
+{
+	a->flags |= ASSOC_F_UP;
+	if (e->event_fn)
+		engine_event_emit_up(e, a, why, now);
+}
 void engine_event_down(struct engine *e, const struct assoc *a,
 		       enum engine_event_reason why, uint64_t now);
 void engine_event_moved(struct engine *e, const struct assoc *a,

@@ -146,6 +146,62 @@ Test(assoc_table, wheel_lazy_refresh_and_earlier_deadline)
 	assoc_table_destroy(t);
 }
 
+/* assoc_wheel_keeps is the division it replaces, at the seconds' edges
+ * and at the top of the 32-bit second. */
+Test(assoc_table, wheel_keeps_is_the_second_compare)
+{
+	static const uint32_t filed[] = { 0,	     1,	       15,
+					  300,	     1u << 31, UINT32_MAX - 1,
+					  UINT32_MAX };
+	const int64_t sec = (int64_t)SEC;
+	const int64_t around[] = { -sec - 1, -sec,    -1,  0,
+				   1,	     sec - 1, sec, 5 * sec };
+
+	for (size_t i = 0; i < sizeof(filed) / sizeof(filed[0]); i++) {
+		for (size_t j = 0; j < sizeof(around) / sizeof(around[0]);
+		     j++) {
+			uint64_t at = (uint64_t)filed[i] * SEC;
+			uint64_t ns;
+
+			if (around[j] < 0 && at < (uint64_t)-around[j])
+				continue;
+			ns = at + (uint64_t)around[j];
+			cr_assert_eq(assoc_wheel_keeps(filed[i], ns),
+				     ns / SEC >= filed[i],
+				     "filed %u, deadline %llu ns", filed[i],
+				     (unsigned long long)ns);
+		}
+	}
+	cr_assert(assoc_wheel_keeps(0, 0));
+	cr_assert(assoc_wheel_keeps(UINT32_MAX, UINT64_MAX));
+	cr_assert(
+		!assoc_wheel_keeps(UINT32_MAX, (uint64_t)UINT32_MAX * SEC - 1));
+}
+
+/* A deadline later in the same second stays where it was filed. */
+Test(assoc_table, wheel_same_second_refresh)
+{
+	struct assoc_table *t;
+	struct assoc *a;
+
+	cr_assert_eq(assoc_table_create(8, 1, 1, 1, &t), 0);
+	a = new_assoc(t, 10 * SEC, 5000, 1);
+	assoc_set_expiry(t, a, 20 * SEC + 100);
+	cr_assert_eq(a->filed, 20);
+	assoc_set_expiry(t, a, 20 * SEC + 900);
+	cr_assert_eq(a->filed, 20);
+	cr_assert_eq(a->expires, 20 * SEC + 900);
+	/* Earlier within the second: refiled, to the same second. */
+	assoc_set_expiry(t, a, 20 * SEC + 50);
+	cr_assert_eq(a->filed, 20);
+	expired = 0;
+	assoc_table_expire(t, 20 * SEC + 49, on_expire, t);
+	cr_assert_eq(expired, 0);
+	assoc_table_expire(t, 21 * SEC, on_expire, t);
+	cr_assert_eq(expired, 1);
+	assoc_table_destroy(t);
+}
+
 Test(assoc_table, host_counts)
 {
 	struct assoc_table *t;
