@@ -9,8 +9,15 @@
 #include "engine.h"
 #include "engine_impl.h"
 
-/* A chunk: the packets warmed together (engine_process_batch). */
-#define BATCH_WARM_CHUNK 64
+/*
+ * A chunk: the packets warmed together (engine_process_batch).  32, half
+ * the daemon's batch: with 64, set-ups were slower (bench_setup, a
+ * million associations, seven pairs alternated: 3 % fewer a second,
+ * test/bench/HISTORY.md), the first packets' lines pushed out by the
+ * last ones' before their turn, and more loads started than the miss
+ * buffers hold; 16 was no better than 64.
+ */
+#define BATCH_WARM_CHUNK 32
 /* The most walks one packet starts, follow-ups included (an INIT from
  * inside, with port-preserve; an INIT ACK's three), and the most port
  * bindings (its source on each uplink). */
