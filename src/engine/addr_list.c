@@ -120,6 +120,7 @@ static const struct src_map *src_map_of(struct xlate_ctx *x)
 		m->err = addr_map_inside_how(&x->e->conf, &x->src, &m->public_,
 					     &m->uplink, &m->on_uplink);
 		m->pair = NULL;
+		m->pair_bucket = PORT_ALLOC_NO_BUCKET;
 		x->src_mapped = true;
 	}
 	return m;

@@ -104,12 +104,18 @@ static bool peek(const uint8_t *d, uint32_t len, struct warm_peek *p)
 	return true;
 }
 
-static void warm_bind(const struct engine *e, struct batch_warm *bw,
-		      const struct nat_addr *pub, uint16_t port,
-		      unsigned int *n)
+/* Its bucket (port_alloc_warm), or PORT_ALLOC_NO_BUCKET if there were
+ * too many to warm. */
+static uint32_t warm_bind(const struct engine *e, struct batch_warm *bw,
+			  const struct nat_addr *pub, uint16_t port,
+			  unsigned int *n)
 {
+	uint32_t bucket = PORT_ALLOC_NO_BUCKET;
+
 	if ((*n)++ < BATCH_WARM_BINDS)
-		bw->bind[bw->n_bind++] = port_alloc_warm(e->ports, pub, port);
+		bw->bind[bw->n_bind++] = bucket =
+			port_alloc_warm(e->ports, pub, port);
+	return bucket;
 }
 
 /*
@@ -132,10 +138,13 @@ static void plan_binds(const struct engine *e, const struct nat_addr *src,
 	m->uplink = -1;
 	m->err = addr_map_inside_how(c, src, &m->public_, &m->uplink,
 				     &m->on_uplink);
+	m->pair_bucket = PORT_ALLOC_NO_BUCKET;
 	s->src = *src;
 	if (m->err)
 		return;
-	warm_bind(e, bw, &m->public_, port, &n);
+	/* The binding it keeps its port on first, with the mapping for
+	 * init_outbound_new to hand to port_alloc_pick. */
+	m->pair_bucket = warm_bind(e, bw, &m->public_, port, &n);
 	up = m->uplink;
 	if (c->multihome != MULTIHOME_UPLINKS || up < 0)
 		return;

@@ -30,7 +30,9 @@
  * engine_process takes instead of mapping the source again, if its
  * source is still `src`; and the hashes of its port pair and
  * destination (assoc_pair_hash), which the mapping points to
- * (src_map.pair) for handshake_init to take if they are still its.
+ * (src_map.pair) for handshake_init to take if they are still its,
+ * with the bucket of the port binding of its public address on its
+ * port (src_map.pair_bucket) for init_outbound_new.
  */
 struct batch_warm_src {
 	struct nat_addr src;
@@ -44,7 +46,7 @@ struct batch_warm {
 	unsigned int n_bind, n_src;
 	struct assoc_warm w[BATCH_WARM_CHUNK * BATCH_WARM_MAX];
 	struct assoc_warm *live[BATCH_WARM_CHUNK * BATCH_WARM_MAX];
-	const uint32_t *bind[BATCH_WARM_CHUNK * BATCH_WARM_BINDS];
+	uint32_t bind[BATCH_WARM_CHUNK * BATCH_WARM_BINDS];
 	struct batch_warm_src src[BATCH_WARM_CHUNK];
 };
 

@@ -87,6 +87,9 @@ struct src_map {
 	/* The batch's warming's hashes of an INIT's ports and destination
 	 * (batch_warm.h), or NULL: handshake_init checks they are its. */
 	const struct assoc_pair_hash *pair;
+	/* With pair, the bucket of the port binding of public_ on
+	 * pair->port_a (port_alloc_bucket), or PORT_ALLOC_NO_BUCKET. */
+	uint32_t pair_bucket;
 };
 
 struct xlate_ctx {

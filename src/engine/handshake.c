@@ -209,8 +209,11 @@ static bool cand_tag_taken(const struct assoc *o,
  * Only associations with the peer address can share its transport
  * address, and only those with candidates have a candidate's tag: the
  * table's indexes find them without walking the port's chain.
+ * Inlined into port_alloc_pick, itself inlined into init_outbound_new:
+ * a call through the pointer cost every INIT its saved registers.
  */
-static bool port_conflict(uint16_t port, void *arg)
+static inline __attribute__((always_inline)) bool port_conflict(uint16_t port,
+								void *arg)
 {
 	struct conflict_arg *ca = arg;
 	const struct assoc_table *t = ca->x->e->table;
@@ -334,9 +337,11 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 {
 	struct engine *e = x->e;
 	const struct engine_config *c = &e->conf;
-	struct nat_addr pubs[ENGINE_ADDRS_MAX * 2], probe;
-	/* The port bindings' buckets: of pubs[k] for the port picked,
-	 * then of each local's public address (ref_new_locals). */
+	const struct nat_addr *pubs[ENGINE_ADDRS_MAX * 2];
+	struct nat_addr probe;
+	/* The port bindings' buckets: of pubs[k] for the preferred port
+	 * where known, then for the port picked (port_alloc_pick), then of
+	 * each local's public address (ref_new_locals). */
 	uint32_t pub_buckets[ENGINE_ADDRS_MAX * 2];
 	uint32_t local_buckets[ENGINE_ADDRS_MAX * 2];
 	uint8_t pub_of[ENGINE_ADDRS_MAX * 2];
@@ -377,11 +382,21 @@ static void init_outbound_new(struct xlate_ctx *x, const uint8_t *chunk,
 
 		if (first == i) {
 			pub_of[i] = (uint8_t)n;
-			pubs[n++] = *local_public(e, &a->locals[i]);
+			pub_buckets[n] = PORT_ALLOC_NO_BUCKET;
+			pubs[n++] = local_public(e, &a->locals[i]);
 		} else {
 			pub_of[i] = pub_of[first];
 		}
 	}
+	/*
+	 * Keeping its port, the source's binding was warmed for it
+	 * (batch_warm.h): its bucket saves hashing it again.  Taken only
+	 * with the hashes handshake_init took as this INIT's (of its
+	 * source port), and for the address it was worked out for.
+	 */
+	if (n && x->src_map.pair == pair && preferred == pair->port_a &&
+	    nat_addr_eq(pubs[0], &x->src_map.public_))
+		pub_buckets[0] = x->src_map.pair_bucket;
 	/* Its buckets load while the port bindings are looked at: the
 	 * batch's warming (batch_warm.c) loaded the INIT's own port's, but
 	 * the chunk's other packets may have pushed them out to L2 since. */

@@ -196,13 +196,6 @@ note_gone(struct port_alloc *pa, uint32_t i)
 	*link = b->displaced_next;
 }
 
-/* The bucket of (pub, port): find() walks it, port_alloc_warm() loads it. */
-static uint32_t *bucket_of(const struct port_alloc *pa,
-			   const struct nat_addr *pub, uint16_t port)
-{
-	return &pa->buckets[port_alloc_bucket(pa, pub, port)];
-}
-
 /* The link to (pub, port)'s binding in its bucket's chain, or to the
  * chain's end (NONE) when there is none. */
 static uint32_t *find_at(const struct port_alloc *pa, uint32_t bucket,
@@ -226,24 +219,27 @@ static uint32_t *find(const struct port_alloc *pa, const struct nat_addr *pub,
 	return find_at(pa, port_alloc_bucket(pa, pub, port), pub, port);
 }
 
-const uint32_t *port_alloc_warm(const struct port_alloc *pa,
-				const struct nat_addr *pub, uint16_t port)
+uint32_t port_alloc_warm(const struct port_alloc *pa,
+			 const struct nat_addr *pub, uint16_t port)
 {
-	const uint32_t *b = bucket_of(pa, pub, port);
+	uint32_t bucket = port_alloc_bucket(pa, pub, port);
 
-	__builtin_prefetch(b);
-	return b;
+	__builtin_prefetch(&pa->buckets[bucket]);
+	return bucket;
 }
 
-void port_alloc_warm_step(const struct port_alloc *pa, const uint32_t *bucket)
+void port_alloc_warm_step(const struct port_alloc *pa, uint32_t bucket)
 {
-	if (*bucket != NONE)
-		__builtin_prefetch(&pa->pool[*bucket]);
+	uint32_t i = pa->buckets[bucket];
+
+	if (i != NONE)
+		__builtin_prefetch(&pa->pool[i]);
 }
 
-static bool usable_at(const struct port_alloc *pa, uint32_t bucket,
-		      const struct nat_addr *pub, uint16_t port,
-		      const struct nat_addr *owner, uint16_t owner_port)
+static inline __attribute__((always_inline)) bool
+usable_at(const struct port_alloc *pa, uint32_t bucket,
+	  const struct nat_addr *pub, uint16_t port,
+	  const struct nat_addr *owner, uint16_t owner_port)
 {
 	uint32_t i = *find_at(pa, bucket, pub, port);
 	const struct binding *b;
@@ -284,9 +280,15 @@ int port_alloc_ref(struct port_alloc *pa, const struct nat_addr *pub,
 				 port, owner, owner_port);
 }
 
-int port_alloc_ref_at(struct port_alloc *pa, uint32_t bucket,
-		      const struct nat_addr *pub, uint16_t port,
-		      const struct nat_addr *owner, uint16_t owner_port)
+/*
+ * Inlined (LTO) into its callers: a new association's references
+ * (handshake.c, ref_new_locals) are taken in a loop, one call each,
+ * whose saved registers cost as much as a short chain's walk.
+ */
+__attribute__((always_inline)) inline int
+port_alloc_ref_at(struct port_alloc *pa, uint32_t bucket,
+		  const struct nat_addr *pub, uint16_t port,
+		  const struct nat_addr *owner, uint16_t owner_port)
 {
 	uint32_t *pp = find_at(pa, bucket, pub, port), i = *pp;
 	struct binding *b;
@@ -341,30 +343,52 @@ void port_alloc_unref(struct port_alloc *pa, const struct nat_addr *pub,
 }
 
 /*
- * Each public address's bucket for port goes to buckets[] (if not NULL).
+ * The bucket of (*pubs[i], port): buckets[i] when `known` says the caller
+ * handed it in (port_alloc_pick's preferred port) and did, else hashed.
+ */
+static uint32_t bucket_for(const struct port_alloc *pa,
+			   const struct nat_addr *const *pubs,
+			   const uint32_t *buckets, bool known, unsigned int i,
+			   uint16_t port)
+{
+	if (known && buckets[i] != PORT_ALLOC_NO_BUCKET)
+		return buckets[i];
+	return port_alloc_bucket(pa, pubs[i], port);
+}
+
+/*
+ * Each public address's bucket for port goes to buckets[] (if not NULL),
+ * which holds them already, or PORT_ALLOC_NO_BUCKET, if `known`.
  * With several addresses all their buckets are asked for before any is
  * walked: a new association's are mostly out of the cache by its turn
  * (the batch's warming loaded them tens of packets before), and walked
  * in turn each address's miss would wait for the one before.
+ * Inlined, with usable_at, into port_alloc_pick: out of line every INIT
+ * paid a call with six saved registers and its arguments spilled.
  */
-static bool usable_everywhere(const struct port_alloc *pa,
-			      const struct nat_addr *pubs, unsigned int n,
-			      const struct nat_addr *owner, uint16_t owner_port,
-			      uint16_t port, uint32_t *buckets)
+static inline __attribute__((always_inline)) bool
+usable_everywhere(const struct port_alloc *pa,
+		  const struct nat_addr *const *pubs, unsigned int n,
+		  const struct nat_addr *owner, uint16_t owner_port,
+		  uint16_t port, uint32_t *buckets, bool known)
 {
 	if (buckets && n > 1)
 		for (unsigned int i = 0; i < n; i++) {
-			buckets[i] = port_alloc_bucket(pa, &pubs[i], port);
+			buckets[i] =
+				bucket_for(pa, pubs, buckets, known, i, port);
 			__builtin_prefetch(&pa->buckets[buckets[i]]);
 		}
 	for (unsigned int i = 0; i < n; i++) {
-		uint32_t bucket = buckets && n > 1 ?
-					  buckets[i] :
-					  port_alloc_bucket(pa, &pubs[i], port);
+		uint32_t bucket;
 
-		if (buckets)
-			buckets[i] = bucket;
-		if (!usable_at(pa, bucket, &pubs[i], port, owner, owner_port))
+		if (!buckets)
+			bucket = port_alloc_bucket(pa, pubs[i], port);
+		else if (n > 1)
+			bucket = buckets[i];
+		else
+			bucket = buckets[i] =
+				bucket_for(pa, pubs, buckets, known, i, port);
+		if (!usable_at(pa, bucket, pubs[i], port, owner, owner_port))
 			return false;
 	}
 	return true;
@@ -392,7 +416,7 @@ struct probe_skip {
  * more addresses or such ports than ps holds: every port is looked up.
  */
 static bool probe_skip_init(const struct port_alloc *pa,
-			    const struct nat_addr *pubs, unsigned int n,
+			    const struct nat_addr *const *pubs, unsigned int n,
 			    const struct nat_addr *owner, uint16_t owner_port,
 			    struct probe_skip *ps)
 {
@@ -401,7 +425,7 @@ static bool probe_skip_init(const struct port_alloc *pa,
 	if (n > PROBE_PUBS_MAX)
 		return false;
 	for (unsigned int k = 0; k < n; k++) {
-		int at = pub_ports_index(pa, &pubs[k]);
+		int at = pub_ports_index(pa, pubs[k]);
 
 		/* Without a bitmap: never bound, unless they ran out. */
 		if (at < 0 && pa->n_pub_ports == PUB_PORTS_MAX)
@@ -459,7 +483,7 @@ static uint64_t next_random(uint64_t *s)
 	return x * 0x2545f4914f6cdd1dull;
 }
 
-int port_alloc_pick(struct port_alloc *pa, const struct nat_addr *pubs,
+int port_alloc_pick(struct port_alloc *pa, const struct nat_addr *const *pubs,
 		    unsigned int n, const struct nat_addr *owner,
 		    uint16_t owner_port, uint16_t min, uint16_t max,
 		    uint16_t preferred, uint64_t *rng,
@@ -475,7 +499,7 @@ int port_alloc_pick(struct port_alloc *pa, const struct nat_addr *pubs,
 		return -1;
 	if (preferred >= min && preferred <= max &&
 	    usable_everywhere(pa, pubs, n, owner, owner_port, preferred,
-			      buckets) &&
+			      buckets, true) &&
 	    !(conflict && conflict(preferred, arg)))
 		return preferred;
 	/*
@@ -502,7 +526,7 @@ int port_alloc_pick(struct port_alloc *pa, const struct nat_addr *pubs,
 				continue;
 		}
 		if (usable_everywhere(pa, pubs, n, owner, owner_port, port,
-				      buckets) &&
+				      buckets, false) &&
 		    !(conflict && conflict(port, arg)))
 			return port;
 	}

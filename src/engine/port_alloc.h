@@ -32,14 +32,13 @@ bool port_alloc_usable(const struct port_alloc *pa,
 		       const struct nat_addr *owner, uint16_t owner_port);
 /*
  * Warming (src/engine/batch_warm.c): port_alloc_warm starts loading the
- * bucket of (pub, port) and returns it; port_alloc_warm_step, called
- * once it has had time to arrive, starts loading the binding it names.
- * Reads only.
+ * bucket of (pub, port) and returns it (port_alloc_bucket);
+ * port_alloc_warm_step, called once it has had time to arrive, starts
+ * loading the binding it names.  Reads only.
  */
-const uint32_t *port_alloc_warm(const struct port_alloc *pa,
-				const struct nat_addr *pub, uint16_t port);
-void port_alloc_warm_step(const struct port_alloc *pa,
-			  const uint32_t *bucket);
+uint32_t port_alloc_warm(const struct port_alloc *pa,
+			 const struct nat_addr *pub, uint16_t port);
+void port_alloc_warm_step(const struct port_alloc *pa, uint32_t bucket);
 
 /* Take a reference: 0, -EADDRINUSE (another owner), -ENOSPC (pool). */
 int port_alloc_ref(struct port_alloc *pa, const struct nat_addr *pub,
@@ -64,17 +63,24 @@ bool port_alloc_can_ref(const struct port_alloc *pa,
 			const struct nat_addr *pub, uint16_t port,
 			const struct nat_addr *owner, uint16_t owner_port);
 
+/* A bucket not known yet (port_alloc_pick). */
+#define PORT_ALLOC_NO_BUCKET UINT32_MAX
+
 /*
- * Choose a port in [min, max] usable on all n public addresses for the
- * owner and free of conflict(port, arg).  `preferred` (port preservation)
- * is tried first when non-zero and in range, then a pseudo-random start
- * from *rng and a linear probe over the whole range.  -1 if none.
- * buckets, if not NULL, gets for each pubs[i] the bucket of (pubs[i],
- * port) of the port returned, for port_alloc_ref_at.  The first probe
- * starts the bookkeeping (bitmaps of bound ports) that lets it and the
- * next ones skip bound ports without looking each up.
+ * Choose a port in [min, max] usable on all n public addresses *pubs[i]
+ * for the owner and free of conflict(port, arg).  `preferred` (port
+ * preservation) is tried first when non-zero and in range, then a
+ * pseudo-random start from *rng and a linear probe over the whole range.
+ * -1 if none.  The addresses are read, not copied: they must stay put
+ * until it returns.  buckets, if not NULL, holds on entry for each
+ * pubs[i] port_alloc_bucket(pa, pubs[i], preferred) where the caller
+ * has it already (the batch's warming worked it out), else
+ * PORT_ALLOC_NO_BUCKET; on return the bucket of (pubs[i], port) of the
+ * port returned, for port_alloc_ref_at.  The first probe starts the
+ * bookkeeping (bitmaps of bound ports) that lets it and the next ones
+ * skip bound ports without looking each up.
  */
-int port_alloc_pick(struct port_alloc *pa, const struct nat_addr *pubs,
+int port_alloc_pick(struct port_alloc *pa, const struct nat_addr *const *pubs,
 		    unsigned int n, const struct nat_addr *owner,
 		    uint16_t owner_port, uint16_t min, uint16_t max,
 		    uint16_t preferred, uint64_t *rng,

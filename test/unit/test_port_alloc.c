@@ -172,24 +172,25 @@ Test(port_alloc, pick_prefers_the_inside_port)
 	struct port_alloc *pa = make(8);
 	struct nat_addr pubs[2] = { addr("198.51.100.1"),
 				    addr("203.0.113.1") };
+	const struct nat_addr *pubp[2] = { &pubs[0], &pubs[1] };
 	struct nat_addr host = addr("192.168.1.10");
 	struct nat_addr other = addr("192.168.1.11");
 	uint64_t rng = 7;
 
-	cr_assert_eq(port_alloc_pick(pa, pubs, 2, &host, 5000, 1024, 65535,
+	cr_assert_eq(port_alloc_pick(pa, pubp, 2, &host, 5000, 1024, 65535,
 				     5000, &rng, NULL, NULL, NULL),
 		     5000);
 	/* Taken on the second public address only: still not usable. */
 	cr_assert_eq(port_alloc_ref(pa, &pubs[1], 5000, &other, 5000), 0);
-	int port = port_alloc_pick(pa, pubs, 2, &host, 5000, 1024, 65535, 5000,
+	int port = port_alloc_pick(pa, pubp, 2, &host, 5000, 1024, 65535, 5000,
 				   &rng, NULL, NULL, NULL);
 	cr_assert(port >= 1024 && port != 5000, "got %d", port);
 	/* The owner of the binding may have it again. */
-	cr_assert_eq(port_alloc_pick(pa, pubs + 1, 1, &other, 5000, 1024, 65535,
+	cr_assert_eq(port_alloc_pick(pa, pubp + 1, 1, &other, 5000, 1024, 65535,
 				     5000, &rng, NULL, NULL, NULL),
 		     5000);
 	/* A preferred port outside the range is not taken. */
-	port = port_alloc_pick(pa, pubs, 1, &host, 80, 1024, 2047, 80, &rng,
+	port = port_alloc_pick(pa, pubp, 1, &host, 80, 1024, 2047, 80, &rng,
 			       NULL, NULL, NULL);
 	cr_assert(port >= 1024 && port <= 2047, "got %d", port);
 	port_alloc_destroy(pa);
@@ -199,6 +200,7 @@ Test(port_alloc, pick_finds_the_last_free_port)
 {
 	struct port_alloc *pa = make(16);
 	struct nat_addr pub = addr("198.51.100.1");
+	const struct nat_addr *pubp = &pub;
 	struct nat_addr host = addr("192.168.1.10");
 	struct nat_addr other = addr("192.168.1.11");
 
@@ -209,15 +211,15 @@ Test(port_alloc, pick_finds_the_last_free_port)
 	for (uint64_t seed = 1; seed < 50; seed++) {
 		uint64_t rng = seed;
 
-		cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 1, 2000, 2009,
+		cr_assert_eq(port_alloc_pick(pa, &pubp, 1, &host, 1, 2000, 2009,
 					     0, &rng, NULL, NULL, NULL),
 			     2006);
 		cr_assert_neq(rng, seed, "the generator advances");
 	}
 	cr_assert_eq(port_alloc_ref(pa, &pub, 2006, &other, 2006), 0);
 	uint64_t rng = 3;
-	cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 1, 2000, 2009, 0, &rng,
-				     NULL, NULL, NULL),
+	cr_assert_eq(port_alloc_pick(pa, &pubp, 1, &host, 1, 2000, 2009, 0,
+				     &rng, NULL, NULL, NULL),
 		     -1, "range full");
 	port_alloc_destroy(pa);
 }
@@ -226,25 +228,26 @@ Test(port_alloc, pick_skips_conflicts_and_bad_ranges)
 {
 	struct port_alloc *pa = make(4);
 	struct nat_addr pub = addr("198.51.100.1");
+	const struct nat_addr *pubp = &pub;
 	struct nat_addr host = addr("192.168.1.10");
 	unsigned int asked = 0;
 	uint64_t rng = 99;
 	int port;
 
 	for (int i = 0; i < 20; i++) {
-		port = port_alloc_pick(pa, &pub, 1, &host, 4000, 3000, 3010,
+		port = port_alloc_pick(pa, &pubp, 1, &host, 4000, 3000, 3010,
 				       3004, &rng, refuse_even, &asked, NULL);
 		cr_assert(port >= 3000 && port <= 3010 && port % 2 == 1,
 			  "got %d", port);
 	}
 	cr_assert_gt(asked, 20, "the preferred port was asked about too");
-	cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 4000, 3000, 3000, 0,
+	cr_assert_eq(port_alloc_pick(pa, &pubp, 1, &host, 4000, 3000, 3000, 0,
 				     &rng, refuse_even, &asked, NULL),
 		     -1);
-	cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 4000, 0, 10, 0, &rng,
+	cr_assert_eq(port_alloc_pick(pa, &pubp, 1, &host, 4000, 0, 10, 0, &rng,
 				     NULL, NULL, NULL),
 		     -1, "port 0");
-	cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 4000, 20, 10, 0, &rng,
+	cr_assert_eq(port_alloc_pick(pa, &pubp, 1, &host, 4000, 20, 10, 0, &rng,
 				     NULL, NULL, NULL),
 		     -1, "min > max");
 	port_alloc_destroy(pa);
@@ -254,14 +257,15 @@ Test(port_alloc, pick_is_repeatable_from_the_same_state)
 {
 	struct port_alloc *pa = make(4);
 	struct nat_addr pub = addr("198.51.100.1");
+	const struct nat_addr *pubp = &pub;
 	struct nat_addr host = addr("192.168.1.10");
 	uint64_t a = 42, b = 42;
 
 	for (int i = 0; i < 10; i++)
-		cr_assert_eq(port_alloc_pick(pa, &pub, 1, &host, 1, 1024, 65535,
-					     0, &a, NULL, NULL, NULL),
-			     port_alloc_pick(pa, &pub, 1, &host, 1, 1024, 65535,
-					     0, &b, NULL, NULL, NULL));
+		cr_assert_eq(port_alloc_pick(pa, &pubp, 1, &host, 1, 1024,
+					     65535, 0, &a, NULL, NULL, NULL),
+			     port_alloc_pick(pa, &pubp, 1, &host, 1, 1024,
+					     65535, 0, &b, NULL, NULL, NULL));
 	port_alloc_destroy(pa);
 }
 
@@ -272,6 +276,7 @@ Test(port_alloc, pick_buckets_are_those_of_the_port_picked)
 {
 	struct port_alloc *pa = make(64);
 	struct nat_addr pubs[2] = { addr("198.51.100.1"), addr("203.0.113.1") };
+	const struct nat_addr *pubp[2] = { &pubs[0], &pubs[1] };
 	struct nat_addr host = addr("192.168.1.10");
 	struct nat_addr other = addr("192.168.1.11");
 	uint32_t buckets[2];
@@ -280,7 +285,8 @@ Test(port_alloc, pick_buckets_are_those_of_the_port_picked)
 	int port;
 
 	for (uint16_t pref = 3000; pref < 3020; pref++) {
-		port = port_alloc_pick(pa, pubs, 2, &host, pref, 3000, 3040,
+		buckets[0] = buckets[1] = PORT_ALLOC_NO_BUCKET;
+		port = port_alloc_pick(pa, pubp, 2, &host, pref, 3000, 3040,
 				       pref, &rng, refuse_even, &asked,
 				       buckets);
 		cr_assert(port >= 3000 && port % 2 == 1, "got %d", port);
@@ -358,6 +364,7 @@ Test(port_alloc, pick_skipping_bound_ports_matches_the_full_scan)
 	const uint16_t min = 1024, max = 1024 + 199;
 	struct nat_addr pubs[3] = { addr("198.51.100.1"), addr("203.0.113.1"),
 				    addr("192.0.2.1") };
+	const struct nat_addr *pubp[3] = { &pubs[0], &pubs[1], &pubs[2] };
 	struct nat_addr hosts[4] = { addr("192.168.1.10"), addr("192.168.1.11"),
 				     addr("192.168.1.12"),
 				     addr("192.168.1.13") };
@@ -387,7 +394,7 @@ Test(port_alloc, pick_skipping_bound_ports_matches_the_full_scan)
 		}
 		want = reference_pick(pa, &pubs[first], n, owner, owner_port,
 				      min, max, preferred, rng);
-		got = port_alloc_pick(pa, &pubs[first], n, owner, owner_port,
+		got = port_alloc_pick(pa, &pubp[first], n, owner, owner_port,
 				      min, max, preferred, &rng_copy, NULL,
 				      NULL, NULL);
 		cr_assert_eq(got, want, "step %d: picked %d, the scan %d", step,
@@ -416,6 +423,7 @@ Test(port_alloc, first_probe_knows_the_bindings_made_before_it)
 {
 	const uint16_t min = 2000, max = 2000 + 99;
 	struct nat_addr pubs[2] = { addr("198.51.100.1"), addr("203.0.113.1") };
+	const struct nat_addr *pubp[2] = { &pubs[0], &pubs[1] };
 	struct nat_addr hosts[3] = { addr("192.168.1.10"), addr("192.168.1.11"),
 				     addr("192.168.1.12") };
 	struct port_alloc *pa = make(1024);
@@ -445,10 +453,126 @@ Test(port_alloc, first_probe_knows_the_bindings_made_before_it)
 		int want = reference_pick(pa, pubs, n, owner, owner_port, min,
 					  max, 0, rng);
 
-		cr_assert_eq(port_alloc_pick(pa, pubs, n, owner, owner_port,
+		cr_assert_eq(port_alloc_pick(pa, pubp, n, owner, owner_port,
 					     min, max, 0, &rng_copy, NULL, NULL,
 					     NULL),
 			     want, "step %d", step);
 	}
+	port_alloc_destroy(pa);
+}
+
+/* The warming's bucket is the one lookups start from. */
+Test(port_alloc, warm_gives_the_bucket_of_the_binding)
+{
+	struct port_alloc *pa = make(64);
+	struct nat_addr pub = addr("198.51.100.1");
+	struct nat_addr pub6 = addr("2001:db8::1");
+
+	for (uint16_t port = 1; port < 200; port++) {
+		cr_assert_eq(port_alloc_warm(pa, &pub, port),
+			     port_alloc_bucket(pa, &pub, port));
+		cr_assert_eq(port_alloc_warm(pa, &pub6, port),
+			     port_alloc_bucket(pa, &pub6, port));
+	}
+	/* Stepping a bucket, empty or not, reads only. */
+	cr_assert_eq(port_alloc_ref(pa, &pub, 7, &pub6, 7), 0);
+	port_alloc_warm_step(pa, port_alloc_warm(pa, &pub, 7));
+	port_alloc_warm_step(pa, port_alloc_warm(pa, &pub, 8));
+	cr_assert_eq(port_alloc_in_use(pa), 1);
+	port_alloc_destroy(pa);
+}
+
+/* Refuses the preferred port 4000 the first time only. */
+static bool refuse_4000_once(uint16_t port, void *arg)
+{
+	bool *refused = arg;
+
+	if (port != 4000 || *refused)
+		return false;
+	*refused = true;
+	return true;
+}
+
+/*
+ * Buckets handed in for the preferred port (some of them: the others
+ * PORT_ALLOC_NO_BUCKET) give the same choice and the same buckets back as
+ * none, whether the preferred port is taken or refused and another one
+ * picked: those of the port picked.
+ */
+Test(port_alloc, pick_takes_the_buckets_handed_in)
+{
+	struct port_alloc *pa = make(64);
+	struct nat_addr pubs[3] = { addr("198.51.100.1"), addr("203.0.113.1"),
+				    addr("2001:db8::1") };
+	const struct nat_addr *pubp[3] = { &pubs[0], &pubs[1], &pubs[2] };
+	struct nat_addr host = addr("192.168.1.10");
+	struct nat_addr other = addr("192.168.1.11");
+
+	/* 4000 bound to another owner on the second address. */
+	cr_assert_eq(port_alloc_ref(pa, &pubs[1], 4000, &other, 4000), 0);
+	for (unsigned int n = 1; n <= 3; n++)
+		for (unsigned int known = 0; known < 1u << n; known++)
+			for (int refuse = 0; refuse < 2; refuse++) {
+				uint32_t in[3], none[3];
+				uint64_t rng_in = 5, rng_none = 5;
+				bool refused_in = !refuse,
+				     refused_none = !refuse;
+				int want, got;
+
+				for (unsigned int i = 0; i < n; i++) {
+					none[i] = PORT_ALLOC_NO_BUCKET;
+					in[i] = known >> i & 1 ?
+							port_alloc_bucket(
+								pa, pubp[i],
+								4000) :
+							PORT_ALLOC_NO_BUCKET;
+				}
+				want = port_alloc_pick(pa, pubp, n, &host, 4000,
+						       3000, 5000, 4000,
+						       &rng_none,
+						       refuse_4000_once,
+						       &refused_none, none);
+				got = port_alloc_pick(pa, pubp, n, &host, 4000,
+						      3000, 5000, 4000, &rng_in,
+						      refuse_4000_once,
+						      &refused_in, in);
+				cr_assert_eq(got, want);
+				cr_assert_eq(rng_in, rng_none);
+				cr_assert(want != 4000 || (n == 1 && !refuse),
+					  "n %u refuse %d: got %d", n, refuse,
+					  want);
+				for (unsigned int i = 0; i < n; i++)
+					cr_assert_eq(in[i],
+						     port_alloc_bucket(
+							     pa, pubp[i],
+							     (uint16_t)got));
+			}
+	port_alloc_destroy(pa);
+}
+
+/* A bucket handed in is taken for the preferred port only: the probe
+ * after it is refused hashes each port's own. */
+Test(port_alloc, pick_hashes_the_ports_after_the_preferred)
+{
+	struct port_alloc *pa = make(64);
+	struct nat_addr pub = addr("198.51.100.1");
+	const struct nat_addr *pubp = &pub;
+	struct nat_addr host = addr("192.168.1.10");
+	struct nat_addr other = addr("192.168.1.11");
+	uint64_t rng = 11;
+	uint32_t bucket;
+	int port;
+
+	/* Every port of the range but 3005 is bound to another owner. */
+	for (uint16_t p = 3000; p <= 3010; p++)
+		if (p != 3005)
+			cr_assert_eq(port_alloc_ref(pa, &pub, p, &other, p), 0);
+	bucket = port_alloc_bucket(pa, &pub, 3002);
+	port = port_alloc_pick(pa, &pubp, 1, &host, 3002, 3000, 3010, 3002,
+			       &rng, NULL, NULL, &bucket);
+	cr_assert_eq(port, 3005);
+	cr_assert_eq(bucket, port_alloc_bucket(pa, &pub, 3005));
+	cr_assert_eq(port_alloc_ref_at(pa, bucket, &pub, 3005, &host, 3002), 0);
+	cr_assert_not(port_alloc_usable(pa, &pub, 3005, &other, 3005));
 	port_alloc_destroy(pa);
 }
