@@ -113,6 +113,13 @@ static int cand_more_find(const struct assoc_cand *c, uint32_t tag)
 	return -1;
 }
 
+/* Does c hold tag as the inside host's: its INIT's tag, its first answer
+ * to the peer's INIT, or a later one (more[])? */
+static bool cand_holds_inside_tag(const struct assoc_cand *c, uint32_t tag)
+{
+	return c->tag_inside == tag || (tag && cand_more_find(c, tag) >= 0);
+}
+
 bool handshake_cand_has_tag(const struct engine *e, const struct assoc *a,
 			    uint32_t tag, bool inside, uint64_t now)
 {
@@ -129,8 +136,7 @@ bool handshake_cands_have_tag(const struct engine *e,
 
 		if (!cand_live(e, c, now))
 			continue;
-		if ((inside ? c->tag_inside : c->tag_peer) == tag ||
-		    (inside && tag && cand_more_find(c, tag) >= 0))
+		if (inside ? cand_holds_inside_tag(c, tag) : c->tag_peer == tag)
 			return true;
 	}
 	return false;
@@ -315,8 +321,7 @@ static bool host_tag_used(const struct engine *e, const struct assoc *a,
 	for (int i = 0; i < nc; i++) {
 		const struct assoc_cand *c = &cands[i];
 
-		if (!cand_live(e, c, now) ||
-		    (c->tag_inside != tag && cand_more_find(c, tag) < 0))
+		if (!cand_live(e, c, now) || !cand_holds_inside_tag(c, tag))
 			continue;
 		if (!used || c->born > *born)
 			*born = c->born;
